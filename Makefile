@@ -1,0 +1,57 @@
+# Two commands for a newcomer: `make run` (everything, with demo data) and `make test` (every suite).
+# Both set up what they need: the Python environment, Kafka's jars, a local PostgreSQL and Kafka.
+# Point at existing servers with DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS to start neither.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_ARGS ?=
+
+export DATABASE_URL ?= $(shell bash scripts/postgres.sh url)
+
+.PHONY: help run test test-unit test-contract test-integration test-e2e infra down token schemas clean venv
+
+help:
+	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
+	@echo "make test    set up and run every test suite"
+	@echo "make down    stop the local Kafka and PostgreSQL"
+	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
+	@echo "make schemas regenerate the JSON Schemas of the event contracts"
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+infra:
+	bash scripts/postgres.sh start
+	bash scripts/kafka.sh start
+
+run: venv infra
+	$(PY) -m services.run
+
+test: venv infra
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-unit: venv
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-contract test-integration test-e2e: venv infra
+	$(PY) -m pytest tests/$(subst test-,,$@) $(PYTEST_ARGS)
+
+down:
+	bash scripts/kafka.sh stop
+	bash scripts/postgres.sh stop
+
+token: venv
+	@$(VENV)/bin/erp token $(or $(NAME),alice) --role $(or $(ROLE),order_desk)
+
+schemas: venv
+	$(PY) -m shared.events.schemas
+
+clean: down
+	rm -rf .local $(VENV)

@@ -1,0 +1,78 @@
+"""Billing HTTP API: invoices raised from shipments."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from pydantic import BaseModel
+
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import not_found
+
+router = APIRouter(tags=["invoices"])
+
+
+class InvoiceLineOut(BaseModel):
+    gtin: str
+    lot: str
+    quantity: int
+    unit_price: Decimal
+    net_amount: Decimal
+    vat_rate: Decimal
+    vat_amount: Decimal
+    gross_amount: Decimal
+
+
+class InvoiceOut(BaseModel):
+    invoice_id: UUID
+    order_id: UUID
+    shipment_id: UUID
+    hospital_id: UUID
+    currency: str
+    lines: list[InvoiceLineOut]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+
+
+class InvoiceRow(BaseModel):
+    invoice_id: UUID
+    order_id: UUID
+    shipment_id: UUID
+    hospital_id: UUID
+    currency: str
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    raised_at: datetime
+
+
+@router.get("/invoices/{invoice_id}", operation_id="get_invoice")
+def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> InvoiceOut:
+    invoice = request.app.state.application.get_invoice(invoice_id)
+    if invoice is None:
+        raise not_found("Invoice", invoice_id)
+    return InvoiceOut(invoice_id=invoice.id, order_id=invoice.order_id, shipment_id=invoice.shipment_id,
+                      hospital_id=invoice.hospital_id, currency=invoice.currency,
+                      lines=[InvoiceLineOut(**line) for line in invoice.lines], net_total=invoice.net_total,
+                      vat_total=invoice.vat_total, gross_total=invoice.gross_total)
+
+
+@router.get("/invoices", operation_id="list_invoices")
+def list_invoices(request: Request, _: CurrentPrincipal, paging: Paging,
+                  order_id: Annotated[UUID | None, Query()] = None,
+                  hospital_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
+    where, args = ["true"], []
+    for column, value in (("order_id", order_id), ("hospital_id", hospital_id)):
+        if value is not None:
+            where.append(f"{column} = %s"), args.append(value)
+    condition, table = " AND ".join(where), f"{request.app.state.schema}.invoice_list"
+    with request.app.state.pool.connection() as conn:
+        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
+        rows = conn.execute(f"SELECT * FROM {table} WHERE {condition} ORDER BY raised_at DESC, invoice_id LIMIT %s OFFSET %s",
+                            [*args, paging.limit, paging.offset]).fetchall()
+    return Page(items=[InvoiceRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

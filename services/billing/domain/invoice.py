@@ -1,0 +1,58 @@
+"""Invoices: one per shipment, priced from the order's agreed unit prices, VAT explicit per line."""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from shared.platform.aggregate import TracedAggregate
+
+# China's standard VAT rate on medical devices; per-item rates arrive with the item master.
+STANDARD_VAT_RATE = Decimal("0.13")
+CENT = Decimal("0.01")
+
+
+def invoice_id_for(shipment_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"erp:invoice:{shipment_id}")
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def price_lines(shipped: list[dict[str, Any]], unit_prices: dict[str, Decimal],
+                vat_rate: Decimal = STANDARD_VAT_RATE) -> list[dict[str, Any]]:
+    """Shipped lines (gtin, lot, quantity) priced at the order's unit price per GTIN; VAT rounded per line."""
+    lines = []
+    for s in shipped:
+        unit_price = unit_prices[s["gtin"]]
+        net = _money(unit_price * s["quantity"])
+        vat = _money(net * vat_rate)
+        lines.append({"gtin": s["gtin"], "lot": s["lot"], "quantity": s["quantity"], "unit_price": unit_price,
+                      "net_amount": net, "vat_rate": vat_rate, "vat_amount": vat, "gross_amount": net + vat})
+    return lines
+
+
+class Invoice(TracedAggregate):
+    @event("Raised")
+    def __init__(self, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
+                 lines: list[dict[str, Any]], net_total: Decimal, vat_total: Decimal, gross_total: Decimal) -> None:
+        self.shipment_id = shipment_id
+        self.order_id = order_id
+        self.hospital_id = hospital_id
+        self.currency = currency
+        self.lines = lines
+        self.net_total, self.vat_total, self.gross_total = net_total, vat_total, gross_total
+
+    @staticmethod
+    def create_id(shipment_id: UUID) -> UUID:
+        return invoice_id_for(shipment_id)
+
+    @classmethod
+    def raise_for(cls, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
+                  lines: list[dict[str, Any]]) -> "Invoice":
+        return cls(shipment_id=shipment_id, order_id=order_id, hospital_id=hospital_id, currency=currency, lines=lines,
+                   net_total=sum((line["net_amount"] for line in lines), Decimal("0.00")),
+                   vat_total=sum((line["vat_amount"] for line in lines), Decimal("0.00")),
+                   gross_total=sum((line["gross_amount"] for line in lines), Decimal("0.00")))

@@ -1,0 +1,30 @@
+"""Invoices to list and filter, from billing's own events."""
+
+from psycopg import Cursor
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.billing import InvoiceRaised
+from shared.platform.consumer import Projection
+
+
+class InvoiceList(Projection):
+    name = "billing-invoice-list"
+    subscribes_to = ("billing",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.invoice_list (invoice_id uuid PRIMARY KEY, order_id uuid NOT NULL,"
+            " shipment_id uuid NOT NULL, hospital_id uuid NOT NULL, currency char(3) NOT NULL,"
+            " net_total numeric(18,2) NOT NULL, vat_total numeric(18,2) NOT NULL, gross_total numeric(18,2) NOT NULL,"
+            " raised_at timestamptz NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS invoice_list_order ON {schema}.invoice_list (order_id)",
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, InvoiceRaised):
+            cur.execute(
+                f"INSERT INTO {self.schema}.invoice_list VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (payload.invoice_id, payload.order_id, payload.shipment_id, payload.hospital_id, payload.currency,
+                 payload.net_total, payload.vat_total, payload.gross_total, envelope.time),
+            )

@@ -1,0 +1,38 @@
+"""Billing's copy of what each order agreed (currency, unit price per GTIN), learned from order events."""
+
+import json
+from decimal import Decimal
+
+from psycopg import Cursor
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.order import OrderPlaced
+from shared.platform.consumer import Projection
+
+
+class OrderTerms(Projection):
+    name = "billing-order-terms"
+    subscribes_to = ("order",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.order_terms (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
+            " currency char(3) NOT NULL, unit_prices jsonb NOT NULL)"
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, OrderPlaced):
+            prices = {line.gtin: str(line.unit_price) for line in payload.lines}
+            cur.execute(
+                f"INSERT INTO {self.schema}.order_terms VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (payload.order_id, payload.hospital_id, payload.currency, json.dumps(prices)),
+            )
+
+
+def load_terms(cur: Cursor, schema: str, order_id: object) -> tuple[str, dict[str, Decimal]] | None:
+    cur.execute(f"SELECT currency, unit_prices FROM {schema}.order_terms WHERE order_id = %s", (order_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return row["currency"], {gtin: Decimal(price) for gtin, price in row["unit_prices"].items()}

@@ -1,0 +1,20 @@
+"""Entry point: billing's read models and invoicing of shipments (`python -m services.billing.worker`)."""
+
+from services.billing.application import BillingApplication
+from services.billing.projections.invoice_list import InvoiceList
+from services.billing.projections.order_terms import OrderTerms
+from services.billing.reactions import ShipmentInvoicer
+from shared.platform.consumer import Handler
+from shared.platform.db import new_pool
+from shared.platform.process import run_consumers
+from shared.platform.settings import Settings, get_settings
+
+
+def handlers(settings: Settings) -> list[Handler]:
+    pool = new_pool(settings, name="billing-worker")
+    schema = settings.schema_for("billing")
+    return [OrderTerms(pool, schema), InvoiceList(pool, schema), ShipmentInvoicer(BillingApplication(settings), pool)]
+
+
+if __name__ == "__main__":
+    run_consumers(lambda: handlers(get_settings()))

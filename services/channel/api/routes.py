@@ -1,0 +1,128 @@
+"""Channel HTTP API: thin, typed; commands go to the application, lists come from the directory projection."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.channel import HospitalGrade
+from shared.platform.api import CommandMeta, IdempotencyKey
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.idempotency import new_aggregate_id
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import not_found
+
+router = APIRouter(tags=["channel"])
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Region = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class RegisterHospital(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name
+    region: Region
+    grade: HospitalGrade
+
+
+class HospitalOut(BaseModel):
+    hospital_id: UUID
+    name: str
+    region: str
+    grade: str
+    version: int
+
+
+class HospitalRow(BaseModel):
+    hospital_id: UUID
+    name: str
+    region: str
+    grade: str
+    registered_at: datetime
+
+
+class RegisterDistributor(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name
+    region: Region
+    tier: Literal["platinum", "gold", "silver", "standard"]
+
+
+class DistributorOut(BaseModel):
+    distributor_id: UUID
+    name: str
+    region: str
+    tier: str
+    version: int
+
+
+def _hospital_out(h) -> HospitalOut:  # noqa: ANN001
+    return HospitalOut(hospital_id=h.id, name=h.name, region=h.region, grade=h.grade, version=h.version)
+
+
+def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
+    return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, version=d.version)
+
+
+@router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital")
+def register_hospital(body: RegisterHospital, request: Request, response: Response, meta: CommandMeta,
+                      idempotency_key: IdempotencyKey = None) -> HospitalOut:
+    hospital_id = new_aggregate_id("hospital", meta.actor, idempotency_key)
+    hospital, created = request.app.state.application.register_hospital(hospital_id, body.name, body.region, body.grade)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _hospital_out(hospital)
+
+
+@router.get("/hospitals/{hospital_id}", operation_id="get_hospital")
+def get_hospital(hospital_id: UUID, request: Request, _: CurrentPrincipal) -> HospitalOut:
+    hospital = request.app.state.application.get_hospital(hospital_id)
+    if hospital is None:
+        raise not_found("Hospital", hospital_id)
+    return _hospital_out(hospital)
+
+
+@router.get("/hospitals", operation_id="list_hospitals")
+def list_hospitals(request: Request, _: CurrentPrincipal, paging: Paging,
+                   region: Annotated[str | None, Query(max_length=100)] = None,
+                   grade: Annotated[HospitalGrade | None, Query()] = None,
+                   name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
+                   ) -> Page[HospitalRow]:
+    schema = request.app.state.schema
+    where, args = ["true"], []
+    if region:
+        where.append("region = %s"), args.append(region)
+    if grade:
+        where.append("grade = %s"), args.append(grade)
+    if name:
+        where.append("name ILIKE %s"), args.append(f"%{name}%")
+    condition = " AND ".join(where)
+    with request.app.state.pool.connection() as conn:
+        total = conn.execute(f"SELECT count(*) AS n FROM {schema}.hospitals WHERE {condition}", args).fetchone()["n"]
+        rows = conn.execute(
+            f"SELECT * FROM {schema}.hospitals WHERE {condition} ORDER BY name, hospital_id LIMIT %s OFFSET %s",
+            [*args, paging.limit, paging.offset],
+        ).fetchall()
+    return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor")
+def register_distributor(body: RegisterDistributor, request: Request, response: Response, meta: CommandMeta,
+                         idempotency_key: IdempotencyKey = None) -> DistributorOut:
+    distributor_id = new_aggregate_id("distributor", meta.actor, idempotency_key)
+    distributor, created = request.app.state.application.register_distributor(
+        distributor_id, body.name, body.region, body.tier
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _distributor_out(distributor)
+
+
+@router.get("/distributors/{distributor_id}", operation_id="get_distributor")
+def get_distributor(distributor_id: UUID, request: Request, _: CurrentPrincipal) -> DistributorOut:
+    distributor = request.app.state.application.get_distributor(distributor_id)
+    if distributor is None:
+        raise not_found("Distributor", distributor_id)
+    return _distributor_out(distributor)

@@ -1,0 +1,30 @@
+"""Channel commands: register the hospitals and distributors everything else refers to."""
+
+from uuid import UUID
+
+from shared.events import channel as contracts
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.idempotency import create_once
+from services.channel.domain import Distributor, Hospital
+
+
+class ChannelApplication(ServiceApplication):
+    service = "channel"
+    published = {
+        Hospital.Registered: contracts.HospitalRegistered,
+        Distributor.Registered: contracts.DistributorRegistered,
+    }
+
+    def register_hospital(self, hospital_id: UUID, name: str, region: str, grade: str) -> tuple[Hospital, bool]:
+        return create_once(self, hospital_id, lambda: Hospital(hospital_id=hospital_id, name=name, region=region, grade=grade))
+
+    def register_distributor(self, distributor_id: UUID, name: str, region: str, tier: str) -> tuple[Distributor, bool]:
+        return create_once(
+            self, distributor_id, lambda: Distributor(distributor_id=distributor_id, name=name, region=region, tier=tier)
+        )
+
+    def get_hospital(self, hospital_id: UUID) -> Hospital | None:
+        return self.get_aggregate(hospital_id, Hospital)
+
+    def get_distributor(self, distributor_id: UUID) -> Distributor | None:
+        return self.get_aggregate(distributor_id, Distributor)

@@ -1,0 +1,16 @@
+"""Entry point: the channel read models (`python -m services.channel.worker`)."""
+
+from services.channel.projections.directory import ChannelDirectory
+from shared.platform.consumer import Handler
+from shared.platform.db import new_pool
+from shared.platform.process import run_consumers
+from shared.platform.settings import Settings, get_settings
+
+
+def handlers(settings: Settings) -> list[Handler]:
+    pool = new_pool(settings, name="channel-worker")
+    return [ChannelDirectory(pool, settings.schema_for("channel"))]
+
+
+if __name__ == "__main__":
+    run_consumers(lambda: handlers(get_settings()))

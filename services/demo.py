@@ -1,0 +1,61 @@
+"""A small demo data set, loaded through the public HTTP APIs (as a client would), once.
+
+One hospital and one distributor, one device with two lots, one order that is reserved FEFO,
+dispatched and invoiced, so the recall lookup for the earlier-expiring lot finds the hospital.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from shared.platform.auth import issue_token
+
+DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
+DEMO_HOSPITAL = "上海市第一人民医院"
+EARLY_LOT, LATE_LOT = "DEMO-2701A", "DEMO-2801B"
+
+
+def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise TimeoutError(f"demo data: gave up waiting for {what}")
+
+
+def load_demo_data(urls: dict[str, str]) -> str:
+    headers = {"Authorization": f"Bearer {issue_token('demo-loader', ['admin'], name='Demo loader')}"}
+    with httpx.Client(headers=headers, timeout=10) as http:
+        existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
+        if existing["total"] > 0:
+            return "demo data already loaded"
+        hospital = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital"},
+                             json={"name": DEMO_HOSPITAL, "region": "上海市", "grade": "3A"}).raise_for_status().json()
+        http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
+                  json={"name": "华东医疗器械有限公司", "region": "江苏省", "tier": "gold"}).raise_for_status()
+        http.post(f"{urls['inventory']}/items",
+                  json={"gtin": DEMO_GTIN, "name": "Coronary stent system 3.0x18mm", "device_class": 3}).raise_for_status()
+        for lot, expiry in ((LATE_LOT, "2028-01-31"), (EARLY_LOT, "2027-01-31")):
+            http.post(f"{urls['inventory']}/receipts", json={"gtin": DEMO_GTIN, "lot": lot, "expiry": expiry,
+                                                             "quantity": 50, "warehouse": "WH-SH"}).raise_for_status()
+
+        def place_order() -> dict | None:
+            response = http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "demo-order"}, json={
+                "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
+                "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
+            return response.json() if response.status_code in (200, 201) else None  # 422 until order knows the hospital
+
+        order = _wait_for("the order service to learn the hospital", place_order)
+        order_id = order["order_id"]
+        _wait_for("the reservation", lambda: http.get(f"{urls['inventory']}/fulfilments/{order_id}").status_code == 200)
+        http.post(f"{urls['inventory']}/fulfilments/{order_id}/dispatch",
+                  json={"carrier": "SF Express", "tracking_number": "SF1000000001"}).raise_for_status()
+        _wait_for("the recall lookup", lambda: http.get(f"{urls['traceability']}/recalls/lookup",
+                                                        params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
+    return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO).\n"
+            f"Try: curl -H \"Authorization: Bearer $(.venv/bin/erp token alice --role recall_officer)\" "
+            f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'")

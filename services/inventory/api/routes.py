@@ -1,0 +1,161 @@
+"""Inventory HTTP API: item master, receiving, stock on hand, fulfilment and dispatch."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.inventory.domain import FulfilmentStateError, InvalidGTINError, normalize_gtin
+from services.inventory.application import UnknownItemError
+from shared.platform.api import CommandMeta
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import Problem, not_found, rule_violated
+
+router = APIRouter(tags=["inventory"])
+
+WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class GTINField(BaseModel):
+    gtin: str = Field(description="GTIN-8/12/13/14 (UDI-DI); the check digit is verified; answered as GTIN-14")
+
+    @field_validator("gtin")
+    @classmethod
+    def _valid_gtin(cls, value: str) -> str:
+        try:
+            return normalize_gtin(value)
+        except InvalidGTINError as e:
+            raise ValueError(str(e)) from None
+
+
+class RegisterItem(GTINField):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    device_class: int = Field(ge=1, le=3, description="NMPA device class I, II or III")
+
+
+class ItemOut(BaseModel):
+    item_id: UUID
+    gtin: str
+    name: str
+    device_class: int
+    version: int
+
+
+class ReceiveLot(GTINField):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    lot: str = Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")
+    expiry: date
+    quantity: int = Field(gt=0, le=1_000_000)
+    warehouse: WarehouseCode
+
+
+class StockRow(BaseModel):
+    gtin: str
+    lot: str
+    warehouse: str
+    expiry: date
+    on_hand: int
+    allocated: int
+    available: int
+
+
+class Dispatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    carrier: str = Field(min_length=1, max_length=100)
+    tracking_number: str = Field(min_length=1, max_length=100)
+
+
+class FulfilmentOut(BaseModel):
+    fulfilment_id: UUID
+    order_id: UUID
+    status: str
+    ship_to_hospital_id: UUID
+    reserved: list[dict]
+    shipments: list[dict]
+    version: int
+
+
+def _item_out(item) -> ItemOut:  # noqa: ANN001
+    return ItemOut(item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, version=item.version)
+
+
+def _fulfilment_out(f) -> FulfilmentOut:  # noqa: ANN001
+    return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
+                         reserved=f.reserved, shipments=f.shipments, version=f.version)
+
+
+@router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item")
+def register_item(body: RegisterItem, request: Request, response: Response, _: CommandMeta) -> ItemOut:
+    item, created = request.app.state.application.register_item(body.gtin, body.name, body.device_class)
+    if not created:
+        if (item.name, item.device_class) != (body.name, body.device_class):
+            raise rule_violated("gtin-unique", f"GTIN {body.gtin} is already registered as {item.name!r}", gtin=body.gtin)
+        response.status_code = status.HTTP_200_OK
+    return _item_out(item)
+
+
+@router.get("/items/{gtin}", operation_id="get_item")
+def get_item(gtin: str, request: Request, _: CurrentPrincipal) -> ItemOut:
+    item = request.app.state.application.item_by_gtin(GTINField(gtin=gtin).gtin)
+    if item is None:
+        raise not_found("Item", gtin)
+    return _item_out(item)
+
+
+@router.post("/receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_lot")
+def receive_lot(body: ReceiveLot, request: Request, _: CommandMeta) -> ItemOut:
+    if body.expiry <= datetime.now(UTC).date():
+        raise rule_violated("expired-at-receipt", f"lot {body.lot} expired on {body.expiry}; expired goods are not received",
+                            field="expiry")
+    try:
+        item = request.app.state.application.receive_lot(body.gtin, body.lot, body.expiry, body.quantity, body.warehouse)
+    except UnknownItemError:
+        raise Problem(422, "Invalid input", f"gtin: no item is registered with GTIN {body.gtin}",
+                      errors=[{"field": "gtin", "rule": "registered-item", "message": "register the item first"}]) from None
+    return _item_out(item)
+
+
+@router.get("/stock", operation_id="list_stock")
+def list_stock(request: Request, _: CurrentPrincipal, paging: Paging,
+               gtin: Annotated[str | None, Query(pattern=r"^\d{14}$")] = None,
+               lot: Annotated[str | None, Query(max_length=20)] = None,
+               warehouse: Annotated[str | None, Query(max_length=50)] = None,
+               expiring_before: Annotated[date | None, Query()] = None) -> Page[StockRow]:
+    where, args = ["true"], []
+    for column, value in (("gtin", gtin), ("lot", lot), ("warehouse", warehouse)):
+        if value is not None:
+            where.append(f"{column} = %s"), args.append(value)
+    if expiring_before is not None:
+        where.append("expiry < %s"), args.append(expiring_before)
+    condition, table = " AND ".join(where), f"{request.app.state.schema}.stock_on_hand"
+    with request.app.state.pool.connection() as conn:
+        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
+        rows = conn.execute(
+            f"SELECT *, on_hand - allocated AS available FROM {table} WHERE {condition}"
+            " ORDER BY gtin, expiry, lot, warehouse LIMIT %s OFFSET %s",
+            [*args, paging.limit, paging.offset],
+        ).fetchall()
+    return Page(items=[StockRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/fulfilments/{order_id}", operation_id="get_fulfilment")
+def get_fulfilment(order_id: UUID, request: Request, _: CurrentPrincipal) -> FulfilmentOut:
+    fulfilment = request.app.state.application.get_fulfilment(order_id)
+    if fulfilment is None:
+        raise not_found("Fulfilment", order_id)
+    return _fulfilment_out(fulfilment)
+
+
+@router.post("/fulfilments/{order_id}/dispatch", operation_id="dispatch_fulfilment")
+def dispatch(order_id: UUID, body: Dispatch, request: Request, _: CommandMeta) -> FulfilmentOut:
+    try:
+        fulfilment = request.app.state.application.dispatch(order_id, body.carrier, body.tracking_number)
+    except FulfilmentStateError as e:
+        raise rule_violated("dispatch-reserved-only", str(e)) from None
+    if fulfilment is None:
+        raise not_found("Fulfilment", order_id)
+    return _fulfilment_out(fulfilment)

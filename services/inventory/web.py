@@ -1,0 +1,12 @@
+"""Entry point: the inventory API (`python -m services.inventory.web`)."""
+
+from services.inventory.api.routes import router
+from services.inventory.application import InventoryApplication
+from services.inventory.projections.stock import StockOnHand
+from shared.platform.api import create_service_app, serve
+
+app = create_service_app("inventory", [router], InventoryApplication, read_models=[StockOnHand],
+                         description="Items (UDI-DI), lots, stock, FEFO reservation and dispatch.")
+
+if __name__ == "__main__":
+    serve(app, "inventory")

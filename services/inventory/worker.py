@@ -1,0 +1,18 @@
+"""Entry point: inventory's read models and its reaction to placed orders (`python -m services.inventory.worker`)."""
+
+from services.inventory.application import InventoryApplication
+from services.inventory.projections.stock import StockOnHand
+from services.inventory.reactions import FulfilmentPlanner
+from shared.platform.consumer import Handler
+from shared.platform.db import new_pool
+from shared.platform.process import run_consumers
+from shared.platform.settings import Settings, get_settings
+
+
+def handlers(settings: Settings) -> list[Handler]:
+    pool = new_pool(settings, name="inventory-worker")
+    return [StockOnHand(pool, settings.schema_for("inventory")), FulfilmentPlanner(InventoryApplication(settings), pool)]
+
+
+if __name__ == "__main__":
+    run_consumers(lambda: handlers(get_settings()))

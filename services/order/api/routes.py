@@ -1,0 +1,129 @@
+"""Order HTTP API: place orders for known hospitals; read an order and list orders."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.domain.gtin import InvalidGTINError, normalize_gtin
+from shared.platform.api import CommandMeta, IdempotencyKey
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.idempotency import new_aggregate_id
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import Problem, not_found
+
+router = APIRouter(tags=["orders"])
+
+OrderStatus = Literal["placed", "reserved", "backordered", "shipped"]
+
+
+class OrderLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    gtin: str = Field(description="GTIN (UDI-DI) of the device; check digit verified")
+    quantity: int = Field(gt=0, le=100_000)
+    unit_price: Decimal = Field(ge=0, max_digits=16, decimal_places=2, description="net price per unit")
+
+    @field_validator("gtin")
+    @classmethod
+    def _valid_gtin(cls, value: str) -> str:
+        try:
+            return normalize_gtin(value)
+        except InvalidGTINError as e:
+            raise ValueError(str(e)) from None
+
+
+class PlaceOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    hospital_id: UUID
+    customer_reference: str | None = Field(None, max_length=100, description="the hospital's PO number")
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+
+
+class OrderLineOut(BaseModel):
+    line_no: int
+    gtin: str
+    quantity: int
+    unit_price: Decimal
+
+
+class OrderOut(BaseModel):
+    order_id: UUID
+    hospital_id: UUID
+    customer_reference: str | None
+    currency: str
+    status: OrderStatus
+    lines: list[OrderLineOut]
+    allocations: list[dict]
+    shipment_ids: list[UUID]
+    backorder_reason: str | None
+    version: int
+
+
+class OrderRow(BaseModel):
+    order_id: UUID
+    hospital_id: UUID
+    customer_reference: str | None
+    currency: str
+    total_amount: Decimal
+    line_count: int
+    status: OrderStatus
+    placed_at: datetime
+    updated_at: datetime
+
+
+def _order_out(o) -> OrderOut:  # noqa: ANN001
+    return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
+                    status=o.status, lines=[OrderLineOut(**line) for line in o.lines], allocations=o.allocations,
+                    shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
+
+
+def _hospital_is_known(request: Request, hospital_id: UUID) -> bool:
+    with request.app.state.pool.connection() as conn:
+        row = conn.execute(f"SELECT 1 FROM {request.app.state.schema}.known_hospitals WHERE hospital_id = %s",
+                           (hospital_id,)).fetchone()
+    return row is not None
+
+
+@router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order")
+def place_order(body: PlaceOrder, request: Request, response: Response, meta: CommandMeta,
+                idempotency_key: IdempotencyKey = None) -> OrderOut:
+    if not _hospital_is_known(request, body.hospital_id):
+        raise Problem(422, "Invalid input", f"hospital_id: no hospital {body.hospital_id} is registered in the channel",
+                      errors=[{"field": "hospital_id", "rule": "registered-hospital",
+                               "message": "register the hospital in the channel service first"}])
+    order_id = new_aggregate_id("order", meta.actor, idempotency_key)
+    order, created = request.app.state.application.place_order(
+        order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines]
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _order_out(order)
+
+
+@router.get("/orders/{order_id}", operation_id="get_order")
+def get_order(order_id: UUID, request: Request, _: CurrentPrincipal) -> OrderOut:
+    order = request.app.state.application.get_order(order_id)
+    if order is None:
+        raise not_found("Order", order_id)
+    return _order_out(order)
+
+
+@router.get("/orders", operation_id="list_orders")
+def list_orders(request: Request, _: CurrentPrincipal, paging: Paging,
+                status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
+                hospital_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
+    where, args = ["true"], []
+    if status_ is not None:
+        where.append("status = %s"), args.append(status_)
+    if hospital_id is not None:
+        where.append("hospital_id = %s"), args.append(hospital_id)
+    condition, table = " AND ".join(where), f"{request.app.state.schema}.order_list"
+    with request.app.state.pool.connection() as conn:
+        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
+        rows = conn.execute(f"SELECT * FROM {table} WHERE {condition} ORDER BY placed_at DESC, order_id LIMIT %s OFFSET %s",
+                            [*args, paging.limit, paging.offset]).fetchall()
+    return Page(items=[OrderRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

@@ -1,0 +1,64 @@
+"""A sales order to a hospital; its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from shared.platform.aggregate import TracedAggregate
+
+
+class OrderStateError(Exception):
+    pass
+
+
+class SalesOrder(TracedAggregate):
+    @event("Placed")
+    def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
+                 lines: list[dict[str, Any]]) -> None:
+        self.hospital_id = hospital_id
+        self.customer_reference = customer_reference
+        self.currency = currency
+        self.lines = lines
+        self.status = "placed"
+        self.allocations: list[dict[str, Any]] = []
+        self.shipment_ids: list[UUID] = []
+        self.backorder_reason: str | None = None
+
+    @staticmethod
+    def create_id(order_id: UUID) -> UUID:
+        return order_id
+
+    def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
+        if self.status != "placed":
+            raise OrderStateError(f"order is {self.status}; only a placed order can be reserved")
+        self._reserved(allocations=allocations)
+
+    @event("Reserved")
+    def _reserved(self, allocations: list[dict[str, Any]]) -> None:
+        self.allocations = allocations
+        self.status = "reserved"
+
+    def backorder(self, reason: str) -> None:
+        if self.status != "placed":
+            raise OrderStateError(f"order is {self.status}; only a placed order can be backordered")
+        self._backordered(reason=reason)
+
+    @event("Backordered")
+    def _backordered(self, reason: str) -> None:
+        self.backorder_reason = reason
+        self.status = "backordered"
+
+    def record_shipment(self, shipment_id: UUID) -> bool:
+        """False when this shipment is already recorded (nothing to do)."""
+        if shipment_id in self.shipment_ids:
+            return False
+        if self.status not in ("reserved", "shipped"):
+            raise OrderStateError(f"order is {self.status}; only a reserved order ships")
+        self._shipped(shipment_id=shipment_id)
+        return True
+
+    @event("Shipped")
+    def _shipped(self, shipment_id: UUID) -> None:
+        self.shipment_ids.append(shipment_id)
+        self.status = "shipped"

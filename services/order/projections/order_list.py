@@ -1,0 +1,37 @@
+"""Orders to list and filter by status and hospital, from order's own events."""
+
+from psycopg import Cursor
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.order import OrderBackordered, OrderPlaced, OrderReserved, OrderShipped
+from shared.platform.consumer import Projection
+
+
+class OrderList(Projection):
+    name = "order-list"
+    subscribes_to = ("order",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.order_list (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
+            " customer_reference text, currency char(3) NOT NULL, total_amount numeric(18,2) NOT NULL,"
+            " line_count int NOT NULL, status text NOT NULL, placed_at timestamptz NOT NULL,"
+            " updated_at timestamptz NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS order_list_status ON {schema}.order_list (status, placed_at)",
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        table = f"{self.schema}.order_list"
+        match payload:
+            case OrderPlaced():
+                total = sum(line.unit_price * line.quantity for line in payload.lines)
+                cur.execute(
+                    f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, 'placed', %s, %s) ON CONFLICT DO NOTHING",
+                    (payload.order_id, payload.hospital_id, payload.customer_reference, payload.currency, total,
+                     len(payload.lines), envelope.time, envelope.time),
+                )
+            case OrderReserved() | OrderBackordered() | OrderShipped():
+                status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped"}[type(payload)]
+                cur.execute(f"UPDATE {table} SET status = %s, updated_at = %s WHERE order_id = %s",
+                            (status, envelope.time, payload.order_id))

@@ -1,0 +1,20 @@
+"""Entry point: order's read models and its fulfilment tracking (`python -m services.order.worker`)."""
+
+from services.order.application import OrderApplication
+from services.order.projections.hospitals import KnownHospitals
+from services.order.projections.order_list import OrderList
+from services.order.reactions import OrderFulfilmentTracker
+from shared.platform.consumer import Handler
+from shared.platform.db import new_pool
+from shared.platform.process import run_consumers
+from shared.platform.settings import Settings, get_settings
+
+
+def handlers(settings: Settings) -> list[Handler]:
+    pool = new_pool(settings, name="order-worker")
+    schema = settings.schema_for("order")
+    return [KnownHospitals(pool, schema), OrderList(pool, schema), OrderFulfilmentTracker(OrderApplication(settings), pool)]
+
+
+if __name__ == "__main__":
+    run_consumers(lambda: handlers(get_settings()))

@@ -1,0 +1,1 @@
+"""Mechanics every service shares: settings, identity, envelope, event store, relay, consumers, API."""

@@ -1,0 +1,102 @@
+"""The FastAPI application every service starts from: problem+json errors, auth, health, metrics."""
+
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.consumer import Projection
+from shared.platform.context import EventMeta, set_request_meta
+from shared.platform.db import new_pool
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.problems import install_problem_handlers
+from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
+
+REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+LATENCY = Histogram("erp_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
+
+
+async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMeta:
+    # Async on purpose: it runs in the request's own context, which the (sync) endpoint inherits,
+    # so the events the command records carry this actor and correlation id.
+    return set_request_meta(principal.actor, request.headers.get("X-Correlation-ID"))
+
+
+CommandMeta = Annotated[EventMeta, Depends(command_meta)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200,
+           description="retrying with the same key returns the first result instead of creating again"),
+]
+
+
+def create_service_app(service: str, routers: list[APIRouter], application: Callable[[Settings], ServiceApplication],
+                       read_models: Sequence[type[Projection]] = (), description: str = "") -> FastAPI:
+    """The service's API process: the write-side application, a pool for read models, the routers.
+
+    State lives on `app.state` (application, pool, schema), created at start-up, not at import.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = get_settings()
+        app.state.settings = settings
+        app.state.application = application(settings)
+        app.state.schema = settings.schema_for(service)
+        app.state.pool = new_pool(settings, name=f"{service}-api")
+        # The worker owns the read models; creating their (empty) tables here too lets the API start first.
+        for read_model in read_models:
+            read_model(app.state.pool, app.state.schema).setup()
+        yield
+        app.state.pool.close()
+        app.state.application.close()
+
+    app = FastAPI(title=f"{service} service", version="0.1.0", description=description, lifespan=lifespan,
+                  separate_input_output_schemas=False)
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def _metrics(request: Request, call_next: Callable) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
+        REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
+        return response
+
+    @app.get("/health", tags=["ops"], operation_id="health")
+    def health() -> dict[str, str]:
+        return {"status": "alive", "service": service}
+
+    @app.get("/ready", tags=["ops"], operation_id="ready")
+    def ready(request: Request) -> JSONResponse:
+        try:
+            with request.app.state.pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+        except Exception as e:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "not ready", "database": str(e)}, status_code=503)
+        return JSONResponse({"status": "ready", "service": service})
+
+    @app.get("/metrics", tags=["ops"], operation_id="metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, service: str) -> None:
+    import os
+
+    port = int(os.environ.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service]))
+    uvicorn.run(app, host=os.environ.get("ERP_HOST", "127.0.0.1"), port=port, log_level="warning")

@@ -1,0 +1,33 @@
+"""The `erp` command line for people who run the system."""
+
+import typer
+
+from shared.platform.auth import issue_token
+
+app = typer.Typer(help="Operate the medical-device ERP.", no_args_is_help=True)
+
+
+@app.command()
+def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice"),
+          role: list[str] = typer.Option(["order_desk"], "--role", help="role(s) to carry; repeatable"),
+          hours: int = typer.Option(12, min=1, max=24 * 30, help="how long it stays valid")) -> None:
+    """Print a bearer token signed with JWT_SECRET (the local key unless set)."""
+    from datetime import timedelta
+
+    typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours)))
+
+
+@app.command()
+def version() -> None:
+    """Print the version of this build."""
+    from importlib.metadata import version as v
+
+    typer.echo(v("meddev-erp"))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The write side: an eventsourcing Application per service, on PostgreSQL in the service's own schema.
+
+`ServiceApplication` adds to the library's Application:
+- settings from `Settings` (one database, one schema per service);
+- a recorder that stores consumer positions in the same transaction as the events a
+  process manager records (pass `consumer_positions=[...]` to `save`);
+- the mapping from stored domain events to the public event contracts in `shared.events`.
+"""
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+import psycopg
+from psycopg import Cursor, sql
+
+from shared.events import CloudEvent, EventPayload
+from shared.platform.aggregate import DateAsISO
+from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
+from shared.platform.settings import Settings, get_settings
+
+__all__ = ["IntegrityError", "ServiceApplication"]
+
+A = TypeVar("A")
+
+_BASE_EVENT_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta"}
+
+
+class PositionTrackingRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(create_positions_tables(self.datastore.schema))
+
+    def _insert_events(self, curs: Cursor, stored_events: Sequence[Any], **kwargs: Any) -> None:
+        positions: list[ConsumerPosition] = kwargs.get("consumer_positions") or []
+        save_positions(curs, self.datastore.schema, positions)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+
+class ServiceFactory(PostgresFactory):
+    application_recorder_class = PositionTrackingRecorder
+
+
+class ServiceApplication(Application):
+    service: ClassVar[str]
+    # Internal domain event class -> public contract. Every stored event must have one.
+    published: ClassVar[dict[type, type[EventPayload]]]
+
+    def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.name = self.service
+        base_env = self.settings.postgres_env(self.service)
+        base_env["PERSISTENCE_MODULE"] = f"{ServiceFactory.__module__}:{ServiceFactory.__qualname__}"
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        super().__init__(env={**base_env, **(env or {})})
+
+    @property
+    def schema(self) -> str:
+        return self.settings.schema_for(self.service)
+
+    @property
+    def topic(self) -> str:
+        return self.settings.topic_for(self.service)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @classmethod
+    def to_payload(cls, event: DomainEvent) -> EventPayload:
+        contract = cls.published[type(event)]
+        fields = {k: v for k, v in vars(event).items() if k not in _BASE_EVENT_FIELDS}
+        fields[contract.subject_field] = event.originator_id
+        return contract.model_validate(fields)
+
+    def envelope(self, notification: Notification) -> CloudEvent:
+        event = self.mapper.to_domain_event(notification)
+        payload = self.to_payload(event)
+        meta = event.meta
+        return CloudEvent(
+            id=f"{self.service}-{notification.id}",
+            source=f"/erp/{self.service}",
+            type=payload.event_type(),
+            subject=str(event.originator_id),
+            time=event.timestamp,
+            aggregateid=str(event.originator_id),
+            aggregateversion=event.originator_version,
+            position=notification.id,
+            correlationid=meta["correlation_id"],
+            causationid=meta.get("causation_id"),
+            actor=meta["actor"],
+            schemaversion=payload.schema_version,
+            data=payload.model_dump(mode="json"),
+        )
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def get_aggregate(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate, or None when there is none of that kind with this id (a 404, not a 500)."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+

@@ -1,0 +1,69 @@
+"""RFC 9457 problem details: every error a client sees is application/problem+json naming what went wrong."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):  # noqa: N818 - it is the RFC's name
+    def __init__(self, status: int, title: str, detail: str, *, type_: str = "about:blank",
+                 headers: dict[str, str] | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.type = status, title, detail, type_
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def body(self, instance: str) -> dict[str, Any]:
+        return {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail,
+                "instance": instance, **self.extensions}
+
+
+def not_found(what: str, key: object) -> Problem:
+    return Problem(404, f"{what} not found", f"no {what.lower()} with id {key}")
+
+
+def rule_violated(rule: str, detail: str, **extensions: Any) -> Problem:
+    return Problem(409, "Business rule violated", detail, type_=f"urn:erp:rule:{rule}", rule=rule, **extensions)
+
+
+def invalid_field(field: str, rule: str, message: str) -> Problem:
+    return Problem(422, "Invalid input", f"{field}: {message}",
+                   errors=[{"field": field, "rule": rule, "message": message}])
+
+
+def _response(problem: Problem, request: Request) -> JSONResponse:
+    return JSONResponse(problem.body(request.url.path), status_code=problem.status,
+                        media_type=PROBLEM_JSON, headers=problem.headers)
+
+
+def _field_name(loc: tuple) -> str:
+    # ("body", "lines", 0, "gtin") -> "lines[0].gtin"; the location kind (body/query/path) is said separately.
+    name = ""
+    for part in loc[1:]:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(loc[0])
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return _response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_name(tuple(e["loc"])), "in": e["loc"][0], "rule": e["type"], "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return _response(Problem(422, "Invalid input", detail, errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        return _response(Problem(exc.status_code, title, str(exc.detail)), request)

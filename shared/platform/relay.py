@@ -1,0 +1,112 @@
+"""Transactional outbox relay: the service's stored events, in position order, onto `<service>.events`.
+
+Rules (ARCHITECTURE §3.4): one active relay per service (a PostgreSQL advisory lock; others wait as
+standbys); idempotent producer with acks=all; the position is recorded only after the broker
+acknowledged every event up to it; after a crash it resends from the recorded position, so
+duplicates on the wire are possible and loss is not (consumers skip resends by position).
+"""
+
+import asyncio
+import logging
+
+import psycopg
+from psycopg import sql
+
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.kafka import ensure_topics, new_producer
+
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(self, app: ServiceApplication) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.published_up_to = 0
+
+    def _load_position(self) -> int:
+        row = self.leadership.execute(
+            sql.SQL("SELECT position FROM {}.relay_positions WHERE topic = %s").format(sql.Identifier(self.app.schema)),
+            (self.app.topic,),
+        ).fetchone()
+        return row[0] if row else 0
+
+    def _save_position(self, position: int) -> None:
+        self.leadership.execute(
+            sql.SQL(
+                "INSERT INTO {}.relay_positions (topic, position) VALUES (%s, %s)"
+                " ON CONFLICT (topic) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
+            ).format(sql.Identifier(self.app.schema)),
+            (self.app.topic, position),
+        )
+
+    async def _acquire_leadership(self, stop: asyncio.Event) -> psycopg.Connection | None:
+        """Hold a session advisory lock for as long as this relay is the active one."""
+        conn = await asyncio.to_thread(psycopg.connect, self.settings.database_url, autocommit=True)
+        key = f"relay:{self.app.schema}"
+        while not stop.is_set():
+            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+            if row and row[0]:
+                log.info("relay for %s is active", self.app.service)
+                return conn
+            log.info("another relay for %s is active; standing by", self.app.service)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=2)
+            except TimeoutError:
+                pass
+        conn.close()
+        return None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        leadership = await self._acquire_leadership(stop)
+        if leadership is None:
+            return
+        # The position is read and written on the connection that holds the lock (autocommit).
+        self.leadership = leadership
+        try:
+            while not stop.is_set():
+                try:
+                    await self._publish_until_stopped(stop)
+                except Exception:  # broker or database away: back off, then resend from the recorded position
+                    log.exception("relay for %s failed; restarting from the recorded position", self.app.service)
+                    await asyncio.sleep(1)
+        finally:
+            leadership.close()
+
+    async def _publish_until_stopped(self, stop: asyncio.Event) -> None:
+        await ensure_topics(self.settings, [self.app.topic])
+        producer = new_producer(self.settings)
+        await producer.start()
+        try:
+            self.published_up_to = await asyncio.to_thread(self._load_position)
+            while not stop.is_set():
+                published = await self.publish_next_batch(producer)
+                if not published:
+                    await asyncio.sleep(self.settings.poll_interval_seconds)
+        finally:
+            await producer.stop()
+
+    async def publish_next_batch(self, producer) -> int:  # noqa: ANN001
+        notifications = await asyncio.to_thread(
+            self.app.recorder.select_notifications,
+            start=self.published_up_to + 1,
+            limit=self.settings.relay_batch_size,
+        )
+        if not notifications:
+            return 0
+        acks = []
+        for notification in notifications:
+            envelope = self.app.envelope(notification)
+            acks.append(
+                await producer.send(
+                    self.app.topic,
+                    value=envelope.to_bytes(),
+                    key=envelope.aggregateid.encode(),
+                    headers=[("ce_type", envelope.type.encode()), ("ce_id", envelope.id.encode())],
+                )
+            )
+        await asyncio.gather(*acks)
+        last = notifications[-1].id
+        await asyncio.to_thread(self._save_position, last)
+        self.published_up_to = last
+        return len(notifications)

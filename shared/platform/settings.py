@@ -1,0 +1,70 @@
+"""Settings read from environment variables, with safe local defaults.
+
+One settings object serves every service; the service name picks its schema, topic and port.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("channel", "order", "inventory", "billing", "traceability")
+ServiceName = Literal["channel", "order", "inventory", "billing", "traceability"]
+
+DEFAULT_PORTS = {"order": 8001, "channel": 8002, "inventory": 8003, "billing": 8004, "traceability": 8005}
+
+# A key anyone can read in this file must never sign a production token.
+LOCAL_JWT_SECRET = "local-development-signing-key-not-for-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = Field("local", alias="ERP_ENV")
+    database_url: str = Field("postgresql://postgres@127.0.0.1:15432/erp", alias="DATABASE_URL")
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    topic_partitions: int = Field(3, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
+    topic_replication_factor: int = Field(1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
+    # Prefixes every schema and topic, so test runs and demos never share state.
+    namespace: str = Field("", alias="ERP_NAMESPACE", pattern=r"^[a-z0-9_]*$")
+    jwt_secret: str = Field(LOCAL_JWT_SECRET, alias="JWT_SECRET", min_length=32)
+    jwt_issuer: str = Field("meddev-erp", alias="JWT_ISSUER")
+    relay_batch_size: int = Field(500, ge=1, alias="RELAY_BATCH_SIZE")
+    consumer_batch_size: int = Field(500, ge=1, alias="CONSUMER_BATCH_SIZE")
+    poll_interval_seconds: float = Field(0.05, gt=0, alias="POLL_INTERVAL_SECONDS")
+
+    @model_validator(mode="after")
+    def _refuse_local_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.jwt_secret == LOCAL_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set to a real secret when ERP_ENV=production")
+        return self
+
+    def schema_for(self, service: str) -> str:
+        return f"{self.namespace}{service}_service"
+
+    def topic_for(self, service: str) -> str:
+        return f"{self.namespace}{service}.events"
+
+    def postgres_env(self, service: str) -> dict[str, str]:
+        """The environment the eventsourcing library reads its PostgreSQL settings from."""
+        params = conninfo_to_dict(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(params.get("dbname", "erp")),
+            "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),
+            "POSTGRES_PORT": str(params.get("port", "5432")),
+            "POSTGRES_USER": str(params.get("user", "postgres")),
+            "POSTGRES_PASSWORD": str(params.get("password", "")),
+            "POSTGRES_SCHEMA": self.schema_for(service),
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "5",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "CREATE_TABLE": "y",
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
