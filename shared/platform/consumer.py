@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload, UnknownEventTypeError, payload_of
 from shared.platform.context import acting_as
+from shared.platform.db import ddl_lock
 from shared.platform.eventstore import IntegrityError, ServiceApplication
 from shared.platform.kafka import ensure_topics, new_consumer
 from shared.platform.positions import ConsumerPosition, create_positions_tables, load_positions, save_positions
@@ -73,9 +74,16 @@ class Handler(ABC):
     pool: ConnectionPool
 
     def setup(self) -> None:
-        with self.pool.connection() as conn:
+        with ddl_lock(self.pool.conninfo, self.schema), self.pool.connection() as conn:
             for statement in create_positions_tables(self.schema):
                 conn.execute(statement)
+            for ddl in self.tables_ddl:
+                conn.execute(sql.SQL(ddl).format(schema=sql.Identifier(self.schema)))
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        """CREATE statements of the handler's own tables; `{schema}` is replaced by its schema."""
+        return []
 
     def stored_positions(self) -> dict[tuple[str, int], tuple[int, int]]:
         with self.pool.connection() as conn, conn.cursor() as cur:
@@ -93,18 +101,6 @@ class Projection(Handler):
         self.schema = schema
         self.name = name or type(self).name
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return []
-
-    def table(self, name: str) -> sql.Composed:
-        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
-
-    def setup(self) -> None:
-        super().setup()
-        with self.pool.connection() as conn:
-            for ddl in self.tables_ddl:
-                conn.execute(sql.SQL(ddl).format(schema=sql.Identifier(self.schema)))
 
     @abstractmethod
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None: ...

@@ -15,11 +15,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
-import psycopg
-from psycopg import Cursor, sql
+from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.platform.aggregate import DateAsISO
+from shared.platform.db import ddl_lock
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
 from shared.platform.settings import Settings, get_settings
 
@@ -55,9 +55,8 @@ class ServiceApplication(Application):
         self.name = self.service
         base_env = self.settings.postgres_env(self.service)
         base_env["PERSISTENCE_MODULE"] = f"{ServiceFactory.__module__}:{ServiceFactory.__qualname__}"
-        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-        super().__init__(env={**base_env, **(env or {})})
+        with ddl_lock(self.settings.database_url, self.schema):
+            super().__init__(env={**base_env, **(env or {})})
 
     @property
     def schema(self) -> str:

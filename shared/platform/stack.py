@@ -49,9 +49,9 @@ class Stack:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
-    def wait_until_ready(self, timeout: float = 120) -> None:
+    def wait_until_ready(self, timeout: float = 120, services: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(SERVICES)
+        pending = set(services or SERVICES)
         while pending and time.monotonic() < deadline:
             self.check_alive()
             for service in sorted(pending):

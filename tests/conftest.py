@@ -1,0 +1,105 @@
+"""Where the tests find PostgreSQL and Kafka, and a fresh namespace (schemas + topics) per test.
+
+When a Docker engine answers (the engine, not just the CLI), testcontainers start both; otherwise
+the project's own local servers are used (`make test` starts them), or those named by
+DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from shared.platform.settings import SERVICES, Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    database_url: str
+    kafka_bootstrap_servers: str
+
+
+def docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:  # noqa: BLE001 - no engine, no socket, no permission: all mean "not available"
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    if docker_engine_answers():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:15", driver=None) as pg, KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka:
+            yield Infrastructure(pg.get_connection_url(), kafka.get_bootstrap_server())
+        return
+    defaults = Settings()
+    yield Infrastructure(
+        os.environ.get("DATABASE_URL", defaults.database_url),
+        os.environ.get("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_bootstrap_servers),
+    )
+
+
+def _drop_namespace(settings: Settings) -> None:
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                            (settings.namespace.replace("_", r"\_") + "%",)).fetchall()
+        for (schema,) in rows:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+    async def delete_topics() -> None:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        try:
+            topics = [t for t in await admin.list_topics() if t.startswith(settings.namespace)]
+            if topics:
+                await admin.delete_topics(topics)
+        finally:
+            await admin.close()
+
+    asyncio.run(delete_topics())
+
+
+@pytest.fixture
+def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings with a namespace of their own; also what get_settings() answers during the test."""
+    env = {
+        "ERP_ENV": "test",
+        "ERP_NAMESPACE": f"t{uuid.uuid4().hex[:8]}_",
+        "DATABASE_URL": infrastructure.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
+        "POLL_INTERVAL_SECONDS": "0.02",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    settings = get_settings()
+    yield settings
+    get_settings.cache_clear()
+    _drop_namespace(settings)
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    """The environment a service process needs to join this test's namespace."""
+    return {
+        "ERP_ENV": settings.environment,
+        "ERP_NAMESPACE": settings.namespace,
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "POLL_INTERVAL_SECONDS": str(settings.poll_interval_seconds),
+    }
+
+
+__all__ = ["SERVICES", "Infrastructure", "service_env"]

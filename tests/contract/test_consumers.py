@@ -1,0 +1,118 @@
+"""Consumers: each handler applies the golden examples of the events it subscribes to (on real PostgreSQL).
+
+The golden examples tell one consistent story (hospital H orders 10 stents, lot L2701A ships
+to H, invoice of 14,464.00 CNY), so each assertion checks the handler understood the contract.
+"""
+
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from services.billing.application import BillingApplication
+from services.billing.domain import invoice_id_for
+from services.billing.projections.invoice_list import InvoiceList
+from services.billing.projections.order_terms import OrderTerms
+from services.billing.reactions import ShipmentInvoicer
+from services.channel.projections.directory import ChannelDirectory
+from services.inventory.application import InventoryApplication
+from services.inventory.projections.stock import StockOnHand
+from services.inventory.reactions import FulfilmentPlanner
+from services.order.application import OrderApplication
+from services.order.projections.hospitals import KnownHospitals
+from services.order.projections.order_list import OrderList
+from services.order.reactions import OrderFulfilmentTracker
+from services.traceability.projections.lineage import ShipmentLineage
+from shared.platform.consumer import Delivery, Handler
+from shared.platform.context import acting_as
+from shared.platform.db import new_pool
+from tests.contract.golden import golden, golden_from
+
+H = UUID("5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11")
+O = UUID("0f4e1c2b-3a59-4d68-b7c6-a5f4e3d2c1b0")
+S = UUID("c3b2a190-8f7e-4d6c-a5b4-93827160f5e4")
+GTIN = "09506000134352"
+
+
+@pytest.fixture
+def pool(settings):
+    pool = new_pool(settings, name="contract-tests")
+    yield pool
+    pool.close()
+
+
+def feed(handler: Handler, settings, *producers: str) -> None:
+    handler.setup()
+    deliveries = [Delivery(settings.topic_for(e.source.removeprefix("/erp/")), 0, offset, e)
+                  for offset, e in enumerate(golden_from(*producers))]
+    handler.handle_batch(deliveries)
+
+
+def one(pool, query: str, *args):
+    with pool.connection() as conn:
+        return conn.execute(query, args).fetchone()
+
+
+def test_channel_directory(settings, pool):
+    schema = settings.schema_for("channel")
+    feed(ChannelDirectory(pool, schema), settings, "channel")
+    assert one(pool, f"SELECT name FROM {schema}.hospitals WHERE hospital_id = %s", H)["name"] == "上海市第一人民医院"
+    assert one(pool, f"SELECT tier FROM {schema}.distributors")["tier"] == "gold"
+    assert one(pool, f"SELECT hospitals FROM {schema}.region_counts WHERE region = '上海市'")["hospitals"] == 1
+
+
+def test_order_known_hospitals_and_order_list(settings, pool):
+    schema = settings.schema_for("order")
+    feed(KnownHospitals(pool, schema), settings, "channel")
+    feed(OrderList(pool, schema), settings, "order")
+    assert one(pool, f"SELECT region FROM {schema}.known_hospitals WHERE hospital_id = %s", H)["region"] == "上海市"
+    row = one(pool, f"SELECT status, total_amount FROM {schema}.order_list WHERE order_id = %s", O)
+    assert (row["status"], row["total_amount"]) == ("shipped", Decimal("12800.00"))
+
+
+def test_order_fulfilment_tracker(settings, pool):
+    app = OrderApplication(settings)
+    placed = golden("erp.order.OrderPlaced").data
+    with acting_as("user:alice"):
+        app.place_order(O, H, placed["customer_reference"], "CNY", placed["lines"])
+    feed(OrderFulfilmentTracker(app, pool), settings, "inventory")
+    order = app.get_order(O)
+    assert order.status == "shipped"
+    assert order.shipment_ids == [S]
+    assert order.allocations[0]["lot"] == "L2701A"
+
+
+def test_inventory_stock_on_hand(settings, pool):
+    schema = settings.schema_for("inventory")
+    feed(StockOnHand(pool, schema), settings, "inventory")
+    row = one(pool, f"SELECT on_hand, allocated FROM {schema}.stock_on_hand WHERE gtin = %s AND lot = 'L2701A'", GTIN)
+    assert (row["on_hand"], row["allocated"]) == (40, 0)
+
+
+def test_inventory_fulfilment_planner_rejects_an_order_it_has_no_stock_for(settings, pool):
+    app = InventoryApplication(settings)
+    feed(FulfilmentPlanner(app, pool), settings, "order")
+    fulfilment = app.get_fulfilment(O)
+    assert fulfilment.status == "rejected"
+    assert fulfilment.ship_to_hospital_id == H
+
+
+def test_billing_invoices_the_golden_shipment_as_the_golden_invoice(settings, pool):
+    app = BillingApplication(settings)
+    schema = settings.schema_for("billing")
+    feed(OrderTerms(pool, schema), settings, "order")
+    feed(ShipmentInvoicer(app, pool), settings, "inventory")
+    invoice = app.get_invoice(invoice_id_for(S))
+    expected = golden("erp.billing.InvoiceRaised").data
+    assert str(invoice.gross_total) == expected["gross_total"]
+    assert str(invoice.vat_total) == expected["vat_total"]
+    feed(InvoiceList(pool, schema), settings, "billing")
+    assert one(pool, f"SELECT gross_total FROM {schema}.invoice_list")["gross_total"] == Decimal("14464.00")
+
+
+def test_traceability_lineage(settings, pool):
+    schema = settings.schema_for("traceability")
+    feed(ShipmentLineage(pool, schema), settings, "channel", "inventory")
+    row = one(pool, f"SELECT s.quantity, c.name FROM {schema}.shipped_lots s JOIN {schema}.consignees c"
+                    " ON c.consignee_id = s.consignee_id WHERE s.gtin = %s AND s.lot = 'L2701A'", GTIN)
+    assert (row["quantity"], row["name"]) == (10, "上海市第一人民医院")

@@ -1,0 +1,81 @@
+"""Producers: every event each service stores maps to its public contract and validates against the schema.
+
+The domain is driven through every command (pure, no I/O), so an event type added without a
+contract, or a field renamed on one side only, fails here.
+"""
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import jsonschema
+
+from services.billing.application import BillingApplication
+from services.billing.domain import Invoice, price_lines
+from services.channel.application import ChannelApplication
+from services.channel.domain import Distributor, Hospital
+from services.inventory.application import InventoryApplication
+from services.inventory.domain import Fulfilment, StockItem
+from services.order.application import OrderApplication
+from services.order.domain import SalesOrder
+from shared.events import EVENT_TYPES
+from shared.events.schemas import SCHEMA_DIR
+from shared.platform.context import acting_as
+
+GTIN = "09506000134352"
+
+
+def every_domain_event() -> list:
+    order_id, shipment_id, hospital_id = uuid4(), uuid4(), uuid4()
+    with acting_as("user:contract-test"):
+        hospital = Hospital(hospital_id=hospital_id, name="H", region="上海市", grade="3A")
+        distributor = Distributor(distributor_id=uuid4(), name="D", region="江苏省", tier="gold")
+        order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
+                           lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
+        order.mark_reserved([{"gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "quantity": 2}])
+        order.record_shipment(shipment_id)
+        backordered = SalesOrder(order_id=uuid4(), hospital_id=hospital_id, customer_reference=None, currency="CNY",
+                                 lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
+        backordered.backorder("no stock")
+        item = StockItem(gtin=GTIN, name="Stent", device_class=3)
+        item.receive_lot(gtin=GTIN, lot="L1", expiry=date(2030, 1, 1), quantity=5, warehouse="WH1")
+        item.allocate(order_id, 2, date(2026, 11, 24))
+        item.ship_allocated(order_id, shipment_id, "WH1")
+        fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=hospital_id,
+                                lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2}])
+        fulfilment.reserve(order_id=order_id, lines=[
+            {"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "warehouse": "WH1", "quantity": 2}])
+        fulfilment.dispatch(shipment_id, "WH1", "SF Express", "SF1", datetime.now(UTC))
+        rejected = Fulfilment(order_id=uuid4(), ship_to_hospital_id=hospital_id,
+                              lines=[{"line_no": 1, "gtin": GTIN, "quantity": 9}])
+        rejected.reject(order_id=rejected.order_id, reason="no stock",
+                        shortages=[{"gtin": GTIN, "requested": 9, "available": 0}])
+        invoice = Invoice.raise_for(shipment_id, order_id, hospital_id, "CNY",
+                                    price_lines([{"gtin": GTIN, "lot": "L1", "quantity": 2}], {GTIN: Decimal("10.00")}))
+    aggregates = [hospital, distributor, order, backordered, item, fulfilment, rejected, invoice]
+    return [event for aggregate in aggregates for event in aggregate.collect_events()]
+
+
+APPLICATIONS = {
+    "channel": ChannelApplication, "order": OrderApplication, "inventory": InventoryApplication,
+    "billing": BillingApplication,
+}
+
+
+def test_every_stored_event_maps_to_a_contract_that_validates():
+    produced = set()
+    for event in every_domain_event():
+        app_class = next(a for a in APPLICATIONS.values() if type(event) in a.published)
+        payload = app_class.to_payload(event)
+        schema = json.loads((SCHEMA_DIR / f"{payload.event_type()}.v{payload.schema_version}.json").read_text())
+        jsonschema.validate(payload.model_dump(mode="json"), schema)
+        assert str(getattr(payload, payload.subject_field)) == str(event.originator_id)
+        produced.add(payload.event_type())
+    assert produced == set(EVENT_TYPES), f"never produced in this test: {set(EVENT_TYPES) - produced}"
+
+
+def test_every_published_mapping_points_at_the_producers_own_contracts():
+    for service, app_class in APPLICATIONS.items():
+        for contract in app_class.published.values():
+            assert contract.producer == service, f"{app_class.__name__} publishes {contract.event_type()}"

@@ -1,0 +1,78 @@
+"""The thin slice, through HTTP and Kafka only: hospital -> item and lots -> order -> FEFO reservation ->
+shipment -> invoice -> recall lookup. Every service runs as its own api, relay and worker processes."""
+
+import time
+from decimal import Decimal
+
+GTIN = "09506000134352"
+
+
+def wait_for(probe, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_recall_lookup(stack, http):
+    stack.start_all()
+    stack.wait_until_ready()
+    url = stack.url
+
+    hospital = http.post(f"{url('channel')}/hospitals", json={"name": "四川大学华西医院", "region": "四川省", "grade": "3A"}).json()
+    other = http.post(f"{url('channel')}/hospitals", json={"name": "浙江大学附属第一医院", "region": "浙江省", "grade": "3A"}).json()
+    assert http.post(f"{url('inventory')}/items", json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    for lot, expiry, quantity in (("LATE", "2029-06-30", 100), ("EARLY", "2027-03-31", 8), ("MIDDLE", "2028-01-31", 100)):
+        receipt = http.post(f"{url('inventory')}/receipts",
+                            json={"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": "WH-CD"})
+        assert receipt.status_code == 201, receipt.text
+
+    def place(hospital_id: str, quantity: int):
+        response = http.post(f"{url('order')}/orders", json={
+            "hospital_id": hospital_id, "lines": [{"gtin": GTIN, "quantity": quantity, "unit_price": "1280.00"}]})
+        return response.json() if response.status_code == 201 else None
+
+    order = wait_for(lambda: place(hospital["hospital_id"], 10), "order to learn the hospital")
+    assert order["status"] == "placed"
+    reserved = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"] == "reserved" and o,
+                        "the order to be reserved")
+    # FEFO: all 8 of EARLY first, then 2 of MIDDLE; never LATE.
+    assert [(a["lot"], a["quantity"]) for a in reserved["allocations"]] == [("EARLY", 8), ("MIDDLE", 2)]
+
+    dispatched = http.post(f"{url('inventory')}/fulfilments/{order['order_id']}/dispatch",
+                           json={"carrier": "SF Express", "tracking_number": "SF123"})
+    assert dispatched.status_code == 200, dispatched.text
+    shipment_id = dispatched.json()["shipments"][0]["shipment_id"]
+    shipped = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"] == "shipped" and o,
+                       "the order to be shipped")
+    assert shipped["shipment_ids"] == [shipment_id]
+
+    invoices = wait_for(lambda: http.get(f"{url('billing')}/invoices", params={"order_id": order["order_id"]}).json()["items"],
+                        "the invoice")
+    invoice = http.get(f"{url('billing')}/invoices/{invoices[0]['invoice_id']}").json()
+    assert Decimal(invoice["net_total"]) == Decimal("12800.00")
+    assert Decimal(invoice["gross_total"]) == Decimal("14464.00")
+    assert {(line["lot"], line["quantity"]) for line in invoice["lines"]} == {("EARLY", 8), ("MIDDLE", 2)}
+
+    lookup = wait_for(lambda: (r := http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "EARLY"}).json())
+                      ["consignees"] and r, "the recall lookup")
+    assert [(c["name"], c["quantity_shipped"]) for c in lookup["consignees"]] == [("四川大学华西医院", 8)]
+    assert lookup["consignees"][0]["shipments"][0]["shipment_id"] == shipment_id
+    nothing = http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "LATE"}).json()
+    assert nothing["consignees"] == []
+
+    # A second order larger than what is left usable is backordered, not partially or silently reserved.
+    big = wait_for(lambda: place(other["hospital_id"], 1000), "the second order")
+    backordered = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{big['order_id']}").json())["status"] == "backordered" and o,
+                           "the backorder")
+    assert "198 of 1000 available" in backordered["backorder_reason"]
+    expected_stock = {("EARLY", 0, 0), ("MIDDLE", 98, 0), ("LATE", 100, 0)}
+
+    def stock() -> set:
+        rows = http.get(f"{url('inventory')}/stock", params={"gtin": GTIN}).json()["items"]
+        return {(r["lot"], r["on_hand"], r["allocated"]) for r in rows}
+
+    wait_for(lambda: stock() == expected_stock, f"stock on hand to be {expected_stock}", timeout=15)

@@ -1,0 +1,116 @@
+"""The HTTP APIs in-process on real PostgreSQL: problem+json errors, no event for a rejected command,
+the authenticated actor on every event, idempotent retries."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.platform.auth import issue_token
+
+GTIN = "09506000134352"
+
+
+def stored_events(app) -> list:  # noqa: ANN001
+    return list(app.recorder.select_notifications(start=1, limit=1000))
+
+
+def auth(name: str = "alice", **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(name, ['order_desk'])}", **headers}
+
+
+@pytest.fixture
+def channel_api(settings):
+    from services.channel.web import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def inventory_api(settings):
+    from services.inventory.web import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def order_api(settings):
+    from services.order.web import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+def test_calls_without_a_valid_token_get_401_problem(channel_api):
+    for headers in ({}, {"Authorization": "Bearer nonsense"}):
+        response = channel_api.get("/hospitals", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Not authenticated"
+
+
+def test_invalid_input_is_a_422_problem_naming_field_and_rule_and_stores_nothing(channel_api):
+    response = channel_api.post("/hospitals", headers=auth(), json={"name": "", "region": "上海市", "grade": "9Z"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert {(e["field"], e["rule"]) for e in problem["errors"]} == {("name", "string_too_short"), ("grade", "literal_error")}
+    assert "grade" in problem["detail"]
+    assert stored_events(channel_api.app.state.application) == []
+
+
+def test_the_authenticated_person_and_correlation_id_are_on_the_stored_event(channel_api):
+    response = channel_api.post("/hospitals", headers=auth("bob", **{"X-Correlation-ID": "corr-42"}),
+                                json={"name": "北京协和医院", "region": "北京市", "grade": "3A"})
+    assert response.status_code == 201
+    (notification,) = stored_events(channel_api.app.state.application)
+    envelope = channel_api.app.state.application.envelope(notification)
+    assert (envelope.actor, envelope.correlationid, envelope.subject) == ("user:bob", "corr-42", response.json()["hospital_id"])
+
+
+def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(channel_api):
+    body = {"name": "华山医院", "region": "上海市", "grade": "3A"}
+    first = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
+    again = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
+    other = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-2"}), json=body)
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert first.json()["hospital_id"] == again.json()["hospital_id"] != other.json()["hospital_id"]
+    assert len(stored_events(channel_api.app.state.application)) == 2
+
+
+def test_unknown_ids_are_404_problems(channel_api):
+    response = channel_api.get("/hospitals/5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11", headers=auth())
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+def test_gtin_check_digit_and_expired_lots_are_refused_without_events(inventory_api):
+    bad = inventory_api.post("/items", headers=auth(), json={"gtin": "09506000134353", "name": "Stent", "device_class": 3})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "gtin"
+    assert "check digit" in bad.json()["detail"]
+    assert inventory_api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    expired = inventory_api.post("/receipts", headers=auth(),
+                                 json={"gtin": GTIN, "lot": "OLD", "expiry": "2020-01-31", "quantity": 5, "warehouse": "WH1"})
+    assert expired.status_code == 409
+    assert expired.json()["rule"] == "expired-at-receipt"
+    too_long = inventory_api.post("/receipts", headers=auth(),
+                                  json={"gtin": GTIN, "lot": "L" * 21, "expiry": "2030-01-31", "quantity": 5, "warehouse": "WH1"})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "lot"
+    assert len(stored_events(inventory_api.app.state.application)) == 1  # only the item registration
+
+
+def test_an_order_for_an_unknown_hospital_is_refused_and_stores_nothing(order_api):
+    response = order_api.post("/orders", headers=auth(), json={
+        "hospital_id": "5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11",
+        "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.00"}]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "hospital_id", "rule": "registered-hospital", "message": "register the hospital in the channel service first"}
+    bad_price = order_api.post("/orders", headers=auth(), json={
+        "hospital_id": "5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11",
+        "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.001"}]})
+    assert bad_price.status_code == 422
+    assert bad_price.json()["errors"][0]["field"] == "lines[0].unit_price"
+    assert stored_events(order_api.app.state.application) == []
