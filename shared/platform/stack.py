@@ -19,11 +19,16 @@ from shared.platform.settings import DEFAULT_PORTS, SERVICES
 ROLES = ("web", "relay", "worker")
 
 
+def configured_ports() -> dict[str, int]:
+    """ORDER_PORT, CHANNEL_PORT, ... override the defaults (8001-8005)."""
+    return {s: int(os.environ.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+
+
 @dataclass
 class Stack:
     env: dict[str, str]
     log_dir: Path
-    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    ports: dict[str, int] = field(default_factory=lambda: configured_ports())
     processes: dict[tuple[str, str], subprocess.Popen] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
