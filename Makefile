@@ -9,9 +9,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-export DATABASE_URL ?= $(shell bash scripts/postgres.sh url)
-# Given to the Python processes only: set in the environment, it tells scripts/kafka.sh to start no broker.
-KAFKA := KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
+# Where the servers are, given to the Python processes only: set in the environment of the
+# scripts, these would tell them an external server is in use and to start none.
+SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
 .PHONY: help run test test-unit test-contract test-integration test-e2e infra down token schemas clean venv
 
@@ -34,16 +34,16 @@ infra:
 	bash scripts/kafka.sh start
 
 run: venv infra
-	$(KAFKA) $(PY) -m services.run
+	$(SERVERS) $(PY) -m services.run
 
 test: venv infra
-	$(KAFKA) $(PY) -m pytest tests $(PYTEST_ARGS)
+	$(SERVERS) $(PY) -m pytest tests $(PYTEST_ARGS)
 
 test-unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test-contract test-integration test-e2e: venv infra
-	$(KAFKA) $(PY) -m pytest tests/$(subst test-,,$@) $(PYTEST_ARGS)
+	$(SERVERS) $(PY) -m pytest tests/$(subst test-,,$@) $(PYTEST_ARGS)
 
 down:
 	bash scripts/kafka.sh stop
