@@ -14,13 +14,13 @@ def main() -> None:
     """`make run`: start everything, load the demo data, print the URLs, stop cleanly on Ctrl-C."""
     started = time.monotonic()
     stack = Stack(env={}, log_dir=Path(os.environ.get("ERP_LOG_DIR", ".local/logs")))
-    stopping = False
 
     def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        raise KeyboardInterrupt
 
+    # Both set explicitly: a shell may start us with SIGINT ignored (e.g. in the background).
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         stack.start_all()
         stack.wait_until_ready()
@@ -30,14 +30,17 @@ def main() -> None:
         for service in SERVICES:
             print(f"  {service:<13} {stack.url(service)}   docs: {stack.url(service)}/docs")
         print("Ctrl-C stops everything.")
-        while not stopping:
+        while True:
             stack.check_alive()
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("stopping...")
         stack.stop_all()
+        print("stopped. Kafka and PostgreSQL keep running; `make down` stops them.")
 
 
 if __name__ == "__main__":
