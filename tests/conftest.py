@@ -37,10 +37,12 @@ def docker_engine_answers() -> bool:
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
     if docker_engine_answers():
-        from testcontainers.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.kafka import KafkaContainer
+        from testcontainers.community.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:15", driver=None) as pg, KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka:
+        # testcontainers' Kafka module drives Confluent's image; cp-kafka 8.1 is Apache Kafka 4.1 in KRaft mode.
+        kafka_image = "confluentinc/cp-kafka:8.1.0"
+        with PostgresContainer("postgres:15", driver=None) as pg, KafkaContainer(kafka_image).with_kraft() as kafka:
             yield Infrastructure(pg.get_connection_url(), kafka.get_bootstrap_server())
         return
     defaults = Settings()
