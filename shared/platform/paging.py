@@ -3,6 +3,7 @@
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 T = TypeVar("T")
@@ -28,3 +29,19 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def fetch_page(pool: ConnectionPool, table: str, paging: PageRequest, *, where: dict[str, object], order_by: str,
+               columns: str = "*") -> tuple[list[dict], int]:
+    """Rows of a read-model table for one page, and the total that match.
+
+    `where` maps an SQL condition with one %s to its value; conditions whose value is None are left out.
+    """
+    chosen = {condition: value for condition, value in where.items() if value is not None}
+    condition = " AND ".join(chosen) or "true"
+    args = list(chosen.values())
+    with pool.connection() as conn:
+        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
+        rows = conn.execute(f"SELECT {columns} FROM {table} WHERE {condition} ORDER BY {order_by} LIMIT %s OFFSET %s",
+                            [*args, paging.limit, paging.offset]).fetchall()
+    return rows, total

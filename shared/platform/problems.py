@@ -31,8 +31,9 @@ def rule_violated(rule: str, detail: str, **extensions: Any) -> Problem:
     return Problem(409, "Business rule violated", detail, type_=f"urn:erp:rule:{rule}", rule=rule, **extensions)
 
 
-def invalid_field(field: str, rule: str, message: str) -> Problem:
-    return Problem(422, "Invalid input", f"{field}: {message}",
+def invalid_field(field: str, rule: str, message: str, detail: str | None = None) -> Problem:
+    """A 422 like pydantic's, for input that is well-formed but refers to something unknown."""
+    return Problem(422, "Invalid input", f"{field}: {detail or message}",
                    errors=[{"field": field, "rule": rule, "message": message}])
 
 

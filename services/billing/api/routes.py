@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.paging import Page, Paging
+from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import not_found
 
 router = APIRouter(tags=["invoices"])
@@ -66,13 +66,7 @@ def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> Invo
 def list_invoices(request: Request, _: CurrentPrincipal, paging: Paging,
                   order_id: Annotated[UUID | None, Query()] = None,
                   hospital_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
-    where, args = ["true"], []
-    for column, value in (("order_id", order_id), ("hospital_id", hospital_id)):
-        if value is not None:
-            where.append(f"{column} = %s"), args.append(value)
-    condition, table = " AND ".join(where), f"{request.app.state.schema}.invoice_list"
-    with request.app.state.pool.connection() as conn:
-        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
-        rows = conn.execute(f"SELECT * FROM {table} WHERE {condition} ORDER BY raised_at DESC, invoice_id LIMIT %s OFFSET %s",
-                            [*args, paging.limit, paging.offset]).fetchall()
+    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.invoice_list", paging,
+                             order_by="raised_at DESC, invoice_id",
+                             where={"order_id = %s": order_id, "hospital_id = %s": hospital_id})
     return Page(items=[InvoiceRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

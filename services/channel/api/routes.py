@@ -11,7 +11,7 @@ from shared.events.channel import HospitalGrade
 from shared.platform.api import CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
-from shared.platform.paging import Page, Paging
+from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import not_found
 
 router = APIRouter(tags=["channel"])
@@ -90,21 +90,10 @@ def list_hospitals(request: Request, _: CurrentPrincipal, paging: Paging,
                    grade: Annotated[HospitalGrade | None, Query()] = None,
                    name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                    ) -> Page[HospitalRow]:
-    schema = request.app.state.schema
-    where, args = ["true"], []
-    if region:
-        where.append("region = %s"), args.append(region)
-    if grade:
-        where.append("grade = %s"), args.append(grade)
-    if name:
-        where.append("name ILIKE %s"), args.append(f"%{name}%")
-    condition = " AND ".join(where)
-    with request.app.state.pool.connection() as conn:
-        total = conn.execute(f"SELECT count(*) AS n FROM {schema}.hospitals WHERE {condition}", args).fetchone()["n"]
-        rows = conn.execute(
-            f"SELECT * FROM {schema}.hospitals WHERE {condition} ORDER BY name, hospital_id LIMIT %s OFFSET %s",
-            [*args, paging.limit, paging.offset],
-        ).fetchall()
+    rows, total = fetch_page(
+        request.app.state.pool, f"{request.app.state.schema}.hospitals", paging, order_by="name, hospital_id",
+        where={"region = %s": region, "grade = %s": grade, "name ILIKE %s": f"%{name}%" if name else None},
+    )
     return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 

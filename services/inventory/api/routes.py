@@ -4,35 +4,25 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.domain import FulfilmentStateError, InvalidGTINError, normalize_gtin
+from services.inventory.domain import FulfilmentStateError
 from services.inventory.application import UnknownItemError
+from shared.domain.gtin import GTINInput
 from shared.platform.api import CommandMeta
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.paging import Page, Paging
-from shared.platform.problems import Problem, not_found, rule_violated
+from shared.platform.paging import Page, Paging, fetch_page
+from shared.platform.problems import invalid_field, not_found, rule_violated
 
 router = APIRouter(tags=["inventory"])
 
 WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
-class GTINField(BaseModel):
-    gtin: str = Field(description="GTIN-8/12/13/14 (UDI-DI); the check digit is verified; answered as GTIN-14")
-
-    @field_validator("gtin")
-    @classmethod
-    def _valid_gtin(cls, value: str) -> str:
-        try:
-            return normalize_gtin(value)
-        except InvalidGTINError as e:
-            raise ValueError(str(e)) from None
-
-
-class RegisterItem(GTINField):
+class RegisterItem(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
     name: str = Field(min_length=1, max_length=200)
     device_class: int = Field(ge=1, le=3, description="NMPA device class I, II or III")
 
@@ -45,8 +35,9 @@ class ItemOut(BaseModel):
     version: int
 
 
-class ReceiveLot(GTINField):
+class ReceiveLot(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
     lot: str = Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")
     expiry: date
     quantity: int = Field(gt=0, le=1_000_000)
@@ -99,8 +90,8 @@ def register_item(body: RegisterItem, request: Request, response: Response, _: C
 
 
 @router.get("/items/{gtin}", operation_id="get_item")
-def get_item(gtin: str, request: Request, _: CurrentPrincipal) -> ItemOut:
-    item = request.app.state.application.item_by_gtin(GTINField(gtin=gtin).gtin)
+def get_item(gtin: Annotated[GTINInput, Path()], request: Request, _: CurrentPrincipal) -> ItemOut:
+    item = request.app.state.application.item_by_gtin(gtin)
     if item is None:
         raise not_found("Item", gtin)
     return _item_out(item)
@@ -114,31 +105,22 @@ def receive_lot(body: ReceiveLot, request: Request, _: CommandMeta) -> ItemOut:
     try:
         item = request.app.state.application.receive_lot(body.gtin, body.lot, body.expiry, body.quantity, body.warehouse)
     except UnknownItemError:
-        raise Problem(422, "Invalid input", f"gtin: no item is registered with GTIN {body.gtin}",
-                      errors=[{"field": "gtin", "rule": "registered-item", "message": "register the item first"}]) from None
+        raise invalid_field("gtin", "registered-item", "register the item first",
+                            detail=f"no item is registered with GTIN {body.gtin}") from None
     return _item_out(item)
 
 
 @router.get("/stock", operation_id="list_stock")
 def list_stock(request: Request, _: CurrentPrincipal, paging: Paging,
-               gtin: Annotated[str | None, Query(pattern=r"^\d{14}$")] = None,
+               gtin: Annotated[GTINInput | None, Query()] = None,
                lot: Annotated[str | None, Query(max_length=20)] = None,
                warehouse: Annotated[str | None, Query(max_length=50)] = None,
                expiring_before: Annotated[date | None, Query()] = None) -> Page[StockRow]:
-    where, args = ["true"], []
-    for column, value in (("gtin", gtin), ("lot", lot), ("warehouse", warehouse)):
-        if value is not None:
-            where.append(f"{column} = %s"), args.append(value)
-    if expiring_before is not None:
-        where.append("expiry < %s"), args.append(expiring_before)
-    condition, table = " AND ".join(where), f"{request.app.state.schema}.stock_on_hand"
-    with request.app.state.pool.connection() as conn:
-        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
-        rows = conn.execute(
-            f"SELECT *, on_hand - allocated AS available FROM {table} WHERE {condition}"
-            " ORDER BY gtin, expiry, lot, warehouse LIMIT %s OFFSET %s",
-            [*args, paging.limit, paging.offset],
-        ).fetchall()
+    rows, total = fetch_page(
+        request.app.state.pool, f"{request.app.state.schema}.stock_on_hand", paging,
+        columns="*, on_hand - allocated AS available", order_by="gtin, expiry, lot, warehouse",
+        where={"gtin = %s": gtin, "lot = %s": lot, "warehouse = %s": warehouse, "expiry < %s": expiring_before},
+    )
     return Page(items=[StockRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 

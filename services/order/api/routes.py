@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.gtin import InvalidGTINError, normalize_gtin
+from shared.domain.gtin import GTINInput
 from shared.platform.api import CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
-from shared.platform.paging import Page, Paging
-from shared.platform.problems import Problem, not_found
+from shared.platform.paging import Page, Paging, fetch_page
+from shared.platform.problems import invalid_field, not_found
 
 router = APIRouter(tags=["orders"])
 
@@ -22,17 +22,9 @@ OrderStatus = Literal["placed", "reserved", "backordered", "shipped"]
 
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    gtin: str = Field(description="GTIN (UDI-DI) of the device; check digit verified")
+    gtin: GTINInput
     quantity: int = Field(gt=0, le=100_000)
     unit_price: Decimal = Field(ge=0, max_digits=16, decimal_places=2, description="net price per unit")
-
-    @field_validator("gtin")
-    @classmethod
-    def _valid_gtin(cls, value: str) -> str:
-        try:
-            return normalize_gtin(value)
-        except InvalidGTINError as e:
-            raise ValueError(str(e)) from None
 
 
 class PlaceOrder(BaseModel):
@@ -92,9 +84,8 @@ def _hospital_is_known(request: Request, hospital_id: UUID) -> bool:
 def place_order(body: PlaceOrder, request: Request, response: Response, meta: CommandMeta,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
     if not _hospital_is_known(request, body.hospital_id):
-        raise Problem(422, "Invalid input", f"hospital_id: no hospital {body.hospital_id} is registered in the channel",
-                      errors=[{"field": "hospital_id", "rule": "registered-hospital",
-                               "message": "register the hospital in the channel service first"}])
+        raise invalid_field("hospital_id", "registered-hospital", "register the hospital in the channel service first",
+                            detail=f"no hospital {body.hospital_id} is registered in the channel")
     order_id = new_aggregate_id("order", meta.actor, idempotency_key)
     order, created = request.app.state.application.place_order(
         order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines]
@@ -116,14 +107,7 @@ def get_order(order_id: UUID, request: Request, _: CurrentPrincipal) -> OrderOut
 def list_orders(request: Request, _: CurrentPrincipal, paging: Paging,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 hospital_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
-    where, args = ["true"], []
-    if status_ is not None:
-        where.append("status = %s"), args.append(status_)
-    if hospital_id is not None:
-        where.append("hospital_id = %s"), args.append(hospital_id)
-    condition, table = " AND ".join(where), f"{request.app.state.schema}.order_list"
-    with request.app.state.pool.connection() as conn:
-        total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
-        rows = conn.execute(f"SELECT * FROM {table} WHERE {condition} ORDER BY placed_at DESC, order_id LIMIT %s OFFSET %s",
-                            [*args, paging.limit, paging.offset]).fetchall()
+    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.order_list", paging,
+                             order_by="placed_at DESC, order_id",
+                             where={"status = %s": status_, "hospital_id = %s": hospital_id})
     return Page(items=[OrderRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

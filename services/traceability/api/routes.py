@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from services.traceability.domain.exposure import ShipmentExposure, group_by_consignee
-from shared.domain.gtin import InvalidGTINError, normalize_gtin
+from shared.domain.gtin import GTINInput
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.problems import invalid_field
 
 router = APIRouter(tags=["recalls"])
 
@@ -43,12 +42,8 @@ class RecallLookup(BaseModel):
 
 @router.get("/recalls/lookup", operation_id="recall_lookup")
 def recall_lookup(request: Request, _: CurrentPrincipal,
-                  gtin: Annotated[str, Query(description="GTIN (UDI-DI) of the recalled device")],
+                  gtin: Annotated[GTINInput, Query()],
                   lot: Annotated[str, Query(min_length=1, max_length=20, description="lot number, AI (10)")]) -> RecallLookup:
-    try:
-        gtin = normalize_gtin(gtin)
-    except InvalidGTINError as e:
-        raise invalid_field("gtin", "gtin-check-digit", str(e)) from None
     schema = request.app.state.schema
     with request.app.state.pool.connection() as conn:
         rows = conn.execute(
