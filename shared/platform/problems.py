@@ -2,9 +2,12 @@
 
 from typing import Any
 
+import psycopg
+from eventsourcing.persistence import IntegrityError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -63,6 +66,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _response(Problem(422, "Invalid input", detail, errors=errors), request)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Optimistic concurrency: someone changed the same aggregate first; nothing of this command was stored.
+        return _response(Problem(409, "Version conflict", "the record was changed by someone else at the same time;"
+                                 " nothing was stored: read it again and retry", type_="urn:erp:version-conflict"), request)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return _response(Problem(503, "Service unavailable", "the database cannot be reached; nothing was stored: retry later",
+                                 headers={"Retry-After": "2"}), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
