@@ -192,7 +192,12 @@ class _SeekFromDatabase(ConsumerRebalanceListener):
         pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        # aiokafka 0.14 installs the assignment before calling us, so getmany() could already return
+        # records from Kafka's committed offset while we read the database. Pause first, synchronously,
+        # and resume only once every partition is at its stored position.
+        self.runner.consumer.pause(*assigned)
         await self.runner.seek_to_stored(assigned)
+        self.runner.consumer.resume(*assigned)
 
 
 class ConsumerRunner:

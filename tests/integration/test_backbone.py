@@ -135,3 +135,32 @@ async def test_only_one_relay_per_service_is_active(settings, channel):
     assert standby.published_up_to == 0  # it waited for the lock and published nothing
     await running.stop()
     assert len(await read_topic(settings, channel.topic, expected=4, timeout=5)) == 4
+
+
+async def test_a_kafka_offset_ahead_of_the_database_loses_nothing(settings, channel, pool):
+    """Regression: the consumer must not apply records from Kafka's committed offset while it is still
+    reading its stored positions (it pauses the partitions until it has sought to them)."""
+    register_hospitals(channel, 30)
+    running = Running()
+    relay = Relay(channel)
+    running.start(relay.run)
+    await eventually(lambda: relay.published_up_to == 30, what="30 published")
+    await running.stop()
+
+    # The group has committed the middle of every partition (as after a restore), the database nothing.
+    projection = ChannelDirectory(pool, channel.schema)
+    group = f"{settings.namespace}{projection.name}"
+    committer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False)
+    await committer.start()
+    partitions = [TopicPartition(channel.topic, p) for p in range(settings.topic_partitions)]
+    committer.assign(partitions)
+    ends = await committer.end_offsets(partitions)
+    await committer.commit({tp: ends[tp] // 2 for tp in partitions if ends[tp] > 1})
+    await committer.stop()
+
+    projection.setup()
+    running = Running()
+    running.start(ConsumerRunner(projection, settings).run)
+    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) >= 30, what="all 30 applied", timeout=20)
+    await running.stop()
+    assert region_counts(pool, channel.schema) == {"上海市": 10, "北京市": 10, "广东省": 10}
