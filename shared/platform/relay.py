@@ -7,6 +7,7 @@ duplicates on the wire are possible and loss is not (consumers skip resends by p
 """
 
 import asyncio
+import contextlib
 import logging
 
 import psycopg
@@ -41,37 +42,33 @@ class Relay:
         )
 
     async def _acquire_leadership(self, stop: asyncio.Event) -> psycopg.Connection | None:
-        """Hold a session advisory lock for as long as this relay is the active one."""
+        """A connection holding this service's relay lock, once we get it (None if stopped first)."""
         conn = await asyncio.to_thread(psycopg.connect, self.settings.database_url, autocommit=True)
         key = f"relay:{self.app.schema}"
         while not stop.is_set():
-            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+            row = await asyncio.to_thread(lambda: conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone())
             if row and row[0]:
                 log.info("relay for %s is active", self.app.service)
                 return conn
             log.info("another relay for %s is active; standing by", self.app.service)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=2)
-            except TimeoutError:
-                pass
         conn.close()
         return None
 
     async def run(self, stop: asyncio.Event) -> None:
-        leadership = await self._acquire_leadership(stop)
-        if leadership is None:
-            return
-        # The position is read and written on the connection that holds the lock (autocommit).
-        self.leadership = leadership
-        try:
-            while not stop.is_set():
-                try:
+        while not stop.is_set():
+            try:
+                self.leadership = await self._acquire_leadership(stop)
+                if self.leadership is None:
+                    return
+                # The position is read and written on the connection that holds the lock: if that
+                # connection is lost, so is the lock, and this relay must win it again before going on.
+                with self.leadership:
                     await self._publish_until_stopped(stop)
-                except Exception:  # broker or database away: back off, then resend from the recorded position
-                    log.exception("relay for %s failed; restarting from the recorded position", self.app.service)
-                    await asyncio.sleep(1)
-        finally:
-            leadership.close()
+            except Exception:  # broker or database away: back off, then resend from the recorded position
+                log.exception("relay for %s failed; restarting from the recorded position", self.app.service)
+                await asyncio.sleep(1)
 
     async def _publish_until_stopped(self, stop: asyncio.Event) -> None:
         await ensure_topics(self.settings, [self.app.topic])

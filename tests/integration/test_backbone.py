@@ -164,3 +164,20 @@ async def test_a_kafka_offset_ahead_of_the_database_loses_nothing(settings, chan
     await eventually(lambda: sum(region_counts(pool, channel.schema).values()) >= 30, what="all 30 applied", timeout=20)
     await running.stop()
     assert region_counts(pool, channel.schema) == {"上海市": 10, "北京市": 10, "广东省": 10}
+
+
+async def test_the_relay_wins_its_lock_again_after_losing_its_database_connection(settings, channel):
+    register_hospitals(channel, 3)
+    running = Running()
+    relay = Relay(channel)
+    running.start(relay.run)
+    await eventually(lambda: relay.published_up_to == 3, what="3 published")
+    with psycopg.connect(settings.database_url, autocommit=True) as admin:  # as if PostgreSQL restarted under it
+        terminated = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").fetchall()
+    assert terminated, "the relay held no advisory lock"
+    register_hospitals(channel, 2)
+    await eventually(lambda: relay.published_up_to == 5, what="the relay to recover and publish 2 more", timeout=20)
+    await running.stop()
+    assert sorted(e.position for e in await read_topic(settings, channel.topic, expected=5))[-2:] == [4, 5]
