@@ -41,7 +41,7 @@ class InventoryApplication(ServiceApplication):
         item = self.item_by_gtin(gtin)
         if item is None:
             raise UnknownItemError(gtin)
-        item.receive_lot(gtin=gtin, lot=lot, expiry=expiry, quantity=quantity, warehouse=warehouse)
+        item.receive_lot(lot, expiry, quantity, warehouse, today=datetime.now(UTC).date())
         self.save(item)
         return item
 

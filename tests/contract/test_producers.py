@@ -39,7 +39,7 @@ def every_domain_event() -> list:
                                  lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
         backordered.backorder("no stock")
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
-        item.receive_lot(gtin=GTIN, lot="L1", expiry=date(2030, 1, 1), quantity=5, warehouse="WH1")
+        item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
         item.allocate(order_id, 2, date(2026, 11, 24))
         item.ship_allocated(order_id, shipment_id, "WH1")
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=hospital_id,

@@ -114,3 +114,19 @@ def test_an_order_for_an_unknown_hospital_is_refused_and_stores_nothing(order_ap
     assert bad_price.status_code == 422
     assert bad_price.json()["errors"][0]["field"] == "lines[0].unit_price"
     assert stored_events(order_api.app.state.application) == []
+
+
+@pytest.mark.parametrize("service", ["order", "channel", "inventory", "billing", "traceability"])
+def test_every_business_operation_is_documented_and_needs_a_bearer_token(settings, service):
+    import importlib
+
+    app = importlib.import_module(f"services.{service}.web").app
+    with TestClient(app) as client:
+        document = client.get("/openapi.json").json()
+        operations = [(path, op) for path, item in document["paths"].items() for op in item.values()]
+        business = [(path, op) for path, op in operations if path not in ("/health", "/ready")]
+        assert business, f"{service} documents no operations"
+        assert all(op.get("security") == [{"HTTPBearer": []}] for _, op in business)
+        assert len({op["operationId"] for _, op in operations}) == len(operations)
+        first_path = business[0][0].replace("{", "").replace("}", "")
+        assert client.get(first_path).status_code in (401, 405)

@@ -3,7 +3,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.inventory.domain import Fulfilment, FulfilmentStateError, InsufficientStockError, StockItem
+from services.inventory.domain import Fulfilment, FulfilmentStateError, InsufficientStockError, LotExpiredError, StockItem
 from services.order.domain import OrderStateError, SalesOrder
 from shared.platform.context import MissingActorError, acting_as
 
@@ -18,7 +18,7 @@ def test_an_event_cannot_be_recorded_without_an_actor():
 def test_every_event_carries_actor_correlation_and_causation():
     with acting_as("user:alice", correlation_id="corr-1", causation_id="cause-1"):
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
-        item.receive_lot(gtin=GTIN, lot="L1", expiry=date(2030, 1, 1), quantity=5, warehouse="WH1")
+        item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
     events = item.collect_events()
     assert [e.meta for e in events] == [{"actor": "user:alice", "correlation_id": "corr-1", "causation_id": "cause-1"}] * 2
 
@@ -27,7 +27,7 @@ def test_allocation_and_shipment_move_stock_and_never_below_zero():
     order_id, shipment_id = uuid4(), uuid4()
     with acting_as("user:alice"):
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
-        item.receive_lot(gtin=GTIN, lot="L1", expiry=date(2030, 1, 1), quantity=5, warehouse="WH1")
+        item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
         item.allocate(order_id, 5, date(2026, 11, 24))
         with pytest.raises(InsufficientStockError):
             item.allocate(uuid4(), 1, date(2026, 11, 24))
@@ -72,3 +72,17 @@ def test_dispatch_makes_one_shipment_per_warehouse():
         fulfilment.dispatch(uuid4(), "WH1", "SF", "T1", datetime.now(UTC))
         assert fulfilment.status == "partially_shipped"
         assert fulfilment.warehouses_to_ship() == ["WH2"]
+
+
+def test_an_expired_lot_is_not_received_but_history_replays_after_expiry():
+    with acting_as("user:alice"):
+        item = StockItem(gtin=GTIN, name="Stent", device_class=3)
+        with pytest.raises(LotExpiredError, match="expired on 2026-11-24"):
+            item.receive_lot("OLD", date(2026, 11, 24), 5, "WH1", today=date(2026, 11, 24))
+        item.receive_lot("NEW", date(2027, 1, 1), 5, "WH1", today=date(2026, 11, 24))
+    events = item.collect_events()
+    assert [type(e).__name__ for e in events] == ["Registered", "LotReceived"]
+    replayed = None
+    for e in events:  # years later, after the lot expired, the history still rebuilds the same stock
+        replayed = e.mutate(replayed)
+    assert [(s.lot, s.on_hand) for s in replayed.lot_stock()] == [("NEW", 5)]

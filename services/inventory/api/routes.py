@@ -1,13 +1,13 @@
 """Inventory HTTP API: item master, receiving, stock on hand, fulfilment and dispatch."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.domain import FulfilmentStateError
+from services.inventory.domain import FulfilmentStateError, LotExpiredError
 from services.inventory.application import UnknownItemError
 from shared.domain.gtin import GTINInput
 from shared.platform.api import CommandMeta
@@ -99,11 +99,10 @@ def get_item(gtin: Annotated[GTINInput, Path()], request: Request, _: CurrentPri
 
 @router.post("/receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_lot")
 def receive_lot(body: ReceiveLot, request: Request, _: CommandMeta) -> ItemOut:
-    if body.expiry <= datetime.now(UTC).date():
-        raise rule_violated("expired-at-receipt", f"lot {body.lot} expired on {body.expiry}; expired goods are not received",
-                            field="expiry")
     try:
         item = request.app.state.application.receive_lot(body.gtin, body.lot, body.expiry, body.quantity, body.warehouse)
+    except LotExpiredError as e:
+        raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
     except UnknownItemError:
         raise invalid_field("gtin", "registered-item", "register the item first",
                             detail=f"no item is registered with GTIN {body.gtin}") from None

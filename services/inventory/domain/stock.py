@@ -23,6 +23,10 @@ class UnknownAllocationError(Exception):
     pass
 
 
+class LotExpiredError(ValueError):
+    pass
+
+
 class StockItem(TracedAggregate):
     @event("Registered")
     def __init__(self, gtin: str, name: str, device_class: int) -> None:
@@ -39,8 +43,14 @@ class StockItem(TracedAggregate):
     def lot_stock(self) -> list[LotStock]:
         return list(self.lots.values())
 
+    def receive_lot(self, lot: str, expiry: date, quantity: int, warehouse: str, today: date) -> None:
+        """Expired goods are not received (the rule is checked here, not in the event: replays must not re-judge)."""
+        if expiry <= today:
+            raise LotExpiredError(f"lot {lot} expired on {expiry}; expired goods are not received")
+        self._lot_received(gtin=self.gtin, lot=lot, expiry=expiry, quantity=quantity, warehouse=warehouse)
+
     @event("LotReceived")
-    def receive_lot(self, gtin: str, lot: str, expiry: date, quantity: int, warehouse: str) -> None:
+    def _lot_received(self, gtin: str, lot: str, expiry: date, quantity: int, warehouse: str) -> None:
         key = (lot, warehouse)
         current = self.lots.get(key)
         if current is None:
