@@ -1,4 +1,9 @@
-"""The `erp` command line for people who run the system."""
+"""The `erp` command line for the people who run the system: ops and auditors.
+
+Each command group lives in its own module here and is added to `app` below.
+"""
+
+from datetime import timedelta
 
 import typer
 
@@ -12,17 +17,7 @@ def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice
           role: list[str] = typer.Option(["order_desk"], "--role", help="role(s) to carry; repeatable"),
           hours: int = typer.Option(12, min=1, max=24 * 30, help="how long it stays valid")) -> None:
     """Print a bearer token signed with JWT_SECRET (the local key unless set)."""
-    from datetime import timedelta
-
     typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours)))
-
-
-@app.command()
-def version() -> None:
-    """Print the version of this build."""
-    from importlib.metadata import version as v
-
-    typer.echo(v("meddev-erp"))
 
 
 def main() -> None:
