@@ -12,6 +12,11 @@ from shared.platform.auth import issue_token
 app = typer.Typer(help="Operate the medical-device ERP.", no_args_is_help=True)
 
 
+@app.callback()
+def _group() -> None:
+    """Settings come from the environment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...), as for the services."""
+
+
 @app.command()
 def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice"),
           role: list[str] = typer.Option(["order_desk"], "--role", help="role(s) to carry; repeatable"),
