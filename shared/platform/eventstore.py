@@ -19,6 +19,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.platform.aggregate import DateAsISO
+from shared.platform.audit import hash_chain_statements
 from shared.platform.db import ddl_lock
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
 from shared.platform.settings import Settings, get_settings
@@ -34,6 +35,7 @@ class PositionTrackingRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(create_positions_tables(self.datastore.schema))
+        self.sql_create_statements.extend(hash_chain_statements(self.datastore.schema, self.events_table_name))
 
     def _insert_events(self, curs: Cursor, stored_events: Sequence[Any], **kwargs: Any) -> None:
         positions: list[ConsumerPosition] = kwargs.get("consumer_positions") or []

@@ -9,10 +9,13 @@ duplicates on the wire are possible and loss is not (consumers skip resends by p
 import asyncio
 import contextlib
 import logging
+import time
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg import sql
 
+from shared.platform.audit import sign_checkpoint
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.kafka import ensure_topics, new_producer
 
@@ -24,6 +27,8 @@ class Relay:
         self.app = app
         self.settings = app.settings
         self.published_up_to = 0
+        self.checkpointed_up_to = 0
+        self.last_checkpoint_at = float("-inf")
 
     def _load_position(self) -> int:
         row = self.leadership.execute(
@@ -71,13 +76,14 @@ class Relay:
                 await asyncio.sleep(1)
 
     async def _publish_until_stopped(self, stop: asyncio.Event) -> None:
-        await ensure_topics(self.settings, [self.app.topic])
+        await ensure_topics(self.settings, [self.app.topic, self.settings.checkpoint_topic])
         producer = new_producer(self.settings)
         await producer.start()
         try:
             self.published_up_to = await asyncio.to_thread(self._load_position)
             while not stop.is_set():
                 published = await self.publish_next_batch(producer)
+                await self.publish_checkpoint_when_due(producer)
                 if not published:
                     await asyncio.sleep(self.settings.poll_interval_seconds)
         finally:
@@ -107,3 +113,21 @@ class Relay:
         await asyncio.to_thread(self._save_position, last)
         self.published_up_to = last
         return len(notifications)
+
+    async def publish_checkpoint_when_due(self, producer) -> None:  # noqa: ANN001
+        """Sign (position, head hash, time) of what has been published, at most once per interval."""
+        due = time.monotonic() - self.last_checkpoint_at >= self.settings.audit_checkpoint_interval_seconds
+        if not due or self.published_up_to <= self.checkpointed_up_to:
+            return
+        position = self.published_up_to
+        row = await asyncio.to_thread(lambda: self.leadership.execute(
+            sql.SQL("SELECT hash FROM {}.{} WHERE notification_id = %s").format(
+                sql.Identifier(self.app.schema), sql.Identifier(self.app.recorder.events_table_name)),
+            (position,)).fetchone())
+        if row is None or row[0] is None:
+            return
+        checkpoint = sign_checkpoint(self.settings.audit_signing_key, self.app.service, position, bytes(row[0]),
+                                     datetime.now(UTC))
+        await producer.send_and_wait(self.settings.checkpoint_topic, value=checkpoint.model_dump_json().encode(),
+                                     key=self.app.service.encode())
+        self.checkpointed_up_to, self.last_checkpoint_at = position, time.monotonic()

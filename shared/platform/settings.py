@@ -15,8 +15,9 @@ ServiceName = Literal["channel", "order", "inventory", "billing", "traceability"
 
 DEFAULT_PORTS = {"order": 8001, "channel": 8002, "inventory": 8003, "billing": 8004, "traceability": 8005}
 
-# A key anyone can read in this file must never sign a production token.
+# Keys anyone can read in this file must never sign a production token or audit checkpoint.
 LOCAL_JWT_SECRET = "local-development-signing-key-not-for-production"
+LOCAL_AUDIT_SIGNING_KEY = "bG9jYWwtYXVkaXQta2V5LW5vdC1mb3ItcHJvZHVjdGk="  # 32 bytes, base64
 
 
 class Settings(BaseSettings):
@@ -34,11 +35,16 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(500, ge=1, alias="RELAY_BATCH_SIZE")
     consumer_batch_size: int = Field(500, ge=1, alias="CONSUMER_BATCH_SIZE")
     poll_interval_seconds: float = Field(0.05, gt=0, alias="POLL_INTERVAL_SECONDS")
+    # Ed25519 seed (base64 of 32 bytes) that signs audit checkpoints; auditors verify with its public key.
+    audit_signing_key: str = Field(LOCAL_AUDIT_SIGNING_KEY, alias="AUDIT_SIGNING_KEY")
+    audit_checkpoint_interval_seconds: float = Field(60, ge=0, alias="AUDIT_CHECKPOINT_INTERVAL_SECONDS")
 
     @model_validator(mode="after")
     def _refuse_local_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.jwt_secret == LOCAL_JWT_SECRET:
             raise ValueError("JWT_SECRET must be set to a real secret when ERP_ENV=production")
+        if self.environment == "production" and self.audit_signing_key == LOCAL_AUDIT_SIGNING_KEY:
+            raise ValueError("AUDIT_SIGNING_KEY must be set to a real key when ERP_ENV=production")
         return self
 
     def schema_for(self, service: str) -> str:
@@ -46,6 +52,11 @@ class Settings(BaseSettings):
 
     def topic_for(self, service: str) -> str:
         return f"{self.namespace}{service}.events"
+
+    @property
+    def checkpoint_topic(self) -> str:
+        """Signed audit checkpoints of every service, kept apart from the events they vouch for."""
+        return f"{self.namespace}audit.checkpoints"
 
     def postgres_env(self, service: str) -> dict[str, str]:
         """The environment the eventsourcing library reads its PostgreSQL settings from."""

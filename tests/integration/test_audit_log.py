@@ -1,0 +1,109 @@
+"""The tamper-evident log on real PostgreSQL and Kafka: hash chain, immutability, signed checkpoints,
+and `erp audit verify` naming the first broken position."""
+
+import asyncio
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from services.channel.application import ChannelApplication
+from shared.platform.audit import chain_hash, stored_rows, verify
+from shared.platform.cli import app as cli
+from shared.platform.relay import Relay
+from tests.integration.helpers import Running, eventually
+from tests.integration.test_backbone import register_hospitals
+
+TABLE = "channel_events"
+
+
+@pytest.fixture
+def channel(settings):
+    app = ChannelApplication(settings)
+    yield app
+    app.close()
+
+
+def erp_audit_verify(service: str = "channel"):
+    return CliRunner().invoke(cli, ["audit", "verify", service])
+
+
+def tamper(settings, statement: str, *args) -> None:
+    """As a superuser who switches the immutability triggers off for the session, as an attacker would."""
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute(statement, args)
+
+
+async def publish_with_checkpoints(settings, channel, up_to: int) -> None:
+    running = Running()
+    relay = Relay(channel)
+    running.start(relay.run)
+    await eventually(lambda: relay.checkpointed_up_to == up_to, what=f"a checkpoint at {up_to}")
+    await running.stop()
+
+
+def test_every_event_is_chained_and_an_intact_log_verifies(settings, channel):
+    register_hospitals(channel, 5)
+    rows = list(stored_rows(settings.database_url, channel.schema, TABLE))
+    previous = b""
+    for row in rows:
+        previous = chain_hash(previous, row.position, row.originator_id, row.version, row.topic, row.state)
+        assert row.hash == previous
+    result = erp_audit_verify()
+    assert result.exit_code == 0, result.output
+    assert "channel: intact up to position 5 (5 events" in result.output
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE {schema}.{table} SET state = state WHERE notification_id = 1",
+    "DELETE FROM {schema}.{table} WHERE notification_id = 1",
+    "TRUNCATE {schema}.{table}",
+])
+def test_the_application_role_cannot_update_delete_or_truncate_events(settings, channel, statement):
+    register_hospitals(channel, 2)
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute("CREATE ROLE erp_app_probe NOLOGIN") if not conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = 'erp_app_probe'").fetchone() else None
+        conn.execute(f"GRANT USAGE ON SCHEMA {channel.schema} TO erp_app_probe")
+        conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {channel.schema} TO erp_app_probe")
+        conn.commit()
+    for role in ("erp_app_probe", None):  # a role granted everything, and the services' own login
+        with psycopg.connect(settings.database_url) as conn:
+            if role:
+                conn.execute(f"SET ROLE {role}")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="immutable|permission denied"):
+                conn.execute(statement.format(schema=channel.schema, table=TABLE))
+    assert len(list(stored_rows(settings.database_url, channel.schema, TABLE))) == 2
+
+
+def test_flipping_one_byte_of_a_stored_event_is_found_at_its_position(settings, channel):
+    register_hospitals(channel, 6)
+    tamper(settings, f"UPDATE {channel.schema}.{TABLE}"
+                     " SET state = overlay(state placing '\\x58'::bytea from 12 for 1) WHERE notification_id = 4")
+    result = erp_audit_verify()
+    assert result.exit_code == 1
+    assert "channel: broken at position 4: its stored hash does not match its content" in result.output
+
+
+def test_a_removed_event_breaks_the_chain_at_its_successor(settings, channel):
+    register_hospitals(channel, 6)
+    tamper(settings, f"DELETE FROM {channel.schema}.{TABLE} WHERE notification_id = 3")
+    assert "broken at position 4" in erp_audit_verify().output
+
+
+async def test_a_consistently_rewritten_chain_is_caught_by_the_signed_checkpoints(settings, channel):
+    register_hospitals(channel, 4)
+    await publish_with_checkpoints(settings, channel, up_to=4)
+    # Rewrite event 2 AND recompute every hash after it, so the chain alone looks intact.
+    tamper(settings, f"UPDATE {channel.schema}.{TABLE}"
+                     " SET state = overlay(state placing '\\x58'::bytea from 12 for 1) WHERE notification_id = 2")
+    previous = b""
+    for row in list(stored_rows(settings.database_url, channel.schema, TABLE)):
+        previous = chain_hash(previous, row.position, row.originator_id, row.version, row.topic, row.state)
+        tamper(settings, f"UPDATE {channel.schema}.{TABLE} SET hash = %s WHERE notification_id = %s",
+               previous, row.position)
+    assert verify(stored_rows(settings.database_url, channel.schema, TABLE), [], "unused").intact  # the chain alone is fooled
+    result = await asyncio.to_thread(erp_audit_verify)  # the CLI runs its own event loop
+    assert result.exit_code == 1
+    assert "broken at position 4: the chain was rewritten: the checkpoint signed at" in result.output
