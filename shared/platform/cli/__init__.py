@@ -25,9 +25,11 @@ def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice
     typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours)))
 
 
-from shared.platform.cli import audit  # noqa: E402 - the groups import the app's settings lazily
+from shared.platform.cli import audit, events, relay  # noqa: E402 - the groups import the app's settings lazily
 
 app.add_typer(audit.app, name="audit")
+app.add_typer(events.app, name="events")
+app.add_typer(relay.app, name="relay")
 
 
 def main() -> None:
