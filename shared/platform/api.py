@@ -1,5 +1,6 @@
 """The FastAPI application every service starts from: problem+json errors, auth, health, metrics."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -8,13 +9,14 @@ from typing import Annotated
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.consumer import Projection
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
 from shared.platform.problems import install_problem_handlers
 from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
 
@@ -55,7 +57,14 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
         # The worker owns the read models; creating their (empty) tables here too lets the API start first.
         for read_model in read_models:
             read_model(app.state.pool, app.state.schema).setup()
+        app.state.broker = BrokerWatch(settings)
+        app.state.metrics = CollectorRegistry()
+        app.state.metrics.register(ServiceMetrics(service, app.state.schema, app.state.pool))
+        stop = asyncio.Event()
+        watch = asyncio.create_task(app.state.broker.run(stop))
         yield
+        stop.set()
+        await watch
         app.state.pool.close()
         app.state.application.close()
 
@@ -79,16 +88,13 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
 
     @app.get("/ready", tags=["ops"], operation_id="ready")
     def ready(request: Request) -> JSONResponse:
-        try:
-            with request.app.state.pool.connection(timeout=2) as conn:
-                conn.execute("SELECT 1")
-        except Exception as e:  # noqa: BLE001 - any failure means not ready
-            return JSONResponse({"status": "not ready", "database": str(e)}, status_code=503)
-        return JSONResponse({"status": "ready", "service": service})
+        """Ready when the database and Kafka answer and the service's relay and worker are running."""
+        state = readiness(request.app.state.pool, request.app.state.schema, request.app.state.broker)
+        return JSONResponse({"service": service, **state}, status_code=200 if state["ready"] else 503)
 
     @app.get("/metrics", tags=["ops"], operation_id="metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    def metrics(request: Request) -> Response:
+        return Response(generate_latest() + generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

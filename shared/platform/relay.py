@@ -27,6 +27,7 @@ class Relay:
         self.app = app
         self.settings = app.settings
         self.published_up_to = 0
+        self.leadership: psycopg.Connection | None = None
         self.checkpointed_up_to = 0
         self.last_checkpoint_at = float("-inf")
 

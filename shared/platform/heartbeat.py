@@ -1,0 +1,72 @@
+"""Heartbeats: relays and workers say, every few seconds, that they are running and how far behind they are.
+
+An API's /ready and /metrics read them: the API process cannot see the other processes of its service,
+but it can see their heartbeats in the service's schema.
+"""
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from shared.platform.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 2.0
+STALE_AFTER_SECONDS = 10.0
+
+
+def heartbeat_table_ddl(schema: str) -> sql.Composable:
+    return sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {}.heartbeats (process text PRIMARY KEY, pid int NOT NULL,"
+        " detail jsonb NOT NULL DEFAULT '{{}}', beat_at timestamptz NOT NULL DEFAULT now())"
+    ).format(sql.Identifier(schema))
+
+
+def beat(conn: psycopg.Connection, schema: str, process: str, detail: dict[str, Any]) -> None:
+    conn.execute(
+        sql.SQL("INSERT INTO {}.heartbeats (process, pid, detail) VALUES (%s, %s, %s)"
+                " ON CONFLICT (process) DO UPDATE SET pid = EXCLUDED.pid, detail = EXCLUDED.detail, beat_at = now()"
+                ).format(sql.Identifier(schema)),
+        (process, os.getpid(), json.dumps(detail)),
+    )
+
+
+async def keep_beating(settings: Settings, schema: str, process: str,
+                       detail: Callable[[], Awaitable[dict[str, Any]]], stop: asyncio.Event) -> None:
+    """Beat until stopped; a database outage only pauses the heartbeats (the readers see them go stale)."""
+    while not stop.is_set():
+        try:
+            facts = await detail()
+            await asyncio.to_thread(_beat_once, settings.database_url, schema, process, facts)
+        except Exception:  # noqa: BLE001 - a missed beat is what readers are meant to notice
+            log.warning("heartbeat of %s failed", process, exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=INTERVAL_SECONDS)
+        except TimeoutError:
+            pass
+
+
+def _beat_once(database_url: str, schema: str, process: str, facts: dict[str, Any]) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(heartbeat_table_ddl(schema))
+        beat(conn, schema, process, facts)
+
+
+def read_heartbeats(pool: ConnectionPool, schema: str) -> dict[str, dict[str, Any]]:
+    """process -> {age_seconds, detail}; empty when nothing has beaten yet."""
+    with pool.connection() as conn:
+        try:
+            rows = conn.execute(sql.SQL("SELECT process, detail, extract(epoch FROM now() - beat_at) AS age"
+                                        " FROM {}.heartbeats").format(sql.Identifier(schema))).fetchall()
+        except psycopg.errors.UndefinedTable:
+            conn.rollback()
+            return {}
+    return {r["process"]: {"age_seconds": float(r["age"]), "detail": r["detail"]} for r in rows}
