@@ -34,7 +34,8 @@ def load_demo_data(urls: dict[str, str]) -> str:
         if existing["total"] > 0:
             return "demo data already loaded"
         hospital = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital"},
-                             json={"name": DEMO_HOSPITAL, "region": "上海市", "grade": "3A"}).raise_for_status().json()
+                             json={"name": DEMO_HOSPITAL, "province": "上海市", "city": "上海市", "grade": "3A"},
+                             ).raise_for_status().json()
         http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
                   json={"name": "华东医疗器械有限公司", "region": "江苏省", "tier": "gold"}).raise_for_status()
         http.post(f"{urls['inventory']}/items",

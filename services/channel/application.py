@@ -15,8 +15,10 @@ class ChannelApplication(ServiceApplication):
         Distributor.Registered: contracts.DistributorRegistered,
     }
 
-    def register_hospital(self, hospital_id: UUID, name: str, region: str, grade: str) -> tuple[Hospital, bool]:
-        return create_once(self, hospital_id, lambda: Hospital(hospital_id=hospital_id, name=name, region=region, grade=grade))
+    def register_hospital(self, hospital_id: UUID, name: str, province: str, grade: str,
+                          city: str | None = None) -> tuple[Hospital, bool]:
+        return create_once(self, hospital_id, lambda: Hospital(hospital_id=hospital_id, name=name, province=province,
+                                                               grade=grade, city=city))
 
     def register_distributor(self, distributor_id: UUID, name: str, region: str, tier: str) -> tuple[Distributor, bool]:
         return create_once(

@@ -1,6 +1,6 @@
 """Events produced by the channel service (topic `channel.events`)."""
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -16,13 +16,26 @@ HospitalGrade = Literal["3A", "3B", "3C", "2A", "2B", "2C", "1A", "1B", "1C", "u
 
 
 class HospitalRegistered(ChannelEvent):
+    """A hospital the manufacturer may sell to. Version 2 names its province instead of v1's free-text
+    region, because channel policies in China (e.g. the two-invoice rule) are set per province."""
+
     event_name: ClassVar[str] = "HospitalRegistered"
+    schema_version: ClassVar[int] = 2
     subject_field: ClassVar[str] = "hospital_id"
 
     hospital_id: UUID
     name: str = Field(min_length=1, max_length=200)
-    region: str = Field(min_length=1, max_length=100, description="province / city, e.g. 上海市")
+    province: str = Field(min_length=1, max_length=100,
+                          description="provincial-level division, e.g. 上海市, 四川省 (the API takes at most 50;"
+                                      " 100 because upcast v1 regions could be that long)")
+    city: str | None = Field(None, min_length=1, max_length=50, description="e.g. 成都市; absent when not known")
     grade: HospitalGrade
+
+
+def hospital_registered_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 recorded a region that was, in practice, the province (e.g. 上海市); v1 never knew the city."""
+    upcast = {key: value for key, value in data.items() if key != "region"}
+    return {**upcast, "province": data["region"], "city": None}
 
 
 class DistributorRegistered(ChannelEvent):

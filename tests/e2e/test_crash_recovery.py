@@ -1,7 +1,7 @@
 """SIGKILL the relay and the projection worker in the middle of a stream of events, restart them, and
 check every event was applied exactly once: the live read model equals a rebuild from scratch.
 
-The projection's per-region counters are incremented (not recomputed), so a double apply or a
+The projection's per-province counters are incremented (not recomputed), so a double apply or a
 lost event would show as a difference.
 """
 
@@ -17,20 +17,20 @@ from shared.platform.consumer import ConsumerRunner
 from shared.platform.db import new_pool
 
 EVENTS = 400
-REGIONS = ("上海市", "北京市", "广东省", "四川省", "浙江省")
+PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省")
 
 
 def snapshot(database_url: str, schema: str) -> tuple[list, list]:
     with psycopg.connect(database_url) as conn:
-        hospitals = conn.execute(f"SELECT hospital_id, name, region, grade FROM {schema}.hospitals ORDER BY hospital_id").fetchall()
-        counts = conn.execute(f"SELECT region, hospitals, distributors FROM {schema}.region_counts ORDER BY region").fetchall()
+        hospitals = conn.execute(f"SELECT hospital_id, name, province, city, grade FROM {schema}.hospitals ORDER BY hospital_id").fetchall()
+        counts = conn.execute(f"SELECT province, hospitals, distributors FROM {schema}.province_counts ORDER BY province").fetchall()
     return hospitals, counts
 
 
 def applied(database_url: str, schema: str) -> int:
     try:
         with psycopg.connect(database_url) as conn:
-            return conn.execute(f"SELECT coalesce(sum(hospitals), 0) FROM {schema}.region_counts").fetchone()[0]
+            return conn.execute(f"SELECT coalesce(sum(hospitals), 0) FROM {schema}.province_counts").fetchone()[0]
     except psycopg.errors.UndefinedTable:
         return 0
 
@@ -44,7 +44,7 @@ def test_killed_relay_and_worker_resume_and_apply_every_event_exactly_once(setti
 
     def register_all() -> None:
         for n in range(EVENTS):
-            body = {"name": f"Hospital {n:04d}", "region": REGIONS[n % len(REGIONS)], "grade": "3B"}
+            body = {"name": f"Hospital {n:04d}", "province": PROVINCES[n % len(PROVINCES)], "grade": "3B"}
             for _attempt in range(20):  # the API never goes down here; retries cover a slow moment only
                 response = http.post(f"{stack.url('channel')}/hospitals", json=body, headers={"Idempotency-Key": f"h-{n}"})
                 if response.status_code in (200, 201):

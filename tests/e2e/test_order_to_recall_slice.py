@@ -22,8 +22,14 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     stack.wait_until_ready()
     url = stack.url
 
-    hospital = http.post(f"{url('channel')}/hospitals", json={"name": "四川大学华西医院", "region": "四川省", "grade": "3A"}).json()
-    other = http.post(f"{url('channel')}/hospitals", json={"name": "浙江大学附属第一医院", "region": "浙江省", "grade": "3A"}).json()
+    hospital = http.post(f"{url('channel')}/hospitals",
+                         json={"name": "四川大学华西医院", "province": "四川省", "city": "成都市", "grade": "3A"}).json()
+    other = http.post(f"{url('channel')}/hospitals",
+                      json={"name": "浙江大学附属第一医院", "province": "浙江省", "grade": "3A"}).json()
+    assert (hospital["province"], hospital["city"], other["city"]) == ("四川省", "成都市", None)
+    listed = wait_for(lambda: http.get(f"{url('channel')}/hospitals", params={"province": "四川省"}).json()["items"],
+                      "the channel directory to list the hospital")
+    assert [(h["name"], h["city"]) for h in listed] == [("四川大学华西医院", "成都市")]
     assert http.post(f"{url('inventory')}/items", json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
     for lot, expiry, quantity in (("LATE", "2029-06-30", 100), ("EARLY", "2027-03-31", 8), ("MIDDLE", "2028-01-31", 100)):
         receipt = http.post(f"{url('inventory')}/receipts",
@@ -59,7 +65,7 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
 
     lookup = wait_for(lambda: (r := http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "EARLY"}).json())
                       ["consignees"] and r, "the recall lookup")
-    assert [(c["name"], c["quantity_shipped"]) for c in lookup["consignees"]] == [("四川大学华西医院", 8)]
+    assert [(c["name"], c["region"], c["quantity_shipped"]) for c in lookup["consignees"]] == [("四川大学华西医院", "四川省", 8)]
     assert lookup["consignees"][0]["shipments"][0]["shipment_id"] == shipment_id
     nothing = http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "LATE"}).json()
     assert nothing["consignees"] == []

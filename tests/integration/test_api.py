@@ -50,7 +50,7 @@ def test_calls_without_a_valid_token_get_401_problem(channel_api):
 
 
 def test_invalid_input_is_a_422_problem_naming_field_and_rule_and_stores_nothing(channel_api):
-    response = channel_api.post("/hospitals", headers=auth(), json={"name": "", "region": "上海市", "grade": "9Z"})
+    response = channel_api.post("/hospitals", headers=auth(), json={"name": "", "province": "上海市", "grade": "9Z"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -61,15 +61,27 @@ def test_invalid_input_is_a_422_problem_naming_field_and_rule_and_stores_nothing
 
 def test_the_authenticated_person_and_correlation_id_are_on_the_stored_event(channel_api):
     response = channel_api.post("/hospitals", headers=auth("bob", **{"X-Correlation-ID": "corr-42"}),
-                                json={"name": "北京协和医院", "region": "北京市", "grade": "3A"})
+                                json={"name": "北京协和医院", "province": "北京市", "grade": "3A"})
     assert response.status_code == 201
     (notification,) = stored_events(channel_api.app.state.application)
     envelope = channel_api.app.state.application.envelope(notification)
     assert (envelope.actor, envelope.correlationid, envelope.subject) == ("user:bob", "corr-42", response.json()["hospital_id"])
 
 
+def test_a_hospital_is_registered_with_its_province_and_city_and_region_is_no_longer_accepted(channel_api):
+    created = channel_api.post("/hospitals", headers=auth(),
+                               json={"name": "四川大学华西医院", "province": "四川省", "city": "成都市", "grade": "3A"})
+    assert created.status_code == 201
+    fetched = channel_api.get(f"/hospitals/{created.json()['hospital_id']}", headers=auth()).json()
+    assert (fetched["province"], fetched["city"]) == ("四川省", "成都市")
+    old_client = channel_api.post("/hospitals", headers=auth(), json={"name": "华山医院", "region": "上海市", "grade": "3A"})
+    assert old_client.status_code == 422
+    assert {(e["field"], e["rule"]) for e in old_client.json()["errors"]} == {("province", "missing"), ("region", "extra_forbidden")}
+    assert len(stored_events(channel_api.app.state.application)) == 1
+
+
 def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(channel_api):
-    body = {"name": "华山医院", "region": "上海市", "grade": "3A"}
+    body = {"name": "华山医院", "province": "上海市", "city": "上海市", "grade": "3A"}
     first = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
     again = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
     other = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-2"}), json=body)

@@ -16,21 +16,21 @@ from shared.platform.db import new_pool
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 
-REGIONS = ("上海市", "北京市", "广东省")
+PROVINCES = ("上海市", "北京市", "广东省")
 
 
 def register_hospitals(app: ChannelApplication, count: int, actor: str = "user:alice") -> list:
     ids = []
     with acting_as(actor, correlation_id="corr-backbone"):
         for n in range(count):
-            hospital, _ = app.register_hospital(uuid4(), f"Hospital {n}", REGIONS[n % 3], "3A")
+            hospital, _ = app.register_hospital(uuid4(), f"Hospital {n}", PROVINCES[n % 3], "3A")
             ids.append(hospital.id)
     return ids
 
 
-def region_counts(pool, schema: str) -> dict[str, int]:
+def province_counts(pool, schema: str) -> dict[str, int]:
     with pool.connection() as conn:
-        return {r["region"]: r["hospitals"] for r in conn.execute(f"SELECT * FROM {schema}.region_counts").fetchall()}
+        return {r["province"]: r["hospitals"] for r in conn.execute(f"SELECT * FROM {schema}.province_counts").fetchall()}
 
 
 @pytest.fixture
@@ -60,9 +60,10 @@ async def test_relay_publishes_every_event_once_in_position_order_as_cloudevents
     assert {e.aggregateid for e in envelopes} == {str(i) for i in ids}
     first = min(envelopes, key=lambda e: e.position)
     assert (first.specversion, first.type, first.source) == ("1.0", "erp.channel.HospitalRegistered", "/erp/channel")
-    assert (first.actor, first.correlationid, first.schemaversion, first.aggregateversion) == ("user:alice", "corr-backbone", 1, 1)
+    assert (first.actor, first.correlationid, first.schemaversion, first.aggregateversion) == ("user:alice", "corr-backbone", 2, 1)
     assert first.time.tzinfo is not None
     assert HospitalRegistered.model_validate(first.data).name == "Hospital 0"
+    assert HospitalRegistered.model_validate(first.data).province == "上海市"
     assert len({e.id for e in envelopes}) == 12
 
 
@@ -75,7 +76,7 @@ async def test_a_resent_stream_is_applied_once(settings, channel, pool):
     projection.setup()
     running.start(relay.run)
     running.start(ConsumerRunner(projection, settings).run)
-    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) == 30, what="30 applied")
+    await eventually(lambda: sum(province_counts(pool, channel.schema).values()) == 30, what="30 applied")
     await running.stop()
 
     with psycopg.connect(settings.database_url) as conn:  # forget how far the relay got, as a crash would
@@ -85,12 +86,12 @@ async def test_a_resent_stream_is_applied_once(settings, channel, pool):
     relay = Relay(channel)
     running.start(relay.run)
     running.start(ConsumerRunner(projection, settings).run)
-    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) == 33, what="33 applied")
+    await eventually(lambda: sum(province_counts(pool, channel.schema).values()) == 33, what="33 applied")
     await asyncio.sleep(1)  # give any double-apply time to show
     await running.stop()
 
     assert len(await read_topic(settings, channel.topic, expected=63)) == 63  # 30 resent on the wire...
-    assert region_counts(pool, channel.schema) == {"上海市": 11, "北京市": 11, "广东省": 11}  # ...applied once
+    assert province_counts(pool, channel.schema) == {"上海市": 11, "北京市": 11, "广东省": 11}  # ...applied once
 
 
 async def test_consumer_seeks_to_the_database_position_not_kafkas_committed_offset(settings, channel, pool):
@@ -100,7 +101,7 @@ async def test_consumer_seeks_to_the_database_position_not_kafkas_committed_offs
     projection.setup()
     running.start(Relay(channel).run)
     running.start(ConsumerRunner(projection, settings).run)
-    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) == 9, what="9 applied")
+    await eventually(lambda: sum(province_counts(pool, channel.schema).values()) == 9, what="9 applied")
     await running.stop()
 
     # Rewind the group's committed offsets in Kafka to 0: a consumer trusting Kafka would re-apply all.
@@ -116,10 +117,10 @@ async def test_consumer_seeks_to_the_database_position_not_kafkas_committed_offs
     running = Running()
     running.start(Relay(channel).run)
     running.start(ConsumerRunner(projection, settings).run)
-    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) >= 12, what="12 applied")
+    await eventually(lambda: sum(province_counts(pool, channel.schema).values()) >= 12, what="12 applied")
     await asyncio.sleep(1)
     await running.stop()
-    assert region_counts(pool, channel.schema) == {"上海市": 4, "北京市": 4, "广东省": 4}
+    assert province_counts(pool, channel.schema) == {"上海市": 4, "北京市": 4, "广东省": 4}
 
 
 async def test_only_one_relay_per_service_is_active(settings, channel):
@@ -161,9 +162,9 @@ async def test_a_kafka_offset_ahead_of_the_database_loses_nothing(settings, chan
     projection.setup()
     running = Running()
     running.start(ConsumerRunner(projection, settings).run)
-    await eventually(lambda: sum(region_counts(pool, channel.schema).values()) >= 30, what="all 30 applied", timeout=20)
+    await eventually(lambda: sum(province_counts(pool, channel.schema).values()) >= 30, what="all 30 applied", timeout=20)
     await running.stop()
-    assert region_counts(pool, channel.schema) == {"上海市": 10, "北京市": 10, "广东省": 10}
+    assert province_counts(pool, channel.schema) == {"上海市": 10, "北京市": 10, "广东省": 10}
 
 
 async def test_the_relay_wins_its_lock_again_after_losing_its_database_connection(settings, channel):

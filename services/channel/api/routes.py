@@ -18,19 +18,25 @@ router = APIRouter(tags=["channel"])
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Region = Annotated[str, Field(min_length=1, max_length=100)]
+Province = Annotated[str, Field(min_length=1, max_length=50, description="provincial-level division, e.g. 上海市, 四川省")]
+City = Annotated[str, Field(min_length=1, max_length=50, description="e.g. 成都市")]
 
 
 class RegisterHospital(BaseModel):
+    # No `region` alias: v1's free text was not always a province, and channel rules key on the province.
+    # A client still sending `region` gets a 422 naming the field, rather than a guess stored forever.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Name
-    region: Region
+    province: Province
+    city: City | None = None
     grade: HospitalGrade
 
 
 class HospitalOut(BaseModel):
     hospital_id: UUID
     name: str
-    region: str
+    province: str
+    city: str | None
     grade: str
     version: int
 
@@ -38,7 +44,8 @@ class HospitalOut(BaseModel):
 class HospitalRow(BaseModel):
     hospital_id: UUID
     name: str
-    region: str
+    province: str
+    city: str | None
     grade: str
     registered_at: datetime
 
@@ -59,7 +66,7 @@ class DistributorOut(BaseModel):
 
 
 def _hospital_out(h) -> HospitalOut:  # noqa: ANN001
-    return HospitalOut(hospital_id=h.id, name=h.name, region=h.region, grade=h.grade, version=h.version)
+    return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade, version=h.version)
 
 
 def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
@@ -70,7 +77,8 @@ def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
 def register_hospital(body: RegisterHospital, request: Request, response: Response, meta: CommandMeta,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
     hospital_id = new_aggregate_id("hospital", meta.actor, idempotency_key)
-    hospital, created = request.app.state.application.register_hospital(hospital_id, body.name, body.region, body.grade)
+    hospital, created = request.app.state.application.register_hospital(hospital_id, body.name, body.province, body.grade,
+                                                                        body.city)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _hospital_out(hospital)
@@ -86,13 +94,15 @@ def get_hospital(hospital_id: UUID, request: Request, _: CurrentPrincipal) -> Ho
 
 @router.get("/hospitals", operation_id="list_hospitals")
 def list_hospitals(request: Request, _: CurrentPrincipal, paging: Paging,
-                   region: Annotated[str | None, Query(max_length=100)] = None,
+                   province: Annotated[str | None, Query(max_length=50)] = None,
+                   # Kept so that an old client's filter still filters instead of being ignored (reads are harmless).
+                   region: Annotated[str | None, Query(max_length=100, deprecated=True, description="use province")] = None,
                    grade: Annotated[HospitalGrade | None, Query()] = None,
                    name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                    ) -> Page[HospitalRow]:
     rows, total = fetch_page(
         request.app.state.pool, f"{request.app.state.schema}.hospitals", paging, order_by="name, hospital_id",
-        where={"region = %s": region, "grade = %s": grade, "name ILIKE %s": f"%{name}%" if name else None},
+        where={"province = %s": province or region, "grade = %s": grade, "name ILIKE %s": f"%{name}%" if name else None},
     )
     return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 

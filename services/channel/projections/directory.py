@@ -1,6 +1,6 @@
-"""The channel directory: hospitals and distributors to list and filter, and counts per region.
+"""The channel directory: hospitals and distributors to list and filter, and counts per province.
 
-The per-region counters are incremented, not recomputed, so applying an event twice would show:
+The per-province counters are incremented, not recomputed, so applying an event twice would show:
 they are what the exactly-once tests compare against a rebuild.
 """
 
@@ -10,6 +10,21 @@ from shared.events import CloudEvent, EventPayload
 from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.platform.consumer import Projection
 
+# Tables built before HospitalRegistered v2 have `region` where v2 has `province`. The v1 -> v2 upcaster
+# sets province = region and no city, so renaming the columns in place gives exactly the tables a
+# replay would build, and the stored consumer positions stay true: no rebuild needed.
+_FROM_REGIONS_TO_PROVINCES = """
+DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('{schema}.hospitals') AND attname = 'region'
+             AND NOT attisdropped) THEN
+    ALTER TABLE {schema}.hospitals RENAME COLUMN region TO province;
+    ALTER TABLE {schema}.hospitals ADD COLUMN city text;
+    ALTER TABLE {schema}.region_counts RENAME COLUMN region TO province;
+    ALTER TABLE {schema}.region_counts RENAME TO province_counts;
+  END IF;
+END $$
+"""
+
 
 class ChannelDirectory(Projection):
     name = "channel-directory"
@@ -18,11 +33,12 @@ class ChannelDirectory(Projection):
     @property
     def tables_ddl(self) -> list[str]:
         return [
+            _FROM_REGIONS_TO_PROVINCES,
             "CREATE TABLE IF NOT EXISTS {schema}.hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
-            " region text NOT NULL, grade text NOT NULL, registered_at timestamptz NOT NULL)",
+            " province text NOT NULL, city text, grade text NOT NULL, registered_at timestamptz NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {schema}.distributors (distributor_id uuid PRIMARY KEY, name text NOT NULL,"
             " region text NOT NULL, tier text NOT NULL, registered_at timestamptz NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS {schema}.region_counts (region text PRIMARY KEY,"
+            "CREATE TABLE IF NOT EXISTS {schema}.province_counts (province text PRIMARY KEY,"
             " hospitals int NOT NULL DEFAULT 0, distributors int NOT NULL DEFAULT 0)",
         ]
 
@@ -30,20 +46,22 @@ class ChannelDirectory(Projection):
         match payload:
             case HospitalRegistered():
                 cur.execute(
-                    f"INSERT INTO {self.schema}.hospitals VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (payload.hospital_id, payload.name, payload.region, payload.grade, envelope.time),
+                    f"INSERT INTO {self.schema}.hospitals (hospital_id, name, province, city, grade, registered_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (payload.hospital_id, payload.name, payload.province, payload.city, payload.grade, envelope.time),
                 )
-                self._count(cur, payload.region, "hospitals")
+                self._count(cur, payload.province, "hospitals")
             case DistributorRegistered():
                 cur.execute(
                     f"INSERT INTO {self.schema}.distributors VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (payload.distributor_id, payload.name, payload.region, payload.tier, envelope.time),
                 )
+                # A distributor's region names its province (e.g. 江苏省) until its event, too, says province.
                 self._count(cur, payload.region, "distributors")
 
-    def _count(self, cur: Cursor, region: str, column: str) -> None:
+    def _count(self, cur: Cursor, province: str, column: str) -> None:
         cur.execute(
-            f"INSERT INTO {self.schema}.region_counts AS c (region, {column}) VALUES (%s, 1)"
-            f" ON CONFLICT (region) DO UPDATE SET {column} = c.{column} + 1",
-            (region,),
+            f"INSERT INTO {self.schema}.province_counts AS c (province, {column}) VALUES (%s, 1)"
+            f" ON CONFLICT (province) DO UPDATE SET {column} = c.{column} + 1",
+            (province,),
         )

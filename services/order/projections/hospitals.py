@@ -14,6 +14,8 @@ class KnownHospitals(Projection):
     @property
     def tables_ddl(self) -> list[str]:
         return [
+            # `region` holds the province (HospitalRegistered v2); the column kept its v1 name so that
+            # existing tables need no migration.
             "CREATE TABLE IF NOT EXISTS {schema}.known_hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
             " region text NOT NULL, grade text NOT NULL)"
         ]
@@ -24,5 +26,5 @@ class KnownHospitals(Projection):
                 f"INSERT INTO {self.schema}.known_hospitals VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region,"
                 " grade = EXCLUDED.grade",
-                (payload.hospital_id, payload.name, payload.region, payload.grade),
+                (payload.hospital_id, payload.name, payload.province, payload.grade),
             )

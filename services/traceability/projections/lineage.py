@@ -1,7 +1,9 @@
 """Lot -> consignee lineage, maintained as shipments happen (never computed by walking history at query time).
 
 One row per shipped (GTIN, lot) line, indexed by (gtin, lot): a recall lookup is one index range scan.
-Hospital names and regions come from channel events into traceability's own consignee table.
+Hospital names and regions come from channel events into traceability's own consignee table: a
+hospital's region is its province (HospitalRegistered v2), a distributor's its region, so the recall
+lookup keeps answering `region` for both.
 """
 
 from psycopg import Cursor
@@ -30,7 +32,7 @@ class ShipmentLineage(Projection):
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
             case HospitalRegistered():
-                self._consignee(cur, payload.hospital_id, "hospital", payload.name, payload.region)
+                self._consignee(cur, payload.hospital_id, "hospital", payload.name, payload.province)
             case DistributorRegistered():
                 self._consignee(cur, payload.distributor_id, "distributor", payload.name, payload.region)
             case ShipmentDispatched():
