@@ -2,12 +2,12 @@
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import ShipmentDispatched
-from shared.platform.consumer import ProcessManager
+from shared.platform.consumer import ProcessManager, RetryLater
 from services.billing.application import BillingApplication
 from services.billing.projections.order_terms import load_terms
 
 
-class OrderTermsNotYetKnownError(RuntimeError):
+class OrderTermsNotYetKnownError(RetryLater):
     """The shipment arrived before its order's terms: retried (the partition waits) until they arrive."""
 
 

@@ -1,17 +1,21 @@
 """Event contracts between services: one module per producing service, plus the envelope.
 
 `EVENT_TYPES` maps a CloudEvents `type` to its payload model; `payload_of` turns an envelope's
-data into that model (upcasting older schema versions first, once there are any).
+data into that model, upcasting older schema versions first.
+
+Schema evolution: adding an optional field needs no new version (consumers ignore what they do not
+know). Anything else is a new `schema_version` of the model plus an upcaster from the version before
+it, registered in `UPCASTERS`: topics keep events forever, so old versions arrive as long as the log exists.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from shared.events import billing, channel, inventory, order, traceability
+from shared.events import billing, channel, inventory, ops, order, traceability
 from shared.events.base import EventPayload
 from shared.events.envelope import CloudEvent
 
-PRODUCER_MODULES = (channel, order, inventory, billing, traceability)
+PRODUCER_MODULES = (channel, order, inventory, billing, traceability, ops)
 
 
 def _concrete_payloads() -> dict[str, type[EventPayload]]:
@@ -26,7 +30,9 @@ def _concrete_payloads() -> dict[str, type[EventPayload]]:
 EVENT_TYPES: dict[str, type[EventPayload]] = _concrete_payloads()
 
 # (event type, from version) -> function that returns the data at the next version.
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("erp.channel.HospitalRegistered", 1): channel.hospital_registered_v1_to_v2,
+}
 
 
 class UnknownEventTypeError(LookupError):

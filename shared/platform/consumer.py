@@ -8,27 +8,76 @@ is not above the stored one is a relay resend and is skipped.
 Two kinds of handler: `Projection` (read-model tables, one transaction per batch) and
 `ProcessManager` (issues commands on its own aggregates; the events and the position are
 saved together by the event store's recorder).
+
+When a batch fails, the runner retries it a bounded number of times (`RetryPolicy`), then applies its
+deliveries one at a time: the good ones go through, and one that still fails is set aside as a dead
+letter (see deadletters.py) in the transaction that moves the position past it, so the partition keeps
+flowing. A failure that is not the event's fault — the database unreachable, or a handler raising
+`RetryLater` — never dead-letters anything: the partition waits, rewinds and retries with backoff.
 """
 
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import psycopg
 from aiokafka import ConsumerRebalanceListener, TopicPartition
+from eventsourcing import persistence as store
 from psycopg import Cursor, sql
 from psycopg_pool import ConnectionPool
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.events import CloudEvent, EventPayload, UnknownEventTypeError, payload_of
 from shared.platform.context import acting_as
+from shared.platform import deadletters
 from shared.platform.db import ddl_lock
+from shared.platform.deadletters import DeadLetter
 from shared.platform.eventstore import IntegrityError, ServiceApplication
-from shared.platform.kafka import ensure_topics, new_consumer
+from shared.platform.kafka import ensure_topics, new_consumer, new_producer
 from shared.platform.positions import ConsumerPosition, create_positions_tables, load_positions, save_positions
 from shared.platform.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):  # noqa: N818 - it names what to do, not what went wrong
+    """Raised by a handler when an event cannot be applied *yet* (e.g. it arrived before what it depends on).
+
+    The partition waits and retries with backoff for as long as it takes; it is never dead-lettered.
+    """
+
+
+# The database (or the connection to it) failed, not the event: retried for as long as it takes.
+_TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, store.OperationalError, store.InterfaceError)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the failure says nothing about the event, so it must wait rather than be dead-lettered."""
+    seen: BaseException | None = error
+    while seen is not None:  # also when wrapped, e.g. by the event store or a handler's own exception
+        # A pipeline aborts after a statement failed: that failure, not the connection, is the cause.
+        if isinstance(seen, RetryLater) or (isinstance(seen, _TRANSIENT)
+                                            and not isinstance(seen, psycopg.errors.PipelineAborted)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class RetryPolicy(BaseSettings):
+    """How often a failing batch is retried before the runner looks for the delivery to set aside, and the
+    backoff between attempts (doubling up to the maximum; also while a partition waits)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    max_attempts: int = Field(3, ge=1, alias="CONSUMER_MAX_ATTEMPTS")
+    backoff_seconds: float = Field(0.2, gt=0, alias="CONSUMER_RETRY_BACKOFF_SECONDS")
+    max_backoff_seconds: float = Field(5.0, gt=0, alias="CONSUMER_MAX_BACKOFF_SECONDS")
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
 
 
 @dataclass(frozen=True)
@@ -75,7 +124,7 @@ class Handler(ABC):
 
     def setup(self) -> None:
         with ddl_lock(self.pool.conninfo, self.schema), self.pool.connection() as conn:
-            for statement in create_positions_tables(self.schema):
+            for statement in [*create_positions_tables(self.schema), *deadletters.create_dead_letters_table(self.schema)]:
                 conn.execute(statement)
             for ddl in self.tables_ddl:
                 conn.execute(sql.SQL(ddl).format(schema=sql.Identifier(self.schema)))
@@ -92,6 +141,23 @@ class Handler(ABC):
     @abstractmethod
     def handle_batch(self, deliveries: list[Delivery]) -> None: ...
 
+    def reapply(self, delivery: Delivery, mark: Callable[[Cursor], None]) -> None:
+        """Apply one delivery again, outside the stream (a dead letter's retry); `mark` records that it was."""
+        raise NotImplementedError(f"{type(self).__name__} cannot retry dead letters")
+
+    def set_aside(self, letter: DeadLetter) -> None:
+        """Record a dead letter and move this consumer's position past it, in one transaction."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # Locked as when applying: a consumer that lost the partition in a rebalance must not set aside
+            # what the new owner has applied (or set aside) meanwhile.
+            cur.execute(sql.SQL("SELECT 1 FROM {}.consumer_positions WHERE consumer = %s FOR UPDATE").format(
+                sql.Identifier(self.schema)), (self.name,))
+            stored_offset, _ = load_positions(cur, self.schema, self.name).get((letter.topic, letter.partition), (-1, 0))
+            if letter.kafka_offset <= stored_offset:
+                return
+            deadletters.record(cur, self.schema, letter)
+            save_positions(cur, self.schema, [letter.position()])
+
 
 class Projection(Handler):
     """A read model: `apply` changes tables; the runner commits the batch and its positions together."""
@@ -105,18 +171,32 @@ class Projection(Handler):
     @abstractmethod
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None: ...
 
+    def apply_batch(self, cur: Cursor, events: list[tuple[CloudEvent, EventPayload]]) -> None:
+        """Apply a batch's new events, in order, in the batch's transaction.
+
+        The default calls `apply` per event in pipeline mode: statements are sent without waiting for
+        each result (several times faster on a replay). A projection may override this with set-based
+        SQL (INSERT ... SELECT FROM unnest(...)) when its replay speed matters.
+        """
+        with cur.connection.pipeline():
+            for envelope, payload in events:
+                self.apply(cur, envelope, payload)
+
     def handle_batch(self, deliveries: list[Delivery]) -> None:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             filter_ = PositionFilter(self._locked_positions(cur))
             fresh = []
+            events = []
             for delivery in deliveries:
                 if not filter_.is_new(delivery):
                     continue
                 payload = typed(delivery.envelope)
                 if payload is not None:
-                    self.apply(cur, delivery.envelope, payload)
+                    events.append((delivery.envelope, payload))
                 filter_.advance(delivery)
                 fresh.append(delivery)
+            if events:
+                self.apply_batch(cur, events)
             save_positions(cur, self.schema, self._last_positions(fresh))
 
     def _locked_positions(self, cur: Cursor) -> dict[tuple[str, int], tuple[int, int]]:
@@ -129,10 +209,18 @@ class Projection(Handler):
         return load_positions(cur, self.schema, self.name)
 
     def _last_positions(self, deliveries: Iterable[Delivery]) -> list[ConsumerPosition]:
-        last: dict[tuple[str, int], ConsumerPosition] = {}
+        last: dict[tuple[str, int], Delivery] = {}
         for d in deliveries:
-            last[(d.topic, d.partition)] = d.position(self.name)
-        return list(last.values())
+            last[(d.topic, d.partition)] = d
+        return [d.position(self.name) for d in last.values()]
+
+    def reapply(self, delivery: Delivery, mark: Callable[[Cursor], None]) -> None:
+        # The position is not touched: it moved past this delivery when it was set aside.
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            payload = typed(delivery.envelope)
+            if payload is not None:
+                self.apply(cur, delivery.envelope, payload)
+            mark(cur)
 
 
 class ProcessManager(Handler):
@@ -183,6 +271,16 @@ class ProcessManager(Handler):
                 log.info("version conflict reacting to %s (attempt %d); retrying", envelope.id, attempt + 1)
         raise RuntimeError(f"gave up reacting to {envelope.id} after {self.max_conflict_retries} conflicts")
 
+    def reapply(self, delivery: Delivery, mark: Callable[[Cursor], None]) -> None:
+        payload = typed(delivery.envelope)
+        if payload is not None:
+            self._react_and_save(delivery, payload)
+        # Not in the transaction of the events (the event store's recorder owns it). Should we stop in
+        # between, the letter stays open and a second retry changes nothing: reactions look at the
+        # aggregates' state first (an order already reserved, an invoice already raised).
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            mark(cur)
+
 
 class _SeekFromDatabase(ConsumerRebalanceListener):
     def __init__(self, runner: "ConsumerRunner") -> None:
@@ -201,12 +299,14 @@ class _SeekFromDatabase(ConsumerRebalanceListener):
 
 
 class ConsumerRunner:
-    def __init__(self, handler: Handler, settings: Settings) -> None:
+    def __init__(self, handler: Handler, settings: Settings, retry: RetryPolicy | None = None) -> None:
         self.handler = handler
         self.settings = settings
+        self.retry = retry or RetryPolicy()
         self.topics = [settings.topic_for(service) for service in handler.subscribes_to]
         self.group_id = f"{settings.namespace}{handler.name}"
         self.applied = 0
+        self._waits: dict[TopicPartition, int] = {}  # consecutive waits per partition, for the backoff
 
     async def seek_to_stored(self, partitions: Iterable[TopicPartition]) -> None:
         stored = await asyncio.to_thread(self.handler.stored_positions)
@@ -227,6 +327,7 @@ class ConsumerRunner:
     async def _consume_until_stopped(self, stop: asyncio.Event) -> None:
         await ensure_topics(self.settings, self.topics)
         await asyncio.to_thread(self.handler.setup)
+        await self._publish_dead_letters()  # any left unpublished when we last stopped
         self.consumer = new_consumer(self.settings, group_id=self.group_id)
         self.consumer.subscribe(self.topics, listener=_SeekFromDatabase(self))
         await self.consumer.start()
@@ -238,16 +339,95 @@ class ConsumerRunner:
         finally:
             await self.consumer.stop()
 
-    async def _handle(self, tp: TopicPartition, records: list) -> None:
-        deliveries = [Delivery(r.topic, r.partition, r.offset, CloudEvent.from_bytes(r.value)) for r in records]
+    def _decode(self, record) -> Delivery | DeadLetter:  # noqa: ANN001 - an aiokafka ConsumerRecord
         try:
-            await asyncio.to_thread(self.handler.handle_batch, deliveries)
-        except Exception:
-            # Nothing of the batch was kept past what its transactions committed: rewind to the database.
-            log.exception("%s failed on %s; rewinding to the stored position", self.handler.name, tp)
-            await self.seek_to_stored([tp])
-            await asyncio.sleep(1)
+            return Delivery(record.topic, record.partition, record.offset, CloudEvent.from_bytes(record.value))
+        except Exception as error:  # noqa: BLE001 - not an envelope at all: no retry can change that
+            return DeadLetter.of(self.handler.name, record.topic, record.partition, record.offset, record.value,
+                                 None, error, attempts=1)
+
+    async def _handle(self, tp: TopicPartition, records: list) -> None:
+        deliveries: list[Delivery] = []
+        for decoded in map(self._decode, records):
+            if isinstance(decoded, Delivery):
+                deliveries.append(decoded)
+                continue
+            # Apply what came before the undecodable record, then set it aside at once.
+            if not (await self._apply(tp, deliveries) and await self._set_aside(tp, decoded)):
+                return
+            deliveries = []
+        if not await self._apply(tp, deliveries):
             return
-        self.applied += len(deliveries)
+        self._waits.pop(tp, None)
+        self.applied += len(records)
         # Informational only (lag tools read it); the database position is what we seek to.
         await self.consumer.commit({tp: records[-1].offset + 1})
+
+    async def _apply(self, tp: TopicPartition, deliveries: list[Delivery]) -> bool:
+        """Apply the deliveries, setting aside one that keeps failing. False: the partition waits (rewound)."""
+        if not deliveries:
+            return True
+        for attempt in range(1, self.retry.max_attempts + 1):
+            try:
+                await asyncio.to_thread(self.handler.handle_batch, deliveries)
+                return True
+            except Exception as error:  # noqa: BLE001 - judged below: wait, retry, or set aside
+                if is_transient(error):
+                    return await self._wait(tp, error)
+                failure = error
+                log.warning("%s failed on %d deliveries of %s (attempt %d of %d): %s", self.handler.name,
+                            len(deliveries), tp, attempt, self.retry.max_attempts, deadletters.describe(error))
+                if attempt < self.retry.max_attempts:
+                    await asyncio.sleep(self.retry.delay(attempt))
+        if len(deliveries) > 1:
+            # Some delivery keeps failing: one at a time, the others go through and it alone is set aside.
+            for delivery in deliveries:
+                if not await self._apply(tp, [delivery]):
+                    return False
+            return True
+        d = deliveries[0]
+        letter = DeadLetter.of(self.handler.name, d.topic, d.partition, d.offset, d.envelope.model_dump_json(),
+                               d.envelope, failure, self.retry.max_attempts)
+        return await self._set_aside(tp, letter, failure)
+
+    async def _wait(self, tp: TopicPartition, error: BaseException) -> bool:
+        """Not the event's fault: rewind to the database position and let it come again after a pause."""
+        waits = self._waits[tp] = self._waits.get(tp, 0) + 1
+        log.warning("%s waits on %s (%d): %s", self.handler.name, tp, waits, deadletters.describe(error))
+        await self.seek_to_stored([tp])
+        await asyncio.sleep(self.retry.delay(waits))
+        return False
+
+    async def _set_aside(self, tp: TopicPartition, letter: DeadLetter, failure: BaseException | None = None) -> bool:
+        try:
+            await asyncio.to_thread(self.handler.set_aside, letter)
+        except Exception as error:
+            if is_transient(error):  # the database went away just now: this is no time to judge the event
+                return await self._wait(tp, error)
+            raise
+        log.error("%s set aside %s[%d]@%d (%s) as dead letter %s: %s", self.handler.name, letter.topic,
+                  letter.partition, letter.kafka_offset, letter.event_id or "not an envelope", letter.id, letter.error,
+                  exc_info=failure)
+        await self._publish_dead_letters()
+        return True
+
+    async def _publish_dead_letters(self) -> None:
+        """Copy dead letters to the dead-letter topic. The table is the record: what fails now goes next time."""
+        letters = await asyncio.to_thread(deadletters.unpublished, self.handler.pool, self.handler.schema,
+                                          self.handler.name)
+        if not letters:
+            return
+        topic = deadletters.topic_for(self.settings, self.handler.name)
+        try:
+            await ensure_topics(self.settings, [topic])
+            producer = new_producer(self.settings)
+            await producer.start()
+            try:
+                for letter in letters:
+                    await producer.send_and_wait(topic, value=letter.envelope.encode(), key=letter.consumer.encode(),
+                                                 headers=letter.headers())
+                    await asyncio.to_thread(deadletters.mark_published, self.handler.pool, self.handler.schema, letter.id)
+            finally:
+                await producer.stop()
+        except Exception:  # noqa: BLE001 - the broker away must not stop the partition; retried with the next
+            log.warning("%s could not publish dead letters to %s yet", self.handler.name, topic, exc_info=True)

@@ -21,6 +21,7 @@ from shared.events import CloudEvent, EventPayload
 from shared.platform.aggregate import DateAsISO
 from shared.platform.audit import hash_chain_statements
 from shared.platform.db import ddl_lock
+from shared.platform.deadletters import OPS_CONTRACTS
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
 from shared.platform.settings import Settings, get_settings
 
@@ -74,7 +75,8 @@ class ServiceApplication(Application):
 
     @classmethod
     def to_payload(cls, event: DomainEvent) -> EventPayload:
-        contract = cls.published[type(event)]
+        # Besides its own, every service's log may hold events about operating it (shared.events.ops).
+        contract = {**OPS_CONTRACTS, **cls.published}[type(event)]
         fields = {k: v for k, v in vars(event).items() if k not in _BASE_EVENT_FIELDS}
         fields[contract.subject_field] = event.originator_id
         return contract.model_validate(fields)
@@ -94,6 +96,7 @@ class ServiceApplication(Application):
             position=notification.id,
             correlationid=meta["correlation_id"],
             causationid=meta.get("causation_id"),
+            reason=meta.get("reason"),
             actor=meta["actor"],
             schemaversion=payload.schema_version,
             data=payload.model_dump(mode="json"),
