@@ -25,6 +25,7 @@ class CloudEvent(BaseModel):
     position: int = Field(ge=1, description="notification id in the source service's log")
     correlationid: str
     causationid: str | None = None
+    reason: str | None = Field(None, description="why, in the actor's words, where the action requires a reason")
     actor: str = Field(min_length=1, description="the authenticated person or system that caused it")
     schemaversion: int = Field(ge=1)
     data: dict[str, Any]

@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from urllib.parse import unquote
 from typing import Annotated
 
 import uvicorn
@@ -11,13 +12,14 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from shared.platform import audit_api
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.consumer import Projection
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
-from shared.platform.problems import install_problem_handlers
+from shared.platform.problems import install_problem_handlers, invalid_field
 from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
 
 REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
@@ -27,7 +29,11 @@ LATENCY = Histogram("erp_http_request_seconds", "HTTP request latency", ["servic
 async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMeta:
     # Async on purpose: it runs in the request's own context, which the (sync) endpoint inherits,
     # so the events the command records carry this actor and correlation id.
-    return set_request_meta(principal.actor, request.headers.get("X-Correlation-ID"))
+    # Percent-encoded, as header values are Latin-1 and reasons are often written in Chinese.
+    reason = unquote(request.headers["X-Reason"]) if "X-Reason" in request.headers else None
+    if reason is not None and not 1 <= len(reason.strip()) <= 500:
+        raise invalid_field("X-Reason", "reason-length", "a reason is 1 to 500 characters")
+    return set_request_meta(principal.actor, request.headers.get("X-Correlation-ID"), reason and reason.strip())
 
 
 CommandMeta = Annotated[EventMeta, Depends(command_meta)]
@@ -53,7 +59,7 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
         app.state.settings = settings
         app.state.application = application(settings)
         app.state.schema = settings.schema_for(service)
-        app.state.pool = new_pool(settings, name=f"{service}-api")
+        app.state.pool = new_pool(settings, name=f"{service}-api", prepare=False)
         # The worker owns the read models; creating their (empty) tables here too lets the API start first.
         for read_model in read_models:
             read_model(app.state.pool, app.state.schema).setup()
@@ -96,7 +102,7 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
     def metrics(request: Request) -> Response:
         return Response(generate_latest() + generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
-    for router in routers:
+    for router in [*routers, audit_api.router]:
         app.include_router(router)
     return app
 

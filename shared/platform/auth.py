@@ -4,6 +4,7 @@ Tokens are signed with HS256 and a shared secret (JWT_SECRET); `erp token NAME -
 prints one for local use. The verified subject becomes the actor recorded on every event.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -74,3 +75,14 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(role: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only principals carrying `role` (403 otherwise)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if role not in principal.roles:
+            raise Problem(403, "Forbidden", f"this needs the role {role!r}; your token carries {principal.roles}")
+        return principal
+
+    return check

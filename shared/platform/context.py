@@ -16,9 +16,12 @@ class EventMeta:
     actor: str
     correlation_id: str
     causation_id: str | None = None
+    # Why, in the person's words; required by the actions that need one (releasing a hold, closing a recall...).
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        # No key for an absent reason: events stored before reasons existed look the same as those without one.
+        return {k: v for k, v in asdict(self).items() if k != "reason" or v is not None}
 
 
 _current: ContextVar[EventMeta | None] = ContextVar("event_meta", default=None)
@@ -36,8 +39,10 @@ def current_meta() -> EventMeta:
 
 
 @contextmanager
-def acting_as(actor: str, correlation_id: str | None = None, causation_id: str | None = None) -> Iterator[EventMeta]:
-    meta = EventMeta(actor=actor, correlation_id=correlation_id or str(uuid4()), causation_id=causation_id)
+def acting_as(actor: str, correlation_id: str | None = None, causation_id: str | None = None,
+              reason: str | None = None) -> Iterator[EventMeta]:
+    meta = EventMeta(actor=actor, correlation_id=correlation_id or str(uuid4()), causation_id=causation_id,
+                     reason=reason)
     token = _current.set(meta)
     try:
         yield meta
@@ -45,8 +50,8 @@ def acting_as(actor: str, correlation_id: str | None = None, causation_id: str |
         _current.reset(token)
 
 
-def set_request_meta(actor: str, correlation_id: str | None) -> EventMeta:
+def set_request_meta(actor: str, correlation_id: str | None, reason: str | None = None) -> EventMeta:
     """For an API request: the request runs in its own context, so nothing needs resetting."""
-    meta = EventMeta(actor=actor, correlation_id=correlation_id or str(uuid4()))
+    meta = EventMeta(actor=actor, correlation_id=correlation_id or str(uuid4()), reason=reason)
     _current.set(meta)
     return meta

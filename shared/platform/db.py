@@ -11,12 +11,14 @@ from psycopg_pool import ConnectionPool
 from shared.platform.settings import Settings
 
 
-def new_pool(settings: Settings, *, max_size: int = 5, name: str = "erp") -> ConnectionPool:
+def new_pool(settings: Settings, *, max_size: int = 5, name: str = "erp", prepare: bool = True) -> ConnectionPool:
+    """`prepare=False` for readers of read models: a rebuild may swap a table for one of another shape,
+    and PostgreSQL refuses a statement prepared against the old one ("cached plan must not change")."""
     pool = ConnectionPool(
         settings.database_url,
         min_size=1,
         max_size=max_size,
-        kwargs={"row_factory": dict_row},
+        kwargs={"row_factory": dict_row, **({} if prepare else {"prepare_threshold": None})},
         check=ConnectionPool.check_connection,
         name=name,
         open=False,
