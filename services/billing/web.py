@@ -2,11 +2,10 @@
 
 from services.billing.api.routes import router
 from services.billing.application import BillingApplication
-from services.billing.projections.invoice_list import InvoiceList
-from services.billing.projections.order_terms import OrderTerms
+from services.billing.worker import PROJECTIONS
 from shared.platform.api import create_service_app, serve
 
-app = create_service_app("billing", [router], BillingApplication, read_models=[OrderTerms, InvoiceList],
+app = create_service_app("billing", [router], BillingApplication, read_models=PROJECTIONS,
                          description="Invoices, credit notes, payments and statements.")
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 """Entry point: the channel read models (`python -m services.channel.worker`)."""
 
 from services.channel.projections.directory import ChannelDirectory
-from shared.platform.consumer import Handler
+from shared.platform.consumer import Handler, Projection
 from shared.platform.db import new_pool
 from shared.platform.process import run_consumers
 from shared.platform.settings import Settings, get_settings
 
 
+# The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
+PROJECTIONS: tuple[type[Projection], ...] = (ChannelDirectory,)
+
+
 def handlers(settings: Settings) -> list[Handler]:
     pool = new_pool(settings, name="channel-worker")
-    return [ChannelDirectory(pool, settings.schema_for("channel"))]
+    return [p(pool, settings.schema_for("channel")) for p in PROJECTIONS]
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 
 from services.inventory.api.routes import router
 from services.inventory.application import InventoryApplication
-from services.inventory.projections.stock import StockOnHand
+from services.inventory.worker import PROJECTIONS
 from shared.platform.api import create_service_app, serve
 
-app = create_service_app("inventory", [router], InventoryApplication, read_models=[StockOnHand],
+app = create_service_app("inventory", [router], InventoryApplication, read_models=PROJECTIONS,
                          description="Items (UDI-DI), lots, stock, FEFO reservation and dispatch.")
 
 if __name__ == "__main__":

@@ -3,15 +3,20 @@
 from services.inventory.application import InventoryApplication
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.reactions import FulfilmentPlanner
-from shared.platform.consumer import Handler
+from shared.platform.consumer import Handler, Projection
 from shared.platform.db import new_pool
 from shared.platform.process import run_consumers
 from shared.platform.settings import Settings, get_settings
 
 
+# The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
+PROJECTIONS: tuple[type[Projection], ...] = (StockOnHand,)
+
+
 def handlers(settings: Settings) -> list[Handler]:
     pool = new_pool(settings, name="inventory-worker")
-    return [StockOnHand(pool, settings.schema_for("inventory")), FulfilmentPlanner(InventoryApplication(settings), pool)]
+    schema = settings.schema_for("inventory")
+    return [*(p(pool, schema) for p in PROJECTIONS), FulfilmentPlanner(InventoryApplication(settings), pool)]
 
 
 if __name__ == "__main__":

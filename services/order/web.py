@@ -2,11 +2,10 @@
 
 from services.order.api.routes import router
 from services.order.application import OrderApplication
-from services.order.projections.hospitals import KnownHospitals
-from services.order.projections.order_list import OrderList
+from services.order.worker import PROJECTIONS
 from shared.platform.api import create_service_app, serve
 
-app = create_service_app("order", [router], OrderApplication, read_models=[KnownHospitals, OrderList],
+app = create_service_app("order", [router], OrderApplication, read_models=PROJECTIONS,
                          description="Sales orders from placement to shipment.")
 
 if __name__ == "__main__":

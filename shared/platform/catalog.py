@@ -1,9 +1,5 @@
-"""Which projections exist: for each service, the `Projection` classes its worker runs.
-
-Read from `services.<service>.worker.handlers` without calling it: calling it would open a connection
-pool and, for process managers, an event store. The classes it names are the ones it builds, each in
-its service's schema (`Settings.schema_for`), as every worker does today.
-"""
+"""Which projections exist: for each service, the `Projection` classes its worker runs
+(`services.<service>.worker.PROJECTIONS`), each in its service's schema (`Settings.schema_for`)."""
 
 import importlib
 from dataclasses import dataclass
@@ -30,10 +26,7 @@ class CatalogEntry:
 
 
 def projection_classes(service: str) -> list[type[Projection]]:
-    worker = importlib.import_module(f"services.{service}.worker")
-    # The global names handlers() refers to, in order of first use; the projections are among them.
-    named = (getattr(worker, name, None) for name in worker.handlers.__code__.co_names)
-    return [c for c in named if isinstance(c, type) and issubclass(c, Projection)]
+    return list(importlib.import_module(f"services.{service}.worker").PROJECTIONS)
 
 
 def projections(settings: Settings) -> list[CatalogEntry]:
