@@ -1,19 +1,9 @@
 """/ready reports what a service needs to work (database, Kafka, its relay and its worker); /metrics
 reports how far its log, relay and consumers got."""
 
-import time
-
 import httpx
 
-
-def wait_for(probe, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.waiting import wait_for
 
 
 def test_ready_needs_the_relay_and_worker_and_metrics_follow_the_pipeline(stack, http):

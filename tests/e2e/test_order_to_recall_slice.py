@@ -1,20 +1,11 @@
 """The thin slice, through HTTP and Kafka only: hospital -> item and lots -> order -> FEFO reservation ->
 shipment -> invoice -> recall lookup. Every service runs as its own api, relay and worker processes."""
 
-import time
 from decimal import Decimal
 
+from tests.waiting import wait_for
+
 GTIN = "09506000134352"
-
-
-def wait_for(probe, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_recall_lookup(stack, http):

@@ -7,7 +7,6 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from services.channel.application import ChannelApplication
 from shared.platform.audit import chain_hash, stored_rows, verify
 from shared.platform.cli import app as cli
 from shared.platform.relay import Relay
@@ -15,13 +14,6 @@ from tests.integration.helpers import Running, eventually
 from tests.integration.test_backbone import register_hospitals
 
 TABLE = "channel_events"
-
-
-@pytest.fixture
-def channel(settings):
-    app = ChannelApplication(settings)
-    yield app
-    app.close()
 
 
 def erp_audit_verify(service: str = "channel"):

@@ -4,7 +4,6 @@ import asyncio
 from uuid import uuid4
 
 import psycopg
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.channel.application import ChannelApplication
@@ -12,7 +11,6 @@ from services.channel.projections.directory import ChannelDirectory
 from shared.events.channel import HospitalRegistered
 from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
-from shared.platform.db import new_pool
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 
@@ -31,20 +29,6 @@ def register_hospitals(app: ChannelApplication, count: int, actor: str = "user:a
 def province_counts(pool, schema: str) -> dict[str, int]:
     with pool.connection() as conn:
         return {r["province"]: r["hospitals"] for r in conn.execute(f"SELECT * FROM {schema}.province_counts").fetchall()}
-
-
-@pytest.fixture
-def channel(settings):
-    app = ChannelApplication(settings)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="backbone-tests")
-    yield pool
-    pool.close()
 
 
 async def test_relay_publishes_every_event_once_in_position_order_as_cloudevents(settings, channel):

@@ -9,7 +9,6 @@ import threading
 import time
 
 import psycopg
-import pytest
 from typer.testing import CliRunner
 
 from services.channel.application import ChannelApplication
@@ -24,20 +23,6 @@ from shared.platform.rebuild import Rebuild, projection_tables, shadow_schema
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
 from tests.integration.test_backbone import register_hospitals
-
-
-@pytest.fixture
-def channel(settings):
-    app = ChannelApplication(settings)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="rebuild-tests")
-    yield pool
-    pool.close()
 
 
 def tables(entry: CatalogEntry) -> list[str]:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import psycopg
-import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -20,7 +19,6 @@ from services.channel.projections.directory import ChannelDirectory
 from shared.events import CloudEvent
 from shared.platform.consumer import ConsumerRunner, Delivery
 from shared.platform.context import acting_as
-from shared.platform.db import new_pool
 from shared.platform.kafka import ensure_topics, new_producer
 from shared.platform.relay import Relay
 from tests.contract.golden import golden
@@ -79,20 +77,6 @@ def directory(pool, schema: str) -> dict[str, list]:
 def hospitals_applied(pool, schema: str) -> int:
     with pool.connection() as conn:
         return conn.execute(f"SELECT coalesce(sum(hospitals), 0) AS n FROM {schema}.province_counts").fetchone()["n"]
-
-
-@pytest.fixture
-def channel(settings):
-    app = ChannelApplication(settings)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="schema-evolution-tests")
-    yield pool
-    pool.close()
 
 
 def test_a_hospital_stored_as_v1_loads_through_the_application_and_is_published_as_v2(settings, channel):
