@@ -6,7 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
 # Where the servers are, given to the Python processes only: set in the environment of the
@@ -23,10 +23,12 @@ help:
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
 
 venv: $(STAMP)
-$(STAMP): pyproject.toml
+# constraints.txt pins every package installed, not only the direct dependencies pyproject.toml pins:
+# regenerate it with `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing those.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 infra:
