@@ -103,13 +103,6 @@ async def topic_heads(settings: Settings, topics: tuple[str, ...]) -> dict[tuple
     return {(tp.topic, tp.partition): end for tp, end in ends.items()}
 
 
-def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
-    return conn.execute(
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%s)"
-        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (sql.Identifier(schema, table).as_string(conn),),
-    ).fetchall()
-
-
 class RebuildAlreadyRunning(RuntimeError):
     pass
 
@@ -251,7 +244,6 @@ class Rebuild:
                                  (self.entry.schema, self.shadow_schema, retired_schema(self.entry)))
         tables = projection_tables(self.shadow)
         names = [sql.Identifier(t) for t in tables]
-        reshaped = [t for t in tables if _columns(conn, self.entry.schema, t) != _columns(conn, self.shadow_schema, t)]
         try:
             conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(SWITCH_LOCK_TIMEOUT)))
             conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
@@ -276,13 +268,8 @@ class Rebuild:
         except psycopg.errors.LockNotAvailable:
             conn.rollback()
             return False
+        # Readers may see tables of another shape from now on: that is why API pools never prepare statements.
         log.info("%s switched to its rebuilt tables %s", self.entry.name, tables)
-        if reshaped:
-            # PostgreSQL re-plans a reader's prepared `SELECT *` against the new table, and refuses when the
-            # columns differ ("cached plan must not change result type") until that connection is renewed.
-            log.warning("%s: the columns of %s changed; restart the processes that read them (the service's"
-                        " web process) so that their connections prepare their queries afresh",
-                        self.entry.name, ", ".join(reshaped))
         return True
 
     def _drop_retired(self) -> None:
