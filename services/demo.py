@@ -1,7 +1,8 @@
 """A small demo data set, loaded through the public HTTP APIs (as a client would), once.
 
-One hospital and one distributor, one device with two lots, one order that is reserved FEFO,
-dispatched and invoiced, so the recall lookup for the earlier-expiring lot finds the hospital.
+One hospital and one distributor, one qualified supplier, one device with two lots received from it and
+released by quality inspection, one order that is reserved FEFO, dispatched and invoiced, so the recall
+lookup for the earlier-expiring lot finds the hospital.
 """
 
 import time
@@ -15,6 +16,7 @@ from shared.platform.auth import issue_token
 DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
 EARLY_LOT, LATE_LOT = "DEMO-2701A", "DEMO-2801B"
+DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
 
 
 def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
@@ -40,9 +42,20 @@ def load_demo_data(urls: dict[str, str]) -> str:
                   json={"name": "华东医疗器械有限公司", "region": "江苏省", "tier": "gold"}).raise_for_status()
         http.post(f"{urls['inventory']}/items",
                   json={"gtin": DEMO_GTIN, "name": "Coronary stent system 3.0x18mm", "device_class": 3}).raise_for_status()
-        for lot, expiry in ((LATE_LOT, "2028-01-31"), (EARLY_LOT, "2027-01-31")):
-            http.post(f"{urls['inventory']}/receipts", json={"gtin": DEMO_GTIN, "lot": lot, "expiry": expiry,
-                                                             "quantity": 50, "warehouse": "WH-SH"}).raise_for_status()
+        supplier = http.post(f"{urls['inventory']}/suppliers", headers={"Idempotency-Key": "demo-supplier"},
+                             json={"name": DEMO_SUPPLIER}).raise_for_status().json()
+        for document_type, number in (("business_licence", "91320500MA1XXXXX0A"),
+                                      ("production_licence", "苏食药监械生产许20160001号")):
+            http.post(f"{urls['inventory']}/suppliers/{supplier['supplier_id']}/qualifications",
+                      json={"document_type": document_type, "number": number, "valid_from": "2024-01-01",
+                            "valid_to": "2035-12-31"}).raise_for_status()
+        lots = ((LATE_LOT, "2028-01-31"), (EARLY_LOT, "2027-01-31"))
+        http.post(f"{urls['inventory']}/goods-receipts", json={"supplier_id": supplier["supplier_id"], "lines": [
+            {"gtin": DEMO_GTIN, "lot": lot, "expiry": expiry, "quantity": 50, "warehouse": "WH-SH", "location": "A-01-01"}
+            for lot, expiry in lots]}).raise_for_status()
+        for lot, _ in lots:  # received goods stay in quarantine until quality inspection releases them
+            http.post(f"{urls['inventory']}/quality/inspections",
+                      json={"gtin": DEMO_GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
 
         def place_order() -> dict | None:
             response = http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "demo-order"}, json={

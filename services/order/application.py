@@ -1,5 +1,6 @@
 """Order commands: place an order; follow its fulfilment."""
 
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,14 +20,17 @@ class OrderApplication(ServiceApplication):
     }
 
     def place_order(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
-                    lines: list[dict]) -> tuple[SalesOrder, bool]:
-        numbered = [
-            {"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"], "unit_price": Decimal(line["unit_price"])}
-            for n, line in enumerate(lines, start=1)
-        ]
+                    lines: list[dict], requested_delivery_date: date | None = None) -> tuple[SalesOrder, bool]:
+        numbered = []
+        for n, line in enumerate(lines, start=1):
+            numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
+                             "unit_price": Decimal(line["unit_price"])})
+            if line.get("min_remaining_shelf_life_days") is not None:
+                numbered[-1]["min_remaining_shelf_life_days"] = line["min_remaining_shelf_life_days"]
+        optional = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
         return create_once(self, order_id, lambda: SalesOrder(
             order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference, currency=currency,
-            lines=numbered,
+            lines=numbered, **optional,
         ))
 
     def get_order(self, order_id: UUID) -> SalesOrder | None:

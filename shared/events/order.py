@@ -20,6 +20,8 @@ class OrderLine(ValueObject):
     gtin: GTIN
     quantity: Quantity
     unit_price: Money = Field(ge=0)
+    min_remaining_shelf_life_days: int | None = Field(
+        None, ge=0, description="only lots with at least this many days of shelf life left on delivery")
 
 
 class OrderPlaced(OrderEvent):
@@ -29,6 +31,7 @@ class OrderPlaced(OrderEvent):
     customer_reference: str | None = Field(None, max_length=100)
     currency: CurrencyCode
     lines: list[OrderLine] = Field(min_length=1)
+    requested_delivery_date: date | None = None
 
 
 class AllocatedLot(ValueObject):

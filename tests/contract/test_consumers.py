@@ -32,6 +32,7 @@ from tests.contract.golden import golden, golden_from
 H = UUID("5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11")
 O = UUID("0f4e1c2b-3a59-4d68-b7c6-a5f4e3d2c1b0")
 S = UUID("c3b2a190-8f7e-4d6c-a5b4-93827160f5e4")
+SUPPLIER = UUID("8e7d6c5b-4a39-4b28-9c17-e6f5d4c3b2a1")  # 苏州医疗器械制造有限公司, L2701A's manufacturer
 GTIN = "09506000134352"
 
 
@@ -93,8 +94,24 @@ def test_order_fulfilment_tracker(settings, pool):
 def test_inventory_stock_on_hand(settings, pool):
     schema = settings.schema_for("inventory")
     feed(StockOnHand(pool, schema), settings, "inventory")
-    row = one(pool, f"SELECT on_hand, allocated FROM {schema}.stock_on_hand WHERE gtin = %s AND lot = 'L2701A'", GTIN)
-    assert (row["on_hand"], row["allocated"]) == (40, 0)
+    row = one(pool, f"SELECT on_hand, allocated, quality, held FROM {schema}.stock_on_hand"
+                    " WHERE gtin = %s AND lot = 'L2701A'", GTIN)
+    # Inspected (released), then held after a complaint and released again.
+    assert (row["on_hand"], row["allocated"], row["quality"], row["held"]) == (40, 0, "available", False)
+    supplier = one(pool, f"SELECT name FROM {schema}.suppliers WHERE supplier_id = %s", SUPPLIER)
+    assert supplier["name"] == "苏州医疗器械制造有限公司"
+    document = one(pool, f"SELECT document_type, valid_to FROM {schema}.supplier_documents WHERE supplier_id = %s", SUPPLIER)
+    assert (document["document_type"], str(document["valid_to"])) == ("production_licence", "2029-12-31")
+
+
+def test_inventory_stock_on_hand_shows_a_held_lot_on_hold(settings, pool):
+    schema = settings.schema_for("inventory")
+    projection = StockOnHand(pool, schema)
+    projection.setup()
+    story = [e for e in golden_from("inventory") if e.type != "erp.inventory.LotHoldReleased"]
+    projection.handle_batch([Delivery(settings.topic_for("inventory"), 0, offset, e) for offset, e in enumerate(story)])
+    row = one(pool, f"SELECT held FROM {schema}.stock_on_hand WHERE gtin = %s AND lot = 'L2701A'", GTIN)
+    assert row["held"] is True
 
 
 def test_inventory_fulfilment_planner_rejects_an_order_it_has_no_stock_for(settings, pool):

@@ -16,7 +16,7 @@ from services.billing.domain import Invoice, price_lines
 from services.channel.application import ChannelApplication
 from services.channel.domain import Distributor, Hospital
 from services.inventory.application import InventoryApplication
-from services.inventory.domain import Fulfilment, StockItem
+from services.inventory.domain import Fulfilment, StockItem, Supplier
 from services.order.application import OrderApplication
 from services.order.domain import SalesOrder
 from shared.events import EVENT_TYPES
@@ -33,18 +33,30 @@ def every_domain_event() -> list:
         hospital = Hospital(hospital_id=hospital_id, name="H", province="四川省", city="成都市", grade="3A")
         distributor = Distributor(distributor_id=uuid4(), name="D", region="江苏省", tier="gold")
         order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
-                           lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
+                           lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00"),
+                                   "min_remaining_shelf_life_days": 180}],
+                           requested_delivery_date=date(2026, 12, 1))
         order.mark_reserved([{"gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "quantity": 2}])
         order.record_shipment(shipment_id)
         backordered = SalesOrder(order_id=uuid4(), hospital_id=hospital_id, customer_reference=None, currency="CNY",
                                  lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
         backordered.backorder("no stock")
+        supplier = Supplier(supplier_id=uuid4(), name="S", credit_code=None)
+        supplier.record_qualification("business_licence", "BL-1", date(2024, 1, 1), date(2030, 1, 1))
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
-        item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
-        item.allocate(order_id, 2, date(2026, 11, 24))
+        item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24), supplier_id=supplier.id,
+                         receipt_id=uuid4(), serials=["S1", "S2", "S3", "S4", "S5"], production_date=date(2025, 1, 1),
+                         location="A-01-02", near_expiry_days=90)
+        item.receive_lot("L2", date(2027, 1, 1), 5, "WH1", today=date(2026, 11, 24))
+        item.inspect_lot("L1", "WH1", "available", None)
+        item.inspect_lot("L2", "WH1", "rejected", "damaged packaging")
+        item.hold_lot("L1", "complaint")
+        item.release_hold("L1", "investigated: no defect")
+        item.allocate(order_id, 2, date(2026, 11, 24), date(2026, 12, 1), 180)
         item.ship_allocated(order_id, shipment_id, "WH1")
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=hospital_id,
-                                lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2}])
+                                lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "min_remaining_shelf_life_days": 180}],
+                                requested_delivery_date=date(2026, 12, 1))
         fulfilment.reserve(order_id=order_id, lines=[
             {"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "warehouse": "WH1", "quantity": 2}])
         fulfilment.dispatch(shipment_id, "WH1", "SF Express", "SF1", datetime.now(UTC))
@@ -57,7 +69,7 @@ def every_domain_event() -> list:
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration")
-    aggregates = [hospital, distributor, order, backordered, item, fulfilment, rejected, invoice, skipped]
+    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped]
     return [event for aggregate in aggregates for event in aggregate.collect_events()]
 
 

@@ -1,5 +1,5 @@
-"""The thin slice, through HTTP and Kafka only: hospital -> item and lots -> order -> FEFO reservation ->
-shipment -> invoice -> recall lookup. Every service runs as its own api, relay and worker processes."""
+"""The thin slice, through HTTP and Kafka only: hospital -> item, qualified supplier, goods receipt into quarantine,
+quality release (and a hold) -> order -> FEFO reservation -> shipment -> invoice -> recall lookup. Every service runs as its own api, relay and worker processes."""
 
 from decimal import Decimal
 
@@ -22,10 +22,22 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
                       "the channel directory to list the hospital")
     assert [(h["name"], h["city"]) for h in listed] == [("四川大学华西医院", "成都市")]
     assert http.post(f"{url('inventory')}/items", json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
-    for lot, expiry, quantity in (("LATE", "2029-06-30", 100), ("EARLY", "2027-03-31", 8), ("MIDDLE", "2028-01-31", 100)):
-        receipt = http.post(f"{url('inventory')}/receipts",
-                            json={"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": "WH-CD"})
-        assert receipt.status_code == 201, receipt.text
+    supplier = http.post(f"{url('inventory')}/suppliers", json={"name": "苏州医疗器械制造有限公司"}).json()
+    for document_type, number in (("business_licence", "91320500MA1XXXXX0A"), ("production_licence", "苏械生产许20160001号")):
+        recorded = http.post(f"{url('inventory')}/suppliers/{supplier['supplier_id']}/qualifications", json={
+            "document_type": document_type, "number": number, "valid_from": "2024-01-01", "valid_to": "2035-12-31"})
+        assert recorded.status_code == 201, recorded.text
+    lots = (("LATE", "2029-06-30", 100), ("EARLY", "2027-03-31", 8), ("MIDDLE", "2028-01-31", 100), ("HELD", "2027-02-28", 50))
+    receipt = http.post(f"{url('inventory')}/goods-receipts", json={"supplier_id": supplier["supplier_id"], "lines": [
+        {"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": "WH-CD"} for lot, expiry, quantity in lots]})
+    assert receipt.status_code == 201, receipt.text
+    # Received goods wait in quarantine until quality releases them; HELD is then put on hold (a complaint).
+    for lot, _, _ in lots:
+        released = http.post(f"{url('inventory')}/quality/inspections",
+                             json={"gtin": GTIN, "lot": lot, "warehouse": "WH-CD", "result": "released"})
+        assert released.status_code == 200, released.text
+    held = http.post(f"{url('inventory')}/quality/holds", json={"gtin": GTIN, "lot": "HELD", "reason": "客户投诉：待调查"})
+    assert held.json()["lots"][0]["status"] == "on_hold"
 
     def place(hospital_id: str, quantity: int):
         response = http.post(f"{url('order')}/orders", json={
@@ -36,7 +48,7 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     assert order["status"] == "placed"
     reserved = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"] == "reserved" and o,
                         "the order to be reserved")
-    # FEFO: all 8 of EARLY first, then 2 of MIDDLE; never LATE.
+    # FEFO: all 8 of EARLY first, then 2 of MIDDLE; never LATE, and never HELD although it expires first.
     assert [(a["lot"], a["quantity"]) for a in reserved["allocations"]] == [("EARLY", 8), ("MIDDLE", 2)]
 
     dispatched = http.post(f"{url('inventory')}/fulfilments/{order['order_id']}/dispatch",
@@ -66,10 +78,11 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     backordered = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{big['order_id']}").json())["status"] == "backordered" and o,
                            "the backorder")
     assert "198 of 1000 available" in backordered["backorder_reason"]
-    expected_stock = {("EARLY", 0, 0), ("MIDDLE", 98, 0), ("LATE", 100, 0)}
+    expected_stock = {("EARLY", 0, 0, "available"), ("MIDDLE", 98, 0, "available"), ("LATE", 100, 0, "available"),
+                      ("HELD", 50, 0, "on_hold")}
 
     def stock() -> set:
         rows = http.get(f"{url('inventory')}/stock", params={"gtin": GTIN}).json()["items"]
-        return {(r["lot"], r["on_hand"], r["allocated"]) for r in rows}
+        return {(r["lot"], r["on_hand"], r["allocated"], r["status"]) for r in rows}
 
     wait_for(lambda: stock() == expected_stock, f"stock on hand to be {expected_stock}", timeout=15)

@@ -21,6 +21,7 @@ def inventory(settings):
     with acting_as("user:warehouse"):
         app.register_item(GTIN, "Stent", 3)
         app.receive_lot(GTIN, "LAST", date(2030, 1, 1), 5, "WH1")
+        app.inspect_lot(GTIN, "LAST", "WH1", released=True)
     yield app
     app.close()
 

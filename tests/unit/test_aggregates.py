@@ -28,6 +28,7 @@ def test_allocation_and_shipment_move_stock_and_never_below_zero():
     with acting_as("user:alice"):
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
         item.receive_lot("L1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
+        item.inspect_lot("L1", "WH1", "available", None)
         item.allocate(order_id, 5, date(2026, 11, 24))
         with pytest.raises(InsufficientStockError):
             item.allocate(uuid4(), 1, date(2026, 11, 24))

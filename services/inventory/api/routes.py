@@ -1,19 +1,26 @@
-"""Inventory HTTP API: item master, receiving, stock on hand, fulfilment and dispatch."""
+"""Inventory HTTP API: item master, suppliers and qualifications, receiving, quality (inspection and holds),
+stock on hand, fulfilment and dispatch."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from services.inventory.domain import FulfilmentStateError, LotExpiredError
-from services.inventory.application import UnknownItemError
+from services.inventory.application import UnknownItemError, UnknownSupplierError
+from services.inventory.domain import (
+    FulfilmentStateError, LotExpiredError, LotRuleError, QualificationError, UnknownLotError,
+)
+from services.inventory.domain.supplier import DOCUMENT_TYPES
+from services.inventory.projections.stock import STATUS_SQL
 from shared.domain.gtin import GTINInput
-from shared.platform.api import CommandMeta
+from shared.platform.api import CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
+from shared.platform.context import EventMeta, set_request_meta
+from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import invalid_field, not_found, rule_violated
+from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
 
 router = APIRouter(tags=["inventory"])
 
@@ -44,14 +51,20 @@ class ReceiveLot(BaseModel):
     warehouse: WarehouseCode
 
 
+LotStatus = Literal["quarantine", "available", "on_hold", "rejected"]
+
+
 class StockRow(BaseModel):
     gtin: str
     lot: str
     warehouse: str
+    location: str | None = None
     expiry: date
+    status: LotStatus = Field(description="quarantine until quality inspection; on_hold while quality holds the lot")
+    near_expiry: bool = False
     on_hand: int
     allocated: int
-    available: int
+    available: int = Field(description="what can still be reserved: 0 unless the status is available")
 
 
 class Dispatch(BaseModel):
@@ -99,10 +112,14 @@ def get_item(gtin: Annotated[GTINInput, Path()], request: Request, _: CurrentPri
 
 @router.post("/receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_lot")
 def receive_lot(body: ReceiveLot, request: Request, _: CommandMeta) -> ItemOut:
+    """One lot received without a supplier (kept for existing clients); it goes into quarantine like any receipt.
+    Receipts from suppliers go to POST /goods-receipts."""
     try:
         item = request.app.state.application.receive_lot(body.gtin, body.lot, body.expiry, body.quantity, body.warehouse)
     except LotExpiredError as e:
         raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
+    except LotRuleError as e:
+        raise rule_violated(e.rule, str(e)) from None
     except UnknownItemError:
         raise invalid_field("gtin", "registered-item", "register the item first",
                             detail=f"no item is registered with GTIN {body.gtin}") from None
@@ -114,11 +131,15 @@ def list_stock(request: Request, _: CurrentPrincipal, paging: Paging,
                gtin: Annotated[GTINInput | None, Query()] = None,
                lot: Annotated[str | None, Query(max_length=20)] = None,
                warehouse: Annotated[str | None, Query(max_length=50)] = None,
-               expiring_before: Annotated[date | None, Query()] = None) -> Page[StockRow]:
+               expiring_before: Annotated[date | None, Query()] = None,
+               status_: Annotated[LotStatus | None, Query(alias="status")] = None) -> Page[StockRow]:
     rows, total = fetch_page(
         request.app.state.pool, f"{request.app.state.schema}.stock_on_hand", paging,
-        columns="*, on_hand - allocated AS available", order_by="gtin, expiry, lot, warehouse",
-        where={"gtin = %s": gtin, "lot = %s": lot, "warehouse = %s": warehouse, "expiry < %s": expiring_before},
+        columns=f"*, {STATUS_SQL} AS status,"
+                " CASE WHEN quality = 'available' AND NOT held THEN on_hand - allocated ELSE 0 END AS available",
+        order_by="gtin, expiry, lot, warehouse",
+        where={"gtin = %s": gtin, "lot = %s": lot, "warehouse = %s": warehouse, "expiry < %s": expiring_before,
+               f"{STATUS_SQL} = %s": status_},
     )
     return Page(items=[StockRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
@@ -137,6 +158,277 @@ def dispatch(order_id: UUID, body: Dispatch, request: Request, _: CommandMeta) -
         fulfilment = request.app.state.application.dispatch(order_id, body.carrier, body.tracking_number)
     except FulfilmentStateError as e:
         raise rule_violated("dispatch-reserved-only", str(e)) from None
+    except LotRuleError as e:
+        raise rule_violated(e.rule, str(e)) from None
     if fulfilment is None:
         raise not_found("Fulfilment", order_id)
     return _fulfilment_out(fulfilment)
+
+
+# Suppliers and their qualifications (首营) -----------------------------------------------------------------------
+
+DocumentType = Literal[DOCUMENT_TYPES]  # type: ignore[valid-type]
+
+
+class RegisterSupplier(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: str | None = Field(None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+                                    description="unified social credit code (统一社会信用代码), 18 characters")
+
+
+class RecordQualification(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    document_type: DocumentType
+    number: str = Field(min_length=1, max_length=100, description="the licence or certificate number")
+    valid_from: date
+    valid_to: date
+
+    @field_validator("valid_to")
+    @classmethod
+    def _not_before_valid_from(cls, value: date, info: ValidationInfo) -> date:
+        if "valid_from" in info.data and value < info.data["valid_from"]:
+            raise ValueError("valid_to must not be before valid_from")
+        return value
+
+
+class QualificationOut(BaseModel):
+    document_type: str
+    number: str
+    valid_from: date
+    valid_to: date
+
+
+class SupplierOut(BaseModel):
+    supplier_id: UUID
+    name: str
+    credit_code: str | None
+    documents: list[QualificationOut]
+    qualified_today: bool
+    missing_today: list[str] = Field(description="required qualifications not valid today (each: one of the types)")
+    version: int
+
+
+class SupplierRow(BaseModel):
+    supplier_id: UUID
+    name: str
+    credit_code: str | None
+
+
+def _supplier_out(s) -> SupplierOut:  # noqa: ANN001
+    missing = s.missing_on(date.today())
+    return SupplierOut(supplier_id=s.id, name=s.name, credit_code=s.credit_code,
+                       documents=[QualificationOut(**d) for d in s.documents], qualified_today=not missing,
+                       missing_today=missing, version=s.version)
+
+
+@router.post("/suppliers", status_code=status.HTTP_201_CREATED, operation_id="register_supplier", tags=["suppliers"])
+def register_supplier(body: RegisterSupplier, request: Request, response: Response, meta: CommandMeta,
+                      idempotency_key: IdempotencyKey = None) -> SupplierOut:
+    supplier_id = new_aggregate_id("supplier", meta.actor, idempotency_key)
+    supplier, created = request.app.state.application.register_supplier(supplier_id, body.name, body.credit_code)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _supplier_out(supplier)
+
+
+@router.get("/suppliers", operation_id="list_suppliers", tags=["suppliers"])
+def list_suppliers(request: Request, _: CurrentPrincipal, paging: Paging,
+                   name: Annotated[str | None, Query(max_length=200)] = None) -> Page[SupplierRow]:
+    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.suppliers", paging,
+                             order_by="name, supplier_id", where={"name = %s": name})
+    return Page(items=[SupplierRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/suppliers/{supplier_id}", operation_id="get_supplier", tags=["suppliers"])
+def get_supplier(supplier_id: UUID, request: Request, _: CurrentPrincipal) -> SupplierOut:
+    supplier = request.app.state.application.get_supplier(supplier_id)
+    if supplier is None:
+        raise not_found("Supplier", supplier_id)
+    return _supplier_out(supplier)
+
+
+@router.post("/suppliers/{supplier_id}/qualifications", status_code=status.HTTP_201_CREATED,
+             operation_id="record_supplier_qualification", tags=["suppliers"])
+def record_qualification(supplier_id: UUID, body: RecordQualification, request: Request, _: CommandMeta) -> SupplierOut:
+    try:
+        supplier = request.app.state.application.record_qualification(
+            supplier_id, body.document_type, body.number, body.valid_from, body.valid_to)
+    except QualificationError as e:
+        raise rule_violated(e.rule, str(e)) from None
+    if supplier is None:
+        raise not_found("Supplier", supplier_id)
+    return _supplier_out(supplier)
+
+
+# Goods receipts: into quarantine --------------------------------------------------------------------------------
+
+Serial = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (21): at most 20 characters")]
+LocationCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class ReceiptLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
+    lot: str = Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")
+    expiry: date
+    production_date: date | None = None
+    quantity: int = Field(gt=0, le=1_000_000)
+    serials: list[Serial] | None = Field(None, max_length=10_000, description="one per unit when the device is serialised")
+    warehouse: WarehouseCode
+    location: LocationCode | None = Field(None, description="storage location (bin) in the warehouse")
+
+    @field_validator("production_date")
+    @classmethod
+    def _produced_before_expiry(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and "expiry" in info.data and value >= info.data["expiry"]:
+            raise ValueError("production_date must be before expiry")
+        return value
+
+    @field_validator("serials")
+    @classmethod
+    def _one_serial_per_unit(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        if len(set(value)) != len(value):
+            raise ValueError("serial numbers must be unique")
+        if "quantity" in info.data and len(value) != info.data["quantity"]:
+            raise ValueError(f"{len(value)} serial numbers for a quantity of {info.data['quantity']}: one per unit")
+        return value
+
+
+class GoodsReceiptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    supplier_id: UUID
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=200)
+
+
+class ReceiptWarning(BaseModel):
+    line: int
+    rule: str
+    gtin: str
+    lot: str
+    detail: str
+
+
+class GoodsReceiptOut(BaseModel):
+    receipt_id: UUID
+    supplier_id: UUID
+    lines: list[ReceiptLineIn]
+    status: Literal["quarantine"] = "quarantine"
+    warnings: list[ReceiptWarning] = Field(description="e.g. near-expiry: the lot expires within the warning period")
+
+
+@router.post("/goods-receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_goods", tags=["receiving"])
+def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> GoodsReceiptOut:
+    """Every line is received into quarantine, or none: from a supplier with valid qualifications only."""
+    lines = [line.model_dump() for line in body.lines]
+    try:
+        receipt_id, _items, warnings = request.app.state.application.receive_goods(body.supplier_id, lines)
+    except UnknownSupplierError:
+        raise invalid_field("supplier_id", "registered-supplier", "register the supplier first",
+                            detail=f"no supplier {body.supplier_id} is registered") from None
+    except QualificationError as e:
+        raise rule_violated(e.rule, str(e), supplier_id=str(body.supplier_id)) from None
+    except UnknownItemError as e:
+        raise invalid_field(f"lines[{e.line}].gtin", "registered-item", "register the item first",
+                            detail=f"no item is registered with GTIN {e.gtin}") from None
+    except LotExpiredError as e:
+        raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
+    except LotRuleError as e:
+        raise rule_violated(e.rule, str(e)) from None
+    return GoodsReceiptOut(receipt_id=receipt_id, supplier_id=body.supplier_id, lines=body.lines,
+                           warnings=[ReceiptWarning(**w) for w in warnings])
+
+
+# Quality: inspection of quarantined stock, holds -----------------------------------------------------------------
+
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class InspectLot(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
+    lot: str = Field(min_length=1, max_length=20)
+    warehouse: WarehouseCode
+    result: Literal["released", "rejected"]
+    reason: Reason | None = Field(None, description="required when rejected (or in the X-Reason header)")
+
+
+class LotCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
+    lot: str = Field(min_length=1, max_length=20)
+    reason: Reason | None = Field(None, description="why; required here or in the X-Reason header")
+
+
+class LotOut(BaseModel):
+    gtin: str
+    lot: str
+    warehouse: str
+    expiry: date
+    status: LotStatus
+    on_hand: int
+    allocated: int
+
+
+class LotsOut(BaseModel):
+    item_id: UUID
+    gtin: str
+    lots: list[LotOut]
+    version: int
+
+
+def _lots_out(item, lot: str) -> LotsOut:  # noqa: ANN001
+    return LotsOut(item_id=item.id, gtin=item.gtin, version=item.version, lots=[
+        LotOut(gtin=item.gtin, lot=s.lot, warehouse=s.warehouse, expiry=s.expiry, status=s.status, on_hand=s.on_hand,
+               allocated=s.allocated) for s in item.lots_numbered(lot)])
+
+
+def _reason(body_reason: str | None, meta: EventMeta, required: bool = True) -> str | None:
+    """The body's reason, else the X-Reason header's; recorded in the event's meta either way."""
+    reason = body_reason or meta.reason
+    if reason is None and required:
+        raise invalid_field("reason", "reason-required", "give a reason (in the body or the X-Reason header)")
+    if body_reason and body_reason != meta.reason:
+        set_request_meta(meta.actor, meta.correlation_id, body_reason)
+    return reason
+
+
+def _quality_command(run, body) -> None:  # noqa: ANN001
+    try:
+        run()
+    except UnknownItemError:
+        raise invalid_field("gtin", "registered-item", "register the item first",
+                            detail=f"no item is registered with GTIN {body.gtin}") from None
+    except UnknownLotError as e:
+        raise Problem(404, "Lot not found", str(e)) from None
+    except LotRuleError as e:
+        raise rule_violated(e.rule, str(e), gtin=body.gtin, lot=body.lot) from None
+
+
+@router.post("/quality/inspections", operation_id="inspect_lot", tags=["quality"])
+def inspect_lot(body: InspectLot, request: Request, meta: CommandMeta) -> LotsOut:
+    """Release quarantined stock (available) or reject it (blocked for good; a reason is required)."""
+    reason = _reason(body.reason, meta, required=body.result == "rejected")
+    app = request.app.state.application
+    _quality_command(lambda: app.inspect_lot(body.gtin, body.lot, body.warehouse, body.result == "released", reason), body)
+    return _lots_out(app.item_by_gtin(body.gtin), body.lot)
+
+
+@router.post("/quality/holds", operation_id="hold_lot", tags=["quality"])
+def hold_lot(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
+    """Put a lot on hold in every warehouse: it is neither reserved nor shipped until the hold is released."""
+    reason = _reason(body.reason, meta)
+    app = request.app.state.application
+    _quality_command(lambda: app.hold_lot(body.gtin, body.lot, reason), body)
+    return _lots_out(app.item_by_gtin(body.gtin), body.lot)
+
+
+@router.post("/quality/holds/release", operation_id="release_hold", tags=["quality"])
+def release_hold(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
+    """Release a hold; a reason is required."""
+    reason = _reason(body.reason, meta)
+    app = request.app.state.application
+    _quality_command(lambda: app.release_hold(body.gtin, body.lot, reason), body)
+    return _lots_out(app.item_by_gtin(body.gtin), body.lot)

@@ -1,6 +1,6 @@
 """Fulfilment of one sales order (one aggregate per order): requested, then reserved or rejected, then dispatched."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -19,8 +19,11 @@ class FulfilmentStateError(Exception):
 
 class Fulfilment(TracedAggregate):
     @event("Requested")
-    def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]]) -> None:
+    def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]],
+                 requested_delivery_date: date | None = None) -> None:
+        # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed).
         self.order_id = order_id
+        self.requested_delivery_date = requested_delivery_date
         self.ship_to_hospital_id = ship_to_hospital_id
         self.requested = lines
         self.status = "requested"

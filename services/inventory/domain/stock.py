@@ -1,7 +1,12 @@
-"""Stock of one item (one aggregate per GTIN): its lots, what is allocated to which order, what shipped.
+"""Stock of one item (one aggregate per GTIN): its lots, their quality status, what is allocated to which order,
+what shipped.
 
 One aggregate per item means two orders racing for the last units of a lot conflict on the
 aggregate's version, and the loser retries against the new stock: stock never goes negative.
+
+Quality: received stock starts in quarantine until inspection releases it (available) or rejects it (blocked
+for good). Independently, quality can put a lot on hold (every warehouse it is in) and release the hold; held
+stock is neither reserved nor shipped.
 """
 
 from dataclasses import replace
@@ -11,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from services.inventory.domain.fefo import Allocation, LotStock, plan_fefo
+from services.inventory.domain.fefo import AVAILABLE, QUARANTINE, REJECTED, Allocation, LotStock, plan_fefo
 from shared.platform.aggregate import TracedAggregate
 
 
@@ -25,6 +30,18 @@ class UnknownAllocationError(Exception):
 
 class LotExpiredError(ValueError):
     pass
+
+
+class UnknownLotError(LookupError):
+    pass
+
+
+class LotRuleError(Exception):
+    """A quality or receiving rule refused the command; `rule` names it (for the 409 problem)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class StockItem(TracedAggregate):
@@ -43,24 +60,101 @@ class StockItem(TracedAggregate):
     def lot_stock(self) -> list[LotStock]:
         return list(self.lots.values())
 
-    def receive_lot(self, lot: str, expiry: date, quantity: int, warehouse: str, today: date) -> None:
-        """Expired goods are not received (the rule is checked here, not in the event: replays must not re-judge)."""
+    def lots_numbered(self, lot: str) -> list[LotStock]:
+        return [s for (number, _), s in sorted(self.lots.items()) if number == lot]
+
+    def receive_lot(self, lot: str, expiry: date, quantity: int, warehouse: str, today: date, *,
+                    near_expiry_days: int = 0, supplier_id: UUID | None = None, receipt_id: UUID | None = None,
+                    serials: list[str] | None = None, production_date: date | None = None,
+                    location: str | None = None) -> bool:
+        """Received stock goes into quarantine. Returns whether it expires within `near_expiry_days` (a warning).
+
+        The rules are checked here, not in the event: replays must not re-judge.
+        """
         if expiry <= today:
             raise LotExpiredError(f"lot {lot} expired on {expiry}; expired goods are not received")
-        self._lot_received(gtin=self.gtin, lot=lot, expiry=expiry, quantity=quantity, warehouse=warehouse)
+        current = self.lots.get((lot, warehouse))
+        if current is not None and current.quality != QUARANTINE:
+            raise LotRuleError("lot-already-inspected",
+                               f"lot {lot} in {warehouse} was already inspected ({current.quality});"
+                               " more of it cannot join it: receive it into another warehouse")
+        if current is not None and current.expiry != expiry:
+            raise LotRuleError("lot-expiry-mismatch", f"lot {lot} in {warehouse} expires on {current.expiry}, not {expiry}")
+        near_expiry = (expiry - today).days <= near_expiry_days
+        self._lot_received(gtin=self.gtin, lot=lot, expiry=expiry, quantity=quantity, warehouse=warehouse,
+                           status=QUARANTINE, supplier_id=supplier_id, receipt_id=receipt_id, serials=serials,
+                           production_date=production_date, location=location, near_expiry=near_expiry)
+        return near_expiry
 
     @event("LotReceived")
-    def _lot_received(self, gtin: str, lot: str, expiry: date, quantity: int, warehouse: str) -> None:
+    def _lot_received(self, gtin: str, lot: str, expiry: date, quantity: int, warehouse: str,
+                      status: str = AVAILABLE, supplier_id: UUID | None = None, receipt_id: UUID | None = None,
+                      serials: list[str] | None = None, production_date: date | None = None,
+                      location: str | None = None, near_expiry: bool = False) -> None:
+        # `status` is absent from events stored before quality inspection existed: that stock was available at once.
         key = (lot, warehouse)
         current = self.lots.get(key)
         if current is None:
-            self.lots[key] = LotStock(lot, warehouse, expiry, quantity, 0)
+            held = any(s.held for s in self.lots_numbered(lot))
+            self.lots[key] = LotStock(lot, warehouse, expiry, quantity, 0, quality=status, held=held, location=location)
         else:
-            self.lots[key] = replace(current, on_hand=current.on_hand + quantity)
+            self.lots[key] = replace(current, on_hand=current.on_hand + quantity, location=location or current.location)
 
-    def allocate(self, order_id: UUID, quantity: int, today: date) -> list[Allocation]:
+    def inspect_lot(self, lot: str, warehouse: str, result: str, reason: str | None) -> None:
+        """Quality inspection of quarantined stock: released (available) or rejected (blocked, with a reason)."""
+        current = self.lots.get((lot, warehouse))
+        if current is None:
+            raise UnknownLotError(f"no lot {lot} of {self.gtin} in {warehouse}")
+        if result not in (AVAILABLE, REJECTED):
+            raise ValueError(f"unknown inspection result {result!r}")
+        if current.quality != QUARANTINE:
+            raise LotRuleError("inspect-quarantined-only",
+                               f"lot {lot} in {warehouse} is {current.quality}; only quarantined stock is inspected")
+        if result == REJECTED and not (reason and reason.strip()):
+            raise LotRuleError("reason-required", "a rejection needs a reason")
+        self._lot_inspected(gtin=self.gtin, lot=lot, warehouse=warehouse,
+                            result="released" if result == AVAILABLE else "rejected", reason=reason)
+
+    @event("LotInspected")
+    def _lot_inspected(self, gtin: str, lot: str, warehouse: str, result: str, reason: str | None) -> None:
+        current = self.lots[(lot, warehouse)]
+        self.lots[(lot, warehouse)] = replace(current, quality=AVAILABLE if result == "released" else REJECTED)
+
+    def hold_lot(self, lot: str, reason: str | None) -> None:
+        """Quality holds a lot in every warehouse it is in; held stock is neither reserved nor shipped."""
+        lots = self.lots_numbered(lot)
+        if not lots:
+            raise UnknownLotError(f"no lot {lot} of {self.gtin}")
+        if not (reason and reason.strip()):
+            raise LotRuleError("reason-required", "putting a lot on hold needs a reason")
+        if all(s.held for s in lots):
+            raise LotRuleError("hold-once", f"lot {lot} is already on hold")
+        self._lot_held(gtin=self.gtin, lot=lot, reason=reason)
+
+    @event("LotHeld")
+    def _lot_held(self, gtin: str, lot: str, reason: str | None) -> None:
+        for s in self.lots_numbered(lot):
+            self.lots[(s.lot, s.warehouse)] = replace(s, held=True)
+
+    def release_hold(self, lot: str, reason: str | None) -> None:
+        lots = self.lots_numbered(lot)
+        if not lots:
+            raise UnknownLotError(f"no lot {lot} of {self.gtin}")
+        if not (reason and reason.strip()):
+            raise LotRuleError("reason-required", "releasing a hold needs a reason")
+        if not any(s.held for s in lots):
+            raise LotRuleError("release-held-only", f"lot {lot} is not on hold")
+        self._hold_released(gtin=self.gtin, lot=lot, reason=reason)
+
+    @event("LotHoldReleased")
+    def _hold_released(self, gtin: str, lot: str, reason: str | None) -> None:
+        for s in self.lots_numbered(lot):
+            self.lots[(s.lot, s.warehouse)] = replace(s, held=False)
+
+    def allocate(self, order_id: UUID, quantity: int, today: date, deliver_on: date | None = None,
+                 min_remaining_days: int = 0) -> list[Allocation]:
         """FEFO over usable lots; raises InsufficientStockError and records nothing when short."""
-        plan = plan_fefo(self.lot_stock(), quantity, today)
+        plan = plan_fefo(self.lot_stock(), quantity, today, deliver_on, min_remaining_days)
         self._allocated(gtin=self.gtin, order_id=order_id, allocations=[_as_record(a) for a in plan])
         return plan
 
@@ -76,6 +170,10 @@ class StockItem(TracedAggregate):
         shipping = [a for a in self.allocations.get(str(order_id), []) if a.warehouse == warehouse]
         if not shipping:
             raise UnknownAllocationError(f"nothing of {self.gtin} is allocated to order {order_id} in {warehouse}")
+        held = sorted({a.lot for a in shipping if self.lots[(a.lot, a.warehouse)].held})
+        if held:
+            raise LotRuleError("held-stock-not-shipped", f"lot {', '.join(held)} of {self.gtin} is on hold:"
+                               " held stock is not shipped until quality releases the hold")
         self._shipped(gtin=self.gtin, order_id=order_id, shipment_id=shipment_id,
                       allocations=[_as_record(a) for a in shipping])
         return shipping

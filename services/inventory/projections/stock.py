@@ -1,10 +1,17 @@
-"""Stock on hand by item, lot and warehouse, and the item list: read models of inventory's own events."""
+"""Stock on hand by item, lot and warehouse with its quality status, the item list and the supplier list:
+read models of inventory's own events."""
 
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import AllocatedStockShipped, ItemRegistered, LotReceived, StockAllocated
+from shared.events.inventory import (
+    AllocatedStockShipped, ItemRegistered, LotHeld, LotHoldReleased, LotInspected, LotReceived, StockAllocated,
+    SupplierQualificationRecorded, SupplierRegistered,
+)
 from shared.platform.consumer import Projection
+
+# The status a reader sees: on hold overrides the quality status (quarantine, available, rejected).
+STATUS_SQL = "CASE WHEN held THEN 'on_hold' ELSE quality END"
 
 
 class StockOnHand(Projection):
@@ -20,6 +27,16 @@ class StockOnHand(Projection):
             " warehouse text NOT NULL, expiry date NOT NULL, on_hand int NOT NULL, allocated int NOT NULL,"
             " PRIMARY KEY (gtin, lot, warehouse))",
             "CREATE INDEX IF NOT EXISTS stock_on_hand_expiry ON {schema}.stock_on_hand (expiry)",
+            # Added with quality inspection: stock received before it was available at once.
+            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS quality text NOT NULL DEFAULT 'available'",
+            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false",
+            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS location text",
+            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry boolean NOT NULL DEFAULT false",
+            "CREATE TABLE IF NOT EXISTS {schema}.suppliers (supplier_id uuid PRIMARY KEY, name text NOT NULL,"
+            " credit_code text, registered_at timestamptz NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {schema}.supplier_documents (supplier_id uuid NOT NULL, document_type text NOT NULL,"
+            " number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+            " PRIMARY KEY (supplier_id, document_type, number, valid_from))",
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -31,11 +48,23 @@ class StockOnHand(Projection):
                     (payload.item_id, payload.gtin, payload.name, payload.device_class),
                 )
             case LotReceived():
+                # A lot number on hold is held in every warehouse, also one it arrives in later.
                 cur.execute(
-                    f"INSERT INTO {stock} AS s VALUES (%s, %s, %s, %s, %s, 0)"
-                    " ON CONFLICT (gtin, lot, warehouse) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand",
-                    (payload.gtin, payload.lot, payload.warehouse, payload.expiry, payload.quantity),
+                    f"INSERT INTO {stock} AS s (gtin, lot, warehouse, expiry, on_hand, allocated, quality, held, location,"
+                    " near_expiry) VALUES (%s, %s, %s, %s, %s, 0, %s,"
+                    f" EXISTS (SELECT 1 FROM {stock} h WHERE h.gtin = %s AND h.lot = %s AND h.held), %s, %s)"
+                    " ON CONFLICT (gtin, lot, warehouse) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand,"
+                    " location = coalesce(EXCLUDED.location, s.location), near_expiry = s.near_expiry OR EXCLUDED.near_expiry",
+                    (payload.gtin, payload.lot, payload.warehouse, payload.expiry, payload.quantity, payload.status,
+                     payload.gtin, payload.lot, payload.location, payload.near_expiry),
                 )
+            case LotInspected():
+                cur.execute(f"UPDATE {stock} SET quality = %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                            ("available" if payload.result == "released" else "rejected", payload.gtin, payload.lot,
+                             payload.warehouse))
+            case LotHeld() | LotHoldReleased():
+                cur.execute(f"UPDATE {stock} SET held = %s WHERE gtin = %s AND lot = %s",
+                            (isinstance(payload, LotHeld), payload.gtin, payload.lot))
             case StockAllocated():
                 for a in payload.allocations:
                     cur.execute(
@@ -49,3 +78,10 @@ class StockOnHand(Projection):
                         " WHERE gtin = %s AND lot = %s AND warehouse = %s",
                         (a.quantity, a.quantity, payload.gtin, a.lot, a.warehouse),
                     )
+            case SupplierRegistered():
+                cur.execute(f"INSERT INTO {self.schema}.suppliers VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (payload.supplier_id, payload.name, payload.credit_code, envelope.time))
+            case SupplierQualificationRecorded():
+                cur.execute(f"INSERT INTO {self.schema}.supplier_documents VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (payload.supplier_id, payload.document_type, payload.number, payload.valid_from,
+                             payload.valid_to))

@@ -1,6 +1,6 @@
 """Order HTTP API: place orders for known hospitals; read an order and list orders."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -25,6 +25,8 @@ class OrderLineIn(BaseModel):
     gtin: GTINInput
     quantity: int = Field(gt=0, le=100_000)
     unit_price: Decimal = Field(ge=0, max_digits=16, decimal_places=2, description="net price per unit")
+    min_remaining_shelf_life_days: int | None = Field(
+        None, ge=0, le=3650, description="only lots with at least this many days of shelf life left on delivery")
 
 
 class PlaceOrder(BaseModel):
@@ -33,6 +35,7 @@ class PlaceOrder(BaseModel):
     customer_reference: str | None = Field(None, max_length=100, description="the hospital's PO number")
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    requested_delivery_date: date | None = Field(None, description="shelf life is judged on this day (default: today)")
 
 
 class OrderLineOut(BaseModel):
@@ -40,6 +43,7 @@ class OrderLineOut(BaseModel):
     gtin: str
     quantity: int
     unit_price: Decimal
+    min_remaining_shelf_life_days: int | None = None
 
 
 class OrderOut(BaseModel):
@@ -47,6 +51,7 @@ class OrderOut(BaseModel):
     hospital_id: UUID
     customer_reference: str | None
     currency: str
+    requested_delivery_date: date | None = None
     status: OrderStatus
     lines: list[OrderLineOut]
     allocations: list[dict]
@@ -69,7 +74,8 @@ class OrderRow(BaseModel):
 
 def _order_out(o) -> OrderOut:  # noqa: ANN001
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
-                    status=o.status, lines=[OrderLineOut(**line) for line in o.lines], allocations=o.allocations,
+                    requested_delivery_date=getattr(o, "requested_delivery_date", None), status=o.status,
+                    lines=[OrderLineOut(**line) for line in o.lines], allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
 
 
@@ -88,7 +94,8 @@ def place_order(body: PlaceOrder, request: Request, response: Response, meta: Co
                             detail=f"no hospital {body.hospital_id} is registered in the channel")
     order_id = new_aggregate_id("order", meta.actor, idempotency_key)
     order, created = request.app.state.application.place_order(
-        order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines]
+        order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines],
+        body.requested_delivery_date,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -1,5 +1,6 @@
 """A sales order to a hospital; its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +16,11 @@ class OrderStateError(Exception):
 class SalesOrder(TracedAggregate):
     @event("Placed")
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
-                 lines: list[dict[str, Any]]) -> None:
+                 lines: list[dict[str, Any]], requested_delivery_date: date | None = None) -> None:
+        # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
+        # requested delivery date (replayed with the defaults).
         self.hospital_id = hospital_id
+        self.requested_delivery_date = requested_delivery_date
         self.customer_reference = customer_reference
         self.currency = currency
         self.lines = lines
