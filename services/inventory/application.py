@@ -78,18 +78,18 @@ class InventoryApplication(ServiceApplication):
 
     # Receiving and quality --------------------------------------------------------------------------------------
 
-    def receive_goods(self, supplier_id: UUID | None, lines: list[dict[str, Any]],
+    def receive_goods(self, supplier_id: UUID, lines: list[dict[str, Any]],
                       today: date | None = None) -> tuple[UUID, list[StockItem], list[dict[str, Any]]]:
         """Receive every line into quarantine, or none. Returns the receipt id, the items and near-expiry warnings.
 
-        A receipt from a supplier needs the supplier's qualifications valid today (QualificationError otherwise).
+        Every receipt is from a supplier whose qualifications are valid today (QualificationError otherwise):
+        there is no way to receive goods around that rule.
         """
         today = today or datetime.now(UTC).date()
-        if supplier_id is not None:
-            supplier = self.get_supplier(supplier_id)
-            if supplier is None:
-                raise UnknownSupplierError(supplier_id)
-            supplier.check_qualified_on(today)
+        supplier = self.get_supplier(supplier_id)
+        if supplier is None:
+            raise UnknownSupplierError(supplier_id)
+        supplier.check_qualified_on(today)
         receipt_id = uuid4()
         items: dict[str, StockItem] = {}
         warnings = []
@@ -109,12 +109,6 @@ class InventoryApplication(ServiceApplication):
                                            f" {self.near_expiry_days} days of receipt"})
         self.save(*items.values())
         return receipt_id, list(items.values()), warnings
-
-    def receive_lot(self, gtin: str, lot: str, expiry: date, quantity: int, warehouse: str) -> StockItem:
-        """One line received without a supplier (the original single-line receipt)."""
-        _, (item,), _ = self.receive_goods(None, [{"gtin": gtin, "lot": lot, "expiry": expiry, "quantity": quantity,
-                                                   "warehouse": warehouse}])
-        return item
 
     def _item(self, gtin: str) -> StockItem:
         item = self.item_by_gtin(gtin)

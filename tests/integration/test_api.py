@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.platform.auth import issue_token
+from tests.suppliers import qualified_supplier_via_api
 
 GTIN = "09506000134352"
 
@@ -102,15 +103,20 @@ def test_gtin_check_digit_and_expired_lots_are_refused_without_events(inventory_
     assert bad.json()["errors"][0]["field"] == "gtin"
     assert "check digit" in bad.json()["detail"]
     assert inventory_api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
-    expired = inventory_api.post("/receipts", headers=auth(),
-                                 json={"gtin": GTIN, "lot": "OLD", "expiry": "2020-01-31", "quantity": 5, "warehouse": "WH1"})
+    supplier_id = qualified_supplier_via_api(inventory_api, auth())
+    events_before = len(stored_events(inventory_api.app.state.application))
+
+    def receive(lot: str, expiry: str):
+        return inventory_api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [
+            {"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": 5, "warehouse": "WH1"}]})
+
+    expired = receive("OLD", "2020-01-31")
     assert expired.status_code == 409
     assert expired.json()["rule"] == "expired-at-receipt"
-    too_long = inventory_api.post("/receipts", headers=auth(),
-                                  json={"gtin": GTIN, "lot": "L" * 21, "expiry": "2030-01-31", "quantity": 5, "warehouse": "WH1"})
+    too_long = receive("L" * 21, "2030-01-31")
     assert too_long.status_code == 422
-    assert too_long.json()["errors"][0]["field"] == "lot"
-    assert len(stored_events(inventory_api.app.state.application)) == 1  # only the item registration
+    assert too_long.json()["errors"][0]["field"] == "lines[0].lot"
+    assert len(stored_events(inventory_api.app.state.application)) == events_before  # nothing of either stored
 
 
 def test_an_order_for_an_unknown_hospital_is_refused_and_stores_nothing(order_api):

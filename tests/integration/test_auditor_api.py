@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.platform.auth import issue_token
+from tests.suppliers import qualified_supplier_via_api
 
 GTIN = "09506000134352"
 
@@ -27,11 +28,13 @@ def inventory_api(settings):
 def test_an_auditor_reads_who_did_what_when_and_why_and_the_state_as_of_a_past_time(inventory_api):
     item = inventory_api.post("/items", headers=as_("wang", "warehouse"),
                               json={"gtin": GTIN, "name": "Stent", "device_class": 3}).json()
+    supplier_id = qualified_supplier_via_api(inventory_api, as_("wang", "warehouse"))
     time.sleep(0.05)
     before_receipt = datetime.now(UTC)
     time.sleep(0.05)
-    receipt = inventory_api.post("/receipts", headers=as_("li", "warehouse", **{"X-Reason": quote("补货：季度备货")}),
-                                 json={"gtin": GTIN, "lot": "L1", "expiry": "2030-01-31", "quantity": 7, "warehouse": "WH1"})
+    receipt = inventory_api.post("/goods-receipts", headers=as_("li", "warehouse", **{"X-Reason": quote("补货：季度备货")}),
+                                 json={"supplier_id": supplier_id, "lines": [
+                                     {"gtin": GTIN, "lot": "L1", "expiry": "2030-01-31", "quantity": 7, "warehouse": "WH1"}]})
     assert receipt.status_code == 201
 
     history = inventory_api.get(f"/audit/aggregates/{item['item_id']}/history", headers=as_("zhao", "auditor"))

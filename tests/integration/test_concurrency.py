@@ -9,6 +9,7 @@ import pytest
 from services.inventory.application import InventoryApplication
 from services.inventory.domain import FulfilmentStateError
 from shared.platform.context import acting_as
+from tests.suppliers import qualified_supplier
 from shared.platform.eventstore import IntegrityError
 
 GTIN = "09506000134352"
@@ -20,7 +21,8 @@ def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
         app.register_item(GTIN, "Stent", 3)
-        app.receive_lot(GTIN, "LAST", date(2030, 1, 1), 5, "WH1")
+        app.receive_goods(qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": date(2030, 1, 1),
+                                                     "quantity": 5, "warehouse": "WH1"}])
         app.inspect_lot(GTIN, "LAST", "WH1", released=True)
     yield app
     app.close()

@@ -42,14 +42,6 @@ class ItemOut(BaseModel):
     version: int
 
 
-class ReceiveLot(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    gtin: GTINInput
-    lot: str = Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")
-    expiry: date
-    quantity: int = Field(gt=0, le=1_000_000)
-    warehouse: WarehouseCode
-
 
 LotStatus = Literal["quarantine", "available", "on_hold", "rejected"]
 
@@ -107,22 +99,6 @@ def get_item(gtin: Annotated[GTINInput, Path()], request: Request, _: CurrentPri
     item = request.app.state.application.item_by_gtin(gtin)
     if item is None:
         raise not_found("Item", gtin)
-    return _item_out(item)
-
-
-@router.post("/receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_lot")
-def receive_lot(body: ReceiveLot, request: Request, _: CommandMeta) -> ItemOut:
-    """One lot received without a supplier (kept for existing clients); it goes into quarantine like any receipt.
-    Receipts from suppliers go to POST /goods-receipts."""
-    try:
-        item = request.app.state.application.receive_lot(body.gtin, body.lot, body.expiry, body.quantity, body.warehouse)
-    except LotExpiredError as e:
-        raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
-    except LotRuleError as e:
-        raise rule_violated(e.rule, str(e)) from None
-    except UnknownItemError:
-        raise invalid_field("gtin", "registered-item", "register the item first",
-                            detail=f"no item is registered with GTIN {body.gtin}") from None
     return _item_out(item)
 
 

@@ -1,0 +1,27 @@
+"""A qualified supplier (business licence + production licence, valid for ten years): every receipt needs one."""
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from services.inventory.application import InventoryApplication
+
+LICENCES = ("business_licence", "production_licence")
+
+
+def qualified_supplier(app: InventoryApplication) -> UUID:
+    """Through the application (call inside acting_as)."""
+    supplier, _ = app.register_supplier(uuid4(), "苏州医疗器械制造有限公司", None)
+    today = datetime.now(UTC).date()
+    for n, document in enumerate(LICENCES):
+        app.record_qualification(supplier.id, document, f"DOC-{n}", date(2020, 1, 1), today + timedelta(days=3650))
+    return supplier.id
+
+
+def qualified_supplier_via_api(client, headers: dict[str, str]) -> str:  # noqa: ANN001 - a TestClient
+    supplier = client.post("/suppliers", headers=headers, json={"name": "苏州医疗器械制造有限公司"}).json()
+    valid_to = (datetime.now(UTC).date() + timedelta(days=3650)).isoformat()
+    for n, document in enumerate(LICENCES):
+        response = client.post(f"/suppliers/{supplier['supplier_id']}/qualifications", headers=headers, json={
+            "document_type": document, "number": f"DOC-{n}", "valid_from": "2020-01-01", "valid_to": valid_to})
+        assert response.status_code in (200, 201), response.text
+    return supplier["supplier_id"]
