@@ -83,6 +83,10 @@ def events_table(service: str) -> str:
 
 def stored_rows(database_url: str, schema: str, table: str, batch: int = 5000) -> Iterator[StoredRow]:
     """Every stored event in position order, streamed (a server-side cursor)."""
+    with psycopg.connect(database_url) as conn:
+        exists = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, table).as_string(conn),)).fetchone()[0]
+    if exists is None:
+        return  # the service has never run here: an empty log
     with psycopg.connect(database_url) as conn, conn.cursor(name="audit_scan") as cur:
         cur.itersize = batch
         cur.execute(sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state, hash"
