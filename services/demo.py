@@ -7,6 +7,7 @@ lookup for the earlier-expiring lot finds the hospital.
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,8 +16,12 @@ from shared.platform.auth import issue_token
 
 DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
-EARLY_LOT, LATE_LOT = "DEMO-2701A", "DEMO-2801B"
+EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 
 
 def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
@@ -48,8 +53,9 @@ def load_demo_data(urls: dict[str, str]) -> str:
                                       ("production_licence", "苏食药监械生产许20160001号")):
             http.post(f"{urls['inventory']}/suppliers/{supplier['supplier_id']}/qualifications",
                       json={"document_type": document_type, "number": number, "valid_from": "2024-01-01",
-                            "valid_to": "2035-12-31"}).raise_for_status()
-        lots = ((LATE_LOT, "2028-01-31"), (EARLY_LOT, "2027-01-31"))
+                            "valid_to": in_days(3650)}).raise_for_status()
+        # Dates relative to today, so the demo never ages into expired stock or licences.
+        lots = ((LATE_LOT, in_days(700)), (EARLY_LOT, in_days(400)))
         http.post(f"{urls['inventory']}/goods-receipts", json={"supplier_id": supplier["supplier_id"], "lines": [
             {"gtin": DEMO_GTIN, "lot": lot, "expiry": expiry, "quantity": 50, "warehouse": "WH-SH", "location": "A-01-01"}
             for lot, expiry in lots]}).raise_for_status()

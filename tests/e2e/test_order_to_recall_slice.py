@@ -3,6 +3,7 @@ quality release (and a hold) -> order -> FEFO reservation -> shipment -> invoice
 
 from decimal import Decimal
 
+from services.demo import in_days
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
@@ -25,9 +26,10 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     supplier = http.post(f"{url('inventory')}/suppliers", json={"name": "苏州医疗器械制造有限公司"}).json()
     for document_type, number in (("business_licence", "91320500MA1XXXXX0A"), ("production_licence", "苏械生产许20160001号")):
         recorded = http.post(f"{url('inventory')}/suppliers/{supplier['supplier_id']}/qualifications", json={
-            "document_type": document_type, "number": number, "valid_from": "2024-01-01", "valid_to": "2035-12-31"})
+            "document_type": document_type, "number": number, "valid_from": "2024-01-01", "valid_to": in_days(3650)})
         assert recorded.status_code == 201, recorded.text
-    lots = (("LATE", "2029-06-30", 100), ("EARLY", "2027-03-31", 8), ("MIDDLE", "2028-01-31", 100), ("HELD", "2027-02-28", 50))
+    lots = (("LATE", in_days(1000), 100), ("EARLY", in_days(300), 8), ("MIDDLE", in_days(600), 100),
+            ("HELD", in_days(200), 50))
     receipt = http.post(f"{url('inventory')}/goods-receipts", json={"supplier_id": supplier["supplier_id"], "lines": [
         {"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": "WH-CD"} for lot, expiry, quantity in lots]})
     assert receipt.status_code == 201, receipt.text
