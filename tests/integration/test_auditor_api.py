@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.platform.auth import issue_token
+from services.demo import in_days
 from tests.suppliers import qualified_supplier_via_api
 
 GTIN = "09506000134352"
@@ -34,7 +35,7 @@ def test_an_auditor_reads_who_did_what_when_and_why_and_the_state_as_of_a_past_t
     time.sleep(0.05)
     receipt = inventory_api.post("/goods-receipts", headers=as_("li", "warehouse", **{"X-Reason": quote("补货：季度备货")}),
                                  json={"supplier_id": supplier_id, "lines": [
-                                     {"gtin": GTIN, "lot": "L1", "expiry": "2030-01-31", "quantity": 7, "warehouse": "WH1"}]})
+                                     {"gtin": GTIN, "lot": "L1", "expiry": in_days(1000), "quantity": 7, "warehouse": "WH1"}]})
     assert receipt.status_code == 201
 
     history = inventory_api.get(f"/audit/aggregates/{item['item_id']}/history", headers=as_("zhao", "auditor"))

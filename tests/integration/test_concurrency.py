@@ -1,7 +1,7 @@
 """Optimistic concurrency on real PostgreSQL: racing commands on one aggregate never both win."""
 
 import threading
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -13,7 +13,7 @@ from tests.suppliers import qualified_supplier
 from shared.platform.eventstore import IntegrityError
 
 GTIN = "09506000134352"
-TODAY = date(2026, 11, 24)
+TODAY = datetime.now(UTC).date()
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
         app.register_item(GTIN, "Stent", 3)
-        app.receive_goods(qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": date(2030, 1, 1),
+        app.receive_goods(qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": TODAY + timedelta(days=1000),
                                                      "quantity": 5, "warehouse": "WH1"}])
         app.inspect_lot(GTIN, "LAST", "WH1", released=True)
     yield app
