@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e bench-replay infra down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e bench-replay bench-reservations infra down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -50,6 +50,10 @@ test-contract test-integration test-e2e: venv infra
 # Rebuild speed against raw Kafka reads, on BENCH_EVENTS (default 1,000,000) events: bench/results/replay.json.
 bench-replay: venv infra
 	$(SERVERS) $(PY) -m bench.replay
+
+# FEFO reservations per second with 8 concurrent writers, spread and contended: bench/results/reservations.json.
+bench-reservations: venv infra
+	$(SERVERS) $(PY) -m bench.reservations
 
 down:
 	bash scripts/kafka.sh stop

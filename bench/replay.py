@@ -13,29 +13,26 @@ position, so the bytes are what the relay publishes.
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import time
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
-from psycopg import sql
 
+from bench.common import RESULTS_DIR, machine, write_result
 from services.channel.application import ChannelApplication
 from shared.events import CloudEvent, payload_of
 from shared.platform.catalog import find
 from shared.platform.context import acting_as
 from shared.platform.kafka import ensure_topics, new_producer
+from shared.platform.namespace import drop_namespace
 from shared.platform.rebuild import FETCH_MAX_BYTES, PARTITION_FETCH_MAX_BYTES, Rebuild
 from shared.platform.settings import Settings
 
-RESULTS = Path(__file__).parent / "results" / "replay.json"
+RESULTS = RESULTS_DIR / "replay.json"
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省")
 
 
@@ -132,34 +129,6 @@ def applied(settings: Settings) -> int:
         return conn.execute(f"SELECT count(*) FROM {settings.schema_for('channel')}.hospitals").fetchone()[0]
 
 
-async def clean_up(settings: Settings) -> None:
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                               (settings.namespace.replace("_", r"\_") + "%",)).fetchall()
-        for (schema,) in schemas:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        topics = [t for t in await admin.list_topics() if t.startswith(settings.namespace)]
-        if topics:
-            await admin.delete_topics(topics)
-    finally:
-        await admin.close()
-
-
-def machine(settings: Settings) -> dict:
-    with psycopg.connect(settings.database_url) as conn:
-        postgres = conn.execute("SHOW server_version").fetchone()[0]
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                         if line.startswith("MemTotal")))
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib": round(memory_kb / 2**20, 1),
-            "platform": platform.platform(), "python": platform.python_version(), "postgresql": postgres,
-            "load_average_at_start": os.getloadavg()}
-
-
 async def main(events: int, batch_size: int) -> dict:
     settings = Settings(ERP_NAMESPACE=f"bench{uuid.uuid4().hex[:6]}_", ERP_ENV="test")
     topic = settings.topic_for("channel")
@@ -196,12 +165,10 @@ async def main(events: int, batch_size: int) -> dict:
             "fetch_max_bytes": FETCH_MAX_BYTES,
             "max_partition_fetch_bytes": PARTITION_FETCH_MAX_BYTES,
             "machine": facts | {"load_average_at_end": os.getloadavg()},
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     finally:
-        await clean_up(settings)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        await drop_namespace(settings)
+    write_result("replay", result)
     return result
 
 

@@ -11,10 +11,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import psycopg
 import pytest
-from psycopg import sql
 
+from shared.platform.namespace import drop_namespace
 from shared.platform.settings import SERVICES, Settings, get_settings
 
 
@@ -52,28 +51,6 @@ def infrastructure() -> Iterator[Infrastructure]:
     )
 
 
-def _drop_namespace(settings: Settings) -> None:
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                            (settings.namespace.replace("_", r"\_") + "%",)).fetchall()
-        for (schema,) in rows:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-    async def delete_topics() -> None:
-        from aiokafka.admin import AIOKafkaAdminClient
-
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        await admin.start()
-        try:
-            topics = [t for t in await admin.list_topics() if t.startswith(settings.namespace)]
-            if topics:
-                await admin.delete_topics(topics)
-        finally:
-            await admin.close()
-
-    asyncio.run(delete_topics())
-
-
 @pytest.fixture
 def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings with a namespace of their own; also what get_settings() answers during the test."""
@@ -90,7 +67,7 @@ def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) ->
     settings = get_settings()
     yield settings
     get_settings.cache_clear()
-    _drop_namespace(settings)
+    asyncio.run(drop_namespace(settings))
 
 
 def service_env(settings: Settings) -> dict[str, str]:

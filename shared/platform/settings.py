@@ -73,6 +73,9 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "5",
             "POSTGRES_LOCK_TIMEOUT": "5",
             "CREATE_TABLE": "y",
+            # Aggregates are cached and fast-forwarded from the store (only newer events are read), so a
+            # busy item with a long history is not replayed from its first event on every command.
+            "AGGREGATE_CACHE_MAXSIZE": "10000",
         }
 
 

@@ -1,0 +1,148 @@
+"""Reservation benchmark: FEFO reservations per second under concurrency, against plain appends in the same run.
+
+`make bench-reservations` runs BENCH_WORKERS threads (default 8) for BENCH_SECONDS each (default 10) in
+three rounds against a fresh namespace of the real PostgreSQL:
+
+- baseline: each reservation's write alone — a new fulfilment aggregate saved, no stock read, no contention;
+- spread: orders for one unit of one of BENCH_ITEMS items (default 50), FEFO-reserved as the inventory
+  worker does (read the item, plan, save; on a version conflict, read again and retry);
+- contended: every order for the same item, the worst case for optimistic concurrency.
+
+It writes bench/results/reservations.json with reservations per second, conflicts and latencies per round,
+and checks that no item ended with more allocated than on hand.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from stdnum import ean
+
+from bench.common import machine, write_result
+from services.inventory.application import InventoryApplication
+from services.inventory.domain import Fulfilment
+from shared.platform.context import acting_as
+from shared.platform.eventstore import IntegrityError
+from shared.platform.namespace import drop_namespace
+from shared.platform.settings import Settings
+
+
+def gtin(n: int) -> str:
+    body = f"0690000{n:06d}"
+    return body + ean.calc_check_digit(body)
+
+
+def stock_items(app: InventoryApplication, count: int, units: int) -> list[str]:
+    """`count` items with one released lot of `units` units each, from a qualified supplier."""
+    today = datetime.now(UTC).date()
+    supplier, _ = app.register_supplier(uuid.uuid4(), "Bench supplier", None)
+    for n, document in enumerate(("business_licence", "production_licence")):
+        app.record_qualification(supplier.id, document, f"B-{n}", today - timedelta(days=1), today + timedelta(days=3650))
+    gtins = [gtin(n) for n in range(count)]
+    for code in gtins:
+        app.register_item(code, f"Bench device {code}", 2)
+        app.receive_goods(supplier.id, [{"gtin": code, "lot": "BENCH", "expiry": today + timedelta(days=800),
+                                         "quantity": units, "warehouse": "WH1"}])
+        app.inspect_lot(code, "BENCH", "WH1", released=True)
+    return gtins
+
+
+def reserve(app: InventoryApplication, code: str, today) -> int:  # noqa: ANN001
+    """One order of one unit, as the fulfilment planner does it; returns the number of version conflicts."""
+    order_id = uuid.uuid4()
+    for conflicts in range(50):
+        planned = app.plan_reservation(order_id, uuid.uuid4(), [{"line_no": 1, "gtin": code, "quantity": 1}], today)
+        try:
+            app.save(*planned)
+            return conflicts
+        except IntegrityError:
+            continue
+    raise RuntimeError("gave up after 50 conflicts")
+
+
+def append_only(app: InventoryApplication) -> int:
+    app.save(Fulfilment(order_id=uuid.uuid4(), ship_to_hospital_id=uuid.uuid4(),
+                        lines=[{"line_no": 1, "gtin": gtin(0), "quantity": 1}]))
+    return 0
+
+
+def run_round(name: str, work, workers: int, seconds: float) -> dict:  # noqa: ANN001
+    latencies: list[float] = []
+    conflicts = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(n: int) -> None:
+        with acting_as(f"user:bench-{n}", correlation_id=f"bench-{name}"):
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                lost = work()
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    conflicts[0] += lost
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "per_second": round(len(latencies) / wall, 1),
+        "done": len(latencies),
+        "version_conflicts": conflicts[0],
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+    }
+
+
+def main(workers: int, seconds: float, items: int) -> dict:
+    settings = Settings(ERP_NAMESPACE=f"benchres{uuid.uuid4().hex[:6]}_", ERP_ENV="test")
+    env = {"POSTGRES_POOL_SIZE": str(workers), "POSTGRES_MAX_OVERFLOW": str(workers)}
+    app = InventoryApplication(settings, env=env)
+    today = datetime.now(UTC).date()
+    try:
+        facts = machine(settings)
+        with acting_as("user:bench", correlation_id="bench-setup"):
+            gtins = stock_items(app, items, units=1_000_000)
+        rng = random.Random(7)
+        rounds = {
+            "baseline_append_only": run_round("baseline", lambda: append_only(app), workers, seconds),
+            "spread": run_round("spread", lambda: reserve(app, rng.choice(gtins), today), workers, seconds),
+            "contended_one_item": run_round("contended", lambda: reserve(app, gtins[0], today), workers, seconds),
+        }
+        for code in gtins:
+            for lot in app.item_by_gtin(code).lot_stock():
+                assert 0 <= lot.allocated <= lot.on_hand, f"{code} {lot.lot}: allocated {lot.allocated} of {lot.on_hand}"
+        result = {
+            "reservations_per_s": rounds["spread"]["per_second"],
+            "contended_reservations_per_s": rounds["contended_one_item"]["per_second"],
+            "baseline_appends_per_s": rounds["baseline_append_only"]["per_second"],
+            "rounds": rounds, "workers": workers, "seconds_per_round": seconds, "items": items,
+            "machine": facts | {"load_average_at_end": os.getloadavg()},
+        }
+    finally:
+        app.close()
+        asyncio.run(drop_namespace(settings))
+    write_result("reservations", result)
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 8)))
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument("--items", type=int, default=int(os.environ.get("BENCH_ITEMS", 50)))
+    args = parser.parse_args()
+    r = main(args.workers, args.seconds, args.items)
+    print(f"reservations: {r['reservations_per_s']}/s spread over {args.items} items, "
+          f"{r['contended_reservations_per_s']}/s all on one item; plain appends {r['baseline_appends_per_s']}/s")
