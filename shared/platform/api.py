@@ -19,7 +19,7 @@ from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
-from shared.platform.problems import install_problem_handlers, invalid_field
+from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, invalid_field
 from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
 
 REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
@@ -38,6 +38,10 @@ async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMe
 
 CommandMeta = Annotated[EventMeta, Depends(command_meta)]
 
+
+# For creating operations: a retry with the same Idempotency-Key answers 200 with what the first one created.
+REPLAYED: dict[int | str, dict] = {200: {"description": "an earlier request with the same Idempotency-Key created it;"
+                                             " this is that first result"}}
 
 IdempotencyKey = Annotated[
     str | None,
@@ -92,7 +96,8 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
     def health() -> dict[str, str]:
         return {"status": "alive", "service": service}
 
-    @app.get("/ready", tags=["ops"], operation_id="ready")
+    @app.get("/ready", tags=["ops"], operation_id="ready",
+             responses={503: {"description": "not ready: the checks say which part is missing"}})
     def ready(request: Request) -> JSONResponse:
         """Ready when the database and Kafka answer and the service's relay and worker are running."""
         state = readiness(request.app.state.pool, request.app.state.schema, request.app.state.broker)
@@ -103,7 +108,7 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
         return Response(generate_latest() + generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     for router in [*routers, audit_api.router]:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     return app
 
 

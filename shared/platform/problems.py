@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -84,3 +85,32 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return _response(Problem(exc.status_code, title, str(exc.detail)), request)
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, as every error is answered (extension members may follow)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str | None]] | None = Field(None, description="per field: field, rule, message, in")
+    rule: str | None = None
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {PROBLEM_JSON: {"schema": ProblemDetails.model_json_schema()}}}
+
+
+# Documented on every business operation: the errors any of them can answer (RFC 9457 problem+json).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_response("no or invalid bearer token"),
+    403: _problem_response("the token lacks the role this needs"),
+    404: _problem_response("nothing with that id, or nothing the caller may see"),
+    409: _problem_response("a business rule or a concurrent change refused the command; nothing was stored"),
+    422: _problem_response("invalid input: each error names the field and the rule"),
+    503: _problem_response("the database cannot be reached; nothing was stored: retry later"),
+}

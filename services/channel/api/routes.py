@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.channel import HospitalGrade
-from shared.platform.api import CommandMeta, IdempotencyKey
+from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
@@ -73,7 +73,7 @@ def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
     return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, version=d.version)
 
 
-@router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital")
+@router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
 def register_hospital(body: RegisterHospital, request: Request, response: Response, meta: CommandMeta,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
     hospital_id = new_aggregate_id("hospital", meta.actor, idempotency_key)
@@ -107,7 +107,8 @@ def list_hospitals(request: Request, _: CurrentPrincipal, paging: Paging,
     return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor")
+@router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor",
+             responses=REPLAYED)
 def register_distributor(body: RegisterDistributor, request: Request, response: Response, meta: CommandMeta,
                          idempotency_key: IdempotencyKey = None) -> DistributorOut:
     distributor_id = new_aggregate_id("distributor", meta.actor, idempotency_key)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.gtin import GTINInput
-from shared.platform.api import CommandMeta, IdempotencyKey
+from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
@@ -86,7 +86,7 @@ def _hospital_is_known(request: Request, hospital_id: UUID) -> bool:
     return row is not None
 
 
-@router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order")
+@router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
 def place_order(body: PlaceOrder, request: Request, response: Response, meta: CommandMeta,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
     if not _hospital_is_known(request, body.hospital_id):
