@@ -10,6 +10,11 @@ from services.inventory.domain import (
     Fulfilment, InsufficientStockError, StockItem, Supplier, fulfilment_id_for, item_id_for,
 )
 from services.inventory.domain.fefo import usable_quantity
+from services.inventory.domain.external import ExternalMessage
+from services.inventory.domain.item_master import ItemMasterData
+from services.inventory.domain.stock_control import StockControl
+from services.inventory.stock_commands import StockCommands
+from services.inventory.outbound import OutboundCommands
 from shared.events import inventory as contracts
 from shared.platform.context import current_meta
 from shared.platform.eventstore import ServiceApplication
@@ -26,7 +31,7 @@ class UnknownSupplierError(LookupError):
     pass
 
 
-class InventoryApplication(ServiceApplication):
+class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):  # StockCommands: stock_commands.py
     service = "inventory"
     published = {
         StockItem.Registered: contracts.ItemRegistered,
@@ -42,6 +47,23 @@ class InventoryApplication(ServiceApplication):
         Fulfilment.Reserved: contracts.StockReserved,
         Fulfilment.Rejected: contracts.StockReservationRejected,
         Fulfilment.Dispatched: contracts.ShipmentDispatched,
+        ItemMasterData.PackagingLevelAdded: contracts.PackagingLevelAdded,
+        ItemMasterData.RegistrationCertificateSet: contracts.RegistrationCertificateSet,
+        ItemMasterData.StorageConditionsSet: contracts.StorageConditionsSet,
+        ItemMasterData.TrackingSet: contracts.TrackingSet,
+        StockControl.StockMoved: contracts.StockMoved,
+        StockControl.StockCounted: contracts.StockCounted,
+        StockControl.StockAdjusted: contracts.StockAdjusted,
+        StockControl.StockNearingExpiry: contracts.StockNearingExpiry,
+        ExternalMessage.Accepted: contracts.ExternalMessageAccepted,
+        # Outbound (outbound.py): picking by scan, delivery, acceptance, returns, kits.
+        Fulfilment.PicksConfirmed: contracts.PicksConfirmed,
+        Fulfilment.Delivered: contracts.ShipmentDelivered,
+        Fulfilment.Accepted: contracts.ShipmentAccepted,
+        Fulfilment.Returned: contracts.ShipmentReturned,
+        StockItem.StockReturned: contracts.StockReturned,
+        StockItem.ComponentsConsumed: contracts.ComponentsConsumed,
+        StockItem.KitAssembled: contracts.KitAssembled,
     }
 
     @property
@@ -79,7 +101,8 @@ class InventoryApplication(ServiceApplication):
     # Receiving and quality --------------------------------------------------------------------------------------
 
     def receive_goods(self, supplier_id: UUID, lines: list[dict[str, Any]],
-                      today: date | None = None) -> tuple[UUID, list[StockItem], list[dict[str, Any]]]:
+                      today: date | None = None, *, receipt_id: UUID | None = None,
+                      save: bool = True) -> tuple[UUID, list[StockItem], list[dict[str, Any]]]:
         """Receive every line into quarantine, or none. Returns the receipt id, the items and near-expiry warnings.
 
         Every receipt is from a supplier whose qualifications are valid today (QualificationError otherwise):
@@ -90,7 +113,7 @@ class InventoryApplication(ServiceApplication):
         if supplier is None:
             raise UnknownSupplierError(supplier_id)
         supplier.check_qualified_on(today)
-        receipt_id = uuid4()
+        receipt_id = receipt_id or uuid4()
         items: dict[str, StockItem] = {}
         warnings = []
         for n, line in enumerate(lines):
@@ -107,7 +130,8 @@ class InventoryApplication(ServiceApplication):
                 warnings.append({"line": n, "rule": "near-expiry", "gtin": gtin, "lot": line["lot"],
                                  "detail": f"lot {line['lot']} expires on {line['expiry']}, within"
                                            f" {self.near_expiry_days} days of receipt"})
-        self.save(*items.values())
+        if save:  # a WMS receipt is saved with its message (stock_commands.py)
+            self.save(*items.values())
         return receipt_id, list(items.values()), warnings
 
     def _item(self, gtin: str) -> StockItem:
@@ -171,7 +195,7 @@ class InventoryApplication(ServiceApplication):
             # The allocations made for other lines stay unsaved: nothing is reserved for a rejected order.
             fulfilment.reject(order_id=order_id, reason="insufficient usable stock", shortages=shortages)
             return [fulfilment]
-        fulfilment.reserve(order_id=order_id, lines=reserved)
+        fulfilment.reserve(order_id=order_id, lines=reserved, picking_required=self.picking_required)
         return [fulfilment, *[i for i in items.values() if i is not None]]
 
     def dispatch(self, order_id: UUID, carrier: str, tracking_number: str) -> Fulfilment | None:

@@ -165,6 +165,8 @@ class StockReserved(FulfilmentEvent):
     event_name: ClassVar[str] = "StockReserved"
 
     lines: list[ReservedLine] = Field(min_length=1)
+    picking_required: bool = Field(False, description="dispatch waits until every reserved unit is confirmed by a"
+                                                      " UDI scan (PicksConfirmed); absent (false) before picking existed")
 
 
 class Shortage(ValueObject):
@@ -187,6 +189,7 @@ class ShipmentLine(ValueObject):
     lot: LotNumber
     expiry: date
     quantity: Quantity
+    serials: list[str] | None = Field(None, description="serial numbers (GS1 AI 21) scanned at picking, when serialised")
 
 
 class ShipmentDispatched(FulfilmentEvent):
@@ -199,3 +202,252 @@ class ShipmentDispatched(FulfilmentEvent):
     tracking_number: str = Field(min_length=1, max_length=100)
     dispatched_at: AwareDatetime
     lines: list[ShipmentLine] = Field(min_length=1)
+
+
+# Outbound: picking by UDI scan, delivery, hospital acceptance (验收), returns (RMA), kits ------------------------
+
+class PickedLine(ValueObject):
+    line_no: int = Field(ge=1, description="the reserved line the units were picked for")
+    gtin: GTIN
+    lot: LotNumber
+    warehouse: str
+    quantity: Quantity
+    serials: list[str] | None = Field(None, description="serial numbers scanned (GS1 AI 21), when serialised")
+
+
+class PicksConfirmed(FulfilmentEvent):
+    """Reserved units confirmed by UDI scans at picking: GTIN, lot (and serial) as scanned matched the reservation."""
+
+    event_name: ClassVar[str] = "PicksConfirmed"
+
+    lines: list[PickedLine] = Field(min_length=1)
+    complete: bool = Field(description="every reserved unit of the order is now picked")
+
+
+class ShipmentDelivered(FulfilmentEvent):
+    event_name: ClassVar[str] = "ShipmentDelivered"
+
+    shipment_id: UUID
+    delivered_at: AwareDatetime
+    received_by: str | None = Field(None, max_length=100, description="who signed for the parcel")
+
+
+class Discrepancy(ValueObject):
+    gtin: GTIN
+    lot: LotNumber | None = None
+    kind: Literal["short", "over", "damaged", "wrong_item", "other"]
+    quantity: int = Field(ge=0)
+    note: str | None = Field(None, max_length=500)
+
+
+class ShipmentAccepted(FulfilmentEvent):
+    """The hospital's acceptance inspection (验收) of a delivered shipment, with any discrepancy found."""
+
+    event_name: ClassVar[str] = "ShipmentAccepted"
+
+    shipment_id: UUID
+    accepted_by: str = Field(min_length=1, max_length=100, description="the person at the hospital who accepted it")
+    accepted_at: AwareDatetime
+    discrepancies: list[Discrepancy] = Field(default_factory=list)
+    note: str | None = Field(None, max_length=500)
+
+
+ReturnReason = Literal["damaged", "expired", "wrong_item", "recall", "other"]
+ReturnDisposition = Literal["restock", "quarantine", "scrap"]
+
+
+class ReturnedLine(ValueObject):
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    quantity: Quantity
+    serials: list[str] | None = None
+
+
+class ShipmentReturned(FulfilmentEvent):
+    """A return (RMA) against a shipment: never more than shipped minus what was already returned."""
+
+    event_name: ClassVar[str] = "ShipmentReturned"
+
+    return_id: UUID
+    shipment_id: UUID
+    ship_to_hospital_id: UUID = Field(description="the hospital the goods come back from")
+    reason: ReturnReason
+    disposition: ReturnDisposition = Field(
+        description="restock: back into quarantine for inspection before restocking; quarantine: held in quarantine;"
+                    " scrap: destroyed, never back in stock")
+    warehouse: str = Field(min_length=1, max_length=50, description="where the goods come back to")
+    lines: list[ReturnedLine] = Field(min_length=1)
+    note: str | None = Field(None, max_length=500)
+
+
+class StockReturned(ItemEvent):
+    """Returned units of a lot: into quarantine (restock, quarantine) or recorded as scrapped (not in stock)."""
+
+    event_name: ClassVar[str] = "StockReturned"
+
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    warehouse: str = Field(min_length=1, max_length=50)
+    quantity: Quantity
+    return_id: UUID
+    order_id: UUID
+    shipment_id: UUID
+    reason: ReturnReason
+    disposition: ReturnDisposition
+    status: Literal["quarantine", "scrapped"]
+
+
+class KitComponent(ValueObject):
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    warehouse: str
+    quantity: Quantity
+
+
+class ComponentsConsumed(ItemEvent):
+    """Available stock of a component item taken by a kit assembly (or re-packing)."""
+
+    event_name: ClassVar[str] = "ComponentsConsumed"
+
+    gtin: GTIN
+    assembly_id: UUID
+    kit_gtin: GTIN
+    kit_lot: LotNumber
+    consumed: list[LotAllocation] = Field(min_length=1)
+
+
+class KitAssembled(ItemEvent):
+    """A new lot of a kit item made from component lots: the one link from inputs to output for traceability."""
+
+    event_name: ClassVar[str] = "KitAssembled"
+
+    gtin: GTIN
+    assembly_id: UUID
+    lot: LotNumber
+    expiry: date = Field(description="the earliest component expiry, or earlier when given")
+    quantity: Quantity
+    warehouse: str = Field(min_length=1, max_length=50)
+    components: list[KitComponent] = Field(min_length=1)
+    status: Literal["quarantine"] = Field("quarantine", description="a new kit lot waits for quality release")
+
+
+# Item master data: UDI-DIs per packaging level, registration certificate, storage conditions, tracking ---------
+
+
+class PackagingLevelAdded(ItemEvent):
+    """A packaging level of the item (box or case) with its own UDI-DI; the item's GTIN is the "each" level."""
+
+    event_name: ClassVar[str] = "PackagingLevelAdded"
+
+    gtin: GTIN = Field(description="the item's base GTIN (each)")
+    level: Literal["box", "case"]
+    packaging_gtin: GTIN
+    quantity: int = Field(ge=2, description="units of the base item (each) in one package of this level")
+
+
+class RegistrationCertificateSet(ItemEvent):
+    """The item's NMPA registration certificate (注册证); a new one replaces the previous one."""
+
+    event_name: ClassVar[str] = "RegistrationCertificateSet"
+
+    gtin: GTIN
+    number: str = Field(min_length=1, max_length=100, description="注册证编号")
+    holder: str = Field(min_length=1, max_length=200, description="注册人")
+    valid_from: date
+    valid_to: date
+    scope: str | None = Field(None, max_length=2000, description="适用范围 / scope of the registration")
+
+
+class StorageConditionsSet(ItemEvent):
+    event_name: ClassVar[str] = "StorageConditionsSet"
+
+    gtin: GTIN
+    min_temperature_c: float | None = Field(None, description="lowest storage temperature, °C")
+    max_temperature_c: float | None = Field(None, description="highest storage temperature, °C")
+    description: str | None = Field(None, max_length=500, description="e.g. keep dry, away from light")
+
+
+class TrackingSet(ItemEvent):
+    event_name: ClassVar[str] = "TrackingSet"
+
+    gtin: GTIN
+    lot_tracked: bool
+    serial_tracked: bool
+    implant: bool
+
+
+# Stock control: moves, counts, adjustments, near-expiry ---------------------------------------------------------
+
+
+class StockMoved(ItemEvent):
+    """Available stock of a lot moved to another warehouse, or (all of it) to another location in the same one."""
+
+    event_name: ClassVar[str] = "StockMoved"
+
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    quantity: Quantity
+    from_warehouse: str = Field(min_length=1, max_length=50)
+    from_location: str | None = None
+    to_warehouse: str = Field(min_length=1, max_length=50)
+    to_location: str | None = None
+    move_id: str | None = Field(None, description="the external reference of the move, when a WMS posted it")
+
+
+class StockCounted(ItemEvent):
+    """A cycle count of a lot in a warehouse; a difference is recorded as the StockAdjusted that follows."""
+
+    event_name: ClassVar[str] = "StockCounted"
+
+    gtin: GTIN
+    lot: LotNumber
+    warehouse: str = Field(min_length=1, max_length=50)
+    expected: int = Field(ge=0, description="on hand in the books when counted")
+    counted: int = Field(ge=0)
+    count_id: str | None = None
+
+
+class StockAdjusted(ItemEvent):
+    event_name: ClassVar[str] = "StockAdjusted"
+
+    gtin: GTIN
+    lot: LotNumber
+    warehouse: str = Field(min_length=1, max_length=50)
+    quantity_change: int = Field(description="added (positive) or removed (negative) units")
+    on_hand: int = Field(ge=0, description="on hand after the adjustment")
+    reason: str = Field(min_length=1, max_length=500)
+    count_id: str | None = Field(None, description="the cycle count that found the difference, if any")
+
+
+class StockNearingExpiry(ItemEvent):
+    """Stock of a lot in a warehouse crossed a near-expiry threshold (reported once per threshold)."""
+
+    event_name: ClassVar[str] = "StockNearingExpiry"
+
+    gtin: GTIN
+    lot: LotNumber
+    warehouse: str = Field(min_length=1, max_length=50)
+    threshold_days: int = Field(ge=0)
+    expiry: date
+    days_left: int
+    on_hand: int = Field(ge=0)
+
+
+# Messages from external warehouse systems (WMS/TMS) ---------------------------------------------------------------
+
+
+class ExternalMessageAccepted(InventoryEvent):
+    """A WMS message (a receipt, a stock move) was applied; its stock events are in the same transaction."""
+
+    event_name: ClassVar[str] = "ExternalMessageAccepted"
+    subject_field: ClassVar[str] = "message_id"
+
+    message_id: UUID
+    external_reference: str = Field(min_length=1, max_length=200)
+    kind: Literal["receipt", "stock_move"]
+    payload_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    result: dict = Field(description="the answer the WMS was given; repeats of the message get it again")

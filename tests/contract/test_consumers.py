@@ -95,9 +95,10 @@ def test_inventory_stock_on_hand(settings, pool):
     schema = settings.schema_for("inventory")
     feed(StockOnHand(pool, schema), settings, "inventory")
     row = one(pool, f"SELECT on_hand, allocated, quality, held FROM {schema}.stock_on_hand"
-                    " WHERE gtin = %s AND lot = 'L2701A'", GTIN)
-    # Inspected (released), then held after a complaint and released again.
-    assert (row["on_hand"], row["allocated"], row["quality"], row["held"]) == (40, 0, "available", False)
+                    " WHERE gtin = %s AND lot = 'L2701A' AND warehouse = 'WH-SH'", GTIN)
+    # Inspected (released), then held after a complaint and released again; 40 left after the shipment, 10 moved
+    # to WH-BJ, and the cycle count found 29 (one written off).
+    assert (row["on_hand"], row["allocated"], row["quality"], row["held"]) == (29, 0, "available", False)
     supplier = one(pool, f"SELECT name FROM {schema}.suppliers WHERE supplier_id = %s", SUPPLIER)
     assert supplier["name"] == "苏州医疗器械制造有限公司"
     document = one(pool, f"SELECT document_type, valid_to FROM {schema}.supplier_documents WHERE supplier_id = %s", SUPPLIER)
@@ -142,3 +143,17 @@ def test_traceability_lineage(settings, pool, hospital_version):
     row = one(pool, f"SELECT s.quantity, c.name, c.region FROM {schema}.shipped_lots s JOIN {schema}.consignees c"
                     " ON c.consignee_id = s.consignee_id WHERE s.gtin = %s AND s.lot = 'L2701A'", GTIN)
     assert (row["quantity"], row["name"], row["region"]) == (10, "上海市第一人民医院", "上海市")
+
+
+def test_inventory_stock_on_hand_follows_moves_counts_and_near_expiry_reports(settings, pool):
+    schema = settings.schema_for("inventory")
+    feed(StockOnHand(pool, schema), settings, "inventory")
+    rows = {r["warehouse"]: r for r in l2701a_rows(pool, schema)}
+    assert (rows["WH-BJ"]["on_hand"], rows["WH-BJ"]["quality"], rows["WH-BJ"]["location"]) == (10, "available", "BJ-A-01-01")
+    assert (rows["WH-SH"]["on_hand"], rows["WH-SH"]["near_expiry_threshold"]) == (29, 90)
+    assert rows["WH-BJ"]["near_expiry_threshold"] is None  # reported per warehouse; WH-BJ's stock was moved before
+
+
+def l2701a_rows(pool, schema) -> list:
+    with pool.connection() as conn:
+        return conn.execute(f"SELECT * FROM {schema}.stock_on_hand WHERE gtin = %s AND lot = 'L2701A'", (GTIN,)).fetchall()

@@ -60,6 +60,7 @@ def every_domain_event() -> list:
         fulfilment.reserve(order_id=order_id, lines=[
             {"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "warehouse": "WH1", "quantity": 2}])
         fulfilment.dispatch(shipment_id, "WH1", "SF Express", "SF1", datetime.now(UTC))
+        outbound = outbound_events(item, fulfilment, shipment_id)
         rejected = Fulfilment(order_id=uuid4(), ship_to_hospital_id=hospital_id,
                               lines=[{"line_no": 1, "gtin": GTIN, "quantity": 9}])
         rejected.reject(order_id=rejected.order_id, reason="no stock",
@@ -69,8 +70,34 @@ def every_domain_event() -> list:
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration")
-    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped]
-    return [event for aggregate in aggregates for event in aggregate.collect_events()]
+    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped,
+                  *outbound]
+    return [event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
+
+
+def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> list:  # noqa: ANN001
+    """Picking by scan, delivery, acceptance, a return and a kit assembly (call inside acting_as)."""
+    from services.inventory.domain.fulfilment import Scan
+
+    picked = Fulfilment(order_id=uuid4(), ship_to_hospital_id=uuid4(), lines=[{"line_no": 1, "gtin": GTIN, "quantity": 1}])
+    picked.reserve(order_id=picked.order_id, lines=[
+        {"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "warehouse": "WH1", "quantity": 1}],
+        picking_required=True)
+    picked.confirm_picks([Scan(gtin=GTIN, lot="L1", serial="S5")], {(GTIN, "L1"): {"S1", "S2", "S3", "S4", "S5"}})
+    fulfilment.confirm_delivery(shipment_id, datetime.now(UTC), "王护士长")
+    fulfilment.accept(shipment_id, "李明", datetime.now(UTC),
+                      [{"gtin": GTIN, "lot": "L1", "kind": "damaged", "quantity": 1, "note": "破损"}], None)
+    return_id = uuid4()
+    for line in fulfilment.record_return(return_id, shipment_id, "damaged", "restock", "WH-RET",
+                                         [{"gtin": GTIN, "lot": "L1", "quantity": 1}], None):
+        item.receive_return(line["lot"], line["expiry"], "WH-RET", line["quantity"], return_id=return_id,
+                            order_id=fulfilment.order_id, shipment_id=shipment_id, reason="damaged",
+                            disposition="restock")
+    kit, assembly_id = StockItem(gtin="09506000134383", name="Stent kit", device_class=3), uuid4()
+    consumed = item.consume_components(assembly_id, kit.gtin, "K1", [{"lot": "L1", "warehouse": "WH1", "quantity": 1}],
+                                       date(2026, 11, 24))
+    kit.assemble_kit(assembly_id, "K1", 1, "WH1", [{"gtin": GTIN, **c} for c in consumed], None)
+    return [picked, kit]
 
 
 APPLICATIONS = {
@@ -106,3 +133,24 @@ def test_hospitals_are_published_as_hospital_registered_v2():
     data = payload.model_dump(mode="json")
     jsonschema.validate(data, json.loads((SCHEMA_DIR / "erp.channel.HospitalRegistered.v2.json").read_text()))
     assert "region" not in data
+
+
+def stock_control_events() -> list:
+    """Item master data, stock moves, a cycle count with its adjustment, a near-expiry report, a WMS message."""
+    from services.inventory.domain.external import ExternalMessage
+
+    with acting_as("user:contract-test"):
+        item = StockItem(gtin=GTIN, name="Stent", device_class=3)
+        item.add_packaging_level("box", "19506000134359", 10)
+        item.set_registration_certificate("国械注准20193130001", "苏州医疗器械制造有限公司", date(2019, 1, 1),
+                                          date(2029, 12, 31), "冠状动脉狭窄的介入治疗")
+        item.set_storage_conditions(2.0, 25.0, "干燥、避光")
+        item.set_tracking(lot_tracked=True, serial_tracked=False, implant=True)
+        item.receive_lot("L1", date(2027, 1, 31), 50, "WH1", today=date(2026, 11, 24))
+        item.inspect_lot("L1", "WH1", "available", None)
+        item.move_stock("L1", "WH1", "WH2", 10, to_location="B-01", move_id="WMS-MOVE-1")
+        item.count_stock("L1", "WH1", 39, "盘点差异", count_id="CC-1")
+        item.report_near_expiry(date(2026, 11, 24), [180, 90, 30])
+        message = ExternalMessage(external_reference="WMS-RCV-1", kind="receipt", payload_sha256="0" * 64,
+                                  result={"receipt_id": str(uuid4()), "warnings": []})
+    return [event for aggregate in (item, message) for event in aggregate.collect_events()]

@@ -16,6 +16,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "order-known-hospitals": "order",
         "order-list": "order",
         "inventory-stock-on-hand": "inventory",
+        "inventory-returns": "inventory",
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",
         "traceability-shipment-lineage": "traceability",

@@ -15,7 +15,7 @@ from services.inventory.domain import (
 from services.inventory.domain.supplier import DOCUMENT_TYPES
 from services.inventory.projections.stock import STATUS_SQL
 from shared.domain.gtin import GTINInput
-from shared.platform.api import CommandMeta, IdempotencyKey
+from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.idempotency import new_aggregate_id
@@ -84,7 +84,7 @@ def _fulfilment_out(f) -> FulfilmentOut:  # noqa: ANN001
                          reserved=f.reserved, shipments=f.shipments, version=f.version)
 
 
-@router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item")
+@router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", responses=REPLAYED)
 def register_item(body: RegisterItem, request: Request, response: Response, _: CommandMeta) -> ItemOut:
     item, created = request.app.state.application.register_item(body.gtin, body.name, body.device_class)
     if not created:
@@ -133,7 +133,7 @@ def dispatch(order_id: UUID, body: Dispatch, request: Request, _: CommandMeta) -
     try:
         fulfilment = request.app.state.application.dispatch(order_id, body.carrier, body.tracking_number)
     except FulfilmentStateError as e:
-        raise rule_violated("dispatch-reserved-only", str(e)) from None
+        raise rule_violated(e.rule, str(e)) from None  # dispatch-reserved-only, dispatch-picked-only
     except LotRuleError as e:
         raise rule_violated(e.rule, str(e)) from None
     if fulfilment is None:
@@ -198,7 +198,8 @@ def _supplier_out(s) -> SupplierOut:  # noqa: ANN001
                        missing_today=missing, version=s.version)
 
 
-@router.post("/suppliers", status_code=status.HTTP_201_CREATED, operation_id="register_supplier", tags=["suppliers"])
+@router.post("/suppliers", status_code=status.HTTP_201_CREATED, operation_id="register_supplier", tags=["suppliers"],
+             responses=REPLAYED)
 def register_supplier(body: RegisterSupplier, request: Request, response: Response, meta: CommandMeta,
                       idempotency_key: IdempotencyKey = None) -> SupplierOut:
     supplier_id = new_aggregate_id("supplier", meta.actor, idempotency_key)

@@ -6,6 +6,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from services.inventory.domain.picking import PickRefusedError, Scan, merged, plan_picks
+from services.inventory.domain.returns import ReturnRuleError, check_return
 from shared.platform.aggregate import TracedAggregate
 
 
@@ -14,6 +16,12 @@ def fulfilment_id_for(order_id: UUID) -> UUID:
 
 
 class FulfilmentStateError(Exception):
+    def __init__(self, message: str, rule: str = "dispatch-reserved-only") -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class UnknownShipmentError(LookupError):
     pass
 
 
@@ -29,15 +37,20 @@ class Fulfilment(TracedAggregate):
         self.status = "requested"
         self.reserved: list[dict[str, Any]] = []
         self.shipments: list[dict[str, Any]] = []
+        self.picked: list[dict[str, Any]] = []
+        self.picking_required = False
+        self.returns: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(order_id: UUID) -> UUID:
         return fulfilment_id_for(order_id)
 
     @event("Reserved")
-    def reserve(self, order_id: UUID, lines: list[dict[str, Any]]) -> None:
+    def reserve(self, order_id: UUID, lines: list[dict[str, Any]], picking_required: bool = False) -> None:
+        # `picking_required` is absent from reservations recorded before picking by scan existed.
         self.reserved = lines
         self.status = "reserved"
+        self.picking_required = picking_required
 
     @event("Rejected")
     def reject(self, order_id: UUID, reason: str, shortages: list[dict[str, Any]]) -> None:
@@ -52,10 +65,20 @@ class Fulfilment(TracedAggregate):
         return sorted({line["warehouse"] for line in self.reserved} - shipped)
 
     def dispatch(self, shipment_id: UUID, warehouse: str, carrier: str, tracking_number: str, at: datetime) -> None:
-        lines = [
-            {"gtin": r["gtin"], "lot": r["lot"], "expiry": r["expiry"], "quantity": r["quantity"]}
-            for r in self.reserved if r["warehouse"] == warehouse
-        ]
+        if (self.picking_required or self.picked) and not self.picks_complete:
+            raise FulfilmentStateError(f"{self.units_to_pick} reserved units are not picked yet: confirm every unit by"
+                                       " its UDI scan (POST /fulfilments/{order_id}/picks) before dispatch",
+                                       "dispatch-picked-only")
+        lines = []
+        for r in self.reserved:
+            if r["warehouse"] != warehouse:
+                continue
+            line = {"gtin": r["gtin"], "lot": r["lot"], "expiry": r["expiry"], "quantity": r["quantity"]}
+            serials = [s for p in self.picked if p["line_no"] == r["line_no"] and p["lot"] == r["lot"]
+                       and p["warehouse"] == warehouse for s in p.get("serials") or []]
+            if serials:
+                line["serials"] = serials
+            lines.append(line)
         self._dispatched(order_id=self.order_id, shipment_id=shipment_id, ship_to_hospital_id=self.ship_to_hospital_id,
                          ship_from_warehouse=warehouse, carrier=carrier, tracking_number=tracking_number,
                          dispatched_at=at, lines=lines)
@@ -67,3 +90,89 @@ class Fulfilment(TracedAggregate):
                                "carrier": carrier, "tracking_number": tracking_number})
         shipped_from = {s["warehouse"] for s in self.shipments}
         self.status = "shipped" if shipped_from >= {r["warehouse"] for r in self.reserved} else "partially_shipped"
+
+    # Picking by UDI scan ----------------------------------------------------------------------------------------
+
+    @property
+    def units_to_pick(self) -> int:
+        return sum(r["quantity"] for r in self.reserved) - sum(p["quantity"] for p in self.picked)
+
+    @property
+    def picks_complete(self) -> bool:
+        return bool(self.reserved) and self.units_to_pick == 0
+
+    def confirm_picks(self, scans: list[Scan], serials_of: dict[tuple[str, str], set[str]]) -> list[dict[str, Any]]:
+        """Raises PickRefusedError (recording nothing) when a scan differs from the reservation."""
+        if self.status != "reserved":
+            raise FulfilmentStateError(f"the fulfilment is {self.status}; only reserved stock is picked", "pick-reserved-only")
+        lines = merged(plan_picks(self.reserved, self.picked, scans, serials_of))
+        complete = self.units_to_pick == sum(line["quantity"] for line in lines)
+        self._picked(order_id=self.order_id, lines=lines, complete=complete)
+        return lines
+
+    @event("PicksConfirmed")
+    def _picked(self, order_id: UUID, lines: list[dict[str, Any]], complete: bool) -> None:
+        self.picked = [*self.picked, *lines]
+
+    # After dispatch: delivery, acceptance (验收), returns -------------------------------------------------------
+
+    def shipment(self, shipment_id: UUID) -> dict[str, Any]:
+        found = next((s for s in self.shipments if str(s["shipment_id"]) == str(shipment_id)), None)
+        if found is None:
+            raise UnknownShipmentError(f"no shipment {shipment_id} of order {self.order_id}")
+        return found
+
+    def confirm_delivery(self, shipment_id: UUID, delivered_at: datetime, received_by: str | None) -> None:
+        if self.shipment(shipment_id).get("delivered_at") is not None:
+            raise FulfilmentStateError(f"shipment {shipment_id} was already delivered", "deliver-once")
+        self._delivered(order_id=self.order_id, shipment_id=shipment_id, delivered_at=delivered_at,
+                        received_by=received_by)
+
+    @event("Delivered")
+    def _delivered(self, order_id: UUID, shipment_id: UUID, delivered_at: datetime, received_by: str | None) -> None:
+        self.shipment(shipment_id).update(delivered_at=delivered_at, received_by=received_by)
+
+    def accept(self, shipment_id: UUID, accepted_by: str, accepted_at: datetime, discrepancies: list[dict[str, Any]],
+               note: str | None) -> None:
+        shipment = self.shipment(shipment_id)
+        if shipment.get("delivered_at") is None:
+            raise FulfilmentStateError(f"shipment {shipment_id} is not delivered yet: the hospital accepts what"
+                                       " was delivered", "accept-delivered-only")
+        if shipment.get("accepted_by") is not None:
+            raise FulfilmentStateError(f"shipment {shipment_id} was already accepted", "accept-once")
+        shipped = {(line["gtin"], line["lot"]) for line in shipment["lines"]}
+        gtins = {gtin for gtin, _ in shipped}
+        for n, d in enumerate(discrepancies):
+            if d["kind"] != "wrong_item" and d["gtin"] not in gtins or d.get("lot") and d["kind"] != "wrong_item" \
+                    and (d["gtin"], d["lot"]) not in shipped:
+                raise FulfilmentStateError(f"discrepancies[{n}]: {d['gtin']} {d.get('lot') or ''} was not in shipment"
+                                           f" {shipment_id}", "discrepancy-of-shipped-goods")
+        self._accepted(order_id=self.order_id, shipment_id=shipment_id, accepted_by=accepted_by, accepted_at=accepted_at,
+                       discrepancies=discrepancies, note=note)
+
+    @event("Accepted")
+    def _accepted(self, order_id: UUID, shipment_id: UUID, accepted_by: str, accepted_at: datetime,
+                  discrepancies: list[dict[str, Any]], note: str | None) -> None:
+        self.shipment(shipment_id).update(accepted_by=accepted_by, accepted_at=accepted_at, discrepancies=discrepancies)
+
+    def record_return(self, return_id: UUID, shipment_id: UUID, reason: str, disposition: str, warehouse: str,
+                      lines: list[dict[str, Any]], note: str | None) -> list[dict[str, Any]]:
+        """Raises ReturnRuleError (recording nothing) when more would come back than was shipped."""
+        shipment = self.shipment(shipment_id)
+        earlier = [r for r in self.returns if str(r["shipment_id"]) == str(shipment_id)]
+        returned = check_return(shipment, earlier, lines)
+        self._returned(order_id=self.order_id, return_id=return_id, shipment_id=shipment_id,
+                       ship_to_hospital_id=self.ship_to_hospital_id, reason=reason, disposition=disposition,
+                       warehouse=warehouse, lines=returned, note=note)
+        return returned
+
+    @event("Returned")
+    def _returned(self, order_id: UUID, return_id: UUID, shipment_id: UUID, ship_to_hospital_id: UUID, reason: str,
+                  disposition: str, warehouse: str, lines: list[dict[str, Any]], note: str | None) -> None:
+        self.returns = [*self.returns, {"return_id": return_id, "shipment_id": shipment_id, "reason": reason,
+                                        "disposition": disposition, "warehouse": warehouse, "lines": lines,
+                                        "note": note}]
+
+
+__all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "ReturnRuleError", "Scan", "UnknownShipmentError",
+           "fulfilment_id_for"]

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.inventory.domain.fefo import AVAILABLE, QUARANTINE, REJECTED, Allocation, LotStock, plan_fefo
-from shared.platform.aggregate import TracedAggregate
+from services.inventory.domain.stock_control import StockControl
 
 
 def item_id_for(gtin: str) -> UUID:
@@ -44,7 +44,7 @@ class LotRuleError(Exception):
         self.rule = rule
 
 
-class StockItem(TracedAggregate):
+class StockItem(StockControl):  # master data and stock control: item_master.py, stock_control.py
     @event("Registered")
     def __init__(self, gtin: str, name: str, device_class: int) -> None:
         self.gtin = gtin
@@ -99,6 +99,8 @@ class StockItem(TracedAggregate):
             self.lots[key] = LotStock(lot, warehouse, expiry, quantity, 0, quality=status, held=held, location=location)
         else:
             self.lots[key] = replace(current, on_hand=current.on_hand + quantity, location=location or current.location)
+        if serials:  # kept per lot so picking can tell a unit of the lot from a stranger
+            self.__dict__.setdefault("serials", {}).setdefault(lot, []).extend(serials)
 
     def inspect_lot(self, lot: str, warehouse: str, result: str, reason: str | None) -> None:
         """Quality inspection of quarantined stock: released (available) or rejected (blocked, with a reason)."""
@@ -188,6 +190,93 @@ class StockItem(TracedAggregate):
             )
         remaining = [a for a in self.allocations.get(str(order_id), []) if a not in shipped]
         self.allocations[str(order_id)] = remaining
+
+    # Returns and kits (rules in returns.py and kits.py) -----------------------------------------------------------
+
+    def serials_of(self, lot: str) -> set[str]:
+        return set(self.__dict__.get("serials", {}).get(lot, []))
+
+    def _check_quarantine_bucket(self, lot: str, warehouse: str, expiry: date, rule: str) -> None:
+        current = self.lots.get((lot, warehouse))
+        if current is not None and current.quality != QUARANTINE:
+            raise LotRuleError(rule, f"lot {lot} in {warehouse} is {current.quality}: goods coming into quarantine"
+                                     " cannot join it; use another warehouse (e.g. a returns area)")
+        if current is not None and current.expiry != expiry:
+            raise LotRuleError("lot-expiry-mismatch", f"lot {lot} in {warehouse} expires on {current.expiry}, not {expiry}")
+
+    def _add_quarantined(self, lot: str, warehouse: str, expiry: date, quantity: int) -> None:
+        current = self.lots.get((lot, warehouse))
+        if current is None:
+            held = any(s.held for s in self.lots_numbered(lot))
+            self.lots[(lot, warehouse)] = LotStock(lot, warehouse, expiry, quantity, 0, quality=QUARANTINE, held=held)
+        else:
+            self.lots[(lot, warehouse)] = replace(current, on_hand=current.on_hand + quantity)
+
+    def receive_return(self, lot: str, expiry: date, warehouse: str, quantity: int, *, return_id: UUID, order_id: UUID,
+                       shipment_id: UUID, reason: str, disposition: str) -> None:
+        from services.inventory.domain.returns import stock_status_for
+
+        status = stock_status_for(disposition)
+        if status == QUARANTINE:
+            self._check_quarantine_bucket(lot, warehouse, expiry, "return-into-quarantine")
+        self._stock_returned(gtin=self.gtin, lot=lot, expiry=expiry, warehouse=warehouse, quantity=quantity,
+                             return_id=return_id, order_id=order_id, shipment_id=shipment_id, reason=reason,
+                             disposition=disposition, status=status)
+
+    @event("StockReturned")
+    def _stock_returned(self, gtin: str, lot: str, expiry: date, warehouse: str, quantity: int, return_id: UUID,
+                        order_id: UUID, shipment_id: UUID, reason: str, disposition: str, status: str) -> None:
+        if status == QUARANTINE:
+            self._add_quarantined(lot, warehouse, expiry, quantity)
+
+    def consume_components(self, assembly_id: UUID, kit_gtin: str, kit_lot: str, takes: list[dict[str, Any]],
+                           today: date) -> list[dict[str, Any]]:
+        """Take available (released, not held, not expired, not allocated) stock of these lots for a kit."""
+        from services.inventory.domain.kits import KitRuleError
+
+        consumed = []
+        for take in takes:
+            stock = self.lots.get((take["lot"], take["warehouse"]))
+            if stock is None:
+                raise UnknownLotError(f"no lot {take['lot']} of {self.gtin} in {take['warehouse']}")
+            if not stock.reservable or stock.expiry <= today:
+                raise KitRuleError("kit-from-available-stock", f"lot {take['lot']} of {self.gtin} in {take['warehouse']}"
+                                   f" is {'expired' if stock.expiry <= today else stock.status}: only available stock"
+                                   " goes into a kit")
+            already = sum(c["quantity"] for c in consumed if c["lot"] == take["lot"] and c["warehouse"] == take["warehouse"])
+            if stock.available < already + take["quantity"]:
+                raise KitRuleError("kit-from-available-stock", f"lot {take['lot']} of {self.gtin} in {take['warehouse']}"
+                                   f" has {stock.available} available, {already + take['quantity']} needed")
+            consumed.append({"lot": take["lot"], "expiry": stock.expiry, "warehouse": take["warehouse"],
+                             "quantity": take["quantity"]})
+        self._components_consumed(gtin=self.gtin, assembly_id=assembly_id, kit_gtin=kit_gtin, kit_lot=kit_lot,
+                                  consumed=consumed)
+        return consumed
+
+    @event("ComponentsConsumed")
+    def _components_consumed(self, gtin: str, assembly_id: UUID, kit_gtin: str, kit_lot: str,
+                             consumed: list[dict[str, Any]]) -> None:
+        for c in consumed:
+            lot = self.lots[(c["lot"], c["warehouse"])]
+            self.lots[(c["lot"], c["warehouse"])] = replace(lot, on_hand=lot.on_hand - c["quantity"])
+
+    def assemble_kit(self, assembly_id: UUID, lot: str, quantity: int, warehouse: str,
+                     components: list[dict[str, Any]], expiry: date | None) -> date:
+        """A new kit lot into quarantine; its expiry is the earliest component's unless an earlier one is given."""
+        from services.inventory.domain.kits import KitRuleError, kit_expiry
+
+        if any(c["gtin"] == self.gtin for c in components):
+            raise KitRuleError("kit-not-its-own-component", f"{self.gtin} cannot be a component of itself")
+        expiry = kit_expiry(components, expiry)
+        self._check_quarantine_bucket(lot, warehouse, expiry, "lot-already-inspected")
+        self._kit_assembled(gtin=self.gtin, assembly_id=assembly_id, lot=lot, expiry=expiry, quantity=quantity,
+                            warehouse=warehouse, components=components, status=QUARANTINE)
+        return expiry
+
+    @event("KitAssembled")
+    def _kit_assembled(self, gtin: str, assembly_id: UUID, lot: str, expiry: date, quantity: int, warehouse: str,
+                       components: list[dict[str, Any]], status: str) -> None:
+        self._add_quarantined(lot, warehouse, expiry, quantity)
 
 
 def _as_record(a: Allocation) -> dict[str, Any]:

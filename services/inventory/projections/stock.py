@@ -8,6 +8,10 @@ from shared.events.inventory import (
     AllocatedStockShipped, ItemRegistered, LotHeld, LotHoldReleased, LotInspected, LotReceived, StockAllocated,
     SupplierQualificationRecorded, SupplierRegistered,
 )
+from shared.events.inventory import (  # stock control
+    StockAdjusted, StockMoved, StockNearingExpiry,
+)
+from services.inventory.projections.returns import OUTBOUND_STOCK_EVENTS, apply_outbound_stock
 from shared.platform.consumer import Projection
 
 # The status a reader sees: on hold overrides the quality status (quarantine, available, rejected).
@@ -37,6 +41,8 @@ class StockOnHand(Projection):
             "CREATE TABLE IF NOT EXISTS {schema}.supplier_documents (supplier_id uuid NOT NULL, document_type text NOT NULL,"
             " number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
             " PRIMARY KEY (supplier_id, document_type, number, valid_from))",
+            # Stock control: the tightest near-expiry threshold reported for the lot in the warehouse.
+            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry_threshold int",
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -85,3 +91,34 @@ class StockOnHand(Projection):
                 cur.execute(f"INSERT INTO {self.schema}.supplier_documents VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                             (payload.supplier_id, payload.document_type, payload.number, payload.valid_from,
                              payload.valid_to))
+            case StockMoved() | StockAdjusted() | StockNearingExpiry():
+                self.apply_stock_control(cur, payload)
+            case _ if isinstance(payload, OUTBOUND_STOCK_EVENTS):  # returns and kits: projections/returns.py
+                apply_outbound_stock(cur, self.schema, payload)
+
+    def apply_stock_control(self, cur: Cursor, payload: EventPayload) -> None:
+        stock = f"{self.schema}.stock_on_hand"
+        match payload:
+            case StockMoved() if payload.from_warehouse == payload.to_warehouse:
+                cur.execute(f"UPDATE {stock} SET location = %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                            (payload.to_location, payload.gtin, payload.lot, payload.from_warehouse))
+            case StockMoved():
+                cur.execute(f"UPDATE {stock} SET on_hand = on_hand - %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                            (payload.quantity, payload.gtin, payload.lot, payload.from_warehouse))
+                # Moved stock is available; it keeps the lot's hold and what was reported about its expiry.
+                cur.execute(
+                    f"INSERT INTO {stock} AS s (gtin, lot, warehouse, expiry, on_hand, allocated, quality, held, location,"
+                    " near_expiry, near_expiry_threshold) SELECT gtin, lot, %s, expiry, %s, 0, 'available', held, %s,"
+                    f" near_expiry, near_expiry_threshold FROM {stock} WHERE gtin = %s AND lot = %s AND warehouse = %s"
+                    " ON CONFLICT (gtin, lot, warehouse) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand,"
+                    " location = coalesce(EXCLUDED.location, s.location)",
+                    (payload.to_warehouse, payload.quantity, payload.to_location, payload.gtin, payload.lot,
+                     payload.from_warehouse),
+                )
+            case StockAdjusted():
+                cur.execute(f"UPDATE {stock} SET on_hand = %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                            (payload.on_hand, payload.gtin, payload.lot, payload.warehouse))
+            case StockNearingExpiry():
+                cur.execute(f"UPDATE {stock} SET near_expiry_threshold = least(near_expiry_threshold, %s)"
+                            " WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                            (payload.threshold_days, payload.gtin, payload.lot, payload.warehouse))

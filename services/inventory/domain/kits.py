@@ -1,0 +1,21 @@
+"""Kits and re-packing: component lots (available stock) consumed into a new lot of a kit item. Pure rules."""
+
+from datetime import date
+from typing import Any
+
+
+class KitRuleError(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def kit_expiry(components: list[dict[str, Any]], given: date | None) -> date:
+    """The earliest component expiry, unless an earlier one is given; a later one is refused."""
+    earliest = min(c["expiry"] for c in components)
+    if given is None:
+        return earliest
+    if given > earliest:
+        raise KitRuleError("kit-expiry-not-after-components",
+                           f"the kit cannot expire on {given}: a component expires on {earliest}")
+    return given
