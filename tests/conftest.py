@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from psycopg_pool import ConnectionPool
+
+from shared.platform.db import new_pool
 from shared.platform.namespace import drop_namespace
 from shared.platform.settings import SERVICES, Settings, get_settings
 
@@ -68,6 +71,14 @@ def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) ->
     yield settings
     get_settings.cache_clear()
     asyncio.run(drop_namespace(settings))
+
+
+@pytest.fixture
+def pool(settings: Settings) -> Iterator[ConnectionPool]:
+    """A connection pool into this test's database (read models, positions)."""
+    pool = new_pool(settings, name="tests")
+    yield pool
+    pool.close()
 
 
 def service_env(settings: Settings) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from services.inventory.application import InventoryApplication
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.projections.returns import ReturnsByReason
+from services.inventory.projections.serials import SerialStock
 from services.inventory.reactions import FulfilmentPlanner
 from shared.platform.consumer import Handler, Projection
 from shared.platform.db import new_pool
@@ -11,7 +12,7 @@ from shared.platform.settings import Settings, get_settings
 
 
 # The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
-PROJECTIONS: tuple[type[Projection], ...] = (StockOnHand, ReturnsByReason,)
+PROJECTIONS: tuple[type[Projection], ...] = (StockOnHand, ReturnsByReason, SerialStock)
 
 
 def handlers(settings: Settings) -> list[Handler]:

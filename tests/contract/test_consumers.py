@@ -26,7 +26,6 @@ from services.order.reactions import OrderFulfilmentTracker
 from services.traceability.projections.lineage import ShipmentLineage
 from shared.platform.consumer import Delivery, Handler
 from shared.platform.context import acting_as
-from shared.platform.db import new_pool
 from tests.contract.golden import golden, golden_from
 
 H = UUID("5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11")
@@ -35,12 +34,6 @@ S = UUID("c3b2a190-8f7e-4d6c-a5b4-93827160f5e4")
 SUPPLIER = UUID("8e7d6c5b-4a39-4b28-9c17-e6f5d4c3b2a1")  # 苏州医疗器械制造有限公司, L2701A's manufacturer
 GTIN = "09506000134352"
 
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="contract-tests")
-    yield pool
-    pool.close()
 
 
 def feed(handler: Handler, settings, *producers: str, hospital_version: int = 2) -> None:

@@ -5,7 +5,7 @@ from shared.platform.consumer import Delivery
 from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.stock import StockOnHand
 from tests.contract.golden import golden, golden_from
-from tests.contract.test_consumers import GTIN, H, O, S, feed, one, pool  # noqa: F401 - pool is a fixture
+from tests.contract.test_consumers import GTIN, H, O, S, feed, one
 
 KIT_GTIN = "09506000134383"
 

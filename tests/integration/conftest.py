@@ -3,7 +3,6 @@
 import pytest
 
 from services.channel.application import ChannelApplication
-from shared.platform.db import new_pool
 
 
 @pytest.fixture
@@ -12,9 +11,3 @@ def channel(settings):
     yield app
     app.close()
 
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="integration-tests")
-    yield pool
-    pool.close()

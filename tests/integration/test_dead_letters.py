@@ -22,7 +22,6 @@ from shared.platform import deadletters
 from shared.platform.cli import app as cli
 from shared.platform.consumer import ConsumerRunner, RetryLater, RetryPolicy
 from shared.platform.context import acting_as
-from shared.platform.db import new_pool
 from shared.platform.deadletters import DeadLetter, DeadLetterCase
 from shared.platform.kafka import ensure_topics
 from shared.platform.relay import Relay
@@ -80,12 +79,6 @@ def channel(one_partition):
     yield app
     app.close()
 
-
-@pytest.fixture
-def pool(settings):
-    pool = new_pool(settings, name="dead-letter-tests")
-    yield pool
-    pool.close()
 
 
 def register(app: ChannelApplication, *names: str) -> None:

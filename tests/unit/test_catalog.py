@@ -17,6 +17,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "order-list": "order",
         "inventory-stock-on-hand": "inventory",
         "inventory-returns": "inventory",
+        "inventory-serials": "inventory",
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",
         "traceability-shipment-lineage": "traceability",

@@ -1,7 +1,7 @@
 """Inventory HTTP API: item master, suppliers and qualifications, receiving, quality (inspection and holds),
 stock on hand, fulfilment and dispatch."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -100,6 +100,32 @@ def get_item(gtin: Annotated[GTINInput, Path()], request: Request, _: CurrentPri
     if item is None:
         raise not_found("Item", gtin)
     return _item_out(item)
+
+
+class SerialRow(BaseModel):
+    gtin: str
+    serial: str
+    lot: str
+    expiry: date
+    status: Literal["in_stock", "shipped", "returned", "scrapped"]
+    warehouse: str | None
+    shipment_id: UUID | None
+    consignee_id: UUID | None
+    updated_at: datetime
+
+
+@router.get("/stock/serials", operation_id="list_serials")
+def list_serials(request: Request, _: CurrentPrincipal, paging: Paging,
+                 gtin: Annotated[GTINInput | None, Query()] = None,
+                 lot: Annotated[str | None, Query(max_length=20)] = None,
+                 serial: Annotated[str | None, Query(max_length=20)] = None,
+                 status_: Annotated[Literal["in_stock", "shipped", "returned", "scrapped"] | None,
+                                    Query(alias="status")] = None) -> Page[SerialRow]:
+    """Each serialised unit and where it is: in stock (which warehouse), shipped (to whom), returned or scrapped."""
+    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.serials", paging,
+                             order_by="gtin, lot, serial",
+                             where={"gtin = %s": gtin, "lot = %s": lot, "serial = %s": serial, "status = %s": status_})
+    return Page(items=[SerialRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/stock", operation_id="list_stock")
