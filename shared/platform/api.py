@@ -19,7 +19,7 @@ from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
-from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, invalid_field
+from shared.platform.problems import PROBLEM_RESPONSES, RefuseNulCharacters, install_problem_handlers, invalid_field
 from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
 
 REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
@@ -81,6 +81,7 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
     app = FastAPI(title=f"{service} service", version="0.1.0", description=description, lifespan=lifespan,
                   separate_input_output_schemas=False)
     install_problem_handlers(app)
+    app.add_middleware(RefuseNulCharacters)
 
     @app.middleware("http")
     async def _metrics(request: Request, call_next: Callable) -> Response:

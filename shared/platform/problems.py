@@ -114,3 +114,44 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_response("invalid input: each error names the field and the rule"),
     503: _problem_response("the database cannot be reached; nothing was stored: retry later"),
 }
+
+
+class RefuseNulCharacters:
+    """ASGI middleware: 422 for a NUL character anywhere in the query or a JSON body.
+
+    PostgreSQL text cannot hold NUL, so such input would fail deep inside a command or, worse, only when a
+    projection applies the event it caused; it is refused at the door instead.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query or b"\\u0000" in body or b"\x00" in body:
+            where = "query" if (b"%00" in query or b"\x00" in query) else "body"
+            problem = Problem(422, "Invalid input", f"{where}: contains a NUL character, which no field may hold",
+                              errors=[{"field": where, "rule": "no-nul-character", "message": "remove the NUL character"}])
+            response = JSONResponse(problem.body(scope.get("path", "")), status_code=422, media_type=PROBLEM_JSON)
+            await response(scope, receive, send)
+            return
+
+        delivered = False
+
+        async def replay() -> dict:  # the body once, then whatever the client does next (e.g. disconnect)
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)

@@ -148,3 +148,13 @@ def test_every_business_operation_is_documented_and_needs_a_bearer_token(setting
         assert len({op["operationId"] for _, op in operations}) == len(operations)
         first_path = business[0][0].replace("{", "").replace("}", "")
         assert client.get(first_path).status_code in (401, 405)
+
+
+def test_a_nul_character_anywhere_is_a_422_and_stores_nothing(channel_api):
+    """Regression (found by schemathesis): PostgreSQL text cannot hold NUL, and a NUL in a filter answered 500."""
+    in_query = channel_api.get("/hospitals", headers=auth(), params={"name": "a\x00b"})
+    in_body = channel_api.post("/hospitals", headers=auth(), json={"name": "a\x00b", "province": "上海市", "grade": "3A"})
+    for response in (in_query, in_body):
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["rule"] == "no-nul-character"
+    assert stored_events(channel_api.app.state.application) == []
