@@ -1,8 +1,8 @@
 """A small demo data set, loaded through the public HTTP APIs (as a client would), once.
 
 One hospital and one distributor, one qualified supplier, one device with two lots received from it and
-released by quality inspection, one order that is reserved FEFO, dispatched and invoiced, so the recall
-lookup for the earlier-expiring lot finds the hospital.
+released by quality inspection, one order that is reserved FEFO, picked by UDI scan, dispatched and invoiced, so
+the recall lookup for the earlier-expiring lot finds the hospital.
 """
 
 import time
@@ -18,6 +18,14 @@ DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
 EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
+GS = "\x1d"  # how a scanner sends FNC1: ends a variable-length field
+
+
+def udi_scan(gtin: str, expiry: str, lot: str, quantity: int | None = None) -> str:
+    """A GS1 DataMatrix scan as the scanner sends it: ]d2, (01) GTIN, (17) expiry YYMMDD, (10) lot, and — for a
+    count of units rather than one — GS (30) quantity."""
+    code = "]d2" + "01" + gtin + "17" + datetime.fromisoformat(str(expiry)).strftime("%y%m%d") + "10" + lot
+    return code + (GS + "30" + str(quantity) if quantity and quantity != 1 else "")
 
 
 def in_days(days: int) -> str:
@@ -71,7 +79,12 @@ def load_demo_data(urls: dict[str, str]) -> str:
 
         order = _wait_for("the order service to learn the hospital", place_order)
         order_id = order["order_id"]
-        _wait_for("the reservation", lambda: http.get(f"{urls['inventory']}/fulfilments/{order_id}").status_code == 200)
+        fulfilment = _wait_for("the reservation", lambda: (
+            r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
+        # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
+        http.post(f"{urls['inventory']}/fulfilments/{order_id}/picks", json={"scans": [
+            udi_scan(line["gtin"], line["expiry"], line["lot"], line["quantity"]) for line in fulfilment["reserved"]]},
+                  ).raise_for_status()
         http.post(f"{urls['inventory']}/fulfilments/{order_id}/dispatch",
                   json={"carrier": "SF Express", "tracking_number": "SF1000000001"}).raise_for_status()
         _wait_for("the recall lookup", lambda: http.get(f"{urls['traceability']}/recalls/lookup",

@@ -200,9 +200,18 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
 
     def dispatch(self, order_id: UUID, carrier: str, tracking_number: str) -> Fulfilment | None:
         """Raises LotRuleError (and records nothing) when a reserved lot is on hold."""
+        fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number)
+        if fulfilment is not None:
+            self.save(fulfilment, *items)
+        return fulfilment
+
+    def plan_dispatch(self, order_id: UUID, carrier: str,
+                      tracking_number: str) -> tuple[Fulfilment | None, list[StockItem]]:
+        """The dispatched fulfilment and the items it ships from, unsaved (a WMS shipment saves them with its
+        message); (None, []) when there is no fulfilment for the order."""
         fulfilment = self.get_fulfilment(order_id)
         if fulfilment is None:
-            return None
+            return None, []
         changed: dict[UUID, StockItem] = {}
         now = datetime.now(UTC)
         for warehouse in fulfilment.warehouses_to_ship():
@@ -212,5 +221,4 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
                 item = changed.get(item_id_for(gtin)) or self.item_by_gtin(gtin)
                 item.ship_allocated(order_id, shipment_id, warehouse)
                 changed[item.id] = item
-        self.save(fulfilment, *changed.values())
-        return fulfilment
+        return fulfilment, list(changed.values())

@@ -25,8 +25,9 @@ class OutboundCommands:
 
     @property
     def picking_required(self) -> bool:
-        """New reservations require every unit to be confirmed by a UDI scan before dispatch."""
-        return os.environ.get("INVENTORY_PICKING_REQUIRED", "false").lower() in ("1", "true", "yes")
+        """New reservations require every unit to be confirmed by a UDI scan before dispatch (default: yes;
+        INVENTORY_PICKING_REQUIRED=false turns it off)."""
+        return os.environ.get("INVENTORY_PICKING_REQUIRED", "true").strip().lower() not in ("0", "false", "no", "off")
 
     def _fulfilment(self, order_id: UUID) -> Fulfilment:
         fulfilment = self.get_aggregate(fulfilment_id_for(order_id), Fulfilment)  # type: ignore[attr-defined]
@@ -37,7 +38,7 @@ class OutboundCommands:
     def _stock_item(self, gtin: str) -> StockItem | None:
         return self.get_aggregate(item_id_for(gtin), StockItem)  # type: ignore[attr-defined]
 
-    def confirm_picks(self, order_id: UUID, scans: list[Scan]) -> Fulfilment:
+    def confirm_picks(self, order_id: UUID, scans: list[Scan], *, save: bool = True) -> Fulfilment:
         """All scans or none: PickRefusedError names the first that differs from the reservation."""
         fulfilment = self._fulfilment(order_id)
         serials_of: dict[tuple[str, str], set[str]] = {}
@@ -46,7 +47,8 @@ class OutboundCommands:
             if item is not None and item.serials_of(lot):
                 serials_of[(gtin, lot)] = item.serials_of(lot)
         fulfilment.confirm_picks(scans, serials_of)
-        self.save(fulfilment)  # type: ignore[attr-defined]
+        if save:  # a WMS pick is saved with its message (stock_commands.py)
+            self.save(fulfilment)  # type: ignore[attr-defined]
         return fulfilment
 
     def confirm_delivery(self, order_id: UUID, shipment_id: UUID, delivered_at: datetime | None,

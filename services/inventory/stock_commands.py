@@ -162,3 +162,38 @@ class StockCommands:
             return [item], {"item_id": str(item.id), "item_version": item.version}
 
         return self._accept_once(external_reference, "stock_move", payload, apply)
+
+    def pick_from_wms(self, external_reference: str, order_id: UUID, scans: list[Any],
+                      payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Picks (parsed UDI scans) posted by a WMS: the rules of POST /fulfilments/{order_id}/picks, once per
+        reference. The result names the lines this message confirmed and what is left to pick."""
+        def apply() -> tuple[list[Any], dict[str, Any]]:
+            before = len(self._fulfilment(order_id).picked)
+            fulfilment = self.confirm_picks(order_id, scans, save=False)
+            return [fulfilment], _json_safe({
+                "order_id": str(order_id), "picked": fulfilment.picked[before:],
+                "units_to_pick": fulfilment.units_to_pick, "picks_complete": fulfilment.picks_complete})
+
+        return self._accept_once(external_reference, "pick", payload, apply)
+
+    def dispatch_from_wms(self, external_reference: str, order_id: UUID, carrier: str, tracking_number: str,
+                          payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """A shipment posted by a WMS (or TMS): the rules of POST /fulfilments/{order_id}/dispatch, once per
+        reference. The result holds the shipments this message created (one per warehouse)."""
+        from services.inventory.outbound import UnknownFulfilmentError
+
+        def apply() -> tuple[list[Any], dict[str, Any]]:
+            fulfilment = self.get_fulfilment(order_id)
+            if fulfilment is None:
+                raise UnknownFulfilmentError(order_id)
+            before = len(fulfilment.shipments)
+            fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number)
+            return [fulfilment, *items], _json_safe({
+                "order_id": str(order_id), "status": fulfilment.status, "shipments": fulfilment.shipments[before:]})
+
+        return self._accept_once(external_reference, "shipment", payload, apply)
+
+
+def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
+    """As the WMS is answered (and the answer stored): ids and dates as strings."""
+    return json.loads(json.dumps(value, default=str))

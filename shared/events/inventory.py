@@ -441,13 +441,13 @@ class StockNearingExpiry(ItemEvent):
 
 
 class ExternalMessageAccepted(InventoryEvent):
-    """A WMS message (a receipt, a stock move) was applied; its stock events are in the same transaction."""
+    """A WMS message (receipt, stock move, picks, shipment) was applied; its other events are in the same transaction."""
 
     event_name: ClassVar[str] = "ExternalMessageAccepted"
     subject_field: ClassVar[str] = "message_id"
 
     message_id: UUID
     external_reference: str = Field(min_length=1, max_length=200)
-    kind: Literal["receipt", "stock_move"]
+    kind: Literal["receipt", "stock_move", "pick", "shipment"]
     payload_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     result: dict = Field(description="the answer the WMS was given; repeats of the message get it again")

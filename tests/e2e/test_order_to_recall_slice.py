@@ -1,9 +1,10 @@
 """The thin slice, through HTTP and Kafka only: hospital -> item, qualified supplier, goods receipt into quarantine,
-quality release (and a hold) -> order -> FEFO reservation -> shipment -> invoice -> recall lookup. Every service runs as its own api, relay and worker processes."""
+quality release (and a hold) -> order -> FEFO reservation -> picking by UDI scan -> shipment -> invoice -> recall
+lookup. Every service runs as its own api, relay and worker processes."""
 
 from decimal import Decimal
 
-from services.demo import in_days
+from services.demo import in_days, udi_scan
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
@@ -53,8 +54,16 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     # FEFO: all 8 of EARLY first, then 2 of MIDDLE; never LATE, and never HELD although it expires first.
     assert [(a["lot"], a["quantity"]) for a in reserved["allocations"]] == [("EARLY", 8), ("MIDDLE", 2)]
 
-    dispatched = http.post(f"{url('inventory')}/fulfilments/{order['order_id']}/dispatch",
-                           json={"carrier": "SF Express", "tracking_number": "SF123"})
+    # Picking by scan is required by default: nothing leaves before every reserved unit is scanned.
+    dispatch = (f"{url('inventory')}/fulfilments/{order['order_id']}/dispatch",
+                {"carrier": "SF Express", "tracking_number": "SF123"})
+    not_picked = http.post(dispatch[0], json=dispatch[1])
+    assert (not_picked.status_code, not_picked.json()["rule"]) == (409, "dispatch-picked-only")
+    expiry = {lot: expiry for lot, expiry, _ in lots}
+    picked = http.post(f"{url('inventory')}/fulfilments/{order['order_id']}/picks", json={"scans": [
+        udi_scan(GTIN, expiry["EARLY"], "EARLY", 8), udi_scan(GTIN, expiry["MIDDLE"], "MIDDLE", 2)]})
+    assert picked.status_code == 200 and picked.json()["picks_complete"], picked.text
+    dispatched = http.post(dispatch[0], json=dispatch[1])
     assert dispatched.status_code == 200, dispatched.text
     shipment_id = dispatched.json()["shipments"][0]["shipment_id"]
     shipped = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"] == "shipped" and o,

@@ -82,8 +82,15 @@ class Picks(BaseModel):
 def confirm_picks(order_id: UUID, body: Picks, request: Request, _: CommandMeta) -> FulfilmentView:
     """Confirm reserved units by their UDI scans: all scans or none. A scan of another GTIN, lot or serial than
     reserved is refused (409, naming expected and scanned)."""
+    scans = parse_scans(body.scans)
+    app = request.app.state.application
+    return _view(run_picks(order_id, lambda: app.confirm_picks(order_id, scans)))
+
+
+def parse_scans(codes: list[str]) -> list[Scan]:
+    """The scans as sent, parsed (422 naming the first unreadable one); also for POST /wms/picks."""
     scans = []
-    for n, code in enumerate(body.scans):
+    for n, code in enumerate(codes):
         try:
             parsed = parse_udi(code)
         except UDIError as e:
@@ -94,9 +101,13 @@ def confirm_picks(order_id: UUID, body: Picks, request: Request, _: CommandMeta)
             raise invalid_field(f"scans[{n}]", "lot-required", "the scan carries no lot (10): scan the production"
                                 " identifier too")
         scans.append(Scan(gtin=parsed.gtin, lot=parsed.lot, serial=parsed.serial, quantity=parsed.quantity or 1))
-    app = request.app.state.application
+    return scans
+
+
+def run_picks(order_id: UUID, command):  # noqa: ANN001, ANN201
+    """Run a pick command, its refusals as problems (404, 409 naming expected and scanned)."""
     try:
-        return _view(_run(order_id, lambda: app.confirm_picks(order_id, scans)))
+        return _run(order_id, command)
     except PickRefusedError as e:
         raise rule_violated(e.rule, str(e), scan=e.scan, expected=e.expected, scanned=e.scanned) from None
 

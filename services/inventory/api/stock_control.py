@@ -1,6 +1,7 @@
 """Inventory HTTP API for item master data (UDI-DIs per packaging level, registration certificate, storage
 conditions, tracking), stock control (moves, cycle counts, adjustments), near-expiry stock, and the inbound API
-of an external warehouse system (WMS: receipts and stock moves, idempotent by external reference)."""
+of an external warehouse system (WMS: receipts, stock moves, picks and shipments, idempotent by external
+reference)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +12,15 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from services.inventory.api.outbound import Picks, parse_scans, run_picks
 from services.inventory.api.routes import (
-    GoodsReceiptIn, LocationCode, LotStatus, ReceiptWarning, Reason, WarehouseCode, _reason,
+    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, ReceiptWarning, Reason, WarehouseCode, _reason,
 )
 from services.inventory.application import UnknownItemError, UnknownSupplierError
-from services.inventory.domain import LotExpiredError, LotRuleError, QualificationError
+from services.inventory.domain import FulfilmentStateError, LotExpiredError, LotRuleError, QualificationError
 from services.inventory.domain.item_master import ItemMasterError
 from services.inventory.domain.stock_control import StockControlError, UnknownStockError
+from services.inventory.outbound import UnknownFulfilmentError
 from services.inventory.projections.stock import STATUS_SQL
 from services.inventory.stock_commands import ExternalReferenceReusedError, near_expiry_thresholds
 from shared.domain.gtin import GTINInput
@@ -442,3 +445,71 @@ def wms_move(body: WmsStockMoveIn, request: Request, response: Response, _: Comm
         response.status_code = status.HTTP_200_OK
     return WmsStockMoveOut(external_reference=reference, item_id=result["item_id"],
                            item_version=result["item_version"], replayed=not first)
+
+
+class WmsPicksIn(Picks):
+    order_id: UUID
+    external_reference: ExternalReference | None = None
+
+
+class WmsPicksOut(BaseModel):
+    external_reference: str
+    order_id: UUID
+    picked: list[dict] = Field(description="the reserved lines this message confirmed (quantities, serials)")
+    units_to_pick: int = Field(description="reserved units still to be picked after this message")
+    picks_complete: bool
+    replayed: bool
+
+
+class WmsShipmentIn(Dispatch):
+    order_id: UUID
+    external_reference: ExternalReference | None = None
+
+
+class WmsShipmentOut(BaseModel):
+    external_reference: str
+    order_id: UUID
+    status: str = Field(description="the fulfilment's status after this message: shipped or partially_shipped")
+    shipments: list[dict] = Field(description="the shipments this message created, one per warehouse")
+    replayed: bool
+
+
+@router.post("/wms/picks", status_code=status.HTTP_201_CREATED, operation_id="wms_confirm_picks", tags=["wms"],
+             responses=REPEATED)
+def wms_pick(body: WmsPicksIn, request: Request, response: Response, _: CommandMeta,
+             external_reference: ExternalReferenceHeader = None) -> WmsPicksOut:
+    """Picks confirmed by UDI scan in the WMS, with the rules of POST /fulfilments/{order_id}/picks (all scans or
+    none; another GTIN, lot or serial than reserved: 409); idempotent by external reference."""
+    reference = _external_reference(body.external_reference, external_reference)
+    scans = parse_scans(body.scans)
+    payload = body.model_dump(mode="json", exclude={"external_reference"})
+    app = request.app.state.application
+    try:
+        result, first = run_picks(body.order_id, lambda: app.pick_from_wms(reference, body.order_id, scans, payload))
+    except ExternalReferenceReusedError as e:
+        raise _reused(e) from None
+    if not first:
+        response.status_code = status.HTTP_200_OK
+    return WmsPicksOut(external_reference=reference, replayed=not first, **result)
+
+
+@router.post("/wms/shipments", status_code=status.HTTP_201_CREATED, operation_id="wms_dispatch", tags=["wms"],
+             responses=REPEATED)
+def wms_ship(body: WmsShipmentIn, request: Request, response: Response, _: CommandMeta,
+             external_reference: ExternalReferenceHeader = None) -> WmsShipmentOut:
+    """A shipment from the WMS (or TMS), with the rules of POST /fulfilments/{order_id}/dispatch (every reserved
+    unit picked when picking is required, no held stock); idempotent by external reference."""
+    reference = _external_reference(body.external_reference, external_reference)
+    payload = body.model_dump(mode="json", exclude={"external_reference"})
+    app = request.app.state.application
+    try:
+        result, first = app.dispatch_from_wms(reference, body.order_id, body.carrier, body.tracking_number, payload)
+    except ExternalReferenceReusedError as e:
+        raise _reused(e) from None
+    except UnknownFulfilmentError:
+        raise not_found("Fulfilment", body.order_id) from None
+    except (FulfilmentStateError, LotRuleError) as e:
+        raise rule_violated(e.rule, str(e)) from None  # dispatch-reserved-only, dispatch-picked-only, held stock
+    if not first:
+        response.status_code = status.HTTP_200_OK
+    return WmsShipmentOut(external_reference=reference, replayed=not first, **result)
