@@ -39,6 +39,16 @@ async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMe
 CommandMeta = Annotated[EventMeta, Depends(command_meta)]
 
 
+def command_reason(body_reason: str | None, meta: EventMeta, required: bool = True) -> str | None:
+    """The reason for a command: the body's, else the X-Reason header's; recorded on its events either way."""
+    reason = body_reason or meta.reason
+    if reason is None and required:
+        raise invalid_field("reason", "reason-required", "give a reason (in the body or the X-Reason header)")
+    if body_reason and body_reason != meta.reason:
+        set_request_meta(meta.actor, meta.correlation_id, body_reason)
+    return reason
+
+
 # For creating operations: a retry with the same Idempotency-Key answers 200 with what the first one created.
 REPLAYED: dict[int | str, dict] = {200: {"description": "an earlier request with the same Idempotency-Key created it;"
                                              " this is that first result"}}

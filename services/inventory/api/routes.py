@@ -1,6 +1,8 @@
 """Inventory HTTP API: item master, suppliers and qualifications, receiving, quality (inspection and holds),
 stock on hand, fulfilment and dispatch."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -15,9 +17,8 @@ from services.inventory.domain import (
 from services.inventory.domain.supplier import DOCUMENT_TYPES
 from services.inventory.projections.stock import STATUS_SQL
 from shared.domain.gtin import GTINInput
-from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
+from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
@@ -322,17 +323,16 @@ class GoodsReceiptOut(BaseModel):
     warnings: list[ReceiptWarning] = Field(description="e.g. near-expiry: the lot expires within the warning period")
 
 
-@router.post("/goods-receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_goods", tags=["receiving"])
-def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> GoodsReceiptOut:
-    """Every line is received into quarantine, or none: from a supplier with valid qualifications only."""
-    lines = [line.model_dump() for line in body.lines]
+@contextmanager
+def receipt_problems(supplier_id: UUID) -> Iterator[None]:
+    """The problem+json answers of a refused receipt, for every way goods come in (API or WMS)."""
     try:
-        receipt_id, _items, warnings = request.app.state.application.receive_goods(body.supplier_id, lines)
+        yield
     except UnknownSupplierError:
         raise invalid_field("supplier_id", "registered-supplier", "register the supplier first",
-                            detail=f"no supplier {body.supplier_id} is registered") from None
+                            detail=f"no supplier {supplier_id} is registered") from None
     except QualificationError as e:
-        raise rule_violated(e.rule, str(e), supplier_id=str(body.supplier_id)) from None
+        raise rule_violated(e.rule, str(e), supplier_id=str(supplier_id)) from None
     except UnknownItemError as e:
         raise invalid_field(f"lines[{e.line}].gtin", "registered-item", "register the item first",
                             detail=f"no item is registered with GTIN {e.gtin}") from None
@@ -340,6 +340,14 @@ def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> Goo
         raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
     except LotRuleError as e:
         raise rule_violated(e.rule, str(e)) from None
+
+
+@router.post("/goods-receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_goods", tags=["receiving"])
+def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> GoodsReceiptOut:
+    """Every line is received into quarantine, or none: from a supplier with valid qualifications only."""
+    lines = [line.model_dump() for line in body.lines]
+    with receipt_problems(body.supplier_id):
+        receipt_id, _items, warnings = request.app.state.application.receive_goods(body.supplier_id, lines)
     return GoodsReceiptOut(receipt_id=receipt_id, supplier_id=body.supplier_id, lines=body.lines,
                            warnings=[ReceiptWarning(**w) for w in warnings])
 
@@ -388,16 +396,6 @@ def _lots_out(item, lot: str) -> LotsOut:  # noqa: ANN001
                allocated=s.allocated) for s in item.lots_numbered(lot)])
 
 
-def _reason(body_reason: str | None, meta: EventMeta, required: bool = True) -> str | None:
-    """The body's reason, else the X-Reason header's; recorded in the event's meta either way."""
-    reason = body_reason or meta.reason
-    if reason is None and required:
-        raise invalid_field("reason", "reason-required", "give a reason (in the body or the X-Reason header)")
-    if body_reason and body_reason != meta.reason:
-        set_request_meta(meta.actor, meta.correlation_id, body_reason)
-    return reason
-
-
 def _quality_command(run, body) -> None:  # noqa: ANN001
     try:
         run()
@@ -413,7 +411,7 @@ def _quality_command(run, body) -> None:  # noqa: ANN001
 @router.post("/quality/inspections", operation_id="inspect_lot", tags=["quality"])
 def inspect_lot(body: InspectLot, request: Request, meta: CommandMeta) -> LotsOut:
     """Release quarantined stock (available) or reject it (blocked for good; a reason is required)."""
-    reason = _reason(body.reason, meta, required=body.result == "rejected")
+    reason = command_reason(body.reason, meta, required=body.result == "rejected")
     app = request.app.state.application
     _quality_command(lambda: app.inspect_lot(body.gtin, body.lot, body.warehouse, body.result == "released", reason), body)
     return _lots_out(app.item_by_gtin(body.gtin), body.lot)
@@ -422,7 +420,7 @@ def inspect_lot(body: InspectLot, request: Request, meta: CommandMeta) -> LotsOu
 @router.post("/quality/holds", operation_id="hold_lot", tags=["quality"])
 def hold_lot(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
     """Put a lot on hold in every warehouse: it is neither reserved nor shipped until the hold is released."""
-    reason = _reason(body.reason, meta)
+    reason = command_reason(body.reason, meta)
     app = request.app.state.application
     _quality_command(lambda: app.hold_lot(body.gtin, body.lot, reason), body)
     return _lots_out(app.item_by_gtin(body.gtin), body.lot)
@@ -431,7 +429,7 @@ def hold_lot(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
 @router.post("/quality/holds/release", operation_id="release_hold", tags=["quality"])
 def release_hold(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
     """Release a hold; a reason is required."""
-    reason = _reason(body.reason, meta)
+    reason = command_reason(body.reason, meta)
     app = request.app.state.application
     _quality_command(lambda: app.release_hold(body.gtin, body.lot, reason), body)
     return _lots_out(app.item_by_gtin(body.gtin), body.lot)

@@ -14,17 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from services.inventory.api.outbound import Picks, parse_scans, run_picks
 from services.inventory.api.routes import (
-    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, ReceiptWarning, Reason, WarehouseCode, _reason,
+    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, Reason, ReceiptWarning, WarehouseCode, receipt_problems,
 )
-from services.inventory.application import UnknownItemError, UnknownSupplierError
-from services.inventory.domain import FulfilmentStateError, LotExpiredError, LotRuleError, QualificationError
+from services.inventory.application import UnknownItemError
+from services.inventory.domain import FulfilmentStateError, LotRuleError
 from services.inventory.domain.item_master import ItemMasterError
 from services.inventory.domain.stock_control import StockControlError, UnknownStockError
 from services.inventory.outbound import UnknownFulfilmentError
 from services.inventory.projections.stock import STATUS_SQL
 from services.inventory.stock_commands import ExternalReferenceReusedError, near_expiry_thresholds
 from shared.domain.gtin import GTINInput
-from shared.platform.api import CommandMeta
+from shared.platform.api import CommandMeta, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
@@ -263,7 +263,7 @@ def move_stock(body: StockMoveIn, request: Request, _: CommandMeta) -> StockChan
 def count_stock(body: StockCountIn, request: Request, meta: CommandMeta) -> StockChangeOut:
     """Record a cycle count (StockCounted); a difference is adjusted at once (StockAdjusted, reason required).
     On hand never goes below what is allocated (409)."""
-    reason = _reason(body.reason, meta, required=False)
+    reason = command_reason(body.reason, meta, required=False)
     app = request.app.state.application
     with _stock_rules(body):
         item, change = app.count_stock(body.gtin, body.lot, body.warehouse, body.counted, reason, body.count_id)
@@ -273,7 +273,7 @@ def count_stock(body: StockCountIn, request: Request, meta: CommandMeta) -> Stoc
 @router.post("/stock/adjustments", operation_id="adjust_stock", tags=["stock control"])
 def adjust_stock(body: StockAdjustmentIn, request: Request, meta: CommandMeta) -> StockChangeOut:
     """Adjust on hand outside a count (e.g. a damaged unit written off); a reason is required."""
-    reason = _reason(body.reason, meta)
+    reason = command_reason(body.reason, meta)
     app = request.app.state.application
     with _stock_rules(body):
         item = app.adjust_stock(body.gtin, body.lot, body.warehouse, body.quantity_change, reason)
@@ -408,21 +408,10 @@ def wms_receive(body: WmsReceiptIn, request: Request, response: Response, _: Com
     lines = [line.model_dump() for line in body.lines]
     payload = body.model_dump(mode="json", exclude={"external_reference"})
     try:
-        result, first = request.app.state.application.receive_from_wms(reference, body.supplier_id, lines, payload)
+        with receipt_problems(body.supplier_id):
+            result, first = request.app.state.application.receive_from_wms(reference, body.supplier_id, lines, payload)
     except ExternalReferenceReusedError as e:
         raise _reused(e) from None
-    except UnknownSupplierError:
-        raise invalid_field("supplier_id", "registered-supplier", "register the supplier first",
-                            detail=f"no supplier {body.supplier_id} is registered") from None
-    except QualificationError as e:
-        raise rule_violated(e.rule, str(e), supplier_id=str(body.supplier_id)) from None
-    except UnknownItemError as e:
-        raise invalid_field(f"lines[{e.line}].gtin", "registered-item", "register the item first",
-                            detail=f"no item is registered with GTIN {e.gtin}") from None
-    except LotExpiredError as e:
-        raise rule_violated("expired-at-receipt", str(e), field="expiry") from None
-    except LotRuleError as e:
-        raise rule_violated(e.rule, str(e)) from None
     if not first:
         response.status_code = status.HTTP_200_OK
     return WmsReceiptOut(external_reference=reference, receipt_id=result["receipt_id"],
