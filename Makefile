@@ -21,6 +21,7 @@ help:
 	@echo "make down    stop the local Kafka and PostgreSQL"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
+	@echo "make bench-replay / bench-reservations   benchmarks, results in bench/results/"
 
 venv: $(STAMP)
 # constraints.txt pins every package installed, not only the direct dependencies pyproject.toml pins:
