@@ -81,6 +81,10 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
                       ["consignees"] and r, "the recall lookup")
     assert [(c["name"], c["region"], c["quantity_shipped"]) for c in lookup["consignees"]] == [("四川大学华西医院", "四川省", 8)]
     assert lookup["consignees"][0]["shipments"][0]["shipment_id"] == shipment_id
+    assert (lookup["consignees"][0]["quantity_returned"], lookup["consignees"][0]["quantity_outstanding"]) == (0, 8)
+    assert [(a["lot"], len(a["via"])) for a in lookup["consignees"][0]["affected_lots"]] == [("EARLY", 1)]
+    by_lot = http.get(f"{url('traceability')}/recalls/lookup", params={"lot": "EARLY"}).json()
+    assert [c["quantity_shipped"] for c in by_lot["consignees"]] == [8]
     nothing = http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "LATE"}).json()
     assert nothing["consignees"] == []
 

@@ -1,67 +1,38 @@
-"""Traceability HTTP API: which consignees received a lot, and how many units."""
+"""Traceability HTTP API: which consignees received a lot (or a serialised unit), how many units are still out,
+and every kit lot made from it."""
 
-from datetime import date, datetime
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 
-from services.traceability.domain.exposure import ShipmentExposure, group_by_consignee
+from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
+from services.traceability.queries import AffectedLot, ConsigneeOut, LotRef, RecallLookup, ShipmentOut, recall_lookup
 from shared.domain.gtin import GTINInput
 from shared.platform.auth import CurrentPrincipal
+from shared.platform.paging import Paging
+from shared.platform.problems import invalid_field
 
 router = APIRouter(tags=["recalls"])
 
-
-class ShipmentOut(BaseModel):
-    shipment_id: UUID
-    order_id: UUID
-    quantity: int
-    dispatched_at: datetime
-    carrier: str
-    tracking_number: str
-
-
-class ConsigneeOut(BaseModel):
-    consignee_id: UUID
-    kind: str
-    name: str | None
-    region: str | None
-    quantity_shipped: int
-    shipments: list[ShipmentOut]
-
-
-class RecallLookup(BaseModel):
-    gtin: str
-    lot: str
-    expiry: date | None
-    quantity_shipped: int
-    consignees: list[ConsigneeOut]
+__all__ = ["AffectedLot", "ConsigneeOut", "LotRef", "RecallLookup", "ShipmentOut", "router"]
 
 
 @router.get("/recalls/lookup", operation_id="recall_lookup")
-def recall_lookup(request: Request, _: CurrentPrincipal,
-                  gtin: Annotated[GTINInput, Query()],
-                  lot: Annotated[str, Query(min_length=1, max_length=20, description="lot number, AI (10)")]) -> RecallLookup:
-    schema = request.app.state.schema
+def recall_lookup_route(
+        request: Request, _: CurrentPrincipal, paging: Paging,
+        gtin: Annotated[GTINInput | None, Query()] = None,
+        lot: Annotated[str | None, Query(min_length=1, max_length=20, description="lot number, AI (10)")] = None,
+        serial: Annotated[str | None, Query(min_length=1, max_length=20, description="serial number, AI (21)")] = None,
+) -> RecallLookup:
+    """`gtin`+`lot`: one lot; `lot` alone: that lot number under every GTIN; `gtin`+`serial`: one unit.
+
+    A lot's answer also covers every kit lot assembled from it, transitively (`affected_lots`, each with the
+    path `via` which it was reached); consignees are paged (`limit`, `offset`, `total`), most units first.
+    """
+    try:
+        lookup_kind(gtin, lot, serial)
+    except AmbiguousLookup as error:
+        raise invalid_field("lot" if serial is None else "serial", "recall-lookup-parameters", str(error)) from None
     with request.app.state.pool.connection() as conn:
-        rows = conn.execute(
-            f"SELECT s.*, c.kind, c.name, c.region FROM {schema}.shipped_lots s"
-            f" LEFT JOIN {schema}.consignees c ON c.consignee_id = s.consignee_id"
-            " WHERE s.gtin = %s AND s.lot = %s ORDER BY s.dispatched_at",
-            (gtin, lot),
-        ).fetchall()
-    grouped = group_by_consignee([
-        (r["consignee_id"], r["kind"] or "hospital", r["name"], r["region"],
-         ShipmentExposure(r["shipment_id"], r["order_id"], r["quantity"], r["dispatched_at"], r["carrier"],
-                          r["tracking_number"]))
-        for r in rows
-    ])
-    consignees = [
-        ConsigneeOut(consignee_id=c.consignee_id, kind=c.kind, name=c.name, region=c.region,
-                     quantity_shipped=c.quantity_shipped, shipments=[ShipmentOut(**vars(s)) for s in c.shipments])
-        for c in grouped
-    ]
-    return RecallLookup(gtin=gtin, lot=lot, expiry=rows[0]["expiry"] if rows else None,
-                        quantity_shipped=sum(c.quantity_shipped for c in consignees), consignees=consignees)
+        return recall_lookup(conn, request.app.state.schema, gtin=gtin, lot=lot, serial=serial,
+                             limit=paging.limit, offset=paging.offset)

@@ -1,3 +1,5 @@
-from services.traceability.domain.exposure import ConsigneeExposure, ShipmentExposure
+"""Recall lineage rules: pure, no I/O."""
 
-__all__ = ["ConsigneeExposure", "ShipmentExposure"]
+from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind, lot_key, split_lot_key, Quantities
+
+__all__ = ["AmbiguousLookup", "lookup_kind", "lot_key", "split_lot_key", "Quantities"]
