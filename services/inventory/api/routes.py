@@ -180,10 +180,10 @@ class RegisterSupplier(BaseModel):
                                     description="unified social credit code (统一社会信用代码), 18 characters")
 
 
-class RecordQualification(BaseModel):
+class ValidityPeriod(BaseModel):
+    """A licence's or certificate's validity: valid_to never before valid_from (a 422 naming valid_to)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    document_type: DocumentType
-    number: str = Field(min_length=1, max_length=100, description="the licence or certificate number")
     valid_from: date
     valid_to: date
 
@@ -193,6 +193,11 @@ class RecordQualification(BaseModel):
         if "valid_from" in info.data and value < info.data["valid_from"]:
             raise ValueError("valid_to must not be before valid_from")
         return value
+
+
+class RecordQualification(ValidityPeriod):
+    document_type: DocumentType
+    number: str = Field(min_length=1, max_length=100, description="the licence or certificate number")
 
 
 class QualificationOut(BaseModel):

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from services.inventory.api.outbound import Picks, parse_scans, run_picks
 from services.inventory.api.routes import (
-    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, Reason, ReceiptWarning, WarehouseCode, receipt_problems,
+    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, Reason, ReceiptWarning, ValidityPeriod, WarehouseCode,
+    receipt_problems,
 )
 from services.inventory.application import UnknownItemError
 from services.inventory.domain import FulfilmentStateError, LotRuleError
@@ -43,20 +44,10 @@ class PackagingLevelIn(BaseModel):
     quantity: int = Field(ge=2, le=1_000_000, description="units of the item (each) in one package of this level")
 
 
-class RegistrationCertificateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RegistrationCertificateIn(ValidityPeriod):
     number: str = Field(min_length=1, max_length=100, description="注册证编号, e.g. 国械注准20193130001")
     holder: str = Field(min_length=1, max_length=200, description="注册人 (registration holder)")
-    valid_from: date
-    valid_to: date
     scope: str | None = Field(None, min_length=1, max_length=2000, description="适用范围 (scope)")
-
-    @field_validator("valid_to")
-    @classmethod
-    def _not_before_valid_from(cls, value: date, info: ValidationInfo) -> date:
-        if "valid_from" in info.data and value < info.data["valid_from"]:
-            raise ValueError("valid_to must not be before valid_from")
-        return value
 
 
 class StorageConditionsIn(BaseModel):
