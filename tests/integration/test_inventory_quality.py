@@ -18,16 +18,13 @@ from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
+from tests.apitools import days
 
 GTIN = "09506000134352"
 
 
 def today() -> date:
     return datetime.now(UTC).date()
-
-
-def days(n: int) -> str:
-    return (today() + timedelta(days=n)).isoformat()
 
 
 def auth(name: str = "qa-chen", **headers: str) -> dict[str, str]:

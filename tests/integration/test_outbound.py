@@ -2,7 +2,6 @@
 refused -> the right picks -> dispatch -> delivered -> accepted (验收) -> a partial return into quarantine, and the
 returns list (a projection) for analytics."""
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -24,20 +23,13 @@ from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
+from tests.apitools import days, stored
 
 GTIN = "09506000134352"
 
 
-def days(n: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
-
-
 def auth(name: str = "picker-zhao") -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, ['warehouse'])}"}
-
-
-def stored(app) -> int:  # noqa: ANN001
-    return len(list(app.recorder.select_notifications(start=1, limit=10_000)))
 
 
 @pytest.fixture

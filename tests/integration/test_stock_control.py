@@ -1,7 +1,7 @@
 """Item master data, stock moves and counts, near-expiry reports and the WMS inbound API — through the HTTP API on
 real PostgreSQL, with the stock projection fed from Kafka as in production."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -15,20 +15,13 @@ from shared.platform.problems import PROBLEM_RESPONSES
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 from tests.suppliers import qualified_supplier_via_api
+from tests.apitools import days, stored
 
 GTIN, BOX, CASE = "09506000134352", "19506000134359", "29506000134356"
 
 
-def days(n: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
-
-
 def auth(name: str = "wh-li", role: str = "warehouse", **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, [role])}", **headers}
-
-
-def stored(app) -> int:  # noqa: ANN001
-    return len(list(app.recorder.select_notifications(start=1, limit=10_000)))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 under the rules of the ordinary endpoints, applied once per external reference, and published with the message
 that caused them."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -13,21 +13,14 @@ from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, read_topic
 from tests.suppliers import qualified_supplier_via_api
+from tests.apitools import days, stored
 
 GTIN = "09506000134352"
 GS = "\x1d"
 
 
-def days(n: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
-
-
 def auth(name: str = "wh-li", role: str = "warehouse", **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, [role])}", **headers}
-
-
-def stored(app) -> int:  # noqa: ANN001
-    return len(list(app.recorder.select_notifications(start=1, limit=10_000)))
 
 
 def element_string(lot: str, expiry: str, serial: str | None = None, quantity: int | None = None) -> str:
