@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e bench-replay bench-reservations infra down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e bench-replay bench-reservations bench-recall infra down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -21,7 +21,7 @@ help:
 	@echo "make down    stop the local Kafka and PostgreSQL"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
-	@echo "make bench-replay / bench-reservations   benchmarks, results in bench/results/"
+	@echo "make bench-replay / bench-reservations / bench-recall   benchmarks, results in bench/results/"
 
 venv: $(STAMP)
 # constraints.txt pins every package installed, not only the direct dependencies pyproject.toml pins:
@@ -55,6 +55,10 @@ bench-replay: venv infra
 # FEFO reservations per second with 8 concurrent writers, spread and contended: bench/results/reservations.json.
 bench-reservations: venv infra
 	$(SERVERS) $(PY) -m bench.reservations
+
+# Recall lookup p50/p99 over HTTP on 1,000,000 shipment lines, against a brute-force walk: bench/results/recall.json.
+bench-recall: venv infra
+	$(SERVERS) $(PY) -m bench.recall
 
 down:
 	bash scripts/kafka.sh stop

@@ -2,7 +2,8 @@
 
 One hospital and one distributor, one qualified supplier, one device with two lots received from it and
 released by quality inspection, one order that is reserved FEFO, picked by UDI scan, dispatched and invoiced, so
-the recall lookup for the earlier-expiring lot finds the hospital.
+the recall lookup for the earlier-expiring lot finds the hospital. Then a second order delivered through the
+distributor, its sell-out report to a second hospital, an adverse event and the recall case opened from it.
 """
 
 import time
@@ -16,6 +17,8 @@ from shared.platform.auth import issue_token
 
 DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
+SECOND_HOSPITAL = "苏州大学附属第一医院"
+DEMO_DISTRIBUTOR = "华东医疗器械有限公司"
 EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
 GS = "\x1d"  # how a scanner sends FNC1: ends a variable-length field
@@ -43,7 +46,7 @@ def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
-    headers = {"Authorization": f"Bearer {issue_token('demo-loader', ['admin'], name='Demo loader')}"}
+    headers = {"Authorization": f"Bearer {issue_token('demo-loader', ['admin', 'recall_officer'], name='Demo loader')}"}
     with httpx.Client(headers=headers, timeout=10) as http:
         existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
         if existing["total"] > 0:
@@ -51,8 +54,8 @@ def load_demo_data(urls: dict[str, str]) -> str:
         hospital = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital"},
                              json={"name": DEMO_HOSPITAL, "province": "上海市", "city": "上海市", "grade": "3A"},
                              ).raise_for_status().json()
-        http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
-                  json={"name": "华东医疗器械有限公司", "region": "江苏省", "tier": "gold"}).raise_for_status()
+        distributor = http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
+                                json={"name": DEMO_DISTRIBUTOR, "region": "江苏省", "tier": "gold"}).raise_for_status().json()
         http.post(f"{urls['inventory']}/items",
                   json={"gtin": DEMO_GTIN, "name": "Coronary stent system 3.0x18mm", "device_class": 3}).raise_for_status()
         supplier = http.post(f"{urls['inventory']}/suppliers", headers={"Idempotency-Key": "demo-supplier"},
@@ -71,24 +74,62 @@ def load_demo_data(urls: dict[str, str]) -> str:
             http.post(f"{urls['inventory']}/quality/inspections",
                       json={"gtin": DEMO_GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
 
-        def place_order() -> dict | None:
-            response = http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "demo-order"}, json={
-                "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
-                "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
-            return response.json() if response.status_code in (200, 201) else None  # 422 until order knows the hospital
-
-        order = _wait_for("the order service to learn the hospital", place_order)
-        order_id = order["order_id"]
-        fulfilment = _wait_for("the reservation", lambda: (
-            r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
-        # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
-        http.post(f"{urls['inventory']}/fulfilments/{order_id}/picks", json={"scans": [
-            udi_scan(line["gtin"], line["expiry"], line["lot"], line["quantity"]) for line in fulfilment["reserved"]]},
-                  ).raise_for_status()
-        http.post(f"{urls['inventory']}/fulfilments/{order_id}/dispatch",
-                  json={"carrier": "SF Express", "tracking_number": "SF1000000001"}).raise_for_status()
+        order_id = _ship(http, urls, "demo-order", {
+            "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
+            "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
         _wait_for("the recall lookup", lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
-    return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO).\n"
+        recall_id = _sold_through_distributor_then_recalled(http, urls, distributor["distributor_id"])
+    return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO);\n"
+            f"  10 more units through distributor {DEMO_DISTRIBUTOR}, 6 of them reported sold on to {SECOND_HOSPITAL};\n"
+            f"  an adverse event on {EARLY_LOT} and the 二级 recall case {recall_id} opened from it.\n"
             f"Try: curl -H \"Authorization: Bearer $(.venv/bin/erp token alice --role recall_officer)\" "
-            f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'")
+            f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'\n"
+            f"     and '{urls['traceability']}/recalls/{recall_id}/consignees'")
+
+
+def _ship(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
+    """Place an order, pick every reserved unit by its UDI scan and dispatch it; the order's id."""
+    order = _wait_for("the order service to learn the customer", lambda: (
+        r := http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": key}, json=body)
+    ).status_code in (200, 201) and r.json())  # 422 until the order service knows the hospital or distributor
+    order_id = order["order_id"]
+    fulfilment = _wait_for("the reservation", lambda: (
+        r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
+    # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
+    http.post(f"{urls['inventory']}/fulfilments/{order_id}/picks", json={"scans": [
+        udi_scan(line["gtin"], line["expiry"], line["lot"], line["quantity"]) for line in fulfilment["reserved"]]},
+              ).raise_for_status()
+    http.post(f"{urls['inventory']}/fulfilments/{order_id}/dispatch",
+              json={"carrier": "SF Express", "tracking_number": f"SF-{key}"}).raise_for_status()
+    return order_id
+
+
+def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, str], distributor_id: str) -> str:
+    """A second hospital supplied through the distributor, which reports its sell-out; then a serious injury is
+    reported for the lot and a 二级 recall opened from it: the case lists all three consignees."""
+    second = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital-2"},
+                       json={"name": SECOND_HOSPITAL, "province": "江苏省", "city": "苏州市", "grade": "3A"},
+                       ).raise_for_status().json()
+    _ship(http, urls, "demo-order-2", {
+        "hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id,
+        "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1180.00"}]})
+    # The report is checked against what the lineage knows the distributor received: wait until it knows.
+    _wait_for("the lineage to know the distributor's shipment", lambda: any(
+        c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
+            "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
+    today = datetime.now(UTC).date()
+    http.post(f"{urls['traceability']}/sellout-reports", json={
+        "distributor_id": distributor_id, "report_reference": "DEMO-SELLOUT-1",
+        "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
+        "lines": [{"hospital_id": second["hospital_id"], "gtin": DEMO_GTIN, "lot": EARLY_LOT, "quantity": 6,
+                   "sold_at": today.isoformat()}]}).raise_for_status()
+    aware = datetime.now(UTC) - timedelta(hours=3)
+    adverse = http.post(f"{urls['traceability']}/adverse-events", headers={"Idempotency-Key": "demo-adverse"}, json={
+        "gtin": DEMO_GTIN, "lot": EARLY_LOT, "hospital_id": second["hospital_id"], "outcome": "serious_injury",
+        "description": "支架输送系统回撤困难，导致血管损伤", "became_aware_at": aware.isoformat()}).raise_for_status().json()
+    recall = http.post(f"{urls['traceability']}/adverse-events/{adverse['adverse_event_id']}/recall",
+                       headers={"Idempotency-Key": "demo-recall"}, json={
+                           "title": "冠脉支架输送系统召回", "level": 2, "reason": "输送系统回撤困难，存在血管损伤风险",
+                           "decided_at": (aware + timedelta(hours=2)).isoformat()}).raise_for_status().json()
+    return recall["recall_id"]

@@ -164,7 +164,7 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
         return self.get_aggregate(fulfilment_id_for(order_id), Fulfilment)
 
     def plan_reservation(self, order_id: UUID, ship_to: UUID, lines: list[dict], today: date,
-                         requested_delivery_date: date | None = None) -> list:
+                         requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None) -> list:
         """Reserve every line FEFO, or none: returns the aggregates to save (nothing if already handled).
 
         Only released stock that is not on hold, not expired and — per line — with at least the line's minimum
@@ -172,7 +172,9 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
         """
         if self.exists(fulfilment_id_for(order_id)):
             return []
-        optional = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
+        optional: dict[str, Any] = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
+        if ship_to_distributor_id is not None:
+            optional["ship_to_distributor_id"] = ship_to_distributor_id
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=ship_to, lines=lines, **optional)
         items: dict[str, StockItem | None] = {}
         reserved, shortages = [], []

@@ -4,7 +4,7 @@ from services.inventory.application import InventoryApplication
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.serials import SerialStock
-from services.inventory.reactions import FulfilmentPlanner
+from services.inventory.reactions import FulfilmentPlanner, RecallHolds
 from shared.platform.consumer import Handler, Projection
 from shared.platform.db import new_pool
 from shared.platform.process import run_consumers
@@ -18,7 +18,8 @@ PROJECTIONS: tuple[type[Projection], ...] = (StockOnHand, ReturnsByReason, Seria
 def handlers(settings: Settings) -> list[Handler]:
     pool = new_pool(settings, name="inventory-worker")
     schema = settings.schema_for("inventory")
-    return [*(p(pool, schema) for p in PROJECTIONS), FulfilmentPlanner(InventoryApplication(settings), pool)]
+    return [*(p(pool, schema) for p in PROJECTIONS), FulfilmentPlanner(InventoryApplication(settings), pool),
+            RecallHolds(InventoryApplication(settings), pool)]
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ class OrderApplication(ServiceApplication):
     }
 
     def place_order(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
-                    lines: list[dict], requested_delivery_date: date | None = None) -> tuple[SalesOrder, bool]:
+                    lines: list[dict], requested_delivery_date: date | None = None,
+                    ship_to_distributor_id: UUID | None = None) -> tuple[SalesOrder, bool]:
         numbered = []
         for n, line in enumerate(lines, start=1):
             numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
@@ -28,6 +29,8 @@ class OrderApplication(ServiceApplication):
             if line.get("min_remaining_shelf_life_days") is not None:
                 numbered[-1]["min_remaining_shelf_life_days"] = line["min_remaining_shelf_life_days"]
         optional = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
+        if ship_to_distributor_id is not None:
+            optional["ship_to_distributor_id"] = ship_to_distributor_id
         return create_once(self, order_id, lambda: SalesOrder(
             order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference, currency=currency,
             lines=numbered, **optional,

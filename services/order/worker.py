@@ -1,7 +1,7 @@
 """Entry point: order's read models and its fulfilment tracking (`python -m services.order.worker`)."""
 
 from services.order.application import OrderApplication
-from services.order.projections.hospitals import KnownHospitals
+from services.order.projections.hospitals import KnownDistributors, KnownHospitals
 from services.order.projections.order_list import OrderList
 from services.order.reactions import OrderFulfilmentTracker
 from shared.platform.consumer import Handler, Projection
@@ -11,7 +11,7 @@ from shared.platform.settings import Settings, get_settings
 
 
 # The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
-PROJECTIONS: tuple[type[Projection], ...] = (KnownHospitals, OrderList)
+PROJECTIONS: tuple[type[Projection], ...] = (KnownHospitals, KnownDistributors, OrderList)
 
 
 def handlers(settings: Settings) -> list[Handler]:

@@ -5,11 +5,20 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import EventPayload
+from shared.events.base import EventPayload, ValueObject
 
 
 class ChannelEvent(EventPayload):
     producer: ClassVar[str] = "channel"
+
+
+class Contact(ValueObject):
+    """Whom a recall officer calls: the person responsible for devices (e.g. 设备科 at a hospital)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 ()-]{4,28}[0-9]$", description="digits, spaces, ( ) -,"
+                                                                                       " an optional leading +")
+    email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 HospitalGrade = Literal["3A", "3B", "3C", "2A", "2B", "2C", "1A", "1B", "1C", "ungraded"]
@@ -30,6 +39,7 @@ class HospitalRegistered(ChannelEvent):
                                       " 100 because upcast v1 regions could be that long)")
     city: str | None = Field(None, min_length=1, max_length=50, description="e.g. 成都市; absent when not known")
     grade: HospitalGrade
+    contact: Contact | None = Field(None, description="absent when none was given (and before contacts existed)")
 
 
 def hospital_registered_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -46,3 +56,20 @@ class DistributorRegistered(ChannelEvent):
     name: str = Field(min_length=1, max_length=200)
     region: str = Field(min_length=1, max_length=100)
     tier: Literal["platinum", "gold", "silver", "standard"]
+    contact: Contact | None = Field(None, description="absent when none was given (and before contacts existed)")
+
+
+class HospitalContactChanged(ChannelEvent):
+    event_name: ClassVar[str] = "HospitalContactChanged"
+    subject_field: ClassVar[str] = "hospital_id"
+
+    hospital_id: UUID
+    contact: Contact
+
+
+class DistributorContactChanged(ChannelEvent):
+    event_name: ClassVar[str] = "DistributorContactChanged"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    contact: Contact

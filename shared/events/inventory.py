@@ -150,6 +150,8 @@ class FulfilmentRequested(FulfilmentEvent):
     ship_to_hospital_id: UUID
     lines: list[RequestedLine] = Field(min_length=1)
     requested_delivery_date: date | None = None
+    ship_to_distributor_id: UUID | None = Field(
+        None, description="goods ship to this distributor (配送商), who delivers to the hospital; absent: shipped direct")
 
 
 class ReservedLine(ValueObject):
@@ -196,7 +198,10 @@ class ShipmentDispatched(FulfilmentEvent):
     event_name: ClassVar[str] = "ShipmentDispatched"
 
     shipment_id: UUID
-    ship_to_hospital_id: UUID
+    ship_to_hospital_id: UUID = Field(description="the hospital the order is for")
+    ship_to_distributor_id: UUID | None = Field(
+        None, description="when set, the shipment goes to this distributor (配送商), the consignee, who delivers to the"
+                          " hospital and reports it in its sell-out (流向); absent: shipped direct to the hospital")
     ship_from_warehouse: str
     carrier: str = Field(min_length=1, max_length=100)
     tracking_number: str = Field(min_length=1, max_length=100)

@@ -32,6 +32,9 @@ class OrderPlaced(OrderEvent):
     currency: CurrencyCode
     lines: list[OrderLine] = Field(min_length=1)
     requested_delivery_date: date | None = None
+    ship_to_distributor_id: UUID | None = Field(
+        None, description="the order is delivered through this distributor (配送商): goods ship to the distributor,"
+                          " who delivers to the hospital and reports it in its sell-out (流向); absent: shipped direct")
 
 
 class AllocatedLot(ValueObject):

@@ -1,5 +1,190 @@
-"""Events produced by the traceability service (topic `traceability.events`).
+"""Events produced by the traceability service (topic `traceability.events`): recall cases, adverse events
+and distributor sell-out reports, its own aggregates."""
 
-None yet: in the foundation slice traceability only consumes. Recall cases and adverse events
-(their own aggregates) will publish here.
-"""
+from datetime import date
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events.base import GTIN, AwareDatetime, EventPayload, LotNumber, Quantity, ValueObject
+
+
+class TraceabilityEvent(EventPayload):
+    producer: ClassVar[str] = "traceability"
+
+
+# Recall cases ----------------------------------------------------------------------------------------------------
+
+RecallScheme = Literal["NMPA", "FDA"]
+NotificationMethod = Literal["email", "phone", "fax", "letter", "visit", "portal"]
+
+
+class RecalledLot(ValueObject):
+    gtin: GTIN
+    lot: LotNumber
+
+
+class RecalledSerial(ValueObject):
+    gtin: GTIN
+    serial: str = Field(min_length=1, max_length=20, description="GS1 AI (21)")
+
+
+class RecallEvent(TraceabilityEvent):
+    subject_field: ClassVar[str] = "recall_id"
+    recall_id: UUID
+
+
+class RecallOpened(RecallEvent):
+    """A recall decided by the manufacturer. Its level sets the notification deadline from `decided_at`:
+    NMPA 一级/二级/三级 (and FDA class I/II/III) within 1/3/7 days. Inventory puts the lots on hold."""
+
+    event_name: ClassVar[str] = "RecallOpened"
+
+    title: str = Field(min_length=1, max_length=200)
+    scheme: RecallScheme = Field(description="NMPA: 一级/二级/三级 (China); FDA: class I/II/III (21 CFR 7)")
+    level: Literal[1, 2, 3] = Field(description="1 is the most serious")
+    reason: str = Field(min_length=1, max_length=2000)
+    decided_at: AwareDatetime = Field(description="when the recall was decided: the notification clock starts here")
+    notify_by: AwareDatetime = Field(description="every consignee must be notified by then (decided_at + 1/3/7 days)")
+    lots: list[RecalledLot] = Field(default_factory=list, description="whole lots recalled")
+    serials: list[RecalledSerial] = Field(default_factory=list, description="single serialised units recalled")
+    kit_lots: list[RecalledLot] = Field(
+        default_factory=list, description="kit lots assembled from a recalled lot (transitively), as the lineage knew"
+                                          " them at opening: recalled and held with it")
+    adverse_event_id: UUID | None = Field(None, description="the adverse event that led to this recall, if any")
+
+
+class RecallConsigneeNotified(RecallEvent):
+    event_name: ClassVar[str] = "RecallConsigneeNotified"
+
+    consignee_id: UUID
+    notified_at: AwareDatetime
+    method: NotificationMethod
+    note: str | None = Field(None, max_length=500)
+
+
+class RecallAcknowledged(RecallEvent):
+    """The consignee confirmed it received the notice (and, for a hospital, stopped using the units)."""
+
+    event_name: ClassVar[str] = "RecallAcknowledged"
+
+    consignee_id: UUID
+    acknowledged_at: AwareDatetime
+    acknowledged_by: str = Field(min_length=1, max_length=100, description="the person at the consignee")
+    note: str | None = Field(None, max_length=500)
+
+
+class RecallUnitsReturned(RecallEvent):
+    """Units of a recalled lot came back from a consignee (a return recorded by inventory while the case is open)."""
+
+    event_name: ClassVar[str] = "RecallUnitsReturned"
+
+    consignee_id: UUID
+    gtin: GTIN
+    lot: LotNumber
+    quantity: Quantity
+    return_id: UUID = Field(description="inventory's return (RMA) the units came back with")
+    returned_at: AwareDatetime
+
+
+class RecallEffectiveness(ValueObject):
+    consignees_to_notify: int = Field(ge=0)
+    consignees_notified: int = Field(ge=0)
+    consignees_acknowledged: int = Field(ge=0)
+    units_to_recover: int = Field(ge=0)
+    units_recovered: int = Field(ge=0)
+
+
+class RecallClosed(RecallEvent):
+    event_name: ClassVar[str] = "RecallClosed"
+
+    closed_at: AwareDatetime
+    summary: str = Field(min_length=1, max_length=4000)
+    effectiveness: RecallEffectiveness = Field(description="the figures as they stood at closure")
+
+
+# Adverse events --------------------------------------------------------------------------------------------------
+
+AdverseOutcome = Literal["death", "serious_injury", "group_event", "other"]
+
+
+class AdverseEventEvent(TraceabilityEvent):
+    subject_field: ClassVar[str] = "adverse_event_id"
+    adverse_event_id: UUID
+
+
+class AdverseEventReported(AdverseEventEvent):
+    """A suspected adverse event came to the manufacturer's knowledge. The regulator must have the report by
+    `report_due_at`: deaths 7 days, serious injuries 20 days, group events 12 hours after `became_aware_at`."""
+
+    event_name: ClassVar[str] = "AdverseEventReported"
+
+    gtin: GTIN
+    lot: LotNumber | None = None
+    serial: str | None = Field(None, min_length=1, max_length=20)
+    udi: str | None = Field(None, max_length=200, description="the UDI as scanned or read from the label")
+    hospital_id: UUID | None = None
+    outcome: AdverseOutcome
+    description: str = Field(min_length=1, max_length=4000)
+    occurred_at: AwareDatetime | None = None
+    became_aware_at: AwareDatetime
+    report_due_at: AwareDatetime | None = Field(description="null for outcomes without a statutory deadline")
+
+
+class AdverseEventSubmitted(AdverseEventEvent):
+    """The report reached the regulator (e.g. the national adverse event monitoring system)."""
+
+    event_name: ClassVar[str] = "AdverseEventSubmitted"
+
+    submitted_at: AwareDatetime
+    regulator_reference: str = Field(min_length=1, max_length=100)
+
+
+class AdverseEventRecallOpened(AdverseEventEvent):
+    event_name: ClassVar[str] = "AdverseEventRecallOpened"
+
+    recall_id: UUID
+
+
+# Distributor sell-out (流向) reports -----------------------------------------------------------------------------
+
+
+class ReportPeriod(ValueObject):
+    start: date
+    end: date = Field(description="the last day of the period, included")
+
+
+class SellOutLine(ValueObject):
+    """Units a distributor delivered to a hospital, as it reported them, with what the report's checks found."""
+
+    line_no: int = Field(ge=1, description="the line's position in the report, or its row in the uploaded file")
+    hospital_id: UUID
+    gtin: GTIN
+    lot: LotNumber
+    serials: list[str] | None = Field(None, description="serial numbers (GS1 AI 21), one per unit, when reported")
+    quantity: Quantity
+    sold_at: date = Field(description="the day the distributor delivered the units to the hospital")
+    received: int = Field(ge=0, description="units of the lot the distributor had received (shipped to it minus returned"
+                                            " by it) as the lineage knew when the report arrived")
+    over_reported: bool = Field(description="this line takes the distributor's reported total of the lot above"
+                                            " `received`: accepted, but flagged for review")
+    excess: int = Field(ge=0, description="the units of this line above what the distributor received")
+    unknown_hospital: bool = Field(description="no hospital with this id is registered in the channel: flagged")
+
+
+class SellOutReported(TraceabilityEvent):
+    """A distributor's sell-out (流向) report: which hospital received which GTIN, lot (and serials), how many.
+
+    One per (distributor, report reference): the report id is derived from both. Lines over what the distributor
+    received, or naming an unknown hospital, are accepted and flagged (the decision is recorded here)."""
+
+    event_name: ClassVar[str] = "SellOutReported"
+    subject_field: ClassVar[str] = "report_id"
+
+    report_id: UUID
+    distributor_id: UUID
+    report_reference: str = Field(min_length=1, max_length=100, description="the distributor's own reference")
+    period: ReportPeriod
+    source: Literal["api", "csv", "xlsx"] = Field(description="how the report arrived: JSON or an uploaded file")
+    lines: list[SellOutLine] = Field(min_length=1)

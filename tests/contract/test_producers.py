@@ -19,6 +19,7 @@ from services.inventory.application import InventoryApplication
 from services.inventory.domain import Fulfilment, StockItem, Supplier
 from services.order.application import OrderApplication
 from services.order.domain import SalesOrder
+from services.traceability.application import TraceabilityApplication
 from shared.events import EVENT_TYPES
 from shared.events.schemas import SCHEMA_DIR
 from shared.platform.context import acting_as
@@ -31,7 +32,10 @@ def every_domain_event() -> list:
     order_id, shipment_id, hospital_id = uuid4(), uuid4(), uuid4()
     with acting_as("user:contract-test"):
         hospital = Hospital(hospital_id=hospital_id, name="H", province="四川省", city="成都市", grade="3A")
-        distributor = Distributor(distributor_id=uuid4(), name="D", region="江苏省", tier="gold")
+        distributor = Distributor(distributor_id=uuid4(), name="D", region="江苏省", tier="gold",
+                                  contact={"name": "周经理", "email": "zhou@example.cn"})
+        hospital.change_contact({"name": "设备科 王主任", "phone": "+86 28 8542 2114"})
+        distributor.change_contact({"name": "周经理", "phone": "025-8888 6666"})
         order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
                            lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00"),
                                    "min_remaining_shelf_life_days": 180}],
@@ -72,7 +76,8 @@ def every_domain_event() -> list:
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration")
     aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped,
                   *outbound]
-    return [event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
+    return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
+            + traceability_events())
 
 
 def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> list:  # noqa: ANN001
@@ -102,7 +107,7 @@ def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> lis
 
 APPLICATIONS = {
     "channel": ChannelApplication, "order": OrderApplication, "inventory": InventoryApplication,
-    "billing": BillingApplication,
+    "billing": BillingApplication, "traceability": TraceabilityApplication,
 }
 
 
@@ -154,3 +159,36 @@ def stock_control_events() -> list:
         message = ExternalMessage(external_reference="WMS-RCV-1", kind="receipt", payload_sha256="0" * 64,
                                   result={"receipt_id": str(uuid4()), "warnings": []})
     return [event for aggregate in (item, message) for event in aggregate.collect_events()]
+
+
+def traceability_events() -> list:
+    """A recall case from an adverse event: opened, notified, acknowledged, units back, closed."""
+    from services.traceability.domain.adverse import AdverseEvent
+    from services.traceability.domain.recall import Effectiveness, RecallCase
+
+    now, hospital_id = datetime.now(UTC), uuid4()
+    with acting_as("user:contract-test"):
+        adverse = AdverseEvent.report(uuid4(), gtin=GTIN, lot="L1", serial=None, udi=None, hospital_id=hospital_id,
+                                      outcome="death", description="死亡病例", occurred_at=None,
+                                      became_aware_at=now, now=now)
+        adverse.submit(now, "ADR-1", now)
+        case = RecallCase.open(uuid4(), "Stent recall", "NMPA", 1, "断裂风险", now, [{"gtin": GTIN, "lot": "L1"}],
+                               [{"gtin": GTIN, "serial": "S1"}], now, adverse.id,
+                               [{"gtin": "09506000134383", "lot": "K1"}])
+        adverse.link_recall(case.id)
+        case.notify(hospital_id, now, "phone", None, now)
+        case.acknowledge(hospital_id, now, "王主任", None, now)
+        case.record_return(hospital_id, GTIN, "L1", 2, uuid4(), now)
+        case.close(now, "done", Effectiveness(1, 1, 1, 2, 2), now)
+        sellout = sellout_report(hospital_id)
+    return [event for aggregate in (adverse, case, sellout) for event in aggregate.collect_events()]
+
+
+def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-out report, one line over-reported
+    from services.traceability.domain.sellout import ReportedLine, SellOutReport, flagged_lines
+
+    line = ReportedLine(hospital_id=hospital_id, gtin=GTIN, lot="L1", quantity=2, sold_at=date(2026, 11, 3),
+                        serials=("S1", "S2"))
+    return SellOutReport(distributor_id=uuid4(), report_reference="HD-2026-11", source="csv",
+                         period={"start": date(2026, 11, 1), "end": date(2026, 11, 30)},
+                         lines=flagged_lines([(2, line)], {(GTIN, "L1"): 1}, {}, {hospital_id}))

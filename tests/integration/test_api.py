@@ -158,3 +158,22 @@ def test_a_nul_character_anywhere_is_a_422_and_stores_nothing(channel_api):
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "no-nul-character"
     assert stored_events(channel_api.app.state.application) == []
+
+
+def test_a_contact_needs_a_phone_or_an_email_and_changing_it_to_the_same_records_nothing(channel_api):
+    body = {"name": "H", "province": "四川省", "grade": "3A"}
+    bad = channel_api.post("/hospitals", headers=auth(), json={**body, "contact": {"name": "王主任"}})
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "contact")
+    bad_phone = channel_api.post("/hospitals", headers=auth(), json={**body, "contact": {"name": "王", "phone": "call me"}})
+    assert (bad_phone.status_code, bad_phone.json()["errors"][0]["field"]) == (422, "contact.phone")
+    assert len(stored_events(channel_api.app.state.application)) == 0
+    hospital = channel_api.post("/hospitals", headers=auth(), json=body).json()
+    assert hospital["contact"] is None
+    contact = {"name": "设备科 王主任", "phone": "+86 28 8542 2114"}
+    for _ in range(2):
+        changed = channel_api.put(f"/hospitals/{hospital['hospital_id']}/contact", headers=auth(), json=contact)
+        assert changed.status_code == 200, changed.text
+    assert (changed.json()["contact"], changed.json()["version"]) == ({**contact, "email": None}, 2)
+    assert len(stored_events(channel_api.app.state.application)) == 2
+    unknown = channel_api.put("/distributors/5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11/contact", headers=auth(), json=contact)
+    assert unknown.status_code == 404

@@ -1,10 +1,11 @@
 """Property: the recall lookup the API runs equals a brute-force walk over every event.
 
 A random history of a few thousand envelopes — shipments of component and kit lots (some serialised) to
-random hospitals, returns of part of them, kit assemblies of component lots and of other kits (kits of kits),
-lot numbers shared across GTINs — is applied through the lineage projection on real PostgreSQL in batches.
-Then, for random lots (with and without their GTIN) and serials, `recall_lookup` must answer what a plain
-Python walk over the generated events finds.
+random hospitals or distributors, returns of part of them, kit assemblies of component lots and of other kits
+(kits of kits), lot numbers shared across GTINs, distributors' sell-out reports of what they received (and of
+what they did not: over-reports), to registered hospitals and unknown ones — is applied through the lineage
+projection on real PostgreSQL in batches. Then, for random lots (with and without their GTIN) and serials,
+`recall_lookup` must answer what a plain Python walk over the generated events finds.
 """
 
 import random
@@ -17,8 +18,9 @@ from stdnum import ean
 from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.queries import recall_lookup
 from shared.events import CloudEvent
-from shared.events.channel import HospitalRegistered
+from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.events.inventory import KitAssembled, ShipmentDispatched, ShipmentReturned
+from shared.events.traceability import SellOutReported
 from shared.platform.consumer import Delivery
 
 SEED = 20261125
@@ -61,6 +63,11 @@ def generate(rng: random.Random, n_shipments: int = 1800) -> History:
     for i, hospital in enumerate(hospitals[:20]):  # five stay unregistered: the lookup still lists them
         h.emit(HospitalRegistered(hospital_id=hospital, name=f"医院{rng.randint(0, 9)}-{i}", province="四川省",
                                   grade="3A"))
+    distributors = [h.uuid() for _ in range(4)]
+    for i, distributor in enumerate(distributors):
+        h.emit(DistributorRegistered(distributor_id=distributor, name=f"配送商{rng.randint(0, 9)}-{i}", region="江苏省",
+                                     tier="gold"))
+    received: dict[UUID, list[tuple[str, str, list[str]]]] = defaultdict(list)  # distributor -> (gtin, lot, serials)
     component_gtins = [gtin(i) for i in range(1, 6)]
     kit_gtins = [gtin(i) for i in range(100, 104)]
     lot_no = lambda: f"L{rng.randint(1, 60)}"  # noqa: E731 - shared across GTINs, so `?lot=` spans several
@@ -69,7 +76,7 @@ def generate(rng: random.Random, n_shipments: int = 1800) -> History:
     shipped_lines: list[tuple[ShipmentDispatched, int]] = []  # (shipment, line index)
     returned: dict[tuple[UUID, int], int] = defaultdict(int)
     serial_counter = 0
-    actions = ["ship"] * 6 + ["return"] * 2 + ["kit"]
+    actions = ["ship"] * 6 + ["return"] * 2 + ["kit"] + ["sellout"] * 2
     for _ in range(n_shipments + n_shipments // 2):
         action = rng.choice(actions)
         if action == "kit":
@@ -86,6 +93,23 @@ def generate(rng: random.Random, n_shipments: int = 1800) -> History:
                                 quantity=rng.randint(1, 10), warehouse="WH", components=[
                                     {"gtin": g, "lot": lot, "expiry": expiry, "warehouse": "WH",
                                      "quantity": rng.randint(1, 5)} for g, lot in sorted(components)]))
+        elif action == "sellout":
+            distributor = rng.choice(distributors)
+            got, everything = received[distributor], [lot for level in levels for lot in level]
+            lines = []
+            for n in range(rng.randint(1, 4)):
+                if got and rng.random() < 0.85:
+                    g, lot, serials = rng.choice(got)
+                else:  # a lot it never received: an over-report
+                    (g, lot), serials = rng.choice(everything), []
+                quantity = rng.randint(1, 6)
+                named = rng.sample(serials, quantity) if len(serials) >= quantity and rng.random() < 0.5 else None
+                lines.append({"line_no": n + 1, "hospital_id": rng.choice(hospitals), "gtin": g, "lot": lot,
+                              "serials": named, "quantity": quantity, "sold_at": date(2026, 1, 15), "received": 0,
+                              "over_reported": False, "excess": 0, "unknown_hospital": False})
+            h.emit(SellOutReported(report_id=h.uuid(), distributor_id=distributor, report_reference=f"R{len(h.events)}",
+                                   period={"start": date(2026, 1, 1), "end": date(2026, 1, 31)}, source="api",
+                                   lines=lines))
         elif action == "return" and shipped_lines:
             shipment, index = rng.choice(shipped_lines)
             line = shipment.lines[index]
@@ -116,10 +140,14 @@ def generate(rng: random.Random, n_shipments: int = 1800) -> History:
                     if rng.random() < 0.1 and serial_counter > 50:  # a unit shipped again (after a return, say)
                         serials[0] = f"S{rng.randint(0, serial_counter - 50)}"
                 lines.append({"gtin": g, "lot": lot, "expiry": expiry, "quantity": quantity, "serials": serials})
+            distributor = rng.choice(distributors) if rng.random() < 0.3 else None
             shipment = ShipmentDispatched(
                 fulfilment_id=h.uuid(), order_id=h.uuid(), shipment_id=h.uuid(), ship_to_hospital_id=rng.choice(hospitals),
-                ship_from_warehouse="WH", carrier="SF", tracking_number="SF1", dispatched_at=h.clock, lines=lines)
+                ship_to_distributor_id=distributor, ship_from_warehouse="WH", carrier="SF", tracking_number="SF1",
+                dispatched_at=h.clock, lines=lines)
             h.emit(shipment)
+            if distributor is not None:
+                received[distributor].extend((line["gtin"], line["lot"], line["serials"] or []) for line in lines)
             shipped_lines.extend((shipment, i) for i in range(len(lines)))
     return h
 
@@ -130,6 +158,12 @@ class BruteForce:
     def __init__(self, events: list) -> None:
         self.events = events
         self.names = {e.hospital_id: e.name for e in events if isinstance(e, HospitalRegistered)}
+        self.names |= {e.distributor_id: e.name for e in events if isinstance(e, DistributorRegistered)}
+        self.distributors = {e.distributor_id for e in events if isinstance(e, DistributorRegistered)}
+        # A shipment goes to the distributor the order was delivered through, else to the hospital; a return comes
+        # back from whoever the shipment went to.
+        self.consignee = {e.shipment_id: getattr(e, "ship_to_distributor_id", None) or e.ship_to_hospital_id
+                          for e in events if isinstance(e, ShipmentDispatched)}
         self.kits: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
         for e in events:
             if isinstance(e, KitAssembled):
@@ -137,7 +171,8 @@ class BruteForce:
                     self.kits[(c.gtin, c.lot)].add((e.gtin, e.lot))
 
     def all_lots(self) -> set[tuple[str, str]]:
-        lots = {(line.gtin, line.lot) for e in self.events if isinstance(e, ShipmentDispatched) for line in e.lines}
+        lots = {(line.gtin, line.lot) for e in self.events if isinstance(e, ShipmentDispatched | SellOutReported)
+                for line in e.lines}
         return lots | set(self.kits) | {k for ks in self.kits.values() for k in ks}
 
     def reach(self, starts: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -160,7 +195,27 @@ class BruteForce:
             if isinstance(e, ShipmentDispatched | ShipmentReturned):
                 for line in e.lines:
                     if (line.gtin, line.lot) in lots:
-                        out[e.ship_to_hospital_id][(line.gtin, line.lot)][isinstance(e, ShipmentReturned)] += line.quantity
+                        out[self.consignee.get(e.shipment_id, e.ship_to_hospital_id)][(line.gtin, line.lot)][
+                            isinstance(e, ShipmentReturned)] += line.quantity
+        return out
+
+    def sold_on(self, lots: set[tuple[str, str]]) -> dict[tuple[UUID, UUID], dict[tuple[str, str], int]]:
+        """Per (hospital, distributor), the units of each lot the distributor reported delivering to the hospital."""
+        out: dict[tuple[UUID, UUID], dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+        for e in self.events:
+            if isinstance(e, SellOutReported):
+                for line in e.lines:
+                    if (line.gtin, line.lot) in lots:
+                        out[(line.hospital_id, e.distributor_id)][(line.gtin, line.lot)] += line.quantity
+        return out
+
+    def sell_outs(self, lots: set[tuple[str, str]]) -> dict[tuple[UUID, UUID], set]:
+        out: dict[tuple[UUID, UUID], set] = defaultdict(set)
+        for e in self.events:
+            if isinstance(e, SellOutReported):
+                for line in e.lines:
+                    if (line.gtin, line.lot) in lots:
+                        out[(line.hospital_id, e.distributor_id)].add((e.report_id, line.line_no, line.quantity))
         return out
 
     def shipments(self, lots: set[tuple[str, str]]) -> dict[UUID, set]:
@@ -172,7 +227,7 @@ class BruteForce:
                     quantities[(line.gtin, line.lot)] += line.quantity
                 for key, quantity in quantities.items():
                     if key in lots:
-                        out[e.ship_to_hospital_id].add((e.shipment_id, *key, quantity))
+                        out[self.consignee[e.shipment_id]].add((e.shipment_id, *key, quantity))
         return out
 
     def serial(self, gtin_: str, serial: str) -> dict[UUID, list[tuple[UUID, str, bool]]]:
@@ -185,7 +240,17 @@ class BruteForce:
             if isinstance(e, ShipmentDispatched):
                 for line in e.lines:
                     if line.gtin == gtin_ and serial in (line.serials or ()):
-                        out[e.ship_to_hospital_id].append((e.shipment_id, line.lot, (e.shipment_id, serial) in returned))
+                        out[self.consignee[e.shipment_id]].append(
+                            (e.shipment_id, line.lot, (e.shipment_id, serial) in returned))
+        return out
+
+    def sold_serial(self, gtin_: str, serial: str) -> dict[tuple[UUID, UUID], list[tuple[UUID, int]]]:
+        out: dict[tuple[UUID, UUID], list] = defaultdict(list)
+        for e in self.events:
+            if isinstance(e, SellOutReported):
+                for line in e.lines:
+                    if line.gtin == gtin_ and serial in (line.serials or ()):
+                        out[(line.hospital_id, e.distributor_id)].append((e.report_id, line.line_no))
         return out
 
 
@@ -196,24 +261,41 @@ def check_lot_answer(answer, brute: BruteForce, starts: set[tuple[str, str]]) ->
         path = [(v.gtin, v.lot) for v in a.via]
         assert path[0] in starts and path[-1] == (a.gtin, a.lot)
         assert all(b in brute.kits[c] for c, b in zip(path, path[1:], strict=False))
-    exposure = brute.exposure(set(distance))
-    expected = {cid: {lot: tuple(q) for lot, q in lots.items()} for cid, lots in exposure.items()}
-    got = {c.consignee_id: {(a.gtin, a.lot): (a.quantity_shipped, a.quantity_returned) for a in c.affected_lots}
+    reached = set(distance)
+    exposure, sold_on = brute.exposure(reached), brute.sold_on(reached)
+    # One row per consignee and path: (consignee, None) direct, (hospital, distributor) through a sell-out.
+    expected = {(cid, None): {lot: tuple(q) for lot, q in lots.items()} for cid, lots in exposure.items()}
+    expected |= {row: {lot: (q, 0) for lot, q in lots.items()} for row, lots in sold_on.items()}
+    key = lambda c: (c.consignee_id, c.via_distributor.consignee_id if c.via_distributor else None)  # noqa: E731
+    got = {key(c): {(a.gtin, a.lot): (a.quantity_shipped, a.quantity_returned) for a in c.affected_lots}
            for c in answer.consignees}
     assert got == expected
-    totals = {cid: (sum(q[0] for q in lots.values()), sum(q[1] for q in lots.values())) for cid, lots in expected.items()}
+    totals = {row: (sum(q[0] for q in lots.values()), sum(q[1] for q in lots.values())) for row, lots in expected.items()}
+    sold_by = defaultdict(int)
+    for (_, distributor), lots in sold_on.items():
+        sold_by[distributor] += sum(lots.values())
     for c in answer.consignees:
-        assert (c.quantity_shipped, c.quantity_returned) == totals[c.consignee_id]
+        assert (c.quantity_shipped, c.quantity_returned) == totals[key(c)]
         assert c.quantity_outstanding == c.quantity_shipped - c.quantity_returned
         assert all(a.quantity_outstanding == a.quantity_shipped - a.quantity_returned for a in c.affected_lots)
-    assert [c.consignee_id for c in answer.consignees] == sorted(
-        totals, key=lambda cid: (-totals[cid][0], brute.names.get(cid, ""), str(cid)))
-    shipments = brute.shipments(set(distance))
-    assert {c.consignee_id: {(s.shipment_id, s.gtin, s.lot, s.quantity) for s in c.shipments}
-            for c in answer.consignees} == {cid: shipments[cid] for cid in expected}
+        if c.via_distributor is not None:
+            assert c.kind == "hospital" and c.via_distributor.name == brute.names[c.via_distributor.consignee_id]
+        elif c.consignee_id in brute.distributors:
+            assert (c.kind, c.quantity_sold_on) == ("distributor", sold_by[c.consignee_id])
+            assert c.quantity_in_stock == max(0, c.quantity_outstanding - sold_by[c.consignee_id])
+        else:
+            assert (c.quantity_sold_on, c.quantity_in_stock, c.sell_outs) == (0, None, [])
+    assert [key(c) for c in answer.consignees] == sorted(
+        totals, key=lambda row: (-totals[row][0], brute.names.get(row[0], ""), str(row[0]), str(row[1] or "")))
+    shipments, sell_outs = brute.shipments(reached), brute.sell_outs(reached)
+    assert {key(c): {(s.shipment_id, s.gtin, s.lot, s.quantity) for s in c.shipments} for c in answer.consignees} == {
+        row: shipments[row[0]] if row[1] is None else set() for row in expected}
+    assert {key(c): {(s.report_id, s.line_no, s.quantity) for s in c.sell_outs} for c in answer.consignees} == {
+        row: sell_outs[row] if row[1] is not None else set() for row in expected}
     assert answer.total == len(expected)
-    assert answer.quantity_shipped == sum(t[0] for t in totals.values())
-    assert answer.quantity_returned == sum(t[1] for t in totals.values())
+    direct = [t for row, t in totals.items() if row[1] is None]
+    assert answer.quantity_shipped == sum(t[0] for t in direct)
+    assert answer.quantity_returned == sum(t[1] for t in direct)
 
 
 def test_the_lookup_equals_a_brute_force_walk_over_a_random_history(settings, pool):
@@ -251,14 +333,21 @@ def test_the_lookup_equals_a_brute_force_walk_over_a_random_history(settings, po
 
         serials = sorted({(line.gtin, s) for e in history.events if isinstance(e, ShipmentDispatched)
                           for line in e.lines for s in line.serials or ()})
-        for gtin_, serial in rng.sample(serials, 40) + [(gtin(1), "NEVER")]:
+        sold_serials = sorted({(line.gtin, s) for e in history.events if isinstance(e, SellOutReported)
+                               for line in e.lines for s in line.serials or ()})
+        assert len(sold_serials) > 20
+        for gtin_, serial in rng.sample(serials, 40) + rng.sample(sold_serials, 20) + [(gtin(1), "NEVER")]:
             answer = recall_lookup(conn, schema, gtin=gtin_, serial=serial, limit=1000)
-            expected = brute.serial(gtin_, serial)
+            expected, sold = brute.serial(gtin_, serial), brute.sold_serial(gtin_, serial)
+            direct = [c for c in answer.consignees if c.via_distributor is None]
             assert {c.consignee_id: sorted((s.shipment_id, s.lot, s.quantity) for s in c.shipments)
-                    for c in answer.consignees} == {cid: sorted((sid, lot, 1) for sid, lot, _ in rows)
-                                                    for cid, rows in expected.items()}
-            assert {c.consignee_id: c.quantity_returned for c in answer.consignees} == {
+                    for c in direct} == {cid: sorted((sid, lot, 1) for sid, lot, _ in rows)
+                                         for cid, rows in expected.items()}
+            assert {c.consignee_id: c.quantity_returned for c in direct} == {
                 cid: sum(r for *_, r in rows) for cid, rows in expected.items()}
+            assert {(c.consignee_id, c.via_distributor.consignee_id): sorted((s.report_id, s.line_no) for s in c.sell_outs)
+                    for c in answer.consignees if c.via_distributor} == {row: sorted(v) for row, v in sold.items()}
+            assert answer.total == len(expected) + len(sold)
 
 
 def test_the_api_answers_the_same_and_refuses_a_question_it_cannot_answer(settings, pool):

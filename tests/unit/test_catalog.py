@@ -14,6 +14,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
     assert {name: e.service for name, e in entries.items()} == {
         "channel-directory": "channel",
         "order-known-hospitals": "order",
+        "order-known-distributors": "order",
         "order-list": "order",
         "inventory-stock-on-hand": "inventory",
         "inventory-returns": "inventory",
@@ -21,10 +22,14 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",
         "traceability-shipment-lineage": "traceability",
+        "traceability-recall-cases": "traceability",
+        "traceability-lot-history": "traceability",
+        "traceability-lot-catalogue": "traceability",
     }
     assert all(issubclass(e.cls, Projection) for e in entries.values())
     assert entries["channel-directory"].schema == "t1234abcd_channel_service"
-    assert entries["traceability-shipment-lineage"].topics == ("t1234abcd_channel.events", "t1234abcd_inventory.events")
+    assert entries["traceability-shipment-lineage"].topics == (
+        "t1234abcd_channel.events", "t1234abcd_inventory.events", "t1234abcd_traceability.events")
     assert find(SETTINGS, "order-list").cls is entries["order-list"].cls
 
 

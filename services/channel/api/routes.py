@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.events.channel import HospitalGrade
+from shared.events.channel import Contact, HospitalGrade
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
@@ -22,6 +22,18 @@ Province = Annotated[str, Field(min_length=1, max_length=50, description="provin
 City = Annotated[str, Field(min_length=1, max_length=50, description="e.g. 成都市")]
 
 
+class ContactIn(Contact):
+    """The person a recall officer calls (e.g. 设备科 at a hospital); a phone or an email is required."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "ContactIn":
+        if self.phone is None and self.email is None:
+            raise ValueError("give a phone or an email")
+        return self
+
+
 class RegisterHospital(BaseModel):
     # No `region` alias: v1's free text was not always a province, and channel rules key on the province.
     # A client still sending `region` gets a 422 naming the field, rather than a guess stored forever.
@@ -30,6 +42,7 @@ class RegisterHospital(BaseModel):
     province: Province
     city: City | None = None
     grade: HospitalGrade
+    contact: ContactIn | None = None
 
 
 class HospitalOut(BaseModel):
@@ -38,6 +51,7 @@ class HospitalOut(BaseModel):
     province: str
     city: str | None
     grade: str
+    contact: Contact | None
     version: int
 
 
@@ -55,6 +69,7 @@ class RegisterDistributor(BaseModel):
     name: Name
     region: Region
     tier: Literal["platinum", "gold", "silver", "standard"]
+    contact: ContactIn | None = None
 
 
 class DistributorOut(BaseModel):
@@ -62,23 +77,26 @@ class DistributorOut(BaseModel):
     name: str
     region: str
     tier: str
+    contact: Contact | None
     version: int
 
 
 def _hospital_out(h) -> HospitalOut:  # noqa: ANN001
-    return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade, version=h.version)
+    return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade,
+                       contact=h.contact, version=h.version)
 
 
 def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
-    return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, version=d.version)
+    return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, contact=d.contact,
+                          version=d.version)
 
 
 @router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
 def register_hospital(body: RegisterHospital, request: Request, response: Response, meta: CommandMeta,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
     hospital_id = new_aggregate_id("hospital", meta.actor, idempotency_key)
-    hospital, created = request.app.state.application.register_hospital(hospital_id, body.name, body.province, body.grade,
-                                                                        body.city)
+    hospital, created = request.app.state.application.register_hospital(
+        hospital_id, body.name, body.province, body.grade, body.city, _contact(body.contact))
     if not created:
         response.status_code = status.HTTP_200_OK
     return _hospital_out(hospital)
@@ -113,8 +131,7 @@ def register_distributor(body: RegisterDistributor, request: Request, response: 
                          idempotency_key: IdempotencyKey = None) -> DistributorOut:
     distributor_id = new_aggregate_id("distributor", meta.actor, idempotency_key)
     distributor, created = request.app.state.application.register_distributor(
-        distributor_id, body.name, body.region, body.tier
-    )
+        distributor_id, body.name, body.region, body.tier, _contact(body.contact))
     if not created:
         response.status_code = status.HTTP_200_OK
     return _distributor_out(distributor)
@@ -126,3 +143,25 @@ def get_distributor(distributor_id: UUID, request: Request, _: CurrentPrincipal)
     if distributor is None:
         raise not_found("Distributor", distributor_id)
     return _distributor_out(distributor)
+
+
+def _contact(contact: ContactIn | None) -> dict | None:
+    return None if contact is None else contact.model_dump(exclude_none=True)
+
+
+@router.put("/hospitals/{hospital_id}/contact", operation_id="change_hospital_contact")
+def change_hospital_contact(hospital_id: UUID, body: ContactIn, request: Request, meta: CommandMeta) -> HospitalOut:
+    """Replace the hospital's contact (recall notices go to it); the same contact again records nothing."""
+    hospital = request.app.state.application.get_hospital(hospital_id)
+    if hospital is None:
+        raise not_found("Hospital", hospital_id)
+    return _hospital_out(request.app.state.application.change_contact(hospital, _contact(body)))
+
+
+@router.put("/distributors/{distributor_id}/contact", operation_id="change_distributor_contact")
+def change_distributor_contact(distributor_id: UUID, body: ContactIn, request: Request,
+                               meta: CommandMeta) -> DistributorOut:
+    distributor = request.app.state.application.get_distributor(distributor_id)
+    if distributor is None:
+        raise not_found("Distributor", distributor_id)
+    return _distributor_out(request.app.state.application.change_contact(distributor, _contact(body)))

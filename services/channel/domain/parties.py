@@ -24,6 +24,7 @@ class Hospital(TracedAggregate):
         province: str
         city: str | None
         grade: str
+        contact: dict[str, Any] | None  # absent from events recorded before contacts existed
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -32,11 +33,17 @@ class Hospital(TracedAggregate):
             state["city"] = None
 
     @event(Registered)
-    def __init__(self, hospital_id: UUID, name: str, province: str, grade: str, city: str | None = None) -> None:
+    def __init__(self, hospital_id: UUID, name: str, province: str, grade: str, city: str | None = None,
+                 contact: dict[str, Any] | None = None) -> None:
         self.name = name
         self.province = province
         self.city = city
         self.grade = grade
+        self.contact = contact
+
+    @event("ContactChanged")
+    def change_contact(self, contact: dict[str, Any]) -> None:
+        self.contact = contact
 
     @staticmethod
     def create_id(hospital_id: UUID) -> UUID:
@@ -45,10 +52,16 @@ class Hospital(TracedAggregate):
 
 class Distributor(TracedAggregate):
     @event("Registered")
-    def __init__(self, distributor_id: UUID, name: str, region: str, tier: str) -> None:
+    def __init__(self, distributor_id: UUID, name: str, region: str, tier: str,
+                 contact: dict[str, Any] | None = None) -> None:
         self.name = name
         self.region = region
         self.tier = tier
+        self.contact = contact
+
+    @event("ContactChanged")
+    def change_contact(self, contact: dict[str, Any]) -> None:
+        self.contact = contact
 
     @staticmethod
     def create_id(distributor_id: UUID) -> UUID:

@@ -71,6 +71,7 @@ class FulfilmentOut(BaseModel):
     order_id: UUID
     status: str
     ship_to_hospital_id: UUID
+    ship_to_distributor_id: UUID | None = Field(None, description="the distributor the goods ship to, when not direct")
     reserved: list[dict]
     shipments: list[dict]
     version: int
@@ -82,7 +83,8 @@ def _item_out(item) -> ItemOut:  # noqa: ANN001
 
 def _fulfilment_out(f) -> FulfilmentOut:  # noqa: ANN001
     return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
-                         reserved=f.reserved, shipments=f.shipments, version=f.version)
+                         ship_to_distributor_id=f.ship_to_distributor_id, reserved=f.reserved, shipments=f.shipments,
+                         version=f.version)
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", responses=REPLAYED)

@@ -28,11 +28,13 @@ class UnknownShipmentError(LookupError):
 class Fulfilment(TracedAggregate):
     @event("Requested")
     def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]],
-                 requested_delivery_date: date | None = None) -> None:
-        # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed).
+                 requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None) -> None:
+        # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed). Orders
+        # delivered through a distributor ship to it (`ship_to_distributor_id`), absent before that existed.
         self.order_id = order_id
         self.requested_delivery_date = requested_delivery_date
         self.ship_to_hospital_id = ship_to_hospital_id
+        self.ship_to_distributor_id = ship_to_distributor_id
         self.requested = lines
         self.status = "requested"
         self.reserved: list[dict[str, Any]] = []
@@ -81,11 +83,12 @@ class Fulfilment(TracedAggregate):
             lines.append(line)
         self._dispatched(order_id=self.order_id, shipment_id=shipment_id, ship_to_hospital_id=self.ship_to_hospital_id,
                          ship_from_warehouse=warehouse, carrier=carrier, tracking_number=tracking_number,
-                         dispatched_at=at, lines=lines)
+                         dispatched_at=at, lines=lines, ship_to_distributor_id=self.ship_to_distributor_id)
 
     @event("Dispatched")
     def _dispatched(self, order_id: UUID, shipment_id: UUID, ship_to_hospital_id: UUID, ship_from_warehouse: str,
-                    carrier: str, tracking_number: str, dispatched_at: datetime, lines: list[dict[str, Any]]) -> None:
+                    carrier: str, tracking_number: str, dispatched_at: datetime, lines: list[dict[str, Any]],
+                    ship_to_distributor_id: UUID | None = None) -> None:
         self.shipments.append({"shipment_id": shipment_id, "warehouse": ship_from_warehouse, "lines": lines,
                                "carrier": carrier, "tracking_number": tracking_number})
         shipped_from = {s["warehouse"] for s in self.shipments}

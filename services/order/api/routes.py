@@ -1,4 +1,5 @@
-"""Order HTTP API: place orders for known hospitals; read an order and list orders."""
+"""Order HTTP API: place orders for known hospitals (direct, or through a known distributor); read an order and list
+orders."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,9 @@ class PlaceOrder(BaseModel):
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     requested_delivery_date: date | None = Field(None, description="shelf life is judged on this day (default: today)")
+    ship_to_distributor_id: UUID | None = Field(
+        None, description="deliver through this distributor (配送商): goods ship to it, it delivers to the hospital and"
+                          " reports the delivery in its sell-out (流向); absent: shipped direct to the hospital")
 
 
 class OrderLineOut(BaseModel):
@@ -52,6 +56,7 @@ class OrderOut(BaseModel):
     customer_reference: str | None
     currency: str
     requested_delivery_date: date | None = None
+    ship_to_distributor_id: UUID | None = None
     status: OrderStatus
     lines: list[OrderLineOut]
     allocations: list[dict]
@@ -74,28 +79,33 @@ class OrderRow(BaseModel):
 
 def _order_out(o) -> OrderOut:  # noqa: ANN001
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
-                    requested_delivery_date=getattr(o, "requested_delivery_date", None), status=o.status,
+                    requested_delivery_date=getattr(o, "requested_delivery_date", None),
+                    ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
                     lines=[OrderLineOut(**line) for line in o.lines], allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
 
 
-def _hospital_is_known(request: Request, hospital_id: UUID) -> bool:
+def _is_known(request: Request, table: str, key: str, value: UUID) -> bool:
     with request.app.state.pool.connection() as conn:
-        row = conn.execute(f"SELECT 1 FROM {request.app.state.schema}.known_hospitals WHERE hospital_id = %s",
-                           (hospital_id,)).fetchone()
+        row = conn.execute(f"SELECT 1 FROM {request.app.state.schema}.{table} WHERE {key} = %s", (value,)).fetchone()
     return row is not None
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
 def place_order(body: PlaceOrder, request: Request, response: Response, meta: CommandMeta,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
-    if not _hospital_is_known(request, body.hospital_id):
+    if not _is_known(request, "known_hospitals", "hospital_id", body.hospital_id):
         raise invalid_field("hospital_id", "registered-hospital", "register the hospital in the channel service first",
                             detail=f"no hospital {body.hospital_id} is registered in the channel")
+    if body.ship_to_distributor_id is not None and not _is_known(
+            request, "known_distributors", "distributor_id", body.ship_to_distributor_id):
+        raise invalid_field("ship_to_distributor_id", "registered-distributor",
+                            "register the distributor in the channel service first",
+                            detail=f"no distributor {body.ship_to_distributor_id} is registered in the channel")
     order_id = new_aggregate_id("order", meta.actor, idempotency_key)
     order, created = request.app.state.application.place_order(
         order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines],
-        body.requested_delivery_date,
+        body.requested_delivery_date, body.ship_to_distributor_id,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -1,4 +1,4 @@
-"""A sales order to a hospital; its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
+"""A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
 
 from datetime import date
 from typing import Any
@@ -16,10 +16,12 @@ class OrderStateError(Exception):
 class SalesOrder(TracedAggregate):
     @event("Placed")
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
-                 lines: list[dict[str, Any]], requested_delivery_date: date | None = None) -> None:
+                 lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
+                 ship_to_distributor_id: UUID | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
-        # requested delivery date (replayed with the defaults).
+        # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
+        self.ship_to_distributor_id = ship_to_distributor_id
         self.requested_delivery_date = requested_delivery_date
         self.customer_reference = customer_reference
         self.currency = currency

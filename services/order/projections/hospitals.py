@@ -1,9 +1,10 @@
-"""Order's own copy of the hospitals it may sell to, learned from channel events (never channel's tables)."""
+"""Order's own copy of the hospitals it may sell to and the distributors it may deliver through, learned from
+channel events (never channel's tables)."""
 
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import HospitalRegistered
+from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.platform.consumer import Projection
 
 
@@ -27,4 +28,27 @@ class KnownHospitals(Projection):
                 " ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region,"
                 " grade = EXCLUDED.grade",
                 (payload.hospital_id, payload.name, payload.province, payload.grade),
+            )
+
+
+class KnownDistributors(Projection):
+    """A projection of its own (not a table more in KnownHospitals): its own position starts at the beginning of
+    the channel topic, so the distributors registered before orders could name one are learned too."""
+
+    name = "order-known-distributors"
+    subscribes_to = ("channel",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.known_distributors (distributor_id uuid PRIMARY KEY,"
+            " name text NOT NULL, region text NOT NULL)"
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, DistributorRegistered):
+            cur.execute(
+                f"INSERT INTO {self.schema}.known_distributors VALUES (%s, %s, %s)"
+                " ON CONFLICT (distributor_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region",
+                (payload.distributor_id, payload.name, payload.region),
             )

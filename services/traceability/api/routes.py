@@ -1,12 +1,15 @@
-"""Traceability HTTP API: which consignees received a lot (or a serialised unit), how many units are still out,
-and every kit lot made from it."""
+"""Traceability HTTP API: which consignees received a lot (or a serialised unit, or any lot of an item made or
+expiring in a date range), how many units are still out, and every kit lot made from it."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
 from services.traceability.queries import AffectedLot, ConsigneeOut, LotRef, RecallLookup, ShipmentOut, recall_lookup
+from services.traceability.recall_view import consignees_of
 from shared.domain.gtin import GTINInput
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Paging
@@ -15,6 +18,13 @@ from shared.platform.problems import invalid_field
 router = APIRouter(tags=["recalls"])
 
 __all__ = ["AffectedLot", "ConsigneeOut", "LotRef", "RecallLookup", "ShipmentOut", "router"]
+
+
+def lookup_or_422(gtin: str | None, lot: str | None, serial: str | None) -> None:
+    try:
+        lookup_kind(gtin, lot, serial)
+    except AmbiguousLookup as error:
+        raise invalid_field("lot" if serial is None else "serial", "recall-lookup-parameters", str(error)) from None
 
 
 @router.get("/recalls/lookup", operation_id="recall_lookup")
@@ -29,10 +39,64 @@ def recall_lookup_route(
     A lot's answer also covers every kit lot assembled from it, transitively (`affected_lots`, each with the
     path `via` which it was reached); consignees are paged (`limit`, `offset`, `total`), most units first.
     """
-    try:
-        lookup_kind(gtin, lot, serial)
-    except AmbiguousLookup as error:
-        raise invalid_field("lot" if serial is None else "serial", "recall-lookup-parameters", str(error)) from None
+    lookup_or_422(gtin, lot, serial)
     with request.app.state.pool.connection() as conn:
         return recall_lookup(conn, request.app.state.schema, gtin=gtin, lot=lot, serial=serial,
                              limit=paging.limit, offset=paging.offset)
+
+
+class LotInRange(BaseModel):
+    gtin: str
+    lot: str
+    expiry: date
+    production_date: date | None
+
+
+class ItemRangeLookup(BaseModel):
+    gtin: str
+    lots: list[LotInRange]
+    quantity_shipped: int
+    quantity_returned: int
+    quantity_outstanding: int
+    consignees: list[ConsigneeOut]
+    total: int
+    limit: int
+    offset: int
+
+
+MAX_LOTS_IN_RANGE = 1000
+
+
+@router.get("/recalls/lookup/by-item", operation_id="recall_lookup_by_item")
+def recall_lookup_by_item(
+        request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        expiry_from: Annotated[date | None, Query()] = None, expiry_to: Annotated[date | None, Query()] = None,
+        produced_from: Annotated[date | None, Query()] = None, produced_to: Annotated[date | None, Query()] = None,
+) -> ItemRangeLookup:
+    """Every lot of the item whose expiry and/or production date falls in the range (bounds included), and every
+    consignee of those lots and of the kit lots made from them, merged: one row per consignee, paged."""
+    bounds = {"expiry_from": expiry_from, "expiry_to": expiry_to, "produced_from": produced_from,
+              "produced_to": produced_to}
+    if all(v is None for v in bounds.values()):
+        raise invalid_field("expiry_from", "date-range-required", "give at least one expiry or production date bound")
+    for start, end in (("expiry_from", "expiry_to"), ("produced_from", "produced_to")):
+        if bounds[start] and bounds[end] and bounds[start] > bounds[end]:
+            raise invalid_field(end, "range-order", f"{end} is before {start}")
+    conditions = {"expiry >= %s": expiry_from, "expiry <= %s": expiry_to, "production_date >= %s": produced_from,
+                  "production_date <= %s": produced_to}
+    chosen = {c: v for c, v in conditions.items() if v is not None}
+    schema = request.app.state.schema
+    with request.app.state.pool.connection() as conn:
+        rows = conn.execute(
+            f"SELECT gtin::text AS gtin, lot, expiry, production_date FROM {schema}.lots WHERE gtin = %s AND "
+            + " AND ".join(chosen) + " ORDER BY expiry, lot LIMIT %s",
+            [gtin, *chosen.values(), MAX_LOTS_IN_RANGE + 1]).fetchall()
+        if len(rows) > MAX_LOTS_IN_RANGE:
+            raise invalid_field("expiry_to", "range-too-wide", f"more than {MAX_LOTS_IN_RANGE} lots: narrow the range")
+        consignees = consignees_of(conn, schema, [{"gtin": r["gtin"], "lot": r["lot"]} for r in rows])
+    shipped = sum(c.quantity_shipped for c in consignees)
+    returned = sum(c.quantity_returned for c in consignees)
+    return ItemRangeLookup(gtin=gtin, lots=[LotInRange(**r) for r in rows], quantity_shipped=shipped,
+                           quantity_returned=returned, quantity_outstanding=shipped - returned,
+                           consignees=consignees[paging.offset:paging.offset + paging.limit], total=len(consignees),
+                           limit=paging.limit, offset=paging.offset)

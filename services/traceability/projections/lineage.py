@@ -10,28 +10,65 @@ Tables (all indexed for the recall lookup):
 * `lot_links`: component (GTIN, lot) -> kit (GTIN, lot), from KitAssembled. The lookup follows it with a
   recursive CTE (kits of kits) — see services/traceability/queries.py.
 
+A shipment's consignee is the distributor it went to (`ship_to_distributor_id`, an order delivered through a
+distributor) or else the hospital. A return is credited to the consignee of the shipment it came back from (as
+`shipped_lots` has it), whatever hospital the return names.
+
+The distributor leg, from traceability's own SellOutReported events (sell-out / 流向 reports):
+
+* `sellout_reports`, `sellout_lines`: each report and its lines with their flags (over-reported, unknown hospital).
+* `sold_on`: per (GTIN, lot, distributor, hospital) the units the distributor reported delivering.
+* `sold_serials`: per (GTIN, serial, report) the distributor and hospital, when the report named serials.
+
 Hospital names and regions come from channel events into traceability's own consignee table: a
 hospital's region is its province (HospitalRegistered v2), a distributor's its region, so the recall
 lookup keeps answering `region` for both.
 """
 
 from psycopg import Cursor
+from psycopg.types.json import Jsonb
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import DistributorRegistered, HospitalRegistered
+from shared.events.channel import (
+    Contact, DistributorContactChanged, DistributorRegistered, HospitalContactChanged, HospitalRegistered,
+)
 from shared.events.inventory import KitAssembled, ShipmentDispatched, ShipmentReturned
+from shared.events.traceability import SellOutReported
 from shared.platform.consumer import Projection
+
+SELL_OUT_DDL = [
+    "CREATE TABLE IF NOT EXISTS {schema}.sellout_reports (report_id uuid PRIMARY KEY, distributor_id uuid NOT NULL,"
+    " report_reference text NOT NULL, period_start date NOT NULL, period_end date NOT NULL, source text NOT NULL,"
+    " line_count int NOT NULL, units int NOT NULL, flagged_lines int NOT NULL, reported_at timestamptz NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS sellout_reports_by_distributor ON {schema}.sellout_reports (distributor_id, reported_at)",
+    "CREATE TABLE IF NOT EXISTS {schema}.sellout_lines (report_id uuid NOT NULL, line_no int NOT NULL,"
+    " report_reference text NOT NULL, distributor_id uuid NOT NULL, hospital_id uuid NOT NULL, gtin char(14) NOT NULL,"
+    " lot text NOT NULL, quantity int NOT NULL, sold_at date NOT NULL, serials text[], received int NOT NULL,"
+    " over_reported boolean NOT NULL, excess int NOT NULL, unknown_hospital boolean NOT NULL,"
+    " reported_at timestamptz NOT NULL, PRIMARY KEY (report_id, line_no))",
+    "CREATE INDEX IF NOT EXISTS sellout_lines_by_lot ON {schema}.sellout_lines (gtin, lot)",
+    "CREATE INDEX IF NOT EXISTS sellout_lines_by_distributor ON {schema}.sellout_lines (distributor_id, reported_at)",
+    "CREATE TABLE IF NOT EXISTS {schema}.sold_on (gtin char(14) NOT NULL, lot text NOT NULL,"
+    " distributor_id uuid NOT NULL, hospital_id uuid NOT NULL, quantity int NOT NULL,"
+    " PRIMARY KEY (gtin, lot, distributor_id, hospital_id))",
+    "CREATE INDEX IF NOT EXISTS sold_on_by_lot ON {schema}.sold_on (lot)",
+    "CREATE TABLE IF NOT EXISTS {schema}.sold_serials (gtin char(14) NOT NULL, serial text NOT NULL,"
+    " report_id uuid NOT NULL, line_no int NOT NULL, lot text NOT NULL, distributor_id uuid NOT NULL,"
+    " hospital_id uuid NOT NULL, PRIMARY KEY (gtin, serial, report_id, line_no))",
+]
 
 
 class ShipmentLineage(Projection):
     name = "traceability-shipment-lineage"
-    subscribes_to = ("channel", "inventory")
+    subscribes_to = ("channel", "inventory", "traceability")
 
     @property
     def tables_ddl(self) -> list[str]:
         return [
             "CREATE TABLE IF NOT EXISTS {schema}.consignees (consignee_id uuid PRIMARY KEY, kind text NOT NULL,"
             " name text NOT NULL, region text NOT NULL)",
+            # Contacts came later; no party had one before, so existing rows need no rebuild.
+            "ALTER TABLE {schema}.consignees ADD COLUMN IF NOT EXISTS contact jsonb",
             "CREATE TABLE IF NOT EXISTS {schema}.shipped_lots (shipment_id uuid NOT NULL, gtin char(14) NOT NULL,"
             " lot text NOT NULL, expiry date NOT NULL, quantity int NOT NULL, consignee_id uuid NOT NULL,"
             " order_id uuid NOT NULL, ship_from text NOT NULL, carrier text NOT NULL, tracking_number text NOT NULL,"
@@ -49,18 +86,25 @@ class ShipmentLineage(Projection):
             " quantity int NOT NULL, PRIMARY KEY (component_gtin, component_lot, kit_gtin, kit_lot))",
             "CREATE INDEX IF NOT EXISTS lot_links_by_component_lot ON {schema}.lot_links (component_lot)",
             "CREATE INDEX IF NOT EXISTS lot_links_by_kit_lot ON {schema}.lot_links (kit_lot)",
+            *SELL_OUT_DDL,
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
             case HospitalRegistered():
-                self._consignee(cur, payload.hospital_id, "hospital", payload.name, payload.province)
+                self._consignee(cur, payload.hospital_id, "hospital", payload.name, payload.province, payload.contact)
             case DistributorRegistered():
-                self._consignee(cur, payload.distributor_id, "distributor", payload.name, payload.region)
+                self._consignee(cur, payload.distributor_id, "distributor", payload.name, payload.region,
+                                payload.contact)
+            case HospitalContactChanged() | DistributorContactChanged():
+                cur.execute(f"UPDATE {self.schema}.consignees SET contact = %s WHERE consignee_id = %s",
+                            (Jsonb(payload.contact.model_dump(mode="json")), getattr(payload, payload.subject_field)))
             case ShipmentDispatched():
                 self._dispatched(cur, payload)
             case ShipmentReturned():
                 self._returned(cur, payload)
+            case SellOutReported():
+                self._sold_on(cur, envelope, payload)
             case KitAssembled():
                 for component in payload.components:
                     cur.execute(
@@ -71,7 +115,7 @@ class ShipmentLineage(Projection):
                     )
 
     def _dispatched(self, cur: Cursor, payload: ShipmentDispatched) -> None:
-        consignee = payload.ship_to_hospital_id
+        consignee = payload.ship_to_distributor_id or payload.ship_to_hospital_id
         for line in payload.lines:
             cur.execute(
                 f"INSERT INTO {self.schema}.shipped_lots AS s VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -94,13 +138,17 @@ class ShipmentLineage(Projection):
                 )
 
     def _returned(self, cur: Cursor, payload: ShipmentReturned) -> None:
-        consignee = payload.ship_to_hospital_id
         for line in payload.lines:
+            # The shipment's own consignee (a distributor, for an order delivered through one); the hospital the
+            # return names only when the shipment is unknown here.
             cur.execute(
                 f"INSERT INTO {self.schema}.lot_consignees AS e (gtin, lot, consignee_id, expiry, quantity_returned)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (gtin, lot, consignee_id) DO UPDATE SET"
+                f" VALUES (%s, %s, coalesce((SELECT s.consignee_id FROM {self.schema}.shipped_lots s"
+                " WHERE s.gtin = %s AND s.lot = %s AND s.shipment_id = %s), %s), %s, %s)"
+                " ON CONFLICT (gtin, lot, consignee_id) DO UPDATE SET"
                 " quantity_returned = e.quantity_returned + EXCLUDED.quantity_returned",
-                (line.gtin, line.lot, consignee, line.expiry, line.quantity),
+                (line.gtin, line.lot, line.gtin, line.lot, payload.shipment_id, payload.ship_to_hospital_id,
+                 line.expiry, line.quantity),
             )
             if line.serials:
                 cur.execute(
@@ -109,9 +157,42 @@ class ShipmentLineage(Projection):
                     (line.gtin, line.serials, payload.shipment_id),
                 )
 
-    def _consignee(self, cur: Cursor, consignee_id: object, kind: str, name: str, region: str) -> None:
+    def _sold_on(self, cur: Cursor, envelope: CloudEvent, payload: SellOutReported) -> None:
+        flagged = sum(1 for line in payload.lines if line.over_reported or line.unknown_hospital)
         cur.execute(
-            f"INSERT INTO {self.schema}.consignees VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (consignee_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region",
-            (consignee_id, kind, name, region),
+            f"INSERT INTO {self.schema}.sellout_reports VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (report_id) DO NOTHING",
+            (payload.report_id, payload.distributor_id, payload.report_reference, payload.period.start,
+             payload.period.end, payload.source, len(payload.lines), sum(line.quantity for line in payload.lines),
+             flagged, envelope.time),
+        )
+        for line in payload.lines:
+            cur.execute(
+                f"INSERT INTO {self.schema}.sellout_lines VALUES"
+                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (payload.report_id, line.line_no, payload.report_reference, payload.distributor_id, line.hospital_id,
+                 line.gtin, line.lot, line.quantity, line.sold_at, line.serials, line.received, line.over_reported,
+                 line.excess, line.unknown_hospital, envelope.time),
+            )
+            cur.execute(
+                f"INSERT INTO {self.schema}.sold_on AS s VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (gtin, lot, distributor_id, hospital_id)"
+                " DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity",
+                (line.gtin, line.lot, payload.distributor_id, line.hospital_id, line.quantity),
+            )
+            for serial in line.serials or ():
+                cur.execute(
+                    f"INSERT INTO {self.schema}.sold_serials VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (line.gtin, serial, payload.report_id, line.line_no, line.lot, payload.distributor_id,
+                     line.hospital_id),
+                )
+
+    def _consignee(self, cur: Cursor, consignee_id: object, kind: str, name: str, region: str,
+                   contact: Contact | None) -> None:
+        cur.execute(
+            f"INSERT INTO {self.schema}.consignees (consignee_id, kind, name, region, contact)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consignee_id) DO UPDATE SET name = EXCLUDED.name,"
+            " region = EXCLUDED.region, contact = coalesce(EXCLUDED.contact, consignees.contact)",
+            (consignee_id, kind, name, region, Jsonb(contact.model_dump(mode="json")) if contact else None),
         )

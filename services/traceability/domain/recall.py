@@ -1,0 +1,194 @@
+"""A recall case: decided with a level, its consignees notified and acknowledging, units coming back, closed.
+
+Pure domain: the consignee list itself comes from the lineage read model (it stays live as shipments and
+sell-out reports arrive), so the application hands it in where a rule needs it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from shared.platform.aggregate import TracedAggregate
+
+# NMPA 召回管理办法: 一级 within 1 day, 二级 3 days, 三级 7 days of the decision. 21 CFR 7 sets no day count
+# for FDA classes; the same windows apply to class I/II/III as company policy.
+NOTIFY_WITHIN = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7)}
+# Timestamps a few minutes ahead of the server's clock are accepted (the caller's clock may run fast).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class RuleViolation(ValueError):
+    def __init__(self, rule: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.rule, self.detail, self.field = rule, detail, field
+
+
+def notify_by(decided_at: datetime, level: int) -> datetime:
+    return decided_at + NOTIFY_WITHIN[level]
+
+
+def not_in_future(field: str, value: datetime, now: datetime) -> None:
+    if value > now + CLOCK_SKEW:
+        raise RuleViolation("not-in-future", f"{field} {value.isoformat()} is in the future", field)
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    consignees_to_notify: int
+    consignees_notified: int
+    consignees_acknowledged: int
+    units_to_recover: int
+    units_recovered: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> float:
+        return 1.0 if whole == 0 else round(part / whole, 4)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+class RecallCase(TracedAggregate):
+    @event("Opened")
+    def __init__(self, recall_id: UUID, title: str, scheme: str, level: int, reason: str, decided_at: datetime,
+                 notify_by: datetime, lots: list[dict[str, str]], serials: list[dict[str, str]],
+                 kit_lots: list[dict[str, str]], adverse_event_id: UUID | None = None) -> None:
+        self.title, self.scheme, self.level, self.reason = title, scheme, level, reason
+        self.decided_at, self.notify_by = decided_at, notify_by
+        self.lots, self.serials, self.kit_lots = lots, serials, kit_lots
+        self.adverse_event_id = adverse_event_id
+        self.status = "open"
+        self.notified: dict[str, dict[str, Any]] = {}  # consignee id (str) -> {notified_at, method, note}
+        self.acknowledged: dict[str, dict[str, Any]] = {}
+        self.returns: dict[str, dict[str, Any]] = {}  # inventory return id -> {consignee_id, gtin, lot, quantity}
+        self.closed_at: datetime | None = None
+        self.summary: str | None = None
+        self.effectiveness_at_closure: dict[str, int] | None = None
+
+    @staticmethod
+    def create_id(recall_id: UUID) -> UUID:
+        return recall_id
+
+    @classmethod
+    def open(cls, recall_id: UUID, title: str, scheme: str, level: int, reason: str, decided_at: datetime,
+             lots: list[dict[str, str]], serials: list[dict[str, str]], now: datetime,
+             adverse_event_id: UUID | None = None, kit_lots: list[dict[str, str]] = ()) -> "RecallCase":
+        """`kit_lots`: the kit lots the lineage knows were made from a recalled lot; they are recalled with it."""
+        if not lots and not serials:
+            raise RuleViolation("scope-required", "a recall names at least one lot or serial", "lots")
+        not_in_future("decided_at", decided_at, now)
+        return cls(recall_id=recall_id, title=title, scheme=scheme, level=level, reason=reason,
+                   decided_at=decided_at, notify_by=notify_by(decided_at, level), lots=_unique(lots),
+                   serials=_unique(serials), kit_lots=[k for k in _unique(list(kit_lots)) if k not in lots],
+                   adverse_event_id=adverse_event_id)
+
+    def covers(self, gtin: str, lot: str, serials: list[str] | None = None) -> bool:
+        if {"gtin": gtin, "lot": lot} in self.lots or {"gtin": gtin, "lot": lot} in self.kit_lots:
+            return True
+        return any({"gtin": gtin, "serial": s} in self.serials for s in serials or ())
+
+    # Notifications and acknowledgements ------------------------------------------------------------------
+
+    def notify(self, consignee_id: UUID, notified_at: datetime, method: str, note: str | None,
+               now: datetime) -> bool:
+        """Record that the consignee was told; False if this exact notice is already recorded (a retry)."""
+        self._must_be_open()
+        earlier = self.notified.get(str(consignee_id))
+        if earlier is not None:
+            if (earlier["notified_at"], earlier["method"]) == (notified_at, method):
+                return False
+            raise RuleViolation("notify-once", f"consignee {consignee_id} was already notified at"
+                                                 f" {earlier['notified_at'].isoformat()}", "consignee_id")
+        not_in_future("notified_at", notified_at, now)
+        if notified_at < self.decided_at:
+            raise RuleViolation("after-decision", "a consignee is notified after the recall was decided",
+                                  "notified_at")
+        self._notified(consignee_id=consignee_id, notified_at=notified_at, method=method, note=note)
+        return True
+
+    @event("ConsigneeNotified")
+    def _notified(self, consignee_id: UUID, notified_at: datetime, method: str, note: str | None) -> None:
+        self.notified[str(consignee_id)] = {"notified_at": notified_at, "method": method, "note": note}
+
+    def acknowledge(self, consignee_id: UUID, acknowledged_at: datetime, acknowledged_by: str, note: str | None,
+                    now: datetime) -> bool:
+        self._must_be_open()
+        notice = self.notified.get(str(consignee_id))
+        if notice is None:
+            raise RuleViolation("notified-first", f"consignee {consignee_id} has not been notified",
+                                  "consignee_id")
+        earlier = self.acknowledged.get(str(consignee_id))
+        if earlier is not None:
+            if (earlier["acknowledged_at"], earlier["by"]) == (acknowledged_at, acknowledged_by):
+                return False
+            raise RuleViolation("acknowledge-once", f"consignee {consignee_id} already acknowledged",
+                                  "consignee_id")
+        not_in_future("acknowledged_at", acknowledged_at, now)
+        if acknowledged_at < notice["notified_at"]:
+            raise RuleViolation("after-notice", "an acknowledgement comes after the notice", "acknowledged_at")
+        self._acknowledged(consignee_id=consignee_id, acknowledged_at=acknowledged_at,
+                           acknowledged_by=acknowledged_by, note=note)
+        return True
+
+    @event("Acknowledged")
+    def _acknowledged(self, consignee_id: UUID, acknowledged_at: datetime, acknowledged_by: str,
+                      note: str | None) -> None:
+        self.acknowledged[str(consignee_id)] = {"acknowledged_at": acknowledged_at, "by": acknowledged_by}
+
+    # Returns and closure ---------------------------------------------------------------------------------
+
+    def record_return(self, consignee_id: UUID, gtin: str, lot: str, quantity: int, return_id: UUID,
+                      returned_at: datetime) -> bool:
+        """Units of a recalled lot came back while the case is open; each inventory return counts once."""
+        if self.status != "open" or f"{return_id}:{gtin}:{lot}" in self.returns:
+            return False
+        self._units_returned(consignee_id=consignee_id, gtin=gtin, lot=lot, quantity=quantity,
+                             return_id=return_id, returned_at=returned_at)
+        return True
+
+    @event("UnitsReturned")
+    def _units_returned(self, consignee_id: UUID, gtin: str, lot: str, quantity: int, return_id: UUID,
+                        returned_at: datetime) -> None:
+        self.returns[f"{return_id}:{gtin}:{lot}"] = {"consignee_id": str(consignee_id), "gtin": gtin, "lot": lot,
+                                                     "quantity": quantity}
+
+    def units_returned_by(self, consignee_id: UUID) -> int:
+        return sum(r["quantity"] for r in self.returns.values() if r["consignee_id"] == str(consignee_id))
+
+    def close(self, closed_at: datetime, summary: str, effectiveness: Effectiveness, now: datetime) -> None:
+        self._must_be_open()
+        not_in_future("closed_at", closed_at, now)
+        if closed_at < self.decided_at:
+            raise RuleViolation("after-decision", "a recall closes after it was decided", "closed_at")
+        self._closed(closed_at=closed_at, summary=summary, effectiveness=effectiveness.as_dict())
+
+    @event("Closed")
+    def _closed(self, closed_at: datetime, summary: str, effectiveness: dict[str, int]) -> None:
+        self.status = "closed"
+        self.closed_at, self.summary, self.effectiveness_at_closure = closed_at, summary, effectiveness
+
+    def _must_be_open(self) -> None:
+        if self.status != "open":
+            raise RuleViolation("case-open", "the recall case is closed")
+
+
+def _unique(refs: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: list[dict[str, str]] = []
+    for ref in refs:
+        if ref not in seen:
+            seen.append(ref)
+    return seen
+
+
+def consignee_status(case: RecallCase, consignee_id: UUID, now: datetime) -> str:
+    """acknowledged | notified | notified_late | overdue (not notified past the deadline) | pending."""
+    key = str(consignee_id)
+    if key in case.acknowledged:
+        return "acknowledged"
+    notice = case.notified.get(key)
+    if notice is not None:
+        return "notified_late" if notice["notified_at"] > case.notify_by else "notified"
+    return "overdue" if case.status == "open" and now > case.notify_by else "pending"

@@ -1,0 +1,39 @@
+"""The lots traceability knows of, with their production and expiry dates, so a recall can be scoped by item and
+date range ("every lot of this catheter made in March") before the lineage of each is looked up.
+
+A lot is known from its receipt (LotReceived: production date when the label gave one) or its assembly as a kit
+(KitAssembled: made on the day it was assembled). A lot received in several warehouses or receipts is one row.
+"""
+
+from psycopg import Cursor
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.inventory import KitAssembled, LotReceived
+from shared.platform.consumer import Projection
+
+
+class LotCatalogue(Projection):
+    name = "traceability-lot-catalogue"
+    subscribes_to = ("inventory",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.lots (gtin char(14) NOT NULL, lot text NOT NULL, expiry date NOT NULL,"
+            " production_date date, kit boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, lot))",
+            "CREATE INDEX IF NOT EXISTS lots_by_expiry ON {schema}.lots (gtin, expiry)",
+            "CREATE INDEX IF NOT EXISTS lots_by_production ON {schema}.lots (gtin, production_date)",
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        match payload:
+            case LotReceived():
+                self._lot(cur, payload.gtin, payload.lot, payload.expiry, payload.production_date, False)
+            case KitAssembled():
+                self._lot(cur, payload.gtin, payload.lot, payload.expiry, envelope.time.date(), True)
+
+    def _lot(self, cur: Cursor, gtin: str, lot: str, expiry: object, produced: object, kit: bool) -> None:
+        cur.execute(
+            f"INSERT INTO {self.schema}.lots AS l VALUES (%s, %s, %s, %s, %s) ON CONFLICT (gtin, lot) DO UPDATE SET"
+            " production_date = coalesce(l.production_date, EXCLUDED.production_date),"
+            " expiry = least(l.expiry, EXCLUDED.expiry)", (gtin, lot, expiry, produced, kit))
