@@ -25,5 +25,6 @@ class ShipmentInvoicer(ProcessManager):
             raise OrderTermsNotYetKnownError(f"order {payload.order_id} of shipment {payload.shipment_id}")
         currency, unit_prices = terms
         shipped = [{"gtin": line.gtin, "lot": line.lot, "quantity": line.quantity} for line in payload.lines]
+        # Goods delivered through a distributor are invoiced to it (两票制: it invoices the hospital in turn).
         return self.app.plan_invoice(payload.shipment_id, payload.order_id, payload.ship_to_hospital_id, currency,
-                                     shipped, unit_prices)
+                                     shipped, unit_prices, payload.ship_to_distributor_id)

@@ -28,7 +28,10 @@ class InvoiceRaised(EventPayload):
     invoice_id: UUID
     order_id: UUID
     shipment_id: UUID
-    hospital_id: UUID
+    hospital_id: UUID = Field(description="the hospital the goods are for")
+    bill_to_distributor_id: UUID | None = Field(
+        None, description="set when the goods went through this distributor: it is invoiced (the first of the"
+                          " 两票制 two invoices; it invoices the hospital itself); absent: the hospital is invoiced")
     currency: CurrencyCode
     lines: list[InvoiceLine] = Field(min_length=1)
     net_total: Money

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
@@ -32,6 +32,8 @@ class InvoiceOut(BaseModel):
     order_id: UUID
     shipment_id: UUID
     hospital_id: UUID
+    bill_to_distributor_id: UUID | None = Field(description="invoiced to this distributor, when the goods went"
+                                                            " through it; else the hospital is invoiced")
     currency: str
     lines: list[InvoiceLineOut]
     net_total: Decimal
@@ -44,6 +46,7 @@ class InvoiceRow(BaseModel):
     order_id: UUID
     shipment_id: UUID
     hospital_id: UUID
+    bill_to_distributor_id: UUID | None
     currency: str
     net_total: Decimal
     vat_total: Decimal
@@ -57,7 +60,8 @@ def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> Invo
     if invoice is None:
         raise not_found("Invoice", invoice_id)
     return InvoiceOut(invoice_id=invoice.id, order_id=invoice.order_id, shipment_id=invoice.shipment_id,
-                      hospital_id=invoice.hospital_id, currency=invoice.currency,
+                      hospital_id=invoice.hospital_id, bill_to_distributor_id=invoice.bill_to_distributor_id,
+                      currency=invoice.currency,
                       lines=[InvoiceLineOut(**line) for line in invoice.lines], net_total=invoice.net_total,
                       vat_total=invoice.vat_total, gross_total=invoice.gross_total)
 
@@ -65,8 +69,10 @@ def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> Invo
 @router.get("/invoices", operation_id="list_invoices")
 def list_invoices(request: Request, _: CurrentPrincipal, paging: Paging,
                   order_id: Annotated[UUID | None, Query()] = None,
-                  hospital_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
+                  hospital_id: Annotated[UUID | None, Query()] = None,
+                  bill_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
     rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.invoice_list", paging,
                              order_by="raised_at DESC, invoice_id",
-                             where={"order_id = %s": order_id, "hospital_id = %s": hospital_id})
+                             where={"order_id = %s": order_id, "hospital_id = %s": hospital_id,
+                                    "bill_to_distributor_id = %s": bill_to_distributor_id})
     return Page(items=[InvoiceRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

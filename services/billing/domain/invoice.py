@@ -37,10 +37,12 @@ def price_lines(shipped: list[dict[str, Any]], unit_prices: dict[str, Decimal],
 class Invoice(TracedAggregate):
     @event("Raised")
     def __init__(self, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
-                 lines: list[dict[str, Any]], net_total: Decimal, vat_total: Decimal, gross_total: Decimal) -> None:
+                 lines: list[dict[str, Any]], net_total: Decimal, vat_total: Decimal, gross_total: Decimal,
+                 bill_to_distributor_id: UUID | None = None) -> None:
         self.shipment_id = shipment_id
         self.order_id = order_id
         self.hospital_id = hospital_id
+        self.bill_to_distributor_id = bill_to_distributor_id
         self.currency = currency
         self.lines = lines
         self.net_total, self.vat_total, self.gross_total = net_total, vat_total, gross_total
@@ -51,8 +53,9 @@ class Invoice(TracedAggregate):
 
     @classmethod
     def raise_for(cls, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
-                  lines: list[dict[str, Any]]) -> "Invoice":
+                  lines: list[dict[str, Any]], bill_to_distributor_id: UUID | None = None) -> "Invoice":
         return cls(shipment_id=shipment_id, order_id=order_id, hospital_id=hospital_id, currency=currency, lines=lines,
+                   bill_to_distributor_id=bill_to_distributor_id,
                    net_total=sum((line["net_amount"] for line in lines), Decimal("0.00")),
                    vat_total=sum((line["vat_amount"] for line in lines), Decimal("0.00")),
                    gross_total=sum((line["gross_amount"] for line in lines), Decimal("0.00")))

@@ -1,0 +1,22 @@
+"""`make run` loads the demo data through the APIs: it must keep working as the product grows, and load once."""
+
+from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_HOSPITAL, load_demo_data
+from shared.platform.settings import SERVICES
+from tests.waiting import wait_for
+
+
+def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignees(stack, http):
+    stack.start_all()
+    stack.wait_until_ready()
+    urls = {s: stack.url(s) for s in SERVICES}
+    summary = load_demo_data(urls)
+    recall_id = summary.split("recall case ")[1].split()[0]
+    consignees = http.get(f"{urls['traceability']}/recalls/{recall_id}/consignees").json()["items"]
+    assert sorted((c["name"], (c["via_distributor"] or {}).get("name"), c["units_to_recover"]) for c in consignees) == sorted([
+        (SECOND_HOSPITAL, DEMO_DISTRIBUTOR, 6), (DEMO_HOSPITAL, None, 10), (DEMO_DISTRIBUTOR, None, 4)])
+    # 两票制: the units delivered through the distributor are invoiced to it, the direct ones to the hospital.
+    distributor_id = next(c["consignee_id"] for c in consignees if c["kind"] == "distributor")
+    invoices = wait_for(lambda: http.get(f"{urls['billing']}/invoices").json()["items"] if http.get(
+        f"{urls['billing']}/invoices").json()["total"] == 2 else None, "both invoices")
+    assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(["None", distributor_id])
+    assert load_demo_data(urls) == "demo data already loaded"
