@@ -13,6 +13,7 @@ from shared.events.channel import HospitalRegistered
 from shared.events.inventory import KitAssembled, LotReceived, ShipmentDispatched
 from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
+from tests.apitools import stored
 
 COMPONENT, KIT = "09506000134352", "09506000134376"
 EXPIRY = date(2028, 1, 31)
@@ -214,3 +215,25 @@ def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_e
                                          ("苏州市立医院", "hospital", "华东医疗器械有限公司", 12)]
         effectiveness = opened.json()["effectiveness"]
         assert (effectiveness["consignees_to_notify"], effectiveness["units_to_recover"]) == (2, 20)
+
+
+def test_an_adverse_event_is_identified_by_its_scanned_udi(settings):
+    from services.traceability.web import app
+
+    headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
+    report = {"outcome": "group_event", "description": "同批次多例感染", "became_aware_at": datetime.now(UTC).isoformat()}
+    scanned = f"]d201{COMPONENT}17280131" + "10LOT-7\x1d21SN-42"
+    with TestClient(app) as client:
+        read = client.post("/adverse-events", headers=headers, json={**report, "udi": scanned})
+        assert read.status_code == 201, read.text
+        assert ({k: read.json()[k] for k in ("gtin", "lot", "serial")}, read.json()["status"]) == (
+            {"gtin": COMPONENT, "lot": "LOT-7", "serial": "SN-42"}, "due")
+        assert datetime.fromisoformat(read.json()["report_due_at"]) == (
+            datetime.fromisoformat(report["became_aware_at"]) + timedelta(hours=12))
+        disagree = client.post("/adverse-events", headers=headers, json={**report, "udi": scanned, "lot": "LOT-8"})
+        assert (disagree.status_code, disagree.json()["errors"][0]["rule"]) == (422, "matches-udi")
+        garbled = client.post("/adverse-events", headers=headers, json={**report, "udi": "hello"})
+        assert (garbled.status_code, garbled.json()["errors"][0]["field"]) == (422, "udi")
+        unidentified = client.post("/adverse-events", headers=headers, json=report)
+        assert (unidentified.status_code, unidentified.json()["errors"][0]["rule"]) == (422, "gtin-required")
+        assert stored(client.app.state.application) == 1  # the refused reports stored nothing

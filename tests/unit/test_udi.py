@@ -16,8 +16,8 @@ from datetime import date
 
 import pytest
 
-from services.inventory.domain.hibc import check_character
-from services.inventory.domain.udi import UDIError, parse_udi
+from shared.domain.hibc import check_character
+from shared.domain.udi import UDIError, parse_udi
 
 GS = "\x1d"
 

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from services.inventory.domain import FulfilmentStateError, LotRuleError, UnknownLotError
 from services.inventory.domain.fulfilment import PickRefusedError, ReturnRuleError, Scan, UnknownShipmentError
 from services.inventory.domain.kits import KitRuleError
-from services.inventory.domain.udi import UDIError, parse_udi
+from shared.domain.udi import UDIError, parse_udi
 from services.inventory.outbound import UnknownComponentError, UnknownFulfilmentError
 from shared.domain.gtin import GTINInput
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey

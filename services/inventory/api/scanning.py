@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.domain.udi import UDIError, parse_udi
+from shared.domain.udi import UDIError, parse_udi
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.problems import invalid_field
 

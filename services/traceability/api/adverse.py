@@ -15,12 +15,13 @@ from services.traceability.api.recalls import (
 from services.traceability.domain.adverse import AdverseEvent
 from services.traceability.domain.recall import RuleViolation
 from shared.domain.gtin import GTINInput
+from shared.domain.udi import UDIError, parse_udi
 from shared.events.traceability import AdverseOutcome
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import not_found
+from shared.platform.problems import invalid_field, not_found
 
 router = APIRouter(tags=["adverse events"])
 
@@ -29,10 +30,12 @@ ReportStatus = Literal["submitted", "submitted_late", "overdue", "due", "no_dead
 
 class ReportAdverseEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    gtin: GTINInput
+    gtin: GTINInput | None = Field(None, description="required unless `udi` carries it (GS1)")
     lot: LotNumber | None = None
     serial: Serial | None = None
-    udi: str | None = Field(None, min_length=1, max_length=200, description="the UDI as scanned or read")
+    udi: str | None = Field(None, min_length=1, max_length=200,
+                            description="the UDI as scanned or read from the label (GS1 or HIBC): its GTIN, lot and"
+                                        " serial fill the fields left out, and must agree with those given")
     hospital_id: UUID | None = None
     outcome: AdverseOutcome = Field(description="death: report within 7 days; serious_injury: 20 days;"
                                                 " group_event: 12 hours (of becoming aware); other: no deadline")
@@ -113,12 +116,30 @@ def report(body: ReportAdverseEvent, request: Request, response: Response, meta:
            idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
     adverse_event_id = new_aggregate_id("adverse-event", meta.actor, idempotency_key)
     try:
-        event, created = app_of(request).report_adverse_event(adverse_event_id, **body.model_dump())
+        event, created = app_of(request).report_adverse_event(adverse_event_id, **_identified(body))
     except RuleViolation as error:
         raise refused(error) from None
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(event, None)
+
+
+def _identified(body: ReportAdverseEvent) -> dict:
+    """The report's fields with the device identified: what the UDI says, checked against what was typed."""
+    fields = body.model_dump()
+    if body.udi is not None:
+        try:
+            parsed = parse_udi(body.udi)
+        except UDIError as error:
+            raise invalid_field("udi", error.rule, error.message) from None
+        for name in ("gtin", "lot", "serial"):
+            read = getattr(parsed, name)
+            if read is not None and fields[name] is not None and fields[name] != read:
+                raise invalid_field(name, "matches-udi", f"{name} {fields[name]!r} differs from the UDI's {read!r}")
+            fields[name] = fields[name] or read
+    if fields["gtin"] is None:
+        raise invalid_field("gtin", "gtin-required", "give the device's gtin, or a GS1 udi that carries it")
+    return fields
 
 
 @router.get("/adverse-events", operation_id="list_adverse_events")

@@ -8,7 +8,7 @@ Pure (no I/O). Accepted:
   General Specifications say (§7.8.5), so a lot of 21 characters is reported as such. GS1 element strings
   are interpreted by `biip` (AI table, formats, GTIN check digit, dates with day 00 = last day of the month).
 - The GS1 human-readable form, ``(01)09506000134352(17)251200(10)A1``.
-- HIBC LIC primary, secondary and concatenated codes: see `services.inventory.domain.hibc`.
+- HIBC LIC primary, secondary and concatenated codes: see `shared.domain.hibc`.
 
 A GS1 code must carry a GTIN (01): it is the UDI-DI.
 """
@@ -24,7 +24,7 @@ from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_element_strings import GS1ElementString
 from stdnum import ean
 
-from services.inventory.domain.hibc import HIBCError, parse_hibc
+from shared.domain.hibc import HIBCError, parse_hibc
 
 GS = "\x1d"
 #: Symbology identifiers (ISO/IEC 15424) of the symbols that carry GS1 element strings.
