@@ -46,11 +46,11 @@ def envelope_of(payload, position: int = 1) -> CloudEvent:  # noqa: ANN001
                       data=payload.model_dump(mode="json"))
 
 
-def shipment(hospital, gtin: str, lot: str, quantity: int) -> ShipmentDispatched:  # noqa: ANN001
+def shipment(hospital, gtin: str, lot: str, quantity: int, serials: list[str] | None = None) -> ShipmentDispatched:  # noqa: ANN001
     return ShipmentDispatched(fulfilment_id=uuid4(), order_id=uuid4(), shipment_id=uuid4(), ship_to_hospital_id=hospital,
                               ship_from_warehouse="WH", carrier="SF", tracking_number="SF1",
                               dispatched_at=datetime.now(UTC), lines=[{"gtin": gtin, "lot": lot, "expiry": EXPIRY,
-                                                                       "quantity": quantity}])
+                                                                       "quantity": quantity, "serials": serials}])
 
 
 def test_a_kit_shipped_after_the_decision_joins_the_case_of_its_component(settings, pool):
@@ -237,3 +237,23 @@ def test_an_adverse_event_is_identified_by_its_scanned_udi(settings):
         unidentified = client.post("/adverse-events", headers=headers, json=report)
         assert (unidentified.status_code, unidentified.json()["errors"][0]["rule"]) == (422, "gtin-required")
         assert stored(client.app.state.application) == 1  # the refused reports stored nothing
+
+
+def test_lookup_by_several_serials_finds_every_consignee_of_any_of_them(settings, pool):
+    from services.traceability.web import app
+
+    first, second = uuid4(), uuid4()
+    headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
+
+    with TestClient(app) as client:
+        Feed(settings, pool).apply(shipment(first, COMPONENT, "S-1", 2, ["A1", "A2"]),
+                                   shipment(second, COMPONENT, "S-1", 1, ["B1"]))
+        found = client.get("/recalls/lookup/serials", headers=headers,
+                           params=[("gtin", COMPONENT), ("serial", "A2"), ("serial", "B1"), ("serial", "B1"),
+                                   ("serial", "NEVER")])
+        assert found.status_code == 200, found.text
+        answer = found.json()
+        assert (answer["serials"], answer["quantity_shipped"], answer["total"]) == (["A2", "B1", "NEVER"], 2, 2)
+        assert sorted(str(c["consignee_id"]) for c in answer["consignees"]) == sorted([str(first), str(second)])
+        none = client.get("/recalls/lookup/serials", headers=headers, params={"gtin": COMPONENT})
+        assert (none.status_code, none.json()["errors"][0]["field"]) == (422, "serial")

@@ -5,14 +5,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
 from services.traceability.queries import AffectedLot, ConsigneeOut, LotRef, RecallLookup, ShipmentOut, recall_lookup
 from services.traceability.recall_view import consignees_of
 from shared.domain.gtin import GTINInput
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.paging import Paging
+from shared.platform.paging import PageRequest, Paging
 from shared.platform.problems import invalid_field
 
 router = APIRouter(tags=["recalls"])
@@ -52,9 +52,12 @@ class LotInRange(BaseModel):
     production_date: date | None
 
 
-class ItemRangeLookup(BaseModel):
+class MergedLookup(BaseModel):
+    """Several lots or units at once: every consignee of any of them, one row per consignee (and path)."""
+
     gtin: str
-    lots: list[LotInRange]
+    lots: list[LotInRange] = Field(default_factory=list, description="the lots in the range (by item)")
+    serials: list[str] = Field(default_factory=list, description="the units asked for (by serials)")
     quantity_shipped: int
     quantity_returned: int
     quantity_outstanding: int
@@ -72,7 +75,7 @@ def recall_lookup_by_item(
         request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
         expiry_from: Annotated[date | None, Query()] = None, expiry_to: Annotated[date | None, Query()] = None,
         produced_from: Annotated[date | None, Query()] = None, produced_to: Annotated[date | None, Query()] = None,
-) -> ItemRangeLookup:
+) -> MergedLookup:
     """Every lot of the item whose expiry and/or production date falls in the range (bounds included), and every
     consignee of those lots and of the kit lots made from them, merged: one row per consignee, paged."""
     bounds = {"expiry_from": expiry_from, "expiry_to": expiry_to, "produced_from": produced_from,
@@ -94,9 +97,30 @@ def recall_lookup_by_item(
         if len(rows) > MAX_LOTS_IN_RANGE:
             raise invalid_field("expiry_to", "range-too-wide", f"more than {MAX_LOTS_IN_RANGE} lots: narrow the range")
         consignees = consignees_of(conn, schema, [{"gtin": r["gtin"], "lot": r["lot"]} for r in rows])
-    shipped = sum(c.quantity_shipped for c in consignees)
-    returned = sum(c.quantity_returned for c in consignees)
-    return ItemRangeLookup(gtin=gtin, lots=[LotInRange(**r) for r in rows], quantity_shipped=shipped,
-                           quantity_returned=returned, quantity_outstanding=shipped - returned,
-                           consignees=consignees[paging.offset:paging.offset + paging.limit], total=len(consignees),
-                           limit=paging.limit, offset=paging.offset)
+    return merged(gtin, consignees, paging, lots=[LotInRange(**r) for r in rows])
+
+
+MAX_SERIALS = 1000
+
+
+@router.get("/recalls/lookup/serials", operation_id="recall_lookup_by_serials")
+def recall_lookup_by_serials(
+        request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        serial: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]],
+                          Query(min_length=1, max_length=MAX_SERIALS, description="repeat for each unit, AI (21)")],
+) -> MergedLookup:
+    """Who received any of these serialised units of the item: one row per consignee, paged."""
+    units = list(dict.fromkeys(serial))
+    with request.app.state.pool.connection() as conn:
+        consignees = consignees_of(conn, request.app.state.schema, [], [{"gtin": gtin, "serial": s} for s in units])
+    return merged(gtin, consignees, paging, serials=units)
+
+
+def merged(gtin: str, consignees: list[ConsigneeOut], paging: PageRequest, **asked: list) -> MergedLookup:
+    # Hospitals reached through a distributor are in its figures too: count each unit once, at its direct consignee.
+    direct = [c for c in consignees if c.via_distributor is None]
+    shipped, returned = sum(c.quantity_shipped for c in direct), sum(c.quantity_returned for c in direct)
+    return MergedLookup(gtin=gtin, quantity_shipped=shipped, quantity_returned=returned,
+                        quantity_outstanding=shipped - returned,
+                        consignees=consignees[paging.offset:paging.offset + paging.limit], total=len(consignees),
+                        limit=paging.limit, offset=paging.offset, **asked)
