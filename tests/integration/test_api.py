@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from shared.platform.auth import issue_token
 from tests.suppliers import qualified_supplier_via_api
 
+
 GTIN = "09506000134352"
 
 
@@ -18,28 +19,7 @@ def auth(name: str = "alice", **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, ['order_desk'])}", **headers}
 
 
-@pytest.fixture
-def channel_api(settings):
-    from services.channel.web import app
 
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def inventory_api(settings):
-    from services.inventory.web import app
-
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def order_api(settings):
-    from services.order.web import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def test_calls_without_a_valid_token_get_401_problem(channel_api):

@@ -4,12 +4,10 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-import pytest
-from fastapi.testclient import TestClient
-
 from shared.platform.auth import issue_token
 from services.demo import in_days
 from tests.suppliers import qualified_supplier_via_api
+
 
 GTIN = "09506000134352"
 
@@ -17,13 +15,6 @@ GTIN = "09506000134352"
 def as_(name: str, *roles: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, list(roles))}", **headers}
 
-
-@pytest.fixture
-def inventory_api(settings):
-    from services.inventory.web import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def test_an_auditor_reads_who_did_what_when_and_why_and_the_state_as_of_a_past_time(inventory_api):

@@ -6,7 +6,6 @@ from decimal import Decimal
 from urllib.parse import quote
 from uuid import uuid4
 
-import pytest
 from fastapi.testclient import TestClient
 
 from services.inventory.application import InventoryApplication
@@ -19,6 +18,7 @@ from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
 from tests.apitools import days
+
 
 GTIN = "09506000134352"
 
@@ -34,13 +34,6 @@ def auth(name: str = "qa-chen", **headers: str) -> dict[str, str]:
 def stored_events(app) -> list:  # noqa: ANN001
     return list(app.recorder.select_notifications(start=1, limit=1000))
 
-
-@pytest.fixture
-def inventory_api(settings):
-    from services.inventory.web import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def qualified_supplier(api: TestClient, *, production_licence_to: str | None = None) -> str:

@@ -4,7 +4,6 @@ Needs the scanning router registered in services/inventory/web.py.
 """
 
 import pytest
-from fastapi.testclient import TestClient
 
 from shared.platform.auth import issue_token
 
@@ -12,13 +11,6 @@ from shared.platform.auth import issue_token
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token('wang', ['warehouse'])}"}
 
-
-@pytest.fixture
-def inventory_api(settings):
-    from services.inventory.web import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def test_a_gs1_datamatrix_scan_with_symbology_identifier_and_gs_is_parsed(inventory_api):

@@ -7,8 +7,6 @@ import io
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import pytest
-from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
 from services.inventory.application import InventoryApplication
@@ -23,6 +21,7 @@ from tests.apitools import days, stored
 from tests.integration.helpers import Running, eventually
 from tests.suppliers import qualified_supplier
 
+
 GTIN = "09506000134352"
 TODAY = datetime.now(UTC).date()
 PERIOD = {"start": (TODAY - timedelta(days=30)).isoformat(), "end": TODAY.isoformat()}
@@ -32,20 +31,6 @@ def auth(name: str = "hd-sales") -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(name, ['order_desk'])}"}
 
 
-@pytest.fixture
-def order_api(settings):
-    from services.order.web import app
-
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def trace_api(settings):
-    from services.traceability.web import app
-
-    with TestClient(app) as client:
-        yield client
 
 
 def receive_released(inventory: InventoryApplication, lot: str, quantity: int) -> None:
