@@ -10,10 +10,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.traceability.api.recalls import (
     At, LotIn, LotNumber, OpenRecall, RecallOfficer, RecallOut, Serial, SerialIn, app_of, open_case, recall_out,
-    refused,
+    rules_as_problems,
 )
 from services.traceability.domain.adverse import AdverseEvent
-from services.traceability.domain.recall import RuleViolation
 from shared.domain.gtin import GTINInput
 from shared.domain.udi import UDIError, parse_udi
 from shared.events.traceability import AdverseOutcome
@@ -115,10 +114,8 @@ def _event_or_404(request: Request, adverse_event_id: UUID) -> AdverseEvent:
 def report(body: ReportAdverseEvent, request: Request, response: Response, meta: CommandMeta, _: RecallOfficer,
            idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
     adverse_event_id = new_aggregate_id("adverse-event", meta.actor, idempotency_key)
-    try:
+    with rules_as_problems():
         event, created = app_of(request).report_adverse_event(adverse_event_id, **_identified(body))
-    except RuleViolation as error:
-        raise refused(error) from None
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(event, None)
@@ -169,10 +166,8 @@ def submit(adverse_event_id: UUID, body: SubmitReport, request: Request, meta: C
            _: RecallOfficer) -> AdverseEventOut:
     """Record that the report reached the regulator (a retry of the same submission changes nothing)."""
     event = _event_or_404(request, adverse_event_id)
-    try:
+    with rules_as_problems():
         app_of(request).submit_adverse_event(event, body.submitted_at, body.regulator_reference)
-    except RuleViolation as error:
-        raise refused(error) from None
     return _out(event, None)
 
 

@@ -5,6 +5,8 @@ deadline and effectiveness, close. Commands need the `recall_officer` role; anyo
 "who will be overdue tomorrow morning" — and tests can drive overdue detection.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -159,6 +161,15 @@ def case_or_404(request: Request, recall_id: UUID) -> RecallCase:
     return case
 
 
+@contextmanager
+def rules_as_problems() -> Iterator[None]:
+    """A rule the aggregate refused becomes its problem+json answer (nothing was stored)."""
+    try:
+        yield
+    except RuleViolation as error:
+        raise refused(error) from None
+
+
 def refused(error: RuleViolation) -> Problem:
     if error.field is not None and error.rule in {"not-in-future", "after-decision", "after-notice", "scope-required",
                                                   "occurred-before-aware", "after-aware"}:
@@ -185,13 +196,11 @@ def open_case(request: Request, recall_id: UUID, body: OpenRecall,
         kit_lots = [{"gtin": a.gtin, "lot": a.lot} for r in lots
                     for a in recall_lookup(conn, request.app.state.schema, gtin=r["gtin"], lot=r["lot"],
                                            limit=1).affected_lots if len(a.via) > 1]
-    try:
+    with rules_as_problems():
         return app_of(request).open_recall(
             recall_id, title=body.title, scheme=body.scheme, level=body.level, reason=body.reason,
             decided_at=body.decided_at, lots=lots, serials=[r.model_dump() for r in body.serials], kit_lots=kit_lots,
             adverse_event_id=adverse_event_id)
-    except RuleViolation as error:
-        raise refused(error) from None
 
 
 @router.get("/recalls", operation_id="list_recalls")
@@ -301,10 +310,8 @@ def notify(recall_id: UUID, body: Notify, request: Request, meta: CommandMeta, _
     """Record that a consignee was told of the recall (a retry of the same notice changes nothing)."""
     case = case_or_404(request, recall_id)
     _consignee_of_case(request, case, body.consignee_id)
-    try:
+    with rules_as_problems():
         app_of(request).notify_consignee(case, body.consignee_id, body.notified_at, body.method, body.note)
-    except RuleViolation as error:
-        raise refused(error) from None
     return recall_out(request, case, None)
 
 
@@ -312,10 +319,8 @@ def notify(recall_id: UUID, body: Notify, request: Request, meta: CommandMeta, _
 def acknowledge(recall_id: UUID, body: Acknowledge, request: Request, meta: CommandMeta,
                 _: RecallOfficer) -> RecallOut:
     case = case_or_404(request, recall_id)
-    try:
+    with rules_as_problems():
         app_of(request).acknowledge(case, body.consignee_id, body.acknowledged_at, body.acknowledged_by, body.note)
-    except RuleViolation as error:
-        raise refused(error) from None
     return recall_out(request, case, None)
 
 
@@ -326,8 +331,6 @@ def close(recall_id: UUID, body: CloseRecall, request: Request, meta: CommandMet
     closed_at = body.closed_at or datetime.now(UTC)
     with request.app.state.pool.connection() as conn:
         consignees = recall_consignees(conn, request.app.state.schema, case, closed_at)
-    try:
+    with rules_as_problems():
         app_of(request).close_recall(case, closed_at, body.summary, effectiveness(case, consignees))
-    except RuleViolation as error:
-        raise refused(error) from None
     return recall_out(request, case, closed_at)
