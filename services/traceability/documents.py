@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -129,7 +130,10 @@ def _escaped(text: str) -> str:
 
 def _excel_value(value: Cell) -> Cell:
     # Excel has no time zones: write UTC timestamps as text, so nobody reads them as local time.
-    return text_of(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return text_of(value)
+    # A worksheet cannot hold control characters (a lot number typed with one, say): shown as U+FFFD instead.
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _sheet_name(caption: str, n: int) -> str:

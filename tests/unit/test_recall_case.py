@@ -109,3 +109,11 @@ def test_documents_render_chinese_text_as_pdf_xlsx_and_csv():
         ["单位", "UDI", "数量"], ["四川大学华西医院 <A&B>", "(01)09506000134352(10)L1", 8]]
     assert dict(book["Summary"].iter_rows(min_row=2, values_only=True))["as of"] == "2026-11-24T08:00:00+00:00"
     assert as_csv(table).decode("utf-8-sig").splitlines()[1] == "四川大学华西医院 <A&B>,(01)09506000134352(10)L1,8"
+
+
+def test_control_characters_cannot_break_a_workbook():
+    """Regression (schemathesis): a lot parameter with \\x1f made openpyxl refuse the cell -> 500."""
+    document = Document("t", [("lot", "L\x1f1")], [DocumentTable("c", ["lot"], [["A\x00B"]])])
+    book = load_workbook(io.BytesIO(as_xlsx(document)))
+    assert dict(book["Summary"].iter_rows(min_row=2, values_only=True))["lot"] == "L\ufffd1"
+    assert book.worksheets[1]["A2"].value == "A\ufffdB"
