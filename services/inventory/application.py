@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.inventory.domain import (
-    Fulfilment, InsufficientStockError, StockItem, Supplier, fulfilment_id_for, item_id_for,
+    Fulfilment, FulfilmentStateError, InsufficientStockError, StockItem, Supplier, fulfilment_id_for, item_id_for,
 )
+from services.inventory.domain.stock import UnknownAllocationError
 from services.inventory.domain.fefo import usable_quantity
 from services.inventory.domain.external import ExternalMessage
 from services.inventory.domain.item_master import ItemMasterData
@@ -221,6 +222,11 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
             fulfilment.dispatch(shipment_id, warehouse, carrier, tracking_number, now)
             for gtin in sorted({r["gtin"] for r in fulfilment.reserved if r["warehouse"] == warehouse}):
                 item = changed.get(item_id_for(gtin)) or self.item_by_gtin(gtin)
-                item.ship_allocated(order_id, shipment_id, warehouse)
+                try:
+                    item.ship_allocated(order_id, shipment_id, warehouse)
+                except UnknownAllocationError:
+                    # The stock was shipped by a dispatch that saved after this one read the fulfilment: the
+                    # race's loser, refused like any dispatch of an order no longer reserved.
+                    raise FulfilmentStateError(f"order {order_id} was dispatched meanwhile") from None
                 changed[item.id] = item
         return fulfilment, list(changed.values())
