@@ -17,6 +17,7 @@
 # Environment:
 #   KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_START_TIMEOUT (90 s),
 #   KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_JAVA_OPTS (extra JVM flags),
+#   KAFKA_STATE_DIR (.local/kafka): data, logs, pid file and config of this broker,
 #   KAFKA_BOOTSTRAP_SERVERS: set => an external broker is used; start/stop do nothing.
 set -euo pipefail
 
@@ -25,11 +26,14 @@ CONF_DIR="$ROOT/deploy/local/kafka"
 POM="$CONF_DIR/pom.xml"
 STATE="$ROOT/.local/kafka"
 LIBS="$STATE/libs"
-DATA="$STATE/data"
-LOGS="$STATE/logs"
-PIDFILE="$STATE/kafka.pid"
-PROPS="$STATE/server.properties"
-CLUSTER_ID_FILE="$STATE/cluster-id"
+# KAFKA_STATE_DIR: where this broker keeps its data, logs, pid and config (the jars stay shared), so a
+# second, throwaway broker (fault tests) can run beside the usual one on other ports.
+RUN_DIR="${KAFKA_STATE_DIR:-$STATE}"
+DATA="$RUN_DIR/data"
+LOGS="$RUN_DIR/logs"
+PIDFILE="$RUN_DIR/kafka.pid"
+PROPS="$RUN_DIR/server.properties"
+CLUSTER_ID_FILE="$RUN_DIR/cluster-id"
 
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"

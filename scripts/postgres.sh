@@ -11,6 +11,8 @@
 #
 # Environment:
 #   PGPORT_LOCAL (15432)  TCP port on 127.0.0.1
+#   PG_STATE_DIR          data, socket and log of this server (default .local/postgres), e.g. a
+#                         throwaway second server; the server's user must be able to reach it
 #   DATABASE_URL          set => an external server is used; start/stop do nothing,
 #                         `url` prints it and `status` checks it.
 #
@@ -100,7 +102,9 @@ setup() {
   # becomes a symlink to it. Either way, each clone has its own server files.
   mkdir -p "$ROOT/.local"
   local link="$ROOT/.local/postgres"
-  if [[ -L "$link" ]]; then
+  if [[ -n "${PG_STATE_DIR:-}" ]]; then
+    PGBASE="$PG_STATE_DIR"  # a server of its own beside the usual one (fault tests), on PGPORT_LOCAL
+  elif [[ -L "$link" ]]; then
     PGBASE="$(readlink "$link")"
   elif as_pg test -x "$ROOT/.local"; then
     PGBASE="$link"

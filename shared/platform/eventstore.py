@@ -14,7 +14,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.utils import retry
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
@@ -32,7 +35,19 @@ A = TypeVar("A")
 _BASE_EVENT_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta"}
 
 
+# The library retries each store call 10 times, each waiting up to the pool timeout for a connection: with the
+# database down, an API request hung for minutes instead of answering 503 (tests/faults/test_database_outage.py).
+# Two attempts (the second gets a fresh connection after a server restart), each bounded by the pool timeout
+# (POSTGRES_CONNECT_TIMEOUT in Settings.postgres_env), answer within seconds; callers retry as they see fit.
+_store_retry = retry((StoreInterfaceError, StoreOperationalError), max_attempts=2, wait=0.2)
+
+
 class PositionTrackingRecorder(PostgresApplicationRecorder):
+    insert_events = _store_retry(PostgresApplicationRecorder.insert_events.__wrapped__)
+    select_events = _store_retry(PostgresAggregateRecorder.select_events.__wrapped__)
+    select_notifications = _store_retry(PostgresApplicationRecorder.select_notifications.__wrapped__)
+    max_notification_id = _store_retry(PostgresApplicationRecorder.max_notification_id.__wrapped__)
+
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(create_positions_tables(self.datastore.schema))
