@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e bench-replay bench-reservations bench-recall infra down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall infra down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -21,7 +21,8 @@ help:
 	@echo "make down    stop the local Kafka and PostgreSQL"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
-	@echo "make bench-replay / bench-reservations / bench-recall   benchmarks, results in bench/results/"
+	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline   benchmarks, results in bench/results/"
+	@echo "make test-faults   the fault suite in its long form (FAULTS_ROUNDS=10): kills, broker and database outages"
 
 venv: $(STAMP)
 # constraints.txt pins every package installed, not only the direct dependencies pyproject.toml pins:
@@ -48,6 +49,11 @@ test-unit: venv
 test-contract test-integration test-e2e: venv infra
 	$(SERVERS) $(PY) -m pytest tests/$(subst test-,,$@) $(PYTEST_ARGS)
 
+# Processes killed, broker and database stopped under load: tests/faults with FAULTS_ROUNDS rounds (10 here;
+# `make test` runs it with the default 2). Its own throwaway broker and database: the shared ones keep running.
+test-faults: venv infra
+	FAULTS_ROUNDS=$(or $(FAULTS_ROUNDS),10) $(SERVERS) $(PY) -m pytest tests/faults $(PYTEST_ARGS)
+
 # Rebuild speed against raw Kafka reads, on BENCH_EVENTS (default 1,000,000) events: bench/results/replay.json.
 bench-replay: venv infra
 	$(SERVERS) $(PY) -m bench.replay
@@ -55,6 +61,11 @@ bench-replay: venv infra
 # FEFO reservations per second with 8 concurrent writers, spread and contended: bench/results/reservations.json.
 bench-reservations: venv infra
 	$(SERVERS) $(PY) -m bench.reservations
+
+# The whole system under BENCH_RATE orders/s (200) for BENCH_SECONDS (20): command latency, lag to each read
+# model, sustained events/s against the store-only append rate: bench/results/pipeline.json.
+bench-pipeline: venv infra
+	$(SERVERS) $(PY) -m bench.pipeline
 
 # Recall lookup p50/p99 over HTTP on 1,000,000 shipment lines, against a brute-force walk: bench/results/recall.json.
 bench-recall: venv infra

@@ -1,0 +1,339 @@
+"""Realistic traffic through the public HTTP APIs, shared by the pipeline benchmark and the fault suite.
+
+`seed` creates what orders need, as a client would: hospitals (channel), items, a qualified supplier, a goods
+receipt released by quality inspection (inventory). `Traffic` then places orders for many hospitals and
+dispatches each once inventory has reserved it (billing invoices the shipment by itself; traceability records
+the shipped lots). `LagWatcher` sees, in one query per poll, when each accepted command's effect shows up in
+each downstream read model, so the lag measured is what a reader of that read model experiences.
+
+Run with INVENTORY_PICKING_REQUIRED=false in the services' environment: picking by UDI scan is its own
+workload, not the pipeline's.
+
+Hook for sell-out reports: traceability is getting `POST /sellout-reports`. To add it to the mix, write
+`Traffic.sellout_report` (post one report for a shipped order, keyed by an Idempotency-Key, through `_post`),
+call it from `order_lifecycle` after the dispatch, and add a `Probe` for the read model it feeds to
+`PROBES` (with `after="sellout_report"`). Nothing else changes: latency and lag are recorded per name.
+"""
+
+import asyncio
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import psycopg
+from stdnum import ean
+
+from shared.platform.auth import issue_token
+from shared.platform.settings import Settings
+
+PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省", "江苏省", "湖北省", "山东省")
+# Retried with the same Idempotency-Key, as a client does after a timeout or a 503 (the database or the API
+# briefly away): the command is applied once whatever happened to the first attempt.
+RETRYABLE_STATUS = {502, 503, 504}
+
+
+def gtin(n: int) -> str:
+    body = f"0695000{n:06d}"
+    return body + ean.calc_check_digit(body)
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+def bearer() -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token('load-generator', ['admin'], name='Load generator')}"}
+
+
+class ClientPool:
+    """Requests spread round-robin over several httpx AsyncClients with small pools.
+
+    One AsyncClient with a large pool queues requests inside httpcore's pool: at 30 orders/s (about 100 requests
+    in flight) it added about a second of client-side waiting to every command (measured: client p50 ~1,000 ms
+    while the server's own histogram said ~110 ms, and a separate client pinging /health saw ~100 ms). Sixteen
+    clients of 25 connections each brought the client-side p50 down to ~240 ms on the same run.
+    """
+
+    def __init__(self, clients: int = 16, connections: int = 25, timeout: float = 30) -> None:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self.clients = [httpx.AsyncClient(headers=bearer(), timeout=timeout, limits=limits) for _ in range(clients)]
+        self._next = 0
+
+    def _client(self) -> httpx.AsyncClient:
+        self._next = (self._next + 1) % len(self.clients)
+        return self.clients[self._next]
+
+    async def post(self, url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
+        return await self._client().post(url, **kwargs)
+
+    async def get(self, url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
+        return await self._client().get(url, **kwargs)
+
+    async def __aenter__(self) -> "ClientPool":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.clients))
+
+
+@dataclass
+class Seeded:
+    hospitals: list[str]
+    gtins: list[str]
+
+
+async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], settings: Settings, *, hospitals: int, items: int,
+               units: int = 1_000_000) -> Seeded:
+    """Master data and stock for the traffic, through the APIs; returns once the order service knows the hospitals."""
+    async def post(url: str, body: dict, key: str | None = None) -> dict:
+        headers = {"Idempotency-Key": key} if key else {}
+        response = await http.post(url, json=body, headers=headers)
+        if response.status_code >= 300:
+            raise RuntimeError(f"seeding: {url} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    hospital_ids = [(await post(f"{urls['channel']}/hospitals", {
+        "name": f"Load hospital {n:04d}", "province": PROVINCES[n % len(PROVINCES)], "city": "市辖区", "grade": "3A"},
+        key=f"load-hospital-{n}"))["hospital_id"] for n in range(hospitals)]
+    supplier = await post(f"{urls['inventory']}/suppliers", {"name": "Load supplier"}, key="load-supplier")
+    for document_type, number in (("business_licence", "91320500MA1LOAD00A"), ("production_licence", "LOAD-PROD-1")):
+        await post(f"{urls['inventory']}/suppliers/{supplier['supplier_id']}/qualifications",
+                   {"document_type": document_type, "number": number, "valid_from": "2024-01-01",
+                    "valid_to": in_days(3650)})
+    codes = [gtin(n) for n in range(items)]
+    for code in codes:
+        await post(f"{urls['inventory']}/items", {"gtin": code, "name": f"Load device {code}", "device_class": 2},
+                   key=f"load-item-{code}")
+    await post(f"{urls['inventory']}/goods-receipts", {"supplier_id": supplier["supplier_id"], "lines": [
+        {"gtin": code, "lot": "LOAD-1", "expiry": in_days(900), "quantity": units, "warehouse": "WH-LOAD",
+         "location": "A-01-01"} for code in codes]})
+    for code in codes:
+        await post(f"{urls['inventory']}/quality/inspections",
+                   {"gtin": code, "lot": "LOAD-1", "warehouse": "WH-LOAD", "result": "released"})
+    known = f"SELECT count(*) FROM {settings.schema_for('order')}.known_hospitals"
+    deadline = time.monotonic() + 60
+    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the order service did not learn the seeded hospitals within 60 s")
+        await asyncio.sleep(0.2)
+    return Seeded(hospital_ids, codes)
+
+
+def _scalar(database_url: str, query: str) -> int:
+    try:
+        with psycopg.connect(database_url) as conn:
+            return conn.execute(query).fetchone()[0]
+    except psycopg.errors.UndefinedTable:
+        return 0
+
+
+@dataclass(frozen=True)
+class Probe:
+    """When the effect of an accepted command (`after`) is visible: a query returning the ids that are."""
+
+    name: str
+    after: str  # the command: "place_order" or "dispatch"
+    sql: str  # "{schema:<service>}" is replaced; %(ids)s is the array of pending order ids
+
+    def query(self, settings: Settings) -> str:
+        service = self.sql.split("{schema:")[1].split("}")[0]
+        return self.sql.replace(f"{{schema:{service}}}", settings.schema_for(service))
+
+
+PROBES = (
+    Probe("order.order_list", "place_order", "SELECT order_id FROM {schema:order}.order_list WHERE order_id = ANY(%(ids)s)"),
+    Probe("billing.order_terms", "place_order",
+          "SELECT order_id FROM {schema:billing}.order_terms WHERE order_id = ANY(%(ids)s)"),
+    # Two hops: inventory reserves (a process manager), the order service records it, its read model shows it.
+    Probe("order.order_list:reserved", "place_order", "SELECT order_id FROM {schema:order}.order_list"
+          " WHERE order_id = ANY(%(ids)s) AND status IN ('reserved', 'shipped')"),
+    Probe("traceability.shipped_lots", "dispatch",
+          "SELECT DISTINCT order_id FROM {schema:traceability}.shipped_lots WHERE order_id = ANY(%(ids)s)"),
+    # Two hops: billing raises the invoice (a process manager), its read model shows it.
+    Probe("billing.invoice_list", "dispatch",
+          "SELECT order_id FROM {schema:billing}.invoice_list WHERE order_id = ANY(%(ids)s)"),
+    Probe("order.order_list:shipped", "dispatch",
+          "SELECT order_id FROM {schema:order}.order_list WHERE order_id = ANY(%(ids)s) AND status = 'shipped'"),
+)
+
+
+class LagWatcher:
+    """Polls every read model for the pending commands' effects; one round trip per poll."""
+
+    def __init__(self, settings: Settings, poll_seconds: float = 0.01) -> None:
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        # probe -> order id -> accepted at; ids kept as UUIDs, converted once, not at every poll
+        self.pending: dict[str, dict[uuid.UUID, float]] = {p.name: {} for p in PROBES}
+        self.lags: dict[str, list[float]] = defaultdict(list)  # probe -> seconds
+        self.seen_callbacks: dict[str, Callable[[str], None]] = {}
+        self.polls = 0
+
+    def accepted(self, command: str, order_id: str, at: float) -> None:
+        key = uuid.UUID(order_id)
+        for probe in PROBES:
+            if probe.after == command:
+                self.pending[probe.name][key] = at
+
+    def on_seen(self, probe: str, callback: Callable[[str], None]) -> None:
+        self.seen_callbacks[probe] = callback
+
+    def outstanding(self) -> int:
+        return sum(map(len, self.pending.values()))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        conn = await psycopg.AsyncConnection.connect(self.settings.database_url, autocommit=True)
+        queries = {p.name: p.query(self.settings) for p in PROBES}
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                await self._poll(conn, queries)
+                await asyncio.sleep(max(0.0, self.poll_seconds - (time.monotonic() - started)))
+        finally:
+            await conn.close()
+
+    async def _poll(self, conn: psycopg.AsyncConnection, queries: dict[str, str]) -> None:
+        active = {name: list(ids) for name, ids in self.pending.items() if ids}
+        if not active:
+            return
+        parts, params = [], {}
+        for n, (name, ids) in enumerate(active.items()):
+            parts.append(f"SELECT {n} AS probe, order_id FROM ({queries[name].replace('%(ids)s', f'%(ids{n})s')}) q{n}")
+            params[f"ids{n}"] = ids
+        try:
+            rows = await (await conn.execute(" UNION ALL ".join(parts), params)).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return  # a read model not created yet
+        now = time.monotonic()
+        names = list(active)
+        self.polls += 1
+        for probe_index, order_id in rows:
+            name = names[probe_index]
+            accepted_at = self.pending[name].pop(order_id, None)
+            if accepted_at is None:
+                continue
+            self.lags[name].append(now - accepted_at)
+            if name in self.seen_callbacks:
+                self.seen_callbacks[name](str(order_id))
+
+
+@dataclass
+class Traffic:
+    """Orders for many hospitals, each dispatched once reserved. Records every acknowledged (2xx) command."""
+
+    http: "httpx.AsyncClient | ClientPool"
+    urls: dict[str, str]
+    seeded: Seeded
+    watcher: LagWatcher
+    rng: random.Random = field(default_factory=lambda: random.Random(20261125))
+    max_attempts: int = 1  # > 1: retry 5xx and transport errors with the same Idempotency-Key, as clients do
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    acknowledged: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # command -> order ids
+    reserved: dict[str, asyncio.Future] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.watcher.on_seen("order.order_list:reserved", self._reserved)
+
+    def _reserved(self, order_id: str) -> None:
+        waiter = self.reserved.pop(order_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _post(self, command: str, url: str, body: dict, key: str | None = None) -> httpx.Response | None:
+        """POST, timed; None when no attempt was acknowledged."""
+        headers = {"Idempotency-Key": key} if key else {}
+        attempt = 0
+        for _ in range(self.max_attempts + 20):  # version conflicts are retried too, without counting as attempts
+            if attempt >= self.max_attempts:
+                break
+            started = time.monotonic()
+            try:
+                response = await self.http.post(url, json=body, headers=headers)
+            except httpx.TransportError as error:  # refused, reset, timed out: the outcome is unknown, so retry
+                self.failures[f"{command}:{type(error).__name__}"] += 1
+            else:
+                self.latencies[command].append(time.monotonic() - started)
+                if response.status_code == 409 and "version-conflict" in response.text:
+                    # Someone changed the same aggregate at that moment; nothing was stored: clients read and retry.
+                    self.failures[f"{command}:version-conflict-retried"] += 1
+                    await asyncio.sleep(self.rng.uniform(0.005, 0.05))
+                    continue
+                if response.status_code < 300 or response.status_code not in RETRYABLE_STATUS:
+                    if response.status_code >= 300:
+                        self.failures[f"{command}:{response.status_code}"] += 1
+                    return response
+                self.failures[f"{command}:{response.status_code}"] += 1
+            attempt += 1
+            if attempt < self.max_attempts:
+                await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
+        return None
+
+    async def place_order(self, n: int) -> str | None:
+        body = {"hospital_id": self.rng.choice(self.seeded.hospitals), "customer_reference": f"PO-LOAD-{n}",
+                "lines": [{"gtin": code, "quantity": self.rng.randint(1, 5), "unit_price": f"{self.rng.randint(100, 5000)}.00"}
+                          for code in self.rng.sample(self.seeded.gtins, k=min(2, len(self.seeded.gtins)))]}
+        response = await self._post("place_order", f"{self.urls['order']}/orders", body, key=f"load-order-{n}")
+        if response is None or response.status_code >= 300:
+            return None
+        order_id = response.json()["order_id"]
+        self.acknowledged["place_order"].add(order_id)
+        self.watcher.accepted("place_order", order_id, time.monotonic())
+        return order_id
+
+    async def dispatch(self, order_id: str) -> bool:
+        body = {"carrier": "SF Express", "tracking_number": f"SF{order_id[:8]}"}
+        response = await self._post("dispatch", f"{self.urls['inventory']}/fulfilments/{order_id}/dispatch", body)
+        # A 409 after an unacknowledged attempt means that attempt shipped it (dispatch-reserved-only).
+        if response is None or response.status_code >= 300:
+            return False
+        self.acknowledged["dispatch"].add(order_id)
+        self.watcher.accepted("dispatch", order_id, time.monotonic())
+        return True
+
+    async def order_lifecycle(self, n: int, reservation_timeout: float = 60) -> None:
+        order_id = await self.place_order(n)
+        if order_id is None:
+            return
+        # No await since place_order recorded it as pending, so the watcher cannot have seen it yet.
+        waiter = self.reserved[order_id] = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(waiter, timeout=reservation_timeout)
+        except TimeoutError:
+            self.reserved.pop(order_id, None)
+            self.failures["dispatch:never-reserved"] += 1
+            return
+        await self.dispatch(order_id)
+
+
+async def drive(traffic: Traffic, rate: float, seconds: float, *, max_in_flight: int = 2000,
+                first: int = 0) -> dict:
+    """Start `rate` order lifecycles per second for `seconds` (open loop: a slow system gets no breather).
+
+    Returns how many were started and how many the in-flight cap skipped. Awaits the lifecycles it started.
+    """
+    tasks: set[asyncio.Task] = set()
+    started = skipped = 0
+    began = time.monotonic()
+    n = first
+    while (elapsed := time.monotonic() - began) < seconds:
+        due = int(elapsed * rate) - (started + skipped)
+        for _ in range(due):
+            if len(tasks) >= max_in_flight:
+                skipped += 1
+                continue
+            task = asyncio.create_task(traffic.order_lifecycle(n))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            started += 1
+            n += 1
+        await asyncio.sleep(0.005)
+    offered_for = time.monotonic() - began
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return {"started": started, "skipped_in_flight_cap": skipped, "offered_seconds": offered_for, "next": n}

@@ -1,0 +1,146 @@
+"""Racing and duplicated commands over HTTP against the running processes.
+
+- 50 commands at once on one aggregate: each version is written once, the losers get 409 problem+json (a
+  version conflict or the rule the winner made true), and nothing of a loser is stored — the aggregate's
+  history holds exactly the winners' events, in contiguous versions.
+- The same command sent many times at once with one Idempotency-Key is applied once: one aggregate, one
+  event, and every answer names it.
+"""
+
+import asyncio
+import uuid
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+
+from bench.load import bearer, gtin, seed
+from shared.platform.audit import events_table
+from tests.faults.system import client
+from tests.waiting import wait_for
+
+RACERS = 50
+SERVICES = ("channel", "order", "inventory")
+
+
+@pytest.fixture
+def running(system):  # noqa: ANN001
+    for service in SERVICES:
+        for role in ("web", "relay", "worker"):
+            system.start(service, role)
+    system.wait_until_ready(services=list(SERVICES))
+    return system
+
+
+def history(settings, service: str, aggregate_id: str) -> list[tuple[int, str]]:  # noqa: ANN001
+    """(version, event topic) of every stored event of the aggregate, oldest first."""
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute(sql.SQL("SELECT originator_version, topic FROM {}.{} WHERE originator_id = %s"
+                                    " ORDER BY originator_version").format(
+            sql.Identifier(settings.schema_for(service)), sql.Identifier(events_table(service))),
+            (uuid.UUID(aggregate_id),)).fetchall()
+
+
+async def at_once(requests: list) -> list[httpx.Response]:  # noqa: ANN001 - coroutines
+    return await asyncio.gather(*requests)
+
+
+def losers_are_conflicts(responses: list[httpx.Response], winning: int) -> list[httpx.Response]:
+    winners = [r for r in responses if r.status_code == winning]
+    losers = [r for r in responses if r.status_code != winning]
+    for r in losers:
+        assert r.status_code == 409, f"{r.status_code} {r.text}"
+        assert r.headers["content-type"] == "application/problem+json"
+    return winners
+
+
+def test_fifty_qualifications_racing_on_one_supplier_each_version_written_once(running, shared_settings):
+    url = running.url("inventory")
+
+    async def race():
+        async with client() as http:
+            supplier = (await http.post(f"{url}/suppliers", json={"name": "Racing supplier"})).json()
+            responses = await at_once([http.post(f"{url}/suppliers/{supplier['supplier_id']}/qualifications", json={
+                "document_type": "business_licence", "number": f"RACE-{n:02d}", "valid_from": "2024-01-01",
+                "valid_to": "2030-12-31"}) for n in range(RACERS)])
+            final = (await http.get(f"{url}/suppliers/{supplier['supplier_id']}")).json()
+            return supplier, responses, final
+
+    supplier, responses, final = asyncio.run(race())
+    winners = losers_are_conflicts(responses, 201)
+    assert winners, "no racer won"
+    assert len(winners) < RACERS, "no two racers overlapped: the race proved nothing"
+    assert all(r.json()["title"] == "Version conflict" for r in responses if r.status_code == 409)
+    events = history(shared_settings, "inventory", supplier["supplier_id"])
+    assert [v for v, _ in events] == list(range(1, len(winners) + 2)), "versions must be contiguous, each once"
+    assert final["version"] == len(winners) + 1
+    # Each winner saw its own number recorded, at a distinct version: nothing of a loser was stored.
+    assert len({r.json()["version"] for r in winners}) == len(winners)
+    assert final["documents"][0]["number"] in {r.json()["documents"][0]["number"] for r in winners}
+
+
+def test_fifty_dispatches_of_one_order_racing_ship_it_once(running, shared_settings):
+    urls = {s: running.url(s) for s in SERVICES}
+
+    async def race():
+        async with client() as http:
+            seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
+            order = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
+                {"gtin": seeded.gtins[0], "quantity": 7, "unit_price": "10.00"}]})).json()
+            await asyncio.to_thread(wait_for, lambda: httpx.get(
+                f"{urls['inventory']}/fulfilments/{order['order_id']}", headers=http.headers).status_code == 200,
+                "the reservation")
+            responses = await at_once([http.post(f"{urls['inventory']}/fulfilments/{order['order_id']}/dispatch",
+                                                 json={"carrier": "SF", "tracking_number": f"SF{n}"}) for n in range(RACERS)])
+            fulfilment = (await http.get(f"{urls['inventory']}/fulfilments/{order['order_id']}")).json()
+            return responses, fulfilment, seeded.gtins[0]
+
+    responses, fulfilment, code = asyncio.run(race())
+    winners = losers_are_conflicts(responses, 200)
+    assert len(winners) == 1, [r.status_code for r in responses]
+    assert len(fulfilment["shipments"]) == 1
+    # The read model's on-hand (100 received) went down by the 7 units once.
+    assert wait_for(lambda: sum(row["on_hand"] for row in httpx.get(
+        f"{running.url('inventory')}/stock", params={"gtin": code}, headers=bearer()).json()["items"])
+        == 93 or None, "the stock read model to show the shipment")
+    shipped = [topic for _, topic in history(shared_settings, "inventory", fulfilment["fulfilment_id"])
+               if "Dispatched" in topic or "Shipped" in topic]
+    assert len(shipped) == 1, shipped
+
+
+def test_a_command_sent_many_times_at_once_with_one_idempotency_key_is_applied_once(running, shared_settings):
+    urls = {s: running.url(s) for s in SERVICES}
+
+    async def duplicates():
+        async with client() as http:
+            hospital = [http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "dup-hospital"},
+                                  json={"name": "Duplicated hospital", "province": "上海市", "grade": "3A"})
+                        for _ in range(RACERS)]
+            hospitals = await at_once(hospital)
+            hospital_id = hospitals[0].json()["hospital_id"]
+            await asyncio.to_thread(wait_for, lambda: (httpx.post(
+                f"{urls['order']}/orders", headers={**http.headers, "Idempotency-Key": "probe"},
+                json={"hospital_id": hospital_id, "lines": [{"gtin": gtin(0), "quantity": 1, "unit_price": "1.00"}]},
+            ).status_code == 201), "the order service to know the hospital")
+            orders = await at_once([http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "dup-order"}, json={
+                "hospital_id": hospital_id, "lines": [{"gtin": gtin(0), "quantity": 3, "unit_price": "12.50"}]})
+                for _ in range(RACERS)])
+            again = await http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "dup-order"}, json={
+                "hospital_id": hospital_id, "lines": [{"gtin": gtin(0), "quantity": 3, "unit_price": "12.50"}]})
+            return hospitals, orders, again
+
+    hospitals, orders, again = asyncio.run(duplicates())
+    for responses, key in ((hospitals, "hospital_id"), (orders, "order_id")):
+        assert all(r.status_code in (200, 201) for r in responses), [r.status_code for r in responses]
+        assert len({r.json()[key] for r in responses}) == 1, f"one {key} for every duplicate"
+        assert [r.status_code for r in responses].count(201) >= 1
+    assert again.status_code == 200 and again.json()["order_id"] == orders[0].json()["order_id"]
+    assert len(history(shared_settings, "channel", hospitals[0].json()["hospital_id"])) == 1
+    # One Placed (inventory's answer, a backorder as nothing is in stock, comes after it, once).
+    placed = [topic for _, topic in history(shared_settings, "order", orders[0].json()["order_id"])]
+    assert [t.rsplit(".", 1)[1] for t in placed][:1] == ["Placed"] and placed.count(placed[0]) == 1, placed
+    wait_for(lambda: httpx.get(f"{urls['order']}/orders", params={"hospital_id": hospitals[0].json()["hospital_id"]},
+                               headers=bearer()).json()["total"] == 2, "the order list to show both orders")
+    directory = httpx.get(f"{urls['channel']}/hospitals", params={"name": "Duplicated hospital"}, headers=bearer())
+    assert directory.json()["total"] == 1
