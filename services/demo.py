@@ -124,6 +124,9 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
         "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
         "lines": [{"hospital_id": second["hospital_id"], "gtin": DEMO_GTIN, "lot": EARLY_LOT, "quantity": 6,
                    "sold_at": today.isoformat()}]}).raise_for_status()
+    _wait_for("the lineage to know the sell-out", lambda: any(
+        c["consignee_id"] == second["hospital_id"] for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
+            "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
     aware = datetime.now(UTC) - timedelta(hours=3)
     adverse = http.post(f"{urls['traceability']}/adverse-events", headers={"Idempotency-Key": "demo-adverse"}, json={
         "gtin": DEMO_GTIN, "lot": EARLY_LOT, "hospital_id": second["hospital_id"], "outcome": "serious_injury",

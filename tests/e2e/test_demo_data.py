@@ -11,7 +11,12 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     urls = {s: stack.url(s) for s in SERVICES}
     summary = load_demo_data(urls)
     recall_id = summary.split("recall case ")[1].split()[0]
-    consignees = http.get(f"{urls['traceability']}/recalls/{recall_id}/consignees").json()["items"]
+
+    def all_three() -> list | None:
+        items = http.get(f"{urls['traceability']}/recalls/{recall_id}/consignees").json()["items"]
+        return items if len(items) == 3 else None
+
+    consignees = wait_for(all_three, "the recall case's three consignees")
     assert sorted((c["name"], (c["via_distributor"] or {}).get("name"), c["units_to_recover"]) for c in consignees) == sorted([
         (SECOND_HOSPITAL, DEMO_DISTRIBUTOR, 6), (DEMO_HOSPITAL, None, 10), (DEMO_DISTRIBUTOR, None, 4)])
     # 两票制: the units delivered through the distributor are invoiced to it, the direct ones to the hospital.

@@ -107,7 +107,8 @@ def test_recall_case_from_adverse_event_through_notice_returns_and_closure(stack
     assert set(consignees(now)) == {"华西医院", "省人民医院"}
     assert consignees(now, "overdue") == {}
     assert set(consignees(now + timedelta(days=4), "overdue")) == {"华西医院", "省人民医院"}
-    listed = http.get(f"{trace}/recalls/overdue", params={"at": iso(now + timedelta(days=4))}).json()
+    listed = wait_for(lambda: (r := http.get(f"{trace}/recalls/overdue", params={"at": iso(now + timedelta(days=4))})
+                               .json())["total"] == 2 and r, "the case list to know the open case")
     assert sorted((o["name"], o["quantity_outstanding"]) for o in listed["items"]) == [("华西医院", 10), ("省人民医院", 5)]
 
     stranger = http.post(f"{trace}/recalls/{recall_id}/notifications", json={
