@@ -47,3 +47,14 @@ def test_each_serial_is_where_its_last_event_put_it(settings, pool, serial_stock
     assert rows["SN001"][0] == ("scrapped" if disposition == "scrap" else "returned")
     assert rows["SN002"] == ("shipped", None, H)
     assert rows["SN003"] == ("in_stock", received.data["warehouse"], None)
+
+
+def test_a_unit_shipped_through_a_distributor_is_with_the_distributor(settings, pool, serial_stock):
+    distributor = UUID("4d5e6f70-8192-43a4-b5c6-d7e8f90a1b2c")
+    received = with_serials("erp.inventory.LotReceived", lambda d: {**d, "quantity": 1, "serials": SERIALS[:1]})
+    shipped = with_serials("erp.inventory.ShipmentDispatched", lambda d: {
+        **d, "ship_to_distributor_id": str(distributor), "lines": [{**d["lines"][0], "quantity": 1,
+                                                                     "serials": SERIALS[:1]}]})
+    serial_stock.handle_batch([Delivery(settings.topic_for("inventory"), 0, offset, e)
+                               for offset, e in enumerate(sorted([received, shipped], key=lambda e: e.position))])
+    assert serial_rows(pool, serial_stock.schema)["SN001"] == ("shipped", None, distributor)

@@ -42,7 +42,8 @@ class SerialStock(Projection):
                         cur.execute(
                             f"UPDATE {table} SET status = 'shipped', warehouse = NULL, shipment_id = %s,"
                             " consignee_id = %s, updated_at = %s WHERE gtin = %s AND serial = %s",
-                            (payload.shipment_id, payload.ship_to_hospital_id, envelope.time, line.gtin, serial))
+                            (payload.shipment_id, payload.ship_to_distributor_id or payload.ship_to_hospital_id,
+                             envelope.time, line.gtin, serial))
             case ShipmentReturned():
                 status = "scrapped" if payload.disposition == "scrap" else "returned"
                 for line in payload.lines:
