@@ -9,10 +9,10 @@ each downstream read model, so the lag measured is what a reader of that read mo
 Run with INVENTORY_PICKING_REQUIRED=false in the services' environment: picking by UDI scan is its own
 workload, not the pipeline's.
 
-Hook for sell-out reports: traceability is getting `POST /sellout-reports`. To add it to the mix, write
-`Traffic.sellout_report` (post one report for a shipped order, keyed by an Idempotency-Key, through `_post`),
-call it from `order_lifecycle` after the dispatch, and add a `Probe` for the read model it feeds to
-`PROBES` (with `after="sellout_report"`). Nothing else changes: latency and lag are recorded per name.
+A share of the orders (`sellout_share`, BENCH_SELLOUT_SHARE in the benchmark: 0.2) is delivered through a
+distributor; once traceability has recorded the shipment, the distributor reports selling the units on to the
+hospital (`POST /sellout-reports`, one report per order, its reference the idempotency key), as distributors'
+流向 reports do.
 """
 
 import asyncio
@@ -85,6 +85,7 @@ class ClientPool:
 class Seeded:
     hospitals: list[str]
     gtins: list[str]
+    distributors: list[str] = field(default_factory=list)
 
 
 async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], settings: Settings, *, hospitals: int, items: int,
@@ -100,6 +101,9 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     hospital_ids = [(await post(f"{urls['channel']}/hospitals", {
         "name": f"Load hospital {n:04d}", "province": PROVINCES[n % len(PROVINCES)], "city": "市辖区", "grade": "3A"},
         key=f"load-hospital-{n}"))["hospital_id"] for n in range(hospitals)]
+    distributor_ids = [(await post(f"{urls['channel']}/distributors", {
+        "name": f"Load distributor {n:02d}", "region": PROVINCES[n % len(PROVINCES)], "tier": "gold"},
+        key=f"load-distributor-{n}"))["distributor_id"] for n in range(max(1, hospitals // 20))]
     supplier = await post(f"{urls['inventory']}/suppliers", {"name": "Load supplier"}, key="load-supplier")
     for document_type, number in (("business_licence", "91320500MA1LOAD00A"), ("production_licence", "LOAD-PROD-1")):
         await post(f"{urls['inventory']}/suppliers/{supplier['supplier_id']}/qualifications",
@@ -115,13 +119,15 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     for code in codes:
         await post(f"{urls['inventory']}/quality/inspections",
                    {"gtin": code, "lot": "LOAD-1", "warehouse": "WH-LOAD", "result": "released"})
-    known = f"SELECT count(*) FROM {settings.schema_for('order')}.known_hospitals"
+    order_schema = settings.schema_for("order")
+    known = (f"SELECT (SELECT count(*) FROM {order_schema}.known_hospitals)"
+             f" + (SELECT count(*) FROM {order_schema}.known_distributors)")
     deadline = time.monotonic() + 60
-    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals:
+    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + len(distributor_ids):
         if time.monotonic() > deadline:
-            raise TimeoutError("the order service did not learn the seeded hospitals within 60 s")
+            raise TimeoutError("the order service did not learn the seeded hospitals and distributors within 60 s")
         await asyncio.sleep(0.2)
-    return Seeded(hospital_ids, codes)
+    return Seeded(hospital_ids, codes, distributor_ids)
 
 
 def _scalar(database_url: str, query: str) -> int:
@@ -159,6 +165,10 @@ PROBES = (
           "SELECT order_id FROM {schema:billing}.invoice_list WHERE order_id = ANY(%(ids)s)"),
     Probe("order.order_list:shipped", "dispatch",
           "SELECT order_id FROM {schema:order}.order_list WHERE order_id = ANY(%(ids)s) AND status = 'shipped'"),
+    # A distributor's sell-out report (referenced "SO-<order id>") in traceability's read model.
+    Probe("traceability.sellout_reports", "sellout_report",
+          "SELECT substr(report_reference, 4)::uuid AS order_id FROM {schema:traceability}.sellout_reports"
+          " WHERE report_reference = ANY(SELECT 'SO-' || id::text FROM unnest(%(ids)s::uuid[]) AS id)"),
 )
 
 
@@ -232,18 +242,17 @@ class Traffic:
     watcher: LagWatcher
     rng: random.Random = field(default_factory=lambda: random.Random(20261125))
     max_attempts: int = 1  # > 1: retry 5xx and transport errors with the same Idempotency-Key, as clients do
+    sellout_share: float = 0.0  # of the orders, delivered through a distributor that reports its sell-out
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     acknowledged: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # command -> order ids
     reserved: dict[str, asyncio.Future] = field(default_factory=dict)
+    traced: dict[str, asyncio.Future] = field(default_factory=dict)  # shipments traceability has recorded
+    through_distributor: dict[str, dict] = field(default_factory=dict)  # order id -> its order body
 
     def __post_init__(self) -> None:
-        self.watcher.on_seen("order.order_list:reserved", self._reserved)
-
-    def _reserved(self, order_id: str) -> None:
-        waiter = self.reserved.pop(order_id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.watcher.on_seen("order.order_list:reserved", lambda order_id: _resolve(self.reserved, order_id))
+        self.watcher.on_seen("traceability.shipped_lots", lambda order_id: _resolve(self.traced, order_id))
 
     async def _post(self, command: str, url: str, body: dict, key: str | None = None) -> httpx.Response | None:
         """POST, timed; None when no attempt was acknowledged."""
@@ -278,10 +287,14 @@ class Traffic:
         body = {"hospital_id": self.rng.choice(self.seeded.hospitals), "customer_reference": f"PO-LOAD-{n}",
                 "lines": [{"gtin": code, "quantity": self.rng.randint(1, 5), "unit_price": f"{self.rng.randint(100, 5000)}.00"}
                           for code in self.rng.sample(self.seeded.gtins, k=min(2, len(self.seeded.gtins)))]}
+        if self.seeded.distributors and self.rng.random() < self.sellout_share:
+            body["ship_to_distributor_id"] = self.rng.choice(self.seeded.distributors)
         response = await self._post("place_order", f"{self.urls['order']}/orders", body, key=f"load-order-{n}")
         if response is None or response.status_code >= 300:
             return None
         order_id = response.json()["order_id"]
+        if "ship_to_distributor_id" in body:
+            self.through_distributor[order_id] = body
         self.acknowledged["place_order"].add(order_id)
         self.watcher.accepted("place_order", order_id, time.monotonic())
         return order_id
@@ -296,19 +309,47 @@ class Traffic:
         self.watcher.accepted("dispatch", order_id, time.monotonic())
         return True
 
+    async def sellout_report(self, order_id: str) -> bool:
+        """The distributor reports delivering the order's units to its hospital (lot LOAD-1, as seeded)."""
+        order, today = self.through_distributor[order_id], datetime.now(UTC).date()
+        body = {"distributor_id": order["ship_to_distributor_id"], "report_reference": f"SO-{order_id}",
+                "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
+                "lines": [{"hospital_id": order["hospital_id"], "gtin": line["gtin"], "lot": "LOAD-1",
+                           "quantity": line["quantity"], "sold_at": today.isoformat()} for line in order["lines"]]}
+        response = await self._post("sellout_report", f"{self.urls['traceability']}/sellout-reports", body)
+        if response is None or response.status_code >= 300:
+            return False
+        self.acknowledged["sellout_report"].add(order_id)
+        self.watcher.accepted("sellout_report", order_id, time.monotonic())
+        return True
+
     async def order_lifecycle(self, n: int, reservation_timeout: float = 60) -> None:
         order_id = await self.place_order(n)
         if order_id is None:
             return
         # No await since place_order recorded it as pending, so the watcher cannot have seen it yet.
-        waiter = self.reserved[order_id] = asyncio.get_running_loop().create_future()
-        try:
-            await asyncio.wait_for(waiter, timeout=reservation_timeout)
-        except TimeoutError:
-            self.reserved.pop(order_id, None)
-            self.failures["dispatch:never-reserved"] += 1
+        if not await self._seen(self.reserved, order_id, reservation_timeout, "dispatch:never-reserved"):
             return
-        await self.dispatch(order_id)
+        through_distributor = order_id in self.through_distributor
+        if through_distributor:  # registered before the dispatch, so the watcher cannot have seen it yet
+            self.traced[order_id] = asyncio.get_running_loop().create_future()
+        if not await self.dispatch(order_id):
+            self.traced.pop(order_id, None)
+            return
+        # The report is checked against what the lineage knows the distributor received: once it knows.
+        if through_distributor and await self._seen(self.traced, order_id, reservation_timeout,
+                                                    "sellout_report:never-traced"):
+            await self.sellout_report(order_id)
+
+    async def _seen(self, waiting: dict[str, asyncio.Future], order_id: str, timeout: float, failure: str) -> bool:
+        waiter = waiting.setdefault(order_id, asyncio.get_running_loop().create_future())
+        try:
+            await asyncio.wait_for(waiter, timeout=timeout)
+            return True
+        except TimeoutError:
+            waiting.pop(order_id, None)
+            self.failures[failure] += 1
+            return False
 
 
 async def drive(traffic: Traffic, rate: float, seconds: float, *, max_in_flight: int = 2000,
@@ -337,3 +378,9 @@ async def drive(traffic: Traffic, rate: float, seconds: float, *, max_in_flight:
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
     return {"started": started, "skipped_in_flight_cap": skipped, "offered_seconds": offered_for, "next": n}
+
+
+def _resolve(waiting: dict[str, asyncio.Future], order_id: str) -> None:
+    waiter = waiting.pop(order_id, None)
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)

@@ -11,6 +11,7 @@ against the raw rate of appending events to the PostgreSQL event store measured 
 3. Load: BENCH_RATE orders per second (200) for BENCH_SECONDS (20), after BENCH_WARMUP_SECONDS (3) unmeasured,
    over BENCH_HOSPITALS hospitals (100) and BENCH_ITEMS items (100). Each order is dispatched as soon as its
    reservation shows in the order service's read model; billing invoices it, traceability records its lots.
+   BENCH_SELLOUT_SHARE (0.2) of the orders are delivered through a distributor, which then reports its sell-out.
 4. Drain: until every event stored has been published and applied by every consumer.
 
 Measured: latency per command endpoint; lag from each command's acceptance (its 2xx) to its effect in each
@@ -141,14 +142,15 @@ def server_side(before: dict, after: dict) -> dict:
 
 # ---------------------------------------------------------------- the run
 async def load_the_system(settings: Settings, stack: Stack, rate: float, seconds: float, warmup: float,
-                          hospitals: int, items: int, poll_ms: float) -> dict:
+                          hospitals: int, items: int, poll_ms: float, sellout_share: float) -> dict:
     urls = {s: stack.url(s) for s in SERVICES}
     async with ClientPool() as http:
         seeded = await seed(http, urls, settings, hospitals=hospitals, items=items)
         watcher = LagWatcher(settings, poll_seconds=poll_ms / 1000)
         stop = asyncio.Event()
         watching = asyncio.create_task(watcher.run(stop))
-        traffic = Traffic(http, urls, seeded, watcher, max_attempts=3)  # clients retry a dropped connection
+        # Clients retry a dropped connection; a share of the orders goes through distributors, who report sell-out.
+        traffic = Traffic(http, urls, seeded, watcher, max_attempts=3, sellout_share=sellout_share)
         try:
             warm = await drive(traffic, rate, warmup)
             await wait_until_drained(settings, watcher, timeout=120)
@@ -226,6 +228,7 @@ def main() -> dict:
     poll_ms = env_number("BENCH_POLL_MS", 10)
     store_workers = int(env_number("BENCH_STORE_WORKERS", 8))
     store_seconds = env_number("BENCH_STORE_SECONDS", 10)
+    sellout_share = env_number("BENCH_SELLOUT_SHARE", 0.2)
 
     namespace = f"benchpipe{uuid.uuid4().hex[:6]}_"
     settings = Settings(ERP_NAMESPACE=namespace, ERP_ENV="test")
@@ -242,11 +245,13 @@ def main() -> dict:
         stack.start_all()
         stack.wait_until_ready()
         print(f"services up; {rate:g} orders/s for {seconds:g}s after {warmup:g}s of warm-up ...", flush=True)
-        run = asyncio.run(load_the_system(settings, stack, rate, seconds, warmup, hospitals, items, poll_ms))
+        run = asyncio.run(load_the_system(settings, stack, rate, seconds, warmup, hospitals, items, poll_ms,
+                                          sellout_share))
         stack.check_alive()
         result = figures(run, store_only, rate) | {
             "settings": {"BENCH_RATE": rate, "BENCH_SECONDS": seconds, "BENCH_WARMUP_SECONDS": warmup,
                          "BENCH_HOSPITALS": hospitals, "BENCH_ITEMS": items, "BENCH_POLL_MS": poll_ms,
+                         "BENCH_SELLOUT_SHARE": sellout_share,
                          "RELAY_BATCH_SIZE": settings.relay_batch_size, "CONSUMER_BATCH_SIZE": settings.consumer_batch_size,
                          "POLL_INTERVAL_SECONDS": settings.poll_interval_seconds},
             "machine": facts | {"load_average_at_end": os.getloadavg()},

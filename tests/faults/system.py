@@ -43,7 +43,7 @@ async def seeded_traffic(http: httpx.AsyncClient, stack: Stack, settings: Settin
                          items: int = 6) -> Traffic:
     urls = {s: stack.url(s) for s in stack.ports}
     seeded = await seed(http, urls, settings, hospitals=hospitals, items=items)
-    return Traffic(http, urls, seeded, LagWatcher(settings, poll_seconds=0.05), max_attempts=12)
+    return Traffic(http, urls, seeded, LagWatcher(settings, poll_seconds=0.05), max_attempts=12, sellout_share=0.2)
 
 
 def _rows(conn: psycopg.Connection, schema: str, table: str) -> list[tuple]:
@@ -76,15 +76,17 @@ async def differences_from_rebuilds(settings: Settings) -> dict[str, dict]:
 
 def acknowledged_but_missing(settings: Settings, traffic: Traffic) -> dict[str, list[str]]:
     """Acknowledged (2xx) commands whose effect is not in the read models: orders placed must be listed,
-    dispatched orders must be shipped, invoiced and traced to their lots."""
+    dispatched orders must be shipped, invoiced and traced to their lots, sell-out reports recorded."""
     placed = sorted(traffic.acknowledged["place_order"])
     dispatched = sorted(traffic.acknowledged["dispatch"])
+    reported = sorted(f"SO-{order_id}" for order_id in traffic.acknowledged["sellout_report"])
     checks = {
         "placed orders in order_list": (placed, "SELECT order_id::text FROM {}.order_list", "order"),
         "dispatched orders shipped in order_list": (
             dispatched, "SELECT order_id::text FROM {}.order_list WHERE status = 'shipped'", "order"),
         "dispatched orders invoiced": (dispatched, "SELECT order_id::text FROM {}.invoice_list", "billing"),
         "dispatched orders traced": (dispatched, "SELECT DISTINCT order_id::text FROM {}.shipped_lots", "traceability"),
+        "sell-out reports recorded": (reported, "SELECT report_reference FROM {}.sellout_reports", "traceability"),
     }
     missing = {}
     with psycopg.connect(settings.database_url) as conn:

@@ -71,10 +71,12 @@ def test_sigkilled_processes_lose_no_acknowledged_command_and_read_models_equal_
     assert load["started"] >= RATE * 5 and len(traffic.acknowledged["place_order"]) >= load["started"] * 0.9, (
         f"too few orders acknowledged to prove anything: {dict(traffic.failures)}")
     assert len(traffic.acknowledged["dispatch"]) >= len(traffic.acknowledged["place_order"]) * 0.8
+    assert traffic.acknowledged["sellout_report"], "no distributor's sell-out report in the traffic"
     assert acknowledged_but_missing(shared_settings, traffic) == {}
     assert invoices_per_order(shared_settings) == 1
     assert dead_letters(shared_settings) == 0
     assert asyncio.run(differences_from_rebuilds(shared_settings)) == {}
     print(f"{len(kills)} kills {kills}; {len(traffic.acknowledged['place_order'])} orders,"
-          f" {len(traffic.acknowledged['dispatch'])} dispatches acknowledged; client-side failures"
+          f" {len(traffic.acknowledged['dispatch'])} dispatches, {len(traffic.acknowledged['sellout_report'])} sell-out"
+          f" reports acknowledged; client-side failures"
           f" {dict(traffic.failures)}; {time.monotonic() - started:.0f}s")
