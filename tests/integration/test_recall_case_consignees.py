@@ -187,7 +187,8 @@ def test_opening_a_recall_holds_its_lots_and_the_kit_lots_made_from_them(setting
 
 
 def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_each_unit_once(settings, pool):
-    """20 units to a distributor, 12 reported sold on to a hospital: the distributor is to recover 8, the hospital 12."""
+    """20 units to a distributor, 12 reported sold on to a hospital that also got 5 directly: the distributor is to
+    recover 8, the hospital 12 + 5 on two rows (one per path), and the hospital is one consignee to notify."""
     from services.traceability.web import app
     from shared.events.channel import DistributorRegistered
     from shared.events.traceability import SellOutReported
@@ -199,7 +200,7 @@ def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_e
         Feed(settings, pool).apply(
             DistributorRegistered(distributor_id=distributor, name="华东医疗器械有限公司", region="江苏省", tier="gold"),
             HospitalRegistered(hospital_id=hospital, name="苏州市立医院", province="江苏省", grade="3A"),
-            to_distributor,
+            to_distributor, shipment(hospital, COMPONENT, "D-1", 5),
             SellOutReported(report_id=uuid4(), distributor_id=distributor, report_reference="2026-11", source="api",
                             period={"start": "2026-11-01", "end": "2026-11-30"}, lines=[{
                                 "line_no": 1, "hospital_id": hospital, "gtin": COMPONENT, "lot": "D-1", "quantity": 12,
@@ -210,11 +211,13 @@ def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_e
             "lots": [{"gtin": COMPONENT, "lot": "D-1"}]})
         assert opened.status_code == 201, opened.text
         rows = client.get(f"/recalls/{opened.json()['recall_id']}/consignees", headers=headers).json()["items"]
-        assert sorted((r["name"], r["kind"], (r["via_distributor"] or {}).get("name"), r["units_to_recover"])
-                      for r in rows) == [("华东医疗器械有限公司", "distributor", None, 8),
+        assert sorted((r["name"], r["kind"], (r["via_distributor"] or {}).get("name", ""), r["units_to_recover"])
+                      for r in rows) == [("华东医疗器械有限公司", "distributor", "", 8),
+                                         ("苏州市立医院", "hospital", "", 5),
                                          ("苏州市立医院", "hospital", "华东医疗器械有限公司", 12)]
         effectiveness = opened.json()["effectiveness"]
-        assert (effectiveness["consignees_to_notify"], effectiveness["units_to_recover"]) == (2, 20)
+        assert (effectiveness["consignees_to_notify"], effectiveness["units_to_recover"]) == (2, 25)
+        assert opened.json()["consignees_by_status"] == {"pending": 2}
 
 
 def test_an_adverse_event_is_identified_by_its_scanned_udi(settings):

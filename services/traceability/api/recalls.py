@@ -141,7 +141,7 @@ def recall_out(request: Request, case: RecallCase, at: datetime | None) -> Recal
     with request.app.state.pool.connection() as conn:
         consignees = recall_consignees(conn, request.app.state.schema, case, at)
     by_status: dict[str, int] = {}
-    for c in consignees:
+    for c in {c.consignee_id: c for c in consignees}.values():  # one count per consignee, however many paths
         by_status[c.status] = by_status.get(c.status, 0) + 1
     closure = case.effectiveness_at_closure
     return RecallOut(
