@@ -1,4 +1,5 @@
-"""GTIN (the GS1 UDI-DI): validated with python-stdnum, stored as GTIN-14."""
+"""UDI identifiers as the APIs take them: the GTIN (UDI-DI), validated with python-stdnum and stored as GTIN-14,
+and the lot and serial numbers of the UDI-PI."""
 
 from typing import Annotated
 
@@ -28,6 +29,12 @@ def _validated(value: str) -> str:
     except InvalidGTINError as e:
         raise ValueError(str(e)) from None  # pydantic reports it as a 422 naming the field
 
+
+# GS1 AIs (10) and (21): at most 20 characters; no control characters (a scanner's GS or CR must not end up inside).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+LotInput = Annotated[str, Field(min_length=1, max_length=20, pattern=_PRINTABLE, description="lot number, GS1 AI (10)")]
+SerialInput = Annotated[str, Field(min_length=1, max_length=20, pattern=_PRINTABLE,
+                                   description="serial number, GS1 AI (21)")]
 
 GTINInput = Annotated[
     str,

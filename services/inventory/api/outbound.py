@@ -16,7 +16,7 @@ from services.inventory.domain.fulfilment import PickRefusedError, ReturnRuleErr
 from services.inventory.domain.kits import KitRuleError
 from shared.domain.udi import UDIError, parse_udi
 from services.inventory.outbound import UnknownComponentError, UnknownFulfilmentError
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
@@ -28,8 +28,6 @@ router = APIRouter(tags=["outbound"])
 WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 # No control characters: what is stored is also written to read-model text columns (PostgreSQL refuses NUL).
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
-LotCode = Annotated[str, Field(min_length=1, max_length=20, pattern=_PRINTABLE)]
-Serial = Annotated[str, Field(min_length=1, max_length=20, pattern=_PRINTABLE)]
 Note = Annotated[str, Field(min_length=1, max_length=500, pattern=_PRINTABLE)]
 Person = Annotated[str, Field(min_length=1, max_length=100, pattern=_PRINTABLE)]
 Reason = Literal["damaged", "expired", "wrong_item", "recall", "other"]
@@ -123,7 +121,7 @@ class Delivery(BaseModel):
 class DiscrepancyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotCode | None = None
+    lot: LotInput | None = None
     kind: Literal["short", "over", "damaged", "wrong_item", "other"]
     quantity: int = Field(ge=0, le=1_000_000)
     note: Note | None = None
@@ -159,9 +157,9 @@ def accept_shipment(order_id: UUID, shipment_id: UUID, body: Acceptance, request
 class ReturnLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotCode
+    lot: LotInput
     quantity: int = Field(gt=0, le=1_000_000)
-    serials: list[Serial] | None = Field(None, max_length=10_000)
+    serials: list[SerialInput] | None = Field(None, max_length=10_000)
 
     @field_validator("serials")
     @classmethod
@@ -238,7 +236,7 @@ class ReturnRow(BaseModel):
 def list_returns(request: Request, _: CurrentPrincipal, paging: Paging,
                  reason: Annotated[Reason | None, Query()] = None,
                  gtin: Annotated[GTINInput | None, Query()] = None,
-                 lot: Annotated[str | None, Query(max_length=20, pattern=_PRINTABLE)] = None,
+                 lot: Annotated[LotInput | None, Query()] = None,
                  disposition: Annotated[Disposition | None, Query()] = None) -> Page[ReturnRow]:
     """Returned lines for analytics, newest first, filtered by reason, GTIN, lot, disposition."""
     rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.returns", paging,
@@ -253,7 +251,7 @@ def list_returns(request: Request, _: CurrentPrincipal, paging: Paging,
 class ComponentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotCode
+    lot: LotInput
     warehouse: WarehouseCode
     quantity: int = Field(gt=0, le=1_000_000)
 
@@ -261,7 +259,7 @@ class ComponentIn(BaseModel):
 class KitAssemblyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kit_gtin: GTINInput
-    lot: LotCode
+    lot: LotInput
     quantity: int = Field(gt=0, le=1_000_000)
     warehouse: WarehouseCode
     expiry: date | None = Field(None, description="default: the earliest component expiry; only an earlier one")

@@ -16,7 +16,7 @@ from services.inventory.domain import (
 )
 from services.inventory.domain.supplier import DOCUMENT_TYPES
 from services.inventory.projections.stock import STATUS_SQL
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
@@ -120,8 +120,8 @@ class SerialRow(BaseModel):
 @router.get("/stock/serials", operation_id="list_serials")
 def list_serials(request: Request, _: CurrentPrincipal, paging: Paging,
                  gtin: Annotated[GTINInput | None, Query()] = None,
-                 lot: Annotated[str | None, Query(max_length=20)] = None,
-                 serial: Annotated[str | None, Query(max_length=20)] = None,
+                 lot: Annotated[LotInput | None, Query()] = None,
+                 serial: Annotated[SerialInput | None, Query()] = None,
                  status_: Annotated[Literal["in_stock", "shipped", "returned", "scrapped"] | None,
                                     Query(alias="status")] = None) -> Page[SerialRow]:
     """Each serialised unit and where it is: in stock (which warehouse), shipped (to whom), returned or scrapped."""
@@ -134,7 +134,7 @@ def list_serials(request: Request, _: CurrentPrincipal, paging: Paging,
 @router.get("/stock", operation_id="list_stock")
 def list_stock(request: Request, _: CurrentPrincipal, paging: Paging,
                gtin: Annotated[GTINInput | None, Query()] = None,
-               lot: Annotated[str | None, Query(max_length=20)] = None,
+               lot: Annotated[LotInput | None, Query()] = None,
                warehouse: Annotated[str | None, Query(max_length=50)] = None,
                expiring_before: Annotated[date | None, Query()] = None,
                status_: Annotated[LotStatus | None, Query(alias="status")] = None) -> Page[StockRow]:
@@ -274,18 +274,17 @@ def record_qualification(supplier_id: UUID, body: RecordQualification, request: 
 
 # Goods receipts: into quarantine --------------------------------------------------------------------------------
 
-Serial = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (21): at most 20 characters")]
 LocationCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
 class ReceiptLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: str = Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")
+    lot: LotInput
     expiry: date
     production_date: date | None = None
     quantity: int = Field(gt=0, le=1_000_000)
-    serials: list[Serial] | None = Field(None, max_length=10_000, description="one per unit when the device is serialised")
+    serials: list[SerialInput] | None = Field(None, max_length=10_000, description="one per unit when the device is serialised")
     warehouse: WarehouseCode
     location: LocationCode | None = Field(None, description="storage location (bin) in the warehouse")
 
@@ -367,7 +366,7 @@ Reason = Annotated[str, Field(min_length=1, max_length=500)]
 class InspectLot(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: str = Field(min_length=1, max_length=20)
+    lot: LotInput
     warehouse: WarehouseCode
     result: Literal["released", "rejected"]
     reason: Reason | None = Field(None, description="required when rejected (or in the X-Reason header)")
@@ -376,7 +375,7 @@ class InspectLot(BaseModel):
 class LotCommand(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: str = Field(min_length=1, max_length=20)
+    lot: LotInput
     reason: Reason | None = Field(None, description="why; required here or in the X-Reason header")
 
 

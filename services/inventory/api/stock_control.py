@@ -24,7 +24,7 @@ from services.inventory.domain.stock_control import StockControlError, UnknownSt
 from services.inventory.outbound import UnknownFulfilmentError
 from services.inventory.projections.stock import STATUS_SQL
 from services.inventory.stock_commands import ExternalReferenceReusedError, near_expiry_thresholds
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput
 from shared.platform.api import CommandMeta, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
@@ -32,7 +32,6 @@ from shared.platform.problems import Problem, invalid_field, not_found, rule_vio
 
 router = APIRouter()
 
-LotNumber = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")]
 
 
 # Item master data -------------------------------------------------------------------------------------------------
@@ -167,7 +166,7 @@ def set_tracking(gtin: Annotated[GTINInput, Path()], body: TrackingIn, request: 
 class StockMoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotNumber
+    lot: LotInput
     from_warehouse: WarehouseCode
     to_warehouse: WarehouseCode
     quantity: int = Field(gt=0, le=1_000_000)
@@ -177,7 +176,7 @@ class StockMoveIn(BaseModel):
 class StockCountIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotNumber
+    lot: LotInput
     warehouse: WarehouseCode
     counted: int = Field(ge=0, le=1_000_000)
     count_id: str | None = Field(None, min_length=1, max_length=100, description="the count sheet or task")
@@ -187,7 +186,7 @@ class StockCountIn(BaseModel):
 class StockAdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotNumber
+    lot: LotInput
     warehouse: WarehouseCode
     quantity_change: int = Field(ge=-1_000_000, le=1_000_000, description="added (positive) or removed (negative)")
     reason: Reason | None = Field(None, description="why; required here or in the X-Reason header")

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.traceability.api.recalls import (
-    At, LotIn, LotNumber, OpenRecall, RecallOfficer, RecallOut, Serial, SerialIn, app_of, open_case, recall_out,
+    At, LotIn, OpenRecall, RecallOfficer, RecallOut, SerialIn, app_of, open_case, recall_out,
     rules_as_problems,
 )
 from services.traceability.domain.adverse import AdverseEvent
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.domain.udi import UDIError, parse_udi
 from shared.events.traceability import AdverseOutcome
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
@@ -30,8 +30,8 @@ ReportStatus = Literal["submitted", "submitted_late", "overdue", "due", "no_dead
 class ReportAdverseEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput | None = Field(None, description="required unless `udi` carries it (GS1)")
-    lot: LotNumber | None = None
-    serial: Serial | None = None
+    lot: LotInput | None = None
+    serial: SerialInput | None = None
     udi: str | None = Field(None, min_length=1, max_length=200,
                             description="the UDI as scanned or read from the label (GS1 or HIBC): its GTIN, lot and"
                                         " serial fill the fields left out, and must agree with those given")

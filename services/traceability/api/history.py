@@ -9,21 +9,18 @@ from pydantic import AwareDatetime
 
 from services.traceability.domain import epcis
 from services.traceability.history_queries import RecallLookupAsOf, lookup_as_of, lot_facts
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Paging
 from shared.platform.problems import not_found
 
 router = APIRouter(tags=["recalls"])
 
-LotNumber = Annotated[str, Path(min_length=1, max_length=20, description="lot number, AI (10)")]
-
-
 @router.get("/recalls/lookup/as-of", operation_id="recall_lookup_as_of")
 def recall_lookup_as_of_route(
         request: Request, _: CurrentPrincipal, paging: Paging,
         gtin: Annotated[GTINInput, Query()],
-        lot: Annotated[str, Query(min_length=1, max_length=20, description="lot number, AI (10)")],
+        lot: Annotated[LotInput, Query()],
         at: Annotated[AwareDatetime, Query(description="RFC 3339 time with its zone, e.g. 2026-11-20T09:30:00+08:00")],
 ) -> RecallLookupAsOf:
     """The recall lookup as the event history stood at `at` (a recall's decision time, say): the consignees,
@@ -37,7 +34,7 @@ def recall_lookup_as_of_route(
             responses={200: {"description": "an EPCIS 2.0 document (JSON-LD)",
                              "content": {epcis.MEDIA_TYPE: {"schema": {"type": "object"}}}}})
 def lot_epcis(request: Request, _: CurrentPrincipal, gtin: Annotated[GTINInput, Path()],
-              lot: LotNumber) -> JSONResponse:
+              lot: Annotated[LotInput, Path()]) -> JSONResponse:
     """The lot's events as an EPCIS 2.0 JSON-LD document, for a partner's traceability system to import:
     receipt (commissioning), shipments, deliveries, acceptances and returns as ObjectEvents, kit assemblies it
     went into or came out of as TransformationEvents. Lots and units are GS1 Digital Link URIs."""

@@ -22,7 +22,7 @@ from services.traceability.recall_view import (
     LEVEL_NAMES, ConsigneeStatus, EffectivenessOut, RecallConsignee, effectiveness, effectiveness_out,
     recall_consignees,
 )
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.events.traceability import NotificationMethod, RecallScheme
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal, Principal, require_role
@@ -33,21 +33,19 @@ from shared.platform.problems import Problem, invalid_field, not_found, rule_vio
 router = APIRouter(tags=["recall cases"])
 
 RecallOfficer = Annotated[Principal, Depends(require_role("recall_officer"))]
-LotNumber = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (10)")]
-Serial = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (21)")]
 At = Annotated[AwareDatetime | None, Query(description="judge deadlines at this time (with zone); default now")]
 
 
 class LotIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    lot: LotNumber
+    lot: LotInput
 
 
 class SerialIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    serial: Serial
+    serial: SerialInput
 
 
 class OpenRecall(BaseModel):
@@ -208,7 +206,7 @@ def list_recalls(request: Request, _: CurrentPrincipal, paging: Paging,
                  status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
                  level: Annotated[Literal[1, 2, 3] | None, Query()] = None,
                  gtin: Annotated[GTINInput | None, Query()] = None,
-                 lot: Annotated[str | None, Query(min_length=1, max_length=20)] = None) -> Page[RecallRow]:
+                 lot: Annotated[LotInput | None, Query()] = None) -> Page[RecallRow]:
     """Recall cases, newest decision first; `gtin`/`lot` find the cases whose scope names them."""
     schema = request.app.state.schema
     in_scope = f"recall_id IN (SELECT recall_id FROM {schema}.recall_scope WHERE {{}} = %s)"

@@ -14,7 +14,7 @@ from services.traceability.documents import Document, DocumentTable, as_csv, as_
 from services.traceability.queries import recall_lookup
 from services.traceability.recall_view import ALL_CONSIGNEES, recall_consignees
 from services.traceability.regulator_reports import implementation_report, recall_event_report
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.auth import CurrentPrincipal
 
 router = APIRouter(tags=["reports"])
@@ -60,8 +60,8 @@ def download_recall_report(recall_id: UUID, report: Literal["event", "implementa
 def export_recall_lookup(
         request: Request, _: CurrentPrincipal,
         gtin: Annotated[GTINInput | None, Query()] = None,
-        lot: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
-        serial: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+        lot: Annotated[LotInput | None, Query()] = None,
+        serial: Annotated[SerialInput | None, Query()] = None,
         format_: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv") -> Response:
     """The whole answer of `GET /recalls/lookup` (same parameters), one row per consignee and lot, with its UDI."""
     lookup_or_422(gtin, lot, serial)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
 from services.traceability.queries import AffectedLot, ConsigneeOut, LotRef, RecallLookup, ShipmentOut, recall_lookup
 from services.traceability.recall_view import consignees_of
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import PageRequest, Paging
 from shared.platform.problems import invalid_field
@@ -31,8 +31,8 @@ def lookup_or_422(gtin: str | None, lot: str | None, serial: str | None) -> None
 def recall_lookup_route(
         request: Request, _: CurrentPrincipal, paging: Paging,
         gtin: Annotated[GTINInput | None, Query()] = None,
-        lot: Annotated[str | None, Query(min_length=1, max_length=20, description="lot number, AI (10)")] = None,
-        serial: Annotated[str | None, Query(min_length=1, max_length=20, description="serial number, AI (21)")] = None,
+        lot: Annotated[LotInput | None, Query()] = None,
+        serial: Annotated[SerialInput | None, Query()] = None,
 ) -> RecallLookup:
     """`gtin`+`lot`: one lot; `lot` alone: that lot number under every GTIN; `gtin`+`serial`: one unit.
 
@@ -106,7 +106,7 @@ MAX_SERIALS = 1000
 @router.get("/recalls/lookup/serials", operation_id="recall_lookup_by_serials")
 def recall_lookup_by_serials(
         request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
-        serial: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]],
+        serial: Annotated[list[SerialInput],
                           Query(min_length=1, max_length=MAX_SERIALS, description="repeat for each unit, AI (21)")],
 ) -> MergedLookup:
     """Who received any of these serialised units of the item: one row per consignee, paged."""

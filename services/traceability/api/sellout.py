@@ -22,7 +22,7 @@ from services.traceability.domain.sellout import (
 )
 from services.traceability.domain.sellout_file import UnreadableFile, parse_file
 from services.traceability.queries import distributor_position, registered
-from shared.domain.gtin import GTINInput
+from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.api import REPLAYED, CommandMeta
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
@@ -33,7 +33,6 @@ router = APIRouter(tags=["sell-out reports"])
 MAX_FILE_BYTES = 5 * 1024 * 1024
 Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$",
                                  description="the distributor's own reference of the report: one report per reference")]
-Serial = Annotated[str, Field(min_length=1, max_length=20, description="serial number, GS1 AI (21)")]
 
 
 class Period(BaseModel):
@@ -46,8 +45,8 @@ class SellOutLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     hospital_id: UUID
     gtin: GTINInput
-    lot: str = Field(min_length=1, max_length=20, description="lot number, AI (10)")
-    serials: list[Serial] | None = Field(None, max_length=100_000, description="one per unit, when serialised")
+    lot: LotInput
+    serials: list[SerialInput] | None = Field(None, max_length=100_000, description="one per unit, when serialised")
     quantity: int = Field(gt=0, le=100_000)
     sold_at: date = Field(description="the day the units were delivered to the hospital, within the period")
 
@@ -271,7 +270,7 @@ def list_sellout_lines(request: Request, _: CurrentPrincipal, paging: Paging,
                        distributor_id: Annotated[UUID | None, Query()] = None,
                        hospital_id: Annotated[UUID | None, Query()] = None,
                        gtin: Annotated[GTINInput | None, Query()] = None,
-                       lot: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+                       lot: Annotated[LotInput | None, Query()] = None,
                        flagged: Annotated[bool | None, Query(description="only lines over-reported or naming an"
                                                                          " unknown hospital (true), or only the others"
                                                                          " (false)")] = None,
