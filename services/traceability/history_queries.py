@@ -17,7 +17,7 @@ from psycopg import Connection
 from pydantic import BaseModel, Field
 
 from services.traceability.domain.lineage import Quantities, split_lot_key
-from services.traceability.queries import AffectedLot, ConsigneeRef, LotRef
+from services.traceability.queries import AffectedLot, ConsigneeRef, LotRef, affected_lot, sorted_lots
 
 _REACH_AS_OF = """
 WITH RECURSIVE reach(gtin, lot, path) AS (
@@ -104,7 +104,11 @@ def lookup_as_of(conn: Connection, schema: str, gtin: str, lot: str, at: datetim
     """The recall lookup of one lot as it would have answered at `at`; consignees paged."""
     via = reach_as_of(conn, schema, [(gtin, lot)], at)
     consignees, totals = _consignees(conn, schema, via, at)
-    affected = _sorted([_lot(key, path, *totals.get(key, (Quantities(), None))) for key, path in via.items()])
+    affected = []
+    for key, path in via.items():
+        quantities, expiry = totals.get(key, (Quantities(), None))
+        affected.append(affected_lot(key, path, expiry, quantities))
+    affected = sorted_lots(affected)
     overall = sum((Quantities(a.quantity_shipped, a.quantity_returned) for a in affected), Quantities())
     return RecallLookupAsOf(gtin=gtin, lot=lot, at=at, quantity_shipped=overall.shipped,
                             quantity_returned=overall.returned, quantity_outstanding=overall.outstanding,
@@ -130,7 +134,7 @@ def _consignees(conn: Connection, schema: str, via: dict[Lot, list[LotRef]],
         key = (r["gtin"], r["lot"])
         expiry = r["expiry"] if r["via"] is None else totals.get(key, (None, None))[1]
         by_row.setdefault((r["consignee_id"], r["via"]), []).append(
-            _lot(key, via[key], Quantities(r["shipped"], r["returned"]), expiry))
+            affected_lot(key, via[key], expiry, Quantities(r["shipped"], r["returned"])))
         if r["via"] is not None:
             sold_by[r["via"]] = sold_by.get(r["via"], 0) + r["shipped"]
     ids = list({i for row in by_row for i in row if i is not None})
@@ -150,20 +154,11 @@ def _consignees(conn: Connection, schema: str, via: dict[Lot, list[LotRef]],
             quantity_shipped=q.shipped, quantity_returned=q.returned, quantity_outstanding=q.outstanding,
             quantity_sold_on=sold_on,
             quantity_in_stock=max(0, q.outstanding - sold_on) if through is None and kind == "distributor" else None,
-            affected_lots=_sorted(lots)))
+            affected_lots=sorted_lots(lots)))
     # The live lookup's order: most units first, then by name and id (bytewise, like COLLATE "C"), direct first.
     out.sort(key=lambda c: (-c.quantity_shipped, (c.name or "").encode(), str(c.consignee_id),
                             str(c.via_distributor.consignee_id) if c.via_distributor else ""))
     return out, totals
-
-
-def _lot(key: Lot, via: list[LotRef], q: Quantities, expiry: object) -> AffectedLot:
-    return AffectedLot(gtin=key[0], lot=key[1], expiry=expiry, via=via, quantity_shipped=q.shipped,
-                       quantity_returned=q.returned, quantity_outstanding=q.outstanding)
-
-
-def _sorted(lots: list[AffectedLot]) -> list[AffectedLot]:
-    return sorted(lots, key=lambda a: (len(a.via), a.gtin, a.lot))
 
 
 def lot_facts(conn: Connection, schema: str, gtin: str, lot: str) -> list[dict]:

@@ -170,8 +170,8 @@ def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot
         f" FROM {_AFFECTED} LEFT JOIN {schema}.lot_consignees e ON e.gtin = a.gtin AND e.lot = a.lot"
         " GROUP BY a.gtin, a.lot", (gtins, lots)).fetchall()}
     expiry_of = {key: totals[key]["expiry"] for key in via}
-    affected = _sorted_lots([
-        _affected_lot(key, via[key], expiry_of[key], Quantities(totals[key]["shipped"], totals[key]["returned"]))
+    affected = sorted_lots([
+        affected_lot(key, via[key], expiry_of[key], Quantities(totals[key]["shipped"], totals[key]["returned"]))
         for key in via])
     arrays = {"gtins": gtins, "lots": lots}
     page = conn.execute((_ROWS + _PAGE).format(schema=schema), {**arrays, "limit": limit, "offset": offset}).fetchall()
@@ -187,7 +187,7 @@ def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot
                 " ON e.gtin = a.gtin AND e.lot = a.lot WHERE e.consignee_id = ANY(%s)", (gtins, lots, direct)).fetchall():
             key = (r["gtin"], r["lot"])
             per_lot[(r["consignee_id"], None)].append(
-                _affected_lot(key, via[key], r["expiry"], Quantities(r["quantity_shipped"], r["quantity_returned"])))
+                affected_lot(key, via[key], r["expiry"], Quantities(r["quantity_shipped"], r["quantity_returned"])))
         for r in conn.execute(
                 f"SELECT s.*, s.gtin::text AS gtin FROM {_AFFECTED} JOIN {schema}.shipped_lots s"
                 " ON s.gtin = a.gtin AND s.lot = a.lot WHERE s.consignee_id = ANY(%s)"
@@ -206,7 +206,7 @@ def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot
                 (gtins, lots, hospitals, via_distributors)).fetchall():
             key, row = (r["gtin"], r["lot"]), (r["hospital_id"], r["distributor_id"])
             if row in per_lot:  # ANY(...) AND ANY(...) may pair a hospital with another row's distributor
-                per_lot[row].append(_affected_lot(key, via[key], expiry_of[key], Quantities(r["quantity"], 0)))
+                per_lot[row].append(affected_lot(key, via[key], expiry_of[key], Quantities(r["quantity"], 0)))
         for r in conn.execute(
                 f"SELECT l.*, l.gtin::text AS gtin FROM {_AFFECTED} JOIN {schema}.sellout_lines l"
                 " ON l.gtin = a.gtin AND l.lot = a.lot WHERE l.hospital_id = ANY(%s) AND l.distributor_id = ANY(%s)"
@@ -219,10 +219,10 @@ def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot
     for r in page:
         key, q = (r["consignee_id"], r["via"]), Quantities(r["shipped"], r["returned"])
         if r["via"] is None:
-            consignees.append(_consignee(r, q, _sorted_lots(per_lot[key]), shipments[r["consignee_id"]],
+            consignees.append(_consignee(r, q, sorted_lots(per_lot[key]), shipments[r["consignee_id"]],
                                          sold_on=sold_by.get(r["consignee_id"])))
         else:
-            consignees.append(_consignee(r, q, _sorted_lots(per_lot[key]), [], sell_outs=sell_outs[key]))
+            consignees.append(_consignee(r, q, sorted_lots(per_lot[key]), [], sell_outs=sell_outs[key]))
     queried = [a for a in affected if len(a.via) == 1]
     expiries = [a.expiry for a in queried if a.expiry is not None]
     overall = sum((Quantities(a.quantity_shipped, a.quantity_returned) for a in affected), Quantities())
@@ -276,7 +276,7 @@ def _serial_lookup(conn: Connection, schema: str, gtin: str, serial: str, limit:
         for r in rs:
             expiry, q = by_lot.get((r["gtin"], r["lot"]), (r["expiry"], Quantities()))
             by_lot[(r["gtin"], r["lot"])] = (expiry, q + Quantities(1, int(r.get("returned") or False)))
-        return _sorted_lots([_affected_lot(k, [LotRef(gtin=k[0], lot=k[1])], e, q) for k, (e, q) in by_lot.items()])
+        return sorted_lots([affected_lot(k, [LotRef(gtin=k[0], lot=k[1])], e, q) for k, (e, q) in by_lot.items()])
 
     consignees = []
     for (consignee_id, via_id), rs in grouped.items():
@@ -298,12 +298,12 @@ def _serial_lookup(conn: Connection, schema: str, gtin: str, serial: str, limit:
                         consignees=consignees[offset:offset + limit], total=len(consignees), limit=limit, offset=offset)
 
 
-def _affected_lot(key: tuple[str, str], via: list[LotRef], expiry: date | None, q: Quantities) -> AffectedLot:
+def affected_lot(key: tuple[str, str], via: list[LotRef], expiry: date | None, q: Quantities) -> AffectedLot:
     return AffectedLot(gtin=key[0], lot=key[1], expiry=expiry, via=via, quantity_shipped=q.shipped,
                        quantity_returned=q.returned, quantity_outstanding=q.outstanding)
 
 
-def _sorted_lots(lots: list[AffectedLot]) -> list[AffectedLot]:
+def sorted_lots(lots: list[AffectedLot]) -> list[AffectedLot]:
     return sorted(lots, key=lambda a: (len(a.via), a.gtin, a.lot))
 
 
