@@ -46,6 +46,10 @@ async def keep_beating(settings: Settings, schema: str, process: str,
         try:
             facts = await detail()
             await asyncio.to_thread(_beat_once, settings.database_url, schema, process, facts)
+        except psycopg.errors.InvalidSchemaName:
+            # A worker beats before its consumers have created the service's schema (first start): no beat yet,
+            # and nothing to warn about; the readers report the process as never seen until the next one lands.
+            log.debug("schema %s not created yet; %s beats once it is", schema, process)
         except Exception:  # noqa: BLE001 - a missed beat is what readers are meant to notice
             log.warning("heartbeat of %s failed", process, exc_info=True)
         try:
