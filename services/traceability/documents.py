@@ -3,12 +3,18 @@ PDF (reportlab, with a CJK font: names and reasons are often Chinese), Excel (op
 
 Every line that names a lot or unit carries its UDI in GS1 human-readable form, `(01)GTIN(17)YYMMDD(10)LOT`
 (and `(21)SERIAL`), the identification a regulator matches against the label.
+
+Times are stored in UTC and shown in China's time with the offset (`2026-11-24 16:00:00+08:00`): the readers
+are Chinese regulators and quality staff. Text that a spreadsheet would take for a formula (a hospital named
+`=HYPERLINK(…)`) is written with a leading apostrophe in every CSV and Excel file (OWASP's CSV injection rule), so
+it shows as the text it is and never runs.
 """
 
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -25,6 +31,15 @@ CJK_FONT = "STSong-Light"  # an Adobe CID font every PDF reader has: nothing to 
 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 Cell = str | int | float | date | datetime | None
+
+SHOWN_IN = ZoneInfo("Asia/Shanghai")
+# A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet would evaluate, made inert with a leading apostrophe; other text as it is."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 @dataclass
@@ -57,7 +72,7 @@ def text_of(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return value.astimezone(SHOWN_IN).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
@@ -68,8 +83,9 @@ def text_of(value: Cell) -> str:
 def as_csv(table: DocumentTable) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows([[text_of(v) for v in row] for row in table.rows])
+    writer.writerow([neutralised(c) for c in table.columns])
+    # Only text is neutralised: a number (a negative one too) is written as the number it is.
+    writer.writerows([[neutralised(v) if isinstance(v, str) else text_of(v) for v in row] for row in table.rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 (Chinese names) correctly
 
 
@@ -77,13 +93,13 @@ def as_xlsx(document: Document) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "Summary"
-    summary.append([document.title])
+    summary.append([_excel_value(document.title)])
     summary["A1"].font = Font(bold=True, size=14)
     for label, value in document.fields:
-        summary.append([label, _excel_value(value)])
+        summary.append([_excel_value(label), _excel_value(value)])
     for n, table in enumerate(document.tables, start=1):
         sheet = book.create_sheet(_sheet_name(table.caption, n))
-        sheet.append(table.columns)
+        sheet.append([_excel_value(c) for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
@@ -129,11 +145,14 @@ def _escaped(text: str) -> str:
 
 
 def _excel_value(value: Cell) -> Cell:
-    # Excel has no time zones: write UTC timestamps as text, so nobody reads them as local time.
+    # Excel has no time zones: write timestamps as text with their offset, so nobody misreads the zone.
     if isinstance(value, datetime):
         return text_of(value)
+    if not isinstance(value, str):
+        return value
     # A worksheet cannot hold control characters (a lot number typed with one, say): shown as U+FFFD instead.
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+    # Tab and CR are left for neutralised() to see: they start a formula as much as "=" does.
+    return neutralised(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
 
 
 def _sheet_name(caption: str, n: int) -> str:

@@ -87,16 +87,20 @@ def reach_as_of(conn: Connection, schema: str, lots: list[Lot], at: datetime) ->
     return {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=lot) for g, lot in map(split_lot_key, r["path"])] for r in rows}
 
 
-def consignees_as_of(conn: Connection, schema: str, lots: list[Lot], at: datetime) -> list[ConsigneeAsOf]:
+def consignees_as_of(conn: Connection, schema: str, lots: list[Lot], at: datetime,
+                     excluded: list[Lot] = ()) -> list[ConsigneeAsOf]:
     """Who had received the lots (and kits made from them) as the event history stood at `at`, with the units
     shipped, returned and still out per consignee and lot; most units first (the recall lookup's order).
 
     For a recall case's consignee list at its decision time: `consignees_as_of(conn, schema, case_lots, decided_at)`
-    with `lots` as (GTIN-14, lot) pairs. `at` must be timezone-aware.
+    with `lots` as (GTIN-14, lot) pairs. `at` must be timezone-aware. `excluded` lots (taken out of a case's scope)
+    are left out, the kits made from them still followed.
     """
     if at.tzinfo is None:
         raise ValueError("`at` must be timezone-aware")
-    return _consignees(conn, schema, reach_as_of(conn, schema, lots, at), at)[0]
+    left_out = set(excluded)
+    via = {key: path for key, path in reach_as_of(conn, schema, lots, at).items() if key not in left_out}
+    return _consignees(conn, schema, via, at)[0]
 
 
 def lookup_as_of(conn: Connection, schema: str, gtin: str, lot: str, at: datetime, *, limit: int = 50,

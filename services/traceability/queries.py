@@ -151,8 +151,12 @@ RowKey = tuple[UUID, UUID | None]  # (consignee, the distributor it was reached 
 
 
 def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot: str | None = None,
-                  serial: str | None = None, limit: int = 50, offset: int = 0) -> RecallLookup:
-    """Who received the lot (and every kit lot made from it), or the serialised unit; consignees paged."""
+                  serial: str | None = None, limit: int = 50, offset: int = 0,
+                  excluded: list[tuple[str, str]] = ()) -> RecallLookup:
+    """Who received the lot (and every kit lot made from it), or the serialised unit; consignees paged.
+
+    `excluded`: (GTIN, lot) pairs left out of the answer (a recall case's lots taken out of its scope); the kit
+    lots made from them are still followed."""
     kind = lookup_kind(gtin, lot, serial)
     if kind == "serial":
         return _serial_lookup(conn, schema, gtin, serial, limit, offset)
@@ -161,7 +165,9 @@ def recall_lookup(conn: Connection, schema: str, *, gtin: str | None = None, lot
     else:
         rows = conn.execute(_REACH.format(start=_START_ANY_GTIN.format(schema=schema), schema=schema),
                             (lot, lot, lot, lot)).fetchall()
-    via = {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=l) for g, l in map(split_lot_key, r["path"])] for r in rows}
+    left_out = set(excluded)
+    via = {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=l) for g, l in map(split_lot_key, r["path"])] for r in rows
+           if (r["gtin"], r["lot"]) not in left_out}
     gtins = [g for g, _ in via]
     lots = [l for _, l in via]
     totals = {(r["gtin"], r["lot"]): r for r in conn.execute(

@@ -2,7 +2,8 @@
 acknowledgement and returns from the case, the deadline status at a given time, and the effectiveness.
 
 The consignee list is never stored in the case: it is the recall lookup of every lot and serial in scope,
-so a shipment or sell-out report recorded after the decision adds its consignee at once.
+so a shipment or sell-out report recorded after the decision adds its consignee at once. Lots taken out of the
+scope by an approved reduction are left out (a kit lot made from one is still in scope unless taken out too).
 """
 
 from datetime import datetime
@@ -14,7 +15,9 @@ from pydantic import BaseModel
 
 from services.traceability.domain.recall import Effectiveness, RecallCase, consignee_status
 from services.traceability.domain.lineage import Quantities
-from services.traceability.queries import AffectedLot, ConsigneeOut, ConsigneeRef, ShipmentOut, recall_lookup
+from services.traceability.queries import (
+    AffectedLot, ConsigneeOut, ConsigneeRef, RecallLookup, ShipmentOut, recall_lookup,
+)
 from shared.events.channel import Contact
 
 LEVEL_NAMES = {"NMPA": {1: "一级", 2: "二级", 3: "三级"}, "FDA": {1: "Class I", 2: "Class II", 3: "Class III"}}
@@ -39,6 +42,7 @@ class RecallConsignee(BaseModel):
     quantity_returned: int
     quantity_outstanding: int
     quantity_sold_on: int  # a distributor: units it reported delivering to hospitals (they are listed themselves)
+    quantity_in_stock: int | None  # a distributor: what it should still hold (outstanding minus sold on)
     units_to_recover: int  # what the consignee held when the recall began: still held now plus what came back
     units_recovered: int  # returned while the case was open
     affected_lots: list[AffectedLot]
@@ -62,14 +66,31 @@ def effectiveness_out(e: Effectiveness) -> EffectivenessOut:
                             recovered_share=e.share(e.units_recovered, e.units_to_recover))
 
 
+def lookups_of(conn: Connection, schema: str, lots: list[dict[str, str]], serials: list[dict[str, str]] = (),
+               excluded: list[dict[str, str]] = ()) -> list[RecallLookup]:
+    """The whole recall lookup of each lot (kit lots made from it included, `excluded` lots left out) and serial."""
+    left_out = [(r["gtin"], r["lot"]) for r in excluded]
+    lookups = [recall_lookup(conn, schema, gtin=r["gtin"], lot=r["lot"], limit=ALL_CONSIGNEES, excluded=left_out)
+               for r in lots]
+    return lookups + [recall_lookup(conn, schema, gtin=r["gtin"], serial=r["serial"], limit=ALL_CONSIGNEES)
+                      for r in serials]
+
+
+def scope_lookups(conn: Connection, schema: str, case: RecallCase) -> list[RecallLookup]:
+    """The lookups of a case's scope as it stands: its lots and kit lots and serials, less what was taken out."""
+    return lookups_of(conn, schema, case.scope_lots, case.scope_serials, case.removed_lots)
+
+
 def consignees_of(conn: Connection, schema: str, lots: list[dict[str, str]],
-                  serials: list[dict[str, str]] = ()) -> list[ConsigneeOut]:
+                  serials: list[dict[str, str]] = (), excluded: list[dict[str, str]] = ()) -> list[ConsigneeOut]:
     """Every consignee of the lots (kit lots made from them included) and serials, most units first; a consignee
     reached through several of them appears once, each lot counted once."""
+    return merged_consignees(lookups_of(conn, schema, lots, serials, excluded))
+
+
+def merged_consignees(lookups: list[RecallLookup]) -> list[ConsigneeOut]:
     # A hospital supplied directly and through a distributor has a row for each path: they are kept apart.
     merged: dict[tuple[UUID, UUID | None], ConsigneeOut] = {}
-    lookups = [recall_lookup(conn, schema, gtin=r["gtin"], lot=r["lot"], limit=ALL_CONSIGNEES) for r in lots]
-    lookups += [recall_lookup(conn, schema, gtin=r["gtin"], serial=r["serial"], limit=ALL_CONSIGNEES) for r in serials]
     for found in lookups:
         for c in found.consignees:
             key = (c.consignee_id, c.via_distributor.consignee_id if c.via_distributor else None)
@@ -80,7 +101,12 @@ def consignees_of(conn: Connection, schema: str, lots: list[dict[str, str]],
 
 def recall_consignees(conn: Connection, schema: str, case: RecallCase, at: datetime) -> list[RecallConsignee]:
     """Every consignee of every lot and serial in scope, with its notice, acknowledgement and returns."""
-    return [_with_case(c, case, at) for c in consignees_of(conn, schema, case.lots, case.serials)]
+    return case_consignees(scope_lookups(conn, schema, case), case, at)
+
+
+def case_consignees(lookups: list[RecallLookup], case: RecallCase, at: datetime) -> list[RecallConsignee]:
+    """The consignees of the case's scope lookups, with its notices, acknowledgements and returns."""
+    return [_with_case(c, case, at) for c in merged_consignees(lookups)]
 
 
 def effectiveness(case: RecallCase, consignees: list[RecallConsignee]) -> Effectiveness:
@@ -130,5 +156,5 @@ def _with_case(c: ConsigneeOut, case: RecallCase, at: datetime) -> RecallConsign
         notification_method=notice.get("method"), acknowledged_at=ack.get("acknowledged_at"),
         acknowledged_by=ack.get("by"), quantity_shipped=c.quantity_shipped, quantity_returned=c.quantity_returned,
         quantity_outstanding=c.quantity_outstanding, quantity_sold_on=c.quantity_sold_on,
-        units_to_recover=max(held, 0) + recovered,
+        quantity_in_stock=c.quantity_in_stock, units_to_recover=max(held, 0) + recovered,
         units_recovered=recovered, affected_lots=c.affected_lots, shipments=c.shipments)

@@ -53,6 +53,24 @@ class RecallOpened(RecallEvent):
         default_factory=list, description="kit lots assembled from a recalled lot (transitively), as the lineage knew"
                                           " them at opening: recalled and held with it")
     adverse_event_id: UUID | None = Field(None, description="the adverse event that led to this recall, if any")
+    # Absent from cases opened before recalls were numbered: they are known by their id.
+    number: str | None = Field(None, min_length=1, max_length=20,
+                               description="the human recall number, e.g. RC-2026-0001: per calendar year of the"
+                                           " decision (Asia/Shanghai), without gaps")
+
+
+class RecallNumberIssued(TraceabilityEvent):
+    """The year's recall number sequence gave the next number to a case: recorded in the same transaction as the
+    case it numbers, so two cases never get one number and no number is skipped."""
+
+    event_name: ClassVar[str] = "RecallNumberIssued"
+    subject_field: ClassVar[str] = "sequence_id"
+
+    sequence_id: UUID = Field(description="the sequence of one calendar year")
+    year: int = Field(ge=2000, le=9999, description="calendar year of the decision, in Asia/Shanghai")
+    sequence: int = Field(ge=1, description="the number's position in the year: 1, 2, 3, … without gaps")
+    number: str = Field(min_length=1, max_length=20, description="as printed, e.g. RC-2026-0001")
+    recall_id: UUID = Field(description="the case that carries the number")
 
 
 class RecallConsigneeNotified(RecallEvent):
@@ -96,12 +114,55 @@ class RecallEffectiveness(ValueObject):
     units_recovered: int = Field(ge=0)
 
 
+class RecallScopeReductionProposed(RecallEvent):
+    """A recall officer proposes taking lots or units out of an open recall's scope, with a reason. Nothing changes
+    until a second recall officer approves it (RecallScopeReduced); it may be rejected instead."""
+
+    event_name: ClassVar[str] = "RecallScopeReductionProposed"
+
+    proposal_id: UUID
+    lots: list[RecalledLot] = Field(default_factory=list, description="whole lots (or kit lots) to take out")
+    serials: list[RecalledSerial] = Field(default_factory=list, description="units to take out")
+    reason: str = Field(min_length=1, max_length=2000)
+    proposed_by: str = Field(min_length=1, max_length=200, description="the actor who proposes it")
+
+
+class RecallScopeReductionRejected(RecallEvent):
+    """The proposal is turned down (or withdrawn): the scope stays as it was."""
+
+    event_name: ClassVar[str] = "RecallScopeReductionRejected"
+
+    proposal_id: UUID
+    reason: str = Field(min_length=1, max_length=2000)
+    rejected_by: str = Field(min_length=1, max_length=200)
+
+
+class RecallScopeReduced(RecallEvent):
+    """Lots or units taken out of an open recall's scope: proposed by one recall officer with a reason and approved
+    by a second one. Inventory no longer stops them for this recall (a lot stays on hold until quality releases it)."""
+
+    event_name: ClassVar[str] = "RecallScopeReduced"
+
+    proposal_id: UUID
+    lots: list[RecalledLot] = Field(default_factory=list, description="whole lots (or kit lots) removed from the scope")
+    serials: list[RecalledSerial] = Field(default_factory=list, description="units removed from the scope")
+    reason: str = Field(min_length=1, max_length=2000)
+    proposed_by: str = Field(min_length=1, max_length=200, description="the actor who proposed the reduction")
+    approved_by: str = Field(min_length=1, max_length=200, description="the second person, never the proposer")
+
+
 class RecallClosed(RecallEvent):
+    """The recall is over. Inventory lifts the recall's stop on the scope named here (lots stay on hold until
+    quality releases them)."""
+
     event_name: ClassVar[str] = "RecallClosed"
 
     closed_at: AwareDatetime
     summary: str = Field(min_length=1, max_length=4000)
     effectiveness: RecallEffectiveness = Field(description="the figures as they stood at closure")
+    # Absent from events recorded before inventory kept recall stops (those recalls held lots without one).
+    lots: list[RecalledLot] | None = Field(None, description="the lots (kit lots included) in scope at closure")
+    serials: list[RecalledSerial] | None = Field(None, description="the units in scope at closure")
 
 
 # Adverse events --------------------------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_documents_render_chinese_text_as_pdf_xlsx_and_csv():
     book = load_workbook(io.BytesIO(as_xlsx(document)))
     assert [list(r) for r in book.worksheets[1].iter_rows(values_only=True)] == [
         ["单位", "UDI", "数量"], ["四川大学华西医院 <A&B>", "(01)09506000134352(10)L1", 8]]
-    assert dict(book["Summary"].iter_rows(min_row=2, values_only=True))["as of"] == "2026-11-24T08:00:00+00:00"
+    assert dict(book["Summary"].iter_rows(min_row=2, values_only=True))["as of"] == "2026-11-24 16:00:00+08:00"
     assert as_csv(table).decode("utf-8-sig").splitlines()[1] == "四川大学华西医院 <A&B>,(01)09506000134352(10)L1,8"
 
 

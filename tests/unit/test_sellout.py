@@ -106,9 +106,11 @@ def test_a_csv_gives_the_valid_rows_and_each_bad_row_with_its_number_field_and_r
 
 
 def test_chinese_headers_semicolons_and_gb18030_as_excel_saves_them_on_chinese_windows():
-    text = f"医院ID;产品标识;批号;数量;销售日期\n{H1};{GTIN};批号甲;3;2026-05-09\n"
+    # A lot is GS1 character set 82 (no Chinese): the Chinese is in the headers, and decodes only as GB18030.
+    text = f"医院ID;产品标识;批号;数量;销售日期\n{H1};{GTIN};LOT-甲;3;2026-05-09\n{H2};{GTIN};L-2;3;2026-05-09\n"
     _, parsed = parse_file("流向.csv", text.encode("gb18030"))
-    assert [(li.lot, li.quantity) for _, li in parsed.lines] == [("批号甲", 3)] and parsed.errors == []
+    assert [(li.lot, li.quantity) for _, li in parsed.lines] == [("L-2", 3)]
+    assert [(e.line, e.field, e.rule) for e in parsed.errors] == [(2, "lot", "gs1-character-set")]
 
 
 @pytest.mark.parametrize(("content", "rule"), [

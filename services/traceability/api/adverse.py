@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.traceability.api.recalls import (
-    At, LotIn, OpenRecall, RecallOfficer, RecallOut, SerialIn, app_of, open_case, recall_out,
-    rules_as_problems,
+    AllowUnknownLots, At, LotIn, OpenRecall, RecallOfficer, RecallOut, SerialIn, app_of, master_data, open_case,
+    recall_out, rules_as_problems, unknown_lots,
 )
 from services.traceability.domain.adverse import AdverseEvent
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
+from shared.domain.text import Description, Name, Reason, Reference
 from shared.domain.udi import UDIError, parse_udi
 from shared.events.traceability import AdverseOutcome
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
@@ -35,10 +36,10 @@ class ReportAdverseEvent(BaseModel):
     udi: str | None = Field(None, min_length=1, max_length=200,
                             description="the UDI as scanned or read from the label (GS1 or HIBC): its GTIN, lot and"
                                         " serial fill the fields left out, and must agree with those given")
-    hospital_id: UUID | None = None
+    hospital_id: UUID | None = Field(None, description="a hospital registered in the channel")
     outcome: AdverseOutcome = Field(description="death: report within 7 days; serious_injury: 20 days;"
                                                 " group_event: 12 hours (of becoming aware); other: no deadline")
-    description: str = Field(min_length=1, max_length=4000)
+    description: Description
     occurred_at: AwareDatetime | None = None
     became_aware_at: AwareDatetime
 
@@ -46,18 +47,19 @@ class ReportAdverseEvent(BaseModel):
 class SubmitReport(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     submitted_at: AwareDatetime
-    regulator_reference: str = Field(min_length=1, max_length=100)
+    regulator_reference: Reference
 
 
 class RecallFromAdverseEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
     scheme: Literal["NMPA", "FDA"] = "NMPA"
     level: Literal[1, 2, 3]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
     decided_at: AwareDatetime
     lots: list[LotIn] | None = Field(None, max_length=1000, description="default: the event's own lot")
     serials: list[SerialIn] = Field(default_factory=list, max_length=10000)
+    allow_unknown_lots: AllowUnknownLots = False
 
 
 class AdverseEventOut(BaseModel):
@@ -115,7 +117,8 @@ def report(body: ReportAdverseEvent, request: Request, response: Response, meta:
            idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
     adverse_event_id = new_aggregate_id("adverse-event", meta.actor, idempotency_key)
     with rules_as_problems():
-        event, created = app_of(request).report_adverse_event(adverse_event_id, **_identified(body))
+        event, created = app_of(request).report_adverse_event(adverse_event_id, master_data(request),
+                                                              **_identified(body))
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(event, None)
@@ -180,8 +183,9 @@ def open_recall(adverse_event_id: UUID, body: RecallFromAdverseEvent, request: R
     command_reason(body.reason, meta)
     lots = body.lots if body.lots is not None else ([LotIn(gtin=event.gtin, lot=event.lot)] if event.lot else [])
     opened = OpenRecall(title=body.title, scheme=body.scheme, level=body.level, reason=body.reason,
-                        decided_at=body.decided_at, lots=lots, serials=body.serials)
+                        decided_at=body.decided_at, lots=lots, serials=body.serials,
+                        allow_unknown_lots=body.allow_unknown_lots)
     case, created = open_case(request, new_aggregate_id("recall", meta.actor, idempotency_key), opened, event.id)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return recall_out(request, case, None)
+    return recall_out(request, case, None, unknown_lots(request, case))

@@ -16,13 +16,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.traceability.application import TraceabilityApplication
 from services.traceability.queries import recall_lookup
+from services.traceability.domain.master_data import unknown_scope_lots
 from services.traceability.domain.recall import Effectiveness, RecallCase, RuleViolation, consignee_status
 from services.traceability.history_queries import ConsigneeAsOf, consignees_as_of
 from services.traceability.recall_view import (
     LEVEL_NAMES, ConsigneeStatus, EffectivenessOut, RecallConsignee, effectiveness, effectiveness_out,
     recall_consignees,
 )
+from services.traceability.master_data import CatalogueReader
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
+from shared.domain.text import Description, Name, Note, Reason, ShortName
 from shared.events.traceability import NotificationMethod, RecallScheme
 from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal, Principal, require_role
@@ -48,15 +51,21 @@ class SerialIn(BaseModel):
     serial: SerialInput
 
 
+AllowUnknownLots = Annotated[bool, Field(
+    description="true: open the recall even for lots traceability never saw received, assembled or shipped (the"
+                " answer lists them in `unknown_lots`); false (default): such a lot is refused, naming it")]
+
+
 class OpenRecall(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
     scheme: RecallScheme = "NMPA"
     level: Literal[1, 2, 3] = Field(description="NMPA 一级/二级/三级 or FDA class I/II/III: notify within 1/3/7 days")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
     decided_at: AwareDatetime = Field(description="when the recall was decided; the notification clock starts here")
     lots: list[LotIn] = Field(default_factory=list, max_length=1000)
     serials: list[SerialIn] = Field(default_factory=list, max_length=10000)
+    allow_unknown_lots: AllowUnknownLots = False
 
 
 class Notify(BaseModel):
@@ -64,25 +73,27 @@ class Notify(BaseModel):
     consignee_id: UUID
     notified_at: AwareDatetime
     method: NotificationMethod
-    note: str | None = Field(None, min_length=1, max_length=500)
+    note: Note | None = None
 
 
 class Acknowledge(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     consignee_id: UUID
     acknowledged_at: AwareDatetime
-    acknowledged_by: str = Field(min_length=1, max_length=100, description="the person at the consignee")
-    note: str | None = Field(None, min_length=1, max_length=500)
+    acknowledged_by: ShortName = Field(description="the person at the consignee")
+    note: Note | None = None
 
 
 class CloseRecall(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    summary: str = Field(min_length=1, max_length=4000)
+    summary: Description
     closed_at: AwareDatetime | None = Field(None, description="default now")
 
 
 class RecallOut(BaseModel):
     recall_id: UUID
+    number: str = Field(description="the human recall number (RC-2026-0001); a case opened before recalls were"
+                                    " numbered shows its id")
     title: str
     scheme: str
     level: int
@@ -91,9 +102,14 @@ class RecallOut(BaseModel):
     reason: str
     decided_at: datetime
     notify_by: datetime
-    lots: list[LotIn]
-    serials: list[SerialIn]
-    kit_lots: list[LotIn]
+    lots: list[LotIn] = Field(description="the recalled lots still in scope")
+    serials: list[SerialIn] = Field(description="the recalled units still in scope")
+    kit_lots: list[LotIn] = Field(description="kit lots made from a recalled lot, still in scope")
+    removed_lots: list[LotIn] = Field(description="lots taken out of scope by approved reductions")
+    removed_serials: list[SerialIn] = Field(description="units taken out of scope by approved reductions")
+    pending_scope_reductions: int = Field(description="proposals waiting for a second recall officer")
+    unknown_lots: list[LotIn] = Field(default_factory=list, description="lots of the scope traceability does not know"
+                                                                        " (only when opened with allow_unknown_lots)")
     adverse_event_id: UUID | None
     evaluated_at: datetime
     consignees_by_status: dict[str, int]
@@ -106,6 +122,7 @@ class RecallOut(BaseModel):
 
 class RecallRow(BaseModel):
     recall_id: UUID
+    number: str
     title: str
     scheme: str
     level: int
@@ -120,6 +137,7 @@ class RecallRow(BaseModel):
 
 class OverdueConsignee(BaseModel):
     recall_id: UUID
+    number: str
     title: str
     level: int
     notify_by: datetime
@@ -134,7 +152,12 @@ def app_of(request: Request) -> TraceabilityApplication:
     return request.app.state.application
 
 
-def recall_out(request: Request, case: RecallCase, at: datetime | None) -> RecallOut:
+def case_number(case: RecallCase) -> str:
+    return case.number or str(case.id)
+
+
+def recall_out(request: Request, case: RecallCase, at: datetime | None,
+               unknown_lots: list[dict[str, str]] = ()) -> RecallOut:
     at = at or datetime.now(UTC)
     with request.app.state.pool.connection() as conn:
         consignees = recall_consignees(conn, request.app.state.schema, case, at)
@@ -142,11 +165,16 @@ def recall_out(request: Request, case: RecallCase, at: datetime | None) -> Recal
     for c in {c.consignee_id: c for c in consignees}.values():  # one count per consignee, however many paths
         by_status[c.status] = by_status.get(c.status, 0) + 1
     closure = case.effectiveness_at_closure
+    in_scope = case.scope_lots
     return RecallOut(
-        recall_id=case.id, title=case.title, scheme=case.scheme, level=case.level,
+        recall_id=case.id, number=case_number(case), title=case.title, scheme=case.scheme, level=case.level,
         level_name=LEVEL_NAMES[case.scheme][case.level], status=case.status, reason=case.reason,
-        decided_at=case.decided_at, notify_by=case.notify_by, lots=case.lots, serials=case.serials,
-        kit_lots=case.kit_lots, adverse_event_id=case.adverse_event_id, evaluated_at=at, consignees_by_status=by_status,
+        decided_at=case.decided_at, notify_by=case.notify_by, lots=[r for r in case.lots if r in in_scope],
+        serials=case.scope_serials, kit_lots=[r for r in case.kit_lots if r in in_scope],
+        removed_lots=case.removed_lots, removed_serials=case.removed_serials,
+        pending_scope_reductions=sum(p["status"] == "pending" for p in case.proposals.values()),
+        unknown_lots=list(unknown_lots), adverse_event_id=case.adverse_event_id, evaluated_at=at,
+        consignees_by_status=by_status,
         effectiveness=effectiveness_out(effectiveness(case, consignees)), closed_at=case.closed_at,
         summary=case.summary, effectiveness_at_closure=effectiveness_out(Effectiveness(**closure)) if closure else None,
         version=case.version)
@@ -170,7 +198,9 @@ def rules_as_problems() -> Iterator[None]:
 
 def refused(error: RuleViolation) -> Problem:
     if error.field is not None and error.rule in {"not-in-future", "after-decision", "after-notice", "scope-required",
-                                                  "occurred-before-aware", "after-aware"}:
+                                                  "occurred-before-aware", "after-aware", "known-lot",
+                                                  "registered-hospital", "in-recall-scope",
+                                                  "scope-reduction-names-something"}:
         return invalid_field(error.field, error.rule, error.detail)
     return rule_violated(error.rule, error.detail)
 
@@ -183,7 +213,16 @@ def open_recall(body: OpenRecall, request: Request, response: Response, meta: Co
     case, created = open_case(request, new_aggregate_id("recall", meta.actor, idempotency_key), body)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return recall_out(request, case, None)
+    return recall_out(request, case, None, unknown_lots(request, case))
+
+
+def master_data(request: Request) -> CatalogueReader:
+    return CatalogueReader(request.app.state.pool, request.app.state.schema)
+
+
+def unknown_lots(request: Request, case: RecallCase) -> list[dict[str, str]]:
+    """The case's recalled lots traceability does not know (opened so deliberately), as it stands now."""
+    return unknown_scope_lots(case.lots, master_data(request), allow_unknown=True)
 
 
 def open_case(request: Request, recall_id: UUID, body: OpenRecall,
@@ -198,7 +237,8 @@ def open_case(request: Request, recall_id: UUID, body: OpenRecall,
         return app_of(request).open_recall(
             recall_id, title=body.title, scheme=body.scheme, level=body.level, reason=body.reason,
             decided_at=body.decided_at, lots=lots, serials=[r.model_dump() for r in body.serials], kit_lots=kit_lots,
-            adverse_event_id=adverse_event_id)
+            adverse_event_id=adverse_event_id, master_data=master_data(request),
+            allow_unknown_lots=body.allow_unknown_lots)
 
 
 @router.get("/recalls", operation_id="list_recalls")
@@ -214,7 +254,8 @@ def list_recalls(request: Request, _: CurrentPrincipal, paging: Paging,
                              order_by="decided_at DESC, recall_id",
                              where={"status = %s": status_, "level = %s": level,
                                     in_scope.format("gtin"): gtin, in_scope.format("lot"): lot})
-    return Page(items=[RecallRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    items = [RecallRow(**{**r, "number": r["number"] or str(r["recall_id"])}) for r in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/recalls/overdue", operation_id="list_overdue_consignees")
@@ -230,7 +271,7 @@ def list_overdue(request: Request, _: CurrentPrincipal, paging: Paging, at: At =
             case = app_of(request).get_recall(row["recall_id"])
             if case is None:
                 continue
-            overdue += [OverdueConsignee(recall_id=case.id, title=case.title, level=case.level,
+            overdue += [OverdueConsignee(recall_id=case.id, number=case_number(case), title=case.title, level=case.level,
                                          notify_by=case.notify_by, consignee_id=c.consignee_id, kind=c.kind,
                                          name=c.name, region=c.region, quantity_outstanding=c.quantity_outstanding)
                         for c in recall_consignees(conn, schema, case, at) if c.status == "overdue"]
@@ -278,8 +319,8 @@ def list_recall_consignees_as_of(recall_id: UUID, request: Request, _: CurrentPr
     Serialised units in scope are not part of this answer (the lot history keeps lots)."""
     case = _case_as_of(request, case_or_404(request, recall_id), at)
     with request.app.state.pool.connection() as conn:
-        known = consignees_as_of(conn, request.app.state.schema,
-                                 [(r["gtin"], r["lot"]) for r in [*case.lots, *case.kit_lots]], at)
+        known = consignees_as_of(conn, request.app.state.schema, [(r["gtin"], r["lot"]) for r in case.scope_lots],
+                                 at, excluded=[(r["gtin"], r["lot"]) for r in case.removed_lots])
     rows = [RecallConsigneeAsOf(**c.model_dump(), status=consignee_status(case, c.consignee_id, at),
                                 notified_at=case.notified.get(str(c.consignee_id), {}).get("notified_at"),
                                 acknowledged_at=case.acknowledged.get(str(c.consignee_id), {}).get("acknowledged_at"))

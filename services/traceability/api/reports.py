@@ -1,5 +1,7 @@
 """Downloads: the regulator reports of a recall case (PDF or Excel), and a recall lookup's full answer as CSV or
-Excel (every consignee and lot, not one page), for the people who work from spreadsheets."""
+Excel (every consignee and lot, not one page), for the people who work from spreadsheets.
+
+Every CSV and Excel file is written by documents.py, which neutralises text a spreadsheet would run as a formula."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -8,12 +10,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.traceability.api.recalls import At, case_or_404
+from services.traceability.api.recalls import At, case_number, case_or_404
 from services.traceability.api.routes import lookup_or_422
 from services.traceability.documents import Document, DocumentTable, as_csv, as_pdf, as_xlsx, udi_text
-from services.traceability.queries import recall_lookup
-from services.traceability.recall_view import ALL_CONSIGNEES, recall_consignees
-from services.traceability.regulator_reports import implementation_report, recall_event_report
+from services.traceability.holdings import held, sold_on, sold_on_per_lot
+from services.traceability.master_data import products
+from services.traceability.queries import RecallLookup, recall_lookup
+from services.traceability.recall_view import ALL_CONSIGNEES, case_consignees, scope_lookups
+from services.traceability.regulator_reports import contact_text, implementation_report, recall_event_report
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.auth import CurrentPrincipal
 
@@ -24,9 +28,10 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
 
 
 def _download(content: bytes, name: str, fmt: str) -> Response:
-    # Header values are Latin-1: an ASCII file name, and the exact one (lots may hold any character) per RFC 6266.
+    # Header values are Latin-1: an ASCII file name, and the exact one per RFC 6266, every reserved character encoded
+    # (a lot may hold quotes, semicolons, percent signs and slashes).
     plain = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
-    disposition = f"attachment; filename=\"{plain}.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
+    disposition = f"attachment; filename=\"{plain}.{fmt}\"; filename*=UTF-8''{quote(name, safe='')}.{fmt}"
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
 
 
@@ -44,15 +49,21 @@ def download_recall_report(recall_id: UUID, report: Literal["event", "implementa
     at = at or datetime.now(UTC)
     schema = request.app.state.schema
     with request.app.state.pool.connection() as conn:
-        consignees = recall_consignees(conn, schema, case, at)
-        if report == "event":
-            lookups = [recall_lookup(conn, schema, gtin=r["gtin"], lot=r["lot"], limit=1) for r in case.lots]
-            lookups += [recall_lookup(conn, schema, gtin=r["gtin"], serial=r["serial"], limit=1) for r in case.serials]
-            document = recall_event_report(case, lookups, consignees, at)
-        else:
-            document = implementation_report(case, consignees, at)
+        lookups = scope_lookups(conn, schema, case)
+        consignees = case_consignees(lookups, case, at)
+        items = products(conn, schema, gtins_of(lookups))
+    if report == "event":
+        document = recall_event_report(case, lookups, consignees, items, at)
+    else:
+        document = implementation_report(case, consignees, items, at)
     content = as_pdf(document) if format_ == "pdf" else as_xlsx(document)
-    return _download(content, f"recall-{recall_id}-{report}", format_)
+    return _download(content, f"recall-{case_number(case)}-{report}", format_)
+
+
+def gtins_of(lookups: list[RecallLookup]) -> list[str]:
+    """The items the lookups reach, in the order they first appear."""
+    found = [a.gtin for lookup in lookups for a in lookup.affected_lots]
+    return list(dict.fromkeys(found + [lookup.gtin for lookup in lookups if lookup.serial]))
 
 
 @router.get("/recalls/lookup/export", operation_id="export_recall_lookup", response_class=Response,
@@ -67,18 +78,35 @@ def export_recall_lookup(
     lookup_or_422(gtin, lot, serial)
     with request.app.state.pool.connection() as conn:
         found = recall_lookup(conn, request.app.state.schema, gtin=gtin, lot=lot, serial=serial, limit=ALL_CONSIGNEES)
-    table = DocumentTable("Consignees", ["consignee_id", "kind", "name", "region", "udi", "gtin", "lot", "expiry",
-                                         "via", "quantity_shipped", "quantity_returned", "quantity_outstanding"])
-    for c in found.consignees:
-        for a in c.affected_lots:
-            table.rows.append([str(c.consignee_id), c.kind, c.name, c.region,
-                               udi_text(a.gtin, a.lot, a.expiry, serial), a.gtin, a.lot, a.expiry,
-                               " > ".join(f"{v.gtin}/{v.lot}" for v in a.via), a.quantity_shipped,
-                               a.quantity_returned, a.quantity_outstanding])
     name = f"recall-lookup-{gtin or 'any'}-{lot or serial}"
     if format_ == "csv":
-        return _download(as_csv(table), name, "csv")
-    document = Document("Recall lookup", [("gtin", gtin), ("lot", lot), ("serial", serial),
-                                          ("consignees", found.total), ("units outstanding", found.quantity_outstanding)],
-                        [table])
-    return _download(as_xlsx(document), name, "xlsx")
+        return _download(as_csv(lookup_table(found)), name, "csv")
+    return _download(as_xlsx(lookup_document(found)), name, "xlsx")
+
+
+LOOKUP_COLUMNS = ["consignee_id", "kind", "name", "region", "contact", "via_distributor_id", "via_distributor", "udi",
+                  "gtin", "lot", "expiry", "via", "quantity_shipped", "quantity_returned", "quantity_outstanding",
+                  "quantity_sold_on", "quantity_held"]
+
+
+def lookup_table(found: RecallLookup) -> DocumentTable:
+    """One row per consignee (and path) and lot, with the lookup's fields; `quantity_held` counts each unit once,
+    where it is now (a distributor's units sold on are on the hospitals' rows), so it sums to the outstanding."""
+    table = DocumentTable("Consignees", list(LOOKUP_COLUMNS))
+    sold = sold_on_per_lot(found.consignees)
+    for c in found.consignees:
+        through = c.via_distributor
+        for a in c.affected_lots:
+            table.rows.append([str(c.consignee_id), c.kind, c.name, c.region, contact_text(c.contact),
+                               str(through.consignee_id) if through else None, through.name if through else None,
+                               udi_text(a.gtin, a.lot, a.expiry, found.serial), a.gtin, a.lot, a.expiry,
+                               " > ".join(f"{v.gtin}/{v.lot}" for v in a.via), a.quantity_shipped,
+                               a.quantity_returned, a.quantity_outstanding, sold_on(c, a, sold), held(c, a, sold)])
+    return table
+
+
+def lookup_document(found: RecallLookup) -> Document:
+    return Document("Recall lookup", [("gtin", found.gtin), ("lot", found.lot), ("serial", found.serial),
+                                      ("consignees", found.total), ("units shipped", found.quantity_shipped),
+                                      ("units outstanding", found.quantity_outstanding)],
+                    [lookup_table(found)])

@@ -23,6 +23,7 @@ from services.traceability.domain.sellout import (
 from services.traceability.domain.sellout_file import UnreadableFile, parse_file
 from services.traceability.queries import distributor_position, registered
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
+from shared.domain.text import Reference
 from shared.platform.api import REPLAYED, CommandMeta
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
@@ -31,8 +32,6 @@ from shared.platform.problems import Problem, invalid_field, not_found, rule_vio
 router = APIRouter(tags=["sell-out reports"])
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$",
-                                 description="the distributor's own reference of the report: one report per reference")]
 
 
 class Period(BaseModel):
@@ -54,7 +53,8 @@ class SellOutLineIn(BaseModel):
 class ReportSellOut(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     distributor_id: UUID
-    report_reference: Reference
+    report_reference: Reference = Field(description="the distributor's own reference of the report: one report per"
+                                                    " reference")
     period: Period
     lines: list[SellOutLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
@@ -210,7 +210,7 @@ def upload_sellout_report(
         file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx; the first row names the"
                                                      " columns hospital_id, gtin, lot, quantity, sold_at[, serials]")],
         distributor_id: Annotated[UUID, Form()],
-        report_reference: Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")],
+        report_reference: Annotated[Reference, Form()],
         period_start: Annotated[date, Form()],
         period_end: Annotated[date, Form()],
 ) -> SellOutUploadOut:
@@ -224,7 +224,10 @@ def upload_sellout_report(
     try:
         source, parsed = parse_file(file.filename, content)
     except UnreadableFile as error:
-        raise invalid_field("file", error.rule, str(error)) from None
+        refused = invalid_field("file", error.rule, str(error))
+        if error.status == 413:  # bounded before it cost much: too much to read, not wrong content
+            refused = Problem(413, "Content too large", refused.detail, **refused.extensions, rule=error.rule)
+        raise refused from None
     today = _today()
     rejected: list[LineError] = list(parsed.errors)
     lines = []

@@ -3,12 +3,14 @@ date range ("every lot of this catheter made in March") before the lineage of ea
 
 A lot is known from its receipt (LotReceived: production date when the label gave one) or its assembly as a kit
 (KitAssembled: made on the day it was assembled). A lot received in several warehouses or receipts is one row.
+The items themselves (name, model, manufacturer, certificate) are kept here too, see items.py.
 """
 
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import KitAssembled, LotReceived
+from services.traceability.projections.items import ITEMS_DDL, apply_item_event
+from shared.events.inventory import ItemRegistered, KitAssembled, LotReceived, RegistrationCertificateSet
 from shared.platform.consumer import Projection
 
 
@@ -23,6 +25,7 @@ class LotCatalogue(Projection):
             " production_date date, kit boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, lot))",
             "CREATE INDEX IF NOT EXISTS lots_by_expiry ON {schema}.lots (gtin, expiry)",
             "CREATE INDEX IF NOT EXISTS lots_by_production ON {schema}.lots (gtin, production_date)",
+            *ITEMS_DDL,
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -31,6 +34,8 @@ class LotCatalogue(Projection):
                 self._lot(cur, payload.gtin, payload.lot, payload.expiry, payload.production_date, False)
             case KitAssembled():
                 self._lot(cur, payload.gtin, payload.lot, payload.expiry, envelope.time.date(), True)
+            case ItemRegistered() | RegistrationCertificateSet():
+                apply_item_event(cur, self.schema, payload)
 
     def _lot(self, cur: Cursor, gtin: str, lot: str, expiry: object, produced: object, kit: bool) -> None:
         cur.execute(

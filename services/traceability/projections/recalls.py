@@ -3,6 +3,9 @@
 The detail of one case (its consignees, their notices, effectiveness) is read from the aggregate and the
 live lineage instead; these tables answer "which cases are open", "which lots are under recall" (the
 return reaction and the lookup use `recall_scope`) and "which adverse event reports are due".
+
+A lot or unit taken out of a case's scope by an approved reduction stays listed in `recall_scope`, no longer open:
+`GET /recalls?lot=` still finds the case that once named it, the return reaction no longer counts it.
 """
 
 from psycopg import Cursor
@@ -10,7 +13,7 @@ from psycopg import Cursor
 from shared.events import CloudEvent, EventPayload
 from shared.events.traceability import (
     AdverseEventRecallOpened, AdverseEventReported, AdverseEventSubmitted, RecallAcknowledged, RecallClosed,
-    RecallConsigneeNotified, RecallOpened, RecallUnitsReturned,
+    RecallConsigneeNotified, RecallOpened, RecallScopeReduced, RecallUnitsReturned,
 )
 from shared.platform.consumer import Projection
 
@@ -28,6 +31,8 @@ class RecallCases(Projection):
             " closed_at timestamptz, adverse_event_id uuid, consignees_notified int NOT NULL DEFAULT 0,"
             " consignees_acknowledged int NOT NULL DEFAULT 0, units_returned int NOT NULL DEFAULT 0)",
             "CREATE INDEX IF NOT EXISTS recall_cases_by_decision ON {schema}.recall_cases (decided_at DESC)",
+            # Recall numbers came later; the cases before them have none (they are shown by their id).
+            "ALTER TABLE {schema}.recall_cases ADD COLUMN IF NOT EXISTS number text",
             "CREATE TABLE IF NOT EXISTS {schema}.recall_scope (recall_id uuid NOT NULL, gtin char(14) NOT NULL,"
             " lot text, serial text, open boolean NOT NULL DEFAULT true)",
             "CREATE INDEX IF NOT EXISTS recall_scope_by_lot ON {schema}.recall_scope (gtin, lot) WHERE open",
@@ -44,15 +49,22 @@ class RecallCases(Projection):
         match payload:
             case RecallOpened():
                 cur.execute(
-                    f"INSERT INTO {self.schema}.recall_cases (recall_id, title, scheme, level, status, reason,"
-                    " decided_at, notify_by, opened_at, adverse_event_id) VALUES (%s, %s, %s, %s, 'open', %s, %s,"
+                    f"INSERT INTO {self.schema}.recall_cases (recall_id, number, title, scheme, level, status, reason,"
+                    " decided_at, notify_by, opened_at, adverse_event_id) VALUES (%s, %s, %s, %s, %s, 'open', %s, %s,"
                     " %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (payload.recall_id, payload.title, payload.scheme, payload.level, payload.reason,
+                    (payload.recall_id, payload.number, payload.title, payload.scheme, payload.level, payload.reason,
                      payload.decided_at, payload.notify_by, envelope.time, payload.adverse_event_id))
                 cur.executemany(
                     f"INSERT INTO {self.schema}.recall_scope (recall_id, gtin, lot, serial) VALUES (%s, %s, %s, %s)",
                     [(payload.recall_id, r.gtin, r.lot, None) for r in [*payload.lots, *payload.kit_lots]]
                     + [(payload.recall_id, r.gtin, None, r.serial) for r in payload.serials])
+            case RecallScopeReduced():
+                for r in payload.lots:
+                    cur.execute(f"UPDATE {self.schema}.recall_scope SET open = false WHERE recall_id = %s"
+                                " AND gtin = %s AND lot = %s", (payload.recall_id, r.gtin, r.lot))
+                for r in payload.serials:
+                    cur.execute(f"UPDATE {self.schema}.recall_scope SET open = false WHERE recall_id = %s"
+                                " AND gtin = %s AND serial = %s", (payload.recall_id, r.gtin, r.serial))
             case RecallConsigneeNotified():
                 self._count(cur, payload.recall_id, "consignees_notified", 1)
             case RecallAcknowledged():
