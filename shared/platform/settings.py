@@ -3,6 +3,7 @@
 One settings object serves every service; the service name picks its schema, topic and port.
 """
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -20,12 +21,22 @@ LOCAL_JWT_SECRET = "local-development-signing-key-not-for-production"
 LOCAL_AUDIT_SIGNING_KEY = "bG9jYWwtYXVkaXQta2V5LW5vdC1mb3ItcHJvZHVjdGk="  # 32 bytes, base64
 
 
+# Unset, DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS name the local servers `make run` starts, on the ports
+# scripts/postgres.sh and scripts/kafka.sh pick (PGPORT_LOCAL, KAFKA_PORT), so `erp` finds the same ones.
+def local_database_url() -> str:
+    return f"postgresql://postgres@127.0.0.1:{os.environ.get('PGPORT_LOCAL') or 15432}/erp"
+
+
+def local_kafka_bootstrap() -> str:
+    return f"127.0.0.1:{os.environ.get('KAFKA_PORT') or 19092}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     environment: Literal["local", "test", "production"] = Field("local", alias="ERP_ENV")
-    database_url: str = Field("postgresql://postgres@127.0.0.1:15432/erp", alias="DATABASE_URL")
-    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    database_url: str = Field(default_factory=local_database_url, alias="DATABASE_URL")
+    kafka_bootstrap_servers: str = Field(default_factory=local_kafka_bootstrap, alias="KAFKA_BOOTSTRAP_SERVERS")
     topic_partitions: int = Field(3, ge=1, alias="KAFKA_TOPIC_PARTITIONS")
     topic_replication_factor: int = Field(1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
     # Prefixes every schema and topic, so test runs and demos never share state.

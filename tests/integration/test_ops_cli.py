@@ -1,8 +1,18 @@
 """`erp relay status` and `erp events show|tail` against a real event store."""
 
 import json
+import os
+import select
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from uuid import uuid4
 
+import pytest
+from psycopg.conninfo import conninfo_to_dict
 from typer.testing import CliRunner
 
 from services.channel.application import ChannelApplication
@@ -37,3 +47,64 @@ def test_relay_status_and_event_log_reading(settings):
     assert erp("events", "show", "channel", "--since", "2999-01-01T00:00:00") == ""
     newest = erp("events", "tail", "channel", "-n", "1").splitlines()
     assert len(newest) == 1 and newest[0].split()[0] == "3"
+
+
+class Forwarder:
+    """A TCP port that passes every byte on to a real server: a server `erp` can only have found by that port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.connections = 0
+        forwarder = self
+
+        class Pipe(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                forwarder.connections += 1
+                with socket.create_connection(target) as upstream:
+                    ends = {self.request: upstream, upstream: self.request}
+                    while True:
+                        for end in select.select(list(ends), [], [], 1)[0]:
+                            data = end.recv(65536)
+                            if not data:
+                                return
+                            ends[end].sendall(data)
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Pipe)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_erp_finds_the_servers_on_the_local_ports_when_no_urls_are_set(settings):
+    """`make run` gives its servers' URLs to the services only; `erp` run by hand has PGPORT_LOCAL and KAFKA_PORT."""
+    db = conninfo_to_dict(settings.database_url)
+    if (db.get("user"), db.get("dbname"), db.get("host")) != ("postgres", "erp", "127.0.0.1"):
+        pytest.skip("the local-port defaults describe the project's own local servers, not these")
+    kafka_host, kafka_port = settings.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)
+    channel = ChannelApplication(settings)
+    with acting_as("user:carol"):
+        channel.register_hospital(uuid4(), "A", "上海市", "3A")
+    channel.close()
+    postgres = Forwarder((db["host"], int(db.get("port", 5432))))
+    kafka = Forwarder((kafka_host, int(kafka_port)))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env.update(PGPORT_LOCAL=str(postgres.port), KAFKA_PORT=str(kafka.port))
+    try:
+        def erp_process(*args: str) -> str:
+            # The installed command, as a person runs it (`.venv/bin/erp`).
+            done = subprocess.run([str(Path(sys.executable).with_name("erp")), *args], env=env, capture_output=True,
+                                  text=True, timeout=60)
+            assert done.returncode == 0, done.stdout + done.stderr
+            return done.stdout
+
+        status = {line.split()[0]: line.split()[1:] for line in erp_process("relay", "status").splitlines()[1:]}
+        assert status["channel"] == ["1", "0", "1"]
+        assert postgres.connections > 0
+        assert "channel-directory" in erp_process("projections", "list")
+        assert kafka.connections > 0
+    finally:
+        postgres.close()
+        kafka.close()

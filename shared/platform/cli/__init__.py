@@ -14,7 +14,11 @@ app = typer.Typer(help="Operate the medical-device ERP.", no_args_is_help=True)
 
 @app.callback()
 def _group() -> None:
-    """Settings come from the environment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...), as for the services."""
+    """Settings come from the environment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...), as for the services.
+
+    Without DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS it uses the local servers `make run` starts, on the ports
+    PGPORT_LOCAL and KAFKA_PORT name (15432 and 19092 unless set).
+    """
 
 
 @app.command()
