@@ -17,6 +17,7 @@ from shared.platform.auth import CurrentPrincipal
 from shared.platform.consumer import Projection
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
+from shared.platform.docs import serve_docs_offline
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
 from shared.platform.problems import PROBLEM_RESPONSES, RefuseNulCharacters, install_problem_handlers, invalid_field
@@ -89,7 +90,8 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
         app.state.application.close()
 
     app = FastAPI(title=f"{service} service", version="0.1.0", description=description, lifespan=lifespan,
-                  separate_input_output_schemas=False)
+                  separate_input_output_schemas=False, docs_url=None, redoc_url=None)
+    serve_docs_offline(app)  # FastAPI's own /docs and /redoc load their scripts from a CDN
     install_problem_handlers(app)
     app.add_middleware(RefuseNulCharacters)
 
