@@ -23,9 +23,11 @@ class Feed:
     """Envelopes applied through the real lineage projection, one batch per call."""
 
     def __init__(self, settings, pool) -> None:  # noqa: ANN001
+        from services.traceability.projections.history import LotHistory
         from services.traceability.projections.lineage import ShipmentLineage
         from services.traceability.projections.lots import LotCatalogue
-        self.projections = [p(pool, settings.schema_for("traceability")) for p in (ShipmentLineage, LotCatalogue)]
+        self.projections = [p(pool, settings.schema_for("traceability"))
+                            for p in (ShipmentLineage, LotCatalogue, LotHistory)]
         self.settings, self.position = settings, 0
 
     def apply(self, *payloads) -> None:  # noqa: ANN002
