@@ -25,7 +25,8 @@ from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner, Delivery
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
-from tests.integration.helpers import Running, eventually
+from tests.items import registered_item
+from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.unit.test_epcis import EPCIS_SHAPE
 
 STENT, BALLOON, KIT = "09506000134352", "09506000134376", "09506000134383"
@@ -54,8 +55,9 @@ def moment() -> datetime:
 class Warehouse:
     """The inventory commands a recall story needs, through the inventory application (its real events)."""
 
-    def __init__(self, app: InventoryApplication) -> None:
+    def __init__(self, app: InventoryApplication, pool) -> None:  # noqa: ANN001
         self.app = app
+        self.open_recalls = open_recall_register(app, pool)  # none here: dispatch asks it all the same
 
     def stock(self) -> None:
         supplier = uuid4()
@@ -63,7 +65,7 @@ class Warehouse:
         for document in ("business_licence", "production_licence"):
             self.app.record_qualification(supplier, document, "D-1", date(2020, 1, 1), date(2035, 1, 1))
         for gtin, name in ((STENT, "Stent"), (BALLOON, "Balloon"), (KIT, "Stent kit")):
-            self.app.register_item(gtin, name, 3)
+            registered_item(self.app, gtin, name)  # with its registration certificate: nothing is received without
         self.app.receive_goods(supplier, [
             {"gtin": STENT, "lot": "S-1", "expiry": date(2029, 1, 1), "quantity": 20, "warehouse": WH},
             {"gtin": BALLOON, "lot": "B-1", "expiry": date(2029, 6, 1), "quantity": 4, "warehouse": WH,
@@ -75,7 +77,7 @@ class Warehouse:
         order = uuid4()
         self.app.save(*self.app.plan_reservation(order, hospital, [{"line_no": 1, "gtin": gtin, "quantity": quantity}],
                                                  date(2026, 11, 25), ship_to_distributor_id=distributor))
-        fulfilment = self.app.dispatch(order, "SF Express", f"SF{order.int % 10**9}")
+        fulfilment = self.app.dispatch(order, "SF Express", f"SF{order.int % 10**9}", open_recalls=self.open_recalls)
         return order, fulfilment.shipments[-1]["shipment_id"]
 
     def kit(self) -> None:
@@ -111,7 +113,7 @@ async def test_as_of_answers_differ_by_what_was_recorded_in_between_and_epcis_te
             for hospital, name in ((h1, "上海市第一人民医院"), (h2, "华山医院"), (h3, "瑞金医院")):
                 channel.register_hospital(hospital, name, "上海市", "3A")
             channel.register_distributor(distributor, "国药控股上海", "华东", "gold")
-            warehouse = Warehouse(inventory)
+            warehouse = Warehouse(inventory, pool)
             warehouse.stock()
             order1, shipment1 = warehouse.ship(h1, STENT, 5)
             inventory.confirm_delivery(order1, shipment1, None, "王护士长")

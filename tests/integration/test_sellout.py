@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from services.inventory.application import InventoryApplication
 from services.inventory.reactions import FulfilmentPlanner
+from services.order.projections.catalogue import DistributorLicences, KnownItems
 from services.order.projections.hospitals import KnownDistributors, KnownHospitals
 from services.traceability.projections.lineage import ShipmentLineage
 from shared.platform.auth import issue_token
@@ -18,7 +19,8 @@ from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.apitools import days, stored
-from tests.integration.helpers import Running, eventually
+from tests.integration.helpers import Running, eventually, open_recall_register
+from tests.items import registered_item
 from tests.suppliers import qualified_supplier
 
 
@@ -35,7 +37,7 @@ def auth(name: str = "hd-sales") -> dict[str, str]:
 
 def receive_released(inventory: InventoryApplication, lot: str, quantity: int) -> None:
     with acting_as("user:receiving"):
-        inventory.register_item(GTIN, "Stent", 3)
+        registered_item(inventory, GTIN)  # with its registration certificate: nothing is received without
         supplier_id = qualified_supplier(inventory)
         inventory.receive_goods(supplier_id, [{"gtin": GTIN, "lot": lot, "expiry": datetime.fromisoformat(days(700)).date(),
                                                "quantity": quantity, "warehouse": "WH-SH"}])
@@ -77,12 +79,17 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
         channel.register_hospital(h1, "四川大学华西医院", "四川省", "3A")
         channel.register_hospital(h2, "成都市第三人民医院", "四川省", "3A")
         channel.register_distributor(distributor, "华东医疗器械有限公司", "江苏省", "gold")
+        # A class III stent goes through a distributor only with its distribution licence (经营许可证) on record.
+        channel.record_licence(channel.get_distributor(distributor), "distribution_licence", "苏械经营许20200001号",
+                               TODAY - timedelta(days=365), TODAY + timedelta(days=1095), None)
     order_schema, trace_schema = orders.schema, traceability.schema
     lineage = ShipmentLineage(pool, trace_schema)
     running = Running()
     for task in (Relay(channel).run, Relay(orders).run, Relay(inventory).run, Relay(traceability).run,
                  ConsumerRunner(KnownHospitals(pool, order_schema), settings).run,
                  ConsumerRunner(KnownDistributors(pool, order_schema), settings).run,
+                 ConsumerRunner(KnownItems(pool, order_schema), settings).run,
+                 ConsumerRunner(DistributorLicences(pool, order_schema), settings).run,
                  ConsumerRunner(FulfilmentPlanner(inventory, pool), settings).run,
                  ConsumerRunner(lineage, settings).run):
         running.start(task)
@@ -95,6 +102,10 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
                                      distributor), what="order learning the distributor")
         await eventually(lambda: one(f"SELECT 1 FROM {order_schema}.known_hospitals WHERE hospital_id = %s", h1),
                          what="order learning the hospital")
+        await eventually(lambda: one(f"SELECT 1 FROM {order_schema}.known_items WHERE gtin = %s"
+                                     " AND certificate IS NOT NULL", GTIN), what="order learning the item")
+        await eventually(lambda: one(f"SELECT 1 FROM {order_schema}.distributor_licences WHERE distributor_id = %s",
+                                     distributor), what="order learning the distributor's licence")
 
         # The order names its distributor; an unknown one is refused and nothing stored.
         order = {"hospital_id": str(h1), "lines": [{"gtin": GTIN, "quantity": 10, "unit_price": "1280.00"}]}
@@ -111,7 +122,8 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
                                       what="the reservation")
         assert fulfilment.ship_to_distributor_id == distributor
         with acting_as("user:warehouse"):
-            shipment_id = inventory.dispatch(fulfilment.order_id, "SF Express", "SF3000000001").shipments[0]["shipment_id"]
+            shipment_id = inventory.dispatch(fulfilment.order_id, "SF Express", "SF3000000001",
+                                             open_recalls=open_recall_register(inventory, pool)).shipments[0]["shipment_id"]
         await eventually(lambda: lookup(trace_api, gtin=GTIN, lot="DL1")["total"] == 1, what="the shipment's lineage")
         (only,) = lookup(trace_api, gtin=GTIN, lot="DL1")["consignees"]
         assert (only["consignee_id"], only["kind"], only["quantity_shipped"]) == (str(distributor), "distributor", 10)
