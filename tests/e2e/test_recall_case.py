@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from services.demo import in_days, udi_scan
+from tests.items import registered_item_via_api
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
@@ -48,7 +49,7 @@ def test_recall_case_from_adverse_event_through_notice_returns_and_closure(stack
     first = http.post(f"{url('channel')}/hospitals", json={"name": "华西医院", "province": "四川省", "grade": "3A",
                                                            "contact": {"name": "设备科 王主任", "phone": "028-8542 2114"}}).json()
     second = http.post(f"{url('channel')}/hospitals", json={"name": "省人民医院", "province": "四川省", "grade": "3A"}).json()
-    assert http.post(f"{url('inventory')}/items", json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    registered_item_via_api(http, None, GTIN, base_url=url("inventory"))  # with its registration certificate
     supplier = http.post(f"{url('inventory')}/suppliers", json={"name": "苏州医疗器械制造有限公司"}).json()
     for kind, number in (("business_licence", "91320500MA1XXXXX0A"), ("production_licence", "苏械生产许20160001号")):
         assert http.post(f"{url('inventory')}/suppliers/{supplier['supplier_id']}/qualifications", json={
@@ -168,12 +169,13 @@ def check_reports(http, trace: str, recall_id: str) -> None:  # noqa: ANN001
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert (summary["应通知单位 Consignees to notify"], summary["已通知单位 Notified"],
             summary["应召回数量 Units to recover"], summary["已召回数量 Units recovered"]) == (2, 1, 15, 4)
-    header, *lines = list(book.worksheets[1].iter_rows(values_only=True))
+    header, *lines, total = list(book.worksheets[1].iter_rows(values_only=True))
     column = {name: i for i, name in enumerate(header)}
     assert sorted((r[column["单位 Consignee"]], r[column["联系人 Contact"]], r[column["UDI"]], r[column["已召回 Recovered"]],
                    r[column["状态 Status"]]) for r in lines) == [
-        ("华西医院", "设备科 王主任 028-8542 2114", udi, 4, "acknowledged"),
-        ("省人民医院", "李主任 li@example.cn", udi, 0, "pending")]
+        ("华西医院", "设备科 王主任 028-8542 2114", udi, 4, "已确认 acknowledged"),
+        ("省人民医院", "李主任 li@example.cn", udi, 0, "待通知 pending")]
+    assert (total[0], total[column["应召回数量 To recover"]], total[column["已召回 Recovered"]]) == ("合计 Total", 15, 4)
     pdf = http.get(f"{trace}/recalls/{recall_id}/reports/event", params={"format": "pdf"})
     assert (pdf.headers["content-type"], pdf.content[:5]) == ("application/pdf", b"%PDF-")
     assert http.get(f"{trace}/recalls/{recall_id}/reports/summary").status_code == 422
