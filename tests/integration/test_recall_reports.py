@@ -94,7 +94,7 @@ def test_every_report_counts_each_unit_once_where_it_is_now_as_the_lineage_does(
     from services.traceability.web import app
 
     with TestClient(app) as client:
-        recall, ids = recalled(settings, pool, client)
+        recall, _ = recalled(settings, pool, client)
         lineage = lineage_of(pool, client.app.state.schema)
         assert (lineage.quantity_shipped, lineage.quantity_returned, lineage.quantity_outstanding) == (20, 2, 18)
         event, implementation = documents(client, pool, recall["recall_id"])
