@@ -16,10 +16,12 @@ from services.traceability.documents import Cell, Document, DocumentTable, udi_t
 from services.traceability.domain.lineage import Quantities
 from services.traceability.domain.recall import RecallCase
 from services.traceability.holdings import held, held_by, sold_on, sold_on_per_lot
-from services.traceability.labels import CASE_STATUS, CONSIGNEE_KIND, CONSIGNEE_STATUS, NOTIFICATION_METHOD, label
+from services.traceability.labels import (
+    CASE_STATUS, CONSIGNEE_KIND, CONSIGNEE_STATUS, LEVEL, NOTIFICATION_METHOD, label,
+)
 from services.traceability.master_data import Product
 from services.traceability.queries import AffectedLot, RecallLookup
-from services.traceability.recall_view import LEVEL_NAMES, RecallConsignee, effectiveness, effectiveness_out
+from services.traceability.recall_view import RecallConsignee, effectiveness, effectiveness_out
 from shared.events.channel import Contact
 
 TOTAL = "合计 Total"
@@ -38,7 +40,7 @@ def _case_fields(case: RecallCase, products: dict[str, Product], at: datetime) -
         ("型号规格 Model / specification", _distinct([p.model for p in items])),
         ("生产企业 Manufacturer", _distinct([p.manufacturer for p in items])),
         ("注册证编号 Registration certificate", _distinct([p.certificate_number for p in items])),
-        ("召回级别 Level", f"{LEVEL_NAMES[case.scheme][case.level]} ({case.scheme})"),
+        ("召回级别 Level", f"{LEVEL[case.level]} ({case.scheme})"),
         ("决定召回时间 Decided at", case.decided_at),
         ("通知期限 Notify by", case.notify_by),
         ("召回原因 Reason", case.reason),

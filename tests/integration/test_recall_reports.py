@@ -183,11 +183,13 @@ def test_reports_name_the_product_the_case_number_codes_in_two_languages_and_chi
         event, implementation = documents(client, pool, recall["recall_id"])
         fields = dict(event.fields)
         assert {k: fields[k] for k in ("召回编号 Recall number", "产品名称 Product", "型号规格 Model / specification",
-                                       "生产企业 Manufacturer", "注册证编号 Registration certificate", "状态 Status")} == {
+                                       "生产企业 Manufacturer", "注册证编号 Registration certificate", "状态 Status",
+                                       "召回级别 Level")} == {
             "召回编号 Recall number": recall["number"], "产品名称 Product": "冠脉支架系统",
             "型号规格 Model / specification": "RX-3.0×18mm",
             "生产企业 Manufacturer": "苏州医疗器械制造有限公司",  # no manufacturer on the item: the certificate holder
-            "注册证编号 Registration certificate": "国械注准20193130001", "状态 Status": "进行中 open"}
+            "注册证编号 Registration certificate": "国械注准20193130001", "状态 Status": "进行中 open",
+            "召回级别 Level": "二级 Class II (NMPA)"}
         c = columns(event.tables[0])
         assert (event.tables[0].rows[0][c["产品名称 Product"]], event.tables[0].rows[0][c["型号规格 Model"]]) == (
             "冠脉支架系统", "RX-3.0×18mm")
