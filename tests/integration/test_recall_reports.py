@@ -204,8 +204,10 @@ def test_reports_name_the_product_the_case_number_codes_in_two_languages_and_chi
         shown = summary["决定召回时间 Decided at"]
         assert shown.endswith("+08:00") and datetime.fromisoformat(shown) == decided.replace(microsecond=0)
         assert summary["召回编号 Recall number"] == recall["number"]
-        pdf = client.get(f"/recalls/{recall['recall_id']}/reports/event", headers=OFFICER)
-        assert pdf.content[:5] == b"%PDF-" and recall["number"] in pdf.headers["content-disposition"]
+        for kind in ("event", "implementation"):
+            pdf = client.get(f"/recalls/{recall['recall_id']}/reports/{kind}", headers=OFFICER)
+            assert pdf.status_code == 200, pdf.text
+            assert pdf.content[:5] == b"%PDF-" and recall["number"] in pdf.headers["content-disposition"]
 
 
 def test_a_hospital_named_like_a_formula_is_text_in_every_export(settings, pool):

@@ -208,7 +208,9 @@ def refused(error: RuleViolation) -> Problem:
 @router.post("/recalls", status_code=status.HTTP_201_CREATED, operation_id="open_recall", responses=REPLAYED)
 def open_recall(body: OpenRecall, request: Request, response: Response, meta: CommandMeta, _: RecallOfficer,
                 idempotency_key: IdempotencyKey = None) -> RecallOut:
-    """Open a recall case; inventory puts every lot in scope on hold (through the RecallOpened event)."""
+    """Open a recall case with the next recall number of its year (RC-2026-0001); inventory puts every lot in scope on
+    hold (through the RecallOpened event). A lot traceability never saw received, assembled or shipped is refused
+    (422 naming `lots[i].lot`) unless `allow_unknown_lots` is true; the answer then lists it in `unknown_lots`."""
     command_reason(body.reason, meta)
     case, created = open_case(request, new_aggregate_id("recall", meta.actor, idempotency_key), body)
     if not created:
