@@ -108,8 +108,9 @@ class RecallOut(BaseModel):
     removed_lots: list[LotIn] = Field(description="lots taken out of scope by approved reductions")
     removed_serials: list[SerialIn] = Field(description="units taken out of scope by approved reductions")
     pending_scope_reductions: int = Field(description="proposals waiting for a second recall officer")
-    unknown_lots: list[LotIn] = Field(default_factory=list, description="lots of the scope traceability does not know"
-                                                                        " (only when opened with allow_unknown_lots)")
+    unknown_lots: list[LotIn] = Field(default_factory=list, description="in the answer to the opening: its lots"
+                                                                        " traceability does not know (allowed by"
+                                                                        " allow_unknown_lots)")
     adverse_event_id: UUID | None
     evaluated_at: datetime
     consignees_by_status: dict[str, int]
