@@ -1,11 +1,12 @@
 """The FastAPI application every service starts from: problem+json errors, auth, health, metrics."""
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import unquote
-from typing import Annotated
+from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
@@ -13,18 +14,27 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from shared.platform import audit_api
-from shared.platform.auth import CurrentPrincipal
+from shared.domain.text import forbidden_character
+from shared.platform.auth import CurrentPrincipal, check_roles
 from shared.platform.consumer import Projection
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.docs import serve_docs_offline
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
-from shared.platform.problems import PROBLEM_RESPONSES, RefuseNulCharacters, install_problem_handlers, invalid_field
+from shared.platform.idempotency import refuse_if_reused, request_digest
+from shared.platform.request_records import IdempotentRequest, current_request
+from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, invalid_field
+from shared.platform.request_guard import RequestGuard
 from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
 
 REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram("erp_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
+
+
+# A correlation id joins the events of one business flow across services; it is echoed in logs and envelopes, so it
+# is a short token, not free text.
+CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMeta:
@@ -32,12 +42,29 @@ async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMe
     # so the events the command records carry this actor and correlation id.
     # Percent-encoded, as header values are Latin-1 and reasons are often written in Chinese.
     reason = unquote(request.headers["X-Reason"]) if "X-Reason" in request.headers else None
-    if reason is not None and not 1 <= len(reason.strip()) <= 500:
-        raise invalid_field("X-Reason", "reason-length", "a reason is 1 to 500 characters")
-    return set_request_meta(principal.actor, request.headers.get("X-Correlation-ID"), reason and reason.strip())
+    if reason is not None:
+        if not 1 <= len(reason.strip()) <= 500:
+            raise invalid_field("X-Reason", "reason-length", "a reason is 1 to 500 characters")
+        if (problem := forbidden_character(reason)) is not None:
+            raise invalid_field("X-Reason", "plain-text", f"the reason contains {problem}")
+    correlation_id = request.headers.get("X-Correlation-ID")
+    if correlation_id is not None and not CORRELATION_ID.match(correlation_id):
+        raise invalid_field("X-Correlation-ID", "correlation-id-format",
+                            "1 to 128 letters, digits and . _ : - (a UUID, say), starting with a letter or digit")
+    return set_request_meta(principal.actor, correlation_id, reason and reason.strip())
 
 
 CommandMeta = Annotated[EventMeta, Depends(command_meta)]
+
+
+def command_by(*roles: str) -> Any:
+    """The metadata of a command only people with one of `roles` may give (403 for anyone else)."""
+
+    async def meta(request: Request, principal: CurrentPrincipal) -> EventMeta:
+        check_roles(principal, roles)
+        return await command_meta(request, principal)
+
+    return Annotated[EventMeta, Depends(meta)]
 
 
 def command_reason(body_reason: str | None, meta: EventMeta, required: bool = True) -> str | None:
@@ -54,11 +81,24 @@ def command_reason(body_reason: str | None, meta: EventMeta, required: bool = Tr
 REPLAYED: dict[int | str, dict] = {200: {"description": "an earlier request with the same Idempotency-Key created it;"
                                              " this is that first result"}}
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200,
-           description="retrying with the same key returns the first result instead of creating again"),
-]
+
+async def idempotency_key(
+    request: Request, principal: CurrentPrincipal,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+                                      description="retrying with the same key and body returns the first result"
+                                                  " instead of creating again; the same key with another body is a"
+                                                  " 422 (idempotency-key-reused)")] = None,
+) -> str | None:
+    if key is None:
+        return None
+    idempotent = IdempotentRequest(principal.actor, key, request_digest(request.method, request.url.path,
+                                                                         await request.body()))
+    await asyncio.to_thread(refuse_if_reused, request.app.state.application, idempotent)
+    current_request.set(idempotent)  # recorded with the events the command stores (eventstore.py)
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
 def create_service_app(service: str, routers: list[APIRouter], application: Callable[[Settings], ServiceApplication],
@@ -93,7 +133,7 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
                   separate_input_output_schemas=False, docs_url=None, redoc_url=None)
     serve_docs_offline(app)  # FastAPI's own /docs and /redoc load their scripts from a CDN
     install_problem_handlers(app)
-    app.add_middleware(RefuseNulCharacters)
+    app.add_middleware(RequestGuard)
 
     @app.middleware("http")
     async def _metrics(request: Request, call_next: Callable) -> Response:

@@ -54,7 +54,14 @@ def verify_token(token: str, settings: Settings) -> Principal:
         raise _unauthorized("the bearer token has expired") from e
     except jwt.InvalidTokenError as e:
         raise _unauthorized(f"the bearer token is not valid: {e}") from e
-    return Principal(subject=claims["sub"], name=claims.get("name", claims["sub"]), roles=list(claims.get("roles", [])))
+    roles = claims.get("roles", [])
+    # A string would be iterated letter by letter and a dict by its keys: either could grant a role by accident.
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise _unauthorized("the bearer token is not valid: its roles claim must be a list of strings")
+    subject, name = claims["sub"], claims.get("name", claims["sub"])
+    if not isinstance(subject, str) or not isinstance(name, str):
+        raise _unauthorized("the bearer token is not valid: sub and name must be strings")
+    return Principal(subject=subject, name=name, roles=roles)
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -77,12 +84,24 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(role: str) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only principals carrying `role` (403 otherwise)."""
+# The roles a command may need until per-action permissions and data scopes exist (a later step): each command
+# needs the role of the people who do it, so that a signed-in person cannot do another team's work.
+ORDER_DESK, WAREHOUSE, QUALITY, MASTER_DATA = "order_desk", "warehouse", "quality", "master_data"
+CHANNEL_MANAGER, RECALL_OFFICER, AUDITOR = "channel_manager", "recall_officer", "auditor"
+
+
+def check_roles(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    if not set(roles) & set(principal.roles):
+        needed = " or ".join(repr(role) for role in roles)
+        raise Problem(403, "Forbidden", f"this needs the role {needed}; your token carries {principal.roles}",
+                      required_roles=list(roles))
+    return principal
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only principals carrying one of `roles` (403 otherwise)."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if role not in principal.roles:
-            raise Problem(403, "Forbidden", f"this needs the role {role!r}; your token carries {principal.roles}")
-        return principal
+        return check_roles(principal, roles)
 
     return check

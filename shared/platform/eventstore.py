@@ -26,9 +26,12 @@ from shared.platform.audit import hash_chain_statements
 from shared.platform.db import ddl_lock
 from shared.platform.deadletters import OPS_CONTRACTS
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
+from shared.platform.request_records import (
+    UniqueClaim, claimed_by, create_request_records_tables, current_request, record_claims, record_request,
+)
 from shared.platform.settings import Settings, get_settings
 
-__all__ = ["IntegrityError", "ServiceApplication"]
+__all__ = ["IntegrityError", "ServiceApplication", "UniqueClaim"]
 
 A = TypeVar("A")
 
@@ -51,11 +54,15 @@ class PositionTrackingRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(create_positions_tables(self.datastore.schema))
+        self.sql_create_statements.extend(create_request_records_tables(self.datastore.schema))
         self.sql_create_statements.extend(hash_chain_statements(self.datastore.schema, self.events_table_name))
 
     def _insert_events(self, curs: Cursor, stored_events: Sequence[Any], **kwargs: Any) -> None:
         positions: list[ConsumerPosition] = kwargs.get("consumer_positions") or []
         save_positions(curs, self.datastore.schema, positions)
+        record_claims(curs, self.datastore.schema, kwargs.get("unique_claims") or [])
+        if kwargs.get("idempotent_request") is not None:
+            record_request(curs, self.datastore.schema, kwargs["idempotent_request"])
         super()._insert_events(curs, stored_events, **kwargs)
 
 
@@ -116,6 +123,19 @@ class ServiceApplication(Application):
             schemaversion=payload.schema_version,
             data=payload.model_dump(mode="json"),
         )
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save as the library does, with the request's Idempotency-Key (if any) in the same transaction;
+        `unique_claims=[UniqueClaim(...)]` claims values only one aggregate may hold, or fails the whole save."""
+        request = current_request.get()
+        if request is not None:
+            kwargs.setdefault("idempotent_request", request)
+        return super().save(*objs, **kwargs)
+
+    def claimant(self, kind: str, value: str) -> UUID | None:
+        """Who holds a unique claim (see `save`), or None."""
+        with self.recorder.datastore.transaction(commit=False) as cur:
+            return claimed_by(cur, self.schema, kind, value)
 
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error a client sees is application/problem+json naming what went wrong."""
 
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.domain.rules import InvalidReference, RuleViolation
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -54,10 +57,24 @@ def _field_name(loc: tuple) -> str:
     return name or str(loc[0])
 
 
+def problem_of(violation: RuleViolation) -> Problem:
+    """The one answer to a refused rule: 422 naming the field for an invalid reference, else 409."""
+    if isinstance(violation, InvalidReference):
+        return invalid_field(violation.field or "body", violation.rule, violation.message, violation.detail)
+    extensions = {k: str(v) if isinstance(v, UUID) else v for k, v in violation.context.items()}
+    if violation.field is not None:
+        extensions["field"] = violation.field
+    return rule_violated(violation.rule, violation.detail, **extensions)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return _response(exc, request)
+
+    @app.exception_handler(RuleViolation)
+    async def _rule(request: Request, exc: RuleViolation) -> JSONResponse:
+        return _response(problem_of(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -111,51 +128,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _problem_response("the token lacks the role this needs"),
     404: _problem_response("nothing with that id, or nothing the caller may see"),
     409: _problem_response("a business rule or a concurrent change refused the command; nothing was stored"),
+    413: _problem_response("the request body is larger than the limit (MAX_JSON_BODY_BYTES, MAX_UPLOAD_BODY_BYTES)"),
     422: _problem_response("invalid input: each error names the field and the rule"),
+    431: _problem_response("the request headers are larger than 16 KiB in all"),
     503: _problem_response("the database cannot be reached; nothing was stored: retry later"),
 }
-
-
-class RefuseNulCharacters:
-    """ASGI middleware: 422 for a NUL character anywhere in the query or a JSON body.
-
-    PostgreSQL text cannot hold NUL, so such input would fail deep inside a command or, worse, only when a
-    projection applies the event it caused; it is refused at the door instead.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        query = scope.get("query_string", b"")
-        # An uploaded file (multipart) is binary — an Excel workbook is a zip full of NUL bytes: the route that reads
-        # it refuses NUL characters in what it takes from it.
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        checked = b"" if content_type.lower().startswith(b"multipart/form-data") else body
-        if b"%00" in query or b"\x00" in query or b"\\u0000" in checked or b"\x00" in checked:
-            where = "query" if (b"%00" in query or b"\x00" in query) else "body"
-            problem = Problem(422, "Invalid input", f"{where}: contains a NUL character, which no field may hold",
-                              errors=[{"field": where, "rule": "no-nul-character", "message": "remove the NUL character"}])
-            response = JSONResponse(problem.body(scope.get("path", "")), status_code=422, media_type=PROBLEM_JSON)
-            await response(scope, receive, send)
-            return
-
-        delivered = False
-
-        async def replay() -> dict:  # the body once, then whatever the client does next (e.g. disconnect)
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)

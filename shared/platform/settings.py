@@ -4,6 +4,7 @@ One settings object serves every service; the service name picks its schema, top
 """
 
 import os
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     # Ed25519 seed (base64 of 32 bytes) that signs audit checkpoints; auditors verify with its public key.
     audit_signing_key: str = Field(LOCAL_AUDIT_SIGNING_KEY, alias="AUDIT_SIGNING_KEY")
     audit_checkpoint_interval_seconds: float = Field(60, ge=0, alias="AUDIT_CHECKPOINT_INTERVAL_SECONDS")
+    # Request bodies above these sizes are refused with a 413 before anything parses them.
+    max_json_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_JSON_BODY_BYTES")
+    max_upload_body_bytes: int = Field(10_485_760, ge=1024, alias="MAX_UPLOAD_BODY_BYTES")
+    # Items with no registration certificate (注册证) on record may still be received and sold up to and including
+    # this day, while their certificates are being migrated; unset (the default), there is no grace.
+    certificate_grace_until: date | None = Field(None, alias="REGISTRATION_CERTIFICATE_GRACE_UNTIL")
 
     @model_validator(mode="after")
     def _refuse_local_secret_in_production(self) -> "Settings":

@@ -38,3 +38,27 @@ def test_production_refuses_the_local_signing_key():
 def test_field_names_in_problems_read_like_paths():
     assert _field_name(("body", "lines", 0, "gtin")) == "lines[0].gtin"
     assert _field_name(("query", "lot")) == "lot"
+
+
+@pytest.mark.parametrize("roles", ["recall_officer", {"recall_officer": True}, [["quality"]], [1], None])
+def test_a_token_whose_roles_claim_is_not_a_list_of_strings_is_refused_with_401(roles):
+    # A string would be read letter by letter, a dict by its keys: any of them could grant a role by accident.
+    import jwt
+
+    from shared.platform.auth import ALGORITHM
+
+    claims = {"sub": "mallory", "roles": roles, "iss": SETTINGS.jwt_issuer, "exp": 4_102_444_800}
+    with pytest.raises(Problem) as raised:
+        verify_token(jwt.encode(claims, SETTINGS.jwt_secret, algorithm=ALGORITHM), SETTINGS)
+    assert raised.value.status == 401
+    assert "roles claim" in raised.value.detail
+
+
+def test_a_command_role_check_names_the_roles_it_needs():
+    from shared.platform.auth import check_roles
+
+    principal = verify_token(issue_token("alice", ["order_desk"], SETTINGS), SETTINGS)
+    assert check_roles(principal, ("order_desk", "quality")) is principal
+    with pytest.raises(Problem) as raised:
+        check_roles(principal, ("quality",))
+    assert (raised.value.status, raised.value.extensions["required_roles"]) == (403, ["quality"])
