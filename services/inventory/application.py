@@ -1,13 +1,15 @@
 """Inventory commands: the item master, suppliers and their qualifications, receiving into quarantine, quality
 inspection and holds, FEFO reservation for orders, and dispatch."""
 
+import copy
 import os
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from services.inventory.domain import (
-    Fulfilment, FulfilmentStateError, InsufficientStockError, StockItem, Supplier, fulfilment_id_for, item_id_for,
+    Fulfilment, FulfilmentStateError, InsufficientStockError, LotRuleError, StockItem, Supplier, fulfilment_id_for,
+    item_id_for,
 )
 from services.inventory.domain.stock import UnknownAllocationError
 from services.inventory.domain.fefo import usable_quantity
@@ -16,9 +18,11 @@ from services.inventory.domain.item_master import ItemMasterData
 from services.inventory.domain.stock_control import StockControl
 from services.inventory.stock_commands import StockCommands
 from services.inventory.outbound import OutboundCommands
+from shared.domain.certificates import certificate_problem
 from shared.events import inventory as contracts
 from shared.platform.context import current_meta
-from shared.platform.eventstore import ServiceApplication
+from shared.domain.rules import RuleViolation
+from shared.platform.eventstore import ServiceApplication, UniqueClaim
 from shared.platform.idempotency import create_once
 
 
@@ -32,6 +36,12 @@ class UnknownSupplierError(LookupError):
     pass
 
 
+class OpenRecallsPort(Protocol):
+    """Which open recalls cover these goods (projections/open_recalls.py keeps them)."""
+
+    def covering(self, gtin: str, lots: list[str], serials: list[str]) -> list[str]: ...
+
+
 class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):  # StockCommands: stock_commands.py
     service = "inventory"
     published = {
@@ -40,6 +50,8 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
         StockItem.LotInspected: contracts.LotInspected,
         StockItem.LotHeld: contracts.LotHeld,
         StockItem.LotHoldReleased: contracts.LotHoldReleased,
+        StockItem.SerialsRecalled: contracts.SerialsRecalled,
+        StockItem.RecallStopLifted: contracts.RecallStopLifted,
         StockItem.StockAllocated: contracts.StockAllocated,
         StockItem.AllocatedStockShipped: contracts.AllocatedStockShipped,
         Supplier.Registered: contracts.SupplierRegistered,
@@ -72,9 +84,11 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
         """Goods expiring within this many days of the receipt date are flagged (`near_expiry`) when received."""
         return int(os.environ.get("INVENTORY_NEAR_EXPIRY_DAYS", "90"))
 
-    def register_item(self, gtin: str, name: str, device_class: int) -> tuple[StockItem, bool]:
+    def register_item(self, gtin: str, name: str, device_class: int, model: str | None = None,
+                      manufacturer: str | None = None) -> tuple[StockItem, bool]:
         """Items are keyed by GTIN: registering the same GTIN again returns the existing item."""
-        return create_once(self, item_id_for(gtin), lambda: StockItem(gtin=gtin, name=name, device_class=device_class))
+        return create_once(self, item_id_for(gtin), lambda: StockItem(
+            gtin=gtin, name=name, device_class=device_class, model=model, manufacturer=manufacturer))
 
     def get_item(self, item_id: UUID) -> StockItem | None:
         return self.get_aggregate(item_id, StockItem)
@@ -85,7 +99,18 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
     # Suppliers (首营) -------------------------------------------------------------------------------------------
 
     def register_supplier(self, supplier_id: UUID, name: str, credit_code: str | None) -> tuple[Supplier, bool]:
-        return create_once(self, supplier_id, lambda: Supplier(supplier_id=supplier_id, name=name, credit_code=credit_code))
+        """A supplier once (by its id); its unified social credit code identifies one company, so one supplier."""
+        if self.exists(supplier_id):
+            return self.repository.get(supplier_id), False
+        claims = []
+        if credit_code is not None:
+            claims.append(UniqueClaim("supplier-credit-code", credit_code, supplier_id))
+            holder = self.claimant("supplier-credit-code", credit_code)
+            if holder is not None:
+                raise RuleViolation("supplier-credit-code-unique", f"a supplier with credit code {credit_code} is already"
+                                    f" registered ({holder})", "credit_code", existing_supplier_id=holder)
+        return create_once(self, supplier_id, lambda: Supplier(supplier_id=supplier_id, name=name,
+                                                               credit_code=credit_code), unique_claims=claims)
 
     def get_supplier(self, supplier_id: UUID) -> Supplier | None:
         return self.get_aggregate(supplier_id, Supplier)
@@ -122,6 +147,9 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
             item = items.get(gtin) or self.item_by_gtin(gtin)
             if item is None:
                 raise UnknownItemError(gtin, n)
+            if problem := certificate_problem(item.registration_certificate, today, self.settings.certificate_grace_until):
+                raise LotRuleError("registration-certificate-valid", f"lines[{n}]: {item.name} ({gtin}) cannot be"
+                                   f" received on {today}: {problem}")
             items[gtin] = item
             near = item.receive_lot(line["lot"], line["expiry"], line["quantity"], line["warehouse"], today,
                                     near_expiry_days=self.near_expiry_days, supplier_id=supplier_id,
@@ -177,9 +205,40 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
         if ship_to_distributor_id is not None:
             optional["ship_to_distributor_id"] = ship_to_distributor_id
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=ship_to, lines=lines, **optional)
+        reserved, shortages, items = self._allocate(fulfilment, today, {})
+        if shortages:
+            # The allocations made for other lines stay unsaved: nothing is reserved for a rejected order.
+            fulfilment.reject(order_id=order_id, reason="insufficient usable stock", shortages=shortages)
+            return [fulfilment]
+        fulfilment.reserve(order_id=order_id, lines=reserved, picking_required=self.picking_required)
+        return [fulfilment, *items]
+
+    def plan_backorder_retries(self, order_ids: list[UUID], today: date) -> list:
+        """Try again to reserve backordered (rejected) orders, oldest first, now that stock was released: those that
+        can now be reserved in full are; the others stay backordered and record nothing new."""
+        changed: dict[UUID, Any] = {}
         items: dict[str, StockItem | None] = {}
+        for order_id in order_ids:
+            fulfilment = self.get_fulfilment(order_id)
+            if fulfilment is None or fulfilment.status != "rejected":
+                continue
+            trial = {gtin: copy.deepcopy(item) for gtin, item in items.items()}  # an order short again takes nothing
+            reserved, shortages, used = self._allocate(fulfilment, today, trial)
+            if shortages:
+                continue
+            items = trial
+            fulfilment.reserve(order_id=order_id, lines=reserved, picking_required=self.picking_required)
+            changed[fulfilment.id] = fulfilment
+            changed.update({item.id: item for item in used})
+        return list(changed.values())
+
+    def _allocate(self, fulfilment: Fulfilment, today: date,
+                  items: dict[str, StockItem | None]) -> tuple[list[dict], list[dict], list[StockItem]]:
+        """FEFO allocations for every requested line (on the items given, loading the others): reserved lines,
+        shortages, and the items allocated from."""
+        order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
         reserved, shortages = [], []
-        for line in lines:
+        for line in fulfilment.requested:
             gtin = line["gtin"]
             min_days = line.get("min_remaining_shelf_life_days") or 0
             if gtin not in items:
@@ -188,30 +247,30 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
             try:
                 if item is None:
                     raise InsufficientStockError(line["quantity"], 0)
-                for a in item.allocate(order_id, line["quantity"], today, requested_delivery_date, min_days):
+                for a in item.allocate(order_id, line["quantity"], today, deliver_on, min_days):
                     reserved.append({"line_no": line["line_no"], "gtin": gtin, "lot": a.lot, "expiry": a.expiry,
                                      "warehouse": a.warehouse, "quantity": a.quantity})
             except InsufficientStockError:
-                available = usable_quantity(item.lot_stock(), today, requested_delivery_date, min_days) if item else 0
+                available = usable_quantity(item.lot_stock(), today, deliver_on, min_days, item.withheld_units()) if item else 0
                 shortages.append({"gtin": gtin, "requested": line["quantity"], "available": available})
-        if shortages:
-            # The allocations made for other lines stay unsaved: nothing is reserved for a rejected order.
-            fulfilment.reject(order_id=order_id, reason="insufficient usable stock", shortages=shortages)
-            return [fulfilment]
-        fulfilment.reserve(order_id=order_id, lines=reserved, picking_required=self.picking_required)
-        return [fulfilment, *[i for i in items.values() if i is not None]]
+        used = [items[g] for g in dict.fromkeys(line["gtin"] for line in fulfilment.requested) if items.get(g) is not None]
+        return reserved, shortages, used
 
-    def dispatch(self, order_id: UUID, carrier: str, tracking_number: str) -> Fulfilment | None:
-        """Raises LotRuleError (and records nothing) when a reserved lot is on hold."""
-        fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number)
+    def dispatch(self, order_id: UUID, carrier: str, tracking_number: str, *,
+                 open_recalls: OpenRecallsPort) -> Fulfilment | None:
+        """Raises LotRuleError (and records nothing) when a reserved lot is on hold or under an open recall."""
+        fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number, open_recalls=open_recalls)
         if fulfilment is not None:
             self.save(fulfilment, *items)
         return fulfilment
 
-    def plan_dispatch(self, order_id: UUID, carrier: str,
-                      tracking_number: str) -> tuple[Fulfilment | None, list[StockItem]]:
+    def plan_dispatch(self, order_id: UUID, carrier: str, tracking_number: str, *,
+                      open_recalls: OpenRecallsPort) -> tuple[Fulfilment | None, list[StockItem]]:
         """The dispatched fulfilment and the items it ships from, unsaved (a WMS shipment saves them with its
-        message); (None, []) when there is no fulfilment for the order."""
+        message); (None, []) when there is no fulfilment for the order.
+
+        Recalled stock is refused twice, independently: by the items' recall stops (ship_allocated) and by the
+        register of open recalls traceability announced (`open_recalls`)."""
         fulfilment = self.get_fulfilment(order_id)
         if fulfilment is None:
             return None, []
@@ -221,9 +280,15 @@ class InventoryApplication(StockCommands, OutboundCommands, ServiceApplication):
             shipment_id = uuid4()
             fulfilment.dispatch(shipment_id, warehouse, carrier, tracking_number, now)
             for gtin in sorted({r["gtin"] for r in fulfilment.reserved if r["warehouse"] == warehouse}):
+                lots = sorted({r["lot"] for r in fulfilment.reserved if r["gtin"] == gtin and r["warehouse"] == warehouse})
+                serials = fulfilment.picked_serials(gtin, warehouse)
+                if recalls := open_recalls.covering(gtin, lots, serials):
+                    raise LotRuleError("recalled-stock-not-shipped",
+                                       f"{gtin} lot {', '.join(lots)} is under open recall {', '.join(recalls)}:"
+                                       " recalled stock is not shipped while the recall is open")
                 item = changed.get(item_id_for(gtin)) or self.item_by_gtin(gtin)
                 try:
-                    item.ship_allocated(order_id, shipment_id, warehouse)
+                    item.ship_allocated(order_id, shipment_id, warehouse, serials)
                 except UnknownAllocationError:
                     # The stock was shipped by a dispatch that saved after this one read the fulfilment: the
                     # race's loser, refused like any dispatch of an order no longer reserved.

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.inventory.domain.fulfilment import Fulfilment, Scan, fulfilment_id_for
+from services.inventory.domain.fulfilment import Fulfilment, RecallStops, Scan, fulfilment_id_for
 from services.inventory.domain.stock import StockItem, item_id_for
 
 
@@ -42,11 +42,17 @@ class OutboundCommands:
         """All scans or none: PickRefusedError names the first that differs from the reservation."""
         fulfilment = self._fulfilment(order_id)
         serials_of: dict[tuple[str, str], set[str]] = {}
+        stopped_lots, stopped_serials = set(), set()
         for gtin, lot in {(r["gtin"], r["lot"]) for r in fulfilment.reserved}:
             item = self._stock_item(gtin)
-            if item is not None and item.serials_of(lot):
+            if item is None:
+                continue
+            if item.serials_of(lot):
                 serials_of[(gtin, lot)] = item.serials_of(lot)
-        fulfilment.confirm_picks(scans, serials_of)
+            if lot in item.recalled_lots:
+                stopped_lots.add((gtin, lot))
+            stopped_serials |= {(gtin, serial) for serial in item.recalled_serials}
+        fulfilment.confirm_picks(scans, serials_of, RecallStops(frozenset(stopped_lots), frozenset(stopped_serials)))
         if save:  # a WMS pick is saved with its message (stock_commands.py)
             self.save(fulfilment)  # type: ignore[attr-defined]
         return fulfilment
@@ -83,12 +89,15 @@ class OutboundCommands:
 
     def assemble_kit(self, assembly_id: UUID, kit_gtin: str, lot: str, quantity: int, warehouse: str,
                      components: list[dict[str, Any]], expiry: date | None = None,
-                     today: date | None = None) -> StockItem:
-        """Consume component lots (available stock) and produce a kit lot, all or nothing."""
+                     today: date | None = None) -> tuple[StockItem, bool]:
+        """Consume component lots (available stock) and produce a kit lot, all or nothing; returns (kit, created):
+        an assembly already recorded (a retry) assembles nothing again."""
         today = today or datetime.now(UTC).date()
         kit = self._stock_item(kit_gtin)
         if kit is None:
             raise UnknownComponentError(kit_gtin)
+        if str(assembly_id) in kit.assemblies:
+            return kit, False
         by_item: dict[str, list[dict[str, Any]]] = {}
         for n, c in enumerate(components):
             if c["gtin"] != kit_gtin and self._stock_item(c["gtin"]) is None:
@@ -102,4 +111,4 @@ class OutboundCommands:
             items.append(item)
         kit.assemble_kit(assembly_id, lot, quantity, warehouse, inputs, expiry)
         self.save(kit, *[i for i in items if i is not kit])  # type: ignore[attr-defined]
-        return kit
+        return kit, True

@@ -177,7 +177,7 @@ class StockCommands:
         return self._accept_once(external_reference, "pick", payload, apply)
 
     def dispatch_from_wms(self, external_reference: str, order_id: UUID, carrier: str, tracking_number: str,
-                          payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+                          payload: dict[str, Any], *, open_recalls: Any) -> tuple[dict[str, Any], bool]:
         """A shipment posted by a WMS (or TMS): the rules of POST /fulfilments/{order_id}/dispatch, once per
         reference. The result holds the shipments this message created (one per warehouse)."""
         from services.inventory.outbound import UnknownFulfilmentError
@@ -187,7 +187,7 @@ class StockCommands:
             if fulfilment is None:
                 raise UnknownFulfilmentError(order_id)
             before = len(fulfilment.shipments)
-            fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number)
+            fulfilment, items = self.plan_dispatch(order_id, carrier, tracking_number, open_recalls=open_recalls)
             return [fulfilment, *items], _json_safe({
                 "order_id": str(order_id), "status": fulfilment.status, "shipments": fulfilment.shipments[before:]})
 

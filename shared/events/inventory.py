@@ -28,6 +28,9 @@ class ItemRegistered(ItemEvent):
     gtin: GTIN
     name: str = Field(min_length=1, max_length=200)
     device_class: int = Field(ge=1, le=3, description="NMPA device class I/II/III")
+    # Absent from items registered before they were recorded; regulator reports name both.
+    model: str | None = Field(None, max_length=200, description="型号规格: the model / specification on the label")
+    manufacturer: str | None = Field(None, max_length=200, description="生产企业: who makes the device")
 
 
 class LotReceived(ItemEvent):
@@ -62,12 +65,39 @@ class LotInspected(ItemEvent):
 
 
 class LotHeld(ItemEvent):
-    """Quality put the lot on hold in every warehouse: it is neither reserved nor shipped until released."""
+    """The lot is on hold in every warehouse: it is neither reserved nor shipped until quality releases it. With
+    `recall_id`, the hold a recall placed: nobody can release it while that recall is open."""
 
     event_name: ClassVar[str] = "LotHeld"
 
     gtin: GTIN
     lot: LotNumber
+    reason: str = Field(min_length=1, max_length=500)
+    recall_id: UUID | None = Field(None, description="the open recall that stops the lot (absent: quality's own hold)")
+
+
+class SerialsRecalled(ItemEvent):
+    """An open recall stops these serialised units: they are neither reserved, picked nor shipped."""
+
+    event_name: ClassVar[str] = "SerialsRecalled"
+
+    gtin: GTIN
+    recall_id: UUID
+    serials: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RecallStopLifted(ItemEvent):
+    """A recall no longer stops these lots and units: it was closed, or they were taken out of its scope by a
+    recall officer's decision approved by a second one. A lot stays on hold until quality releases it."""
+
+    event_name: ClassVar[str] = "RecallStopLifted"
+
+    gtin: GTIN
+    recall_id: UUID
+    lots: list[LotNumber] = Field(default_factory=list)
+    serials: list[str] = Field(default_factory=list)
+    cause: Literal["recall_closed", "removed_from_scope"]
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -51,3 +51,11 @@ class Running:
     async def stop(self) -> None:
         self.stop_event.set()
         await asyncio.wait_for(asyncio.gather(*self.tasks), timeout=30)
+
+
+def open_recall_register(app, pool):  # noqa: ANN001, ANN201 - an InventoryApplication and a ConnectionPool
+    """The register of open recalls dispatch asks (its table, empty unless the test fills it), on the real database."""
+    from services.inventory.projections.open_recalls import OpenRecallRegister, OpenRecalls
+
+    OpenRecalls(pool, app.schema).setup()
+    return OpenRecallRegister(pool, app.schema)

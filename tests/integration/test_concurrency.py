@@ -11,6 +11,7 @@ from services.inventory.domain import FulfilmentStateError
 from shared.platform.context import acting_as
 from tests.suppliers import qualified_supplier
 from shared.platform.eventstore import IntegrityError
+from tests.items import registered_item
 
 GTIN = "09506000134352"
 TODAY = datetime.now(UTC).date()
@@ -20,7 +21,7 @@ TODAY = datetime.now(UTC).date()
 def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
-        app.register_item(GTIN, "Stent", 3)
+        registered_item(app, GTIN, "Stent", 3)
         app.receive_goods(qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": TODAY + timedelta(days=1000),
                                                      "quantity": 5, "warehouse": "WH1"}])
         app.inspect_lot(GTIN, "LAST", "WH1", released=True)
@@ -61,12 +62,15 @@ def test_two_orders_racing_for_the_last_units_never_both_get_them(inventory):
     assert (stock.on_hand, stock.allocated) == (5, 5)
 
 
-def test_a_dispatch_retried_at_the_same_moment_ships_once(inventory, monkeypatch):
+def test_a_dispatch_retried_at_the_same_moment_ships_once(inventory, pool, monkeypatch):
+    from tests.integration.helpers import open_recall_register
+
+    recalls = open_recall_register(inventory, pool)
     monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "false")  # the race is the point here, not picking by scan
     order_id = uuid4()
     with acting_as("user:planner"):
         inventory.save(*inventory.plan_reservation(order_id, uuid4(), [{"line_no": 1, "gtin": GTIN, "quantity": 3}], TODAY))
-    results = race(*(lambda: inventory.dispatch(order_id, "SF", "SF1") for _ in range(2)))
+    results = race(*(lambda: inventory.dispatch(order_id, "SF", "SF1", open_recalls=recalls) for _ in range(2)))
     assert results.count("ok") == 1
     # The loser either lost the version race or, if it read after the winner saved, found nothing left to ship.
     assert isinstance(next(r for r in results if r != "ok"), IntegrityError | FulfilmentStateError)

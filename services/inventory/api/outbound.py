@@ -17,8 +17,9 @@ from services.inventory.domain.kits import KitRuleError
 from shared.domain.udi import UDIError, parse_udi
 from services.inventory.outbound import UnknownComponentError, UnknownFulfilmentError
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
-from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
-from shared.platform.auth import CurrentPrincipal
+from shared.domain.text import Note, ShortName
+from shared.platform.api import REPLAYED, IdempotencyKey, command_by
+from shared.platform.auth import ORDER_DESK, WAREHOUSE, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
@@ -26,10 +27,10 @@ from shared.platform.problems import Problem, invalid_field, not_found, rule_vio
 router = APIRouter(tags=["outbound"])
 
 WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
-# No control characters: what is stored is also written to read-model text columns (PostgreSQL refuses NUL).
-_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
-Note = Annotated[str, Field(min_length=1, max_length=500, pattern=_PRINTABLE)]
-Person = Annotated[str, Field(min_length=1, max_length=100, pattern=_PRINTABLE)]
+Person = ShortName
+WarehouseCommand = command_by(WAREHOUSE)
+# The hospital's acceptance is recorded by the warehouse (from the signed delivery note) or the order desk.
+AcceptanceCommand = command_by(WAREHOUSE, ORDER_DESK)
 Reason = Literal["damaged", "expired", "wrong_item", "recall", "other"]
 Disposition = Literal["restock", "quarantine", "scrap"]
 
@@ -77,7 +78,7 @@ class Picks(BaseModel):
 
 
 @router.post("/fulfilments/{order_id}/picks", operation_id="confirm_picks")
-def confirm_picks(order_id: UUID, body: Picks, request: Request, _: CommandMeta) -> FulfilmentView:
+def confirm_picks(order_id: UUID, body: Picks, request: Request, _: WarehouseCommand) -> FulfilmentView:
     """Confirm reserved units by their UDI scans: all scans or none. A scan of another GTIN, lot or serial than
     reserved is refused (409, naming expected and scanned)."""
     scans = parse_scans(body.scans)
@@ -98,7 +99,8 @@ def parse_scans(codes: list[str]) -> list[Scan]:
         if parsed.lot is None:
             raise invalid_field(f"scans[{n}]", "lot-required", "the scan carries no lot (10): scan the production"
                                 " identifier too")
-        scans.append(Scan(gtin=parsed.gtin, lot=parsed.lot, serial=parsed.serial, quantity=parsed.quantity or 1))
+        scans.append(Scan(gtin=parsed.gtin, lot=parsed.lot, serial=parsed.serial, quantity=parsed.quantity or 1,
+                          expiry=parsed.expiry))
     return scans
 
 
@@ -137,14 +139,14 @@ class Acceptance(BaseModel):
 
 @router.post("/fulfilments/{order_id}/shipments/{shipment_id}/delivery", operation_id="confirm_delivery")
 def confirm_delivery(order_id: UUID, shipment_id: UUID, body: Delivery, request: Request,
-                     _: CommandMeta) -> FulfilmentView:
+                     _: WarehouseCommand) -> FulfilmentView:
     app = request.app.state.application
     return _view(_run(order_id, lambda: app.confirm_delivery(order_id, shipment_id, body.delivered_at, body.received_by)))
 
 
 @router.post("/fulfilments/{order_id}/shipments/{shipment_id}/acceptance", operation_id="accept_shipment")
 def accept_shipment(order_id: UUID, shipment_id: UUID, body: Acceptance, request: Request,
-                    _: CommandMeta) -> FulfilmentView:
+                    _: AcceptanceCommand) -> FulfilmentView:
     """The hospital's acceptance inspection of a delivered shipment, with any discrepancy found."""
     app = request.app.state.application
     discrepancies = [d.model_dump() for d in body.discrepancies]
@@ -195,7 +197,7 @@ class ReturnOut(BaseModel):
 
 @router.post("/returns", status_code=status.HTTP_201_CREATED, operation_id="record_return", tags=["returns"],
              responses=REPLAYED)
-def record_return(body: ReturnIn, request: Request, response: Response, meta: CommandMeta,
+def record_return(body: ReturnIn, request: Request, response: Response, meta: WarehouseCommand,
                   idempotency_key: IdempotencyKey = None) -> ReturnOut:
     """A return against a shipment; its stock comes back into quarantine (restock, quarantine) or is scrapped."""
     if body.reason == "other" and not body.note:
@@ -277,23 +279,26 @@ class KitAssemblyOut(BaseModel):
     components: list[dict]
 
 
-@router.post("/kits/assemblies", status_code=status.HTTP_201_CREATED, operation_id="assemble_kit", tags=["kits"])
-def assemble_kit(body: KitAssemblyIn, request: Request, meta: CommandMeta,
+@router.post("/kits/assemblies", status_code=status.HTTP_201_CREATED, operation_id="assemble_kit", tags=["kits"],
+             responses=REPLAYED)
+def assemble_kit(body: KitAssemblyIn, request: Request, response: Response, meta: WarehouseCommand,
                  idempotency_key: IdempotencyKey = None) -> KitAssemblyOut:
     """Consume component lots (available stock) and produce a new kit lot (into quarantine), in one transaction."""
     assembly_id = new_aggregate_id("kit-assembly", meta.actor, idempotency_key)
     app = request.app.state.application
     components = [c.model_dump() for c in body.components]
     try:
-        kit = _run(body.kit_gtin, lambda: app.assemble_kit(assembly_id, body.kit_gtin, body.lot, body.quantity,
-                                                           body.warehouse, components, body.expiry))
+        kit, created = _run(body.kit_gtin, lambda: app.assemble_kit(
+            assembly_id, body.kit_gtin, body.lot, body.quantity, body.warehouse, components, body.expiry))
     except UnknownComponentError as e:
         field = "kit_gtin" if e.index is None else f"components[{e.index}].gtin"
         raise invalid_field(field, "registered-item", "register the item first",
                             detail=f"no item is registered with GTIN {e.gtin}") from None
     except UnknownLotError as e:
         raise Problem(404, "Lot not found", str(e)) from None
-    stock = kit.lots[(body.lot, body.warehouse)]
-    return KitAssemblyOut(assembly_id=assembly_id, kit_gtin=body.kit_gtin, lot=body.lot, expiry=stock.expiry,
-                          quantity=body.quantity, warehouse=body.warehouse,
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    assembly = kit.assemblies[str(assembly_id)]
+    return KitAssemblyOut(assembly_id=assembly_id, kit_gtin=body.kit_gtin, lot=assembly["lot"],
+                          expiry=assembly["expiry"], quantity=assembly["quantity"], warehouse=assembly["warehouse"],
                           components=[{k: v for k, v in c.items()} for c in components])

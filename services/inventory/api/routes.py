@@ -16,14 +16,30 @@ from services.inventory.domain import (
 )
 from services.inventory.domain.supplier import DOCUMENT_TYPES
 from services.inventory.projections.stock import STATUS_SQL
-from shared.domain.gtin import GTINInput, LotInput, SerialInput
-from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
-from shared.platform.auth import CurrentPrincipal
+from shared.domain.gtin import GS1Date, GTINInput, LotInput, SerialInput
+from shared.domain.text import Name, Reason, single_line
+from shared.domain.validity import ValidityPeriod
+from shared.platform.api import REPLAYED, IdempotencyKey, command_by, command_reason
+from shared.platform.auth import CHANNEL_MANAGER, MASTER_DATA, QUALITY, WAREHOUSE, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
+from stdnum.cn import uscc
+from services.inventory.projections.open_recalls import OpenRecallRegister
+
+
+def open_recalls(request: Request) -> OpenRecallRegister:
+    """The register of open recalls dispatch asks, beside the items' own recall stops."""
+    return OpenRecallRegister(request.app.state.pool, request.app.state.schema)
 
 router = APIRouter(tags=["inventory"])
+
+# Who may do what, until per-action permissions arrive: the item master is master data; suppliers and their
+# qualifications (首营) are kept by master data or quality; quality inspects and holds; the warehouse moves stock.
+MasterDataCommand = command_by(MASTER_DATA, CHANNEL_MANAGER)
+SupplierCommand = command_by(MASTER_DATA, QUALITY)
+QualityCommand = command_by(QUALITY)
+WarehouseCommand = command_by(WAREHOUSE)
 
 WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -31,8 +47,10 @@ WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-
 class RegisterItem(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     device_class: int = Field(ge=1, le=3, description="NMPA device class I, II or III")
+    model: single_line(200, "型号规格: the model / specification on the label") | None = None  # type: ignore[valid-type]
+    manufacturer: single_line(200, "生产企业: who makes the device") | None = None  # type: ignore[valid-type]
 
 
 class ItemOut(BaseModel):
@@ -40,7 +58,20 @@ class ItemOut(BaseModel):
     gtin: str
     name: str
     device_class: int
+    model: str | None = None
+    manufacturer: str | None = None
     version: int
+
+
+class ItemRow(BaseModel):
+    item_id: UUID
+    gtin: str
+    name: str
+    device_class: int
+    model: str | None
+    manufacturer: str | None
+    certificate_number: str | None = Field(description="注册证编号, when one is on record")
+    certificate_valid_to: date | None
 
 
 
@@ -78,7 +109,8 @@ class FulfilmentOut(BaseModel):
 
 
 def _item_out(item) -> ItemOut:  # noqa: ANN001
-    return ItemOut(item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, version=item.version)
+    return ItemOut(item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, model=item.model,
+                   manufacturer=item.manufacturer, version=item.version)
 
 
 def _fulfilment_out(f) -> FulfilmentOut:  # noqa: ANN001
@@ -88,13 +120,26 @@ def _fulfilment_out(f) -> FulfilmentOut:  # noqa: ANN001
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", responses=REPLAYED)
-def register_item(body: RegisterItem, request: Request, response: Response, _: CommandMeta) -> ItemOut:
-    item, created = request.app.state.application.register_item(body.gtin, body.name, body.device_class)
+def register_item(body: RegisterItem, request: Request, response: Response, _: MasterDataCommand) -> ItemOut:
+    item, created = request.app.state.application.register_item(body.gtin, body.name, body.device_class, body.model,
+                                                                 body.manufacturer)
     if not created:
-        if (item.name, item.device_class) != (body.name, body.device_class):
+        if (item.name, item.device_class, item.model, item.manufacturer) != (
+                body.name, body.device_class, body.model, body.manufacturer):
             raise rule_violated("gtin-unique", f"GTIN {body.gtin} is already registered as {item.name!r}", gtin=body.gtin)
         response.status_code = status.HTTP_200_OK
     return _item_out(item)
+
+
+@router.get("/items", operation_id="list_items")
+def list_items(request: Request, _: CurrentPrincipal, paging: Paging,
+               name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
+               device_class: Annotated[int | None, Query(ge=1, le=3)] = None) -> Page[ItemRow]:
+    """The item master: every registered device with its class and registration certificate."""
+    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.items", paging,
+                             order_by="name, gtin",
+                             where={"name ILIKE %s": f"%{name}%" if name else None, "device_class = %s": device_class})
+    return Page(items=[ItemRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/items/{gtin}", operation_id="get_item")
@@ -158,9 +203,10 @@ def get_fulfilment(order_id: UUID, request: Request, _: CurrentPrincipal) -> Ful
 
 
 @router.post("/fulfilments/{order_id}/dispatch", operation_id="dispatch_fulfilment")
-def dispatch(order_id: UUID, body: Dispatch, request: Request, _: CommandMeta) -> FulfilmentOut:
+def dispatch(order_id: UUID, body: Dispatch, request: Request, _: WarehouseCommand) -> FulfilmentOut:
     try:
-        fulfilment = request.app.state.application.dispatch(order_id, body.carrier, body.tracking_number)
+        fulfilment = request.app.state.application.dispatch(order_id, body.carrier, body.tracking_number,
+                                                            open_recalls=open_recalls(request))
     except FulfilmentStateError as e:
         raise rule_violated(e.rule, str(e)) from None  # dispatch-reserved-only, dispatch-picked-only
     except LotRuleError as e:
@@ -177,29 +223,22 @@ DocumentType = Literal[DOCUMENT_TYPES]  # type: ignore[valid-type]
 
 class RegisterSupplier(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     credit_code: str | None = Field(None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
-                                    description="unified social credit code (统一社会信用代码), 18 characters")
+                                    description="unified social credit code (统一社会信用代码), 18 characters,"
+                                                " the last a check character (GB 32100-2015)")
 
-
-class ValidityPeriod(BaseModel):
-    """A licence's or certificate's validity: valid_to never before valid_from (a 422 naming valid_to)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    valid_from: date
-    valid_to: date
-
-    @field_validator("valid_to")
+    @field_validator("credit_code")
     @classmethod
-    def _not_before_valid_from(cls, value: date, info: ValidationInfo) -> date:
-        if "valid_from" in info.data and value < info.data["valid_from"]:
-            raise ValueError("valid_to must not be before valid_from")
+    def _check_character(cls, value: str | None) -> str | None:
+        if value is not None and not uscc.is_valid(value):
+            raise ValueError(f"{value} is not a valid unified social credit code: its check character is wrong")
         return value
 
 
 class RecordQualification(ValidityPeriod):
     document_type: DocumentType
-    number: str = Field(min_length=1, max_length=100, description="the licence or certificate number")
+    number: single_line(100, "the licence or certificate number")  # type: ignore[valid-type]
 
 
 class QualificationOut(BaseModel):
@@ -234,7 +273,7 @@ def _supplier_out(s) -> SupplierOut:  # noqa: ANN001
 
 @router.post("/suppliers", status_code=status.HTTP_201_CREATED, operation_id="register_supplier", tags=["suppliers"],
              responses=REPLAYED)
-def register_supplier(body: RegisterSupplier, request: Request, response: Response, meta: CommandMeta,
+def register_supplier(body: RegisterSupplier, request: Request, response: Response, meta: SupplierCommand,
                       idempotency_key: IdempotencyKey = None) -> SupplierOut:
     supplier_id = new_aggregate_id("supplier", meta.actor, idempotency_key)
     supplier, created = request.app.state.application.register_supplier(supplier_id, body.name, body.credit_code)
@@ -261,7 +300,8 @@ def get_supplier(supplier_id: UUID, request: Request, _: CurrentPrincipal) -> Su
 
 @router.post("/suppliers/{supplier_id}/qualifications", status_code=status.HTTP_201_CREATED,
              operation_id="record_supplier_qualification", tags=["suppliers"])
-def record_qualification(supplier_id: UUID, body: RecordQualification, request: Request, _: CommandMeta) -> SupplierOut:
+def record_qualification(supplier_id: UUID, body: RecordQualification, request: Request,
+                         _: SupplierCommand) -> SupplierOut:
     try:
         supplier = request.app.state.application.record_qualification(
             supplier_id, body.document_type, body.number, body.valid_from, body.valid_to)
@@ -281,8 +321,8 @@ class ReceiptLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     gtin: GTINInput
     lot: LotInput
-    expiry: date
-    production_date: date | None = None
+    expiry: GS1Date
+    production_date: GS1Date | None = None
     quantity: int = Field(gt=0, le=1_000_000)
     serials: list[SerialInput] | None = Field(None, max_length=10_000, description="one per unit when the device is serialised")
     warehouse: WarehouseCode
@@ -349,7 +389,7 @@ def receipt_problems(supplier_id: UUID) -> Iterator[None]:
 
 
 @router.post("/goods-receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_goods", tags=["receiving"])
-def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> GoodsReceiptOut:
+def receive_goods(body: GoodsReceiptIn, request: Request, _: WarehouseCommand) -> GoodsReceiptOut:
     """Every line is received into quarantine, or none: from a supplier with valid qualifications only."""
     lines = [line.model_dump() for line in body.lines]
     with receipt_problems(body.supplier_id):
@@ -359,9 +399,6 @@ def receive_goods(body: GoodsReceiptIn, request: Request, _: CommandMeta) -> Goo
 
 
 # Quality: inspection of quarantined stock, holds -----------------------------------------------------------------
-
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
-
 
 class InspectLot(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -415,7 +452,7 @@ def _quality_command(run, body) -> None:  # noqa: ANN001
 
 
 @router.post("/quality/inspections", operation_id="inspect_lot", tags=["quality"])
-def inspect_lot(body: InspectLot, request: Request, meta: CommandMeta) -> LotsOut:
+def inspect_lot(body: InspectLot, request: Request, meta: QualityCommand) -> LotsOut:
     """Release quarantined stock (available) or reject it (blocked for good; a reason is required)."""
     reason = command_reason(body.reason, meta, required=body.result == "rejected")
     app = request.app.state.application
@@ -424,7 +461,7 @@ def inspect_lot(body: InspectLot, request: Request, meta: CommandMeta) -> LotsOu
 
 
 @router.post("/quality/holds", operation_id="hold_lot", tags=["quality"])
-def hold_lot(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
+def hold_lot(body: LotCommand, request: Request, meta: QualityCommand) -> LotsOut:
     """Put a lot on hold in every warehouse: it is neither reserved nor shipped until the hold is released."""
     reason = command_reason(body.reason, meta)
     app = request.app.state.application
@@ -433,8 +470,8 @@ def hold_lot(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
 
 
 @router.post("/quality/holds/release", operation_id="release_hold", tags=["quality"])
-def release_hold(body: LotCommand, request: Request, meta: CommandMeta) -> LotsOut:
-    """Release a hold; a reason is required."""
+def release_hold(body: LotCommand, request: Request, meta: QualityCommand) -> LotsOut:
+    """Release a hold; a reason is required. A hold a recall placed stays while the recall is open (409)."""
     reason = command_reason(body.reason, meta)
     app = request.app.state.application
     _quality_command(lambda: app.release_hold(body.gtin, body.lot, reason), body)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from services.inventory.api.outbound import Picks, parse_scans, run_picks
 from services.inventory.api.routes import (
-    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, Reason, ReceiptWarning, ValidityPeriod, WarehouseCode,
-    receipt_problems,
+    Dispatch, GoodsReceiptIn, LocationCode, LotStatus, MasterDataCommand, ReceiptWarning, ValidityPeriod,
+    WarehouseCode, WarehouseCommand, open_recalls, receipt_problems,
 )
 from services.inventory.application import UnknownItemError
 from services.inventory.domain import FulfilmentStateError, LotRuleError
@@ -25,7 +25,9 @@ from services.inventory.outbound import UnknownFulfilmentError
 from services.inventory.projections.stock import STATUS_SQL
 from services.inventory.stock_commands import ExternalReferenceReusedError, near_expiry_thresholds
 from shared.domain.gtin import GTINInput, LotInput
-from shared.platform.api import CommandMeta, command_reason
+from shared.domain.text import Description, Reason, ShortName, single_line
+from shared.platform.api import command_by, command_reason
+from shared.platform.auth import QUALITY, WAREHOUSE
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging, fetch_page
 from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
@@ -44,16 +46,16 @@ class PackagingLevelIn(BaseModel):
 
 
 class RegistrationCertificateIn(ValidityPeriod):
-    number: str = Field(min_length=1, max_length=100, description="注册证编号, e.g. 国械注准20193130001")
-    holder: str = Field(min_length=1, max_length=200, description="注册人 (registration holder)")
-    scope: str | None = Field(None, min_length=1, max_length=2000, description="适用范围 (scope)")
+    number: single_line(100, "注册证编号, e.g. 国械注准20193130001")  # type: ignore[valid-type]
+    holder: single_line(200, "注册人 (registration holder)")  # type: ignore[valid-type]
+    scope: Description | None = Field(None, description="适用范围 (scope)")
 
 
 class StorageConditionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     min_temperature_c: float | None = Field(None, ge=-273.15, le=200)
     max_temperature_c: float | None = Field(None, ge=-273.15, le=200)
-    description: str | None = Field(None, min_length=1, max_length=500, description="e.g. 干燥、避光保存")
+    description: single_line(500, "e.g. 干燥、避光保存") | None = None  # type: ignore[valid-type]
 
     @field_validator("max_temperature_c")
     @classmethod
@@ -126,7 +128,7 @@ def get_master_data(gtin: Annotated[GTINInput, Path()], request: Request, _: Cur
 
 @router.post("/items/{gtin}/packaging-levels", operation_id="add_packaging_level", tags=["item master"])
 def add_packaging_level(gtin: Annotated[GTINInput, Path()], body: PackagingLevelIn, request: Request,
-                        _: CommandMeta) -> ItemMasterOut:
+                        _: MasterDataCommand) -> ItemMasterOut:
     """Add a box or case GTIN. A level, once defined, keeps its GTIN and quantity (409 otherwise); posting the same
     again changes nothing."""
     with _item_rules(gtin):
@@ -137,7 +139,7 @@ def add_packaging_level(gtin: Annotated[GTINInput, Path()], body: PackagingLevel
 @router.put("/items/{gtin}/registration-certificate", operation_id="set_registration_certificate",
             tags=["item master"])
 def set_registration_certificate(gtin: Annotated[GTINInput, Path()], body: RegistrationCertificateIn,
-                                 request: Request, _: CommandMeta) -> ItemMasterOut:
+                                 request: Request, _: MasterDataCommand) -> ItemMasterOut:
     with _item_rules(gtin):
         item = request.app.state.application.set_registration_certificate(
             gtin, body.number, body.holder, body.valid_from, body.valid_to, body.scope)
@@ -146,7 +148,7 @@ def set_registration_certificate(gtin: Annotated[GTINInput, Path()], body: Regis
 
 @router.put("/items/{gtin}/storage-conditions", operation_id="set_storage_conditions", tags=["item master"])
 def set_storage_conditions(gtin: Annotated[GTINInput, Path()], body: StorageConditionsIn, request: Request,
-                           _: CommandMeta) -> ItemMasterOut:
+                           _: MasterDataCommand) -> ItemMasterOut:
     with _item_rules(gtin):
         item = request.app.state.application.set_storage_conditions(
             gtin, body.min_temperature_c, body.max_temperature_c, body.description)
@@ -155,7 +157,7 @@ def set_storage_conditions(gtin: Annotated[GTINInput, Path()], body: StorageCond
 
 @router.put("/items/{gtin}/tracking", operation_id="set_tracking", tags=["item master"])
 def set_tracking(gtin: Annotated[GTINInput, Path()], body: TrackingIn, request: Request,
-                 _: CommandMeta) -> ItemMasterOut:
+                 _: MasterDataCommand) -> ItemMasterOut:
     with _item_rules(gtin):
         item = request.app.state.application.set_tracking(gtin, body.lot_tracked, body.serial_tracked, body.implant)
     return _master_out(item)
@@ -179,7 +181,7 @@ class StockCountIn(BaseModel):
     lot: LotInput
     warehouse: WarehouseCode
     counted: int = Field(ge=0, le=1_000_000)
-    count_id: str | None = Field(None, min_length=1, max_length=100, description="the count sheet or task")
+    count_id: single_line(100, "the count sheet or task") | None = None  # type: ignore[valid-type]
     reason: Reason | None = Field(None, description="required when the count differs (or in the X-Reason header)")
 
 
@@ -240,7 +242,7 @@ def _stock_rules(body: Any) -> Iterator[None]:
 
 
 @router.post("/stock/moves", operation_id="move_stock", tags=["stock control"])
-def move_stock(body: StockMoveIn, request: Request, _: CommandMeta) -> StockChangeOut:
+def move_stock(body: StockMoveIn, request: Request, _: WarehouseCommand) -> StockChangeOut:
     """Move available stock of a lot to another warehouse, or all of it to another location in the same one."""
     app = request.app.state.application
     with _stock_rules(body):
@@ -250,7 +252,7 @@ def move_stock(body: StockMoveIn, request: Request, _: CommandMeta) -> StockChan
 
 
 @router.post("/stock/counts", operation_id="count_stock", tags=["stock control"])
-def count_stock(body: StockCountIn, request: Request, meta: CommandMeta) -> StockChangeOut:
+def count_stock(body: StockCountIn, request: Request, meta: WarehouseCommand) -> StockChangeOut:
     """Record a cycle count (StockCounted); a difference is adjusted at once (StockAdjusted, reason required).
     On hand never goes below what is allocated (409)."""
     reason = command_reason(body.reason, meta, required=False)
@@ -261,7 +263,7 @@ def count_stock(body: StockCountIn, request: Request, meta: CommandMeta) -> Stoc
 
 
 @router.post("/stock/adjustments", operation_id="adjust_stock", tags=["stock control"])
-def adjust_stock(body: StockAdjustmentIn, request: Request, meta: CommandMeta) -> StockChangeOut:
+def adjust_stock(body: StockAdjustmentIn, request: Request, meta: WarehouseCommand) -> StockChangeOut:
     """Adjust on hand outside a count (e.g. a damaged unit written off); a reason is required."""
     reason = command_reason(body.reason, meta)
     app = request.app.state.application
@@ -299,6 +301,9 @@ class NearExpiryScanOut(BaseModel):
     reported: list[NearExpiryReport] = Field(description="StockNearingExpiry events recorded by this scan")
 
 
+NearExpiryCommand = command_by(WAREHOUSE, QUALITY)
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -323,7 +328,7 @@ def list_near_expiry(request: Request, _: CurrentPrincipal, paging: Paging,
 
 
 @router.post("/stock/near-expiry/scan", operation_id="scan_near_expiry", tags=["stock control"])
-def scan_near_expiry(request: Request, _: CommandMeta) -> NearExpiryScanOut:
+def scan_near_expiry(request: Request, _: NearExpiryCommand) -> NearExpiryScanOut:
     """Record StockNearingExpiry for every lot in a warehouse that crossed a threshold (INVENTORY_NEAR_EXPIRY_THRESHOLDS,
     default 180,90,30 days) since it was last reported: once per threshold, so it is safe to run daily, or more often."""
     today, thresholds = _today(), near_expiry_thresholds()
@@ -390,7 +395,7 @@ def _reused(e: ExternalReferenceReusedError) -> Problem:
 
 @router.post("/wms/receipts", status_code=status.HTTP_201_CREATED, operation_id="wms_receive_goods", tags=["wms"],
              responses=REPEATED)
-def wms_receive(body: WmsReceiptIn, request: Request, response: Response, _: CommandMeta,
+def wms_receive(body: WmsReceiptIn, request: Request, response: Response, _: WarehouseCommand,
                 external_reference: ExternalReferenceHeader = None) -> WmsReceiptOut:
     """A goods receipt from the WMS, with the rules of POST /goods-receipts (qualified supplier, into quarantine).
     Sent again with the same reference: the first answer (200), nothing stored; another payload: 409."""
@@ -410,7 +415,7 @@ def wms_receive(body: WmsReceiptIn, request: Request, response: Response, _: Com
 
 @router.post("/wms/stock-moves", status_code=status.HTTP_201_CREATED, operation_id="wms_move_stock", tags=["wms"],
              responses=REPEATED)
-def wms_move(body: WmsStockMoveIn, request: Request, response: Response, _: CommandMeta,
+def wms_move(body: WmsStockMoveIn, request: Request, response: Response, _: WarehouseCommand,
              external_reference: ExternalReferenceHeader = None) -> WmsStockMoveOut:
     """A stock move from the WMS, with the rules of POST /stock/moves; idempotent by external reference."""
     reference = _external_reference(body.external_reference, external_reference)
@@ -455,7 +460,7 @@ class WmsShipmentOut(BaseModel):
 
 @router.post("/wms/picks", status_code=status.HTTP_201_CREATED, operation_id="wms_confirm_picks", tags=["wms"],
              responses=REPEATED)
-def wms_pick(body: WmsPicksIn, request: Request, response: Response, _: CommandMeta,
+def wms_pick(body: WmsPicksIn, request: Request, response: Response, _: WarehouseCommand,
              external_reference: ExternalReferenceHeader = None) -> WmsPicksOut:
     """Picks confirmed by UDI scan in the WMS, with the rules of POST /fulfilments/{order_id}/picks (all scans or
     none; another GTIN, lot or serial than reserved: 409); idempotent by external reference."""
@@ -474,7 +479,7 @@ def wms_pick(body: WmsPicksIn, request: Request, response: Response, _: CommandM
 
 @router.post("/wms/shipments", status_code=status.HTTP_201_CREATED, operation_id="wms_dispatch", tags=["wms"],
              responses=REPEATED)
-def wms_ship(body: WmsShipmentIn, request: Request, response: Response, _: CommandMeta,
+def wms_ship(body: WmsShipmentIn, request: Request, response: Response, _: WarehouseCommand,
              external_reference: ExternalReferenceHeader = None) -> WmsShipmentOut:
     """A shipment from the WMS (or TMS), with the rules of POST /fulfilments/{order_id}/dispatch (every reserved
     unit picked when picking is required, no held stock); idempotent by external reference."""
@@ -482,7 +487,8 @@ def wms_ship(body: WmsShipmentIn, request: Request, response: Response, _: Comma
     payload = body.model_dump(mode="json", exclude={"external_reference"})
     app = request.app.state.application
     try:
-        result, first = app.dispatch_from_wms(reference, body.order_id, body.carrier, body.tracking_number, payload)
+        result, first = app.dispatch_from_wms(reference, body.order_id, body.carrier, body.tracking_number, payload,
+                                              open_recalls=open_recalls(request))
     except ExternalReferenceReusedError as e:
         raise _reused(e) from None
     except UnknownFulfilmentError:

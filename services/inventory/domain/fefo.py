@@ -1,7 +1,9 @@
 """FEFO allocation: the earliest-expiring usable lot first. Pure: same stock and date, same answer.
 
-Usable means: released by quality inspection (not in quarantine, not rejected), not on hold, not expired,
-and — when the order line asks for it — with at least a minimum remaining shelf life on the delivery date.
+Usable means: released by quality inspection (not in quarantine, not rejected), not on hold, not under an open
+recall, not expired, and — when the order line asks for it — with at least a minimum remaining shelf life on the
+delivery date. The recall is a second, independent stop: a recalled lot is never usable, even if its hold were
+somehow released.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ class LotStock:
     quality: str = AVAILABLE
     held: bool = False
     location: str | None = None
+    recalled: bool = False  # under an open recall (see StockItem.recalled_lots)
 
     @property
     def available(self) -> int:
@@ -34,7 +37,7 @@ class LotStock:
 
     @property
     def reservable(self) -> bool:
-        return self.quality == AVAILABLE and not self.held
+        return self.quality == AVAILABLE and not self.held and not self.recalled
 
     def usable_on(self, day: date, deliver_on: date | None = None, min_remaining_days: int = 0) -> bool:
         """Reservable on `day` for delivery on `deliver_on` (default: the same day) with that much shelf life left."""
@@ -57,20 +60,31 @@ class InsufficientStockError(Exception):
         self.requested, self.available = requested, available
 
 
-def usable_quantity(lots: list[LotStock], today: date, deliver_on: date | None = None, min_remaining_days: int = 0) -> int:
-    return sum(lot.available for lot in lots if lot.usable_on(today, deliver_on, min_remaining_days))
+def _takeable(lot: LotStock, withheld: dict[str, int]) -> int:
+    # Units of a lot withheld (recalled serials) are left for last, so they are never allocated.
+    return max(0, lot.available - withheld.get(lot.lot, 0))
+
+
+def usable_quantity(lots: list[LotStock], today: date, deliver_on: date | None = None, min_remaining_days: int = 0,
+                    withheld: dict[str, int] | None = None) -> int:
+    return sum(_takeable(lot, withheld or {}) for lot in lots if lot.usable_on(today, deliver_on, min_remaining_days))
 
 
 def plan_fefo(lots: list[LotStock], quantity: int, today: date, deliver_on: date | None = None,
-              min_remaining_days: int = 0) -> list[Allocation]:
-    """Take from usable lots by earliest expiry (then lot number, for a stable order) until satisfied."""
+              min_remaining_days: int = 0, withheld: dict[str, int] | None = None) -> list[Allocation]:
+    """Take from usable lots by earliest expiry (then lot number, for a stable order) until satisfied.
+
+    `withheld`: per lot number, units that must not be allocated (its serialised units under recall)."""
+    withheld = withheld or {}
     usable = sorted((lot for lot in lots if lot.usable_on(today, deliver_on, min_remaining_days)),
                     key=lambda lot: (lot.expiry, lot.lot, lot.warehouse))
-    if sum(lot.available for lot in usable) < quantity:
-        raise InsufficientStockError(quantity, sum(lot.available for lot in usable))
+    if sum(_takeable(lot, withheld) for lot in usable) < quantity:
+        raise InsufficientStockError(quantity, sum(_takeable(lot, withheld) for lot in usable))
     plan, remaining = [], quantity
     for lot in usable:
-        take = min(lot.available, remaining)
+        take = min(_takeable(lot, withheld), remaining)
+        if take == 0:
+            continue
         plan.append(Allocation(lot.lot, lot.warehouse, lot.expiry, take))
         remaining -= take
         if remaining == 0:

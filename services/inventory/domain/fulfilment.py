@@ -6,8 +6,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from services.inventory.domain.picking import PickRefusedError, Scan, merged, plan_picks
+from services.inventory.domain.picking import PickRefusedError, RecallStops, Scan, merged, plan_picks
 from services.inventory.domain.returns import ReturnRuleError, check_return
+from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 
@@ -15,10 +16,9 @@ def fulfilment_id_for(order_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"erp:fulfilment:{order_id}")
 
 
-class FulfilmentStateError(Exception):
+class FulfilmentStateError(RuleViolation):
     def __init__(self, message: str, rule: str = "dispatch-reserved-only") -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 class UnknownShipmentError(LookupError):
@@ -96,6 +96,9 @@ class Fulfilment(TracedAggregate):
 
     # Picking by UDI scan ----------------------------------------------------------------------------------------
 
+    def picked_serials(self, gtin: str, warehouse: str) -> list[str]:
+        return [s for p in self.picked if p["gtin"] == gtin and p["warehouse"] == warehouse for s in p.get("serials") or []]
+
     @property
     def units_to_pick(self) -> int:
         return sum(r["quantity"] for r in self.reserved) - sum(p["quantity"] for p in self.picked)
@@ -104,11 +107,13 @@ class Fulfilment(TracedAggregate):
     def picks_complete(self) -> bool:
         return bool(self.reserved) and self.units_to_pick == 0
 
-    def confirm_picks(self, scans: list[Scan], serials_of: dict[tuple[str, str], set[str]]) -> list[dict[str, Any]]:
-        """Raises PickRefusedError (recording nothing) when a scan differs from the reservation."""
+    def confirm_picks(self, scans: list[Scan], serials_of: dict[tuple[str, str], set[str]],
+                      stops: RecallStops = RecallStops()) -> list[dict[str, Any]]:
+        """Raises PickRefusedError (recording nothing) when a scan differs from the reservation or picks recalled
+        stock."""
         if self.status != "reserved":
             raise FulfilmentStateError(f"the fulfilment is {self.status}; only reserved stock is picked", "pick-reserved-only")
-        lines = merged(plan_picks(self.reserved, self.picked, scans, serials_of))
+        lines = merged(plan_picks(self.reserved, self.picked, scans, serials_of, stops))
         complete = self.units_to_pick == sum(line["quantity"] for line in lines)
         self._picked(order_id=self.order_id, lines=lines, complete=complete)
         return lines
@@ -177,5 +182,5 @@ class Fulfilment(TracedAggregate):
                                         "note": note}]
 
 
-__all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "ReturnRuleError", "Scan", "UnknownShipmentError",
-           "fulfilment_id_for"]
+__all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "RecallStops", "ReturnRuleError", "Scan",
+           "UnknownShipmentError", "fulfilment_id_for"]

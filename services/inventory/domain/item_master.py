@@ -15,17 +15,17 @@ from typing import Any
 from eventsourcing.domain import event
 
 from shared.platform.aggregate import TracedAggregate
+from shared.domain.rules import RuleViolation
 
 # Packaging levels above the base unit (the base GTIN is the "each" level, quantity 1), in containment order.
 PACKAGING_LEVELS = ("box", "case")
 
 
-class ItemMasterError(Exception):
-    """A master-data rule refused the command; `rule` names it (for the 409 problem)."""
+class ItemMasterError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
 
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 class ItemMasterData(TracedAggregate):

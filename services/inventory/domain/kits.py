@@ -2,12 +2,14 @@
 
 from datetime import date
 from typing import Any
+from shared.domain.rules import RuleViolation
 
 
-class KitRuleError(Exception):
+class KitRuleError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
+
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 def kit_expiry(components: list[dict[str, Any]], given: date | None) -> date:

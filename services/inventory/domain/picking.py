@@ -1,7 +1,9 @@
-"""Picking by UDI scan: each scan must be a reserved GTIN, lot (and, for serialised lots, a serial of that lot)
-and must not exceed what is reserved and not yet picked. Pure: scans already parsed, no I/O."""
+"""Picking by UDI scan: each scan must be a reserved GTIN, lot (and, for serialised lots, a serial of that lot),
+with the lot's expiry when the label carries one, and must not exceed what is reserved and not yet picked. A lot
+or unit under an open recall is never picked. Pure: scans already parsed, no I/O."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -19,10 +21,19 @@ class Scan:
     lot: str | None
     serial: str | None = None
     quantity: int = 1
+    expiry: date | None = None  # GS1 (17) as the label prints it (day 00: the month's last day)
+
+
+@dataclass(frozen=True)
+class RecallStops:
+    """What open recalls stop among the reserved stock: (gtin, lot) and (gtin, serial)."""
+
+    lots: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    serials: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
 
 def plan_picks(reserved: list[dict[str, Any]], picked: list[dict[str, Any]], scans: list[Scan],
-               serials_of: dict[tuple[str, str], set[str]]) -> list[dict[str, Any]]:
+               serials_of: dict[tuple[str, str], set[str]], stops: RecallStops = RecallStops()) -> list[dict[str, Any]]:
     """The picked lines the scans confirm (one per scan), or PickRefusedError naming the first bad scan.
 
     `serials_of[(gtin, lot)]` holds the serials a serialised lot was received with (absent: not serialised).
@@ -38,7 +49,8 @@ def plan_picks(reserved: list[dict[str, Any]], picked: list[dict[str, Any]], sca
     lines: list[dict[str, Any]] = []
     gtins = sorted({r["gtin"] for r in reserved})
     for n, scan in enumerate(scans):
-        scanned = {"gtin": scan.gtin, "lot": scan.lot, "serial": scan.serial, "quantity": scan.quantity}
+        scanned = {"gtin": scan.gtin, "lot": scan.lot, "serial": scan.serial, "quantity": scan.quantity,
+                   "expiry": scan.expiry.isoformat() if scan.expiry else None}
         for_item = [r for r in reserved if r["gtin"] == scan.gtin]
         if not for_item:
             raise PickRefusedError("pick-matches-reservation", f"scan {n}: GTIN {scan.gtin} is not reserved for this"
@@ -48,6 +60,17 @@ def plan_picks(reserved: list[dict[str, Any]], picked: list[dict[str, Any]], sca
             raise PickRefusedError("pick-matches-reservation", f"scan {n}: lot {scan.lot} of {scan.gtin} is not the"
                                    f" reserved lot (expected {' or '.join(lots)})", n, {"gtin": scan.gtin, "lot": lots},
                                    scanned)
+        if (scan.gtin, scan.lot) in stops.lots or (scan.serial and (scan.gtin, scan.serial) in stops.serials):
+            unit = f"serial {scan.serial}" if (scan.gtin, scan.serial) in stops.serials else f"lot {scan.lot}"
+            raise PickRefusedError("recalled-stock-not-picked", f"scan {n}: {unit} of {scan.gtin} is under an open"
+                                   " recall: it is not picked (set it aside for the recall)", n,
+                                   {"gtin": scan.gtin, "lot": lots}, scanned)
+        expiries = sorted({_as_date(r["expiry"]) for r in for_item if r["lot"] == scan.lot and r.get("expiry")})
+        if scan.expiry is not None and expiries and scan.expiry not in expiries:
+            raise PickRefusedError("pick-matches-reservation", f"scan {n}: lot {scan.lot} of {scan.gtin} expires on"
+                                   f" {expiries[0]}, the label says {scan.expiry}: not the reserved goods (or a"
+                                   " mislabelled unit)", n, {"gtin": scan.gtin, "lot": scan.lot,
+                                                             "expiry": expiries[0].isoformat()}, scanned)
         known = serials_of.get((scan.gtin, scan.lot))
         if known:
             if scan.serial is None or scan.quantity != 1:
@@ -87,3 +110,7 @@ def merged(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if line.get("serials"):
                 out[k]["serials"] = (out[k]["serials"] or []) + list(line["serials"])
     return list(out.values())
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

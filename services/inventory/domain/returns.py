@@ -2,15 +2,17 @@
 
 from collections import Counter
 from typing import Any
+from shared.domain.rules import RuleViolation
 
 REASONS = ("damaged", "expired", "wrong_item", "recall", "other")
 DISPOSITIONS = ("restock", "quarantine", "scrap")
 
 
-class ReturnRuleError(Exception):
+class ReturnRuleError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
+
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 def stock_status_for(disposition: str) -> str:

@@ -7,6 +7,13 @@ aggregate's version, and the loser retries against the new stock: stock never go
 Quality: received stock starts in quarantine until inspection releases it (available) or rejects it (blocked
 for good). Independently, quality can put a lot on hold (every warehouse it is in) and release the hold; held
 stock is neither reserved nor shipped.
+
+Recalls: an open recall stops its lots and serialised units here (placed by the RecallHolds process manager when
+traceability opens the recall). A recalled lot is also held, and that hold cannot be released by anyone while a
+recall stops the lot; the stop lifts when the recall is closed or the lot is taken out of its scope (a decision
+recorded in traceability), and the lot then stays held until quality releases it. The stop is checked on its own
+at every step that moves stock (reservation, picking, dispatch, moves, adjustments), so that stock never leaves
+while a recall is open even if its hold were somehow gone.
 """
 
 from dataclasses import replace
@@ -18,6 +25,7 @@ from eventsourcing.domain import event
 
 from services.inventory.domain.fefo import AVAILABLE, QUARANTINE, REJECTED, Allocation, LotStock, plan_fefo
 from services.inventory.domain.stock_control import StockControl
+from shared.domain.rules import RuleViolation
 
 
 def item_id_for(gtin: str) -> UUID:
@@ -36,20 +44,23 @@ class UnknownLotError(LookupError):
     pass
 
 
-class LotRuleError(Exception):
-    """A quality or receiving rule refused the command; `rule` names it (for the 409 problem)."""
+class LotRuleError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
 
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 class StockItem(StockControl):  # master data and stock control: item_master.py, stock_control.py
     @event("Registered")
-    def __init__(self, gtin: str, name: str, device_class: int) -> None:
+    def __init__(self, gtin: str, name: str, device_class: int, model: str | None = None,
+                 manufacturer: str | None = None) -> None:
+        # `model` (型号规格) and `manufacturer` are absent from items registered before they were recorded.
         self.gtin = gtin
         self.name = name
         self.device_class = device_class
+        self.model = model
+        self.manufacturer = manufacturer
         self.lots: dict[tuple[str, str], LotStock] = {}
         self.allocations: dict[str, list[Allocation]] = {}
 
@@ -95,8 +106,9 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
         key = (lot, warehouse)
         current = self.lots.get(key)
         if current is None:
-            held = any(s.held for s in self.lots_numbered(lot))
-            self.lots[key] = LotStock(lot, warehouse, expiry, quantity, 0, quality=status, held=held, location=location)
+            held = any(s.held for s in self.lots_numbered(lot)) or lot in self.recalled_lots
+            self.lots[key] = LotStock(lot, warehouse, expiry, quantity, 0, quality=status, held=held, location=location,
+                                      recalled=lot in self.recalled_lots)
         else:
             self.lots[key] = replace(current, on_hand=current.on_hand + quantity, location=location or current.location)
         if serials:  # kept per lot so picking can tell a unit of the lot from a stranger
@@ -134,9 +146,13 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
         self._lot_held(gtin=self.gtin, lot=lot, reason=reason)
 
     @event("LotHeld")
-    def _lot_held(self, gtin: str, lot: str, reason: str | None) -> None:
+    def _lot_held(self, gtin: str, lot: str, reason: str | None, recall_id: str | None = None) -> None:
+        # `recall_id`: the hold a recall placed (absent from quality's own holds, and before recalls stopped stock).
+        if recall_id is not None:
+            self.__dict__["_recalled_lots"] = {**self.recalled_lots,
+                                               lot: sorted({*self.recalled_lots.get(lot, ()), recall_id})}
         for s in self.lots_numbered(lot):
-            self.lots[(s.lot, s.warehouse)] = replace(s, held=True)
+            self.lots[(s.lot, s.warehouse)] = replace(s, held=True, recalled=s.recalled or recall_id is not None)
 
     def release_hold(self, lot: str, reason: str | None) -> None:
         lots = self.lots_numbered(lot)
@@ -144,6 +160,11 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
             raise UnknownLotError(f"no lot {lot} of {self.gtin}")
         if not (reason and reason.strip()):
             raise LotRuleError("reason-required", "releasing a hold needs a reason")
+        if lot in self.recalled_lots:
+            raise LotRuleError("recall-hold-kept-while-recall-open",
+                               f"lot {lot} of {self.gtin} is held for recall {', '.join(self.recalled_lots[lot])},"
+                               " which is open: nobody can release it until the recall is closed or the lot is"
+                               " taken out of its scope (a recall officer's decision, approved by a second one)")
         if not any(s.held for s in lots):
             raise LotRuleError("release-held-only", f"lot {lot} is not on hold")
         self._hold_released(gtin=self.gtin, lot=lot, reason=reason)
@@ -153,10 +174,85 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
         for s in self.lots_numbered(lot):
             self.lots[(s.lot, s.warehouse)] = replace(s, held=False)
 
+    # Recall stops ---------------------------------------------------------------------------------------------
+
+    @property
+    def recalled_lots(self) -> dict[str, list[str]]:
+        """Lot number -> the open recalls that stop it (read with a default: older items never had one)."""
+        return self.__dict__.get("_recalled_lots", {})
+
+    @property
+    def recalled_serials(self) -> dict[str, list[str]]:
+        """Serial number -> the open recalls that stop that unit."""
+        return self.__dict__.get("_recalled_serials", {})
+
+    def stop_for_recall(self, recall_id: str, lots: list[str], serials: list[str], reason: str) -> bool:
+        """Stop the recall's lots (held, in every warehouse, also stock that arrives later) and units; what this
+        recall already stops is left as it is, so a redelivered recall changes nothing. Returns whether it changed."""
+        new_lots = [lot for lot in dict.fromkeys(lots) if recall_id not in self.recalled_lots.get(lot, ())]
+        new_serials = [s for s in dict.fromkeys(serials) if recall_id not in self.recalled_serials.get(s, ())]
+        for lot in new_lots:
+            self._lot_held(gtin=self.gtin, lot=lot, reason=reason, recall_id=recall_id)
+        if new_serials:
+            self._serials_recalled(gtin=self.gtin, recall_id=recall_id, serials=new_serials, reason=reason)
+        return bool(new_lots or new_serials)
+
+    @event("SerialsRecalled")
+    def _serials_recalled(self, gtin: str, recall_id: str, serials: list[str], reason: str) -> None:
+        stopped = dict(self.recalled_serials)
+        for serial in serials:
+            stopped[serial] = sorted({*stopped.get(serial, ()), recall_id})
+        self.__dict__["_recalled_serials"] = stopped
+
+    def lift_recall(self, recall_id: str, lots: list[str], serials: list[str], cause: str, reason: str) -> bool:
+        """The recall no longer stops these lots and units (closed, or out of its scope). A lot stays held until
+        quality releases it. Returns whether anything was stopped by this recall."""
+        lifted_lots = [lot for lot in dict.fromkeys(lots) if recall_id in self.recalled_lots.get(lot, ())]
+        lifted_serials = [s for s in dict.fromkeys(serials) if recall_id in self.recalled_serials.get(s, ())]
+        if not (lifted_lots or lifted_serials):
+            return False
+        self._recall_lifted(gtin=self.gtin, recall_id=recall_id, lots=lifted_lots, serials=lifted_serials,
+                            cause=cause, reason=reason)
+        return True
+
+    @event("RecallStopLifted")
+    def _recall_lifted(self, gtin: str, recall_id: str, lots: list[str], serials: list[str], cause: str,
+                       reason: str) -> None:
+        def without(stops: dict[str, list[str]], keys: list[str]) -> dict[str, list[str]]:
+            left = {k: [r for r in v if r != recall_id] if k in keys else v for k, v in stops.items()}
+            return {k: v for k, v in left.items() if v}
+
+        self.__dict__["_recalled_lots"] = without(self.recalled_lots, lots)
+        self.__dict__["_recalled_serials"] = without(self.recalled_serials, serials)
+        for lot in lots:
+            for s in self.lots_numbered(lot):
+                self.lots[(s.lot, s.warehouse)] = replace(s, recalled=lot in self.recalled_lots)
+
+    def check_not_recalled(self, lots: list[str], serials: list[str] = (), action: str = "shipped") -> None:
+        """LotRuleError when a recall stops one of these lots or units, whatever their hold says."""
+        stopped = sorted({lot for lot in lots if lot in self.recalled_lots})
+        units = sorted({s for s in serials if s in self.recalled_serials})
+        if stopped or units:
+            what = ", ".join([f"lot {lot}" for lot in stopped] + [f"serial {s}" for s in units])
+            recalls = sorted({r for k in stopped for r in self.recalled_lots[k]}
+                             | {r for k in units for r in self.recalled_serials[k]})
+            raise LotRuleError(f"recalled-stock-not-{action.replace(' ', '-')}",
+                               f"{what} of {self.gtin} is under open recall {', '.join(recalls)}: recalled stock is"
+                               f" not {action} while the recall is open")
+
+    def withheld_units(self) -> dict[str, int]:
+        """Per lot, its serialised units under recall: never allocated (FEFO takes the lot's other units)."""
+        withheld: dict[str, int] = {}
+        for lot, serials in self.__dict__.get("serials", {}).items():
+            count = sum(1 for s in serials if s in self.recalled_serials)
+            if count:
+                withheld[lot] = count
+        return withheld
+
     def allocate(self, order_id: UUID, quantity: int, today: date, deliver_on: date | None = None,
                  min_remaining_days: int = 0) -> list[Allocation]:
         """FEFO over usable lots; raises InsufficientStockError and records nothing when short."""
-        plan = plan_fefo(self.lot_stock(), quantity, today, deliver_on, min_remaining_days)
+        plan = plan_fefo(self.lot_stock(), quantity, today, deliver_on, min_remaining_days, self.withheld_units())
         self._allocated(gtin=self.gtin, order_id=order_id, allocations=[_as_record(a) for a in plan])
         return plan
 
@@ -168,10 +264,14 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
             self.lots[(a.lot, a.warehouse)] = replace(lot, allocated=lot.allocated + a.quantity)
         self.allocations.setdefault(str(order_id), []).extend(taken)
 
-    def ship_allocated(self, order_id: UUID, shipment_id: UUID, warehouse: str) -> list[Allocation]:
+    def ship_allocated(self, order_id: UUID, shipment_id: UUID, warehouse: str,
+                       serials: list[str] = ()) -> list[Allocation]:
+        """Ship what is allocated to the order in the warehouse (with the picked `serials`); never recalled or held
+        stock."""
         shipping = [a for a in self.allocations.get(str(order_id), []) if a.warehouse == warehouse]
         if not shipping:
             raise UnknownAllocationError(f"nothing of {self.gtin} is allocated to order {order_id} in {warehouse}")
+        self.check_not_recalled([a.lot for a in shipping], serials)
         held = sorted({a.lot for a in shipping if self.lots[(a.lot, a.warehouse)].held})
         if held:
             raise LotRuleError("held-stock-not-shipped", f"lot {', '.join(held)} of {self.gtin} is on hold:"
@@ -207,8 +307,9 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
     def _add_quarantined(self, lot: str, warehouse: str, expiry: date, quantity: int) -> None:
         current = self.lots.get((lot, warehouse))
         if current is None:
-            held = any(s.held for s in self.lots_numbered(lot))
-            self.lots[(lot, warehouse)] = LotStock(lot, warehouse, expiry, quantity, 0, quality=QUARANTINE, held=held)
+            held = any(s.held for s in self.lots_numbered(lot)) or lot in self.recalled_lots
+            self.lots[(lot, warehouse)] = LotStock(lot, warehouse, expiry, quantity, 0, quality=QUARANTINE, held=held,
+                                                   recalled=lot in self.recalled_lots)
         else:
             self.lots[(lot, warehouse)] = replace(current, on_hand=current.on_hand + quantity)
 
@@ -277,6 +378,13 @@ class StockItem(StockControl):  # master data and stock control: item_master.py,
     def _kit_assembled(self, gtin: str, assembly_id: UUID, lot: str, expiry: date, quantity: int, warehouse: str,
                        components: list[dict[str, Any]], status: str) -> None:
         self._add_quarantined(lot, warehouse, expiry, quantity)
+        # Remembered so that a retried assembly (the same Idempotency-Key) assembles nothing twice.
+        self.__dict__["_assemblies"] = {**self.assemblies, str(assembly_id): {
+            "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": warehouse, "components": components}}
+
+    @property
+    def assemblies(self) -> dict[str, dict[str, Any]]:
+        return self.__dict__.get("_assemblies", {})
 
 
 def _as_record(a: Allocation) -> dict[str, Any]:

@@ -16,14 +16,14 @@ from eventsourcing.domain import event
 
 from services.inventory.domain.fefo import AVAILABLE, LotStock
 from services.inventory.domain.item_master import ItemMasterData
+from shared.domain.rules import RuleViolation
 
 
-class StockControlError(Exception):
-    """A stock-control rule refused the command; `rule` names it (for the 409 problem)."""
+class StockControlError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
 
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 class UnknownStockError(LookupError):
@@ -51,6 +51,7 @@ class StockControl(ItemMasterData):
         source = self._stock(lot, from_warehouse)
         if quantity <= 0:
             raise ValueError("quantity must be positive")
+        self.check_not_recalled([lot], action="moved")
         if not source.reservable:
             raise StockControlError("move-available-only", f"lot {lot} in {from_warehouse} is {source.status}:"
                                                            " only available stock is moved")
@@ -87,7 +88,7 @@ class StockControl(ItemMasterData):
         target = self.lots.get((lot, to_warehouse))
         if target is None:
             self.lots[(lot, to_warehouse)] = LotStock(lot, to_warehouse, expiry, quantity, 0, quality=AVAILABLE,
-                                                      held=source.held, location=to_location)
+                                                      held=source.held, location=to_location, recalled=source.recalled)
             # Moved stock was reported nearing expiry where it came from: not again for the same thresholds.
             reported = self.near_expiry_reported.get((lot, from_warehouse))
             if reported is not None:
@@ -122,6 +123,8 @@ class StockControl(ItemMasterData):
         return current.on_hand + quantity_change
 
     def _check_adjustment(self, current: LotStock, change: int, reason: str | None) -> None:
+        if change:  # a count that finds what the books say moves nothing, and is allowed
+            self.check_not_recalled([current.lot], action="adjusted")
         if current.on_hand + change < 0:
             raise StockControlError("stock-not-negative", f"lot {current.lot} in {current.warehouse} has"
                                                           f" {current.on_hand} on hand: it cannot go below 0")

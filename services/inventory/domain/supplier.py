@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from shared.platform.aggregate import TracedAggregate
+from shared.domain.rules import RuleViolation
 
 BUSINESS_LICENCE = "business_licence"              # 营业执照
 PRODUCTION_LICENCE = "production_licence"          # 医疗器械生产许可证 / 备案凭证
@@ -19,10 +20,11 @@ DOCUMENT_TYPES = (BUSINESS_LICENCE, PRODUCTION_LICENCE, DISTRIBUTION_LICENCE,
 REQUIRED_DOCUMENTS: tuple[tuple[str, ...], ...] = ((BUSINESS_LICENCE,), (PRODUCTION_LICENCE, DISTRIBUTION_LICENCE))
 
 
-class QualificationError(Exception):
+class QualificationError(RuleViolation):
+    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
+
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+        super().__init__(rule, message)
 
 
 class Supplier(TracedAggregate):

@@ -5,8 +5,8 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (
-    AllocatedStockShipped, ItemRegistered, LotHeld, LotHoldReleased, LotInspected, LotReceived, StockAllocated,
-    SupplierQualificationRecorded, SupplierRegistered,
+    AllocatedStockShipped, ItemRegistered, LotHeld, LotHoldReleased, LotInspected, LotReceived, RecallStopLifted,
+    RegistrationCertificateSet, StockAllocated, SupplierQualificationRecorded, SupplierRegistered,
 )
 from shared.events.inventory import (  # stock control
     StockAdjusted, StockMoved, StockNearingExpiry,
@@ -43,6 +43,14 @@ class StockOnHand(Projection):
             " PRIMARY KEY (supplier_id, document_type, number, valid_from))",
             # Stock control: the tightest near-expiry threshold reported for the lot in the warehouse.
             "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry_threshold int",
+            # The item list shows model, manufacturer and certificate (added later: rebuild to fill older items).
+            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS model text",
+            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS manufacturer text",
+            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_number text",
+            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_valid_to date",
+            # Lots an open recall stops, also before any stock of them arrived: stock received later is held too.
+            "CREATE TABLE IF NOT EXISTS {schema}.recall_stops (gtin char(14) NOT NULL, lot text NOT NULL,"
+            " recall_id uuid NOT NULL, PRIMARY KEY (gtin, lot, recall_id))",
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -50,19 +58,25 @@ class StockOnHand(Projection):
         match payload:
             case ItemRegistered():
                 cur.execute(
-                    f"INSERT INTO {self.schema}.items VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (payload.item_id, payload.gtin, payload.name, payload.device_class),
+                    f"INSERT INTO {self.schema}.items (item_id, gtin, name, device_class, model, manufacturer)"
+                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (payload.item_id, payload.gtin, payload.name, payload.device_class, payload.model,
+                     payload.manufacturer),
                 )
+            case RegistrationCertificateSet():
+                cur.execute(f"UPDATE {self.schema}.items SET certificate_number = %s, certificate_valid_to = %s"
+                            " WHERE gtin = %s", (payload.number, payload.valid_to, payload.gtin))
             case LotReceived():
-                # A lot number on hold is held in every warehouse, also one it arrives in later.
+                # A lot number on hold (or stopped by a recall) is held in every warehouse, also one it arrives in later.
                 cur.execute(
                     f"INSERT INTO {stock} AS s (gtin, lot, warehouse, expiry, on_hand, allocated, quality, held, location,"
                     " near_expiry) VALUES (%s, %s, %s, %s, %s, 0, %s,"
-                    f" EXISTS (SELECT 1 FROM {stock} h WHERE h.gtin = %s AND h.lot = %s AND h.held), %s, %s)"
+                    f" EXISTS (SELECT 1 FROM {stock} h WHERE h.gtin = %s AND h.lot = %s AND h.held)"
+                    f" OR EXISTS (SELECT 1 FROM {self.schema}.recall_stops r WHERE r.gtin = %s AND r.lot = %s), %s, %s)"
                     " ON CONFLICT (gtin, lot, warehouse) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand,"
                     " location = coalesce(EXCLUDED.location, s.location), near_expiry = s.near_expiry OR EXCLUDED.near_expiry",
                     (payload.gtin, payload.lot, payload.warehouse, payload.expiry, payload.quantity, payload.status,
-                     payload.gtin, payload.lot, payload.location, payload.near_expiry),
+                     payload.gtin, payload.lot, payload.gtin, payload.lot, payload.location, payload.near_expiry),
                 )
             case LotInspected():
                 cur.execute(f"UPDATE {stock} SET quality = %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
@@ -71,6 +85,12 @@ class StockOnHand(Projection):
             case LotHeld() | LotHoldReleased():
                 cur.execute(f"UPDATE {stock} SET held = %s WHERE gtin = %s AND lot = %s",
                             (isinstance(payload, LotHeld), payload.gtin, payload.lot))
+                if isinstance(payload, LotHeld) and payload.recall_id is not None:
+                    cur.execute(f"INSERT INTO {self.schema}.recall_stops VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                                (payload.gtin, payload.lot, payload.recall_id))
+            case RecallStopLifted():  # the lot stays held until quality releases it
+                cur.execute(f"DELETE FROM {self.schema}.recall_stops WHERE gtin = %s AND lot = ANY(%s)"
+                            " AND recall_id = %s", (payload.gtin, payload.lots, payload.recall_id))
             case StockAllocated():
                 for a in payload.allocations:
                     cur.execute(

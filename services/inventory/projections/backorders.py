@@ -1,0 +1,35 @@
+"""Backordered orders per item, oldest first: what to try to reserve again when stock of the item is released."""
+
+from psycopg import Cursor
+from psycopg_pool import ConnectionPool
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.inventory import StockReservationRejected, StockReserved
+from shared.platform.consumer import Projection
+
+
+class Backorders(Projection):
+    name = "inventory-backorders"
+    subscribes_to = ("inventory",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return ["CREATE TABLE IF NOT EXISTS {schema}.backorders (order_id uuid NOT NULL, gtin char(14) NOT NULL,"
+                " backordered_at timestamptz NOT NULL, PRIMARY KEY (gtin, order_id))"]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        match payload:
+            case StockReservationRejected():
+                for shortage in payload.shortages:
+                    cur.execute(f"INSERT INTO {self.schema}.backorders VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                                (payload.order_id, shortage.gtin, envelope.time))
+            case StockReserved():
+                cur.execute(f"DELETE FROM {self.schema}.backorders WHERE order_id = %s", (payload.order_id,))
+
+
+def backordered(pool: ConnectionPool, schema: str, gtin: str, limit: int = 100) -> list:
+    """The orders waiting for stock of this item, oldest first (at most `limit` per release)."""
+    with pool.connection() as conn:
+        rows = conn.execute(f"SELECT order_id FROM {schema}.backorders WHERE gtin = %s"
+                            " ORDER BY backordered_at, order_id LIMIT %s", (gtin, limit)).fetchall()
+    return [r["order_id"] for r in rows]
