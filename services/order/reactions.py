@@ -15,7 +15,7 @@ class OrderFulfilmentTracker(ProcessManager):
         match payload:
             case StockReserved():
                 order = self.app.get_order(payload.order_id)
-                if order is None or order.status != "placed":
+                if order is None or order.status not in ("placed", "backordered"):
                     return []
                 order.mark_reserved([
                     {"gtin": line.gtin, "lot": line.lot, "expiry": line.expiry, "quantity": line.quantity}

@@ -1,6 +1,7 @@
 """Entry point: order's read models and its fulfilment tracking (`python -m services.order.worker`)."""
 
 from services.order.application import OrderApplication
+from services.order.projections.catalogue import DistributorLicences, KnownItems
 from services.order.projections.hospitals import KnownDistributors, KnownHospitals
 from services.order.projections.order_list import OrderList
 from services.order.reactions import OrderFulfilmentTracker
@@ -11,7 +12,8 @@ from shared.platform.settings import Settings, get_settings
 
 
 # The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
-PROJECTIONS: tuple[type[Projection], ...] = (KnownHospitals, KnownDistributors, OrderList)
+PROJECTIONS: tuple[type[Projection], ...] = (KnownHospitals, KnownDistributors, OrderList, KnownItems,
+                                              DistributorLicences)
 
 
 def handlers(settings: Settings) -> list[Handler]:

@@ -1,5 +1,6 @@
 """Events produced by the channel service (topic `channel.events`)."""
 
+from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
@@ -73,3 +74,22 @@ class DistributorContactChanged(ChannelEvent):
 
     distributor_id: UUID
     contact: Contact
+
+
+DistributorDocumentType = Literal["business_licence", "distribution_licence", "filing_certificate"]
+
+
+class DistributorLicenceRecorded(ChannelEvent):
+    """A distributor's qualification document (合规准入): its business licence (营业执照), its distribution licence
+    (医疗器械经营许可证, needed to sell class III devices) or its filing certificate (第二类医疗器械经营备案凭证, class II).
+    A later document of the same type and number replaces the earlier one (a renewal)."""
+
+    event_name: ClassVar[str] = "DistributorLicenceRecorded"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    document_type: DistributorDocumentType
+    number: str = Field(min_length=1, max_length=100)
+    valid_from: date
+    valid_to: date
+    scope: str | None = Field(None, max_length=2000, description="经营范围 as the document states it")

@@ -7,16 +7,21 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.order.facts import SaleFactsFromReadModels
 from shared.domain.gtin import GTINInput
-from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey
-from shared.platform.auth import CurrentPrincipal
+from shared.domain.money import LineQuantity, UnitPrice, document_total_problem
+from shared.domain.text import Reference
+from shared.platform.api import REPLAYED, IdempotencyKey, command_by
+from shared.platform.auth import ORDER_DESK, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import invalid_field, not_found
+from shared.platform.problems import not_found
 
 router = APIRouter(tags=["orders"])
+
+OrderDeskCommand = command_by(ORDER_DESK)
 
 OrderStatus = Literal["placed", "reserved", "backordered", "shipped"]
 
@@ -24,8 +29,8 @@ OrderStatus = Literal["placed", "reserved", "backordered", "shipped"]
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     gtin: GTINInput
-    quantity: int = Field(gt=0, le=100_000)
-    unit_price: Decimal = Field(ge=0, max_digits=16, decimal_places=2, description="net price per unit")
+    quantity: LineQuantity
+    unit_price: UnitPrice = Field(description="net price per unit, at most 9,999,999,999.99")
     min_remaining_shelf_life_days: int | None = Field(
         None, ge=0, le=3650, description="only lots with at least this many days of shelf life left on delivery")
 
@@ -33,13 +38,19 @@ class OrderLineIn(BaseModel):
 class PlaceOrder(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     hospital_id: UUID
-    customer_reference: str | None = Field(None, max_length=100, description="the hospital's PO number")
+    customer_reference: Reference | None = Field(None, description="the hospital's PO number")
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     requested_delivery_date: date | None = Field(None, description="shelf life is judged on this day (default: today)")
     ship_to_distributor_id: UUID | None = Field(
         None, description="deliver through this distributor (配送商): goods ship to it, it delivers to the hospital and"
                           " reports the delivery in its sell-out (流向); absent: shipped direct to the hospital")
+
+    @model_validator(mode="after")
+    def _total_fits_a_document(self) -> "PlaceOrder":
+        if problem := document_total_problem(sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))):
+            raise ValueError(problem)
+        return self
 
 
 class OrderLineOut(BaseModel):
@@ -68,6 +79,9 @@ class OrderOut(BaseModel):
 class OrderRow(BaseModel):
     order_id: UUID
     hospital_id: UUID
+    hospital_name: str | None = Field(description="as the channel registered it")
+    ship_to_distributor_id: UUID | None = None
+    distributor_name: str | None = None
     customer_reference: str | None
     currency: str
     total_amount: Decimal
@@ -85,27 +99,17 @@ def _order_out(o) -> OrderOut:  # noqa: ANN001
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
 
 
-def _is_known(request: Request, table: str, key: str, value: UUID) -> bool:
-    with request.app.state.pool.connection() as conn:
-        row = conn.execute(f"SELECT 1 FROM {request.app.state.schema}.{table} WHERE {key} = %s", (value,)).fetchone()
-    return row is not None
-
-
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
-def place_order(body: PlaceOrder, request: Request, response: Response, meta: CommandMeta,
+def place_order(body: PlaceOrder, request: Request, response: Response, meta: OrderDeskCommand,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
-    if not _is_known(request, "known_hospitals", "hospital_id", body.hospital_id):
-        raise invalid_field("hospital_id", "registered-hospital", "register the hospital in the channel service first",
-                            detail=f"no hospital {body.hospital_id} is registered in the channel")
-    if body.ship_to_distributor_id is not None and not _is_known(
-            request, "known_distributors", "distributor_id", body.ship_to_distributor_id):
-        raise invalid_field("ship_to_distributor_id", "registered-distributor",
-                            "register the distributor in the channel service first",
-                            detail=f"no distributor {body.ship_to_distributor_id} is registered in the channel")
+    """Accept an order only when the sale passes its checks: the customer (and distributor) is registered, every
+    product has a registration certificate valid on the delivery day, and a distributor holds the licence each
+    product's class needs (422/409 naming the rule otherwise; nothing is stored)."""
     order_id = new_aggregate_id("order", meta.actor, idempotency_key)
     order, created = request.app.state.application.place_order(
         order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines],
         body.requested_delivery_date, body.ship_to_distributor_id,
+        facts=SaleFactsFromReadModels(request.app.state.pool, request.app.state.schema),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -123,8 +127,14 @@ def get_order(order_id: UUID, request: Request, _: CurrentPrincipal) -> OrderOut
 @router.get("/orders", operation_id="list_orders")
 def list_orders(request: Request, _: CurrentPrincipal, paging: Paging,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
-                hospital_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
-    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.order_list", paging,
-                             order_by="placed_at DESC, order_id",
-                             where={"status = %s": status_, "hospital_id = %s": hospital_id})
+                hospital_id: Annotated[UUID | None, Query()] = None,
+                ship_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
+    schema = request.app.state.schema
+    rows, total = fetch_page(request.app.state.pool,
+                             f"{schema}.order_list o LEFT JOIN {schema}.known_hospitals h USING (hospital_id)"
+                             f" LEFT JOIN {schema}.known_distributors d ON d.distributor_id = o.ship_to_distributor_id",
+                             paging, columns="o.*, h.name AS hospital_name, d.name AS distributor_name",
+                             order_by="o.placed_at DESC, o.order_id",
+                             where={"o.status = %s": status_, "o.hospital_id = %s": hospital_id,
+                                    "o.ship_to_distributor_id = %s": ship_to_distributor_id})
     return Page(items=[OrderRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

@@ -1,6 +1,7 @@
 """A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -35,9 +36,27 @@ class SalesOrder(TracedAggregate):
     def create_id(order_id: UUID) -> UUID:
         return order_id
 
+    @classmethod
+    def place(cls, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
+              lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
+              ship_to_distributor_id: UUID | None = None) -> "SalesOrder":
+        """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1."""
+        numbered = []
+        for n, line in enumerate(lines, start=1):
+            numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
+                             "unit_price": Decimal(line["unit_price"])})
+            if line.get("min_remaining_shelf_life_days") is not None:
+                numbered[-1]["min_remaining_shelf_life_days"] = line["min_remaining_shelf_life_days"]
+        optional: dict[str, Any] = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
+        if ship_to_distributor_id is not None:
+            optional["ship_to_distributor_id"] = ship_to_distributor_id
+        return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
+                   currency=currency, lines=numbered, **optional)
+
     def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
-        if self.status != "placed":
-            raise OrderStateError(f"order is {self.status}; only a placed order can be reserved")
+        """A placed order is reserved; so is a backordered one when released stock covers it later."""
+        if self.status not in ("placed", "backordered"):
+            raise OrderStateError(f"order is {self.status}; only a placed or backordered order can be reserved")
         self._reserved(allocations=allocations)
 
     @event("Reserved")

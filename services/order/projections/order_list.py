@@ -19,6 +19,8 @@ class OrderList(Projection):
             " line_count int NOT NULL, status text NOT NULL, placed_at timestamptz NOT NULL,"
             " updated_at timestamptz NOT NULL)",
             "CREATE INDEX IF NOT EXISTS order_list_status ON {schema}.order_list (status, placed_at)",
+            # Added later: orders placed before it show no distributor until the projection is rebuilt.
+            "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS ship_to_distributor_id uuid",
         ]
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -27,9 +29,11 @@ class OrderList(Projection):
             case OrderPlaced():
                 total = sum(line.unit_price * line.quantity for line in payload.lines)
                 cur.execute(
-                    f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, 'placed', %s, %s) ON CONFLICT DO NOTHING",
+                    f"INSERT INTO {table} (order_id, hospital_id, customer_reference, currency, total_amount, line_count,"
+                    " status, placed_at, updated_at, ship_to_distributor_id)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, 'placed', %s, %s, %s) ON CONFLICT DO NOTHING",
                     (payload.order_id, payload.hospital_id, payload.customer_reference, payload.currency, total,
-                     len(payload.lines), envelope.time, envelope.time),
+                     len(payload.lines), envelope.time, envelope.time, payload.ship_to_distributor_id),
                 )
             case OrderReserved() | OrderBackordered() | OrderShipped():
                 status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped"}[type(payload)]

@@ -1,0 +1,54 @@
+"""What the order service checks a sale against, learned from other services' events (never their tables):
+items with their device class and registration certificate (inventory), and distributors' licences (channel)."""
+
+from psycopg import Cursor
+from psycopg.types.json import Jsonb
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.channel import DistributorLicenceRecorded
+from shared.events.inventory import ItemRegistered, RegistrationCertificateSet
+from shared.platform.consumer import Projection
+
+
+class KnownItems(Projection):
+    name = "order-known-items"
+    subscribes_to = ("inventory",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.known_items (gtin char(14) PRIMARY KEY, name text NOT NULL,"
+            " device_class int NOT NULL, certificate jsonb)",
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        match payload:
+            case ItemRegistered():
+                cur.execute(f"INSERT INTO {self.schema}.known_items (gtin, name, device_class) VALUES (%s, %s, %s)"
+                            " ON CONFLICT (gtin) DO NOTHING", (payload.gtin, payload.name, payload.device_class))
+            case RegistrationCertificateSet():
+                certificate = {"number": payload.number, "valid_from": payload.valid_from.isoformat(),
+                               "valid_to": payload.valid_to.isoformat()}
+                cur.execute(f"UPDATE {self.schema}.known_items SET certificate = %s WHERE gtin = %s",
+                            (Jsonb(certificate), payload.gtin))
+
+
+class DistributorLicences(Projection):
+    name = "order-distributor-licences"
+    subscribes_to = ("channel",)
+
+    @property
+    def tables_ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.distributor_licences (distributor_id uuid NOT NULL,"
+            " document_type text NOT NULL, number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+            " PRIMARY KEY (distributor_id, document_type, number))",
+        ]
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, DistributorLicenceRecorded):  # a renewal (same type and number) replaces the document
+            cur.execute(
+                f"INSERT INTO {self.schema}.distributor_licences VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (distributor_id, document_type, number) DO UPDATE SET valid_from = EXCLUDED.valid_from,"
+                " valid_to = EXCLUDED.valid_to",
+                (payload.distributor_id, payload.document_type, payload.number, payload.valid_from, payload.valid_to))
