@@ -46,7 +46,8 @@ def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
-    headers = {"Authorization": f"Bearer {issue_token('demo-loader', ['admin', 'recall_officer'], name='Demo loader')}"}
+    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
+    headers = {"Authorization": f"Bearer {issue_token('demo-loader', roles, name='Demo loader')}"}
     with httpx.Client(headers=headers, timeout=10) as http:
         existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
         if existing["total"] > 0:
@@ -56,8 +57,17 @@ def load_demo_data(urls: dict[str, str]) -> str:
                              ).raise_for_status().json()
         distributor = http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
                                 json={"name": DEMO_DISTRIBUTOR, "region": "江苏省", "tier": "gold"}).raise_for_status().json()
-        http.post(f"{urls['inventory']}/items",
-                  json={"gtin": DEMO_GTIN, "name": "Coronary stent system 3.0x18mm", "device_class": 3}).raise_for_status()
+        # A class III device goes through a distributor only under its distribution licence (经营许可证).
+        http.post(f"{urls['channel']}/distributors/{distributor['distributor_id']}/licences", json={
+            "document_type": "distribution_licence", "number": "苏食药监械经营许20200001号", "valid_from": in_days(-400),
+            "valid_to": in_days(1400), "scope": "III类: 6846 植入材料和人工器官, 6877 介入器材"}).raise_for_status()
+        http.post(f"{urls['inventory']}/items", json={
+            "gtin": DEMO_GTIN, "name": "冠脉支架输送系统 Coronary stent system", "device_class": 3, "model": "3.0x18mm",
+            "manufacturer": DEMO_SUPPLIER}).raise_for_status()
+        # Nothing is received or sold without a registration certificate (注册证) valid on the day.
+        http.put(f"{urls['inventory']}/items/{DEMO_GTIN}/registration-certificate", json={
+            "number": "国械注准20243130001", "holder": DEMO_SUPPLIER, "valid_from": in_days(-700),
+            "valid_to": in_days(1100)}).raise_for_status()
         supplier = http.post(f"{urls['inventory']}/suppliers", headers={"Idempotency-Key": "demo-supplier"},
                              json={"name": DEMO_SUPPLIER}).raise_for_status().json()
         for document_type, number in (("business_licence", "91320500MA1XXXXX0A"),

@@ -35,6 +35,8 @@ def every_domain_event() -> list:
         distributor = Distributor(distributor_id=uuid4(), name="D", region="江苏省", tier="gold",
                                   contact={"name": "周经理", "email": "zhou@example.cn"})
         hospital.change_contact({"name": "设备科 王主任", "phone": "+86 28 8542 2114"})
+        distributor.record_licence("distribution_licence", "苏食药监械经营许20200001号", date(2024, 1, 1),
+                                   date(2029, 1, 1), "III类: 6846 植入材料和人工器官")
         distributor.change_contact({"name": "周经理", "phone": "025-8888 6666"})
         order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
                            lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00"),
@@ -56,6 +58,9 @@ def every_domain_event() -> list:
         item.inspect_lot("L2", "WH1", "rejected", "damaged packaging")
         item.hold_lot("L1", "complaint")
         item.release_hold("L1", "investigated: no defect")
+        recall_id = str(uuid4())
+        item.stop_for_recall(recall_id, ["L2"], ["S1"], "recall RC-2026-0001: 输送系统回撤困难")
+        item.lift_recall(recall_id, ["L2"], ["S1"], "recall_closed", "recall closed")
         item.allocate(order_id, 2, date(2026, 11, 24), date(2026, 12, 1), 180)
         item.ship_allocated(order_id, shipment_id, "WH1")
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=hospital_id,
@@ -165,6 +170,7 @@ def traceability_events() -> list:
     """A recall case from an adverse event: opened, notified, acknowledged, units back, closed."""
     from services.traceability.domain.adverse import AdverseEvent
     from services.traceability.domain.recall import Effectiveness, RecallCase
+    from services.traceability.domain.recall_number import RecallNumbers
 
     now, hospital_id = datetime.now(UTC), uuid4()
     with acting_as("user:contract-test"):
@@ -172,16 +178,25 @@ def traceability_events() -> list:
                                       outcome="death", description="死亡病例", occurred_at=None,
                                       became_aware_at=now, now=now)
         adverse.submit(now, "ADR-1", now)
-        case = RecallCase.open(uuid4(), "Stent recall", "NMPA", 1, "断裂风险", now, [{"gtin": GTIN, "lot": "L1"}],
+        case_id = uuid4()
+        numbers = RecallNumbers.first(2026, case_id)  # the year's first number, then the next one
+        numbers.issue(uuid4())
+        case = RecallCase.open(case_id, "Stent recall", "NMPA", 1, "断裂风险", now, [{"gtin": GTIN, "lot": "L1"}],
                                [{"gtin": GTIN, "serial": "S1"}], now, adverse.id,
-                               [{"gtin": "09506000134383", "lot": "K1"}])
+                               [{"gtin": "09506000134383", "lot": "K1"}], number=numbers.issued[str(case_id)])
         adverse.link_recall(case.id)
         case.notify(hospital_id, now, "phone", None, now)
         case.acknowledge(hospital_id, now, "王主任", None, now)
         case.record_return(hospital_id, GTIN, "L1", 2, uuid4(), now)
+        drop, keep = uuid4(), uuid4()  # four eyes: one officer proposes, another approves or rejects
+        case.propose_scope_reduction(drop, [{"gtin": "09506000134383", "lot": "K1"}], [{"gtin": GTIN, "serial": "S1"}],
+                                     "K1 was made from another lot", "user:contract-test")
+        case.propose_scope_reduction(keep, [{"gtin": GTIN, "lot": "L1"}], [], "tested compliant", "user:contract-test")
+        case.approve_scope_reduction(drop, "user:second-officer")
+        case.reject_scope_reduction(keep, "user:second-officer", "still at risk")
         case.close(now, "done", Effectiveness(1, 1, 1, 2, 2), now)
         sellout = sellout_report(hospital_id)
-    return [event for aggregate in (adverse, case, sellout) for event in aggregate.collect_events()]
+    return [event for aggregate in (adverse, case, numbers, sellout) for event in aggregate.collect_events()]
 
 
 def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-out report, one line over-reported

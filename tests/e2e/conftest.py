@@ -10,6 +10,7 @@ from shared.platform.auth import issue_token
 from shared.platform.settings import SERVICES
 from shared.platform.stack import Stack
 from tests.conftest import service_env
+from tests.items import SETUP_ROLES
 
 
 def free_port() -> int:
@@ -27,6 +28,6 @@ def stack(settings, tmp_path) -> Iterator[Stack]:
 
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
-    token = issue_token("e2e-tester", ["order_desk", "warehouse", "recall_officer"])
+    token = issue_token("e2e-tester", SETUP_ROLES)
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         yield client

@@ -5,6 +5,7 @@ lookup. Every service runs as its own api, relay and worker processes."""
 from decimal import Decimal
 
 from services.demo import in_days, udi_scan
+from tests.items import registered_item_via_api
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
@@ -23,7 +24,7 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     listed = wait_for(lambda: http.get(f"{url('channel')}/hospitals", params={"province": "四川省"}).json()["items"],
                       "the channel directory to list the hospital")
     assert [(h["name"], h["city"]) for h in listed] == [("四川大学华西医院", "成都市")]
-    assert http.post(f"{url('inventory')}/items", json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    registered_item_via_api(http, None, GTIN, base_url=url("inventory"))
     supplier = http.post(f"{url('inventory')}/suppliers", json={"name": "苏州医疗器械制造有限公司"}).json()
     for document_type, number in (("business_licence", "91320500MA1XXXXX0A"), ("production_licence", "苏械生产许20160001号")):
         recorded = http.post(f"{url('inventory')}/suppliers/{supplier['supplier_id']}/qualifications", json={

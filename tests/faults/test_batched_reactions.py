@@ -18,6 +18,8 @@ from services.order.application import OrderApplication
 from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
 from tests.suppliers import qualified_supplier
+from tests.items import registered_item
+from tests.orders import accepted_order
 
 STENT, BALLOON, UNKNOWN = "09506000134352", "09506000134369", "09506000134376"
 TODAY = datetime.now(UTC).date()
@@ -27,8 +29,8 @@ TODAY = datetime.now(UTC).date()
 def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
-        app.register_item(STENT, "Stent", 3)
-        app.register_item(BALLOON, "Balloon", 2)
+        registered_item(app, STENT, "Stent", 3)
+        registered_item(app, BALLOON, "Balloon", 2)
         supplier = qualified_supplier(app)
         app.receive_goods(supplier, [{"gtin": STENT, "lot": "S1", "expiry": TODAY + timedelta(days=900), "quantity": 10,
                                       "warehouse": "WH1"}])
@@ -44,8 +46,7 @@ def placed(settings, *orders: list[tuple[str, int]]) -> list[Delivery]:  # noqa:
     try:
         with acting_as("user:order-desk"):
             for lines in orders:
-                app.place_order(uuid4(), uuid4(), None, "CNY", [{"gtin": g, "quantity": q, "unit_price": "10.00"}
-                                                                 for g, q in lines])
+                accepted_order(app, [{"gtin": g, "quantity": q, "unit_price": "10.00"} for g, q in lines])
         notifications = app.recorder.select_notifications(start=1, limit=100)
         return [Delivery(settings.topic_for("order"), 0, n, app.envelope(notification))
                 for n, notification in enumerate(notifications)]

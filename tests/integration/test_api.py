@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.platform.auth import issue_token
+from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.suppliers import qualified_supplier_via_api
 
 
@@ -16,7 +17,7 @@ def stored_events(app) -> list:  # noqa: ANN001
 
 
 def auth(name: str = "alice", **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, ['order_desk'])}", **headers}
+    return {"Authorization": f"Bearer {issue_token(name, SETUP_ROLES)}", **headers}
 
 
 
@@ -65,7 +66,8 @@ def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(channel_api):
     body = {"name": "华山医院", "province": "上海市", "city": "上海市", "grade": "3A"}
     first = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
     again = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-1"}), json=body)
-    other = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-2"}), json=body)
+    # Another key is another request (another hospital: names are unique).
+    other = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-2"}), json={**body, "name": "瑞金医院"})
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert first.json()["hospital_id"] == again.json()["hospital_id"] != other.json()["hospital_id"]
     assert len(stored_events(channel_api.app.state.application)) == 2
@@ -82,7 +84,7 @@ def test_gtin_check_digit_and_expired_lots_are_refused_without_events(inventory_
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "gtin"
     assert "check digit" in bad.json()["detail"]
-    assert inventory_api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    registered_item_via_api(inventory_api, auth(), GTIN)
     supplier_id = qualified_supplier_via_api(inventory_api, auth())
     events_before = len(stored_events(inventory_api.app.state.application))
 

@@ -14,13 +14,23 @@ from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 
+import threading
+
 PROVINCES = ("上海市", "北京市", "广东省")
 
 
+_numbered: dict[str, int] = {}  # per test namespace (schema): how many hospitals were named so far
+_numbering = threading.Lock()
+
+
 def register_hospitals(app: ChannelApplication, count: int, actor: str = "user:alice") -> list:
+    """Hospitals 0, 1, 2 … numbered on from earlier calls in the test's namespace (names are unique)."""
+    with _numbering:
+        first = _numbered.get(app.schema, 0)
+        _numbered[app.schema] = first + count
     ids = []
     with acting_as(actor, correlation_id="corr-backbone"):
-        for n in range(count):
+        for n in range(first, first + count):
             hospital, _ = app.register_hospital(uuid4(), f"Hospital {n}", PROVINCES[n % 3], "3A")
             ids.append(hospital.id)
     return ids

@@ -18,6 +18,8 @@ from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
 from tests.apitools import days
+from tests.orders import accepted_order
+from tests.items import SETUP_ROLES, registered_item_via_api
 
 
 GTIN = "09506000134352"
@@ -28,7 +30,7 @@ def today() -> date:
 
 
 def auth(name: str = "qa-chen", **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, ['warehouse'])}", **headers}
+    return {"Authorization": f"Bearer {issue_token(name, SETUP_ROLES)}", **headers}
 
 
 def stored_events(app) -> list:  # noqa: ANN001
@@ -53,7 +55,7 @@ def line(lot: str, expiry: str, quantity: int = 10, **extra) -> dict:
 
 def test_receiving_needs_a_qualified_supplier_and_refused_receipts_store_nothing(inventory_api):
     api = inventory_api
-    assert api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code == 201
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     unqualified = qualified_supplier(api)  # a business licence only
     expired = qualified_supplier(api, production_licence_to=days(-1))
     app = api.app.state.application
@@ -118,7 +120,7 @@ def test_receiving_needs_a_qualified_supplier_and_refused_receipts_store_nothing
 
 async def test_quarantined_stock_is_not_reserved_and_fefo_skips_short_dated_and_held_lots(settings, inventory_api, pool):
     api = inventory_api
-    api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).raise_for_status()
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier(api, production_licence_to=days(1800))
     receipt = api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [
         line("SHORT", days(100)), line("HELD", days(300)), line("EARLY", days(400)), line("LATE", days(800))]})
@@ -135,7 +137,7 @@ async def test_quarantined_stock_is_not_reserved_and_fefo_skips_short_dated_and_
 
     def place(quantity: int, **options) -> object:
         with acting_as("user:order-desk"):
-            order, _ = orders.place_order(uuid4(), uuid4(), None, "CNY", [
+            order = accepted_order(orders, [
                 {"gtin": GTIN, "quantity": quantity, "unit_price": Decimal("1280.00"), **options.pop("line", {})}],
                 **options)
         return order.id
@@ -187,7 +189,7 @@ def test_an_order_line_may_ask_for_a_minimum_shelf_life_and_bad_values_are_422(s
         assert {e["field"] for e in bad.json()["errors"]} == {"requested_delivery_date", "lines[0].min_remaining_shelf_life_days"}
         orders = order_api.app.state.application
         with acting_as("user:desk"):
-            order, _ = orders.place_order(uuid4(), uuid4(), None, "CNY", [
+            order = accepted_order(orders, [
                 {"gtin": GTIN, "quantity": 1, "unit_price": "10.00", "min_remaining_shelf_life_days": 180}],
                 requested_delivery_date=date(2027, 1, 15))
         (placed,) = [orders.envelope(n) for n in stored_events(orders)]
@@ -200,7 +202,7 @@ def test_an_order_line_may_ask_for_a_minimum_shelf_life_and_bad_values_are_422(s
 def test_stock_reserved_before_a_hold_is_not_shipped_while_held(inventory_api, monkeypatch):
     monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "false")  # holds are the point here, not picking by scan
     api = inventory_api
-    api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).raise_for_status()
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier(api, production_licence_to=days(1800))
     api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [line("L1", days(400))]})
     api.post("/quality/inspections", headers=auth(), json={"gtin": GTIN, "lot": "L1", "warehouse": "WH-SZ",

@@ -9,35 +9,32 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.inventory.api.outbound import router as outbound_router
-from services.inventory.api.routes import router
-from services.inventory.api.scanning import router as scanning_router
 from services.inventory.application import InventoryApplication
 from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.reactions import FulfilmentPlanner
-from services.inventory.worker import PROJECTIONS
 from services.order.application import OrderApplication
-from shared.platform.api import create_service_app
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
 from tests.apitools import days, stored
+from tests.orders import accepted_order
+from tests.items import SETUP_ROLES, registered_item_via_api
 
 GTIN = "09506000134352"
 
 
 def auth(name: str = "picker-zhao") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, ['warehouse'])}"}
+    return {"Authorization": f"Bearer {issue_token(name, SETUP_ROLES)}"}
 
 
 @pytest.fixture
 def api(settings, monkeypatch):
     monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "true")
-    # The inventory API as web.py builds it, with the outbound router registered.
-    app = create_service_app("inventory", [router, scanning_router, outbound_router], InventoryApplication,
-                             read_models=PROJECTIONS)
+    from services.inventory.web import app  # the inventory API as it runs
+
     with TestClient(app) as client:
         yield client
 
@@ -47,7 +44,7 @@ def scan(lot: str, serial: str | None = None, count: int | None = None) -> str:
 
 
 async def test_pick_by_scan_dispatch_deliver_accept_and_return(settings, api, pool, monkeypatch):
-    api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).raise_for_status()
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier = api.post("/suppliers", headers=auth(), json={"name": "苏州医疗器械制造有限公司"}).json()["supplier_id"]
     for document in ("business_licence", "production_licence"):
         api.post(f"/suppliers/{supplier}/qualifications", headers=auth(), json={
@@ -70,8 +67,7 @@ async def test_pick_by_scan_dispatch_deliver_accept_and_return(settings, api, po
     try:
         hospital = uuid4()
         with acting_as("user:order-desk"):
-            order, _ = orders.place_order(uuid4(), hospital, None, "CNY",
-                                          [{"gtin": GTIN, "quantity": 5, "unit_price": Decimal("1280.00")}])
+            order = accepted_order(orders, [{"gtin": GTIN, "quantity": 5, "unit_price": Decimal("1280.00")}], hospital)
         fulfilment = await eventually(lambda: (f := inventory.get_fulfilment(order.id)) and f.status != "requested" and f,
                                       what="the reservation")
         assert fulfilment.status == "reserved" and fulfilment.picking_required
@@ -163,7 +159,7 @@ async def test_pick_by_scan_dispatch_deliver_accept_and_return(settings, api, po
 def test_a_kit_consumes_available_component_lots_into_one_new_lot(api):
     kit_gtin = "09506000134383"
     for gtin, name in ((GTIN, "Stent"), (kit_gtin, "Stent kit")):
-        api.post("/items", headers=auth(), json={"gtin": gtin, "name": name, "device_class": 3}).raise_for_status()
+        registered_item_via_api(api, auth(), gtin, name, 3)
     supplier = api.post("/suppliers", headers=auth(), json={"name": "S"}).json()["supplier_id"]
     for document in ("business_licence", "production_licence"):
         api.post(f"/suppliers/{supplier}/qualifications", headers=auth(), json={
@@ -204,7 +200,7 @@ def test_no_generated_request_breaks_the_outbound_api(api):
 
     from tests.integration.test_schemathesis import OPS_PATHS, fuzz_operation
 
-    token = issue_token("fuzzer", ["warehouse"])
+    token = issue_token("fuzzer", SETUP_ROLES)
     outbound_paths = {route.path for route in outbound_router.routes}
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     failures, fuzzed = [], []

@@ -16,12 +16,13 @@ from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
+from tests.items import SETUP_ROLES, registered_item_via_api
 
 GTIN, BOX, CASE = "09506000134352", "19506000134359", "29506000134356"
 
 
-def auth(name: str = "wh-li", role: str = "warehouse", **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, [role])}", **headers}
+def auth(name: str = "wh-li", role: str | None = None, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(name, [role] if role else SETUP_ROLES)}", **headers}
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def api(settings):
 
 
 def receive(api: TestClient, lots: dict[str, str], quantity: int = 10, warehouse: str = "WH-SH") -> None:
-    assert api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).status_code in (200, 201)
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier_via_api(api, auth())
     receipt = api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [
         {"gtin": GTIN, "lot": lot, "expiry": expiry, "quantity": quantity, "warehouse": warehouse}
@@ -50,7 +51,7 @@ def receive(api: TestClient, lots: dict[str, str], quantity: int = 10, warehouse
 
 def test_item_master_data_is_recorded_as_events_and_refused_changes_store_nothing(api):
     app = api.app.state.application
-    item = api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).json()
+    item = registered_item_via_api(api, auth(), GTIN)
     assert api.get(f"/items/{GTIN}/master-data", headers=auth()).json()["udi_dis"] == [
         {"level": "each", "gtin": GTIN, "quantity": 1}]
 
@@ -94,8 +95,8 @@ def test_item_master_data_is_recorded_as_events_and_refused_changes_store_nothin
     # The auditor sees every change, who made it and when.
     history = api.get(f"/audit/aggregates/{item['item_id']}/history", headers=auth("audit-wu", "auditor")).json()
     assert [e["type"].removeprefix("erp.inventory.") for e in history["events"]] == [
-        "ItemRegistered", "PackagingLevelAdded", "PackagingLevelAdded", "RegistrationCertificateSet",
-        "StorageConditionsSet", "TrackingSet"]
+        "ItemRegistered", "RegistrationCertificateSet", "PackagingLevelAdded", "PackagingLevelAdded",
+        "RegistrationCertificateSet", "StorageConditionsSet", "TrackingSet"]
     assert {e["actor"] for e in history["events"]} == {"user:wh-li"}
 
 
@@ -187,7 +188,7 @@ async def test_near_expiry_stock_is_listed_and_each_threshold_is_reported_once(s
 
 async def test_a_wms_receipt_and_move_are_applied_once_per_external_reference_and_published(settings, api):
     app = api.app.state.application
-    api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).raise_for_status()
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier_via_api(api, auth())
     wms = auth("wms-sync")
     receipt = {"supplier_id": supplier_id, "lines": [

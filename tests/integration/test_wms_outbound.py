@@ -14,13 +14,14 @@ from shared.platform.relay import Relay
 from tests.integration.helpers import Running, read_topic
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
+from tests.items import SETUP_ROLES, registered_item_via_api
 
 GTIN = "09506000134352"
 GS = "\x1d"
 
 
-def auth(name: str = "wh-li", role: str = "warehouse", **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, [role])}", **headers}
+def auth(name: str = "wh-li", role: str | None = None, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(name, [role] if role else SETUP_ROLES)}", **headers}
 
 
 def element_string(lot: str, expiry: str, serial: str | None = None, quantity: int | None = None) -> str:
@@ -44,7 +45,7 @@ def api(settings, monkeypatch):
 
 async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_and_published(settings, api):
     app = api.app.state.application
-    api.post("/items", headers=auth(), json={"gtin": GTIN, "name": "Stent", "device_class": 3}).raise_for_status()
+    registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier_via_api(api, auth())
     early, late = days(300), days(700)
     receipt = api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [

@@ -1,0 +1,36 @@
+"""Items as tests need them: registered with a registration certificate (注册证) valid from two years ago for five
+years, since nothing is received or sold without one."""
+
+from datetime import UTC, datetime, timedelta
+
+from services.inventory.application import InventoryApplication
+
+# Roles a test client carries to set up what it needs (master data, receipts, quality, orders, recalls).
+SETUP_ROLES = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
+
+
+def certificate(number: str = "国械注准20243130001") -> dict[str, str]:
+    today = datetime.now(UTC).date()
+    return {"number": number, "holder": "苏州医疗器械制造有限公司", "valid_from": (today - timedelta(days=730)).isoformat(),
+            "valid_to": (today + timedelta(days=1095)).isoformat()}
+
+
+def registered_item(app: InventoryApplication, gtin: str, name: str = "Stent", device_class: int = 3):  # noqa: ANN201
+    """Through the application (call inside acting_as): the item, with its certificate."""
+    from datetime import date
+
+    app.register_item(gtin, name, device_class)
+    c = certificate()
+    return app.set_registration_certificate(gtin, c["number"], c["holder"], date.fromisoformat(c["valid_from"]),
+                                            date.fromisoformat(c["valid_to"]), None)
+
+
+def registered_item_via_api(client, headers: dict[str, str] | None, gtin: str, name: str = "Stent",  # noqa: ANN001
+                            device_class: int = 3, base_url: str = "") -> dict:
+    """Through an inventory API: a TestClient, or an httpx client over HTTP with the API's `base_url`."""
+    created = client.post(f"{base_url}/items", headers=headers,
+                          json={"gtin": gtin, "name": name, "device_class": device_class})
+    assert created.status_code in (200, 201), created.text
+    certified = client.put(f"{base_url}/items/{gtin}/registration-certificate", headers=headers, json=certificate())
+    assert certified.status_code == 200, certified.text
+    return created.json()
