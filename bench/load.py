@@ -47,7 +47,8 @@ def in_days(days: int) -> str:
 
 
 def bearer() -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token('load-generator', ['admin'], name='Load generator')}"}
+    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
+    return {"Authorization": f"Bearer {issue_token('load-generator', roles, name='Load generator')}"}
 
 
 class ClientPool:
@@ -73,6 +74,9 @@ class ClientPool:
 
     async def get(self, url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
         return await self._client().get(url, **kwargs)
+
+    async def put(self, url: str, **kwargs) -> httpx.Response:  # noqa: ANN003
+        return await self._client().put(url, **kwargs)
 
     async def __aenter__(self) -> "ClientPool":
         return self
@@ -104,6 +108,10 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     distributor_ids = [(await post(f"{urls['channel']}/distributors", {
         "name": f"Load distributor {n:02d}", "region": PROVINCES[n % len(PROVINCES)], "tier": "gold"},
         key=f"load-distributor-{n}"))["distributor_id"] for n in range(max(1, hospitals // 20))]
+    for distributor_id in distributor_ids:  # the load's class II devices go through distributors under a filing
+        await post(f"{urls['channel']}/distributors/{distributor_id}/licences", {
+            "document_type": "filing_certificate", "number": f"LOAD-FILING-{distributor_id[:8]}",
+            "valid_from": in_days(-365), "valid_to": in_days(3650)})
     supplier = await post(f"{urls['inventory']}/suppliers", {"name": "Load supplier"}, key="load-supplier")
     for document_type, number in (("business_licence", "91320500MA1LOAD00A"), ("production_licence", "LOAD-PROD-1")):
         await post(f"{urls['inventory']}/suppliers/{supplier['supplier_id']}/qualifications",
@@ -113,6 +121,11 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     for code in codes:
         await post(f"{urls['inventory']}/items", {"gtin": code, "name": f"Load device {code}", "device_class": 2},
                    key=f"load-item-{code}")
+        response = await http.put(f"{urls['inventory']}/items/{code}/registration-certificate", json={
+            "number": f"国械注准LOAD{code[-6:]}", "holder": "Load supplier", "valid_from": in_days(-365),
+            "valid_to": in_days(3650)})
+        if response.status_code >= 300:
+            raise RuntimeError(f"seeding: certificate answered {response.status_code}: {response.text}")
     await post(f"{urls['inventory']}/goods-receipts", {"supplier_id": supplier["supplier_id"], "lines": [
         {"gtin": code, "lot": "LOAD-1", "expiry": in_days(900), "quantity": units, "warehouse": "WH-LOAD",
          "location": "A-01-01"} for code in codes]})
@@ -121,11 +134,14 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
                    {"gtin": code, "lot": "LOAD-1", "warehouse": "WH-LOAD", "result": "released"})
     order_schema = settings.schema_for("order")
     known = (f"SELECT (SELECT count(*) FROM {order_schema}.known_hospitals)"
-             f" + (SELECT count(*) FROM {order_schema}.known_distributors)")
+             f" + (SELECT count(*) FROM {order_schema}.known_distributors)"
+             f" + (SELECT count(*) FROM {order_schema}.known_items WHERE certificate IS NOT NULL)"
+             f" + (SELECT count(DISTINCT distributor_id) FROM {order_schema}.distributor_licences)")
     deadline = time.monotonic() + 60
-    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + len(distributor_ids):
+    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + 2 * len(distributor_ids) + items:
         if time.monotonic() > deadline:
-            raise TimeoutError("the order service did not learn the seeded hospitals and distributors within 60 s")
+            raise TimeoutError("the order service did not learn the seeded hospitals, distributors, their licences and"
+                               " the items' certificates within 60 s")
         await asyncio.sleep(0.2)
     return Seeded(hospital_ids, codes, distributor_ids)
 

@@ -47,6 +47,8 @@ def stock_items(app: InventoryApplication, count: int, units: int) -> list[str]:
     gtins = [gtin(n) for n in range(count)]
     for code in gtins:
         app.register_item(code, f"Bench device {code}", 2)
+        app.set_registration_certificate(code, f"国械注准BENCH{code[-6:]}", "Bench supplier", today - timedelta(days=1),
+                                         today + timedelta(days=3650), None)  # nothing is received without one
         app.receive_goods(supplier.id, [{"gtin": code, "lot": "BENCH", "expiry": today + timedelta(days=800),
                                          "quantity": units, "warehouse": "WH1"}])
         app.inspect_lot(code, "BENCH", "WH1", released=True)

@@ -19,6 +19,7 @@ from bench.load import bearer, gtin, seed
 from shared.platform.audit import events_table
 from tests.faults.system import client
 from tests.waiting import wait_for
+from tests.items import registered_item_via_api
 
 RACERS = 50
 SERVICES = ("channel", "order", "inventory")
@@ -119,6 +120,8 @@ def test_a_command_sent_many_times_at_once_with_one_idempotency_key_is_applied_o
                         for _ in range(RACERS)]
             hospitals = await at_once(hospital)
             hospital_id = hospitals[0].json()["hospital_id"]
+            await asyncio.to_thread(registered_item_via_api, httpx.Client(headers=http.headers), None, gtin(0),
+                                    base_url=urls["inventory"])
             await asyncio.to_thread(wait_for, lambda: (httpx.post(
                 f"{urls['order']}/orders", headers={**http.headers, "Idempotency-Key": "probe"},
                 json={"hospital_id": hospital_id, "lines": [{"gtin": gtin(0), "quantity": 1, "unit_price": "1.00"}]},

@@ -13,8 +13,13 @@ import psycopg
 
 from shared.platform.namespace import drop_namespace
 from tests.faults.system import client, fault_settings, new_stack
+from tests.items import registered_item_via_api
 
 SERVICES = ("channel", "order")
+# Inventory's API and relay too, for the item the orders name: the order service accepts an order only for an item
+# it knows, with a registration certificate (its worker learns both from inventory's events).
+ITEM_SERVICE = "inventory"
+GTIN = "09506000134352"
 HANG = 10.0  # seconds: an answer slower than this is a hang (a client would have given up)
 
 
@@ -23,13 +28,13 @@ def hospital(n: int) -> dict:
 
 
 def order(hospital_id: str) -> dict:
-    return {"hospital_id": hospital_id, "lines": [{"gtin": "09506000134352", "quantity": 1, "unit_price": "10.00"}]}
+    return {"hospital_id": hospital_id, "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.00"}]}
 
 
-def known_hospitals(settings) -> int:  # noqa: ANN001
+def known_hospitals(settings, table: str = "known_hospitals") -> int:  # noqa: ANN001
     try:
         with psycopg.connect(settings.database_url, connect_timeout=2) as conn:
-            return conn.execute(f"SELECT count(*) FROM {settings.schema_for('order')}.known_hospitals").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM {settings.schema_for('order')}.{table}").fetchone()[0]
     except psycopg.Error:
         return 0
 
@@ -46,7 +51,7 @@ async def until(probe, what: str, timeout: float = 60):  # noqa: ANN001
 def test_apis_answer_503_while_the_database_is_down_and_recover_by_themselves(infrastructure, own_postgres, tmp_path,
                                                                                rounds):
     settings = fault_settings(own_postgres.database_url, infrastructure.kafka_bootstrap_servers)
-    stack = new_stack(settings, tmp_path / "logs", services=SERVICES)
+    stack = new_stack(settings, tmp_path / "logs", services=(*SERVICES, ITEM_SERVICE))
     channel, orders = (stack.url(s) for s in SERVICES)
 
     async def timed(http: httpx.AsyncClient, method: str, url: str, **kwargs) -> tuple[httpx.Response, float]:
@@ -69,7 +74,11 @@ def test_apis_answer_503_while_the_database_is_down_and_recover_by_themselves(in
         async with client() as http:
             http.timeout = httpx.Timeout(60)  # long enough to see a hang as a slow answer, not a client timeout
             first = (await http.post(f"{channel}/hospitals", json=hospital(0), headers={"Idempotency-Key": "h-0"})).json()
+            await asyncio.to_thread(registered_item_via_api, httpx.Client(headers=http.headers), None, GTIN,
+                                    base_url=stack.url(ITEM_SERVICE))
             await until(lambda: asyncio.to_thread(known_hospitals, settings), "the order service to know the hospital")
+            await until(lambda: asyncio.to_thread(known_hospitals, settings, "known_items WHERE certificate IS NOT NULL"),
+                        "the order service to know the item and its certificate")
             placed = await http.post(f"{orders}/orders", json=order(first["hospital_id"]), headers={"Idempotency-Key": "o-0"})
             assert placed.status_code == 201, placed.text
             for n in range(max(1, rounds // 2)):
@@ -101,6 +110,8 @@ def test_apis_answer_503_while_the_database_is_down_and_recover_by_themselves(in
         for service in SERVICES:
             for role in ("web", "relay", "worker"):
                 stack.start(service, role)
+        for role in ("web", "relay"):
+            stack.start(ITEM_SERVICE, role)
         stack.wait_until_ready(services=list(SERVICES))
         notes = asyncio.run(scenario())
         stack.check_alive()  # nothing crashed or was restarted
