@@ -3,6 +3,7 @@
 from services.billing.application import BillingApplication
 from services.billing.projections.invoice_list import InvoiceList
 from services.billing.projections.order_terms import OrderTerms
+from services.billing.projections.parties import KnownParties
 from services.billing.reactions import ShipmentInvoicer
 from shared.platform.consumer import Handler, Projection
 from shared.platform.db import new_pool
@@ -11,7 +12,7 @@ from shared.platform.settings import Settings, get_settings
 
 
 # The read models this service keeps (its API reads them; `erp projections` lists and rebuilds them).
-PROJECTIONS: tuple[type[Projection], ...] = (OrderTerms, InvoiceList)
+PROJECTIONS: tuple[type[Projection], ...] = (OrderTerms, InvoiceList, KnownParties)
 
 
 def handlers(settings: Settings) -> list[Handler]:

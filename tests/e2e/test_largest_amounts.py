@@ -46,6 +46,7 @@ def test_the_largest_accepted_order_is_listed_shipped_and_invoiced_exactly(stack
     invoices = wait_for(lambda: http.get(f"{url('billing')}/invoices", params={"order_id": order["order_id"]}).json()["items"],
                         "the invoice")
     (invoice,) = invoices
+    assert invoice["hospital_name"] == "北京协和医院"  # names beside ids
     assert Decimal(invoice["net_total"]) == net
     assert Decimal(invoice["gross_total"]) == Decimal(invoice["net_total"]) + Decimal(invoice["vat_total"])
     assert Decimal(invoice["vat_total"]) == (net * Decimal("0.13")).quantize(Decimal("0.01"))

@@ -98,8 +98,9 @@ async def test_a_recalled_lot_cannot_move_by_any_path_until_the_recall_closes_an
         assert opened.status_code == 201, opened.text
         recall_id = opened.json()["recall_id"]
         await eventually(lambda: LOT in inventory.item_by_gtin(GTIN).recalled_lots, what="inventory to stop the lot")
-        await eventually(lambda: inventory_api.get("/stock", headers=everyone(), params={"lot": LOT}).json()["items"][0][
-            "status"] == "on_hold", what="the stock list to show the lot on hold")
+        shown = await eventually(lambda: (row := inventory_api.get("/stock", headers=everyone(), params={"lot": LOT}).json()[
+            "items"][0])["status"] == "on_hold" and row, what="the stock list to show the lot on hold")
+        assert shown["item_name"] == "Stent"  # names beside ids
         events_before = inventory.recorder.max_notification_id()
 
         # Every path that could move the lot is refused, whatever roles the caller carries.

@@ -176,7 +176,8 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
         flagged = await eventually(lambda: (page := trace_api.get("/sellout-lines", headers=auth(), params={
             "distributor_id": str(distributor), "flagged": "true"}).json())["total"] == 1 and page,
             what="the flagged line listed")
-        assert [(li["report_reference"], li["excess"]) for li in flagged["items"]] == [("HD-2026-05b", 2)]
+        assert [(li["report_reference"], li["excess"], li["hospital_name"]) for li in flagged["items"]] == [
+            ("HD-2026-05b", 2, "四川大学华西医院")]  # names beside ids
         reports = trace_api.get("/sellout-reports", headers=auth(), params={"distributor_id": str(distributor)}).json()
         assert [(r["report_reference"], r["flagged_lines"]) for r in reports["items"]] == [
             ("HD-2026-05b", 1), ("HD-2026-05", 0)]

@@ -46,7 +46,9 @@ class InvoiceRow(BaseModel):
     order_id: UUID
     shipment_id: UUID
     hospital_id: UUID
+    hospital_name: str | None = Field(description="as the channel registered it")
     bill_to_distributor_id: UUID | None
+    distributor_name: str | None
     currency: str
     net_total: Decimal
     vat_total: Decimal
@@ -71,8 +73,12 @@ def list_invoices(request: Request, _: CurrentPrincipal, paging: Paging,
                   order_id: Annotated[UUID | None, Query()] = None,
                   hospital_id: Annotated[UUID | None, Query()] = None,
                   bill_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
-    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.invoice_list", paging,
-                             order_by="raised_at DESC, invoice_id",
-                             where={"order_id = %s": order_id, "hospital_id = %s": hospital_id,
-                                    "bill_to_distributor_id = %s": bill_to_distributor_id})
+    schema = request.app.state.schema
+    rows, total = fetch_page(request.app.state.pool,
+                             f"{schema}.invoice_list i LEFT JOIN {schema}.known_parties h ON h.party_id = i.hospital_id"
+                             f" LEFT JOIN {schema}.known_parties d ON d.party_id = i.bill_to_distributor_id", paging,
+                             columns="i.*, h.name AS hospital_name, d.name AS distributor_name",
+                             order_by="i.raised_at DESC, i.invoice_id",
+                             where={"i.order_id = %s": order_id, "i.hospital_id = %s": hospital_id,
+                                    "i.bill_to_distributor_id = %s": bill_to_distributor_id})
     return Page(items=[InvoiceRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

@@ -80,6 +80,7 @@ LotStatus = Literal["quarantine", "available", "on_hold", "rejected"]
 
 class StockRow(BaseModel):
     gtin: str
+    item_name: str | None = Field(None, description="the item master's name")
     lot: str
     warehouse: str
     location: str | None = None
@@ -183,12 +184,13 @@ def list_stock(request: Request, _: CurrentPrincipal, paging: Paging,
                warehouse: Annotated[str | None, Query(max_length=50)] = None,
                expiring_before: Annotated[date | None, Query()] = None,
                status_: Annotated[LotStatus | None, Query(alias="status")] = None) -> Page[StockRow]:
+    schema = request.app.state.schema
     rows, total = fetch_page(
-        request.app.state.pool, f"{request.app.state.schema}.stock_on_hand", paging,
-        columns=f"*, {STATUS_SQL} AS status,"
+        request.app.state.pool, f"{schema}.stock_on_hand s LEFT JOIN {schema}.items i USING (gtin)", paging,
+        columns=f"s.*, i.name AS item_name, {STATUS_SQL} AS status,"
                 " CASE WHEN quality = 'available' AND NOT held THEN on_hand - allocated ELSE 0 END AS available",
-        order_by="gtin, expiry, lot, warehouse",
-        where={"gtin = %s": gtin, "lot = %s": lot, "warehouse = %s": warehouse, "expiry < %s": expiring_before,
+        order_by="s.gtin, s.expiry, s.lot, s.warehouse",
+        where={"s.gtin = %s": gtin, "s.lot = %s": lot, "s.warehouse = %s": warehouse, "s.expiry < %s": expiring_before,
                f"{STATUS_SQL} = %s": status_},
     )
     return Page(items=[StockRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)

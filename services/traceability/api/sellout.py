@@ -102,6 +102,7 @@ class SellOutUploadOut(BaseModel):
 class SellOutReportRow(BaseModel):
     report_id: UUID
     distributor_id: UUID
+    distributor_name: str | None = Field(description="as the channel registered it")
     report_reference: str
     period_start: date
     period_end: date
@@ -117,7 +118,9 @@ class SellOutLineRow(BaseModel):
     report_reference: str
     line_no: int
     distributor_id: UUID
+    distributor_name: str | None
     hospital_id: UUID
+    hospital_name: str | None = Field(description="null for a hospital the channel never registered (flagged)")
     gtin: str
     lot: str
     serials: list[str] | None
@@ -262,9 +265,11 @@ def list_sellout_reports(request: Request, _: CurrentPrincipal, paging: Paging,
                                                                            " (false) flagged lines")] = None,
                          ) -> Page[SellOutReportRow]:
     """Reports as received, newest first."""
-    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.sellout_reports", paging,
-                             order_by="reported_at DESC, report_id",
-                             where={"distributor_id = %s": distributor_id, "(flagged_lines > 0) = %s": flagged})
+    schema = request.app.state.schema
+    rows, total = fetch_page(request.app.state.pool, f"{schema}.sellout_reports r LEFT JOIN {schema}.consignees d"
+                             " ON d.consignee_id = r.distributor_id", paging,
+                             columns="r.*, d.name AS distributor_name", order_by="r.reported_at DESC, r.report_id",
+                             where={"r.distributor_id = %s": distributor_id, "(r.flagged_lines > 0) = %s": flagged})
     return Page(items=[SellOutReportRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
@@ -279,10 +284,13 @@ def list_sellout_lines(request: Request, _: CurrentPrincipal, paging: Paging,
                                                                          " (false)")] = None,
                        ) -> Page[SellOutLineRow]:
     """Sell-out lines of every report, newest first: `flagged=true` is the review list of over-reports."""
-    rows, total = fetch_page(request.app.state.pool, f"{request.app.state.schema}.sellout_lines", paging,
-                             order_by="reported_at DESC, report_id, line_no",
-                             columns="*, gtin::text AS gtin",
-                             where={"distributor_id = %s": distributor_id, "hospital_id = %s": hospital_id,
-                                    "gtin = %s": gtin, "lot = %s": lot,
-                                    "(over_reported OR unknown_hospital) = %s": flagged})
+    schema = request.app.state.schema
+    rows, total = fetch_page(request.app.state.pool,
+                             f"{schema}.sellout_lines l LEFT JOIN {schema}.consignees d ON d.consignee_id = l.distributor_id"
+                             f" LEFT JOIN {schema}.consignees h ON h.consignee_id = l.hospital_id", paging,
+                             order_by="l.reported_at DESC, l.report_id, l.line_no",
+                             columns="l.*, l.gtin::text AS gtin, d.name AS distributor_name, h.name AS hospital_name",
+                             where={"l.distributor_id = %s": distributor_id, "l.hospital_id = %s": hospital_id,
+                                    "l.gtin = %s": gtin, "l.lot = %s": lot,
+                                    "(l.over_reported OR l.unknown_hospital) = %s": flagged})
     return Page(items=[SellOutLineRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
