@@ -8,7 +8,7 @@ projection (`apply_batch`, in transactions of LOAD_BATCH events) in a fresh name
 million lines through the relay and the consumer would take far longer than what is measured here, and the
 projection code that writes the tables is the same.
 
-It then starts the traceability API as a process (`python -m services.traceability.web`, as `make run` does),
+It then starts the traceability API as a process (`python -m shared.platform.run web traceability`, as `make run` does),
 warms it up, and times BENCH_LOOKUPS (1,000) lookups of random lots with a keep-alive client. The baseline is
 the brute-force walk of tests/integration/test_recall_lineage.py (reach through the kit assemblies, then scan
 every event for the shipments and returns of the reached lots) for the first BENCH_BASELINE_LOTS of the same

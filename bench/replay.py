@@ -31,6 +31,8 @@ from shared.platform.kafka import ensure_topics, new_producer
 from shared.platform.namespace import drop_namespace
 from shared.platform.rebuild import FETCH_MAX_BYTES, PARTITION_FETCH_MAX_BYTES, Rebuild
 from shared.platform.settings import Settings
+from services.channel.application import parties
+from shared.platform.unit_of_work import UnitOfWork
 
 RESULTS = RESULTS_DIR / "replay.json"
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省")
@@ -42,7 +44,8 @@ def templates(settings: Settings) -> list[CloudEvent]:
     try:
         with acting_as("user:bench", correlation_id="bench-replay"):
             for n, province in enumerate(PROVINCES):
-                app.register_hospital(uuid.uuid4(), f"Template {n}", province, "3A")
+                parties.register_hospital(parties.RegisterHospital(
+                    hospital_id=uuid.uuid4(), name=f"Template {n}", province=province, grade="3A"), UnitOfWork(app))
         return [app.envelope(n) for n in app.recorder.select_notifications(start=1, limit=len(PROVINCES))]
     finally:
         app.close()

@@ -26,3 +26,13 @@ class InvalidReference(RuleViolation):
     def __init__(self, field: str, rule: str, message: str, detail: str | None = None, **context: Any) -> None:
         super().__init__(rule, detail or message, field, **context)
         self.message = message
+
+
+class NotFound(RuleViolation):
+    """What a command names does not exist (or is not the caller's to see): answered 404."""
+
+    status = 404
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__("exists", f"no {what.lower()} with id {key}", what=what, key=str(key))
+        self.what = what

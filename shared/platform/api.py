@@ -1,9 +1,10 @@
 """The FastAPI application every service starts from: problem+json errors, auth, health, metrics."""
 
 import asyncio
+import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import unquote
 from typing import Annotated, Any
@@ -16,7 +17,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from shared.platform import audit_api
 from shared.domain.text import forbidden_character
 from shared.platform.auth import CurrentPrincipal, check_roles
-from shared.platform.consumer import Projection
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.docs import serve_docs_offline
@@ -26,7 +26,10 @@ from shared.platform.idempotency import refuse_if_reused, request_digest
 from shared.platform.request_records import IdempotentRequest, current_request
 from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, invalid_field
 from shared.platform.request_guard import RequestGuard
-from shared.platform.settings import DEFAULT_PORTS, Settings, get_settings
+from shared.platform.read_models import ReadModels
+from shared.platform.service import ServiceDefinition
+from shared.platform.service_state import ServiceState, State, service_state
+from shared.platform.settings import get_settings
 
 REQUESTS = Counter("erp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram("erp_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
@@ -93,7 +96,7 @@ async def idempotency_key(
         return None
     idempotent = IdempotentRequest(principal.actor, key, request_digest(request.method, request.url.path,
                                                                          await request.body()))
-    await asyncio.to_thread(refuse_if_reused, request.app.state.application, idempotent)
+    await asyncio.to_thread(refuse_if_reused, service_state(request).application, idempotent)
     current_request.set(idempotent)  # recorded with the events the command stores (eventstore.py)
     return key
 
@@ -101,35 +104,31 @@ async def idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
-def create_service_app(service: str, routers: list[APIRouter], application: Callable[[Settings], ServiceApplication],
-                       read_models: Sequence[type[Projection]] = (), description: str = "") -> FastAPI:
-    """The service's API process: the write-side application, a pool for read models, the routers.
-
-    State lives on `app.state` (application, pool, schema), created at start-up, not at import.
-    """
+def create_service_app(definition: ServiceDefinition) -> FastAPI:
+    """The service's API process: the write-side application, a pool for read models, the routers."""
+    service = definition.name
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = get_settings()
-        app.state.settings = settings
-        app.state.application = application(settings)
-        app.state.schema = settings.schema_for(service)
-        app.state.pool = new_pool(settings, name=f"{service}-api", prepare=False)
+        reads = ReadModels(new_pool(settings, name=f"{service}-api", prepare=False), settings.schema_for(service))
         # The worker owns the read models; creating their (empty) tables here too lets the API start first.
-        for read_model in read_models:
-            read_model(app.state.pool, app.state.schema).setup()
-        app.state.broker = BrokerWatch(settings)
-        app.state.metrics = CollectorRegistry()
-        app.state.metrics.register(ServiceMetrics(service, app.state.schema, app.state.pool))
+        for projection in definition.projections:
+            projection(reads.pool, reads.schema).setup()
+        metrics = CollectorRegistry()
+        metrics.register(ServiceMetrics(service, reads.schema, reads.pool))
+        state = ServiceState(definition, settings, definition.new_application(settings), reads,
+                             BrokerWatch(settings), metrics)
+        app.state.service = state
         stop = asyncio.Event()
-        watch = asyncio.create_task(app.state.broker.run(stop))
+        watch = asyncio.create_task(state.broker.run(stop))
         yield
         stop.set()
         await watch
-        app.state.pool.close()
-        app.state.application.close()
+        reads.pool.close()
+        state.application.close()
 
-    app = FastAPI(title=f"{service} service", version="0.1.0", description=description, lifespan=lifespan,
+    app = FastAPI(title=f"{service} service", version="0.1.0", description=definition.description, lifespan=lifespan,
                   separate_input_output_schemas=False, docs_url=None, redoc_url=None)
     serve_docs_offline(app)  # FastAPI's own /docs and /redoc load their scripts from a CDN
     install_problem_handlers(app)
@@ -151,22 +150,22 @@ def create_service_app(service: str, routers: list[APIRouter], application: Call
 
     @app.get("/ready", tags=["ops"], operation_id="ready",
              responses={503: {"description": "not ready: the checks say which part is missing"}})
-    def ready(request: Request) -> JSONResponse:
+    def ready(state: State) -> JSONResponse:
         """Ready when the database and Kafka answer and the service's relay and worker are running."""
-        state = readiness(request.app.state.pool, request.app.state.schema, request.app.state.broker)
-        return JSONResponse({"service": service, **state}, status_code=200 if state["ready"] else 503)
+        checks = readiness(state.read_models.pool, state.read_models.schema, state.broker)
+        return JSONResponse({"service": service, **checks}, status_code=200 if checks["ready"] else 503)
 
     @app.get("/metrics", tags=["ops"], operation_id="metrics", include_in_schema=False)
-    def metrics(request: Request) -> Response:
-        return Response(generate_latest() + generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+    def metrics(state: State) -> Response:
+        return Response(generate_latest() + generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
-    for router in [*routers, audit_api.router]:
+    for router in [*definition.routers, audit_api.router]:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     return app
 
 
-def serve(app: FastAPI, service: str) -> None:
-    import os
-
-    port = int(os.environ.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service]))
-    uvicorn.run(app, host=os.environ.get("ERP_HOST", "127.0.0.1"), port=port, log_level="warning")
+def serve(definition: ServiceDefinition) -> None:
+    """Run the service's API: on `<SERVICE>_PORT`, else the service's default port."""
+    port = int(os.environ.get(f"{definition.name.upper()}_PORT", definition.default_port))
+    uvicorn.run(create_service_app(definition), host=os.environ.get("ERP_HOST", "127.0.0.1"), port=port,
+                log_level="warning")

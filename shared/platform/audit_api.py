@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from psycopg import sql
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from shared.events import CloudEvent
 from shared.platform.auth import Principal, require_role
 from shared.platform.problems import not_found
+from shared.platform.service_state import ServiceState, State
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require_role("auditor"))]
@@ -31,10 +32,10 @@ class AggregateState(BaseModel):
     state: dict[str, Any]
 
 
-def _history(request: Request, aggregate_id: UUID) -> list[CloudEvent]:
-    app = request.app.state.application
+def _history(state: ServiceState, aggregate_id: UUID) -> list[CloudEvent]:
+    app = state.application
     table = sql.SQL("{}.{}").format(sql.Identifier(app.schema), sql.Identifier(app.recorder.events_table_name))
-    with request.app.state.pool.connection() as conn:
+    with state.read_models.pool.connection() as conn:
         rows = conn.execute(sql.SQL("SELECT notification_id, originator_version, topic, state FROM {}"
                                     " WHERE originator_id = %s ORDER BY originator_version").format(table),
                             (aggregate_id,)).fetchall()
@@ -45,24 +46,24 @@ def _history(request: Request, aggregate_id: UUID) -> list[CloudEvent]:
 
 
 @router.get("/aggregates/{aggregate_id}/history", operation_id="audit_history")
-def history(aggregate_id: UUID, request: Request, _: Auditor) -> AggregateHistory:
+def history(aggregate_id: UUID, state: State, _: Auditor) -> AggregateHistory:
     """Every event of the aggregate, oldest first, exactly as published (actor, time, reason, data)."""
-    events = _history(request, aggregate_id)
+    events = _history(state, aggregate_id)
     if not events:
         raise not_found("Aggregate", aggregate_id)
     return AggregateHistory(aggregate_id=aggregate_id, events=events)
 
 
 @router.get("/aggregates/{aggregate_id}/state", operation_id="audit_state")
-def state_as_of(aggregate_id: UUID, request: Request, _: Auditor,
+def state_as_of(aggregate_id: UUID, state: State, _: Auditor,
                 as_of: Annotated[datetime | None, Query(description="ISO 8601; UTC if no zone; now if omitted")] = None,
                 ) -> AggregateState:
     """The aggregate as it stood at `as_of`, rebuilt from the events recorded up to then."""
     moment = (as_of or datetime.now(UTC)) if (as_of is None or as_of.tzinfo) else as_of.replace(tzinfo=UTC)
-    versions = [e.aggregateversion for e in _history(request, aggregate_id) if e.time <= moment]
+    versions = [e.aggregateversion for e in _history(state, aggregate_id) if e.time <= moment]
     if not versions:
         raise not_found("Aggregate", f"{aggregate_id} as of {moment.isoformat()}")
-    aggregate = request.app.state.application.repository.get(aggregate_id, version=max(versions))
+    aggregate = state.application.repository.get(aggregate_id, version=max(versions))
     fields = {k.lstrip("_"): v for k, v in vars(aggregate).items() if k != "_pending_events"}
     return AggregateState(aggregate_id=aggregate_id, as_of=moment, version=aggregate.version,
                           state=jsonable_encoder(_plain(fields)))

@@ -1,13 +1,12 @@
-"""Which projections exist: for each service, the `Projection` classes its worker runs
-(`services.<service>.worker.PROJECTIONS`), each in its service's schema (`Settings.schema_for`)."""
+"""Which projections exist: for each service, the `Projection` classes its worker runs (its definition's
+`projections`, services/<service>/bootstrap.py), each in its service's schema (`Settings.schema_for`)."""
 
-import importlib
 from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
 
 from shared.platform.consumer import Projection
-from shared.platform.settings import SERVICES, Settings
+from shared.platform.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -25,15 +24,14 @@ class CatalogEntry:
         return self.cls(pool, schema or self.schema, name=name)
 
 
-def projection_classes(service: str) -> list[type[Projection]]:
-    return list(importlib.import_module(f"services.{service}.worker").PROJECTIONS)
-
-
 def projections(settings: Settings) -> list[CatalogEntry]:
+    from shared.platform.registry import definitions
+
     return [
-        CatalogEntry(service, cls, settings.schema_for(service), tuple(settings.topic_for(s) for s in cls.subscribes_to))
-        for service in SERVICES
-        for cls in projection_classes(service)
+        CatalogEntry(service.name, cls, settings.schema_for(service.name),
+                     tuple(settings.topic_for(s) for s in cls.subscribes_to))
+        for service in definitions()
+        for cls in service.projections
     ]
 
 

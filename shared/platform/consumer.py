@@ -17,11 +17,9 @@ flowing. A failure that is not the event's fault — the database unreachable, o
 """
 
 import asyncio
-import copy
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import psycopg
@@ -40,6 +38,7 @@ from shared.platform.deadletters import DeadLetter
 from shared.platform.eventstore import IntegrityError, ServiceApplication
 from shared.platform.kafka import ensure_topics, new_consumer, new_producer
 from shared.platform.positions import ConsumerPosition, create_positions_tables, load_positions, save_positions
+from shared.platform.unit_of_work import UnitOfWork
 from shared.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -230,22 +229,24 @@ class Projection(Handler):
 
 
 class ProcessManager(Handler):
-    """Reacts to other services' events with commands on its own aggregates.
+    """Reacts to other services' events: each event becomes a command for the service's own handlers.
 
-    `react` returns the aggregates it changed; they are saved together with the consumer position,
-    so a redelivered event causes nothing twice. A version conflict (someone else changed the same
-    aggregate meanwhile) is retried against fresh state.
+    `react` runs the handlers in the unit of work it is given; the runner saves what they committed together with
+    the consumer position, in one transaction, so a redelivered event causes nothing twice. A version conflict
+    (someone else changed the same aggregate meanwhile) is retried against fresh state.
     """
 
     max_conflict_retries = 5
 
-    def __init__(self, app: ServiceApplication, pool: ConnectionPool) -> None:
+    def __init__(self, app: ServiceApplication, pool: ConnectionPool,
+                 unit_of_work: Callable[[bool], UnitOfWork] | None = None) -> None:
         self.app = app
         self.pool = pool
         self.schema = app.schema
+        self.new_unit_of_work = unit_of_work or (lambda deferred: UnitOfWork(app, deferred=deferred))
 
     @abstractmethod
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list: ...
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: UnitOfWork) -> None: ...
 
     def handle_batch(self, deliveries: list[Delivery]) -> None:
         if len(deliveries) == 1:
@@ -260,54 +261,38 @@ class ProcessManager(Handler):
             self.handle_batch(deliveries[:half])
             self.handle_batch(deliveries[half:])
 
+    def _react(self, uow: UnitOfWork, delivery: Delivery, payload: EventPayload) -> None:
+        envelope = delivery.envelope
+        with acting_as(f"service:{self.app.service}", envelope.correlationid, causation_id=envelope.id):
+            try:
+                self.react(envelope, payload, uow)
+            except BaseException:
+                uow.rollback()
+                raise
+
     def _handle_together(self, deliveries: list[Delivery]) -> None:
-        """React to the whole batch, then save every changed aggregate and the positions in one transaction.
+        """React to the whole batch in one unit of work, then save what every reaction committed and the positions
+        in one transaction.
 
         One commit per batch instead of one per event: the event store's commit (its table lock, its WAL flush)
         was most of a process manager's time (profiled under bench/pipeline.py). Later reactions in the batch
-        see the aggregates earlier ones changed, as if those had been saved.
+        read the aggregates earlier ones changed, through the unit of work.
         """
         filter_ = PositionFilter(self.stored_positions())
-        changed: dict = {}
+        uow = self.new_unit_of_work(True)
         fresh: list[Delivery] = []
-        with self._unsaved_visible(changed):
-            for delivery in deliveries:
-                if not filter_.is_new(delivery):
-                    continue
-                payload = typed(delivery.envelope)
-                if payload is not None:
-                    envelope = delivery.envelope
-                    with acting_as(f"service:{self.app.service}", envelope.correlationid, causation_id=envelope.id):
-                        for aggregate in self.react(envelope, payload):
-                            changed[aggregate.id] = aggregate
-                filter_.advance(delivery)
-                fresh.append(delivery)
-        last: dict[tuple[str, int], ConsumerPosition] = {(d.topic, d.partition): d.position(self.name) for d in fresh}
-        if changed:
-            self.app.save(*changed.values(), consumer_positions=list(last.values()))
-        elif last:
+        for delivery in deliveries:
+            if not filter_.is_new(delivery):
+                continue
+            payload = typed(delivery.envelope)
+            if payload is not None:
+                self._react(uow, delivery, payload)
+            filter_.advance(delivery)
+            fresh.append(delivery)
+        last = list({(d.topic, d.partition): d.position(self.name) for d in fresh}.values())
+        if not uow.flush(last) and last:
             with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                save_positions(cur, self.schema, list(last.values()))
-
-    @contextmanager
-    def _unsaved_visible(self, changed: dict) -> Iterator[None]:
-        """While reacting to a batch, the application reads the batch's changed (unsaved) aggregates."""
-        repository, app = self.app.repository, self.app
-        read, exists = repository.get, app.exists
-
-        def get(aggregate_id, **kwargs):  # noqa: ANN001, ANN003, ANN202
-            if aggregate_id in changed and kwargs.get("version") is None:
-                # A copy (with the batch's pending events so far), as from the repository: a reaction that changes
-                # an aggregate and then does not return it (a rejection) must leave no trace in it.
-                return copy.deepcopy(changed[aggregate_id])
-            return read(aggregate_id, **kwargs)
-
-        repository.get = get
-        app.exists = lambda aggregate_id: aggregate_id in changed or exists(aggregate_id)
-        try:
-            yield
-        finally:
-            del repository.get, app.exists  # the methods of their classes again
+                save_positions(cur, self.schema, last)
 
     def _handle_one_at_a_time(self, deliveries: list[Delivery]) -> None:
         filter_ = PositionFilter(self.stored_positions())
@@ -326,18 +311,15 @@ class ProcessManager(Handler):
                 save_positions(cur, self.schema, unsaved)
 
     def _react_and_save(self, delivery: Delivery, payload: EventPayload) -> bool:
-        envelope = delivery.envelope
+        """React and save with the position; False when the reaction changed nothing (the position is the caller's)."""
         for attempt in range(self.max_conflict_retries):
-            with acting_as(f"service:{self.app.service}", envelope.correlationid, causation_id=envelope.id):
-                changed = self.react(envelope, payload)
-            if not changed:
-                return False
+            uow = self.new_unit_of_work(True)
+            self._react(uow, delivery, payload)
             try:
-                self.app.save(*changed, consumer_positions=[delivery.position(self.name)])
-                return True
+                return uow.flush([delivery.position(self.name)])
             except IntegrityError:
-                log.info("version conflict reacting to %s (attempt %d); retrying", envelope.id, attempt + 1)
-        raise RuntimeError(f"gave up reacting to {envelope.id} after {self.max_conflict_retries} conflicts")
+                log.info("version conflict reacting to %s (attempt %d); retrying", delivery.envelope.id, attempt + 1)
+        raise RuntimeError(f"gave up reacting to {delivery.envelope.id} after {self.max_conflict_retries} conflicts")
 
     def reapply(self, delivery: Delivery, mark: Callable[[Cursor], None]) -> None:
         payload = typed(delivery.envelope)

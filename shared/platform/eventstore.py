@@ -16,6 +16,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -28,6 +29,7 @@ from shared.platform.deadletters import OPS_CONTRACTS
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
 from shared.platform.request_records import (
     UniqueClaim, claimed_by, create_request_records_tables, current_request, record_claims, record_request,
+    recorded_digest,
 )
 from shared.platform.settings import Settings, get_settings
 
@@ -70,18 +72,58 @@ class ServiceFactory(PostgresFactory):
     application_recorder_class = PositionTrackingRecorder
 
 
+class InMemoryRecorder(POPOApplicationRecorder):
+    """The same promises as PositionTrackingRecorder, in memory, for unit tests of commands and rules: unique
+    claims refuse a second owner and idempotency keys are kept, atomically with the events (consumer positions
+    have no meaning without Kafka and are dropped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims: dict[tuple[str, str], UUID] = {}
+        self.requests: dict[tuple[str, str], str] = {}
+
+    def _insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
+        with self._database_lock:
+            claims = list(kwargs.get("unique_claims") or [])
+            if any(self.claims.get((c.kind, c.value), c.owner) != c.owner for c in claims):
+                raise IntegrityError("a unique value is claimed by another owner")
+            notification_ids = super()._insert_events(stored_events, **kwargs)
+            self.claims.update({(c.kind, c.value): c.owner for c in claims})
+            if (request := kwargs.get("idempotent_request")) is not None:
+                self.requests.setdefault((request.actor, request.key), request.digest)
+            return notification_ids
+
+
+class InMemoryFactory(POPOFactory):
+    def application_recorder(self) -> InMemoryRecorder:
+        return InMemoryRecorder()
+
+
 class ServiceApplication(Application):
     service: ClassVar[str]
     # Internal domain event class -> public contract. Every stored event must have one.
     published: ClassVar[dict[type, type[EventPayload]]]
 
-    def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None, *,
+                 in_memory: bool = False) -> None:
         self.settings = settings or get_settings()
         self.name = self.service
+        if in_memory:  # no database at all: for unit tests of commands and rules
+            super().__init__(env={"PERSISTENCE_MODULE": f"{InMemoryFactory.__module__}:{InMemoryFactory.__qualname__}"})
+            return
         base_env = self.settings.postgres_env(self.service)
         base_env["PERSISTENCE_MODULE"] = f"{ServiceFactory.__module__}:{ServiceFactory.__qualname__}"
         with ddl_lock(self.settings.database_url, self.schema):
             super().__init__(env={**base_env, **(env or {})})
+
+    @classmethod
+    def in_memory(cls, settings: Settings | None = None) -> "ServiceApplication":
+        """The application on eventsourcing's in-memory persistence, with the same rules."""
+        return cls(settings or Settings(ERP_ENV="test"), in_memory=True)
+
+    @property
+    def is_in_memory(self) -> bool:
+        return isinstance(self.recorder, InMemoryRecorder)
 
     @property
     def schema(self) -> str:
@@ -134,8 +176,17 @@ class ServiceApplication(Application):
 
     def claimant(self, kind: str, value: str) -> UUID | None:
         """Who holds a unique claim (see `save`), or None."""
+        if isinstance(self.recorder, InMemoryRecorder):
+            return self.recorder.claims.get((kind, value))
         with self.recorder.datastore.transaction(commit=False) as cur:
             return claimed_by(cur, self.schema, kind, value)
+
+    def recorded_request(self, actor: str, key: str) -> str | None:
+        """The digest of the request recorded under this person's Idempotency-Key, or None."""
+        if isinstance(self.recorder, InMemoryRecorder):
+            return self.recorder.requests.get((actor, key))
+        with self.recorder.datastore.transaction(commit=False) as cur:
+            return recorded_digest(cur, self.schema, actor, key)
 
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -10,12 +10,15 @@ silently answering the first result for a different request.
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from shared.platform.eventstore import IntegrityError, ServiceApplication
 from shared.platform.problems import invalid_field
-from shared.platform.request_records import IdempotentRequest, current_request, recorded_digest
+from shared.platform.request_records import IdempotentRequest, current_request
+
+if TYPE_CHECKING:
+    from shared.platform.unit_of_work import UnitOfWork
 
 A = TypeVar("A")
 
@@ -31,8 +34,7 @@ def request_digest(method: str, path: str, body: bytes) -> str:
 
 def refuse_if_reused(app: ServiceApplication, request: IdempotentRequest) -> None:
     """422 when this person's key was used for a different request; nothing happens for the same request."""
-    with app.recorder.datastore.transaction(commit=False) as cur:
-        earlier = recorded_digest(cur, app.schema, request.actor, request.key)
+    earlier = app.recorded_request(request.actor, request.key)
     if earlier is not None and earlier != request.digest:
         raise invalid_field("Idempotency-Key", "idempotency-key-reused",
                             "this key was used for a different request: use a new key for a new request",
@@ -46,19 +48,22 @@ def new_aggregate_id(kind: str, actor: str, idempotency_key: str | None) -> UUID
     return uuid5(NAMESPACE_URL, f"erp:{kind}:{actor}:{idempotency_key}")
 
 
-def create_once(app: ServiceApplication, aggregate_id: UUID, create: Callable[[], A],
-                **save_kwargs: Any) -> tuple[A, bool]:
-    """Create and save the aggregate unless it exists; returns (aggregate, created)."""
-    if app.exists(aggregate_id):
-        return app.repository.get(aggregate_id), False
+def create_once(uow: "UnitOfWork", aggregate_id: UUID, kind: type[A], create: Callable[[], A]) -> tuple[A, bool]:
+    """Create the aggregate (and commit) unless it exists; returns (aggregate, created). `create` may claim unique
+    values in the unit of work. A retry finds the first one; a concurrent retry that wins the race is found too,
+    unless it was a different request under the same Idempotency-Key (422)."""
+    existing = uow.get(aggregate_id, kind)
+    if existing is not None:
+        return existing, False
     aggregate = create()
+    uow.collect(aggregate)
     try:
-        app.save(aggregate, **save_kwargs)
-    except IntegrityError:  # a concurrent retry with the same key won the race
-        if not app.exists(aggregate_id):
+        uow.commit()
+    except IntegrityError:
+        if not uow.app.exists(aggregate_id):
             raise  # not a retry: a concurrent command claimed the same unique value (a 409 conflict)
         request = current_request.get()
-        if request is not None:  # ... unless that was a different request
-            refuse_if_reused(app, request)
-        return app.repository.get(aggregate_id), False
+        if request is not None:  # a concurrent retry with the same key won the race, unless it was another request
+            refuse_if_reused(uow.app, request)
+        return uow.app.get_aggregate(aggregate_id, kind), False
     return aggregate, True

@@ -12,7 +12,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.domain.rules import InvalidReference, RuleViolation
+from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -58,7 +58,10 @@ def _field_name(loc: tuple) -> str:
 
 
 def problem_of(violation: RuleViolation) -> Problem:
-    """The one answer to a refused rule: 422 naming the field for an invalid reference, else 409."""
+    """The one answer to a refused rule: 404 for what does not exist, 422 naming the field for an invalid
+    reference, else 409."""
+    if isinstance(violation, NotFound):
+        return not_found(violation.what, violation.context["key"])
     if isinstance(violation, InvalidReference):
         return invalid_field(violation.field or "body", violation.rule, violation.message, violation.detail)
     extensions = {k: str(v) if isinstance(v, UUID) else v for k, v in violation.context.items()}

@@ -15,7 +15,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVICES = ("channel", "order", "inventory", "billing", "traceability")
 ServiceName = Literal["channel", "order", "inventory", "billing", "traceability"]
 
-DEFAULT_PORTS = {"order": 8001, "channel": 8002, "inventory": 8003, "billing": 8004, "traceability": 8005}
 
 # Keys anyone can read in this file must never sign a production token or audit checkpoint.
 LOCAL_JWT_SECRET = "local-development-signing-key-not-for-production"

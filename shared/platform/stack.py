@@ -17,16 +17,18 @@ from pathlib import Path
 
 import httpx
 
-from shared.platform.settings import DEFAULT_PORTS, SERVICES
+from shared.platform.settings import SERVICES
 
-ROLES = ("web", "relay", "worker")
+ROLES = ("web", "relay", "worker")  # shared/platform/run.py starts each
 
 log = logging.getLogger(__name__)
 
 
 def configured_ports() -> dict[str, int]:
     """ORDER_PORT, CHANNEL_PORT, ... override the defaults (8001-8005)."""
-    return {s: int(os.environ.get(f"{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+    from shared.platform.registry import definitions
+
+    return {d.name: int(os.environ.get(f"{d.name.upper()}_PORT", d.default_port)) for d in definitions()}
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, f"{service.upper()}_PORT": str(self.ports[service]), "PYTHONUNBUFFERED": "1"}
         with self.log_path(service, role).open("ab") as output:  # appended to: a restart keeps the crash's lines
-            process = subprocess.Popen([sys.executable, "-m", f"services.{service}.{role}"], env=env, stdout=output,
+            process = subprocess.Popen([sys.executable, "-m", "shared.platform.run", role, service], env=env, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[(service, role)] = process
         return process

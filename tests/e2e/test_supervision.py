@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def children(pid: int) -> dict[str, int]:
-    """The service processes `pid` started: module (services.inventory.worker, ...) -> pid."""
+    """The service processes `pid` started: "inventory worker", ... -> pid (`python -m shared.platform.run ROLE SERVICE`)."""
     found = {}
     for entry in Path("/proc").iterdir():
         try:
@@ -27,8 +27,9 @@ def children(pid: int) -> dict[str, int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue  # not a process, or gone meanwhile
-        if ppid == pid and b"-m" in argv:
-            found[argv[argv.index(b"-m") + 1].decode()] = int(entry.name)
+        if ppid == pid and b"shared.platform.run" in argv:
+            at = argv.index(b"shared.platform.run")
+            found[f"{argv[at + 2].decode()} {argv[at + 1].decode()}"] = int(entry.name)
     return found
 
 
@@ -63,13 +64,13 @@ def test_make_run_restarts_a_killed_worker_and_stops_everything_only_on_ctrl_c(s
         before = children(run.pid)
         assert len(before) == 15, before
 
-        os.kill(before["services.inventory.worker"], signal.SIGKILL)
-        after = wait_for(lambda: (now := children(run.pid)).get("services.inventory.worker") not in
-                         (None, before["services.inventory.worker"]) and now, "the inventory worker to be restarted")
-        assert {m: p for m, p in after.items() if m != "services.inventory.worker"} == \
-               {m: p for m, p in before.items() if m != "services.inventory.worker"}  # nobody else was touched
+        os.kill(before["inventory worker"], signal.SIGKILL)
+        after = wait_for(lambda: (now := children(run.pid)).get("inventory worker") not in
+                         (None, before["inventory worker"]) and now, "the inventory worker to be restarted")
+        assert {m: p for m, p in after.items() if m != "inventory worker"} == \
+               {m: p for m, p in before.items() if m != "inventory worker"}  # nobody else was touched
         assert all(alive(pid) for pid in after.values())
-        new_worker = after["services.inventory.worker"]
+        new_worker = after["inventory worker"]
         wait_for(lambda: heartbeat_pid(settings.database_url, settings.schema_for("inventory"), "worker") == new_worker,
                  "the restarted worker to beat its heartbeat", timeout=60)
         said = "".join(output)

@@ -1,12 +1,12 @@
 """Fixtures the integration tests share: the channel application (the simplest producer), and each service's
 API in-process (its start-up creates its pools, application and read-model tables in the test's namespace)."""
 
-import importlib
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.channel.application import ChannelApplication
+from tests.apps import web_app
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def channel(settings):
 def _api(service: str):  # noqa: ANN202 - a pytest fixture
     @pytest.fixture
     def client(settings):  # noqa: ANN001, ANN202
-        with TestClient(importlib.import_module(f"services.{service}.web").app) as api:
+        with TestClient(web_app(service)) as api:
             yield api
 
     return client

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from shared.platform.auth import issue_token
 from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.suppliers import qualified_supplier_via_api
+from tests.apps import web_app
 
 
 GTIN = "09506000134352"
@@ -38,15 +39,15 @@ def test_invalid_input_is_a_422_problem_naming_field_and_rule_and_stores_nothing
     problem = response.json()
     assert {(e["field"], e["rule"]) for e in problem["errors"]} == {("name", "string_too_short"), ("grade", "literal_error")}
     assert "grade" in problem["detail"]
-    assert stored_events(channel_api.app.state.application) == []
+    assert stored_events(channel_api.app.state.service.application) == []
 
 
 def test_the_authenticated_person_and_correlation_id_are_on_the_stored_event(channel_api):
     response = channel_api.post("/hospitals", headers=auth("bob", **{"X-Correlation-ID": "corr-42"}),
                                 json={"name": "北京协和医院", "province": "北京市", "grade": "3A"})
     assert response.status_code == 201
-    (notification,) = stored_events(channel_api.app.state.application)
-    envelope = channel_api.app.state.application.envelope(notification)
+    (notification,) = stored_events(channel_api.app.state.service.application)
+    envelope = channel_api.app.state.service.application.envelope(notification)
     assert (envelope.actor, envelope.correlationid, envelope.subject) == ("user:bob", "corr-42", response.json()["hospital_id"])
 
 
@@ -59,7 +60,7 @@ def test_a_hospital_is_registered_with_its_province_and_city_and_region_is_no_lo
     old_client = channel_api.post("/hospitals", headers=auth(), json={"name": "华山医院", "region": "上海市", "grade": "3A"})
     assert old_client.status_code == 422
     assert {(e["field"], e["rule"]) for e in old_client.json()["errors"]} == {("province", "missing"), ("region", "extra_forbidden")}
-    assert len(stored_events(channel_api.app.state.application)) == 1
+    assert len(stored_events(channel_api.app.state.service.application)) == 1
 
 
 def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(channel_api):
@@ -70,7 +71,7 @@ def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(channel_api):
     other = channel_api.post("/hospitals", headers=auth(**{"Idempotency-Key": "k-2"}), json={**body, "name": "瑞金医院"})
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert first.json()["hospital_id"] == again.json()["hospital_id"] != other.json()["hospital_id"]
-    assert len(stored_events(channel_api.app.state.application)) == 2
+    assert len(stored_events(channel_api.app.state.service.application)) == 2
 
 
 def test_unknown_ids_are_404_problems(channel_api):
@@ -86,7 +87,7 @@ def test_gtin_check_digit_and_expired_lots_are_refused_without_events(inventory_
     assert "check digit" in bad.json()["detail"]
     registered_item_via_api(inventory_api, auth(), GTIN)
     supplier_id = qualified_supplier_via_api(inventory_api, auth())
-    events_before = len(stored_events(inventory_api.app.state.application))
+    events_before = len(stored_events(inventory_api.app.state.service.application))
 
     def receive(lot: str, expiry: str):
         return inventory_api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [
@@ -98,7 +99,7 @@ def test_gtin_check_digit_and_expired_lots_are_refused_without_events(inventory_
     too_long = receive("L" * 21, "2030-01-31")
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "lines[0].lot"
-    assert len(stored_events(inventory_api.app.state.application)) == events_before  # nothing of either stored
+    assert len(stored_events(inventory_api.app.state.service.application)) == events_before  # nothing of either stored
 
 
 def test_an_order_for_an_unknown_hospital_is_refused_and_stores_nothing(order_api):
@@ -113,14 +114,13 @@ def test_an_order_for_an_unknown_hospital_is_refused_and_stores_nothing(order_ap
         "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.001"}]})
     assert bad_price.status_code == 422
     assert bad_price.json()["errors"][0]["field"] == "lines[0].unit_price"
-    assert stored_events(order_api.app.state.application) == []
+    assert stored_events(order_api.app.state.service.application) == []
 
 
 @pytest.mark.parametrize("service", ["order", "channel", "inventory", "billing", "traceability"])
 def test_every_business_operation_is_documented_and_needs_a_bearer_token(settings, service):
-    import importlib
 
-    app = importlib.import_module(f"services.{service}.web").app
+    app = web_app(service)
     with TestClient(app) as client:
         document = client.get("/openapi.json").json()
         operations = [(path, op) for path, item in document["paths"].items() for op in item.values()]
@@ -139,7 +139,7 @@ def test_a_nul_character_anywhere_is_a_422_and_stores_nothing(channel_api):
     for response in (in_query, in_body):
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "no-nul-character"
-    assert stored_events(channel_api.app.state.application) == []
+    assert stored_events(channel_api.app.state.service.application) == []
 
 
 def test_a_contact_needs_a_phone_or_an_email_and_changing_it_to_the_same_records_nothing(channel_api):
@@ -148,7 +148,7 @@ def test_a_contact_needs_a_phone_or_an_email_and_changing_it_to_the_same_records
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "contact")
     bad_phone = channel_api.post("/hospitals", headers=auth(), json={**body, "contact": {"name": "王", "phone": "call me"}})
     assert (bad_phone.status_code, bad_phone.json()["errors"][0]["field"]) == (422, "contact.phone")
-    assert len(stored_events(channel_api.app.state.application)) == 0
+    assert len(stored_events(channel_api.app.state.service.application)) == 0
     hospital = channel_api.post("/hospitals", headers=auth(), json=body).json()
     assert hospital["contact"] is None
     contact = {"name": "设备科 王主任", "phone": "+86 28 8542 2114"}
@@ -156,6 +156,6 @@ def test_a_contact_needs_a_phone_or_an_email_and_changing_it_to_the_same_records
         changed = channel_api.put(f"/hospitals/{hospital['hospital_id']}/contact", headers=auth(), json=contact)
         assert changed.status_code == 200, changed.text
     assert (changed.json()["contact"], changed.json()["version"]) == ({**contact, "email": None}, 2)
-    assert len(stored_events(channel_api.app.state.application)) == 2
+    assert len(stored_events(channel_api.app.state.service.application)) == 2
     unknown = channel_api.put("/distributors/5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11/contact", headers=auth(), json=contact)
     assert unknown.status_code == 404

@@ -15,6 +15,7 @@ from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 
 import threading
+from tests.parties import register_hospital
 
 PROVINCES = ("上海市", "北京市", "广东省")
 
@@ -31,7 +32,7 @@ def register_hospitals(app: ChannelApplication, count: int, actor: str = "user:a
     ids = []
     with acting_as(actor, correlation_id="corr-backbone"):
         for n in range(first, first + count):
-            hospital, _ = app.register_hospital(uuid4(), f"Hospital {n}", PROVINCES[n % 3], "3A")
+            hospital, _ = register_hospital(app, uuid4(), f"Hospital {n}", PROVINCES[n % 3], "3A")
             ids.append(hospital.id)
     return ids
 

@@ -28,6 +28,7 @@ from shared.platform.relay import Relay
 from tests.conftest import service_env
 from tests.contract.golden import golden
 from tests.integration.helpers import Running, eventually, read_topic
+from tests.parties import register_hospital
 
 POISON = "Poison Hospital"
 FAST = RetryPolicy(max_attempts=3, backoff_seconds=0.05, max_backoff_seconds=0.2)
@@ -84,7 +85,7 @@ def channel(one_partition):
 def register(app: ChannelApplication, *names: str) -> None:
     with acting_as("user:alice", correlation_id="corr-dead-letters"):
         for name in names:
-            app.register_hospital(uuid4(), name, "上海市", "3A")
+            register_hospital(app, uuid4(), name, "上海市", "3A")
 
 
 def hospital_names(pool, schema: str) -> set[str]:

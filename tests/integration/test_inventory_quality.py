@@ -20,6 +20,7 @@ from tests.integration.helpers import Running, eventually
 from tests.apitools import days
 from tests.orders import accepted_order
 from tests.items import SETUP_ROLES, registered_item_via_api
+from tests.apps import web_app
 
 
 GTIN = "09506000134352"
@@ -58,7 +59,7 @@ def test_receiving_needs_a_qualified_supplier_and_refused_receipts_store_nothing
     registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     unqualified = qualified_supplier(api)  # a business licence only
     expired = qualified_supplier(api, production_licence_to=days(-1))
-    app = api.app.state.application
+    app = api.app.state.service.application
     before = len(stored_events(app))
 
     for supplier_id in (unqualified, expired):
@@ -179,7 +180,7 @@ async def test_quarantined_stock_is_not_reserved_and_fefo_skips_short_dated_and_
 
 
 def test_an_order_line_may_ask_for_a_minimum_shelf_life_and_bad_values_are_422(settings):
-    from services.order.web import app
+    app = web_app("order")
 
     with TestClient(app) as order_api:
         bad = order_api.post("/orders", headers=auth("desk"), json={
@@ -187,7 +188,7 @@ def test_an_order_line_may_ask_for_a_minimum_shelf_life_and_bad_values_are_422(s
             "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.00", "min_remaining_shelf_life_days": -1}]})
         assert bad.status_code == 422
         assert {e["field"] for e in bad.json()["errors"]} == {"requested_delivery_date", "lines[0].min_remaining_shelf_life_days"}
-        orders = order_api.app.state.application
+        orders = order_api.app.state.service.application
         with acting_as("user:desk"):
             order = accepted_order(orders, [
                 {"gtin": GTIN, "quantity": 1, "unit_price": "10.00", "min_remaining_shelf_life_days": 180}],
@@ -207,7 +208,7 @@ def test_stock_reserved_before_a_hold_is_not_shipped_while_held(inventory_api, m
     api.post("/goods-receipts", headers=auth(), json={"supplier_id": supplier_id, "lines": [line("L1", days(400))]})
     api.post("/quality/inspections", headers=auth(), json={"gtin": GTIN, "lot": "L1", "warehouse": "WH-SZ",
                                                           "result": "released"}).raise_for_status()
-    app, order_id = api.app.state.application, uuid4()
+    app, order_id = api.app.state.service.application, uuid4()
     with acting_as("user:planner"):
         app.save(*app.plan_reservation(order_id, uuid4(), [{"line_no": 1, "gtin": GTIN, "quantity": 4}], today()))
     api.post("/quality/holds", headers=auth(), json={"gtin": GTIN, "lot": "L1", "reason": "投诉"}).raise_for_status()

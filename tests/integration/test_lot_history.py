@@ -28,6 +28,8 @@ from shared.platform.relay import Relay
 from tests.items import registered_item
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.unit.test_epcis import EPCIS_SHAPE
+from tests.parties import register_hospital, register_distributor
+from tests.apps import web_app
 
 STENT, BALLOON, KIT = "09506000134352", "09506000134376", "09506000134383"
 WH = "WH-SH"
@@ -89,7 +91,7 @@ class Warehouse:
 
 @pytest.fixture
 def web(settings):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {issue_token('officer-wang', ['recall_officer'])}"
@@ -111,8 +113,8 @@ async def test_as_of_answers_differ_by_what_was_recorded_in_between_and_epcis_te
         h1, h2, h3, distributor = uuid4(), uuid4(), uuid4(), uuid4()
         with acting_as("user:test"):
             for hospital, name in ((h1, "上海市第一人民医院"), (h2, "华山医院"), (h3, "瑞金医院")):
-                channel.register_hospital(hospital, name, "上海市", "3A")
-            channel.register_distributor(distributor, "国药控股上海", "华东", "gold")
+                register_hospital(channel, hospital, name, "上海市", "3A")
+            register_distributor(channel, distributor, "国药控股上海", "华东", "gold")
             warehouse = Warehouse(inventory, pool)
             warehouse.stock()
             order1, shipment1 = warehouse.ship(h1, STENT, 5)

@@ -18,6 +18,7 @@ from tests.apitools import days, stored
 from tests.integration.helpers import Running, eventually
 from tests.items import SETUP_ROLES, certificate, registered_item_via_api
 from tests.suppliers import qualified_supplier_via_api
+from tests.apps import web_app
 
 GTIN, CLASS_II = "09506000134352", "09506000134376"
 
@@ -50,7 +51,7 @@ def test_quality_stock_and_master_data_commands_need_their_role(channel_api, inv
             refused = api.post(path, headers=headers, json=body)
             assert refused.status_code == 403, (path, refused.text)
             assert role in refused.json()["required_roles"]
-    assert stored(inventory_api.app.state.application) == stored(channel_api.app.state.application) == 0
+    assert stored(inventory_api.app.state.service.application) == stored(channel_api.app.state.service.application) == 0
 
 
 def test_names_and_credit_codes_identify_one_party(channel_api, inventory_api):
@@ -105,7 +106,7 @@ def test_receipts_refuse_what_no_gs1_label_can_carry_and_products_without_a_vali
 
 
 def test_a_grace_period_lets_items_without_a_certificate_on_record_in_until_its_last_day(settings, monkeypatch):
-    from services.inventory.web import app
+    app = web_app("inventory")
 
     monkeypatch.setenv("REGISTRATION_CERTIFICATE_GRACE_UNTIL", days(30))
     get_settings.cache_clear()
@@ -139,7 +140,7 @@ def test_a_kit_assembly_retried_with_its_idempotency_key_assembles_once(inventor
     again = inventory_api.post("/kits/assemblies", headers=headers, json=body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["assembly_id"] == again.json()["assembly_id"]
-    component = inventory_api.app.state.application.item_by_gtin(GTIN).lots[("C1", "WH1")]
+    component = inventory_api.app.state.service.application.item_by_gtin(GTIN).lots[("C1", "WH1")]
     assert component.on_hand == 8  # taken once
     other = inventory_api.post("/kits/assemblies", headers=headers, json={**body, "quantity": 3})
     assert (other.status_code, other.json()["errors"][0]["rule"]) == (422, "idempotency-key-reused")
@@ -210,7 +211,7 @@ def test_amounts_are_bounded_to_what_every_contract_and_read_model_holds(order_a
         {"gtin": GTIN, "quantity": 100_000, "unit_price": "9999999999.99"}]})
     assert too_much.status_code == 422
     assert "the most one document may carry" in too_much.json()["detail"]
-    assert stored(order_api.app.state.application) == 0
+    assert stored(order_api.app.state.service.application) == 0
 
 
 async def test_distributors_are_listed_paged_and_filtered_like_every_kind_of_master_data(settings, pool, channel_api):

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from services.channel.application import ChannelApplication
 from shared.platform.cli import app as cli
 from shared.platform.context import acting_as
+from tests.parties import register_hospital, register_distributor
 
 
 def erp(*args: str):
@@ -29,10 +30,10 @@ def erp(*args: str):
 def test_relay_status_and_event_log_reading(settings):
     channel = ChannelApplication(settings)
     with acting_as("user:carol", correlation_id="flow-1"):
-        channel.register_hospital(uuid4(), "A", "上海市", "3A")
-        channel.register_distributor(uuid4(), "D", "江苏省", "gold")
+        register_hospital(channel, uuid4(), "A", "上海市", "3A")
+        register_distributor(channel, uuid4(), "D", "江苏省", "gold")
     with acting_as("user:dave", correlation_id="flow-2"):
-        channel.register_hospital(uuid4(), "B", "北京市", "3A")
+        register_hospital(channel, uuid4(), "B", "北京市", "3A")
     channel.close()
 
     status = {line.split()[0]: line.split()[1:] for line in erp("relay", "status").splitlines()[1:]}
@@ -86,7 +87,7 @@ def test_erp_finds_the_servers_on_the_local_ports_when_no_urls_are_set(settings)
     kafka_host, kafka_port = settings.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)
     channel = ChannelApplication(settings)
     with acting_as("user:carol"):
-        channel.register_hospital(uuid4(), "A", "上海市", "3A")
+        register_hospital(channel, uuid4(), "A", "上海市", "3A")
     channel.close()
     postgres = Forwarder((db["host"], int(db.get("port", 5432))))
     kafka = Forwarder((kafka_host, int(kafka_port)))

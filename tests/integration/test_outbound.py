@@ -22,6 +22,7 @@ from tests.integration.helpers import Running, eventually
 from tests.apitools import days, stored
 from tests.orders import accepted_order
 from tests.items import SETUP_ROLES, registered_item_via_api
+from tests.apps import web_app
 
 GTIN = "09506000134352"
 
@@ -33,7 +34,7 @@ def auth(name: str = "picker-zhao") -> dict[str, str]:
 @pytest.fixture
 def api(settings, monkeypatch):
     monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "true")
-    from services.inventory.web import app  # the inventory API as it runs
+    app = web_app("inventory")
 
     with TestClient(app) as client:
         yield client
@@ -63,7 +64,7 @@ async def test_pick_by_scan_dispatch_deliver_accept_and_return(settings, api, po
     for task in (Relay(orders).run, Relay(inventory).run, ConsumerRunner(FulfilmentPlanner(inventory, pool), settings).run,
                  ConsumerRunner(stock_projection, settings).run, ConsumerRunner(returns_projection, settings).run):
         running.start(task)
-    app = api.app.state.application
+    app = api.app.state.service.application
     try:
         hospital = uuid4()
         with acting_as("user:order-desk"):
@@ -169,7 +170,7 @@ def test_a_kit_consumes_available_component_lots_into_one_new_lot(api):
         {"gtin": GTIN, "lot": "Q", "expiry": days(300), "quantity": 5, "warehouse": "WH1"}]}).raise_for_status()
     api.post("/quality/inspections", headers=auth(), json={"gtin": GTIN, "lot": "A", "warehouse": "WH1",
                                                           "result": "released"}).raise_for_status()
-    app = api.app.state.application
+    app = api.app.state.service.application
     before = stored(app)
     kit = {"kit_gtin": kit_gtin, "lot": "K1", "quantity": 2, "warehouse": "WH1"}
     quarantined = api.post("/kits/assemblies", headers=auth(), json={

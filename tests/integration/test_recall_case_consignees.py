@@ -14,6 +14,7 @@ from shared.events.inventory import KitAssembled, LotReceived, ShipmentDispatche
 from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
 from tests.apitools import stored
+from tests.apps import web_app
 
 COMPONENT, KIT = "09506000134352", "09506000134376"
 EXPIRY = date(2028, 1, 31)
@@ -56,7 +57,7 @@ def shipment(hospital, gtin: str, lot: str, quantity: int, serials: list[str] | 
 
 
 def test_a_kit_shipped_after_the_decision_joins_the_case_of_its_component(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     direct, kit_hospital = uuid4(), uuid4()
     headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
@@ -104,7 +105,7 @@ def test_a_kit_shipped_after_the_decision_joins_the_case_of_its_component(settin
 def test_an_export_for_a_lot_number_with_header_characters_still_downloads(settings):
     """Regression (schemathesis): the lot went into the Content-Disposition header, which is Latin-1 -> 500. Lots are
     GS1 character set 82 now (no Chinese); its quote, semicolon, percent and slash must not break the header."""
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
     with TestClient(app) as client:
@@ -115,7 +116,7 @@ def test_an_export_for_a_lot_number_with_header_characters_still_downloads(setti
 
 
 def test_lookup_by_item_and_date_range_merges_the_consignees_of_every_lot_in_it(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     first, second = uuid4(), uuid4()
     headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
@@ -152,7 +153,7 @@ def test_opening_a_recall_holds_its_lots_and_the_kit_lots_made_from_them(setting
     from services.inventory.application import InventoryApplication
     from services.inventory.domain import StockItem
     from services.inventory.reactions import RecallHolds
-    from services.traceability.web import app
+    app = web_app("traceability")
     from shared.events.traceability import RecallOpened
     from shared.platform.context import acting_as
 
@@ -193,7 +194,7 @@ def test_opening_a_recall_holds_its_lots_and_the_kit_lots_made_from_them(setting
 def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_each_unit_once(settings, pool):
     """20 units to a distributor, 12 reported sold on to a hospital that also got 5 directly: the distributor is to
     recover 8, the hospital 12 + 5 on two rows (one per path), and the hospital is one consignee to notify."""
-    from services.traceability.web import app
+    app = web_app("traceability")
     from shared.events.channel import DistributorRegistered
     from shared.events.traceability import SellOutReported
 
@@ -225,7 +226,7 @@ def test_a_recall_reaches_hospitals_through_a_distributors_sell_out_and_counts_e
 
 
 def test_an_adverse_event_is_identified_by_its_scanned_udi(settings):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
     report = {"outcome": "group_event", "description": "同批次多例感染", "became_aware_at": datetime.now(UTC).isoformat()}
@@ -243,11 +244,11 @@ def test_an_adverse_event_is_identified_by_its_scanned_udi(settings):
         assert (garbled.status_code, garbled.json()["errors"][0]["field"]) == (422, "udi")
         unidentified = client.post("/adverse-events", headers=headers, json=report)
         assert (unidentified.status_code, unidentified.json()["errors"][0]["rule"]) == (422, "gtin-required")
-        assert stored(client.app.state.application) == 1  # the refused reports stored nothing
+        assert stored(client.app.state.service.application) == 1  # the refused reports stored nothing
 
 
 def test_lookup_by_several_serials_finds_every_consignee_of_any_of_them(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     first, second = uuid4(), uuid4()
     headers = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}

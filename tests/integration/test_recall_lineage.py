@@ -22,6 +22,7 @@ from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.events.inventory import KitAssembled, ShipmentDispatched, ShipmentReturned
 from shared.events.traceability import SellOutReported
 from shared.platform.consumer import Delivery
+from tests.apps import web_app
 
 SEED = 20261125
 BATCH = 500
@@ -353,7 +354,7 @@ def test_the_lookup_equals_a_brute_force_walk_over_a_random_history(settings, po
 def test_the_api_answers_the_same_and_refuses_a_question_it_cannot_answer(settings, pool):
     from fastapi.testclient import TestClient
 
-    from services.traceability.web import app
+    app = web_app("traceability")
     from shared.platform.auth import issue_token
 
     history = generate(random.Random(SEED), n_shipments=200)

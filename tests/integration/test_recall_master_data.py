@@ -20,6 +20,7 @@ from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
 from tests.apitools import stored
 from tests.integration.test_recall_case_consignees import EXPIRY, Feed, envelope_of, shipment
+from tests.apps import web_app
 
 GTIN, KIT = "09506000134352", "09506000134383"
 OFFICER = {"Authorization": f"Bearer {issue_token('qa-li', ['recall_officer'])}"}
@@ -31,7 +32,7 @@ def recall(lots: list[str], **extra) -> dict:  # noqa: ANN003
 
 
 def test_a_recall_of_an_unknown_lot_is_refused_naming_it_unless_asked_for_deliberately(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     hospital = uuid4()
     with TestClient(app) as client:
@@ -41,7 +42,7 @@ def test_a_recall_of_an_unknown_lot_is_refused_naming_it_unless_asked_for_delibe
             KitAssembled(item_id=uuid4(), gtin=KIT, assembly_id=uuid4(), lot="K-1", expiry=EXPIRY, quantity=1,
                          warehouse="WH", components=[{"gtin": GTIN, "lot": "CONSUMED", "expiry": EXPIRY,
                                                       "warehouse": "WH", "quantity": 1}]))
-        application = client.app.state.application
+        application = client.app.state.service.application
         before = stored(application)
         typo = client.post("/recalls", headers=OFFICER, json=recall(["RECEIVED", "RECIEVED"]))
         assert typo.status_code == 422, typo.text
@@ -60,7 +61,7 @@ def test_a_recall_of_an_unknown_lot_is_refused_naming_it_unless_asked_for_delibe
 
 
 def test_an_adverse_event_names_a_registered_hospital_and_its_recall_a_known_lot(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     hospital = uuid4()
     report = {"gtin": GTIN, "lot": "L-1", "outcome": "serious_injury", "description": "输送系统回撤困难",
@@ -68,7 +69,7 @@ def test_an_adverse_event_names_a_registered_hospital_and_its_recall_a_known_lot
     with TestClient(app) as client:
         Feed(settings, pool).apply(HospitalRegistered(hospital_id=hospital, name="华西医院", province="四川省",
                                                       grade="3A"))
-        application = client.app.state.application
+        application = client.app.state.service.application
         stranger = client.post("/adverse-events", headers=OFFICER, json={**report, "hospital_id": str(uuid4())})
         assert stranger.status_code == 422, stranger.text
         assert [(e["field"], e["rule"]) for e in stranger.json()["errors"]] == [("hospital_id", "registered-hospital")]
@@ -124,7 +125,7 @@ def test_cases_opened_at_once_get_consecutive_numbers_of_their_year_in_china(set
 
 
 def test_a_case_opened_before_recalls_were_numbered_is_listed_by_its_id(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     old = RecallOpened(recall_id=uuid4(), title="旧召回", scheme="NMPA", level=2, reason="r",
                        decided_at=datetime(2025, 3, 1, tzinfo=UTC), notify_by=datetime(2025, 3, 4, tzinfo=UTC),

@@ -23,6 +23,7 @@ from shared.events.traceability import SellOutReported
 from shared.platform.auth import issue_token
 from shared.platform.context import acting_as
 from tests.integration.test_recall_case_consignees import EXPIRY, Feed, shipment
+from tests.apps import web_app
 
 GTIN, LOT = "09506000134352", "R-1"
 EVIL = '=HYPERLINK("http://evil.example/x","点我")'
@@ -61,7 +62,7 @@ def recalled(settings, pool, client, sold_to_name: str = "苏州大学附属第�
     feed.apply(ShipmentReturned(fulfilment_id=to_hospital.fulfilment_id, order_id=to_hospital.order_id, shipment_id=to_hospital.shipment_id, return_id=return_id,
                                 ship_to_hospital_id=hospital, reason="recall", disposition="quarantine",
                                 warehouse="WH-RET", lines=[{"gtin": GTIN, "lot": LOT, "expiry": EXPIRY, "quantity": 2}]))
-    application = client.app.state.application
+    application = client.app.state.service.application
     with acting_as("service:traceability"):
         case = application.get_recall(recall["recall_id"])
         assert case.record_return(hospital, GTIN, LOT, 2, return_id, datetime.now(UTC))
@@ -76,7 +77,7 @@ def lineage_of(pool, schema: str):  # noqa: ANN001, ANN201
 
 def documents(client, pool, recall_id: str):  # noqa: ANN001, ANN201
     """The two reports' Document models, built as the download route builds them."""
-    application, schema, at = client.app.state.application, client.app.state.schema, datetime.now(UTC)
+    application, schema, at = client.app.state.service.application, client.app.state.service.read_models.schema, datetime.now(UTC)
     case = application.get_recall(recall_id)
     with pool.connection() as conn:
         lookups = scope_lookups(conn, schema, case)
@@ -91,11 +92,11 @@ def columns(table) -> dict:  # noqa: ANN001
 
 
 def test_every_report_counts_each_unit_once_where_it_is_now_as_the_lineage_does(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     with TestClient(app) as client:
         recall, _ = recalled(settings, pool, client)
-        lineage = lineage_of(pool, client.app.state.schema)
+        lineage = lineage_of(pool, client.app.state.service.read_models.schema)
         assert (lineage.quantity_shipped, lineage.quantity_returned, lineage.quantity_outstanding) == (20, 2, 18)
         event, implementation = documents(client, pool, recall["recall_id"])
 
@@ -146,11 +147,11 @@ def test_every_report_counts_each_unit_once_where_it_is_now_as_the_lineage_does(
 
 
 def test_the_lookup_export_has_the_distributor_leg_and_its_held_units_add_up_to_the_lineage(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     with TestClient(app) as client:
         _, ids = recalled(settings, pool, client)
-        lineage = lineage_of(pool, client.app.state.schema)
+        lineage = lineage_of(pool, client.app.state.service.read_models.schema)
         exported = client.get("/recalls/lookup/export", headers=OFFICER, params={"gtin": GTIN, "lot": LOT, "format": "csv"})
         assert exported.status_code == 200, exported.text
         rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
@@ -174,7 +175,7 @@ def test_the_lookup_export_has_the_distributor_leg_and_its_held_units_add_up_to_
 
 
 def test_reports_name_the_product_the_case_number_codes_in_two_languages_and_china_time(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     with TestClient(app) as client:
         recall, _ = recalled(settings, pool, client)
@@ -211,7 +212,7 @@ def test_reports_name_the_product_the_case_number_codes_in_two_languages_and_chi
 
 
 def test_a_hospital_named_like_a_formula_is_text_in_every_export(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     with TestClient(app) as client:
         recall, _ = recalled(settings, pool, client, sold_to_name=EVIL)

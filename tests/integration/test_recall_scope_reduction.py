@@ -15,6 +15,7 @@ from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
 from tests.apitools import stored
 from tests.integration.test_recall_case_consignees import EXPIRY, Feed, shipment
+from tests.apps import web_app
 
 GTIN = "09506000134352"
 
@@ -28,7 +29,7 @@ LI, WANG = officer("qa-li"), officer("qa-wang")
 
 def project_case_events(client, settings, pool) -> None:  # noqa: ANN001
     """Traceability's own log applied through the recall-case projection, as its worker would."""
-    application = client.app.state.application
+    application = client.app.state.service.application
     projection = RecallCases(pool, settings.schema_for("traceability"))
     projection.setup()
     deliveries = [Delivery(settings.topic_for("traceability"), 0, n.id, application.envelope(n))
@@ -37,7 +38,7 @@ def project_case_events(client, settings, pool) -> None:  # noqa: ANN001
 
 
 def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case(settings, pool):
-    from services.traceability.web import app
+    app = web_app("traceability")
 
     kept, cleared = uuid4(), uuid4()
     with TestClient(app) as client:
@@ -63,7 +64,7 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
         assert client.get(f"/recalls/{recall_id}", headers=LI).json()["pending_scope_reductions"] == 1
 
         # The proposer cannot approve it; nobody without the role can; nothing is stored by either.
-        events = stored(client.app.state.application)
+        events = stored(client.app.state.service.application)
         own = client.post(f"{base}/{proposal['proposal_id']}/approval", headers=LI)
         assert (own.status_code, own.json()["rule"]) == (409, "four-eyes")
         clerk = {"Authorization": f"Bearer {issue_token('bob', ['order_desk'])}"}
@@ -74,7 +75,7 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
         assert (outside.status_code, outside.json()["errors"][0]["field"], outside.json()["errors"][0]["rule"]) == (
             422, "lots[0]", "in-recall-scope")
         assert client.post(f"{base}/{uuid4()}/approval", headers=WANG).status_code == 404
-        assert stored(client.app.state.application) == events
+        assert stored(client.app.state.service.application) == events
 
         approved = client.post(f"{base}/{proposal['proposal_id']}/approval", headers=WANG)
         assert approved.status_code == 200, approved.text
@@ -95,7 +96,7 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
 
         # The open scope the return reaction reads no longer holds B-1; the list still finds the case by it.
         project_case_events(client, settings, pool)
-        returns = RecallReturns(client.app.state.application, pool)
+        returns = RecallReturns(client.app.state.service.application, pool)
         assert returns._open_recalls_covering(GTIN, "B-1", []) == []
         assert [str(r) for r in returns._open_recalls_covering(GTIN, "A-1", [])] == [recall_id]
         listed = client.get("/recalls", headers=LI, params={"lot": "B-1"}).json()["items"]
@@ -112,7 +113,7 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
 
         closed = client.post(f"/recalls/{recall_id}/close", headers=LI, json={"summary": "已完成"})
         assert closed.status_code == 200, closed.text
-        application = client.app.state.application
+        application = client.app.state.service.application
         last = application.mapper.to_domain_event(list(application.recorder.select_notifications(start=1, limit=1000))[-1])
         payload = application.to_payload(last)
         assert (payload.event_type(), [(r.gtin, r.lot) for r in payload.lots], payload.serials) == (

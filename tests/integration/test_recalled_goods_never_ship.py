@@ -29,6 +29,7 @@ from tests.integration.helpers import Running, eventually
 from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.orders import accepted_order
 from tests.suppliers import qualified_supplier_via_api
+from tests.apps import web_app
 
 GTIN, LOT, WH = "09506000134352", "RC-LOT-1", "WH-SZ"
 GS = "\x1d"
@@ -47,8 +48,8 @@ def scan(lot: str, expiry: str, quantity: int) -> str:
 
 @pytest.fixture
 def apis(settings):
-    from services.inventory.web import app as inventory_web
-    from services.traceability.web import app as trace_web
+    inventory_web = web_app("inventory")
+    trace_web = web_app("traceability")
 
     with TestClient(inventory_web) as inventory, TestClient(trace_web) as trace:
         yield inventory, trace

@@ -27,7 +27,7 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_parsed(channel_api):
                                                               "Content-Type": "application/json"}), content=b"{}")
     assert declared.status_code == 413  # refused by what it declares, before a byte of it is read
     assert channel_api.get("/health").status_code == 200
-    assert stored_events(channel_api.app.state.application) == []
+    assert stored_events(channel_api.app.state.service.application) == []
 
 
 def test_headers_over_16_kib_are_a_431(channel_api):
@@ -47,7 +47,7 @@ def test_control_and_bidirectional_characters_are_refused_naming_the_field(chann
     assert (in_query.status_code, in_query.json()["errors"][0]["field"]) == (422, "name")
     escaped_backslash = channel_api.get("/hospitals", headers=auth(), params={"name": "\\u0007"})
     assert escaped_backslash.status_code == 200  # text that merely looks like an escape is harmless
-    assert stored_events(channel_api.app.state.application) == []
+    assert stored_events(channel_api.app.state.service.application) == []
 
 
 def test_correlation_ids_and_reasons_in_headers_are_bounded_and_plain(channel_api):
@@ -58,7 +58,7 @@ def test_correlation_ids_and_reasons_in_headers_are_bounded_and_plain(channel_ap
     escape = channel_api.post("/hospitals", headers=auth(**{"X-Reason": "ok%0A%1B%5B31mred"}), json=HOSPITAL)
     assert (escape.status_code, escape.json()["errors"][0]) == (422, {
         "field": "X-Reason", "rule": "plain-text", "message": "the reason contains a control character (U+000A) at position 2"})
-    assert stored_events(channel_api.app.state.application) == []
+    assert stored_events(channel_api.app.state.service.application) == []
     uuid_like = channel_api.post("/hospitals", headers=auth(**{"X-Correlation-ID": "9f1c2d3e-0a1b-4c5d-8e9f-123456789abc"}),
                                  json=HOSPITAL)
     assert uuid_like.status_code == 201
@@ -78,4 +78,4 @@ def test_an_idempotency_key_reused_with_another_body_is_a_422_and_the_same_body_
     someone_else = channel_api.post("/hospitals", headers=auth("bob", **{"Idempotency-Key": "k-1"}),
                                     json={**HOSPITAL, "name": "瑞金医院"})
     assert someone_else.status_code == 201  # a key names one person's request
-    assert len(stored_events(channel_api.app.state.application)) == 2
+    assert len(stored_events(channel_api.app.state.service.application)) == 2

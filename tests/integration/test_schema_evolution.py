@@ -23,6 +23,7 @@ from shared.platform.kafka import ensure_topics, new_producer
 from shared.platform.relay import Relay
 from tests.contract.golden import golden
 from tests.integration.helpers import Running, eventually, read_topic
+from tests.parties import register_hospital, register_distributor
 
 HOSPITAL_REGISTERED = "erp.channel.HospitalRegistered"
 
@@ -85,11 +86,11 @@ def test_a_hospital_stored_as_v1_loads_through_the_application_and_is_published_
 
     restarted = ChannelApplication(settings)  # a process of the new build, reading what the old one stored
     try:
-        hospital = restarted.get_hospital(hospital_id)
+        hospital = restarted.get_aggregate(hospital_id, Hospital)
         assert (hospital.name, hospital.province, hospital.city, hospital.grade, hospital.version) == (
             "复旦大学附属中山医院", "上海市", None, "3A", 1)
         with acting_as("user:bob"):  # registering it again finds the v1 aggregate: nothing new is stored
-            again, created = restarted.register_hospital(hospital_id, "复旦大学附属中山医院", "上海市", "3A")
+            again, created = register_hospital(restarted, hospital_id, "复旦大学附属中山医院", "上海市", "3A")
         assert (created, again.province) == (False, "上海市")
     finally:
         restarted.close()
@@ -109,10 +110,10 @@ async def test_a_replay_over_mixed_versions_builds_the_same_directory_as_the_sam
 
     # After it: v2 registrations, one in a province v1 already counted; a distributor too.
     with acting_as("user:alice"):
-        channel.register_hospital(uuid4(), "上海市第一人民医院", "上海市", "3A", city="上海市")
-        channel.register_hospital(uuid4(), "成都市第三人民医院", "四川省", "3A", city="成都市")
-        channel.register_hospital(uuid4(), "浙江大学附属第一医院", "浙江省", "3A")
-        channel.register_distributor(uuid4(), "西南医疗器械有限公司", "四川省", "gold")
+        register_hospital(channel, uuid4(), "上海市第一人民医院", "上海市", "3A", city="上海市")
+        register_hospital(channel, uuid4(), "成都市第三人民医院", "四川省", "3A", city="成都市")
+        register_hospital(channel, uuid4(), "浙江大学附属第一医院", "浙江省", "3A")
+        register_distributor(channel, uuid4(), "西南医疗器械有限公司", "四川省", "gold")
 
     projection = ChannelDirectory(pool, channel.schema)
     projection.setup()

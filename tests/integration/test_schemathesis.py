@@ -9,7 +9,6 @@ registered) and answer 422/409 as documented; and /health and /ready, whose 503 
 Regression found by this run: an `offset` beyond PostgreSQL's bigint answered 500 (now bounded: 422).
 """
 
-import importlib
 
 import pytest
 import schemathesis
@@ -19,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from shared.platform.auth import issue_token
+from tests.apps import web_app
 
 EXAMPLES_PER_OPERATION = 25
 OPS_PATHS = ("/health", "/ready")
@@ -38,7 +38,7 @@ def fuzz_operation(operation, token: str) -> None:  # noqa: ANN001 - a schemathe
 def test_no_generated_request_breaks_the_api_or_its_documentation(settings, service):
     token = issue_token("fuzzer", ["order_desk", "warehouse", "auditor", "recall_officer", "quality", "master_data",
                                    "channel_manager"])
-    app = importlib.import_module(f"services.{service}.web").app
+    app = web_app(service)
     failures = []
     with TestClient(app) as client:  # runs the app's start-up: its pools, application and read-model tables
         schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)

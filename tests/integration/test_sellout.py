@@ -22,6 +22,7 @@ from tests.apitools import days, stored
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.items import registered_item
 from tests.suppliers import qualified_supplier
+from tests.parties import register_hospital, register_distributor, record_licence
 
 
 GTIN = "09506000134352"
@@ -73,15 +74,15 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
     monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "false")
     inventory = InventoryApplication(settings)
     receive_released(inventory, "DL1", 10)
-    orders, traceability = order_api.app.state.application, trace_api.app.state.application
+    orders, traceability = order_api.app.state.service.application, trace_api.app.state.service.application
     h1, h2, distributor, stranger = uuid4(), uuid4(), uuid4(), uuid4()
     with acting_as("user:channel-desk"):
-        channel.register_hospital(h1, "四川大学华西医院", "四川省", "3A")
-        channel.register_hospital(h2, "成都市第三人民医院", "四川省", "3A")
-        channel.register_distributor(distributor, "华东医疗器械有限公司", "江苏省", "gold")
+        register_hospital(channel, h1, "四川大学华西医院", "四川省", "3A")
+        register_hospital(channel, h2, "成都市第三人民医院", "四川省", "3A")
+        register_distributor(channel, distributor, "华东医疗器械有限公司", "江苏省", "gold")
         # A class III stent goes through a distributor only with its distribution licence (经营许可证) on record.
-        channel.record_licence(channel.get_distributor(distributor), "distribution_licence", "苏械经营许20200001号",
-                               TODAY - timedelta(days=365), TODAY + timedelta(days=1095), None)
+        record_licence(channel, distributor, "distribution_licence", "苏械经营许20200001号",
+                       TODAY - timedelta(days=365), TODAY + timedelta(days=1095))
     order_schema, trace_schema = orders.schema, traceability.schema
     lineage = ShipmentLineage(pool, trace_schema)
     running = Running()

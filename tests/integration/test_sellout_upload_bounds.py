@@ -27,7 +27,7 @@ def test_a_workbook_bomb_is_refused_with_413_naming_the_rule(settings, trace_api
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert (problem["rule"], problem["errors"][0]["field"], problem["errors"][0]["rule"]) == (
         "max-uncompressed-size", "file", "max-uncompressed-size")
-    assert stored(trace_api.app.state.application) == 0
+    assert stored(trace_api.app.state.service.application) == 0
 
 
 def test_a_report_reference_with_a_bidirectional_control_is_refused(settings, trace_api):

@@ -17,6 +17,7 @@ from tests.integration.helpers import Running, eventually, read_topic
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
 from tests.items import SETUP_ROLES, registered_item_via_api
+from tests.apps import web_app
 
 GTIN, BOX, CASE = "09506000134352", "19506000134359", "29506000134356"
 
@@ -27,7 +28,7 @@ def auth(name: str = "wh-li", role: str | None = None, **headers: str) -> dict[s
 
 @pytest.fixture
 def api(settings):
-    from services.inventory.web import app
+    app = web_app("inventory")
 
     # Until web.py registers the router (services/inventory/web.py), the tests add it.
     if not any(getattr(route, "path", None) == "/wms/receipts" for route in app.routes):
@@ -50,7 +51,7 @@ def receive(api: TestClient, lots: dict[str, str], quantity: int = 10, warehouse
 
 
 def test_item_master_data_is_recorded_as_events_and_refused_changes_store_nothing(api):
-    app = api.app.state.application
+    app = api.app.state.service.application
     item = registered_item_via_api(api, auth(), GTIN)
     assert api.get(f"/items/{GTIN}/master-data", headers=auth()).json()["udi_dis"] == [
         {"level": "each", "gtin": GTIN, "quantity": 1}]
@@ -102,7 +103,7 @@ def test_item_master_data_is_recorded_as_events_and_refused_changes_store_nothin
 
 async def test_moves_counts_and_adjustments_are_checked_and_the_stock_list_follows_them(settings, api, pool):
     receive(api, {"L1": days(400)})
-    app = api.app.state.application
+    app = api.app.state.service.application
     before = stored(app)
     too_many = api.post("/stock/moves", headers=auth(), json={
         "gtin": GTIN, "lot": "L1", "from_warehouse": "WH-SH", "to_warehouse": "WH-BJ", "quantity": 11})
@@ -151,7 +152,7 @@ async def test_moves_counts_and_adjustments_are_checked_and_the_stock_list_follo
 
 async def test_near_expiry_stock_is_listed_and_each_threshold_is_reported_once(settings, api, pool):
     receive(api, {"L100": days(100), "L60": days(60), "L20": days(20), "L400": days(400)})
-    app = api.app.state.application
+    app = api.app.state.service.application
     running = Running()
     projection = StockOnHand(pool, app.schema)
     projection.setup()
@@ -187,7 +188,7 @@ async def test_near_expiry_stock_is_listed_and_each_threshold_is_reported_once(s
 
 
 async def test_a_wms_receipt_and_move_are_applied_once_per_external_reference_and_published(settings, api):
-    app = api.app.state.application
+    app = api.app.state.service.application
     registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier_via_api(api, auth())
     wms = auth("wms-sync")

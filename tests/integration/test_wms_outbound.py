@@ -15,6 +15,7 @@ from tests.integration.helpers import Running, read_topic
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
 from tests.items import SETUP_ROLES, registered_item_via_api
+from tests.apps import web_app
 
 GTIN = "09506000134352"
 GS = "\x1d"
@@ -37,14 +38,14 @@ def element_string(lot: str, expiry: str, serial: str | None = None, quantity: i
 @pytest.fixture
 def api(settings, monkeypatch):
     monkeypatch.delenv("INVENTORY_PICKING_REQUIRED", raising=False)  # the default: picking by scan is required
-    from services.inventory.web import app
+    app = web_app("inventory")
 
     with TestClient(app) as client:
         yield client
 
 
 async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_and_published(settings, api):
-    app = api.app.state.application
+    app = api.app.state.service.application
     registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier_via_api(api, auth())
     early, late = days(300), days(700)

@@ -1,12 +1,12 @@
 """/docs of every service loads with no network: its page names only the service's own URLs, and each answers."""
 
-import importlib
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
 from shared.platform.settings import SERVICES
+from tests.apps import web_app
 
 # Where the page points the browser: script and stylesheet sources, icons, and the OpenAPI document's url.
 REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|\burl\s*:\s*["']([^"']+)["']""")
@@ -15,7 +15,7 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_docs_page_and_everything_it_loads_are_served_by_the_service_itself(service):
-    app = importlib.import_module(f"services.{service}.web").app
+    app = web_app(service)
     client = TestClient(app)  # not entered: no lifespan, so no database or broker is needed for the docs
     page = client.get("/docs")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -36,5 +36,5 @@ def test_docs_page_and_everything_it_loads_are_served_by_the_service_itself(serv
 
 @pytest.mark.parametrize("service", SERVICES[:1])
 def test_redoc_which_would_load_from_a_cdn_is_not_offered(service):
-    client = TestClient(importlib.import_module(f"services.{service}.web").app)
+    client = TestClient(web_app(service))
     assert client.get("/redoc").status_code == 404

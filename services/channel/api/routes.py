@@ -1,10 +1,11 @@
-"""Channel HTTP API: thin, typed; commands go to the application, lists come from the directory projection."""
+"""Channel HTTP API: each route parses, runs a command handler (application/parties.py) or a query (queries.py),
+and maps the answer."""
 
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.text import Name, ShortName, multi_line, single_line
@@ -13,10 +14,15 @@ from shared.events.channel import Contact, DistributorDocumentType, HospitalGrad
 from shared.platform.api import REPLAYED, IdempotencyKey, command_by
 from shared.platform.auth import CHANNEL_MANAGER, MASTER_DATA, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
-from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import not_found
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import Reads, unit_of_work
+from shared.platform.unit_of_work import UnitOfWork
+from services.channel import queries
+from services.channel.application import parties
+from services.channel.domain import Distributor, Hospital
 
 router = APIRouter(tags=["channel"])
+Work = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 # Hospitals and distributors are master data: kept by master-data staff or the channel managers.
 MasterDataCommand = command_by(MASTER_DATA, CHANNEL_MANAGER)
@@ -113,115 +119,96 @@ class DistributorRow(BaseModel):
     registered_at: datetime
 
 
-def _hospital_out(h) -> HospitalOut:  # noqa: ANN001
+def _hospital_out(h: Hospital) -> HospitalOut:
     return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade,
                        contact=h.contact, version=h.version)
 
 
-def _distributor_out(d) -> DistributorOut:  # noqa: ANN001
+def _distributor_out(d: Distributor) -> DistributorOut:
     today = date.today()
     return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, contact=d.contact,
                           licences=[LicenceOut(**doc, valid_today=doc["valid_from"] <= today <= doc["valid_to"])
                                     for doc in d.licences], version=d.version)
 
 
+def _contact(contact: ContactIn | None) -> dict | None:
+    return None if contact is None else contact.model_dump(exclude_none=True)
+
+
 @router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
-def register_hospital(body: RegisterHospital, request: Request, response: Response, meta: MasterDataCommand,
+def register_hospital(body: RegisterHospital, response: Response, meta: MasterDataCommand, uow: Work,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
-    hospital_id = new_aggregate_id("hospital", meta.actor, idempotency_key)
-    hospital, created = request.app.state.application.register_hospital(
-        hospital_id, body.name, body.province, body.grade, body.city, _contact(body.contact))
+    hospital, created = parties.register_hospital(parties.RegisterHospital(
+        hospital_id=new_aggregate_id("hospital", meta.actor, idempotency_key), name=body.name, province=body.province,
+        grade=body.grade, city=body.city, contact=_contact(body.contact)), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _hospital_out(hospital)
 
 
 @router.get("/hospitals/{hospital_id}", operation_id="get_hospital")
-def get_hospital(hospital_id: UUID, request: Request, _: CurrentPrincipal) -> HospitalOut:
-    hospital = request.app.state.application.get_hospital(hospital_id)
-    if hospital is None:
-        raise not_found("Hospital", hospital_id)
-    return _hospital_out(hospital)
+def get_hospital(hospital_id: UUID, uow: Work, _: CurrentPrincipal) -> HospitalOut:
+    return _hospital_out(parties.hospital(uow, hospital_id))
 
 
 @router.get("/hospitals", operation_id="list_hospitals")
-def list_hospitals(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_hospitals(read: Reads, _: CurrentPrincipal, paging: Paging,
                    province: Annotated[str | None, Query(max_length=50)] = None,
                    # Kept so that an old client's filter still filters instead of being ignored (reads are harmless).
                    region: Annotated[str | None, Query(max_length=100, deprecated=True, description="use province")] = None,
                    grade: Annotated[HospitalGrade | None, Query()] = None,
                    name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                    ) -> Page[HospitalRow]:
-    rows, total = fetch_page(
-        request.app.state.pool, f"{request.app.state.schema}.hospitals", paging, order_by="name, hospital_id",
-        where={"province = %s": province or region, "grade = %s": grade, "name ILIKE %s": f"%{name}%" if name else None},
-    )
+    rows, total = queries.hospitals(read, queries.HospitalFilter(province or region, grade, name), paging)
     return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor",
              responses=REPLAYED)
-def register_distributor(body: RegisterDistributor, request: Request, response: Response, meta: MasterDataCommand,
+def register_distributor(body: RegisterDistributor, response: Response, meta: MasterDataCommand, uow: Work,
                          idempotency_key: IdempotencyKey = None) -> DistributorOut:
-    distributor_id = new_aggregate_id("distributor", meta.actor, idempotency_key)
-    distributor, created = request.app.state.application.register_distributor(
-        distributor_id, body.name, body.region, body.tier, _contact(body.contact))
+    distributor, created = parties.register_distributor(parties.RegisterDistributor(
+        distributor_id=new_aggregate_id("distributor", meta.actor, idempotency_key), name=body.name,
+        region=body.region, tier=body.tier, contact=_contact(body.contact)), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _distributor_out(distributor)
 
 
 @router.get("/distributors", operation_id="list_distributors")
-def list_distributors(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_distributors(read: Reads, _: CurrentPrincipal, paging: Paging,
                       region: Annotated[str | None, Query(max_length=100)] = None,
                       tier: Annotated[Tier | None, Query()] = None,
                       name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                       ) -> Page[DistributorRow]:
-    rows, total = fetch_page(
-        request.app.state.pool, f"{request.app.state.schema}.distributors", paging, order_by="name, distributor_id",
-        where={"region = %s": region, "tier = %s": tier, "name ILIKE %s": f"%{name}%" if name else None},
-    )
+    rows, total = queries.distributors(read, queries.DistributorFilter(region, tier, name), paging)
     return Page(items=[DistributorRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/distributors/{distributor_id}", operation_id="get_distributor")
-def get_distributor(distributor_id: UUID, request: Request, _: CurrentPrincipal) -> DistributorOut:
-    distributor = request.app.state.application.get_distributor(distributor_id)
-    if distributor is None:
-        raise not_found("Distributor", distributor_id)
-    return _distributor_out(distributor)
-
-
-def _contact(contact: ContactIn | None) -> dict | None:
-    return None if contact is None else contact.model_dump(exclude_none=True)
+def get_distributor(distributor_id: UUID, uow: Work, _: CurrentPrincipal) -> DistributorOut:
+    return _distributor_out(parties.distributor(uow, distributor_id))
 
 
 @router.put("/hospitals/{hospital_id}/contact", operation_id="change_hospital_contact")
-def change_hospital_contact(hospital_id: UUID, body: ContactIn, request: Request,
-                            meta: MasterDataCommand) -> HospitalOut:
+def change_hospital_contact(hospital_id: UUID, body: ContactIn, meta: MasterDataCommand, uow: Work) -> HospitalOut:
     """Replace the hospital's contact (recall notices go to it); the same contact again records nothing."""
-    hospital = request.app.state.application.get_hospital(hospital_id)
-    if hospital is None:
-        raise not_found("Hospital", hospital_id)
-    return _hospital_out(request.app.state.application.change_contact(hospital, _contact(body)))
+    return _hospital_out(parties.change_contact(
+        parties.ChangeContact(party_id=hospital_id, kind=Hospital, contact=_contact(body)), uow))
 
 
 @router.put("/distributors/{distributor_id}/contact", operation_id="change_distributor_contact")
-def change_distributor_contact(distributor_id: UUID, body: ContactIn, request: Request,
-                               meta: MasterDataCommand) -> DistributorOut:
-    distributor = request.app.state.application.get_distributor(distributor_id)
-    if distributor is None:
-        raise not_found("Distributor", distributor_id)
-    return _distributor_out(request.app.state.application.change_contact(distributor, _contact(body)))
+def change_distributor_contact(distributor_id: UUID, body: ContactIn, meta: MasterDataCommand,
+                               uow: Work) -> DistributorOut:
+    return _distributor_out(parties.change_contact(
+        parties.ChangeContact(party_id=distributor_id, kind=Distributor, contact=_contact(body)), uow))
 
 
 @router.post("/distributors/{distributor_id}/licences", operation_id="record_distributor_licence")
-def record_licence(distributor_id: UUID, body: LicenceIn, request: Request, meta: MasterDataCommand) -> DistributorOut:
+def record_licence(distributor_id: UUID, body: LicenceIn, meta: MasterDataCommand, uow: Work) -> DistributorOut:
     """Record a qualification document (营业执照, 经营许可证, 备案凭证) with its validity. Orders through the distributor
     need the document its products' class requires, valid on the delivery day; the same document again records
     nothing, a renewal (same type and number) replaces it."""
-    distributor = request.app.state.application.get_distributor(distributor_id)
-    if distributor is None:
-        raise not_found("Distributor", distributor_id)
-    return _distributor_out(request.app.state.application.record_licence(
-        distributor, body.document_type, body.number, body.valid_from, body.valid_to, body.scope))
+    return _distributor_out(parties.record_licence(parties.RecordLicence(
+        distributor_id=distributor_id, document_type=body.document_type, number=body.number,
+        valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))

@@ -5,7 +5,6 @@
     erp deadletters skip ID --reason TEXT --actor NAME  give up on it, recorded in the service's log
 """
 
-import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from shared.platform import deadletters
 from shared.platform.consumer import Delivery, Handler, ProcessManager
 from shared.platform.deadletters import DeadLetter, NotOpenError
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.registry import definition
 from shared.platform.settings import SERVICES, Settings, get_settings
 
 app = typer.Typer(help="Events a consumer could not apply: list, retry or skip them.", no_args_is_help=True)
@@ -138,7 +138,7 @@ def _describe(service: str, letter: DeadLetter) -> str:
 @contextmanager
 def _handlers(settings: Settings, service: str) -> Iterator[list[Handler]]:
     """The service's consumers, as its worker builds them."""
-    handlers: list[Handler] = importlib.import_module(f"services.{service}.worker").handlers(settings)
+    handlers: list[Handler] = definition(service).consumers(settings)
     try:
         yield handlers
     finally:
@@ -150,7 +150,4 @@ def _handlers(settings: Settings, service: str) -> Iterator[list[Handler]]:
 
 
 def _application(settings: Settings, service: str) -> ServiceApplication:
-    module = importlib.import_module(f"services.{service}.application")
-    app_class = next(v for v in vars(module).values() if isinstance(v, type) and issubclass(v, ServiceApplication)
-                     and v is not ServiceApplication and getattr(v, "service", None) == service)
-    return app_class(settings)
+    return definition(service).new_application(settings)

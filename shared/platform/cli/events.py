@@ -1,6 +1,5 @@
 """`erp events show|tail`: read a service's immutable event log, as an auditor does."""
 
-import importlib
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -9,6 +8,7 @@ import typer
 
 from shared.events import CloudEvent
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.registry import definition
 from shared.platform.settings import SERVICES, Settings, get_settings
 
 app = typer.Typer(help="Read the immutable event logs.", no_args_is_help=True)
@@ -20,10 +20,7 @@ AsJson = typer.Option(False, "--json", help="print each event as its CloudEvents
 def application_for(service: str, settings: Settings) -> ServiceApplication:
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
-    module = importlib.import_module(f"services.{service}.application")
-    cls = next(v for v in vars(module).values()
-               if isinstance(v, type) and issubclass(v, ServiceApplication) and v is not ServiceApplication)
-    return cls(settings)
+    return definition(service).new_application(settings)
 
 
 def envelopes(app_: ServiceApplication, after: int = 0) -> Iterator[CloudEvent]:

@@ -1,0 +1,115 @@
+"""Commands on the parties the manufacturer sells to: register a hospital or a distributor (once, under a name no
+other party of its kind has), change a contact, record a distributor's licence."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from services.channel.domain import Distributor, Hospital
+from services.channel.domain.parties import name_key
+from shared.domain.rules import NotFound, RuleViolation
+from shared.platform.eventstore import UniqueClaim
+from shared.platform.idempotency import create_once
+from shared.platform.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterHospital:
+    hospital_id: UUID
+    name: str
+    province: str
+    grade: str
+    city: str | None = None
+    contact: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterDistributor:
+    distributor_id: UUID
+    name: str
+    region: str
+    tier: str
+    contact: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeContact:
+    party_id: UUID
+    kind: type[Hospital] | type[Distributor]
+    contact: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordLicence:
+    distributor_id: UUID
+    document_type: str
+    number: str
+    valid_from: date
+    valid_to: date
+    scope: str | None = None
+
+
+def register_hospital(command: RegisterHospital, uow: UnitOfWork) -> tuple[Hospital, bool]:
+    """The hospital, and whether this command created it (False: a retry found the first one)."""
+    def create() -> Hospital:
+        _claim_name(uow, "hospital", command.hospital_id, command.name)
+        return Hospital(hospital_id=command.hospital_id, name=command.name, province=command.province,
+                        grade=command.grade, city=command.city, contact=command.contact)
+
+    return create_once(uow, command.hospital_id, Hospital, create)
+
+
+def register_distributor(command: RegisterDistributor, uow: UnitOfWork) -> tuple[Distributor, bool]:
+    def create() -> Distributor:
+        _claim_name(uow, "distributor", command.distributor_id, command.name)
+        return Distributor(distributor_id=command.distributor_id, name=command.name, region=command.region,
+                           tier=command.tier, contact=command.contact)
+
+    return create_once(uow, command.distributor_id, Distributor, create)
+
+
+def _claim_name(uow: UnitOfWork, kind: str, party_id: UUID, name: str) -> None:
+    """Names are unique per kind (compared normalised): two hospitals of one name are two customers to a recall
+    officer calling down a list."""
+    claim = UniqueClaim(f"{kind}-name", name_key(name), party_id)
+    holder = uow.claimant(claim.kind, claim.value)
+    if holder is not None and holder != party_id:
+        raise RuleViolation(f"{kind}-name-unique", f"a {kind} named {name!r} is already registered ({holder}):"
+                            f" use it, or tell the two apart in the name (e.g. a campus: （东院）)", "name",
+                            **{f"existing_{kind}_id": holder})
+    uow.claim(claim)
+
+
+def change_contact(command: ChangeContact, uow: UnitOfWork) -> Hospital | Distributor:
+    """Replace the party's contact; the same contact again (a retry) records nothing."""
+    party = _party(uow, command.party_id, command.kind)
+    if party.contact != command.contact:
+        party.change_contact(command.contact)
+        uow.collect(party)
+    uow.commit()
+    return party
+
+
+def record_licence(command: RecordLicence, uow: UnitOfWork) -> Distributor:
+    distributor = _party(uow, command.distributor_id, Distributor)
+    if distributor.record_licence(command.document_type, command.number, command.valid_from, command.valid_to,
+                                  command.scope):
+        uow.collect(distributor)
+    uow.commit()
+    return distributor
+
+
+def _party(uow: UnitOfWork, party_id: UUID, kind: type) -> Any:
+    party = uow.get(party_id, kind)
+    if party is None:
+        raise NotFound(kind.__name__, party_id)
+    return party
+
+
+def hospital(uow: UnitOfWork, hospital_id: UUID) -> Hospital:
+    return _party(uow, hospital_id, Hospital)
+
+
+def distributor(uow: UnitOfWork, distributor_id: UUID) -> Distributor:
+    return _party(uow, distributor_id, Distributor)

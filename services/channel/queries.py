@@ -1,0 +1,31 @@
+"""What channel's API reads: its directory read model (projections/directory.py), paged and filtered."""
+
+from dataclasses import dataclass
+
+from shared.platform.paging import PageRequest
+from shared.platform.read_models import ReadModels
+
+
+@dataclass(frozen=True)
+class HospitalFilter:
+    province: str | None = None
+    grade: str | None = None
+    name: str | None = None  # a substring, case-insensitive
+
+
+@dataclass(frozen=True)
+class DistributorFilter:
+    region: str | None = None
+    tier: str | None = None
+    name: str | None = None
+
+
+def hospitals(read: ReadModels, where: HospitalFilter, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.hospitals", paging, order_by="name, hospital_id", where={
+        "province = %s": where.province, "grade = %s": where.grade,
+        "name ILIKE %s": f"%{where.name}%" if where.name else None})
+
+
+def distributors(read: ReadModels, where: DistributorFilter, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.distributors", paging, order_by="name, distributor_id", where={
+        "region = %s": where.region, "tier = %s": where.tier, "name ILIKE %s": f"%{where.name}%" if where.name else None})

@@ -1,0 +1,89 @@
+"""Channel's command handlers on eventsourcing's in-memory persistence: the rules, in milliseconds."""
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from services.channel.application import ChannelApplication, parties
+from services.channel.domain import Distributor, Hospital
+from shared.domain.rules import NotFound, RuleViolation
+from shared.platform.context import acting_as
+from shared.platform.unit_of_work import UnitOfWork
+
+
+@pytest.fixture
+def uow():
+    app = ChannelApplication.in_memory()
+    with acting_as("user:master-data"):
+        yield UnitOfWork(app)
+    app.close()
+
+
+def hospital(name: str, hospital_id=None) -> parties.RegisterHospital:  # noqa: ANN001
+    return parties.RegisterHospital(hospital_id=hospital_id or uuid4(), name=name, province="上海市", grade="3A")
+
+
+def stored(uow: UnitOfWork) -> int:
+    return len(uow.app.recorder.select_notifications(start=1, limit=100))
+
+
+def test_a_hospital_is_registered_once_and_a_retry_finds_it(uow):
+    command = hospital("华山医院")
+    first, created = parties.register_hospital(command, uow)
+    again, created_again = parties.register_hospital(command, uow)
+    assert (created, created_again, again.id, again.name) == (True, False, first.id, "华山医院")
+    assert stored(uow) == 1
+
+
+@pytest.mark.parametrize("variant", ["华山医院", "华山医院\u3000", "ＨＵＡＳＨＡＮ", "huashan"])
+def test_names_are_unique_per_kind_compared_normalised(uow, variant):
+    parties.register_hospital(hospital("华山医院"), uow)
+    parties.register_hospital(hospital("Huashan"), uow)
+    with pytest.raises(RuleViolation) as refused:
+        parties.register_hospital(hospital(variant), uow)
+    assert (refused.value.rule, refused.value.field) == ("hospital-name-unique", "name")
+    # A distributor may bear a hospital's name: uniqueness is per kind.
+    distributor, _ = parties.register_distributor(parties.RegisterDistributor(
+        distributor_id=uuid4(), name="华山医院", region="上海市", tier="gold"), uow)
+    assert distributor.name == "华山医院"
+    assert stored(uow) == 3
+
+
+def test_changing_a_contact_to_the_same_records_nothing_and_an_unknown_party_is_not_found(uow):
+    h, _ = parties.register_hospital(hospital("瑞金医院"), uow)
+    contact = {"name": "设备科 王主任", "phone": "+86 21 6437 0045"}
+    for _ in range(2):
+        changed = parties.change_contact(parties.ChangeContact(party_id=h.id, kind=Hospital, contact=contact), uow)
+    assert (changed.contact, stored(uow)) == (contact, 2)
+    with pytest.raises(NotFound):
+        parties.change_contact(parties.ChangeContact(party_id=uuid4(), kind=Distributor, contact=contact), uow)
+    with pytest.raises(NotFound):  # a hospital's id is not a distributor's
+        parties.change_contact(parties.ChangeContact(party_id=h.id, kind=Distributor, contact=contact), uow)
+
+
+def test_a_licence_is_recorded_once_and_a_renewal_replaces_it(uow):
+    d, _ = parties.register_distributor(parties.RegisterDistributor(
+        distributor_id=uuid4(), name="华东医疗", region="江苏省", tier="gold"), uow)
+
+    def record(valid_to: date) -> Distributor:
+        return parties.record_licence(parties.RecordLicence(
+            distributor_id=d.id, document_type="distribution_licence", number="苏械经营许20200001号",
+            valid_from=date(2024, 1, 1), valid_to=valid_to), uow)
+
+    record(date(2029, 1, 1))
+    record(date(2029, 1, 1))  # the same document again
+    renewed = record(date(2034, 1, 1))
+    assert [doc["valid_to"] for doc in renewed.licences] == [date(2034, 1, 1)]
+    assert stored(uow) == 3
+    with pytest.raises(RuleViolation) as refused:
+        record(date(2020, 1, 1))
+    assert refused.value.rule == "valid-period"
+
+
+def test_a_refused_command_leaves_nothing_in_the_unit_of_work(uow):
+    parties.register_hospital(hospital("华山医院"), uow)
+    with pytest.raises(RuleViolation):
+        parties.register_hospital(hospital("华山医院"), uow)
+    uow.commit()  # nothing of the refused command is left to save
+    assert stored(uow) == 1
