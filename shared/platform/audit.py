@@ -1,4 +1,4 @@
-"""The tamper-evident event log (ARCHITECTURE §3.9).
+"""The tamper-evident event log (README, "Tamper-evident log").
 
 Every stored event carries a hash over the previous event's hash and the event's canonical bytes,
 computed by PostgreSQL as the event is inserted (inserts are serialised by the event store's table

@@ -1,4 +1,4 @@
-"""Consumers that are exactly-once in effect (ARCHITECTURE §3.5), on aiokafka.
+"""Consumers that are exactly-once in effect (README, "The event backbone"), on aiokafka.
 
 A handler receives a batch of deliveries from one partition and must record, in the same
 PostgreSQL transaction as its changes, the Kafka offset and the highest source position it has

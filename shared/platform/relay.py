@@ -1,6 +1,6 @@
 """Transactional outbox relay: the service's stored events, in position order, onto `<service>.events`.
 
-Rules (ARCHITECTURE §3.4): one active relay per service (a PostgreSQL advisory lock; others wait as
+Rules (README, "The event backbone"): one active relay per service (a PostgreSQL advisory lock; others wait as
 standbys); idempotent producer with acks=all; the position is recorded only after the broker
 acknowledged every event up to it; after a crash it resends from the recorded position, so
 duplicates on the wire are possible and loss is not (consumers skip resends by position).

@@ -1,6 +1,6 @@
 """Golden example envelopes: one file per event type and schema version, kept forever.
 
-They must always load with the current code (ARCHITECTURE §3.8): never edit one to make a test
+They must always load with the current code (README, "Schema evolution"): never edit one to make a test
 pass; add an upcaster instead.
 """
 

@@ -1,6 +1,6 @@
 """Fitness test: can faust-streaming run our exactly-once-in-effect consumers? No, and here is the proof.
 
-Our consumers must (ARCHITECTURE §3.5) (a) store their position per (topic, partition) in PostgreSQL in the
+Our consumers must (README, "The event backbone") (a) store their position per (topic, partition) in PostgreSQL in the
 same transaction as the read-model change, (b) on partition assignment seek to the *stored* offset + 1, the
 database and not Kafka's committed offset being the truth, and (c) apply events in batches. The issue asks us
 to use faust-streaming (>= 0.15.2) unless it cannot meet these rules reliably against Kafka 4.x. These tests
