@@ -6,14 +6,12 @@ the recall lookup for the earlier-expiring lot finds the hospital. Then a second
 distributor, its sell-out report to a second hospital, an adverse event and the recall case opened from it.
 """
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
 from shared.platform.auth import issue_token
+from shared.platform.waiting import wait_for
 
 DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
@@ -33,16 +31,6 @@ def udi_scan(gtin: str, expiry: str, lot: str, quantity: int | None = None) -> s
 
 def in_days(days: int) -> str:
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
-
-
-def _wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise TimeoutError(f"demo data: gave up waiting for {what}")
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
@@ -87,7 +75,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
         order_id = _ship(http, urls, "demo-order", {
             "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
             "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
-        _wait_for("the recall lookup", lambda: http.get(f"{urls['traceability']}/recalls/lookup",
+        wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
         recall_id = _sold_through_distributor_then_recalled(http, urls, distributor["distributor_id"])
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO);\n"
@@ -100,11 +88,11 @@ def load_demo_data(urls: dict[str, str]) -> str:
 
 def _ship(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
     """Place an order, pick every reserved unit by its UDI scan and dispatch it; the order's id."""
-    order = _wait_for("the order service to learn the customer", lambda: (
+    order = wait_for(what="the order service to learn the customer", probe=lambda: (
         r := http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": key}, json=body)
     ).status_code in (200, 201) and r.json())  # 422 until the order service knows the hospital or distributor
     order_id = order["order_id"]
-    fulfilment = _wait_for("the reservation", lambda: (
+    fulfilment = wait_for(what="the reservation", probe=lambda: (
         r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
     # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
     http.post(f"{urls['inventory']}/fulfilments/{order_id}/picks", json={"scans": [
@@ -125,7 +113,7 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
         "hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id,
         "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1180.00"}]})
     # The report is checked against what the lineage knows the distributor received: wait until it knows.
-    _wait_for("the lineage to know the distributor's shipment", lambda: any(
+    wait_for(what="the lineage to know the distributor's shipment", probe=lambda: any(
         c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
             "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
     today = datetime.now(UTC).date()
@@ -134,7 +122,7 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
         "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
         "lines": [{"hospital_id": second["hospital_id"], "gtin": DEMO_GTIN, "lot": EARLY_LOT, "quantity": 6,
                    "sold_at": today.isoformat()}]}).raise_for_status()
-    _wait_for("the lineage to know the sell-out", lambda: any(
+    wait_for(what="the lineage to know the sell-out", probe=lambda: any(
         c["consignee_id"] == second["hospital_id"] for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
             "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
     aware = datetime.now(UTC) - timedelta(hours=3)

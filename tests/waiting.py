@@ -1,18 +1,5 @@
 """Waiting for what the system does asynchronously, in tests that drive it from outside."""
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
+from shared.platform.waiting import wait_for
 
-T = TypeVar("T")
-
-
-def wait_for(probe: Callable[[], T], what: str, timeout: float = 60) -> T:
-    """Poll until `probe` returns something truthy, and return it; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+__all__ = ["wait_for"]

@@ -30,6 +30,12 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
 
+    @classmethod
+    def of(cls, row: type[T], found: tuple[list[dict], int], paging: PageRequest) -> "Page[T]":
+        """A page of `row` models from what a query found: (rows, total)."""
+        rows, total = found
+        return cls[row](items=[row(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+
 
 def fetch_page(pool: ConnectionPool, table: str, paging: PageRequest, *, where: dict[str, object], order_by: str,
                columns: str = "*") -> tuple[list[dict], int]:
