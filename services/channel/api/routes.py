@@ -159,8 +159,8 @@ def list_hospitals(read: Reads, _: CurrentPrincipal, paging: Paging,
                    grade: Annotated[HospitalGrade | None, Query()] = None,
                    name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                    ) -> Page[HospitalRow]:
-    rows, total = queries.hospitals(read, queries.HospitalFilter(province or region, grade, name), paging)
-    return Page(items=[HospitalRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    return Page.of(HospitalRow, queries.hospitals(read, queries.HospitalFilter(province or region, grade, name), paging),
+                   paging)
 
 
 @router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor",
@@ -181,8 +181,8 @@ def list_distributors(read: Reads, _: CurrentPrincipal, paging: Paging,
                       tier: Annotated[Tier | None, Query()] = None,
                       name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                       ) -> Page[DistributorRow]:
-    rows, total = queries.distributors(read, queries.DistributorFilter(region, tier, name), paging)
-    return Page(items=[DistributorRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    return Page.of(DistributorRow, queries.distributors(read, queries.DistributorFilter(region, tier, name), paging),
+                   paging)
 
 
 @router.get("/distributors/{distributor_id}", operation_id="get_distributor")
