@@ -1,9 +1,10 @@
 """Items as tests need them: registered with a registration certificate (注册证) valid from two years ago for five
 years, since nothing is received or sold without one."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from services.inventory.application import InventoryApplication
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork, item_master
+from services.inventory.domain import StockItem
 
 # Roles a test client carries to set up what it needs (master data, receipts, quality, orders, recalls).
 SETUP_ROLES = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
@@ -15,14 +16,14 @@ def certificate(number: str = "国械注准20243130001") -> dict[str, str]:
             "valid_to": (today + timedelta(days=1095)).isoformat()}
 
 
-def registered_item(app: InventoryApplication, gtin: str, name: str = "Stent", device_class: int = 3):  # noqa: ANN201
-    """Through the application (call inside acting_as): the item, with its certificate."""
-    from datetime import date
-
-    app.register_item(gtin, name, device_class)
+def registered_item(app: InventoryApplication, gtin: str, name: str = "Stent", device_class: int = 3) -> StockItem:
+    """Through inventory's handlers (call inside acting_as): the item, with its certificate."""
+    uow = InventoryUnitOfWork(app)
+    item_master.register_item(item_master.RegisterItem(gtin=gtin, name=name, device_class=device_class), uow)
     c = certificate()
-    return app.set_registration_certificate(gtin, c["number"], c["holder"], date.fromisoformat(c["valid_from"]),
-                                            date.fromisoformat(c["valid_to"]), None)
+    return item_master.set_registration_certificate(item_master.SetRegistrationCertificate(
+        gtin=gtin, number=c["number"], holder=c["holder"], valid_from=date.fromisoformat(c["valid_from"]),
+        valid_to=date.fromisoformat(c["valid_to"])), uow)
 
 
 def registered_item_via_api(client, headers: dict[str, str] | None, gtin: str, name: str = "Stent",  # noqa: ANN001

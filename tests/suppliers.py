@@ -3,17 +3,21 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from services.inventory.application import InventoryApplication
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork, suppliers
 
 LICENCES = ("business_licence", "production_licence")
 
 
 def qualified_supplier(app: InventoryApplication) -> UUID:
-    """Through the application (call inside acting_as)."""
-    supplier, _ = app.register_supplier(uuid4(), "苏州医疗器械制造有限公司", None)
-    today = datetime.now(UTC).date()
+    """Through inventory's handlers (call inside acting_as)."""
+    uow = InventoryUnitOfWork(app)
+    supplier, _ = suppliers.register_supplier(suppliers.RegisterSupplier(
+        supplier_id=uuid4(), name="苏州医疗器械制造有限公司"), uow)
+    valid_to = datetime.now(UTC).date() + timedelta(days=3650)
     for n, document in enumerate(LICENCES):
-        app.record_qualification(supplier.id, document, f"DOC-{n}", date(2020, 1, 1), today + timedelta(days=3650))
+        suppliers.record_qualification(suppliers.RecordQualification(
+            supplier_id=supplier.id, document_type=document, number=f"DOC-{n}", valid_from=date(2020, 1, 1),
+            valid_to=valid_to), uow)
     return supplier.id
 
 

@@ -1,95 +1,95 @@
-"""Process manager: an order placed in the order service becomes a FEFO reservation here."""
+"""Process managers: events from the other services (and quality's own releases) become inventory's commands, run by
+the same handlers as the API's, in the unit of work of the batch."""
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+from psycopg_pool import ConnectionPool
+
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork
+from services.inventory.application import recall_stops, reservation
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import LotHoldReleased, LotInspected
 from shared.events.order import OrderPlaced
 from shared.events.traceability import RecallClosed, RecallOpened, RecallScopeReduced
 from shared.platform.consumer import ProcessManager
-from services.inventory.application import InventoryApplication
-from services.inventory.projections.backorders import backordered
 
 
-class FulfilmentPlanner(ProcessManager):
-    name = "inventory-fulfilment-planner"
-    subscribes_to = ("order",)
+class InventoryProcessManager(ProcessManager):
+    """Runs its reactions in inventory's unit of work, with its read models, also when a test builds it directly."""
+
     app: InventoryApplication
 
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list:
+    def __init__(self, app: InventoryApplication, pool: ConnectionPool,
+                 unit_of_work: Callable[[bool], InventoryUnitOfWork] | None = None) -> None:
+        super().__init__(app, pool, unit_of_work or (
+            lambda deferred: InventoryUnitOfWork(app, pool, deferred=deferred)))
+
+
+def _day_of(envelope: CloudEvent) -> date:
+    """The day the event happened: a replay decides as the first run did."""
+    return envelope.time.astimezone(UTC).date() if envelope.time.tzinfo else datetime.now(UTC).date()
+
+
+class FulfilmentPlanner(InventoryProcessManager):
+    """An order placed in the order service is reserved FEFO here, or backordered."""
+
+    name = "inventory-fulfilment-planner"
+    subscribes_to = ("order",)
+
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
         if not isinstance(payload, OrderPlaced):
-            return []
-        lines = []
-        for line in payload.lines:
-            lines.append({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity})
-            if line.min_remaining_shelf_life_days is not None:
-                lines[-1]["min_remaining_shelf_life_days"] = line.min_remaining_shelf_life_days
-        # Expiry is judged on the day the order was placed, so a replay decides the same way.
-        today = envelope.time.astimezone(UTC).date() if envelope.time.tzinfo else datetime.now(UTC).date()
-        return self.app.plan_reservation(payload.order_id, payload.hospital_id, lines, today,
-                                         payload.requested_delivery_date, payload.ship_to_distributor_id)
+            return
+        lines = tuple({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity,
+                       **({"min_remaining_shelf_life_days": line.min_remaining_shelf_life_days}
+                          if line.min_remaining_shelf_life_days is not None else {})} for line in payload.lines)
+        reservation.reserve_order(reservation.ReserveOrder(
+            order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
+            requested_delivery_date=payload.requested_delivery_date,
+            ship_to_distributor_id=payload.ship_to_distributor_id), uow)
 
 
-class BackorderRetries(ProcessManager):
+class BackorderRetries(InventoryProcessManager):
     """Stock released by quality (an inspection, or a hold released) is offered to the orders backordered for that
-    item, oldest first: each one that can now be reserved in full is (the order follows from backordered to
-    reserved); the others wait for the next release."""
+    item, oldest first: each one that can now be reserved in full is; the others wait for the next release."""
 
     name = "inventory-backorder-retries"
     subscribes_to = ("inventory",)
-    app: InventoryApplication
 
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list:
-        released = (isinstance(payload, LotInspected) and payload.result == "released") or isinstance(payload, LotHoldReleased)
-        if not released:
-            return []
-        waiting = backordered(self.pool, self.schema, payload.gtin)
-        if not waiting:
-            return []
-        # Judged on the day of the release, so a replay decides the same way.
-        return self.app.plan_backorder_retries(waiting, envelope.time.astimezone(UTC).date())
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
+        released = isinstance(payload, LotInspected) and payload.result == "released"
+        if released or isinstance(payload, LotHoldReleased):
+            reservation.retry_backorders(reservation.RetryBackorders(gtin=payload.gtin, today=_day_of(envelope)), uow)
 
 
-class RecallHolds(ProcessManager):
-    """Recalls opened in traceability stop their lots and units here, so they are neither reserved, picked, moved
-    nor shipped; the stop lifts when the recall closes or an approved decision takes them out of its scope (a lot
-    then stays on hold until quality releases it)."""
+class RecallHolds(InventoryProcessManager):
+    """Recalls opened in traceability stop their lots and units here (kit lots made from a recalled lot too), so they
+    are neither reserved, picked, moved nor shipped; the stop lifts when the recall closes or an approved decision
+    takes them out of its scope (a lot then stays on hold until quality releases it)."""
 
     name = "inventory-recall-holds"
     subscribes_to = ("traceability",)
-    app: InventoryApplication
 
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list:
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
         match payload:
             case RecallOpened():
-                reason = f"recall {payload.number or payload.title} ({payload.recall_id}): {payload.reason}"[:500]
-                # Kit lots made from a recalled lot are recalled too.
-                scope = _by_gtin([*payload.lots, *payload.kit_lots], payload.serials)
-                return self._change(scope, lambda item, lots, serials: item.stop_for_recall(
-                    str(payload.recall_id), lots, serials, reason))
+                recall_stops.stop_for_recall(recall_stops.StopForRecall(
+                    recall_id=payload.recall_id, lots=_lots([*payload.lots, *payload.kit_lots]),
+                    serials=_units(payload.serials),
+                    reason=f"recall {payload.number or payload.title} ({payload.recall_id}): {payload.reason}"[:500]), uow)
             case RecallScopeReduced():
-                reason = f"taken out of the recall's scope: {payload.reason}"[:500]
-                return self._change(_by_gtin(payload.lots, payload.serials), lambda item, lots, serials: item.lift_recall(
-                    str(payload.recall_id), lots, serials, "removed_from_scope", reason))
+                recall_stops.lift_recall_stop(recall_stops.LiftRecallStop(
+                    recall_id=payload.recall_id, lots=_lots(payload.lots), serials=_units(payload.serials),
+                    cause="removed_from_scope", reason=f"taken out of the recall's scope: {payload.reason}"[:500]), uow)
             case RecallClosed() if payload.lots is not None or payload.serials is not None:
-                scope = _by_gtin(payload.lots or [], payload.serials or [])
-                return self._change(scope, lambda item, lots, serials: item.lift_recall(
-                    str(payload.recall_id), lots, serials, "recall_closed", f"recall closed: {payload.summary}"[:500]))
-        return []
-
-    def _change(self, scope: dict[str, tuple[list[str], list[str]]], change) -> list:  # noqa: ANN001
-        changed = []
-        for gtin, (lots, serials) in sorted(scope.items()):
-            item = self.app.item_by_gtin(gtin)
-            if item is not None and change(item, lots, serials):  # an item this inventory never held: nothing to stop
-                changed.append(item)
-        return changed
+                recall_stops.lift_recall_stop(recall_stops.LiftRecallStop(
+                    recall_id=payload.recall_id, lots=_lots(payload.lots or []), serials=_units(payload.serials or []),
+                    cause="recall_closed", reason=f"recall closed: {payload.summary}"[:500]), uow)
 
 
-def _by_gtin(lots: list, serials: list) -> dict[str, tuple[list[str], list[str]]]:
-    scope: dict[str, tuple[list[str], list[str]]] = {}
-    for ref in lots:
-        scope.setdefault(ref.gtin, ([], []))[0].append(ref.lot)
-    for unit in serials:
-        scope.setdefault(unit.gtin, ([], []))[1].append(unit.serial)
-    return scope
+def _lots(refs: list) -> tuple[tuple[str, str], ...]:
+    return tuple((ref.gtin, ref.lot) for ref in refs)
+
+
+def _units(refs: list) -> tuple[tuple[str, str], ...]:
+    return tuple((unit.gtin, unit.serial) for unit in refs)

@@ -103,10 +103,10 @@ def test_returned_stock_comes_back_into_quarantine_never_into_released_stock_and
         item.inspect_lot("A", "WH1", "available", None)
         common = {"return_id": uuid4(), "order_id": uuid4(), "shipment_id": uuid4(), "reason": "damaged"}
         with pytest.raises(LotRuleError) as released:
-            item.receive_return("A", date(2027, 1, 1), "WH1", 1, disposition="restock", **common)
+            item.returns.receive("A", date(2027, 1, 1), "WH1", 1, disposition="restock", **common)
         assert released.value.rule == "return-into-quarantine"
-        item.receive_return("A", date(2027, 1, 1), "RET", 1, disposition="restock", **common)
-        item.receive_return("A", date(2027, 1, 1), "RET", 1, disposition="scrap", **common)
+        item.returns.receive("A", date(2027, 1, 1), "RET", 1, disposition="restock", **common)
+        item.returns.receive("A", date(2027, 1, 1), "RET", 1, disposition="scrap", **common)
         assert (item.lots[("A", "RET")].on_hand, item.lots[("A", "RET")].status) == (1, "quarantine")
 
 
@@ -115,14 +115,14 @@ def test_a_kit_takes_available_component_stock_and_expires_with_its_earliest_com
         stent, kit = StockItem(gtin=GTIN, name="Stent", device_class=3), StockItem(gtin="09506000134383", name="Kit", device_class=3)
         stent.receive_lot("A", date(2027, 1, 1), 5, "WH1", TODAY)
         with pytest.raises(KitRuleError):
-            stent.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 1}], TODAY)
+            stent.kits.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 1}], TODAY)
         stent.inspect_lot("A", "WH1", "available", None)
         with pytest.raises(KitRuleError):
-            stent.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 6}], TODAY)
-        consumed = stent.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 2}], TODAY)
+            stent.kits.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 6}], TODAY)
+        consumed = stent.kits.consume_components(uuid4(), kit.gtin, "K1", [{"lot": "A", "warehouse": "WH1", "quantity": 2}], TODAY)
         components = [{"gtin": GTIN, **c} for c in consumed]
         with pytest.raises(KitRuleError):
-            kit.assemble_kit(uuid4(), "K1", 2, "WH1", components, date(2027, 6, 1))
-        assert kit.assemble_kit(uuid4(), "K1", 2, "WH1", components, None) == date(2027, 1, 1)
-        assert kit.assemble_kit(uuid4(), "K2", 2, "WH1", components, date(2026, 12, 31)) == date(2026, 12, 31)
+            kit.kits.assemble(uuid4(), "K1", 2, "WH1", components, date(2027, 6, 1))
+        assert kit.kits.assemble(uuid4(), "K1", 2, "WH1", components, None) == date(2027, 1, 1)
+        assert kit.kits.assemble(uuid4(), "K2", 2, "WH1", components, date(2026, 12, 31)) == date(2026, 12, 31)
         assert stent.lots[("A", "WH1")].on_hand == 3 and kit.lots[("K1", "WH1")].status == "quarantine"

@@ -8,7 +8,8 @@ import pytest
 
 from services.inventory.domain import InsufficientStockError, LotRuleError, StockItem
 from services.inventory.domain.fefo import LotStock, plan_fefo
-from services.inventory.domain.fulfilment import Fulfilment, PickRefusedError, RecallStops, Scan
+from services.inventory.domain.fulfilment import Fulfilment, PickRefusedError, RecalledStock, Scan
+from shared.domain.rules import RuleViolation
 from shared.platform.context import acting_as
 
 GTIN = "09506000134352"
@@ -34,7 +35,7 @@ def released_item(*lots: str, serials: dict[str, list[str]] | None = None) -> St
 
 def test_a_recall_holds_its_lot_and_nobody_releases_that_hold_while_it_is_open():
     item = released_item("L1", "L2")
-    assert item.stop_for_recall(RECALL, ["L1"], [], "recall RC-2026-0001")
+    assert item.recalls.stop(RECALL, ["L1"], [], "recall RC-2026-0001")
     (stock,) = item.lots_numbered("L1")
     assert (stock.held, stock.recalled, stock.status) == (True, True, "on_hold")
     with pytest.raises(LotRuleError) as refused:
@@ -45,8 +46,8 @@ def test_a_recall_holds_its_lot_and_nobody_releases_that_hold_while_it_is_open()
 
 def test_closing_the_recall_lifts_its_stop_but_the_lot_stays_held_until_quality_releases_it():
     item = released_item("L1")
-    item.stop_for_recall(RECALL, ["L1"], [], "recall")
-    assert item.lift_recall(RECALL, ["L1"], [], "recall_closed", "recall closed")
+    item.recalls.stop(RECALL, ["L1"], [], "recall")
+    assert item.recalls.lift(RECALL, ["L1"], [], "recall_closed", "recall closed")
     (stock,) = item.lots_numbered("L1")
     assert (stock.held, stock.recalled) == (True, False)
     with pytest.raises(InsufficientStockError):
@@ -59,24 +60,24 @@ def test_the_recall_stop_is_checked_on_its_own_even_if_the_hold_were_gone():
     item = released_item("L1")
     order_id = uuid4()
     item.allocate(order_id, 4, TODAY)  # reserved before the recall
-    item.stop_for_recall(RECALL, ["L1"], [], "recall")
+    item.recalls.stop(RECALL, ["L1"], [], "recall")
     item.lots[("L1", "WH1")] = replace(item.lots[("L1", "WH1")], held=False)  # the hold somehow gone
     with pytest.raises(InsufficientStockError):
         item.allocate(uuid4(), 1, TODAY)
-    with pytest.raises(LotRuleError) as refused:
+    with pytest.raises(RuleViolation) as refused:
         item.ship_allocated(order_id, uuid4(), "WH1")
     assert refused.value.rule == "recalled-stock-not-shipped"
-    for command, rule in ((lambda: item.move_stock("L1", "WH1", "WH2", 1), "recalled-stock-not-moved"),
-                          (lambda: item.adjust_stock("L1", "WH1", -1, "damaged"), "recalled-stock-not-adjusted")):
-        with pytest.raises(LotRuleError) as refused:
+    for command, rule in ((lambda: item.control.move("L1", "WH1", "WH2", 1), "recalled-stock-not-moved"),
+                          (lambda: item.control.adjust("L1", "WH1", -1, "damaged"), "recalled-stock-not-adjusted")):
+        with pytest.raises(RuleViolation) as refused:
             command()
         assert refused.value.rule == rule
-    assert item.count_stock("L1", "WH1", 10, None) == 0  # a count that finds the books right moves nothing
+    assert item.control.count("L1", "WH1", 10, None) == 0  # a count that finds the books right moves nothing
 
 
 def test_stock_of_a_recalled_lot_that_arrives_later_is_held_too():
     item = released_item("L1")
-    item.stop_for_recall(RECALL, ["L1", "NOT-YET"], [], "recall")
+    item.recalls.stop(RECALL, ["L1", "NOT-YET"], [], "recall")
     item.receive_lot("NOT-YET", EXPIRY, 5, "WH2", TODAY)
     item.receive_lot("L1", EXPIRY, 5, "WH3", TODAY)
     assert all(s.held and s.recalled for lot in ("L1", "NOT-YET") for s in item.lots_numbered(lot))
@@ -84,39 +85,39 @@ def test_stock_of_a_recalled_lot_that_arrives_later_is_held_too():
 
 def test_a_redelivered_recall_changes_nothing():
     item = released_item("L1")
-    assert item.stop_for_recall(RECALL, ["L1"], ["S9"], "recall")
+    assert item.recalls.stop(RECALL, ["L1"], ["S9"], "recall")
     item.collect_events()
-    assert not item.stop_for_recall(RECALL, ["L1"], ["S9"], "recall")
-    assert not item.lift_recall(str(uuid4()), ["L1"], [], "recall_closed", "another recall never stopped it")
+    assert not item.recalls.stop(RECALL, ["L1"], ["S9"], "recall")
+    assert not item.recalls.lift(str(uuid4()), ["L1"], [], "recall_closed", "another recall never stopped it")
     assert item.collect_events() == []
 
 
 def test_two_open_recalls_of_one_lot_both_have_to_end():
     item = released_item("L1")
     other = str(uuid4())
-    item.stop_for_recall(RECALL, ["L1"], [], "first recall")
-    item.stop_for_recall(other, ["L1"], [], "second recall")
-    item.lift_recall(RECALL, ["L1"], [], "recall_closed", "first closed")
+    item.recalls.stop(RECALL, ["L1"], [], "first recall")
+    item.recalls.stop(other, ["L1"], [], "second recall")
+    item.recalls.lift(RECALL, ["L1"], [], "recall_closed", "first closed")
     with pytest.raises(LotRuleError):
         item.release_hold("L1", "the first recall closed")
-    item.lift_recall(other, ["L1"], [], "removed_from_scope", "taken out of the second recall's scope")
+    item.recalls.lift(other, ["L1"], [], "removed_from_scope", "taken out of the second recall's scope")
     item.release_hold("L1", "both recalls ended")
 
 
 def test_recalled_units_of_a_serialised_lot_are_never_allocated_picked_or_shipped():
     item = released_item("SER", serials={"SER": ["S1", "S2", "S3"]})
-    item.stop_for_recall(RECALL, [], ["S2"], "unit recall")
+    item.recalls.stop(RECALL, [], ["S2"], "unit recall")
     order_id = uuid4()
     assert sum(a.quantity for a in item.allocate(order_id, 2, TODAY)) == 2
     with pytest.raises(InsufficientStockError):
         item.allocate(uuid4(), 1, TODAY)  # the third unit is the recalled one
-    with pytest.raises(LotRuleError) as refused:
+    with pytest.raises(RuleViolation) as refused:
         item.ship_allocated(order_id, uuid4(), "WH1", ["S1", "S2"])
     assert refused.value.rule == "recalled-stock-not-shipped"
     fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=uuid4(), lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2}])
     fulfilment.reserve(order_id=order_id, lines=[{"line_no": 1, "gtin": GTIN, "lot": "SER", "expiry": EXPIRY,
                                                   "warehouse": "WH1", "quantity": 2}], picking_required=True)
-    stops = RecallStops(serials=frozenset({(GTIN, "S2")}))
+    stops = RecalledStock(serials=frozenset({(GTIN, "S2")}))
     with pytest.raises(PickRefusedError) as refused:
         fulfilment.confirm_picks([Scan(GTIN, "SER", "S2")], {(GTIN, "SER"): {"S1", "S2", "S3"}}, stops)
     assert refused.value.rule == "recalled-stock-not-picked"

@@ -9,6 +9,8 @@ somehow released.
 from dataclasses import dataclass
 from datetime import date
 
+from shared.domain.rules import RuleViolation
+
 # Quality status of a lot in a warehouse. Events recorded before quality inspection existed had none:
 # their stock was available at once, and stays so when replayed.
 QUARANTINE, AVAILABLE, REJECTED = "quarantine", "available", "rejected"
@@ -25,7 +27,7 @@ class LotStock:
     quality: str = AVAILABLE
     held: bool = False
     location: str | None = None
-    recalled: bool = False  # under an open recall (see StockItem.recalled_lots)
+    recalled: bool = False  # under an open recall (see recall_stops.py)
 
     @property
     def available(self) -> int:
@@ -54,9 +56,11 @@ class Allocation:
     quantity: int
 
 
-class InsufficientStockError(Exception):
+class InsufficientStockError(RuleViolation):
+    """Not enough usable stock: a reservation turns it into a shortage (the order is backordered), never a 409."""
+
     def __init__(self, requested: int, available: int) -> None:
-        super().__init__(f"requested {requested}, only {available} usable")
+        super().__init__("stock-sufficient", f"requested {requested}, only {available} usable")
         self.requested, self.available = requested, available
 
 

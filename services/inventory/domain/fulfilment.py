@@ -6,9 +6,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from services.inventory.domain.picking import PickRefusedError, RecallStops, Scan, merged, plan_picks
+from services.inventory.domain.picking import PickRefusedError, RecalledStock, Scan, merged, plan_picks
 from services.inventory.domain.returns import ReturnRuleError, check_return
-from shared.domain.rules import RuleViolation
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 
@@ -21,8 +21,9 @@ class FulfilmentStateError(RuleViolation):
         super().__init__(rule, message)
 
 
-class UnknownShipmentError(LookupError):
-    pass
+class UnknownShipmentError(NotFound):
+    def __init__(self, shipment_id: UUID) -> None:
+        super().__init__("Shipment", shipment_id)
 
 
 class Fulfilment(TracedAggregate):
@@ -108,7 +109,7 @@ class Fulfilment(TracedAggregate):
         return bool(self.reserved) and self.units_to_pick == 0
 
     def confirm_picks(self, scans: list[Scan], serials_of: dict[tuple[str, str], set[str]],
-                      stops: RecallStops = RecallStops()) -> list[dict[str, Any]]:
+                      stops: RecalledStock = RecalledStock()) -> list[dict[str, Any]]:
         """Raises PickRefusedError (recording nothing) when a scan differs from the reservation or picks recalled
         stock."""
         if self.status != "reserved":
@@ -127,7 +128,7 @@ class Fulfilment(TracedAggregate):
     def shipment(self, shipment_id: UUID) -> dict[str, Any]:
         found = next((s for s in self.shipments if str(s["shipment_id"]) == str(shipment_id)), None)
         if found is None:
-            raise UnknownShipmentError(f"no shipment {shipment_id} of order {self.order_id}")
+            raise UnknownShipmentError(shipment_id)
         return found
 
     def confirm_delivery(self, shipment_id: UUID, delivered_at: datetime, received_by: str | None) -> None:
@@ -182,5 +183,5 @@ class Fulfilment(TracedAggregate):
                                         "note": note}]
 
 
-__all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "RecallStops", "ReturnRuleError", "Scan",
+__all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "RecalledStock", "ReturnRuleError", "Scan",
            "UnknownShipmentError", "fulfilment_id_for"]

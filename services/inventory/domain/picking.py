@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared.domain.rules import RuleViolation
 
-class PickRefusedError(Exception):
-    """A scan that does not match the reservation; `expected` and `scanned` say what differs (for the 409)."""
+
+class PickRefusedError(RuleViolation):
+    """A scan that does not match the reservation; `expected` and `scanned` say what differs (in the 409)."""
 
     def __init__(self, rule: str, message: str, scan: int, expected: dict[str, Any], scanned: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.rule, self.scan, self.expected, self.scanned = rule, scan, expected, scanned
+        super().__init__(rule, message, scan=scan, expected=expected, scanned=scanned)
+        self.scan, self.expected, self.scanned = scan, expected, scanned
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Scan:
 
 
 @dataclass(frozen=True)
-class RecallStops:
+class RecalledStock:
     """What open recalls stop among the reserved stock: (gtin, lot) and (gtin, serial)."""
 
     lots: frozenset[tuple[str, str]] = field(default_factory=frozenset)
@@ -33,7 +35,7 @@ class RecallStops:
 
 
 def plan_picks(reserved: list[dict[str, Any]], picked: list[dict[str, Any]], scans: list[Scan],
-               serials_of: dict[tuple[str, str], set[str]], stops: RecallStops = RecallStops()) -> list[dict[str, Any]]:
+               serials_of: dict[tuple[str, str], set[str]], stops: RecalledStock = RecalledStock()) -> list[dict[str, Any]]:
     """The picked lines the scans confirm (one per scan), or PickRefusedError naming the first bad scan.
 
     `serials_of[(gtin, lot)]` holds the serials a serialised lot was received with (absent: not serialised).

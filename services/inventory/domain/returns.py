@@ -1,7 +1,13 @@
-"""Returns (RMA) against a shipment: reason codes, dispositions, and never more back than went out. Pure."""
+"""Returns (RMA) against a shipment: reason codes, dispositions, never more back than went out (`check_return`, for
+the fulfilment), and the returned goods coming back into the item's stock (`item.returns`)."""
 
 from collections import Counter
+from datetime import date
 from typing import Any
+from uuid import UUID
+
+from services.inventory.domain.fefo import QUARANTINE
+from services.inventory.domain.parts import ItemEvent, ItemPart, formerly
 from shared.domain.rules import RuleViolation
 
 REASONS = ("damaged", "expired", "wrong_item", "recall", "other")
@@ -9,15 +15,13 @@ DISPOSITIONS = ("restock", "quarantine", "scrap")
 
 
 class ReturnRuleError(RuleViolation):
-    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
-
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(rule, message)
 
 
 def stock_status_for(disposition: str) -> str:
     """restock and quarantine bring the goods back into quarantine (restock: to be inspected and released)."""
-    return "scrapped" if disposition == "scrap" else "quarantine"
+    return "scrapped" if disposition == "scrap" else QUARANTINE
 
 
 def check_return(shipment: dict[str, Any], earlier_returns: list[dict[str, Any]],
@@ -59,3 +63,33 @@ def check_return(shipment: dict[str, Any], earlier_returns: list[dict[str, Any]]
         out.append({"gtin": line["gtin"], "lot": line["lot"], "expiry": expiry[key], "quantity": line["quantity"],
                     "serials": list(serials) or None})
     return out
+
+
+class Returns(ItemPart):
+    """Returned goods of the item: into quarantine (restock, quarantine; never into released stock) or scrapped."""
+
+    def receive(self, lot: str, expiry: date, warehouse: str, quantity: int, *, return_id: UUID, order_id: UUID,
+                shipment_id: UUID, reason: str, disposition: str) -> None:
+        status = stock_status_for(disposition)
+        if status == QUARANTINE:
+            self.item.check_quarantine_bucket(lot, warehouse, expiry, "return-into-quarantine")
+        self.record(StockReturned, lot=lot, expiry=expiry, warehouse=warehouse, quantity=quantity, return_id=return_id,
+                    order_id=order_id, shipment_id=shipment_id, reason=reason, disposition=disposition, status=status)
+
+
+@formerly("services.inventory.domain.stock:StockItem.StockReturned")  # when returns were a method of the item
+class StockReturned(ItemEvent):
+    lot: str
+    expiry: date
+    warehouse: str
+    quantity: int
+    return_id: UUID
+    order_id: UUID
+    shipment_id: UUID
+    reason: str
+    disposition: str
+    status: str
+
+    def apply(self, item: Any) -> None:
+        if self.status == QUARANTINE:
+            item.add_quarantined(self.lot, self.warehouse, self.expiry, self.quantity)

@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from shared.platform.aggregate import TracedAggregate
-from shared.domain.rules import RuleViolation
+from shared.domain.rules import InvalidReference, RuleViolation
 
 BUSINESS_LICENCE = "business_licence"              # 营业执照
 PRODUCTION_LICENCE = "production_licence"          # 医疗器械生产许可证 / 备案凭证
@@ -21,10 +21,8 @@ REQUIRED_DOCUMENTS: tuple[tuple[str, ...], ...] = ((BUSINESS_LICENCE,), (PRODUCT
 
 
 class QualificationError(RuleViolation):
-    """A rule of this module refused the command (answered as a 409 problem naming `rule`)."""
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(rule, message)
+    def __init__(self, rule: str, message: str, supplier_id: UUID) -> None:
+        super().__init__(rule, message, supplier_id=supplier_id)
 
 
 class Supplier(TracedAggregate):
@@ -40,9 +38,9 @@ class Supplier(TracedAggregate):
 
     def record_qualification(self, document_type: str, number: str, valid_from: date, valid_to: date) -> None:
         if document_type not in DOCUMENT_TYPES:
-            raise ValueError(f"unknown document type {document_type!r}")
+            raise InvalidReference("document_type", "document-type", f"a document type is one of {', '.join(DOCUMENT_TYPES)}")
         if valid_to < valid_from:
-            raise QualificationError("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}")
+            raise QualificationError("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", self.id)
         self._qualification_recorded(document_type=document_type, number=number, valid_from=valid_from,
                                      valid_to=valid_to)
 
@@ -61,4 +59,4 @@ class Supplier(TracedAggregate):
         if missing:
             raise QualificationError(
                 "supplier-qualified",
-                f"supplier {self.name} has no valid {', '.join(missing)} on {day}: goods from it are not received")
+                f"supplier {self.name} has no valid {', '.join(missing)} on {day}: goods from it are not received", self.id)

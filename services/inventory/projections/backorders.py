@@ -1,11 +1,14 @@
 """Backordered orders per item, oldest first: what to try to reserve again when stock of the item is released."""
 
+from uuid import UUID
+
 from psycopg import Cursor
 from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import StockReservationRejected, StockReserved
 from shared.platform.consumer import Projection
+from shared.platform.read_models import ReadModels
 
 
 class Backorders(Projection):
@@ -27,9 +30,14 @@ class Backorders(Projection):
                 cur.execute(f"DELETE FROM {self.schema}.backorders WHERE order_id = %s", (payload.order_id,))
 
 
-def backordered(pool: ConnectionPool, schema: str, gtin: str, limit: int = 100) -> list:
-    """The orders waiting for stock of this item, oldest first (at most `limit` per release)."""
-    with pool.connection() as conn:
-        rows = conn.execute(f"SELECT order_id FROM {schema}.backorders WHERE gtin = %s"
-                            " ORDER BY backordered_at, order_id LIMIT %s", (gtin, limit)).fetchall()
-    return [r["order_id"] for r in rows]
+class BackorderQueue:
+    """The port backorder retries ask (application/__init__.py: BackordersPort)."""
+
+    def __init__(self, pool: ConnectionPool, schema: str) -> None:
+        self.reads = ReadModels(pool, schema)
+
+    def waiting_for(self, gtin: str, limit: int = 100) -> list[UUID]:
+        """The orders waiting for stock of this item, oldest first (at most `limit` per release)."""
+        rows = self.reads.all("SELECT order_id FROM {schema}.backorders WHERE gtin = %s"
+                              " ORDER BY backordered_at, order_id LIMIT %s", (gtin, limit))
+        return [r["order_id"] for r in rows]

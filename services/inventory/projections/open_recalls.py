@@ -9,6 +9,7 @@ from psycopg_pool import ConnectionPool
 from shared.events import CloudEvent, EventPayload
 from shared.events.traceability import RecallClosed, RecallOpened, RecallScopeReduced
 from shared.platform.consumer import Projection
+from shared.platform.read_models import ReadModels
 
 
 class OpenRecalls(Projection):
@@ -48,14 +49,12 @@ class OpenRecalls(Projection):
 
 
 class OpenRecallRegister:
-    """The port dispatch asks: which open recalls cover these goods?"""
+    """The port dispatch asks (application/__init__.py: OpenRecallsPort): which open recalls cover these goods?"""
 
     def __init__(self, pool: ConnectionPool, schema: str) -> None:
-        self.pool, self.schema = pool, schema
+        self.reads = ReadModels(pool, schema)
 
     def covering(self, gtin: str, lots: list[str], serials: list[str]) -> list[str]:
-        with self.pool.connection() as conn:
-            rows = conn.execute(
-                f"SELECT DISTINCT recall_id FROM {self.schema}.open_recall_scope WHERE gtin = %s"
-                " AND (lot = ANY(%s) OR serial = ANY(%s)) ORDER BY recall_id", (gtin, lots, serials)).fetchall()
+        rows = self.reads.all("SELECT DISTINCT recall_id FROM {schema}.open_recall_scope WHERE gtin = %s"
+                              " AND (lot = ANY(%s) OR serial = ANY(%s)) ORDER BY recall_id", (gtin, lots, serials))
         return [str(r["recall_id"]) for r in rows]

@@ -1,7 +1,10 @@
 """Stock on hand by item, lot and warehouse with its quality status, the item list and the supplier list:
 read models of inventory's own events."""
 
+from datetime import date
+
 from psycopg import Cursor
+from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (
@@ -13,6 +16,7 @@ from shared.events.inventory import (  # stock control
 )
 from services.inventory.projections.returns import OUTBOUND_STOCK_EVENTS, apply_outbound_stock
 from shared.platform.consumer import Projection
+from shared.platform.read_models import ReadModels
 
 # The status a reader sees: on hold overrides the quality status (quarantine, available, rejected).
 STATUS_SQL = "CASE WHEN held THEN 'on_hold' ELSE quality END"
@@ -142,3 +146,15 @@ class StockOnHand(Projection):
                 cur.execute(f"UPDATE {stock} SET near_expiry_threshold = least(near_expiry_threshold, %s)"
                             " WHERE gtin = %s AND lot = %s AND warehouse = %s",
                             (payload.threshold_days, payload.gtin, payload.lot, payload.warehouse))
+
+
+class ExpiringStockOnHand:
+    """The port the near-expiry scan asks (application/__init__.py: ExpiringStockPort)."""
+
+    def __init__(self, pool: ConnectionPool, schema: str) -> None:
+        self.reads = ReadModels(pool, schema)
+
+    def items_expiring_by(self, day: date) -> list[str]:
+        rows = self.reads.all("SELECT DISTINCT gtin FROM {schema}.stock_on_hand WHERE on_hand > 0 AND expiry <= %s"
+                              " ORDER BY gtin", (day,))
+        return [r["gtin"] for r in rows]

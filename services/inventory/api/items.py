@@ -1,0 +1,190 @@
+"""The item master over HTTP: register and list items (GTIN-keyed), and their master data — UDI-DIs per packaging
+level, registration certificate (注册证), storage conditions, tracking. Handlers: application/item_master.py."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from services.inventory import queries
+from services.inventory.api.common import MasterDataCommand, Work
+from services.inventory.application import item_master
+from shared.domain.gtin import GTINInput
+from shared.domain.text import Description, Name, single_line
+from shared.domain.validity import ValidityPeriod
+from shared.platform.api import REPLAYED
+from shared.platform.auth import CurrentPrincipal
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import Reads
+
+router = APIRouter()
+ItemGTIN = Annotated[GTINInput, Path()]
+
+
+class RegisterItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
+    name: Name
+    device_class: int = Field(ge=1, le=3, description="NMPA device class I, II or III")
+    model: single_line(200, "型号规格: the model / specification on the label") | None = None  # type: ignore[valid-type]
+    manufacturer: single_line(200, "生产企业: who makes the device") | None = None  # type: ignore[valid-type]
+
+
+class ItemOut(BaseModel):
+    item_id: UUID
+    gtin: str
+    name: str
+    device_class: int
+    model: str | None = None
+    manufacturer: str | None = None
+    version: int
+
+
+class ItemRow(BaseModel):
+    item_id: UUID
+    gtin: str
+    name: str
+    device_class: int
+    model: str | None
+    manufacturer: str | None
+    certificate_number: str | None = Field(description="注册证编号, when one is on record")
+    certificate_valid_to: date | None
+
+
+class PackagingLevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    level: Literal["box", "case"] = Field(description="the item's own GTIN is the each level (quantity 1)")
+    gtin: GTINInput = Field(description="the UDI-DI (GTIN-14) printed on this packaging level")
+    quantity: int = Field(ge=2, le=1_000_000, description="units of the item (each) in one package of this level")
+
+
+class RegistrationCertificateIn(ValidityPeriod):
+    number: single_line(100, "注册证编号, e.g. 国械注准20193130001")  # type: ignore[valid-type]
+    holder: single_line(200, "注册人 (registration holder)")  # type: ignore[valid-type]
+    scope: Description | None = Field(None, description="适用范围 (scope)")
+
+
+class StorageConditionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    min_temperature_c: float | None = Field(None, ge=-273.15, le=200)
+    max_temperature_c: float | None = Field(None, ge=-273.15, le=200)
+    description: single_line(500, "e.g. 干燥、避光保存") | None = None  # type: ignore[valid-type]
+
+    @field_validator("max_temperature_c")
+    @classmethod
+    def _not_below_min(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min_temperature_c")
+        if value is not None and low is not None and value < low:
+            raise ValueError("max_temperature_c must not be below min_temperature_c")
+        return value
+
+
+class TrackingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lot_tracked: bool
+    serial_tracked: bool
+    implant: bool
+
+    @model_validator(mode="after")
+    def _tracked_somehow(self) -> "TrackingIn":
+        if not (self.lot_tracked or self.serial_tracked):
+            raise ValueError("an item is lot-tracked, serial-tracked or both")
+        return self
+
+
+class UDIDIOut(BaseModel):
+    level: Literal["each", "box", "case"]
+    gtin: str
+    quantity: int = Field(description="units of the item (each) per package")
+
+
+class ItemMasterOut(BaseModel):
+    item_id: UUID
+    gtin: str
+    name: str
+    device_class: int
+    udi_dis: list[UDIDIOut]
+    registration_certificate: RegistrationCertificateIn | None
+    storage_conditions: StorageConditionsIn | None
+    tracking: TrackingIn
+    version: int
+
+
+def _item_out(item: Any) -> ItemOut:
+    return ItemOut(item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, model=item.model,
+                   manufacturer=item.manufacturer, version=item.version)
+
+
+def _master_out(item: Any) -> ItemMasterOut:
+    master = item.master
+    return ItemMasterOut(
+        item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, version=item.version,
+        udi_dis=[UDIDIOut(level=level, gtin=gtin, quantity=quantity)
+                 for gtin, (level, quantity) in sorted(master.gtins().items(), key=lambda g: g[1][1])],
+        registration_certificate=master.registration_certificate, storage_conditions=master.storage_conditions,
+        tracking=master.tracking)
+
+
+@router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", tags=["inventory"],
+             responses=REPLAYED)
+def register_item(body: RegisterItem, response: Response, _: MasterDataCommand, uow: Work) -> ItemOut:
+    """Items are keyed by GTIN: the same GTIN with the same data again answers 200 with the item; other data is 409."""
+    item, created = item_master.register_item(item_master.RegisterItem(
+        gtin=body.gtin, name=body.name, device_class=body.device_class, model=body.model,
+        manufacturer=body.manufacturer), uow)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _item_out(item)
+
+
+@router.get("/items", operation_id="list_items", tags=["inventory"])
+def list_items(read: Reads, _: CurrentPrincipal, paging: Paging,
+               name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
+               device_class: Annotated[int | None, Query(ge=1, le=3)] = None) -> Page[ItemRow]:
+    """The item master: every registered device with its class and registration certificate."""
+    return Page.of(ItemRow, queries.items(read, name, device_class, paging), paging)
+
+
+@router.get("/items/{gtin}", operation_id="get_item", tags=["inventory"])
+def get_item(gtin: ItemGTIN, uow: Work, _: CurrentPrincipal) -> ItemOut:
+    return _item_out(item_master.item(uow, gtin))
+
+
+@router.get("/items/{gtin}/master-data", operation_id="get_item_master_data", tags=["item master"])
+def get_master_data(gtin: ItemGTIN, uow: Work, _: CurrentPrincipal) -> ItemMasterOut:
+    """The item with every UDI-DI (each, box, case), certificate, storage conditions and tracking.
+    Its history of changes: GET /audit/aggregates/{item_id}/history."""
+    return _master_out(item_master.item(uow, gtin))
+
+
+@router.post("/items/{gtin}/packaging-levels", operation_id="add_packaging_level", tags=["item master"])
+def add_packaging_level(gtin: ItemGTIN, body: PackagingLevelIn, _: MasterDataCommand, uow: Work) -> ItemMasterOut:
+    """Add a box or case GTIN. A level, once defined, keeps its GTIN and quantity (409 otherwise); posting the same
+    again changes nothing."""
+    return _master_out(item_master.add_packaging_level(item_master.AddPackagingLevel(
+        gtin=gtin, level=body.level, packaging_gtin=body.gtin, quantity=body.quantity), uow))
+
+
+@router.put("/items/{gtin}/registration-certificate", operation_id="set_registration_certificate",
+            tags=["item master"])
+def set_registration_certificate(gtin: ItemGTIN, body: RegistrationCertificateIn, _: MasterDataCommand,
+                                 uow: Work) -> ItemMasterOut:
+    return _master_out(item_master.set_registration_certificate(item_master.SetRegistrationCertificate(
+        gtin=gtin, number=body.number, holder=body.holder, valid_from=body.valid_from, valid_to=body.valid_to,
+        scope=body.scope), uow))
+
+
+@router.put("/items/{gtin}/storage-conditions", operation_id="set_storage_conditions", tags=["item master"])
+def set_storage_conditions(gtin: ItemGTIN, body: StorageConditionsIn, _: MasterDataCommand,
+                           uow: Work) -> ItemMasterOut:
+    return _master_out(item_master.set_storage_conditions(item_master.SetStorageConditions(
+        gtin=gtin, min_temperature_c=body.min_temperature_c, max_temperature_c=body.max_temperature_c,
+        description=body.description), uow))
+
+
+@router.put("/items/{gtin}/tracking", operation_id="set_tracking", tags=["item master"])
+def set_tracking(gtin: ItemGTIN, body: TrackingIn, _: MasterDataCommand, uow: Work) -> ItemMasterOut:
+    return _master_out(item_master.set_tracking(item_master.SetTracking(
+        gtin=gtin, lot_tracked=body.lot_tracked, serial_tracked=body.serial_tracked, implant=body.implant), uow))

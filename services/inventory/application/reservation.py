@@ -1,0 +1,104 @@
+"""Reservation: an order placed in the order service is reserved FEFO here, every line or none (reactions.py:
+FulfilmentPlanner); an order that falls short is backordered, and tried again, oldest first, each time quality
+releases stock of one of its items (reactions.py: BackorderRetries).
+
+Only released stock that is not held, not recalled, not expired and — per line — with at least the line's minimum
+remaining shelf life on the requested delivery date is taken (domain/fefo.py). Both are judged on the day of the
+event that caused them, so a replay decides the same way.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from services.inventory.application import InventoryUnitOfWork
+from services.inventory.domain import Fulfilment, InsufficientStockError, StockItem, fulfilment_id_for, item_id_for
+from services.inventory.domain.fefo import usable_quantity
+from shared.platform.idempotency import create_once
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReserveOrder:
+    order_id: UUID
+    ship_to_hospital_id: UUID
+    lines: tuple[dict[str, Any], ...]  # line_no, gtin, quantity, and min_remaining_shelf_life_days when asked
+    today: date
+    requested_delivery_date: date | None = None
+    ship_to_distributor_id: UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryBackorders:
+    gtin: str  # the item stock was released of
+    today: date
+
+
+@dataclass(frozen=True)
+class _Allocation:
+    reserved: list[dict[str, Any]]
+    shortages: list[dict[str, Any]]
+    items: list[StockItem]
+
+
+def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulfilment, bool]:
+    """The order's fulfilment, reserved or rejected (backordered), and whether this command decided it: an order
+    already handled (an event delivered again) is left as it is."""
+    def decide() -> Fulfilment:
+        optional: dict[str, Any] = {}
+        if command.requested_delivery_date is not None:
+            optional["requested_delivery_date"] = command.requested_delivery_date
+        if command.ship_to_distributor_id is not None:
+            optional["ship_to_distributor_id"] = command.ship_to_distributor_id
+        fulfilment = Fulfilment(order_id=command.order_id, ship_to_hospital_id=command.ship_to_hospital_id,
+                                lines=[dict(line) for line in command.lines], **optional)
+        allocation = _allocate(fulfilment, command.today, uow)
+        if allocation.shortages:  # the allocations made for other lines are not collected: nothing is reserved
+            fulfilment.reject(order_id=command.order_id, reason="insufficient usable stock",
+                              shortages=allocation.shortages)
+        else:
+            fulfilment.reserve(order_id=command.order_id, lines=allocation.reserved,
+                               picking_required=uow.settings.picking_required)
+            uow.collect(*allocation.items)
+        return fulfilment
+
+    return create_once(uow, fulfilment_id_for(command.order_id), Fulfilment, decide)
+
+
+def retry_backorders(command: RetryBackorders, uow: InventoryUnitOfWork) -> list[Fulfilment]:
+    """Offer released stock to the orders backordered for the item, oldest first; returns those now reserved."""
+    reserved = []
+    for order_id in uow.backorders.waiting_for(command.gtin):
+        fulfilment = uow.get(fulfilment_id_for(order_id), Fulfilment)
+        if fulfilment is None or fulfilment.status != "rejected":
+            continue
+        allocation = _allocate(fulfilment, command.today, uow)
+        if allocation.shortages:
+            uow.rollback()  # still short: it takes nothing, and waits for the next release
+            continue
+        fulfilment.reserve(order_id=order_id, lines=allocation.reserved, picking_required=uow.settings.picking_required)
+        uow.collect(fulfilment, *allocation.items)
+        uow.commit()  # each order on its own: the next one sees what this one took
+        reserved.append(fulfilment)
+    return reserved
+
+
+def _allocate(fulfilment: Fulfilment, today: date, uow: InventoryUnitOfWork) -> _Allocation:
+    """FEFO allocations for every requested line, on the items as this command sees them."""
+    order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
+    reserved, shortages, items = [], [], {}
+    for line in fulfilment.requested:
+        gtin, min_days = line["gtin"], line.get("min_remaining_shelf_life_days") or 0
+        item = uow.get(item_id_for(gtin), StockItem)
+        try:
+            if item is None:
+                raise InsufficientStockError(line["quantity"], 0)
+            for a in item.allocate(order_id, line["quantity"], today, deliver_on, min_days):
+                reserved.append({"line_no": line["line_no"], "gtin": gtin, "lot": a.lot, "expiry": a.expiry,
+                                 "warehouse": a.warehouse, "quantity": a.quantity})
+            items[gtin] = item
+        except InsufficientStockError:
+            available = 0 if item is None else usable_quantity(item.lot_stock(), today, deliver_on, min_days,
+                                                               item.recalls.withheld_units())
+            shortages.append({"gtin": gtin, "requested": line["quantity"], "available": available})
+    return _Allocation(reserved, shortages, list(items.values()))

@@ -1,0 +1,80 @@
+"""What inventory's API reads from its read models (projections/): the item master list, stock on hand and what
+nears expiry, serialised units, suppliers and returns — paged and filtered. (The reads its rules ask are ports:
+application/__init__.py.)"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.inventory.projections.stock import STATUS_SQL
+from shared.platform.paging import PageRequest
+from shared.platform.read_models import ReadModels
+
+Found = tuple[list[dict], int]  # a page of rows, and how many match in all
+
+# What can still be reserved: nothing unless the lot is available (released, not held).
+_AVAILABLE_SQL = "CASE WHEN quality = 'available' AND NOT held THEN on_hand - allocated ELSE 0 END"
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    gtin: str | None = None
+    lot: str | None = None
+    warehouse: str | None = None
+    expiring_before: date | None = None
+    status: str | None = None  # quarantine, available, on_hold, rejected
+
+
+@dataclass(frozen=True)
+class SerialFilter:
+    gtin: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    status: str | None = None  # in_stock, shipped, returned, scrapped
+
+
+@dataclass(frozen=True)
+class ReturnFilter:
+    reason: str | None = None
+    gtin: str | None = None
+    lot: str | None = None
+    disposition: str | None = None
+
+
+def items(read: ReadModels, name: str | None, device_class: int | None, paging: PageRequest) -> Found:
+    return read.page("{schema}.items", paging, order_by="name, gtin", where={
+        "name ILIKE %s": f"%{name}%" if name else None, "device_class = %s": device_class})
+
+
+def stock(read: ReadModels, where: StockFilter, paging: PageRequest) -> Found:
+    return read.page(
+        "{schema}.stock_on_hand s LEFT JOIN {schema}.items i USING (gtin)", paging,
+        columns=f"s.*, i.name AS item_name, {STATUS_SQL} AS status, {_AVAILABLE_SQL} AS available",
+        order_by="s.gtin, s.expiry, s.lot, s.warehouse",
+        where={"s.gtin = %s": where.gtin, "s.lot = %s": where.lot, "s.warehouse = %s": where.warehouse,
+               "s.expiry < %s": where.expiring_before, f"{STATUS_SQL} = %s": where.status})
+
+
+def near_expiry(read: ReadModels, today: date, within_days: int, gtin: str | None, warehouse: str | None,
+                paging: PageRequest) -> Found:
+    """Stock on hand expiring within `within_days` of `today`, earliest first, expired stock included."""
+    return read.page(
+        "{schema}.stock_on_hand", paging,
+        columns=f"*, {STATUS_SQL} AS status, expiry - DATE '{today.isoformat()}' AS days_left",  # a date, not input
+        order_by="expiry, gtin, lot, warehouse",
+        where={"on_hand > %s": 0, "expiry <= %s": today + timedelta(days=within_days), "gtin = %s": gtin,
+               "warehouse = %s": warehouse})
+
+
+def serials(read: ReadModels, where: SerialFilter, paging: PageRequest) -> Found:
+    return read.page("{schema}.serials", paging, order_by="gtin, lot, serial", where={
+        "gtin = %s": where.gtin, "lot = %s": where.lot, "serial = %s": where.serial, "status = %s": where.status})
+
+
+def suppliers(read: ReadModels, name: str | None, paging: PageRequest) -> Found:
+    return read.page("{schema}.suppliers", paging, order_by="name, supplier_id", where={"name = %s": name})
+
+
+def returns(read: ReadModels, where: ReturnFilter, paging: PageRequest) -> Found:
+    return read.page("{schema}.returns", paging, order_by="returned_at DESC, return_id, line_no", where={
+        "reason = %s": where.reason, "gtin = %s": where.gtin, "lot = %s": where.lot,
+        "disposition = %s": where.disposition})
