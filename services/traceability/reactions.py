@@ -1,44 +1,25 @@
 """Process manager: units of a recalled lot coming back (an inventory return) count towards that recall.
 
-Open recalls are found through the `recall_scope` list (projections/recalls.py). A return that reaches this
-reaction before the case it belongs to reached that list — within a second of the decision — is not counted;
-returns of recalled goods come days later, and the lineage still shows the units as returned.
+The reaction turns inventory's ShipmentReturned into the command `CountReturnedUnits` and runs the same handler an
+API would (application/recall_cases.py); which recalls are open, and whom the shipment went to, it asks the unit of
+work's ports.
 """
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import ShipmentReturned
 from shared.platform.consumer import ProcessManager
-from services.traceability.application import TraceabilityApplication
+from services.traceability.application import TraceabilityUnitOfWork
+from services.traceability.application.recall_cases import CountReturnedUnits, ReturnedLine, count_returned_units
 
 
 class RecallReturns(ProcessManager):
     name = "traceability-recall-returns"
     subscribes_to = ("inventory",)
-    app: TraceabilityApplication
 
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list:
-        if not isinstance(payload, ShipmentReturned):
-            return []
-        consignee = self._consignee_of(payload)
-        changed = {}
-        for line in payload.lines:
-            for recall_id in self._open_recalls_covering(line.gtin, line.lot, line.serials or []):
-                case = changed.get(recall_id) or self.app.get_recall(recall_id)
-                if case is not None and case.record_return(consignee, line.gtin, line.lot, line.quantity,
-                                                           payload.return_id, envelope.time):
-                    changed[recall_id] = case
-        return list(changed.values())
-
-    def _open_recalls_covering(self, gtin: str, lot: str, serials: list[str]) -> list:
-        with self.pool.connection() as conn:
-            rows = conn.execute(
-                f"SELECT DISTINCT recall_id FROM {self.schema}.recall_scope WHERE open AND gtin = %s"
-                " AND (lot = %s OR serial = ANY(%s)) ORDER BY recall_id", (gtin, lot, serials)).fetchall()
-        return [r["recall_id"] for r in rows]
-
-    def _consignee_of(self, payload: ShipmentReturned) -> object:
-        # The shipment's consignee as the lineage knows it (a distributor, for goods shipped through one).
-        with self.pool.connection() as conn:
-            row = conn.execute(f"SELECT consignee_id FROM {self.schema}.shipped_lots WHERE shipment_id = %s LIMIT 1",
-                               (payload.shipment_id,)).fetchone()
-        return row["consignee_id"] if row else payload.ship_to_hospital_id
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: TraceabilityUnitOfWork) -> None:
+        if isinstance(payload, ShipmentReturned):
+            count_returned_units(CountReturnedUnits(
+                return_id=payload.return_id, shipment_id=payload.shipment_id,
+                ship_to_hospital_id=payload.ship_to_hospital_id, returned_at=envelope.time,
+                lines=tuple(ReturnedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity,
+                                         serials=tuple(line.serials or ())) for line in payload.lines)), uow)

@@ -12,21 +12,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.channel.application import ChannelApplication
-from services.inventory.application import InventoryApplication
-from services.traceability.application import TraceabilityApplication
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork, kits, reservation
+from services.traceability.application import TraceabilityApplication, TraceabilityUnitOfWork
+from services.traceability.application.sellout_reports import ReportSellOut, report_sellout
 from services.traceability.domain.sellout import ReportedLine
-from services.traceability.history_queries import consignees_as_of, lookup_as_of
 from services.traceability.projections.history import LotHistory
 from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.queries import recall_lookup
+from services.traceability.queries.as_of import consignees_as_of, lookup_as_of
+from services.traceability.queries.master_data import registered
+from services.traceability.queries.sellout import distributor_position
 from shared.events import CloudEvent
 from shared.events.inventory import ShipmentDispatched
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner, Delivery
 from shared.platform.context import acting_as
+from shared.platform.read_models import ReadModels
 from shared.platform.relay import Relay
+from tests import inventory as warehouse_commands
 from tests.items import registered_item
 from tests.integration.helpers import Running, eventually, open_recall_register
+from tests.suppliers import qualified_supplier
 from tests.unit.test_epcis import EPCIS_SHAPE
 from tests.parties import register_hospital, register_distributor
 from tests.apps import web_app
@@ -55,38 +61,37 @@ def moment() -> datetime:
 
 
 class Warehouse:
-    """The inventory commands a recall story needs, through the inventory application (its real events)."""
+    """The inventory commands a recall story needs, through inventory's handlers (its real events)."""
 
     def __init__(self, app: InventoryApplication, pool) -> None:  # noqa: ANN001
-        self.app = app
-        self.open_recalls = open_recall_register(app, pool)  # none here: dispatch asks it all the same
+        self.app, self.pool = app, pool
+        open_recall_register(app, pool)  # none here: dispatch asks it all the same
 
     def stock(self) -> None:
-        supplier = uuid4()
-        self.app.register_supplier(supplier, "苏州医疗器械制造有限公司", None)
-        for document in ("business_licence", "production_licence"):
-            self.app.record_qualification(supplier, document, "D-1", date(2020, 1, 1), date(2035, 1, 1))
+        supplier = qualified_supplier(self.app)
         for gtin, name in ((STENT, "Stent"), (BALLOON, "Balloon"), (KIT, "Stent kit")):
             registered_item(self.app, gtin, name)  # with its registration certificate: nothing is received without
-        self.app.receive_goods(supplier, [
+        warehouse_commands.receive(self.app, supplier, [
             {"gtin": STENT, "lot": "S-1", "expiry": date(2029, 1, 1), "quantity": 20, "warehouse": WH},
             {"gtin": BALLOON, "lot": "B-1", "expiry": date(2029, 6, 1), "quantity": 4, "warehouse": WH,
              "serials": ["B1", "B2", "B3", "B4"]}])
         for gtin, lot in ((STENT, "S-1"), (BALLOON, "B-1")):
-            self.app.inspect_lot(gtin, lot, WH, released=True)
+            warehouse_commands.release(self.app, gtin, lot, WH)
 
     def ship(self, hospital: UUID, gtin: str, quantity: int, distributor: UUID | None = None) -> tuple[UUID, UUID]:
         order = uuid4()
-        self.app.save(*self.app.plan_reservation(order, hospital, [{"line_no": 1, "gtin": gtin, "quantity": quantity}],
-                                                 date(2026, 11, 25), ship_to_distributor_id=distributor))
-        fulfilment = self.app.dispatch(order, "SF Express", f"SF{order.int % 10**9}", open_recalls=self.open_recalls)
+        reservation.reserve_order(reservation.ReserveOrder(
+            order_id=order, ship_to_hospital_id=hospital, lines=({"line_no": 1, "gtin": gtin, "quantity": quantity},),
+            today=date(2026, 11, 25), ship_to_distributor_id=distributor), InventoryUnitOfWork(self.app))
+        fulfilment = warehouse_commands.dispatch(self.app, self.pool, order, "SF Express", f"SF{order.int % 10**9}")
         return order, fulfilment.shipments[-1]["shipment_id"]
 
     def kit(self) -> None:
-        self.app.assemble_kit(uuid4(), KIT, "K-1", 2, WH, [
-            {"gtin": STENT, "lot": "S-1", "warehouse": WH, "quantity": 2},
-            {"gtin": BALLOON, "lot": "B-1", "warehouse": WH, "quantity": 2}])
-        self.app.inspect_lot(KIT, "K-1", WH, released=True)
+        kits.assemble_kit(kits.AssembleKit(assembly_id=uuid4(), kit_gtin=KIT, lot="K-1", quantity=2, warehouse=WH,
+                                           components=({"gtin": STENT, "lot": "S-1", "warehouse": WH, "quantity": 2},
+                                                       {"gtin": BALLOON, "lot": "B-1", "warehouse": WH, "quantity": 2})),
+                          InventoryUnitOfWork(self.app))
+        warehouse_commands.release(self.app, KIT, "K-1", WH)
 
 
 @pytest.fixture
@@ -118,23 +123,31 @@ async def test_as_of_answers_differ_by_what_was_recorded_in_between_and_epcis_te
             warehouse = Warehouse(inventory, pool)
             warehouse.stock()
             order1, shipment1 = warehouse.ship(h1, STENT, 5)
-            inventory.confirm_delivery(order1, shipment1, None, "王护士长")
-            inventory.accept_shipment(order1, shipment1, "李明", None, [], None)
+            warehouse_commands.deliver(inventory, order1, shipment1, "王护士长")
+            warehouse_commands.accept(inventory, order1, shipment1, "李明")
             before_kit = moment()
             warehouse.kit()
             before_second_shipment = moment()
             warehouse.ship(h2, STENT, 3)
             before_return = moment()
-            inventory.record_return(uuid4(), order1, shipment1, "damaged", "quarantine", "WH-RET",
-                                    [{"gtin": STENT, "lot": "S-1", "quantity": 2, "serials": None}], None)
+            warehouse_commands.record_return(inventory, order1, shipment1,
+                                             [{"gtin": STENT, "lot": "S-1", "quantity": 2, "serials": None}])
             before_kit_shipment = moment()
             warehouse.ship(h3, KIT, 1)
             warehouse.ship(h3, STENT, 4, distributor=distributor)  # delivered through the distributor
+        # The distributor reports 3 of the 4 delivered on to 华山医院, checked against the lineage (as the API does):
+        # once it knows the distributor, the hospital and the shipment.
+        read = ReadModels(pool, schema)
+        await eventually(lambda: registered(read, "distributor", [distributor]) and registered(read, "hospital", [h2])
+                         and distributor_position(read, distributor, [(STENT, "S-1")])[0][(STENT, "S-1")] == 4,
+                         what="the lineage to know the distributor's shipment")
+        with acting_as("user:test"):
             before_sell_out = moment()
-            traceability.report_sellout(  # it reports 3 of the 4 delivered on to 华山医院
-                distributor, "2026-11", (date(2026, 11, 1), date(2026, 11, 30)), "api",
-                [(1, ReportedLine(hospital_id=h2, gtin=STENT, lot="S-1", quantity=3, sold_at=date(2026, 11, 20)))],
-                lambda: ({(STENT, "S-1"): 4}, {}, {h2}))
+            report_sellout(ReportSellOut(
+                distributor_id=distributor, report_reference="2026-11", period=(date(2026, 11, 1), date(2026, 11, 30)),
+                source="api", lines=[(1, ReportedLine(hospital_id=h2, gtin=STENT, lot="S-1", quantity=3,
+                                                      sold_at=date(2026, 11, 20)))]),
+                TraceabilityUnitOfWork(traceability, pool))
         inventory_events, channel_events, own_events = (
             app.recorder.max_notification_id() for app in (inventory, channel, traceability))
         await eventually(lambda: runners[history.name].applied >= inventory_events + own_events

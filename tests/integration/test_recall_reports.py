@@ -7,16 +7,17 @@ Real PostgreSQL, the API in-process, lineage applied through the real projection
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from services.traceability.domain.recall import RecallCase
 from services.traceability.domain.recall_number import numbering_year
-from services.traceability.master_data import products
 from services.traceability.queries import recall_lookup
-from services.traceability.recall_view import case_consignees, scope_lookups
-from services.traceability.regulator_reports import TOTAL, implementation_report, recall_event_report
+from services.traceability.queries.case_consignees import case_consignees, scope_lookups
+from services.traceability.queries.master_data import products
+from services.traceability.reports.regulator import TOTAL, implementation_report, recall_event_report
 from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.events.inventory import ItemRegistered, LotReceived, RegistrationCertificateSet, ShipmentReturned
 from shared.events.traceability import SellOutReported
@@ -64,7 +65,7 @@ def recalled(settings, pool, client, sold_to_name: str = "苏州大学附属第�
                                 warehouse="WH-RET", lines=[{"gtin": GTIN, "lot": LOT, "expiry": EXPIRY, "quantity": 2}]))
     application = client.app.state.service.application
     with acting_as("service:traceability"):
-        case = application.get_recall(recall["recall_id"])
+        case = application.get_aggregate(UUID(recall["recall_id"]), RecallCase)
         assert case.record_return(hospital, GTIN, LOT, 2, return_id, datetime.now(UTC))
         application.save(case)
     return recall, {"hospital": hospital, "distributor": distributor, "via": via}
@@ -77,12 +78,11 @@ def lineage_of(pool, schema: str):  # noqa: ANN001, ANN201
 
 def documents(client, pool, recall_id: str):  # noqa: ANN001, ANN201
     """The two reports' Document models, built as the download route builds them."""
-    application, schema, at = client.app.state.service.application, client.app.state.service.read_models.schema, datetime.now(UTC)
-    case = application.get_recall(recall_id)
-    with pool.connection() as conn:
-        lookups = scope_lookups(conn, schema, case)
-        consignees = case_consignees(lookups, case, at)
-        items = products(conn, schema, [GTIN])
+    application, read, at = client.app.state.service.application, client.app.state.service.read_models, datetime.now(UTC)
+    case = application.get_aggregate(UUID(recall_id), RecallCase)
+    lookups = scope_lookups(read, case)
+    consignees = case_consignees(lookups, case, at)
+    items = products(read, [GTIN])
     return (recall_event_report(case, lookups, consignees, items, at),
             implementation_report(case, consignees, items, at))
 

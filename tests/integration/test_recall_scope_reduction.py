@@ -7,6 +7,7 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
+from services.traceability.bootstrap import TRACEABILITY
 from services.traceability.projections.recalls import RecallCases
 from services.traceability.reactions import RecallReturns
 from shared.events.channel import HospitalRegistered
@@ -96,9 +97,11 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
 
         # The open scope the return reaction reads no longer holds B-1; the list still finds the case by it.
         project_case_events(client, settings, pool)
-        returns = RecallReturns(client.app.state.service.application, pool)
-        assert returns._open_recalls_covering(GTIN, "B-1", []) == []
-        assert [str(r) for r in returns._open_recalls_covering(GTIN, "A-1", [])] == [recall_id]
+        application = client.app.state.service.application
+        returns = RecallReturns(application, pool, lambda deferred: TRACEABILITY.unit_of_work(application, pool, deferred))
+        open_scope = returns.new_unit_of_work(True).open_recalls  # what the reaction asks
+        assert open_scope.covering(GTIN, "B-1", []) == []
+        assert [str(r) for r in open_scope.covering(GTIN, "A-1", [])] == [recall_id]
         listed = client.get("/recalls", headers=LI, params={"lot": "B-1"}).json()["items"]
         assert [(r["recall_id"], r["number"]) for r in listed] == [(recall_id, opened.json()["number"])]
 
@@ -119,4 +122,4 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
         assert (payload.event_type(), [(r.gtin, r.lot) for r in payload.lots], payload.serials) == (
             "erp.traceability.RecallClosed", [(GTIN, "A-1")], [])
         project_case_events(client, settings, pool)
-        assert returns._open_recalls_covering(GTIN, "A-1", []) == []  # closed: nothing of it is open any more
+        assert open_scope.covering(GTIN, "A-1", []) == []  # closed: nothing of it is open any more

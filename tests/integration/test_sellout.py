@@ -18,6 +18,7 @@ from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
+from tests import inventory as warehouse
 from tests.apitools import days, stored
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.items import registered_item
@@ -40,9 +41,9 @@ def receive_released(inventory: InventoryApplication, lot: str, quantity: int) -
     with acting_as("user:receiving"):
         registered_item(inventory, GTIN)  # with its registration certificate: nothing is received without
         supplier_id = qualified_supplier(inventory)
-        inventory.receive_goods(supplier_id, [{"gtin": GTIN, "lot": lot, "expiry": datetime.fromisoformat(days(700)).date(),
-                                               "quantity": quantity, "warehouse": "WH-SH"}])
-        inventory.inspect_lot(GTIN, lot, "WH-SH", released=True)
+        warehouse.receive(inventory, supplier_id, [{"gtin": GTIN, "lot": lot, "quantity": quantity, "warehouse": "WH-SH",
+                                                    "expiry": datetime.fromisoformat(days(700)).date()}])
+        warehouse.release(inventory, GTIN, lot, "WH-SH")
 
 
 def lookup(trace_api, **params) -> dict:  # noqa: ANN001
@@ -122,9 +123,10 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
         fulfilment = await eventually(lambda: (f := inventory.get_fulfilment(order_id)) and f.status == "reserved" and f,
                                       what="the reservation")
         assert fulfilment.ship_to_distributor_id == distributor
+        open_recall_register(inventory, pool)
         with acting_as("user:warehouse"):
-            shipment_id = inventory.dispatch(fulfilment.order_id, "SF Express", "SF3000000001",
-                                             open_recalls=open_recall_register(inventory, pool)).shipments[0]["shipment_id"]
+            shipment_id = warehouse.dispatch(inventory, pool, fulfilment.order_id, "SF Express",
+                                             "SF3000000001").shipments[0]["shipment_id"]
         await eventually(lambda: lookup(trace_api, gtin=GTIN, lot="DL1")["total"] == 1, what="the shipment's lineage")
         (only,) = lookup(trace_api, gtin=GTIN, lot="DL1")["consignees"]
         assert (only["consignee_id"], only["kind"], only["quantity_shipped"]) == (str(distributor), "distributor", 10)
@@ -188,8 +190,7 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
 
         # A return from the distributor is credited to it, whatever hospital the return names.
         with acting_as("user:returns"):
-            inventory.record_return(uuid4(), fulfilment.order_id, shipment_id, "damaged", "quarantine", "WH-RET",
-                                    [{"gtin": GTIN, "lot": "DL1", "quantity": 1}], None)
+            warehouse.record_return(inventory, fulfilment.order_id, shipment_id, [{"gtin": GTIN, "lot": "DL1", "quantity": 1}])
         answer = await eventually(lambda: (a := lookup(trace_api, gtin=GTIN, lot="DL1")) and
                                   a["consignees"][0]["quantity_returned"] == 1 and a, what="the return")
         assert [(c["consignee_id"], c["quantity_returned"]) for c in answer["consignees"] if c["quantity_returned"]] == [

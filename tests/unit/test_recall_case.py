@@ -7,9 +7,12 @@ from uuid import uuid4
 import pytest
 from openpyxl import load_workbook
 
-from services.traceability.documents import Document, DocumentTable, as_csv, as_pdf, as_xlsx, udi_text
 from services.traceability.domain.adverse import AdverseEvent
-from services.traceability.domain.recall import Effectiveness, RecallCase, RuleViolation, consignee_status
+from services.traceability.domain.consignees import Effectiveness
+from services.traceability.domain.deadlines import consignee_status
+from services.traceability.domain.recall import RecallCase
+from services.traceability.reports.documents import Document, DocumentTable, as_csv, as_pdf, as_xlsx, udi_text
+from shared.domain.rules import RuleViolation
 from shared.platform.context import acting_as
 
 GTIN = "09506000134352"

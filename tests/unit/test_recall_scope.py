@@ -6,9 +6,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from services.traceability.domain.consignees import Effectiveness
 from services.traceability.domain.master_data import registered_hospital, unknown_scope_lots
-from services.traceability.domain.recall import Effectiveness, RecallCase, RuleViolation
+from services.traceability.domain.recall import RecallCase
 from services.traceability.domain.recall_number import RecallNumbers, numbering_year, recall_number, sequence_id
+from shared.domain.rules import RuleViolation
 from shared.platform.context import acting_as
 
 GTIN, KIT = "09506000134352", "09506000134383"

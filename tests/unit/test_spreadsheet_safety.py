@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from services.traceability.documents import Document, DocumentTable, as_csv, as_xlsx, neutralised, text_of
+from services.traceability.reports.documents import Document, DocumentTable, as_csv, as_xlsx, neutralised, text_of
 
 EVIL = '=HYPERLINK("http://evil.example/x","点我")'
 TRIGGERS = [EVIL, "+1+2", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rcmd"]

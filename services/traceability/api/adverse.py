@@ -1,27 +1,31 @@
 """Adverse events over HTTP: intake, the report deadline and what is overdue, submission to the regulator,
-and opening a recall case from one. Commands need the `recall_officer` role."""
+and opening a recall case from one (application/adverse_events.py). Commands need the `recall_officer` role."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.traceability.api.recalls import (
-    AllowUnknownLots, At, LotIn, OpenRecall, RecallOfficer, RecallOut, SerialIn, app_of, master_data, open_case,
-    recall_out, rules_as_problems, unknown_lots,
+from services.traceability.api.recall_models import (
+    AllowUnknownLots, At, LotIn, RecallOfficerCommand, RecallOut, SerialIn,
 )
+from services.traceability.api.recalls import opened
+from services.traceability.api.work import Work
+from services.traceability.application import adverse_events
 from services.traceability.domain.adverse import AdverseEvent
+from services.traceability.queries import recall_lists
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.domain.text import Description, Name, Reason, Reference
 from shared.domain.udi import UDIError, parse_udi
 from shared.events.traceability import AdverseOutcome
-from shared.platform.api import REPLAYED, CommandMeta, IdempotencyKey, command_reason
+from shared.platform.api import REPLAYED, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
-from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import invalid_field, not_found
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import invalid_field
+from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["adverse events"])
 
@@ -104,26 +108,6 @@ def _out(event: AdverseEvent, at: datetime | None) -> AdverseEventOut:
         regulator_reference=event.regulator_reference, recall_id=event.recall_id, version=event.version)
 
 
-def _event_or_404(request: Request, adverse_event_id: UUID) -> AdverseEvent:
-    event = app_of(request).get_adverse_event(adverse_event_id)
-    if event is None:
-        raise not_found("Adverse event", adverse_event_id)
-    return event
-
-
-@router.post("/adverse-events", status_code=status.HTTP_201_CREATED, operation_id="report_adverse_event",
-             responses=REPLAYED)
-def report(body: ReportAdverseEvent, request: Request, response: Response, meta: CommandMeta, _: RecallOfficer,
-           idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
-    adverse_event_id = new_aggregate_id("adverse-event", meta.actor, idempotency_key)
-    with rules_as_problems():
-        event, created = app_of(request).report_adverse_event(adverse_event_id, master_data(request),
-                                                              **_identified(body))
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return _out(event, None)
-
-
 def _identified(body: ReportAdverseEvent) -> dict:
     """The report's fields with the device identified: what the UDI says, checked against what was typed."""
     fields = body.model_dump()
@@ -142,50 +126,50 @@ def _identified(body: ReportAdverseEvent) -> dict:
     return fields
 
 
+@router.post("/adverse-events", status_code=status.HTTP_201_CREATED, operation_id="report_adverse_event",
+             responses=REPLAYED)
+def report(body: ReportAdverseEvent, response: Response, meta: RecallOfficerCommand, uow: Work,
+           idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
+    event, created = adverse_events.report_adverse_event(adverse_events.ReportAdverseEvent(
+        adverse_event_id=new_aggregate_id("adverse-event", meta.actor, idempotency_key), **_identified(body)), uow)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _out(event, None)
+
+
 @router.get("/adverse-events", operation_id="list_adverse_events")
-def list_adverse_events(request: Request, _: CurrentPrincipal, paging: Paging, at: At = None,
+def list_adverse_events(read: Reads, _: CurrentPrincipal, paging: Paging, at: At = None,
                         outcome: Annotated[AdverseOutcome | None, Query()] = None,
                         overdue: Annotated[bool | None, Query(description="true: unsubmitted past their deadline"
                                                                           " at `at`")] = None,
                         gtin: Annotated[GTINInput | None, Query()] = None) -> Page[AdverseEventRow]:
     """Adverse events, the earliest report deadline first."""
-    at = at or datetime.now(UTC)
-    late = "submitted_at IS NULL AND report_due_at < %s"
-    rows, total = fetch_page(
-        request.app.state.pool, f"{request.app.state.schema}.adverse_events", paging,
-        order_by="report_due_at NULLS LAST, became_aware_at, adverse_event_id",
-        where={"outcome = %s": outcome, "gtin = %s": gtin, late: at if overdue else None,
-               f"NOT coalesce({late}, false)": at if overdue is False else None})
-    return Page(items=[AdverseEventRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    where = recall_lists.AdverseEventFilter(at=at or datetime.now(UTC), outcome=outcome, overdue=overdue, gtin=gtin)
+    return Page.of(AdverseEventRow, recall_lists.adverse_events(read, where, paging), paging)
 
 
 @router.get("/adverse-events/{adverse_event_id}", operation_id="get_adverse_event")
-def get_adverse_event(adverse_event_id: UUID, request: Request, _: CurrentPrincipal, at: At = None) -> AdverseEventOut:
-    return _out(_event_or_404(request, adverse_event_id), at)
+def get_adverse_event(adverse_event_id: UUID, uow: Work, _: CurrentPrincipal, at: At = None) -> AdverseEventOut:
+    return _out(adverse_events.adverse_event(uow, adverse_event_id), at)
 
 
 @router.post("/adverse-events/{adverse_event_id}/submission", operation_id="submit_adverse_event")
-def submit(adverse_event_id: UUID, body: SubmitReport, request: Request, meta: CommandMeta,
-           _: RecallOfficer) -> AdverseEventOut:
+def submit(adverse_event_id: UUID, body: SubmitReport, meta: RecallOfficerCommand, uow: Work) -> AdverseEventOut:
     """Record that the report reached the regulator (a retry of the same submission changes nothing)."""
-    event = _event_or_404(request, adverse_event_id)
-    with rules_as_problems():
-        app_of(request).submit_adverse_event(event, body.submitted_at, body.regulator_reference)
-    return _out(event, None)
+    return _out(adverse_events.submit_adverse_event(adverse_events.SubmitAdverseEvent(
+        adverse_event_id=adverse_event_id, submitted_at=body.submitted_at,
+        regulator_reference=body.regulator_reference), uow), None)
 
 
 @router.post("/adverse-events/{adverse_event_id}/recall", status_code=status.HTTP_201_CREATED,
              operation_id="open_recall_from_adverse_event", responses=REPLAYED)
-def open_recall(adverse_event_id: UUID, body: RecallFromAdverseEvent, request: Request, response: Response,
-                meta: CommandMeta, _: RecallOfficer, idempotency_key: IdempotencyKey = None) -> RecallOut:
+def open_recall(adverse_event_id: UUID, body: RecallFromAdverseEvent, response: Response, meta: RecallOfficerCommand,
+                uow: Work, read: Reads, idempotency_key: IdempotencyKey = None) -> RecallOut:
     """Open a recall case from the adverse event (one per event); by default it recalls the event's lot."""
-    event = _event_or_404(request, adverse_event_id)
     command_reason(body.reason, meta)
-    lots = body.lots if body.lots is not None else ([LotIn(gtin=event.gtin, lot=event.lot)] if event.lot else [])
-    opened = OpenRecall(title=body.title, scheme=body.scheme, level=body.level, reason=body.reason,
-                        decided_at=body.decided_at, lots=lots, serials=body.serials,
-                        allow_unknown_lots=body.allow_unknown_lots)
-    case, created = open_case(request, new_aggregate_id("recall", meta.actor, idempotency_key), opened, event.id)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return recall_out(request, case, None, unknown_lots(request, case))
+    return opened(read, response, adverse_events.open_recall_from_adverse_event(
+        adverse_events.OpenRecallFromAdverseEvent(
+            adverse_event_id=adverse_event_id, recall_id=new_aggregate_id("recall", meta.actor, idempotency_key),
+            title=body.title, scheme=body.scheme, level=body.level, reason=body.reason, decided_at=body.decided_at,
+            lots=None if body.lots is None else [r.model_dump() for r in body.lots],
+            serials=[r.model_dump() for r in body.serials], allow_unknown_lots=body.allow_unknown_lots), uow))

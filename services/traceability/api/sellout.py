@@ -2,32 +2,32 @@
 
 A report arrives as JSON (`POST /sellout-reports`: every line must be valid, or nothing is stored) or as an uploaded
 CSV or Excel file (`POST /sellout-reports/upload`: the valid rows make the report, each bad row is answered with its
-row number, field and rule). Either way it is recorded once per (distributor, report reference): sending the same
-report again answers 200 with the stored one; the same reference with other content is a 409.
-
-Lines are checked against what the distributor received, as the lineage knows it when the report arrives: a line
-taking the distributor's reported total of a lot above it is accepted and flagged `over_reported` (with the
-`excess`); so is a line naming an unregistered hospital. `GET /sellout-lines?flagged=true` lists them for review.
+row number, field and rule). Either way the routes read the lines and the handler records the report once per
+(distributor, report reference) (application/sellout_reports.py): the same report again answers 200 with the stored
+one; the same reference with other content is a 409. `GET /sellout-lines?flagged=true` lists the flagged lines.
 """
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.traceability.api.work import Work
+from services.traceability.application import sellout_reports
 from services.traceability.domain.sellout import (
-    MAX_LINES, LineError, ReportedLine, SellOutPosition, SellOutReport, check_period, line_errors,
+    MAX_LINES, LineError, ReportedLine, SellOutReport, check_period, line_errors,
 )
 from services.traceability.domain.sellout_file import UnreadableFile, parse_file
-from services.traceability.queries import distributor_position, registered
+from services.traceability.queries import sellout
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.domain.text import Reference
 from shared.platform.api import REPLAYED, CommandMeta
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import Problem, invalid_field, not_found, rule_violated
+from shared.platform.paging import Page, Paging
+from shared.platform.problems import Problem, invalid_field
+from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["sell-out reports"])
 
@@ -146,33 +146,13 @@ def _invalid(errors: list[dict[str, str]]) -> Problem:
     return Problem(422, "Invalid input", detail, errors=errors)
 
 
-def _record(request: Request, response: Response, distributor_id: UUID, reference: str, period: Period, source: str,
+def _record(uow: Work, response: Response, distributor_id: UUID, reference: str, period: Period, source: str,
             lines: list[tuple[int, ReportedLine]]) -> SellOutReport:
-    """Store the report once; answer 200 with the stored one for the same report again, 409 for other content."""
-    app, pool, schema = request.app.state.application, request.app.state.pool, request.app.state.schema
-    with pool.connection() as conn:
-        if not registered(conn, schema, "distributor", [distributor_id]):
-            raise invalid_field("distributor_id", "registered-distributor",
-                                "register the distributor in the channel service first",
-                                detail=f"no distributor {distributor_id} is registered in the channel")
-
-    def read_position() -> SellOutPosition:
-        keys = sorted({(line.gtin, line.lot) for _, line in lines})
-        with pool.connection() as conn:
-            received, reported = distributor_position(conn, schema, distributor_id, keys)
-            known = registered(conn, schema, "hospital", [line.hospital_id for _, line in lines])
-        return received, reported, known
-
-    report, created = app.report_sellout(distributor_id, reference, (period.start, period.end), source, lines,
-                                         read_position)
+    """Store the report once; answer 200 with the stored one for the same report again (409 for other content)."""
+    report, created = sellout_reports.report_sellout(sellout_reports.ReportSellOut(
+        distributor_id=distributor_id, report_reference=reference, period=(period.start, period.end), source=source,
+        lines=lines), uow)
     if not created:
-        submitted = ({"start": period.start.isoformat(), "end": period.end.isoformat()},
-                     [line.as_submitted() for _, line in lines])
-        if report.submitted() != submitted:
-            raise rule_violated("sellout-reference-once",
-                                f"report {reference!r} of distributor {distributor_id} was already received with other"
-                                " content: send corrections as a new report with a reference of their own",
-                                report_id=str(report.id))
         response.status_code = status.HTTP_200_OK
     return report
 
@@ -189,8 +169,7 @@ def _today() -> date:
 
 @router.post("/sellout-reports", status_code=status.HTTP_201_CREATED, operation_id="report_sellout",
              responses=REPLAYED)
-def report_sellout(body: ReportSellOut, request: Request, response: Response,
-                   meta: CommandMeta) -> SellOutReportOut:
+def report_sellout(body: ReportSellOut, response: Response, meta: CommandMeta, uow: Work) -> SellOutReportOut:
     """A distributor's sell-out report as JSON: every line valid, or nothing stored (422 naming `lines[i].field`).
 
     The report reference makes it idempotent: the same report again answers 200 with the stored one."""
@@ -202,14 +181,13 @@ def report_sellout(body: ReportSellOut, request: Request, response: Response,
     if errors:
         raise _invalid([{"field": f"lines[{e.line - 1}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in errors])
-    return _report_out(_record(request, response, body.distributor_id, body.report_reference, body.period, "api",
-                               lines))
+    return _report_out(_record(uow, response, body.distributor_id, body.report_reference, body.period, "api", lines))
 
 
 @router.post("/sellout-reports/upload", status_code=status.HTTP_201_CREATED, operation_id="upload_sellout_report",
              responses=REPLAYED)
 def upload_sellout_report(
-        request: Request, response: Response, meta: CommandMeta,
+        response: Response, meta: CommandMeta, uow: Work,
         file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx; the first row names the"
                                                      " columns hospital_id, gtin, lot, quantity, sold_at[, serials]")],
         distributor_id: Annotated[UUID, Form()],
@@ -246,35 +224,28 @@ def upload_sellout_report(
             raise invalid_field("file", "at-least-one-row", "the file has a header row but no lines")
         raise _invalid([{"field": f"rows[{e.row}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in rows_rejected])
-    report = _record(request, response, distributor_id, report_reference.strip(), period, source, lines)
+    report = _record(uow, response, distributor_id, report_reference.strip(), period, source, lines)
     return SellOutUploadOut(report=_report_out(report), rows_accepted=len(lines), rows_rejected=rows_rejected)
 
 
 @router.get("/sellout-reports/{report_id}", operation_id="get_sellout_report")
-def get_sellout_report(report_id: UUID, request: Request, _: CurrentPrincipal) -> SellOutReportOut:
-    report = request.app.state.application.get_sellout_report(report_id)
-    if report is None:
-        raise not_found("Sell-out report", report_id)
-    return _report_out(report)
+def get_sellout_report(report_id: UUID, uow: Work, _: CurrentPrincipal) -> SellOutReportOut:
+    return _report_out(sellout_reports.sellout_report(uow, report_id))
 
 
 @router.get("/sellout-reports", operation_id="list_sellout_reports")
-def list_sellout_reports(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_sellout_reports(read: Reads, _: CurrentPrincipal, paging: Paging,
                          distributor_id: Annotated[UUID | None, Query()] = None,
                          flagged: Annotated[bool | None, Query(description="only reports with (true) or without"
                                                                            " (false) flagged lines")] = None,
                          ) -> Page[SellOutReportRow]:
     """Reports as received, newest first."""
-    schema = request.app.state.schema
-    rows, total = fetch_page(request.app.state.pool, f"{schema}.sellout_reports r LEFT JOIN {schema}.consignees d"
-                             " ON d.consignee_id = r.distributor_id", paging,
-                             columns="r.*, d.name AS distributor_name", order_by="r.reported_at DESC, r.report_id",
-                             where={"r.distributor_id = %s": distributor_id, "(r.flagged_lines > 0) = %s": flagged})
-    return Page(items=[SellOutReportRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    where = sellout.SellOutFilter(distributor_id=distributor_id, flagged=flagged)
+    return Page.of(SellOutReportRow, sellout.reports(read, where, paging), paging)
 
 
 @router.get("/sellout-lines", operation_id="list_sellout_lines")
-def list_sellout_lines(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_sellout_lines(read: Reads, _: CurrentPrincipal, paging: Paging,
                        distributor_id: Annotated[UUID | None, Query()] = None,
                        hospital_id: Annotated[UUID | None, Query()] = None,
                        gtin: Annotated[GTINInput | None, Query()] = None,
@@ -284,13 +255,6 @@ def list_sellout_lines(request: Request, _: CurrentPrincipal, paging: Paging,
                                                                          " (false)")] = None,
                        ) -> Page[SellOutLineRow]:
     """Sell-out lines of every report, newest first: `flagged=true` is the review list of over-reports."""
-    schema = request.app.state.schema
-    rows, total = fetch_page(request.app.state.pool,
-                             f"{schema}.sellout_lines l LEFT JOIN {schema}.consignees d ON d.consignee_id = l.distributor_id"
-                             f" LEFT JOIN {schema}.consignees h ON h.consignee_id = l.hospital_id", paging,
-                             order_by="l.reported_at DESC, l.report_id, l.line_no",
-                             columns="l.*, l.gtin::text AS gtin, d.name AS distributor_name, h.name AS hospital_name",
-                             where={"l.distributor_id = %s": distributor_id, "l.hospital_id = %s": hospital_id,
-                                    "l.gtin = %s": gtin, "l.lot = %s": lot,
-                                    "(l.over_reported OR l.unknown_hospital) = %s": flagged})
-    return Page(items=[SellOutLineRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    where = sellout.SellOutFilter(distributor_id=distributor_id, flagged=flagged, hospital_id=hospital_id, gtin=gtin,
+                                  lot=lot)
+    return Page.of(SellOutLineRow, sellout.lines(read, where, paging), paging)

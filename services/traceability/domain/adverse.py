@@ -10,7 +10,8 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from services.traceability.domain.recall import RuleViolation, not_in_future
+from services.traceability.domain.deadlines import not_in_future
+from shared.domain.rules import InvalidReference, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 REPORT_WITHIN = {"death": timedelta(days=7), "serious_injury": timedelta(days=20),
@@ -46,8 +47,7 @@ class AdverseEvent(TracedAggregate):
         if occurred_at is not None:
             not_in_future("occurred_at", occurred_at, now)
             if occurred_at > became_aware_at:
-                raise RuleViolation("occurred-before-aware", "an event is known of after it occurred",
-                                      "occurred_at")
+                raise InvalidReference("occurred_at", "occurred-before-aware", "an event is known of after it occurred")
         return cls(adverse_event_id=adverse_event_id, gtin=gtin, lot=lot, serial=serial, udi=udi,
                    hospital_id=hospital_id, outcome=outcome, description=description, occurred_at=occurred_at,
                    became_aware_at=became_aware_at, report_due_at=report_due_at(outcome, became_aware_at))
@@ -57,11 +57,10 @@ class AdverseEvent(TracedAggregate):
             if (self.submitted_at, self.regulator_reference) == (submitted_at, regulator_reference):
                 return False
             raise RuleViolation("submit-once", f"already submitted as {self.regulator_reference}",
-                                  "regulator_reference")
+                                "regulator_reference")
         not_in_future("submitted_at", submitted_at, now)
         if submitted_at < self.became_aware_at:
-            raise RuleViolation("after-aware", "a report is submitted after the event became known",
-                                  "submitted_at")
+            raise InvalidReference("submitted_at", "after-aware", "a report is submitted after the event became known")
         self._submitted(submitted_at=submitted_at, regulator_reference=regulator_reference)
         return True
 

@@ -1,58 +1,26 @@
 """A recall case: decided with a level, its consignees notified and acknowledging, units coming back, closed.
 
 Pure domain: the consignee list itself comes from the lineage read model (it stays live as shipments and
-sell-out reports arrive), so the application hands it in where a rule needs it.
+sell-out reports arrive), so the handlers ask it through the unit of work where a rule needs it (consignees.py).
 
 The scope (lots, the kit lots made from them, serials) can only shrink by four eyes: one recall officer proposes
 taking lots or units out with a reason, a different one approves (or someone rejects). Removing a lot removes that
 lot alone: kit lots made from it stay in scope unless the proposal names them too.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
+from services.traceability.domain.consignees import Effectiveness
+from services.traceability.domain.deadlines import not_in_future, notify_by
+from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
-# NMPA 召回管理办法: 一级 within 1 day, 二级 3 days, 三级 7 days of the decision. 21 CFR 7 sets no day count
-# for FDA classes; the same windows apply to class I/II/III as company policy.
-NOTIFY_WITHIN = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7)}
-# Timestamps a few minutes ahead of the server's clock are accepted (the caller's clock may run fast).
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-class RuleViolation(ValueError):
-    def __init__(self, rule: str, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.rule, self.detail, self.field = rule, detail, field
-
-
-def notify_by(decided_at: datetime, level: int) -> datetime:
-    return decided_at + NOTIFY_WITHIN[level]
-
-
-def not_in_future(field: str, value: datetime, now: datetime) -> None:
-    if value > now + CLOCK_SKEW:
-        raise RuleViolation("not-in-future", f"{field} {value.isoformat()} is in the future", field)
-
-
-@dataclass(frozen=True)
-class Effectiveness:
-    consignees_to_notify: int
-    consignees_notified: int
-    consignees_acknowledged: int
-    units_to_recover: int
-    units_recovered: int
-
-    @staticmethod
-    def share(part: int, whole: int) -> float:
-        return 1.0 if whole == 0 else round(part / whole, 4)
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(vars(self))
+# How each scheme names the three levels (the API answers `level_name`).
+LEVEL_NAMES = {"NMPA": {1: "一级", 2: "二级", 3: "三级"}, "FDA": {1: "Class I", 2: "Class II", 3: "Class III"}}
 
 
 class RecallCase(TracedAggregate):
@@ -120,8 +88,8 @@ class RecallCase(TracedAggregate):
             raise RuleViolation("proposal-once", f"proposal {proposal_id} was already made with other content")
         self._must_be_open()
         if not lots and not serials:
-            raise RuleViolation("scope-reduction-names-something", "name at least one lot or serial to take out",
-                                "lots")
+            raise InvalidReference("lots", "scope-reduction-names-something",
+                                   "name at least one lot or serial to take out")
         self._must_be_in_scope(lots, serials)
         self._scope_reduction_proposed(proposal_id=proposal_id, lots=lots, serials=serials, reason=reason,
                                        proposed_by=proposed_by)
@@ -178,7 +146,7 @@ class RecallCase(TracedAggregate):
     def _proposal(self, proposal_id: UUID) -> dict[str, Any]:
         proposal = self.proposals.get(str(proposal_id))
         if proposal is None:
-            raise ProposalNotFound(proposal_id)
+            raise NotFound("Scope reduction", proposal_id)
         return proposal
 
     @staticmethod
@@ -189,12 +157,12 @@ class RecallCase(TracedAggregate):
     def _must_be_in_scope(self, lots: list[dict[str, str]], serials: list[dict[str, str]]) -> None:
         for i, ref in enumerate(lots):
             if ref not in self.scope_lots:
-                raise RuleViolation("in-recall-scope", f"{ref['gtin']}/{ref['lot']} is not in the recall's scope",
-                                    f"lots[{i}]")
+                raise InvalidReference(f"lots[{i}]", "in-recall-scope",
+                                       f"{ref['gtin']}/{ref['lot']} is not in the recall's scope")
         for i, ref in enumerate(serials):
             if ref not in self.scope_serials:
-                raise RuleViolation("in-recall-scope", f"unit {ref['gtin']}/{ref['serial']} is not in the recall's"
-                                                       " scope", f"serials[{i}]")
+                raise InvalidReference(f"serials[{i}]", "in-recall-scope",
+                                       f"unit {ref['gtin']}/{ref['serial']} is not in the recall's scope")
 
     # Notifications and acknowledgements ------------------------------------------------------------------
 
@@ -210,8 +178,8 @@ class RecallCase(TracedAggregate):
                                                  f" {earlier['notified_at'].isoformat()}", "consignee_id")
         not_in_future("notified_at", notified_at, now)
         if notified_at < self.decided_at:
-            raise RuleViolation("after-decision", "a consignee is notified after the recall was decided",
-                                  "notified_at")
+            raise InvalidReference("notified_at", "after-decision",
+                                   "a consignee is notified after the recall was decided")
         self._notified(consignee_id=consignee_id, notified_at=notified_at, method=method, note=note)
         return True
 
@@ -224,17 +192,15 @@ class RecallCase(TracedAggregate):
         self._must_be_open()
         notice = self.notified.get(str(consignee_id))
         if notice is None:
-            raise RuleViolation("notified-first", f"consignee {consignee_id} has not been notified",
-                                  "consignee_id")
+            raise RuleViolation("notified-first", f"consignee {consignee_id} has not been notified", "consignee_id")
         earlier = self.acknowledged.get(str(consignee_id))
         if earlier is not None:
             if (earlier["acknowledged_at"], earlier["by"]) == (acknowledged_at, acknowledged_by):
                 return False
-            raise RuleViolation("acknowledge-once", f"consignee {consignee_id} already acknowledged",
-                                  "consignee_id")
+            raise RuleViolation("acknowledge-once", f"consignee {consignee_id} already acknowledged", "consignee_id")
         not_in_future("acknowledged_at", acknowledged_at, now)
         if acknowledged_at < notice["notified_at"]:
-            raise RuleViolation("after-notice", "an acknowledgement comes after the notice", "acknowledged_at")
+            raise InvalidReference("acknowledged_at", "after-notice", "an acknowledgement comes after the notice")
         self._acknowledged(consignee_id=consignee_id, acknowledged_at=acknowledged_at,
                            acknowledged_by=acknowledged_by, note=note)
         return True
@@ -268,7 +234,7 @@ class RecallCase(TracedAggregate):
         self._must_be_open()
         not_in_future("closed_at", closed_at, now)
         if closed_at < self.decided_at:
-            raise RuleViolation("after-decision", "a recall closes after it was decided", "closed_at")
+            raise InvalidReference("closed_at", "after-decision", "a recall closes after it was decided")
         # The scope as it stands, so inventory lifts exactly the stops this recall still holds.
         self._closed(closed_at=closed_at, summary=summary, effectiveness=effectiveness.as_dict(),
                      lots=self.scope_lots, serials=self.scope_serials)
@@ -284,15 +250,11 @@ class RecallCase(TracedAggregate):
             raise RuleViolation("case-open", "the recall case is closed")
 
 
-class ProposalNotFound(LookupError):
-    """No proposal with this id in the case (a 404)."""
-
-
 def check_opening(decided_at: datetime, lots: list[dict[str, str]], serials: list[dict[str, str]],
                   now: datetime) -> None:
     """The rules a new case meets on its own (checked before a number is taken for it)."""
     if not lots and not serials:
-        raise RuleViolation("scope-required", "a recall names at least one lot or serial", "lots")
+        raise InvalidReference("lots", "scope-required", "a recall names at least one lot or serial")
     not_in_future("decided_at", decided_at, now)
 
 
@@ -303,13 +265,3 @@ def _unique(refs: list[dict[str, str]]) -> list[dict[str, str]]:
             seen.append(ref)
     return seen
 
-
-def consignee_status(case: RecallCase, consignee_id: UUID, now: datetime) -> str:
-    """acknowledged | notified | notified_late | overdue (not notified past the deadline) | pending."""
-    key = str(consignee_id)
-    if key in case.acknowledged:
-        return "acknowledged"
-    notice = case.notified.get(key)
-    if notice is not None:
-        return "notified_late" if notice["notified_at"] > case.notify_by else "notified"
-    return "overdue" if case.status == "open" and now > case.notify_by else "pending"

@@ -1,8 +1,8 @@
 """A distributor's sell-out (流向) report: which hospital received which GTIN, lot (and serials), how many, when.
 
 One aggregate per (distributor, report reference): its id is derived from both, so a resubmission with the same
-reference stores nothing new. Pure: what the distributor received and had already reported comes from the lineage
-read model, and is handed in by the application.
+reference stores nothing new, and the same reference with other content is refused. Pure: what the distributor
+received and had already reported comes from the lineage read model, asked by the handler through its port.
 
 Over-reporting is not refused (the distributor's books are the record of what it delivered; a recall must still
 reach those hospitals) but flagged: a line that takes the distributor's reported total of a (GTIN, lot) above what it
@@ -17,15 +17,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 SERIAL_MAX_LENGTH = 20  # GS1 AI (21)
 MAX_LINES = 10_000
-
-
-# What a report is checked against, read from the lineage: per (GTIN, lot) what the distributor received and had
-# reported before, and the hospitals registered.
-SellOutPosition = tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], set[UUID]]
 
 
 def sellout_report_id(distributor_id: UUID, report_reference: str) -> UUID:
@@ -126,3 +122,13 @@ class SellOutReport(TracedAggregate):
                               serials=tuple(line["serials"]) if line.get("serials") else None).as_submitted()
                  for line in self.lines]
         return {"start": self.period["start"].isoformat(), "end": self.period["end"].isoformat()}, lines
+
+    def check_resubmission(self, period: tuple[date, date], lines: list[tuple[int, ReportedLine]]) -> None:
+        """The same report sent again is a retry; other content under its reference is refused."""
+        sent = ({"start": period[0].isoformat(), "end": period[1].isoformat()},
+                [line.as_submitted() for _, line in lines])
+        if self.submitted() != sent:
+            raise RuleViolation("sellout-reference-once",
+                                f"report {self.report_reference!r} of distributor {self.distributor_id} was already"
+                                " received with other content: send corrections as a new report with a reference of"
+                                " their own", report_id=str(self.id))

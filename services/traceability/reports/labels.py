@@ -3,7 +3,7 @@
 The API keeps answering the codes themselves; only the rendered reports and exports use these labels.
 """
 
-# NMPA 一级/二级/三级 and FDA class I/II/III are the same three levels (recall_view.LEVEL_NAMES).
+# NMPA 一级/二级/三级 and FDA class I/II/III are the same three levels (domain/recall.py LEVEL_NAMES).
 LEVEL = {1: "一级 Class I", 2: "二级 Class II", 3: "三级 Class III"}
 CASE_STATUS = {"open": "进行中 open", "closed": "已关闭 closed"}
 CONSIGNEE_STATUS = {

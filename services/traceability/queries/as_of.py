@@ -1,36 +1,26 @@
-"""Questions answered from the lot history (projections/history.py): the recall answer as it was known at a
-given time, and a lot's facts for the EPCIS export.
+"""The recall lookup as it would have answered at a given time, from the lot history (projections/history.py).
 
 "As of T" keeps only the rows whose source event was recorded at or before T: the shipments, returns, kit
-assemblies (followed transitively, only through assemblies recorded by T) and distributors' sell-out reports
-that the system of record held then. The rows are those of the live lookup (queries.py): one per consignee
-reached directly by shipments, and one per hospital reached through a distributor's sell-out (`via_distributor`,
-its quantities the units the distributor reported delivering); a distributor's own row says how much of it it
-had reported selling on. Consignee names and regions are today's (the lineage's consignee table): who they are
-does not change the answer, only how it is labelled.
+assemblies (followed transitively by the reach step shared with the live lookup, only through assemblies recorded
+by T) and distributors' sell-out reports that the system of record held then. The rows are those of the live lookup
+(lookup.py): one per consignee reached directly by shipments, and one per hospital reached through a distributor's
+sell-out (`via_distributor`, its quantities the units the distributor reported delivering); a distributor's own row
+says how much of it it had reported selling on. Consignee names and regions are today's (the lineage's consignee
+table): who they are does not change the answer, only how it is labelled.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from psycopg import Connection
 from pydantic import BaseModel, Field
 
-from services.traceability.domain.lineage import Quantities, split_lot_key
-from services.traceability.queries import AffectedLot, ConsigneeRef, LotRef, affected_lot, sorted_lots
-
-_REACH_AS_OF = """
-WITH RECURSIVE reach(gtin, lot, path) AS (
-    SELECT a.gtin, a.lot, ARRAY[a.gtin::text || a.lot]
-    FROM unnest(%(gtins)s::char(14)[], %(lots)s::text[]) AS a(gtin, lot)
-    UNION ALL
-    SELECT h.kit_gtin, h.kit_lot, r.path || (h.kit_gtin::text || h.kit_lot)
-    FROM reach r JOIN {schema}.lot_history h ON h.gtin = r.gtin AND h.lot = r.lot
-    WHERE h.fact = 'transformed' AND h.recorded_at <= %(at)s AND NOT (h.kit_gtin::text || h.kit_lot) = ANY(r.path)
+from services.traceability.domain.lineage import Quantities
+from services.traceability.queries.answers import (
+    AffectedLot, ConsigneeRef, Lot, LotRef, RowKey, affected_lot, sorted_lots, total_of,
 )
-SELECT DISTINCT ON (gtin, lot) gtin::text AS gtin, lot, path FROM reach
-ORDER BY gtin, lot, cardinality(path), path::text COLLATE "C"
-"""
+from services.traceability.queries.reach import LOTS, lot_arrays, reach
+from shared.platform.read_models import ReadModels
 
 # Per (consignee, distributor it was reached through or NULL, lot): units out and back, as recorded by `at`.
 _ROWS_AS_OF = """
@@ -76,15 +66,9 @@ class RecallLookupAsOf(BaseModel):
     offset: int
 
 
-Lot = tuple[str, str]
-RowKey = tuple[UUID, UUID | None]  # (consignee, the distributor it was reached through; None: direct)
-
-
 def reach_as_of(conn: Connection, schema: str, lots: list[Lot], at: datetime) -> dict[Lot, list[LotRef]]:
     """Every lot reachable from `lots` through kit assemblies recorded by `at`, with its shortest path."""
-    rows = conn.execute(_REACH_AS_OF.format(schema=schema),
-                        {"gtins": [g for g, _ in lots], "lots": [lot for _, lot in lots], "at": at}).fetchall()
-    return {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=lot) for g, lot in map(split_lot_key, r["path"])] for r in rows}
+    return reach(conn, schema, LOTS, lot_arrays(lots), at=at)
 
 
 def consignees_as_of(conn: Connection, schema: str, lots: list[Lot], at: datetime,
@@ -113,7 +97,7 @@ def lookup_as_of(conn: Connection, schema: str, gtin: str, lot: str, at: datetim
         quantities, expiry = totals.get(key, (Quantities(), None))
         affected.append(affected_lot(key, path, expiry, quantities))
     affected = sorted_lots(affected)
-    overall = sum((Quantities(a.quantity_shipped, a.quantity_returned) for a in affected), Quantities())
+    overall = total_of(affected)
     return RecallLookupAsOf(gtin=gtin, lot=lot, at=at, quantity_shipped=overall.shipped,
                             quantity_returned=overall.returned, quantity_outstanding=overall.outstanding,
                             affected_lots=affected, consignees=consignees[offset:offset + limit],
@@ -121,11 +105,10 @@ def lookup_as_of(conn: Connection, schema: str, gtin: str, lot: str, at: datetim
 
 
 def _consignees(conn: Connection, schema: str, via: dict[Lot, list[LotRef]],
-                at: datetime) -> tuple[list[ConsigneeAsOf], dict[Lot, tuple[Quantities, object]]]:
+                at: datetime) -> tuple[list[ConsigneeAsOf], dict[Lot, tuple[Quantities, date | None]]]:
     """The consignee rows, and per lot the units shipped and returned to direct consignees with its expiry."""
-    rows = conn.execute(_ROWS_AS_OF.format(schema=schema), {
-        "gtins": [g for g, _ in via], "lots": [lot for _, lot in via], "at": at}).fetchall()
-    totals: dict[Lot, tuple[Quantities, object]] = {}
+    rows = conn.execute(_ROWS_AS_OF.format(schema=schema), {**lot_arrays(list(via)), "at": at}).fetchall()
+    totals: dict[Lot, tuple[Quantities, date | None]] = {}
     for r in rows:
         if r["via"] is None:
             q, expiry = totals.get((r["gtin"], r["lot"]), (Quantities(), None))
@@ -147,7 +130,7 @@ def _consignees(conn: Connection, schema: str, via: dict[Lot, list[LotRef]],
         (ids,)).fetchall()} if ids else {}
     out = []
     for (consignee_id, through), lots in by_row.items():
-        q = sum((Quantities(a.quantity_shipped, a.quantity_returned) for a in lots), Quantities())
+        q = total_of(lots)
         known = names.get(consignee_id, {})
         kind = "hospital" if through is not None else known.get("kind") or "hospital"
         sold_on = sold_by.get(consignee_id, 0) if through is None else 0
@@ -165,26 +148,13 @@ def _consignees(conn: Connection, schema: str, via: dict[Lot, list[LotRef]],
     return out, totals
 
 
-def lot_facts(conn: Connection, schema: str, gtin: str, lot: str) -> list[dict]:
-    """Every history row that tells the lot's story, in recorded order: its receipts, shipments and returns;
-    deliveries and acceptances of those shipments (with the lot's line of the shipment); and every row of the
-    kit assemblies it went into or came out of (all inputs of each assembly, so one TransformationEvent is whole).
-    """
-    return conn.execute(
-        f"""
-        WITH own AS (SELECT * FROM {schema}.lot_history WHERE gtin = %(gtin)s AND lot = %(lot)s),
-        assemblies AS (
-            SELECT event_id FROM own WHERE fact = 'transformed'
-            UNION SELECT event_id FROM {schema}.lot_history WHERE kit_gtin = %(gtin)s AND kit_lot = %(lot)s)
-        SELECT f.*, f.gtin::text AS gtin, f.kit_gtin::text AS kit_gtin FROM (
-            SELECT * FROM own WHERE fact <> 'transformed'
-            UNION ALL
-            SELECT h.* FROM {schema}.lot_history h JOIN assemblies a USING (event_id)
-            UNION ALL
-            SELECT h.event_id, h.item, h.fact, h.recorded_at, h.occurred_at, h.position, s.gtin, s.lot, s.expiry,
-                   s.quantity, s.serials, s.consignee_id, h.shipment_id, h.order_id, h.return_id, h.assembly_id,
-                   h.receipt_id, h.supplier_id, s.warehouse, h.kit_gtin, h.kit_lot, h.kit_quantity, h.detail
-            FROM own s JOIN {schema}.lot_history h ON h.shipment_id = s.shipment_id
-            WHERE s.fact = 'shipped' AND h.fact IN ('delivered', 'accepted')
-        ) f ORDER BY f.recorded_at, f.position, f.event_id, f.item
-        """, {"gtin": gtin, "lot": lot}).fetchall()
+
+def lookup_as_of_in(read: ReadModels, gtin: str, lot: str, at: datetime, *, limit: int,
+                    offset: int) -> RecallLookupAsOf:
+    with read.pool.connection() as conn:
+        return lookup_as_of(conn, read.schema, gtin, lot, at, limit=limit, offset=offset)
+
+
+def case_consignees_as_of(read: ReadModels, lots: list[Lot], at: datetime, excluded: list[Lot]) -> list[ConsigneeAsOf]:
+    with read.pool.connection() as conn:
+        return consignees_as_of(conn, read.schema, lots, at, excluded)

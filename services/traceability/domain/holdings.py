@@ -4,22 +4,34 @@ A distributor's units are its own until it reports selling them on; the units it
 which the lookup lists on rows of their own (`via_distributor`). So per consignee row and lot:
 a hospital holds what it was shipped less what came back; a hospital reached through a distributor holds what the
 distributor reported delivering to it; the distributor holds the rest of what it received (never below zero).
-Summed over every row, that is what the lineage says is outstanding.
+Summed over every row, that is what the lineage says is outstanding. Pure: it counts the rows a lookup answered.
 """
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
-from services.traceability.queries import AffectedLot, ConsigneeRef
-
 SoldOn = dict[tuple[UUID, str, str], int]  # (distributor, GTIN, lot) -> units it reported delivering to hospitals
+
+
+class LotRow(Protocol):  # a lookup's AffectedLot
+    gtin: str
+    lot: str
+    quantity_shipped: int
+    quantity_outstanding: int
+
+
+class Party(Protocol):
+    consignee_id: UUID
 
 
 class ConsigneeRow(Protocol):  # a lookup's ConsigneeOut or a case's RecallConsignee
     consignee_id: UUID
     kind: str
-    via_distributor: ConsigneeRef | None
-    affected_lots: list[AffectedLot]
+    via_distributor: Party | None
+
+    @property
+    def affected_lots(self) -> Sequence[LotRow]: ...
 
 
 def sold_on_per_lot(rows: list[ConsigneeRow]) -> SoldOn:
@@ -37,12 +49,12 @@ def is_distributor_row(c: ConsigneeRow) -> bool:
     return c.via_distributor is None and c.kind == "distributor"
 
 
-def sold_on(c: ConsigneeRow, a: AffectedLot, sold: SoldOn) -> int | None:
+def sold_on(c: ConsigneeRow, a: LotRow, sold: SoldOn) -> int | None:
     """What a distributor's row sold on of the lot; None for every other row."""
     return sold.get((c.consignee_id, a.gtin, a.lot), 0) if is_distributor_row(c) else None
 
 
-def held(c: ConsigneeRow, a: AffectedLot, sold: SoldOn) -> int:
+def held(c: ConsigneeRow, a: LotRow, sold: SoldOn) -> int:
     """The units of the lot this row's consignee holds now."""
     return max(0, a.quantity_outstanding - (sold_on(c, a, sold) or 0))
 

@@ -1,26 +1,30 @@
-"""Traceability HTTP API: which consignees received a lot (or a serialised unit, or any lot of an item made or
-expiring in a date range), how many units are still out, and every kit lot made from it."""
+"""The recall lookup over HTTP: which consignees received a lot (or a serialised unit, or any lot of an item made or
+expiring in a date range), how many units are still out, and every kit lot made from it (queries/lookup.py)."""
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
-from services.traceability.queries import AffectedLot, ConsigneeOut, LotRef, RecallLookup, ShipmentOut, recall_lookup
-from services.traceability.recall_view import consignees_of
+from services.traceability.queries.answers import ConsigneeOut, RecallLookup
+from services.traceability.queries.lookup import lookup
+from services.traceability.queries.master_data import DateRange, lots_in_range
+from services.traceability.queries.merged import consignees_of, direct_units
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import PageRequest, Paging
 from shared.platform.problems import invalid_field
+from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["recalls"])
 
-__all__ = ["AffectedLot", "ConsigneeOut", "LotRef", "RecallLookup", "ShipmentOut", "router"]
+MAX_SERIALS = 1000
 
 
-def lookup_or_422(gtin: str | None, lot: str | None, serial: str | None) -> None:
+def one_question(gtin: str | None, lot: str | None, serial: str | None) -> None:
+    """The parameters name one lookup (a lot, a lot under any GTIN, or a unit), else a 422 naming them."""
     try:
         lookup_kind(gtin, lot, serial)
     except AmbiguousLookup as error:
@@ -29,7 +33,7 @@ def lookup_or_422(gtin: str | None, lot: str | None, serial: str | None) -> None
 
 @router.get("/recalls/lookup", operation_id="recall_lookup")
 def recall_lookup_route(
-        request: Request, _: CurrentPrincipal, paging: Paging,
+        read: Reads, _: CurrentPrincipal, paging: Paging,
         gtin: Annotated[GTINInput | None, Query()] = None,
         lot: Annotated[LotInput | None, Query()] = None,
         serial: Annotated[SerialInput | None, Query()] = None,
@@ -39,10 +43,8 @@ def recall_lookup_route(
     A lot's answer also covers every kit lot assembled from it, transitively (`affected_lots`, each with the
     path `via` which it was reached); consignees are paged (`limit`, `offset`, `total`), most units first.
     """
-    lookup_or_422(gtin, lot, serial)
-    with request.app.state.pool.connection() as conn:
-        return recall_lookup(conn, request.app.state.schema, gtin=gtin, lot=lot, serial=serial,
-                             limit=paging.limit, offset=paging.offset)
+    one_question(gtin, lot, serial)
+    return lookup(read, gtin=gtin, lot=lot, serial=serial, limit=paging.limit, offset=paging.offset)
 
 
 class LotInRange(BaseModel):
@@ -67,60 +69,40 @@ class MergedLookup(BaseModel):
     offset: int
 
 
-MAX_LOTS_IN_RANGE = 1000
-
-
 @router.get("/recalls/lookup/by-item", operation_id="recall_lookup_by_item")
 def recall_lookup_by_item(
-        request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        read: Reads, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
         expiry_from: Annotated[date | None, Query()] = None, expiry_to: Annotated[date | None, Query()] = None,
         produced_from: Annotated[date | None, Query()] = None, produced_to: Annotated[date | None, Query()] = None,
 ) -> MergedLookup:
     """Every lot of the item whose expiry and/or production date falls in the range (bounds included), and every
     consignee of those lots and of the kit lots made from them, merged: one row per consignee, paged."""
-    bounds = {"expiry_from": expiry_from, "expiry_to": expiry_to, "produced_from": produced_from,
-              "produced_to": produced_to}
-    if all(v is None for v in bounds.values()):
+    dates = DateRange(expiry_from, expiry_to, produced_from, produced_to)
+    if all(v is None for v in vars(dates).values()):
         raise invalid_field("expiry_from", "date-range-required", "give at least one expiry or production date bound")
     for start, end in (("expiry_from", "expiry_to"), ("produced_from", "produced_to")):
-        if bounds[start] and bounds[end] and bounds[start] > bounds[end]:
+        if getattr(dates, start) and getattr(dates, end) and getattr(dates, start) > getattr(dates, end):
             raise invalid_field(end, "range-order", f"{end} is before {start}")
-    conditions = {"expiry >= %s": expiry_from, "expiry <= %s": expiry_to, "production_date >= %s": produced_from,
-                  "production_date <= %s": produced_to}
-    chosen = {c: v for c, v in conditions.items() if v is not None}
-    schema = request.app.state.schema
-    with request.app.state.pool.connection() as conn:
-        rows = conn.execute(
-            f"SELECT gtin::text AS gtin, lot, expiry, production_date FROM {schema}.lots WHERE gtin = %s AND "
-            + " AND ".join(chosen) + " ORDER BY expiry, lot LIMIT %s",
-            [gtin, *chosen.values(), MAX_LOTS_IN_RANGE + 1]).fetchall()
-        if len(rows) > MAX_LOTS_IN_RANGE:
-            raise invalid_field("expiry_to", "range-too-wide", f"more than {MAX_LOTS_IN_RANGE} lots: narrow the range")
-        consignees = consignees_of(conn, schema, [{"gtin": r["gtin"], "lot": r["lot"]} for r in rows])
-    return merged(gtin, consignees, paging, lots=[LotInRange(**r) for r in rows])
-
-
-MAX_SERIALS = 1000
+    lots = lots_in_range(read, gtin, dates)
+    consignees = consignees_of(read, [{"gtin": r["gtin"], "lot": r["lot"]} for r in lots])
+    return merged(gtin, consignees, paging, lots=[LotInRange(**r) for r in lots])
 
 
 @router.get("/recalls/lookup/serials", operation_id="recall_lookup_by_serials")
 def recall_lookup_by_serials(
-        request: Request, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        read: Reads, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
         serial: Annotated[list[SerialInput],
                           Query(min_length=1, max_length=MAX_SERIALS, description="repeat for each unit, AI (21)")],
 ) -> MergedLookup:
     """Who received any of these serialised units of the item: one row per consignee, paged."""
     units = list(dict.fromkeys(serial))
-    with request.app.state.pool.connection() as conn:
-        consignees = consignees_of(conn, request.app.state.schema, [], [{"gtin": gtin, "serial": s} for s in units])
+    consignees = consignees_of(read, [], [{"gtin": gtin, "serial": s} for s in units])
     return merged(gtin, consignees, paging, serials=units)
 
 
 def merged(gtin: str, consignees: list[ConsigneeOut], paging: PageRequest, **asked: list) -> MergedLookup:
-    # Hospitals reached through a distributor are in its figures too: count each unit once, at its direct consignee.
-    direct = [c for c in consignees if c.via_distributor is None]
-    shipped, returned = sum(c.quantity_shipped for c in direct), sum(c.quantity_returned for c in direct)
-    return MergedLookup(gtin=gtin, quantity_shipped=shipped, quantity_returned=returned,
-                        quantity_outstanding=shipped - returned,
+    units = direct_units(consignees)  # each unit once, at its direct consignee
+    return MergedLookup(gtin=gtin, quantity_shipped=units.shipped, quantity_returned=units.returned,
+                        quantity_outstanding=units.outstanding,
                         consignees=consignees[paging.offset:paging.offset + paging.limit], total=len(consignees),
                         limit=paging.limit, offset=paging.offset, **asked)

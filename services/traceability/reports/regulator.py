@@ -5,23 +5,24 @@
   recovered, and the effectiveness — one line per consignee and lot, each with its UDI.
 
 Both name the product as the regulator knows it (name, model, manufacturer, registration certificate), the case by
-its recall number, codes in Chinese and English, and count every unit once, where it is now (holdings.py): the
+its recall number, codes in Chinese and English, and count every unit once, where it is now (domain/holdings.py): the
 units a distributor sold on are on the rows of the hospitals it sold them to, not on its own as well. Each table
 ends with a 合计 Total row.
 """
 
 from datetime import datetime
 
-from services.traceability.documents import Cell, Document, DocumentTable, udi_text
+from services.traceability.domain.consignees import each_consignee_once, effectiveness
+from services.traceability.domain.holdings import held, held_by, sold_on, sold_on_per_lot
 from services.traceability.domain.lineage import Quantities
 from services.traceability.domain.recall import RecallCase
-from services.traceability.holdings import held, held_by, sold_on, sold_on_per_lot
-from services.traceability.labels import (
+from services.traceability.queries.answers import AffectedLot, RecallLookup
+from services.traceability.queries.case_consignees import RecallConsignee
+from services.traceability.queries.master_data import Product
+from services.traceability.reports.documents import Cell, Document, DocumentTable, udi_text
+from services.traceability.reports.labels import (
     CASE_STATUS, CONSIGNEE_KIND, CONSIGNEE_STATUS, LEVEL, NOTIFICATION_METHOD, label,
 )
-from services.traceability.master_data import Product
-from services.traceability.queries import AffectedLot, RecallLookup
-from services.traceability.recall_view import RecallConsignee, effectiveness, effectiveness_out
 from shared.events.channel import Contact
 
 TOTAL = "合计 Total"
@@ -79,7 +80,7 @@ def recall_event_report(case: RecallCase, lookups: list[RecallLookup], consignee
     spread = DocumentTable("分布 Distribution", ["地区 Region", "类型 Kind", "单位数 Consignees", "现有数量 Units held now"],
                            [[region, label(CONSIGNEE_KIND, kind), len(ids), units]
                             for (region, kind), (ids, units) in sorted(regions.items())])
-    spread.rows.append([TOTAL, None, len({c.consignee_id for c in consignees}),
+    spread.rows.append([TOTAL, None, len(each_consignee_once(consignees)),
                         sum(units for _, units in regions.values())])
     fields = _case_fields(case, products, at) + [
         ("发货数量合计 Units shipped", total.shipped), ("在外数量合计 Units outstanding", total.outstanding)]
@@ -88,16 +89,16 @@ def recall_event_report(case: RecallCase, lookups: list[RecallLookup], consignee
 
 def implementation_report(case: RecallCase, consignees: list[RecallConsignee], products: dict[str, Product],
                           at: datetime) -> Document:
-    e = effectiveness_out(effectiveness(case, consignees))
+    e = effectiveness(consignees)
     fields = _case_fields(case, products, at) + [
         ("应通知单位 Consignees to notify", e.consignees_to_notify),
         ("已通知单位 Notified", e.consignees_notified),
         ("已确认单位 Acknowledged", e.consignees_acknowledged),
         ("应召回数量 Units to recover", e.units_to_recover),
         ("已召回数量 Units recovered", e.units_recovered),
-        ("通知率 Notified share", e.notified_share),
-        ("确认率 Acknowledged share", e.acknowledged_share),
-        ("召回率 Recovered share", e.recovered_share),
+        ("通知率 Notified share", e.share(e.consignees_notified, e.consignees_to_notify)),
+        ("确认率 Acknowledged share", e.share(e.consignees_acknowledged, e.consignees_to_notify)),
+        ("召回率 Recovered share", e.share(e.units_recovered, e.units_to_recover)),
     ]
     recovered: dict[tuple[str, str, str], int] = {}
     for r in case.returns.values():
@@ -132,3 +133,9 @@ def contact_text(contact: Contact | None) -> str | None:
     if contact is None:
         return None
     return " ".join(part for part in (contact.name, contact.phone, contact.email) if part)
+
+
+def gtins_of(lookups: list[RecallLookup]) -> list[str]:
+    """The items the lookups reach (whose products the reports name), in the order they first appear."""
+    found = [a.gtin for lookup in lookups for a in lookup.affected_lots]
+    return list(dict.fromkeys(found + [lookup.gtin for lookup in lookups if lookup.serial]))

@@ -1,0 +1,53 @@
+"""A distributor's sell-out (流向) report: which hospital received which GTIN/lot/serials, how many, when.
+
+Recorded once per (distributor, report reference): the same report again finds the stored one, the same reference
+with other content is refused. Its lines are checked against what the distributor received, as the lineage knows it
+when the report arrives: a line taking the distributor's reported total of a lot above it is accepted and flagged
+`over_reported` (with the `excess`); so is a line naming an unregistered hospital. The flags are recorded in the
+event, so that a replay decides the same.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from services.traceability.application import TraceabilityUnitOfWork
+from services.traceability.domain.master_data import registered_distributor
+from services.traceability.domain.sellout import ReportedLine, SellOutReport, flagged_lines, sellout_report_id
+from shared.domain.rules import NotFound
+from shared.platform.idempotency import create_once
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportSellOut:
+    distributor_id: UUID
+    report_reference: str  # the distributor's own: one report per reference
+    period: tuple[date, date]  # first and last day, included
+    source: str  # api, csv or xlsx
+    lines: list[tuple[int, ReportedLine]]  # (line number in the body, or row in the file; the line), each valid
+
+
+def report_sellout(command: ReportSellOut, uow: TraceabilityUnitOfWork) -> tuple[SellOutReport, bool]:
+    """The report, and whether this command recorded it (False: the same report was received before)."""
+    registered_distributor(command.distributor_id, uow.master_data)
+
+    def reported() -> SellOutReport:
+        lots = sorted({(line.gtin, line.lot) for _, line in command.lines})
+        received, reported_before = uow.lineage.distributor_position(command.distributor_id, lots)
+        known = uow.master_data.registered_hospitals([line.hospital_id for _, line in command.lines])
+        return SellOutReport(distributor_id=command.distributor_id, report_reference=command.report_reference,
+                             period={"start": command.period[0], "end": command.period[1]}, source=command.source,
+                             lines=flagged_lines(command.lines, received, reported_before, known))
+
+    report, created = create_once(uow, sellout_report_id(command.distributor_id, command.report_reference),
+                                  SellOutReport, reported)
+    if not created:
+        report.check_resubmission(command.period, command.lines)
+    return report, created
+
+
+def sellout_report(uow: TraceabilityUnitOfWork, report_id: UUID) -> SellOutReport:
+    report = uow.get(report_id, SellOutReport)
+    if report is None:
+        raise NotFound("Sell-out report", report_id)
+    return report

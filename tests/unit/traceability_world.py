@@ -1,0 +1,80 @@
+"""The read models traceability's rules ask, in memory: one object playing every port of its unit of work (master
+data, lineage, open recall scopes, a case's consignees), set up by each test with the facts it needs."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from services.traceability.application import TraceabilityApplication, TraceabilityUnitOfWork
+from services.traceability.domain.recall import RecallCase
+
+Lot = tuple[str, str]
+
+
+@dataclass
+class Row:
+    """A consignee of a case, as the case-consignees port answers it."""
+
+    consignee_id: UUID
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+    units_to_recover: int
+    units_recovered: int
+
+
+@dataclass
+class World:
+    lots: set[Lot] = field(default_factory=set)  # known: received, assembled or shipped
+    hospitals: set[UUID] = field(default_factory=set)
+    distributors: set[UUID] = field(default_factory=set)
+    kits: dict[Lot, list[Lot]] = field(default_factory=dict)  # lot -> kit lots made from it, nearest first
+    received: dict[tuple[UUID, Lot], int] = field(default_factory=dict)  # (distributor, lot) -> units, net of returns
+    reported: dict[tuple[UUID, Lot], int] = field(default_factory=dict)  # (distributor, lot) -> sold on so far
+    shipments: dict[UUID, UUID] = field(default_factory=dict)  # shipment -> its consignee
+    scopes: dict[UUID, set[tuple[str, str]]] = field(default_factory=dict)  # open recall -> (gtin, lot or serial)
+    holders: dict[UUID, dict[UUID, int]] = field(default_factory=dict)  # recall -> consignee -> units still held
+
+    # MasterData
+    def known_lots(self, lots: list[Lot]) -> set[Lot]:
+        return self.lots & set(lots)
+
+    def registered_hospitals(self, ids: list[UUID]) -> set[UUID]:
+        return self.hospitals & set(ids)
+
+    def registered_distributors(self, ids: list[UUID]) -> set[UUID]:
+        return self.distributors & set(ids)
+
+    # Lineage
+    def kit_lots_made_from(self, lots: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [{"gtin": g, "lot": lot} for r in lots for g, lot in self.kits.get((r["gtin"], r["lot"]), [])]
+
+    def distributor_position(self, distributor_id: UUID, lots: list[Lot]) -> tuple[dict, dict]:
+        return ({lot: self.received.get((distributor_id, lot), 0) for lot in lots},
+                {lot: self.reported.get((distributor_id, lot), 0) for lot in lots})
+
+    def consignee_of_shipment(self, shipment_id: UUID) -> UUID | None:
+        return self.shipments.get(shipment_id)
+
+    # OpenRecalls
+    def covering(self, gtin: str, lot: str, serials: list[str]) -> list[UUID]:
+        asked = {(gtin, lot), *((gtin, s) for s in serials)}
+        return sorted(recall_id for recall_id, scope in self.scopes.items() if scope & asked)
+
+    # CaseConsignees
+    def of_case(self, case: RecallCase, at: datetime) -> list[Row]:
+        rows = []
+        for consignee_id, held in self.holders.get(case.id, {}).items():
+            recovered = case.units_returned_by(consignee_id)
+            rows.append(Row(consignee_id, case.notified.get(str(consignee_id), {}).get("notified_at"),
+                            case.acknowledged.get(str(consignee_id), {}).get("acknowledged_at"), held + recovered,
+                            recovered))
+        return rows
+
+    def unit_of_work(self, app: TraceabilityApplication, deferred: bool = False) -> TraceabilityUnitOfWork:
+        return TraceabilityUnitOfWork(app, None, deferred=deferred, master_data=self, lineage=self, open_recalls=self,
+                                      consignees=self)
+
+
+def stored(app: TraceabilityApplication) -> list[str]:
+    """The names of the events the log holds, in order."""
+    return [n.topic.rsplit(".", 1)[-1] for n in app.recorder.select_notifications(start=1, limit=1000)]
