@@ -40,7 +40,7 @@ class TraceabilityApplication(ServiceApplication):
         RecallCase.ConsigneeNotified: contracts.RecallConsigneeNotified,
         RecallCase.Acknowledged: contracts.RecallAcknowledged,
         RecallCase.UnitsReturned: contracts.RecallUnitsReturned,
-        RecallCase.ScopeReductionProposed: contracts.RecallScopeReductionProposed,
+        RecallCase.ScopeReductionProposed: contracts.RecallScopeReductionProposed,  # the scope's (domain/scope.py)
         RecallCase.ScopeReduced: contracts.RecallScopeReduced,
         RecallCase.ScopeReductionRejected: contracts.RecallScopeReductionRejected,
         RecallCase.Closed: contracts.RecallClosed,
