@@ -17,9 +17,10 @@ from services.inventory.reactions import FulfilmentPlanner
 from services.order.application import OrderApplication
 from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
-from tests.suppliers import qualified_supplier
+from tests.inventory import receive, release
 from tests.items import registered_item
 from tests.orders import accepted_order
+from tests.suppliers import qualified_supplier
 
 STENT, BALLOON, UNKNOWN = "09506000134352", "09506000134369", "09506000134376"
 TODAY = datetime.now(UTC).date()
@@ -32,9 +33,9 @@ def inventory(settings):
         registered_item(app, STENT, "Stent", 3)
         registered_item(app, BALLOON, "Balloon", 2)
         supplier = qualified_supplier(app)
-        app.receive_goods(supplier, [{"gtin": STENT, "lot": "S1", "expiry": TODAY + timedelta(days=900), "quantity": 10,
-                                      "warehouse": "WH1"}])
-        app.inspect_lot(STENT, "S1", "WH1", released=True)
+        receive(app, supplier, [{"gtin": STENT, "lot": "S1", "expiry": TODAY + timedelta(days=900), "quantity": 10,
+                                 "warehouse": "WH1"}])
+        release(app, STENT, "S1", "WH1")
     app.supplier = supplier
     yield app
     app.close()
@@ -87,14 +88,13 @@ def test_a_concurrent_change_during_a_batch_splits_it_and_loses_nothing(settings
     elsewhere = InventoryApplication(settings)  # another process receiving goods into the same item meanwhile
     react, interfered = planner.react, []
 
-    def react_while_someone_else_receives(envelope, payload):  # noqa: ANN001, ANN202
-        changed = react(envelope, payload)  # the stent read, and allocated in memory; then someone else saves it
+    def react_while_someone_else_receives(envelope, payload, uow):  # noqa: ANN001, ANN202
+        react(envelope, payload, uow)  # the stent read, and allocated in memory; then someone else saves it
         if not interfered:
             interfered.append(True)
             with acting_as("user:warehouse"):
-                elsewhere.receive_goods(inventory.supplier, [{"gtin": STENT, "lot": "S2", "quantity": 5,
-                                                              "expiry": TODAY + timedelta(days=950), "warehouse": "WH1"}])
-        return changed
+                receive(elsewhere, inventory.supplier, [{"gtin": STENT, "lot": "S2", "quantity": 5,
+                                                         "expiry": TODAY + timedelta(days=950), "warehouse": "WH1"}])
 
     planner.react = react_while_someone_else_receives
     caplog.set_level(logging.INFO, logger="shared.platform.consumer")

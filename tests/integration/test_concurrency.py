@@ -6,12 +6,14 @@ from uuid import uuid4
 
 import pytest
 
-from services.inventory.application import InventoryApplication
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork, reservation
 from services.inventory.domain import FulfilmentStateError
+from services.inventory.settings import InventorySettings
 from shared.platform.context import acting_as
-from tests.suppliers import qualified_supplier
 from shared.platform.eventstore import IntegrityError
+from tests.inventory import dispatch, receive, release, reserve
 from tests.items import registered_item
+from tests.suppliers import qualified_supplier
 
 GTIN = "09506000134352"
 TODAY = datetime.now(UTC).date()
@@ -22,9 +24,9 @@ def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
         registered_item(app, GTIN, "Stent", 3)
-        app.receive_goods(qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": TODAY + timedelta(days=1000),
-                                                     "quantity": 5, "warehouse": "WH1"}])
-        app.inspect_lot(GTIN, "LAST", "WH1", released=True)
+        receive(app, qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": TODAY + timedelta(days=1000),
+                                                "quantity": 5, "warehouse": "WH1"}])
+        release(app, GTIN, "LAST", "WH1")
     yield app
     app.close()
 
@@ -52,25 +54,28 @@ def race(*commands) -> list:
 
 
 def test_two_orders_racing_for_the_last_units_never_both_get_them(inventory):
-    lines = [{"line_no": 1, "gtin": GTIN, "quantity": 5}]
-    with acting_as("user:planner"):  # both plans see the same 5 units available
-        plans = [inventory.plan_reservation(uuid4(), uuid4(), lines, TODAY) for _ in range(2)]
-    results = race(*(lambda p=p: inventory.save(*p) for p in plans))
+    lines = ({"line_no": 1, "gtin": GTIN, "quantity": 5},)
+    plans = [InventoryUnitOfWork(inventory, deferred=True) for _ in range(2)]  # saved when flushed, as in a batch
+    with acting_as("user:planner"):  # both see the same 5 units available
+        for uow in plans:
+            reservation.reserve_order(reservation.ReserveOrder(order_id=uuid4(), ship_to_hospital_id=uuid4(),
+                                                               lines=lines, today=TODAY), uow)
+    results = race(*(uow.flush for uow in plans))
     assert results.count("ok") == 1
     assert isinstance(next(r for r in results if r != "ok"), IntegrityError)
     (stock,) = inventory.item_by_gtin(GTIN).lot_stock()
     assert (stock.on_hand, stock.allocated) == (5, 5)
 
 
-def test_a_dispatch_retried_at_the_same_moment_ships_once(inventory, pool, monkeypatch):
+def test_a_dispatch_retried_at_the_same_moment_ships_once(inventory, pool):
     from tests.integration.helpers import open_recall_register
 
-    recalls = open_recall_register(inventory, pool)
-    monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "false")  # the race is the point here, not picking by scan
+    open_recall_register(inventory, pool)  # dispatch asks it
+    inventory.inventory_settings = InventorySettings(picking_required=False)  # the race is the point, not picking
     order_id = uuid4()
     with acting_as("user:planner"):
-        inventory.save(*inventory.plan_reservation(order_id, uuid4(), [{"line_no": 1, "gtin": GTIN, "quantity": 3}], TODAY))
-    results = race(*(lambda: inventory.dispatch(order_id, "SF", "SF1", open_recalls=recalls) for _ in range(2)))
+        reserve(inventory, order_id, [{"line_no": 1, "gtin": GTIN, "quantity": 3}], TODAY)
+    results = race(*(lambda: dispatch(inventory, pool, order_id, "SF", "SF1") for _ in range(2)))
     assert results.count("ok") == 1
     # The loser either lost the version race or, if it read after the winner saved, found nothing left to ship.
     assert isinstance(next(r for r in results if r != "ok"), IntegrityError | FulfilmentStateError)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from services.inventory.application import InventoryApplication
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.reactions import FulfilmentPlanner
+from services.inventory.settings import InventorySettings
 from services.order.application import OrderApplication
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
@@ -19,6 +20,7 @@ from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
 from tests.apitools import days
 from tests.orders import accepted_order
+from tests.inventory import reserve
 from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.apps import web_app
 
@@ -200,8 +202,7 @@ def test_an_order_line_may_ask_for_a_minimum_shelf_life_and_bad_values_are_422(s
         assert (shown["requested_delivery_date"], shown["lines"][0]["min_remaining_shelf_life_days"]) == ("2027-01-15", 180)
 
 
-def test_stock_reserved_before_a_hold_is_not_shipped_while_held(inventory_api, monkeypatch):
-    monkeypatch.setenv("INVENTORY_PICKING_REQUIRED", "false")  # holds are the point here, not picking by scan
+def test_stock_reserved_before_a_hold_is_not_shipped_while_held(inventory_api):
     api = inventory_api
     registered_item_via_api(api, auth(), GTIN, "Stent", 3)
     supplier_id = qualified_supplier(api, production_licence_to=days(1800))
@@ -209,8 +210,9 @@ def test_stock_reserved_before_a_hold_is_not_shipped_while_held(inventory_api, m
     api.post("/quality/inspections", headers=auth(), json={"gtin": GTIN, "lot": "L1", "warehouse": "WH-SZ",
                                                           "result": "released"}).raise_for_status()
     app, order_id = api.app.state.service.application, uuid4()
+    app.inventory_settings = InventorySettings(picking_required=False)  # holds are the point here, not picking by scan
     with acting_as("user:planner"):
-        app.save(*app.plan_reservation(order_id, uuid4(), [{"line_no": 1, "gtin": GTIN, "quantity": 4}], today()))
+        reserve(app, order_id, [{"line_no": 1, "gtin": GTIN, "quantity": 4}], today())
     api.post("/quality/holds", headers=auth(), json={"gtin": GTIN, "lot": "L1", "reason": "投诉"}).raise_for_status()
     before = len(stored_events(app))
     refused = api.post(f"/fulfilments/{order_id}/dispatch", headers=auth(), json={"carrier": "SF", "tracking_number": "SF1"})

@@ -98,7 +98,7 @@ async def test_a_recalled_lot_cannot_move_by_any_path_until_the_recall_closes_an
             "decided_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(), "lots": [{"gtin": GTIN, "lot": LOT}]})
         assert opened.status_code == 201, opened.text
         recall_id = opened.json()["recall_id"]
-        await eventually(lambda: LOT in inventory.item_by_gtin(GTIN).recalled_lots, what="inventory to stop the lot")
+        await eventually(lambda: LOT in inventory.item_by_gtin(GTIN).recalls.lots, what="inventory to stop the lot")
         shown = await eventually(lambda: (row := inventory_api.get("/stock", headers=everyone(), params={"lot": LOT}).json()[
             "items"][0])["status"] == "on_hold" and row, what="the stock list to show the lot on hold")
         assert shown["item_name"] == "Stent"  # names beside ids
@@ -131,7 +131,7 @@ async def test_a_recalled_lot_cannot_move_by_any_path_until_the_recall_closes_an
         # Closing the recall lifts its stop; the lot stays on hold until quality decides.
         closed = trace_api.post(f"/recalls/{recall_id}/close", headers=everyone("qa-li"), json={"summary": "全部召回完成"})
         assert closed.status_code == 200, closed.text
-        await eventually(lambda: not inventory.item_by_gtin(GTIN).recalled_lots, what="inventory to lift the stop")
+        await eventually(lambda: not inventory.item_by_gtin(GTIN).recalls.lots, what="inventory to lift the stop")
         after_closure = order(5)
         assert (await fulfilled(after_closure)).status == "rejected"  # still held
         assert inventory.get_fulfilment(new_order).status == "rejected"
@@ -179,7 +179,7 @@ async def test_dispatch_asks_the_open_recalls_on_its_own_even_when_the_item_was_
                 return conn.execute(f"SELECT 1 FROM {inventory.schema}.open_recall_scope").fetchone() is not None
 
         await eventually(register_knows_it, what="the register of open recalls to know the recall")
-        assert LOT not in inventory.item_by_gtin(GTIN).recalled_lots  # the item itself was never stopped
+        assert LOT not in inventory.item_by_gtin(GTIN).recalls.lots  # the item itself was never stopped
         refused = inventory_api.post(f"/fulfilments/{order_id}/dispatch", headers=everyone(),
                                      json={"carrier": "SF", "tracking_number": "SF9"})
         assert (refused.status_code, refused.json()["rule"]) == (409, "recalled-stock-not-shipped")

@@ -7,11 +7,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from services.inventory.api.stock_control import router as stock_control_router
+from services.inventory.domain.external import ExternalMessage, external_message_id
 from services.inventory.projections.stock import StockOnHand
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
-from shared.platform.problems import PROBLEM_RESPONSES
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually, read_topic
 from tests.suppliers import qualified_supplier_via_api
@@ -28,12 +27,7 @@ def auth(name: str = "wh-li", role: str | None = None, **headers: str) -> dict[s
 
 @pytest.fixture
 def api(settings):
-    app = web_app("inventory")
-
-    # Until web.py registers the router (services/inventory/web.py), the tests add it.
-    if not any(getattr(route, "path", None) == "/wms/receipts" for route in app.routes):
-        app.include_router(stock_control_router, responses=PROBLEM_RESPONSES)
-    with TestClient(app) as client:
+    with TestClient(web_app("inventory")) as client:
         yield client
 
 
@@ -220,7 +214,7 @@ async def test_a_wms_receipt_and_move_are_applied_once_per_external_reference_an
     assert (expired.status_code, expired.json()["rule"]) == (409, "expired-at-receipt")
     assert stored(app) == after_first
     # Refused messages were not recorded: their references are still free.
-    assert app.external_message("ASN-0004") is None
+    assert app.get_aggregate(external_message_id("ASN-0004"), ExternalMessage) is None
 
     api.post("/quality/inspections", headers=auth(), json={
         "gtin": GTIN, "lot": "W1", "warehouse": "WH-SH", "result": "released"}).raise_for_status()

@@ -8,12 +8,14 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from services.inventory.domain.external import ExternalMessage, external_message_id
 from shared.platform.auth import issue_token
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, read_topic
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
+from tests.inventory import reserve
 from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.apps import web_app
 
@@ -33,6 +35,10 @@ def element_string(lot: str, expiry: str, serial: str | None = None, quantity: i
     if quantity:
         code += GS + "30" + str(quantity)
     return code
+
+
+def message(app, reference: str) -> ExternalMessage | None:  # noqa: ANN001 - an InventoryApplication
+    return app.get_aggregate(external_message_id(reference), ExternalMessage)
 
 
 @pytest.fixture
@@ -59,8 +65,7 @@ async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_an
             "gtin": GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
     order_id = uuid4()
     with acting_as("user:planner"):
-        app.save(*app.plan_reservation(order_id, uuid4(), [{"line_no": 1, "gtin": GTIN, "quantity": 5}],
-                                       datetime.now(UTC).date()))
+        reserve(app, order_id, [{"line_no": 1, "gtin": GTIN, "quantity": 5}], datetime.now(UTC).date())
     fulfilment = app.get_fulfilment(order_id)
     assert fulfilment.picking_required  # INVENTORY_PICKING_REQUIRED defaults to true
     assert [(r["lot"], r["quantity"]) for r in fulfilment.reserved] == [("EARLY", 3), ("LATE", 2)]  # FEFO
@@ -90,7 +95,7 @@ async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_an
                         json={**ship, "order_id": str(uuid4())})
     assert no_order.status_code == 404
     assert stored(app) == before
-    assert app.external_message("PK-1") is None and app.external_message("SHP-1") is None
+    assert message(app, "PK-1") is None and message(app, "SHP-1") is None
 
     # Picks: applied once; a repeat gets the first answer and stores nothing; another payload is refused.
     picks = {"order_id": str(order_id), "scans": [element_string("EARLY", early, "E1"),
@@ -136,7 +141,7 @@ async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_an
     shipped_again = api.post("/wms/shipments", headers={**wms, "External-Reference": "SHP-2"}, json=ship)
     assert (shipped_again.status_code, shipped_again.json()["rule"]) == (409, "dispatch-reserved-only")
     assert stored(app) == count
-    assert app.external_message("SHP-2") is None
+    assert message(app, "SHP-2") is None
     assert [str(s["shipment_id"]) for s in app.get_fulfilment(order_id).shipments] == [shipment["shipment_id"]]
     on_hand = {s.lot: (s.on_hand, s.allocated) for s in app.item_by_gtin(GTIN).lot_stock()}
     assert on_hand == {"EARLY": (0, 0), "LATE": (8, 0)}

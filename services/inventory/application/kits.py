@@ -34,6 +34,7 @@ def assemble_kit(command: AssembleKit, uow: InventoryUnitOfWork) -> tuple[StockI
     for n, component in enumerate(command.components):
         registered_item(uow, component["gtin"], f"components[{n}].gtin")
         takes_by_item.setdefault(component["gtin"], []).append(component)
+    uow.collect(kit)  # first: the kit, then the components it took
     inputs = []
     for gtin, takes in takes_by_item.items():
         item = registered_item(uow, gtin, "gtin")
@@ -41,6 +42,5 @@ def assemble_kit(command: AssembleKit, uow: InventoryUnitOfWork) -> tuple[StockI
         inputs += [{"gtin": gtin, **c} for c in consumed]
         uow.collect(item)
     kit.kits.assemble(command.assembly_id, command.lot, command.quantity, command.warehouse, inputs, command.expiry)
-    uow.collect(kit)
     uow.commit()
     return kit, True

@@ -74,6 +74,7 @@ def dispatch(command: Dispatch, uow: InventoryUnitOfWork) -> Fulfilment:
     independently: by the register of open recalls, and by the items' recall stops (ship_allocated)."""
     found = fulfilment(uow, command.order_id)
     now = datetime.now(UTC)
+    shipped_from: dict[UUID, StockItem] = {}
     for warehouse in found.warehouses_to_ship():
         shipment_id = uuid4()
         found.dispatch(shipment_id, warehouse, command.carrier, command.tracking_number, now)
@@ -90,8 +91,8 @@ def dispatch(command: Dispatch, uow: InventoryUnitOfWork) -> Fulfilment:
                 # Shipped by a dispatch that saved after this one read the fulfilment: the race's loser, refused like
                 # any dispatch of an order no longer reserved.
                 raise FulfilmentStateError(f"order {command.order_id} was dispatched meanwhile") from None
-            uow.collect(item)
-    uow.collect(found)
+            shipped_from[item.id] = item
+    uow.collect(found, *shipped_from.values())  # in this order: the shipment, then the stock it took
     uow.commit()
     return found
 

@@ -59,7 +59,7 @@ def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulf
         else:
             fulfilment.reserve(order_id=command.order_id, lines=allocation.reserved,
                                picking_required=uow.settings.picking_required)
-            uow.collect(*allocation.items)
+            uow.collect(fulfilment, *allocation.items)  # in this order: the reservation, then the stock it took
         return fulfilment
 
     return create_once(uow, fulfilment_id_for(command.order_id), Fulfilment, decide)

@@ -30,12 +30,12 @@ def record_return(command: RecordReturn, uow: InventoryUnitOfWork) -> tuple[Fulf
         return found, False
     returned = found.record_return(command.return_id, command.shipment_id, command.reason, command.disposition,
                                    command.warehouse, [dict(line) for line in command.lines], command.note)
+    uow.collect(found)  # first: the return, then its stock effects
     for line in returned:
         item = uow.get(item_id_for(line["gtin"]), StockItem)  # it shipped from here, so it is registered
         item.returns.receive(line["lot"], line["expiry"], command.warehouse, line["quantity"],
                              return_id=command.return_id, order_id=command.order_id, shipment_id=command.shipment_id,
                              reason=command.reason, disposition=command.disposition)
         uow.collect(item)
-    uow.collect(found)
     uow.commit()
     return found, True
