@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from stdnum import ean
 
 from bench.common import machine, write_result
-from services.inventory.application import InventoryApplication
+from services.inventory.application import InventoryApplication, InventoryUnitOfWork, item_master, quality, receiving
+from services.inventory.application import reservation, suppliers
 from services.inventory.domain import Fulfilment
 from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError
@@ -39,29 +40,35 @@ def gtin(n: int) -> str:
 
 
 def stock_items(app: InventoryApplication, count: int, units: int) -> list[str]:
-    """`count` items with one released lot of `units` units each, from a qualified supplier."""
-    today = datetime.now(UTC).date()
-    supplier, _ = app.register_supplier(uuid.uuid4(), "Bench supplier", None)
+    """`count` items with one released lot of `units` units each, from a qualified supplier (through the handlers)."""
+    today, uow = datetime.now(UTC).date(), InventoryUnitOfWork(app)
+    supplier, _ = suppliers.register_supplier(suppliers.RegisterSupplier(supplier_id=uuid.uuid4(), name="Bench supplier"),
+                                              uow)
     for n, document in enumerate(("business_licence", "production_licence")):
-        app.record_qualification(supplier.id, document, f"B-{n}", today - timedelta(days=1), today + timedelta(days=3650))
+        suppliers.record_qualification(suppliers.RecordQualification(
+            supplier_id=supplier.id, document_type=document, number=f"B-{n}", valid_from=today - timedelta(days=1),
+            valid_to=today + timedelta(days=3650)), uow)
     gtins = [gtin(n) for n in range(count)]
     for code in gtins:
-        app.register_item(code, f"Bench device {code}", 2)
-        app.set_registration_certificate(code, f"国械注准BENCH{code[-6:]}", "Bench supplier", today - timedelta(days=1),
-                                         today + timedelta(days=3650), None)  # nothing is received without one
-        app.receive_goods(supplier.id, [{"gtin": code, "lot": "BENCH", "expiry": today + timedelta(days=800),
-                                         "quantity": units, "warehouse": "WH1"}])
-        app.inspect_lot(code, "BENCH", "WH1", released=True)
+        item_master.register_item(item_master.RegisterItem(gtin=code, name=f"Bench device {code}", device_class=2), uow)
+        item_master.set_registration_certificate(item_master.SetRegistrationCertificate(  # nothing is received without
+            gtin=code, number=f"国械注准BENCH{code[-6:]}", holder="Bench supplier", valid_from=today - timedelta(days=1),
+            valid_to=today + timedelta(days=3650)), uow)
+        receiving.receive_goods(receiving.ReceiveGoods(supplier_id=supplier.id, lines=(
+            {"gtin": code, "lot": "BENCH", "expiry": today + timedelta(days=800), "quantity": units,
+             "warehouse": "WH1"},)), uow)
+        quality.inspect_lot(quality.InspectLot(gtin=code, lot="BENCH", warehouse="WH1", released=True), uow)
     return gtins
 
 
 def reserve(app: InventoryApplication, code: str, today) -> int:  # noqa: ANN001
-    """One order of one unit, as the fulfilment planner does it; returns the number of version conflicts."""
-    order_id = uuid.uuid4()
+    """One order of one unit, as the fulfilment planner does it (read the item, plan, save; on a version conflict,
+    again on fresh state); returns the number of version conflicts."""
+    order = reservation.ReserveOrder(order_id=uuid.uuid4(), ship_to_hospital_id=uuid.uuid4(), today=today,
+                                     lines=({"line_no": 1, "gtin": code, "quantity": 1},))
     for conflicts in range(50):
-        planned = app.plan_reservation(order_id, uuid.uuid4(), [{"line_no": 1, "gtin": code, "quantity": 1}], today)
         try:
-            app.save(*planned)
+            reservation.reserve_order(order, InventoryUnitOfWork(app))
             return conflicts
         except IntegrityError:
             continue
