@@ -59,8 +59,8 @@ def every_domain_event() -> list:
         item.hold_lot("L1", "complaint")
         item.release_hold("L1", "investigated: no defect")
         recall_id = str(uuid4())
-        item.stop_for_recall(recall_id, ["L2"], ["S1"], "recall RC-2026-0001: 输送系统回撤困难")
-        item.lift_recall(recall_id, ["L2"], ["S1"], "recall_closed", "recall closed")
+        item.recalls.stop(recall_id, ["L2"], ["S1"], "recall RC-2026-0001: 输送系统回撤困难")
+        item.recalls.lift(recall_id, ["L2"], ["S1"], "recall_closed", "recall closed")
         item.allocate(order_id, 2, date(2026, 11, 24), date(2026, 12, 1), 180)
         item.ship_allocated(order_id, shipment_id, "WH1")
         fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=hospital_id,
@@ -100,13 +100,13 @@ def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> lis
     return_id = uuid4()
     for line in fulfilment.record_return(return_id, shipment_id, "damaged", "restock", "WH-RET",
                                          [{"gtin": GTIN, "lot": "L1", "quantity": 1}], None):
-        item.receive_return(line["lot"], line["expiry"], "WH-RET", line["quantity"], return_id=return_id,
-                            order_id=fulfilment.order_id, shipment_id=shipment_id, reason="damaged",
-                            disposition="restock")
+        item.returns.receive(line["lot"], line["expiry"], "WH-RET", line["quantity"], return_id=return_id,
+                             order_id=fulfilment.order_id, shipment_id=shipment_id, reason="damaged",
+                             disposition="restock")
     kit, assembly_id = StockItem(gtin="09506000134383", name="Stent kit", device_class=3), uuid4()
-    consumed = item.consume_components(assembly_id, kit.gtin, "K1", [{"lot": "L1", "warehouse": "WH1", "quantity": 1}],
-                                       date(2026, 11, 24))
-    kit.assemble_kit(assembly_id, "K1", 1, "WH1", [{"gtin": GTIN, **c} for c in consumed], None)
+    consumed = item.kits.consume_components(assembly_id, kit.gtin, "K1",
+                                            [{"lot": "L1", "warehouse": "WH1", "quantity": 1}], date(2026, 11, 24))
+    kit.kits.assemble(assembly_id, "K1", 1, "WH1", [{"gtin": GTIN, **c} for c in consumed], None)
     return [picked, kit]
 
 
@@ -151,16 +151,16 @@ def stock_control_events() -> list:
 
     with acting_as("user:contract-test"):
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
-        item.add_packaging_level("box", "19506000134359", 10)
-        item.set_registration_certificate("国械注准20193130001", "苏州医疗器械制造有限公司", date(2019, 1, 1),
-                                          date(2029, 12, 31), "冠状动脉狭窄的介入治疗")
-        item.set_storage_conditions(2.0, 25.0, "干燥、避光")
-        item.set_tracking(lot_tracked=True, serial_tracked=False, implant=True)
+        item.master.add_packaging_level("box", "19506000134359", 10)
+        item.master.set_registration_certificate("国械注准20193130001", "苏州医疗器械制造有限公司", date(2019, 1, 1),
+                                                 date(2029, 12, 31), "冠状动脉狭窄的介入治疗")
+        item.master.set_storage_conditions(2.0, 25.0, "干燥、避光")
+        item.master.set_tracking(lot_tracked=True, serial_tracked=False, implant=True)
         item.receive_lot("L1", date(2027, 1, 31), 50, "WH1", today=date(2026, 11, 24))
         item.inspect_lot("L1", "WH1", "available", None)
-        item.move_stock("L1", "WH1", "WH2", 10, to_location="B-01", move_id="WMS-MOVE-1")
-        item.count_stock("L1", "WH1", 39, "盘点差异", count_id="CC-1")
-        item.report_near_expiry(date(2026, 11, 24), [180, 90, 30])
+        item.control.move("L1", "WH1", "WH2", 10, to_location="B-01", move_id="WMS-MOVE-1")
+        item.control.count("L1", "WH1", 39, "盘点差异", count_id="CC-1")
+        item.control.report_near_expiry(date(2026, 11, 24), [180, 90, 30])
         message = ExternalMessage(external_reference="WMS-RCV-1", kind="receipt", payload_sha256="0" * 64,
                                   result={"receipt_id": str(uuid4()), "warnings": []})
     return [event for aggregate in (item, message) for event in aggregate.collect_events()]
