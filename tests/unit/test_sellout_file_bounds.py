@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from openpyxl import Workbook
 
-from services.traceability.domain import sellout_file
+from services.traceability.domain import sellout_file, workbook as bounded
 from services.traceability.domain.sellout_file import FileTooLarge, UnreadableFile, check_archive, parse_file
 
 GTIN = "09506000134352"
@@ -108,8 +108,8 @@ def test_columns_beyond_the_bound_are_not_read_and_a_declared_huge_sheet_is_no_s
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in book.infolist():
             archive.writestr(info, sheet if info.filename == "xl/worksheets/sheet1.xml" else book.read(info))
-    rows = sellout_file._xlsx_rows(out.getvalue())
-    assert [len(r) for r in rows] == [sellout_file.MAX_COLUMNS] * 2
+    rows = bounded.xlsx_rows(out.getvalue(), sellout_file.MAX_LINES)
+    assert [len(r) for r in rows] == [bounded.MAX_COLUMNS] * 2
     _, parsed = parse_file("ok.xlsx", out.getvalue())
     assert [(row, li.lot, li.serials) for row, li in parsed.lines] == [(2, "L1", ("S1", "S2"))]
 

@@ -1,5 +1,5 @@
-"""What the recall-case routes (recalls.py, scope.py, adverse.py) take and answer: lots and units named, a case with
-its consignees by status and effectiveness, and the role their commands need."""
+"""What the recall-case routes (recalls.py, scope.py, adverse.py) take and answer: lots and units named, the commands'
+bodies, a case with its consignees by status and effectiveness, and the role the commands need."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -12,6 +12,8 @@ from services.traceability.domain.consignees import Effectiveness, each_consigne
 from services.traceability.domain.recall import LEVEL_NAMES, RecallCase
 from services.traceability.queries.case_consignees import RecallConsignee
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
+from shared.domain.text import Description, Name, Note, Reason, ShortName
+from shared.events.traceability import NotificationMethod, RecallScheme
 from shared.platform.api import command_by
 from shared.platform.auth import RECALL_OFFICER
 
@@ -35,6 +37,40 @@ class SerialIn(BaseModel):
 AllowUnknownLots = Annotated[bool, Field(
     description="true: open the recall even for lots traceability never saw received, assembled or shipped (the"
                 " answer lists them in `unknown_lots`); false (default): such a lot is refused, naming it")]
+
+
+class OpenRecall(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: Name
+    scheme: RecallScheme = "NMPA"
+    level: Literal[1, 2, 3] = Field(description="NMPA 一级/二级/三级 or FDA class I/II/III: notify within 1/3/7 days")
+    reason: Reason
+    decided_at: AwareDatetime = Field(description="when the recall was decided; the notification clock starts here")
+    lots: list[LotIn] = Field(default_factory=list, max_length=1000)
+    serials: list[SerialIn] = Field(default_factory=list, max_length=10000)
+    allow_unknown_lots: AllowUnknownLots = False
+
+
+class Notify(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    consignee_id: UUID
+    notified_at: AwareDatetime
+    method: NotificationMethod
+    note: Note | None = None
+
+
+class Acknowledge(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    consignee_id: UUID
+    acknowledged_at: AwareDatetime
+    acknowledged_by: ShortName = Field(description="the person at the consignee")
+    note: Note | None = None
+
+
+class CloseRecall(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    summary: Description
+    closed_at: AwareDatetime | None = Field(None, description="default now")
 
 
 class EffectivenessOut(BaseModel):

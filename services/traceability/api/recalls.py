@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from services.traceability.api.recall_models import (
-    AllowUnknownLots, At, LotIn, RecallOfficerCommand, RecallOut, SerialIn, case_number, recall_out,
+    Acknowledge, At, CloseRecall, Notify, OpenRecall, RecallOfficerCommand, RecallOut, case_number, recall_out,
 )
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases, recall_opening
@@ -23,8 +23,6 @@ from services.traceability.domain.recall import RecallCase
 from services.traceability.queries import case_consignees, recall_lists
 from services.traceability.queries.case_consignees import RecallConsignee
 from shared.domain.gtin import GTINInput, LotInput
-from shared.domain.text import Description, Name, Note, Reason, ShortName
-from shared.events.traceability import NotificationMethod, RecallScheme
 from shared.platform.api import REPLAYED, IdempotencyKey, command_reason
 from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
@@ -33,40 +31,6 @@ from shared.platform.read_models import ReadModels
 from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["recall cases"])
-
-
-class OpenRecall(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    title: Name
-    scheme: RecallScheme = "NMPA"
-    level: Literal[1, 2, 3] = Field(description="NMPA 一级/二级/三级 or FDA class I/II/III: notify within 1/3/7 days")
-    reason: Reason
-    decided_at: AwareDatetime = Field(description="when the recall was decided; the notification clock starts here")
-    lots: list[LotIn] = Field(default_factory=list, max_length=1000)
-    serials: list[SerialIn] = Field(default_factory=list, max_length=10000)
-    allow_unknown_lots: AllowUnknownLots = False
-
-
-class Notify(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    consignee_id: UUID
-    notified_at: AwareDatetime
-    method: NotificationMethod
-    note: Note | None = None
-
-
-class Acknowledge(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    consignee_id: UUID
-    acknowledged_at: AwareDatetime
-    acknowledged_by: ShortName = Field(description="the person at the consignee")
-    note: Note | None = None
-
-
-class CloseRecall(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    summary: Description
-    closed_at: AwareDatetime | None = Field(None, description="default now")
 
 
 class RecallRow(BaseModel):

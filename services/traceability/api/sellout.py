@@ -8,20 +8,20 @@ one; the same reference with other content is a 409. `GET /sellout-lines?flagged
 """
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-from pydantic import BaseModel, ConfigDict, Field
 
+from services.traceability.api.sellout_models import (
+    Period, ReportSellOut, RowError, SellOutLineRow, SellOutReportOut, SellOutReportRow, SellOutUploadOut, report_out,
+)
 from services.traceability.api.work import Work
 from services.traceability.application import sellout_reports
-from services.traceability.domain.sellout import (
-    MAX_LINES, LineError, ReportedLine, SellOutReport, check_period, line_errors,
-)
+from services.traceability.domain.sellout import LineError, ReportedLine, SellOutReport, check_period, line_errors
 from services.traceability.domain.sellout_file import UnreadableFile, parse_file
 from services.traceability.queries import sellout
-from shared.domain.gtin import GTINInput, LotInput, SerialInput
+from shared.domain.gtin import GTINInput, LotInput
 from shared.domain.text import Reference
 from shared.platform.api import REPLAYED, CommandMeta
 from shared.platform.auth import CurrentPrincipal
@@ -32,113 +32,6 @@ from shared.platform.service_state import Reads
 router = APIRouter(tags=["sell-out reports"])
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-
-
-class Period(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    start: date
-    end: date = Field(description="the last day of the period, included")
-
-
-class SellOutLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    hospital_id: UUID
-    gtin: GTINInput
-    lot: LotInput
-    serials: list[SerialInput] | None = Field(None, max_length=100_000, description="one per unit, when serialised")
-    quantity: int = Field(gt=0, le=100_000)
-    sold_at: date = Field(description="the day the units were delivered to the hospital, within the period")
-
-
-class ReportSellOut(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    distributor_id: UUID
-    report_reference: Reference = Field(description="the distributor's own reference of the report: one report per"
-                                                    " reference")
-    period: Period
-    lines: list[SellOutLineIn] = Field(min_length=1, max_length=MAX_LINES)
-
-
-class SellOutLineOut(BaseModel):
-    line_no: int = Field(description="the line's position in the JSON report, or its row in the uploaded file")
-    hospital_id: UUID
-    gtin: str
-    lot: str
-    serials: list[str] | None
-    quantity: int
-    sold_at: date
-    received: int = Field(description="units of the lot the distributor had received (shipped to it minus returned)")
-    over_reported: bool
-    excess: int = Field(description="the units of this line above what the distributor received")
-    unknown_hospital: bool
-
-
-class SellOutReportOut(BaseModel):
-    report_id: UUID
-    distributor_id: UUID
-    report_reference: str
-    period: Period
-    source: Literal["api", "csv", "xlsx"]
-    reported_at: datetime
-    units: int
-    flagged_lines: int = Field(description="lines over-reported or naming an unknown hospital")
-    lines: list[SellOutLineOut]
-    version: int
-
-
-class RowError(BaseModel):
-    row: int = Field(description="the row in the file as a spreadsheet numbers it (the header is row 1)")
-    field: str
-    rule: str
-    message: str
-
-
-class SellOutUploadOut(BaseModel):
-    report: SellOutReportOut
-    rows_accepted: int
-    rows_rejected: list[RowError] = Field(description="the rows left out of the report, each with why")
-
-
-class SellOutReportRow(BaseModel):
-    report_id: UUID
-    distributor_id: UUID
-    distributor_name: str | None = Field(description="as the channel registered it")
-    report_reference: str
-    period_start: date
-    period_end: date
-    source: str
-    line_count: int
-    units: int
-    flagged_lines: int
-    reported_at: datetime
-
-
-class SellOutLineRow(BaseModel):
-    report_id: UUID
-    report_reference: str
-    line_no: int
-    distributor_id: UUID
-    distributor_name: str | None
-    hospital_id: UUID
-    hospital_name: str | None = Field(description="null for a hospital the channel never registered (flagged)")
-    gtin: str
-    lot: str
-    serials: list[str] | None
-    quantity: int
-    sold_at: date
-    received: int
-    over_reported: bool
-    excess: int
-    unknown_hospital: bool
-    reported_at: datetime
-
-
-def _report_out(report: SellOutReport) -> SellOutReportOut:
-    return SellOutReportOut(
-        report_id=report.id, distributor_id=report.distributor_id, report_reference=report.report_reference,
-        period=Period(**report.period), source=report.source, reported_at=report.created_on,
-        units=sum(line["quantity"] for line in report.lines), flagged_lines=len(report.flagged),
-        lines=[SellOutLineOut(**line) for line in report.lines], version=report.version)
 
 
 def _invalid(errors: list[dict[str, str]]) -> Problem:
@@ -181,7 +74,7 @@ def report_sellout(body: ReportSellOut, response: Response, meta: CommandMeta, u
     if errors:
         raise _invalid([{"field": f"lines[{e.line - 1}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in errors])
-    return _report_out(_record(uow, response, body.distributor_id, body.report_reference, body.period, "api", lines))
+    return report_out(_record(uow, response, body.distributor_id, body.report_reference, body.period, "api", lines))
 
 
 @router.post("/sellout-reports/upload", status_code=status.HTTP_201_CREATED, operation_id="upload_sellout_report",
@@ -225,12 +118,12 @@ def upload_sellout_report(
         raise _invalid([{"field": f"rows[{e.row}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in rows_rejected])
     report = _record(uow, response, distributor_id, report_reference.strip(), period, source, lines)
-    return SellOutUploadOut(report=_report_out(report), rows_accepted=len(lines), rows_rejected=rows_rejected)
+    return SellOutUploadOut(report=report_out(report), rows_accepted=len(lines), rows_rejected=rows_rejected)
 
 
 @router.get("/sellout-reports/{report_id}", operation_id="get_sellout_report")
 def get_sellout_report(report_id: UUID, uow: Work, _: CurrentPrincipal) -> SellOutReportOut:
-    return _report_out(sellout_reports.sellout_report(uow, report_id))
+    return report_out(sellout_reports.sellout_report(uow, report_id))
 
 
 @router.get("/sellout-reports", operation_id="list_sellout_reports")

@@ -4,25 +4,18 @@ The first row names the columns (in any order; English or Chinese names, see COL
 Rows are numbered as the spreadsheet shows them (the header is row 1), so an error names the row a person fixes.
 A row with an error is left out and reported; the valid rows make the report. Blank rows are skipped.
 
-An upload is untrusted: an .xlsx is a zip archive, and a few hundred kilobytes can inflate to gigabytes. Before
-openpyxl sees one, the archive's declared uncompressed sizes are checked, then every member is inflated in chunks
-and counted against the same bound (a member that inflates beyond what it declares is refused), and the worksheets'
-cells are counted (one row of a million cells is within any row bound, and parsing it takes many seconds).
-openpyxl then reads in streaming (read-only) mode at most MAX_LINES + 1 rows of MAX_COLUMNS columns, within
-MAX_PARSE_SECONDS.
+An upload is untrusted: its rows are read within bounds (workbook.py) before any of them is looked at.
 """
 
-import csv
-import io
-import re
-import time
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from services.traceability.domain.sellout import MAX_LINES, LineError, ReportedLine
+from services.traceability.domain.workbook import (
+    FileTooLarge, UnreadableFile, check_archive, csv_rows, too_many_rows, xlsx_rows,
+)
 from shared.domain.gtin import InvalidGTINError, gs1_encodable, normalize_gtin
 from shared.domain.text import forbidden_character
 
@@ -41,30 +34,6 @@ REQUIRED = ("hospital_id", "gtin", "lot", "quantity", "sold_at")
 SERIAL_SEPARATORS = (";", "；", "|", ",", "，")  # several serials in one cell
 LOT_MAX_LENGTH = 20
 MAX_QUANTITY = 100_000
-
-# A 10,000-row report of six columns is about 3 MB of workbook XML and 60,000 cells: these bounds leave room for
-# styles, serial lists and stray formatted cells, and stop a compressed bomb before it costs real memory or time.
-MAX_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
-MAX_ARCHIVE_MEMBERS = 200
-MAX_CELLS = 200_000
-MAX_COLUMNS = 50  # columns beyond it are not read (the report has six)
-MAX_PARSE_SECONDS = 20.0
-_CHUNK = 1024 * 1024
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # a worksheet cell element, with or without a prefix
-
-
-class UnreadableFile(ValueError):  # noqa: N818 - the file as a whole, answered as a 422 naming `file`
-    status = 422
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-
-
-class FileTooLarge(UnreadableFile):
-    """More to read than an upload may hold once inflated: answered as a 413."""
-
-    status = 413
 
 
 @dataclass
@@ -87,7 +56,7 @@ def file_format(filename: str | None, content: bytes) -> FileFormat:
 
 def parse_file(filename: str | None, content: bytes) -> tuple[FileFormat, ParsedFile]:
     kind = file_format(filename, content)
-    rows = _xlsx_rows(content) if kind == "xlsx" else _csv_rows(content)
+    rows = xlsx_rows(content, MAX_LINES) if kind == "xlsx" else csv_rows(content, MAX_LINES)
     return kind, parse_rows(rows)
 
 
@@ -97,7 +66,7 @@ def parse_rows(rows: list[list[Any]]) -> ParsedFile:
         raise UnreadableFile("header-row", "the file is empty: the first row names the columns")
     columns = _columns(rows[0])
     if len(rows) - 1 > MAX_LINES:
-        raise _too_many_rows()
+        raise too_many_rows(MAX_LINES)
     parsed = ParsedFile()
     for row_no, row in enumerate(rows[1:], start=2):
         cells = {name: _cell(row, index) for name, index in columns.items()}
@@ -212,99 +181,4 @@ def _serials(value: Any) -> tuple[str, ...] | None:
     return serials or None
 
 
-def _too_many_rows() -> UnreadableFile:
-    return UnreadableFile("max-rows", f"at most {MAX_LINES} rows in one report")
-
-
-def _csv_rows(content: bytes) -> list[list[Any]]:
-    # Excel on a Chinese Windows saves CSV as GB18030 (GBK); elsewhere UTF-8, often with a byte-order mark.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnreadableFile("text-encoding", "a CSV file is UTF-8 or GB18030 (GBK) text")
-    # The delimiter the header row uses: Excel writes ";" where the decimal comma is usual, some tools a tab.
-    header = text.splitlines()[0] if text else ""
-    delimiter = max((",", ";", "\t"), key=header.count)
-    rows = []
-    try:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-            rows.append(row[:MAX_COLUMNS])
-            if len(rows) > MAX_LINES + 1:
-                raise _too_many_rows()
-    except csv.Error as e:
-        raise UnreadableFile("readable-file", f"the CSV cannot be read: {e}") from None
-    return rows
-
-
-def check_archive(content: bytes) -> None:
-    """Refuse a zip archive that inflates to more than an upload may hold, before anything parses it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
-        raise UnreadableFile("readable-file", f"the Excel workbook cannot be read: {e}") from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ARCHIVE_MEMBERS:
-            raise FileTooLarge("max-archive-members", f"a workbook holds at most {MAX_ARCHIVE_MEMBERS} parts")
-        declared = sum(m.file_size for m in members)
-        if declared > MAX_UNCOMPRESSED_BYTES:
-            raise _too_large(f"it declares {declared} bytes uncompressed")
-        inflated = cells = 0  # the declared sizes may lie: count what inflating really gives, stop at the bound
-        try:
-            for member in members:
-                worksheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
-                with archive.open(member) as stream:
-                    carry = b""  # an element split between two chunks is counted in the next
-                    while chunk := stream.read(_CHUNK):
-                        inflated += len(chunk)
-                        if inflated > MAX_UNCOMPRESSED_BYTES:
-                            raise _too_large("it inflates beyond that")
-                        if worksheet:
-                            text = carry + chunk
-                            cut = text.rfind(b"<") if b"<" in text else len(text)
-                            cells += len(_CELL.findall(text, 0, cut))
-                            carry = text[cut:]
-                            if cells > MAX_CELLS:
-                                raise FileTooLarge("max-cells", f"a workbook holds at most {MAX_CELLS} cells")
-                    cells += len(_CELL.findall(carry))
-        except UnreadableFile:
-            raise
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError) as e:
-            raise UnreadableFile("readable-file", f"the Excel workbook cannot be read: {e}") from None
-        if cells > MAX_CELLS:
-            raise FileTooLarge("max-cells", f"a workbook holds at most {MAX_CELLS} cells")
-
-
-def _too_large(why: str) -> FileTooLarge:
-    return FileTooLarge("max-uncompressed-size", f"a workbook holds at most {MAX_UNCOMPRESSED_BYTES // 2**20} MB"
-                                                 f" uncompressed; {why}")
-
-
-def _xlsx_rows(content: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook  # only when an Excel file arrives
-
-    check_archive(content)
-    deadline = time.monotonic() + MAX_PARSE_SECONDS
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise UnreadableFile("readable-file", f"the Excel workbook cannot be read: {e}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        # Bounded columns and rows: a sheet may declare 16,384 columns, and gaps between rows are filled with blanks.
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_LINES + 2, values_only=True):
-            rows.append(list(row))
-            if len(rows) > MAX_LINES + 1:
-                raise _too_many_rows()
-            if time.monotonic() > deadline:
-                raise FileTooLarge("max-parse-time", f"the workbook takes more than {MAX_PARSE_SECONDS:.0f} s to read")
-        return rows
-    except IndexError:
-        raise UnreadableFile("readable-file", "the Excel workbook has no sheet") from None
-    finally:
-        workbook.close()
+__all__ = ["FileTooLarge", "UnreadableFile", "check_archive", "file_format", "parse_file", "parse_rows"]
