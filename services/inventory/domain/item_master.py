@@ -7,6 +7,7 @@ existed have none of it: lot-tracked, not serial-tracked, not an implant; no cer
 packaging levels.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,13 +25,12 @@ class ItemMasterError(RuleViolation):
         super().__init__(rule, message, gtin=gtin)
 
 
+@dataclass
 class ItemMaster(ItemPart):
-    def __init__(self, item: Any) -> None:
-        super().__init__(item)
-        self.packaging_levels: dict[str, dict[str, Any]] = {}  # level -> {"gtin", "quantity"}
-        self.registration_certificate: dict[str, Any] | None = None
-        self.storage_conditions: dict[str, Any] | None = None
-        self.recorded_tracking: dict[str, bool] | None = None
+    packaging_levels: dict[str, dict[str, Any]] = field(default_factory=dict)  # level -> {"gtin", "quantity"}
+    registration_certificate: dict[str, Any] | None = None
+    storage_conditions: dict[str, Any] | None = None
+    recorded_tracking: dict[str, bool] | None = None  # None: never set, `tracking` answers the default
 
     @property
     def tracking(self) -> dict[str, bool]:

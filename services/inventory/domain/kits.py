@@ -2,7 +2,7 @@
 expires with its earliest component and starts in quarantine. Each assembly is remembered, so a retried one (the
 same Idempotency-Key) assembles nothing twice."""
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -30,10 +30,9 @@ def kit_expiry(components: list[dict[str, Any]], given: date | None) -> date:
     return given
 
 
+@dataclass
 class Kits(ItemPart):
-    def __init__(self, item: Any) -> None:
-        super().__init__(item)
-        self.assemblies: dict[str, dict[str, Any]] = {}  # assembly id -> the kit lot it made (of this kit item)
+    assemblies: dict[str, dict[str, Any]] = field(default_factory=dict)  # assembly id -> the kit lot it made
 
     def consume_components(self, assembly_id: UUID, kit_gtin: str, kit_lot: str, takes: list[dict[str, Any]],
                            today: date) -> list[dict[str, Any]]:

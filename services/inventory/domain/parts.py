@@ -4,8 +4,8 @@ rules and events: master data (item_master.py), stock control (stock_control.py)
 returns (returns.py) and kits (kits.py).
 
 A part records its events through its item, in the item's history; each event applies itself to the item (and so to
-the part) when recorded and again on every replay. Parts are plain objects, not base classes of the item: the item
-holds one of each (`item.master`, `item.control`, ...).
+the part) when recorded and again on every replay. Parts are not base classes of the item: the item holds one of
+each (`item.master`, `item.control`, ...), a dataclass of the part's own state.
 """
 
 from collections.abc import Callable
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from services.inventory.domain.stock import StockItem
 
 E = TypeVar("E", bound=type)
+P = TypeVar("P", bound="ItemPart")
 
 
 class ItemEvent(TracedAggregate.Event):
@@ -31,23 +32,22 @@ class ItemEvent(TracedAggregate.Event):
 
 
 class ItemPart:
-    """A part of one stock item. It reads the item it belongs to (its lots) and records events in its history."""
+    """A part of one stock item (each part is a dataclass of its state). It reads the item it belongs to (its lots)
+    and records events in its history.
 
-    def __init__(self, item: "StockItem") -> None:
-        self.item = item
+    The item is held in a slot, outside the part's fields: what a part is, compares and shows (to an auditor, say) is
+    its own state, and the item refers to its parts without the reference going round in circles."""
+
+    __slots__ = ("item", "__dict__")
+
+    @classmethod
+    def of(cls: type[P], item: "StockItem") -> P:
+        part = cls()
+        part.item = item
+        return part
 
     def record(self, event_class: type[ItemEvent], **fields: Any) -> None:
         self.item.trigger_event(event_class, gtin=self.item.gtin, **fields)
-
-    def state(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "item"}
-
-    # The item compares and prints its parts; a part's own state is what counts (the item refers back to it).
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.state() == other.state()  # type: ignore[attr-defined]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.state()!r})"
 
 
 def formerly(*topics: str) -> Callable[[E], E]:

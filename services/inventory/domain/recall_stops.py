@@ -7,7 +7,7 @@ quality releases it. The stop is checked on its own at every step that moves sto
 dispatch, moves, adjustments), so stock never leaves while a recall is open even if its hold were somehow gone.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.inventory.domain.parts import ItemEvent, ItemPart, formerly
@@ -16,11 +16,10 @@ from shared.domain.rules import RuleViolation
 _FORMERLY = "services.inventory.domain.stock:StockItem."  # when recall stops were methods of the item itself
 
 
+@dataclass
 class RecallStops(ItemPart):
-    def __init__(self, item: Any) -> None:
-        super().__init__(item)
-        self.lots: dict[str, list[str]] = {}     # lot number -> the open recalls that stop it
-        self.serials: dict[str, list[str]] = {}  # serial number -> the open recalls that stop that unit
+    lots: dict[str, list[str]] = field(default_factory=dict)     # lot number -> the open recalls that stop it
+    serials: dict[str, list[str]] = field(default_factory=dict)  # serial number -> the open recalls that stop it
 
     def stop(self, recall_id: str, lots: list[str], serials: list[str], reason: str) -> bool:
         """Stop the recall's lots (held, in every warehouse, also stock that arrives later) and units; what this

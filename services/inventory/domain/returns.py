@@ -2,6 +2,7 @@
 the fulfilment), and the returned goods coming back into the item's stock (`item.returns`)."""
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -65,6 +66,7 @@ def check_return(shipment: dict[str, Any], earlier_returns: list[dict[str, Any]]
     return out
 
 
+@dataclass
 class Returns(ItemPart):
     """Returned goods of the item: into quarantine (restock, quarantine; never into released stock) or scrapped."""
 

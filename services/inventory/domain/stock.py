@@ -62,8 +62,8 @@ class StockItem(TracedAggregate):
         self.lots: dict[tuple[str, str], LotStock] = {}
         self.allocations: dict[str, list[Allocation]] = {}  # order id -> what is allocated to it
         self.serials: dict[str, list[str]] = {}  # lot -> serials received, so picking tells a unit from a stranger
-        self.master, self.control, self.recalls = ItemMaster(self), StockControl(self), RecallStops(self)
-        self.returns, self.kits = Returns(self), Kits(self)
+        self.master, self.control, self.recalls = ItemMaster.of(self), StockControl.of(self), RecallStops.of(self)
+        self.returns, self.kits = Returns.of(self), Kits.of(self)
 
     @staticmethod
     def create_id(gtin: str) -> UUID:

@@ -10,7 +10,7 @@ Rules:
   has crossed since the last report, so scanning again (or daily) records nothing new until the next threshold.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -26,10 +26,10 @@ class StockControlError(RuleViolation):
         super().__init__(rule, message, gtin=gtin, lot=lot)
 
 
+@dataclass
 class StockControl(ItemPart):
-    def __init__(self, item: Any) -> None:
-        super().__init__(item)
-        self.near_expiry_reported: dict[tuple[str, str], int] = {}  # (lot, warehouse) -> tightest threshold reported
+    # (lot, warehouse) -> the tightest threshold reported nearing expiry
+    near_expiry_reported: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def move(self, lot: str, from_warehouse: str, to_warehouse: str, quantity: int, to_location: str | None = None,
              move_id: str | None = None) -> None:
