@@ -69,7 +69,3 @@ def test_a_move_carries_its_reference_and_a_shipment_waits_for_every_pick(world:
         wms.ship(wms.WmsShipment(external_reference="SHP-2", payload={}, shipment=outbound.Dispatch(
             order_id=uuid4(), carrier="SF", tracking_number="SF2")), world.uow())
 
-
-def test_payload_hash_ignores_key_order():
-    assert wms.payload_sha256({"a": 1, "b": [1, 2]}) == wms.payload_sha256({"b": [1, 2], "a": 1})
-    assert wms.payload_sha256({"a": 1}) != wms.payload_sha256({"a": 2})
