@@ -8,7 +8,8 @@ from uuid import uuid4
 import jsonschema
 
 from services.traceability.application import TraceabilityApplication
-from services.traceability.domain.recall import Effectiveness, RecallCase
+from services.traceability.domain.consignees import Effectiveness
+from services.traceability.domain.recall import RecallCase
 from services.traceability.domain.recall_number import RecallNumbers
 from shared.events.schemas import SCHEMA_DIR
 from shared.platform.context import acting_as
