@@ -5,16 +5,26 @@ API would (application/recall_cases.py); which recalls are open, and whom the sh
 work's ports.
 """
 
+from collections.abc import Callable
+
+from psycopg_pool import ConnectionPool
+
+from services.traceability.application import TraceabilityApplication, TraceabilityUnitOfWork
+from services.traceability.application.recall_cases import CountReturnedUnits, ReturnedLine, count_returned_units
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import ShipmentReturned
 from shared.platform.consumer import ProcessManager
-from services.traceability.application import TraceabilityUnitOfWork
-from services.traceability.application.recall_cases import CountReturnedUnits, ReturnedLine, count_returned_units
 
 
 class RecallReturns(ProcessManager):
     name = "traceability-recall-returns"
     subscribes_to = ("inventory",)
+
+    def __init__(self, app: TraceabilityApplication, pool: ConnectionPool | None,
+                 unit_of_work: Callable[[bool], TraceabilityUnitOfWork] | None = None) -> None:
+        # Traceability's unit of work (with its ports on `pool`) also when a test builds the manager directly.
+        super().__init__(app, pool, unit_of_work or (
+            lambda deferred: TraceabilityUnitOfWork(app, pool, deferred=deferred)))
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: TraceabilityUnitOfWork) -> None:
         if isinstance(payload, ShipmentReturned):

@@ -7,7 +7,6 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
-from services.traceability.bootstrap import TRACEABILITY
 from services.traceability.projections.recalls import RecallCases
 from services.traceability.reactions import RecallReturns
 from shared.events.channel import HospitalRegistered
@@ -97,8 +96,7 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
 
         # The open scope the return reaction reads no longer holds B-1; the list still finds the case by it.
         project_case_events(client, settings, pool)
-        application = client.app.state.service.application
-        returns = RecallReturns(application, pool, lambda deferred: TRACEABILITY.unit_of_work(application, pool, deferred))
+        returns = RecallReturns(client.app.state.service.application, pool)  # with the same ports as the worker
         open_scope = returns.new_unit_of_work(True).open_recalls  # what the reaction asks
         assert open_scope.covering(GTIN, "B-1", []) == []
         assert [str(r) for r in open_scope.covering(GTIN, "A-1", [])] == [recall_id]

@@ -59,6 +59,7 @@ class TraceabilityApplication(ServiceApplication):
 
 Lot = tuple[str, str]  # (GTIN-14, lot)
 
+
 class MasterData(KnownLotsAndHospitals, DistributorDirectory, Protocol):
     """The lots traceability knows, the hospitals and distributors registered in the channel."""
 
