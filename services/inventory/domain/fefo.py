@@ -57,7 +57,7 @@ class Allocation:
 
 
 class InsufficientStockError(RuleViolation):
-    """Not enough usable stock: a reservation turns it into a shortage (the order is backordered), never a 409."""
+    """Not enough usable stock. A reservation records it as a shortage (the order is backordered) rather than refusing."""
 
     def __init__(self, requested: int, available: int) -> None:
         super().__init__("stock-sufficient", f"requested {requested}, only {available} usable")
