@@ -8,7 +8,6 @@ On real PostgreSQL: the inventory's fulfilment planner, fed OrderPlaced envelope
 
 import logging
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 

@@ -8,7 +8,6 @@ recall lifts the stop but the lot stays on hold until quality releases it, and o
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
