@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from psycopg import Connection
 from pydantic import BaseModel
 
 from services.traceability.domain.deadlines import ConsigneeStatus, consignee_status
@@ -44,14 +43,10 @@ class RecallConsignee(BaseModel):
     shipments: list[ShipmentOut]
 
 
-def scope_lookups_on(conn: Connection, schema: str, case: RecallCase) -> list[RecallLookup]:
-    """The lookups of a case's scope as it stands: its lots and kit lots and serials, less what was taken out."""
-    return lookups_of(conn, schema, case.scope_lots, case.scope_serials, case.removed_lots)
-
-
 def scope_lookups(read: ReadModels, case: RecallCase) -> list[RecallLookup]:
+    """The lookups of a case's scope as it stands: its lots and kit lots and serials, less what was taken out."""
     with read.pool.connection() as conn:
-        return scope_lookups_on(conn, read.schema, case)
+        return lookups_of(conn, read.schema, case.scope_lots, case.scope_serials, case.removed_lots)
 
 
 def recall_consignees(read: ReadModels, case: RecallCase, at: datetime) -> list[RecallConsignee]:

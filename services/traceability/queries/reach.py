@@ -51,7 +51,8 @@ def reach(conn: Connection, schema: str, start: str, params: dict,
     links = _LIVE if at is None else _AS_OF
     query = _REACH.format(start=start, **links).format(schema=schema)
     rows = conn.execute(query, {**params, "at": at} if at is not None else params).fetchall()
-    return {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=lot) for g, lot in map(split_lot_key, r["path"])] for r in rows}
+    return {(r["gtin"], r["lot"]): [LotRef(gtin=g, lot=lot) for g, lot in map(split_lot_key, r["path"])]
+            for r in rows}
 
 
 def lot_arrays(lots: list[Lot]) -> dict[str, list[str]]:
