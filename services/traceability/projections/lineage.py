@@ -8,7 +8,7 @@ Tables (all indexed for the recall lookup):
 * `shipped_serials`: per (GTIN, serial, shipment) the consignee, from ShipmentDispatched line serials; flagged
   returned when a ShipmentReturned line names the serial.
 * `lot_links`: component (GTIN, lot) -> kit (GTIN, lot), from KitAssembled. The lookup follows it with a
-  recursive CTE (kits of kits) — see services/traceability/queries.py.
+  recursive CTE (kits of kits) — see services/traceability/queries/reach.py.
 
 A shipment's consignee is the distributor it went to (`ship_to_distributor_id`, an order delivered through a
 distributor) or else the hospital. A return is credited to the consignee of the shipment it came back from (as
