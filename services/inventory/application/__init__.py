@@ -144,7 +144,9 @@ class _Missing:
         self.port = port
 
     def __getattr__(self, name: str) -> Any:
-        raise LookupError(f"this unit of work has no {self.port} read model")
+        if name.startswith("__"):  # copy, pickle and hasattr ask for these: not a use of the port
+            raise AttributeError(name)
+        raise LookupError(f"this unit of work has no {self.port} read model (asked for {name})")
 
 
 def _read_model(port: type, pool: ConnectionPool | None, app: InventoryApplication) -> Any:
