@@ -1,37 +1,27 @@
-"""Process manager: the order's status follows what inventory did with it."""
+"""Process manager: the order's status follows what inventory did with it. Each event becomes a command of
+application/fulfilment.py, run in the unit of work of the batch."""
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import ShipmentDispatched, StockReservationRejected, StockReserved
 from shared.platform.consumer import ProcessManager
-from services.order.application import OrderApplication
+from shared.platform.unit_of_work import UnitOfWork
+from services.order.application import fulfilment
 
 
 class OrderFulfilmentTracker(ProcessManager):
     name = "order-fulfilment-tracker"
     subscribes_to = ("inventory",)
-    app: OrderApplication
 
-    def react(self, envelope: CloudEvent, payload: EventPayload) -> list:
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: UnitOfWork) -> None:
         match payload:
             case StockReserved():
-                order = self.app.get_order(payload.order_id)
-                if order is None or order.status not in ("placed", "backordered"):
-                    return []
-                order.mark_reserved([
+                fulfilment.mark_reserved(fulfilment.MarkReserved(order_id=payload.order_id, allocations=tuple(
                     {"gtin": line.gtin, "lot": line.lot, "expiry": line.expiry, "quantity": line.quantity}
-                    for line in payload.lines
-                ])
-                return [order]
+                    for line in payload.lines)), uow)
             case StockReservationRejected():
-                order = self.app.get_order(payload.order_id)
-                if order is None or order.status != "placed":
-                    return []
                 shortages = ", ".join(f"{s.gtin}: {s.available} of {s.requested} available" for s in payload.shortages)
-                order.backorder(f"{payload.reason} ({shortages})")
-                return [order]
+                fulfilment.backorder(fulfilment.Backorder(order_id=payload.order_id,
+                                                          reason=f"{payload.reason} ({shortages})"), uow)
             case ShipmentDispatched():
-                order = self.app.get_order(payload.order_id)
-                if order is None or not order.record_shipment(payload.shipment_id):
-                    return []
-                return [order]
-        return []
+                fulfilment.record_shipment(fulfilment.RecordShipment(order_id=payload.order_id,
+                                                                     shipment_id=payload.shipment_id), uow)

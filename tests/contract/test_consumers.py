@@ -10,8 +10,8 @@ from uuid import UUID
 
 import pytest
 
-from services.billing.application import BillingApplication
-from services.billing.domain import invoice_id_for
+from services.billing.application import BillingApplication, BillingUnitOfWork
+from services.billing.domain import Invoice, invoice_id_for
 from services.billing.projections.invoice_list import InvoiceList
 from services.billing.projections.order_terms import OrderTerms
 from services.billing.reactions import ShipmentInvoicer
@@ -80,7 +80,7 @@ def test_order_fulfilment_tracker(settings, pool):
         app.save(SalesOrder(order_id=O, hospital_id=H, customer_reference=placed["customer_reference"], currency="CNY",
                             lines=placed["lines"]))
     feed(OrderFulfilmentTracker(app, pool), settings, "inventory")
-    order = app.get_order(O)
+    order = app.get_aggregate(O, SalesOrder)
     assert order.status == "shipped"
     assert order.shipment_ids == [S]
     assert order.allocations[0]["lot"] == "L2701A"
@@ -122,8 +122,10 @@ def test_billing_invoices_the_golden_shipment_as_the_golden_invoice(settings, po
     app = BillingApplication(settings)
     schema = settings.schema_for("billing")
     feed(OrderTerms(pool, schema), settings, "order")
-    feed(ShipmentInvoicer(app, pool), settings, "inventory")
-    invoice = app.get_invoice(invoice_id_for(S))
+    # The invoicer prices from billing's copy of the order's terms (the order-terms read model fed above).
+    feed(ShipmentInvoicer(app, pool, lambda deferred: BillingUnitOfWork(app, pool, deferred=deferred)), settings,
+         "inventory")
+    invoice = app.get_aggregate(invoice_id_for(S), Invoice)
     expected = golden("erp.billing.InvoiceRaised").data
     assert str(invoice.gross_total) == expected["gross_total"]
     assert str(invoice.vat_total) == expected["vat_total"]

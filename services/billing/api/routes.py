@@ -1,19 +1,22 @@
-"""Billing HTTP API: invoices raised from shipments."""
+"""Billing HTTP API: invoices raised from shipments (by reactions.py), read one by one (application/invoicing.py)
+or listed (queries.py)."""
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
-
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from services.billing import queries
+from services.billing.application import BillingUnitOfWork, invoicing
 from shared.platform.auth import CurrentPrincipal
-from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import not_found
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import Reads, unit_of_work
 
 router = APIRouter(tags=["invoices"])
+Work = Annotated[BillingUnitOfWork, Depends(unit_of_work)]
 
 
 class InvoiceLineOut(BaseModel):
@@ -57,10 +60,8 @@ class InvoiceRow(BaseModel):
 
 
 @router.get("/invoices/{invoice_id}", operation_id="get_invoice")
-def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> InvoiceOut:
-    invoice = request.app.state.application.get_invoice(invoice_id)
-    if invoice is None:
-        raise not_found("Invoice", invoice_id)
+def get_invoice(invoice_id: UUID, uow: Work, _: CurrentPrincipal) -> InvoiceOut:
+    invoice = invoicing.invoice(uow, invoice_id)
     return InvoiceOut(invoice_id=invoice.id, order_id=invoice.order_id, shipment_id=invoice.shipment_id,
                       hospital_id=invoice.hospital_id, bill_to_distributor_id=invoice.bill_to_distributor_id,
                       currency=invoice.currency,
@@ -69,16 +70,9 @@ def get_invoice(invoice_id: UUID, request: Request, _: CurrentPrincipal) -> Invo
 
 
 @router.get("/invoices", operation_id="list_invoices")
-def list_invoices(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_invoices(read: Reads, _: CurrentPrincipal, paging: Paging,
                   order_id: Annotated[UUID | None, Query()] = None,
                   hospital_id: Annotated[UUID | None, Query()] = None,
                   bill_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
-    schema = request.app.state.schema
-    rows, total = fetch_page(request.app.state.pool,
-                             f"{schema}.invoice_list i LEFT JOIN {schema}.known_parties h ON h.party_id = i.hospital_id"
-                             f" LEFT JOIN {schema}.known_parties d ON d.party_id = i.bill_to_distributor_id", paging,
-                             columns="i.*, h.name AS hospital_name, d.name AS distributor_name",
-                             order_by="i.raised_at DESC, i.invoice_id",
-                             where={"i.order_id = %s": order_id, "i.hospital_id = %s": hospital_id,
-                                    "i.bill_to_distributor_id = %s": bill_to_distributor_id})
-    return Page(items=[InvoiceRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    where = queries.InvoiceFilter(order_id, hospital_id, bill_to_distributor_id)
+    return Page.of(InvoiceRow, queries.invoices(read, where, paging), paging)

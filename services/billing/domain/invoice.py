@@ -1,5 +1,6 @@
 """Invoices: one per shipment, priced from the order's agreed unit prices, VAT explicit per line."""
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -11,6 +12,14 @@ from shared.platform.aggregate import TracedAggregate
 # China's standard VAT rate on medical devices; per-item rates arrive with the item master.
 STANDARD_VAT_RATE = Decimal("0.13")
 CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class AgreedTerms:
+    """What an order agreed, as billing learned it from the order's events: its currency and unit price per GTIN."""
+
+    currency: str
+    unit_prices: dict[str, Decimal]
 
 
 def invoice_id_for(shipment_id: UUID) -> UUID:

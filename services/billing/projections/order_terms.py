@@ -1,7 +1,6 @@
 """Billing's copy of what each order agreed (currency, unit price per GTIN), learned from order events."""
 
 import json
-from decimal import Decimal
 
 from psycopg import Cursor
 
@@ -29,10 +28,3 @@ class OrderTerms(Projection):
                 (payload.order_id, payload.hospital_id, payload.currency, json.dumps(prices)),
             )
 
-
-def load_terms(cur: Cursor, schema: str, order_id: object) -> tuple[str, dict[str, Decimal]] | None:
-    cur.execute(f"SELECT currency, unit_prices FROM {schema}.order_terms WHERE order_id = %s", (order_id,))
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return row["currency"], {gtin: Decimal(price) for gtin, price in row["unit_prices"].items()}

@@ -1,25 +1,29 @@
 """Order HTTP API: place orders for known hospitals (direct, or through a known distributor); read an order and list
-orders."""
+orders. Each route parses, runs a command handler (application/placing.py) or a query (queries.py), and maps the
+answer."""
 
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.order.facts import SaleFactsFromReadModels
+from services.order import queries
+from services.order.application import OrderUnitOfWork, placing
+from services.order.domain import SalesOrder
 from shared.domain.gtin import GTINInput
 from shared.domain.money import LineQuantity, UnitPrice, document_total_problem
 from shared.domain.text import Reference
 from shared.platform.api import REPLAYED, IdempotencyKey, command_by
 from shared.platform.auth import ORDER_DESK, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
-from shared.platform.paging import Page, Paging, fetch_page
-from shared.platform.problems import not_found
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import Reads, unit_of_work
 
 router = APIRouter(tags=["orders"])
+Work = Annotated[OrderUnitOfWork, Depends(unit_of_work)]
 
 OrderDeskCommand = command_by(ORDER_DESK)
 
@@ -91,7 +95,7 @@ class OrderRow(BaseModel):
     updated_at: datetime
 
 
-def _order_out(o) -> OrderOut:  # noqa: ANN001
+def _order_out(o: SalesOrder) -> OrderOut:
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
                     requested_delivery_date=getattr(o, "requested_delivery_date", None),
                     ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
@@ -100,41 +104,30 @@ def _order_out(o) -> OrderOut:  # noqa: ANN001
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
-def place_order(body: PlaceOrder, request: Request, response: Response, meta: OrderDeskCommand,
+def place_order(body: PlaceOrder, response: Response, meta: OrderDeskCommand, uow: Work,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
     """Accept an order only when the sale passes its checks: the customer (and distributor) is registered, every
     product has a registration certificate valid on the delivery day, and a distributor holds the licence each
     product's class needs (422/409 naming the rule otherwise; nothing is stored)."""
-    order_id = new_aggregate_id("order", meta.actor, idempotency_key)
-    order, created = request.app.state.application.place_order(
-        order_id, body.hospital_id, body.customer_reference, body.currency, [line.model_dump() for line in body.lines],
-        body.requested_delivery_date, body.ship_to_distributor_id,
-        facts=SaleFactsFromReadModels(request.app.state.pool, request.app.state.schema),
-    )
+    order, created = placing.place_order(placing.PlaceOrder(
+        order_id=new_aggregate_id("order", meta.actor, idempotency_key), hospital_id=body.hospital_id,
+        customer_reference=body.customer_reference, currency=body.currency,
+        lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
+        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _order_out(order)
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")
-def get_order(order_id: UUID, request: Request, _: CurrentPrincipal) -> OrderOut:
-    order = request.app.state.application.get_order(order_id)
-    if order is None:
-        raise not_found("Order", order_id)
-    return _order_out(order)
+def get_order(order_id: UUID, uow: Work, _: CurrentPrincipal) -> OrderOut:
+    return _order_out(placing.order(uow, order_id))
 
 
 @router.get("/orders", operation_id="list_orders")
-def list_orders(request: Request, _: CurrentPrincipal, paging: Paging,
+def list_orders(read: Reads, _: CurrentPrincipal, paging: Paging,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 hospital_id: Annotated[UUID | None, Query()] = None,
                 ship_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
-    schema = request.app.state.schema
-    rows, total = fetch_page(request.app.state.pool,
-                             f"{schema}.order_list o LEFT JOIN {schema}.known_hospitals h USING (hospital_id)"
-                             f" LEFT JOIN {schema}.known_distributors d ON d.distributor_id = o.ship_to_distributor_id",
-                             paging, columns="o.*, h.name AS hospital_name, d.name AS distributor_name",
-                             order_by="o.placed_at DESC, o.order_id",
-                             where={"o.status = %s": status_, "o.hospital_id = %s": hospital_id,
-                                    "o.ship_to_distributor_id = %s": ship_to_distributor_id})
-    return Page(items=[OrderRow(**r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
+    where = queries.OrderFilter(status_, hospital_id, ship_to_distributor_id)
+    return Page.of(OrderRow, queries.orders(read, where, paging), paging)

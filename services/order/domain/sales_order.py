@@ -7,11 +7,15 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 
-class OrderStateError(Exception):
-    pass
+class OrderStateError(RuleViolation):
+    """The order's status does not allow the step (e.g. backordering a shipped order): a 409 like any rule."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("order-status", detail)
 
 
 class SalesOrder(TracedAggregate):

@@ -1,0 +1,53 @@
+"""Invoicing: one invoice per shipment, priced at the unit prices its order agreed, raised once (the invoice's id
+comes from the shipment's, so an event delivered again finds the invoice it raised)."""
+
+from dataclasses import asdict, dataclass
+from uuid import UUID
+
+from services.billing.application import BillingUnitOfWork
+from services.billing.domain import Invoice, invoice_id_for, price_lines
+from shared.domain.rules import NotFound
+from shared.platform.consumer import RetryLater
+from shared.platform.idempotency import create_once
+from shared.platform.unit_of_work import UnitOfWork
+
+
+class OrderTermsNotYetKnownError(RetryLater):
+    """The shipment arrived before its order's terms: retried (the partition waits) until they arrive."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShippedLine:
+    gtin: str
+    lot: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceShipment:
+    shipment_id: UUID
+    order_id: UUID
+    hospital_id: UUID  # the hospital the goods are for
+    lines: tuple[ShippedLine, ...]
+    # Goods delivered through a distributor are invoiced to it (两票制: it invoices the hospital in turn).
+    bill_to_distributor_id: UUID | None = None
+
+
+def invoice_shipment(command: InvoiceShipment, uow: BillingUnitOfWork) -> tuple[Invoice, bool]:
+    """The shipment's invoice, and whether this command raised it (False: it was raised before)."""
+    def raise_invoice() -> Invoice:
+        terms = uow.order_terms.agreed(command.order_id)
+        if terms is None:
+            raise OrderTermsNotYetKnownError(f"order {command.order_id} of shipment {command.shipment_id}")
+        lines = price_lines([asdict(line) for line in command.lines], terms.unit_prices)
+        return Invoice.raise_for(command.shipment_id, command.order_id, command.hospital_id, terms.currency, lines,
+                                 command.bill_to_distributor_id)
+
+    return create_once(uow, invoice_id_for(command.shipment_id), Invoice, raise_invoice)
+
+
+def invoice(uow: UnitOfWork, invoice_id: UUID) -> Invoice:
+    found = uow.get(invoice_id, Invoice)
+    if found is None:
+        raise NotFound("Invoice", invoice_id)
+    return found

@@ -1,0 +1,58 @@
+"""Following fulfilment: the order's status follows what inventory did with it (reactions.py turns inventory's
+events into these commands). Each is safe to repeat: an event delivered again, or about an order this service does
+not hold, changes nothing."""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from services.order.domain import SalesOrder
+from shared.platform.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkReserved:
+    order_id: UUID
+    allocations: tuple[dict[str, Any], ...]  # gtin, lot, expiry, quantity per reserved lot
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backorder:
+    order_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordShipment:
+    order_id: UUID
+    shipment_id: UUID
+
+
+def mark_reserved(command: MarkReserved, uow: UnitOfWork) -> SalesOrder | None:
+    """A placed order is reserved, and so is a backordered one that released stock now covers; an order already
+    reserved or shipped stays as it is (the reservation was recorded before)."""
+    order = uow.get(command.order_id, SalesOrder)
+    if order is not None and order.status in ("placed", "backordered"):
+        order.mark_reserved(list(command.allocations))
+        uow.collect(order)
+    uow.commit()
+    return order
+
+
+def backorder(command: Backorder, uow: UnitOfWork) -> SalesOrder | None:
+    """Only a placed order is backordered: one reserved meanwhile (or already backordered) stays as it is."""
+    order = uow.get(command.order_id, SalesOrder)
+    if order is not None and order.status == "placed":
+        order.backorder(command.reason)
+        uow.collect(order)
+    uow.commit()
+    return order
+
+
+def record_shipment(command: RecordShipment, uow: UnitOfWork) -> SalesOrder | None:
+    """The shipment is recorded once; one of an order that was never reserved is refused (OrderStateError)."""
+    order = uow.get(command.order_id, SalesOrder)
+    if order is not None and order.record_shipment(command.shipment_id):
+        uow.collect(order)
+    uow.commit()
+    return order

@@ -1,0 +1,54 @@
+"""Placing an order: accepted once per id (a retry finds the first one), and only when the sale passes its checks
+(domain/compliance.py) against the order service's copies of channel and inventory."""
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from services.order.application import OrderUnitOfWork
+from services.order.domain import SalesOrder
+from services.order.domain.compliance import check_sale
+from shared.domain.rules import NotFound
+from shared.platform.idempotency import create_once
+from shared.platform.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderLine:
+    gtin: str
+    quantity: int
+    unit_price: Decimal
+    min_remaining_shelf_life_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceOrder:
+    order_id: UUID
+    hospital_id: UUID
+    lines: tuple[OrderLine, ...]
+    currency: str = "CNY"
+    customer_reference: str | None = None
+    requested_delivery_date: date | None = None  # shelf life and licences are judged on this day (default: today)
+    ship_to_distributor_id: UUID | None = None
+
+
+def place_order(command: PlaceOrder, uow: OrderUnitOfWork) -> tuple[SalesOrder, bool]:
+    """The order, and whether this command placed it (False: a retry found the first one, which is not checked
+    again: the facts may have changed since it was accepted)."""
+    def place() -> SalesOrder:
+        delivery_day = command.requested_delivery_date or datetime.now(UTC).date()
+        check_sale(uow.sale_facts, command.hospital_id, command.ship_to_distributor_id,
+                   [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until)
+        return SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
+                                [asdict(line) for line in command.lines], command.requested_delivery_date,
+                                command.ship_to_distributor_id)
+
+    return create_once(uow, command.order_id, SalesOrder, place)
+
+
+def order(uow: UnitOfWork, order_id: UUID) -> SalesOrder:
+    found = uow.get(order_id, SalesOrder)
+    if found is None:
+        raise NotFound("Order", order_id)
+    return found

@@ -1,0 +1,103 @@
+"""Billing's invoicing on eventsourcing's in-memory persistence, the orders' terms kept in the test: one invoice per
+shipment at the agreed prices, raised once, waiting for terms not known yet; and the process manager that raises it
+from inventory's ShipmentDispatched (the golden story's: 10 stents at 1,280.00, invoiced 14,464.00 with VAT)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.billing.application import BillingApplication, BillingUnitOfWork, invoicing
+from services.billing.domain import AgreedTerms, Invoice, invoice_id_for
+from services.billing.reactions import ShipmentInvoicer
+from shared.domain.rules import NotFound
+from shared.events import payload_of
+from shared.platform.consumer import RetryLater
+from shared.platform.context import acting_as
+from tests.contract.golden import golden
+
+STENT, BALLOON = "09506000134352", "09506000134369"
+O = UUID("0f4e1c2b-3a59-4d68-b7c6-a5f4e3d2c1b0")  # the golden story's order, shipped as S
+S = UUID("c3b2a190-8f7e-4d6c-a5b4-93827160f5e4")
+
+
+@dataclass
+class KnownTerms:
+    """What projections/order_terms.py would hold: the port, in memory."""
+
+    terms: dict[UUID, AgreedTerms] = field(default_factory=lambda: {
+        O: AgreedTerms("CNY", {STENT: Decimal("1280.00"), BALLOON: Decimal("33.35")})})
+
+    def agreed(self, order_id: UUID) -> AgreedTerms | None:
+        return self.terms.get(order_id)
+
+
+@pytest.fixture
+def terms() -> KnownTerms:
+    return KnownTerms()
+
+
+@pytest.fixture
+def app():
+    app = BillingApplication.in_memory()
+    with acting_as("service:billing"):
+        yield app
+    app.close()
+
+
+def stored(app: BillingApplication) -> int:
+    return len(app.recorder.select_notifications(start=1, limit=100))
+
+
+def shipment(order_id: UUID = O, shipment_id: UUID = S, **options) -> invoicing.InvoiceShipment:  # noqa: ANN003
+    lines = (invoicing.ShippedLine(gtin=STENT, lot="L1", quantity=10),
+             invoicing.ShippedLine(gtin=BALLOON, lot="B1", quantity=3))
+    return invoicing.InvoiceShipment(shipment_id=shipment_id, order_id=order_id, hospital_id=uuid4(), lines=lines,
+                                     **options)
+
+
+def test_a_shipment_is_invoiced_once_at_the_prices_its_order_agreed(app, terms):
+    uow = BillingUnitOfWork(app, order_terms=terms)
+    invoice, created = invoicing.invoice_shipment(shipment(), uow)
+    assert (created, invoice.id, invoice.currency, invoice.bill_to_distributor_id) == (
+        True, invoice_id_for(S), "CNY", None)
+    assert [(line["gtin"], line["net_amount"], line["vat_amount"]) for line in invoice.lines] == [
+        (STENT, Decimal("12800.00"), Decimal("1664.00")), (BALLOON, Decimal("100.05"), Decimal("13.01"))]
+    assert invoice.gross_total == Decimal("14577.06")
+    terms.terms[O] = AgreedTerms("CNY", {STENT: Decimal("1.00"), BALLOON: Decimal("1.00")})
+    again, created_again = invoicing.invoice_shipment(shipment(), uow)  # delivered again: the first invoice stands
+    assert (created_again, again.gross_total, stored(app)) == (False, Decimal("14577.06"), 1)
+    assert invoicing.invoice(uow, invoice.id).gross_total == Decimal("14577.06")
+
+
+def test_goods_through_a_distributor_are_invoiced_to_it(app, terms):
+    distributor = uuid4()
+    uow = BillingUnitOfWork(app, order_terms=terms)
+    invoice, _ = invoicing.invoice_shipment(shipment(bill_to_distributor_id=distributor), uow)
+    assert invoice.bill_to_distributor_id == distributor
+
+
+def test_a_shipment_whose_order_terms_are_not_known_yet_waits_and_stores_nothing(app, terms):
+    uow = BillingUnitOfWork(app, order_terms=terms)
+    with pytest.raises(RetryLater):  # the partition waits; never a dead letter
+        invoicing.invoice_shipment(shipment(order_id=uuid4()), uow)
+    uow.rollback()
+    with pytest.raises(NotFound):
+        invoicing.invoice(uow, invoice_id_for(S))
+    assert stored(app) == 0
+
+
+def test_the_invoicer_raises_the_golden_invoice_from_the_golden_shipment_once_per_batch(app, terms):
+    expected = golden("erp.billing.InvoiceRaised").data
+    invoicer = ShipmentInvoicer(app, None, lambda deferred: BillingUnitOfWork(app, deferred=deferred,
+                                                                             order_terms=terms))
+    uow = invoicer.new_unit_of_work(True)
+    shipped, received = golden("erp.inventory.ShipmentDispatched"), golden("erp.inventory.LotReceived")
+    for envelope in (shipped, shipped, received):  # the same shipment twice in a batch: one invoice
+        invoicer.react(envelope, payload_of(envelope), uow)
+    assert uow.flush() is True
+    invoice = app.get_aggregate(invoice_id_for(S), Invoice)
+    assert (str(invoice.gross_total), str(invoice.vat_total), invoice.order_id) == (
+        expected["gross_total"], expected["vat_total"], O)
+    assert stored(app) == 1

@@ -1,0 +1,153 @@
+"""Order's command handlers on eventsourcing's in-memory persistence, the facts the rules ask kept in the test: placing
+an order once and only when the sale passes its checks (customer, certificate, distributor licence on the delivery
+day), in milliseconds."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.order.application import OrderApplication, OrderUnitOfWork, placing
+from services.order.domain import SalesOrder
+from services.order.domain.compliance import DistributorFacts, ItemFacts
+from shared.domain.rules import InvalidReference, NotFound, RuleViolation
+from shared.platform.context import acting_as
+from shared.platform.settings import Settings
+
+STENT, CATHETER, GAUZE = "09506000134352", "09506000134376", "09506000134369"  # classes III, II, I
+TODAY = datetime.now(UTC).date()
+HOSPITAL, DISTRIBUTOR = uuid4(), uuid4()
+
+
+def certificate(valid_to: date = TODAY + timedelta(days=1000)) -> dict:
+    return {"number": "国械注准20263130001", "valid_from": (TODAY - timedelta(days=100)).isoformat(),
+            "valid_to": valid_to.isoformat()}
+
+
+@dataclass
+class KnownFacts:
+    """What the order service's projections would hold: the port, in memory."""
+
+    hospitals: set[UUID] = field(default_factory=lambda: {HOSPITAL})
+    distributors: dict[UUID, DistributorFacts] = field(default_factory=lambda: {
+        DISTRIBUTOR: DistributorFacts(DISTRIBUTOR, "华东医疗", [])})
+    items: dict[str, ItemFacts] = field(default_factory=lambda: {
+        STENT: ItemFacts(STENT, "Stent", 3, certificate()), CATHETER: ItemFacts(CATHETER, "Catheter", 2, certificate()),
+        GAUZE: ItemFacts(GAUZE, "Gauze", 1, certificate())})
+
+    def hospital_known(self, hospital_id: UUID) -> bool:
+        return hospital_id in self.hospitals
+
+    def distributor(self, distributor_id: UUID) -> DistributorFacts | None:
+        return self.distributors.get(distributor_id)
+
+    def item(self, gtin: str) -> ItemFacts | None:
+        return self.items.get(gtin)
+
+    def licence(self, document_type: str, valid_to: date = TODAY + timedelta(days=1000)) -> None:
+        self.distributors[DISTRIBUTOR].licences.append({
+            "document_type": document_type, "number": "苏械经营许20200001号", "valid_from": TODAY - timedelta(days=100),
+            "valid_to": valid_to})
+
+
+@pytest.fixture
+def facts() -> KnownFacts:
+    return KnownFacts()
+
+
+def unit_of_work(facts: KnownFacts, grace_until: date | None = None):  # noqa: ANN201
+    app = OrderApplication.in_memory(Settings(ERP_ENV="test", REGISTRATION_CERTIFICATE_GRACE_UNTIL=grace_until))
+    return OrderUnitOfWork(app, sale_facts=facts)
+
+
+@pytest.fixture
+def uow(facts):
+    uow = unit_of_work(facts)
+    with acting_as("user:order-desk"):
+        yield uow
+    uow.app.close()
+
+
+def order(*gtins: str, order_id: UUID | None = None, **options) -> placing.PlaceOrder:  # noqa: ANN003
+    lines = tuple(placing.OrderLine(gtin=g, quantity=2, unit_price=Decimal("1280.00")) for g in gtins or (STENT,))
+    hospital_id = options.pop("hospital_id", HOSPITAL)
+    return placing.PlaceOrder(order_id=order_id or uuid4(), hospital_id=hospital_id, lines=lines, **options)
+
+
+def stored(uow: OrderUnitOfWork) -> int:
+    return len(uow.app.recorder.select_notifications(start=1, limit=100))
+
+
+def refusal(command: placing.PlaceOrder, uow: OrderUnitOfWork) -> RuleViolation:
+    with pytest.raises(RuleViolation) as refused:
+        placing.place_order(command, uow)
+    return refused.value
+
+
+def test_an_order_is_placed_once_with_its_lines_numbered_and_a_retry_finds_it_unchecked(uow, facts):
+    command = order(STENT, CATHETER, customer_reference="PO-1", requested_delivery_date=TODAY + timedelta(days=30))
+    placed, created = placing.place_order(command, uow)
+    assert (created, placed.status, [line["line_no"] for line in placed.lines]) == (True, "placed", [1, 2])
+    assert (placed.customer_reference, placed.requested_delivery_date) == ("PO-1", TODAY + timedelta(days=30))
+    facts.hospitals.clear()  # the retry is not checked again: the order was accepted when it was placed
+    again, created_again = placing.place_order(command, uow)
+    assert (created_again, again.id, stored(uow)) == (False, placed.id, 1)
+    assert placing.order(uow, placed.id).lines[0] == {"line_no": 1, "gtin": STENT, "quantity": 2,
+                                                      "unit_price": Decimal("1280.00")}
+
+
+def test_an_unknown_hospital_distributor_or_item_is_an_invalid_reference_naming_the_field(uow):
+    cases = [(order(hospital_id=uuid4()), "hospital_id", "registered-hospital"),
+             (order(ship_to_distributor_id=uuid4()), "ship_to_distributor_id", "registered-distributor"),
+             (order(STENT, "09506000134383"), "lines[1].gtin", "registered-item")]
+    for command, field_, rule in cases:
+        refused = refusal(command, uow)
+        assert (type(refused), refused.field, refused.rule) == (InvalidReference, field_, rule)
+    assert stored(uow) == 0
+
+
+def test_a_product_without_a_certificate_valid_on_the_delivery_day_is_refused(uow, facts):
+    facts.items[STENT] = ItemFacts(STENT, "Stent", 3, certificate(valid_to=TODAY + timedelta(days=10)))
+    assert placing.place_order(order(STENT, requested_delivery_date=TODAY + timedelta(days=10)), uow)[1]
+    late = refusal(order(STENT, requested_delivery_date=TODAY + timedelta(days=11)), uow)
+    assert (late.rule, late.field, late.context) == ("registration-certificate-valid", "lines[0].gtin", {"gtin": STENT})
+    facts.items[CATHETER] = ItemFacts(CATHETER, "Catheter", 2, None)
+    assert refusal(order(GAUZE, CATHETER), uow).field == "lines[1].gtin"
+    assert stored(uow) == 1
+
+
+def test_a_grace_period_lets_items_without_a_certificate_on_record_be_sold_until_its_last_day(facts):
+    facts.items[STENT] = ItemFacts(STENT, "Stent", 3, None)
+    uow = unit_of_work(facts, grace_until=TODAY + timedelta(days=5))
+    with acting_as("user:order-desk"):
+        assert placing.place_order(order(STENT, requested_delivery_date=TODAY + timedelta(days=5)), uow)[1]
+        assert refusal(order(STENT, requested_delivery_date=TODAY + timedelta(days=6)), uow).rule == \
+            "registration-certificate-valid"
+
+
+def test_a_distributor_needs_the_licence_each_class_requires_on_the_delivery_day(uow, facts):
+    through = {"ship_to_distributor_id": DISTRIBUTOR}
+    assert placing.place_order(order(GAUZE, **through), uow)[1]  # class I needs no licence
+    unlicensed = refusal(order(CATHETER, **through), uow)
+    assert (unlicensed.rule, unlicensed.field, unlicensed.context["device_class"]) == (
+        "distributor-licensed", "ship_to_distributor_id", 2)
+    facts.licence("filing_certificate")
+    assert placing.place_order(order(CATHETER, **through), uow)[1]
+    assert refusal(order(STENT, **through), uow).rule == "distributor-licensed"  # class III: a distribution licence
+    facts.licence("distribution_licence", valid_to=TODAY + timedelta(days=20))
+    placed, _ = placing.place_order(order(STENT, **through), uow)
+    assert placed.ship_to_distributor_id == DISTRIBUTOR
+    lapsed = order(STENT, requested_delivery_date=TODAY + timedelta(days=21), **through)
+    assert refusal(lapsed, uow).rule == "distributor-licensed"
+    assert stored(uow) == 3
+
+
+def test_an_order_not_held_is_not_found_and_a_refused_order_leaves_nothing_to_save(uow):
+    with pytest.raises(NotFound):
+        placing.order(uow, uuid4())
+    refusal(order(hospital_id=uuid4()), uow)
+    uow.commit()
+    assert stored(uow) == 0
+    assert uow.get(uuid4(), SalesOrder) is None
