@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from shared.platform.settings import Settings
+from shared.platform.db import ddl_lock
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,17 @@ async def keep_beating(settings: Settings, schema: str, process: str,
             pass
 
 
+_tables_made: set[tuple[str, str]] = set()
+
+
 def _beat_once(database_url: str, schema: str, process: str, facts: dict[str, Any]) -> None:
+    if (database_url, schema) not in _tables_made:
+        # Under the schema's DDL lock: a service's processes start together, and two CREATE TABLE IF NOT EXISTS at
+        # once can both try to create the row type (UniqueViolation on pg_type).
+        with ddl_lock(database_url, schema), psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(heartbeat_table_ddl(schema))
+        _tables_made.add((database_url, schema))
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(heartbeat_table_ddl(schema))
         beat(conn, schema, process, facts)
 
 

@@ -74,7 +74,7 @@ def test_make_run_restarts_a_killed_worker_and_stops_everything_only_on_ctrl_c(s
         wait_for(lambda: heartbeat_pid(settings.database_url, settings.schema_for("inventory"), "worker") == new_worker,
                  "the restarted worker to beat its heartbeat", timeout=60)
         said = "".join(output)
-        assert (f"inventory worker (pid {before['services.inventory.worker']}) exited with signal SIGKILL" in said
+        assert (f"inventory worker (pid {before['inventory worker']}) exited with signal SIGKILL" in said
                 and f"log: {tmp_path / 'logs' / 'inventory-worker.log'}" in said), said
         assert f"inventory worker restarted (pid {new_worker})" in said
 
