@@ -130,10 +130,8 @@ class Handler(ABC):
             for ddl in self.tables_ddl:
                 conn.execute(sql.SQL(ddl).format(schema=sql.Identifier(self.schema)))
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        """CREATE statements of the handler's own tables; `{schema}` is replaced by its schema."""
-        return []
+    # CREATE statements of the handler's own tables; `{schema}` is replaced by its schema.
+    tables_ddl: tuple[str, ...] = ()
 
     def stored_positions(self) -> dict[tuple[str, int], tuple[int, int]]:
         with self.pool.connection() as conn, conn.cursor() as cur:

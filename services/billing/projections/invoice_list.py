@@ -11,17 +11,15 @@ class InvoiceList(Projection):
     name = "billing-invoice-list"
     subscribes_to = ("billing",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.invoice_list (invoice_id uuid PRIMARY KEY, order_id uuid NOT NULL,"
-            " shipment_id uuid NOT NULL, hospital_id uuid NOT NULL, currency char(3) NOT NULL,"
-            " net_total numeric(18,2) NOT NULL, vat_total numeric(18,2) NOT NULL, gross_total numeric(18,2) NOT NULL,"
-            " raised_at timestamptz NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS invoice_list_order ON {schema}.invoice_list (order_id)",
-            # Invoices to distributors came later; none was raised before, so existing rows need no rebuild.
-            "ALTER TABLE {schema}.invoice_list ADD COLUMN IF NOT EXISTS bill_to_distributor_id uuid",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.invoice_list (invoice_id uuid PRIMARY KEY, order_id uuid NOT NULL,"
+        " shipment_id uuid NOT NULL, hospital_id uuid NOT NULL, currency char(3) NOT NULL,"
+        " net_total numeric(18,2) NOT NULL, vat_total numeric(18,2) NOT NULL, gross_total numeric(18,2) NOT NULL,"
+        " raised_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS invoice_list_order ON {schema}.invoice_list (order_id)",
+        # Invoices to distributors came later; none was raised before, so existing rows need no rebuild.
+        "ALTER TABLE {schema}.invoice_list ADD COLUMN IF NOT EXISTS bill_to_distributor_id uuid",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, InvoiceRaised):

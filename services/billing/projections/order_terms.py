@@ -13,12 +13,10 @@ class OrderTerms(Projection):
     name = "billing-order-terms"
     subscribes_to = ("order",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.order_terms (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
-            " currency char(3) NOT NULL, unit_prices jsonb NOT NULL)"
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.order_terms (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
+        " currency char(3) NOT NULL, unit_prices jsonb NOT NULL)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, OrderPlaced):

@@ -12,10 +12,8 @@ class KnownParties(Projection):
     name = "billing-known-parties"
     subscribes_to = ("channel",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return ["CREATE TABLE IF NOT EXISTS {schema}.known_parties (party_id uuid PRIMARY KEY, kind text NOT NULL,"
-                " name text NOT NULL)"]
+    tables_ddl = ("CREATE TABLE IF NOT EXISTS {schema}.known_parties (party_id uuid PRIMARY KEY, kind text NOT NULL,"
+                  " name text NOT NULL)",)
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

@@ -30,17 +30,15 @@ class ChannelDirectory(Projection):
     name = "channel-directory"
     subscribes_to = ("channel",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            _FROM_REGIONS_TO_PROVINCES,
-            "CREATE TABLE IF NOT EXISTS {schema}.hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
-            " province text NOT NULL, city text, grade text NOT NULL, registered_at timestamptz NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS {schema}.distributors (distributor_id uuid PRIMARY KEY, name text NOT NULL,"
-            " region text NOT NULL, tier text NOT NULL, registered_at timestamptz NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS {schema}.province_counts (province text PRIMARY KEY,"
-            " hospitals int NOT NULL DEFAULT 0, distributors int NOT NULL DEFAULT 0)",
-        ]
+    tables_ddl = (
+        _FROM_REGIONS_TO_PROVINCES,
+        "CREATE TABLE IF NOT EXISTS {schema}.hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
+        " province text NOT NULL, city text, grade text NOT NULL, registered_at timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.distributors (distributor_id uuid PRIMARY KEY, name text NOT NULL,"
+        " region text NOT NULL, tier text NOT NULL, registered_at timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.province_counts (province text PRIMARY KEY,"
+        " hospitals int NOT NULL DEFAULT 0, distributors int NOT NULL DEFAULT 0)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

@@ -15,10 +15,8 @@ class Backorders(Projection):
     name = "inventory-backorders"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return ["CREATE TABLE IF NOT EXISTS {schema}.backorders (order_id uuid NOT NULL, gtin char(14) NOT NULL,"
-                " backordered_at timestamptz NOT NULL, PRIMARY KEY (gtin, order_id))"]
+    tables_ddl = ("CREATE TABLE IF NOT EXISTS {schema}.backorders (order_id uuid NOT NULL, gtin char(14) NOT NULL,"
+                  " backordered_at timestamptz NOT NULL, PRIMARY KEY (gtin, order_id))",)
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

@@ -16,16 +16,14 @@ class OpenRecalls(Projection):
     name = "inventory-open-recalls"
     subscribes_to = ("traceability",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.open_recall_scope (recall_id uuid NOT NULL, gtin char(14) NOT NULL,"
-            " lot text, serial text, CHECK ((lot IS NULL) <> (serial IS NULL)))",
-            "CREATE UNIQUE INDEX IF NOT EXISTS open_recall_scope_unique ON {schema}.open_recall_scope"
-            " (recall_id, gtin, coalesce(lot, ''), coalesce(serial, ''))",
-            "CREATE INDEX IF NOT EXISTS open_recall_scope_by_lot ON {schema}.open_recall_scope (gtin, lot)",
-            "CREATE INDEX IF NOT EXISTS open_recall_scope_by_serial ON {schema}.open_recall_scope (gtin, serial)",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.open_recall_scope (recall_id uuid NOT NULL, gtin char(14) NOT NULL,"
+        " lot text, serial text, CHECK ((lot IS NULL) <> (serial IS NULL)))",
+        "CREATE UNIQUE INDEX IF NOT EXISTS open_recall_scope_unique ON {schema}.open_recall_scope"
+        " (recall_id, gtin, coalesce(lot, ''), coalesce(serial, ''))",
+        "CREATE INDEX IF NOT EXISTS open_recall_scope_by_lot ON {schema}.open_recall_scope (gtin, lot)",
+        "CREATE INDEX IF NOT EXISTS open_recall_scope_by_serial ON {schema}.open_recall_scope (gtin, serial)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         table = f"{self.schema}.open_recall_scope"

@@ -39,16 +39,14 @@ class ReturnsByReason(Projection):
     name = "inventory-returns"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.returns (return_id uuid NOT NULL, line_no int NOT NULL,"
-            " order_id uuid NOT NULL, shipment_id uuid NOT NULL, hospital_id uuid NOT NULL, gtin char(14) NOT NULL,"
-            " lot text NOT NULL, expiry date NOT NULL, quantity int NOT NULL, reason text NOT NULL,"
-            " disposition text NOT NULL, warehouse text NOT NULL, note text, returned_at timestamptz NOT NULL,"
-            " actor text NOT NULL, PRIMARY KEY (return_id, line_no))",
-            "CREATE INDEX IF NOT EXISTS returns_reason ON {schema}.returns (reason, gtin)",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.returns (return_id uuid NOT NULL, line_no int NOT NULL,"
+        " order_id uuid NOT NULL, shipment_id uuid NOT NULL, hospital_id uuid NOT NULL, gtin char(14) NOT NULL,"
+        " lot text NOT NULL, expiry date NOT NULL, quantity int NOT NULL, reason text NOT NULL,"
+        " disposition text NOT NULL, warehouse text NOT NULL, note text, returned_at timestamptz NOT NULL,"
+        " actor text NOT NULL, PRIMARY KEY (return_id, line_no))",
+        "CREATE INDEX IF NOT EXISTS returns_reason ON {schema}.returns (reason, gtin)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if not isinstance(payload, ShipmentReturned):

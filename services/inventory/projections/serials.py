@@ -16,14 +16,12 @@ class SerialStock(Projection):
     name = "inventory-serials"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.serials (gtin char(14) NOT NULL, serial text NOT NULL,"
-            " lot text NOT NULL, expiry date NOT NULL, status text NOT NULL, warehouse text, shipment_id uuid,"
-            " consignee_id uuid, updated_at timestamptz NOT NULL, PRIMARY KEY (gtin, serial))",
-            "CREATE INDEX IF NOT EXISTS serials_lot ON {schema}.serials (gtin, lot)",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.serials (gtin char(14) NOT NULL, serial text NOT NULL,"
+        " lot text NOT NULL, expiry date NOT NULL, status text NOT NULL, warehouse text, shipment_id uuid,"
+        " consignee_id uuid, updated_at timestamptz NOT NULL, PRIMARY KEY (gtin, serial))",
+        "CREATE INDEX IF NOT EXISTS serials_lot ON {schema}.serials (gtin, lot)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         table = f"{self.schema}.serials"

@@ -26,36 +26,34 @@ class StockOnHand(Projection):
     name = "inventory-stock-on-hand"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.items (item_id uuid PRIMARY KEY, gtin char(14) UNIQUE NOT NULL,"
-            " name text NOT NULL, device_class int NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS {schema}.stock_on_hand (gtin char(14) NOT NULL, lot text NOT NULL,"
-            " warehouse text NOT NULL, expiry date NOT NULL, on_hand int NOT NULL, allocated int NOT NULL,"
-            " PRIMARY KEY (gtin, lot, warehouse))",
-            "CREATE INDEX IF NOT EXISTS stock_on_hand_expiry ON {schema}.stock_on_hand (expiry)",
-            # Added with quality inspection: stock received before it was available at once.
-            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS quality text NOT NULL DEFAULT 'available'",
-            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false",
-            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS location text",
-            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry boolean NOT NULL DEFAULT false",
-            "CREATE TABLE IF NOT EXISTS {schema}.suppliers (supplier_id uuid PRIMARY KEY, name text NOT NULL,"
-            " credit_code text, registered_at timestamptz NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS {schema}.supplier_documents (supplier_id uuid NOT NULL, document_type text NOT NULL,"
-            " number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
-            " PRIMARY KEY (supplier_id, document_type, number, valid_from))",
-            # Stock control: the tightest near-expiry threshold reported for the lot in the warehouse.
-            "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry_threshold int",
-            # The item list shows model, manufacturer and certificate (added later: rebuild to fill older items).
-            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS model text",
-            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS manufacturer text",
-            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_number text",
-            "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_valid_to date",
-            # Lots an open recall stops, also before any stock of them arrived: stock received later is held too.
-            "CREATE TABLE IF NOT EXISTS {schema}.recall_stops (gtin char(14) NOT NULL, lot text NOT NULL,"
-            " recall_id uuid NOT NULL, PRIMARY KEY (gtin, lot, recall_id))",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.items (item_id uuid PRIMARY KEY, gtin char(14) UNIQUE NOT NULL,"
+        " name text NOT NULL, device_class int NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.stock_on_hand (gtin char(14) NOT NULL, lot text NOT NULL,"
+        " warehouse text NOT NULL, expiry date NOT NULL, on_hand int NOT NULL, allocated int NOT NULL,"
+        " PRIMARY KEY (gtin, lot, warehouse))",
+        "CREATE INDEX IF NOT EXISTS stock_on_hand_expiry ON {schema}.stock_on_hand (expiry)",
+        # Added with quality inspection: stock received before it was available at once.
+        "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS quality text NOT NULL DEFAULT 'available'",
+        "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS held boolean NOT NULL DEFAULT false",
+        "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS location text",
+        "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry boolean NOT NULL DEFAULT false",
+        "CREATE TABLE IF NOT EXISTS {schema}.suppliers (supplier_id uuid PRIMARY KEY, name text NOT NULL,"
+        " credit_code text, registered_at timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.supplier_documents (supplier_id uuid NOT NULL, document_type text NOT NULL,"
+        " number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+        " PRIMARY KEY (supplier_id, document_type, number, valid_from))",
+        # Stock control: the tightest near-expiry threshold reported for the lot in the warehouse.
+        "ALTER TABLE {schema}.stock_on_hand ADD COLUMN IF NOT EXISTS near_expiry_threshold int",
+        # The item list shows model, manufacturer and certificate (added later: rebuild to fill older items).
+        "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS model text",
+        "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS manufacturer text",
+        "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_number text",
+        "ALTER TABLE {schema}.items ADD COLUMN IF NOT EXISTS certificate_valid_to date",
+        # Lots an open recall stops, also before any stock of them arrived: stock received later is held too.
+        "CREATE TABLE IF NOT EXISTS {schema}.recall_stops (gtin char(14) NOT NULL, lot text NOT NULL,"
+        " recall_id uuid NOT NULL, PRIMARY KEY (gtin, lot, recall_id))",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         stock = f"{self.schema}.stock_on_hand"

@@ -14,12 +14,10 @@ class KnownItems(Projection):
     name = "order-known-items"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.known_items (gtin char(14) PRIMARY KEY, name text NOT NULL,"
-            " device_class int NOT NULL, certificate jsonb)",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.known_items (gtin char(14) PRIMARY KEY, name text NOT NULL,"
+        " device_class int NOT NULL, certificate jsonb)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
@@ -37,13 +35,11 @@ class DistributorLicences(Projection):
     name = "order-distributor-licences"
     subscribes_to = ("channel",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.distributor_licences (distributor_id uuid NOT NULL,"
-            " document_type text NOT NULL, number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
-            " PRIMARY KEY (distributor_id, document_type, number))",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.distributor_licences (distributor_id uuid NOT NULL,"
+        " document_type text NOT NULL, number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+        " PRIMARY KEY (distributor_id, document_type, number))",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, DistributorLicenceRecorded):  # a renewal (same type and number) replaces the document

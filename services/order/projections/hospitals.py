@@ -12,14 +12,12 @@ class KnownHospitals(Projection):
     name = "order-known-hospitals"
     subscribes_to = ("channel",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            # `region` holds the province (HospitalRegistered v2); the column kept its v1 name so that
-            # existing tables need no migration.
-            "CREATE TABLE IF NOT EXISTS {schema}.known_hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
-            " region text NOT NULL, grade text NOT NULL)"
-        ]
+    tables_ddl = (
+        # `region` holds the province (HospitalRegistered v2); the column kept its v1 name so that
+        # existing tables need no migration.
+        "CREATE TABLE IF NOT EXISTS {schema}.known_hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
+        " region text NOT NULL, grade text NOT NULL)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, HospitalRegistered):
@@ -38,12 +36,10 @@ class KnownDistributors(Projection):
     name = "order-known-distributors"
     subscribes_to = ("channel",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.known_distributors (distributor_id uuid PRIMARY KEY,"
-            " name text NOT NULL, region text NOT NULL)"
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.known_distributors (distributor_id uuid PRIMARY KEY,"
+        " name text NOT NULL, region text NOT NULL)",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, DistributorRegistered):

@@ -11,17 +11,15 @@ class OrderList(Projection):
     name = "order-list"
     subscribes_to = ("order",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.order_list (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
-            " customer_reference text, currency char(3) NOT NULL, total_amount numeric(18,2) NOT NULL,"
-            " line_count int NOT NULL, status text NOT NULL, placed_at timestamptz NOT NULL,"
-            " updated_at timestamptz NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS order_list_status ON {schema}.order_list (status, placed_at)",
-            # Added later: orders placed before it show no distributor until the projection is rebuilt.
-            "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS ship_to_distributor_id uuid",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.order_list (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
+        " customer_reference text, currency char(3) NOT NULL, total_amount numeric(18,2) NOT NULL,"
+        " line_count int NOT NULL, status text NOT NULL, placed_at timestamptz NOT NULL,"
+        " updated_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS order_list_status ON {schema}.order_list (status, placed_at)",
+        # Added later: orders placed before it show no distributor until the projection is rebuilt.
+        "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS ship_to_distributor_id uuid",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         table = f"{self.schema}.order_list"

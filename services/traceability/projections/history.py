@@ -41,21 +41,19 @@ class LotHistory(Projection):
     name = "traceability-lot-history"
     subscribes_to = ("inventory", "traceability")  # traceability: distributors' sell-out reports
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.lot_history (event_id text NOT NULL, item int NOT NULL,"
-            " fact text NOT NULL, recorded_at timestamptz NOT NULL, occurred_at timestamptz NOT NULL,"
-            " position bigint NOT NULL, gtin char(14), lot text, expiry date, quantity int, serials text[],"
-            " consignee_id uuid, shipment_id uuid, order_id uuid, return_id uuid, assembly_id uuid, receipt_id uuid,"
-            " supplier_id uuid, warehouse text, kit_gtin char(14), kit_lot text, kit_quantity int,"
-            " detail jsonb NOT NULL DEFAULT '{{}}', PRIMARY KEY (event_id, item))",
-            "CREATE INDEX IF NOT EXISTS lot_history_by_lot ON {schema}.lot_history (gtin, lot, recorded_at)",
-            "CREATE INDEX IF NOT EXISTS lot_history_by_shipment ON {schema}.lot_history (shipment_id)"
-            " WHERE shipment_id IS NOT NULL",
-            "CREATE INDEX IF NOT EXISTS lot_history_by_kit ON {schema}.lot_history (kit_gtin, kit_lot)"
-            " WHERE kit_lot IS NOT NULL",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.lot_history (event_id text NOT NULL, item int NOT NULL,"
+        " fact text NOT NULL, recorded_at timestamptz NOT NULL, occurred_at timestamptz NOT NULL,"
+        " position bigint NOT NULL, gtin char(14), lot text, expiry date, quantity int, serials text[],"
+        " consignee_id uuid, shipment_id uuid, order_id uuid, return_id uuid, assembly_id uuid, receipt_id uuid,"
+        " supplier_id uuid, warehouse text, kit_gtin char(14), kit_lot text, kit_quantity int,"
+        " detail jsonb NOT NULL DEFAULT '{{}}', PRIMARY KEY (event_id, item))",
+        "CREATE INDEX IF NOT EXISTS lot_history_by_lot ON {schema}.lot_history (gtin, lot, recorded_at)",
+        "CREATE INDEX IF NOT EXISTS lot_history_by_shipment ON {schema}.lot_history (shipment_id)"
+        " WHERE shipment_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS lot_history_by_kit ON {schema}.lot_history (kit_gtin, kit_lot)"
+        " WHERE kit_lot IS NOT NULL",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

@@ -62,32 +62,30 @@ class ShipmentLineage(Projection):
     name = "traceability-shipment-lineage"
     subscribes_to = ("channel", "inventory", "traceability")
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.consignees (consignee_id uuid PRIMARY KEY, kind text NOT NULL,"
-            " name text NOT NULL, region text NOT NULL)",
-            # Contacts came later; no party had one before, so existing rows need no rebuild.
-            "ALTER TABLE {schema}.consignees ADD COLUMN IF NOT EXISTS contact jsonb",
-            "CREATE TABLE IF NOT EXISTS {schema}.shipped_lots (shipment_id uuid NOT NULL, gtin char(14) NOT NULL,"
-            " lot text NOT NULL, expiry date NOT NULL, quantity int NOT NULL, consignee_id uuid NOT NULL,"
-            " order_id uuid NOT NULL, ship_from text NOT NULL, carrier text NOT NULL, tracking_number text NOT NULL,"
-            " dispatched_at timestamptz NOT NULL, PRIMARY KEY (gtin, lot, shipment_id))",
-            "CREATE INDEX IF NOT EXISTS shipped_lots_by_lot ON {schema}.shipped_lots (lot)",
-            "CREATE TABLE IF NOT EXISTS {schema}.lot_consignees (gtin char(14) NOT NULL, lot text NOT NULL,"
-            " consignee_id uuid NOT NULL, expiry date, quantity_shipped int NOT NULL DEFAULT 0,"
-            " quantity_returned int NOT NULL DEFAULT 0, PRIMARY KEY (gtin, lot, consignee_id))",
-            "CREATE INDEX IF NOT EXISTS lot_consignees_by_lot ON {schema}.lot_consignees (lot)",
-            "CREATE TABLE IF NOT EXISTS {schema}.shipped_serials (gtin char(14) NOT NULL, serial text NOT NULL,"
-            " shipment_id uuid NOT NULL, lot text NOT NULL, consignee_id uuid NOT NULL,"
-            " returned boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, serial, shipment_id))",
-            "CREATE TABLE IF NOT EXISTS {schema}.lot_links (component_gtin char(14) NOT NULL,"
-            " component_lot text NOT NULL, kit_gtin char(14) NOT NULL, kit_lot text NOT NULL,"
-            " quantity int NOT NULL, PRIMARY KEY (component_gtin, component_lot, kit_gtin, kit_lot))",
-            "CREATE INDEX IF NOT EXISTS lot_links_by_component_lot ON {schema}.lot_links (component_lot)",
-            "CREATE INDEX IF NOT EXISTS lot_links_by_kit_lot ON {schema}.lot_links (kit_lot)",
-            *SELL_OUT_DDL,
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.consignees (consignee_id uuid PRIMARY KEY, kind text NOT NULL,"
+        " name text NOT NULL, region text NOT NULL)",
+        # Contacts came later; no party had one before, so existing rows need no rebuild.
+        "ALTER TABLE {schema}.consignees ADD COLUMN IF NOT EXISTS contact jsonb",
+        "CREATE TABLE IF NOT EXISTS {schema}.shipped_lots (shipment_id uuid NOT NULL, gtin char(14) NOT NULL,"
+        " lot text NOT NULL, expiry date NOT NULL, quantity int NOT NULL, consignee_id uuid NOT NULL,"
+        " order_id uuid NOT NULL, ship_from text NOT NULL, carrier text NOT NULL, tracking_number text NOT NULL,"
+        " dispatched_at timestamptz NOT NULL, PRIMARY KEY (gtin, lot, shipment_id))",
+        "CREATE INDEX IF NOT EXISTS shipped_lots_by_lot ON {schema}.shipped_lots (lot)",
+        "CREATE TABLE IF NOT EXISTS {schema}.lot_consignees (gtin char(14) NOT NULL, lot text NOT NULL,"
+        " consignee_id uuid NOT NULL, expiry date, quantity_shipped int NOT NULL DEFAULT 0,"
+        " quantity_returned int NOT NULL DEFAULT 0, PRIMARY KEY (gtin, lot, consignee_id))",
+        "CREATE INDEX IF NOT EXISTS lot_consignees_by_lot ON {schema}.lot_consignees (lot)",
+        "CREATE TABLE IF NOT EXISTS {schema}.shipped_serials (gtin char(14) NOT NULL, serial text NOT NULL,"
+        " shipment_id uuid NOT NULL, lot text NOT NULL, consignee_id uuid NOT NULL,"
+        " returned boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, serial, shipment_id))",
+        "CREATE TABLE IF NOT EXISTS {schema}.lot_links (component_gtin char(14) NOT NULL,"
+        " component_lot text NOT NULL, kit_gtin char(14) NOT NULL, kit_lot text NOT NULL,"
+        " quantity int NOT NULL, PRIMARY KEY (component_gtin, component_lot, kit_gtin, kit_lot))",
+        "CREATE INDEX IF NOT EXISTS lot_links_by_component_lot ON {schema}.lot_links (component_lot)",
+        "CREATE INDEX IF NOT EXISTS lot_links_by_kit_lot ON {schema}.lot_links (kit_lot)",
+        *SELL_OUT_DDL,
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

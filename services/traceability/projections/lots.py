@@ -18,15 +18,13 @@ class LotCatalogue(Projection):
     name = "traceability-lot-catalogue"
     subscribes_to = ("inventory",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.lots (gtin char(14) NOT NULL, lot text NOT NULL, expiry date NOT NULL,"
-            " production_date date, kit boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, lot))",
-            "CREATE INDEX IF NOT EXISTS lots_by_expiry ON {schema}.lots (gtin, expiry)",
-            "CREATE INDEX IF NOT EXISTS lots_by_production ON {schema}.lots (gtin, production_date)",
-            *ITEMS_DDL,
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.lots (gtin char(14) NOT NULL, lot text NOT NULL, expiry date NOT NULL,"
+        " production_date date, kit boolean NOT NULL DEFAULT false, PRIMARY KEY (gtin, lot))",
+        "CREATE INDEX IF NOT EXISTS lots_by_expiry ON {schema}.lots (gtin, expiry)",
+        "CREATE INDEX IF NOT EXISTS lots_by_production ON {schema}.lots (gtin, production_date)",
+        *ITEMS_DDL,
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:

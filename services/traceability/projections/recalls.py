@@ -22,28 +22,26 @@ class RecallCases(Projection):
     name = "traceability-recall-cases"
     subscribes_to = ("traceability",)
 
-    @property
-    def tables_ddl(self) -> list[str]:
-        return [
-            "CREATE TABLE IF NOT EXISTS {schema}.recall_cases (recall_id uuid PRIMARY KEY, title text NOT NULL,"
-            " scheme text NOT NULL, level int NOT NULL, status text NOT NULL, reason text NOT NULL,"
-            " decided_at timestamptz NOT NULL, notify_by timestamptz NOT NULL, opened_at timestamptz NOT NULL,"
-            " closed_at timestamptz, adverse_event_id uuid, consignees_notified int NOT NULL DEFAULT 0,"
-            " consignees_acknowledged int NOT NULL DEFAULT 0, units_returned int NOT NULL DEFAULT 0)",
-            "CREATE INDEX IF NOT EXISTS recall_cases_by_decision ON {schema}.recall_cases (decided_at DESC)",
-            # Recall numbers came later; the cases before them have none (they are shown by their id).
-            "ALTER TABLE {schema}.recall_cases ADD COLUMN IF NOT EXISTS number text",
-            "CREATE TABLE IF NOT EXISTS {schema}.recall_scope (recall_id uuid NOT NULL, gtin char(14) NOT NULL,"
-            " lot text, serial text, open boolean NOT NULL DEFAULT true)",
-            "CREATE INDEX IF NOT EXISTS recall_scope_by_lot ON {schema}.recall_scope (gtin, lot) WHERE open",
-            "CREATE INDEX IF NOT EXISTS recall_scope_by_serial ON {schema}.recall_scope (gtin, serial) WHERE open",
-            "CREATE TABLE IF NOT EXISTS {schema}.adverse_events (adverse_event_id uuid PRIMARY KEY,"
-            " gtin char(14) NOT NULL, lot text, serial text, hospital_id uuid, outcome text NOT NULL,"
-            " description text NOT NULL, became_aware_at timestamptz NOT NULL, report_due_at timestamptz,"
-            " submitted_at timestamptz, regulator_reference text, recall_id uuid)",
-            "CREATE INDEX IF NOT EXISTS adverse_events_due ON {schema}.adverse_events (report_due_at)"
-            " WHERE submitted_at IS NULL",
-        ]
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.recall_cases (recall_id uuid PRIMARY KEY, title text NOT NULL,"
+        " scheme text NOT NULL, level int NOT NULL, status text NOT NULL, reason text NOT NULL,"
+        " decided_at timestamptz NOT NULL, notify_by timestamptz NOT NULL, opened_at timestamptz NOT NULL,"
+        " closed_at timestamptz, adverse_event_id uuid, consignees_notified int NOT NULL DEFAULT 0,"
+        " consignees_acknowledged int NOT NULL DEFAULT 0, units_returned int NOT NULL DEFAULT 0)",
+        "CREATE INDEX IF NOT EXISTS recall_cases_by_decision ON {schema}.recall_cases (decided_at DESC)",
+        # Recall numbers came later; the cases before them have none (they are shown by their id).
+        "ALTER TABLE {schema}.recall_cases ADD COLUMN IF NOT EXISTS number text",
+        "CREATE TABLE IF NOT EXISTS {schema}.recall_scope (recall_id uuid NOT NULL, gtin char(14) NOT NULL,"
+        " lot text, serial text, open boolean NOT NULL DEFAULT true)",
+        "CREATE INDEX IF NOT EXISTS recall_scope_by_lot ON {schema}.recall_scope (gtin, lot) WHERE open",
+        "CREATE INDEX IF NOT EXISTS recall_scope_by_serial ON {schema}.recall_scope (gtin, serial) WHERE open",
+        "CREATE TABLE IF NOT EXISTS {schema}.adverse_events (adverse_event_id uuid PRIMARY KEY,"
+        " gtin char(14) NOT NULL, lot text, serial text, hospital_id uuid, outcome text NOT NULL,"
+        " description text NOT NULL, became_aware_at timestamptz NOT NULL, report_due_at timestamptz,"
+        " submitted_at timestamptz, regulator_reference text, recall_id uuid)",
+        "CREATE INDEX IF NOT EXISTS adverse_events_due ON {schema}.adverse_events (report_due_at)"
+        " WHERE submitted_at IS NULL",
+    )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
