@@ -10,6 +10,7 @@ from shared.domain.rules import NotFound
 from shared.platform.consumer import RetryLater
 from shared.platform.idempotency import create_once
 from shared.platform.unit_of_work import UnitOfWork
+from shared.platform.command import Command
 
 
 class OrderTermsNotYetKnownError(RetryLater):
@@ -23,8 +24,7 @@ class ShippedLine:
     quantity: int
 
 
-@dataclass(frozen=True, kw_only=True)
-class InvoiceShipment:
+class InvoiceShipment(Command):
     shipment_id: UUID
     order_id: UUID
     hospital_id: UUID  # the hospital the goods are for

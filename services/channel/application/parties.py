@@ -1,7 +1,6 @@
 """Commands on the parties the manufacturer sells to: register a hospital or a distributor (once, under a name no
 other party of its kind has), change a contact, record a distributor's licence."""
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -12,10 +11,10 @@ from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.eventstore import UniqueClaim
 from shared.platform.idempotency import create_once
 from shared.platform.unit_of_work import UnitOfWork
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class RegisterHospital:
+class RegisterHospital(Command):
     hospital_id: UUID
     name: str
     province: str
@@ -24,8 +23,7 @@ class RegisterHospital:
     contact: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class RegisterDistributor:
+class RegisterDistributor(Command):
     distributor_id: UUID
     name: str
     region: str
@@ -33,15 +31,13 @@ class RegisterDistributor:
     contact: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChangeContact:
+class ChangeContact(Command):
     party_id: UUID
     kind: type[Hospital] | type[Distributor]
     contact: dict[str, Any]
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordLicence:
+class RecordLicence(Command):
     distributor_id: UUID
     document_type: str
     number: str

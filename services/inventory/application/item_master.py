@@ -3,7 +3,6 @@ box and case UDI-DIs), registration certificate (注册证), storage conditions 
 the item's history; the same change again records nothing."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from services.inventory.application import InventoryUnitOfWork
@@ -11,10 +10,10 @@ from services.inventory.domain import StockItem, item_id_for
 from services.inventory.domain.item_master import ItemMaster, ItemMasterError
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.idempotency import create_once
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class RegisterItem:
+class RegisterItem(Command):
     gtin: str
     name: str
     device_class: int
@@ -22,16 +21,14 @@ class RegisterItem:
     manufacturer: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class AddPackagingLevel:
+class AddPackagingLevel(Command):
     gtin: str
     level: str
     packaging_gtin: str
     quantity: int
 
 
-@dataclass(frozen=True, kw_only=True)
-class SetRegistrationCertificate:
+class SetRegistrationCertificate(Command):
     gtin: str
     number: str
     holder: str
@@ -40,16 +37,14 @@ class SetRegistrationCertificate:
     scope: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class SetStorageConditions:
+class SetStorageConditions(Command):
     gtin: str
     min_temperature_c: float | None
     max_temperature_c: float | None
     description: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class SetTracking:
+class SetTracking(Command):
     gtin: str
     lot_tracked: bool
     serial_tracked: bool

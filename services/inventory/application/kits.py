@@ -2,7 +2,6 @@
 quarantine, all in one transaction. An assembly is recorded once per id: a retry with the same Idempotency-Key
 assembles nothing again."""
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -10,10 +9,10 @@ from uuid import UUID
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.item_master import registered_item
 from services.inventory.domain import StockItem
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class AssembleKit:
+class AssembleKit(Command):
     assembly_id: UUID
     kit_gtin: str
     lot: str

@@ -5,7 +5,6 @@ Recalled stock never ships: dispatch asks the items' recall stops and, on its ow
 (`uow.open_recalls`); picking refuses stopped lots and units too.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,31 +15,28 @@ from services.inventory.domain import item_id_for
 from services.inventory.domain.picking import RecalledStock, Scan
 from services.inventory.domain.stock import UnknownAllocationError
 from shared.domain.rules import NotFound
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ConfirmPicks:
+class ConfirmPicks(Command):
     order_id: UUID
     scans: tuple[Scan, ...]  # parsed from what the scanner sent
 
 
-@dataclass(frozen=True, kw_only=True)
-class Dispatch:
+class Dispatch(Command):
     order_id: UUID
     carrier: str
     tracking_number: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class ConfirmDelivery:
+class ConfirmDelivery(Command):
     order_id: UUID
     shipment_id: UUID
     delivered_at: datetime | None = None  # default: now
     received_by: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class AcceptShipment:
+class AcceptShipment(Command):
     order_id: UUID
     shipment_id: UUID
     accepted_by: str

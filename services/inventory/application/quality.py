@@ -2,16 +2,15 @@
 release the hold (with a reason; a hold a recall placed stays while the recall is open). Each release is offered to
 the orders backordered for the item (reactions.py: BackorderRetries)."""
 
-from dataclasses import dataclass
 
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.item_master import registered_item
 from services.inventory.domain import StockItem
 from services.inventory.domain.fefo import AVAILABLE, REJECTED
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class InspectLot:
+class InspectLot(Command):
     gtin: str
     lot: str
     warehouse: str
@@ -19,15 +18,13 @@ class InspectLot:
     reason: str | None = None  # required for a rejection
 
 
-@dataclass(frozen=True, kw_only=True)
-class HoldLot:
+class HoldLot(Command):
     gtin: str
     lot: str
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReleaseHold:
+class ReleaseHold(Command):
     gtin: str
     lot: str
     reason: str

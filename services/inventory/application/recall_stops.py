@@ -3,26 +3,24 @@ units in every item that holds them; the stop lifts when the recall closes or an
 out of its scope (reactions.py: RecallHolds). A lot stays on hold after the lift until quality releases it.
 Delivered again, a recall changes nothing: an item already stopped (or lifted) by it records nothing."""
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.domain import StockItem, item_id_for
+from shared.platform.command import Command
 
 LotRef = tuple[str, str]     # (gtin, lot)
 UnitRef = tuple[str, str]    # (gtin, serial)
 
 
-@dataclass(frozen=True, kw_only=True)
-class StopForRecall:
+class StopForRecall(Command):
     recall_id: UUID
     lots: tuple[LotRef, ...]
     serials: tuple[UnitRef, ...]
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class LiftRecallStop:
+class LiftRecallStop(Command):
     recall_id: UUID
     lots: tuple[LotRef, ...]
     serials: tuple[UnitRef, ...]

@@ -12,10 +12,10 @@ from services.inventory.application.item_master import registered_item
 from services.inventory.domain import LotRuleError, StockItem, Supplier
 from shared.domain.certificates import certificate_problem
 from shared.domain.rules import InvalidReference
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReceiveGoods:
+class ReceiveGoods(Command):
     supplier_id: UUID
     lines: tuple[dict[str, Any], ...]  # gtin, lot, expiry, quantity, warehouse; serials, production_date, location
     receipt_id: UUID = field(default_factory=uuid4)

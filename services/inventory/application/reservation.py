@@ -16,10 +16,10 @@ from services.inventory.application import InventoryUnitOfWork
 from services.inventory.domain import Fulfilment, InsufficientStockError, StockItem, fulfilment_id_for, item_id_for
 from services.inventory.domain.fefo import usable_quantity
 from shared.platform.idempotency import create_once
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReserveOrder:
+class ReserveOrder(Command):
     order_id: UUID
     ship_to_hospital_id: UUID
     lines: tuple[dict[str, Any], ...]  # line_no, gtin, quantity, and min_remaining_shelf_life_days when asked
@@ -28,8 +28,7 @@ class ReserveOrder:
     ship_to_distributor_id: UUID | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class RetryBackorders:
+class RetryBackorders(Command):
     gtin: str  # the item stock was released of
     today: date
 

@@ -2,17 +2,16 @@
 back into quarantine (restock, quarantine) or are scrapped — the fulfilment and the items in one transaction. A
 retry with the same Idempotency-Key (the same return id) records nothing again."""
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.outbound import fulfilment
 from services.inventory.domain import Fulfilment, StockItem, item_id_for
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordReturn:
+class RecordReturn(Command):
     return_id: UUID
     order_id: UUID
     shipment_id: UUID

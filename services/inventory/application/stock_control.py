@@ -9,10 +9,10 @@ from typing import Any
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.item_master import registered_item
 from services.inventory.domain import StockItem, item_id_for
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class MoveStock:
+class MoveStock(Command):
     gtin: str
     lot: str
     from_warehouse: str
@@ -22,8 +22,7 @@ class MoveStock:
     move_id: str | None = None      # e.g. the WMS's reference of the move
 
 
-@dataclass(frozen=True, kw_only=True)
-class CountStock:
+class CountStock(Command):
     gtin: str
     lot: str
     warehouse: str
@@ -32,8 +31,7 @@ class CountStock:
     count_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class AdjustStock:
+class AdjustStock(Command):
     gtin: str
     lot: str
     warehouse: str
@@ -41,8 +39,7 @@ class AdjustStock:
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class ScanNearExpiry:
+class ScanNearExpiry(Command):
     today: date
 
 

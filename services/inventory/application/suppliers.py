@@ -1,7 +1,6 @@
 """Suppliers (首营): register a supplier once, under a unified social credit code no other supplier has, and record
 its qualification documents. Goods are received only from a supplier qualified on the day (receiving.py)."""
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -10,17 +9,16 @@ from services.inventory.domain import Supplier
 from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.eventstore import UniqueClaim
 from shared.platform.idempotency import create_once
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class RegisterSupplier:
+class RegisterSupplier(Command):
     supplier_id: UUID
     name: str
     credit_code: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordQualification:
+class RecordQualification(Command):
     supplier_id: UUID
     document_type: str
     number: str

@@ -11,7 +11,7 @@ under its reference once every unit is picked).
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -19,32 +19,28 @@ from services.inventory.application import InventoryUnitOfWork, outbound, receiv
 from services.inventory.domain.external import ExternalMessage, external_message_id
 from shared.domain.rules import RuleViolation
 from shared.platform.eventstore import IntegrityError
+from shared.platform.command import Command
 
 Result = dict[str, Any]  # what the WMS is answered (and what a repeat gets back), as JSON
 
 
-@dataclass(frozen=True, kw_only=True)
-class WmsMessage:
+class WmsMessage(Command):
     external_reference: str
     payload: dict[str, Any]  # the message as the WMS sent it, reference aside: what "the same message" means
 
 
-@dataclass(frozen=True, kw_only=True)
 class WmsReceipt(WmsMessage):
     receipt: receiving.ReceiveGoods
 
 
-@dataclass(frozen=True, kw_only=True)
 class WmsStockMove(WmsMessage):
     move: stock_control.MoveStock
 
 
-@dataclass(frozen=True, kw_only=True)
 class WmsPicks(WmsMessage):
     picks: outbound.ConfirmPicks
 
 
-@dataclass(frozen=True, kw_only=True)
 class WmsShipment(WmsMessage):
     shipment: outbound.Dispatch
 

@@ -2,28 +2,25 @@
 events into these commands). Each is safe to repeat: an event delivered again, or about an order this service does
 not hold, changes nothing."""
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from services.order.domain import SalesOrder
 from shared.platform.unit_of_work import UnitOfWork
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class MarkReserved:
+class MarkReserved(Command):
     order_id: UUID
     allocations: tuple[dict[str, Any], ...]  # gtin, lot, expiry, quantity per reserved lot
 
 
-@dataclass(frozen=True, kw_only=True)
-class Backorder:
+class Backorder(Command):
     order_id: UUID
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordShipment:
+class RecordShipment(Command):
     order_id: UUID
     shipment_id: UUID
 

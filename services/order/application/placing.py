@@ -12,6 +12,7 @@ from services.order.domain.compliance import check_sale
 from shared.domain.rules import NotFound
 from shared.platform.idempotency import create_once
 from shared.platform.unit_of_work import UnitOfWork
+from shared.platform.command import Command
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,8 +23,7 @@ class OrderLine:
     min_remaining_shelf_life_days: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class PlaceOrder:
+class PlaceOrder(Command):
     order_id: UUID
     hospital_id: UUID
     lines: tuple[OrderLine, ...]

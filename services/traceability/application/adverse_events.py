@@ -1,7 +1,7 @@
 """Adverse events: intake (naming a hospital registered in the channel, or none), the regulator's reference once the
 report was submitted, and the recall opened from one (its own lot by default; once)."""
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from uuid import UUID
 
@@ -10,10 +10,10 @@ from services.traceability.application.recall_opening import OpenedRecall, OpenR
 from services.traceability.domain.adverse import AdverseEvent
 from services.traceability.domain.master_data import registered_hospital
 from shared.platform.idempotency import create_once
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReportAdverseEvent:
+class ReportAdverseEvent(Command):
     adverse_event_id: UUID
     gtin: str
     lot: str | None
@@ -26,15 +26,13 @@ class ReportAdverseEvent:
     became_aware_at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class SubmitAdverseEvent:
+class SubmitAdverseEvent(Command):
     adverse_event_id: UUID
     submitted_at: datetime
     regulator_reference: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class OpenRecallFromAdverseEvent:
+class OpenRecallFromAdverseEvent(Command):
     adverse_event_id: UUID
     recall_id: UUID
     title: str

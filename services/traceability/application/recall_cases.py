@@ -10,10 +10,10 @@ from services.traceability.application import TraceabilityUnitOfWork
 from services.traceability.domain.consignees import consignee_of_recall, effectiveness
 from services.traceability.domain.recall import RecallCase
 from shared.domain.rules import NotFound
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class NotifyConsignee:
+class NotifyConsignee(Command):
     recall_id: UUID
     consignee_id: UUID
     notified_at: datetime
@@ -21,8 +21,7 @@ class NotifyConsignee:
     note: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordAcknowledgement:
+class RecordAcknowledgement(Command):
     recall_id: UUID
     consignee_id: UUID
     acknowledged_at: datetime
@@ -30,8 +29,7 @@ class RecordAcknowledgement:
     note: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class CloseRecall:
+class CloseRecall(Command):
     recall_id: UUID
     summary: str
     closed_at: datetime | None = None  # default now
@@ -45,8 +43,7 @@ class ReturnedLine:
     serials: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
-class CountReturnedUnits:
+class CountReturnedUnits(Command):
     """Units came back to inventory (a return against a shipment): they count towards the open recalls of them."""
 
     return_id: UUID

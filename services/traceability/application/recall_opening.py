@@ -20,14 +20,14 @@ from shared.domain.rules import NotFound
 from shared.platform.eventstore import IntegrityError
 from shared.platform.idempotency import refuse_if_reused
 from shared.platform.request_records import current_request
+from shared.platform.command import Command
 
 # Concurrent openings in one year race for its number sequence; the loser takes the next number. Each attempt is
 # one transaction, so this many is far more than any burst of recalls needs.
 NUMBERING_ATTEMPTS = 20
 
 
-@dataclass(frozen=True, kw_only=True)
-class OpenRecall:
+class OpenRecall(Command):
     recall_id: UUID
     title: str
     scheme: str

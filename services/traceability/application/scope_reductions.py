@@ -2,16 +2,16 @@
 open case with a reason; a different recall officer approves it, or someone rejects it. Approved, the lots and units
 leave the case's consignee list, reports and the open scope inventory stops (RecallScopeReduced)."""
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from uuid import UUID
 
 from services.traceability.application import TraceabilityUnitOfWork
 from services.traceability.application.recall_cases import recall
 from services.traceability.domain.recall import RecallCase
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposeScopeReduction:
+class ProposeScopeReduction(Command):
     recall_id: UUID
     proposal_id: UUID
     lots: list[dict[str, str]] = field(default_factory=list)  # lots or kit lots in the case's scope
@@ -20,8 +20,7 @@ class ProposeScopeReduction:
     officer: str  # who proposes it: never the one who approves it
 
 
-@dataclass(frozen=True, kw_only=True)
-class DecideScopeReduction:
+class DecideScopeReduction(Command):
     recall_id: UUID
     proposal_id: UUID
     officer: str  # who approves or rejects it

@@ -7,7 +7,6 @@ when the report arrives: a line taking the distributor's reported total of a lot
 event, so that a replay decides the same.
 """
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -16,10 +15,10 @@ from services.traceability.domain.master_data import registered_distributor
 from services.traceability.domain.sellout import ReportedLine, SellOutReport, flagged_lines, sellout_report_id
 from shared.domain.rules import NotFound
 from shared.platform.idempotency import create_once
+from shared.platform.command import Command
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReportSellOut:
+class ReportSellOut(Command):
     distributor_id: UUID
     report_reference: str  # the distributor's own: one report per reference
     period: tuple[date, date]  # first and last day, included
