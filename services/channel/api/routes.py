@@ -1,16 +1,16 @@
 """Channel HTTP API: each route parses, runs a command handler (application/parties.py) or a query (queries.py),
 and maps the answer."""
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.domain.text import Name, ShortName, multi_line, single_line
-from shared.domain.validity import ValidityPeriod
-from shared.events.channel import Contact, DistributorDocumentType, HospitalGrade
+from services.channel.api.models import (
+    ContactIn, DistributorOut, DistributorRow, HospitalOut, HospitalRow, LicenceIn, RegisterDistributor,
+    RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
+)
+from shared.events.channel import HospitalGrade
 from shared.platform.api import REPLAYED, IdempotencyKey, command_by
 from shared.platform.auth import CHANNEL_MANAGER, MASTER_DATA, CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
@@ -27,128 +27,20 @@ Work = Annotated[UnitOfWork, Depends(unit_of_work)]
 # Hospitals and distributors are master data: kept by master-data staff or the channel managers.
 MasterDataCommand = command_by(MASTER_DATA, CHANNEL_MANAGER)
 
-Region = single_line(100)
-Province = single_line(50, "provincial-level division, e.g. 上海市, 四川省")
-City = single_line(50, "e.g. 成都市")
-Tier = Literal["platinum", "gold", "silver", "standard"]
-
-
-class ContactIn(Contact):
-    """The person a recall officer calls (e.g. 设备科 at a hospital); a phone or an email is required."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-    name: ShortName
-
-    @model_validator(mode="after")
-    def _reachable(self) -> "ContactIn":
-        if self.phone is None and self.email is None:
-            raise ValueError("give a phone or an email")
-        return self
-
-
-class RegisterHospital(BaseModel):
-    # No `region` alias: v1's free text was not always a province, and channel rules key on the province.
-    # A client still sending `region` gets a 422 naming the field, rather than a guess stored forever.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: Name
-    province: Province
-    city: City | None = None
-    grade: HospitalGrade
-    contact: ContactIn | None = None
-
-
-class HospitalOut(BaseModel):
-    hospital_id: UUID
-    name: str
-    province: str
-    city: str | None
-    grade: str
-    contact: Contact | None
-    version: int
-
-
-class HospitalRow(BaseModel):
-    hospital_id: UUID
-    name: str
-    province: str
-    city: str | None
-    grade: str
-    registered_at: datetime
-
-
-class RegisterDistributor(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: Name
-    region: Region
-    tier: Tier
-    contact: ContactIn | None = None
-
-
-class LicenceIn(ValidityPeriod):
-    document_type: DistributorDocumentType = Field(
-        description="business_licence 营业执照; distribution_licence 医疗器械经营许可证 (class III);"
-                    " filing_certificate 第二类医疗器械经营备案凭证 (class II)")
-    number: single_line(100, "the document's number")  # type: ignore[valid-type]
-    scope: multi_line(2000, "经营范围 as the document states it") | None = None  # type: ignore[valid-type]
-
-
-class LicenceOut(BaseModel):
-    document_type: str
-    number: str
-    valid_from: date
-    valid_to: date
-    scope: str | None
-    valid_today: bool
-
-
-class DistributorOut(BaseModel):
-    distributor_id: UUID
-    name: str
-    region: str
-    tier: str
-    contact: Contact | None
-    licences: list[LicenceOut] = Field(default_factory=list)
-    version: int
-
-
-class DistributorRow(BaseModel):
-    distributor_id: UUID
-    name: str
-    region: str
-    tier: str
-    registered_at: datetime
-
-
-def _hospital_out(h: Hospital) -> HospitalOut:
-    return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade,
-                       contact=h.contact, version=h.version)
-
-
-def _distributor_out(d: Distributor) -> DistributorOut:
-    today = date.today()
-    return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, contact=d.contact,
-                          licences=[LicenceOut(**doc, valid_today=doc["valid_from"] <= today <= doc["valid_to"])
-                                    for doc in d.licences], version=d.version)
-
-
-def _contact(contact: ContactIn | None) -> dict | None:
-    return None if contact is None else contact.model_dump(exclude_none=True)
-
-
 @router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
 def register_hospital(body: RegisterHospital, response: Response, meta: MasterDataCommand, uow: Work,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
     hospital, created = parties.register_hospital(parties.RegisterHospital(
         hospital_id=new_aggregate_id("hospital", meta.actor, idempotency_key), name=body.name, province=body.province,
-        grade=body.grade, city=body.city, contact=_contact(body.contact)), uow)
+        grade=body.grade, city=body.city, contact=contact_of(body.contact)), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _hospital_out(hospital)
+    return hospital_out(hospital)
 
 
 @router.get("/hospitals/{hospital_id}", operation_id="get_hospital")
 def get_hospital(hospital_id: UUID, uow: Work, _: CurrentPrincipal) -> HospitalOut:
-    return _hospital_out(parties.hospital(uow, hospital_id))
+    return hospital_out(parties.hospital(uow, hospital_id))
 
 
 @router.get("/hospitals", operation_id="list_hospitals")
@@ -169,10 +61,10 @@ def register_distributor(body: RegisterDistributor, response: Response, meta: Ma
                          idempotency_key: IdempotencyKey = None) -> DistributorOut:
     distributor, created = parties.register_distributor(parties.RegisterDistributor(
         distributor_id=new_aggregate_id("distributor", meta.actor, idempotency_key), name=body.name,
-        region=body.region, tier=body.tier, contact=_contact(body.contact)), uow)
+        region=body.region, tier=body.tier, contact=contact_of(body.contact)), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _distributor_out(distributor)
+    return distributor_out(distributor)
 
 
 @router.get("/distributors", operation_id="list_distributors")
@@ -187,21 +79,21 @@ def list_distributors(read: Reads, _: CurrentPrincipal, paging: Paging,
 
 @router.get("/distributors/{distributor_id}", operation_id="get_distributor")
 def get_distributor(distributor_id: UUID, uow: Work, _: CurrentPrincipal) -> DistributorOut:
-    return _distributor_out(parties.distributor(uow, distributor_id))
+    return distributor_out(parties.distributor(uow, distributor_id))
 
 
 @router.put("/hospitals/{hospital_id}/contact", operation_id="change_hospital_contact")
 def change_hospital_contact(hospital_id: UUID, body: ContactIn, meta: MasterDataCommand, uow: Work) -> HospitalOut:
     """Replace the hospital's contact (recall notices go to it); the same contact again records nothing."""
-    return _hospital_out(parties.change_contact(
-        parties.ChangeContact(party_id=hospital_id, kind=Hospital, contact=_contact(body)), uow))
+    return hospital_out(parties.change_contact(
+        parties.ChangeContact(party_id=hospital_id, kind=Hospital, contact=contact_of(body)), uow))
 
 
 @router.put("/distributors/{distributor_id}/contact", operation_id="change_distributor_contact")
 def change_distributor_contact(distributor_id: UUID, body: ContactIn, meta: MasterDataCommand,
                                uow: Work) -> DistributorOut:
-    return _distributor_out(parties.change_contact(
-        parties.ChangeContact(party_id=distributor_id, kind=Distributor, contact=_contact(body)), uow))
+    return distributor_out(parties.change_contact(
+        parties.ChangeContact(party_id=distributor_id, kind=Distributor, contact=contact_of(body)), uow))
 
 
 @router.post("/distributors/{distributor_id}/licences", operation_id="record_distributor_licence")
@@ -209,6 +101,6 @@ def record_licence(distributor_id: UUID, body: LicenceIn, meta: MasterDataComman
     """Record a qualification document (营业执照, 经营许可证, 备案凭证) with its validity. Orders through the distributor
     need the document its products' class requires, valid on the delivery day; the same document again records
     nothing, a renewal (same type and number) replaces it."""
-    return _distributor_out(parties.record_licence(parties.RecordLicence(
+    return distributor_out(parties.record_licence(parties.RecordLicence(
         distributor_id=distributor_id, document_type=body.document_type, number=body.number,
         valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))
