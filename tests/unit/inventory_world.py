@@ -12,7 +12,7 @@ from services.inventory.application import InventoryApplication, InventoryUnitOf
 from services.inventory.application import receiving, suppliers
 from services.inventory.domain import StockItem
 from shared.events import CloudEvent, EventPayload
-from shared.platform.context import acting_as
+from tests.unit.in_memory import in_memory
 
 TODAY = datetime.now(UTC).date()  # receipts are judged on the real day
 CERTIFICATE = {"number": "国械注准20243130001", "holder": "苏州医疗器械制造有限公司",
@@ -109,7 +109,5 @@ def envelope_of(payload: EventPayload, at: datetime | None = None, position: int
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    app = InventoryApplication.in_memory()
-    with acting_as("user:unit-test"):
+    with in_memory(InventoryApplication, "user:unit-test") as app:
         yield World(app)
-    app.close()

@@ -14,8 +14,8 @@ from services.billing.reactions import ShipmentInvoicer
 from shared.domain.rules import NotFound
 from shared.events import payload_of
 from shared.platform.consumer import RetryLater
-from shared.platform.context import acting_as
 from tests.contract.golden import golden
+from tests.unit.in_memory import in_memory
 
 STENT, BALLOON = "09506000134352", "09506000134369"
 O = UUID("0f4e1c2b-3a59-4d68-b7c6-a5f4e3d2c1b0")  # the golden story's order, shipped as S
@@ -40,10 +40,8 @@ def terms() -> KnownTerms:
 
 @pytest.fixture
 def app():
-    app = BillingApplication.in_memory()
-    with acting_as("service:billing"):
+    with in_memory(BillingApplication, "service:billing") as app:
         yield app
-    app.close()
 
 
 def stored(app: BillingApplication) -> int:

@@ -8,16 +8,14 @@ import pytest
 from services.channel.application import ChannelApplication, parties
 from services.channel.domain import Distributor, Hospital
 from shared.domain.rules import NotFound, RuleViolation
-from shared.platform.context import acting_as
 from shared.platform.unit_of_work import UnitOfWork
+from tests.unit.in_memory import in_memory
 
 
 @pytest.fixture
 def uow():
-    app = ChannelApplication.in_memory()
-    with acting_as("user:master-data"):
+    with in_memory(ChannelApplication, "user:master-data") as app:
         yield UnitOfWork(app)
-    app.close()
 
 
 def hospital(name: str, hospital_id=None) -> parties.RegisterHospital:  # noqa: ANN001

@@ -2,7 +2,7 @@
 notified, acknowledgements follow notices, the closure records the effectiveness the consignees port reports at the
 closing time, and the scope shrinks only by a second officer's approval."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -18,26 +18,9 @@ from services.traceability.application.scope_reductions import (
 )
 from services.traceability.domain.recall import RecallCase
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
-from shared.platform.context import acting_as
-from tests.unit.traceability_world import World, stored
+from tests.unit.traceability_world import GTIN, NOW, World, app, stored, world  # noqa: F401 - the fixtures
 
-GTIN = "09506000134352"
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 L1, L2 = {"gtin": GTIN, "lot": "L1"}, {"gtin": GTIN, "lot": "L2"}
-
-
-@pytest.fixture
-def app():
-    app = TraceabilityApplication.in_memory()
-    app.clock = lambda: NOW
-    with acting_as("user:qa-li"):
-        yield app
-    app.close()
-
-
-@pytest.fixture
-def world() -> World:
-    return World(lots={(GTIN, "L1"), (GTIN, "L2")})
 
 
 def opened(app: TraceabilityApplication, world: World, **holders: int) -> tuple[RecallCase, dict[str, UUID]]:

@@ -3,7 +3,7 @@ lots recalled with their components, the unknown-lot rule, an opening from an ad
 and the Idempotency-Key rules when a retry races the first request."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -15,27 +15,11 @@ from services.traceability.application.adverse_events import (
 from services.traceability.application.recall_opening import OpenRecall, open_recall
 from services.traceability.domain.recall_number import RecallNumbers, sequence_id
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
-from shared.platform.context import acting_as
 from shared.platform.problems import Problem
 from shared.platform.request_records import IdempotentRequest, current_request
-from tests.unit.traceability_world import World, stored
+from tests.unit.traceability_world import GTIN, NOW, World, app, stored, world  # noqa: F401 - the fixtures
 
-GTIN, KIT = "09506000134352", "09506000134383"
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def app():
-    app = TraceabilityApplication.in_memory()
-    app.clock = lambda: NOW
-    with acting_as("user:qa-li"):
-        yield app
-    app.close()
-
-
-@pytest.fixture
-def world() -> World:
-    return World(lots={(GTIN, "L1"), (GTIN, "L2")})
+KIT = "09506000134383"
 
 
 def recall(*lots: str, recall_id=None, **extra) -> OpenRecall:  # noqa: ANN001, ANN003

@@ -2,30 +2,24 @@
 counts towards every open recall covering it, credited to whom the shipment went, once per return; the batch's
 reactions share one unit of work and are saved together."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
 
-from services.traceability.application import TraceabilityApplication
 from services.traceability.application.recall_opening import OpenRecall, open_recall
 from services.traceability.domain.recall import RecallCase
 from services.traceability.reactions import RecallReturns
 from shared.events import CloudEvent
 from shared.events.inventory import ShipmentReturned
 from shared.platform.context import acting_as
-from tests.unit.traceability_world import World, stored
-
-GTIN = "09506000134352"
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+from tests.unit.traceability_world import GTIN, NOW, World, stored, traceability
 
 
 @pytest.fixture
 def app():
-    app = TraceabilityApplication.in_memory()
-    app.clock = lambda: NOW
-    yield app
-    app.close()
+    with traceability() as app:
+        yield app
 
 
 def returned(shipment_id, lot: str, quantity: int, serials=None, return_id=None) -> ShipmentReturned:  # noqa: ANN001

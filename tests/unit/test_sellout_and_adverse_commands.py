@@ -2,34 +2,27 @@
 once per reference and flagged against what the lineage says the distributor received; an adverse event names a
 registered hospital and is submitted once."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
-from services.traceability.application import TraceabilityApplication
 from services.traceability.application.adverse_events import (
     ReportAdverseEvent, SubmitAdverseEvent, report_adverse_event, submit_adverse_event,
 )
 from services.traceability.application.sellout_reports import ReportSellOut, report_sellout, sellout_report
 from services.traceability.domain.sellout import ReportedLine
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
-from shared.platform.context import acting_as
-from tests.unit.traceability_world import World, stored
+from tests.unit.traceability_world import GTIN, NOW, World, stored, traceability
 
-GTIN = "09506000134352"
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 DISTRIBUTOR, H1, H2 = uuid4(), uuid4(), uuid4()
 
 
 @pytest.fixture
 def app():
-    app = TraceabilityApplication.in_memory()
-    app.clock = lambda: NOW
-    with acting_as("user:hd-sales"):
+    with traceability("user:hd-sales") as app:
         yield app
-    app.close()
 
 
 @pytest.fixture

@@ -6,17 +6,15 @@ import pytest
 
 from services.channel.application import ChannelApplication
 from services.channel.domain import Hospital
-from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError, UniqueClaim
 from shared.platform.unit_of_work import UnitOfWork
+from tests.unit.in_memory import in_memory
 
 
 @pytest.fixture
 def app():
-    app = ChannelApplication.in_memory()
-    with acting_as("user:test"):
+    with in_memory(ChannelApplication, "user:test") as app:
         yield app
-    app.close()
 
 
 def new_hospital(name: str = "H") -> Hospital:

@@ -1,12 +1,21 @@
 """The read models traceability's rules ask, in memory: one object playing every port of its unit of work (master
-data, lineage, open recall scopes, a case's consignees), set up by each test with the facts it needs."""
+data, lineage, open recall scopes, a case's consignees), set up by each test with the facts it needs; and the
+application on the in-memory event store, its clock stopped at NOW."""
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
+
+import pytest
 
 from services.traceability.application import TraceabilityApplication, TraceabilityUnitOfWork
 from services.traceability.domain.recall import RecallCase
+from tests.unit.in_memory import in_memory
+
+GTIN = "09506000134352"
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 Lot = tuple[str, str]
 
@@ -78,3 +87,21 @@ class World:
 def stored(app: TraceabilityApplication) -> list[str]:
     """The names of the events the log holds, in order."""
     return [n.topic.rsplit(".", 1)[-1] for n in app.recorder.select_notifications(start=1, limit=1000)]
+
+
+def traceability(actor: str | None = None) -> AbstractContextManager[TraceabilityApplication]:
+    """Traceability on the in-memory event store, its clock stopped at NOW, with `actor` acting (if named)."""
+    return in_memory(TraceabilityApplication, actor, clock=lambda: NOW)
+
+
+@pytest.fixture
+def app() -> Iterator[TraceabilityApplication]:
+    """Traceability with a quality officer acting: who opens and follows recall cases."""
+    with traceability("user:qa-li") as app:
+        yield app
+
+
+@pytest.fixture
+def world() -> World:
+    """Lots L1 and L2 of GTIN known, and nothing else."""
+    return World(lots={(GTIN, "L1"), (GTIN, "L2")})
