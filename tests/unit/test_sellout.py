@@ -1,18 +1,17 @@
 """Sell-out (流向) reports, pure: which lines are flagged and by how much, the rules a line must meet, the report
 id that makes resubmissions idempotent, and reading CSV / Excel files into lines and row-level errors."""
 
-import io
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
 import pytest
-from openpyxl import Workbook
 
 from services.traceability.domain.sellout import (
     ReportedLine, SellOutReport, check_period, flagged_lines, line_errors, sellout_report_id,
 )
 from services.traceability.domain.sellout_file import UnreadableFile, file_format, parse_file
 from shared.platform.context import acting_as
+from tests.spreadsheets import xlsx
 
 GTIN = "09506000134352"
 OTHER_GTIN = "09506000134376"
@@ -127,15 +126,6 @@ def test_a_file_without_the_columns_is_refused_as_a_whole(content, rule):
     with pytest.raises(UnreadableFile) as refused:
         parse_file("x.csv", content)
     assert refused.value.rule == rule
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_an_excel_workbook_with_typed_cells_reads_like_its_csv():

@@ -8,10 +8,10 @@ import zipfile
 from uuid import UUID
 
 import pytest
-from openpyxl import Workbook
 
 from services.traceability.domain import sellout_file, workbook as bounded
 from services.traceability.domain.sellout_file import FileTooLarge, UnreadableFile, check_archive, parse_file
+from tests.spreadsheets import xlsx
 
 GTIN = "09506000134352"
 H1 = UUID("5b0c6a55-7f3e-4c1e-9a51-0d1a3f6c2b11")
@@ -19,12 +19,7 @@ HEADER = ["hospital_id", "gtin", "lot", "quantity", "sold_at", "serials"]
 
 
 def workbook(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in [HEADER, *rows]:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx([HEADER, *rows])
 
 
 def with_sheet_data(extra_rows: bytes | None = None, repeat: int = 0, block: bytes = b"") -> bytes:
