@@ -11,6 +11,8 @@ from psycopg_pool import ConnectionPool
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork, outbound, quality, receiving
 from services.inventory.application import reservation, returns
 from services.inventory.domain import Fulfilment, StockItem
+from tests.items import registered_item
+from tests.suppliers import qualified_supplier
 
 
 def receive(app: InventoryApplication, supplier_id: UUID, lines: list[dict[str, Any]]) -> list[StockItem]:
@@ -23,6 +25,18 @@ def release(app: InventoryApplication, gtin: str, lot: str, warehouse: str) -> S
     """Quality releases the lot in the warehouse."""
     return quality.inspect_lot(quality.InspectLot(gtin=gtin, lot=lot, warehouse=warehouse, released=True),
                                InventoryUnitOfWork(app))
+
+
+def released_stock(app: InventoryApplication, gtin: str, lot: str, quantity: int, expiry: date,
+                   warehouse: str = "WH1") -> UUID:
+    """A lot of the item, registered here with its registration certificate (nothing is received without one),
+    received from a supplier qualified here and released by quality; the supplier's id."""
+    registered_item(app, gtin)
+    supplier_id = qualified_supplier(app)
+    receive(app, supplier_id, [{"gtin": gtin, "lot": lot, "expiry": expiry, "quantity": quantity,
+                                "warehouse": warehouse}])
+    release(app, gtin, lot, warehouse)
+    return supplier_id
 
 
 def reserve(app: InventoryApplication, order_id: UUID, lines: list[dict[str, Any]], today: date | None = None,

@@ -16,10 +16,9 @@ from services.inventory.reactions import FulfilmentPlanner
 from services.order.application import OrderApplication
 from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
-from tests.inventory import receive, release
+from tests.inventory import receive, released_stock
 from tests.items import registered_item
 from tests.orders import accepted_order
-from tests.suppliers import qualified_supplier
 
 STENT, BALLOON, UNKNOWN = "09506000134352", "09506000134369", "09506000134376"
 TODAY = datetime.now(UTC).date()
@@ -29,13 +28,8 @@ TODAY = datetime.now(UTC).date()
 def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
-        registered_item(app, STENT, "Stent", 3)
+        app.supplier = released_stock(app, STENT, "S1", 10, TODAY + timedelta(days=900))
         registered_item(app, BALLOON, "Balloon", 2)
-        supplier = qualified_supplier(app)
-        receive(app, supplier, [{"gtin": STENT, "lot": "S1", "expiry": TODAY + timedelta(days=900), "quantity": 10,
-                                 "warehouse": "WH1"}])
-        release(app, STENT, "S1", "WH1")
-    app.supplier = supplier
     yield app
     app.close()
 

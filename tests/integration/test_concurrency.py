@@ -11,9 +11,7 @@ from services.inventory.domain import FulfilmentStateError
 from services.inventory.settings import InventorySettings
 from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError
-from tests.inventory import dispatch, receive, release, reserve
-from tests.items import registered_item
-from tests.suppliers import qualified_supplier
+from tests.inventory import dispatch, released_stock, reserve
 
 GTIN = "09506000134352"
 TODAY = datetime.now(UTC).date()
@@ -23,10 +21,7 @@ TODAY = datetime.now(UTC).date()
 def inventory(settings):
     app = InventoryApplication(settings)
     with acting_as("user:warehouse"):
-        registered_item(app, GTIN, "Stent", 3)
-        receive(app, qualified_supplier(app), [{"gtin": GTIN, "lot": "LAST", "expiry": TODAY + timedelta(days=1000),
-                                                "quantity": 5, "warehouse": "WH1"}])
-        release(app, GTIN, "LAST", "WH1")
+        released_stock(app, GTIN, "LAST", 5, TODAY + timedelta(days=1000))
     yield app
     app.close()
 

@@ -3,11 +3,8 @@ distributor's sell-out (流向) reports say which hospitals it delivered to; the
 and those hospitals with the path. Over-reports are accepted and flagged; an uploaded file keeps its good rows and
 names its bad ones; a report sent again stores nothing new; a return from the distributor is credited to it."""
 
-import io
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
-
-from openpyxl import Workbook
 
 from services.inventory.application import InventoryApplication
 from services.inventory.reactions import FulfilmentPlanner
@@ -21,9 +18,8 @@ from shared.platform.relay import Relay
 from tests import inventory as warehouse
 from tests.apitools import days, stored
 from tests.integration.helpers import Running, eventually, open_recall_register
-from tests.items import registered_item
-from tests.suppliers import qualified_supplier
 from tests.parties import register_hospital, register_distributor, record_licence
+from tests.spreadsheets import xlsx
 
 
 GTIN = "09506000134352"
@@ -39,11 +35,7 @@ def auth(name: str = "hd-sales") -> dict[str, str]:
 
 def receive_released(inventory: InventoryApplication, lot: str, quantity: int) -> None:
     with acting_as("user:receiving"):
-        registered_item(inventory, GTIN)  # with its registration certificate: nothing is received without
-        supplier_id = qualified_supplier(inventory)
-        warehouse.receive(inventory, supplier_id, [{"gtin": GTIN, "lot": lot, "quantity": quantity, "warehouse": "WH-SH",
-                                                    "expiry": datetime.fromisoformat(days(700)).date()}])
-        warehouse.release(inventory, GTIN, lot, "WH-SH")
+        warehouse.released_stock(inventory, GTIN, lot, quantity, datetime.fromisoformat(days(700)).date(), "WH-SH")
 
 
 def lookup(trace_api, **params) -> dict:  # noqa: ANN001
@@ -59,15 +51,6 @@ def report(distributor, reference: str, lines: list[dict]) -> dict:  # noqa: ANN
 def sold(hospital, quantity: int, lot: str = "DL1", **extra) -> dict:  # noqa: ANN001, ANN003
     return {"hospital_id": str(hospital), "gtin": GTIN, "lot": lot, "quantity": quantity,
             "sold_at": (TODAY - timedelta(days=2)).isoformat(), **extra}
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospitals(
