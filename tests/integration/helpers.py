@@ -2,11 +2,14 @@
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer
 
 from shared.events import CloudEvent
+from shared.platform.eventstore import ServiceApplication
+from shared.platform.relay import Relay
 from shared.platform.settings import Settings
 
 
@@ -51,6 +54,28 @@ class Running:
     async def stop(self) -> None:
         self.stop_event.set()
         await asyncio.wait_for(asyncio.gather(*self.tasks), timeout=30)
+
+
+@asynccontextmanager
+async def running(*runs: Callable[[asyncio.Event], object]) -> AsyncIterator[Running]:
+    """The coroutines (relays, consumers: each taking a stop event) running as tasks while inside; stopped cleanly on
+    leaving."""
+    tasks = Running()
+    for run in runs:
+        tasks.start(run)
+    try:
+        yield tasks
+    finally:
+        await tasks.stop()
+
+
+async def relayed(app: ServiceApplication, expected: int) -> list[CloudEvent]:
+    """What the application's relay publishes on its topic, read back until `expected` have come; in position order
+    (the topic is keyed by aggregate: in order per partition, not across them)."""
+    async with running(Relay(app).run):
+        published = await read_topic(app.settings, app.topic, expected=expected)
+    published.sort(key=lambda e: e.position)
+    return published
 
 
 def open_recall_register(app, pool):  # noqa: ANN001, ANN201 - an InventoryApplication and a ConnectionPool

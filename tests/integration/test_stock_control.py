@@ -1,18 +1,22 @@
 """Item master data, stock moves and counts, near-expiry reports and the WMS inbound API — through the HTTP API on
 real PostgreSQL, with the stock projection fed from Kafka as in production."""
 
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from psycopg_pool import ConnectionPool
 
+from services.inventory.application import InventoryApplication
 from services.inventory.domain.external import ExternalMessage, external_message_id
 from services.inventory.projections.stock import StockOnHand
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
 from shared.platform.relay import Relay
-from tests.integration.helpers import Running, eventually, read_topic
+from shared.platform.settings import Settings
+from tests.integration.helpers import Running, eventually, read_topic, relayed, running
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
 from tests.items import SETUP_ROLES, registered_item_via_api
@@ -42,6 +46,14 @@ def receive(api: TestClient, lots: dict[str, str], quantity: int = 10, warehouse
         released = api.post("/quality/inspections", headers=auth(), json={
             "gtin": GTIN, "lot": lot, "warehouse": warehouse, "result": "released"})
         assert released.status_code == 200, released.text
+
+
+def stock_list_fed(settings: Settings, pool: ConnectionPool,
+                   app: InventoryApplication) -> AbstractAsyncContextManager[Running]:
+    """The inventory's relay and the stock projection it feeds running while inside: the stock lists follow."""
+    projection = StockOnHand(pool, app.schema)
+    projection.setup()
+    return running(Relay(app).run, ConsumerRunner(projection, settings).run)
 
 
 def test_item_master_data_is_recorded_as_events_and_refused_changes_store_nothing(api):
@@ -128,31 +140,19 @@ async def test_moves_counts_and_adjustments_are_checked_and_the_stock_list_follo
         ("StockMoved", None), ("StockCounted", "盘点：破损1件"), ("StockAdjusted", "盘点：破损1件"),
         ("StockAdjusted", "运输破损报损")]
 
-    running = Running()
-    projection = StockOnHand(pool, app.schema)
-    projection.setup()
-    for task in (Relay(app).run, ConsumerRunner(projection, settings).run):
-        running.start(task)
-    try:
+    async with stock_list_fed(settings, pool, app):
         def stock() -> dict:
             rows = api.get("/stock", headers=auth(), params={"gtin": GTIN}).json()["items"]
             return {r["warehouse"]: (r["on_hand"], r["status"], r["location"]) for r in rows}
 
         expected = {"WH-SH": (5, "available", None), "WH-BJ": (3, "available", "BJ-A-01")}
         await eventually(lambda: stock() == expected, what=f"the stock list to be {expected}")
-    finally:
-        await running.stop()
 
 
 async def test_near_expiry_stock_is_listed_and_each_threshold_is_reported_once(settings, api, pool):
     receive(api, {"L100": days(100), "L60": days(60), "L20": days(20), "L400": days(400)})
     app = api.app.state.service.application
-    running = Running()
-    projection = StockOnHand(pool, app.schema)
-    projection.setup()
-    for task in (Relay(app).run, ConsumerRunner(projection, settings).run):
-        running.start(task)
-    try:
+    async with stock_list_fed(settings, pool, app):
         def near(within: int | None = None) -> list:
             params = {"gtin": GTIN, **({"within_days": within} if within is not None else {})}
             return api.get("/stock/near-expiry", headers=auth(), params=params).json()["items"]
@@ -177,8 +177,6 @@ async def test_near_expiry_stock_is_listed_and_each_threshold_is_reported_once(s
         reports = [e for e in published if e.type == "erp.inventory.StockNearingExpiry"]
         assert sorted((e.data["lot"], e.data["threshold_days"], e.actor) for e in reports) == [
             ("L100", 180, "user:ops-cron"), ("L20", 30, "user:ops-cron"), ("L60", 90, "user:ops-cron")]
-    finally:
-        await running.stop()
 
 
 async def test_a_wms_receipt_and_move_are_applied_once_per_external_reference_and_published(settings, api):
@@ -233,13 +231,7 @@ async def test_a_wms_receipt_and_move_are_applied_once_per_external_reference_an
     assert lots == {"WH-SH": 15, "WH-BJ": 5}
 
     # Outbound: every stock event, and the message that caused it, is on the topic inventory.events.
-    running = Running()
-    running.start(Relay(app).run)
-    try:
-        published = await read_topic(settings, settings.topic_for("inventory"), expected=count)
-    finally:
-        await running.stop()
-    published.sort(key=lambda e: e.position)  # keyed by aggregate: in order per partition, not across them
+    published = await relayed(app, expected=count)
     kinds = [(e.type.removeprefix("erp.inventory."), e.actor) for e in published if e.actor == "user:wms-sync"]
     assert kinds == [("LotReceived", "user:wms-sync"), ("ExternalMessageAccepted", "user:wms-sync"),
                      ("StockMoved", "user:wms-sync"), ("ExternalMessageAccepted", "user:wms-sync")]

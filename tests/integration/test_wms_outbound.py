@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from services.inventory.domain.external import ExternalMessage, external_message_id
 from shared.platform.auth import issue_token
 from shared.platform.context import acting_as
-from shared.platform.relay import Relay
-from tests.integration.helpers import Running, read_topic
+from tests.integration.helpers import relayed
 from tests.suppliers import qualified_supplier_via_api
 from tests.apitools import days, stored
 from tests.inventory import reserve
@@ -147,13 +146,7 @@ async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_an
     assert on_hand == {"EARLY": (0, 0), "LATE": (8, 0)}
 
     # Published on inventory.events, each message in the same transaction as the events it caused.
-    running = Running()
-    running.start(Relay(app).run)
-    try:
-        published = await read_topic(settings, settings.topic_for("inventory"), expected=count)
-    finally:
-        await running.stop()
-    published.sort(key=lambda e: e.position)
+    published = await relayed(app, expected=count)
     by_wms = [e for e in published if e.actor == "user:wms-sync"]
     kinds = [e.type.removeprefix("erp.inventory.") for e in by_wms]
     assert kinds == ["PicksConfirmed", "ExternalMessageAccepted", "PicksConfirmed", "ExternalMessageAccepted",
