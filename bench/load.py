@@ -299,6 +299,11 @@ class Traffic:
                 await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
         return None
 
+    def _accepted(self, command: str, order_id: str) -> None:
+        """The command acknowledged for the order: recorded as such, and its effect awaited by the watcher from now."""
+        self.acknowledged[command].add(order_id)
+        self.watcher.accepted(command, order_id, time.monotonic())
+
     async def place_order(self, n: int) -> str | None:
         body = {"hospital_id": self.rng.choice(self.seeded.hospitals), "customer_reference": f"PO-LOAD-{n}",
                 "lines": [{"gtin": code, "quantity": self.rng.randint(1, 5), "unit_price": f"{self.rng.randint(100, 5000)}.00"}
@@ -311,8 +316,7 @@ class Traffic:
         order_id = response.json()["order_id"]
         if "ship_to_distributor_id" in body:
             self.through_distributor[order_id] = body
-        self.acknowledged["place_order"].add(order_id)
-        self.watcher.accepted("place_order", order_id, time.monotonic())
+        self._accepted("place_order", order_id)
         return order_id
 
     async def dispatch(self, order_id: str) -> bool:
@@ -321,8 +325,7 @@ class Traffic:
         # A 409 after an unacknowledged attempt means that attempt shipped it (dispatch-reserved-only).
         if response is None or response.status_code >= 300:
             return False
-        self.acknowledged["dispatch"].add(order_id)
-        self.watcher.accepted("dispatch", order_id, time.monotonic())
+        self._accepted("dispatch", order_id)
         return True
 
     async def sellout_report(self, order_id: str) -> bool:
@@ -335,8 +338,7 @@ class Traffic:
         response = await self._post("sellout_report", f"{self.urls['traceability']}/sellout-reports", body)
         if response is None or response.status_code >= 300:
             return False
-        self.acknowledged["sellout_report"].add(order_id)
-        self.watcher.accepted("sellout_report", order_id, time.monotonic())
+        self._accepted("sellout_report", order_id)
         return True
 
     async def order_lifecycle(self, n: int, reservation_timeout: float = 60) -> None:
