@@ -24,7 +24,6 @@ Relay and consumer batch sizes come from RELAY_BATCH_SIZE / CONSUMER_BATCH_SIZE 
 import asyncio
 import os
 import socket
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -32,13 +31,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bench.common import machine, write_result
+from bench.common import at_end, in_threads, machine, own_namespace, report
 from bench.load import ClientPool, LagWatcher, Traffic, drive, seed
 from bench.progress import pipeline_counts, projected_events, wait_until_drained
 from services.order.application import OrderApplication
 from shared.platform.audit import events_table
 from shared.platform.context import acting_as
-from shared.platform.namespace import drop_namespace
 from shared.platform.settings import SERVICES, Settings
 from shared.platform.stack import Stack
 from services.order.domain import SalesOrder
@@ -82,13 +80,7 @@ def store_only_rate(settings: Settings, workers: int, seconds: float) -> dict:
                 app.save(SalesOrder.place(uuid.uuid4(), hospital, None, "CNY", lines))
                 done[n] += 1
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = in_threads(worker, workers)
     try:
         with psycopg.connect(settings.database_url) as conn:
             appended = conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(
@@ -232,41 +224,40 @@ def main() -> dict:
     store_seconds = env_number("BENCH_STORE_SECONDS", 10)
     sellout_share = env_number("BENCH_SELLOUT_SHARE", 0.2)
 
-    namespace = f"benchpipe{uuid.uuid4().hex[:6]}_"
-    settings = Settings(ERP_NAMESPACE=namespace, ERP_ENV="test")
-    facts = machine(settings)
-    service_env = {"ERP_ENV": "test", "ERP_NAMESPACE": namespace, "DATABASE_URL": settings.database_url,
-                   "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "INVENTORY_PICKING_REQUIRED": "false"}
-    log_dir = Path(os.environ.get("BENCH_LOG_DIR", ".local/logs/bench-pipeline"))
-    stack = Stack(env=service_env, log_dir=log_dir, ports={s: free_port() for s in SERVICES})
-    try:
-        print(f"store only: {store_workers} writers for {store_seconds:g}s ...", flush=True)
-        store_only = store_only_rate(Settings(ERP_NAMESPACE=f"{namespace}store_", ERP_ENV="test"), store_workers,
-                                     store_seconds)
-        print(f"  {store_only['events_per_s']} events/s appended", flush=True)
-        stack.start_all()
-        stack.wait_until_ready()
-        print(f"services up; {rate:g} orders/s for {seconds:g}s after {warmup:g}s of warm-up ...", flush=True)
-        run = asyncio.run(load_the_system(settings, stack, rate, seconds, warmup, hospitals, items, poll_ms,
-                                          sellout_share))
-        stack.check_alive()
-        result = figures(run, store_only, rate) | {
-            "settings": {"BENCH_RATE": rate, "BENCH_SECONDS": seconds, "BENCH_WARMUP_SECONDS": warmup,
-                         "BENCH_HOSPITALS": hospitals, "BENCH_ITEMS": items, "BENCH_POLL_MS": poll_ms,
-                         "BENCH_SELLOUT_SHARE": sellout_share,
-                         "RELAY_BATCH_SIZE": settings.relay_batch_size, "CONSUMER_BATCH_SIZE": settings.consumer_batch_size,
-                         "POLL_INTERVAL_SECONDS": settings.poll_interval_seconds},
-            "machine": facts | {"load_average_at_end": os.getloadavg()},
-        }
-    finally:
-        stack.stop_all()
-        asyncio.run(drop_namespace(settings))
-    write_result("pipeline", result)
+    with own_namespace("benchpipe") as settings:
+        namespace = settings.namespace
+        facts = machine(settings)
+        service_env = {"ERP_ENV": "test", "ERP_NAMESPACE": namespace, "DATABASE_URL": settings.database_url,
+                       "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "INVENTORY_PICKING_REQUIRED": "false"}
+        log_dir = Path(os.environ.get("BENCH_LOG_DIR", ".local/logs/bench-pipeline"))
+        stack = Stack(env=service_env, log_dir=log_dir, ports={s: free_port() for s in SERVICES})
+        try:
+            print(f"store only: {store_workers} writers for {store_seconds:g}s ...", flush=True)
+            store_only = store_only_rate(Settings(ERP_NAMESPACE=f"{namespace}store_", ERP_ENV="test"), store_workers,
+                                         store_seconds)
+            print(f"  {store_only['events_per_s']} events/s appended", flush=True)
+            stack.start_all()
+            stack.wait_until_ready()
+            print(f"services up; {rate:g} orders/s for {seconds:g}s after {warmup:g}s of warm-up ...", flush=True)
+            run = asyncio.run(load_the_system(settings, stack, rate, seconds, warmup, hospitals, items, poll_ms,
+                                              sellout_share))
+            stack.check_alive()
+            result = figures(run, store_only, rate) | {
+                "settings": {"BENCH_RATE": rate, "BENCH_SECONDS": seconds, "BENCH_WARMUP_SECONDS": warmup,
+                             "BENCH_HOSPITALS": hospitals, "BENCH_ITEMS": items, "BENCH_POLL_MS": poll_ms,
+                             "BENCH_SELLOUT_SHARE": sellout_share,
+                             "RELAY_BATCH_SIZE": settings.relay_batch_size, "CONSUMER_BATCH_SIZE": settings.consumer_batch_size,
+                             "POLL_INTERVAL_SECONDS": settings.poll_interval_seconds},
+                "machine": at_end(facts),
+            }
+        finally:
+            stack.stop_all()
     return result
 
 
 if __name__ == "__main__":
     r = main()
-    print(f"pipeline: {r['events_per_s']} events/s sustained ({r['throughput_vs_store_only']:.0%} of the store-only "
-          f"{r['store_only_events_per_s']}/s); commands p50 {r['command_p50_ms']} ms, p99 {r['command_p99_ms']} ms; "
-          f"lag p50 {r['lag_p50_ms']} ms, p99 {r['lag_p99_ms']} ms; {r['orders_per_s_achieved']} orders/s achieved")
+    report("pipeline", r, f"pipeline: {r['events_per_s']} events/s sustained ({r['throughput_vs_store_only']:.0%} of"
+           f" the store-only {r['store_only_events_per_s']}/s); commands p50 {r['command_p50_ms']} ms, p99"
+           f" {r['command_p99_ms']} ms; lag p50 {r['lag_p50_ms']} ms, p99 {r['lag_p99_ms']} ms;"
+           f" {r['orders_per_s_achieved']} orders/s achieved")

@@ -18,7 +18,6 @@ shipments), so the lookup cannot be fast by being wrong. Writes bench/results/re
 removed at the end.
 """
 
-import argparse
 import asyncio
 import gc
 import os
@@ -36,7 +35,7 @@ from uuid import UUID
 import httpx
 from stdnum import ean
 
-from bench.common import RESULTS_DIR, machine, write_result
+from bench.common import at_end, machine, options, report
 from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.queries import recall_lookup
 from shared.events import CloudEvent, EventPayload
@@ -49,7 +48,6 @@ from shared.platform.settings import Settings
 from shared.platform.stack import Stack
 from tests.integration.test_recall_lineage import BruteForce
 
-RESULTS = RESULTS_DIR / "recall.json"
 LOAD_BATCH = 20_000  # events per transaction
 SEED = 20261125
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省", "江苏省", "湖北省")
@@ -322,7 +320,7 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
             "database_mib": round(size / 2**20, 1),
             "target_p99_ms": 10,
             "path": "HTTP GET /recalls/lookup?gtin=&lot=&limit=500, keep-alive httpx client, API as a process",
-            "machine": facts | {"load_average_at_end": os.getloadavg()},
+            "machine": at_end(facts),
         }
     finally:
         if stack is not None:
@@ -331,21 +329,15 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
             print(f"kept namespace {settings.namespace} (schema {settings.schema_for('traceability')})", flush=True)
         else:
             await drop_namespace(settings)
-    write_result("recall", result)
     return result
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=int(os.environ.get("BENCH_LINES", 1_000_000)))
-    parser.add_argument("--lots", type=int, default=int(os.environ.get("BENCH_LOTS", 50_000)))
-    parser.add_argument("--hospitals", type=int, default=int(os.environ.get("BENCH_HOSPITALS", 5_000)))
-    parser.add_argument("--lookups", type=int, default=int(os.environ.get("BENCH_LOOKUPS", 1_000)))
-    parser.add_argument("--baseline-lots", type=int, default=int(os.environ.get("BENCH_BASELINE_LOTS", 200)))
+    parser = options(__doc__, lines=1_000_000, lots=50_000, hospitals=5_000, lookups=1_000, baseline_lots=200)
     parser.add_argument("--keep", action="store_true", default=os.environ.get("BENCH_KEEP") == "1",
                         help="keep the namespace (to profile its tables); it is removed otherwise")
     args = parser.parse_args()
     result = asyncio.run(main(args.lines, args.lots, args.hospitals, args.lookups, args.baseline_lots, args.keep))
-    print(f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {result['lookups']:,} lookups"
-          f" (brute-force walk: p50 {result['baseline_p50_ms']} ms, p99 {result['baseline_p99_ms']} ms) on"
-          f" {result['lines']:,} lines -> {RESULTS}")
+    report("recall", result, f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {result['lookups']:,} lookups"
+           f" (brute-force walk: p50 {result['baseline_p50_ms']} ms, p99 {result['baseline_p99_ms']} ms) on"
+           f" {result['lines']:,} lines")

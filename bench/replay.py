@@ -11,9 +11,7 @@ event store is not what is measured here. Each is a copy of an envelope the chan
 position, so the bytes are what the relay publishes.
 """
 
-import argparse
 import asyncio
-import os
 import time
 import uuid
 
@@ -22,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 
-from bench.common import RESULTS_DIR, machine, write_result
+from bench.common import at_end, machine, options, report
 from services.channel.application import ChannelApplication
 from shared.events import CloudEvent, payload_of
 from shared.platform.catalog import find
@@ -34,7 +32,6 @@ from shared.platform.settings import Settings
 from services.channel.application import parties
 from shared.platform.unit_of_work import UnitOfWork
 
-RESULTS = RESULTS_DIR / "replay.json"
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省")
 
 
@@ -167,19 +164,15 @@ async def main(events: int, batch_size: int) -> dict:
             "batch_size": batch_size,
             "fetch_max_bytes": FETCH_MAX_BYTES,
             "max_partition_fetch_bytes": PARTITION_FETCH_MAX_BYTES,
-            "machine": facts | {"load_average_at_end": os.getloadavg()},
+            "machine": at_end(facts),
         }
     finally:
         await drop_namespace(settings)
-    write_result("replay", result)
     return result
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", 1_000_000)))
-    parser.add_argument("--batch-size", type=int, default=int(os.environ.get("BENCH_BATCH_SIZE", 5000)))
-    args = parser.parse_args()
+    args = options(__doc__, events=1_000_000, batch_size=5000).parse_args()
     result = asyncio.run(main(args.events, args.batch_size))
-    print(f"rebuild {result['rebuild_eps']:,} events/s, raw consume {result['raw_consume_eps']:,} events/s:"
-          f" {result['ratio']:.2f} of the raw rate ({result['events']:,} events) -> {RESULTS}")
+    report("replay", result, f"rebuild {result['rebuild_eps']:,} events/s, raw consume {result['raw_consume_eps']:,}"
+           f" events/s: {result['ratio']:.2f} of the raw rate ({result['events']:,} events)")

@@ -12,9 +12,6 @@ It writes bench/results/reservations.json with reservations per second, conflict
 and checks that no item ended with more allocated than on hand.
 """
 
-import argparse
-import asyncio
-import os
 import random
 import statistics
 import threading
@@ -24,14 +21,12 @@ from datetime import UTC, datetime, timedelta
 
 from stdnum import ean
 
-from bench.common import machine, write_result
+from bench.common import at_end, in_threads, machine, options, own_namespace, report
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork, item_master, quality, receiving
 from services.inventory.application import reservation, suppliers
 from services.inventory.domain import Fulfilment
 from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError
-from shared.platform.namespace import drop_namespace
-from shared.platform.settings import Settings
 
 
 def gtin(n: int) -> str:
@@ -97,13 +92,7 @@ def run_round(name: str, work, workers: int, seconds: float) -> dict:  # noqa: A
                     latencies.append(elapsed)
                     conflicts[0] += lost
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = in_threads(worker, workers)
     latencies.sort()
     return {
         "per_second": round(len(latencies) / wall, 1),
@@ -115,43 +104,37 @@ def run_round(name: str, work, workers: int, seconds: float) -> dict:  # noqa: A
 
 
 def main(workers: int, seconds: float, items: int) -> dict:
-    settings = Settings(ERP_NAMESPACE=f"benchres{uuid.uuid4().hex[:6]}_", ERP_ENV="test")
-    env = {"POSTGRES_POOL_SIZE": str(workers), "POSTGRES_MAX_OVERFLOW": str(workers)}
-    app = InventoryApplication(settings, env=env)
-    today = datetime.now(UTC).date()
-    try:
-        facts = machine(settings)
-        with acting_as("user:bench", correlation_id="bench-setup"):
-            gtins = stock_items(app, items, units=1_000_000)
-        rng = random.Random(7)
-        rounds = {
-            "baseline_append_only": run_round("baseline", lambda: append_only(app), workers, seconds),
-            "spread": run_round("spread", lambda: reserve(app, rng.choice(gtins), today), workers, seconds),
-            "contended_one_item": run_round("contended", lambda: reserve(app, gtins[0], today), workers, seconds),
-        }
-        for code in gtins:
-            for lot in app.item_by_gtin(code).lot_stock():
-                assert 0 <= lot.allocated <= lot.on_hand, f"{code} {lot.lot}: allocated {lot.allocated} of {lot.on_hand}"
-        result = {
-            "reservations_per_s": rounds["spread"]["per_second"],
-            "contended_reservations_per_s": rounds["contended_one_item"]["per_second"],
-            "baseline_appends_per_s": rounds["baseline_append_only"]["per_second"],
-            "rounds": rounds, "workers": workers, "seconds_per_round": seconds, "items": items,
-            "machine": facts | {"load_average_at_end": os.getloadavg()},
-        }
-    finally:
-        app.close()
-        asyncio.run(drop_namespace(settings))
-    write_result("reservations", result)
+    with own_namespace("benchres") as settings:
+        env = {"POSTGRES_POOL_SIZE": str(workers), "POSTGRES_MAX_OVERFLOW": str(workers)}
+        app = InventoryApplication(settings, env=env)
+        today = datetime.now(UTC).date()
+        try:
+            facts = machine(settings)
+            with acting_as("user:bench", correlation_id="bench-setup"):
+                gtins = stock_items(app, items, units=1_000_000)
+            rng = random.Random(7)
+            rounds = {
+                "baseline_append_only": run_round("baseline", lambda: append_only(app), workers, seconds),
+                "spread": run_round("spread", lambda: reserve(app, rng.choice(gtins), today), workers, seconds),
+                "contended_one_item": run_round("contended", lambda: reserve(app, gtins[0], today), workers, seconds),
+            }
+            for code in gtins:
+                for lot in app.item_by_gtin(code).lot_stock():
+                    assert 0 <= lot.allocated <= lot.on_hand, f"{code} {lot.lot}: allocated {lot.allocated} of {lot.on_hand}"
+            result = {
+                "reservations_per_s": rounds["spread"]["per_second"],
+                "contended_reservations_per_s": rounds["contended_one_item"]["per_second"],
+                "baseline_appends_per_s": rounds["baseline_append_only"]["per_second"],
+                "rounds": rounds, "workers": workers, "seconds_per_round": seconds, "items": items,
+                "machine": at_end(facts),
+            }
+        finally:
+            app.close()
     return result
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 8)))
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 10)))
-    parser.add_argument("--items", type=int, default=int(os.environ.get("BENCH_ITEMS", 50)))
-    args = parser.parse_args()
+    args = options(__doc__, workers=8, seconds=10.0, items=50).parse_args()
     r = main(args.workers, args.seconds, args.items)
-    print(f"reservations: {r['reservations_per_s']}/s spread over {args.items} items, "
-          f"{r['contended_reservations_per_s']}/s all on one item; plain appends {r['baseline_appends_per_s']}/s")
+    report("reservations", r, f"reservations: {r['reservations_per_s']}/s spread over {args.items} items, "
+           f"{r['contended_reservations_per_s']}/s all on one item; plain appends {r['baseline_appends_per_s']}/s")
