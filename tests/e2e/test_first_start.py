@@ -16,10 +16,8 @@ from tests.waiting import wait_for
 @pytest.fixture
 def new_broker():
     """A broker that has never run: no topics, no `__consumer_offsets` (the shared one has both by now)."""
-    kafka = ThrowawayKafka()
-    kafka.start()
-    yield kafka
-    kafka.remove()
+    with ThrowawayKafka() as kafka:
+        yield kafka
 
 
 def consumers_running(database_url: str, schema: str) -> bool:

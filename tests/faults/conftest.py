@@ -26,18 +26,14 @@ def rounds() -> int:
 
 @pytest.fixture
 def own_kafka() -> Iterator[ThrowawayKafka]:
-    broker = ThrowawayKafka()
-    broker.start()
-    yield broker
-    broker.remove()
+    with ThrowawayKafka() as broker:
+        yield broker
 
 
 @pytest.fixture
 def own_postgres() -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres()
-    server.start()
-    yield server
-    server.remove()
+    with ThrowawayPostgres() as server:
+        yield server
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,11 @@ def _script_env(**overrides: str) -> dict[str, str]:
 
 
 class _Server:
+    """A server run by one of the project's scripts from a directory of its own; `with` starts it, and removes it
+    (stopped, its directory deleted) on leaving."""
+
     script: str
+    dir: Path
 
     def __init__(self) -> None:
         self.timings: list[tuple[str, float]] = []
@@ -48,6 +53,19 @@ class _Server:
 
     def stop(self) -> None:
         self._run("stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 class ThrowawayKafka(_Server):
@@ -72,12 +90,6 @@ class ThrowawayKafka(_Server):
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def remove(self) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
 
 class ThrowawayPostgres(_Server):
     script = "postgres.sh"
@@ -93,9 +105,3 @@ class ThrowawayPostgres(_Server):
     @property
     def database_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/erp"
-
-    def remove(self) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
