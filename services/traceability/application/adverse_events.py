@@ -32,17 +32,11 @@ class SubmitAdverseEvent(Command):
     regulator_reference: str
 
 
-class OpenRecallFromAdverseEvent(Command):
+class OpenRecallFromAdverseEvent(OpenRecall):
+    """A recall opened from an adverse event: the same facts, its lot recalled unless `lots` names others."""
+
     adverse_event_id: UUID
-    recall_id: UUID
-    title: str
-    scheme: str
-    level: int
-    reason: str
-    decided_at: datetime
     lots: list[dict[str, str]] | None = None  # None: the adverse event's own lot
-    serials: list[dict[str, str]] = field(default_factory=list)
-    allow_unknown_lots: bool = False
 
 
 def report_adverse_event(command: ReportAdverseEvent, uow: TraceabilityUnitOfWork) -> tuple[AdverseEvent, bool]:
@@ -70,7 +64,4 @@ def open_recall_from_adverse_event(command: OpenRecallFromAdverseEvent, uow: Tra
     """A recall case opened from the adverse event (one per event), recalling its lot unless told otherwise."""
     event = adverse_event(uow, command.adverse_event_id)
     lots = command.lots if command.lots is not None else ([{"gtin": event.gtin, "lot": event.lot}] if event.lot else [])
-    return open_recall(OpenRecall(
-        recall_id=command.recall_id, title=command.title, scheme=command.scheme, level=command.level,
-        reason=command.reason, decided_at=command.decided_at, lots=lots, serials=command.serials,
-        allow_unknown_lots=command.allow_unknown_lots, adverse_event_id=event.id), uow)
+    return open_recall(OpenRecall(**{**vars(command), "lots": lots, "adverse_event_id": event.id}), uow)
