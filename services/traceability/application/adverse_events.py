@@ -1,7 +1,6 @@
 """Adverse events: intake (naming a hospital registered in the channel, or none), the regulator's reference once the
 report was submitted, and the recall opened from one (its own lot by default; once)."""
 
-from dataclasses import field
 from datetime import datetime
 from uuid import UUID
 
