@@ -17,8 +17,20 @@ QUARANTINE, AVAILABLE, REJECTED = "quarantine", "available", "rejected"
 ON_HOLD = "on_hold"  # shown instead of the quality status while quality holds the lot
 
 
+class Immutable:
+    """A frozen value whose fields are immutable too (str, int, date, bool): a copy of it would be the same value, so
+    deepcopy shares it. An item's lots and allocations are copied on every read of the item (the repository copies
+    what it caches): this keeps that copy to the dictionaries that hold them."""
+
+    def __copy__(self) -> "Immutable":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Immutable":
+        return self
+
+
 @dataclass(frozen=True)
-class LotStock:
+class LotStock(Immutable):
     lot: str
     warehouse: str
     expiry: date
@@ -49,7 +61,7 @@ class LotStock:
 
 
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(Immutable):
     lot: str
     warehouse: str
     expiry: date

@@ -222,7 +222,11 @@ class StockItem(TracedAggregate):
             lot = self.lots[(a.lot, a.warehouse)]
             self.lots[(a.lot, a.warehouse)] = replace(lot, on_hand=lot.on_hand - a.quantity,
                                                       allocated=lot.allocated - a.quantity)
-        self.allocations[str(order_id)] = [a for a in self.allocations.get(str(order_id), []) if a not in shipped]
+        remaining = [a for a in self.allocations.get(str(order_id), []) if a not in shipped]
+        if remaining:
+            self.allocations[str(order_id)] = remaining
+        else:  # a shipped order leaves no entry: the item's state (copied on every read) grows only with open orders
+            self.allocations.pop(str(order_id), None)
 
     # Goods coming into quarantine other than by receipt: returns and kits (returns.py, kits.py) --------------------
 
