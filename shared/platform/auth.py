@@ -20,9 +20,14 @@ ALGORITHM = "HS256"
 
 
 class Principal(BaseModel):
+    """Who is calling: the subject recorded as actor, the roles that grant permissions (shared/platform/
+    permissions.py) and the data scopes that narrow what those permissions reach (`distributor:<id>`,
+    `hospital:<id>`, `region:<province>`; none means the whole company's data for staff roles)."""
+
     subject: str
     name: str
     roles: list[str]
+    scopes: list[str] = []
 
     @property
     def actor(self) -> str:
@@ -30,13 +35,14 @@ class Principal(BaseModel):
 
 
 def issue_token(subject: str, roles: list[str], settings: Settings | None = None, *, name: str | None = None,
-                valid_for: timedelta = timedelta(hours=12)) -> str:
+                valid_for: timedelta = timedelta(hours=12), scopes: list[str] | None = None) -> str:
     settings = settings or get_settings()
     now = datetime.now(UTC)
     claims = {
         "sub": subject,
         "name": name or subject,
         "roles": roles,
+        "scopes": scopes or [],
         "iss": settings.jwt_issuer,
         "iat": now,
         "exp": now + valid_for,
@@ -61,7 +67,10 @@ def verify_token(token: str, settings: Settings) -> Principal:
     subject, name = claims["sub"], claims.get("name", claims["sub"])
     if not isinstance(subject, str) or not isinstance(name, str):
         raise _unauthorized("the bearer token is not valid: sub and name must be strings")
-    return Principal(subject=subject, name=name, roles=roles)
+    scopes = claims.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        raise _unauthorized("the bearer token is not valid: its scopes claim must be a list of strings")
+    return Principal(subject=subject, name=name, roles=roles, scopes=scopes)
 
 
 def _unauthorized(detail: str) -> Problem:

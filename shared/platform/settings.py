@@ -41,8 +41,21 @@ class Settings(BaseSettings):
     topic_replication_factor: int = Field(1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
     # Prefixes every schema and topic, so test runs and demos never share state.
     namespace: str = Field("", alias="ERP_NAMESPACE", pattern=r"^[a-z0-9_]*$")
+    # Unset, DDL (schemas, event tables, their triggers) runs on database_url; set, it runs as this owner role and
+    # database_url is the application role that may only read and append events (see README "Database roles").
+    database_owner_url: str | None = Field(None, alias="DATABASE_OWNER_URL")
+    # The auditor API's read-only role; unset, it reads through database_url.
+    auditor_database_url: str | None = Field(None, alias="AUDITOR_DATABASE_URL")
+    # Local development tokens (`erp token`), HS256 with this key: trusted only when ERP_ENV is not production.
     jwt_secret: str = Field(LOCAL_JWT_SECRET, alias="JWT_SECRET", min_length=32)
     jwt_issuer: str = Field("meddev-erp", alias="JWT_ISSUER")
+    # The company's identity provider (OIDC): access tokens signed RS256/ES256 with a key from its JWKS.
+    oidc_issuer: str | None = Field(None, alias="OIDC_ISSUER")
+    oidc_audience: str | None = Field(None, alias="OIDC_AUDIENCE")
+    oidc_jwks_url: str | None = Field(None, alias="OIDC_JWKS_URL")  # default: <issuer>/protocol/openid-connect/certs
+    oidc_roles_claim: str = Field("realm_access.roles", alias="OIDC_ROLES_CLAIM")  # dotted path into the claims
+    oidc_scopes_claim: str = Field("erp_scopes", alias="OIDC_SCOPES_CLAIM")
+    oidc_leeway_seconds: int = Field(30, ge=0, le=300, alias="OIDC_LEEWAY_SECONDS")
     relay_batch_size: int = Field(500, ge=1, alias="RELAY_BATCH_SIZE")
     consumer_batch_size: int = Field(500, ge=1, alias="CONSUMER_BATCH_SIZE")
     poll_interval_seconds: float = Field(0.05, gt=0, alias="POLL_INTERVAL_SECONDS")
