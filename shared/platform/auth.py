@@ -4,6 +4,7 @@ Tokens are signed with HS256 and a shared secret (JWT_SECRET); `erp token NAME -
 prints one for local use. The verified subject becomes the actor recorded on every event.
 """
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -11,12 +12,13 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError, field_validator
 
 from shared.platform.problems import Problem
 from shared.platform.settings import Settings, get_settings
 
 ALGORITHM = "HS256"
+SCOPE_FORM = re.compile(r"^(?:(?:distributor|hospital):[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}|region:[^\s:]{1,40})$")
 
 
 class Principal(BaseModel):
@@ -28,6 +30,16 @@ class Principal(BaseModel):
     name: str
     roles: list[str]
     scopes: list[str] = []
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scope_forms(cls, scopes: list[str]) -> list[str]:
+        # Refused rather than skipped: a staff member whose only (malformed) region scope were dropped would be
+        # left unscoped, which means the whole company's data.
+        for scope in scopes:
+            if not SCOPE_FORM.match(scope):
+                raise ValueError(f"scope {scope!r} is not distributor:<uuid>, hospital:<uuid> or region:<province>")
+        return scopes
 
     @property
     def actor(self) -> str:
@@ -70,7 +82,10 @@ def verify_token(token: str, settings: Settings) -> Principal:
     scopes = claims.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise _unauthorized("the bearer token is not valid: its scopes claim must be a list of strings")
-    return Principal(subject=subject, name=name, roles=roles, scopes=scopes)
+    try:
+        return Principal(subject=subject, name=name, roles=roles, scopes=scopes)
+    except ValidationError as e:
+        raise _unauthorized(f"the bearer token is not valid: {e.errors()[0]['msg']}") from e
 
 
 def _unauthorized(detail: str) -> Problem:
