@@ -1,9 +1,11 @@
 """The tamper-evident event log (README, "Tamper-evident log").
 
 Every stored event carries a hash over the previous event's hash and the event's canonical bytes,
-computed by PostgreSQL as the event is inserted (inserts are serialised by the event store's table
+computed by PostgreSQL as the event is inserted (inserts are serialised by the event store's insert
 lock, so the chain follows position order). Stored events can be neither updated, deleted nor
-truncated: triggers refuse it for every role. Periodic signed checkpoints (position, head hash,
+truncated: triggers refuse it for every role, and the application role the services connect as
+holds no UPDATE, DELETE or TRUNCATE privilege and does not own the table, so it can neither switch
+the triggers off nor drop them (README, "Database roles"). Periodic signed checkpoints (position, head hash,
 time), published to a Kafka topic apart from the events, make a consistently rewritten chain
 detectable too. `verify` recomputes the chain and checks it against the checkpoints.
 """
@@ -32,8 +34,10 @@ def hash_chain_statements(schema: str, table: str = "stored_events") -> list[sql
     return [
         sql.SQL("ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS hash bytea").format(s, t),
         # The canonical bytes: position, version, aggregate id, then topic (length-prefixed) and state.
+        # The functions run as whoever inserts: a fixed search_path, so that no function or operator the application
+        # role creates in its own schema (it may create there) can stand in for sha256 and the others.
         sql.SQL(
-            "CREATE OR REPLACE FUNCTION {s}.{fn}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            "CREATE OR REPLACE FUNCTION {s}.{fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$"
             " DECLARE previous bytea; topic_bytes bytea := convert_to(coalesce(NEW.topic, ''), 'UTF8');"
             " BEGIN"
             "  SELECT hash INTO previous FROM {s}.{t} WHERE notification_id < NEW.notification_id"
@@ -47,7 +51,7 @@ def hash_chain_statements(schema: str, table: str = "stored_events") -> list[sql
         sql.SQL("CREATE OR REPLACE TRIGGER chain BEFORE INSERT ON {}.{} FOR EACH ROW EXECUTE FUNCTION {}.{}()").format(
             s, t, s, chain_fn),
         sql.SQL(
-            "CREATE OR REPLACE FUNCTION {s}.{fn}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            "CREATE OR REPLACE FUNCTION {s}.{fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$"
             " BEGIN RAISE EXCEPTION 'stored events are immutable: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME"
             "  USING ERRCODE = 'insufficient_privilege'; END $$"
         ).format(s=s, fn=forbid_fn),
@@ -57,6 +61,27 @@ def hash_chain_statements(schema: str, table: str = "stored_events") -> list[sql
                 " FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()").format(s, t, s, forbid_fn),
         sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {}.{} FROM PUBLIC").format(s, t),
     ]
+
+
+def grant_event_table(conn: psycopg.Connection, schema: str, table: str, app_role: str, auditor_role: str) -> None:
+    """On `conn` (the owner, who just created the table): the application may read and append events, and take
+    notification ids from the table's sequence; the auditor may read them. Nothing else: no UPDATE, DELETE or
+    TRUNCATE (REVOKEd from PUBLIC above), and without owning the table no ALTER TABLE, DROP or DISABLE TRIGGER."""
+    owner = conn.execute("SELECT current_user").fetchone()[0]
+    qualified = sql.Identifier(schema, table)
+    if app_role != owner:
+        actual = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = %s",
+                              (schema, table)).fetchone()
+        if actual is None or actual[0] != owner:
+            # E.g. made by the application role before the owner got to it: it could switch the triggers off.
+            raise RuntimeError(f"{schema}.{table} is owned by {actual[0] if actual else 'nobody'}, not by the owner "
+                               f"role {owner}: refusing to store events in it (README, \"Database roles\")")
+        conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(qualified, sql.Identifier(app_role)))
+        sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'notification_id')",
+                                (qualified.as_string(conn),)).fetchone()[0]
+        conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(sequence), sql.Identifier(app_role)))
+    if auditor_role not in (owner, app_role):
+        conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(qualified, sql.Identifier(auditor_role)))
 
 
 def chain_hash(previous: bytes, position: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:

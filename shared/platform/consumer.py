@@ -33,7 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.events import CloudEvent, EventPayload, UnknownEventTypeError, payload_of
 from shared.platform.context import acting_as
 from shared.platform import deadletters
-from shared.platform.db import ddl_lock
+from shared.platform.db import ddl_lock, roles_of
 from shared.platform.deadletters import DeadLetter
 from shared.platform.eventstore import IntegrityError, ServiceApplication
 from shared.platform.kafka import ensure_topics, new_consumer, new_producer
@@ -124,7 +124,8 @@ class Handler(ABC):
     pool: ConnectionPool
 
     def setup(self) -> None:
-        with ddl_lock(self.pool.conninfo, self.schema), self.pool.connection() as conn:
+        # The schema, if missing, is made by the owner role; the tables by the pool's (application) role, which owns them.
+        with ddl_lock(roles_of(self.pool), self.schema), self.pool.connection() as conn:
             for statement in [*create_positions_tables(self.schema), *deadletters.create_dead_letters_table(self.schema)]:
                 conn.execute(statement)
             for ddl in self.tables_ddl:

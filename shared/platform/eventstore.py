@@ -18,13 +18,13 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
-from eventsourcing.utils import retry
-from psycopg import Cursor
+from eventsourcing.utils import Environment, retry
+from psycopg import Cursor, sql
 
 from shared.events import CloudEvent, EventPayload
 from shared.platform.aggregate import DateAsISO
-from shared.platform.audit import hash_chain_statements
-from shared.platform.db import ddl_lock
+from shared.platform.audit import grant_event_table, hash_chain_statements
+from shared.platform.db import Roles, ddl_lock, role_name
 from shared.platform.deadletters import OPS_CONTRACTS
 from shared.platform.positions import ConsumerPosition, create_positions_tables, save_positions
 from shared.platform.request_records import (
@@ -47,6 +47,11 @@ _BASE_EVENT_FIELDS = {"originator_id", "originator_version", "timestamp", "origi
 _store_retry = retry((StoreInterfaceError, StoreOperationalError), max_attempts=2, wait=0.2)
 
 
+# Two-key advisory locks live apart from the one-key locks taken elsewhere (ddl:, relay:, rebuild:), so a hash
+# collision with one of those (a relay holds its lock for hours) can never stall event inserts.
+_INSERT_LOCK_CLASS = 1_702_000_001
+
+
 class PositionTrackingRecorder(PostgresApplicationRecorder):
     insert_events = _store_retry(PostgresApplicationRecorder.insert_events.__wrapped__)
     select_events = _store_retry(PostgresAggregateRecorder.select_events.__wrapped__)
@@ -55,9 +60,39 @@ class PositionTrackingRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.extend(create_positions_tables(self.datastore.schema))
-        self.sql_create_statements.extend(create_request_records_tables(self.datastore.schema))
-        self.sql_create_statements.extend(hash_chain_statements(self.datastore.schema, self.events_table_name))
+        schema = self.datastore.schema
+        # `create_table` (the library's) makes the event table, its sequence, row type and indexes; with these, the
+        # triggers that chain and freeze its rows. What the owner role runs (see ServiceApplication).
+        self.sql_create_statements.extend(hash_chain_statements(schema, self.events_table_name))
+        # Tables the application role writes in the events' transaction and updates, so it creates and owns them.
+        self.application_table_statements = [*create_positions_tables(schema), *create_request_records_tables(schema)]
+        # The library serialises inserters with LOCK TABLE ... IN EXCLUSIVE MODE, so that notification ids commit in
+        # the order they are issued (a reader tailing the log, the relay, must never pass a gap that fills in later;
+        # the hash chain needs the same order). PostgreSQL 15 grants that lock mode only to roles with UPDATE, DELETE
+        # or TRUNCATE on the table, which the application role must not have. A transaction-level advisory lock on
+        # a key derived from the table's qualified name serialises every inserter the same way (each takes it before
+        # its first nextval and holds it to commit or rollback) and needs no privilege. Unlike the table lock it does
+        # not hold back a writer that bypasses this recorder; the application role only inserts through it.
+        qualified = sql.Identifier(schema, self.events_table_name).as_string(None)
+        self.lock_table_statements = [
+            sql.SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            sql.SQL("SELECT pg_advisory_xact_lock({0}, hashtext({1}))").format(_INSERT_LOCK_CLASS,
+                                                                               sql.Literal(qualified)),
+        ]
+
+    def create_table(self) -> None:
+        """Everything, as one role: for a database with no owner role apart from the application's."""
+        super().create_table()
+        self.create_application_tables()
+
+    def create_event_tables(self) -> None:
+        """The event table and what its immutability rests on: run on the owner role's credentials."""
+        super().create_table()
+
+    def create_application_tables(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in self.application_table_statements:
+                curs.execute(statement, prepare=False)
 
     def _insert_events(self, curs: Cursor, stored_events: Sequence[Any], **kwargs: Any) -> None:
         positions: list[ConsumerPosition] = kwargs.get("consumer_positions") or []
@@ -113,8 +148,27 @@ class ServiceApplication(Application):
             return
         base_env = self.settings.postgres_env(self.service)
         base_env["PERSISTENCE_MODULE"] = f"{ServiceFactory.__module__}:{ServiceFactory.__qualname__}"
-        with ddl_lock(self.settings.database_url, self.schema):
-            super().__init__(env={**base_env, **(env or {})})
+        roles = Roles.of(self.settings)
+        with ddl_lock(roles, self.schema) as owner:
+            # The owner makes the event table first, so the application's recorder finds its row type; the
+            # application's connection then makes only the tables it owns (README, "Database roles").
+            self._create_event_tables(roles)
+            super().__init__(env={**base_env, **(env or {}), "CREATE_TABLE": "n"})
+            self.recorder.create_application_tables()
+            grant_event_table(owner, self.schema, self.recorder.events_table_name, role_name(roles.app),
+                              role_name(roles.auditor))
+
+    def _create_event_tables(self, roles: Roles) -> None:
+        """The event table, its row type, sequence and triggers, made through a recorder on the owner's credentials
+        (the same role as the application's when DATABASE_OWNER_URL is unset)."""
+        owner_settings = self.settings.model_copy(update={"database_url": roles.owner})
+        env = {**owner_settings.postgres_env(self.service), "CREATE_TABLE": "n", "POSTGRES_POOL_SIZE": "1",
+               "POSTGRES_MAX_OVERFLOW": "0"}
+        factory = ServiceFactory(Environment(self.name, env))
+        try:
+            factory.application_recorder().create_event_tables()
+        finally:
+            factory.close()
 
     @classmethod
     def in_memory(cls, settings: Settings | None = None) -> "ServiceApplication":

@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from shared.platform.settings import Settings
-from shared.platform.db import ddl_lock
+from shared.platform.db import Roles, ddl_lock
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ async def keep_beating(settings: Settings, schema: str, process: str,
     while not stop.is_set():
         try:
             facts = await detail()
-            await asyncio.to_thread(_beat_once, settings.database_url, schema, process, facts)
+            await asyncio.to_thread(_beat_once, Roles.of(settings), schema, process, facts)
         except psycopg.errors.InvalidSchemaName:
             # A worker beats before its consumers have created the service's schema (first start): no beat yet,
             # and nothing to warn about; the readers report the process as never seen until the next one lands.
@@ -62,14 +62,15 @@ async def keep_beating(settings: Settings, schema: str, process: str,
 _tables_made: set[tuple[str, str]] = set()
 
 
-def _beat_once(database_url: str, schema: str, process: str, facts: dict[str, Any]) -> None:
-    if (database_url, schema) not in _tables_made:
+def _beat_once(roles: Roles, schema: str, process: str, facts: dict[str, Any]) -> None:
+    if (roles.app, schema) not in _tables_made:
         # Under the schema's DDL lock: a service's processes start together, and two CREATE TABLE IF NOT EXISTS at
-        # once can both try to create the row type (UniqueViolation on pg_type).
-        with ddl_lock(database_url, schema), psycopg.connect(database_url, autocommit=True) as conn:
+        # once can both try to create the row type (UniqueViolation on pg_type). The application role makes and owns
+        # the table (it updates its rows); the lock makes the schema first if need be.
+        with ddl_lock(roles, schema), psycopg.connect(roles.app, autocommit=True) as conn:
             conn.execute(heartbeat_table_ddl(schema))
-        _tables_made.add((database_url, schema))
-    with psycopg.connect(database_url, autocommit=True) as conn:
+        _tables_made.add((roles.app, schema))
+    with psycopg.connect(roles.app, autocommit=True) as conn:
         beat(conn, schema, process, facts)
 
 

@@ -5,13 +5,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 import psycopg
 from psycopg import sql
 
+from shared.platform.db import Roles
 from shared.platform.settings import Settings
 
 
 async def drop_namespace(settings: Settings) -> None:
     if not settings.namespace:
         raise ValueError("refusing to drop the unnamed namespace: it holds the real data")
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+    # As the owner: it owns the schemas (and is a member of the application role, which owns what a rebuild made).
+    with psycopg.connect(Roles.of(settings).owner, autocommit=True) as conn:
         schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
                                (settings.namespace.replace("_", r"\_") + "%",)).fetchall()
         for (schema,) in schemas:

@@ -20,9 +20,10 @@ class ConsumerPosition:
 
 
 def create_positions_tables(schema: str) -> list[sql.Composable]:
+    # No CREATE SCHEMA here: the application role, which makes these tables, may not create schemas; the schema is
+    # made by the owner role beforehand (db.ddl_lock).
     s = sql.Identifier(schema)
     return [
-        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s),
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {}.consumer_positions ("
             " consumer text NOT NULL, topic text NOT NULL, partition int NOT NULL,"

@@ -8,6 +8,8 @@
    position rows (the live worker locks the same rows at the start of every batch, so it waits), let the
    shadow catch up to at least the live positions, move the live tables aside and the shadow's tables
    into the live schema under the same names, and give the live consumer the shadow's positions.
+   (The shadow and retired schemas belong to the application role, which may drop them; the owner role makes them,
+   since the application role may not create schemas: README, "Database roles".)
    Readers waiting on a live table during the switch go on with the new table of the same name (PostgreSQL
    looks the name up again once it has the lock); the live worker goes on with the new tables from the new
    positions and skips what the shadow already applied.
@@ -28,7 +30,7 @@ from psycopg import sql
 from shared.events import CloudEvent
 from shared.platform.catalog import CatalogEntry
 from shared.platform.consumer import Delivery, Projection
-from shared.platform.db import new_pool
+from shared.platform.db import Roles, create_application_schema, new_pool
 from shared.platform.positions import ConsumerPosition, load_positions, save_positions
 from shared.platform.settings import Settings
 
@@ -115,6 +117,7 @@ class Rebuild:
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda applied, total: None)
         self.shadow_schema = shadow_schema(entry)
+        self.roles = Roles.of(settings)
 
     async def run(self, stop: asyncio.Event | None = None) -> bool:
         """Rebuild and switch. False when stopped first: running it again continues from there."""
@@ -130,6 +133,7 @@ class Rebuild:
             self.live = self.entry.projection(pool)
             self.shadow = self.entry.projection(pool, self.shadow_schema, name=shadow_consumer(self.entry))
             await asyncio.to_thread(self.live.setup)  # the live positions table must exist to be locked
+            await asyncio.to_thread(create_application_schema, self.roles, self.shadow_schema)
             await asyncio.to_thread(self.shadow.setup)
             await consumer.start()
             return await self._rebuild(consumer, stop)
@@ -213,6 +217,7 @@ class Rebuild:
         self.on_progress(applied, total)
 
     async def _switch(self, consumer: AIOKafkaConsumer) -> bool:
+        await asyncio.to_thread(self._prepare_retired)
         conn = await asyncio.to_thread(psycopg.connect, self.settings.database_url)
         try:
             live = await asyncio.to_thread(self._lock_live_positions, conn)
@@ -249,8 +254,6 @@ class Rebuild:
             conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
                 sql.SQL(", ").join([sql.SQL("{}.{}").format(live, n) for n in names] +
                                    [sql.SQL("{}.{}").format(shadow, n) for n in names])))
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(retired))  # left by a crash after a switch
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(retired))
             for name in names:
                 # Moved aside, not dropped: a reader that is still on the old table finishes there.
                 conn.execute(sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(live, name, retired))
@@ -271,6 +274,12 @@ class Rebuild:
         # Readers may see tables of another shape from now on: that is why API pools never prepare statements.
         log.info("%s switched to its rebuilt tables %s", self.entry.name, tables)
         return True
+
+    def _prepare_retired(self) -> None:
+        """An empty schema for the live tables the switch moves aside: made before the switch's transaction, by the
+        owner role for the application role (which may not create schemas)."""
+        self._drop_retired()  # left by a crash after an earlier switch, or by a switch that did not get its locks
+        create_application_schema(self.roles, retired_schema(self.entry))
 
     def _drop_retired(self) -> None:
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:

@@ -5,6 +5,7 @@ import asyncio
 import typer
 
 from shared.platform.audit import Checkpoint, Verdict, events_table, public_key_b64, stored_rows, verify
+from shared.platform.db import Roles
 from shared.platform.kafka import read_whole_topic
 from shared.platform.settings import SERVICES, Settings, get_settings
 
@@ -17,7 +18,8 @@ def checkpoints_of(settings: Settings, service: str) -> list[Checkpoint]:
 
 
 def verify_service(settings: Settings, service: str, public_key: str | None = None) -> Verdict:
-    rows = stored_rows(settings.database_url, settings.schema_for(service), events_table(service))
+    # As the read-only auditor role when there is one (AUDITOR_DATABASE_URL): verifying needs nothing more.
+    rows = stored_rows(Roles.of(settings).auditor, settings.schema_for(service), events_table(service))
     return verify(rows, checkpoints_of(settings, service),
                   public_key or public_key_b64(settings.audit_signing_key))
 
