@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from shared.events import CloudEvent
 from shared.platform.auth import Principal, require_role
+from shared.platform.db import auditor_pool
 from shared.platform.problems import not_found
 from shared.platform.service_state import ServiceState, State
 
@@ -35,7 +36,9 @@ class AggregateState(BaseModel):
 def _history(state: ServiceState, aggregate_id: UUID) -> list[CloudEvent]:
     app = state.application
     table = sql.SQL("{}.{}").format(sql.Identifier(app.schema), sql.Identifier(app.recorder.events_table_name))
-    with state.read_models.pool.connection() as conn:
+    # Through the read-only auditor role when there is one (AUDITOR_DATABASE_URL), else the service's own pool.
+    pool = auditor_pool(state.settings) or state.read_models.pool
+    with pool.connection() as conn:
         rows = conn.execute(sql.SQL("SELECT notification_id, originator_version, topic, state FROM {}"
                                     " WHERE originator_id = %s ORDER BY originator_version").format(table),
                             (aggregate_id,)).fetchall()
