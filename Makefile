@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 # Where the servers are, given to the Python processes only: set in the environment of the
 # scripts, these would tell them an external server is in use and to start none.
-SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
+SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
 .PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall infra down token schemas clean venv
 

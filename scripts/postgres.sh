@@ -4,17 +4,23 @@
 #
 # Usage (from anywhere):
 #   scripts/postgres.sh start    install the server from Debian if missing, initdb once,
-#                                start, wait until ready, create database "erp"
+#                                start, wait until ready, create database "erp" and the
+#                                roles erp_owner, erp_app, erp_auditor (README "Database roles")
 #   scripts/postgres.sh stop     fast shutdown
 #   scripts/postgres.sh status   exit 0 if the server runs and accepts connections
-#   scripts/postgres.sh url      print the DATABASE_URL to use
+#   scripts/postgres.sh url      print the superuser's URL (DATABASE_URL when set)
+#   scripts/postgres.sh url app|owner|auditor
+#                                print the URL of that role: what `make run` and `make test`
+#                                give as DATABASE_URL, DATABASE_OWNER_URL, AUDITOR_DATABASE_URL
 #
 # Environment:
 #   PGPORT_LOCAL (15432)  TCP port on 127.0.0.1
 #   PG_STATE_DIR          data, socket and log of this server (default .local/postgres), e.g. a
 #                         throwaway second server; the server's user must be able to reach it
 #   DATABASE_URL          set => an external server is used; start/stop do nothing,
-#                         `url` prints it and `status` checks it.
+#                         `url` and `url app` print it and `status` checks it; `url owner` and
+#                         `url auditor` print DATABASE_OWNER_URL and AUDITOR_DATABASE_URL (empty
+#                         if unset: then the services do everything as DATABASE_URL's role).
 #
 # The server refuses to run as root, so as root it runs as the system user
 # "postgres" (created by Debian's package) or else a user "erp" made here.
@@ -30,7 +36,12 @@ CLONE_HASH="$(printf %s "$ROOT" | sha256sum | cut -c1-12)"
 say() { echo "postgres.sh: $*"; }
 die() { echo "postgres.sh: ERROR: $*" >&2; exit 1; }
 
-local_url() { echo "postgresql://$DB_SUPERUSER@127.0.0.1:$PORT/$DB_NAME"; }
+local_url() { echo "postgresql://${1:-$DB_SUPERUSER}@127.0.0.1:$PORT/$DB_NAME"; }
+
+# The three roles of README "Database roles"; trust auth on loopback, so no passwords.
+OWNER_ROLE=erp_owner
+APP_ROLE=erp_app
+AUDITOR_ROLE=erp_auditor
 
 external() {
   if [[ -n "${DATABASE_URL:-}" ]]; then
@@ -194,6 +205,45 @@ psql_local() {
   "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$DB_SUPERUSER" "$@"
 }
 
+# Idempotent: run at every start. The SQL is the README's "Database roles" section.
+create_database_and_roles() {
+  if [[ "$(psql_local -d postgres -tAc "select 1 from pg_database where datname = '$DB_NAME'")" != 1 ]]; then
+    psql_local -d postgres -c "create database $DB_NAME"
+    say "created database $DB_NAME"
+  fi
+  psql_local -d "$DB_NAME" <<SQL
+SET client_min_messages = warning;  -- no "already a member" notices at every start
+DO \$\$
+DECLARE name text;
+BEGIN
+  FOREACH name IN ARRAY ARRAY['$OWNER_ROLE', '$APP_ROLE', '$AUDITOR_ROLE'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+      EXECUTE format('CREATE ROLE %I LOGIN', name);
+    END IF;
+  END LOOP;
+END
+\$\$;
+-- The owner creates the services' schemas; it is a member of the application role so that it can make schemas
+-- for it (a rebuild's), set its default privileges and drop a test namespace whatever it holds.
+GRANT CREATE ON DATABASE $DB_NAME TO $OWNER_ROLE;
+GRANT $APP_ROLE TO $OWNER_ROLE;
+-- Whatever the two create is readable by the auditor.
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER_ROLE GRANT SELECT ON TABLES TO $AUDITOR_ROLE;
+ALTER DEFAULT PRIVILEGES FOR ROLE $APP_ROLE GRANT SELECT ON TABLES TO $AUDITOR_ROLE;
+SQL
+}
+
+# `url ROLE`: the URL of one of the three roles, or of the superuser.
+cmd_url() {
+  case "${1:-}" in
+    "") echo "${DATABASE_URL:-$(local_url)}" ;;
+    app) echo "${DATABASE_URL:-$(local_url "$APP_ROLE")}" ;;
+    owner) if [[ -n "${DATABASE_URL:-}" ]]; then echo "${DATABASE_OWNER_URL:-}"; else local_url "$OWNER_ROLE"; fi ;;
+    auditor) if [[ -n "${DATABASE_URL:-}" ]]; then echo "${AUDITOR_DATABASE_URL:-}"; else local_url "$AUDITOR_ROLE"; fi ;;
+    *) die "url takes app, owner or auditor, or nothing for the superuser" ;;
+  esac
+}
+
 # ---------------------------------------------------------------- commands
 cmd_start() {
   external start && return 0
@@ -206,6 +256,7 @@ cmd_start() {
     for ((i = 0; i < 300; i++)); do
       if ready; then
         say "already running on 127.0.0.1:$PORT (data in $DATA)"
+        create_database_and_roles  # a server started by an older version of this script has no roles yet
         return 0
       fi
       running || break
@@ -242,10 +293,7 @@ cmd_start() {
   done
   ready || die "server started but 127.0.0.1:$PORT is not ready (see $LOG)"
 
-  if [[ "$(psql_local -d postgres -tAc "select 1 from pg_database where datname = '$DB_NAME'")" != 1 ]]; then
-    psql_local -d postgres -c "create database $DB_NAME"
-    say "created database $DB_NAME"
-  fi
+  create_database_and_roles
   local ms=$((($(date +%s%N) - t0) / 1000000))
   say "PostgreSQL $PG_MAJOR started in $((ms / 1000)).$(printf %03d $((ms % 1000))) s; data in $DATA, log $LOG"
   say "DATABASE_URL=$(local_url)"
@@ -289,7 +337,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  url) echo "${DATABASE_URL:-$(local_url)}" ;;
+  url) cmd_url "${2:-}" ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
     exit 2
