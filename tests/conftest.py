@@ -2,7 +2,9 @@
 
 When a Docker engine answers (the engine, not just the CLI), testcontainers start both; otherwise
 the project's own local servers are used (`make test` starts them), or those named by
-DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS.
+DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS. Under `make test` DATABASE_URL is the application role and
+DATABASE_OWNER_URL, AUDITOR_DATABASE_URL the owner and auditor (README "Database roles"), so the tests run
+with the privileges the services have; without them (a container, or DATABASE_URL alone) one role does all.
 """
 
 import asyncio
@@ -24,6 +26,8 @@ from shared.platform.settings import SERVICES, Settings, get_settings
 class Infrastructure:
     database_url: str
     kafka_bootstrap_servers: str
+    database_owner_url: str | None = None  # None: DDL runs as database_url's role
+    auditor_database_url: str | None = None
 
 
 def docker_engine_answers() -> bool:
@@ -51,6 +55,8 @@ def infrastructure() -> Iterator[Infrastructure]:
     yield Infrastructure(
         os.environ.get("DATABASE_URL", defaults.database_url),
         os.environ.get("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_bootstrap_servers),
+        os.environ.get("DATABASE_OWNER_URL") or None,
+        os.environ.get("AUDITOR_DATABASE_URL") or None,
     )
 
 
@@ -66,6 +72,12 @@ def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) ->
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    for key, value in (("DATABASE_OWNER_URL", infrastructure.database_owner_url),
+                       ("AUDITOR_DATABASE_URL", infrastructure.auditor_database_url)):
+        if value:
+            monkeypatch.setenv(key, value)
+        else:  # e.g. a container: roles named in the environment would be another server's
+            monkeypatch.delenv(key, raising=False)
     get_settings.cache_clear()
     settings = get_settings()
     yield settings
@@ -87,6 +99,9 @@ def service_env(settings: Settings) -> dict[str, str]:
         "ERP_ENV": settings.environment,
         "ERP_NAMESPACE": settings.namespace,
         "DATABASE_URL": settings.database_url,
+        # Empty rather than absent: a process inherits the environment, and unset roles must stay unset.
+        "DATABASE_OWNER_URL": settings.database_owner_url or "",
+        "AUDITOR_DATABASE_URL": settings.auditor_database_url or "",
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "POLL_INTERVAL_SECONDS": str(settings.poll_interval_seconds),
     }

@@ -39,7 +39,8 @@ def own_postgres() -> Iterator[ThrowawayPostgres]:
 @pytest.fixture
 def shared_settings(infrastructure) -> Iterator[Settings]:  # noqa: ANN001
     """A namespace of its own on the shared servers (which these tests never stop)."""
-    settings = fault_settings(infrastructure.database_url, infrastructure.kafka_bootstrap_servers)
+    settings = fault_settings(infrastructure.database_url, infrastructure.kafka_bootstrap_servers,
+                              infrastructure.database_owner_url, infrastructure.auditor_database_url)
     yield settings
     asyncio.run(drop_namespace(settings))
 

@@ -19,13 +19,19 @@ from tests.faults.servers import free_port
 import httpx
 
 
-def fault_settings(database_url: str, kafka_bootstrap_servers: str) -> Settings:
+def fault_settings(database_url: str, kafka_bootstrap_servers: str, owner_url: str | None = None,
+                   auditor_url: str | None = None) -> Settings:
+    # The roles are always given, empty for none: those in the environment may be another server's (README "Database
+    # roles"); a throwaway server is used as its superuser.
     return Settings(ERP_ENV="test", ERP_NAMESPACE=f"f{uuid.uuid4().hex[:8]}_", DATABASE_URL=database_url,
+                    DATABASE_OWNER_URL=owner_url or "", AUDITOR_DATABASE_URL=auditor_url or "",
                     KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap_servers, POLL_INTERVAL_SECONDS=0.02)
 
 
 def new_stack(settings: Settings, log_dir: Path, services: tuple[str, ...] = SERVICES) -> Stack:
     env = {"ERP_ENV": "test", "ERP_NAMESPACE": settings.namespace, "DATABASE_URL": settings.database_url,
+           "DATABASE_OWNER_URL": settings.database_owner_url or "",
+           "AUDITOR_DATABASE_URL": settings.auditor_database_url or "",
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "POLL_INTERVAL_SECONDS": str(settings.poll_interval_seconds),
            "INVENTORY_PICKING_REQUIRED": "false"}  # picking by scan is not what these tests are about

@@ -25,7 +25,8 @@ def median_lag_ms(lags: list[float]) -> float:
 
 def test_broker_stopped_under_load_loses_nothing_and_the_pipeline_recovers_by_itself(infrastructure, own_kafka,
                                                                                      tmp_path, rounds):
-    settings = fault_settings(infrastructure.database_url, own_kafka.bootstrap_servers)
+    settings = fault_settings(infrastructure.database_url, own_kafka.bootstrap_servers,
+                              infrastructure.database_owner_url, infrastructure.auditor_database_url)
     stack = new_stack(settings, tmp_path / "logs")
     outages: list[float] = []
     broker_rounds = max(1, rounds // 2)  # each takes a broker stop and start: ~10-20 s on a busy 2-core machine

@@ -21,10 +21,13 @@ def erp_audit_verify(service: str = "channel"):
 
 
 def tamper(settings, statement: str, *args) -> None:
-    """As a superuser who switches the immutability triggers off for the session, as an attacker would."""
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute("SET session_replication_role = replica")
+    """As the table's owner (or a superuser), who can switch the immutability triggers off, as an attacker with
+    those credentials would; the application role cannot (tests/integration/test_database_roles.py)."""
+    table = f"{settings.schema_for('channel')}.{TABLE}"
+    with psycopg.connect(settings.database_owner_url or settings.database_url) as conn:
+        conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         conn.execute(statement, args)
+        conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 async def publish_with_checkpoints(settings, channel, up_to: int) -> None:
@@ -54,16 +57,9 @@ def test_every_event_is_chained_and_an_intact_log_verifies(settings, channel):
 ])
 def test_the_application_role_cannot_update_delete_or_truncate_events(settings, channel, statement):
     register_hospitals(channel, 2)
-    with psycopg.connect(settings.database_url) as conn:
-        conn.execute("CREATE ROLE erp_app_probe NOLOGIN") if not conn.execute(
-            "SELECT 1 FROM pg_roles WHERE rolname = 'erp_app_probe'").fetchone() else None
-        conn.execute(f"GRANT USAGE ON SCHEMA {channel.schema} TO erp_app_probe")
-        conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {channel.schema} TO erp_app_probe")
-        conn.commit()
-    for role in ("erp_app_probe", None):  # a role granted everything, and the services' own login
-        with psycopg.connect(settings.database_url) as conn:
-            if role:
-                conn.execute(f"SET ROLE {role}")
+    # The table's owner, who holds every privilege on it (the triggers refuse), and the services' own login.
+    for url in (settings.database_owner_url or settings.database_url, settings.database_url):
+        with psycopg.connect(url) as conn:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="immutable|permission denied"):
                 conn.execute(statement.format(schema=channel.schema, table=TABLE))
     assert len(list(stored_rows(settings.database_url, channel.schema, TABLE))) == 2
