@@ -11,12 +11,15 @@ from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from shared.platform import audit_api
+from shared.platform import access_log, audit_api
+from shared.platform.access_log import AccessLog
 from shared.domain.text import forbidden_character
-from shared.platform.auth import CurrentPrincipal, check_roles
+from shared.platform.access import SCOPE_KINDS, Access, DataScope, declared_access, permission_check
+from shared.platform.auth import CurrentPrincipal
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.docs import serve_docs_offline
@@ -57,17 +60,24 @@ async def command_meta(request: Request, principal: CurrentPrincipal) -> EventMe
     return set_request_meta(principal.actor, correlation_id, reason and reason.strip())
 
 
-CommandMeta = Annotated[EventMeta, Depends(command_meta)]
+def command_by(permission: str, *, scope: str) -> Any:
+    """The metadata of a command only people whose roles grant `permission` may give (403 for anyone else); `scope`
+    declares what its object is scoped by (shared/platform/access.py), and the route narrows it with
+    `CallerScope`."""
+    check = permission_check(permission, scope)
 
-
-def command_by(*roles: str) -> Any:
-    """The metadata of a command only people with one of `roles` may give (403 for anyone else)."""
-
-    async def meta(request: Request, principal: CurrentPrincipal) -> EventMeta:
-        check_roles(principal, roles)
-        return await command_meta(request, principal)
+    async def meta(request: Request, access: Annotated[Access, Depends(check)]) -> EventMeta:
+        return await command_meta(request, access.principal)
 
     return Annotated[EventMeta, Depends(meta)]
+
+
+def caller_scope(principal: CurrentPrincipal) -> DataScope:
+    return DataScope.of(principal)
+
+
+# The caller's data scope, for commands whose object must be within it (reads get it from `permitted`).
+CallerScope = Annotated[DataScope, Depends(caller_scope)]
 
 
 def command_reason(body_reason: str | None, meta: EventMeta, required: bool = True) -> str | None:
@@ -120,6 +130,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         state = ServiceState(definition, settings, definition.new_application(settings), reads,
                              BrokerWatch(settings), metrics)
         app.state.service = state
+        app.state.access_log = AccessLog(reads)
+        app.state.access_log.setup()
         stop = asyncio.Event()
         watch = asyncio.create_task(state.broker.run(stop))
         yield
@@ -142,6 +154,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         path = getattr(route, "path", "unmatched")
         LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
         REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
+        if response.status_code in (401, 403, 404):
+            await access_log.record(request, response, service, path)
         return response
 
     @app.get("/health", tags=["ops"], operation_id="health")
@@ -159,9 +173,24 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     def metrics(state: State) -> Response:
         return Response(generate_latest() + generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
-    for router in [*definition.routers, audit_api.router]:
+    for router in [*definition.routers, audit_api.router, access_log.router]:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    document_access(app)
     return app
+
+
+# The only routes anyone may call without a token: probes (they say nothing of the business) and the API's own docs.
+PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
+
+
+def document_access(app: FastAPI) -> None:
+    """Show each operation's permission and data scope in the OpenAPI document (x-permission, x-data-scope)."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and (declared := declared_access(route)) is not None:
+            permission, scope = declared
+            route.openapi_extra = {**(route.openapi_extra or {}), "x-permission": permission, "x-data-scope": scope}
+            note = f"Permission: `{permission}`; data scope: {SCOPE_KINDS[scope]}."
+            route.description = f"{route.description}\n\n{note}" if route.description else note
 
 
 def serve(definition: ServiceDefinition) -> None:

@@ -12,13 +12,13 @@ from psycopg import sql
 from pydantic import BaseModel
 
 from shared.events import CloudEvent
-from shared.platform.auth import Principal, require_role
+from shared.platform.access import COMPANY, permitted
 from shared.platform.db import auditor_pool
 from shared.platform.problems import not_found
 from shared.platform.service_state import ServiceState, State
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-Auditor = Annotated[Principal, Depends(require_role("auditor"))]
+Auditor = permitted("audit:read", scope=COMPANY)
 
 
 class AggregateHistory(BaseModel):

@@ -9,6 +9,10 @@ from pydantic import BaseModel
 T = TypeVar("T")
 
 
+class Several(tuple):
+    """The values of a `where` condition with several %s (a data scope's "hospital = ANY(%s) OR ..."), in order."""
+
+
 class PageRequest(BaseModel):
     limit: int
     offset: int
@@ -41,11 +45,12 @@ def fetch_page(pool: ConnectionPool, table: str, paging: PageRequest, *, where: 
                columns: str = "*") -> tuple[list[dict], int]:
     """Rows of a read-model table for one page, and the total that match.
 
-    `where` maps an SQL condition with one %s to its value; conditions whose value is None are left out.
+    `where` maps an SQL condition with one %s to its value (or with several to `Several` values); conditions whose
+    value is None are left out.
     """
     chosen = {condition: value for condition, value in where.items() if value is not None}
     condition = " AND ".join(chosen) or "true"
-    args = list(chosen.values())
+    args = [arg for value in chosen.values() for arg in (value if isinstance(value, Several) else (value,))]
     with pool.connection() as conn:
         total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {condition}", args).fetchone()["n"]
         rows = conn.execute(f"SELECT {columns} FROM {table} WHERE {condition} ORDER BY {order_by} LIMIT %s OFFSET %s",

@@ -18,6 +18,9 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class Problem(Exception):  # noqa: N818 - it is the RFC's name
+    # Why access was denied ("missing-permission", "outside-scope", ...), for the access log; never in the body.
+    denial: str | None = None
+
     def __init__(self, status: int, title: str, detail: str, *, type_: str = "about:blank",
                  headers: dict[str, str] | None = None, **extensions: Any) -> None:
         super().__init__(detail)
@@ -73,6 +76,8 @@ def problem_of(violation: RuleViolation) -> Problem:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        if exc.denial is not None:
+            request.state.denial = exc.denial  # for the access log (shared/platform/access_log.py)
         return _response(exc, request)
 
     @app.exception_handler(RuleViolation)

@@ -1,0 +1,123 @@
+"""Who may do what, in one place: a permission per action, roles as named sets of permissions.
+
+Every route declares the permission it needs (shared/platform/access.py); a token's roles grant the union of their
+permissions. The README's role table is this module. Data scopes (which customers' data a permission reaches) are
+the other half, in access.py.
+"""
+
+# Each permission: what it lets a person do. Permissions of capabilities still to come (prices, credit, rebates,
+# payments) are listed so that roles are complete from the start and those routes are born with them.
+PERMISSIONS: dict[str, str] = {
+    # order
+    "order:place": "place a sales order",
+    "order:read": "read orders",
+    "order:release-credit-hold": "release an order held for credit (four eyes)",
+    # channel master data
+    "hospital:register": "register a hospital",
+    "hospital:read": "read hospitals",
+    "hospital:update": "change a hospital's contact",
+    "distributor:register": "register a distributor",
+    "distributor:read": "read distributors",
+    "distributor:update": "change a distributor's contact, record its licences",
+    "price:read": "read price lists and pricing rules",
+    "price:manage": "propose prices and pricing rules",
+    "price:approve": "approve a price or a deviation (four eyes)",
+    "rebate:settle": "settle a rebate (four eyes)",
+    # inventory
+    "item:register": "register items and change their master data",
+    "item:read": "read the item catalogue",
+    "supplier:manage": "register suppliers and record their qualifications",
+    "supplier:read": "read suppliers",
+    "stock:receive": "receive goods",
+    "stock:read": "read stock, serials and near-expiry",
+    "stock:move": "move, count and adjust stock",
+    "stock:scan-expiry": "run the near-expiry scan",
+    "kit:assemble": "assemble kits",
+    "quality:inspect": "record incoming inspections",
+    "quality:hold": "put lots on hold",
+    "quality:release-hold": "release a quality hold",
+    "fulfilment:read": "read an order's fulfilment and shipments",
+    "fulfilment:pick": "confirm picks",
+    "fulfilment:dispatch": "dispatch shipments and confirm delivery",
+    "shipment:accept": "record a shipment's acceptance (验收) by its consignee",
+    "return:record": "record a return",
+    "return:read": "read returns",
+    "wms:integrate": "report receipts, moves, picks and shipments from a warehouse system",
+    "udi:parse": "parse a scanned UDI",
+    # billing
+    "invoice:read": "read invoices",
+    "payment:allocate": "allocate payments to invoices",
+    # traceability
+    "recall:lookup": "find where lots and serials went",
+    "recall:read": "read recall cases, their consignees and reports",
+    "recall:manage": "open recalls, record notices and acknowledgements, propose scope reductions and closure",
+    "recall:approve": "approve a recall's scope reduction or closure (four eyes)",
+    "recall:read-notices": "read the recall notices addressed to one's own organisation",
+    "adverse-event:report": "report an adverse event",
+    "adverse-event:read": "read adverse events",
+    "adverse-event:manage": "record a regulator submission, open a recall from an adverse event",
+    "sellout:submit": "submit a distributor's sell-out (流向) report",
+    "sellout:read": "read sell-out reports and lines",
+    # audit and operations
+    "audit:read": "read any aggregate's history and past state, and the access log",
+    "deadletter:skip": "propose skipping a dead-lettered event",
+    "deadletter:approve": "approve skipping a dead-lettered event (four eyes)",
+}
+
+_READS = frozenset(p for p in PERMISSIONS if p.endswith(":read") or p in ("recall:lookup", "udi:parse"))
+_MASTER_DATA = frozenset({"hospital:register", "hospital:read", "hospital:update", "distributor:register",
+                          "distributor:read", "distributor:update", "item:register", "item:read",
+                          "supplier:manage", "supplier:read"})
+_ORDER_DESK = frozenset({"order:place", "order:read", "hospital:read", "distributor:read", "item:read", "stock:read",
+                         "fulfilment:read", "shipment:accept", "return:read", "invoice:read", "price:read",
+                         "udi:parse"})
+
+ROLES: dict[str, frozenset[str]] = {
+    "order_desk": _ORDER_DESK,
+    "order_supervisor": _ORDER_DESK | {"order:release-credit-hold"},
+    "pricing_manager": frozenset({"price:read", "price:manage", "price:approve", "item:read", "hospital:read",
+                                  "distributor:read", "order:read"}),
+    "channel_manager": _MASTER_DATA - {"supplier:manage"} | {"price:read", "rebate:settle", "sellout:read",
+                                                            "sellout:submit", "order:read"},
+    "master_data": _MASTER_DATA,
+    "finance": frozenset({"invoice:read", "payment:allocate", "rebate:settle", "order:read", "hospital:read",
+                          "distributor:read", "price:read", "item:read"}),
+    "warehouse": frozenset({"item:read", "supplier:read", "stock:receive", "stock:read", "stock:move",
+                            "stock:scan-expiry", "kit:assemble", "fulfilment:read", "fulfilment:pick",
+                            "fulfilment:dispatch", "shipment:accept", "return:record", "return:read",
+                            "wms:integrate", "udi:parse"}),
+    "quality": frozenset({"quality:inspect", "quality:hold", "quality:release-hold", "supplier:manage",
+                          "supplier:read", "item:read", "stock:read", "stock:scan-expiry", "return:read",
+                          "adverse-event:report", "adverse-event:read", "adverse-event:manage", "recall:lookup",
+                          "recall:read", "udi:parse"}),
+    "recall_officer": frozenset({"recall:lookup", "recall:read", "recall:manage", "recall:approve",
+                                 "adverse-event:report", "adverse-event:read", "adverse-event:manage", "hospital:read", "distributor:read",
+                                 "item:read", "stock:read", "sellout:read", "return:read", "udi:parse"}),
+    # Auditors read everything, unscoped, and change nothing.
+    "auditor": _READS | {"audit:read"},
+    "ops": frozenset({"deadletter:skip", "deadletter:approve", "audit:read"}),
+    "admin": frozenset(PERMISSIONS),
+    # Portal users: always limited to the organisation their scope names (access.py), never company-wide.
+    "distributor_user": frozenset({"order:read", "fulfilment:read", "shipment:accept", "invoice:read",
+                                   "sellout:submit", "sellout:read", "distributor:read", "item:read",
+                                   "recall:read-notices", "udi:parse"}),
+    "hospital_user": frozenset({"order:read", "fulfilment:read", "shipment:accept", "invoice:read", "hospital:read",
+                                "item:read", "recall:read-notices", "udi:parse"}),
+    "wms_integration": frozenset({"wms:integrate", "item:read", "udi:parse"}),
+}
+
+# Roles whose holders see only what their scopes name: without a scope they see nothing, not everything.
+PORTAL_ROLES = frozenset({"distributor_user", "hospital_user"})
+
+
+def permissions_of(roles: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """What a set of roles may do; names that are not roles grant nothing."""
+    granted: frozenset[str] = frozenset()
+    for role in roles:
+        granted |= ROLES.get(role, frozenset())
+    return granted
+
+
+def known_roles(names: list[str]) -> list[str]:
+    """The names that are roles here, in order: what an identity provider's roles and groups map to."""
+    return [name for name in names if name in ROLES]
