@@ -72,7 +72,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
             http.post(f"{urls['inventory']}/quality/inspections",
                       json={"gtin": DEMO_GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
 
-        order_id = _ship(http, urls, "demo-order", {
+        order_id = ship_order(http, urls, "demo-order", {
             "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
             "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
         wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
@@ -86,7 +86,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"     and '{urls['traceability']}/recalls/{recall_id}/consignees'")
 
 
-def _ship(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
+def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
     """Place an order, pick every reserved unit by its UDI scan and dispatch it; the order's id."""
     order = wait_for(what="the order service to learn the customer", probe=lambda: (
         r := http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": key}, json=body)
@@ -109,7 +109,7 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
     second = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital-2"},
                        json={"name": SECOND_HOSPITAL, "province": "江苏省", "city": "苏州市", "grade": "3A"},
                        ).raise_for_status().json()
-    _ship(http, urls, "demo-order-2", {
+    ship_order(http, urls, "demo-order-2", {
         "hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id,
         "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1180.00"}]})
     # The report is checked against what the lineage knows the distributor received: wait until it knows.
@@ -117,7 +117,10 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
         c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
             "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
     today = datetime.now(UTC).date()
-    http.post(f"{urls['traceability']}/sellout-reports", json={
+    # The distributor reports through its portal: a distributor_user whose scope is its own distributor.
+    portal = issue_token("demo-distributor-user", ["distributor_user"], name="Distributor portal user",
+                         scopes=[f"distributor:{distributor_id}"])
+    http.post(f"{urls['traceability']}/sellout-reports", headers={"Authorization": f"Bearer {portal}"}, json={
         "distributor_id": distributor_id, "report_reference": "DEMO-SELLOUT-1",
         "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
         "lines": [{"hospital_id": second["hospital_id"], "gtin": DEMO_GTIN, "lot": EARLY_LOT, "quantity": 6,

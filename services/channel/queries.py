@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
 
@@ -20,12 +21,15 @@ class DistributorFilter:
     name: str | None = None
 
 
-def hospitals(read: ReadModels, where: HospitalFilter, paging: PageRequest) -> tuple[list[dict], int]:
+def hospitals(read: ReadModels, where: HospitalFilter, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
     return read.page("{schema}.hospitals", paging, order_by="name, hospital_id", where={
         "province = %s": where.province, "grade = %s": where.grade,
-        "name ILIKE %s": f"%{where.name}%" if where.name else None})
+        "name ILIKE %s": f"%{where.name}%" if where.name else None,
+        **scope.condition(hospital="hospital_id", region="province")})
 
 
-def distributors(read: ReadModels, where: DistributorFilter, paging: PageRequest) -> tuple[list[dict], int]:
+def distributors(read: ReadModels, where: DistributorFilter, scope: DataScope,
+                 paging: PageRequest) -> tuple[list[dict], int]:
     return read.page("{schema}.distributors", paging, order_by="name, distributor_id", where={
-        "region = %s": where.region, "tier = %s": where.tier, "name ILIKE %s": f"%{where.name}%" if where.name else None})
+        "region = %s": where.region, "tier = %s": where.tier, "name ILIKE %s": f"%{where.name}%" if where.name else None,
+        **scope.condition(distributor="distributor_id", region="region")})

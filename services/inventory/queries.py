@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.inventory.projections.stock import STATUS_SQL
+from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
 
@@ -74,7 +75,7 @@ def suppliers(read: ReadModels, name: str | None, paging: PageRequest) -> Found:
     return read.page("{schema}.suppliers", paging, order_by="name, supplier_id", where={"name = %s": name})
 
 
-def returns(read: ReadModels, where: ReturnFilter, paging: PageRequest) -> Found:
+def returns(read: ReadModels, where: ReturnFilter, scope: DataScope, paging: PageRequest) -> Found:
     return read.page("{schema}.returns", paging, order_by="returned_at DESC, return_id, line_no", where={
         "reason = %s": where.reason, "gtin = %s": where.gtin, "lot = %s": where.lot,
-        "disposition = %s": where.disposition})
+        "disposition = %s": where.disposition, **scope.condition(hospital="hospital_id")})

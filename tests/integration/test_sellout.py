@@ -28,7 +28,8 @@ PERIOD = {"start": (TODAY - timedelta(days=30)).isoformat(), "end": TODAY.isofor
 
 
 def auth(name: str = "hd-sales") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, ['order_desk'])}"}
+    # The channel manager keys in distributors' reports and reads the lineage (as the recall officer does).
+    return {"Authorization": f"Bearer {issue_token(name, ['order_desk', 'channel_manager', 'recall_officer'])}"}
 
 
 

@@ -8,7 +8,7 @@ from shared.platform.auth import issue_token
 from tests.apitools import stored
 from tests.unit.test_sellout_file_bounds import with_sheet_data
 
-SALES = {"Authorization": f"Bearer {issue_token('hd-sales', ['order_desk'])}"}
+SALES = {"Authorization": f"Bearer {issue_token('hd-sales', ['channel_manager'])}"}
 TODAY = datetime.now(UTC).date()
 
 

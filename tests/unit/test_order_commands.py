@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from shared.platform.access import DataScope
+
 from services.order.application import OrderApplication, OrderUnitOfWork, placing
 from services.order.domain import SalesOrder
 from services.order.domain.compliance import DistributorFacts, ItemFacts
@@ -39,6 +41,9 @@ class KnownFacts:
 
     def hospital_known(self, hospital_id: UUID) -> bool:
         return hospital_id in self.hospitals
+
+    def hospital_province(self, hospital_id: UUID) -> str | None:
+        return "浙江省" if hospital_id in self.hospitals else None
 
     def distributor(self, distributor_id: UUID) -> DistributorFacts | None:
         return self.distributors.get(distributor_id)
@@ -106,6 +111,25 @@ def test_an_unknown_hospital_distributor_or_item_is_an_invalid_reference_naming_
         refused = refusal(command, uow)
         assert (type(refused), refused.field, refused.rule) == (InvalidReference, field_, rule)
     assert stored(uow) == 0
+
+
+def test_a_caller_with_a_data_scope_may_order_only_for_customers_within_it_and_others_look_unknown(uow):
+    def placed_by(scope: DataScope, **fields) -> bool:  # noqa: ANN003
+        try:
+            return placing.place_order(order(GAUZE, order_id=uuid4(), **fields), uow, scope)[1]
+        except InvalidReference as refused:
+            assert (refused.field, refused.rule) == ("hospital_id", "registered-hospital")  # as if unknown
+            return False
+
+    assert placed_by(DataScope(everything=False, hospitals=frozenset({HOSPITAL})))
+    assert placed_by(DataScope(everything=False, regions=frozenset({"浙江省"})))
+    assert placed_by(DataScope(everything=False, distributors=frozenset({DISTRIBUTOR})),
+                     ship_to_distributor_id=DISTRIBUTOR)
+    assert not placed_by(DataScope(everything=False, hospitals=frozenset({uuid4()})))
+    assert not placed_by(DataScope(everything=False, regions=frozenset({"四川省"})))
+    assert not placed_by(DataScope(everything=False, distributors=frozenset({DISTRIBUTOR})))  # not through it
+    assert not placed_by(DataScope(everything=False))  # a portal user without a scope reaches nothing
+    assert stored(uow) == 3
 
 
 def test_a_product_without_a_certificate_valid_on_the_delivery_day_is_refused(uow, facts):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.billing import queries
 from services.billing.application import BillingUnitOfWork, invoicing
-from shared.platform.auth import CurrentPrincipal
+from shared.platform.access import permitted
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads, unit_of_work
 
@@ -59,9 +59,13 @@ class InvoiceRow(BaseModel):
     raised_at: datetime
 
 
+InvoiceReader = permitted("invoice:read", scope="invoice")
+
+
 @router.get("/invoices/{invoice_id}", operation_id="get_invoice")
-def get_invoice(invoice_id: UUID, uow: Work, _: CurrentPrincipal) -> InvoiceOut:
+def get_invoice(invoice_id: UUID, uow: Work, read: Reads, access: InvoiceReader) -> InvoiceOut:
     invoice = invoicing.invoice(uow, invoice_id)
+    queries.invoice_within(read, access.scope, invoice.id, invoice.hospital_id, invoice.bill_to_distributor_id)
     return InvoiceOut(invoice_id=invoice.id, order_id=invoice.order_id, shipment_id=invoice.shipment_id,
                       hospital_id=invoice.hospital_id, bill_to_distributor_id=invoice.bill_to_distributor_id,
                       currency=invoice.currency,
@@ -70,9 +74,9 @@ def get_invoice(invoice_id: UUID, uow: Work, _: CurrentPrincipal) -> InvoiceOut:
 
 
 @router.get("/invoices", operation_id="list_invoices")
-def list_invoices(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_invoices(read: Reads, access: InvoiceReader, paging: Paging,
                   order_id: Annotated[UUID | None, Query()] = None,
                   hospital_id: Annotated[UUID | None, Query()] = None,
                   bill_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
     where = queries.InvoiceFilter(order_id, hospital_id, bill_to_distributor_id)
-    return Page.of(InvoiceRow, queries.invoices(read, where, paging), paging)
+    return Page.of(InvoiceRow, queries.invoices(read, where, access.scope, paging), paging)

@@ -11,8 +11,8 @@ from services.channel.api.models import (
     RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
 )
 from shared.events.channel import HospitalGrade
-from shared.platform.api import REPLAYED, IdempotencyKey, command_by
-from shared.platform.auth import CHANNEL_MANAGER, MASTER_DATA, CurrentPrincipal
+from shared.platform.access import DataScope, permitted
+from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads, unit_of_work
@@ -24,11 +24,30 @@ from services.channel.domain import Distributor, Hospital
 router = APIRouter(tags=["channel"])
 Work = Annotated[UnitOfWork, Depends(unit_of_work)]
 
-# Hospitals and distributors are master data: kept by master-data staff or the channel managers.
-MasterDataCommand = command_by(MASTER_DATA, CHANNEL_MANAGER)
+# Hospitals and distributors are master data: kept by master-data staff or the channel managers. A hospital is
+# within a scope naming it or its province; a distributor, one naming it or its region.
+RegisterHospitalCommand = command_by("hospital:register", scope="hospital")
+UpdateHospitalCommand = command_by("hospital:update", scope="hospital")
+HospitalReader = permitted("hospital:read", scope="hospital")
+RegisterDistributorCommand = command_by("distributor:register", scope="distributor")
+UpdateDistributorCommand = command_by("distributor:update", scope="distributor")
+DistributorReader = permitted("distributor:read", scope="distributor")
+
+
+def _hospital(uow: UnitOfWork, hospital_id: UUID, scope: DataScope) -> Hospital:
+    hospital = parties.hospital(uow, hospital_id)
+    scope.require("Hospital", hospital_id, hospitals=[hospital_id], regions=[hospital.province])
+    return hospital
+
+
+def _distributor(uow: UnitOfWork, distributor_id: UUID, scope: DataScope) -> Distributor:
+    distributor = parties.distributor(uow, distributor_id)
+    scope.require("Distributor", distributor_id, distributors=[distributor_id], regions=[distributor.region])
+    return distributor
+
 
 @router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
-def register_hospital(body: RegisterHospital, response: Response, meta: MasterDataCommand, uow: Work,
+def register_hospital(body: RegisterHospital, response: Response, meta: RegisterHospitalCommand, uow: Work,
                       idempotency_key: IdempotencyKey = None) -> HospitalOut:
     hospital, created = parties.register_hospital(parties.RegisterHospital(
         hospital_id=new_aggregate_id("hospital", meta.actor, idempotency_key), name=body.name, province=body.province,
@@ -39,25 +58,25 @@ def register_hospital(body: RegisterHospital, response: Response, meta: MasterDa
 
 
 @router.get("/hospitals/{hospital_id}", operation_id="get_hospital")
-def get_hospital(hospital_id: UUID, uow: Work, _: CurrentPrincipal) -> HospitalOut:
-    return hospital_out(parties.hospital(uow, hospital_id))
+def get_hospital(hospital_id: UUID, uow: Work, access: HospitalReader) -> HospitalOut:
+    return hospital_out(_hospital(uow, hospital_id, access.scope))
 
 
 @router.get("/hospitals", operation_id="list_hospitals")
-def list_hospitals(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_hospitals(read: Reads, access: HospitalReader, paging: Paging,
                    province: Annotated[str | None, Query(max_length=50)] = None,
                    # Kept so that an old client's filter still filters instead of being ignored (reads are harmless).
                    region: Annotated[str | None, Query(max_length=100, deprecated=True, description="use province")] = None,
                    grade: Annotated[HospitalGrade | None, Query()] = None,
                    name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                    ) -> Page[HospitalRow]:
-    return Page.of(HospitalRow, queries.hospitals(read, queries.HospitalFilter(province or region, grade, name), paging),
-                   paging)
+    return Page.of(HospitalRow, queries.hospitals(read, queries.HospitalFilter(province or region, grade, name),
+                                                  access.scope, paging), paging)
 
 
 @router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor",
              responses=REPLAYED)
-def register_distributor(body: RegisterDistributor, response: Response, meta: MasterDataCommand, uow: Work,
+def register_distributor(body: RegisterDistributor, response: Response, meta: RegisterDistributorCommand, uow: Work,
                          idempotency_key: IdempotencyKey = None) -> DistributorOut:
     distributor, created = parties.register_distributor(parties.RegisterDistributor(
         distributor_id=new_aggregate_id("distributor", meta.actor, idempotency_key), name=body.name,
@@ -68,39 +87,44 @@ def register_distributor(body: RegisterDistributor, response: Response, meta: Ma
 
 
 @router.get("/distributors", operation_id="list_distributors")
-def list_distributors(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_distributors(read: Reads, access: DistributorReader, paging: Paging,
                       region: Annotated[str | None, Query(max_length=100)] = None,
                       tier: Annotated[Tier | None, Query()] = None,
                       name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                       ) -> Page[DistributorRow]:
-    return Page.of(DistributorRow, queries.distributors(read, queries.DistributorFilter(region, tier, name), paging),
-                   paging)
+    return Page.of(DistributorRow, queries.distributors(read, queries.DistributorFilter(region, tier, name),
+                                                        access.scope, paging), paging)
 
 
 @router.get("/distributors/{distributor_id}", operation_id="get_distributor")
-def get_distributor(distributor_id: UUID, uow: Work, _: CurrentPrincipal) -> DistributorOut:
-    return distributor_out(parties.distributor(uow, distributor_id))
+def get_distributor(distributor_id: UUID, uow: Work, access: DistributorReader) -> DistributorOut:
+    return distributor_out(_distributor(uow, distributor_id, access.scope))
 
 
 @router.put("/hospitals/{hospital_id}/contact", operation_id="change_hospital_contact")
-def change_hospital_contact(hospital_id: UUID, body: ContactIn, meta: MasterDataCommand, uow: Work) -> HospitalOut:
+def change_hospital_contact(hospital_id: UUID, body: ContactIn, meta: UpdateHospitalCommand, uow: Work,
+                            scope: CallerScope) -> HospitalOut:
     """Replace the hospital's contact (recall notices go to it); the same contact again records nothing."""
+    _hospital(uow, hospital_id, scope)
     return hospital_out(parties.change_contact(
         parties.ChangeContact(party_id=hospital_id, kind=Hospital, contact=contact_of(body)), uow))
 
 
 @router.put("/distributors/{distributor_id}/contact", operation_id="change_distributor_contact")
-def change_distributor_contact(distributor_id: UUID, body: ContactIn, meta: MasterDataCommand,
-                               uow: Work) -> DistributorOut:
+def change_distributor_contact(distributor_id: UUID, body: ContactIn, meta: UpdateDistributorCommand,
+                               uow: Work, scope: CallerScope) -> DistributorOut:
+    _distributor(uow, distributor_id, scope)
     return distributor_out(parties.change_contact(
         parties.ChangeContact(party_id=distributor_id, kind=Distributor, contact=contact_of(body)), uow))
 
 
 @router.post("/distributors/{distributor_id}/licences", operation_id="record_distributor_licence")
-def record_licence(distributor_id: UUID, body: LicenceIn, meta: MasterDataCommand, uow: Work) -> DistributorOut:
+def record_licence(distributor_id: UUID, body: LicenceIn, meta: UpdateDistributorCommand, uow: Work,
+                   scope: CallerScope) -> DistributorOut:
     """Record a qualification document (营业执照, 经营许可证, 备案凭证) with its validity. Orders through the distributor
     need the document its products' class requires, valid on the delivery day; the same document again records
     nothing, a renewal (same type and number) replaces it."""
+    _distributor(uow, distributor_id, scope)
     return distributor_out(parties.record_licence(parties.RecordLicence(
         distributor_id=distributor_id, document_type=body.document_type, number=body.number,
         valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))

@@ -10,8 +10,8 @@ from pydantic import Field
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.domain.returns import DISPOSITIONS, REASONS
 from services.inventory.settings import InventorySettings
+from shared.platform.access import COMPANY, permitted
 from shared.platform.api import command_by
-from shared.platform.auth import CHANNEL_MANAGER, MASTER_DATA, ORDER_DESK, QUALITY, WAREHOUSE
 from shared.platform.service_state import State, unit_of_work
 
 
@@ -22,15 +22,29 @@ def inventory_settings(state: State) -> InventorySettings:
 Work = Annotated[InventoryUnitOfWork, Depends(unit_of_work)]
 Config = Annotated[InventorySettings, Depends(inventory_settings)]
 
-# Who may do what, until per-action permissions arrive: the item master is master data; suppliers and their
-# qualifications (首营) are kept by master data or quality; quality inspects and holds; the warehouse moves stock; the
-# hospital's acceptance is recorded by the warehouse (from the signed delivery note) or the order desk.
-MasterDataCommand = command_by(MASTER_DATA, CHANNEL_MANAGER)
-SupplierCommand = command_by(MASTER_DATA, QUALITY)
-QualityCommand = command_by(QUALITY)
-WarehouseCommand = command_by(WAREHOUSE)
-NearExpiryCommand = command_by(WAREHOUSE, QUALITY)
-AcceptanceCommand = command_by(WAREHOUSE, ORDER_DESK)
+# The permission each command needs (shared/platform/permissions.py says which roles grant it). Items, suppliers,
+# stock and quality are the company's own data (not any customer's); an order's fulfilment and its returns belong to
+# the order's hospital and distributor.
+ItemCommand = command_by("item:register", scope=COMPANY)
+ItemReader = permitted("item:read", scope=COMPANY)
+SupplierCommand = command_by("supplier:manage", scope=COMPANY)
+SupplierReader = permitted("supplier:read", scope=COMPANY)
+ReceiveCommand = command_by("stock:receive", scope=COMPANY)
+InspectCommand = command_by("quality:inspect", scope=COMPANY)
+HoldCommand = command_by("quality:hold", scope=COMPANY)
+ReleaseHoldCommand = command_by("quality:release-hold", scope=COMPANY)
+StockCommand = command_by("stock:move", scope=COMPANY)
+StockReader = permitted("stock:read", scope=COMPANY)
+NearExpiryCommand = command_by("stock:scan-expiry", scope=COMPANY)
+KitCommand = command_by("kit:assemble", scope=COMPANY)
+WmsCommand = command_by("wms:integrate", scope=COMPANY)
+UdiParser = permitted("udi:parse", scope=COMPANY)
+FulfilmentReader = permitted("fulfilment:read", scope="fulfilment")
+PickCommand = command_by("fulfilment:pick", scope="fulfilment")
+DispatchCommand = command_by("fulfilment:dispatch", scope="fulfilment")
+AcceptanceCommand = command_by("shipment:accept", scope="fulfilment")
+ReturnCommand = command_by("return:record", scope="return")
+ReturnReader = permitted("return:read", scope="return")
 
 WarehouseCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 LocationCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]

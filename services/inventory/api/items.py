@@ -9,13 +9,12 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from services.inventory import queries
-from services.inventory.api.common import MasterDataCommand, Work
+from services.inventory.api.common import ItemCommand, ItemReader, Work
 from services.inventory.application import item_master
 from shared.domain.gtin import GTINInput
 from shared.domain.text import Description, Name, single_line
 from shared.domain.validity import ValidityPeriod
 from shared.platform.api import REPLAYED
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
 
@@ -129,7 +128,7 @@ def _master_out(item: Any) -> ItemMasterOut:
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", tags=["inventory"],
              responses=REPLAYED)
-def register_item(body: RegisterItem, response: Response, _: MasterDataCommand, uow: Work) -> ItemOut:
+def register_item(body: RegisterItem, response: Response, _: ItemCommand, uow: Work) -> ItemOut:
     """Items are keyed by GTIN: the same GTIN with the same data again answers 200 with the item; other data is 409."""
     item, created = item_master.register_item(item_master.RegisterItem(
         gtin=body.gtin, name=body.name, device_class=body.device_class, model=body.model,
@@ -140,7 +139,7 @@ def register_item(body: RegisterItem, response: Response, _: MasterDataCommand, 
 
 
 @router.get("/items", operation_id="list_items", tags=["inventory"])
-def list_items(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_items(read: Reads, _: ItemReader, paging: Paging,
                name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
                device_class: Annotated[int | None, Query(ge=1, le=3)] = None) -> Page[ItemRow]:
     """The item master: every registered device with its class and registration certificate."""
@@ -148,19 +147,19 @@ def list_items(read: Reads, _: CurrentPrincipal, paging: Paging,
 
 
 @router.get("/items/{gtin}", operation_id="get_item", tags=["inventory"])
-def get_item(gtin: ItemGTIN, uow: Work, _: CurrentPrincipal) -> ItemOut:
+def get_item(gtin: ItemGTIN, uow: Work, _: ItemReader) -> ItemOut:
     return _item_out(item_master.item(uow, gtin))
 
 
 @router.get("/items/{gtin}/master-data", operation_id="get_item_master_data", tags=["item master"])
-def get_master_data(gtin: ItemGTIN, uow: Work, _: CurrentPrincipal) -> ItemMasterOut:
+def get_master_data(gtin: ItemGTIN, uow: Work, _: ItemReader) -> ItemMasterOut:
     """The item with every UDI-DI (each, box, case), certificate, storage conditions and tracking.
     Its history of changes: GET /audit/aggregates/{item_id}/history."""
     return _master_out(item_master.item(uow, gtin))
 
 
 @router.post("/items/{gtin}/packaging-levels", operation_id="add_packaging_level", tags=["item master"])
-def add_packaging_level(gtin: ItemGTIN, body: PackagingLevelIn, _: MasterDataCommand, uow: Work) -> ItemMasterOut:
+def add_packaging_level(gtin: ItemGTIN, body: PackagingLevelIn, _: ItemCommand, uow: Work) -> ItemMasterOut:
     """Add a box or case GTIN. A level, once defined, keeps its GTIN and quantity (409 otherwise); posting the same
     again changes nothing."""
     return _master_out(item_master.add_packaging_level(item_master.AddPackagingLevel(
@@ -169,7 +168,7 @@ def add_packaging_level(gtin: ItemGTIN, body: PackagingLevelIn, _: MasterDataCom
 
 @router.put("/items/{gtin}/registration-certificate", operation_id="set_registration_certificate",
             tags=["item master"])
-def set_registration_certificate(gtin: ItemGTIN, body: RegistrationCertificateIn, _: MasterDataCommand,
+def set_registration_certificate(gtin: ItemGTIN, body: RegistrationCertificateIn, _: ItemCommand,
                                  uow: Work) -> ItemMasterOut:
     return _master_out(item_master.set_registration_certificate(item_master.SetRegistrationCertificate(
         gtin=gtin, number=body.number, holder=body.holder, valid_from=body.valid_from, valid_to=body.valid_to,
@@ -177,7 +176,7 @@ def set_registration_certificate(gtin: ItemGTIN, body: RegistrationCertificateIn
 
 
 @router.put("/items/{gtin}/storage-conditions", operation_id="set_storage_conditions", tags=["item master"])
-def set_storage_conditions(gtin: ItemGTIN, body: StorageConditionsIn, _: MasterDataCommand,
+def set_storage_conditions(gtin: ItemGTIN, body: StorageConditionsIn, _: ItemCommand,
                            uow: Work) -> ItemMasterOut:
     return _master_out(item_master.set_storage_conditions(item_master.SetStorageConditions(
         gtin=gtin, min_temperature_c=body.min_temperature_c, max_temperature_c=body.max_temperature_c,
@@ -185,6 +184,6 @@ def set_storage_conditions(gtin: ItemGTIN, body: StorageConditionsIn, _: MasterD
 
 
 @router.put("/items/{gtin}/tracking", operation_id="set_tracking", tags=["item master"])
-def set_tracking(gtin: ItemGTIN, body: TrackingIn, _: MasterDataCommand, uow: Work) -> ItemMasterOut:
+def set_tracking(gtin: ItemGTIN, body: TrackingIn, _: ItemCommand, uow: Work) -> ItemMasterOut:
     return _master_out(item_master.set_tracking(item_master.SetTracking(
         gtin=gtin, lot_tracked=body.lot_tracked, serial_tracked=body.serial_tracked, implant=body.implant), uow))

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.api.common import WarehouseCode, WarehouseCommand, Work
+from services.inventory.api.common import KitCommand, WarehouseCode, Work
 from services.inventory.application import kits
 from shared.domain.gtin import GTINInput, LotInput
 from shared.platform.api import REPLAYED, IdempotencyKey
@@ -46,7 +46,7 @@ class KitAssemblyOut(BaseModel):
 
 
 @router.post("/kits/assemblies", status_code=status.HTTP_201_CREATED, operation_id="assemble_kit", responses=REPLAYED)
-def assemble_kit(body: KitAssemblyIn, response: Response, meta: WarehouseCommand, uow: Work,
+def assemble_kit(body: KitAssemblyIn, response: Response, meta: KitCommand, uow: Work,
                  idempotency_key: IdempotencyKey = None) -> KitAssemblyOut:
     """Consume component lots (available stock) and produce a new kit lot (into quarantine), in one transaction."""
     assembly_id = new_aggregate_id("kit-assembly", meta.actor, idempotency_key)

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from services.inventory.api.common import LocationCode, LotStatus, QualityCommand, WarehouseCode, WarehouseCommand, Work
+from services.inventory.api.common import HoldCommand, InspectCommand, LocationCode, LotStatus, ReceiveCommand, ReleaseHoldCommand, WarehouseCode, Work
 from services.inventory.application import quality, receiving
 from shared.domain.gtin import GS1Date, GTINInput, LotInput, SerialInput
 from shared.domain.text import Reason
@@ -112,7 +112,7 @@ def _lots_out(item: Any, lot: str) -> LotsOut:
 
 
 @router.post("/goods-receipts", status_code=status.HTTP_201_CREATED, operation_id="receive_goods", tags=["receiving"])
-def receive_goods(body: GoodsReceiptIn, _: WarehouseCommand, uow: Work) -> GoodsReceiptOut:
+def receive_goods(body: GoodsReceiptIn, _: ReceiveCommand, uow: Work) -> GoodsReceiptOut:
     """Every line is received into quarantine, or none: from a supplier with valid qualifications only."""
     receipt = receiving.receive_goods(body.command(), uow)
     return GoodsReceiptOut(receipt_id=receipt.receipt_id, supplier_id=body.supplier_id, lines=body.lines,
@@ -120,7 +120,7 @@ def receive_goods(body: GoodsReceiptIn, _: WarehouseCommand, uow: Work) -> Goods
 
 
 @router.post("/quality/inspections", operation_id="inspect_lot", tags=["quality"])
-def inspect_lot(body: InspectLot, meta: QualityCommand, uow: Work) -> LotsOut:
+def inspect_lot(body: InspectLot, meta: InspectCommand, uow: Work) -> LotsOut:
     """Release quarantined stock (available) or reject it (blocked for good; a reason is required)."""
     reason = command_reason(body.reason, meta, required=body.result == "rejected")
     item = quality.inspect_lot(quality.InspectLot(gtin=body.gtin, lot=body.lot, warehouse=body.warehouse,
@@ -129,14 +129,14 @@ def inspect_lot(body: InspectLot, meta: QualityCommand, uow: Work) -> LotsOut:
 
 
 @router.post("/quality/holds", operation_id="hold_lot", tags=["quality"])
-def hold_lot(body: LotCommand, meta: QualityCommand, uow: Work) -> LotsOut:
+def hold_lot(body: LotCommand, meta: HoldCommand, uow: Work) -> LotsOut:
     """Put a lot on hold in every warehouse: it is neither reserved nor shipped until the hold is released."""
     reason = command_reason(body.reason, meta)
     return _lots_out(quality.hold_lot(quality.HoldLot(gtin=body.gtin, lot=body.lot, reason=reason), uow), body.lot)
 
 
 @router.post("/quality/holds/release", operation_id="release_hold", tags=["quality"])
-def release_hold(body: LotCommand, meta: QualityCommand, uow: Work) -> LotsOut:
+def release_hold(body: LotCommand, meta: ReleaseHoldCommand, uow: Work) -> LotsOut:
     """Release a hold; a reason is required. A hold a recall placed stays while the recall is open (409)."""
     reason = command_reason(body.reason, meta)
     return _lots_out(quality.release_hold(quality.ReleaseHold(gtin=body.gtin, lot=body.lot, reason=reason), uow),

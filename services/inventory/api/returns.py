@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.inventory import queries
-from services.inventory.api.common import Disposition, ReturnReason, WarehouseCode, WarehouseCommand, Work
+from services.inventory.api.common import Disposition, ReturnCommand, ReturnReader, ReturnReason, WarehouseCode, Work
 from services.inventory.application import returns
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.domain.text import Note
-from shared.platform.api import REPLAYED, IdempotencyKey
-from shared.platform.auth import CurrentPrincipal
+from services.inventory.application import outbound
+from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.problems import invalid_field
@@ -81,11 +81,15 @@ class ReturnRow(BaseModel):
 
 
 @router.post("/returns", status_code=status.HTTP_201_CREATED, operation_id="record_return", responses=REPLAYED)
-def record_return(body: ReturnIn, response: Response, meta: WarehouseCommand, uow: Work,
+def record_return(body: ReturnIn, response: Response, meta: ReturnCommand, uow: Work, scope: CallerScope,
                   idempotency_key: IdempotencyKey = None) -> ReturnOut:
     """A return against a shipment; its stock comes back into quarantine (restock, quarantine) or is scrapped."""
     if body.reason == "other" and not body.note:
         raise invalid_field("note", "note-required", "a return for reason other needs a note")
+    if not scope.everything:
+        shipped = outbound.fulfilment(uow, body.order_id)
+        scope.require("Order", body.order_id, hospitals=[shipped.ship_to_hospital_id],
+                      distributors=[shipped.ship_to_distributor_id])
     return_id = new_aggregate_id("return", meta.actor, idempotency_key)
     fulfilment, created = returns.record_return(returns.RecordReturn(
         return_id=return_id, order_id=body.order_id, shipment_id=body.shipment_id, reason=body.reason,
@@ -98,11 +102,11 @@ def record_return(body: ReturnIn, response: Response, meta: WarehouseCommand, uo
 
 
 @router.get("/returns", operation_id="list_returns")
-def list_returns(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_returns(read: Reads, access: ReturnReader, paging: Paging,
                  reason: Annotated[ReturnReason | None, Query()] = None,
                  gtin: Annotated[GTINInput | None, Query()] = None,
                  lot: Annotated[LotInput | None, Query()] = None,
                  disposition: Annotated[Disposition | None, Query()] = None) -> Page[ReturnRow]:
     """Returned lines for analytics, newest first, filtered by reason, GTIN, lot, disposition."""
     where = queries.ReturnFilter(reason, gtin, lot, disposition)
-    return Page.of(ReturnRow, queries.returns(read, where, paging), paging)
+    return Page.of(ReturnRow, queries.returns(read, where, access.scope, paging), paging)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.udi import UDIError, parse_udi
-from shared.platform.auth import CurrentPrincipal
+from services.inventory.api.common import UdiParser
 from shared.platform.problems import invalid_field
 
 router = APIRouter(tags=["inventory"])
@@ -48,7 +48,7 @@ class ParsedUDI(BaseModel):
 
 
 @router.post("/udi/parse", operation_id="parse_udi")
-def parse_scanned_udi(body: ScannedCode, _: CurrentPrincipal) -> ParsedUDI:
+def parse_scanned_udi(body: ScannedCode, _: UdiParser) -> ParsedUDI:
     """Parse one scan (GS1 or HIBC). Nothing is stored: this reads the code and says what it holds."""
     try:
         parsed = parse_udi(body.code)

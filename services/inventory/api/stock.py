@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.inventory import queries
-from services.inventory.api.common import Config, LotStatus, today
+from services.inventory.api.common import Config, LotStatus, StockReader, today
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
 
@@ -59,7 +58,7 @@ class NearExpiryRow(BaseModel):
 
 
 @router.get("/stock", operation_id="list_stock", tags=["inventory"])
-def list_stock(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_stock(read: Reads, _: StockReader, paging: Paging,
                gtin: Annotated[GTINInput | None, Query()] = None,
                lot: Annotated[LotInput | None, Query()] = None,
                warehouse: Annotated[str | None, Query(max_length=50)] = None,
@@ -70,7 +69,7 @@ def list_stock(read: Reads, _: CurrentPrincipal, paging: Paging,
 
 
 @router.get("/stock/serials", operation_id="list_serials", tags=["inventory"])
-def list_serials(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_serials(read: Reads, _: StockReader, paging: Paging,
                  gtin: Annotated[GTINInput | None, Query()] = None,
                  lot: Annotated[LotInput | None, Query()] = None,
                  serial: Annotated[SerialInput | None, Query()] = None,
@@ -80,7 +79,7 @@ def list_serials(read: Reads, _: CurrentPrincipal, paging: Paging,
 
 
 @router.get("/stock/near-expiry", operation_id="list_near_expiry_stock", tags=["stock control"])
-def list_near_expiry(read: Reads, config: Config, _: CurrentPrincipal, paging: Paging,
+def list_near_expiry(read: Reads, config: Config, _: StockReader, paging: Paging,
                      within_days: Annotated[int | None, Query(ge=0, le=3650, description=(
                          "stock expiring within this many days (default: the widest threshold)"))] = None,
                      gtin: Annotated[GTINInput | None, Query()] = None,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.inventory.api.common import (
-    LocationCode, LotStatus, NearExpiryCommand, WarehouseCode, WarehouseCommand, Work, today,
+    LocationCode, LotStatus, NearExpiryCommand, StockCommand, WarehouseCode, Work, today,
 )
 from services.inventory.application import stock_control
 from shared.domain.gtin import GTINInput, LotInput
@@ -100,14 +100,14 @@ class NearExpiryScanOut(BaseModel):
 
 
 @router.post("/stock/moves", operation_id="move_stock")
-def move_stock(body: StockMoveIn, _: WarehouseCommand, uow: Work) -> StockChangeOut:
+def move_stock(body: StockMoveIn, _: StockCommand, uow: Work) -> StockChangeOut:
     """Move available stock of a lot to another warehouse, or all of it to another location in the same one."""
     item = stock_control.move_stock(body.command(), uow)
     return _change_out(item, body.lot, [body.from_warehouse, body.to_warehouse])
 
 
 @router.post("/stock/counts", operation_id="count_stock")
-def count_stock(body: StockCountIn, meta: WarehouseCommand, uow: Work) -> StockChangeOut:
+def count_stock(body: StockCountIn, meta: StockCommand, uow: Work) -> StockChangeOut:
     """Record a cycle count (StockCounted); a difference is adjusted at once (StockAdjusted, reason required).
     On hand never goes below what is allocated (409)."""
     item, change = stock_control.count_stock(stock_control.CountStock(
@@ -117,7 +117,7 @@ def count_stock(body: StockCountIn, meta: WarehouseCommand, uow: Work) -> StockC
 
 
 @router.post("/stock/adjustments", operation_id="adjust_stock")
-def adjust_stock(body: StockAdjustmentIn, meta: WarehouseCommand, uow: Work) -> StockChangeOut:
+def adjust_stock(body: StockAdjustmentIn, meta: StockCommand, uow: Work) -> StockChangeOut:
     """Adjust on hand outside a count (e.g. a damaged unit written off); a reason is required."""
     item = stock_control.adjust_stock(stock_control.AdjustStock(
         gtin=body.gtin, lot=body.lot, warehouse=body.warehouse, quantity_change=body.quantity_change,

@@ -9,13 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from stdnum.cn import uscc
 
 from services.inventory import queries
-from services.inventory.api.common import SupplierCommand, Work
+from services.inventory.api.common import SupplierCommand, SupplierReader, Work
 from services.inventory.application import suppliers
 from services.inventory.domain.supplier import DOCUMENT_TYPES
 from shared.domain.text import Name, single_line
 from shared.domain.validity import ValidityPeriod
 from shared.platform.api import REPLAYED, IdempotencyKey
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
@@ -86,13 +85,13 @@ def register_supplier(body: RegisterSupplier, response: Response, meta: Supplier
 
 
 @router.get("/suppliers", operation_id="list_suppliers")
-def list_suppliers(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_suppliers(read: Reads, _: SupplierReader, paging: Paging,
                    name: Annotated[str | None, Query(max_length=200)] = None) -> Page[SupplierRow]:
     return Page.of(SupplierRow, queries.suppliers(read, name, paging), paging)
 
 
 @router.get("/suppliers/{supplier_id}", operation_id="get_supplier")
-def get_supplier(supplier_id: UUID, uow: Work, _: CurrentPrincipal) -> SupplierOut:
+def get_supplier(supplier_id: UUID, uow: Work, _: SupplierReader) -> SupplierOut:
     return _supplier_out(suppliers.supplier(uow, supplier_id))
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field
 
-from services.inventory.api.common import WarehouseCommand, Work
+from services.inventory.api.common import WmsCommand, Work
 from services.inventory.api.fulfilments import Dispatch, Picks, parse_scans
 from services.inventory.api.receiving import GoodsReceiptIn, ReceiptWarning
 from services.inventory.api.stock_control import StockMoveIn
@@ -97,7 +97,7 @@ def _answered(response: Response, first: bool) -> dict[str, Any]:
 
 
 @router.post("/wms/receipts", status_code=status.HTTP_201_CREATED, operation_id="wms_receive_goods", responses=REPEATED)
-def wms_receive(body: WmsReceiptIn, response: Response, _: WarehouseCommand, uow: Work,
+def wms_receive(body: WmsReceiptIn, response: Response, _: WmsCommand, uow: Work,
                 external_reference: ExternalReferenceHeader = None) -> WmsReceiptOut:
     """A goods receipt from the WMS, with the rules of POST /goods-receipts (qualified supplier, into quarantine).
     Sent again with the same reference: the first answer (200), nothing stored; another payload: 409."""
@@ -108,7 +108,7 @@ def wms_receive(body: WmsReceiptIn, response: Response, _: WarehouseCommand, uow
 
 
 @router.post("/wms/stock-moves", status_code=status.HTTP_201_CREATED, operation_id="wms_move_stock", responses=REPEATED)
-def wms_move(body: WmsStockMoveIn, response: Response, _: WarehouseCommand, uow: Work,
+def wms_move(body: WmsStockMoveIn, response: Response, _: WmsCommand, uow: Work,
              external_reference: ExternalReferenceHeader = None) -> WmsStockMoveOut:
     """A stock move from the WMS, with the rules of POST /stock/moves; idempotent by external reference."""
     message = _message(body, external_reference)
@@ -118,7 +118,7 @@ def wms_move(body: WmsStockMoveIn, response: Response, _: WarehouseCommand, uow:
 
 
 @router.post("/wms/picks", status_code=status.HTTP_201_CREATED, operation_id="wms_confirm_picks", responses=REPEATED)
-def wms_pick(body: WmsPicksIn, response: Response, _: WarehouseCommand, uow: Work,
+def wms_pick(body: WmsPicksIn, response: Response, _: WmsCommand, uow: Work,
              external_reference: ExternalReferenceHeader = None) -> WmsPicksOut:
     """Picks confirmed by UDI scan in the WMS, with the rules of POST /fulfilments/{order_id}/picks (all scans or
     none; another GTIN, lot or serial than reserved: 409); idempotent by external reference."""
@@ -129,7 +129,7 @@ def wms_pick(body: WmsPicksIn, response: Response, _: WarehouseCommand, uow: Wor
 
 
 @router.post("/wms/shipments", status_code=status.HTTP_201_CREATED, operation_id="wms_dispatch", responses=REPEATED)
-def wms_ship(body: WmsShipmentIn, response: Response, _: WarehouseCommand, uow: Work,
+def wms_ship(body: WmsShipmentIn, response: Response, _: WmsCommand, uow: Work,
              external_reference: ExternalReferenceHeader = None) -> WmsShipmentOut:
     """A shipment from the WMS (or TMS), with the rules of POST /fulfilments/{order_id}/dispatch (every reserved
     unit picked when picking is required, no held or recalled stock); idempotent by external reference."""

@@ -16,8 +16,8 @@ from services.order.domain import SalesOrder
 from shared.domain.gtin import GTINInput
 from shared.domain.money import LineQuantity, UnitPrice, document_total_problem
 from shared.domain.text import Reference
-from shared.platform.api import REPLAYED, IdempotencyKey, command_by
-from shared.platform.auth import ORDER_DESK, CurrentPrincipal
+from shared.platform.access import permitted
+from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads, unit_of_work
@@ -25,7 +25,9 @@ from shared.platform.service_state import Reads, unit_of_work
 router = APIRouter(tags=["orders"])
 Work = Annotated[OrderUnitOfWork, Depends(unit_of_work)]
 
-OrderDeskCommand = command_by(ORDER_DESK)
+PlaceOrderCommand = command_by("order:place", scope="order")
+
+OrderReader = permitted("order:read", scope="order")
 
 OrderStatus = Literal["placed", "reserved", "backordered", "shipped"]
 
@@ -104,7 +106,7 @@ def _order_out(o: SalesOrder) -> OrderOut:
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
-def place_order(body: PlaceOrder, response: Response, meta: OrderDeskCommand, uow: Work,
+def place_order(body: PlaceOrder, response: Response, meta: PlaceOrderCommand, uow: Work, scope: CallerScope,
                 idempotency_key: IdempotencyKey = None) -> OrderOut:
     """Accept an order only when the sale passes its checks: the customer (and distributor) is registered, every
     product has a registration certificate valid on the delivery day, and a distributor holds the licence each
@@ -113,21 +115,24 @@ def place_order(body: PlaceOrder, response: Response, meta: OrderDeskCommand, uo
         order_id=new_aggregate_id("order", meta.actor, idempotency_key), hospital_id=body.hospital_id,
         customer_reference=body.customer_reference, currency=body.currency,
         lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
-        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id), uow)
+        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id), uow,
+        scope)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _order_out(order)
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")
-def get_order(order_id: UUID, uow: Work, _: CurrentPrincipal) -> OrderOut:
-    return _order_out(placing.order(uow, order_id))
+def get_order(order_id: UUID, uow: Work, read: Reads, access: OrderReader) -> OrderOut:
+    order = placing.order(uow, order_id)
+    queries.order_within(read, access.scope, order.id, order.hospital_id, order.ship_to_distributor_id)
+    return _order_out(order)
 
 
 @router.get("/orders", operation_id="list_orders")
-def list_orders(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_orders(read: Reads, access: OrderReader, paging: Paging,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 hospital_id: Annotated[UUID | None, Query()] = None,
                 ship_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
     where = queries.OrderFilter(status_, hospital_id, ship_to_distributor_id)
-    return Page.of(OrderRow, queries.orders(read, where, paging), paging)
+    return Page.of(OrderRow, queries.orders(read, where, access.scope, paging), paging)

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Response, status
 from services.traceability.api.adverse_models import (
     AdverseEventOut, AdverseEventRow, RecallFromAdverseEvent, ReportAdverseEvent, SubmitReport, adverse_out, identified,
 )
-from services.traceability.api.recall_models import At, RecallOfficerCommand, RecallOut
+from services.traceability.api.recall_models import At, RecallOut
+from shared.platform.access import COMPANY, permitted
+from shared.platform.api import command_by
 from services.traceability.api.recalls import opened
 from services.traceability.api.work import Work
 from services.traceability.application import adverse_events
@@ -18,16 +20,21 @@ from services.traceability.queries import recall_lists
 from shared.domain.gtin import GTINInput
 from shared.events.traceability import AdverseOutcome
 from shared.platform.api import REPLAYED, IdempotencyKey, command_reason
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["adverse events"])
 
+# Adverse events are reported by quality (or the recall officer) and handled by them: company data, unscoped.
+ReportCommand = command_by("adverse-event:report", scope=COMPANY)
+AdverseEventCommand = command_by("adverse-event:manage", scope=COMPANY)
+AdverseEventReader = permitted("adverse-event:read", scope=COMPANY)
+
+
 @router.post("/adverse-events", status_code=status.HTTP_201_CREATED, operation_id="report_adverse_event",
              responses=REPLAYED)
-def report(body: ReportAdverseEvent, response: Response, meta: RecallOfficerCommand, uow: Work,
+def report(body: ReportAdverseEvent, response: Response, meta: ReportCommand, uow: Work,
            idempotency_key: IdempotencyKey = None) -> AdverseEventOut:
     event, created = adverse_events.report_adverse_event(adverse_events.ReportAdverseEvent(
         adverse_event_id=new_aggregate_id("adverse-event", meta.actor, idempotency_key), **identified(body)), uow)
@@ -37,7 +44,7 @@ def report(body: ReportAdverseEvent, response: Response, meta: RecallOfficerComm
 
 
 @router.get("/adverse-events", operation_id="list_adverse_events")
-def list_adverse_events(read: Reads, _: CurrentPrincipal, paging: Paging, at: At = None,
+def list_adverse_events(read: Reads, _: AdverseEventReader, paging: Paging, at: At = None,
                         outcome: Annotated[AdverseOutcome | None, Query()] = None,
                         overdue: Annotated[bool | None, Query(description="true: unsubmitted past their deadline"
                                                                           " at `at`")] = None,
@@ -48,12 +55,12 @@ def list_adverse_events(read: Reads, _: CurrentPrincipal, paging: Paging, at: At
 
 
 @router.get("/adverse-events/{adverse_event_id}", operation_id="get_adverse_event")
-def get_adverse_event(adverse_event_id: UUID, uow: Work, _: CurrentPrincipal, at: At = None) -> AdverseEventOut:
+def get_adverse_event(adverse_event_id: UUID, uow: Work, _: AdverseEventReader, at: At = None) -> AdverseEventOut:
     return adverse_out(adverse_events.adverse_event(uow, adverse_event_id), at)
 
 
 @router.post("/adverse-events/{adverse_event_id}/submission", operation_id="submit_adverse_event")
-def submit(adverse_event_id: UUID, body: SubmitReport, meta: RecallOfficerCommand, uow: Work) -> AdverseEventOut:
+def submit(adverse_event_id: UUID, body: SubmitReport, meta: AdverseEventCommand, uow: Work) -> AdverseEventOut:
     """Record that the report reached the regulator (a retry of the same submission changes nothing)."""
     return adverse_out(adverse_events.submit_adverse_event(adverse_events.SubmitAdverseEvent(
         adverse_event_id=adverse_event_id, submitted_at=body.submitted_at,
@@ -62,7 +69,7 @@ def submit(adverse_event_id: UUID, body: SubmitReport, meta: RecallOfficerComman
 
 @router.post("/adverse-events/{adverse_event_id}/recall", status_code=status.HTTP_201_CREATED,
              operation_id="open_recall_from_adverse_event", responses=REPLAYED)
-def open_recall(adverse_event_id: UUID, body: RecallFromAdverseEvent, response: Response, meta: RecallOfficerCommand,
+def open_recall(adverse_event_id: UUID, body: RecallFromAdverseEvent, response: Response, meta: AdverseEventCommand,
                 uow: Work, read: Reads, idempotency_key: IdempotencyKey = None) -> RecallOut:
     """Open a recall case from the adverse event (one per event); by default it recalls the event's lot."""
     command_reason(body.reason, meta)

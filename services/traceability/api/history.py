@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 
+from services.traceability.api.recall_models import LookupReader, RecallReader
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases
 from services.traceability.domain import epcis
@@ -16,7 +17,6 @@ from services.traceability.domain.deadlines import ConsigneeStatus, consignee_st
 from services.traceability.queries.as_of import ConsigneeAsOf, RecallLookupAsOf, case_consignees_as_of, lookup_as_of_in
 from services.traceability.queries.lot_story import lot_facts
 from shared.domain.gtin import GTINInput, LotInput
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import Paging
 from shared.platform.service_state import Reads
 
@@ -25,7 +25,7 @@ router = APIRouter()
 
 @router.get("/recalls/lookup/as-of", operation_id="recall_lookup_as_of", tags=["recalls"])
 def recall_lookup_as_of_route(
-        read: Reads, _: CurrentPrincipal, paging: Paging,
+        read: Reads, _: LookupReader, paging: Paging,
         gtin: Annotated[GTINInput, Query()],
         lot: Annotated[LotInput, Query()],
         at: Annotated[AwareDatetime, Query(description="RFC 3339 time with its zone, e.g. 2026-11-20T09:30:00+08:00")],
@@ -39,7 +39,7 @@ def recall_lookup_as_of_route(
 @router.get("/lots/{gtin}/{lot}/epcis", operation_id="lot_epcis", tags=["recalls"], response_class=JSONResponse,
             responses={200: {"description": "an EPCIS 2.0 document (JSON-LD)",
                              "content": {epcis.MEDIA_TYPE: {"schema": {"type": "object"}}}}})
-def lot_epcis(read: Reads, _: CurrentPrincipal, gtin: Annotated[GTINInput, Path()],
+def lot_epcis(read: Reads, _: LookupReader, gtin: Annotated[GTINInput, Path()],
               lot: Annotated[LotInput, Path()]) -> JSONResponse:
     """The lot's events as an EPCIS 2.0 JSON-LD document, for a partner's traceability system to import:
     receipt (commissioning), shipments, deliveries, acceptances and returns as ObjectEvents, kit assemblies it
@@ -62,7 +62,7 @@ class RecallConsigneesAsOf(BaseModel):
 
 @router.get("/recalls/{recall_id}/consignees/as-of", operation_id="list_recall_consignees_as_of",
             tags=["recall cases"])
-def list_recall_consignees_as_of(recall_id: UUID, read: Reads, uow: Work, _: CurrentPrincipal,
+def list_recall_consignees_as_of(recall_id: UUID, read: Reads, uow: Work, _: RecallReader,
                                  at: Annotated[AwareDatetime, Query(description="a time with zone, e.g. the decision")],
                                  ) -> RecallConsigneesAsOf:
     """The consignees of the recalled lots (and kit lots) as the event history stood at `at` — who the officer

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from services.traceability.api.recall_models import LookupReader
 from services.traceability.domain.lineage import AmbiguousLookup, lookup_kind
 from services.traceability.queries.answers import ConsigneeOut, RecallLookup
 from services.traceability.queries.lookup import lookup
 from services.traceability.queries.master_data import DateRange, lots_in_range
 from services.traceability.queries.merged import consignees_of, direct_units
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.paging import PageRequest, Paging
 from shared.platform.problems import invalid_field
 from shared.platform.service_state import Reads
@@ -33,7 +33,7 @@ def one_question(gtin: str | None, lot: str | None, serial: str | None) -> None:
 
 @router.get("/recalls/lookup", operation_id="recall_lookup")
 def recall_lookup_route(
-        read: Reads, _: CurrentPrincipal, paging: Paging,
+        read: Reads, _: LookupReader, paging: Paging,
         gtin: Annotated[GTINInput | None, Query()] = None,
         lot: Annotated[LotInput | None, Query()] = None,
         serial: Annotated[SerialInput | None, Query()] = None,
@@ -71,7 +71,7 @@ class MergedLookup(BaseModel):
 
 @router.get("/recalls/lookup/by-item", operation_id="recall_lookup_by_item")
 def recall_lookup_by_item(
-        read: Reads, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        read: Reads, _: LookupReader, paging: Paging, gtin: Annotated[GTINInput, Query()],
         expiry_from: Annotated[date | None, Query()] = None, expiry_to: Annotated[date | None, Query()] = None,
         produced_from: Annotated[date | None, Query()] = None, produced_to: Annotated[date | None, Query()] = None,
 ) -> MergedLookup:
@@ -90,7 +90,7 @@ def recall_lookup_by_item(
 
 @router.get("/recalls/lookup/serials", operation_id="recall_lookup_by_serials")
 def recall_lookup_by_serials(
-        read: Reads, _: CurrentPrincipal, paging: Paging, gtin: Annotated[GTINInput, Query()],
+        read: Reads, _: LookupReader, paging: Paging, gtin: Annotated[GTINInput, Query()],
         serial: Annotated[list[SerialInput],
                           Query(min_length=1, max_length=MAX_SERIALS, description="repeat for each unit, AI (21)")],
 ) -> MergedLookup:

@@ -14,11 +14,16 @@ from services.traceability.queries.case_consignees import RecallConsignee
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
 from shared.domain.text import Description, Name, Note, Reason, ShortName
 from shared.events.traceability import NotificationMethod, RecallScheme
+from shared.platform.access import COMPANY, permitted
 from shared.platform.api import command_by
-from shared.platform.auth import RECALL_OFFICER
 
 # Recall cases, scope reductions and adverse events are the recall officers' to change; anyone signed in may read.
-RecallOfficerCommand = command_by(RECALL_OFFICER)
+# Recalls are the company's own case files, read and run unscoped by the people who need them (a hospital's or a
+# distributor's user reads only the notices addressed to it).
+RecallCommand = command_by("recall:manage", scope=COMPANY)
+RecallApproval = command_by("recall:approve", scope=COMPANY)
+RecallReader = permitted("recall:read", scope=COMPANY)
+LookupReader = permitted("recall:lookup", scope=COMPANY)
 At = Annotated[AwareDatetime | None, Query(description="judge deadlines at this time (with zone); default now")]
 
 

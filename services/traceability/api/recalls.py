@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from services.traceability.api.recall_models import (
-    Acknowledge, At, CloseRecall, Notify, OpenRecall, RecallOfficerCommand, RecallOut, case_number, recall_out,
+    Acknowledge, At, CloseRecall, Notify, OpenRecall, RecallCommand, RecallOut, RecallReader, case_number, recall_out,
 )
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases, recall_opening
@@ -24,7 +24,6 @@ from services.traceability.queries import case_consignees, recall_lists
 from services.traceability.queries.case_consignees import RecallConsignee
 from shared.domain.gtin import GTINInput, LotInput
 from shared.platform.api import REPLAYED, IdempotencyKey, command_reason
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.read_models import ReadModels
@@ -75,7 +74,7 @@ def opened(read: ReadModels, response: Response, result: OpenedRecall) -> Recall
 
 
 @router.post("/recalls", status_code=status.HTTP_201_CREATED, operation_id="open_recall", responses=REPLAYED)
-def open_recall(body: OpenRecall, response: Response, meta: RecallOfficerCommand, uow: Work, read: Reads,
+def open_recall(body: OpenRecall, response: Response, meta: RecallCommand, uow: Work, read: Reads,
                 idempotency_key: IdempotencyKey = None) -> RecallOut:
     """Open a recall case with the next recall number of its year (RC-2026-0001); inventory puts every lot in scope on
     hold (through the RecallOpened event). A lot traceability never saw received, assembled or shipped is refused
@@ -88,7 +87,7 @@ def open_recall(body: OpenRecall, response: Response, meta: RecallOfficerCommand
 
 
 @router.get("/recalls", operation_id="list_recalls")
-def list_recalls(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_recalls(read: Reads, _: RecallReader, paging: Paging,
                  status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
                  level: Annotated[Literal[1, 2, 3] | None, Query()] = None,
                  gtin: Annotated[GTINInput | None, Query()] = None,
@@ -99,7 +98,7 @@ def list_recalls(read: Reads, _: CurrentPrincipal, paging: Paging,
 
 
 @router.get("/recalls/overdue", operation_id="list_overdue_consignees")
-def list_overdue(read: Reads, uow: Work, _: CurrentPrincipal, paging: Paging, at: At = None) -> Page[OverdueConsignee]:
+def list_overdue(read: Reads, uow: Work, _: RecallReader, paging: Paging, at: At = None) -> Page[OverdueConsignee]:
     """Consignees of open recalls not notified by their deadline, as of `at`: the officer's to-do list."""
     overdue = [OverdueConsignee(recall_id=case.id, number=case_number(case), title=case.title, level=case.level,
                                 notify_by=case.notify_by, consignee_id=c.consignee_id, kind=c.kind, name=c.name,
@@ -111,12 +110,12 @@ def list_overdue(read: Reads, uow: Work, _: CurrentPrincipal, paging: Paging, at
 
 
 @router.get("/recalls/{recall_id}", operation_id="get_recall")
-def get_recall(recall_id: UUID, read: Reads, uow: Work, _: CurrentPrincipal, at: At = None) -> RecallOut:
+def get_recall(recall_id: UUID, read: Reads, uow: Work, _: RecallReader, at: At = None) -> RecallOut:
     return answer(read, recall_cases.recall(uow, recall_id), at)
 
 
 @router.get("/recalls/{recall_id}/consignees", operation_id="list_recall_consignees")
-def list_recall_consignees(recall_id: UUID, read: Reads, uow: Work, _: CurrentPrincipal, paging: Paging,
+def list_recall_consignees(recall_id: UUID, read: Reads, uow: Work, _: RecallReader, paging: Paging,
                            at: At = None, status_: Annotated[ConsigneeStatus | None, Query(alias="status")] = None,
                            ) -> Page[RecallConsignee]:
     """Every consignee of the lots and serials in scope (kits and sell-out included), live from the lineage."""
@@ -128,7 +127,7 @@ def list_recall_consignees(recall_id: UUID, read: Reads, uow: Work, _: CurrentPr
 
 
 @router.post("/recalls/{recall_id}/notifications", operation_id="notify_recall_consignee")
-def notify(recall_id: UUID, body: Notify, meta: RecallOfficerCommand, uow: Work, read: Reads) -> RecallOut:
+def notify(recall_id: UUID, body: Notify, meta: RecallCommand, uow: Work, read: Reads) -> RecallOut:
     """Record that a consignee was told of the recall (a retry of the same notice changes nothing)."""
     return answer(read, recall_cases.notify_consignee(recall_cases.NotifyConsignee(
         recall_id=recall_id, consignee_id=body.consignee_id, notified_at=body.notified_at, method=body.method,
@@ -136,14 +135,14 @@ def notify(recall_id: UUID, body: Notify, meta: RecallOfficerCommand, uow: Work,
 
 
 @router.post("/recalls/{recall_id}/acknowledgements", operation_id="acknowledge_recall")
-def acknowledge(recall_id: UUID, body: Acknowledge, meta: RecallOfficerCommand, uow: Work, read: Reads) -> RecallOut:
+def acknowledge(recall_id: UUID, body: Acknowledge, meta: RecallCommand, uow: Work, read: Reads) -> RecallOut:
     return answer(read, recall_cases.record_acknowledgement(recall_cases.RecordAcknowledgement(
         recall_id=recall_id, consignee_id=body.consignee_id, acknowledged_at=body.acknowledged_at,
         acknowledged_by=body.acknowledged_by, note=body.note), uow))
 
 
 @router.post("/recalls/{recall_id}/close", operation_id="close_recall")
-def close(recall_id: UUID, body: CloseRecall, meta: RecallOfficerCommand, uow: Work, read: Reads) -> RecallOut:
+def close(recall_id: UUID, body: CloseRecall, meta: RecallCommand, uow: Work, read: Reads) -> RecallOut:
     """Close the case with a summary; the effectiveness figures at that moment are recorded with it."""
     case = recall_cases.close_recall(recall_cases.CloseRecall(recall_id=recall_id, summary=body.summary,
                                                               closed_at=body.closed_at), uow)

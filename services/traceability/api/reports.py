@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from services.traceability.api.lookup import one_question
-from services.traceability.api.recall_models import At, case_number
+from services.traceability.api.recall_models import At, LookupReader, RecallReader, case_number
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases
 from services.traceability.queries.case_consignees import case_consignees, scope_lookups
@@ -23,7 +23,6 @@ from services.traceability.reports.documents import as_csv, as_pdf, as_xlsx
 from services.traceability.reports.lookup_export import lookup_document, lookup_table
 from services.traceability.reports.regulator import gtins_of, implementation_report, recall_event_report
 from shared.domain.gtin import GTINInput, LotInput, SerialInput
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["reports"])
@@ -47,7 +46,7 @@ def _described(*formats: str) -> dict:
 @router.get("/recalls/{recall_id}/reports/{report}", operation_id="download_recall_report",
             response_class=Response, responses=_described("pdf", "xlsx"))
 def download_recall_report(recall_id: UUID, report: Literal["event", "implementation"], read: Reads, uow: Work,
-                           _: CurrentPrincipal, at: At = None,
+                           _: RecallReader, at: At = None,
                            format_: Annotated[Literal["pdf", "xlsx"], Query(alias="format")] = "pdf") -> Response:
     """`event`: the recall event report; `implementation`: notified vs to notify, recovered vs to recover."""
     case = recall_cases.recall(uow, recall_id)
@@ -66,7 +65,7 @@ def download_recall_report(recall_id: UUID, report: Literal["event", "implementa
 @router.get("/recalls/lookup/export", operation_id="export_recall_lookup", response_class=Response,
             responses=_described("csv", "xlsx"))
 def export_recall_lookup(
-        read: Reads, _: CurrentPrincipal,
+        read: Reads, _: LookupReader,
         gtin: Annotated[GTINInput | None, Query()] = None,
         lot: Annotated[LotInput | None, Query()] = None,
         serial: Annotated[SerialInput | None, Query()] = None,

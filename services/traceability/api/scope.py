@@ -7,13 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.traceability.api.recall_models import LotIn, RecallOfficerCommand, SerialIn, case_number
+from services.traceability.api.recall_models import (
+    LotIn, RecallApproval, RecallCommand, RecallReader, SerialIn, case_number,
+)
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases, scope_reductions
 from services.traceability.domain.recall import RecallCase
 from shared.domain.text import Reason
 from shared.platform.api import REPLAYED, IdempotencyKey, command_reason
-from shared.platform.auth import CurrentPrincipal
 from shared.platform.idempotency import new_aggregate_id
 
 router = APIRouter(tags=["recall cases"])
@@ -57,7 +58,7 @@ def _out(case: RecallCase, proposal_id: UUID) -> ScopeReductionOut:
 
 @router.post("/recalls/{recall_id}/scope-reductions", status_code=status.HTTP_201_CREATED,
              operation_id="propose_recall_scope_reduction", responses=REPLAYED)
-def propose(recall_id: UUID, body: ProposeScopeReduction, response: Response, meta: RecallOfficerCommand, uow: Work,
+def propose(recall_id: UUID, body: ProposeScopeReduction, response: Response, meta: RecallCommand, uow: Work,
             idempotency_key: IdempotencyKey = None) -> ScopeReductionOut:
     """Propose taking lots or units out of the open case's scope; a second recall officer must approve it."""
     command_reason(body.reason, meta)
@@ -71,7 +72,7 @@ def propose(recall_id: UUID, body: ProposeScopeReduction, response: Response, me
 
 
 @router.get("/recalls/{recall_id}/scope-reductions", operation_id="list_recall_scope_reductions")
-def list_proposals(recall_id: UUID, uow: Work, _: CurrentPrincipal) -> list[ScopeReductionOut]:
+def list_proposals(recall_id: UUID, uow: Work, _: RecallReader) -> list[ScopeReductionOut]:
     """Every proposal made for the case, in the order they were made, with what became of it."""
     case = recall_cases.recall(uow, recall_id)
     return [_out(case, UUID(key)) for key in case.proposals]
@@ -79,7 +80,7 @@ def list_proposals(recall_id: UUID, uow: Work, _: CurrentPrincipal) -> list[Scop
 
 @router.post("/recalls/{recall_id}/scope-reductions/{proposal_id}/approval",
              operation_id="approve_recall_scope_reduction")
-def approve(recall_id: UUID, proposal_id: UUID, meta: RecallOfficerCommand, uow: Work) -> ScopeReductionOut:
+def approve(recall_id: UUID, proposal_id: UUID, meta: RecallApproval, uow: Work) -> ScopeReductionOut:
     """Approve another officer's proposal: its lots and units leave the scope (a 409 for the proposer)."""
     return _out(scope_reductions.approve_scope_reduction(scope_reductions.DecideScopeReduction(
         recall_id=recall_id, proposal_id=proposal_id, officer=meta.actor), uow), proposal_id)
@@ -87,7 +88,7 @@ def approve(recall_id: UUID, proposal_id: UUID, meta: RecallOfficerCommand, uow:
 
 @router.post("/recalls/{recall_id}/scope-reductions/{proposal_id}/rejection",
              operation_id="reject_recall_scope_reduction")
-def reject(recall_id: UUID, proposal_id: UUID, body: RejectScopeReduction, meta: RecallOfficerCommand,
+def reject(recall_id: UUID, proposal_id: UUID, body: RejectScopeReduction, meta: RecallApproval,
            uow: Work) -> ScopeReductionOut:
     """Turn the proposal down, with a reason; the scope stays as it was."""
     command_reason(body.reason, meta)

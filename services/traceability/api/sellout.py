@@ -23,13 +23,18 @@ from services.traceability.domain.sellout_file import UnreadableFile, parse_file
 from services.traceability.queries import sellout
 from shared.domain.gtin import GTINInput, LotInput
 from shared.domain.text import Reference
-from shared.platform.api import REPLAYED, CommandMeta
-from shared.platform.auth import CurrentPrincipal
+from services.traceability.domain.master_data import unregistered_distributor
+from shared.platform.access import DataScope, outside_scope, permitted
+from shared.platform.api import REPLAYED, CallerScope, command_by
+from shared.platform.read_models import ReadModels
 from shared.platform.paging import Page, Paging
 from shared.platform.problems import Problem, invalid_field
 from shared.platform.service_state import Reads
 
 router = APIRouter(tags=["sell-out reports"])
+# A distributor's user submits and reads its own distributor's reports; a regional manager those of its regions.
+SellOutCommand = command_by("sellout:submit", scope="sellout")
+SellOutReader = permitted("sellout:read", scope="sellout")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -50,6 +55,13 @@ def _record(uow: Work, response: Response, distributor_id: UUID, reference: str,
     return report
 
 
+def _reporting_for(read: ReadModels, scope: DataScope, distributor_id: UUID) -> None:
+    """A distributor's user reports for its own distributor only; another looks unregistered (it must not learn
+    which exist)."""
+    if not sellout.distributor_within(read, scope, distributor_id):
+        raise unregistered_distributor(distributor_id)
+
+
 def _check_period(period: Period, field: str) -> None:
     problem = check_period(period.start, period.end)
     if problem:
@@ -62,11 +74,13 @@ def _today() -> date:
 
 @router.post("/sellout-reports", status_code=status.HTTP_201_CREATED, operation_id="report_sellout",
              responses=REPLAYED)
-def report_sellout(body: ReportSellOut, response: Response, meta: CommandMeta, uow: Work) -> SellOutReportOut:
+def report_sellout(body: ReportSellOut, response: Response, meta: SellOutCommand, uow: Work, read: Reads,
+                   scope: CallerScope) -> SellOutReportOut:
     """A distributor's sell-out report as JSON: every line valid, or nothing stored (422 naming `lines[i].field`).
 
     The report reference makes it idempotent: the same report again answers 200 with the stored one."""
     _check_period(body.period, "period")
+    _reporting_for(read, scope, body.distributor_id)
     lines = [(n, ReportedLine(hospital_id=line.hospital_id, gtin=line.gtin, lot=line.lot, quantity=line.quantity,
                               sold_at=line.sold_at, serials=tuple(line.serials) if line.serials is not None else None))
              for n, line in enumerate(body.lines, start=1)]
@@ -80,7 +94,7 @@ def report_sellout(body: ReportSellOut, response: Response, meta: CommandMeta, u
 @router.post("/sellout-reports/upload", status_code=status.HTTP_201_CREATED, operation_id="upload_sellout_report",
              responses=REPLAYED)
 def upload_sellout_report(
-        response: Response, meta: CommandMeta, uow: Work,
+        response: Response, meta: SellOutCommand, uow: Work, read: Reads, scope: CallerScope,
         file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx; the first row names the"
                                                      " columns hospital_id, gtin, lot, quantity, sold_at[, serials]")],
         distributor_id: Annotated[UUID, Form()],
@@ -91,6 +105,7 @@ def upload_sellout_report(
     """A sell-out report as a file: the valid rows make the report; each bad row is answered in `rows_rejected`
     (row number, field, rule). No valid row at all: 422 listing them. Same reference again: 200, nothing new."""
     period = Period(start=period_start, end=period_end)
+    _reporting_for(read, scope, distributor_id)
     _check_period(period, "period_end")
     content = file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
@@ -122,23 +137,26 @@ def upload_sellout_report(
 
 
 @router.get("/sellout-reports/{report_id}", operation_id="get_sellout_report")
-def get_sellout_report(report_id: UUID, uow: Work, _: CurrentPrincipal) -> SellOutReportOut:
-    return report_out(sellout_reports.sellout_report(uow, report_id))
+def get_sellout_report(report_id: UUID, uow: Work, read: Reads, access: SellOutReader) -> SellOutReportOut:
+    report = sellout_reports.sellout_report(uow, report_id)
+    if not sellout.distributor_within(read, access.scope, report.distributor_id):
+        raise outside_scope("Sell-out report", report_id)
+    return report_out(report)
 
 
 @router.get("/sellout-reports", operation_id="list_sellout_reports")
-def list_sellout_reports(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_sellout_reports(read: Reads, access: SellOutReader, paging: Paging,
                          distributor_id: Annotated[UUID | None, Query()] = None,
                          flagged: Annotated[bool | None, Query(description="only reports with (true) or without"
                                                                            " (false) flagged lines")] = None,
                          ) -> Page[SellOutReportRow]:
     """Reports as received, newest first."""
     where = sellout.SellOutFilter(distributor_id=distributor_id, flagged=flagged)
-    return Page.of(SellOutReportRow, sellout.reports(read, where, paging), paging)
+    return Page.of(SellOutReportRow, sellout.reports(read, where, access.scope, paging), paging)
 
 
 @router.get("/sellout-lines", operation_id="list_sellout_lines")
-def list_sellout_lines(read: Reads, _: CurrentPrincipal, paging: Paging,
+def list_sellout_lines(read: Reads, access: SellOutReader, paging: Paging,
                        distributor_id: Annotated[UUID | None, Query()] = None,
                        hospital_id: Annotated[UUID | None, Query()] = None,
                        gtin: Annotated[GTINInput | None, Query()] = None,
@@ -150,4 +168,4 @@ def list_sellout_lines(read: Reads, _: CurrentPrincipal, paging: Paging,
     """Sell-out lines of every report, newest first: `flagged=true` is the review list of over-reports."""
     where = sellout.SellOutFilter(distributor_id=distributor_id, flagged=flagged, hospital_id=hospital_id, gtin=gtin,
                                   lot=lot)
-    return Page.of(SellOutLineRow, sellout.lines(read, where, paging), paging)
+    return Page.of(SellOutLineRow, sellout.lines(read, where, access.scope, paging), paging)

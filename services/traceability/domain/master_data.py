@@ -49,6 +49,11 @@ def registered_hospital(hospital_id: UUID | None, master_data: MasterData) -> No
 
 def registered_distributor(distributor_id: UUID, directory: DistributorDirectory) -> None:
     if distributor_id not in directory.registered_distributors([distributor_id]):
-        raise InvalidReference("distributor_id", "registered-distributor",
-                               "register the distributor in the channel service first",
-                               detail=f"no distributor {distributor_id} is registered in the channel")
+        raise unregistered_distributor(distributor_id)
+
+
+def unregistered_distributor(distributor_id: UUID) -> InvalidReference:
+    """Also the answer for a distributor outside the caller's data scope: it must not reveal that one exists."""
+    return InvalidReference("distributor_id", "registered-distributor",
+                            "register the distributor in the channel service first",
+                            detail=f"no distributor {distributor_id} is registered in the channel")

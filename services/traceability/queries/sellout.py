@@ -4,6 +4,7 @@ report is checked against, and the reports and lines as lists, with names beside
 from dataclasses import dataclass
 from uuid import UUID
 
+from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
 
@@ -37,14 +38,23 @@ class SellOutFilter:
     lot: str | None = None
 
 
-def reports(read: ReadModels, where: SellOutFilter, paging: PageRequest) -> tuple[list[dict], int]:
-    """Reports as received, newest first, with the distributor's name."""
+def reports(read: ReadModels, where: SellOutFilter, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    """Reports as received, newest first, with the distributor's name: those of distributors within the scope."""
     return read.page("{schema}.sellout_reports r LEFT JOIN {schema}.consignees d ON d.consignee_id = r.distributor_id",
                      paging, columns="r.*, d.name AS distributor_name", order_by="r.reported_at DESC, r.report_id",
-                     where={"r.distributor_id = %s": where.distributor_id, "(r.flagged_lines > 0) = %s": where.flagged})
+                     where={"r.distributor_id = %s": where.distributor_id, "(r.flagged_lines > 0) = %s": where.flagged,
+                            **scope.condition(distributor="r.distributor_id", region="d.region")})
 
 
-def lines(read: ReadModels, where: SellOutFilter, paging: PageRequest) -> tuple[list[dict], int]:
+def distributor_within(read: ReadModels, scope: DataScope, distributor_id: UUID) -> bool:
+    """Whether the distributor is within the scope: named by it, or in one of its regions."""
+    if scope.everything or scope.covers(distributors=[distributor_id]):
+        return True
+    row = read.one("SELECT region FROM {schema}.consignees WHERE consignee_id = %s", (distributor_id,))
+    return row is not None and scope.covers(regions=[row["region"]])
+
+
+def lines(read: ReadModels, where: SellOutFilter, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
     """Lines of every report, newest first, with the distributor's and the hospital's names."""
     return read.page("{schema}.sellout_lines l LEFT JOIN {schema}.consignees d ON d.consignee_id = l.distributor_id"
                      " LEFT JOIN {schema}.consignees h ON h.consignee_id = l.hospital_id", paging,
@@ -52,4 +62,5 @@ def lines(read: ReadModels, where: SellOutFilter, paging: PageRequest) -> tuple[
                      columns="l.*, l.gtin::text AS gtin, d.name AS distributor_name, h.name AS hospital_name",
                      where={"l.distributor_id = %s": where.distributor_id, "l.hospital_id = %s": where.hospital_id,
                             "l.gtin = %s": where.gtin, "l.lot = %s": where.lot,
-                            "(l.over_reported OR l.unknown_hospital) = %s": where.flagged})
+                            "(l.over_reported OR l.unknown_hospital) = %s": where.flagged,
+                            **scope.condition(distributor="l.distributor_id", region="d.region")})

@@ -1,0 +1,288 @@
+"""The BOLA matrix: every route with an object id in its path or body, for every role × data scope, asked for objects
+inside and outside the scope, over HTTP against the running services.
+
+Routes are enumerated from the services' own OpenAPI documents: a route whose data scope (x-data-scope) is not
+"company" and that this test cannot build a request for fails it, so a new scoped route must be added here.
+A request for an object outside the caller's scope must not succeed and must not return the object: reads are 404
+(or 403 without the permission), commands 404 or the "unknown" 422 of their rule (an out-of-scope customer looks
+unregistered), lists never contain it. Objects inside the scope are readable by roles holding the permission, so
+that the test cannot pass by refusing everything.
+
+The world: two provinces; in each a hospital, a distributor, a direct order and an order through the distributor,
+both shipped and invoiced (两票制), and the distributor's sell-out report. Side A (浙江省) holds the scopes tried;
+side B (四川省) is outside every one of them.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from services.demo import in_days, ship_order
+from shared.platform.auth import issue_token
+from shared.platform.permissions import PORTAL_ROLES, ROLES, permissions_of
+from shared.platform.settings import SERVICES
+from shared.platform.waiting import wait_for
+from tests.items import registered_item_via_api
+
+GTIN = "09506000134352"
+LOT = "BOLA-1"
+A, B = "浙江省", "四川省"
+
+
+@dataclass
+class Side:
+    hospital: str = ""
+    distributor: str = ""
+    direct_order: str = ""
+    distributor_order: str = ""
+    shipments: dict[str, str] = field(default_factory=dict)  # order id -> shipment id
+    hospital_invoice: str = ""
+    distributor_invoice: str = ""
+    sellout_report: str = ""
+
+    def ids(self) -> set[str]:
+        return {self.hospital, self.distributor, self.direct_order, self.distributor_order,
+                self.hospital_invoice, self.distributor_invoice, self.sellout_report, *self.shipments.values()}
+
+
+def build_side(http: httpx.Client, url, province: str, supplier_lot_ready: None = None) -> Side:  # noqa: ANN001
+    side = Side()
+    side.hospital = http.post(f"{url('channel')}/hospitals", json={
+        "name": f"{province}人民医院", "province": province, "grade": "3A"}).raise_for_status().json()["hospital_id"]
+    side.distributor = http.post(f"{url('channel')}/distributors", json={
+        "name": f"{province}医疗器械有限公司", "region": province, "tier": "gold"}).raise_for_status().json()[
+        "distributor_id"]
+    http.post(f"{url('channel')}/distributors/{side.distributor}/licences", json={
+        "document_type": "distribution_licence", "number": f"{province}械经营许1号", "valid_from": in_days(-10),
+        "valid_to": in_days(1000)}).raise_for_status()
+    urls = {s: url(s) for s in SERVICES}
+    line = [{"gtin": GTIN, "quantity": 2, "unit_price": "100.00"}]
+    side.direct_order = ship_order(http, urls, f"bola-{province}-direct", {"hospital_id": side.hospital,
+                                                                           "lines": line})
+    side.distributor_order = ship_order(http, urls, f"bola-{province}-via", {
+        "hospital_id": side.hospital, "ship_to_distributor_id": side.distributor, "lines": line})
+    for order_id in (side.direct_order, side.distributor_order):
+        side.shipments[order_id] = http.get(f"{url('inventory')}/fulfilments/{order_id}").json()["shipments"][0][
+            "shipment_id"]
+
+    def invoice_of(order_id: str) -> str | None:
+        items = http.get(f"{url('billing')}/invoices", params={"order_id": order_id}).json()["items"]
+        return items[0]["invoice_id"] if items else None
+
+    side.hospital_invoice = wait_for(lambda: invoice_of(side.direct_order), "the direct order's invoice")
+    side.distributor_invoice = wait_for(lambda: invoice_of(side.distributor_order), "the distributor's invoice")
+    today = datetime.now(UTC).date()
+
+    def reported() -> str | None:
+        answer = http.post(f"{url('traceability')}/sellout-reports", json={
+            "distributor_id": side.distributor, "report_reference": f"BOLA-{province}",
+            "period": {"start": (today - timedelta(days=5)).isoformat(), "end": today.isoformat()},
+            "lines": [{"hospital_id": side.hospital, "gtin": GTIN, "lot": LOT, "quantity": 1,
+                       "sold_at": today.isoformat()}]})
+        return answer.json()["report_id"] if answer.status_code in (200, 201) else None
+
+    side.sellout_report = wait_for(reported, "traceability to know the distributor")
+    return side
+
+
+def build_world(http: httpx.Client, url) -> tuple[Side, Side]:  # noqa: ANN001
+    registered_item_via_api(http, None, GTIN, base_url=url("inventory"))
+    supplier = http.post(f"{url('inventory')}/suppliers", json={"name": "BOLA供应商"}).raise_for_status().json()
+    for document_type, number in (("business_licence", "91330100MA1BOLA00A"), ("production_licence", "浙械生产许1号")):
+        http.post(f"{url('inventory')}/suppliers/{supplier['supplier_id']}/qualifications", json={
+            "document_type": document_type, "number": number, "valid_from": in_days(-10),
+            "valid_to": in_days(3000)}).raise_for_status()
+    http.post(f"{url('inventory')}/goods-receipts", json={"supplier_id": supplier["supplier_id"], "lines": [
+        {"gtin": GTIN, "lot": LOT, "expiry": in_days(500), "quantity": 100, "warehouse": "WH"}]}).raise_for_status()
+    http.post(f"{url('inventory')}/quality/inspections", json={
+        "gtin": GTIN, "lot": LOT, "warehouse": "WH", "result": "released"}).raise_for_status()
+    return build_side(http, url, A), build_side(http, url, B)
+
+
+def scopes_tried(a: Side) -> list[list[str]]:
+    return [[], [f"hospital:{a.hospital}"], [f"distributor:{a.distributor}"], [f"region:{A}"]]
+
+
+def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
+    """Side A's objects of this kind the scope reaches: the policy of shared/platform/access.py, spelled out."""
+    if not scopes:
+        return set()
+    scope = scopes[0]
+    by_hospital = scope.startswith("hospital:")
+    by_distributor = scope.startswith("distributor:")
+    orders = ({a.direct_order, a.distributor_order} if by_hospital else {a.distributor_order} if by_distributor
+              else {a.direct_order, a.distributor_order})
+    return {
+        "order": orders,
+        # inventory knows no provinces: a scope of provinces alone reaches no fulfilment
+        "fulfilment": set() if scope.startswith("region:") else orders,
+        "invoice": ({a.hospital_invoice} if by_hospital else {a.distributor_invoice} if by_distributor
+                    else {a.hospital_invoice, a.distributor_invoice}),
+        "hospital": set() if by_distributor else {a.hospital},
+        "distributor": set() if by_hospital else {a.distributor},
+        "sellout": set() if by_hospital else {a.sellout_report},
+    }[kind]
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # the OpenAPI path template
+    kind: str  # the kind of object the id names
+    read_permission: str | None  # for reads: the permission that must let an in-scope caller see it
+
+
+def reads() -> list[Probe]:
+    return [Probe("GET", "/orders/{order_id}", "order", "order:read"),
+            Probe("GET", "/fulfilments/{order_id}", "fulfilment", "fulfilment:read"),
+            Probe("GET", "/invoices/{invoice_id}", "invoice", "invoice:read"),
+            Probe("GET", "/hospitals/{hospital_id}", "hospital", "hospital:read"),
+            Probe("GET", "/distributors/{distributor_id}", "distributor", "distributor:read"),
+            Probe("GET", "/sellout-reports/{report_id}", "sellout", "sellout:read")]
+
+
+def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
+    """(method, path, request kwargs) of a valid command on `target` (an object of `side`)."""
+    today = datetime.now(UTC).date().isoformat()
+    shipment = side.shipments.get(target, "")
+    return {
+        "POST /orders": ("POST", "/orders", {"json": {"hospital_id": target, "lines": [
+            {"gtin": GTIN, "quantity": 1, "unit_price": "1.00"}]}}),
+        "PUT /hospitals/{hospital_id}/contact": ("PUT", f"/hospitals/{target}/contact",
+                                                 {"json": {"name": "王五", "phone": "13800000000"}}),
+        "PUT /distributors/{distributor_id}/contact": ("PUT", f"/distributors/{target}/contact",
+                                                       {"json": {"name": "王五", "phone": "13800000000"}}),
+        "POST /distributors/{distributor_id}/licences": ("POST", f"/distributors/{target}/licences", {"json": {
+            "document_type": "business_licence", "number": "X-1", "valid_from": in_days(-1), "valid_to": in_days(9)}}),
+        "POST /fulfilments/{order_id}/picks": ("POST", f"/fulfilments/{target}/picks", {"json": {"scans": ["]d201"]}}),
+        "POST /fulfilments/{order_id}/dispatch": ("POST", f"/fulfilments/{target}/dispatch",
+                                                  {"json": {"carrier": "SF", "tracking_number": "X"}}),
+        "POST /fulfilments/{order_id}/shipments/{shipment_id}/delivery": (
+            "POST", f"/fulfilments/{target}/shipments/{shipment}/delivery", {"json": {"received_by": "张三"}}),
+        "POST /fulfilments/{order_id}/shipments/{shipment_id}/acceptance": (
+            "POST", f"/fulfilments/{target}/shipments/{shipment}/acceptance", {"json": {"accepted_by": "张三"}}),
+        "POST /returns": ("POST", "/returns", {"json": {
+            "order_id": target, "shipment_id": shipment, "reason": "damaged", "disposition": "scrap",
+            "warehouse": "WH", "lines": [{"gtin": GTIN, "lot": LOT, "quantity": 1}]}}),
+        "POST /sellout-reports": ("POST", "/sellout-reports", {"json": {
+            "distributor_id": target, "report_reference": f"BOLA-X-{target[:8]}",
+            "period": {"start": today, "end": today},
+            "lines": [{"hospital_id": side.hospital, "gtin": GTIN, "lot": LOT, "quantity": 1, "sold_at": today}]}}),
+        "POST /sellout-reports/upload": ("POST", "/sellout-reports/upload", {
+            "data": {"distributor_id": target, "report_reference": f"BOLA-U-{target[:8]}", "period_start": today,
+                     "period_end": today},
+            "files": {"file": ("r.csv", f"hospital_id,gtin,lot,quantity,sold_at\n{side.hospital},{GTIN},{LOT},1,"
+                                        f"{today}\n".encode(), "text/csv")}}),
+    }[probe]
+
+
+# The kind of object each command's id names (its targets are the objects of that kind).
+COMMANDS = {
+    "POST /orders": "hospital",
+    "PUT /hospitals/{hospital_id}/contact": "hospital",
+    "PUT /distributors/{distributor_id}/contact": "distributor",
+    "POST /distributors/{distributor_id}/licences": "distributor",
+    "POST /fulfilments/{order_id}/picks": "fulfilment",
+    "POST /fulfilments/{order_id}/dispatch": "fulfilment",
+    "POST /fulfilments/{order_id}/shipments/{shipment_id}/delivery": "fulfilment",
+    "POST /fulfilments/{order_id}/shipments/{shipment_id}/acceptance": "fulfilment",
+    "POST /returns": "fulfilment",
+    "POST /sellout-reports": "sellout-distributor",
+    "POST /sellout-reports/upload": "sellout-distributor",
+}
+# Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
+# rows name the order).
+LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"),
+         "/hospitals": ("hospital", "hospital_id"), "/distributors": ("distributor", "distributor_id"),
+         "/returns": ("fulfilment", "order_id"), "/sellout-reports": ("sellout", "report_id"),
+         "/sellout-lines": ("sellout", "report_id")}
+SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
+              "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
+              "/sellout-lines": "traceability"}
+
+
+def service_of(path: str) -> str:
+    return SERVICE_OF["/" + path.split("/")[1]]
+
+
+def objects(side: Side, kind: str) -> list[str]:
+    return {"order": [side.direct_order, side.distributor_order],
+            "fulfilment": [side.direct_order, side.distributor_order],
+            "invoice": [side.hospital_invoice, side.distributor_invoice],
+            "hospital": [side.hospital], "distributor": [side.distributor],
+            "sellout": [side.sellout_report], "sellout-distributor": [side.distributor]}[kind]
+
+
+def scoped_routes(url) -> list[tuple[str, str, dict]]:  # noqa: ANN001
+    """(method, path, operation) of every route whose data is scoped, from the services' OpenAPI documents."""
+    found = []
+    for service in SERVICES:
+        document = httpx.get(f"{url(service)}/openapi.json").json()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                if operation.get("x-data-scope", "company") != "company":
+                    found.append((method.upper(), path, operation))
+    return found
+
+
+def test_no_role_or_scope_reaches_an_object_outside_its_scope(stack, http):
+    stack.start_all()
+    stack.wait_until_ready()
+    url = stack.url
+    admin = httpx.Client(headers={"Authorization": f"Bearer {issue_token('bola-admin', ['admin'])}"}, timeout=15)
+    a, b = build_world(admin, url)
+
+    routes = scoped_routes(url)
+    known = {f"{p.method} {p.path}" for p in reads()} | set(COMMANDS) | {f"GET {path}" for path in LISTS}
+    unknown = [f"{method} {path}" for method, path, _ in routes if f"{method} {path}" not in known]
+    assert not unknown, f"scoped routes this matrix does not cover (add them): {unknown}"
+
+    requests, leaks = 0, []
+    checked_inside = 0
+    with httpx.Client(timeout=15) as client:
+        for role in sorted(ROLES):
+            granted = permissions_of([role])
+            for scopes in scopes_tried(a):
+                if not scopes and role not in PORTAL_ROLES:
+                    continue  # staff without a scope reach the whole company: nothing is outside
+                client.headers["Authorization"] = "Bearer " + issue_token(f"bola-{role}", [role], scopes=scopes)
+
+                def outside(kind: str) -> list[str]:
+                    return [o for o in objects(a, kind) + objects(b, kind)
+                            if o not in covered(a, scopes, kind if kind != "sellout-distributor" else "distributor")]
+
+                for probe in reads():
+                    base = url(service_of(probe.path))
+                    for target in objects(a, probe.kind) + objects(b, probe.kind):
+                        answer = client.get(base + re.sub(r"\{\w+\}", target, probe.path))
+                        requests += 1
+                        inside = target in covered(a, scopes, probe.kind)
+                        if not inside and (answer.status_code < 400 or target in answer.text):
+                            leaks.append((role, scopes, probe.path, target, answer.status_code))
+                        if inside and probe.read_permission in granted:
+                            checked_inside += 1
+                            assert answer.status_code == 200, (role, scopes, probe.path, answer.text)
+                for command, kind in COMMANDS.items():
+                    for target in outside(kind):
+                        side = a if target in objects(a, kind) else b
+                        method, path, kwargs = command_request(command, side, target)
+                        answer = client.request(method, url(service_of(path)) + path, **kwargs)
+                        requests += 1
+                        disguised = answer.status_code == 422 and answer.json().get("errors", [{}])[0].get(
+                            "rule") in ("registered-hospital", "registered-distributor")
+                        if answer.status_code not in (403, 404) and not disguised:
+                            leaks.append((role, scopes, command, target, answer.status_code, answer.text[:200]))
+                for path, (kind, id_field) in LISTS.items():
+                    answer = client.get(url(service_of(path)) + path, params={"limit": 500})
+                    requests += 1
+                    listed = {str(row[id_field]) for row in answer.json()["items"]} if answer.status_code == 200 else set()
+                    hidden = set(objects(a, kind) + objects(b, kind)) - covered(a, scopes, kind)
+                    if listed & hidden:
+                        leaks.append((role, scopes, path, sorted(listed & hidden), answer.status_code))
+    admin.close()
+    print(f"BOLA matrix: {len(ROLES)} roles x {len(scopes_tried(a))} scopes, {len(routes)} scoped routes,"
+          f" {requests} requests, {checked_inside} in-scope reads answered")
+    assert not leaks, leaks[:20]
+    assert checked_inside > 50
