@@ -13,12 +13,13 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall infra down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall infra keycloak down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
 	@echo "make test    set up and run every test suite"
-	@echo "make down    stop the local Kafka and PostgreSQL"
+	@echo "make down    stop the local Kafka and PostgreSQL (and Keycloak if it runs)"
+	@echo "make run IDP=keycloak   the same, signing in with a local Keycloak (users in deploy/keycloak/erp-realm.json)"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
 	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline   benchmarks, results in bench/results/"
@@ -37,8 +38,17 @@ infra:
 	bash scripts/postgres.sh start
 	bash scripts/kafka.sh start
 
-run: venv infra
-	$(SERVERS) $(PY) -m services.run
+# IDP=keycloak: the services also trust a local Keycloak's tokens (README "Identity provider"); local tokens still work.
+ifeq ($(IDP),keycloak)
+IDP_ENV = OIDC_ISSUER=$(shell bash scripts/keycloak.sh issuer) OIDC_AUDIENCE=erp-services
+endif
+
+run: venv infra $(if $(filter keycloak,$(IDP)),keycloak)
+	$(SERVERS) $(IDP_ENV) $(PY) -m services.run
+
+# The identity provider in dev mode on 127.0.0.1:18080, realm erp (scripts/keycloak.sh).
+keycloak:
+	bash scripts/keycloak.sh start
 
 test: venv infra
 	$(SERVERS) $(PY) -m pytest tests $(PYTEST_ARGS)
@@ -72,6 +82,7 @@ bench-recall: venv infra
 	$(SERVERS) $(PY) -m bench.recall
 
 down:
+	bash scripts/keycloak.sh stop
 	bash scripts/kafka.sh stop
 	bash scripts/postgres.sh stop
 
