@@ -26,9 +26,10 @@ def _script(command: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(SCRIPT), command], capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def keycloak_issuer() -> Iterator[str]:
-    """Keycloak's erp realm: started for this session unless one of this clone already runs (left running then)."""
+    """Keycloak's erp realm: started for these tests and stopped after them (its 512 MB and threads are not kept
+    through the rest of the suite), unless one of this clone already runs, which is left running."""
     already_running = _script("status").returncode == 0
     if not already_running:
         started = _script("start", timeout=900)
