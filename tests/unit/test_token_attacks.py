@@ -179,3 +179,14 @@ def test_a_jwks_that_is_not_a_key_set_counts_as_unavailable(fresh_provider):
 
 def test_the_audience_we_check_is_the_configured_one(provider):
     assert provider.settings().oidc_audience == AUDIENCE
+
+
+def test_erp_token_carries_scopes_and_refuses_malformed_ones(provider):
+    from typer.testing import CliRunner
+
+    from shared.platform.cli import app
+
+    minted = CliRunner().invoke(app, ["token", "dora", "--role", "distributor_user", "--scope", DISTRIBUTOR])
+    assert minted.exit_code == 0, minted.output
+    assert verify_token(minted.output.strip(), provider.settings()).scopes == [DISTRIBUTOR]
+    assert CliRunner().invoke(app, ["token", "dora", "--scope", "distributor:acme"]).exit_code != 0

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import typer
 
-from shared.platform.auth import issue_token
+from shared.platform.auth import SCOPE_FORM, issue_token
 
 app = typer.Typer(help="Operate the medical-device ERP.", no_args_is_help=True)
 
@@ -24,9 +24,15 @@ def _group() -> None:
 @app.command()
 def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice"),
           role: list[str] = typer.Option(["order_desk"], "--role", help="role(s) to carry; repeatable"),
+          scope: list[str] = typer.Option([], "--scope",
+                                          help="data scope(s), e.g. distributor:<uuid> or region:<province>; repeatable"),
           hours: int = typer.Option(12, min=1, max=24 * 30, help="how long it stays valid")) -> None:
-    """Print a bearer token signed with JWT_SECRET (the local key unless set)."""
-    typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours)))
+    """Print a local bearer token signed with JWT_SECRET (the local key unless set); production refuses these."""
+    for each in scope:  # refused here rather than by every service the token is sent to
+        if not SCOPE_FORM.match(each):
+            raise typer.BadParameter(f"{each!r} is not distributor:<uuid>, hospital:<uuid> or region:<province>",
+                                     param_hint="--scope")
+    typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours), scopes=scope))
 
 
 from shared.platform.cli import audit, deadletters, events, projections, relay  # noqa: E402 - the groups import the app's settings lazily
