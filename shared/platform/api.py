@@ -174,8 +174,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         return Response(generate_latest() + generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
     for router in [*definition.routers, audit_api.router, access_log.router]:
+        document_access(router)
         app.include_router(router, responses=PROBLEM_RESPONSES)
-    document_access(app)
     return app
 
 
@@ -183,11 +183,16 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
 
 
-def document_access(app: FastAPI) -> None:
-    """Show each operation's permission and data scope in the OpenAPI document (x-permission, x-data-scope)."""
-    for route in app.routes:
+def document_access(router: APIRouter) -> None:
+    """Show each operation's permission and data scope in the OpenAPI document (x-permission, x-data-scope).
+
+    Done on the router before it is included (FastAPI includes routers lazily, copying their routes), and only once
+    per route: routers are module-level, shared by every app made from them."""
+    for route in router.routes:
         if isinstance(route, APIRoute) and (declared := declared_access(route)) is not None:
             permission, scope = declared
+            if (route.openapi_extra or {}).get("x-permission") == permission:
+                continue
             route.openapi_extra = {**(route.openapi_extra or {}), "x-permission": permission, "x-data-scope": scope}
             note = f"Permission: `{permission}`; data scope: {SCOPE_KINDS[scope]}."
             route.description = f"{route.description}\n\n{note}" if route.description else note
