@@ -121,3 +121,12 @@ def permissions_of(roles: list[str] | tuple[str, ...] | frozenset[str]) -> froze
 def known_roles(names: list[str]) -> list[str]:
     """The names that are roles here, in order: what an identity provider's roles and groups map to."""
     return [name for name in names if name in ROLES]
+
+
+def role_table() -> str:
+    """The README's role table, made from ROLES (a test keeps the README's copy equal to it)."""
+    rows = ["| role | permissions |", "| --- | --- |"]
+    for role, granted in ROLES.items():
+        shown = "every permission" if granted == frozenset(PERMISSIONS) else ", ".join(f"`{p}`" for p in sorted(granted))
+        rows.append(f"| `{role}` | {shown} |")
+    return "\n".join(rows)

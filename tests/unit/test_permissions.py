@@ -103,3 +103,10 @@ def test_a_role_without_the_permission_is_refused_with_403_naming_it_and_nothing
         assert answer.status_code == 403, (role, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["required_permission"] == permission
+
+
+def test_the_readme_role_table_is_the_one_in_code():
+    from pathlib import Path
+
+    from shared.platform.permissions import role_table
+    assert role_table() in (Path(__file__).parents[2] / "README.md").read_text()
