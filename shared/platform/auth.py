@@ -127,8 +127,8 @@ def _unauthorized(detail: str) -> Problem:
     return Problem(401, "Not authenticated", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-_bearer = HTTPBearer(auto_error=False, description="an access token of the identity provider (OIDC), or outside production "
-                                                "a local one from `erp token NAME --role ROLE`")
+_bearer = HTTPBearer(auto_error=False, description="an access token of the identity provider (OIDC), or outside "
+                                                "production a local one from `erp token NAME --role ROLE`")
 
 
 def current_principal(

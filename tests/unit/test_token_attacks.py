@@ -53,7 +53,8 @@ def test_es256_tokens_are_accepted_too(provider):
 def test_the_name_falls_back_to_the_username_then_the_subject(provider):
     settings = provider.settings()
     assert verify_token(provider.token(provider.claims(name=None)), settings).name == "dora"
-    assert verify_token(provider.token(provider.claims(name=None, preferred_username=None, sub="s")), settings).name == "s"
+    nameless = provider.claims(name=None, preferred_username=None, sub="s")
+    assert verify_token(provider.token(nameless), settings).name == "s"
 
 
 def test_data_scopes_come_only_from_the_provider_claim_never_from_the_oauth_scope(provider):
