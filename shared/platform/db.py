@@ -122,10 +122,26 @@ def grant_schema(conn: psycopg.Connection, schema: str, roles: Roles) -> None:
         conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(s, sql.Identifier(app)))
     if auditor not in (owner, app):
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, sql.Identifier(auditor)))
-        # FOR ROLE app needs the owner to be a member of the application role (README, "Database roles").
-        for creator in {owner, app}:
-            conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT SELECT ON TABLES TO {}").format(
-                sql.Identifier(creator), sql.Identifier(auditor)))
+        # One catalog row per creator serves every schema, and the services make their schemas at the same time:
+        # updated at once, it fails ("tuple concurrently updated"), so under a lock of its own, and only if missing.
+        conn.execute("SELECT pg_advisory_lock(hashtext('ddl:default-privileges'))")
+        try:
+            for creator in {owner, app}:
+                if not _auditor_reads_tables_of(conn, creator, auditor):
+                    # FOR ROLE app needs the owner to be a member of the application role (README, "Database roles").
+                    conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT SELECT ON TABLES TO {}").format(
+                        sql.Identifier(creator), sql.Identifier(auditor)))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('ddl:default-privileges'))")
+
+
+def _auditor_reads_tables_of(conn: psycopg.Connection, creator: str, auditor: str) -> bool:
+    """Whether tables `creator` makes from now on are readable by `auditor` (database-wide default privileges)."""
+    return conn.execute(
+        "SELECT 1 FROM pg_default_acl d, aclexplode(d.defaclacl) a"
+        " WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = %s) AND d.defaclnamespace = 0"
+        " AND d.defaclobjtype = 'r' AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s)"
+        " AND a.privilege_type = 'SELECT'", (creator, auditor)).fetchone() is not None
 
 
 def create_application_schema(roles: Roles, schema: str) -> None:
