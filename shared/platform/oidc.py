@@ -13,6 +13,7 @@ import httpx
 import jwt
 from jwt import PyJWK
 
+from shared.platform.permissions import known_roles
 from shared.platform.settings import Settings
 
 # The key type each accepted algorithm must be checked with: PyJWT is always called with exactly one of these, so
@@ -160,12 +161,10 @@ def string_list(claims: dict[str, Any], path: str) -> list[str]:
 
 
 def our_roles(provider_roles: list[str]) -> list[str]:
-    """THE ONE PLACE provider roles become ours. Keycloak's realm_access.roles also carries its own roles
-    (default-roles-<realm>, offline_access, uma_authorization) and whatever else the realm defines.
-
-    TODO(permissions): keep only the names shared/platform/permissions.py defines as roles, once it exists; until
-    then the names pass as they come (a name no permission mentions grants nothing)."""
-    return list(provider_roles)
+    """The one place provider roles become ours: only the names shared/platform/permissions.py defines as roles.
+    Keycloak's realm_access.roles also carries its own roles (default-roles-<realm>, offline_access,
+    uma_authorization) and whatever else the realm defines."""
+    return known_roles(provider_roles)
 
 
 def principal_fields(claims: dict[str, Any], settings: Settings) -> dict[str, Any]:

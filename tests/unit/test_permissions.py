@@ -110,3 +110,9 @@ def test_the_readme_role_table_is_the_one_in_code():
 
     from shared.platform.permissions import role_table
     assert role_table() in (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def test_an_identity_provider_s_roles_count_only_where_they_are_ours():
+    from shared.platform.oidc import our_roles
+    assert our_roles(["default-roles-erp", "offline_access", "order_desk", "uma_authorization", "auditor"]) == [
+        "order_desk", "auditor"]
