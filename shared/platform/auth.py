@@ -9,7 +9,6 @@ The verified subject becomes the actor recorded on every event.
 """
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -142,26 +141,3 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
-# The roles a command may need until per-action permissions and data scopes exist (a later step): each command
-# needs the role of the people who do it, so that a signed-in person cannot do another team's work.
-ORDER_DESK, WAREHOUSE, QUALITY, MASTER_DATA = "order_desk", "warehouse", "quality", "master_data"
-CHANNEL_MANAGER, RECALL_OFFICER, AUDITOR = "channel_manager", "recall_officer", "auditor"
-
-
-def check_roles(principal: Principal, roles: tuple[str, ...]) -> Principal:
-    if not set(roles) & set(principal.roles):
-        needed = " or ".join(repr(role) for role in roles)
-        raise Problem(403, "Forbidden", f"this needs the role {needed}; your token carries {principal.roles}",
-                      required_roles=list(roles))
-    return principal
-
-
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only principals carrying one of `roles` (403 otherwise)."""
-
-    def check(principal: CurrentPrincipal) -> Principal:
-        return check_roles(principal, roles)
-
-    return check

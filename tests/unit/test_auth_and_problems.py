@@ -52,13 +52,3 @@ def test_a_token_whose_roles_claim_is_not_a_list_of_strings_is_refused_with_401(
         verify_token(jwt.encode(claims, SETTINGS.jwt_secret, algorithm=ALGORITHM), SETTINGS)
     assert raised.value.status == 401
     assert "roles claim" in raised.value.detail
-
-
-def test_a_command_role_check_names_the_roles_it_needs():
-    from shared.platform.auth import check_roles
-
-    principal = verify_token(issue_token("alice", ["order_desk"], SETTINGS), SETTINGS)
-    assert check_roles(principal, ("order_desk", "quality")) is principal
-    with pytest.raises(Problem) as raised:
-        check_roles(principal, ("quality",))
-    assert (raised.value.status, raised.value.extensions["required_roles"]) == (403, ["quality"])
