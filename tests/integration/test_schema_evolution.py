@@ -19,6 +19,7 @@ from services.channel.projections.directory import ChannelDirectory
 from shared.events import CloudEvent
 from shared.platform.consumer import ConsumerRunner, Delivery
 from shared.platform.context import acting_as
+from shared.platform.db import Roles, create_application_schema
 from shared.platform.kafka import ensure_topics, new_producer
 from shared.platform.relay import Relay
 from tests.contract.golden import golden
@@ -146,8 +147,8 @@ async def test_a_replay_over_mixed_versions_builds_the_same_directory_as_the_sam
 def test_a_directory_built_before_v2_is_migrated_in_place_to_what_a_replay_would_build(settings, pool):
     schema = f"{settings.namespace}old_directory"
     hospital_id = uuid4()
+    create_application_schema(Roles.of(settings), schema)  # by the owner role: the application's may not
     with pool.connection() as conn:  # the tables as the build before v2 created and filled them
-        conn.execute(f"CREATE SCHEMA {schema}")
         conn.execute(f"CREATE TABLE {schema}.hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
                      " region text NOT NULL, grade text NOT NULL, registered_at timestamptz NOT NULL)")
         conn.execute(f"CREATE TABLE {schema}.region_counts (region text PRIMARY KEY,"
