@@ -151,6 +151,17 @@ class RecallScopeReduced(RecallEvent):
     approved_by: str = Field(min_length=1, max_length=200, description="the second person, never the proposer")
 
 
+class RecallClosureRequested(RecallEvent):
+    """A recall officer asks to close the recall with a summary. Nothing changes until a second recall officer
+    approves it (RecallClosed); a later request replaces this one."""
+
+    event_name: ClassVar[str] = "RecallClosureRequested"
+
+    closed_at: AwareDatetime
+    summary: str = Field(min_length=1, max_length=4000)
+    requested_by: str = Field(min_length=1, max_length=200, description="the actor who requests it")
+
+
 class RecallClosed(RecallEvent):
     """The recall is over. Inventory lifts the recall's stop on the scope named here (lots stay on hold until
     quality releases them)."""
@@ -163,6 +174,9 @@ class RecallClosed(RecallEvent):
     # Absent from events recorded before inventory kept recall stops (those recalls held lots without one).
     lots: list[RecalledLot] | None = Field(None, description="the lots (kit lots included) in scope at closure")
     serials: list[RecalledSerial] | None = Field(None, description="the units in scope at closure")
+    # Absent from events recorded before closure took four eyes.
+    requested_by: str | None = Field(None, max_length=200, description="the recall officer who requested closure")
+    approved_by: str | None = Field(None, max_length=200, description="the second recall officer, who approved it")
 
 
 # Adverse events --------------------------------------------------------------------------------------------------

@@ -194,7 +194,8 @@ def traceability_events() -> list:
         case.propose_scope_reduction(keep, [{"gtin": GTIN, "lot": "L1"}], [], "tested compliant", "user:contract-test")
         case.approve_scope_reduction(drop, "user:second-officer")
         case.reject_scope_reduction(keep, "user:second-officer", "still at risk")
-        case.close(now, "done", Effectiveness(1, 1, 1, 2, 2), now)
+        case.request_closure(now, "done", "user:contract-test", now)  # four eyes again
+        case.close("user:second-officer", Effectiveness(1, 1, 1, 2, 2))
         sellout = sellout_report(hospital_id)
     return [event for aggregate in (adverse, case, numbers, sellout) for event in aggregate.collect_events()]
 

@@ -45,7 +45,9 @@ def test_numbering_scope_reduction_and_closure_publish_valid_contracts():
     with acting_as("user:qa-wang"):
         case.approve_scope_reduction(first, "user:qa-wang")
         case.reject_scope_reduction(second, "user:qa-wang", "检验报告未附")
-        case.close(NOW, "done", Effectiveness(1, 1, 1, 2, 2), NOW)
+        case.request_closure(NOW, "done", "user:qa-wang", NOW)
+    with acting_as("user:qa-li"):
+        case.close("user:qa-li", Effectiveness(1, 1, 1, 2, 2))
     published = payloads([*numbers.collect_events(), *case.collect_events()])
     by_type = {p.event_type().rsplit(".", 1)[1]: p for p in published}
     assert [p.number for p in published if p.event_type().endswith("RecallNumberIssued")] == [
@@ -57,3 +59,5 @@ def test_numbering_scope_reduction_and_closure_publish_valid_contracts():
     assert by_type["RecallScopeReductionRejected"].rejected_by == "user:qa-wang"
     closed = by_type["RecallClosed"]
     assert ([(r.gtin, r.lot) for r in closed.lots], closed.serials) == ([(GTIN, "L1"), (GTIN, "L2")], [])
+    assert (closed.requested_by, closed.approved_by) == ("user:qa-wang", "user:qa-li")
+    assert by_type["RecallClosureRequested"].summary == "done"

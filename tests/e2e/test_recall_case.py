@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from services.demo import in_days, udi_scan
+from shared.platform.auth import issue_token
 from tests.items import registered_item_via_api
 from tests.waiting import wait_for
 
@@ -147,7 +148,10 @@ def test_recall_case_from_adverse_event_through_notice_returns_and_closure(stack
 
     check_reports(http, trace, recall_id)
 
-    closed = http.post(f"{trace}/recalls/{recall_id}/close", json={"summary": "一家医院未回复，已上报监管部门"})
+    requested = http.post(f"{trace}/recalls/{recall_id}/close", json={"summary": "一家医院未回复，已上报监管部门"})
+    assert requested.status_code == 200 and requested.json()["status"] == "open", requested.text
+    second_officer = {"Authorization": f"Bearer {issue_token('qa-wang', ['recall_officer'])}"}
+    closed = http.post(f"{trace}/recalls/{recall_id}/close/approval", headers=second_officer)
     assert closed.status_code == 200, closed.text
     assert (closed.json()["status"], closed.json()["effectiveness_at_closure"]["units_recovered"]) == ("closed", 4)
     after = http.post(f"{trace}/recalls/{recall_id}/notifications", json={**notice, "consignee_id": second["hospital_id"]})

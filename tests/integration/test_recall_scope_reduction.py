@@ -112,8 +112,13 @@ def test_a_second_recall_officer_takes_a_lot_out_of_scope_and_it_leaves_the_case
         assert (late.status_code, late.json()["rule"]) == (409, "proposal-pending")
         assert [p["status"] for p in client.get(base, headers=LI).json()] == ["approved", "rejected"]
 
-        closed = client.post(f"/recalls/{recall_id}/close", headers=LI, json={"summary": "已完成"})
+        requested = client.post(f"/recalls/{recall_id}/close", headers=LI, json={"summary": "已完成"})
+        assert requested.json()["closure_requested"]["requested_by"] == "user:qa-li", requested.text
+        own = client.post(f"/recalls/{recall_id}/close/approval", headers=LI)
+        assert (own.status_code, own.json()["rule"]) == (409, "four-eyes")
+        closed = client.post(f"/recalls/{recall_id}/close/approval", headers=WANG)
         assert closed.status_code == 200, closed.text
+        assert closed.json()["closed_by"] == {"requested_by": "user:qa-li", "approved_by": "user:qa-wang"}
         application = client.app.state.service.application
         last = application.mapper.to_domain_event(list(application.recorder.select_notifications(start=1, limit=1000))[-1])
         payload = application.to_payload(last)

@@ -128,7 +128,12 @@ async def test_a_recalled_lot_cannot_move_by_any_path_until_the_recall_closes_an
         assert (await fulfilled(new_order)).status == "rejected"
 
         # Closing the recall lifts its stop; the lot stays on hold until quality decides.
-        closed = trace_api.post(f"/recalls/{recall_id}/close", headers=everyone("qa-li"), json={"summary": "全部召回完成"})
+        requested = trace_api.post(f"/recalls/{recall_id}/close", headers=everyone("qa-li"),
+                                   json={"summary": "全部召回完成"})
+        assert requested.status_code == 200 and requested.json()["status"] == "open", requested.text
+        # Four eyes: the request alone lifts nothing; a second officer's approval closes the recall.
+        assert inventory.item_by_gtin(GTIN).recalls.lots
+        closed = trace_api.post(f"/recalls/{recall_id}/close/approval", headers=everyone("qa-wang"))
         assert closed.status_code == 200, closed.text
         await eventually(lambda: not inventory.item_by_gtin(GTIN).recalls.lots, what="inventory to lift the stop")
         after_closure = order(5)

@@ -9,7 +9,8 @@ import pytest
 
 from services.traceability.application import TraceabilityApplication
 from services.traceability.application.recall_cases import (
-    CloseRecall, NotifyConsignee, RecordAcknowledgement, close_recall, notify_consignee, record_acknowledgement,
+    CloseRecall, NotifyConsignee, RecordAcknowledgement, RequestClosure, close_recall, notify_consignee,
+    record_acknowledgement, request_closure,
 )
 from services.traceability.application.recall_opening import OpenRecall, open_recall
 from services.traceability.application.scope_reductions import (
@@ -70,13 +71,31 @@ def test_an_acknowledgement_follows_a_notice(app, world):
 def test_the_closure_records_the_effectiveness_of_the_consignees_at_the_closing_time(app, world):
     case, ids = opened(app, world, huashan=4, ruijin=2)
     notify(app, world, case, ids["huashan"])
-    closed = close_recall(CloseRecall(recall_id=case.id, summary="已完成"), world.unit_of_work(app))
+    request_closure(RequestClosure(recall_id=case.id, summary="已完成", officer="user:li"), world.unit_of_work(app))
+    closed = close_recall(CloseRecall(recall_id=case.id, officer="user:wang"), world.unit_of_work(app))
     assert (closed.status, closed.closed_at, closed.effectiveness_at_closure) == ("closed", NOW, {
         "consignees_to_notify": 2, "consignees_notified": 1, "consignees_acknowledged": 0, "units_to_recover": 6,
         "units_recovered": 0})
+    assert closed.closed_by == {"requested_by": "user:li", "approved_by": "user:wang"}
     with pytest.raises(RuleViolation) as again:
-        close_recall(CloseRecall(recall_id=case.id, summary="again"), world.unit_of_work(app))
+        close_recall(CloseRecall(recall_id=case.id, officer="user:zhao"), world.unit_of_work(app))
     assert again.value.rule == "case-open" and stored(app).count("Closed") == 1
+
+
+def test_a_recall_closes_only_when_a_second_officer_approves_the_request(app, world):
+    case, _ = opened(app, world)
+    with pytest.raises(RuleViolation) as unrequested:
+        close_recall(CloseRecall(recall_id=case.id, officer="user:wang"), world.unit_of_work(app))
+    assert unrequested.value.rule == "closure-requested"
+    request = RequestClosure(recall_id=case.id, summary="已完成", officer="user:li")
+    requested = request_closure(request, world.unit_of_work(app))
+    assert requested.status == "open" and requested.pending_closure["requested_by"] == "user:li"
+    request_closure(request, world.unit_of_work(app))  # a retry records nothing more
+    assert stored(app).count("ClosureRequested") == 1
+    with pytest.raises(RuleViolation) as own:
+        close_recall(CloseRecall(recall_id=case.id, officer="user:li"), world.unit_of_work(app))
+    assert own.value.rule == "four-eyes" and stored(app).count("Closed") == 0
+    assert close_recall(CloseRecall(recall_id=case.id, officer="user:wang"), world.unit_of_work(app)).status == "closed"
 
 
 def test_the_scope_shrinks_only_when_a_second_officer_approves(app, world):

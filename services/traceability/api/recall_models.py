@@ -95,6 +95,12 @@ def effectiveness_out(e: Effectiveness) -> EffectivenessOut:
                             recovered_share=e.share(e.units_recovered, e.units_to_recover))
 
 
+class ClosureRequestOut(BaseModel):
+    closed_at: datetime
+    summary: str
+    requested_by: str
+
+
 class RecallOut(BaseModel):
     recall_id: UUID
     number: str = Field(description="the human recall number (RC-2026-0001); a case opened before recalls were"
@@ -123,6 +129,8 @@ class RecallOut(BaseModel):
     closed_at: datetime | None
     summary: str | None
     effectiveness_at_closure: EffectivenessOut | None
+    closure_requested: ClosureRequestOut | None = Field(None, description="a closure waiting for a second officer")
+    closed_by: dict[str, str | None] | None = Field(None, description="requested_by and approved_by of the closure")
     version: int
 
 
@@ -148,4 +156,6 @@ def recall_out(case: RecallCase, consignees: list[RecallConsignee], at: datetime
         unknown_lots=list(unknown_lots), adverse_event_id=case.adverse_event_id, evaluated_at=at,
         consignees_by_status=by_status, effectiveness=effectiveness_out(effectiveness(consignees)),
         closed_at=case.closed_at, summary=case.summary,
-        effectiveness_at_closure=effectiveness_out(Effectiveness(**closure)) if closure else None, version=case.version)
+        effectiveness_at_closure=effectiveness_out(Effectiveness(**closure)) if closure else None,
+        closure_requested=ClosureRequestOut(**case.pending_closure) if case.pending_closure else None,
+        closed_by=getattr(case, "closed_by", None), version=case.version)

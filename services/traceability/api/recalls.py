@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from services.traceability.api.recall_models import (
-    Acknowledge, At, CloseRecall, Notify, OpenRecall, RecallCommand, RecallOut, RecallReader, case_number, recall_out,
+    Acknowledge, At, CloseRecall, Notify, OpenRecall, RecallApproval, RecallCommand, RecallOut, RecallReader, case_number, recall_out,
 )
 from services.traceability.api.work import Work
 from services.traceability.application import recall_cases, recall_opening
@@ -141,9 +141,18 @@ def acknowledge(recall_id: UUID, body: Acknowledge, meta: RecallCommand, uow: Wo
         acknowledged_by=body.acknowledged_by, note=body.note), uow))
 
 
-@router.post("/recalls/{recall_id}/close", operation_id="close_recall")
-def close(recall_id: UUID, body: CloseRecall, meta: RecallCommand, uow: Work, read: Reads) -> RecallOut:
-    """Close the case with a summary; the effectiveness figures at that moment are recorded with it."""
-    case = recall_cases.close_recall(recall_cases.CloseRecall(recall_id=recall_id, summary=body.summary,
-                                                              closed_at=body.closed_at), uow)
+@router.post("/recalls/{recall_id}/close", operation_id="request_recall_closure")
+def request_closure(recall_id: UUID, body: CloseRecall, meta: RecallCommand, uow: Work, read: Reads) -> RecallOut:
+    """Request the case's closure with a summary (four eyes: a second recall officer approves it, and until then the
+    recall stays open and its stops hold). A new request replaces a pending one."""
+    case = recall_cases.request_closure(recall_cases.RequestClosure(
+        recall_id=recall_id, summary=body.summary, closed_at=body.closed_at, officer=meta.actor), uow)
+    return answer(read, case)
+
+
+@router.post("/recalls/{recall_id}/close/approval", operation_id="approve_recall_closure")
+def approve_closure(recall_id: UUID, meta: RecallApproval, uow: Work, read: Reads) -> RecallOut:
+    """Approve the requested closure (not the requester: 409 `four-eyes`): the case closes as requested, its
+    effectiveness figures at the closing time recorded with it, and inventory lifts its stops."""
+    case = recall_cases.close_recall(recall_cases.CloseRecall(recall_id=recall_id, officer=meta.actor), uow)
     return answer(read, case, case.closed_at)

@@ -43,6 +43,7 @@ class TraceabilityApplication(ServiceApplication):
         RecallCase.ScopeReductionProposed: contracts.RecallScopeReductionProposed,  # the scope's (domain/scope.py)
         RecallCase.ScopeReduced: contracts.RecallScopeReduced,
         RecallCase.ScopeReductionRejected: contracts.RecallScopeReductionRejected,
+        RecallCase.ClosureRequested: contracts.RecallClosureRequested,
         RecallCase.Closed: contracts.RecallClosed,
         RecallNumbers.Started: contracts.RecallNumberIssued,
         RecallNumbers.Issued: contracts.RecallNumberIssued,

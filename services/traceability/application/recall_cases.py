@@ -29,10 +29,16 @@ class RecordAcknowledgement(Command):
     note: str | None = None
 
 
-class CloseRecall(Command):
+class RequestClosure(Command):
     recall_id: UUID
     summary: str
+    officer: str  # who requests it
     closed_at: datetime | None = None  # default now
+
+
+class CloseRecall(Command):
+    recall_id: UUID
+    officer: str  # who approves the request: not who made it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,11 +85,22 @@ def record_acknowledgement(command: RecordAcknowledgement, uow: TraceabilityUnit
     return case
 
 
-def close_recall(command: CloseRecall, uow: TraceabilityUnitOfWork) -> RecallCase:
-    """Close the case with a summary, recording its effectiveness as the lineage stands at the closing time."""
+def request_closure(command: RequestClosure, uow: TraceabilityUnitOfWork) -> RecallCase:
+    """A recall officer asks to close the case with a summary; a second one approves (close_recall)."""
     case = recall(uow, command.recall_id)
-    closed_at = command.closed_at or uow.now()
-    case.close(closed_at, command.summary, effectiveness(uow.consignees.of_case(case, closed_at)), uow.now())
+    if case.request_closure(command.closed_at or uow.now(), command.summary, command.officer, uow.now()):
+        uow.collect(case)
+    uow.commit()
+    return case
+
+
+def close_recall(command: CloseRecall, uow: TraceabilityUnitOfWork) -> RecallCase:
+    """A second recall officer approves the requested closure: the case closes with its effectiveness as the
+    lineage stands at the requested closing time."""
+    case = recall(uow, command.recall_id)
+    request = case.pending_closure
+    closed_at = request["closed_at"] if request else uow.now()
+    case.close(command.officer, effectiveness(uow.consignees.of_case(case, closed_at)))
     uow.collect(case)
     uow.commit()
     return case

@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 from services.traceability.domain.consignees import Effectiveness
 from services.traceability.domain.deadlines import not_in_future, notify_by
 from services.traceability.domain.scope import RecallScope, unique
+from shared.domain.approval import second_person
 from shared.domain.rules import InvalidReference, RuleViolation
 
 # How each scheme names the three levels (the API answers `level_name`).
@@ -41,6 +42,7 @@ class RecallCase(RecallScope):
         self.acknowledged: dict[str, dict[str, Any]] = {}
         self.returns: dict[str, dict[str, Any]] = {}  # inventory return id -> {consignee_id, gtin, lot, quantity}
         self.closed_at: datetime | None = None
+        self.closure_requested: dict[str, Any] | None = None  # {closed_at, summary, requested_by} until approved
         self.summary: str | None = None
         self.effectiveness_at_closure: dict[str, int] | None = None
 
@@ -126,20 +128,50 @@ class RecallCase(RecallScope):
     def units_returned_by(self, consignee_id: UUID) -> int:
         return sum(r["quantity"] for r in self.returns.values() if r["consignee_id"] == str(consignee_id))
 
-    def close(self, closed_at: datetime, summary: str, effectiveness: Effectiveness, now: datetime) -> None:
+    # Closure is four eyes: one recall officer requests it with a summary, a second one approves it; until then the
+    # recall stays open and its stops hold. A new request replaces one still pending (a corrected summary, say).
+
+    def request_closure(self, closed_at: datetime, summary: str, requested_by: str, now: datetime) -> bool:
+        """False if this very request is already pending (a retry)."""
         self._must_be_open()
         not_in_future("closed_at", closed_at, now)
         if closed_at < self.decided_at:
             raise InvalidReference("closed_at", "after-decision", "a recall closes after it was decided")
+        request = {"closed_at": closed_at, "summary": summary, "requested_by": requested_by}
+        if self.pending_closure == request:
+            return False
+        self._closure_requested(**request)
+        return True
+
+    @event("ClosureRequested")
+    def _closure_requested(self, closed_at: datetime, summary: str, requested_by: str) -> None:
+        self.closure_requested = {"closed_at": closed_at, "summary": summary, "requested_by": requested_by}
+
+    @property
+    def pending_closure(self) -> dict[str, Any] | None:
+        # getattr: cases recorded before closure needed a request have no such attribute in their snapshots
+        return getattr(self, "closure_requested", None) if self.status == "open" else None
+
+    def close(self, approved_by: str, effectiveness: Effectiveness) -> None:
+        """Approve the pending closure request: the case closes as requested, with its figures at that time."""
+        self._must_be_open()
+        request = self.pending_closure
+        if request is None:
+            raise RuleViolation("closure-requested", "no closure is requested: a recall officer requests it first"
+                                                     " (POST /recalls/{id}/close)")
+        second_person(request["requested_by"], approved_by, "the recall's closure")
         # The scope as it stands, so inventory lifts exactly the stops this recall still holds.
-        self._closed(closed_at=closed_at, summary=summary, effectiveness=effectiveness.as_dict(),
-                     lots=self.scope_lots, serials=self.scope_serials)
+        self._closed(closed_at=request["closed_at"], summary=request["summary"], effectiveness=effectiveness.as_dict(),
+                     lots=self.scope_lots, serials=self.scope_serials, requested_by=request["requested_by"],
+                     approved_by=approved_by)
 
     @event("Closed")
     def _closed(self, closed_at: datetime, summary: str, effectiveness: dict[str, int],
-                lots: list[dict[str, str]] | None = None, serials: list[dict[str, str]] | None = None) -> None:
+                lots: list[dict[str, str]] | None = None, serials: list[dict[str, str]] | None = None,
+                requested_by: str | None = None, approved_by: str | None = None) -> None:
         self.status = "closed"
         self.closed_at, self.summary, self.effectiveness_at_closure = closed_at, summary, effectiveness
+        self.closed_by = {"requested_by": requested_by, "approved_by": approved_by}
 
 
 # The library gives a subclass copies of its bases' event classes, under topics of the subclass. The scope's events

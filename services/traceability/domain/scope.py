@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 from eventsourcing.utils import register_topic
 
+from shared.domain.approval import second_person
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
@@ -73,9 +74,7 @@ class RecallScope(TracedAggregate):
             return False
         self._must_be_open()
         self._must_be_pending(proposal)
-        if approved_by == proposal["proposed_by"]:
-            raise RuleViolation("four-eyes", "the scope reduction was proposed by you: a second recall officer"
-                                             " approves it")
+        second_person(proposal["proposed_by"], approved_by, "the scope reduction")
         self._must_be_in_scope(proposal["lots"], proposal["serials"])
         remaining = ([r for r in self.scope_lots if r not in proposal["lots"]]
                      + [r for r in self.scope_serials if r not in proposal["serials"]])
