@@ -17,6 +17,19 @@ class OpsEvent(EventPayload):
     producer: ClassVar[str] = "ops"
 
 
+class DeadLetterSkipProposed(OpsEvent):
+    """An operator proposes giving up on an event a consumer could not apply, with a reason. Nothing changes until a
+    second operator approves it (DeadLetterSkipped); until then the dead letter may still be retried."""
+
+    event_name: ClassVar[str] = "DeadLetterSkipProposed"
+    subject_field: ClassVar[str] = "dead_letter_id"
+
+    dead_letter_id: UUID
+    consumer: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=2000)
+    proposed_by: str = Field(min_length=1, max_length=200, description="the operator who proposes it")
+
+
 class DeadLetterSkipped(OpsEvent):
     """An operator gave up on an event a consumer could not apply: it will never be applied by that consumer.
 
@@ -35,3 +48,5 @@ class DeadLetterSkipped(OpsEvent):
     offset: int = Field(ge=0)
     error: str = Field(description="the exception type and message of the last attempt")
     reason: str = Field(min_length=1, max_length=2000)
+    # Absent from skips recorded before they took four eyes; the envelope's actor is the approver.
+    proposed_by: str | None = Field(None, max_length=200, description="the operator who proposed the skip")

@@ -5,8 +5,9 @@ it in the `dead_letters` table of its schema in the same transaction that moves 
 then copies it to the topic `<namespace><consumer>.deadletters` (the table is the record; the topic
 tells anyone who watches). Operators list, retry or skip dead letters with `erp deadletters`.
 
-A skip is a decision someone must answer for: it is recorded as an event in the service's own log
-(`DeadLetterCase.Skipped`, published as `erp.ops.DeadLetterSkipped`) with the person and the reason.
+A skip is a decision two people must answer for: one operator proposes it with a reason
+(`DeadLetterSkipProposal`, published as `erp.ops.DeadLetterSkipProposed`), a second one approves it
+(`DeadLetterCase.Skipped`, published as `erp.ops.DeadLetterSkipped`), both recorded in the service's own log.
 """
 
 import traceback
@@ -21,7 +22,8 @@ from psycopg import Cursor, sql
 from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.ops import DeadLetterSkipped
+from shared.domain.approval import second_person
+from shared.events.ops import DeadLetterSkipProposed, DeadLetterSkipped
 from shared.platform.aggregate import TracedAggregate
 from shared.platform.context import acting_as
 from shared.platform.positions import ConsumerPosition
@@ -32,6 +34,10 @@ STATUSES = ("open", "retried", "skipped")
 
 class NotOpenError(RuntimeError):
     """The dead letter was retried or skipped already (perhaps by someone else just now)."""
+
+
+class NoProposalError(RuntimeError):
+    """Nobody proposed skipping the dead letter: there is nothing to approve."""
 
 
 def describe(error: BaseException) -> str:
@@ -205,45 +211,89 @@ class DeadLetterCase(TracedAggregate):
     @event("Skipped")
     def __init__(self, dead_letter_id: UUID, consumer: str, skipped_event_id: str | None,
                  skipped_event_type: str | None, topic: str, partition: int, offset: int, error: str,
-                 reason: str) -> None:
+                 reason: str, proposed_by: str | None = None) -> None:
         self.consumer = consumer
         self.skipped_event_id = skipped_event_id
         self.reason = reason
+        self.proposed_by = proposed_by  # None for skips recorded before they took four eyes
 
     @staticmethod
     def create_id(dead_letter_id: UUID) -> UUID:
         return dead_letter_id
 
 
+class DeadLetterSkipProposal(TracedAggregate):
+    """One operator's proposal to skip a dead letter, waiting for a second operator (a later proposal replaces it)."""
+
+    @event("Proposed")
+    def __init__(self, dead_letter_id: UUID, consumer: str, reason: str, proposed_by: str) -> None:
+        self.dead_letter_id, self.reason, self.proposed_by = dead_letter_id, reason, proposed_by
+
+    @event("ProposedAgain")
+    def propose_again(self, dead_letter_id: UUID, consumer: str, reason: str, proposed_by: str) -> None:
+        self.reason, self.proposed_by = reason, proposed_by
+
+    @staticmethod
+    def create_id(dead_letter_id: UUID) -> UUID:
+        return uuid5(dead_letter_id, "skip-proposal")
+
+
 # Every service's log may hold these (see ServiceApplication.to_payload).
-OPS_CONTRACTS: dict[type, type[EventPayload]] = {DeadLetterCase.Skipped: DeadLetterSkipped}
+OPS_CONTRACTS: dict[type, type[EventPayload]] = {DeadLetterCase.Skipped: DeadLetterSkipped,
+                                                 DeadLetterSkipProposal.Proposed: DeadLetterSkipProposed,
+                                                 DeadLetterSkipProposal.ProposedAgain: DeadLetterSkipProposed}
 
 
-def skip(app: Any, letter_id: UUID, reason: str, actor: str) -> DeadLetterCase:
-    """Gives up on an open dead letter of `app`'s service: records who and why in its log, then marks it 'skipped'.
+def propose_skip(app: Any, letter_id: UUID, reason: str, actor: str) -> DeadLetterSkipProposal:
+    """Proposes giving up on an open dead letter of `app`'s service; a second operator approves (`skip`)."""
+    with psycopg.connect(app.settings.database_url) as conn, conn.cursor() as cur:
+        letter = find(cur, app.schema, letter_id)
+    if letter is None or letter.status != "open":
+        raise NotOpenError(f"dead letter {letter_id} is {letter.status if letter else 'unknown'}")
+    proposal = app.get_aggregate(DeadLetterSkipProposal.create_id(letter_id), DeadLetterSkipProposal)
+    envelope = letter.decoded()
+    with acting_as(actor, correlation_id=envelope.correlationid if envelope else None, causation_id=letter.event_id):
+        if proposal is None:
+            proposal = DeadLetterSkipProposal(dead_letter_id=letter_id, consumer=letter.consumer, reason=reason,
+                                              proposed_by=actor)
+        elif (proposal.reason, proposal.proposed_by) != (reason, actor):
+            proposal.propose_again(dead_letter_id=letter_id, consumer=letter.consumer, reason=reason,
+                                   proposed_by=actor)
+    app.save(proposal)
+    return proposal
 
-    `app` is the service's ServiceApplication; `actor` who decided, e.g. `user:alice`.
+
+def skip(app: Any, letter_id: UUID, actor: str) -> DeadLetterCase:
+    """Approves the proposal to give up on an open dead letter of `app`'s service (not its proposer: four eyes):
+    records who proposed, who approved and why in its log, then marks it 'skipped'.
+
+    `app` is the service's ServiceApplication; `actor` who approves, e.g. `user:bob`.
     """
+    proposal = app.get_aggregate(DeadLetterSkipProposal.create_id(letter_id), DeadLetterSkipProposal)
     with psycopg.connect(app.settings.database_url) as conn, conn.transaction(), conn.cursor() as cur:
         # Locked until marked: a retry of the same letter meanwhile waits, then finds it no longer open.
         letter = find(cur, app.schema, letter_id, lock=True)
         if letter is None or letter.status != "open":
             raise NotOpenError(f"dead letter {letter_id} is {letter.status if letter else 'unknown'}")
+        if proposal is None:
+            raise NoProposalError(f"no skip of dead letter {letter_id} is proposed: an operator proposes it first")
+        second_person(proposal.proposed_by, actor, "skipping this dead letter")
         # The event is saved first, in its own transaction (the event store owns it). Should we stop before
         # marking the letter, a second `skip` finds the case recorded and only marks it.
         case = app.get_aggregate(letter_id, DeadLetterCase)
         if case is None:
-            case = _skipped_case(letter, reason, actor)
+            case = _skipped_case(letter, proposal.reason, actor, proposal.proposed_by)
             app.save(case)
-        _resolve(cur, app.schema, letter_id, "skipped", actor, reason)
+        _resolve(cur, app.schema, letter_id, "skipped", actor, proposal.reason)
     return case
 
 
-def _skipped_case(letter: DeadLetter, reason: str, actor: str) -> DeadLetterCase:
+def _skipped_case(letter: DeadLetter, reason: str, actor: str, proposed_by: str) -> DeadLetterCase:
     envelope = letter.decoded()
     # Same correlation as the event given up on, so the skip shows in that business flow's history.
     with acting_as(actor, correlation_id=envelope.correlationid if envelope else None,
                    causation_id=letter.event_id):
         return DeadLetterCase(dead_letter_id=letter.id, consumer=letter.consumer, skipped_event_id=letter.event_id,
                               skipped_event_type=letter.event_type, topic=letter.topic, partition=letter.partition,
-                              offset=letter.kafka_offset, error=letter.error, reason=reason)
+                              offset=letter.kafka_offset, error=letter.error, reason=reason,
+                              proposed_by=proposed_by)

@@ -23,7 +23,7 @@ from services.traceability.application import TraceabilityApplication
 from shared.events import EVENT_TYPES
 from shared.events.schemas import SCHEMA_DIR
 from shared.platform.context import acting_as
-from shared.platform.deadletters import DeadLetterCase
+from shared.platform.deadletters import DeadLetterCase, DeadLetterSkipProposal
 
 GTIN = "09506000134352"
 
@@ -78,8 +78,13 @@ def every_domain_event() -> list:
                                     price_lines([{"gtin": GTIN, "lot": "L1", "quantity": 2}], {GTIN: Decimal("10.00")}))
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
-                                 partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration")
-    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped,
+                                 partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
+                                 proposed_by="user:alice")
+        proposal = DeadLetterSkipProposal(dead_letter_id=skipped.id, consumer="channel-directory",
+                                          reason="a duplicate registration", proposed_by="user:alice")
+        proposal.propose_again(dead_letter_id=skipped.id, consumer="channel-directory", reason="a duplicate",
+                               proposed_by="user:carol")
+    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped, proposal,
                   *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events())

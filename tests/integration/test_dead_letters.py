@@ -245,14 +245,22 @@ async def test_skip_needs_a_reason_and_is_an_audited_event_in_the_services_log_t
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
 
     reason = "duplicate of a hospital registered the same day; the customer confirmed"
-    result = await erp(settings, "deadletters", "skip", str(letter.id), "--reason", reason, "--actor", "bob")
+    unproposed = await erp(settings, "deadletters", "approve", str(letter.id), "--actor", "bob")
+    assert unproposed.exit_code == 1 and "proposes it first" in unproposed.output
+    proposed = await erp(settings, "deadletters", "skip", str(letter.id), "--reason", reason, "--actor", "alice")
+    assert proposed.exit_code == 0, proposed.output
+    assert dead_letters(pool, channel.schema)[0].status == "open"  # a proposal alone skips nothing
+    own = await erp(settings, "deadletters", "approve", str(letter.id), "--actor", "alice")
+    assert own.exit_code == 1 and "second person" in own.output
+    result = await erp(settings, "deadletters", "approve", str(letter.id), "--actor", "bob")
     assert result.exit_code == 0, result.output
     [skipped] = dead_letters(pool, channel.schema)
     assert (skipped.status, skipped.resolved_by, skipped.reason) == ("skipped", "user:bob", reason)
     assert POISON not in hospital_names(pool, channel.schema)
 
     case = channel.get_aggregate(letter.id, DeadLetterCase)
-    assert (case.reason, case.consumer, case.skipped_event_id) == (reason, "channel-directory", "channel-3")
+    assert (case.reason, case.consumer, case.skipped_event_id, case.proposed_by) == (
+        reason, "channel-directory", "channel-3", "user:alice")
     [stored] = channel.recorder.select_events(letter.id)
     meta = channel.mapper.to_domain_event(stored).meta
     assert meta == {"actor": "user:bob", "correlation_id": "corr-dead-letters", "causation_id": "channel-3"}
@@ -261,19 +269,21 @@ async def test_skip_needs_a_reason_and_is_an_audited_event_in_the_services_log_t
     running = Running()
     running.start(Relay(channel).run)
     running.start(ConsumerRunner(ChannelDirectory(pool, channel.schema), one_partition, FAST).run)
-    envelopes = await read_topic(one_partition, channel.topic, expected=6)
-    await eventually(lambda: stored_offset(pool, channel.schema, "channel-directory") == 5,
+    envelopes = await read_topic(one_partition, channel.topic, expected=7)
+    await eventually(lambda: stored_offset(pool, channel.schema, "channel-directory") == 6,
                      what="the consumer to pass over the skip")
     await running.stop()
     [ops] = [e for e in envelopes if e.type == "erp.ops.DeadLetterSkipped"]
     assert (ops.actor, ops.source, ops.subject, ops.causationid) == ("user:bob", "/erp/channel", str(letter.id), "channel-3")
     assert (ops.data["reason"], ops.data["skipped_event_id"], ops.data["offset"]) == (reason, "channel-3", 2)
+    [proposal] = [e for e in envelopes if e.type == "erp.ops.DeadLetterSkipProposed"]
+    assert (proposal.actor, proposal.data["proposed_by"], ops.data["proposed_by"]) == ("user:alice",) * 3
     assert len(dead_letters(pool, channel.schema)) == 1
 
     listed = await erp(settings, "deadletters", "list", "--status", "skipped")
     assert str(letter.id) in listed.output and f"by user:bob: {reason}" in listed.output
     again = await erp(settings, "deadletters", "skip", str(letter.id), "--reason", "again", "--actor", "carol")
-    assert again.exit_code == 1 and "skipped already" in again.output
+    assert again.exit_code == 1 and "skipped" in again.output
 
 
 def test_retry_of_a_process_managers_dead_letter_saves_what_it_reacts_with(settings, pool):

@@ -2,7 +2,8 @@
 
     erp deadletters list [SERVICE] [--status open|retried|skipped|all]
     erp deadletters retry ID                            apply it again now, through the same consumer
-    erp deadletters skip ID --reason TEXT --actor NAME  give up on it, recorded in the service's log
+    erp deadletters skip ID --reason TEXT --actor NAME  propose giving up on it, recorded in the service's log
+    erp deadletters approve ID --actor NAME             a second operator approves the skip (four eyes)
 """
 
 import re
@@ -18,7 +19,8 @@ from psycopg.rows import dict_row
 
 from shared.platform import deadletters
 from shared.platform.consumer import Delivery, Handler, ProcessManager
-from shared.platform.deadletters import DeadLetter, NotOpenError
+from shared.domain.rules import RuleViolation
+from shared.platform.deadletters import DeadLetter, NoProposalError, NotOpenError
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.registry import definition
 from shared.platform.settings import SERVICES, Settings, get_settings
@@ -77,8 +79,9 @@ def retry(letter_id: UUID = typer.Argument(..., help="the dead letter's id, as `
 @app.command()
 def skip(letter_id: UUID = typer.Argument(..., help="the dead letter's id, as `erp deadletters list` shows it"),
          reason: str = typer.Option(..., "--reason", help="why it is never to be applied (kept in the audit trail)"),
-         actor: str = typer.Option(..., "--actor", help="who decides, e.g. alice")) -> None:
-    """Give up on a dead letter: recorded, with who and why, as an event in the service's own log."""
+         actor: str = typer.Option(..., "--actor", help="who proposes it, e.g. alice")) -> None:
+    """Propose giving up on a dead letter, with why: recorded as an event in the service's own log. A second
+    operator approves it (`erp deadletters approve`); until then the letter stays open and may be retried."""
     if not reason.strip():
         raise typer.BadParameter("say why it is skipped", param_hint="--reason")
     person = _person(actor)
@@ -86,12 +89,32 @@ def skip(letter_id: UUID = typer.Argument(..., help="the dead letter's id, as `e
     service, letter = _find(settings, letter_id)
     application = _application(settings, service)
     try:
-        deadletters.skip(application, letter.id, reason.strip(), person)
+        deadletters.propose_skip(application, letter.id, reason.strip(), person)
     except NotOpenError as error:
         _fail(str(error))
     finally:
         application.close()
-    typer.echo(f"skipped {letter.id} as {person}; recorded in the {service} log")
+    typer.echo(f"proposed skipping {letter.id} as {person}; a second operator approves it with"
+               f" `erp deadletters approve {letter.id} --actor NAME`")
+
+
+@app.command()
+def approve(letter_id: UUID = typer.Argument(..., help="the dead letter's id, as `erp deadletters list` shows it"),
+            actor: str = typer.Option(..., "--actor", help="who approves it: not who proposed it, e.g. bob")) -> None:
+    """Approve a proposed skip (four eyes): the letter is given up on, recorded with both people and the reason."""
+    person = _person(actor)
+    settings = get_settings()
+    service, letter = _find(settings, letter_id)
+    application = _application(settings, service)
+    try:
+        deadletters.skip(application, letter.id, person)
+    except (NotOpenError, NoProposalError) as error:
+        _fail(str(error))
+    except RuleViolation as refused:
+        _fail(refused.detail)
+    finally:
+        application.close()
+    typer.echo(f"skipped {letter.id}, approved by {person}; recorded in the {service} log")
 
 
 def _fail(message: str) -> NoReturn:
