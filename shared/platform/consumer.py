@@ -124,7 +124,7 @@ class Handler(ABC):
     pool: ConnectionPool
 
     def setup(self) -> None:
-        # The schema, if missing, is made by the owner role; the tables by the pool's (application) role, which owns them.
+        # A missing schema is made by the owner role; the tables by the pool's (application) role, which owns them.
         with ddl_lock(roles_of(self.pool), self.schema), self.pool.connection() as conn:
             for statement in [*create_positions_tables(self.schema), *deadletters.create_dead_letters_table(self.schema)]:
                 conn.execute(statement)
