@@ -99,7 +99,22 @@ def build_world(http: httpx.Client, url) -> tuple[Side, Side]:  # noqa: ANN001
         {"gtin": GTIN, "lot": LOT, "expiry": in_days(500), "quantity": 100, "warehouse": "WH"}]}).raise_for_status()
     http.post(f"{url('inventory')}/quality/inspections", json={
         "gtin": GTIN, "lot": LOT, "warehouse": "WH", "result": "released"}).raise_for_status()
-    return build_side(http, url, A), build_side(http, url, B)
+    a, b = build_side(http, url, A), build_side(http, url, B)
+    notify_recall(http, url, [a.hospital, a.distributor, b.hospital, b.distributor])
+    return a, b
+
+
+def notify_recall(http: httpx.Client, url, consignees: list[str]) -> None:  # noqa: ANN001
+    """A recall of the lot, its notice sent to each side's hospital and distributor (the portals' recall notices)."""
+    decided = datetime.now(UTC) - timedelta(minutes=5)
+    recall = http.post(f"{url('traceability')}/recalls", json={
+        "title": "BOLA召回", "level": 2, "reason": "矩阵测试", "decided_at": decided.isoformat(),
+        "lots": [{"gtin": GTIN, "lot": LOT}]}).raise_for_status().json()
+    for consignee in consignees:
+        wait_for(lambda c=consignee: http.post(f"{url('traceability')}/recalls/{recall['recall_id']}/notifications",
+                                               json={"consignee_id": c, "notified_at": datetime.now(UTC).isoformat(),
+                                                     "method": "phone"}).status_code == 200,
+                 "the lineage to know the consignee")
 
 
 def scopes_tried(a: Side) -> list[list[str]]:
@@ -124,6 +139,8 @@ def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
         "hospital": set() if by_distributor else {a.hospital},
         "distributor": set() if by_hospital else {a.distributor},
         "sellout": set() if by_hospital else {a.sellout_report},
+        "recall-notice": {a.hospital} if by_hospital else {a.distributor} if by_distributor
+        else {a.hospital, a.distributor},
     }[kind]
 
 
@@ -198,10 +215,14 @@ COMMANDS = {
 LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"),
          "/hospitals": ("hospital", "hospital_id"), "/distributors": ("distributor", "distributor_id"),
          "/returns": ("fulfilment", "order_id"), "/sellout-reports": ("sellout", "report_id"),
-         "/sellout-lines": ("sellout", "report_id")}
+         "/sellout-lines": ("sellout", "report_id"), "/recall-notices": ("recall-notice", "consignee_id")}
+# What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
+LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
+                   "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
+                   "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
-              "/sellout-lines": "traceability"}
+              "/sellout-lines": "traceability", "/recall-notices": "traceability"}
 
 
 def service_of(path: str) -> str:
@@ -213,7 +234,8 @@ def objects(side: Side, kind: str) -> list[str]:
             "fulfilment": [side.direct_order, side.distributor_order],
             "invoice": [side.hospital_invoice, side.distributor_invoice],
             "hospital": [side.hospital], "distributor": [side.distributor],
-            "sellout": [side.sellout_report], "sellout-distributor": [side.distributor]}[kind]
+            "sellout": [side.sellout_report], "sellout-distributor": [side.distributor],
+            "recall-notice": [side.hospital, side.distributor]}[kind]
 
 
 def names_an_object(document: dict, path: str, operation: dict) -> bool:
@@ -321,4 +343,8 @@ def probe_as(role: str, scopes: list[str], a: Side, b: Side, url) -> Findings:  
             hidden = set(objects(a, kind) + objects(b, kind)) - covered(a, scopes, kind)
             if listed & hidden:
                 found.leaks.append((role, scopes, path, sorted(listed & hidden), answer.status_code))
+            if LIST_PERMISSION.get(path) in granted:
+                found.checked_inside += 1
+                if not covered(a, scopes, kind) <= listed:
+                    found.refused_inside.append((role, scopes, path, "own rows missing"))
     return found

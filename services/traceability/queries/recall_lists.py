@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
 
@@ -51,3 +52,22 @@ def open_recalls_covering(read: ReadModels, gtin: str, lot: str, serials: list[s
     return [r["recall_id"] for r in read.all(
         "SELECT DISTINCT recall_id FROM {schema}.recall_scope WHERE open AND gtin = %s"
         " AND (lot = %s OR serial = ANY(%s)) ORDER BY recall_id", (gtin, lot, serials))]
+
+
+_NOTICES = ("{schema}.recall_notices n JOIN {schema}.recall_cases r USING (recall_id)"
+            " LEFT JOIN {schema}.consignees c ON c.consignee_id = n.consignee_id")
+_NOTICE_COLUMNS = (
+    "n.*, r.number, r.title, r.scheme, r.level, r.reason, r.status, r.decided_at, c.name AS consignee_name,"
+    " (SELECT coalesce(json_agg(json_build_object('gtin', s.gtin, 'lot', s.lot, 'serial', s.serial)"
+    "  ORDER BY s.gtin, s.lot, s.serial), '[]') FROM {schema}.recall_scope s WHERE s.recall_id = n.recall_id) AS scope")
+
+
+def notices(read: ReadModels, scope: DataScope, acknowledged: bool | None,
+            paging: PageRequest) -> tuple[list[dict], int]:
+    """The recall notices addressed to the consignees within the caller's scope, the newest first."""
+    rows, total = read.page(_NOTICES, paging, columns=_NOTICE_COLUMNS.format(schema=read.schema),
+                            order_by="n.notified_at DESC, n.recall_id", where={
+                                "(n.acknowledged_at IS NOT NULL) = %s": acknowledged,
+                                **scope.condition(hospital="n.consignee_id", distributor="n.consignee_id",
+                                                  region="c.region")})
+    return [{**r, "number": r["number"] or str(r["recall_id"])} for r in rows], total
