@@ -69,6 +69,13 @@ class DataScope:
         if not self.covers(**belongs_to):
             raise outside_scope(what, key)
 
+    def require_to_create(self, what: str, **belongs_to: Iterable[Any]) -> None:
+        """Refuse (403) creating an object the caller could not then reach: a regional user registers customers of
+        its own provinces only. Nothing exists to hide yet, so the refusal says why."""
+        if not self.covers(**belongs_to):
+            raise Problem(403, "Forbidden", f"this {what.lower()} would be outside your data scope",
+                          rule="within-scope")
+
     def condition(self, *, hospital: str | None = None, distributor: str | None = None,
                   region: str | None = None) -> dict[str, object]:
         """The SQL condition narrowing a list to the scope, for `ReadModels.page`'s `where` (no condition for

@@ -31,3 +31,15 @@ def test_denials_are_listed_for_the_auditor_with_subject_route_and_reason(channe
     only_eve = channel_api.get("/audit/access-denials", headers=auditor, params={"subject": "eve"}).json()
     assert only_eve["total"] == 1
     assert channel_api.get("/audit/access-denials", headers=bearer("mallory", ["order_desk"])).status_code == 403
+
+
+def test_a_regional_user_registers_customers_of_its_own_provinces_only(channel_api):
+    regional = bearer("zhang", ["master_data"], ["region:浙江省"])
+    inside = channel_api.post("/hospitals", headers=regional, json={"name": "杭州市第一人民医院", "province": "浙江省",
+                                                                   "grade": "3A"})
+    assert inside.status_code == 201, inside.text
+    outside = channel_api.post("/hospitals", headers=regional, json={"name": "成都市第一人民医院", "province": "四川省",
+                                                                    "grade": "3A"})
+    assert (outside.status_code, outside.json()["rule"]) == (403, "within-scope")
+    assert channel_api.post("/distributors", headers=regional, json={
+        "name": "四川医疗器械有限公司", "region": "四川省", "tier": "gold"}).status_code == 403

@@ -48,7 +48,8 @@ def _distributor(uow: UnitOfWork, distributor_id: UUID, scope: DataScope) -> Dis
 
 @router.post("/hospitals", status_code=status.HTTP_201_CREATED, operation_id="register_hospital", responses=REPLAYED)
 def register_hospital(body: RegisterHospital, response: Response, meta: RegisterHospitalCommand, uow: Work,
-                      idempotency_key: IdempotencyKey = None) -> HospitalOut:
+                      scope: CallerScope, idempotency_key: IdempotencyKey = None) -> HospitalOut:
+    scope.require_to_create("Hospital", regions=[body.province])
     hospital, created = parties.register_hospital(parties.RegisterHospital(
         hospital_id=new_aggregate_id("hospital", meta.actor, idempotency_key), name=body.name, province=body.province,
         grade=body.grade, city=body.city, contact=contact_of(body.contact)), uow)
@@ -77,7 +78,8 @@ def list_hospitals(read: Reads, access: HospitalReader, paging: Paging,
 @router.post("/distributors", status_code=status.HTTP_201_CREATED, operation_id="register_distributor",
              responses=REPLAYED)
 def register_distributor(body: RegisterDistributor, response: Response, meta: RegisterDistributorCommand, uow: Work,
-                         idempotency_key: IdempotencyKey = None) -> DistributorOut:
+                         scope: CallerScope, idempotency_key: IdempotencyKey = None) -> DistributorOut:
+    scope.require_to_create("Distributor", regions=[body.region])
     distributor, created = parties.register_distributor(parties.RegisterDistributor(
         distributor_id=new_aggregate_id("distributor", meta.actor, idempotency_key), name=body.name,
         region=body.region, tier=body.tier, contact=contact_of(body.contact)), uow)
