@@ -270,9 +270,11 @@ class Traffic:
         self.watcher.on_seen("order.order_list:reserved", lambda order_id: _resolve(self.reserved, order_id))
         self.watcher.on_seen("traceability.shipped_lots", lambda order_id: _resolve(self.traced, order_id))
 
-    async def _post(self, command: str, url: str, body: dict, key: str | None = None) -> httpx.Response | None:
-        """POST, timed; None when no attempt was acknowledged."""
-        headers = {"Idempotency-Key": key} if key else {}
+    async def _post(self, command: str, url: str, body: dict, key: str | None = None,
+                    as_: dict[str, str] | None = None) -> httpx.Response | None:
+        """POST, timed (as the load generator, or `as_` another principal's headers); None when no attempt was
+        acknowledged."""
+        headers = {**({"Idempotency-Key": key} if key else {}), **(as_ or {})}
         attempt = 0
         for _ in range(self.max_attempts + 20):  # version conflicts are retried too, without counting as attempts
             if attempt >= self.max_attempts:
@@ -335,7 +337,12 @@ class Traffic:
                 "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
                 "lines": [{"hospital_id": order["hospital_id"], "gtin": line["gtin"], "lot": "LOAD-1",
                            "quantity": line["quantity"], "sold_at": today.isoformat()} for line in order["lines"]]}
-        response = await self._post("sellout_report", f"{self.urls['traceability']}/sellout-reports", body)
+        # Reported through the distributor's portal: a distributor_user whose scope is that distributor.
+        portal = {"Authorization": "Bearer " + issue_token(f"portal-{order['ship_to_distributor_id']}",
+                                                           ["distributor_user"],
+                                                           scopes=[f"distributor:{order['ship_to_distributor_id']}"])}
+        response = await self._post("sellout_report", f"{self.urls['traceability']}/sellout-reports", body,
+                                    as_=portal)
         if response is None or response.status_code >= 300:
             return False
         self._accepted("sellout_report", order_id)

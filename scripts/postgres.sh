@@ -171,7 +171,9 @@ write_conf() {
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$SOCKDIR'
-max_connections = 200
+# The services connect as the application role, which has no reserved slots: room for an e2e stack (~140
+# connections), the tests' own pools and a second suite run beside it.
+max_connections = 400
 shared_buffers = 128MB
 # Same zone on every machine, so tests do not depend on the host's TZ.
 timezone = 'UTC'
