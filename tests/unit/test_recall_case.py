@@ -64,7 +64,8 @@ def test_each_return_counts_once_and_a_closed_case_takes_nothing_more():
     with acting_as("user:test"):
         assert case.record_return(hospital, GTIN, "L1", 3, return_id, NOW)
         assert not case.record_return(hospital, GTIN, "L1", 3, return_id, NOW)
-        case.close(NOW, "done", Effectiveness(1, 1, 1, 5, 3), NOW)
+        case.request_closure(NOW, "done", "user:li", NOW)
+        case.close("user:wang", Effectiveness(1, 1, 1, 5, 3))
         assert not case.record_return(hospital, GTIN, "L1", 2, uuid4(), NOW)
         with pytest.raises(RuleViolation) as closed:
             case.notify(hospital, NOW, "phone", None, NOW)

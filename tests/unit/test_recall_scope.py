@@ -91,7 +91,8 @@ def test_closing_records_the_scope_as_it_stands_and_a_closed_case_takes_no_reduc
         case.propose_scope_reduction(proposal, [L2], [], "r", "user:li")
     with acting_as("user:wang"):
         case.approve_scope_reduction(proposal, "user:wang")
-        case.close(NOW, "done", Effectiveness(1, 1, 1, 1, 1), NOW)
+        case.request_closure(NOW, "done", "user:li", NOW)
+        case.close("user:wang", Effectiveness(1, 1, 1, 1, 1))
         after = refused(lambda: case.propose_scope_reduction(uuid4(), [L1], [], "r", "user:wang"))
     closed = case.collect_events()[-1]
     assert (closed.lots, closed.serials) == ([L1, K1], [S1])
