@@ -77,13 +77,17 @@ def load_demo_data(urls: dict[str, str]) -> str:
             "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
         wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
-        recall_id = _sold_through_distributor_then_recalled(http, urls, distributor["distributor_id"])
+        distributor_id = distributor["distributor_id"]
+        recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO);\n"
             f"  10 more units through distributor {DEMO_DISTRIBUTOR}, 6 of them reported sold on to {SECOND_HOSPITAL};\n"
             f"  an adverse event on {EARLY_LOT} and the 二级 recall case {recall_id} opened from it.\n"
             f"Try: curl -H \"Authorization: Bearer $(.venv/bin/erp token alice --role recall_officer)\" "
             f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'\n"
-            f"     and '{urls['traceability']}/recalls/{recall_id}/consignees'")
+            f"     and '{urls['traceability']}/recalls/{recall_id}/consignees'\n"
+            f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
+            f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
@@ -136,4 +140,8 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
                        headers={"Idempotency-Key": "demo-recall"}, json={
                            "title": "冠脉支架输送系统召回", "level": 2, "reason": "输送系统回撤困难，存在血管损伤风险",
                            "decided_at": (aware + timedelta(hours=2)).isoformat()}).raise_for_status().json()
+    # The distributor is told through its portal, where its users read the notice (GET /recall-notices).
+    http.post(f"{urls['traceability']}/recalls/{recall['recall_id']}/notifications", json={
+        "consignee_id": distributor_id, "notified_at": datetime.now(UTC).isoformat(), "method": "portal"},
+              ).raise_for_status()
     return recall["recall_id"]

@@ -1,6 +1,7 @@
 """`make run` loads the demo data through the APIs: it must keep working as the product grows, and load once."""
 
 from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_HOSPITAL, load_demo_data
+from shared.platform.auth import issue_token
 from shared.platform.settings import SERVICES
 from tests.waiting import wait_for
 
@@ -24,4 +25,12 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     invoices = wait_for(lambda: http.get(f"{urls['billing']}/invoices").json()["items"] if http.get(
         f"{urls['billing']}/invoices").json()["total"] == 2 else None, "both invoices")
     assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(["None", distributor_id])
+    # The distributor's portal user sees its own recall notice, and only its own invoice.
+    portal = {"Authorization": "Bearer " + issue_token("dora", ["distributor_user"],
+                                                       scopes=[f"distributor:{distributor_id}"])}
+    notices = wait_for(lambda: http.get(f"{urls['traceability']}/recall-notices", headers=portal).json()["items"],
+                       "the distributor's recall notice")
+    assert [(n["recall_id"], n["consignee_id"], n["method"]) for n in notices] == [(recall_id, distributor_id, "portal")]
+    own = http.get(f"{urls['billing']}/invoices", headers=portal).json()["items"]
+    assert [str(i["bill_to_distributor_id"]) for i in own] == [distributor_id]
     assert load_demo_data(urls) == "demo data already loaded"
