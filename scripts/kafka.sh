@@ -56,30 +56,8 @@ external() {
 
 bootstrap() { echo "${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"; }
 
-# Install a missing JDK/Maven from Debian (we are root on CI); a no-op normally.
-need_cmd() {
-  local cmd="$1" pkg="$2"
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    say "$cmd not found, installing Debian package $pkg"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-  fi
-  command -v "$cmd" >/dev/null 2>&1 || die "$cmd not found (install $pkg)"
-}
-
-java_bin() {
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-    JAVA="$JAVA_HOME/bin/java"
-  else
-    need_cmd java openjdk-17-jre-headless
-    JAVA=java
-  fi
-  # Kafka 4 brokers need Java 17+.
-  local major
-  major="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
-  [[ -n "$major" && "$major" -ge 17 ]] || die "Java 17 or newer is needed, found: $("$JAVA" -version 2>&1 | head -1)"
-}
+# need_cmd, java_bin
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # ---------------------------------------------------------------- fetch
 jar_count() {

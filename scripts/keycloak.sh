@@ -41,25 +41,8 @@ ISSUER="http://127.0.0.1:$PORT/realms/erp"
 say() { echo "keycloak.sh: $*"; }
 die() { echo "keycloak.sh: ERROR: $*" >&2; exit 1; }
 
-# Install a missing tool from Debian (we are root on CI); a no-op normally.
-need_cmd() {
-  local cmd="$1" pkg="$2"
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    say "$cmd not found, installing Debian package $pkg"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-  fi
-  command -v "$cmd" >/dev/null 2>&1 || die "$cmd not found (install $pkg)"
-}
-
-check_java() {
-  local java=java
-  [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]] && java="$JAVA_HOME/bin/java" || need_cmd java openjdk-17-jre-headless
-  local major
-  major="$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
-  [[ -n "$major" && "$major" -ge 17 ]] || die "Java 17 or newer is needed, found: $("$java" -version 2>&1 | head -1)"
-}
+# need_cmd, java_bin
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # ---------------------------------------------------------------- fetch
 cmd_fetch() {
@@ -120,7 +103,7 @@ cmd_start() {
     die "port $PORT on 127.0.0.1 is in use by a process this clone did not start; choose another with KEYCLOAK_PORT"
   fi
   cmd_fetch
-  check_java
+  java_bin
   need_cmd curl curl
 
   # Only the realm file is imported (data/import is where --import-realm looks).
