@@ -25,3 +25,15 @@ java_bin() {
   major="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
   [[ -n "$major" && "$major" -ge 17 ]] || die "Java 17 or newer is needed, found: $("$JAVA" -version 2>&1 | head -1)"
 }
+
+# The pid written in pid file $1, if that process runs and its command line contains $2 (pids get reused: a stale
+# file may name somebody else's process); nothing and status 1 otherwise.
+pid_from_file() {
+  local pidfile="$1" marker="$2" pid
+  [[ -f "$pidfile" ]] || return 1
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 1
+  echo "$pid"
+}

@@ -56,7 +56,7 @@ external() {
 
 bootstrap() { echo "${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"; }
 
-# need_cmd, java_bin
+# need_cmd, java_bin, pid_from_file
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # ---------------------------------------------------------------- fetch
@@ -98,15 +98,7 @@ cmd_fetch() {
 # ---------------------------------------------------------------- helpers
 # The pid in the pid file is ours only if that process is a Kafka broker
 # started with this clone's config (pids get reused after a reboot).
-pid_of_ours() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $PROPS" || return 1
-  echo "$pid"
-}
+pid_of_ours() { pid_from_file "$PIDFILE" "kafka.Kafka $PROPS"; }
 
 # Is anything listening on host:port? bash's /dev/tcp, no extra tools.
 port_open() {

@@ -41,7 +41,7 @@ ISSUER="http://127.0.0.1:$PORT/realms/erp"
 say() { echo "keycloak.sh: $*"; }
 die() { echo "keycloak.sh: ERROR: $*" >&2; exit 1; }
 
-# need_cmd, java_bin
+# need_cmd, java_bin, pid_from_file
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # ---------------------------------------------------------------- fetch
@@ -71,15 +71,7 @@ cmd_fetch() {
 # ---------------------------------------------------------------- helpers
 # The pid in the pid file is ours only if that process is this clone's Keycloak (pids get reused): kc.sh, which
 # runs Java as its child and forwards SIGTERM to it, or Java itself once kc.sh exec'd it after a rebuild.
-pid_of_ours() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$HOME_DIR/bin/" || return 1
-  echo "$pid"
-}
+pid_of_ours() { pid_from_file "$PIDFILE" "$HOME_DIR/bin/"; }
 
 port_open() {
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
