@@ -1,0 +1,292 @@
+"""The pricing engine: one rulebook for every channel and hospital (统一的价格与信用规则库). Pure: no I/O.
+
+A line is priced in this order, and `explain` says every step:
+
+1. **A mandatory tender price** (中选价 of volume-based procurement, VBP) for the customer's province or the named
+   hospital, valid on the day, is the price. Nothing else applies: an award price is not discounted.
+2. Else the **list price** of the GTIN on the day, from the price list.
+3. **One pricing rule** applies to it: of the rules that match the line (customer, hospital grade, distributor tier,
+   channel, province, city, GTIN or product group, quantity tier, validity), the one of highest priority wins.
+   Discounts never add up or compound: the winner's effect is the price. Two rules of equal priority whose scopes
+   overlap are refused when the second is saved (`conflicting_rule`), so the winner is never a tie.
+4. **A ceiling** (挂网价, the price listed on the provincial platform) caps the result.
+
+Prices here are per unit and tax-inclusive (含税, as Chinese B2B prices are quoted); `net_of` derives the net price
+with the item's VAT rate (13% for devices unless the item says otherwise).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+DEFAULT_VAT_RATE = Decimal("0.13")
+UNIT_PRICE_PLACES = Decimal("0.0001")  # unit prices may carry 4 places; amounts are rounded to 2 elsewhere
+
+Channel = Literal["direct", "distributor", "platform"]
+
+
+def net_of(gross: Decimal, vat_rate: Decimal = DEFAULT_VAT_RATE) -> Decimal:
+    """The net price of a tax-inclusive one."""
+    return (gross / (1 + vat_rate)).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP)
+
+
+def gross_of(net: Decimal, vat_rate: Decimal = DEFAULT_VAT_RATE) -> Decimal:
+    return (net * (1 + vat_rate)).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Line:
+    """What is priced: who buys, through which channel, what, how many, on which day."""
+
+    gtin: str
+    quantity: int
+    on: date
+    customer_id: str | None = None  # a hospital or a distributor
+    hospital_grade: str | None = None
+    distributor_tier: str | None = None
+    channel: Channel = "direct"
+    province: str | None = None
+    city: str | None = None
+    product_groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Validity:
+    start: date
+    end: date | None = None  # open-ended
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def overlaps(self, other: "Validity") -> bool:
+        return ((self.end is None or other.start <= self.end) and (other.end is None or self.start <= other.end))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a rule selects: each dimension is a set of accepted values, empty meaning any."""
+
+    customers: frozenset[str] = frozenset()
+    grades: frozenset[str] = frozenset()
+    tiers: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    provinces: frozenset[str] = frozenset()
+    cities: frozenset[str] = frozenset()
+    gtins: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    min_quantity: int = 1
+    max_quantity: int | None = None
+
+    def mismatch(self, line: Line) -> str | None:
+        """Why the line is outside this scope (the first dimension that refuses it), or None if it is inside."""
+        for name, accepted, value in (("customer", self.customers, line.customer_id),
+                                      ("hospital grade", self.grades, line.hospital_grade),
+                                      ("distributor tier", self.tiers, line.distributor_tier),
+                                      ("channel", self.channels, line.channel),
+                                      ("province", self.provinces, line.province), ("city", self.cities, line.city)):
+            if accepted and value not in accepted:
+                return f"{name} {value} is not one of {sorted(accepted)}"
+        if self.gtins or self.groups:
+            if line.gtin not in self.gtins and not (self.groups & line.product_groups):
+                return f"product {line.gtin} is neither among the rule's GTINs nor in its groups"
+        if line.quantity < self.min_quantity or (self.max_quantity is not None and line.quantity > self.max_quantity):
+            return f"quantity {line.quantity} is outside {self.min_quantity}..{self.max_quantity or '∞'}"
+        return None
+
+    def overlaps(self, other: "Scope") -> bool:
+        """Whether some line could match both. Dimensions are judged apart (a rule for one customer and a rule for a
+        grade overlap: that customer may have that grade), so this errs towards finding a conflict."""
+        for mine, theirs in ((self.customers, other.customers), (self.grades, other.grades),
+                             (self.tiers, other.tiers), (self.channels, other.channels),
+                             (self.provinces, other.provinces), (self.cities, other.cities)):
+            if mine and theirs and not mine & theirs:
+                return False
+        products_constrained = (self.gtins or self.groups) and (other.gtins or other.groups)
+        # A GTIN of one and a group of the other may meet (the GTIN may be in the group); only GTIN sets, or only
+        # group sets, on both sides can be told apart.
+        if products_constrained and not (self.groups or other.groups) and not self.gtins & other.gtins:
+            return False
+        if products_constrained and not (self.gtins or other.gtins) and not self.groups & other.groups:
+            return False
+        high = min(q for q in (self.max_quantity, other.max_quantity, 10**12) if q is not None)
+        return max(self.min_quantity, other.min_quantity) <= high
+
+
+@dataclass(frozen=True)
+class FixedPrice:
+    price: Decimal
+
+    def apply(self, list_price: Decimal | None, other_lists: "PriceLookup", line: Line) -> Decimal | None:
+        return self.price
+
+
+@dataclass(frozen=True)
+class Discount:
+    percent: Decimal  # 0 < percent < 100
+
+    def apply(self, list_price: Decimal | None, other_lists: "PriceLookup", line: Line) -> Decimal | None:
+        if list_price is None:
+            return None
+        return (list_price * (100 - self.percent) / 100).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class FromList:
+    price_list_id: str
+
+    def apply(self, list_price: Decimal | None, other_lists: "PriceLookup", line: Line) -> Decimal | None:
+        return other_lists.price(self.price_list_id, line.gtin, line.on)
+
+
+Effect = FixedPrice | Discount | FromList
+
+
+@dataclass(frozen=True)
+class PricingRule:
+    rule_id: str
+    name: str
+    priority: int
+    scope: Scope
+    validity: Validity
+    effect: Effect
+
+    def mismatch(self, line: Line) -> str | None:
+        if not self.validity.covers(line.on):
+            return f"not valid on {line.on}"
+        return self.scope.mismatch(line)
+
+
+def conflicting_rule(rule: PricingRule, existing: Iterable[PricingRule]) -> PricingRule | None:
+    """The saved rule of the same priority whose scope and validity overlap the new one's, if any: saving would make
+    the winner a tie, so the new rule is refused naming it."""
+    for other in existing:
+        if (other.rule_id != rule.rule_id and other.priority == rule.priority
+                and other.validity.overlaps(rule.validity) and other.scope.overlaps(rule.scope)):
+            return other
+    return None
+
+
+@dataclass(frozen=True)
+class TenderPrice:
+    """A dated price for a province or named hospitals: a ceiling (挂网价) or the mandatory award price (中选价)."""
+
+    gtin: str
+    kind: Literal["ceiling", "award"]
+    price: Decimal
+    validity: Validity
+    province: str | None = None
+    hospitals: frozenset[str] = frozenset()
+    reference: str = ""  # the platform's or the award's reference
+
+    def applies_to(self, line: Line) -> bool:
+        if self.gtin != line.gtin or not self.validity.covers(line.on):
+            return False
+        return line.customer_id in self.hospitals if self.hospitals else line.province == self.province
+
+
+class PriceLookup:
+    """List prices per price list, GTIN and day (the price lists' entries)."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, Validity, Decimal]] = ()) -> None:
+        self._entries: dict[tuple[str, str], list[tuple[Validity, Decimal]]] = {}
+        for price_list_id, gtin, validity, price in entries:
+            self._entries.setdefault((price_list_id, gtin), []).append((validity, price))
+
+    def price(self, price_list_id: str, gtin: str, on: date) -> Decimal | None:
+        for validity, price in self._entries.get((price_list_id, gtin), ()):
+            if validity.covers(on):
+                return price
+        return None
+
+
+@dataclass(frozen=True)
+class Considered:
+    rule_id: str
+    name: str
+    priority: int
+    matched: bool
+    why_not: str | None = None
+
+
+@dataclass(frozen=True)
+class PriceExplanation:
+    """How a line was priced: stored with every priced quote and order line."""
+
+    price: Decimal | None
+    source: Literal["award", "rule", "list", "none"]
+    list_price: Decimal | None
+    winner: str | None = None  # the rule id
+    award: str | None = None  # the award's reference
+    ceiling: Decimal | None = None
+    capped: bool = False
+    considered: list[Considered] = field(default_factory=list)
+
+
+class PricingEngine:
+    """Prices lines against a rule set, finding a line's candidate rules through an index by product (GTIN, group,
+    or any product) and scanning them from the highest priority down: the first that matches wins."""
+
+    def __init__(self, rules: Iterable[PricingRule], tenders: Iterable[TenderPrice], lists: PriceLookup,
+                 base_list: str) -> None:
+        self.lists, self.base_list = lists, base_list
+        self.rules = sorted(rules, key=lambda r: -r.priority)
+        self.by_gtin: dict[str, list[PricingRule]] = {}
+        self.by_group: dict[str, list[PricingRule]] = {}
+        self.any_product: list[PricingRule] = []
+        for rule in self.rules:  # in priority order, so every bucket is too
+            if not rule.scope.gtins and not rule.scope.groups:
+                self.any_product.append(rule)
+            for gtin in rule.scope.gtins:
+                self.by_gtin.setdefault(gtin, []).append(rule)
+            for group in rule.scope.groups:
+                self.by_group.setdefault(group, []).append(rule)
+        self.tenders: dict[str, list[TenderPrice]] = {}
+        for tender in tenders:
+            self.tenders.setdefault(tender.gtin, []).append(tender)
+
+    def candidates(self, line: Line) -> list[PricingRule]:
+        """The rules that could match the line, highest priority first, each once."""
+        buckets = [self.by_gtin.get(line.gtin, []), self.any_product,
+                   *(self.by_group.get(group, []) for group in line.product_groups)]
+        seen: set[str] = set()
+        merged = []
+        for rule in sorted((r for bucket in buckets for r in bucket), key=lambda r: -r.priority):
+            if rule.rule_id not in seen:
+                seen.add(rule.rule_id)
+                merged.append(rule)
+        return merged
+
+    def price(self, line: Line, *, explain: bool = False) -> PriceExplanation:
+        tenders = [t for t in self.tenders.get(line.gtin, ()) if t.applies_to(line)]
+        # A hospital's own award before its province's; of equals, the lowest (the buyer's protection).
+        awards = sorted((t for t in tenders if t.kind == "award"), key=lambda t: (not t.hospitals, t.price))
+        list_price = self.lists.price(self.base_list, line.gtin, line.on)
+        if awards:
+            return PriceExplanation(awards[0].price, "award", list_price, award=awards[0].reference)
+        considered: list[Considered] = []
+        winner = None
+        for rule in self.candidates(line):
+            why_not = rule.mismatch(line)
+            if explain:
+                considered.append(Considered(rule.rule_id, rule.name, rule.priority, why_not is None, why_not))
+            if why_not is None and winner is None:
+                winner = rule  # the highest priority that matches; the rest are only listed, when explaining
+                if not explain:
+                    break
+        price, source = list_price, "list" if list_price is not None else "none"
+        if winner is not None and (ruled := winner.effect.apply(list_price, self.lists, line)) is not None:
+            price, source = ruled, "rule"
+        ceilings = [t.price for t in tenders if t.kind == "ceiling"]
+        ceiling = min(ceilings) if ceilings else None
+        capped = price is not None and ceiling is not None and price > ceiling
+        return PriceExplanation(ceiling if capped else price, source, list_price,
+                                winner=winner.rule_id if winner and source == "rule" else None, ceiling=ceiling,
+                                capped=capped, considered=considered)
+
+
+def brute_force_winner(rules: Iterable[PricingRule], line: Line) -> PricingRule | None:
+    """The winning rule by evaluating every rule: the baseline the engine is checked and measured against."""
+    matching = [r for r in rules if r.mismatch(line) is None]
+    return max(matching, key=lambda r: r.priority) if matching else None
