@@ -1,5 +1,6 @@
 """The channel service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
+from services.channel.api import prices
 from services.channel.api.routes import router
 from services.channel.application import ChannelApplication
 from services.channel.projections.directory import ChannelDirectory
@@ -13,7 +14,7 @@ CHANNEL = ServiceDefinition(
     unit_of_work=lambda app, pool, deferred: UnitOfWork(app, deferred=deferred),
     projections=(ChannelDirectory,),
     process_managers=(),
-    routers=(router,),
+    routers=(router, prices.router),
     default_port=8002,
-    description="Hospitals, distributors and the rules of the channel.",
+    description="Hospitals, distributors, price lists and pricing rules: the rules of the channel.",
 )

@@ -20,6 +20,9 @@ MAX_VAT_RATE = Decimal("1")
 
 UnitPrice = Annotated[Decimal, Field(ge=0, le=MAX_UNIT_PRICE, max_digits=12, decimal_places=2,
                                      description=f"per unit, two decimal places, at most {MAX_UNIT_PRICE}")]
+# A list price may carry four places (a unit of a box priced at a round box price); what is invoiced is rounded to two.
+ListUnitPrice = Annotated[Decimal, Field(gt=0, le=MAX_UNIT_PRICE, max_digits=14, decimal_places=4,
+                                         description=f"per unit, up to four decimal places, at most {MAX_UNIT_PRICE}")]
 LineQuantity = Annotated[int, Field(gt=0, le=MAX_LINE_QUANTITY)]
 
 

@@ -1,6 +1,7 @@
 """Events produced by the channel service (topic `channel.events`)."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
@@ -93,3 +94,59 @@ class DistributorLicenceRecorded(ChannelEvent):
     valid_from: date
     valid_to: date
     scope: str | None = Field(None, max_length=2000, description="经营范围 as the document states it")
+
+
+# --- prices: price lists and the pricing rule book (services/channel/domain/price_books.py) ----------------------
+
+class PriceListCreated(ChannelEvent):
+    """A price list in one currency; its prices are tax-inclusive (含税) unless `tax_included` is false."""
+
+    event_name: ClassVar[str] = "PriceListCreated"
+    subject_field: ClassVar[str] = "price_list_id"
+
+    price_list_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    tax_included: bool = True
+
+
+class ListPriceSet(ChannelEvent):
+    """A GTIN's list price on a price list for a period (first and last day included; open-ended without an end).
+    The periods of one GTIN on one list never overlap."""
+
+    event_name: ClassVar[str] = "ListPriceSet"
+    subject_field: ClassVar[str] = "price_list_id"
+
+    price_list_id: UUID
+    gtin: str = Field(pattern=r"^\d{14}$")
+    price: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    valid_from: date
+    valid_to: date | None = None
+
+
+class PricingRuleBookOpened(ChannelEvent):
+    """The company's one book of pricing rules came to exist (with its first rule)."""
+
+    event_name: ClassVar[str] = "PricingRuleBookOpened"
+    subject_field: ClassVar[str] = "book_id"
+
+    book_id: UUID
+
+
+class PricingRuleSaved(ChannelEvent):
+    """A pricing rule added or replaced (same `rule_id`). It selects lines by its scope (each list empty meaning any)
+    and quantity tier, within its validity; of the rules that match a line, the one of highest priority prices it
+    (services/channel/domain/pricing.py). No other rule of its priority can match the same lines."""
+
+    event_name: ClassVar[str] = "PricingRuleSaved"
+    subject_field: ClassVar[str] = "book_id"
+
+    book_id: UUID
+    rule_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    priority: int = Field(ge=0, le=1_000_000)
+    scope: dict[str, Any] = Field(description="customers, grades, tiers, channels, provinces, cities, gtins, groups"
+                                              " (lists), min_quantity, max_quantity")
+    valid_from: date
+    valid_to: date | None = None
+    effect: dict[str, Any] = Field(description="kind: fixed_price | discount_percent | price_list; value")

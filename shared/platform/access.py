@@ -27,6 +27,7 @@ COMPANY = "company"  # not any customer's data (catalogue, stock, suppliers, rec
 SCOPE_KINDS = {
     COMPANY: "company-wide data: not narrowed by scope (refused to portal roles by their permissions)",
     "hospital": "a hospital: its own id or its province",
+    "customer": "a customer, hospital or distributor: its own id, or its province or region",
     "distributor": "a distributor: its own id or its region",
     "order": "an order: its hospital, the distributor it ships through, or the hospital's province",
     "fulfilment": "an order's fulfilment: as its order",

@@ -23,6 +23,7 @@ from services.traceability.application import TraceabilityApplication
 from shared.events import EVENT_TYPES
 from shared.events.schemas import SCHEMA_DIR
 from shared.platform.context import acting_as
+from services.channel.domain.price_books import PriceList, PricingRuleBook
 from shared.platform.deadletters import DeadLetterCase, DeadLetterSkipProposal
 
 GTIN = "09506000134352"
@@ -38,6 +39,12 @@ def every_domain_event() -> list:
         distributor.record_licence("distribution_licence", "苏食药监械经营许20200001号", date(2024, 1, 1),
                                    date(2029, 1, 1), "III类: 6846 植入材料和人工器官")
         distributor.change_contact({"name": "周经理", "phone": "025-8888 6666"})
+        price_list = PriceList(price_list_id=uuid4(), name="2026 目录价", currency="CNY", tax_included=True)
+        price_list.set_price(GTIN, Decimal("1280.0000"), date(2026, 1, 1), None)
+        rule_book = PricingRuleBook()
+        rule_book.save_rule({"rule_id": "zj-5", "name": "浙江95折", "priority": 10, "scope": {"provinces": ["浙江省"]},
+                             "valid_from": date(2026, 1, 1), "valid_to": None,
+                             "effect": {"kind": "discount_percent", "value": "5"}})
         order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
                            lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00"),
                                    "min_remaining_shelf_life_days": 180}],
@@ -84,7 +91,7 @@ def every_domain_event() -> list:
                                           reason="a duplicate registration", proposed_by="user:alice")
         proposal.propose_again(dead_letter_id=skipped.id, consumer="channel-directory", reason="a duplicate",
                                proposed_by="user:carol")
-    aggregates = [hospital, distributor, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped, proposal,
+    aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped, proposal,
                   *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events())

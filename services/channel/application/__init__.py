@@ -1,9 +1,11 @@
 """Channel's application layer: the event store it writes to, and one module of commands per capability
-(parties.py: hospitals and distributors, their contacts and licences)."""
+(parties.py: hospitals and distributors, their contacts and licences; prices.py: price lists, pricing rules and
+pricing a line)."""
 
 from shared.events import channel as contracts
 from shared.platform.eventstore import ServiceApplication
 from services.channel.domain import Distributor, Hospital
+from services.channel.domain.price_books import PriceList, PricingRuleBook
 
 
 class ChannelApplication(ServiceApplication):
@@ -14,4 +16,8 @@ class ChannelApplication(ServiceApplication):
         Hospital.ContactChanged: contracts.HospitalContactChanged,
         Distributor.ContactChanged: contracts.DistributorContactChanged,
         Distributor.LicenceRecorded: contracts.DistributorLicenceRecorded,
+        PriceList.Created: contracts.PriceListCreated,
+        PriceList.PriceSet: contracts.ListPriceSet,
+        PricingRuleBook.Opened: contracts.PricingRuleBookOpened,
+        PricingRuleBook.RuleSaved: contracts.PricingRuleSaved,
     }

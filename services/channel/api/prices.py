@@ -1,0 +1,215 @@
+"""Prices HTTP API: price lists and their list prices, the pricing rule book, and a line priced for a customer with
+the explanation of every rule considered (application/prices.py; the engine: domain/pricing.py)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.channel.application import prices
+from services.channel.domain.price_books import PriceList
+from shared.domain.gtin import GTINInput
+from shared.domain.money import ListUnitPrice
+from shared.domain.text import Name
+from shared.platform.access import COMPANY, permitted
+from shared.platform.api import REPLAYED, IdempotencyKey, command_by
+from shared.platform.idempotency import new_aggregate_id
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import unit_of_work
+from shared.platform.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["prices"])
+Work = Annotated[UnitOfWork, Depends(unit_of_work)]
+# Price lists and rules are the company's rulebook; who may see a customer's price is narrowed by the customer.
+PriceCommand = command_by("price:manage", scope=COMPANY)
+PriceReader = permitted("price:read", scope=COMPANY)
+CustomerPriceReader = permitted("price:read", scope="customer")
+
+Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\s,]+(?: [^\s,]+)*$")]
+
+
+class PriceListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    tax_included: bool = Field(True, description="prices include VAT (含税), as Chinese B2B prices are quoted")
+
+
+class ListPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    gtin: GTINInput
+    price: ListUnitPrice
+    valid_from: date
+    valid_to: date | None = Field(None, description="last day included; open-ended if absent")
+
+
+class PriceListOut(BaseModel):
+    price_list_id: UUID
+    name: str
+    currency: str
+    tax_included: bool
+    prices: dict[str, list[dict[str, Any]]]
+    version: int
+
+
+class RuleScopeIn(BaseModel):
+    """What the rule selects; each list empty (or absent) means any."""
+
+    model_config = ConfigDict(extra="forbid")
+    customers: list[UUID] = Field(default_factory=list, max_length=1000)
+    grades: list[Code] = Field(default_factory=list, max_length=20)
+    tiers: list[Code] = Field(default_factory=list, max_length=20)
+    channels: list[Literal["direct", "distributor", "platform"]] = Field(default_factory=list, max_length=3)
+    provinces: list[Code] = Field(default_factory=list, max_length=40)
+    cities: list[Code] = Field(default_factory=list, max_length=400)
+    gtins: list[GTINInput] = Field(default_factory=list, max_length=1000)
+    groups: list[Code] = Field(default_factory=list, max_length=100)
+    min_quantity: int = Field(1, ge=1, le=1_000_000)
+    max_quantity: int | None = Field(None, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _tier_in_order(self) -> "RuleScopeIn":
+        if self.max_quantity is not None and self.max_quantity < self.min_quantity:
+            raise ValueError("max_quantity is below min_quantity")
+        return self
+
+
+class RuleEffectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["fixed_price", "discount_percent", "price_list"]
+    value: str = Field(min_length=1, max_length=64, description="the price, the percent (0-100, exclusive), or"
+                                                                  " the id of the price list to price from")
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> "RuleEffectIn":
+        if self.kind == "price_list":
+            UUID(self.value)
+            return self
+        value = Decimal(self.value)
+        if self.kind == "discount_percent" and not Decimal(0) < value < Decimal(100):
+            raise ValueError("a discount is between 0 and 100 percent, exclusive")
+        if self.kind == "fixed_price" and not (Decimal(0) < value <= Decimal("9999999999.9999")
+                                               and -value.as_tuple().exponent <= 4):
+            raise ValueError("a fixed price is positive, with at most 4 decimal places")
+        return self
+
+
+class PricingRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Name
+    priority: int = Field(ge=0, le=1_000_000, description="the highest priority that matches a line prices it")
+    scope: RuleScopeIn = Field(default_factory=RuleScopeIn)
+    valid_from: date
+    valid_to: date | None = None
+    effect: RuleEffectIn
+
+
+class PricingRuleOut(BaseModel):
+    rule_id: str
+    name: str
+    priority: int
+    scope: dict[str, Any]
+    valid_from: date
+    valid_to: date | None
+    effect: dict[str, Any]
+
+
+class ConsideredOut(BaseModel):
+    rule_id: str
+    name: str
+    priority: int
+    matched: bool
+    why_not: str | None
+
+
+class PriceQuoteOut(BaseModel):
+    gtin: str
+    quantity: int
+    on: date
+    price: Decimal | None = Field(description="per unit, in the list's terms (tax-inclusive unless it says otherwise)")
+    source: Literal["award", "rule", "list", "none"]
+    list_price: Decimal | None
+    winner: str | None = Field(description="the rule that priced the line")
+    considered: list[ConsideredOut] = Field(description="every candidate rule, highest priority first, and why it"
+                                                        " did not match")
+
+
+def _list_out(price_list: PriceList) -> PriceListOut:
+    return PriceListOut(price_list_id=price_list.id, name=price_list.name, currency=price_list.currency,
+                        tax_included=price_list.tax_included, prices=price_list.prices, version=price_list.version)
+
+
+@router.post("/price-lists", status_code=status.HTTP_201_CREATED, operation_id="create_price_list",
+             responses=REPLAYED)
+def create_price_list(body: PriceListIn, response: Response, meta: PriceCommand, uow: Work,
+                      idempotency_key: IdempotencyKey = None) -> PriceListOut:
+    price_list, created = prices.create_price_list(prices.CreatePriceList(
+        price_list_id=new_aggregate_id("price-list", meta.actor, idempotency_key), name=body.name,
+        currency=body.currency, tax_included=body.tax_included), uow)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _list_out(price_list)
+
+
+@router.get("/price-lists/{price_list_id}", operation_id="get_price_list")
+def get_price_list(price_list_id: UUID, uow: Work, _: PriceReader) -> PriceListOut:
+    return _list_out(prices.price_list_of(uow, price_list_id))
+
+
+@router.post("/price-lists/{price_list_id}/prices", operation_id="set_list_price")
+def set_list_price(price_list_id: UUID, body: ListPriceIn, meta: PriceCommand, uow: Work) -> PriceListOut:
+    """A GTIN's list price for a period; a period overlapping another of the same GTIN is a 409
+    (`list-price-periods-overlap`); the same price again records nothing."""
+    return _list_out(prices.set_list_price(prices.SetListPrice(
+        price_list_id=price_list_id, gtin=body.gtin, price=body.price, valid_from=body.valid_from,
+        valid_to=body.valid_to), uow))
+
+
+@router.put("/pricing-rules/{rule_id}", operation_id="save_pricing_rule")
+def save_pricing_rule(rule_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")], body: PricingRuleIn,
+                      meta: PriceCommand, uow: Work) -> PricingRuleOut:
+    """Add or replace a rule. A rule of the same priority that could price the same lines on the same days is a
+    409 (`pricing-rule-conflict`, naming it), found now rather than at order entry."""
+    scope = body.scope.model_dump(mode="json")
+    book = prices.save_pricing_rule(prices.SavePricingRule(
+        rule_id=rule_id, name=body.name, priority=body.priority, scope=scope, valid_from=body.valid_from,
+        valid_to=body.valid_to, effect=body.effect.model_dump()), uow)
+    return PricingRuleOut(**book.rules[rule_id])
+
+
+@router.get("/pricing-rules", operation_id="list_pricing_rules")
+def list_pricing_rules(uow: Work, _: PriceReader, paging: Paging,
+                       gtin: Annotated[GTINInput | None, Query()] = None,
+                       valid_on: Annotated[date | None, Query(description="only rules valid on this day")] = None,
+                       ) -> Page[PricingRuleOut]:
+    """The rule book, highest priority first; filtered by a GTIN the rule names and a day it is valid on."""
+    book = prices.rule_book(uow)
+    rules = sorted(book.rules.values() if book else [], key=lambda r: (-r["priority"], r["rule_id"]))
+    chosen = [r for r in rules if (gtin is None or gtin in (r["scope"].get("gtins") or []))
+              and (valid_on is None or (r["valid_from"] <= valid_on and (r["valid_to"] is None
+                                                                          or valid_on <= r["valid_to"])))]
+    window = chosen[paging.offset:paging.offset + paging.limit]
+    return Page[PricingRuleOut](items=[PricingRuleOut(**r) for r in window], total=len(chosen), limit=paging.limit,
+                                offset=paging.offset)
+
+
+@router.get("/prices/quote", operation_id="price_quote")
+def price_quote(uow: Work, access: CustomerPriceReader, price_list: Annotated[UUID, Query()],
+                customer: Annotated[UUID, Query(description="a hospital or a distributor")],
+                gtin: Annotated[GTINInput, Query()], quantity: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                on: Annotated[date | None, Query(description="the day priced (default today)")] = None,
+                channel: Annotated[Literal["direct", "distributor", "platform"], Query()] = "direct",
+                group: Annotated[list[Code] | None, Query(max_length=20, description="the product's groups")] = None,
+                ) -> PriceQuoteOut:
+    """The price of a line for a customer on a day, explained: the list price, every rule considered and why it did
+    or did not match, the winner."""
+    day = on or date.today()
+    explained = prices.price_line(prices.PriceLine(
+        price_list_id=price_list, customer_id=customer, gtin=gtin, quantity=quantity, on=day, channel=channel,
+        product_groups=tuple(group or ())), uow, access.scope)
+    return PriceQuoteOut(gtin=gtin, quantity=quantity, on=day, price=explained.price, source=explained.source,
+                         list_price=explained.list_price, winner=explained.winner,
+                         considered=[ConsideredOut(**vars(c)) for c in explained.considered])

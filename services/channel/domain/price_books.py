@@ -1,0 +1,103 @@
+"""What the pricing engine (pricing.py) prices from, kept as events: price lists with their list prices, and the
+one book of pricing rules, which refuses a rule that would tie with another when it is saved."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from services.channel.domain.pricing import (
+    Discount, FixedPrice, FromList, PricingRule, Scope, Validity, conflicting_rule,
+)
+from shared.domain.rules import RuleViolation
+from shared.platform.aggregate import TracedAggregate
+
+# The company keeps one rule book: a rule is checked against every other when it is saved, in one aggregate, so
+# that two officers saving tying rules at the same time cannot both succeed (the second is a version conflict).
+RULE_BOOK_ID = uuid5(NAMESPACE_URL, "erp:pricing-rule-book")
+
+
+class PriceList(TracedAggregate):
+    """A price list in one currency: per GTIN, dated list prices, tax-inclusive (含税) unless it says otherwise."""
+
+    @event("Created")
+    def __init__(self, price_list_id: UUID, name: str, currency: str, tax_included: bool) -> None:
+        self.name, self.currency, self.tax_included = name, currency, tax_included
+        self.prices: dict[str, list[dict[str, Any]]] = {}  # GTIN -> [{price, valid_from, valid_to}]
+
+    @staticmethod
+    def create_id(price_list_id: UUID) -> UUID:
+        return price_list_id
+
+    def set_price(self, gtin: str, price: Decimal, valid_from: date, valid_to: date | None) -> bool:
+        """Record a list price for a period; False if this very price is already recorded (a retry). A period that
+        overlaps another of the same GTIN is refused: on any day a GTIN has one list price."""
+        if valid_to is not None and valid_to < valid_from:
+            raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
+        entry = {"price": price, "valid_from": valid_from, "valid_to": valid_to}
+        earlier = self.prices.get(gtin, [])
+        if entry in earlier:
+            return False
+        period = Validity(valid_from, valid_to)
+        for other in earlier:
+            if period.overlaps(Validity(other["valid_from"], other["valid_to"])):
+                raise RuleViolation("list-price-periods-overlap", f"{gtin} already has the list price {other['price']}"
+                                    f" from {other['valid_from']} to {other['valid_to'] or 'open end'}: end that period"
+                                    " first", "valid_from", gtin=gtin)
+        self._price_set(gtin=gtin, **entry)
+        return True
+
+    @event("PriceSet")
+    def _price_set(self, gtin: str, price: Decimal, valid_from: date, valid_to: date | None) -> None:
+        self.prices.setdefault(gtin, []).append({"price": price, "valid_from": valid_from, "valid_to": valid_to})
+
+
+class PricingRuleBook(TracedAggregate):
+    @event("Opened")
+    def __init__(self) -> None:
+        self.rules: dict[str, dict[str, Any]] = {}  # rule id -> the rule as saved
+
+    @staticmethod
+    def create_id() -> UUID:
+        return RULE_BOOK_ID
+
+    def save_rule(self, rule: dict[str, Any]) -> bool:
+        """Add or replace a rule; False if it is saved exactly so already. A rule of the same priority that could
+        match the same lines on the same days is refused (409 naming it): the engine's winner is never a tie."""
+        if self.rules.get(rule["rule_id"]) == rule:
+            return False
+        if rule["valid_to"] is not None and rule["valid_to"] < rule["valid_from"]:
+            raise RuleViolation("valid-period", f"valid_to {rule['valid_to']} is before valid_from"
+                                f" {rule['valid_from']}", "valid_to")
+        if (other := conflicting_rule(rule_of(rule), (rule_of(r) for r in self.rules.values()))) is not None:
+            raise RuleViolation("pricing-rule-conflict", f"rule {other.name!r} ({other.rule_id}) has the same priority"
+                                f" {other.priority} and could price the same lines on the same days: give one of"
+                                " them another priority, or narrow its scope or validity", "priority",
+                                conflicting_rule_id=other.rule_id)
+        self._rule_saved(**rule)
+        return True
+
+    @event("RuleSaved")
+    def _rule_saved(self, rule_id: str, name: str, priority: int, scope: dict[str, Any], valid_from: date,
+                    valid_to: date | None, effect: dict[str, Any]) -> None:
+        self.rules[rule_id] = {"rule_id": rule_id, "name": name, "priority": priority, "scope": scope,
+                               "valid_from": valid_from, "valid_to": valid_to, "effect": effect}
+
+    def engine_rules(self) -> list[PricingRule]:
+        return [rule_of(r) for r in self.rules.values()]
+
+
+def rule_of(saved: dict[str, Any]) -> PricingRule:
+    """The engine's rule from the rule as recorded (plain values: lists for sets, the effect as kind and value)."""
+    scope = saved["scope"]
+    sets = {name: frozenset(scope.get(name) or ()) for name in
+            ("customers", "grades", "tiers", "channels", "provinces", "cities", "gtins", "groups")}
+    effect = saved["effect"]
+    kinds = {"fixed_price": lambda v: FixedPrice(Decimal(v)), "discount_percent": lambda v: Discount(Decimal(v)),
+             "price_list": lambda v: FromList(str(v))}
+    return PricingRule(str(saved["rule_id"]), saved["name"], saved["priority"],
+                       Scope(**sets, min_quantity=scope.get("min_quantity") or 1,
+                             max_quantity=scope.get("max_quantity")),
+                       Validity(saved["valid_from"], saved["valid_to"]), kinds[effect["kind"]](effect["value"]))

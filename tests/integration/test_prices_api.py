@@ -1,0 +1,61 @@
+"""Prices through the channel API on the real event store: a price list and its prices, rules saved (a tie refused
+with 409 naming the other rule, nothing stored), and a line quoted for a hospital with every rule explained."""
+
+from shared.platform.auth import issue_token
+
+STENT = "09506000134352"
+
+
+def bearer(subject: str, roles: list[str], scopes: list[str] | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(subject, roles, scopes=scopes)}"}
+
+
+PRICING, DESK = bearer("pricing-li", ["pricing_manager"]), bearer("desk-wang", ["order_desk"])
+
+
+def test_a_quote_explains_the_list_price_the_rules_considered_and_the_winner(channel_api):
+    api = channel_api
+    hospital = api.post("/hospitals", headers=bearer("md", ["master_data"]), json={
+        "name": "浙江大学医学院附属第一医院", "province": "浙江省", "city": "杭州市", "grade": "3A"}).json()["hospital_id"]
+    listed = api.post("/price-lists", headers=PRICING, json={"name": "2026年全国目录价"})
+    assert listed.status_code == 201, listed.text
+    list_id = listed.json()["price_list_id"]
+    assert api.post("/price-lists", headers=DESK, json={"name": "x"}).status_code == 403
+    priced = api.post(f"/price-lists/{list_id}/prices", headers=PRICING, json={
+        "gtin": STENT, "price": "1280.0000", "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    assert priced.status_code == 200 and priced.json()["prices"][STENT][0]["price"] == "1280.0000", priced.text
+    overlap = api.post(f"/price-lists/{list_id}/prices", headers=PRICING, json={
+        "gtin": STENT, "price": "1200", "valid_from": "2026-12-31"})
+    assert (overlap.status_code, overlap.json()["rule"]) == (409, "list-price-periods-overlap")
+
+    zj = {"name": "浙江三甲95折", "priority": 10, "valid_from": "2026-01-01",
+          "scope": {"provinces": ["浙江省"], "grades": ["3A"]}, "effect": {"kind": "discount_percent", "value": "5"}}
+    assert api.put("/pricing-rules/zj-3a-5", headers=PRICING, json=zj).status_code == 200
+    tie = api.put("/pricing-rules/hz-4", headers=PRICING, json={**zj, "name": "杭州96折", "scope": {
+        "cities": ["杭州市"]}, "effect": {"kind": "discount_percent", "value": "4"}})
+    assert (tie.status_code, tie.json()["type"], tie.json()["conflicting_rule_id"]) == (
+        409, "urn:erp:rule:pricing-rule-conflict", "zj-3a-5")
+    assert api.put("/pricing-rules/vol-50", headers=PRICING, json={
+        "name": "50支以上固定价", "priority": 20, "valid_from": "2026-01-01", "scope": {"min_quantity": 50},
+        "effect": {"kind": "fixed_price", "value": "1100.00"}}).status_code == 200
+    bad = api.put("/pricing-rules/bad", headers=PRICING, json={**zj, "effect": {"kind": "discount_percent",
+                                                                                 "value": "120"}})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "effect"
+
+    quote = api.get("/prices/quote", headers=DESK, params={"price_list": list_id, "customer": hospital,
+                                                          "gtin": STENT, "quantity": 10, "on": "2026-12-31"})
+    assert quote.status_code == 200, quote.text
+    body = quote.json()
+    assert (body["price"], body["source"], body["list_price"], body["winner"]) == ("1216.0000", "rule", "1280.0000",
+                                                                                  "zj-3a-5")
+    assert [(c["rule_id"], c["matched"]) for c in body["considered"]] == [("vol-50", False), ("zj-3a-5", True)]
+    assert "quantity 10" in body["considered"][0]["why_not"]
+    assert api.get("/prices/quote", headers=DESK, params={"price_list": list_id, "customer": hospital, "gtin": STENT,
+                                                          "quantity": 60, "on": "2026-12-31"}).json()["price"] == "1100.00"
+    rules = api.get("/pricing-rules", headers=DESK).json()
+    assert [r["rule_id"] for r in rules["items"]] == ["vol-50", "zj-3a-5"] and rules["total"] == 2
+
+    sichuan_rep = bearer("rep-zhao", ["order_desk"], ["region:四川省"])
+    hidden = api.get("/prices/quote", headers=sichuan_rep, params={"price_list": list_id, "customer": hospital,
+                                                                   "gtin": STENT})
+    assert (hidden.status_code, hidden.json()["errors"][0]["rule"]) == (422, "registered-customer")
