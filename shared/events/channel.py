@@ -150,3 +150,24 @@ class PricingRuleSaved(ChannelEvent):
     valid_from: date
     valid_to: date | None = None
     effect: dict[str, Any] = Field(description="kind: fixed_price | discount_percent | price_list; value")
+
+
+class TenderPriceRecorded(ChannelEvent):
+    """A tender price in the rulebook: the ceiling listed on a provincial platform (挂网价) or the award price of
+    volume-based procurement (中选价, mandatory), for a province or named hospitals, dated. An award may carry the
+    volume each hospital agreed to buy in the cycle (约定采购量), which its completion rate is judged against."""
+
+    event_name: ClassVar[str] = "TenderPriceRecorded"
+    subject_field: ClassVar[str] = "book_id"
+
+    book_id: UUID
+    tender_price_id: str = Field(min_length=1, max_length=100)
+    gtin: str = Field(pattern=r"^\d{14}$")
+    kind: Literal["ceiling", "award"]
+    price: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    province: str | None = Field(None, max_length=50)
+    hospitals: list[str] = Field(default_factory=list, description="hospital ids, when it names hospitals")
+    valid_from: date
+    valid_to: date | None = None
+    reference: str = Field(min_length=1, max_length=200, description="the platform's listing or the award's number")
+    agreed_volumes: dict[str, int] = Field(default_factory=dict, description="hospital id -> units agreed (awards)")

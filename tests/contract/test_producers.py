@@ -45,6 +45,11 @@ def every_domain_event() -> list:
         rule_book.save_rule({"rule_id": "zj-5", "name": "浙江95折", "priority": 10, "scope": {"provinces": ["浙江省"]},
                              "valid_from": date(2026, 1, 1), "valid_to": None,
                              "effect": {"kind": "discount_percent", "value": "5"}})
+        rule_book.record_tender_price({"tender_price_id": "vbp-1", "gtin": GTIN, "kind": "award",
+                                       "price": Decimal("700.0000"), "province": "浙江省", "hospitals": [],
+                                       "valid_from": date(2026, 1, 1), "valid_to": date(2027, 12, 31),
+                                       "reference": "国家组织冠脉支架集中带量采购",
+                                       "agreed_volumes": {str(hospital_id): 1200}})
         order = SalesOrder(order_id=order_id, hospital_id=hospital_id, customer_reference="PO-1", currency="CNY",
                            lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00"),
                                    "min_remaining_shelf_life_days": 180}],

@@ -59,3 +59,33 @@ def test_a_quote_explains_the_list_price_the_rules_considered_and_the_winner(cha
     hidden = api.get("/prices/quote", headers=sichuan_rep, params={"price_list": list_id, "customer": hospital,
                                                                    "gtin": STENT})
     assert (hidden.status_code, hidden.json()["errors"][0]["rule"]) == (422, "registered-customer")
+
+
+def test_a_vbp_award_prices_its_province_s_lines_and_a_platform_ceiling_caps_the_others(channel_api):
+    api, md = channel_api, bearer("md", ["master_data"])
+    zj = api.post("/hospitals", headers=md, json={"name": "浙江省人民医院", "province": "浙江省", "grade": "3A"}).json()
+    sc = api.post("/hospitals", headers=md, json={"name": "四川省人民医院", "province": "四川省", "grade": "3A"}).json()
+    list_id = api.post("/price-lists", headers=PRICING, json={"name": "目录价"}).json()["price_list_id"]
+    api.post(f"/price-lists/{list_id}/prices", headers=PRICING, json={"gtin": STENT, "price": "13000",
+                                                                      "valid_from": "2026-01-01"})
+    award = api.put("/tender-prices/vbp-zj", headers=PRICING, json={
+        "gtin": STENT, "kind": "award", "price": "700", "province": "浙江省", "valid_from": "2026-01-01",
+        "valid_to": "2027-12-31", "reference": "国家组织冠脉支架集中带量采购", "agreed_volumes": {zj["hospital_id"]: 1200}})
+    assert award.status_code == 200 and award.json()["agreed_volumes"] == {zj["hospital_id"]: 1200}, award.text
+    ceiling = api.put("/tender-prices/sc-gw", headers=PRICING, json={
+        "gtin": STENT, "kind": "ceiling", "price": "9000", "province": "四川省", "valid_from": "2026-01-01",
+        "reference": "四川省药械集中采购平台挂网"})
+    assert ceiling.status_code == 200, ceiling.text
+    neither = api.put("/tender-prices/bad", headers=PRICING, json={
+        "gtin": STENT, "kind": "ceiling", "price": "9000", "valid_from": "2026-01-01", "reference": "x"})
+    assert (neither.status_code, neither.json()["rule"]) == (409, "tender-applies-to")
+
+    def quote(hospital: dict) -> dict:
+        return api.get("/prices/quote", headers=DESK, params={"price_list": list_id, "customer": hospital["hospital_id"],
+                                                             "gtin": STENT, "on": "2026-12-01"}).json()
+
+    assert (quote(zj)["price"], quote(zj)["source"], quote(zj)["award"]) == ("700.0000", "award",
+                                                                               "国家组织冠脉支架集中带量采购")
+    assert (quote(sc)["price"], quote(sc)["capped"], quote(sc)["list_price"]) == ("9000.0000", True, "13000.0000")
+    listed = api.get("/tender-prices", headers=DESK, params={"kind": "award"}).json()
+    assert [t["tender_price_id"] for t in listed["items"]] == ["vbp-zj"]

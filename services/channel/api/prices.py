@@ -117,6 +117,34 @@ class PricingRuleOut(BaseModel):
     effect: dict[str, Any]
 
 
+class TenderPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    gtin: GTINInput
+    kind: Literal["ceiling", "award"] = Field(description="ceiling: 挂网价, the most a line may cost; award: 中选价 of"
+                                                          " volume-based procurement, the price")
+    price: ListUnitPrice
+    province: Code | None = Field(None, description="the province it applies to; or name hospitals")
+    hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
+    valid_from: date
+    valid_to: date | None = None
+    reference: Name = Field(description="the platform's listing or the award's number")
+    agreed_volumes: dict[UUID, Annotated[int, Field(gt=0, le=100_000_000)]] = Field(
+        default_factory=dict, max_length=5000, description="hospital id -> units agreed for the cycle (约定采购量)")
+
+
+class TenderPriceOut(BaseModel):
+    tender_price_id: str
+    gtin: str
+    kind: str
+    price: Decimal
+    province: str | None
+    hospitals: list[str]
+    valid_from: date
+    valid_to: date | None
+    reference: str
+    agreed_volumes: dict[str, int]
+
+
 class ConsideredOut(BaseModel):
     rule_id: str
     name: str
@@ -133,6 +161,9 @@ class PriceQuoteOut(BaseModel):
     source: Literal["award", "rule", "list", "none"]
     list_price: Decimal | None
     winner: str | None = Field(description="the rule that priced the line")
+    award: str | None = Field(None, description="the award (中选价) that priced the line: it admits no rule")
+    ceiling: Decimal | None = Field(None, description="the platform ceiling (挂网价) on the line's price, if any")
+    capped: bool = Field(False, description="the price was lowered to the ceiling")
     considered: list[ConsideredOut] = Field(description="every candidate rule, highest priority first, and why it"
                                                         " did not match")
 
@@ -196,6 +227,33 @@ def list_pricing_rules(uow: Work, _: PriceReader, paging: Paging,
                                 offset=paging.offset)
 
 
+@router.put("/tender-prices/{tender_price_id}", operation_id="record_tender_price")
+def record_tender_price(tender_price_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")], body: TenderPriceIn,
+                        meta: PriceCommand, uow: Work) -> TenderPriceOut:
+    """A tender price for a province or named hospitals: an award (中选价) is the price of the lines it covers, a
+    ceiling (挂网价) caps whatever else priced them. The same price again records nothing."""
+    book = prices.record_tender_price(prices.RecordTenderPrice(
+        tender_price_id=tender_price_id, gtin=body.gtin, kind=body.kind, price=body.price, province=body.province,
+        hospitals=tuple(body.hospitals), valid_from=body.valid_from, valid_to=body.valid_to, reference=body.reference,
+        agreed_volumes=tuple(body.agreed_volumes.items())), uow)
+    return TenderPriceOut(**book.tender_prices[tender_price_id])
+
+
+@router.get("/tender-prices", operation_id="list_tender_prices")
+def list_tender_prices(uow: Work, _: PriceReader, paging: Paging, gtin: Annotated[GTINInput | None, Query()] = None,
+                       province: Annotated[Code | None, Query()] = None,
+                       kind: Annotated[Literal["ceiling", "award"] | None, Query()] = None) -> Page[TenderPriceOut]:
+    """Tender prices of the rulebook, by GTIN, then validity."""
+    book = prices.rule_book(uow)
+    chosen = sorted((t for t in (book.tender_prices.values() if book else [])
+                     if (gtin is None or t["gtin"] == gtin) and (province is None or t["province"] == province)
+                     and (kind is None or t["kind"] == kind)), key=lambda t: (t["gtin"], t["valid_from"],
+                                                                              t["tender_price_id"]))
+    window = chosen[paging.offset:paging.offset + paging.limit]
+    return Page[TenderPriceOut](items=[TenderPriceOut(**t) for t in window], total=len(chosen), limit=paging.limit,
+                                offset=paging.offset)
+
+
 @router.get("/prices/quote", operation_id="price_quote")
 def price_quote(uow: Work, access: CustomerPriceReader, price_list: Annotated[UUID, Query()],
                 customer: Annotated[UUID, Query(description="a hospital or a distributor")],
@@ -211,5 +269,6 @@ def price_quote(uow: Work, access: CustomerPriceReader, price_list: Annotated[UU
         price_list_id=price_list, customer_id=customer, gtin=gtin, quantity=quantity, on=day, channel=channel,
         product_groups=tuple(group or ())), uow, access.scope)
     return PriceQuoteOut(gtin=gtin, quantity=quantity, on=day, price=explained.price, source=explained.source,
-                         list_price=explained.list_price, winner=explained.winner,
+                         list_price=explained.list_price, winner=explained.winner, award=explained.award,
+                         ceiling=explained.ceiling, capped=explained.capped,
                          considered=[ConsideredOut(**vars(c)) for c in explained.considered])

@@ -20,4 +20,5 @@ class ChannelApplication(ServiceApplication):
         PriceList.PriceSet: contracts.ListPriceSet,
         PricingRuleBook.Opened: contracts.PricingRuleBookOpened,
         PricingRuleBook.RuleSaved: contracts.PricingRuleSaved,
+        PricingRuleBook.TenderPriceRecorded: contracts.TenderPriceRecorded,
     }

@@ -41,6 +41,19 @@ class SavePricingRule(Command):
     effect: dict[str, Any]  # {"kind": fixed_price | discount_percent | price_list, "value": ...}
 
 
+class RecordTenderPrice(Command):
+    tender_price_id: str
+    gtin: str
+    kind: str  # ceiling (挂网价) or award (中选价)
+    price: Decimal
+    province: str | None
+    hospitals: tuple[UUID, ...]
+    valid_from: date
+    valid_to: date | None
+    reference: str
+    agreed_volumes: tuple[tuple[UUID, int], ...] = ()
+
+
 class PriceLine(Command):
     """Price one line for a customer (a hospital or a distributor) on a day, from a price list."""
 
@@ -82,6 +95,25 @@ def save_pricing_rule(command: SavePricingRule, uow: UnitOfWork) -> PricingRuleB
     return book
 
 
+def record_tender_price(command: RecordTenderPrice, uow: UnitOfWork) -> PricingRuleBook:
+    """Record a tender price in the rulebook (opened by its first rule or tender price); the hospitals it names and
+    those with agreed volumes must be registered."""
+    named = {*command.hospitals, *(hospital for hospital, _ in command.agreed_volumes)}
+    for hospital_id in sorted(named):
+        if uow.get(hospital_id, Hospital) is None:
+            raise InvalidReference("hospitals", "registered-hospital", "name registered hospitals",
+                                   f"no hospital {hospital_id}")
+    book = rule_book(uow) or PricingRuleBook()
+    if book.record_tender_price({
+            "tender_price_id": command.tender_price_id, "gtin": command.gtin, "kind": command.kind,
+            "price": command.price, "province": command.province, "hospitals": [str(h) for h in command.hospitals],
+            "valid_from": command.valid_from, "valid_to": command.valid_to, "reference": command.reference,
+            "agreed_volumes": {str(h): quantity for h, quantity in command.agreed_volumes}}):
+        uow.collect(book)
+    uow.commit()
+    return book
+
+
 def price_line(command: PriceLine, uow: UnitOfWork, scope: DataScope = EVERYTHING) -> PriceExplanation:
     """The line's price and how it was found: the customer's facts (grade and province of a hospital, tier and
     region of a distributor) select the rules; the price list gives the list prices. A customer outside the caller's
@@ -103,8 +135,8 @@ def price_line(command: PriceLine, uow: UnitOfWork, scope: DataScope = EVERYTHIN
                 city=getattr(customer, "city", None) if hospital else None,
                 product_groups=frozenset(command.product_groups))
     book = rule_book(uow)
-    engine = PricingEngine(book.engine_rules() if book else [], [], _lookup(uow, price_list, book),
-                           str(price_list.id))
+    engine = PricingEngine(book.engine_rules() if book else [], book.engine_tenders() if book else [],
+                           _lookup(uow, price_list, book), str(price_list.id))
     return engine.price(line, explain=True)
 
 

@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.channel.domain.pricing import (
-    Discount, FixedPrice, FromList, PricingRule, Scope, Validity, conflicting_rule,
+    UNIT_PRICE_PLACES, Discount, FixedPrice, FromList, PricingRule, Scope, TenderPrice, Validity, conflicting_rule,
 )
 from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
@@ -36,7 +36,7 @@ class PriceList(TracedAggregate):
         overlaps another of the same GTIN is refused: on any day a GTIN has one list price."""
         if valid_to is not None and valid_to < valid_from:
             raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
-        entry = {"price": price, "valid_from": valid_from, "valid_to": valid_to}
+        entry = {"price": price.quantize(UNIT_PRICE_PLACES), "valid_from": valid_from, "valid_to": valid_to}
         earlier = self.prices.get(gtin, [])
         if entry in earlier:
             return False
@@ -55,9 +55,13 @@ class PriceList(TracedAggregate):
 
 
 class PricingRuleBook(TracedAggregate):
+    """The company's pricing rulebook: its rules, and the tender prices (挂网价 ceilings, 中选价 awards) the engine
+    applies before and after them."""
+
     @event("Opened")
     def __init__(self) -> None:
         self.rules: dict[str, dict[str, Any]] = {}  # rule id -> the rule as saved
+        self.tenders: dict[str, dict[str, Any]] = {}  # tender price id -> the tender price as recorded
 
     @staticmethod
     def create_id() -> UUID:
@@ -87,6 +91,42 @@ class PricingRuleBook(TracedAggregate):
 
     def engine_rules(self) -> list[PricingRule]:
         return [rule_of(r) for r in self.rules.values()]
+
+    @property
+    def tender_prices(self) -> dict[str, dict[str, Any]]:
+        return self.__dict__.get("tenders", {})  # books opened before tender prices were kept have none
+
+    def record_tender_price(self, tender: dict[str, Any]) -> bool:
+        """Record a tender price for a province or named hospitals; False if recorded exactly so already. An award
+        (中选价) names the agreed volume per hospital for its cycle (约定采购量), if any; a ceiling (挂网价) has none."""
+        tender = {**tender, "price": tender["price"].quantize(UNIT_PRICE_PLACES)}
+        if self.tender_prices.get(tender["tender_price_id"]) == tender:
+            return False
+        if tender["valid_to"] is not None and tender["valid_to"] < tender["valid_from"]:
+            raise RuleViolation("valid-period", f"valid_to {tender['valid_to']} is before valid_from"
+                                f" {tender['valid_from']}", "valid_to")
+        if (tender["province"] is None) == (not tender["hospitals"]):
+            raise RuleViolation("tender-applies-to", "a tender price applies to a province or to named hospitals,"
+                                " one of the two", "province")
+        if tender["kind"] == "ceiling" and tender["agreed_volumes"]:
+            raise RuleViolation("agreed-volume-is-an-award's", "only an award (中选价) carries agreed volumes",
+                                "agreed_volumes")
+        self._tender_price_recorded(**tender)
+        return True
+
+    @event("TenderPriceRecorded")
+    def _tender_price_recorded(self, tender_price_id: str, gtin: str, kind: str, price: Decimal,
+                               province: str | None, hospitals: list[str], valid_from: date, valid_to: date | None,
+                               reference: str, agreed_volumes: dict[str, int]) -> None:
+        self.__dict__.setdefault("tenders", {})[tender_price_id] = {
+            "tender_price_id": tender_price_id, "gtin": gtin, "kind": kind, "price": price, "province": province,
+            "hospitals": hospitals, "valid_from": valid_from, "valid_to": valid_to, "reference": reference,
+            "agreed_volumes": agreed_volumes}
+
+    def engine_tenders(self) -> list[TenderPrice]:
+        return [TenderPrice(t["gtin"], t["kind"], t["price"], Validity(t["valid_from"], t["valid_to"]),
+                            province=t["province"], hospitals=frozenset(t["hospitals"]), reference=t["reference"])
+                for t in self.tender_prices.values()]
 
 
 def rule_of(saved: dict[str, Any]) -> PricingRule:
