@@ -34,7 +34,7 @@ def in_days(days: int) -> str:
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
-    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
+    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer", "pricing_manager"]
     headers = {"Authorization": f"Bearer {issue_token('demo-loader', roles, name='Demo loader')}"}
     with httpx.Client(headers=headers, timeout=10) as http:
         existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
@@ -78,6 +78,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
         wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
         distributor_id = distributor["distributor_id"]
+        price_list_id = _prices(http, urls)
         recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO);\n"
             f"  10 more units through distributor {DEMO_DISTRIBUTOR}, 6 of them reported sold on to {SECOND_HOSPITAL};\n"
@@ -85,9 +86,31 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"Try: curl -H \"Authorization: Bearer $(.venv/bin/erp token alice --role recall_officer)\" "
             f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'\n"
             f"     and '{urls['traceability']}/recalls/{recall_id}/consignees'\n"
+            f"A price explained (list price, rules considered, winner):\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token olivia --role order_desk)\""
+            f" '{urls['channel']}/prices/quote?price_list={price_list_id}&customer={hospital['hospital_id']}"
+            f"&gtin={DEMO_GTIN}&quantity=10'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
+
+
+def _prices(http: httpx.Client, urls: dict[str, str]) -> str:
+    """The rulebook: a list price (tax-inclusive), a rule for 3A hospitals, and the 江苏 VBP award with a hospital's
+    agreed volume would be the price there; the price list's id."""
+    channel = urls["channel"]
+    price_list = http.post(f"{channel}/price-lists", headers={"Idempotency-Key": "demo-price-list"},
+                           json={"name": "2026年全国目录价 National list 2026"}).raise_for_status().json()
+    http.post(f"{channel}/price-lists/{price_list['price_list_id']}/prices", json={
+        "gtin": DEMO_GTIN, "price": "1480.00", "valid_from": in_days(-30)}).raise_for_status()
+    http.put(f"{channel}/pricing-rules/grade-3a-5pct", json={
+        "name": "三甲医院95折 5% off for 3A hospitals", "priority": 10, "valid_from": in_days(-30),
+        "scope": {"grades": ["3A"]}, "effect": {"kind": "discount_percent", "value": "5"}}).raise_for_status()
+    http.put(f"{channel}/tender-prices/vbp-stent-js", json={
+        "gtin": DEMO_GTIN, "kind": "award", "price": "700.00", "province": "江苏省", "valid_from": in_days(-30),
+        "valid_to": in_days(700), "reference": "国家组织冠脉支架集中带量采购 national coronary stent VBP"},
+             ).raise_for_status()
+    return price_list["price_list_id"]
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:

@@ -33,4 +33,8 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     assert [(n["recall_id"], n["consignee_id"], n["method"]) for n in notices] == [(recall_id, distributor_id, "portal")]
     own = http.get(f"{urls['billing']}/invoices", headers=portal).json()["items"]
     assert [str(i["bill_to_distributor_id"]) for i in own] == [distributor_id]
+    # The rulebook: the 3A hospital's price is the list price less its grade's 5%, explained.
+    quote_url = summary.split("prices/quote?")[1].split("'")[0]
+    quote = http.get(f"{urls['channel']}/prices/quote?{quote_url}").json()
+    assert (quote["list_price"], quote["price"], quote["winner"]) == ("1480.0000", "1406.0000", "grade-3a-5pct")
     assert load_demo_data(urls) == "demo data already loaded"
