@@ -1,7 +1,7 @@
 """Pricing benchmark: order lines priced against a large rule set by the engine, against a brute-force evaluation.
 
 `make bench-pricing` prices BENCH_LINES (default 100,000) lines against BENCH_RULES (default 10,000) rules with the
-engine of services/channel/domain/pricing.py (candidate rules found by product, scanned from the highest priority
+engine of shared/domain/pricing.py (candidate rules found by product, scanned from the highest priority
 down) and, as the baseline in the same run, prices BENCH_BRUTE_LINES (default 1,000) of the same lines by
 evaluating every rule (brute_force_winner), checking that both find the same winner for each. Pure CPU: no servers.
 
@@ -17,7 +17,7 @@ from decimal import Decimal
 from stdnum import ean
 
 from bench.common import options, report
-from services.channel.domain.pricing import (
+from shared.domain.pricing import (
     Discount, FixedPrice, Line, PriceLookup, PricingEngine, PricingRule, Scope, Validity, brute_force_winner,
 )
 

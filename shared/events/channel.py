@@ -136,7 +136,7 @@ class PricingRuleBookOpened(ChannelEvent):
 class PricingRuleSaved(ChannelEvent):
     """A pricing rule added or replaced (same `rule_id`). It selects lines by its scope (each list empty meaning any)
     and quantity tier, within its validity; of the rules that match a line, the one of highest priority prices it
-    (services/channel/domain/pricing.py). No other rule of its priority can match the same lines."""
+    (shared/domain/pricing.py). No other rule of its priority can match the same lines."""
 
     event_name: ClassVar[str] = "PricingRuleSaved"
     subject_field: ClassVar[str] = "book_id"

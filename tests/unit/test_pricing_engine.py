@@ -1,4 +1,4 @@
-"""The pricing engine (services/channel/domain/pricing.py): precedence, one winner, tiers, validity edges, tender
+"""The pricing engine (shared/domain/pricing.py): precedence, one winner, tiers, validity edges, tender
 ceilings and awards, conflicts found when a rule is saved; and, for random rule sets, the engine's winner is the one
 a brute-force evaluation of every rule finds."""
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.channel.domain.pricing import (
+from shared.domain.pricing import (
     Discount, FixedPrice, FromList, Line, PriceLookup, PricingEngine, PricingRule, Scope, TenderPrice, Validity,
     brute_force_winner, conflicting_rule, gross_of, net_of,
 )

@@ -1,5 +1,5 @@
 """Prices HTTP API: price lists and their list prices, the pricing rule book, and a line priced for a customer with
-the explanation of every rule considered (application/prices.py; the engine: domain/pricing.py)."""
+the explanation of every rule considered (application/prices.py; the engine: shared/domain/pricing.py)."""
 
 from datetime import date
 from decimal import Decimal

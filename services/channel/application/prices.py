@@ -1,5 +1,5 @@
 """Commands and questions on prices: create a price list, set a list price, save a pricing rule; and price a line for
-a customer, explained (the engine: services/channel/domain/pricing.py)."""
+a customer, explained (the engine: shared/domain/pricing.py)."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +8,7 @@ from uuid import UUID
 
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.price_books import RULE_BOOK_ID, PriceList, PricingRuleBook
-from services.channel.domain.pricing import Line, PriceExplanation, PriceLookup, PricingEngine, Validity
+from shared.domain.pricing import Line, PriceExplanation, PriceLookup, PricingEngine, Validity
 from shared.domain.rules import InvalidReference, NotFound
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command

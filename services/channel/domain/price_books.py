@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from services.channel.domain.pricing import (
+from shared.domain.pricing import (
     UNIT_PRICE_PLACES, Discount, FixedPrice, FromList, PricingRule, Scope, TenderPrice, Validity, conflicting_rule,
 )
 from shared.domain.rules import RuleViolation

@@ -1,4 +1,5 @@
-"""The pricing engine: one rulebook for every channel and hospital (统一的价格与信用规则库). Pure: no I/O.
+"""The pricing engine: one rulebook for every channel and hospital (统一的价格与信用规则库). Pure: no I/O. Shared: the
+channel service keeps the rulebook, and the services that price lines (quotes, contracts, orders) apply it alike.
 
 A line is priced in this order, and `explain` says every step:
 
