@@ -33,3 +33,16 @@ def distributors(read: ReadModels, where: DistributorFilter, scope: DataScope,
     return read.page("{schema}.distributors", paging, order_by="name, distributor_id", where={
         "region = %s": where.region, "tier = %s": where.tier, "name ILIKE %s": f"%{where.name}%" if where.name else None,
         **scope.condition(distributor="distributor_id", region="region")})
+
+
+def price_lists(read: ReadModels, name: str | None, currency: str | None, gtin: str | None,
+                paging: PageRequest) -> tuple[list[dict], int]:
+    """Price lists by name, with how many GTINs each prices; filtered by name (a substring), currency and a GTIN
+    they price."""
+    return read.page(
+        "{schema}.price_lists l", paging, order_by="l.name, l.price_list_id",
+        columns="l.*, (SELECT count(DISTINCT p.gtin) FROM {schema}.list_prices p"
+                " WHERE p.price_list_id = l.price_list_id) AS gtins".format(schema=read.schema),
+        where={"l.name ILIKE %s": f"%{name}%" if name else None, "l.currency = %s": currency,
+               "l.price_list_id IN (SELECT price_list_id FROM {schema}.list_prices WHERE gtin = %s)".format(
+                   schema=read.schema): gtin})

@@ -89,3 +89,30 @@ def test_a_vbp_award_prices_its_province_s_lines_and_a_platform_ceiling_caps_the
     assert (quote(sc)["price"], quote(sc)["capped"], quote(sc)["list_price"]) == ("9000.0000", True, "13000.0000")
     listed = api.get("/tender-prices", headers=DESK, params={"kind": "award"}).json()
     assert [t["tender_price_id"] for t in listed["items"]] == ["vbp-zj"]
+
+
+def test_price_lists_are_listed_with_how_many_gtins_they_price_filtered_by_currency_and_gtin(channel_api, settings,
+                                                                                          pool):
+    from services.channel.projections.prices import PriceLists
+    from shared.platform.consumer import Delivery
+
+    api = channel_api
+    cny = api.post("/price-lists", headers=PRICING, json={"name": "2026年全国目录价"}).json()["price_list_id"]
+    usd = api.post("/price-lists", headers=PRICING, json={"name": "Export 2026", "currency": "USD",
+                                                           "tax_included": False}).json()["price_list_id"]
+    for gtin in (STENT, "09506000134376"):
+        api.post(f"/price-lists/{cny}/prices", headers=PRICING, json={"gtin": gtin, "price": "10",
+                                                                      "valid_from": "2026-01-01"})
+    application = api.app.state.service.application
+    projection = PriceLists(pool, settings.schema_for("channel"))
+    projection.setup()
+    projection.handle_batch([Delivery(settings.topic_for("channel"), 0, n.id, application.envelope(n))
+                             for n in application.recorder.select_notifications(start=1, limit=100)])
+
+    listed = api.get("/price-lists", headers=DESK).json()
+    assert [(p["name"], p["currency"], p["tax_included"], p["gtins"], p["created_by"]) for p in listed["items"]] == [
+        ("2026年全国目录价", "CNY", True, 2, "user:pricing-li"), ("Export 2026", "USD", False, 0, "user:pricing-li")]
+    assert [p["price_list_id"] for p in api.get("/price-lists", headers=DESK, params={"currency": "USD"}).json()[
+        "items"]] == [usd]
+    assert api.get("/price-lists", headers=DESK, params={"gtin": STENT}).json()["total"] == 1
+    assert api.get("/price-lists", headers=bearer("dora", ["distributor_user"])).status_code == 403

@@ -1,7 +1,7 @@
 """Prices HTTP API: price lists and their list prices, the pricing rule book, and a line priced for a customer with
 the explanation of every rule considered (application/prices.py; the engine: shared/domain/pricing.py)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.channel import queries
 from services.channel.application import prices
 from services.channel.domain.price_books import PriceList
 from shared.domain.gtin import GTINInput
@@ -18,7 +19,7 @@ from shared.platform.access import COMPANY, permitted
 from shared.platform.api import REPLAYED, IdempotencyKey, command_by
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
-from shared.platform.service_state import unit_of_work
+from shared.platform.service_state import Reads, unit_of_work
 from shared.platform.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["prices"])
@@ -183,6 +184,25 @@ def create_price_list(body: PriceListIn, response: Response, meta: PriceCommand,
     if not created:
         response.status_code = status.HTTP_200_OK
     return _list_out(price_list)
+
+
+class PriceListRow(BaseModel):
+    price_list_id: UUID
+    name: str
+    currency: str
+    tax_included: bool
+    gtins: int = Field(description="how many GTINs it prices")
+    created_at: datetime
+    created_by: str
+
+
+@router.get("/price-lists", operation_id="list_price_lists")
+def list_price_lists(read: Reads, _: PriceReader, paging: Paging,
+                     name: Annotated[str | None, Query(max_length=200, description="substring, case-insensitive")] = None,
+                     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+                     gtin: Annotated[GTINInput | None, Query(description="lists that price this GTIN")] = None,
+                     ) -> Page[PriceListRow]:
+    return Page.of(PriceListRow, queries.price_lists(read, name, currency, gtin, paging), paging)
 
 
 @router.get("/price-lists/{price_list_id}", operation_id="get_price_list")
