@@ -5,6 +5,7 @@ optimistic concurrency); reservation and dispatch are per order (the fulfilment 
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -31,6 +32,8 @@ class ItemRegistered(ItemEvent):
     # Absent from items registered before they were recorded; regulator reports name both.
     model: str | None = Field(None, max_length=200, description="型号规格: the model / specification on the label")
     manufacturer: str | None = Field(None, max_length=200, description="生产企业: who makes the device")
+    vat_rate: Decimal | None = Field(None, ge=0, lt=1, max_digits=5, decimal_places=4,
+                                     description="its VAT rate, e.g. 0.13; absent: the 13% devices carry")
 
 
 class LotReceived(ItemEvent):

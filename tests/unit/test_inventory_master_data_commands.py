@@ -2,6 +2,7 @@
 refused, what a repeat records (nothing)."""
 
 from datetime import date
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -23,6 +24,21 @@ def test_an_item_is_registered_once_per_gtin_and_other_data_under_its_gtin_is_re
         item_master.register_item(item_master.RegisterItem(gtin=GTIN, name="Balloon", device_class=2), world.uow())
     assert (refused.value.rule, refused.value.context["gtin"]) == ("gtin-unique", GTIN)
     assert world.stored() == ["Registered"]
+
+
+def test_an_item_carries_its_vat_rate_else_the_13_percent_devices_carry(world: World):
+    default = item_master.register_item(item_master.RegisterItem(gtin=GTIN, name="Stent", device_class=3), world.uow())
+    assert default[0].effective_vat_rate == Decimal("0.13")
+    # Saying 13% of an item registered without a rate is the same item (a retry), not other data.
+    assert not item_master.register_item(item_master.RegisterItem(gtin=GTIN, name="Stent", device_class=3,
+                                                                  vat_rate=Decimal("0.13")), world.uow())[1]
+    with pytest.raises(RuleViolation):
+        item_master.register_item(item_master.RegisterItem(gtin=GTIN, name="Stent", device_class=3,
+                                                           vat_rate=Decimal("0.06")), world.uow())
+    gauze = "09506000134383"
+    reduced, _ = item_master.register_item(item_master.RegisterItem(gtin=gauze, name="Gauze", device_class=1,
+                                                                    vat_rate=Decimal("0.06")), world.uow())
+    assert reduced.effective_vat_rate == Decimal("0.06")
 
 
 def test_master_data_changes_are_recorded_once_and_an_unknown_item_is_not_found(world: World):

@@ -2,6 +2,7 @@
 level, registration certificate (注册证), storage conditions, tracking. Handlers: application/item_master.py."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -29,6 +30,8 @@ class RegisterItem(BaseModel):
     device_class: int = Field(ge=1, le=3, description="NMPA device class I, II or III")
     model: single_line(200, "型号规格: the model / specification on the label") | None = None  # type: ignore[valid-type]
     manufacturer: single_line(200, "生产企业: who makes the device") | None = None  # type: ignore[valid-type]
+    vat_rate: Decimal | None = Field(None, ge=0, lt=1, max_digits=5, decimal_places=4,
+                                     description="VAT rate, e.g. 0.13 (the 13% devices carry when absent)")
 
 
 class ItemOut(BaseModel):
@@ -38,6 +41,7 @@ class ItemOut(BaseModel):
     device_class: int
     model: str | None = None
     manufacturer: str | None = None
+    vat_rate: Decimal = Field(description="its VAT rate: its own, else the 13% devices carry")
     version: int
 
 
@@ -113,7 +117,7 @@ class ItemMasterOut(BaseModel):
 
 def _item_out(item: Any) -> ItemOut:
     return ItemOut(item_id=item.id, gtin=item.gtin, name=item.name, device_class=item.device_class, model=item.model,
-                   manufacturer=item.manufacturer, version=item.version)
+                   manufacturer=item.manufacturer, vat_rate=item.effective_vat_rate, version=item.version)
 
 
 def _master_out(item: Any) -> ItemMasterOut:
@@ -132,7 +136,7 @@ def register_item(body: RegisterItem, response: Response, _: ItemCommand, uow: W
     """Items are keyed by GTIN: the same GTIN with the same data again answers 200 with the item; other data is 409."""
     item, created = item_master.register_item(item_master.RegisterItem(
         gtin=body.gtin, name=body.name, device_class=body.device_class, model=body.model,
-        manufacturer=body.manufacturer), uow)
+        manufacturer=body.manufacturer, vat_rate=body.vat_rate), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _item_out(item)

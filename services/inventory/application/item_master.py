@@ -2,12 +2,14 @@
 box and case UDI-DIs), registration certificate (注册证), storage conditions and tracking. Every change is an event in
 the item's history; the same change again records nothing."""
 
+from decimal import Decimal
 from collections.abc import Callable
 from datetime import date
 
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.domain import StockItem, item_id_for
 from services.inventory.domain.item_master import ItemMaster, ItemMasterError
+from shared.domain.pricing import DEFAULT_VAT_RATE
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.idempotency import create_once
 from shared.platform.command import Command
@@ -19,6 +21,7 @@ class RegisterItem(Command):
     device_class: int
     model: str | None = None
     manufacturer: str | None = None
+    vat_rate: Decimal | None = None  # absent: the 13% devices carry
 
 
 class AddPackagingLevel(Command):
@@ -56,9 +59,11 @@ def register_item(command: RegisterItem, uow: InventoryUnitOfWork) -> tuple[Stoc
     retry); with other data it is refused: one GTIN is one device."""
     item, created = create_once(uow, item_id_for(command.gtin), StockItem, lambda: StockItem(
         gtin=command.gtin, name=command.name, device_class=command.device_class, model=command.model,
-        manufacturer=command.manufacturer))
-    recorded = (item.name, item.device_class, item.model, item.manufacturer)
-    if not created and recorded != (command.name, command.device_class, command.model, command.manufacturer):
+        manufacturer=command.manufacturer, vat_rate=command.vat_rate))
+    recorded = (item.name, item.device_class, item.model, item.manufacturer, item.effective_vat_rate)
+    asked = (command.name, command.device_class, command.model, command.manufacturer,
+             command.vat_rate or DEFAULT_VAT_RATE)
+    if not created and recorded != asked:
         raise RuleViolation("gtin-unique", f"GTIN {command.gtin} is already registered as {item.name!r}",
                             gtin=command.gtin)
     return item, created

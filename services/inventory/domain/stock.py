@@ -11,6 +11,7 @@ neither reserved nor shipped. A lot a recall stops is held too, and that hold st
 """
 
 from dataclasses import replace
+from decimal import Decimal
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -24,6 +25,7 @@ from services.inventory.domain.recall_stops import RecallStops
 from services.inventory.domain.returns import Returns
 from services.inventory.domain.stock_control import StockControl
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
+from shared.domain.pricing import DEFAULT_VAT_RATE as DEVICE_VAT_RATE
 from shared.platform.aggregate import TracedAggregate
 
 
@@ -56,9 +58,10 @@ class UnknownAllocationError(RuleViolation):
 class StockItem(TracedAggregate):
     @event("Registered")
     def __init__(self, gtin: str, name: str, device_class: int, model: str | None = None,
-                 manufacturer: str | None = None) -> None:
-        # `model` (型号规格) and `manufacturer` are absent from items registered before they were recorded.
+                 manufacturer: str | None = None, vat_rate: Decimal | None = None) -> None:
+        # `model` (型号规格), `manufacturer` and `vat_rate` are absent from items registered before they were recorded.
         self.gtin, self.name, self.device_class, self.model, self.manufacturer = gtin, name, device_class, model, manufacturer
+        self.vat_rate = vat_rate
         self.lots: dict[tuple[str, str], LotStock] = {}
         self.allocations: dict[str, list[Allocation]] = {}  # order id -> what is allocated to it
         self.serials: dict[str, list[str]] = {}  # lot -> serials received, so picking tells a unit from a stranger
@@ -68,6 +71,11 @@ class StockItem(TracedAggregate):
     @staticmethod
     def create_id(gtin: str) -> UUID:
         return item_id_for(gtin)
+
+    @property
+    def effective_vat_rate(self) -> Decimal:
+        """The item's VAT rate: its own, else the 13% devices carry (prices derive net from tax-inclusive with it)."""
+        return getattr(self, "vat_rate", None) or DEVICE_VAT_RATE
 
     def lot_stock(self) -> list[LotStock]:
         return list(self.lots.values())
