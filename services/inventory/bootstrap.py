@@ -4,6 +4,7 @@ from services.inventory.api import fulfilments, items, kits, receiving, returns,
 from services.inventory.api import wms
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.projections.backorders import Backorders
+from services.inventory.projections.hospitals import HospitalProvinces
 from services.inventory.projections.open_recalls import OpenRecalls
 from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.serials import SerialStock
@@ -18,7 +19,7 @@ INVENTORY = ServiceDefinition(
     # The rules ask the register of open recalls, the backorders and the stock expiring soon: read models in the
     # service's own schema (application/__init__.py).
     unit_of_work=lambda app, pool, deferred: InventoryUnitOfWork(app, pool, deferred=deferred),
-    projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders),
+    projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
                                                kits, wms, scanning)),

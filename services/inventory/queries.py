@@ -3,6 +3,7 @@ nears expiry, serialised units, suppliers and returns — paged and filtered. (T
 application/__init__.py.)"""
 
 from dataclasses import dataclass
+from uuid import UUID
 from datetime import date, timedelta
 
 from services.inventory.projections.stock import STATUS_SQL
@@ -78,4 +79,13 @@ def suppliers(read: ReadModels, name: str | None, paging: PageRequest) -> Found:
 def returns(read: ReadModels, where: ReturnFilter, scope: DataScope, paging: PageRequest) -> Found:
     return read.page("{schema}.returns", paging, order_by="returned_at DESC, return_id, line_no", where={
         "reason = %s": where.reason, "gtin = %s": where.gtin, "lot = %s": where.lot,
-        "disposition = %s": where.disposition, **scope.condition(hospital="hospital_id")})
+        "disposition = %s": where.disposition,
+        **scope.condition(hospital="hospital_id", region="(SELECT province FROM {schema}.hospital_provinces p"
+                                                         " WHERE p.hospital_id = returns.hospital_id)".format(
+                                                             schema=read.schema))})
+
+
+def hospital_province(read: ReadModels, hospital_id: UUID) -> str | None:
+    """The hospital's province, as inventory learned it from channel (None if not yet learned)."""
+    row = read.one("SELECT province FROM {schema}.hospital_provinces WHERE hospital_id = %s", (hospital_id,))
+    return None if row is None else row["province"]

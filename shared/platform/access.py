@@ -30,7 +30,7 @@ SCOPE_KINDS = {
     "customer": "a customer, hospital or distributor: its own id, or its province or region",
     "distributor": "a distributor: its own id or its region",
     "order": "an order: its hospital, the distributor it ships through, or the hospital's province",
-    "fulfilment": "an order's fulfilment: as its order",
+    "fulfilment": "an order's fulfilment: its hospital, the distributor it ships through, or the hospital's province",
     "invoice": "an invoice: the party billed, or the order's hospital, or their province",
     "sellout": "a sell-out report: the distributor that reported it, or its region",
     "return": "a return: the hospital it came from",

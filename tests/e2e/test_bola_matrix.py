@@ -132,8 +132,7 @@ def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
               else {a.direct_order, a.distributor_order})
     return {
         "order": orders,
-        # inventory knows no provinces: a scope of provinces alone reaches no fulfilment
-        "fulfilment": set() if scope.startswith("region:") else orders,
+        "fulfilment": orders,
         "invoice": ({a.hospital_invoice} if by_hospital else {a.distributor_invoice} if by_distributor
                     else {a.hospital_invoice, a.distributor_invoice}),
         "hospital": set() if by_distributor else {a.hospital},

@@ -18,6 +18,8 @@ from shared.domain.text import Note, ShortName
 from shared.domain.udi import UDIError, parse_udi
 from shared.platform.access import DataScope
 from shared.platform.api import CallerScope
+from shared.platform.service_state import Reads
+from services.inventory import queries
 from shared.platform.problems import invalid_field
 
 router = APIRouter()
@@ -116,32 +118,35 @@ def parse_scans(codes: list[str]) -> tuple[Scan, ...]:
 
 
 @router.get("/fulfilments/{order_id}", operation_id="get_fulfilment", tags=["inventory"])
-def get_fulfilment(order_id: UUID, uow: Work, access: FulfilmentReader) -> FulfilmentOut:
-    return fulfilment_out(_fulfilment(uow, order_id, access.scope))
+def get_fulfilment(order_id: UUID, uow: Work, read: Reads, access: FulfilmentReader) -> FulfilmentOut:
+    return fulfilment_out(_fulfilment(uow, read, order_id, access.scope))
 
 
-def _fulfilment(uow: Work, order_id: UUID, scope: DataScope) -> Fulfilment:
-    """The order's fulfilment, if it is within the caller's scope (its hospital or distributor: inventory does not
-    know provinces, so a scope of provinces alone reaches no fulfilment)."""
+def _fulfilment(uow: Work, read: Reads, order_id: UUID, scope: DataScope) -> Fulfilment:
+    """The order's fulfilment, if it is within the caller's scope: its hospital, its distributor, or the hospital's
+    province (inventory's copy of channel's hospitals)."""
     fulfilment = outbound.fulfilment(uow, order_id)
+    provinces = [queries.hospital_province(read, fulfilment.ship_to_hospital_id)] if scope.regions else []
     scope.require("Fulfilment", order_id, hospitals=[fulfilment.ship_to_hospital_id],
-                  distributors=[fulfilment.ship_to_distributor_id])
+                  distributors=[fulfilment.ship_to_distributor_id], regions=provinces)
     return fulfilment
 
 
 @router.post("/fulfilments/{order_id}/picks", operation_id="confirm_picks", tags=["outbound"])
-def confirm_picks(order_id: UUID, body: Picks, _: PickCommand, uow: Work, scope: CallerScope) -> FulfilmentView:
+def confirm_picks(order_id: UUID, body: Picks, _: PickCommand, uow: Work, read: Reads,
+                  scope: CallerScope) -> FulfilmentView:
     """Confirm reserved units by their UDI scans: all scans or none. A scan of another GTIN, lot or serial than
     reserved is refused (409, naming expected and scanned)."""
-    _fulfilment(uow, order_id, scope)
+    _fulfilment(uow, read, order_id, scope)
     return _view(outbound.confirm_picks(outbound.ConfirmPicks(order_id=order_id, scans=parse_scans(body.scans)), uow))
 
 
 @router.post("/fulfilments/{order_id}/dispatch", operation_id="dispatch_fulfilment", tags=["inventory"])
-def dispatch(order_id: UUID, body: Dispatch, _: DispatchCommand, uow: Work, scope: CallerScope) -> FulfilmentOut:
+def dispatch(order_id: UUID, body: Dispatch, _: DispatchCommand, uow: Work, read: Reads,
+             scope: CallerScope) -> FulfilmentOut:
     """Ship what is reserved, one shipment per warehouse: every unit picked (when picking is required), nothing held
     and nothing under an open recall."""
-    _fulfilment(uow, order_id, scope)
+    _fulfilment(uow, read, order_id, scope)
     return fulfilment_out(outbound.dispatch(outbound.Dispatch(
         order_id=order_id, carrier=body.carrier, tracking_number=body.tracking_number), uow))
 
@@ -149,8 +154,8 @@ def dispatch(order_id: UUID, body: Dispatch, _: DispatchCommand, uow: Work, scop
 @router.post("/fulfilments/{order_id}/shipments/{shipment_id}/delivery", operation_id="confirm_delivery",
              tags=["outbound"])
 def confirm_delivery(order_id: UUID, shipment_id: UUID, body: Delivery, _: DispatchCommand,
-                     uow: Work, scope: CallerScope) -> FulfilmentView:
-    _fulfilment(uow, order_id, scope)
+                     uow: Work, read: Reads, scope: CallerScope) -> FulfilmentView:
+    _fulfilment(uow, read, order_id, scope)
     return _view(outbound.confirm_delivery(outbound.ConfirmDelivery(
         order_id=order_id, shipment_id=shipment_id, delivered_at=body.delivered_at, received_by=body.received_by), uow))
 
@@ -158,9 +163,9 @@ def confirm_delivery(order_id: UUID, shipment_id: UUID, body: Delivery, _: Dispa
 @router.post("/fulfilments/{order_id}/shipments/{shipment_id}/acceptance", operation_id="accept_shipment",
              tags=["outbound"])
 def accept_shipment(order_id: UUID, shipment_id: UUID, body: Acceptance, _: AcceptanceCommand,
-                    uow: Work, scope: CallerScope) -> FulfilmentView:
+                    uow: Work, read: Reads, scope: CallerScope) -> FulfilmentView:
     """The hospital's acceptance inspection of a delivered shipment, with any discrepancy found."""
-    _fulfilment(uow, order_id, scope)
+    _fulfilment(uow, read, order_id, scope)
     return _view(outbound.accept_shipment(outbound.AcceptShipment(
         order_id=order_id, shipment_id=shipment_id, accepted_by=body.accepted_by, accepted_at=body.accepted_at,
         discrepancies=tuple(d.model_dump() for d in body.discrepancies), note=body.note), uow))

@@ -81,15 +81,16 @@ class ReturnRow(BaseModel):
 
 
 @router.post("/returns", status_code=status.HTTP_201_CREATED, operation_id="record_return", responses=REPLAYED)
-def record_return(body: ReturnIn, response: Response, meta: ReturnCommand, uow: Work, scope: CallerScope,
+def record_return(body: ReturnIn, response: Response, meta: ReturnCommand, uow: Work, read: Reads, scope: CallerScope,
                   idempotency_key: IdempotencyKey = None) -> ReturnOut:
     """A return against a shipment; its stock comes back into quarantine (restock, quarantine) or is scrapped."""
     if body.reason == "other" and not body.note:
         raise invalid_field("note", "note-required", "a return for reason other needs a note")
     if not scope.everything:
         shipped = outbound.fulfilment(uow, body.order_id)
+        provinces = [queries.hospital_province(read, shipped.ship_to_hospital_id)] if scope.regions else []
         scope.require("Order", body.order_id, hospitals=[shipped.ship_to_hospital_id],
-                      distributors=[shipped.ship_to_distributor_id])
+                      distributors=[shipped.ship_to_distributor_id], regions=provinces)
     return_id = new_aggregate_id("return", meta.actor, idempotency_key)
     fulfilment, created = returns.record_return(returns.RecordReturn(
         return_id=return_id, order_id=body.order_id, shipment_id=body.shipment_id, reason=body.reason,
