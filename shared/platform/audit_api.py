@@ -33,7 +33,8 @@ class AggregateState(BaseModel):
     state: dict[str, Any]
 
 
-def _history(state: ServiceState, aggregate_id: UUID) -> list[CloudEvent]:
+def _stored(state: ServiceState, aggregate_id: UUID) -> list[Notification]:
+    """The aggregate's stored events, oldest first, read as the auditor."""
     app = state.application
     table = sql.SQL("{}.{}").format(sql.Identifier(app.schema), sql.Identifier(app.recorder.events_table_name))
     # Through the read-only auditor role when there is one (AUDITOR_DATABASE_URL), else the service's own pool.
@@ -42,10 +43,12 @@ def _history(state: ServiceState, aggregate_id: UUID) -> list[CloudEvent]:
         rows = conn.execute(sql.SQL("SELECT notification_id, originator_version, topic, state FROM {}"
                                     " WHERE originator_id = %s ORDER BY originator_version").format(table),
                             (aggregate_id,)).fetchall()
-    return [app.envelope(Notification(id=r["notification_id"], originator_id=aggregate_id,
-                                      originator_version=r["originator_version"], topic=r["topic"],
-                                      state=bytes(r["state"])))
-            for r in rows]
+    return [Notification(id=r["notification_id"], originator_id=aggregate_id, originator_version=r["originator_version"],
+                         topic=r["topic"], state=bytes(r["state"])) for r in rows]
+
+
+def _history(state: ServiceState, aggregate_id: UUID) -> list[CloudEvent]:
+    return [state.application.envelope(n) for n in _stored(state, aggregate_id)]
 
 
 @router.get("/aggregates/{aggregate_id}/history", operation_id="audit_history")
@@ -63,10 +66,14 @@ def state_as_of(aggregate_id: UUID, state: State, _: Auditor,
                 ) -> AggregateState:
     """The aggregate as it stood at `as_of`, rebuilt from the events recorded up to then."""
     moment = (as_of or datetime.now(UTC)) if (as_of is None or as_of.tzinfo) else as_of.replace(tzinfo=UTC)
-    versions = [e.aggregateversion for e in _history(state, aggregate_id) if e.time <= moment]
-    if not versions:
+    mapper = state.application.mapper
+    events = [e for e in (mapper.to_domain_event(n) for n in _stored(state, aggregate_id)) if e.timestamp <= moment]
+    if not events:
         raise not_found("Aggregate", f"{aggregate_id} as of {moment.isoformat()}")
-    aggregate = state.application.repository.get(aggregate_id, version=max(versions))
+    # Rebuilt here from what the auditor read, not through the application's repository (the application role).
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
     fields = {k.lstrip("_"): v for k, v in vars(aggregate).items() if k != "_pending_events"}
     return AggregateState(aggregate_id=aggregate_id, as_of=moment, version=aggregate.version,
                           state=jsonable_encoder(_plain(fields)))
