@@ -57,7 +57,9 @@ class OrderTermsFromReadModels:
         self.read = read
 
     def agreed(self, order_id: UUID) -> AgreedTerms | None:
-        row = self.read.one("SELECT currency, unit_prices FROM {schema}.order_terms WHERE order_id = %s", (order_id,))
+        row = self.read.one("SELECT currency, unit_prices, vat_rates FROM {schema}.order_terms WHERE order_id = %s",
+                            (order_id,))
         if row is None:
             return None
-        return AgreedTerms(row["currency"], {gtin: Decimal(price) for gtin, price in row["unit_prices"].items()})
+        return AgreedTerms(row["currency"], {gtin: Decimal(price) for gtin, price in row["unit_prices"].items()},
+                           {gtin: Decimal(rate) for gtin, rate in (row["vat_rates"] or {}).items()})

@@ -10,7 +10,7 @@ from services.inventory.application import InventoryApplication, InventoryUnitOf
 from services.inventory.application import recall_stops, reservation
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import LotHoldReleased, LotInspected
-from shared.events.order import OrderPlaced
+from shared.events.order import OrderPlaced, OrderReleased
 from shared.events.traceability import RecallClosed, RecallOpened, RecallScopeReduced
 from shared.platform.consumer import ProcessManager
 
@@ -32,20 +32,21 @@ def _day_of(envelope: CloudEvent) -> date:
 
 
 class FulfilmentPlanner(InventoryProcessManager):
-    """An order placed in the order service is reserved FEFO here, or backordered."""
+    """An order placed in the order service is reserved FEFO here, or backordered; one placed on hold (a typed price
+    waiting for approval) only when it is released."""
 
     name = "inventory-fulfilment-planner"
     subscribes_to = ("order",)
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
-        if not isinstance(payload, OrderPlaced):
+        if not isinstance(payload, OrderPlaced | OrderReleased) or (isinstance(payload, OrderPlaced) and payload.holds):
             return
         lines = tuple({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity,
                        **({"min_remaining_shelf_life_days": line.min_remaining_shelf_life_days}
                           if line.min_remaining_shelf_life_days is not None else {})} for line in payload.lines)
         reservation.reserve_order(reservation.ReserveOrder(
             order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
-            requested_delivery_date=payload.requested_delivery_date,
+            requested_delivery_date=payload.requested_delivery_date,  # OrderReleased repeats what OrderPlaced said
             ship_to_distributor_id=payload.ship_to_distributor_id), uow)
 
 

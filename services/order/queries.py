@@ -4,9 +4,12 @@ domain/compliance.py): its own copies of channel's parties and licences and inve
 (projections/hospitals.py, catalogue.py)."""
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from services.order.domain.compliance import DistributorFacts, ItemFacts
+from services.order.domain.price_facts import Customer
+from shared.domain.pricing import FromList, PriceLookup, PricingEngine, Validity, rule_of, tender_of
 from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
@@ -67,3 +70,141 @@ class SaleFactsFromReadModels:
         row = self.read.one("SELECT gtin, name, device_class, certificate FROM {schema}.known_items WHERE gtin = %s",
                             (gtin,))
         return None if row is None else ItemFacts(**row)
+
+
+class PriceFactsFromReadModels:
+    """`PriceFacts` on the read models (projections/price_book.py, hospitals.py, catalogue.py, contract_list.py):
+    the port OrderUnitOfWork asks on PostgreSQL. The engine is built from the whole rulebook per command: a
+    company's rulebook is thousands of rules at most (bench/pricing.py measures the engine itself)."""
+
+    def __init__(self, read: ReadModels) -> None:
+        self.read = read
+
+    def customer(self, customer_id: UUID) -> Customer | None:
+        row = self.read.one("SELECT name, region, city, grade FROM {schema}.known_hospitals WHERE hospital_id = %s",
+                            (customer_id,))
+        if row is not None:
+            return Customer(customer_id, "hospital", row["name"], row["region"], city=row["city"], grade=row["grade"])
+        row = self.read.one("SELECT name, region, tier FROM {schema}.known_distributors WHERE distributor_id = %s",
+                            (customer_id,))
+        return None if row is None else Customer(customer_id, "distributor", row["name"], row["region"],
+                                                 tier=row["tier"])
+
+    def base_list(self, currency: str) -> UUID | None:
+        row = self.read.one("SELECT price_list_id FROM {schema}.price_lists WHERE currency = %s"
+                            " ORDER BY created_at, price_list_id LIMIT 1", (currency,))
+        return None if row is None else row["price_list_id"]
+
+    def list_currency(self, price_list_id: UUID) -> str | None:
+        row = self.read.one("SELECT currency FROM {schema}.price_lists WHERE price_list_id = %s", (price_list_id,))
+        return None if row is None else row["currency"]
+
+    def engine(self, base_list_id: UUID) -> PricingEngine:
+        rules = [rule_of(row["rule"]) for row in self.read.all("SELECT rule FROM {schema}.pricing_rules")]
+        tenders = [tender_of(row["tender"]) for row in self.read.all("SELECT tender FROM {schema}.tender_prices")]
+        lists = {str(base_list_id)} | {r.effect.price_list_id for r in rules if isinstance(r.effect, FromList)}
+        entries = self.read.all("SELECT price_list_id::text AS list_id, gtin, valid_from, valid_to, price"
+                                " FROM {schema}.list_prices WHERE price_list_id::text = ANY(%s)", (sorted(lists),))
+        lookup = PriceLookup((e["list_id"], e["gtin"], Validity(e["valid_from"], e["valid_to"]), e["price"])
+                             for e in entries)
+        return PricingEngine(rules, tenders, lookup, str(base_list_id))
+
+    def vat_rate(self, gtin: str) -> Decimal | None:
+        row = self.read.one("SELECT vat_rate FROM {schema}.known_items WHERE gtin = %s", (gtin,))
+        return None if row is None else row["vat_rate"]
+
+    def active_contracts(self, customer_id: UUID) -> list[UUID]:
+        return [row["contract_id"] for row in self.read.all(
+            "SELECT contract_id FROM {schema}.contract_list WHERE customer_id = %s AND status = 'active'"
+            " ORDER BY signed_at DESC NULLS LAST, contract_id", (customer_id,))]
+
+
+def amounts(unit_price: Decimal, net_unit_price: Decimal, quantity: int) -> tuple[Decimal, Decimal]:
+    """A line's tax-inclusive and net amounts, each rounded half up to the cent (VAT is their difference)."""
+    cent = Decimal("0.01")
+    return (unit_price * quantity).quantize(cent, ROUND_HALF_UP), (net_unit_price * quantity).quantize(cent,
+                                                                                                      ROUND_HALF_UP)
+
+
+def names(read: ReadModels, parties: list[UUID], gtins: list[str]) -> dict[str, str]:
+    """Names to print beside ids: of hospitals and distributors, and of items."""
+    found = {str(r["id"]): r["name"] for r in read.all(
+        "SELECT hospital_id AS id, name FROM {schema}.known_hospitals WHERE hospital_id = ANY(%s) UNION ALL"
+        " SELECT distributor_id, name FROM {schema}.known_distributors WHERE distributor_id = ANY(%s)",
+        (parties, parties))}
+    found |= {r["gtin"]: r["name"] for r in read.all("SELECT gtin, name FROM {schema}.known_items"
+                                                     " WHERE gtin = ANY(%s)", (gtins,))}
+    return found
+
+
+_CUSTOMERS = ("LEFT JOIN {schema}.known_hospitals h ON h.hospital_id = {alias}.customer_id"
+              " LEFT JOIN {schema}.known_distributors d ON d.distributor_id = {alias}.customer_id")
+_QUOTE_STATUS = ("CASE WHEN q.status IN ('draft', 'submitted', 'approved', 'sent') AND q.valid_until < current_date"
+                 " THEN 'expired' ELSE q.status END")
+
+
+def quotes(read: ReadModels, status: str | None, customer_id: UUID | None, visible: tuple[str, ...] | None,
+           scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    """Newest first; an open quote past its validity reads as expired."""
+    return read.page("{schema}.quote_list q " + _CUSTOMERS.replace("{alias}", "q"), paging,
+                     columns=f"q.*, {_QUOTE_STATUS} AS status, coalesce(h.name, d.name) AS customer_name",
+                     order_by="q.drafted_at DESC, q.quote_id", where={
+                         f"{_QUOTE_STATUS} = %s": status, "q.customer_id = %s": customer_id,
+                         "q.status = ANY(%s)": list(visible) if visible else None,
+                         **scope.condition(hospital="q.customer_id", distributor="q.customer_id",
+                                           region="coalesce(h.region, d.region)")})
+
+
+_CONTRACT_STATUS = "CASE WHEN c.status = 'active' AND c.valid_to < current_date THEN 'expired' ELSE c.status END"
+
+
+@dataclass(frozen=True)
+class ContractFilter:
+    status: str | None = None
+    customer_id: UUID | None = None
+    template: str | None = None
+    gtin: str | None = None
+
+
+def contracts(read: ReadModels, where: ContractFilter, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.contract_list c " + _CUSTOMERS.replace("{alias}", "c"), paging,
+                     columns=f"c.*, {_CONTRACT_STATUS} AS status, coalesce(h.name, d.name) AS customer_name,"
+                             " jsonb_array_length(c.terms->'lines') AS line_count",
+                     order_by="c.drafted_at DESC, c.contract_id", where={
+                         f"{_CONTRACT_STATUS} = %s": where.status, "c.customer_id = %s": where.customer_id,
+                         "c.template = %s": where.template,
+                         "c.terms->'lines' @> %s::jsonb": None if where.gtin is None else f'[{{"gtin": "{where.gtin}"}}]',
+                         **scope.condition(hospital="c.customer_id",
+                                           distributor="coalesce(c.authorized_distributor_id, c.customer_id)",
+                                           region="coalesce(h.region, d.region)")})
+
+
+def contract_flows(read: ReadModels, contract_id: UUID) -> dict[str, dict[str, int]]:
+    """Per GTIN: units ordered under the contract, and of those orders' units of the GTIN, shipped and invoiced."""
+    rows = read.all("SELECT c.gtin, sum(c.quantity)::int AS ordered, coalesce(sum(f.shipped), 0)::int AS shipped,"
+                    " coalesce(sum(f.invoiced), 0)::int AS invoiced FROM {schema}.contract_calloffs c"
+                    " LEFT JOIN {schema}.order_line_flows f ON f.order_id = c.order_id AND f.gtin = c.gtin"
+                    " WHERE c.contract_id = %s GROUP BY c.gtin", (contract_id,))
+    return {r["gtin"]: {"ordered": r["ordered"], "shipped": r["shipped"], "invoiced": r["invoiced"]} for r in rows}
+
+
+def contract_orders(read: ReadModels, contract_id: UUID, limit: int = 200) -> list[dict]:
+    """The orders that called off from the contract, newest first (at most `limit`)."""
+    return read.all("SELECT o.order_id, o.status, o.total_amount, o.currency, o.placed_at,"
+                    " array_agg(c.gtin ORDER BY c.gtin) AS gtins FROM {schema}.contract_calloffs c"
+                    " JOIN {schema}.order_list o USING (order_id) WHERE c.contract_id = %s"
+                    " GROUP BY o.order_id, o.status, o.total_amount, o.currency, o.placed_at"
+                    " ORDER BY o.placed_at DESC LIMIT %s", (contract_id, limit))
+
+
+def vbp_progress(read: ReadModels, hospital_id: UUID | None, gtin: str | None, scope: DataScope,
+                 paging: PageRequest) -> tuple[list[dict], int]:
+    """Per award and hospital: the agreed volume and the units ordered at the award's price within its period."""
+    tables = ("(SELECT a.*, h.name AS hospital_name, h.region, coalesce((SELECT sum(o.quantity) FROM"
+              " {schema}.vbp_ordered o WHERE o.hospital_id = a.hospital_id AND o.gtin = a.gtin"
+              " AND o.reference = a.reference AND o.ordered_on >= a.valid_from"
+              " AND (a.valid_to IS NULL OR o.ordered_on <= a.valid_to)), 0)::int AS ordered"
+              " FROM {schema}.vbp_agreed a LEFT JOIN {schema}.known_hospitals h USING (hospital_id)) v")
+    return read.page(tables, paging, order_by="v.reference, v.gtin, v.hospital_name, v.hospital_id", where={
+        "v.hospital_id = %s": hospital_id, "v.gtin = %s": gtin,
+        **scope.condition(hospital="v.hospital_id", region="v.region")})

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 DEFAULT_VAT_RATE = Decimal("0.13")
 UNIT_PRICE_PLACES = Decimal("0.0001")  # unit prices may carry 4 places; amounts are rounded to 2 elsewhere
@@ -285,6 +285,34 @@ class PricingEngine:
         return PriceExplanation(ceiling if capped else price, source, list_price,
                                 winner=winner.rule_id if winner and source == "rule" else None, ceiling=ceiling,
                                 capped=capped, considered=considered)
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def rule_of(saved: dict[str, Any]) -> PricingRule:
+    """The engine's rule from a rule as recorded (plain values: lists for sets, the effect as kind and value, days
+    as dates or ISO strings): the channel's rule book and the order service's copy of it read rules alike."""
+    scope = saved["scope"]
+    sets = {name: frozenset(str(v) for v in scope.get(name) or ()) for name in
+            ("customers", "grades", "tiers", "channels", "provinces", "cities", "gtins", "groups")}
+    effect = saved["effect"]
+    kinds = {"fixed_price": lambda v: FixedPrice(Decimal(v)), "discount_percent": lambda v: Discount(Decimal(v)),
+             "price_list": lambda v: FromList(str(v))}
+    return PricingRule(str(saved["rule_id"]), saved["name"], saved["priority"],
+                       Scope(**sets, min_quantity=scope.get("min_quantity") or 1,
+                             max_quantity=scope.get("max_quantity")),
+                       Validity(_day(saved["valid_from"]), _day(saved["valid_to"])),  # type: ignore[arg-type]
+                       kinds[effect["kind"]](effect["value"]))
+
+
+def tender_of(saved: dict[str, Any]) -> TenderPrice:
+    """The engine's tender price from one as recorded."""
+    return TenderPrice(saved["gtin"], saved["kind"], Decimal(saved["price"]),
+                       Validity(_day(saved["valid_from"]), _day(saved["valid_to"])),  # type: ignore[arg-type]
+                       province=saved["province"], hospitals=frozenset(str(h) for h in saved["hospitals"]),
+                       reference=saved["reference"])
 
 
 def brute_force_winner(rules: Iterable[PricingRule], line: Line) -> PricingRule | None:

@@ -1,12 +1,22 @@
-"""Events produced by the order service (topic `order.events`)."""
+"""Events produced by the order service (topic `order.events`): sales orders, quotes and contracts.
+
+Prices: a quote's and a contract's `unit_price` is tax-inclusive (含税, as Chinese B2B prices are quoted), with the
+net price beside it; an order line's `unit_price` is net (what billing adds VAT to, as since the first order), with
+`gross_unit_price` beside it when the system priced it."""
 
 from datetime import date
-from typing import ClassVar
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.events.base import GTIN, CurrencyCode, EventPayload, LotNumber, Money, Quantity, ValueObject
+
+
+UnitPrice4 = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+VatRate = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
+PriceSource = Literal["contract", "award", "rule", "list", "manual"]
 
 
 class OrderEvent(EventPayload):
@@ -22,6 +32,18 @@ class OrderLine(ValueObject):
     unit_price: Money = Field(ge=0)
     min_remaining_shelf_life_days: int | None = Field(
         None, ge=0, description="only lots with at least this many days of shelf life left on delivery")
+    # Since orders are priced by the system (absent on older orders, typed by the desk):
+    gross_unit_price: UnitPrice4 | None = Field(None, description="tax-inclusive (含税) unit price")
+    vat_rate: VatRate | None = Field(None, description="the item's VAT rate, e.g. 0.13")
+    price_source: PriceSource | None = Field(
+        None, description="what priced the line: the hospital's contract, a VBP award (中选价), a pricing rule, the"
+                          " list price, or a price the desk typed (manual: held for a pricing manager's approval)")
+    contract_id: UUID | None = Field(None, description="the contract that priced the line and whose volume it uses")
+    price_explanation: dict[str, Any] | None = Field(
+        None, description="how the rulebook priced it: list price, every rule considered, the winner, the ceiling")
+
+
+OrderHold = Literal["price_approval"]
 
 
 class OrderPlaced(OrderEvent):
@@ -35,6 +57,38 @@ class OrderPlaced(OrderEvent):
     ship_to_distributor_id: UUID | None = Field(
         None, description="the order is delivered through this distributor (配送商): goods ship to the distributor,"
                           " who delivers to the hospital and reports it in its sell-out (流向); absent: shipped direct")
+    holds: list[OrderHold] = Field(
+        default_factory=list, description="why the order waits before fulfilment (price_approval: a typed price);"
+                                          " fulfilment starts with OrderReleased. Empty: fulfilment starts now")
+
+    @field_validator("holds", mode="before")
+    @classmethod
+    def _none_is_no_hold(cls, value: object) -> object:
+        return [] if value is None else value  # the aggregate records None when placed without holds
+
+
+class OrderPriceApproved(OrderEvent):
+    """A pricing manager (not the person who typed it) accepted the order's typed prices; the reason is the event's."""
+
+    event_name: ClassVar[str] = "OrderPriceApproved"
+    approved_by: str
+
+
+class OrderPriceRejected(OrderEvent):
+    """A pricing manager refused the typed prices: the order is not fulfilled (the desk places it again)."""
+
+    event_name: ClassVar[str] = "OrderPriceRejected"
+    rejected_by: str
+
+
+class OrderReleased(OrderEvent):
+    """A held order's holds are all lifted: fulfilment starts, with what OrderPlaced would have told it."""
+
+    event_name: ClassVar[str] = "OrderReleased"
+    hospital_id: UUID
+    lines: list[OrderLine] = Field(min_length=1)
+    requested_delivery_date: date | None = None
+    ship_to_distributor_id: UUID | None = None
 
 
 class AllocatedLot(ValueObject):
@@ -60,3 +114,132 @@ class OrderShipped(OrderEvent):
     event_name: ClassVar[str] = "OrderShipped"
 
     shipment_id: UUID
+
+
+# --- quotes (services/order/domain/quotes.py) -------------------------------------------------------------------
+
+class QuoteEvent(EventPayload):
+    producer: ClassVar[str] = "order"
+    subject_field: ClassVar[str] = "quote_id"
+    quote_id: UUID
+
+
+class QuoteLine(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    quantity: Quantity
+    unit_price: UnitPrice4 = Field(description="the quoted tax-inclusive (含税) unit price")
+    net_unit_price: UnitPrice4
+    vat_rate: VatRate
+    computed_price: UnitPrice4 | None = Field(description="what the rulebook priced it at (None: it has no price)")
+    price_source: PriceSource
+    price_explanation: dict[str, Any]
+    approval_reason: str | None = Field(None, max_length=500,
+                                        description="why this line's price needs a pricing manager's approval")
+
+
+class QuoteDrafted(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteDrafted"
+    number: str = Field(min_length=1, max_length=40)
+    customer_id: UUID
+    customer_kind: Literal["hospital", "distributor"]
+    currency: CurrencyCode
+    price_list_id: UUID
+    valid_until: date
+    lines: list[QuoteLine] = Field(min_length=1)
+    note: str | None = Field(None, max_length=2000)
+
+
+class QuoteSubmitted(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteSubmitted"
+    submitted_by: str
+    approval_required: bool = Field(description="False: every price is within the desk's authority (approved now)")
+
+
+class QuoteApproved(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteApproved"
+    approved_by: str
+
+
+class QuoteRejected(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteRejected"
+    rejected_by: str
+
+
+class QuoteSent(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteSent"
+
+
+class QuoteAccepted(QuoteEvent):
+    event_name: ClassVar[str] = "QuoteAccepted"
+    accepted_on: date
+
+
+# --- contracts (services/order/domain/contracts.py) -------------------------------------------------------------
+
+class ContractEvent(EventPayload):
+    producer: ClassVar[str] = "order"
+    subject_field: ClassVar[str] = "contract_id"
+    contract_id: UUID
+
+
+class ContractLine(ValueObject):
+    gtin: GTIN
+    unit_price: UnitPrice4 = Field(description="the agreed tax-inclusive (含税) unit price")
+    net_unit_price: UnitPrice4
+    vat_rate: VatRate
+    committed_quantity: Quantity = Field(description="units committed for the contract's period")
+
+
+class ContractTerms(ValueObject):
+    valid_from: date
+    valid_to: date
+    payment_terms_days: int = Field(ge=0, le=720)
+    delivery_terms: str = Field(min_length=1, max_length=500)
+    min_remaining_shelf_life_days: int = Field(ge=0, le=3650)
+    over_delivery_allowance_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    authorized_distributor_id: UUID | None = Field(None, description="the delivering distributor (配送商) it names")
+    lines: list[ContractLine] = Field(min_length=1)
+
+
+class ContractDrafted(ContractEvent):
+    event_name: ClassVar[str] = "ContractDrafted"
+    number: str = Field(min_length=1, max_length=40)
+    template: Literal["framework", "vbp", "distribution"] = Field(
+        description="年度供货协议 (framework supply), 带量采购协议 (VBP), 经销协议 (distribution)")
+    customer_id: UUID
+    customer_kind: Literal["hospital", "distributor"]
+    currency: CurrencyCode
+    terms: ContractTerms
+    from_quote_id: UUID | None = None
+
+
+class ContractSigned(ContractEvent):
+    event_name: ClassVar[str] = "ContractSigned"
+    signed_on: date
+
+
+class ContractAmended(ContractEvent):
+    """A new version of the terms (the earlier ones stay in the log); orders already placed keep their prices."""
+
+    event_name: ClassVar[str] = "ContractAmended"
+    amendment: int = Field(ge=1)
+    terms: ContractTerms
+
+
+class ContractTerminated(ContractEvent):
+    event_name: ClassVar[str] = "ContractTerminated"
+    effective_on: date
+
+
+class CalledOffLine(ValueObject):
+    gtin: GTIN
+    quantity: Quantity
+
+
+class ContractCalledOff(ContractEvent):
+    """An order took quantities under the contract (checked against its committed volume plus allowance)."""
+
+    event_name: ClassVar[str] = "ContractCalledOff"
+    order_id: UUID
+    lines: list[CalledOffLine] = Field(min_length=1)

@@ -29,6 +29,7 @@ SCOPE_KINDS = {
     "hospital": "a hospital: its own id or its province",
     "customer": "a customer, hospital or distributor: its own id, or its province or region",
     "distributor": "a distributor: its own id or its region",
+    "contract": "a contract: its customer, the distributor it authorizes, or the customer's province",
     "order": "an order: its hospital, the distributor it ships through, or the hospital's province",
     "fulfilment": "an order's fulfilment: its hospital, the distributor it ships through, or the hospital's province",
     "invoice": "an invoice: the party billed, or the order's hospital, or their province",

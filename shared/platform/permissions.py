@@ -12,6 +12,10 @@ PERMISSIONS: dict[str, str] = {
     "order:place": "place a sales order",
     "order:read": "read orders",
     "order:release-credit-hold": "release an order held for credit (four eyes)",
+    "quote:manage": "draft, submit and send quotes, and record a customer's acceptance",
+    "quote:read": "read quotes",
+    "contract:manage": "draft, sign, amend and terminate contracts",
+    "contract:read": "read contracts and their consumption",
     # channel master data
     "hospital:register": "register a hospital",
     "hospital:read": "read hospitals",
@@ -68,19 +72,21 @@ _READS = frozenset(p for p in PERMISSIONS if p.endswith(":read") or p in ("recal
 _MASTER_DATA = frozenset({"hospital:register", "hospital:read", "hospital:update", "distributor:register",
                           "distributor:read", "distributor:update", "item:register", "item:read",
                           "supplier:manage", "supplier:read"})
-_ORDER_DESK = frozenset({"order:place", "order:read", "hospital:read", "distributor:read", "item:read", "stock:read",
+_ORDER_DESK = frozenset({"order:place", "order:read", "quote:manage", "quote:read", "contract:read", "hospital:read",
+                         "distributor:read", "item:read", "stock:read",
                          "fulfilment:read", "shipment:accept", "return:read", "invoice:read", "price:read",
                          "udi:parse"})
 
 ROLES: dict[str, frozenset[str]] = {
     "order_desk": _ORDER_DESK,
-    "order_supervisor": _ORDER_DESK | {"order:release-credit-hold"},
+    "order_supervisor": _ORDER_DESK | {"order:release-credit-hold", "contract:manage"},
     "pricing_manager": frozenset({"price:read", "price:manage", "price:approve", "item:read", "hospital:read",
-                                  "distributor:read", "order:read"}),
+                                  "distributor:read", "order:read", "quote:read", "contract:read"}),
     "channel_manager": _MASTER_DATA - {"supplier:manage"} | {"price:read", "rebate:settle", "sellout:read",
-                                                            "sellout:submit", "order:read"},
+                                                            "sellout:submit", "order:read", "contract:read"},
     "master_data": _MASTER_DATA,
-    "finance": frozenset({"invoice:read", "payment:allocate", "rebate:settle", "order:read", "hospital:read",
+    "finance": frozenset({"invoice:read", "payment:allocate", "rebate:settle", "order:read", "contract:read",
+                          "hospital:read",
                           "distributor:read", "price:read", "item:read"}),
     "warehouse": frozenset({"item:read", "supplier:read", "stock:receive", "stock:read", "stock:move",
                             "stock:scan-expiry", "kit:assemble", "fulfilment:read", "fulfilment:pick",
@@ -98,10 +104,12 @@ ROLES: dict[str, frozenset[str]] = {
     "ops": frozenset({"deadletter:skip", "deadletter:approve", "audit:read"}),
     "admin": frozenset(PERMISSIONS),
     # Portal users: always limited to the organisation their scope names (access.py), never company-wide.
-    "distributor_user": frozenset({"order:read", "fulfilment:read", "shipment:accept", "invoice:read",
+    "distributor_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
+                                   "invoice:read",
                                    "sellout:submit", "sellout:read", "distributor:read", "item:read",
                                    "recall:read-notices", "udi:parse"}),
-    "hospital_user": frozenset({"order:read", "fulfilment:read", "shipment:accept", "invoice:read", "hospital:read",
+    "hospital_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
+                                "invoice:read", "hospital:read",
                                 "item:read", "recall:read-notices", "udi:parse"}),
     "wms_integration": frozenset({"wms:integrate", "item:read", "udi:parse"}),
 }

@@ -5,6 +5,7 @@ One settings object serves every service; the service name picks its schema, top
 
 import os
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     # Items with no registration certificate (注册证) on record may still be received and sold up to and including
     # this day, while their certificates are being migrated; unset (the default), there is no grace.
     certificate_grace_until: date | None = Field(None, alias="REGISTRATION_CERTIFICATE_GRACE_UNTIL")
+    # How far (percent, either way) the order desk may quote from the rulebook's price without a pricing manager.
+    quote_deviation_percent: Decimal = Field(Decimal("5"), ge=0, le=100, alias="QUOTE_DEVIATION_PERCENT")
 
     @model_validator(mode="after")
     def _refuse_local_secret_in_production(self) -> "Settings":

@@ -59,6 +59,7 @@ def every_domain_event() -> list:
         backordered = SalesOrder(order_id=uuid4(), hospital_id=hospital_id, customer_reference=None, currency="CNY",
                                  lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
         backordered.backorder("no stock")
+        order_events = commercial_events(hospital_id, order_id)
         supplier = Supplier(supplier_id=uuid4(), name="S", credit_code=None)
         supplier.record_qualification("business_licence", "BL-1", date(2024, 1, 1), date(2030, 1, 1))
         item = StockItem(gtin=GTIN, name="Stent", device_class=3)
@@ -96,10 +97,52 @@ def every_domain_event() -> list:
                                           reason="a duplicate registration", proposed_by="user:alice")
         proposal.propose_again(dead_letter_id=skipped.id, consumer="channel-directory", reason="a duplicate",
                                proposed_by="user:carol")
-    aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment, rejected, invoice, skipped, proposal,
-                  *outbound]
+    aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
+                  rejected, invoice, skipped, proposal, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
-            + traceability_events())
+            + traceability_events() + order_events)
+
+
+def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
+    """Quotes (approved and rejected), a contract (signed, amended, called off, terminated), orders held for a typed
+    price (approved and rejected). Call inside acting_as."""
+    from services.order.domain.contracts import Contract
+    from services.order.domain.quotes import Quote
+
+    explanation = {"price": "1446.4000", "source": "list", "list_price": "1446.4000", "winner": None, "award": None,
+                   "ceiling": None, "capped": False, "considered": []}
+    line = {"line_no": 1, "gtin": GTIN, "quantity": 10, "unit_price": Decimal("1300.0000"),
+            "net_unit_price": Decimal("1150.4425"), "vat_rate": Decimal("0.13"), "computed_price": Decimal("1446.4000"),
+            "price_source": "manual", "price_explanation": explanation,
+            "approval_reason": "deviates -10.12% from the computed price 1446.4000, beyond the 5% the desk may give"}
+    quote = Quote(quote_id=uuid4(), number="Q-1", customer_id=hospital_id, customer_kind="hospital", currency="CNY",
+                  price_list_id=uuid4(), valid_until=date(2026, 12, 31), lines=[line], note="年度报价")
+    quote.submit("user:desk", date(2026, 12, 1))
+    quote.approve("user:pricing", date(2026, 12, 1))
+    quote.send(date(2026, 12, 1))
+    quote.accept(date(2026, 12, 2))
+    refused = Quote(quote_id=uuid4(), number="Q-2", customer_id=hospital_id, customer_kind="hospital", currency="CNY",
+                    price_list_id=uuid4(), valid_until=date(2026, 12, 31), lines=[line], note=None)
+    refused.submit("user:desk", date(2026, 12, 1))
+    refused.reject("user:pricing", date(2026, 12, 1))
+    terms = {"valid_from": date(2026, 1, 1), "valid_to": date(2026, 12, 31), "payment_terms_days": 90,
+             "delivery_terms": "DAP 设备科", "min_remaining_shelf_life_days": 180,
+             "over_delivery_allowance_percent": Decimal("10"), "authorized_distributor_id": None,
+             "lines": [{"gtin": GTIN, "unit_price": Decimal("1300.0000"), "net_unit_price": Decimal("1150.4425"),
+                        "vat_rate": Decimal("0.13"), "committed_quantity": 100}]}
+    contract = Contract(contract_id=uuid4(), number="C-1", template="framework", customer_id=hospital_id,
+                        customer_kind="hospital", currency="CNY", terms=terms, from_quote_id=quote.id)
+    contract.sign(date(2026, 1, 5))
+    contract.call_off(order_id, [(GTIN, 10)], date(2026, 6, 1), None)
+    contract.amend({**terms, "payment_terms_days": 120}, date(2026, 6, 2))
+    contract.terminate(date(2026, 11, 30), date(2026, 11, 1))
+    typed = [{"gtin": GTIN, "quantity": 1, "unit_price": Decimal("900.00"), "gross_unit_price": Decimal("1017.0000"),
+              "vat_rate": Decimal("0.13"), "price_source": "manual", "price_explanation": explanation}]
+    held = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk")
+    held.approve_price("user:pricing")
+    turned_down = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk")
+    turned_down.reject_price("user:pricing")
+    return [event for aggregate in (quote, refused, contract, held, turned_down) for event in aggregate.collect_events()]
 
 
 def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> list:  # noqa: ANN001

@@ -14,6 +14,8 @@ from shared.platform.access import DataScope
 from services.order.application import OrderApplication, OrderUnitOfWork, placing
 from services.order.domain import SalesOrder
 from services.order.domain.compliance import DistributorFacts, ItemFacts
+from services.order.domain.price_facts import Customer
+from tests.price_facts import InMemoryPriceFacts
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.context import acting_as
 from shared.platform.settings import Settings
@@ -62,9 +64,16 @@ def facts() -> KnownFacts:
     return KnownFacts()
 
 
+def priced_facts() -> InMemoryPriceFacts:
+    """The hospital as pricing sees it, and a price list pricing the three items at 1,446.40 (含税)."""
+    prices = InMemoryPriceFacts(customers={HOSPITAL: Customer(HOSPITAL, "hospital", "H", "浙江省", grade="3A")})
+    prices.price_list(**{f"g{gtin}": Decimal("1446.40") for gtin in (STENT, CATHETER, GAUZE)})
+    return prices
+
+
 def unit_of_work(facts: KnownFacts, grace_until: date | None = None):  # noqa: ANN201
     app = OrderApplication.in_memory(Settings(ERP_ENV="test", REGISTRATION_CERTIFICATE_GRACE_UNTIL=grace_until))
-    return OrderUnitOfWork(app, sale_facts=facts)
+    return OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts())
 
 
 @pytest.fixture
@@ -76,7 +85,7 @@ def uow(facts):
 
 
 def order(*gtins: str, order_id: UUID | None = None, **options) -> placing.PlaceOrder:  # noqa: ANN003
-    lines = tuple(placing.OrderLine(gtin=g, quantity=2, unit_price=Decimal("1280.00")) for g in gtins or (STENT,))
+    lines = tuple(placing.OrderLine(gtin=g, quantity=2) for g in gtins or (STENT,))
     hospital_id = options.pop("hospital_id", HOSPITAL)
     return placing.PlaceOrder(order_id=order_id or uuid4(), hospital_id=hospital_id, lines=lines, **options)
 
@@ -99,8 +108,10 @@ def test_an_order_is_placed_once_with_its_lines_numbered_and_a_retry_finds_it_un
     facts.hospitals.clear()  # the retry is not checked again: the order was accepted when it was placed
     again, created_again = placing.place_order(command, uow)
     assert (created_again, again.id, stored(uow)) == (False, placed.id, 1)
-    assert placing.order(uow, placed.id).lines[0] == {"line_no": 1, "gtin": STENT, "quantity": 2,
-                                                      "unit_price": Decimal("1280.00")}
+    line = placing.order(uow, placed.id).lines[0]
+    assert {k: line[k] for k in ("line_no", "gtin", "quantity", "unit_price", "gross_unit_price", "price_source")} == {
+        "line_no": 1, "gtin": STENT, "quantity": 2, "unit_price": Decimal("1280.00"),
+        "gross_unit_price": Decimal("1446.4000"), "price_source": "list"}
 
 
 def test_an_unknown_hospital_distributor_or_item_is_an_invalid_reference_naming_the_field(uow):

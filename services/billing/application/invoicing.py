@@ -39,7 +39,7 @@ def invoice_shipment(command: InvoiceShipment, uow: BillingUnitOfWork) -> tuple[
         terms = uow.order_terms.agreed(command.order_id)
         if terms is None:
             raise OrderTermsNotYetKnownError(f"order {command.order_id} of shipment {command.shipment_id}")
-        lines = price_lines([asdict(line) for line in command.lines], terms.unit_prices)
+        lines = price_lines([asdict(line) for line in command.lines], terms.unit_prices, terms.vat_rates)
         return Invoice.raise_for(command.shipment_id, command.order_id, command.hospital_id, terms.currency, lines,
                                  command.bill_to_distributor_id)
 

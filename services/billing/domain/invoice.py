@@ -1,6 +1,6 @@
 """Invoices: one per shipment, priced from the order's agreed unit prices, VAT explicit per line."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -9,17 +9,19 @@ from eventsourcing.domain import event
 
 from shared.platform.aggregate import TracedAggregate
 
-# China's standard VAT rate on medical devices; per-item rates arrive with the item master.
+# China's standard VAT rate on medical devices: for order lines that do not carry the item's own rate.
 STANDARD_VAT_RATE = Decimal("0.13")
 CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
 class AgreedTerms:
-    """What an order agreed, as billing learned it from the order's events: its currency and unit price per GTIN."""
+    """What an order agreed, as billing learned it from the order's events: its currency, and the net unit price and
+    the VAT rate (the item's) per GTIN."""
 
     currency: str
     unit_prices: dict[str, Decimal]
+    vat_rates: dict[str, Decimal] = field(default_factory=dict)
 
 
 def invoice_id_for(shipment_id: UUID) -> UUID:
@@ -31,11 +33,13 @@ def _money(value: Decimal) -> Decimal:
 
 
 def price_lines(shipped: list[dict[str, Any]], unit_prices: dict[str, Decimal],
-                vat_rate: Decimal = STANDARD_VAT_RATE) -> list[dict[str, Any]]:
-    """Shipped lines (gtin, lot, quantity) priced at the order's unit price per GTIN; VAT rounded per line."""
+                vat_rates: dict[str, Decimal] | None = None) -> list[dict[str, Any]]:
+    """Shipped lines (gtin, lot, quantity) priced at the order's net unit price per GTIN, with the GTIN's VAT rate
+    (13% where the order did not say); VAT rounded per line, half up."""
     lines = []
     for s in shipped:
         unit_price = unit_prices[s["gtin"]]
+        vat_rate = (vat_rates or {}).get(s["gtin"], STANDARD_VAT_RATE)
         net = _money(unit_price * s["quantity"])
         vat = _money(net * vat_rate)
         lines.append({"gtin": s["gtin"], "lot": s["lot"], "quantity": s["quantity"], "unit_price": unit_price,

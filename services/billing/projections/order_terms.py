@@ -1,4 +1,5 @@
-"""Billing's copy of what each order agreed (currency, unit price per GTIN), learned from order events."""
+"""Billing's copy of what each order agreed (currency, net unit price and VAT rate per GTIN), learned from order
+events. Orders placed before lines carried their VAT rate have none: the devices' 13% applies."""
 
 import json
 
@@ -16,13 +17,16 @@ class OrderTerms(Projection):
     tables_ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.order_terms (order_id uuid PRIMARY KEY, hospital_id uuid NOT NULL,"
         " currency char(3) NOT NULL, unit_prices jsonb NOT NULL)",
+        "ALTER TABLE {schema}.order_terms ADD COLUMN IF NOT EXISTS vat_rates jsonb",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, OrderPlaced):
             prices = {line.gtin: str(line.unit_price) for line in payload.lines}
+            rates = {line.gtin: str(line.vat_rate) for line in payload.lines if line.vat_rate is not None}
             cur.execute(
-                f"INSERT INTO {self.schema}.order_terms VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (payload.order_id, payload.hospital_id, payload.currency, json.dumps(prices)),
+                f"INSERT INTO {self.schema}.order_terms (order_id, hospital_id, currency, unit_prices, vat_rates)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (payload.order_id, payload.hospital_id, payload.currency, json.dumps(prices), json.dumps(rates)),
             )
 

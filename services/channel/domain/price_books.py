@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from shared.domain.pricing import (
-    UNIT_PRICE_PLACES, Discount, FixedPrice, FromList, PricingRule, Scope, TenderPrice, Validity, conflicting_rule,
+    UNIT_PRICE_PLACES, PricingRule, TenderPrice, Validity, conflicting_rule, rule_of, tender_of,
 )
 from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
@@ -124,20 +124,4 @@ class PricingRuleBook(TracedAggregate):
             "agreed_volumes": agreed_volumes}
 
     def engine_tenders(self) -> list[TenderPrice]:
-        return [TenderPrice(t["gtin"], t["kind"], t["price"], Validity(t["valid_from"], t["valid_to"]),
-                            province=t["province"], hospitals=frozenset(t["hospitals"]), reference=t["reference"])
-                for t in self.tender_prices.values()]
-
-
-def rule_of(saved: dict[str, Any]) -> PricingRule:
-    """The engine's rule from the rule as recorded (plain values: lists for sets, the effect as kind and value)."""
-    scope = saved["scope"]
-    sets = {name: frozenset(scope.get(name) or ()) for name in
-            ("customers", "grades", "tiers", "channels", "provinces", "cities", "gtins", "groups")}
-    effect = saved["effect"]
-    kinds = {"fixed_price": lambda v: FixedPrice(Decimal(v)), "discount_percent": lambda v: Discount(Decimal(v)),
-             "price_list": lambda v: FromList(str(v))}
-    return PricingRule(str(saved["rule_id"]), saved["name"], saved["priority"],
-                       Scope(**sets, min_quantity=scope.get("min_quantity") or 1,
-                             max_quantity=scope.get("max_quantity")),
-                       Validity(saved["valid_from"], saved["valid_to"]), kinds[effect["kind"]](effect["value"]))
+        return [tender_of(t) for t in self.tender_prices.values()]

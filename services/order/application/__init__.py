@@ -1,5 +1,6 @@
 """Order's application layer: the event store it writes to, the unit of work its rules read facts through, and one
-module of commands per capability (placing.py: accept an order; fulfilment.py: follow what inventory did with it)."""
+module of commands per capability (placing.py: accept and price an order; fulfilment.py: follow what inventory did
+with it; quoting.py: quotes; contracting.py: contracts; pricing.py: the rulebook's price of a line)."""
 
 from psycopg_pool import ConnectionPool
 
@@ -7,9 +8,12 @@ from shared.events import order as contracts
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.read_models import ReadModels
 from shared.platform.unit_of_work import UnitOfWork
+from services.order.domain.price_facts import PriceFacts
 from services.order.domain import SalesOrder
 from services.order.domain.compliance import SaleFacts
-from services.order.queries import SaleFactsFromReadModels
+from services.order.domain.contracts import Contract
+from services.order.domain.quotes import Quote
+from services.order.queries import PriceFactsFromReadModels, SaleFactsFromReadModels
 
 
 class OrderApplication(ServiceApplication):
@@ -19,17 +23,33 @@ class OrderApplication(ServiceApplication):
         SalesOrder.Reserved: contracts.OrderReserved,
         SalesOrder.Backordered: contracts.OrderBackordered,
         SalesOrder.Shipped: contracts.OrderShipped,
+        SalesOrder.PriceApproved: contracts.OrderPriceApproved,
+        SalesOrder.PriceRejected: contracts.OrderPriceRejected,
+        SalesOrder.Released: contracts.OrderReleased,
+        Quote.Drafted: contracts.QuoteDrafted,
+        Quote.Submitted: contracts.QuoteSubmitted,
+        Quote.Approved: contracts.QuoteApproved,
+        Quote.Rejected: contracts.QuoteRejected,
+        Quote.Sent: contracts.QuoteSent,
+        Quote.Accepted: contracts.QuoteAccepted,
+        Contract.Drafted: contracts.ContractDrafted,
+        Contract.Signed: contracts.ContractSigned,
+        Contract.Amended: contracts.ContractAmended,
+        Contract.Terminated: contracts.ContractTerminated,
+        Contract.CalledOff: contracts.ContractCalledOff,
     }
 
 
 class OrderUnitOfWork(UnitOfWork):
     """A unit of work whose rules may ask what the order service knows of channel and inventory (`sale_facts`: its
-    own copies, kept by projections/hospitals.py and projections/catalogue.py). Without a port given, it is the SQL
-    one on `pool`, in the service's schema; unit tests give their own."""
+    own copies, kept by projections/hospitals.py and projections/catalogue.py) and what it knows of prices
+    (`price_facts`: projections/price_book.py, contract_list.py). Without ports given, they are the SQL ones on
+    `pool`, in the service's schema; unit tests give their own."""
 
     app: OrderApplication
 
     def __init__(self, app: OrderApplication, pool: ConnectionPool | None = None, *, deferred: bool = False,
-                 sale_facts: SaleFacts | None = None) -> None:
+                 sale_facts: SaleFacts | None = None, price_facts: PriceFacts | None = None) -> None:
         super().__init__(app, deferred=deferred)
         self.sale_facts: SaleFacts = sale_facts or SaleFactsFromReadModels(ReadModels(pool, app.schema))
+        self.price_facts: PriceFacts = price_facts or PriceFactsFromReadModels(ReadModels(pool, app.schema))

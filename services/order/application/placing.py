@@ -1,13 +1,22 @@
 """Placing an order: accepted once per id (a retry finds the first one), and only when the sale passes its checks
-(domain/compliance.py) against the order service's copies of channel and inventory."""
+(domain/compliance.py) against the order service's copies of channel and inventory; priced by the system
+(domain/line_pricing.py): the hospital's active contract, else the rulebook. A typed price holds the order for a
+pricing manager; a contract's volume is called off in the same transaction as the order."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from services.order.application import OrderUnitOfWork
+from services.order.application import OrderUnitOfWork, contracting
+from services.order.application.pricing import priced, vat_rate_of
 from services.order.domain import SalesOrder
+from services.order.domain.contracts import Contract
+from services.order.domain.line_pricing import order_line_price
+from shared.domain.pricing import PriceExplanation
+from shared.domain.rules import InvalidReference
+from shared.platform.context import current_meta
 from services.order.domain.compliance import SaleFacts, check_sale
 from shared.platform.access import EVERYTHING, DataScope
 from shared.domain.rules import NotFound
@@ -20,8 +29,11 @@ from shared.platform.command import Command
 class OrderLine:
     gtin: str
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal | None = None  # net; given: a price override, held for approval; absent: the system prices
     min_remaining_shelf_life_days: int | None = None
+
+
+NOTHING_PRICED = PriceExplanation(None, "none", None)  # no price list in the currency: nothing to explain
 
 
 class PlaceOrder(Command):
@@ -32,6 +44,7 @@ class PlaceOrder(Command):
     customer_reference: str | None = None
     requested_delivery_date: date | None = None  # shelf life and licences are judged on this day (default: today)
     ship_to_distributor_id: UUID | None = None
+    contract_id: UUID | None = None  # absent: the hospital's active contract covering the day, if any
 
 
 class _FactsWithinScope:
@@ -59,15 +72,85 @@ def place_order(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope = EV
                                                                           command.ship_to_distributor_id)
         check_sale(facts, command.hospital_id, command.ship_to_distributor_id,
                    [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until)
-        return SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
-                                [asdict(line) for line in command.lines], command.requested_delivery_date,
-                                command.ship_to_distributor_id)
+        contract = _contract(command, uow, scope, delivery_day)
+        lines = _priced_lines(command, uow, contract, delivery_day)
+        order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
+                                 lines, command.requested_delivery_date, command.ship_to_distributor_id,
+                                 placed_by=current_meta().actor)
+        if contract is not None:
+            called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
+            if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):
+                uow.collect(contract)
+        return order
 
     return create_once(uow, command.order_id, SalesOrder, place)
+
+
+def _contract(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope, day: date) -> Contract | None:
+    """The contract named (it must be the hospital's, or the delivering distributor's distribution agreement), else
+    the hospital's newest active contract covering the day."""
+    if command.contract_id is not None:
+        contract = contracting.contract_of(uow, command.contract_id, scope)
+        if contract.customer_id not in (command.hospital_id, command.ship_to_distributor_id):
+            raise InvalidReference("contract_id", "contract-of-the-customer", "name a contract with this hospital (or"
+                                   " with the distributor delivering it)", f"contract {contract.number} is with"
+                                   f" {contract.customer_id}")
+        return contract
+    for contract_id in uow.price_facts.active_contracts(command.hospital_id):
+        contract = uow.get(contract_id, Contract)
+        if (contract is not None and contract.status_on(day) == "active"
+                and contract.terms["valid_from"] <= day <= contract.terms["valid_to"]):
+            return contract
+    return None
+
+
+def _priced_lines(command: PlaceOrder, uow: OrderUnitOfWork, contract: Contract | None,
+                  day: date) -> list[dict[str, Any]]:
+    """Each line with its price, where the price came from and the rulebook's explanation; the contract's minimum
+    remaining shelf life where the line asks none."""
+    facts = uow.price_facts
+    customer = facts.customer(command.hospital_id)
+    base_list = facts.base_list(command.currency)
+    engine = facts.engine(base_list) if base_list is not None else None
+    lines = []
+    for index, line in enumerate(command.lines):
+        agreed = contract.line(line.gtin) if contract is not None else None
+        computed = (priced(engine, customer, line.gtin, line.quantity, day, command.ship_to_distributor_id is not None)
+                    if engine is not None and customer is not None else NOTHING_PRICED)
+        price = order_line_price(index, line.gtin, (contract.id, agreed["unit_price"]) if contract and agreed else None,
+                                 computed, line.unit_price, vat_rate_of(facts, line.gtin))
+        shelf_life = line.min_remaining_shelf_life_days
+        if shelf_life is None and agreed is not None:
+            shelf_life = contract.terms["min_remaining_shelf_life_days"] or None  # type: ignore[union-attr]
+        lines.append({"gtin": line.gtin, "quantity": line.quantity, "min_remaining_shelf_life_days": shelf_life,
+                      **price})
+    return lines
 
 
 def order(uow: UnitOfWork, order_id: UUID) -> SalesOrder:
     found = uow.get(order_id, SalesOrder)
     if found is None:
         raise NotFound("Order", order_id)
+    return found
+
+
+class DecidePrice(Command):
+    order_id: UUID
+    approve: bool  # the reason is the request's (recorded on the event)
+
+
+def decide_price(command: DecidePrice, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
+    """A pricing manager, not the person who placed the order, approves its typed prices (fulfilment starts) or
+    rejects them (the order ends there)."""
+    found = order(uow, command.order_id)
+    if not scope.everything:
+        province = uow.sale_facts.hospital_province(found.hospital_id)
+        scope.require("Order", found.id, hospitals=[found.hospital_id], distributors=[found.ship_to_distributor_id],
+                      regions=[province])
+    if command.approve:
+        found.approve_price(current_meta().actor)
+    else:
+        found.reject_price(current_meta().actor)
+    uow.collect(found)
+    uow.commit()
     return found

@@ -1,4 +1,7 @@
-"""A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed -> reserved -> shipped (or backordered)."""
+"""A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed ->
+reserved -> shipped (or backordered). An order placed with holds (a price the desk typed: `price_approval`) is
+on_hold until a pricing manager who did not place it approves (released: placed, and fulfilment starts) or rejects it
+(price_rejected, the end of it)."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from shared.domain.approval import second_person
 from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
@@ -22,7 +26,8 @@ class SalesOrder(TracedAggregate):
     @event("Placed")
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
                  lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
-                 ship_to_distributor_id: UUID | None = None) -> None:
+                 ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
+                 placed_by: str | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -31,7 +36,9 @@ class SalesOrder(TracedAggregate):
         self.customer_reference = customer_reference
         self.currency = currency
         self.lines = lines
-        self.status = "placed"
+        self.holds = holds or []
+        self.placed_by = placed_by
+        self.status = "on_hold" if self.holds else "placed"
         self.allocations: list[dict[str, Any]] = []
         self.shipment_ids: list[UUID] = []
         self.backorder_reason: str | None = None
@@ -43,19 +50,58 @@ class SalesOrder(TracedAggregate):
     @classmethod
     def place(cls, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
-              ship_to_distributor_id: UUID | None = None) -> "SalesOrder":
-        """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1."""
+              ship_to_distributor_id: UUID | None = None, placed_by: str | None = None) -> "SalesOrder":
+        """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
+        the desk priced (`manual`) holds the order for a pricing manager's approval."""
         numbered = []
         for n, line in enumerate(lines, start=1):
             numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
                              "unit_price": Decimal(line["unit_price"])})
-            if line.get("min_remaining_shelf_life_days") is not None:
-                numbered[-1]["min_remaining_shelf_life_days"] = line["min_remaining_shelf_life_days"]
+            for optional_field in ("min_remaining_shelf_life_days", "gross_unit_price", "vat_rate", "price_source",
+                                   "contract_id", "price_explanation"):
+                if line.get(optional_field) is not None:
+                    numbered[-1][optional_field] = line[optional_field]
         optional: dict[str, Any] = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
         if ship_to_distributor_id is not None:
             optional["ship_to_distributor_id"] = ship_to_distributor_id
+        if any(line.get("price_source") == "manual" for line in numbered):
+            optional["holds"] = ["price_approval"]
+            optional["placed_by"] = placed_by
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
+
+    def approve_price(self, by: str) -> None:
+        """The typed prices stand: the hold is lifted and, with no other hold, fulfilment starts."""
+        self._require_price_hold()
+        second_person(self.placed_by or "", by, "this order's typed prices")
+        self._price_approved(approved_by=by)
+        if not self.holds:  # the event repeats what fulfilment needs, as OrderPlaced would have told it
+            self._released(hospital_id=self.hospital_id, lines=self.lines,
+                           requested_delivery_date=self.requested_delivery_date,
+                           ship_to_distributor_id=self.ship_to_distributor_id)
+
+    def reject_price(self, by: str) -> None:
+        self._require_price_hold()
+        second_person(self.placed_by or "", by, "this order's typed prices")
+        self._price_rejected(rejected_by=by)
+
+    def _require_price_hold(self) -> None:
+        if "price_approval" not in self.__dict__.get("holds", []):
+            raise OrderStateError(f"order is {self.status}: it does not wait for a price approval")
+
+    @event("PriceApproved")
+    def _price_approved(self, approved_by: str) -> None:
+        self.holds = [hold for hold in self.holds if hold != "price_approval"]
+
+    @event("PriceRejected")
+    def _price_rejected(self, rejected_by: str) -> None:
+        self.holds = []
+        self.status = "price_rejected"
+
+    @event("Released")
+    def _released(self, hospital_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
+                  ship_to_distributor_id: UUID | None) -> None:
+        self.status = "placed"
 
     def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
         """A placed order is reserved; so is a backordered one when released stock covers it later."""

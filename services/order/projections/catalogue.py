@@ -17,13 +17,16 @@ class KnownItems(Projection):
     tables_ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.known_items (gtin char(14) PRIMARY KEY, name text NOT NULL,"
         " device_class int NOT NULL, certificate jsonb)",
+        # Added for pricing: items registered before show none (the 13% devices carry) until a rebuild.
+        "ALTER TABLE {schema}.known_items ADD COLUMN IF NOT EXISTS vat_rate numeric(5,4)",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
             case ItemRegistered():
-                cur.execute(f"INSERT INTO {self.schema}.known_items (gtin, name, device_class) VALUES (%s, %s, %s)"
-                            " ON CONFLICT (gtin) DO NOTHING", (payload.gtin, payload.name, payload.device_class))
+                cur.execute(f"INSERT INTO {self.schema}.known_items (gtin, name, device_class, vat_rate)"
+                            " VALUES (%s, %s, %s, %s) ON CONFLICT (gtin) DO NOTHING",
+                            (payload.gtin, payload.name, payload.device_class, payload.vat_rate))
             case RegistrationCertificateSet():
                 certificate = {"number": payload.number, "valid_from": payload.valid_from.isoformat(),
                                "valid_to": payload.valid_to.isoformat()}

@@ -17,15 +17,17 @@ class KnownHospitals(Projection):
         # existing tables need no migration.
         "CREATE TABLE IF NOT EXISTS {schema}.known_hospitals (hospital_id uuid PRIMARY KEY, name text NOT NULL,"
         " region text NOT NULL, grade text NOT NULL)",
+        # Added for pricing (rules may select by city): hospitals registered before show none until a rebuild.
+        "ALTER TABLE {schema}.known_hospitals ADD COLUMN IF NOT EXISTS city text",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, HospitalRegistered):
             cur.execute(
-                f"INSERT INTO {self.schema}.known_hospitals VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region,"
-                " grade = EXCLUDED.grade",
-                (payload.hospital_id, payload.name, payload.province, payload.grade),
+                f"INSERT INTO {self.schema}.known_hospitals (hospital_id, name, region, grade, city)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name,"
+                " region = EXCLUDED.region, grade = EXCLUDED.grade, city = EXCLUDED.city",
+                (payload.hospital_id, payload.name, payload.province, payload.grade, payload.city),
             )
 
 
@@ -39,12 +41,15 @@ class KnownDistributors(Projection):
     tables_ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.known_distributors (distributor_id uuid PRIMARY KEY,"
         " name text NOT NULL, region text NOT NULL)",
+        # Added for pricing (rules may select by tier): distributors registered before show none until a rebuild.
+        "ALTER TABLE {schema}.known_distributors ADD COLUMN IF NOT EXISTS tier text",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, DistributorRegistered):
             cur.execute(
-                f"INSERT INTO {self.schema}.known_distributors VALUES (%s, %s, %s)"
-                " ON CONFLICT (distributor_id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region",
-                (payload.distributor_id, payload.name, payload.region),
+                f"INSERT INTO {self.schema}.known_distributors (distributor_id, name, region, tier)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (distributor_id) DO UPDATE SET name = EXCLUDED.name,"
+                " region = EXCLUDED.region, tier = EXCLUDED.tier",
+                (payload.distributor_id, payload.name, payload.region, payload.tier),
             )

@@ -3,7 +3,9 @@
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.order import OrderBackordered, OrderPlaced, OrderReserved, OrderShipped
+from shared.events.order import (
+    OrderBackordered, OrderPlaced, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
+)
 from shared.platform.consumer import Projection
 
 
@@ -29,11 +31,13 @@ class OrderList(Projection):
                 cur.execute(
                     f"INSERT INTO {table} (order_id, hospital_id, customer_reference, currency, total_amount, line_count,"
                     " status, placed_at, updated_at, ship_to_distributor_id)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, 'placed', %s, %s, %s) ON CONFLICT DO NOTHING",
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (payload.order_id, payload.hospital_id, payload.customer_reference, payload.currency, total,
-                     len(payload.lines), envelope.time, envelope.time, payload.ship_to_distributor_id),
+                     len(payload.lines), "on_hold" if payload.holds else "placed", envelope.time, envelope.time,
+                     payload.ship_to_distributor_id),
                 )
-            case OrderReserved() | OrderBackordered() | OrderShipped():
-                status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped"}[type(payload)]
+            case OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected():
+                status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped",
+                          OrderReleased: "placed", OrderPriceRejected: "price_rejected"}[type(payload)]
                 cur.execute(f"UPDATE {table} SET status = %s, updated_at = %s WHERE order_id = %s",
                             (status, envelope.time, payload.order_id))

@@ -1,0 +1,87 @@
+"""What every PDF the product prints for a customer shares (quotes now, invoices later): one CJK font, embedded,
+and "page n of N" footers.
+
+Why embedded: a quote or an invoice is a record that leaves the company and is kept. reportlab's `UnicodeCIDFont`
+('STSong-Light') only names an Adobe font and leaves the glyphs to the reader, so the same file shows other
+shapes, or empty boxes, on a machine without it. A TrueType font registered as reportlab's `TTFont` is written into
+the file as a subset of the glyphs used (/FontFile2), so the file shows the same everywhere.
+
+Where the font comes from: WenQuanYi Micro Hei (文泉驿微米黑, Apache-2.0), shipped inside the pinned PyPI package
+`paperang-p2-fonts-cjk`, so the project's normal `pip install` brings it to any machine, apt or not. It is a .ttc
+with TrueType (glyf) outlines: subfont 0 is the proportional face (1 is its monospaced twin). Noto Sans SC or
+Source Han Sans as .otf would not do: reportlab embeds TrueType outlines only, not CFF. Failing the package, a
+CJK TrueType font of the system's is used where one is present (Debian's fonts-wqy-microhei or -zenhei).
+"""
+
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+CJK_FONT = "ErpCJK"  # the name documents give reportlab's styles once `cjk_font()` has registered it
+
+SYSTEM_FONTS = (  # (path, subfont index in a .ttc)
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+)
+
+
+def _candidates() -> list[tuple[Path, int]]:
+    found = []
+    try:
+        packaged = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+        found.append((Path(str(packaged)), 0))
+    except ModuleNotFoundError:
+        pass
+    return found + [(Path(path), index) for path, index in SYSTEM_FONTS]
+
+
+@cache
+def cjk_font() -> str:
+    """Registers the embeddable CJK font with reportlab (once) and returns its name for styles and canvases."""
+    for path, index in _candidates():
+        if path.is_file():
+            try:
+                font = TTFont(CJK_FONT, str(path), subfontIndex=index)
+            except TTFError:  # not TrueType outlines after all (a CFF font under a .ttc name): the next one
+                continue
+            pdfmetrics.registerFont(font)
+            return CJK_FONT
+    raise RuntimeError("no embeddable CJK TrueType font: install the project's dependencies (paperang-p2-fonts-cjk)")
+
+
+def escaped(text: str) -> str:
+    """Text as a reportlab Paragraph shows it literally (its markup is XML-like): <, > and & escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def numbered_canvas(footer: Callable[[int, int], str], font_size: float = 8) -> type[Canvas]:
+    """A canvas class for `doc.build(story, canvasmaker=...)` that writes `footer(page, pages)` centred at the
+    bottom of every page: the pages are held until the last one is known, then written."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Else the canvas starts in Helvetica, a font that is not embedded, and names it on every page.
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or cjk_font()
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(cjk_font(), font_size)
+                self.drawCentredString(self._pagesize[0] / 2, 8 * mm, footer(number, len(self._pages)))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

@@ -1,0 +1,47 @@
+"""The order service's price facts (services/order/domain/price_facts.py) in memory, for unit tests: what its
+projections would hold of customers, the rulebook, items' VAT rates and signed contracts."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from services.order.domain.price_facts import Customer
+from shared.domain.pricing import PriceLookup, PricingEngine, PricingRule, TenderPrice, Validity
+
+
+@dataclass
+class InMemoryPriceFacts:
+    customers: dict[UUID, Customer] = field(default_factory=dict)
+    lists: dict[UUID, str] = field(default_factory=dict)  # price list id -> currency, in creation order
+    list_prices: list[tuple[str, str, Validity, Decimal]] = field(default_factory=list)
+    rules: list[PricingRule] = field(default_factory=list)
+    tenders: list[TenderPrice] = field(default_factory=list)
+    vat_rates: dict[str, Decimal] = field(default_factory=dict)
+    contracts: dict[UUID, list[UUID]] = field(default_factory=dict)  # customer -> signed contracts, newest first
+
+    def price_list(self, currency: str = "CNY", **prices: Decimal) -> UUID:
+        """A new price list with these prices (keyword: 'g' + GTIN) valid from 2000-01-01."""
+        list_id = uuid4()
+        self.lists[list_id] = currency
+        for key, price in prices.items():
+            self.list_prices.append((str(list_id), key.removeprefix("g"), Validity(date(2000, 1, 1)), price))
+        return list_id
+
+    def customer(self, customer_id: UUID) -> Customer | None:
+        return self.customers.get(customer_id)
+
+    def base_list(self, currency: str) -> UUID | None:
+        return next((list_id for list_id, c in self.lists.items() if c == currency), None)
+
+    def list_currency(self, price_list_id: UUID) -> str | None:
+        return self.lists.get(price_list_id)
+
+    def engine(self, base_list_id: UUID) -> PricingEngine:
+        return PricingEngine(self.rules, self.tenders, PriceLookup(self.list_prices), str(base_list_id))
+
+    def vat_rate(self, gtin: str) -> Decimal | None:
+        return self.vat_rates.get(gtin)
+
+    def active_contracts(self, customer_id: UUID) -> list[UUID]:
+        return self.contracts.get(customer_id, [])

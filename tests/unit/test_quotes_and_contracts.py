@@ -1,0 +1,227 @@
+"""Quotes and contracts on eventsourcing's in-memory persistence: lines priced by the rulebook, deviations that need
+a second person, the quote's life, contracts from an accepted quote, call-offs bounded by committed volume plus
+allowance, validity and the authorized distributor, amendments as versions, and VBP completion against time."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from services.order.application import OrderApplication, OrderUnitOfWork, contracting, placing, quoting
+from services.order.domain.contracts import ceiling_of, completion
+from services.order.domain.price_facts import Customer
+from shared.domain.pricing import Discount, PricingRule, Scope, TenderPrice, Validity
+from shared.domain.rules import InvalidReference, RuleViolation
+from shared.platform.context import acting_as
+from shared.platform.settings import Settings
+from tests.price_facts import InMemoryPriceFacts
+from tests.unit.test_order_commands import CATHETER, DISTRIBUTOR, HOSPITAL, STENT, TODAY, KnownFacts
+
+LIST_PRICE = Decimal("1446.4000")
+
+
+@pytest.fixture
+def prices() -> InMemoryPriceFacts:
+    facts = InMemoryPriceFacts(customers={
+        HOSPITAL: Customer(HOSPITAL, "hospital", "浙江省人民医院", "浙江省", city="杭州市", grade="3A"),
+        DISTRIBUTOR: Customer(DISTRIBUTOR, "distributor", "华东医疗", "江苏省", tier="gold")})
+    facts.price_list(**{f"g{STENT}": LIST_PRICE, f"g{CATHETER}": Decimal("100.0000")})
+    facts.rules.append(PricingRule("3a", "三甲 3% off", 10, Scope(grades=frozenset({"3A"})),
+                                   Validity(date(2000, 1, 1)), Discount(Decimal("3"))))
+    return facts
+
+
+@pytest.fixture
+def uow(prices):
+    app = OrderApplication.in_memory(Settings(ERP_ENV="test"))
+    uow = OrderUnitOfWork(app, sale_facts=KnownFacts(), price_facts=prices)
+    yield uow
+    app.close()
+
+
+def draft(uow, *lines, customer=HOSPITAL, valid_until=TODAY + timedelta(days=30)):  # noqa: ANN001, ANN002
+    with acting_as("user:desk"):
+        return quoting.draft_quote(quoting.DraftQuote(
+            quote_id=uuid4(), customer_id=customer, valid_until=valid_until,
+            lines=tuple(quoting.QuoteLineRequest(gtin=g, quantity=q, unit_price=p) for g, q, p in lines)), uow)[0]
+
+
+def step(uow, quote, name, actor="user:desk"):  # noqa: ANN001
+    with acting_as(actor):
+        return quoting.take_step(quoting.QuoteStep(quote_id=quote.id, step=name), uow)
+
+
+def test_a_quote_line_is_priced_by_the_rulebook_and_explained(uow):
+    quote = draft(uow, (STENT, 10, None))
+    line = quote.lines[0]
+    assert (line["unit_price"], line["price_source"], line["approval_reason"]) == (Decimal("1403.0080"), "rule", None)
+    assert line["net_unit_price"] == Decimal("1241.6000")  # 1403.008 / 1.13
+    assert line["price_explanation"]["winner"] == "3a"
+
+
+def test_within_the_desk_s_authority_a_submitted_quote_is_approved_at_once(uow):
+    quote = draft(uow, (STENT, 10, Decimal("1350.00")))  # 3.78% below the computed 1403.008: within 5%
+    assert step(uow, quote, "submit").status == "approved"
+
+
+def test_a_deviation_beyond_the_threshold_needs_a_pricing_manager_who_did_not_submit_it(uow):
+    quote = draft(uow, (STENT, 10, Decimal("1300.00")))  # 7.34% below
+    assert "beyond the 5" in quote.lines[0]["approval_reason"]
+    assert step(uow, quote, "submit").status == "submitted"
+    with pytest.raises(RuleViolation) as same_person:
+        step(uow, quote, "approve", actor="user:desk")
+    assert same_person.value.rule == "four-eyes"
+    assert step(uow, quote, "approve", actor="user:pricing").status == "approved"
+    assert step(uow, quote, "send").status == "sent"
+    accepted = step(uow, quote, "accept")
+    assert accepted.status == "accepted"
+    assert step(uow, quote, "accept").version == accepted.version  # a retry records nothing more
+
+
+def test_a_quote_above_the_platform_ceiling_or_off_a_mandatory_award_needs_approval(uow, prices):
+    prices.tenders.append(TenderPrice(STENT, "ceiling", Decimal("1400.0000"), Validity(date(2000, 1, 1)),
+                                      province="浙江省", reference="浙江挂网"))
+    above = draft(uow, (STENT, 1, Decimal("1402.00")))  # within 5% of the capped 1400, but above the ceiling
+    assert "ceiling" in above.lines[0]["approval_reason"]
+    prices.tenders.append(TenderPrice(STENT, "award", Decimal("700.0000"), Validity(date(2000, 1, 1)),
+                                      hospitals=frozenset({str(HOSPITAL)}), reference="国采冠脉支架"))
+    below_award = draft(uow, (STENT, 1, Decimal("699.00")))
+    assert "mandatory award" in below_award.lines[0]["approval_reason"]
+    at_award = draft(uow, (STENT, 1, None))
+    assert (at_award.lines[0]["unit_price"], at_award.lines[0]["price_source"]) == (Decimal("700.0000"), "award")
+
+
+def test_an_expired_quote_is_neither_sent_nor_accepted_and_a_rejected_one_goes_no_further(uow):
+    quote = draft(uow, (STENT, 1, None), valid_until=TODAY)
+    step(uow, quote, "submit")
+    assert quote.status_on(TODAY + timedelta(days=1)) == "expired"
+    with pytest.raises(RuleViolation) as expired:
+        quote.send(TODAY + timedelta(days=1))
+    assert expired.value.rule == "quote-status"
+    rejected = draft(uow, (STENT, 1, Decimal("1.00")))
+    step(uow, rejected, "submit")
+    assert step(uow, rejected, "reject", actor="user:pricing").status == "rejected"
+    with pytest.raises(RuleViolation):
+        step(uow, rejected, "send")
+
+
+def test_a_quote_for_an_unknown_customer_or_in_the_past_stores_nothing(uow):
+    with pytest.raises(InvalidReference) as unknown:
+        draft(uow, (STENT, 1, None), customer=uuid4())
+    with pytest.raises(InvalidReference) as past:
+        draft(uow, (STENT, 1, None), valid_until=TODAY - timedelta(days=1))
+    assert (unknown.value.rule, past.value.field) == ("registered-customer", "valid_until")
+    assert uow.app.recorder.select_notifications(start=1, limit=10) == []
+
+
+def contract_from(uow, quote, **terms):  # noqa: ANN001, ANN003
+    with acting_as("user:supervisor"):
+        contract = contracting.draft_contract(contracting.DraftContract(
+            contract_id=uuid4(), template="framework", from_quote_id=quote.id,
+            valid_from=terms.pop("valid_from", TODAY - timedelta(days=10)),
+            valid_to=terms.pop("valid_to", TODAY + timedelta(days=355)), **terms), uow)[0]
+        return contracting.sign(contracting.SignContract(contract_id=contract.id), uow)
+
+
+def accepted(uow, *lines):  # noqa: ANN001, ANN002
+    quote = step(uow, draft(uow, *lines), "submit")
+    if quote.status == "submitted":
+        step(uow, quote, "approve", actor="user:pricing")
+    step(uow, quote, "send")
+    return step(uow, quote, "accept")
+
+
+def place(uow, *lines, **options):  # noqa: ANN001, ANN002, ANN003
+    with acting_as("user:desk"):
+        return placing.place_order(placing.PlaceOrder(
+            order_id=uuid4(), hospital_id=HOSPITAL,
+            lines=tuple(placing.OrderLine(gtin=g, quantity=q) for g, q in lines), **options), uow)[0]
+
+
+def test_a_contract_needs_an_accepted_quote_and_takes_its_prices_and_quantities(uow):
+    quote = draft(uow, (STENT, 100, Decimal("1300.00")))
+    with pytest.raises(RuleViolation) as not_accepted, acting_as("user:supervisor"):
+        contracting.draft_contract(contracting.DraftContract(contract_id=uuid4(), template="framework",
+                                                             from_quote_id=quote.id, valid_from=TODAY,
+                                                             valid_to=TODAY + timedelta(days=30)), uow)
+    assert not_accepted.value.rule == "contract-from-accepted-quote"
+    contract = contract_from(uow, accepted(uow, (STENT, 100, Decimal("1300.00"))))
+    assert (contract.status, contract.terms["payment_terms_days"]) == ("active", 90)
+    assert contract.terms["lines"][0] | {} == {"gtin": STENT, "unit_price": Decimal("1300.0000"),
+                                               "net_unit_price": Decimal("1150.4425"), "vat_rate": Decimal("0.13"),
+                                               "committed_quantity": 100}
+
+
+def test_an_order_is_priced_from_the_contract_and_calls_off_at_most_the_committed_volume_plus_allowance(uow, prices):
+    contract = contract_from(uow, accepted(uow, (STENT, 100, Decimal("1300.00"))), over_delivery_allowance_percent=Decimal("5"))
+    prices.contracts[HOSPITAL] = [contract.id]
+    order = place(uow, (STENT, 60), (CATHETER, 1))
+    by_gtin = {line["gtin"]: line for line in order.lines}
+    assert (by_gtin[STENT]["price_source"], by_gtin[STENT]["gross_unit_price"]) == ("contract", Decimal("1300.0000"))
+    assert by_gtin[STENT]["unit_price"] == Decimal("1150.44")
+    assert by_gtin[CATHETER]["price_source"] == "rule"  # not in the contract: the rulebook prices it
+    assert by_gtin[STENT]["min_remaining_shelf_life_days"] == 180  # the contract's
+    place(uow, (STENT, 45))  # 105 = 100 + 5%
+    with pytest.raises(RuleViolation) as beyond:
+        place(uow, (STENT, 1))
+    assert (beyond.value.rule, beyond.value.field) == ("contract-volume-exceeded", "lines[0].quantity")
+    assert uow.get(contract.id, type(contract)).called_off == {STENT: 105}
+
+
+def test_a_later_list_price_change_never_reprices_a_contract_s_orders(uow, prices):
+    contract = contract_from(uow, accepted(uow, (STENT, 100, None)))
+    prices.list_prices.clear()
+    prices.price_list(**{f"g{STENT}": Decimal("9999.0000")})
+    order = place(uow, (STENT, 1), contract_id=contract.id)
+    assert order.lines[0]["gross_unit_price"] == Decimal("1403.0080")
+
+
+def test_a_contract_refuses_orders_outside_its_validity_or_through_a_distributor_it_does_not_authorize(uow):
+    contract = contract_from(uow, accepted(uow, (STENT, 100, None)), valid_to=TODAY + timedelta(days=5))
+    with pytest.raises(RuleViolation) as late:
+        place(uow, (STENT, 1), contract_id=contract.id, requested_delivery_date=TODAY + timedelta(days=6))
+    assert late.value.rule == "contract-validity"
+    uow.sale_facts.licence("distribution_licence")  # the distributor may sell the stent: the contract decides
+    with pytest.raises(RuleViolation) as through:
+        place(uow, (STENT, 1), contract_id=contract.id, ship_to_distributor_id=DISTRIBUTOR)
+    assert through.value.rule == "contract-authorized-distributor"
+
+
+def test_an_amendment_is_a_new_version_that_cannot_commit_less_than_was_ordered(uow):
+    contract = contract_from(uow, accepted(uow, (STENT, 100, None)))
+    place(uow, (STENT, 30), contract_id=contract.id)
+    line = {**contract.terms["lines"][0]}
+    with acting_as("user:supervisor"):
+        with pytest.raises(RuleViolation) as below:
+            contracting.amend(contracting.AmendContract(contract_id=contract.id, changes={"lines": [
+                {**line, "committed_quantity": 20}]}), uow)
+        amended = contracting.amend(contracting.AmendContract(contract_id=contract.id,
+                                                              changes={"payment_terms_days": 120}), uow)
+    assert below.value.rule == "contract-volume-below-called-off"
+    assert (amended.terms["payment_terms_days"], amended.amendments[0]["previous"]["payment_terms_days"]) == (120, 90)
+
+
+def test_a_typed_price_holds_the_order_until_a_second_person_approves(uow):
+    with acting_as("user:desk"):
+        held = placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=1, unit_price=Decimal("900.00")),)), uow)[0]
+    assert (held.status, held.holds, held.lines[0]["price_source"]) == ("on_hold", ["price_approval"], "manual")
+    with acting_as("user:desk"), pytest.raises(RuleViolation) as own:
+        placing.decide_price(placing.DecidePrice(order_id=held.id, approve=True), uow)
+    with acting_as("user:pricing"):
+        released = placing.decide_price(placing.DecidePrice(order_id=held.id, approve=True), uow)
+    assert (own.value.rule, released.status, released.holds) == ("four-eyes", "placed", [])
+
+
+def test_vbp_completion_is_judged_against_elapsed_time_counting_days_inclusively():
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    assert completion(0, 1200, start, end, date(2025, 12, 31)) == completion(0, 1200, start, end, start - timedelta(1))
+    first_day = completion(0, 1200, start, end, start)
+    assert (first_day.elapsed, first_day.behind) == (Decimal("0.0027"), True)
+    midyear = completion(600, 1200, start, end, date(2026, 7, 2))  # day 183 of 365
+    assert (midyear.rate, midyear.elapsed, midyear.behind) == (Decimal("0.5000"), Decimal("0.5014"), True)
+    assert not completion(602, 1200, start, end, date(2026, 7, 2)).behind
+    last_day = completion(1200, 1200, start, end, end)
+    assert (last_day.rate, last_day.elapsed, last_day.behind) == (Decimal("1.0000"), Decimal("1.0000"), False)
+    assert ceiling_of(100, Decimal("10")) == 110 and ceiling_of(7, Decimal("10")) == 7  # 7.7 rounds down
