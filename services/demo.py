@@ -34,7 +34,7 @@ def in_days(days: int) -> str:
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
-    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer", "pricing_manager"]
+    roles = ["master_data", "warehouse", "quality", "order_supervisor", "recall_officer", "pricing_manager"]
     headers = {"Authorization": f"Bearer {issue_token('demo-loader', roles, name='Demo loader')}"}
     with httpx.Client(headers=headers, timeout=10) as http:
         existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
@@ -72,16 +72,23 @@ def load_demo_data(urls: dict[str, str]) -> str:
             http.post(f"{urls['inventory']}/quality/inspections",
                       json={"gtin": DEMO_GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
 
+        second = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital-2"},
+                           json={"name": SECOND_HOSPITAL, "province": "江苏省", "city": "苏州市", "grade": "3A"},
+                           ).raise_for_status().json()
+        price_list_id = _prices(http, urls, second["hospital_id"])
+        quote_id, contract_id = _quote_and_contract(http, urls, hospital["hospital_id"])
         order_id = ship_order(http, urls, "demo-order", {
-            "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1",
-            "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1280.00"}]})
+            "hospital_id": hospital["hospital_id"], "customer_reference": "PO-DEMO-1", "contract_id": contract_id,
+            "lines": [{"gtin": DEMO_GTIN, "quantity": 10}]})  # priced by the system: the contract's price
         wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
         distributor_id = distributor["distributor_id"]
-        price_list_id = _prices(http, urls)
-        recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id)
-    return (f"demo data loaded: hospital {DEMO_HOSPITAL}, order {order_id} shipped from lot {EARLY_LOT} (FEFO);\n"
-            f"  10 more units through distributor {DEMO_DISTRIBUTOR}, 6 of them reported sold on to {SECOND_HOSPITAL};\n"
+        recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id, second)
+    return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
+            f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
+            f" {EARLY_LOT} (FEFO);\n"
+            f"  10 more units through distributor {DEMO_DISTRIBUTOR} at the 江苏 VBP award price, 6 of them reported"
+            f" sold on to {SECOND_HOSPITAL};\n"
             f"  an adverse event on {EARLY_LOT} and the 二级 recall case {recall_id} opened from it.\n"
             f"Try: curl -H \"Authorization: Bearer $(.venv/bin/erp token alice --role recall_officer)\" "
             f"'{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={EARLY_LOT}'\n"
@@ -90,14 +97,17 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token olivia --role order_desk)\""
             f" '{urls['channel']}/prices/quote?price_list={price_list_id}&customer={hospital['hospital_id']}"
             f"&gtin={DEMO_GTIN}&quantity=10'\n"
+            f"The contract 360 (terms, consumption, orders), the quote as a PDF, and VBP progress:\n"
+            f"     '{urls['order']}/contracts/{contract_id}', '{urls['order']}/quotes/{quote_id}/pdf?lang=zh',"
+            f" '{urls['order']}/vbp-progress'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
 
 
-def _prices(http: httpx.Client, urls: dict[str, str]) -> str:
-    """The rulebook: a list price (tax-inclusive), a rule for 3A hospitals, and the 江苏 VBP award with a hospital's
-    agreed volume would be the price there; the price list's id."""
+def _prices(http: httpx.Client, urls: dict[str, str], vbp_hospital_id: str) -> str:
+    """The rulebook: a list price (tax-inclusive), a rule for 3A hospitals, the 上海 platform ceiling (挂网价), and
+    the 江苏 VBP award (中选价) with a hospital's agreed volume (约定采购量); the price list's id."""
     channel = urls["channel"]
     price_list = http.post(f"{channel}/price-lists", headers={"Idempotency-Key": "demo-price-list"},
                            json={"name": "2026年全国目录价 National list 2026"}).raise_for_status().json()
@@ -106,11 +116,37 @@ def _prices(http: httpx.Client, urls: dict[str, str]) -> str:
     http.put(f"{channel}/pricing-rules/grade-3a-5pct", json={
         "name": "三甲医院95折 5% off for 3A hospitals", "priority": 10, "valid_from": in_days(-30),
         "scope": {"grades": ["3A"]}, "effect": {"kind": "discount_percent", "value": "5"}}).raise_for_status()
+    http.put(f"{channel}/tender-prices/ceiling-stent-sh", json={
+        "gtin": DEMO_GTIN, "kind": "ceiling", "price": "1450.00", "province": "上海市", "valid_from": in_days(-30),
+        "reference": "上海市医药集中招标采购平台挂网 Shanghai platform listing"}).raise_for_status()
     http.put(f"{channel}/tender-prices/vbp-stent-js", json={
         "gtin": DEMO_GTIN, "kind": "award", "price": "700.00", "province": "江苏省", "valid_from": in_days(-30),
-        "valid_to": in_days(700), "reference": "国家组织冠脉支架集中带量采购 national coronary stent VBP"},
-             ).raise_for_status()
+        "valid_to": in_days(700), "reference": "国家组织冠脉支架集中带量采购 national coronary stent VBP",
+        "agreed_volumes": {vbp_hospital_id: 1200}}).raise_for_status()
     return price_list["price_list_id"]
+
+
+def _quote_and_contract(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> tuple[str, str]:
+    """A quote 6% below the rulebook's price (beyond the desk's 5%): submitted, approved by a pricing manager (a
+    second person, with a reason), sent and accepted; then the framework contract drafted from it and signed."""
+    order = urls["order"]
+    quote = wait_for(what="the order service to learn the customer and the price list", probe=lambda: (
+        r := http.post(f"{order}/quotes", headers={"Idempotency-Key": "demo-quote"}, json={
+            "customer_id": hospital_id, "valid_until": in_days(30), "note": "2026年度供货报价",
+            "lines": [{"gtin": DEMO_GTIN, "quantity": 100, "unit_price": "1320.00"}]})).status_code in (200, 201)
+        and r.json())
+    quote_id = quote["quote_id"]
+    http.post(f"{order}/quotes/{quote_id}/submit").raise_for_status()
+    manager = issue_token("demo-pricing-manager", ["pricing_manager"], name="Pricing manager")
+    http.post(f"{order}/quotes/{quote_id}/approve", headers={"Authorization": f"Bearer {manager}"},
+              json={"reason": "年度框架量100支，同意6%让利"}).raise_for_status()
+    http.post(f"{order}/quotes/{quote_id}/send").raise_for_status()
+    http.post(f"{order}/quotes/{quote_id}/accept").raise_for_status()
+    contract = http.post(f"{order}/contracts", headers={"Idempotency-Key": "demo-contract"}, json={
+        "template": "framework", "from_quote_id": quote_id, "valid_from": in_days(-1), "valid_to": in_days(364)},
+                         ).raise_for_status().json()
+    http.post(f"{order}/contracts/{contract['contract_id']}/sign").raise_for_status()
+    return quote_id, contract["contract_id"]
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
@@ -119,6 +155,10 @@ def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -
         r := http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": key}, json=body)
     ).status_code in (200, 201) and r.json())  # 422 until the order service knows the hospital or distributor
     order_id = order["order_id"]
+    if order["status"] == "on_hold":  # a typed price: a pricing manager (a second person) approves it
+        manager = issue_token("demo-pricing-manager", ["pricing_manager"], name="Pricing manager")
+        http.post(f"{urls['order']}/orders/{order_id}/price-decision", headers={"Authorization": f"Bearer {manager}"},
+                  json={"decision": "approve", "reason": "the typed price stands"}).raise_for_status()
     fulfilment = wait_for(what="the reservation", probe=lambda: (
         r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
     # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
@@ -130,15 +170,14 @@ def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -
     return order_id
 
 
-def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, str], distributor_id: str) -> str:
-    """A second hospital supplied through the distributor, which reports its sell-out; then a serious injury is
-    reported for the lot and a 二级 recall opened from it: the case lists all three consignees."""
-    second = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital-2"},
-                       json={"name": SECOND_HOSPITAL, "province": "江苏省", "city": "苏州市", "grade": "3A"},
-                       ).raise_for_status().json()
+def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, str], distributor_id: str,
+                                           second: dict) -> str:
+    """A second hospital supplied through the distributor at the VBP award price, and the distributor reports its
+    sell-out; then a serious injury is reported for the lot and a 二级 recall opened from it: the case lists all three
+    consignees."""
     ship_order(http, urls, "demo-order-2", {
         "hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id,
-        "lines": [{"gtin": DEMO_GTIN, "quantity": 10, "unit_price": "1180.00"}]})
+        "lines": [{"gtin": DEMO_GTIN, "quantity": 10}]})
     # The report is checked against what the lineage knows the distributor received: wait until it knows.
     wait_for(what="the lineage to know the distributor's shipment", probe=lambda: any(
         c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={

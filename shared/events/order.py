@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from shared.events.base import GTIN, CurrencyCode, EventPayload, LotNumber, Money, Quantity, ValueObject
 
 
-UnitPrice4 = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+UnitPrice4 = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 VatRate = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
 PriceSource = Literal["contract", "award", "rule", "list", "manual"]
 

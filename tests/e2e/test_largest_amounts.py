@@ -8,6 +8,7 @@ from services.demo import in_days, udi_scan
 from shared.domain.money import MAX_DOCUMENT_AMOUNT, MAX_UNIT_PRICE
 from tests.items import registered_item_via_api
 from tests.waiting import wait_for
+from tests.apitools import approve_typed_prices
 
 GTIN = "09506000134352"
 QUANTITY = int(MAX_DOCUMENT_AMOUNT // MAX_UNIT_PRICE)  # 1,000 units at the highest unit price: just under the bound
@@ -34,6 +35,7 @@ def test_the_largest_accepted_order_is_listed_shipped_and_invoiced_exactly(stack
         {"gtin": GTIN, "quantity": QUANTITY, "unit_price": str(MAX_UNIT_PRICE)}]}
     order = wait_for(lambda: (r := http.post(f"{url('order')}/orders", json=body)).status_code == 201 and r.json(),
                      "the order service to learn the hospital and the item")
+    order = approve_typed_prices(http, order, url("order"))
     net = MAX_UNIT_PRICE * QUANTITY
     listed = wait_for(lambda: [o for o in http.get(f"{url('order')}/orders").json()["items"]
                                if o["order_id"] == order["order_id"] and o["status"] == "reserved"], "the reserved order")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from services.demo import in_days, udi_scan
 from tests.items import registered_item_via_api
 from tests.waiting import wait_for
+from tests.apitools import approve_typed_prices
 
 GTIN = "09506000134352"
 
@@ -49,6 +50,8 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
         return response.json() if response.status_code == 201 else None
 
     order = wait_for(lambda: place(hospital["hospital_id"], 10), "order to learn the hospital")
+    assert (order["status"], order["holds"]) == ("on_hold", ["price_approval"])  # a typed price waits for approval
+    order = approve_typed_prices(http, order, url("order"))
     assert order["status"] == "placed"
     reserved = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"] == "reserved" and o,
                         "the order to be reserved")

@@ -17,6 +17,7 @@ from services.demo import in_days, udi_scan
 from shared.platform.auth import issue_token
 from tests.items import registered_item_via_api
 from tests.waiting import wait_for
+from tests.apitools import approve_typed_prices
 
 GTIN = "09506000134352"
 LOT, EXPIRY = "RC-1", in_days(400)
@@ -30,7 +31,7 @@ def ship(http, url, hospital_id: str, quantity: int) -> tuple[str, str]:  # noqa
     placed = wait_for(lambda: (r := http.post(f"{url('order')}/orders", json={
         "hospital_id": hospital_id, "lines": [{"gtin": GTIN, "quantity": quantity, "unit_price": "100.00"}]}))
         .status_code == 201 and r.json(), "the order service to learn the hospital")
-    order_id = placed["order_id"]
+    order_id = approve_typed_prices(http, placed, url("order"))["order_id"]
     wait_for(lambda: http.get(f"{url('inventory')}/fulfilments/{order_id}").status_code == 200
              and http.get(f"{url('inventory')}/fulfilments/{order_id}").json()["status"] == "reserved", "the reservation")
     picked = http.post(f"{url('inventory')}/fulfilments/{order_id}/picks",

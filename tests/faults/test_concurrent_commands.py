@@ -20,6 +20,7 @@ from shared.platform.audit import events_table
 from tests.faults.system import client
 from tests.waiting import wait_for
 from tests.items import registered_item_via_api
+from tests.apitools import approve_typed_prices
 
 RACERS = 50
 SERVICES = ("channel", "order", "inventory")
@@ -89,6 +90,7 @@ def test_fifty_dispatches_of_one_order_racing_ship_it_once(running, shared_setti
             seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
             order = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
                 {"gtin": seeded.gtins[0], "quantity": 7, "unit_price": "10.00"}]})).json()
+            await asyncio.to_thread(approve_typed_prices, httpx.Client(), order, urls["order"])
             await asyncio.to_thread(wait_for, lambda: httpx.get(
                 f"{urls['inventory']}/fulfilments/{order['order_id']}", headers=http.headers).status_code == 200,
                 "the reservation")

@@ -56,12 +56,16 @@ def test_orders_are_checked_and_listed_and_their_shipments_invoiced_from_the_ser
                      valid_from=days(-100), valid_to=days(1000))]
     inventory = [event("erp.inventory.ItemRegistered", 1),
                  event("erp.inventory.RegistrationCertificateSet", 2, valid_from=days(-100), valid_to=days(1000))]
+    # The rulebook: the stent's list price, 1,446.40 含税 (1,280.00 net at 13%), from the day before yesterday.
+    prices = [event("erp.channel.PriceListCreated", 4),
+              event("erp.channel.ListPriceSet", 5, price="1446.4000", valid_from=days(-2), valid_to=None)]
     for name, events in (("order-known-hospitals", channel), ("order-known-distributors", channel),
-                         ("order-distributor-licences", channel), ("order-known-items", inventory)):
+                         ("order-distributor-licences", channel), ("order-known-items", inventory),
+                         ("order-price-book", prices)):
         feed(settings, projection(ORDER, pool, settings, name), events)
 
     with TestClient(web_app("order")) as order_api:
-        line = {"gtin": STENT, "quantity": 10, "unit_price": "1280.00"}
+        line = {"gtin": STENT, "quantity": 10}  # priced by the system: the list price
         direct = {"hospital_id": str(HOSPITAL), "customer_reference": "PO-1", "lines": [line]}
         first = order_api.post("/orders", headers={**auth(), "Idempotency-Key": "po-1"}, json=direct)
         again = order_api.post("/orders", headers={**auth(), "Idempotency-Key": "po-1"}, json=direct)
@@ -84,6 +88,8 @@ def test_orders_are_checked_and_listed_and_their_shipments_invoiced_from_the_ser
         assert delivered_through["order_id"] == through.json()["order_id"]
         shown = order_api.get(f"/orders/{through.json()['order_id']}", headers=auth()).json()
         assert (shown["status"], shown["ship_to_distributor_id"]) == ("placed", str(DISTRIBUTOR))
+        assert {k: shown["lines"][0][k] for k in ("unit_price", "gross_unit_price", "vat_rate", "price_source")} == {
+            "unit_price": "1280.00", "gross_unit_price": "1446.4000", "vat_rate": "0.13", "price_source": "list"}
         assert order_api.get(f"/orders/{uuid4()}", headers=auth()).status_code == 404
         order_events = published(orders)
 

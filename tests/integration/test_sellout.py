@@ -16,7 +16,7 @@ from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
 from shared.platform.relay import Relay
 from tests import inventory as warehouse
-from tests.apitools import days, stored
+from tests.apitools import approve_typed_prices, days, stored
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.parties import register_hospital, register_distributor, record_licence
 from tests.spreadsheets import xlsx
@@ -103,7 +103,7 @@ async def test_an_order_through_a_distributor_and_its_sell_out_reach_the_hospita
         placed = order_api.post("/orders", headers=auth(), json={**order, "ship_to_distributor_id": str(distributor)})
         assert placed.status_code == 201, placed.text
         assert placed.json()["ship_to_distributor_id"] == str(distributor)
-        order_id = placed.json()["order_id"]
+        order_id = approve_typed_prices(order_api, placed.json())["order_id"]
         fulfilment = await eventually(lambda: (f := inventory.get_fulfilment(order_id)) and f.status == "reserved" and f,
                                       what="the reservation")
         assert fulfilment.ship_to_distributor_id == distributor
