@@ -9,7 +9,8 @@ unregistered), lists never contain it. Objects inside the scope are readable by 
 that the test cannot pass by refusing everything.
 
 The world: two provinces; in each a hospital, a distributor, a direct order and an order through the distributor,
-both shipped and invoiced (两票制), and the distributor's sell-out report. Side A (浙江省) holds the scopes tried;
+both shipped and invoiced (两票制), the distributor's sell-out report, a quote sent to the hospital and a contract with
+it that authorizes the distributor. Side A (浙江省) holds the scopes tried;
 side B (四川省) is outside every one of them.
 """
 
@@ -42,10 +43,13 @@ class Side:
     hospital_invoice: str = ""
     distributor_invoice: str = ""
     sellout_report: str = ""
+    quote: str = ""
+    contract: str = ""
 
     def ids(self) -> set[str]:
         return {self.hospital, self.distributor, self.direct_order, self.distributor_order,
-                self.hospital_invoice, self.distributor_invoice, self.sellout_report, *self.shipments.values()}
+                self.hospital_invoice, self.distributor_invoice, self.sellout_report, self.quote, self.contract,
+                *self.shipments.values()}
 
 
 def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
@@ -85,6 +89,16 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
         return answer.json()["report_id"] if answer.status_code in (200, 201) else None
 
     side.sellout_report = wait_for(reported, "traceability to know the distributor")
+    side.quote = wait_for(lambda: (r := http.post(f"{url('order')}/quotes", json={
+        "customer_id": side.hospital, "valid_until": in_days(30), "lines": [{"gtin": GTIN, "quantity": 5}]})
+    ).status_code == 201 and r.json()["quote_id"], "the order service to know the price list")
+    for step in ("submit", "send"):  # priced by the rulebook: approved when submitted; sent, its customer sees it
+        http.post(f"{url('order')}/quotes/{side.quote}/{step}").raise_for_status()
+    side.contract = http.post(f"{url('order')}/contracts", json={
+        "template": "framework", "customer_id": side.hospital, "valid_from": in_days(-1), "valid_to": in_days(300),
+        "authorized_distributor_id": side.distributor,
+        "lines": [{"gtin": GTIN, "committed_quantity": 100, "unit_price": "100.00"}]}).raise_for_status().json()[
+        "contract_id"]
     return side
 
 
@@ -99,6 +113,9 @@ def build_world(http: httpx.Client, url) -> tuple[Side, Side]:  # noqa: ANN001
         {"gtin": GTIN, "lot": LOT, "expiry": in_days(500), "quantity": 100, "warehouse": "WH"}]}).raise_for_status()
     http.post(f"{url('inventory')}/quality/inspections", json={
         "gtin": GTIN, "lot": LOT, "warehouse": "WH", "result": "released"}).raise_for_status()
+    price_list = http.post(f"{url('channel')}/price-lists", json={"name": "BOLA价目表"}).raise_for_status().json()
+    http.post(f"{url('channel')}/price-lists/{price_list['price_list_id']}/prices", json={
+        "gtin": GTIN, "price": "113.00", "valid_from": in_days(-10)}).raise_for_status()
     a, b = build_side(http, url, A), build_side(http, url, B)
     notify_recall(http, url, [a.hospital, a.distributor, b.hospital, b.distributor])
     return a, b
@@ -140,6 +157,8 @@ def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
         "sellout": set() if by_hospital else {a.sellout_report},
         "recall-notice": {a.hospital} if by_hospital else {a.distributor} if by_distributor
         else {a.hospital, a.distributor},
+        "quote": set() if by_distributor else {a.quote},  # a quote to the hospital is not its distributor's
+        "contract": {a.contract},  # the hospital's, and the distributor's it authorizes
     }[kind]
 
 
@@ -157,7 +176,10 @@ def reads() -> list[Probe]:
             Probe("GET", "/invoices/{invoice_id}", "invoice", "invoice:read"),
             Probe("GET", "/hospitals/{hospital_id}", "hospital", "hospital:read"),
             Probe("GET", "/distributors/{distributor_id}", "distributor", "distributor:read"),
-            Probe("GET", "/sellout-reports/{report_id}", "sellout", "sellout:read")]
+            Probe("GET", "/sellout-reports/{report_id}", "sellout", "sellout:read"),
+            Probe("GET", "/quotes/{quote_id}", "quote", "quote:read"),
+            Probe("GET", "/quotes/{quote_id}/pdf", "quote", "quote:read"),
+            Probe("GET", "/contracts/{contract_id}", "contract", "contract:read")]
 
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
@@ -192,7 +214,25 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
                      "period_end": today},
             "files": {"file": ("r.csv", f"hospital_id,gtin,lot,quantity,sold_at\n{side.hospital},{GTIN},{LOT},1,"
                                         f"{today}\n".encode(), "text/csv")}}),
+        "POST /orders/{order_id}/price-decision": ("POST", f"/orders/{target}/price-decision", {"json": {
+            "decision": "approve", "reason": "BOLA"}}),
+        "POST /quotes": ("POST", "/quotes", {"json": {"customer_id": target, "valid_until": in_days(9),
+                                                      "lines": [{"gtin": GTIN, "quantity": 1}]}}),
+        **{f"POST /quotes/{{quote_id}}/{step}": ("POST", f"/quotes/{target}/{step}", {"json": {"reason": "BOLA"}}
+                                                 if step in ("approve", "reject") else {})
+           for step in QUOTE_STEPS},
+        "POST /contracts": ("POST", "/contracts", {"json": {
+            "template": "framework", "customer_id": target, "valid_from": in_days(-1), "valid_to": in_days(9),
+            "lines": [{"gtin": GTIN, "committed_quantity": 1, "unit_price": "1.00"}]}}),
+        "POST /contracts/{contract_id}/sign": ("POST", f"/contracts/{target}/sign", {}),
+        "POST /contracts/{contract_id}/amendments": ("POST", f"/contracts/{target}/amendments", {"json": {
+            "payment_terms_days": 30, "reason": "BOLA"}}),
+        "POST /contracts/{contract_id}/terminate": ("POST", f"/contracts/{target}/terminate", {"json": {
+            "reason": "BOLA"}}),
     }[probe]
+
+
+QUOTE_STEPS = ("submit", "approve", "reject", "send", "accept")
 
 
 # The kind of object each command's id names (its targets are the objects of that kind).
@@ -208,20 +248,31 @@ COMMANDS = {
     "POST /returns": "fulfilment",
     "POST /sellout-reports": "sellout-distributor",
     "POST /sellout-reports/upload": "sellout-distributor",
+    "POST /orders/{order_id}/price-decision": "order",
+    "POST /quotes": "hospital",
+    **{f"POST /quotes/{{quote_id}}/{step}": "quote" for step in QUOTE_STEPS},
+    "POST /contracts": "hospital",
+    "POST /contracts/{contract_id}/sign": "contract",
+    "POST /contracts/{contract_id}/amendments": "contract",
+    "POST /contracts/{contract_id}/terminate": "contract",
 }
 # Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
 # rows name the order).
 LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"),
          "/hospitals": ("hospital", "hospital_id"), "/distributors": ("distributor", "distributor_id"),
          "/returns": ("fulfilment", "order_id"), "/sellout-reports": ("sellout", "report_id"),
-         "/sellout-lines": ("sellout", "report_id"), "/recall-notices": ("recall-notice", "consignee_id")}
+         "/sellout-lines": ("sellout", "report_id"), "/recall-notices": ("recall-notice", "consignee_id"),
+         "/quotes": ("quote", "quote_id"), "/contracts": ("contract", "contract_id"),
+         "/vbp-progress": ("hospital", "hospital_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
-                   "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices"}
+                   "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
+                   "/quotes": "quote:read", "/contracts": "contract:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
-              "/sellout-lines": "traceability", "/recall-notices": "traceability"}
+              "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
+              "/contracts": "order", "/vbp-progress": "order"}
 
 
 def service_of(path: str) -> str:
@@ -234,7 +285,8 @@ def objects(side: Side, kind: str) -> list[str]:
             "invoice": [side.hospital_invoice, side.distributor_invoice],
             "hospital": [side.hospital], "distributor": [side.distributor],
             "sellout": [side.sellout_report], "sellout-distributor": [side.distributor],
-            "recall-notice": [side.hospital, side.distributor]}[kind]
+            "recall-notice": [side.hospital, side.distributor], "quote": [side.quote],
+            "contract": [side.contract]}[kind]
 
 
 def names_an_object(document: dict, path: str, operation: dict) -> bool:
@@ -332,7 +384,7 @@ def probe_as(role: str, scopes: list[str], a: Side, b: Side, url) -> Findings:  
                 answer = client.request(method, url(service_of(path)) + path, **kwargs)
                 found.requests += 1
                 disguised = answer.status_code == 422 and answer.json().get("errors", [{}])[0].get(
-                    "rule") in ("registered-hospital", "registered-distributor")
+                    "rule") in ("registered-hospital", "registered-distributor", "registered-customer")
                 if answer.status_code not in (403, 404) and not disguised:
                     found.leaks.append((role, scopes, command, target, answer.status_code, answer.text[:200]))
         for path, (kind, id_field) in LISTS.items():

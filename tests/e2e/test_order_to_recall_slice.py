@@ -93,7 +93,8 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     assert nothing["consignees"] == []
 
     # A second order larger than what is left usable is backordered, not partially or silently reserved.
-    big = wait_for(lambda: place(other["hospital_id"], 1000), "the second order")
+    big = approve_typed_prices(http, wait_for(lambda: place(other["hospital_id"], 1000), "the second order"),
+                               url("order"))
     backordered = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{big['order_id']}").json())["status"] == "backordered" and o,
                            "the backorder")
     assert "198 of 1000 available" in backordered["backorder_reason"]

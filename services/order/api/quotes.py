@@ -16,7 +16,7 @@ from services.order.documents.quote_pdf import QuoteDocument, QuoteDocumentLine,
 from services.order.domain.quotes import Quote
 from shared.domain.gtin import GTINInput
 from shared.domain.money import LineQuantity, ListUnitPrice
-from shared.platform.access import Access, outside_scope, permitted
+from shared.platform.access import Access, permitted
 from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
@@ -30,8 +30,6 @@ QuoteDecision = command_by("price:approve", scope="customer")
 QuoteReader = permitted("quote:read", scope="customer")
 
 QuoteStatus = Literal["draft", "submitted", "approved", "rejected", "sent", "accepted", "expired"]
-# What a customer's own people see of their quotes: those sent to them (drafts and internal approvals are ours).
-CUSTOMER_VISIBLE = ("sent", "accepted")
 
 
 class QuoteLineIn(BaseModel):
@@ -184,10 +182,7 @@ def accept_quote(quote_id: UUID, meta: QuoteCommand, uow: Work, scope: CallerSco
 
 
 def _readable(uow: OrderUnitOfWork, quote_id: UUID, access: Access) -> Quote:
-    quote = quoting.quote_of(uow, quote_id, access.scope)
-    if not _internal(access) and quote.status not in CUSTOMER_VISIBLE:
-        raise outside_scope("Quote", quote_id)
-    return quote
+    return quoting.quote_of(uow, quote_id, access.scope, sent_only=not _internal(access))
 
 
 @router.get("/quotes/{quote_id}", operation_id="get_quote")
@@ -220,5 +215,5 @@ def list_quotes(read: Reads, access: QuoteReader, paging: Paging,
                 customer_id: Annotated[UUID | None, Query()] = None) -> Page[QuoteRow]:
     """Newest first, of the customers within the caller's scope; a customer's own people see the quotes sent to
     them."""
-    visible = None if _internal(access) else CUSTOMER_VISIBLE
+    visible = None if _internal(access) else quoting.SENT
     return Page.of(QuoteRow, queries.quotes(read, status_, customer_id, visible, access.scope, paging), paging)

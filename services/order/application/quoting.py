@@ -92,9 +92,16 @@ def take_step(command: QuoteStep, uow: OrderUnitOfWork, scope: DataScope = EVERY
     return quote
 
 
-def quote_of(uow: OrderUnitOfWork, quote_id: UUID, scope: DataScope = EVERYTHING) -> Quote:
-    """The quote, or 404 (also when its customer is outside the caller's scope)."""
+# What a customer's own people see of their quotes: those sent to them (drafts and internal approvals are ours).
+SENT = ("sent", "accepted")
+
+
+def quote_of(uow: OrderUnitOfWork, quote_id: UUID, scope: DataScope = EVERYTHING, sent_only: bool = False) -> Quote:
+    """The quote, or 404: also when its customer is outside the caller's scope, or, for the customer's own people
+    (`sent_only`), when it was not sent to them."""
     quote = uow.get(quote_id, Quote)
+    if quote is not None and sent_only and quote.status not in SENT:
+        raise outside_scope("Quote", quote_id)
     if quote is not None and not scope.everything:
         customer = uow.price_facts.customer(quote.customer_id)
         if not scope.covers(hospitals=[quote.customer_id], distributors=[quote.customer_id],
