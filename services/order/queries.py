@@ -115,8 +115,8 @@ class PriceFactsFromReadModels:
 
     def active_contracts(self, customer_id: UUID) -> list[UUID]:
         return [row["contract_id"] for row in self.read.all(
-            "SELECT contract_id FROM {schema}.contract_list WHERE customer_id = %s AND status = 'active'"
-            " ORDER BY signed_at DESC NULLS LAST, contract_id", (customer_id,))]
+            "SELECT contract_id FROM {schema}.contract_list c WHERE customer_id = %s"
+            f" AND {_CONTRACT_STATUS} = 'active' ORDER BY signed_at DESC NULLS LAST, contract_id", (customer_id,))]
 
 
 def amounts(unit_price: Decimal, net_unit_price: Decimal, quantity: int) -> tuple[Decimal, Decimal]:
@@ -155,7 +155,10 @@ def quotes(read: ReadModels, status: str | None, customer_id: UUID | None, visib
                                            region="coalesce(h.region, d.region)")})
 
 
-_CONTRACT_STATUS = "CASE WHEN c.status = 'active' AND c.valid_to < current_date THEN 'expired' ELSE c.status END"
+# As Contract.status_on says it: a signed contract terminated from a later day is active until then.
+_CONTRACT_STATUS = ("CASE WHEN c.status IN ('active', 'terminated') AND c.signed_at IS NOT NULL"
+                    " AND (c.status = 'active' OR c.terminated_on > current_date)"
+                    " THEN CASE WHEN c.valid_to < current_date THEN 'expired' ELSE 'active' END ELSE c.status END")
 
 
 @dataclass(frozen=True)

@@ -225,3 +225,36 @@ def test_vbp_completion_is_judged_against_elapsed_time_counting_days_inclusively
     last_day = completion(1200, 1200, start, end, end)
     assert (last_day.rate, last_day.elapsed, last_day.behind) == (Decimal("1.0000"), Decimal("1.0000"), False)
     assert ceiling_of(100, Decimal("10")) == 110 and ceiling_of(7, Decimal("10")) == 7  # 7.7 rounds down
+
+
+def test_a_contract_terminated_from_a_later_day_takes_orders_until_then(uow):
+    contract = contract_from(uow, accepted(uow, (STENT, 100, None)))
+    with acting_as("user:supervisor"):
+        with pytest.raises(InvalidReference) as retroactive:
+            contracting.terminate(contracting.TerminateContract(contract_id=contract.id,
+                                                                effective_on=TODAY - timedelta(days=1)), uow)
+        ended = contracting.terminate(contracting.TerminateContract(contract_id=contract.id,
+                                                                    effective_on=TODAY + timedelta(days=3)), uow)
+    assert (retroactive.value.field, ended.status, ended.status_on(TODAY)) == ("effective_on", "terminated", "active")
+    assert place(uow, (STENT, 1), contract_id=contract.id, requested_delivery_date=TODAY + timedelta(days=2))
+    with pytest.raises(RuleViolation) as after:
+        place(uow, (STENT, 1), contract_id=contract.id, requested_delivery_date=TODAY + timedelta(days=3))
+    assert after.value.rule == "contract-validity"
+
+
+def test_quotes_and_contracts_are_bounded_in_time(uow):
+    with pytest.raises(InvalidReference) as far:
+        draft(uow, (STENT, 1, None), valid_until=TODAY + timedelta(days=367))
+    assert far.value.rule == "valid-until-ahead"
+    with pytest.raises(RuleViolation) as long_contract:
+        contract_from(uow, accepted(uow, (STENT, 1, None)), valid_to=TODAY + timedelta(days=6 * 365))
+    assert long_contract.value.rule == "valid-period"
+
+
+def test_a_stored_explanation_keeps_the_winner_among_a_bounded_number_of_rules_considered(uow, prices):
+    for n in range(30):  # 30 rules of higher priority that do not match, then the 3A rule wins
+        prices.rules.append(PricingRule(f"other-{n}", f"other {n}", 100 + n, Scope(provinces=frozenset({"四川省"})),
+                                        Validity(date(2000, 1, 1)), Discount(Decimal("50"))))
+    explanation = draft(uow, (STENT, 1, None)).lines[0]["price_explanation"]
+    assert (explanation["considered_total"], len(explanation["considered"])) == (31, 20)
+    assert explanation["considered"][-1]["rule_id"] == explanation["winner"] == "3a"

@@ -20,6 +20,7 @@ from shared.platform.access import permitted
 from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
+from shared.platform.permissions import permissions_of
 from shared.platform.service_state import Reads, unit_of_work
 
 router = APIRouter(tags=["orders"])
@@ -110,11 +111,14 @@ class OrderRow(BaseModel):
     updated_at: datetime
 
 
-def _order_out(o: SalesOrder) -> OrderOut:
+def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
+    """The order; for the customer's own people (who do not read prices) without how the rulebook found each price."""
+    lines = [OrderLineOut(**(line if internal else {k: v for k, v in line.items() if k != "price_explanation"}))
+             for line in o.lines]
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
                     requested_delivery_date=getattr(o, "requested_delivery_date", None),
                     ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
-                    holds=o.__dict__.get("holds", []), lines=[OrderLineOut(**line) for line in o.lines], allocations=o.allocations,
+                    holds=o.__dict__.get("holds", []), lines=lines, allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
 
 
@@ -156,7 +160,7 @@ def decide_order_price(order_id: UUID, body: PriceDecisionIn, meta: PriceDecisio
 def get_order(order_id: UUID, uow: Work, read: Reads, access: OrderReader) -> OrderOut:
     order = placing.order(uow, order_id)
     queries.order_within(read, access.scope, order.id, order.hospital_id, order.ship_to_distributor_id)
-    return _order_out(order)
+    return _order_out(order, internal="price:read" in permissions_of(access.principal.roles))
 
 
 @router.get("/orders", operation_id="list_orders")

@@ -159,6 +159,11 @@ def amend(command: AmendContract, uow: OrderUnitOfWork, scope: DataScope = EVERY
             price = Decimal(line["unit_price"]).quantize(UNIT_PRICE_PLACES)
             terms["lines"].append({"gtin": line["gtin"], "unit_price": price, "net_unit_price": net_of(price, vat_rate),
                                    "vat_rate": vat_rate, "committed_quantity": line["committed_quantity"]})
+    distributor = terms.get("authorized_distributor_id")
+    if distributor is not None and distributor != contract.terms.get("authorized_distributor_id") and \
+            uow.sale_facts.distributor(distributor) is None:
+        raise InvalidReference("authorized_distributor_id", "registered-distributor", "name a registered distributor",
+                               f"no distributor {distributor}")
     if terms == contract.terms:
         return contract  # nothing changes: a retry
     contract.amend(terms, today())
@@ -168,9 +173,13 @@ def amend(command: AmendContract, uow: OrderUnitOfWork, scope: DataScope = EVERY
 
 
 def terminate(command: TerminateContract, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> Contract:
+    """Terminated from a day on (not before today: orders already placed under it stand)."""
     contract = contract_of(uow, command.contract_id, scope)
     if contract.status == "terminated":
         return contract
+    if command.effective_on < today():
+        raise InvalidReference("effective_on", "termination-ahead", "a termination takes effect today or later",
+                               f"effective_on {command.effective_on} is in the past")
     contract.terminate(command.effective_on, today())
     uow.collect(contract)
     uow.commit()

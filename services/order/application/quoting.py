@@ -2,7 +2,7 @@
 approval), submitted, approved or rejected by a pricing manager who did not submit it, sent, accepted."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -15,6 +15,9 @@ from shared.platform.access import EVERYTHING, DataScope, outside_scope
 from shared.platform.command import Command
 from shared.platform.context import current_meta
 from shared.platform.idempotency import create_once
+
+
+MAX_QUOTE_DAYS = 366  # a quote binds the company's prices: a year at most
 
 
 def today() -> date:
@@ -41,9 +44,9 @@ class DraftQuote(Command):
 def draft_quote(command: DraftQuote, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> tuple[Quote, bool]:
     def draft() -> Quote:
         day = today()
-        if command.valid_until < day:
-            raise InvalidReference("valid_until", "valid-until-ahead", "a quote is valid until today or later",
-                                   f"valid_until {command.valid_until} is in the past")
+        if not day <= command.valid_until <= day + timedelta(days=MAX_QUOTE_DAYS):
+            raise InvalidReference("valid_until", "valid-until-ahead", f"a quote is valid until a day from today to"
+                                   f" {MAX_QUOTE_DAYS} days ahead", f"valid_until {command.valid_until} is out of range")
         customer = known_customer(uow.price_facts, command.customer_id, scope)
         list_id = price_list_for(uow.price_facts, command.currency, command.price_list_id)
         engine = uow.price_facts.engine(list_id)

@@ -62,10 +62,15 @@ def completion(taken: int, committed: int, start: date, end: date, day: date) ->
     return Completion(rate, elapsed, rate < elapsed)
 
 
+MAX_CONTRACT_DAYS = 5 * 366  # VBP cycles run 2-3 years, framework agreements one: five years at most
+
+
 def check_terms(terms: dict[str, Any]) -> None:
     if terms["valid_to"] < terms["valid_from"]:
         raise RuleViolation("valid-period", f"valid_to {terms['valid_to']} is before valid_from {terms['valid_from']}",
                             "valid_to")
+    if (terms["valid_to"] - terms["valid_from"]).days > MAX_CONTRACT_DAYS:
+        raise RuleViolation("valid-period", f"a contract runs at most {MAX_CONTRACT_DAYS} days", "valid_to")
     gtins = [line["gtin"] for line in terms["lines"]]
     if len(set(gtins)) != len(gtins):
         raise RuleViolation("contract-line-per-product", "a contract agrees one price per GTIN: each GTIN once",
@@ -90,7 +95,11 @@ class Contract(TracedAggregate):
         return contract_id
 
     def status_on(self, day: date) -> str:
-        return "expired" if self.status == "active" and day > self.terms["valid_to"] else self.status
+        """Its status on a day: a signed contract terminated from a later day is active until then."""
+        status = self.status
+        if status == "terminated" and self.signed_on is not None and day < self.terminated_on:  # type: ignore[operator]
+            status = "active"
+        return "expired" if status == "active" and day > self.terms["valid_to"] else status
 
     def line(self, gtin: str) -> dict[str, Any] | None:
         return next((line for line in self.terms["lines"] if line["gtin"] == gtin), None)

@@ -20,11 +20,22 @@ from shared.domain.pricing import UNIT_PRICE_PLACES, PriceExplanation, gross_of,
 from shared.domain.rules import InvalidReference
 
 
+# A rulebook of thousands of rules may have many candidates for a line: each stored line keeps the highest-priority
+# ones (the winner is always among them: the first that matched) and says how many there were.
+MAX_CONSIDERED_STORED = 20
+
+
 def explanation_of(explained: PriceExplanation) -> dict[str, Any]:
-    """The explanation as it is stored with the line (plain JSON values)."""
+    """The explanation as it is stored with the line (plain JSON values, bounded)."""
     plain = asdict(explained)
     for key in ("price", "list_price", "ceiling"):
         plain[key] = None if plain[key] is None else str(plain[key])
+    considered = plain["considered"]
+    winner_at = next((i for i, c in enumerate(considered) if c["matched"]), None)
+    kept = considered[:MAX_CONSIDERED_STORED]
+    if winner_at is not None and winner_at >= MAX_CONSIDERED_STORED:
+        kept = considered[:MAX_CONSIDERED_STORED - 1] + [considered[winner_at]]
+    plain["considered"], plain["considered_total"] = kept, len(considered)
     return plain
 
 
