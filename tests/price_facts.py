@@ -45,3 +45,18 @@ class InMemoryPriceFacts:
 
     def active_contracts(self, customer_id: UUID) -> list[UUID]:
         return self.contracts.get(customer_id, [])
+
+
+@dataclass
+class InMemoryCreditFacts:
+    """The order service's credit exposure per customer, as its read model would hold it."""
+
+    exposures: dict[UUID, "Exposure"] = field(default_factory=dict)
+    asked: list[tuple] = field(default_factory=list)
+
+    def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
+                 overdue_days: int) -> "Exposure":
+        from services.order.domain.credit import Exposure
+
+        self.asked.append((customer_id, currency, day, payment_terms_days, overdue_days))
+        return self.exposures.get(customer_id, Exposure())

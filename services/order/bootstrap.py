@@ -1,12 +1,14 @@
 """The order service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
 from services.order.api.contracts import router as contracts_router
+from services.order.api.credit import router as credit_router
 from services.order.api.quotes import router as quotes_router
 from services.order.api.routes import router
 from services.order.application import OrderApplication, OrderUnitOfWork
 from services.order.projections.catalogue import DistributorLicences, KnownItems
 from services.order.projections.hospitals import KnownDistributors, KnownHospitals
 from services.order.projections.contract_list import ContractList
+from services.order.projections.credit_exposure import CreditExposure
 from services.order.projections.order_list import OrderList
 from services.order.projections.price_book import PriceBook
 from services.order.projections.quote_list import QuoteList
@@ -20,9 +22,9 @@ ORDER = ServiceDefinition(
     # A sale is checked against the order service's own copies of channel and inventory: read models in its schema.
     unit_of_work=lambda app, pool, deferred: OrderUnitOfWork(app, pool, deferred=deferred),
     projections=(KnownHospitals, KnownDistributors, OrderList, KnownItems, DistributorLicences, PriceBook, QuoteList,
-                 ContractList, VbpProgress),
+                 ContractList, VbpProgress, CreditExposure),
     process_managers=(OrderFulfilmentTracker,),
-    routers=(router, quotes_router, contracts_router),
+    routers=(router, quotes_router, contracts_router, credit_router),
     default_port=8001,
     description="Quotes, contracts and sales orders, priced by the one rulebook, from placement to shipment.",
 )

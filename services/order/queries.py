@@ -4,10 +4,12 @@ domain/compliance.py): its own copies of channel's parties and licences and inve
 (projections/hospitals.py, catalogue.py)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from services.order.domain.compliance import DistributorFacts, ItemFacts
+from services.order.domain.credit import Exposure
 from services.order.domain.price_facts import Customer
 from shared.domain.pricing import FromList, PriceLookup, PricingEngine, Validity, rule_of, tender_of
 from shared.platform.access import DataScope
@@ -211,3 +213,34 @@ def vbp_progress(read: ReadModels, hospital_id: UUID | None, gtin: str | None, s
     return read.page(tables, paging, order_by="v.reference, v.gtin, v.hospital_name, v.hospital_id", where={
         "v.hospital_id = %s": hospital_id, "v.gtin = %s": gtin,
         **scope.condition(hospital="v.hospital_id", region="v.region")})
+
+
+class CreditFactsFromReadModels:
+    """`CreditFacts` (domain/credit.py's exposure) on the read model projections/credit_exposure.py."""
+
+    def __init__(self, read: ReadModels) -> None:
+        self.read = read
+
+    def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
+                 overdue_days: int) -> Exposure:
+        row = self.read.one(
+            "WITH shipped AS (SELECT s.order_id, s.gtin, sum(s.quantity) AS quantity,"
+            "   sum(s.quantity) FILTER (WHERE i.invoice_id IS NULL) AS uninvoiced_quantity"
+            "   FROM {schema}.credit_shipment_lines s LEFT JOIN {schema}.credit_invoices i USING (shipment_id)"
+            "   WHERE s.order_id IN (SELECT order_id FROM {schema}.credit_orders WHERE customer_id = %(c)s)"
+            "   GROUP BY s.order_id, s.gtin)"
+            " SELECT"
+            " (SELECT coalesce(sum(gross_total), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
+            "   AND currency = %(k)s) AS open_receivables,"
+            " (SELECT coalesce(sum(gross_total), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
+            "   AND currency = %(k)s AND raised_on + %(due)s < %(day)s) AS overdue,"
+            " (SELECT coalesce(sum(round(coalesce(sh.uninvoiced_quantity, 0) * l.gross_unit_price, 2)), 0)"
+            "   FROM shipped sh JOIN {schema}.credit_order_lines l USING (order_id, gtin)"
+            "   JOIN {schema}.credit_orders o USING (order_id) WHERE o.currency = %(k)s) AS shipped_not_invoiced,"
+            " (SELECT coalesce(sum(round(greatest(l.quantity - coalesce(sh.quantity, 0), 0) * l.gross_unit_price, 2)), 0)"
+            "   FROM {schema}.credit_orders o JOIN {schema}.credit_order_lines l USING (order_id)"
+            "   LEFT JOIN shipped sh USING (order_id, gtin)"
+            "   WHERE o.customer_id = %(c)s AND o.currency = %(k)s AND o.open) AS open_orders",
+            {"c": customer_id, "k": currency, "day": day, "due": payment_terms_days + overdue_days})
+        assert row is not None
+        return Exposure(row["open_receivables"], row["overdue"], row["shipped_not_invoiced"], row["open_orders"])

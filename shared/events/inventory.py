@@ -227,6 +227,19 @@ class ShipmentLine(ValueObject):
     serials: list[str] | None = Field(None, description="serial numbers (GS1 AI 21) scanned at picking, when serialised")
 
 
+class FulfilmentHeld(FulfilmentEvent):
+    """The order was put on hold (order service's OrderHeld) after it reached fulfilment: not dispatched until it is
+    released."""
+
+    event_name: ClassVar[str] = "FulfilmentHeld"
+    hold: str = Field(min_length=1, max_length=50)
+
+
+class FulfilmentHoldReleased(FulfilmentEvent):
+    event_name: ClassVar[str] = "FulfilmentHoldReleased"
+    hold: str = Field(min_length=1, max_length=50)
+
+
 class ShipmentDispatched(FulfilmentEvent):
     event_name: ClassVar[str] = "ShipmentDispatched"
 

@@ -43,7 +43,7 @@ class OrderLine(ValueObject):
         None, description="how the rulebook priced it: list price, every rule considered, the winner, the ceiling")
 
 
-OrderHold = Literal["price_approval"]
+OrderHold = Literal["price_approval", "credit", "compliance", "manual"]
 
 
 class OrderPlaced(OrderEvent):
@@ -58,8 +58,10 @@ class OrderPlaced(OrderEvent):
         None, description="the order is delivered through this distributor (配送商): goods ship to the distributor,"
                           " who delivers to the hospital and reports it in its sell-out (流向); absent: shipped direct")
     holds: list[OrderHold] = Field(
-        default_factory=list, description="why the order waits before fulfilment (price_approval: a typed price);"
-                                          " fulfilment starts with OrderReleased. Empty: fulfilment starts now")
+        default_factory=list, description="why the order waits before fulfilment (price_approval: a typed price;"
+                                          " credit: a failed credit check); fulfilment starts with OrderReleased."
+                                          " Empty: fulfilment starts now")
+    hold_reasons: dict[str, str] | None = Field(None, description="hold -> why, as the checks said it")
 
     @field_validator("holds", mode="before")
     @classmethod
@@ -79,6 +81,23 @@ class OrderPriceRejected(OrderEvent):
 
     event_name: ClassVar[str] = "OrderPriceRejected"
     rejected_by: str
+
+
+class OrderHeld(OrderEvent):
+    """A person put a hold on the order (manual, compliance); one already in fulfilment is not dispatched until it
+    is released. The reason is the event's."""
+
+    event_name: ClassVar[str] = "OrderHeld"
+    hold: OrderHold
+
+
+class OrderHoldReleased(OrderEvent):
+    """The role that owns the hold released it, with a reason (the event's); a credit release says until when."""
+
+    event_name: ClassVar[str] = "OrderHoldReleased"
+    hold: OrderHold
+    released_by: str
+    expires_on: date | None = None
 
 
 class OrderReleased(OrderEvent):
@@ -243,3 +262,27 @@ class ContractCalledOff(ContractEvent):
     event_name: ClassVar[str] = "ContractCalledOff"
     order_id: UUID
     lines: list[CalledOffLine] = Field(min_length=1)
+
+
+# --- credit limits (services/order/domain/credit.py) -------------------------------------------------------------
+
+class CreditTerms(ValueObject):
+    currency: CurrencyCode
+    limit: Money = Field(ge=0)
+    valid_from: date
+    valid_to: date | None = None
+    max_order_value: Money | None = Field(None, gt=0, description="the largest single order allowed")
+    overdue_days: int = Field(ge=0, le=3650, description="receivables this many days past due count as overdue")
+    overdue_share_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    payment_terms_days: int = Field(ge=0, le=720, description="the customer's default: invoices fall due after it")
+
+
+class CreditLimitSet(EventPayload):
+    """A customer's credit terms, as set (or changed) by finance; the reason is the event's."""
+
+    producer: ClassVar[str] = "order"
+    event_name: ClassVar[str] = "CreditLimitSet"
+    subject_field: ClassVar[str] = "credit_limit_id"
+    credit_limit_id: UUID
+    customer_id: UUID
+    terms: CreditTerms

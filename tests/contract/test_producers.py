@@ -142,7 +142,27 @@ def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
     held.approve_price("user:pricing")
     turned_down = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk")
     turned_down.reject_price("user:pricing")
-    return [event for aggregate in (quote, refused, contract, held, turned_down) for event in aggregate.collect_events()]
+    over_credit = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk",
+                                   credit_problems=["credit-limit-exceeded: exposure 90000.00 plus this order 1017.00"
+                                                    " is above the limit 90000.00"])
+    over_credit.hold("manual")
+    over_credit.approve_price("user:pricing")
+    over_credit.release_hold("credit", "user:finance", date(2026, 12, 31))
+    over_credit.release_hold("manual", "user:supervisor")
+    from services.inventory.domain import Fulfilment
+    from services.order.domain.credit import CreditLimit
+
+    limit = CreditLimit(customer_id=hospital_id, terms={
+        "currency": "CNY", "limit": Decimal("90000.00"), "valid_from": date(2026, 1, 1), "valid_to": None,
+        "max_order_value": Decimal("50000.00"), "overdue_days": 30, "overdue_share_percent": Decimal("10"),
+        "payment_terms_days": 120})
+    limit.change({**limit.terms, "limit": Decimal("120000.00")})
+    fulfilment = Fulfilment(order_id=over_credit.id, ship_to_hospital_id=hospital_id,
+                            lines=[{"line_no": 1, "gtin": GTIN, "quantity": 1}])
+    fulfilment.hold("compliance")
+    fulfilment.release("compliance")
+    return [event for aggregate in (quote, refused, contract, held, turned_down, over_credit, limit, fulfilment)
+            for event in aggregate.collect_events()]
 
 
 def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> list:  # noqa: ANN001

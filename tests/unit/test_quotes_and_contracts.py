@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.order.application import OrderApplication, OrderUnitOfWork, contracting, placing, quoting
+from services.order.application import OrderApplication, OrderUnitOfWork, contracting, holds, placing, quoting
 from services.order.domain.contracts import ceiling_of, completion
 from services.order.domain.price_facts import Customer
 from shared.domain.pricing import Discount, PricingRule, Scope, TenderPrice, Validity
@@ -208,9 +208,9 @@ def test_a_typed_price_holds_the_order_until_a_second_person_approves(uow):
             placing.OrderLine(gtin=STENT, quantity=1, unit_price=Decimal("900.00")),)), uow)[0]
     assert (held.status, held.holds, held.lines[0]["price_source"]) == ("on_hold", ["price_approval"], "manual")
     with acting_as("user:desk"), pytest.raises(RuleViolation) as own:
-        placing.decide_price(placing.DecidePrice(order_id=held.id, approve=True), uow)
+        holds.decide_price(holds.DecidePrice(order_id=held.id, approve=True), uow)
     with acting_as("user:pricing"):
-        released = placing.decide_price(placing.DecidePrice(order_id=held.id, approve=True), uow)
+        released = holds.decide_price(holds.DecidePrice(order_id=held.id, approve=True), uow)
     assert (own.value.rule, released.status, released.holds) == ("four-eyes", "placed", [])
 
 

@@ -60,6 +60,8 @@ class InventoryApplication(ServiceApplication):
         Fulfilment.Rejected: contracts.StockReservationRejected,
         Fulfilment.PicksConfirmed: contracts.PicksConfirmed,
         Fulfilment.Dispatched: contracts.ShipmentDispatched,
+        Fulfilment.Held: contracts.FulfilmentHeld,
+        Fulfilment.HoldReleased: contracts.FulfilmentHoldReleased,
         Fulfilment.Delivered: contracts.ShipmentDelivered,
         Fulfilment.Accepted: contracts.ShipmentAccepted,
         Fulfilment.Returned: contracts.ShipmentReturned,

@@ -101,3 +101,19 @@ def _allocate(fulfilment: Fulfilment, today: date, uow: InventoryUnitOfWork) -> 
                                                                item.recalls.withheld_units())
             shortages.append({"gtin": gtin, "requested": line["quantity"], "available": available})
     return _Allocation(reserved, shortages, list(items.values()))
+
+
+class FollowOrderHold(Command):
+    order_id: UUID
+    hold: str
+    held: bool  # True: put on; False: released
+
+
+def follow_order_hold(command: FollowOrderHold, uow: InventoryUnitOfWork) -> Fulfilment | None:
+    """An order held (or released) after it reached fulfilment: its fulfilment follows. An order not in fulfilment
+    yet is the order service's to hold back; repeating changes nothing."""
+    fulfilment = uow.get(fulfilment_id_for(command.order_id), Fulfilment)
+    if fulfilment is not None and (fulfilment.hold(command.hold) if command.held else fulfilment.release(command.hold)):
+        uow.collect(fulfilment)
+    uow.commit()
+    return fulfilment

@@ -67,7 +67,36 @@ class Fulfilment(TracedAggregate):
         shipped = {s["warehouse"] for s in self.shipments}
         return sorted({line["warehouse"] for line in self.reserved} - shipped)
 
+    @property
+    def holds(self) -> list[str]:
+        return self.__dict__.get("order_holds", [])  # fulfilments from before order holds existed carry none
+
+    def hold(self, hold: str) -> bool:
+        """The order was put on hold after it reached fulfilment: nothing is dispatched until it is released. False
+        when it was held so already."""
+        if hold in self.holds:
+            return False
+        self._held(order_id=self.order_id, hold=hold)
+        return True
+
+    @event("Held")
+    def _held(self, order_id: UUID, hold: str) -> None:
+        self.__dict__["order_holds"] = [*self.holds, hold]
+
+    def release(self, hold: str) -> bool:
+        if hold not in self.holds:
+            return False
+        self._hold_released(order_id=self.order_id, hold=hold)
+        return True
+
+    @event("HoldReleased")
+    def _hold_released(self, order_id: UUID, hold: str) -> None:
+        self.__dict__["order_holds"] = [h for h in self.holds if h != hold]
+
     def dispatch(self, shipment_id: UUID, warehouse: str, carrier: str, tracking_number: str, at: datetime) -> None:
+        if self.holds:
+            raise FulfilmentStateError(f"the order is on hold ({', '.join(self.holds)}): nothing is dispatched until"
+                                       " the hold is released", "order-on-hold")
         if (self.picking_required or self.picked) and not self.picks_complete:
             raise FulfilmentStateError(f"{self.units_to_pick} reserved units are not picked yet: confirm every unit by"
                                        " its UDI scan (POST /fulfilments/{order_id}/picks) before dispatch",

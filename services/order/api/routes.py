@@ -11,13 +11,16 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.order import queries
-from services.order.application import OrderUnitOfWork, placing
+from services.order.application import OrderUnitOfWork, holds, placing
 from services.order.domain import SalesOrder
+from services.order.domain.sales_order import HOLDS
 from shared.domain.gtin import GTINInput
 from shared.domain.money import LineQuantity, UnitPrice, document_total_problem
 from shared.domain.text import Reference
 from shared.platform.access import permitted
+from shared.platform.access import DataScope
 from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
+from shared.platform.context import EventMeta
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.permissions import permissions_of
@@ -28,6 +31,8 @@ Work = Annotated[OrderUnitOfWork, Depends(unit_of_work)]
 
 PlaceOrderCommand = command_by("order:place", scope="order")
 PriceDecision = command_by("price:approve", scope="order")
+HoldCommand = command_by("order:hold", scope="order")
+ReleaseCommands = {hold: command_by(permission, scope="order") for hold, permission in HOLDS.items()}
 
 OrderReader = permitted("order:read", scope="order")
 
@@ -80,6 +85,14 @@ class OrderLineOut(BaseModel):
     min_remaining_shelf_life_days: int | None = None
 
 
+class HoldEventOut(BaseModel):
+    hold: str
+    placed: bool = Field(description="true: the hold was put on; false: released")
+    reason: str | None = None
+    by: str | None = None
+    expires_on: date | None = None
+
+
 class OrderOut(BaseModel):
     order_id: UUID
     hospital_id: UUID
@@ -89,6 +102,7 @@ class OrderOut(BaseModel):
     ship_to_distributor_id: UUID | None = None
     status: OrderStatus
     holds: list[str] = Field(default_factory=list, description="what the order waits for before fulfilment")
+    hold_history: list[HoldEventOut] = Field(default_factory=list, description="holds put on and released")
     lines: list[OrderLineOut]
     allocations: list[dict]
     shipment_ids: list[UUID]
@@ -118,7 +132,7 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
                     requested_delivery_date=getattr(o, "requested_delivery_date", None),
                     ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
-                    holds=o.__dict__.get("holds", []), lines=lines, allocations=o.allocations,
+                    holds=o.__dict__.get("holds", []), hold_history=o.__dict__.get("hold_history", []), lines=lines, allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
 
 
@@ -128,16 +142,21 @@ def place_order(body: PlaceOrder, response: Response, meta: PlaceOrderCommand, u
     """Accept an order only when the sale passes its checks: the customer (and distributor) is registered, every
     product has a registration certificate valid on the delivery day, and a distributor holds the licence each
     product's class needs (422/409 naming the rule otherwise; nothing is stored). Each line is priced by the system
-    and says what priced it; a contract's validity, authorized distributor and volume are checked."""
-    order, created = placing.place_order(placing.PlaceOrder(
-        order_id=new_aggregate_id("order", meta.actor, idempotency_key), hospital_id=body.hospital_id,
-        customer_reference=body.customer_reference, currency=body.currency,
-        lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
-        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
-        contract_id=body.contract_id), uow, scope)
+    and says what priced it; a contract's validity, authorized distributor and volume are checked. A typed price
+    (price_approval) or a failed credit check (credit) puts the order on hold."""
+    order, created = placing.place_order(_place_command(body, meta.actor, idempotency_key), uow, scope)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _order_out(order)
+
+
+def _place_command(body: PlaceOrder, actor: str, idempotency_key: str | None) -> placing.PlaceOrder:
+    return placing.PlaceOrder(
+        order_id=new_aggregate_id("order", actor, idempotency_key), hospital_id=body.hospital_id,
+        customer_reference=body.customer_reference, currency=body.currency,
+        lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
+        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
+        contract_id=body.contract_id)
 
 
 class PriceDecisionIn(BaseModel):
@@ -152,8 +171,62 @@ def decide_order_price(order_id: UUID, body: PriceDecisionIn, meta: PriceDecisio
     """A pricing manager who did not place the order approves its typed prices (the hold lifts and fulfilment
     starts) or rejects them (the order ends), with a reason."""
     command_reason(body.reason, meta)
-    return _order_out(placing.decide_price(placing.DecidePrice(order_id=order_id, approve=body.decision == "approve"),
-                                           uow, scope))
+    return _order_out(holds.decide_price(holds.DecidePrice(order_id=order_id, approve=body.decision == "approve"),
+                                         uow, scope))
+
+
+@router.post("/orders/validate", operation_id="validate_order")
+def validate_order(body: PlaceOrder, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+    """The same checks as placing, nothing stored: the order as it would be accepted (each line priced, the holds
+    it would carry and why), or the problem placing would answer."""
+    checked = placing.validate_order(_place_command(body, meta.actor, None), uow, scope)
+    return _order_out(checked)
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    hold: Literal["manual", "compliance"]
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+    expires_on: date | None = Field(None, description="a credit release: until when it holds (required)")
+
+
+@router.post("/orders/{order_id}/holds", operation_id="hold_order")
+def hold_order(order_id: UUID, body: HoldIn, meta: HoldCommand, uow: Work, scope: CallerScope) -> OrderOut:
+    """Put a manual or compliance hold on an order not yet shipped, with a reason: one already in fulfilment is not
+    dispatched until the hold is released by its owner (the order supervisor; quality)."""
+    command_reason(body.reason, meta)
+    return _order_out(holds.place_hold(holds.PlaceHold(order_id=order_id, hold=body.hold), uow, scope))
+
+
+def _release(hold: str, order_id: UUID, body: ReleaseIn, meta: EventMeta, uow: OrderUnitOfWork,
+             scope: DataScope) -> OrderOut:
+    command_reason(body.reason, meta)
+    return _order_out(holds.release_hold(holds.ReleaseHold(order_id=order_id, hold=hold, expires_on=body.expires_on),
+                                         uow, scope))
+
+
+@router.post("/orders/{order_id}/holds/credit/release", operation_id="release_credit_hold")
+def release_credit_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseCommands["credit"], uow: Work,
+                        scope: CallerScope) -> OrderOut:
+    """Finance releases a credit hold, with a reason and the day the release expires."""
+    return _release("credit", order_id, body, meta, uow, scope)
+
+
+@router.post("/orders/{order_id}/holds/compliance/release", operation_id="release_compliance_hold")
+def release_compliance_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseCommands["compliance"], uow: Work,
+                            scope: CallerScope) -> OrderOut:
+    return _release("compliance", order_id, body, meta, uow, scope)
+
+
+@router.post("/orders/{order_id}/holds/manual/release", operation_id="release_manual_hold")
+def release_manual_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseCommands["manual"], uow: Work,
+                        scope: CallerScope) -> OrderOut:
+    return _release("manual", order_id, body, meta, uow, scope)
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")

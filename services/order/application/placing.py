@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from services.order.application import OrderUnitOfWork, contracting
+from services.order.application import OrderUnitOfWork, contracting, credit
 from services.order.application.pricing import priced, vat_rate_of
 from services.order.domain import SalesOrder
 from services.order.domain.contracts import Contract
@@ -66,24 +66,40 @@ class _FactsWithinScope:
 def place_order(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> tuple[SalesOrder, bool]:
     """The order, and whether this command placed it (False: a retry found the first one, which is not checked
     again: the facts may have changed since it was accepted)."""
-    def place() -> SalesOrder:
-        delivery_day = command.requested_delivery_date or datetime.now(UTC).date()
-        facts = uow.sale_facts if scope.everything else _FactsWithinScope(uow.sale_facts, scope,
-                                                                          command.ship_to_distributor_id)
-        check_sale(facts, command.hospital_id, command.ship_to_distributor_id,
-                   [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until)
-        contract = _contract(command, uow, scope, delivery_day)
-        lines = _priced_lines(command, uow, contract, delivery_day)
-        order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
-                                 lines, command.requested_delivery_date, command.ship_to_distributor_id,
-                                 placed_by=current_meta().actor)
-        if contract is not None:
-            called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
-            if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):
-                uow.collect(contract)
-        return order
+    return create_once(uow, command.order_id, SalesOrder, lambda: _accepted(command, uow, scope))
 
-    return create_once(uow, command.order_id, SalesOrder, place)
+
+def validate_order(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
+    """The order as placing it would accept it now (priced, with the holds it would carry), or the refusal placing
+    would answer; nothing is stored (the order desk's check before submitting)."""
+    try:
+        return _accepted(command, uow, scope)
+    finally:
+        uow.rollback()
+
+
+def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope) -> SalesOrder:
+    """Every check, in order: the sale (customer, certificates, distributor licences: refusals), the contract and
+    the prices (a typed price: a hold), the credit (a failure: a hold). The contract's call-off is collected with
+    the order."""
+    delivery_day = command.requested_delivery_date or datetime.now(UTC).date()
+    facts = uow.sale_facts if scope.everything else _FactsWithinScope(uow.sale_facts, scope,
+                                                                      command.ship_to_distributor_id)
+    check_sale(facts, command.hospital_id, command.ship_to_distributor_id,
+               [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until)
+    contract = _contract(command, uow, scope, delivery_day)
+    lines = _priced_lines(command, uow, contract, delivery_day)
+    value = sum((Decimal(line["gross_unit_price"]) * line["quantity"]).quantize(Decimal("0.01")) for line in lines)
+    bill_to = command.ship_to_distributor_id or command.hospital_id  # 两票制: a distributor is billed for its goods
+    credit_problems = credit.check(uow, bill_to, command.currency, value, datetime.now(UTC).date())
+    order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
+                             lines, command.requested_delivery_date, command.ship_to_distributor_id,
+                             placed_by=current_meta().actor, credit_problems=credit_problems)
+    if contract is not None:
+        called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
+        if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):
+            uow.collect(contract)
+    return order
 
 
 def _contract(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope, day: date) -> Contract | None:
@@ -131,26 +147,4 @@ def order(uow: UnitOfWork, order_id: UUID) -> SalesOrder:
     found = uow.get(order_id, SalesOrder)
     if found is None:
         raise NotFound("Order", order_id)
-    return found
-
-
-class DecidePrice(Command):
-    order_id: UUID
-    approve: bool  # the reason is the request's (recorded on the event)
-
-
-def decide_price(command: DecidePrice, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
-    """A pricing manager, not the person who placed the order, approves its typed prices (fulfilment starts) or
-    rejects them (the order ends there)."""
-    found = order(uow, command.order_id)
-    if not scope.everything:
-        province = uow.sale_facts.hospital_province(found.hospital_id)
-        scope.require("Order", found.id, hospitals=[found.hospital_id], distributors=[found.ship_to_distributor_id],
-                      regions=[province])
-    if command.approve:
-        found.approve_price(current_meta().actor)
-    else:
-        found.reject_price(current_meta().actor)
-    uow.collect(found)
-    uow.commit()
     return found

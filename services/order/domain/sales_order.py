@@ -1,7 +1,11 @@
 """A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed ->
-reserved -> shipped (or backordered). An order placed with holds (a price the desk typed: `price_approval`) is
-on_hold until a pricing manager who did not place it approves (released: placed, and fulfilment starts) or rejects it
-(price_rejected, the end of it)."""
+reserved -> shipped (or backordered).
+
+Holds: an order may carry several (HOLDS), each released by the role that owns it, with a reason. An order placed
+with holds (a price the desk typed: `price_approval`; a credit check it failed: `credit`) is on_hold, and fulfilment
+starts only when its last hold is released (OrderReleased). A hold placed later (`manual`, `compliance`) stops an
+order already in fulfilment from being dispatched until it is released. A typed price may also be rejected
+(price_rejected, the end of the order)."""
 
 from datetime import date
 from decimal import Decimal
@@ -22,12 +26,18 @@ class OrderStateError(RuleViolation):
         super().__init__("order-status", detail)
 
 
+# Each hold, and the permission that releases it (the route declares it; the price's is decided by price-decision).
+HOLDS = {"price_approval": "price:approve", "credit": "order:release-credit-hold",
+         "compliance": "order:release-compliance-hold", "manual": "order:release-manual-hold"}
+PLACEABLE_HOLDS = ("manual", "compliance")  # those a person puts on an order; the others come from its checks
+
+
 class SalesOrder(TracedAggregate):
     @event("Placed")
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
                  lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
                  ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
-                 placed_by: str | None = None) -> None:
+                 placed_by: str | None = None, hold_reasons: dict[str, str] | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -38,6 +48,9 @@ class SalesOrder(TracedAggregate):
         self.lines = lines
         self.holds = holds or []
         self.placed_by = placed_by
+        self.hold_history: list[dict[str, Any]] = [
+            {"hold": hold, "placed": True, "reason": (hold_reasons or {}).get(hold)} for hold in self.holds]
+        self.released_to_fulfilment = not self.holds
         self.status = "on_hold" if self.holds else "placed"
         self.allocations: list[dict[str, Any]] = []
         self.shipment_ids: list[UUID] = []
@@ -50,9 +63,11 @@ class SalesOrder(TracedAggregate):
     @classmethod
     def place(cls, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
-              ship_to_distributor_id: UUID | None = None, placed_by: str | None = None) -> "SalesOrder":
+              ship_to_distributor_id: UUID | None = None, placed_by: str | None = None,
+              credit_problems: list[str] | None = None) -> "SalesOrder":
         """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
-        the desk priced (`manual`) holds the order for a pricing manager's approval."""
+        the desk priced (`manual`) holds the order for a pricing manager's approval; a failed credit check
+        (domain/credit.py) for finance."""
         numbered = []
         for n, line in enumerate(lines, start=1):
             numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
@@ -64,9 +79,13 @@ class SalesOrder(TracedAggregate):
         optional: dict[str, Any] = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
         if ship_to_distributor_id is not None:
             optional["ship_to_distributor_id"] = ship_to_distributor_id
+        reasons = {}
         if any(line.get("price_source") == "manual" for line in numbered):
-            optional["holds"] = ["price_approval"]
-            optional["placed_by"] = placed_by
+            reasons["price_approval"] = "a price typed by the order desk"
+        if credit_problems:
+            reasons["credit"] = "; ".join(credit_problems)[:1000]
+        if reasons:
+            optional.update(holds=list(reasons), hold_reasons=reasons, placed_by=placed_by)
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
 
@@ -75,10 +94,51 @@ class SalesOrder(TracedAggregate):
         self._require_price_hold()
         second_person(self.placed_by or "", by, "this order's typed prices")
         self._price_approved(approved_by=by)
-        if not self.holds:  # the event repeats what fulfilment needs, as OrderPlaced would have told it
+        self._release_if_free()
+
+    def _release_if_free(self) -> None:
+        """With no hold left, an order that never went to fulfilment goes now: the event repeats what fulfilment
+        needs, as OrderPlaced would have told it."""
+        if not self.holds and not self.__dict__.get("released_to_fulfilment", True):
             self._released(hospital_id=self.hospital_id, lines=self.lines,
                            requested_delivery_date=self.requested_delivery_date,
                            ship_to_distributor_id=self.ship_to_distributor_id)
+
+    def hold(self, hold: str) -> bool:
+        """Put a hold on the order (before it ships); False when it carries that hold already."""
+        if hold not in PLACEABLE_HOLDS:
+            raise RuleViolation("hold-kind", f"a person places a {' or '.join(PLACEABLE_HOLDS)} hold; {hold} holds"
+                                " come from the order's checks", "hold")
+        if self.status in ("shipped", "price_rejected"):
+            raise OrderStateError(f"order is {self.status}: there is nothing left to hold")
+        if hold in self.holds:
+            return False
+        self._held(hold=hold)
+        return True
+
+    @event("Held")
+    def _held(self, hold: str) -> None:
+        self.holds = [*self.holds, hold]
+        self.__dict__.setdefault("hold_history", []).append({"hold": hold, "placed": True})
+
+    def release_hold(self, hold: str, by: str, expires_on: date | None = None) -> None:
+        """Release a hold (price approvals go through approve_price). A credit release names the day it expires:
+        a later change to the order after it is checked again."""
+        if hold == "price_approval":
+            raise RuleViolation("hold-kind", "a typed price is approved or rejected by a pricing manager"
+                                " (price-decision)", "hold")
+        if hold not in self.holds:
+            raise OrderStateError(f"order is {self.status} and carries no {hold} hold")
+        if hold == "credit" and expires_on is None:
+            raise RuleViolation("credit-release-expiry", "a credit release says until when it holds", "expires_on")
+        self._hold_released(hold=hold, released_by=by, expires_on=expires_on)
+        self._release_if_free()
+
+    @event("HoldReleased")
+    def _hold_released(self, hold: str, released_by: str, expires_on: date | None) -> None:
+        self.holds = [h for h in self.holds if h != hold]
+        self.__dict__.setdefault("hold_history", []).append({"hold": hold, "placed": False, "by": released_by,
+                                                             "expires_on": expires_on})
 
     def reject_price(self, by: str) -> None:
         self._require_price_hold()
@@ -92,6 +152,8 @@ class SalesOrder(TracedAggregate):
     @event("PriceApproved")
     def _price_approved(self, approved_by: str) -> None:
         self.holds = [hold for hold in self.holds if hold != "price_approval"]
+        self.__dict__.setdefault("hold_history", []).append({"hold": "price_approval", "placed": False,
+                                                             "by": approved_by})
 
     @event("PriceRejected")
     def _price_rejected(self, rejected_by: str) -> None:
@@ -102,6 +164,7 @@ class SalesOrder(TracedAggregate):
     def _released(self, hospital_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
                   ship_to_distributor_id: UUID | None) -> None:
         self.status = "placed"
+        self.released_to_fulfilment = True
 
     def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
         """A placed order is reserved; so is a backordered one when released stock covers it later."""

@@ -1,0 +1,77 @@
+"""Credit limits (set by finance, every change with a reason) and the credit check an order runs when it is placed
+(domain/credit.py): exposure from the order service's read model of orders, shipments and invoices."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from services.order.application import OrderUnitOfWork
+from services.order.application.pricing import known_customer
+from services.order.domain.credit import CreditLimit, Exposure, check_credit_terms, credit_limit_id_for, credit_problems
+from shared.platform.access import EVERYTHING, DataScope
+from shared.platform.command import Command
+
+
+class SetCreditLimit(Command):
+    customer_id: UUID
+    currency: str
+    limit: Decimal
+    valid_from: date
+    valid_to: date | None = None
+    max_order_value: Decimal | None = None
+    overdue_days: int = 30
+    overdue_share_percent: Decimal = Decimal("10")
+    payment_terms_days: int = 90
+
+
+def set_credit_limit(command: SetCreditLimit, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> CreditLimit:
+    """Set or change a customer's credit terms (the same terms again record nothing)."""
+    known_customer(uow.price_facts, command.customer_id, scope)
+    terms = {"currency": command.currency, "limit": command.limit, "valid_from": command.valid_from,
+             "valid_to": command.valid_to, "max_order_value": command.max_order_value,
+             "overdue_days": command.overdue_days, "overdue_share_percent": command.overdue_share_percent,
+             "payment_terms_days": command.payment_terms_days}
+    check_credit_terms(terms)
+    limit = uow.get(credit_limit_id_for(command.customer_id), CreditLimit)
+    if limit is None:
+        limit = CreditLimit(customer_id=command.customer_id, terms=terms)
+        uow.collect(limit)
+    elif limit.change(terms):
+        uow.collect(limit)
+    uow.commit()
+    return limit
+
+
+@dataclass(frozen=True)
+class CreditPosition:
+    """A customer's credit as the check sees it on a day: the limit (if any), the exposure, what is left."""
+
+    customer_id: UUID
+    limit: CreditLimit | None
+    exposure: Exposure
+    day: date
+
+    @property
+    def available(self) -> Decimal | None:
+        return None if self.limit is None else self.limit.terms["limit"] - self.exposure.total
+
+
+def position(uow: OrderUnitOfWork, customer_id: UUID, currency: str, day: date) -> CreditPosition:
+    limit = uow.get(credit_limit_id_for(customer_id), CreditLimit)
+    terms = limit.terms if limit is not None else {"payment_terms_days": 90, "overdue_days": 30}
+    exposure = uow.credit_facts.exposure(customer_id, limit.terms["currency"] if limit else currency, day,
+                                         terms["payment_terms_days"], terms["overdue_days"])
+    return CreditPosition(customer_id, limit, exposure, day)
+
+
+def check(uow: OrderUnitOfWork, customer_id: UUID, currency: str, order_value: Decimal, day: date) -> list[str]:
+    """Why an order of this value must wait for finance (empty: it may proceed). An order in another currency than
+    the customer's limit is held too: its exposure cannot be judged."""
+    if uow.get(credit_limit_id_for(customer_id), CreditLimit) is None:
+        return []  # not under credit management: nothing to judge the exposure against
+    credit = position(uow, customer_id, currency, day)
+    if credit.limit is not None and credit.limit.terms["currency"] != currency:
+        return [f"credit-currency: the customer's credit limit is in {credit.limit.terms['currency']}, the order in"
+                f" {currency}"]
+    return credit_problems(credit.limit, credit.exposure, order_value, day)

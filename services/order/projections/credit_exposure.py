@@ -1,0 +1,68 @@
+"""What each customer owes and has committed, for credit control (domain/credit.py): orders and their lines (from
+order's events), shipments (inventory's) and invoices (billing's), each kept as it arrives and joined when read
+(queries.py), so that the exposure is right whichever topic is read first.
+
+The customer of an order is the party billed: the distributor it is delivered through (两票制), else the hospital."""
+
+from collections import Counter
+from decimal import Decimal
+
+from psycopg import Cursor
+
+from shared.events import CloudEvent, EventPayload
+from shared.events.billing import InvoiceRaised
+from shared.events.inventory import ShipmentDispatched
+from shared.events.order import OrderPlaced, OrderPriceRejected
+from shared.platform.consumer import Projection
+
+DEFAULT_VAT = Decimal("0.13")
+
+
+class CreditExposure(Projection):
+    name = "order-credit-exposure"
+    subscribes_to = ("order", "inventory", "billing")
+
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.credit_orders (order_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
+        " currency char(3) NOT NULL, open boolean NOT NULL, placed_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS credit_orders_customer ON {schema}.credit_orders (customer_id)",
+        "CREATE TABLE IF NOT EXISTS {schema}.credit_order_lines (order_id uuid NOT NULL, gtin char(14) NOT NULL,"
+        " quantity int NOT NULL, gross_unit_price numeric(18,4) NOT NULL, PRIMARY KEY (order_id, gtin))",
+        "CREATE TABLE IF NOT EXISTS {schema}.credit_shipment_lines (shipment_id uuid NOT NULL, order_id uuid NOT NULL,"
+        " gtin char(14) NOT NULL, quantity int NOT NULL, PRIMARY KEY (shipment_id, gtin))",
+        "CREATE INDEX IF NOT EXISTS credit_shipment_lines_order ON {schema}.credit_shipment_lines (order_id)",
+        "CREATE TABLE IF NOT EXISTS {schema}.credit_invoices (invoice_id uuid PRIMARY KEY, shipment_id uuid NOT NULL,"
+        " customer_id uuid NOT NULL, currency char(3) NOT NULL, gross_total numeric(18,2) NOT NULL,"
+        " raised_on date NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS credit_invoices_customer ON {schema}.credit_invoices (customer_id)",
+    )
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        match payload:
+            case OrderPlaced():
+                cur.execute(f"INSERT INTO {self.schema}.credit_orders VALUES (%s, %s, %s, true, %s)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.order_id, payload.ship_to_distributor_id or payload.hospital_id, payload.currency,
+                             envelope.time))
+                quantities, prices = Counter[str](), {}
+                for line in payload.lines:  # orders before system pricing carry the net price only: 13% on it
+                    quantities[line.gtin] += line.quantity
+                    prices[line.gtin] = line.gross_unit_price or line.unit_price * (1 + (line.vat_rate or DEFAULT_VAT))
+                for gtin, quantity in quantities.items():
+                    cur.execute(f"INSERT INTO {self.schema}.credit_order_lines VALUES (%s, %s, %s, %s)"
+                                " ON CONFLICT DO NOTHING", (payload.order_id, gtin, quantity, prices[gtin]))
+            case OrderPriceRejected():
+                cur.execute(f"UPDATE {self.schema}.credit_orders SET open = false WHERE order_id = %s",
+                            (payload.order_id,))
+            case ShipmentDispatched():
+                shipped = Counter[str]()
+                for line in payload.lines:
+                    shipped[line.gtin] += line.quantity
+                for gtin, quantity in shipped.items():
+                    cur.execute(f"INSERT INTO {self.schema}.credit_shipment_lines VALUES (%s, %s, %s, %s)"
+                                " ON CONFLICT DO NOTHING", (payload.shipment_id, payload.order_id, gtin, quantity))
+            case InvoiceRaised():
+                cur.execute(f"INSERT INTO {self.schema}.credit_invoices VALUES (%s, %s, %s, %s, %s, %s)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.invoice_id, payload.shipment_id, payload.bill_to_distributor_id or payload.hospital_id,
+                             payload.currency, payload.gross_total, envelope.time.date()))

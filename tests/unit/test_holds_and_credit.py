@@ -1,0 +1,144 @@
+"""Holds and credit control on eventsourcing's in-memory persistence: an order that breaks a credit rule waits on a
+`credit` hold that only a release with a reason and an expiry lifts; the exposure is the billed party's; a customer
+without a limit is not checked; manual and compliance holds; the check before submitting stores nothing."""
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from services.order.application import OrderApplication, OrderUnitOfWork, credit, holds, placing
+from services.order.domain.credit import Exposure
+from services.order.domain.price_facts import Customer
+from shared.domain.rules import RuleViolation
+from shared.platform.context import acting_as
+from shared.platform.settings import Settings
+from tests.price_facts import InMemoryCreditFacts, InMemoryPriceFacts
+from tests.unit.test_order_commands import DISTRIBUTOR, GAUZE, HOSPITAL, STENT, TODAY, KnownFacts
+
+PRICE = Decimal("1130.0000")  # 含税: 1,000.00 net
+
+
+@pytest.fixture
+def exposures() -> InMemoryCreditFacts:
+    return InMemoryCreditFacts()
+
+
+@pytest.fixture
+def uow(exposures):
+    prices = InMemoryPriceFacts(customers={
+        HOSPITAL: Customer(HOSPITAL, "hospital", "浙江省人民医院", "浙江省", grade="3A"),
+        DISTRIBUTOR: Customer(DISTRIBUTOR, "distributor", "华东医疗", "江苏省", tier="gold")})
+    prices.price_list(**{f"g{STENT}": PRICE, f"g{GAUZE}": PRICE})
+    sale = KnownFacts()
+    sale.licence("distribution_licence")
+    app = OrderApplication.in_memory(Settings(ERP_ENV="test"))
+    yield OrderUnitOfWork(app, sale_facts=sale, price_facts=prices, credit_facts=exposures)
+    app.close()
+
+
+def limit(uow, customer=HOSPITAL, **terms):  # noqa: ANN001, ANN003
+    with acting_as("user:finance", reason="年度授信"):
+        return credit.set_credit_limit(credit.SetCreditLimit(**{
+            "customer_id": customer, "currency": "CNY", "limit": Decimal("10000.00"),
+            "valid_from": TODAY - timedelta(days=30), **terms}), uow)
+
+
+def place(uow, quantity=1, **options):  # noqa: ANN001, ANN003
+    with acting_as("user:desk"):
+        return placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=quantity),), **options), uow)[0]
+
+
+def test_a_customer_without_a_credit_limit_is_not_checked(uow, exposures):
+    assert place(uow, 1000).holds == []
+    assert exposures.asked == []
+
+
+def test_an_order_above_the_limit_waits_for_finance_who_releases_it_with_a_reason_and_an_expiry(uow, exposures):
+    limit(uow)
+    exposures.exposures[HOSPITAL] = Exposure(open_receivables=Decimal("5000"), shipped_not_invoiced=Decimal("2000"),
+                                             open_orders=Decimal("1700"))
+    assert place(uow, 1).holds == []  # 8,700 + 1,130 = 9,830: within 10,000
+    held = place(uow, 2)  # 8,700 + 2,260 = 10,960
+    assert (held.status, held.holds) == ("on_hold", ["credit"])
+    assert held.hold_history[0]["reason"].startswith("credit-limit-exceeded: exposure 8700 plus this order 2260.00")
+    with acting_as("user:finance", reason="客户已承诺月底回款"), pytest.raises(RuleViolation) as no_expiry:
+        holds.release_hold(holds.ReleaseHold(order_id=held.id, hold="credit"), uow)
+    assert (no_expiry.value.rule, no_expiry.value.field) == ("credit-release-expiry", "expires_on")
+    with acting_as("user:finance", reason="客户已承诺月底回款"):
+        released = holds.release_hold(holds.ReleaseHold(order_id=held.id, hold="credit",
+                                                        expires_on=TODAY + timedelta(days=7)), uow)
+    assert (released.status, released.holds, released.released_to_fulfilment) == ("placed", [], True)
+    kinds = [type(e).__name__ for e in uow.app.repository.event_store.get(held.id)]
+    assert kinds == ["Placed", "HoldReleased", "Released"]
+
+
+def test_the_largest_single_order_overdue_receivables_and_a_lapsed_limit_each_hold(uow, exposures):
+    limit(uow, limit=Decimal("1000000.00"), max_order_value=Decimal("2000.00"))
+    assert place(uow, 2).holds == ["credit"]  # 2,260 above the largest single order
+    limit(uow, limit=Decimal("1000000.00"), overdue_days=30, overdue_share_percent=Decimal("10"))
+    exposures.exposures[HOSPITAL] = Exposure(open_receivables=Decimal("10000"), overdue=Decimal("1000"))
+    assert place(uow, 1).holds == []  # exactly 10% overdue: not above
+    exposures.exposures[HOSPITAL] = Exposure(open_receivables=Decimal("10000"), overdue=Decimal("1000.01"))
+    overdue = place(uow, 1)
+    assert "credit-overdue" in overdue.hold_history[0]["reason"]
+    limit(uow, limit=Decimal("1000000.00"), valid_to=TODAY - timedelta(days=1))
+    assert "credit-limit-not-in-force" in place(uow, 1).hold_history[0]["reason"]
+
+
+def test_goods_through_a_distributor_count_against_the_distributor_s_credit(uow, exposures):
+    limit(uow, customer=DISTRIBUTOR, limit=Decimal("1000.00"))
+    through = place(uow, 1, ship_to_distributor_id=DISTRIBUTOR)
+    assert through.holds == ["credit"]
+    assert exposures.asked[-1][0] == DISTRIBUTOR
+    assert place(uow, 1).holds == []  # the hospital itself has no limit
+
+
+def test_a_manual_hold_stops_an_order_until_its_owner_releases_it(uow):
+    order = place(uow, 1)
+    with acting_as("user:desk", reason="客户要求暂缓发货"):
+        held = holds.place_hold(holds.PlaceHold(order_id=order.id, hold="manual"), uow)
+        again = holds.place_hold(holds.PlaceHold(order_id=order.id, hold="manual"), uow)
+    assert (held.status, held.holds, again.version) == ("placed", ["manual"], held.version)
+    with acting_as("user:desk"), pytest.raises(RuleViolation) as kind:
+        holds.place_hold(holds.PlaceHold(order_id=order.id, hold="credit"), uow)
+    assert kind.value.rule == "hold-kind"
+    with acting_as("user:supervisor", reason="客户确认"):
+        released = holds.release_hold(holds.ReleaseHold(order_id=order.id, hold="manual"), uow)
+    kinds = [type(e).__name__ for e in uow.app.repository.event_store.get(order.id)]
+    assert (released.holds, kinds) == ([], ["Placed", "Held", "HoldReleased"])  # it never left fulfilment
+
+
+def test_validating_an_order_answers_its_prices_and_holds_and_stores_nothing(uow):
+    limit(uow, limit=Decimal("100.00"))
+    stored = len(uow.app.recorder.select_notifications(start=1, limit=100))
+    with acting_as("user:desk"):
+        checked = placing.validate_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=1), placing.OrderLine(gtin=GAUZE, quantity=1,
+                                                                          unit_price=Decimal("900.00")))), uow)
+    assert checked.holds == ["price_approval", "credit"]
+    assert [line["price_source"] for line in checked.lines] == ["list", "manual"]
+    assert len(uow.app.recorder.select_notifications(start=1, limit=100)) == stored
+
+
+def test_a_fulfilment_whose_order_is_held_is_not_dispatched_until_released():
+    from datetime import UTC, date, datetime
+
+    from services.inventory.domain import Fulfilment
+    from services.inventory.domain.fulfilment import FulfilmentStateError
+
+    order_id = uuid4()
+    with acting_as("system:inventory"):
+        fulfilment = Fulfilment(order_id=order_id, ship_to_hospital_id=HOSPITAL,
+                                lines=[{"line_no": 1, "gtin": STENT, "quantity": 1}])
+        fulfilment.reserve(order_id=order_id, lines=[{"line_no": 1, "gtin": STENT, "lot": "L1",
+                                                      "expiry": date(2030, 1, 1), "warehouse": "WH", "quantity": 1}])
+        assert fulfilment.hold("compliance") and not fulfilment.hold("compliance")
+        with pytest.raises(FulfilmentStateError) as held:
+            fulfilment.dispatch(uuid4(), "WH", "SF", "SF1", datetime.now(UTC))
+        assert held.value.rule == "order-on-hold"
+        assert fulfilment.release("compliance") and not fulfilment.release("compliance")
+        fulfilment.dispatch(uuid4(), "WH", "SF", "SF1", datetime.now(UTC))
+    assert fulfilment.status == "shipped"
