@@ -179,7 +179,8 @@ def reads() -> list[Probe]:
             Probe("GET", "/sellout-reports/{report_id}", "sellout", "sellout:read"),
             Probe("GET", "/quotes/{quote_id}", "quote", "quote:read"),
             Probe("GET", "/quotes/{quote_id}/pdf", "quote", "quote:read"),
-            Probe("GET", "/contracts/{contract_id}", "contract", "contract:read")]
+            Probe("GET", "/contracts/{contract_id}", "contract", "contract:read"),
+            Probe("GET", "/customers/{customer_id}/credit", "hospital", "credit:read")]
 
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
@@ -216,6 +217,15 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
                                         f"{today}\n".encode(), "text/csv")}}),
         "POST /orders/{order_id}/price-decision": ("POST", f"/orders/{target}/price-decision", {"json": {
             "decision": "approve", "reason": "BOLA"}}),
+        "POST /orders/validate": ("POST", "/orders/validate", {"json": {"hospital_id": target, "lines": [
+            {"gtin": GTIN, "quantity": 1}]}}),
+        "POST /orders/{order_id}/holds": ("POST", f"/orders/{target}/holds", {"json": {"hold": "manual",
+                                                                                      "reason": "BOLA"}}),
+        **{f"POST /orders/{{order_id}}/holds/{hold}/release": (
+            "POST", f"/orders/{target}/holds/{hold}/release", {"json": {"reason": "BOLA", "expires_on": in_days(9)}})
+           for hold in ("credit", "compliance", "manual")},
+        "PUT /customers/{customer_id}/credit-limit": ("PUT", f"/customers/{target}/credit-limit", {"json": {
+            "limit": "1.00", "valid_from": in_days(-1), "reason": "BOLA"}}),
         "POST /quotes": ("POST", "/quotes", {"json": {"customer_id": target, "valid_until": in_days(9),
                                                       "lines": [{"gtin": GTIN, "quantity": 1}]}}),
         **{f"POST /quotes/{{quote_id}}/{step}": ("POST", f"/quotes/{target}/{step}", {"json": {"reason": "BOLA"}}
@@ -249,6 +259,10 @@ COMMANDS = {
     "POST /sellout-reports": "sellout-distributor",
     "POST /sellout-reports/upload": "sellout-distributor",
     "POST /orders/{order_id}/price-decision": "order",
+    "POST /orders/validate": "hospital",
+    "POST /orders/{order_id}/holds": "order",
+    **{f"POST /orders/{{order_id}}/holds/{hold}/release": "order" for hold in ("credit", "compliance", "manual")},
+    "PUT /customers/{customer_id}/credit-limit": "hospital",
     "POST /quotes": "hospital",
     **{f"POST /quotes/{{quote_id}}/{step}": "quote" for step in QUOTE_STEPS},
     "POST /contracts": "hospital",
@@ -272,7 +286,7 @@ LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospi
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
-              "/contracts": "order", "/vbp-progress": "order"}
+              "/contracts": "order", "/vbp-progress": "order", "/customers": "order"}
 
 
 def service_of(path: str) -> str:

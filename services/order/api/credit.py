@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.order.application import OrderUnitOfWork, credit
-from services.order.application.pricing import known_customer
+from services.order.application.pricing import customer_of
 from services.order.application.quoting import today
 from shared.domain.money import MAX_DOCUMENT_AMOUNT
 from shared.platform.access import permitted
@@ -74,7 +74,7 @@ def get_credit(customer_id: UUID, uow: Work, access: CreditReader,
 
 
 def _credit_out(uow: OrderUnitOfWork, customer_id: UUID, currency: str, scope) -> CreditOut:  # noqa: ANN001
-    customer = known_customer(uow.price_facts, customer_id, scope)
+    customer = customer_of(uow.price_facts, customer_id, scope)
     day = today()
     position = credit.position(uow, customer_id, currency, day)
     exposure, limit = position.exposure, position.limit

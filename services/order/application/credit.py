@@ -7,7 +7,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from services.order.application import OrderUnitOfWork
-from services.order.application.pricing import known_customer
+from services.order.application.pricing import customer_of
 from services.order.domain.credit import CreditLimit, Exposure, check_credit_terms, credit_limit_id_for, credit_problems
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command
@@ -27,7 +27,7 @@ class SetCreditLimit(Command):
 
 def set_credit_limit(command: SetCreditLimit, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> CreditLimit:
     """Set or change a customer's credit terms (the same terms again record nothing)."""
-    known_customer(uow.price_facts, command.customer_id, scope)
+    customer_of(uow.price_facts, command.customer_id, scope)
     terms = {"currency": command.currency, "limit": command.limit, "valid_from": command.valid_from,
              "valid_to": command.valid_to, "max_order_value": command.max_order_value,
              "overdue_days": command.overdue_days, "overdue_share_percent": command.overdue_share_percent,

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from services.order.domain.price_facts import Customer, PriceFacts
 from shared.domain.pricing import DEFAULT_VAT_RATE, Line, PriceExplanation, PricingEngine
-from shared.domain.rules import InvalidReference
-from shared.platform.access import EVERYTHING, DataScope
+from shared.domain.rules import InvalidReference, NotFound
+from shared.platform.access import EVERYTHING, DataScope, outside_scope
 
 
 def known_customer(facts: PriceFacts, customer_id: UUID, scope: DataScope = EVERYTHING,
@@ -24,6 +24,16 @@ def known_customer(facts: PriceFacts, customer_id: UUID, scope: DataScope = EVER
     if customer is None:
         raise InvalidReference(field, "registered-customer", "name a registered hospital or distributor",
                                f"no hospital or distributor {customer_id}")
+    return customer
+
+
+def customer_of(facts: PriceFacts, customer_id: UUID, scope: DataScope = EVERYTHING) -> Customer:
+    """The customer a path names, or 404: unknown, or outside the caller's scope (answered alike)."""
+    customer = facts.customer(customer_id)
+    if customer is None:
+        raise NotFound("Customer", customer_id)
+    if not scope.covers(hospitals=[customer_id], distributors=[customer_id], regions=[customer.province]):
+        raise outside_scope("Customer", customer_id)
     return customer
 
 
