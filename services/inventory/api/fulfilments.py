@@ -34,6 +34,7 @@ class FulfilmentOut(BaseModel):
     ship_to_distributor_id: UUID | None = Field(None, description="the distributor the goods ship to, when not direct")
     reserved: list[dict]
     shipments: list[dict]
+    holds: list[str] = Field(default_factory=list, description="the order's holds: nothing is dispatched while any")
     version: int
 
 
@@ -48,6 +49,7 @@ class FulfilmentView(BaseModel):
     picked: list[dict]
     shipments: list[dict]
     returns: list[dict]
+    holds: list[str] = Field(default_factory=list, description="the order's holds: nothing is dispatched while any")
     version: int
 
 
@@ -90,13 +92,14 @@ class Acceptance(BaseModel):
 def fulfilment_out(f: Any) -> FulfilmentOut:
     return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
                          ship_to_distributor_id=f.ship_to_distributor_id, reserved=f.reserved, shipments=f.shipments,
-                         version=f.version)
+                         holds=f.holds, version=f.version)
 
 
 def _view(f: Any) -> FulfilmentView:
     return FulfilmentView(fulfilment_id=f.id, order_id=f.order_id, status=f.status, picking_required=f.picking_required,
                           units_to_pick=f.units_to_pick, picks_complete=f.picks_complete, reserved=f.reserved,
-                          picked=f.picked, shipments=f.shipments, returns=f.returns, version=f.version)
+                          picked=f.picked, shipments=f.shipments, returns=f.returns, holds=f.holds,
+                          version=f.version)
 
 
 def parse_scans(codes: list[str]) -> tuple[Scan, ...]:

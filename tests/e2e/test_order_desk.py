@@ -1,0 +1,97 @@
+"""The order desk's day, through HTTP and Kafka only: a check before submitting that stores nothing; an order above
+the customer's credit limit held until finance releases it with a reason and an expiry, then reserved; a manual hold
+that stops an order in fulfilment from being dispatched until the order supervisor releases it; the customer's
+credit explained component by component as goods ship and are invoiced."""
+
+from decimal import Decimal
+
+import httpx
+
+from services.demo import in_days, udi_scan
+from shared.platform.auth import issue_token
+from tests.items import registered_item_via_api
+from tests.waiting import wait_for
+
+GTIN = "09506000134352"
+
+
+def as_(name: str, *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(name, list(roles))}"}
+
+
+DESK, SUPERVISOR, FINANCE = as_("desk-wang", "order_desk"), as_("sup-zhao", "order_supervisor"), as_(
+    "fin-qian", "finance")
+
+
+def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http: httpx.Client):
+    stack.start_all()
+    stack.wait_until_ready()
+    url = stack.url
+    channel, order, inventory, billing = url("channel"), url("order"), url("inventory"), url("billing")
+    hospital = http.post(f"{channel}/hospitals", json={"name": "四川省人民医院", "province": "四川省",
+                                                       "grade": "3A"}).json()["hospital_id"]
+    registered_item_via_api(http, None, GTIN, base_url=inventory)
+    supplier = http.post(f"{inventory}/suppliers", json={"name": "成都医疗器械有限公司"}).json()["supplier_id"]
+    for document_type in ("business_licence", "production_licence"):
+        http.post(f"{inventory}/suppliers/{supplier}/qualifications", json={
+            "document_type": document_type, "number": f"{document_type}-1", "valid_from": "2024-01-01",
+            "valid_to": in_days(3650)}).raise_for_status()
+    expiry = in_days(400)
+    http.post(f"{inventory}/goods-receipts", json={"supplier_id": supplier, "lines": [
+        {"gtin": GTIN, "lot": "C1", "expiry": expiry, "quantity": 50, "warehouse": "WH-CD"}]}).raise_for_status()
+    http.post(f"{inventory}/quality/inspections", json={"gtin": GTIN, "lot": "C1", "warehouse": "WH-CD",
+                                                        "result": "released"}).raise_for_status()
+    pricing = as_("pricing-li", "pricing_manager")
+    price_list = http.post(f"{channel}/price-lists", headers=pricing, json={"name": "2026 目录价"}).json()
+    http.post(f"{channel}/price-lists/{price_list['price_list_id']}/prices", headers=pricing, json={
+        "gtin": GTIN, "price": "1130.00", "valid_from": in_days(-10)}).raise_for_status()
+    limit = wait_for(lambda: (r := httpx.put(f"{order}/customers/{hospital}/credit-limit", headers=FINANCE, json={
+        "limit": "10000.00", "valid_from": in_days(-1), "payment_terms_days": 90, "reason": "年度授信"})
+    ).status_code == 200 and r.json(), "the order service to learn the hospital")
+    assert (limit["limit"], limit["exposure"], limit["available"]) == ("10000.00", "0", "10000.00")
+
+    # Checked before submitting: 10 x 1,130 = 11,300 is above the limit; nothing is stored.
+    body = {"hospital_id": hospital, "lines": [{"gtin": GTIN, "quantity": 10}]}
+    checked = wait_for(lambda: (r := httpx.post(f"{order}/orders/validate", headers=DESK, json=body)
+                                ).status_code == 200 and r.json(), "the order service to learn the price list")
+    assert checked["holds"] == ["credit"] and "credit-limit-exceeded" in checked["hold_history"][0]["reason"]
+    assert httpx.get(f"{order}/orders/{checked['order_id']}", headers=DESK).status_code == 404
+
+    held = httpx.post(f"{order}/orders", headers=DESK, json=body).json()
+    assert (held["status"], held["holds"]) == ("on_hold", ["credit"])
+    assert http.get(f"{inventory}/fulfilments/{held['order_id']}").status_code == 404  # nothing reserved
+    refused = httpx.post(f"{order}/orders/{held['order_id']}/holds/credit/release", headers=DESK,
+                         json={"reason": "催一下", "expires_on": in_days(7)})
+    assert refused.status_code == 403  # the desk cannot release credit
+    released = httpx.post(f"{order}/orders/{held['order_id']}/holds/credit/release", headers=FINANCE,
+                          json={"reason": "客户已承诺月底回款", "expires_on": in_days(7)})
+    assert (released.status_code, released.json()["status"]) == (200, "placed"), released.text
+    wait_for(lambda: (r := http.get(f"{inventory}/fulfilments/{held['order_id']}")).status_code == 200
+             and r.json()["status"] == "reserved", "the released order's reservation")
+
+    # A manual hold stops the reserved order from leaving until the supervisor releases it.
+    httpx.post(f"{order}/orders/{held['order_id']}/holds", headers=DESK,
+               json={"hold": "manual", "reason": "客户要求暂缓"}).raise_for_status()
+    wait_for(lambda: http.get(f"{inventory}/fulfilments/{held['order_id']}").json().get("holds") == ["manual"]
+             or _dispatch_refused(http, inventory, held["order_id"]), "inventory to learn the hold")
+    http.post(f"{inventory}/fulfilments/{held['order_id']}/picks", json={"scans": [
+        udi_scan(GTIN, expiry, "C1", 10)]}).raise_for_status()
+    assert _dispatch_refused(http, inventory, held["order_id"])
+    httpx.post(f"{order}/orders/{held['order_id']}/holds/manual/release", headers=SUPERVISOR,
+               json={"reason": "客户确认收货时间"}).raise_for_status()
+    wait_for(lambda: (r := http.post(f"{inventory}/fulfilments/{held['order_id']}/dispatch", json={
+        "carrier": "SF Express", "tracking_number": "SF-C1"})).status_code == 200, "the dispatch after release")
+
+    # The exposure follows: shipped and not yet invoiced, then an open receivable.
+    wait_for(lambda: http.get(f"{billing}/invoices", params={"order_id": held["order_id"]}).json()["items"],
+             "the invoice")
+    credit = wait_for(lambda: (c := httpx.get(f"{order}/customers/{hospital}/credit", headers=FINANCE).json())[
+        "open_receivables"] != "0" and c, "the exposure to count the invoice")
+    assert Decimal(credit["open_receivables"]) == Decimal("11300.00")
+    assert (Decimal(credit["shipped_not_invoiced"]), Decimal(credit["open_orders"])) == (0, 0)
+    assert Decimal(credit["available"]) == Decimal("-1300.00")
+
+
+def _dispatch_refused(http: httpx.Client, inventory: str, order_id: str) -> bool:
+    answer = http.post(f"{inventory}/fulfilments/{order_id}/dispatch", json={"carrier": "SF", "tracking_number": "X"})
+    return answer.status_code == 409 and answer.json()["rule"] == "order-on-hold"
