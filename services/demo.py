@@ -83,6 +83,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
         wait_for(what="the recall lookup", probe=lambda: http.get(f"{urls['traceability']}/recalls/lookup",
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
         distributor_id = distributor["distributor_id"]
+        held_order_id = _credit_hold(http, urls, hospital["hospital_id"])
         recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id, second)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
@@ -100,6 +101,12 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"The contract 360 (terms, consumption, orders), the quote as a PDF, and VBP progress:\n"
             f"     '{urls['order']}/contracts/{contract_id}', '{urls['order']}/quotes/{quote_id}/pdf?lang=zh',"
             f" '{urls['order']}/vbp-progress'\n"
+            f"An order above the hospital's largest single order waits on a credit hold; finance releases it:\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token qian --role finance)\" -X POST"
+            f" '{urls['order']}/orders/{held_order_id}/holds/credit/release'"
+            f" -d '{{\"reason\": \"客户已承诺回款\", \"expires_on\": \"{in_days(7)}\"}}'\n"
+            f"     (finance's worklist: '{urls['order']}/orders?hold=credit'; the exposure:"
+            f" '{urls['order']}/customers/{hospital['hospital_id']}/credit')\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
@@ -147,6 +154,21 @@ def _quote_and_contract(http: httpx.Client, urls: dict[str, str], hospital_id: s
                          ).raise_for_status().json()
     http.post(f"{order}/contracts/{contract['contract_id']}/sign").raise_for_status()
     return quote_id, contract["contract_id"]
+
+
+def _credit_hold(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> str:
+    """Finance sets the hospital's credit limit (100,000, no single order above 50,000); an order of 40 stents under
+    its contract (52,800 含税) then waits on a credit hold, left for finance to release. The held order's id."""
+    finance = issue_token("demo-finance", ["finance"], name="Finance")
+    http.put(f"{urls['order']}/customers/{hospital_id}/credit-limit", headers={"Authorization": f"Bearer {finance}"},
+             json={"limit": "100000.00", "max_order_value": "50000.00", "valid_from": in_days(-1),
+                   "payment_terms_days": 120, "reason": "年度授信 annual credit review"}).raise_for_status()
+    held = http.post(f"{urls['order']}/orders", headers={"Idempotency-Key": "demo-order-credit"}, json={
+        "hospital_id": hospital_id, "customer_reference": "PO-DEMO-2", "lines": [{"gtin": DEMO_GTIN, "quantity": 40}]},
+                     ).raise_for_status().json()
+    if held["holds"] != ["credit"]:
+        raise RuntimeError(f"the demo's credit hold did not happen: {held}")
+    return held["order_id"]
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:

@@ -25,6 +25,7 @@ class OrderFilter:
     status: str | None = None
     hospital_id: UUID | None = None
     ship_to_distributor_id: UUID | None = None
+    hold: str | None = None
 
 
 def orders(read: ReadModels, where: OrderFilter, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
@@ -33,6 +34,7 @@ def orders(read: ReadModels, where: OrderFilter, scope: DataScope, paging: PageR
                      order_by="o.placed_at DESC, o.order_id", where={
                          "o.status = %s": where.status, "o.hospital_id = %s": where.hospital_id,
                          "o.ship_to_distributor_id = %s": where.ship_to_distributor_id,
+                         "%s = ANY(o.holds)": where.hold,
                          **scope.condition(hospital="o.hospital_id", distributor="o.ship_to_distributor_id",
                                            region="h.region")})
 

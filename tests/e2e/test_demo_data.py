@@ -37,4 +37,21 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     quote_url = summary.split("prices/quote?")[1].split("'")[0]
     quote = http.get(f"{urls['channel']}/prices/quote?{quote_url}").json()
     assert (quote["list_price"], quote["price"], quote["winner"]) == ("1480.0000", "1406.0000", "grade-3a-5pct")
+    # Quote -> contract -> order: the direct order was priced from the contract the accepted quote became.
+    contract_id = summary.split("contract ")[1].split()[0]
+    contract = http.get(f"{urls['order']}/contracts/{contract_id}").json()
+    assert (contract["status"], contract["terms"]["lines"][0]["unit_price"]) == ("active", "1320.0000")
+    quote = http.get(f"{urls['order']}/quotes/{contract['from_quote_id']}").json()
+    assert (quote["status"], quote["decided_by"]) == ("accepted", "user:demo-pricing-manager")
+    direct = next(i for i in invoices if i["bill_to_distributor_id"] is None)
+    order = http.get(f"{urls['order']}/orders/{direct['order_id']}").json()
+    assert [(line["price_source"], line["gross_unit_price"]) for line in order["lines"]] == [("contract", "1320.0000")]
+    # The 江苏 hospital's order took the VBP award price: 10 of its 1,200 agreed units.
+    progress = wait_for(lambda: [r for r in http.get(f"{urls['order']}/vbp-progress").json()["items"]
+                                 if r["ordered"] == 10], "the VBP progress")
+    assert [(r["hospital_name"], r["agreed"], r["price"]) for r in progress] == [(SECOND_HOSPITAL, 1200, "700.0000")]
+    # An order above the largest single order waits in finance's worklist.
+    held = wait_for(lambda: http.get(f"{urls['order']}/orders", params={"hold": "credit"}).json()["items"],
+                    "the credit hold in finance's worklist")
+    assert [(o["customer_reference"], o["status"]) for o in held] == [("PO-DEMO-2", "on_hold")]
     assert load_demo_data(urls) == "demo data already loaded"

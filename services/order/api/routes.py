@@ -121,6 +121,7 @@ class OrderRow(BaseModel):
     total_amount: Decimal
     line_count: int
     status: OrderStatus
+    holds: list[str] = Field(default_factory=list)
     placed_at: datetime
     updated_at: datetime
 
@@ -240,6 +241,9 @@ def get_order(order_id: UUID, uow: Work, read: Reads, access: OrderReader) -> Or
 def list_orders(read: Reads, access: OrderReader, paging: Paging,
                 status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
                 hospital_id: Annotated[UUID | None, Query()] = None,
-                ship_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[OrderRow]:
-    where = queries.OrderFilter(status_, hospital_id, ship_to_distributor_id)
+                ship_to_distributor_id: Annotated[UUID | None, Query()] = None,
+                hold: Annotated[Literal["price_approval", "credit", "compliance", "manual"] | None,
+                                Query(description="orders carrying this hold: a role's worklist")] = None,
+                ) -> Page[OrderRow]:
+    where = queries.OrderFilter(status_, hospital_id, ship_to_distributor_id, hold)
     return Page.of(OrderRow, queries.orders(read, where, access.scope, paging), paging)

@@ -1,10 +1,11 @@
-"""Orders to list and filter by status and hospital, from order's own events."""
+"""Orders to list and filter by status, hold (a role's worklist: finance's credit holds) and hospital, from order's
+own events."""
 
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.order import (
-    OrderBackordered, OrderPlaced, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
+    OrderBackordered, OrderHeld, OrderHoldReleased, OrderPlaced, OrderPriceApproved, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
 )
 from shared.platform.consumer import Projection
 
@@ -21,6 +22,8 @@ class OrderList(Projection):
         "CREATE INDEX IF NOT EXISTS order_list_status ON {schema}.order_list (status, placed_at)",
         # Added later: orders placed before it show no distributor until the projection is rebuilt.
         "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS ship_to_distributor_id uuid",
+        # Added with holds: orders placed before carry none.
+        "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS holds text[] NOT NULL DEFAULT '{{}}'",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -30,14 +33,23 @@ class OrderList(Projection):
                 total = sum(line.unit_price * line.quantity for line in payload.lines)
                 cur.execute(
                     f"INSERT INTO {table} (order_id, hospital_id, customer_reference, currency, total_amount, line_count,"
-                    " status, placed_at, updated_at, ship_to_distributor_id)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    " status, placed_at, updated_at, ship_to_distributor_id, holds)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (payload.order_id, payload.hospital_id, payload.customer_reference, payload.currency, total,
                      len(payload.lines), "on_hold" if payload.holds else "placed", envelope.time, envelope.time,
-                     payload.ship_to_distributor_id),
+                     payload.ship_to_distributor_id, list(payload.holds)),
                 )
             case OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected():
                 status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped",
                           OrderReleased: "placed", OrderPriceRejected: "price_rejected"}[type(payload)]
                 cur.execute(f"UPDATE {table} SET status = %s, updated_at = %s WHERE order_id = %s",
                             (status, envelope.time, payload.order_id))
+                if isinstance(payload, OrderPriceRejected):
+                    cur.execute(f"UPDATE {table} SET holds = '{{}}' WHERE order_id = %s", (payload.order_id,))
+            case OrderHeld():
+                cur.execute(f"UPDATE {table} SET holds = array_append(array_remove(holds, %s), %s), updated_at = %s"
+                            " WHERE order_id = %s", (payload.hold, payload.hold, envelope.time, payload.order_id))
+            case OrderHoldReleased() | OrderPriceApproved():
+                hold = "price_approval" if isinstance(payload, OrderPriceApproved) else payload.hold
+                cur.execute(f"UPDATE {table} SET holds = array_remove(holds, %s), updated_at = %s WHERE order_id = %s",
+                            (hold, envelope.time, payload.order_id))
