@@ -10,7 +10,7 @@ from services.inventory.application import InventoryApplication, InventoryUnitOf
 from services.inventory.application import recall_stops, reservation
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import LotHoldReleased, LotInspected
-from shared.events.order import OrderHeld, OrderHoldReleased, OrderPlaced, OrderReleased
+from shared.events.order import OrderCancellationRequested, OrderHeld, OrderHoldReleased, OrderPlaced, OrderReleased
 from shared.events.traceability import RecallClosed, RecallOpened, RecallScopeReduced
 from shared.platform.consumer import ProcessManager
 
@@ -34,12 +34,15 @@ def _day_of(envelope: CloudEvent) -> date:
 class FulfilmentPlanner(InventoryProcessManager):
     """An order placed in the order service is reserved FEFO here, or backordered; one placed on hold (a typed price
     waiting for approval, a credit check failed) only when it is released. A hold put on an order already here stops
-    its dispatch until it is released."""
+    its dispatch until it is released; a cancelled one is released, unless it has shipped."""
 
     name = "inventory-fulfilment-planner"
     subscribes_to = ("order",)
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
+        if isinstance(payload, OrderCancellationRequested):
+            reservation.cancel_fulfilment(reservation.CancelFulfilment(order_id=payload.order_id), uow)
+            return
         if isinstance(payload, OrderHeld | OrderHoldReleased):
             reservation.follow_order_hold(reservation.FollowOrderHold(
                 order_id=payload.order_id, hold=payload.hold, held=isinstance(payload, OrderHeld)), uow)

@@ -1,11 +1,14 @@
-"""Process manager: the order's status follows what inventory did with it. Each event becomes a command of
+"""Process manager: the order's status follows what inventory did with it (reserved, backordered, shipped,
+cancelled or its cancellation refused). Each event becomes a command of
 application/fulfilment.py, run in the unit of work of the batch."""
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import ShipmentDispatched, StockReservationRejected, StockReserved
+from shared.events.inventory import (
+    FulfilmentCancellationRefused, FulfilmentCancelled, ShipmentDispatched, StockReservationRejected, StockReserved,
+)
 from shared.platform.consumer import ProcessManager
 from shared.platform.unit_of_work import UnitOfWork
-from services.order.application import fulfilment
+from services.order.application import cancelling, fulfilment
 
 
 class OrderFulfilmentTracker(ProcessManager):
@@ -25,3 +28,8 @@ class OrderFulfilmentTracker(ProcessManager):
             case ShipmentDispatched():
                 fulfilment.record_shipment(fulfilment.RecordShipment(order_id=payload.order_id,
                                                                      shipment_id=payload.shipment_id), uow)
+            case FulfilmentCancelled():
+                cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=payload.order_id), uow)
+            case FulfilmentCancellationRefused():
+                cancelling.refuse_cancellation(cancelling.RefuseCancellation(order_id=payload.order_id,
+                                                                             reason=payload.reason), uow)

@@ -6,7 +6,7 @@ optimistic concurrency); reservation and dispatch are per order (the fulfilment 
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -153,6 +153,16 @@ class StockAllocated(ItemEvent):
     allocations: list[LotAllocation] = Field(min_length=1)
 
 
+class StockDeallocated(ItemEvent):
+    """What was allocated to an order that was cancelled before it shipped, available again."""
+
+    event_name: ClassVar[str] = "StockDeallocated"
+
+    gtin: GTIN
+    order_id: UUID
+    allocations: list[LotAllocation] = Field(min_length=1)
+
+
 class AllocatedStockShipped(ItemEvent):
     event_name: ClassVar[str] = "AllocatedStockShipped"
 
@@ -238,6 +248,20 @@ class FulfilmentHeld(FulfilmentEvent):
 class FulfilmentHoldReleased(FulfilmentEvent):
     event_name: ClassVar[str] = "FulfilmentHoldReleased"
     hold: str = Field(min_length=1, max_length=50)
+
+
+class FulfilmentCancelled(FulfilmentEvent):
+    """The order was cancelled before anything shipped: its reserved lots are released (StockDeallocated)."""
+
+    event_name: ClassVar[str] = "FulfilmentCancelled"
+    released: list[dict[str, Any]] = Field(default_factory=list, description="the reserved lines released")
+
+
+class FulfilmentCancellationRefused(FulfilmentEvent):
+    """The order's cancellation came too late: goods have shipped (the order stays as it is)."""
+
+    event_name: ClassVar[str] = "FulfilmentCancellationRefused"
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class ShipmentDispatched(FulfilmentEvent):

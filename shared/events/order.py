@@ -100,6 +100,25 @@ class OrderHoldReleased(OrderEvent):
     expires_on: date | None = None
 
 
+class OrderCancellationRequested(OrderEvent):
+    """The desk asked to cancel an order already in fulfilment (the reason is the event's): inventory cancels it and
+    releases its stock unless something has shipped (FulfilmentCancelled / FulfilmentCancellationRefused)."""
+
+    event_name: ClassVar[str] = "OrderCancellationRequested"
+
+
+class OrderCancelled(OrderEvent):
+    """The order is cancelled: nothing of it ships, its reservations are released, its contract volume is free
+    again."""
+
+    event_name: ClassVar[str] = "OrderCancelled"
+
+
+class OrderCancellationRefused(OrderEvent):
+    event_name: ClassVar[str] = "OrderCancellationRefused"
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class OrderReleased(OrderEvent):
     """A held order's holds are all lifted: fulfilment starts, with what OrderPlaced would have told it."""
 
@@ -254,6 +273,14 @@ class ContractTerminated(ContractEvent):
 class CalledOffLine(ValueObject):
     gtin: GTIN
     quantity: Quantity
+
+
+class ContractCallOffReleased(ContractEvent):
+    """A cancelled order's call-off is free again."""
+
+    event_name: ClassVar[str] = "ContractCallOffReleased"
+    order_id: UUID
+    lines: list[CalledOffLine] = Field(min_length=1)
 
 
 class ContractCalledOff(ContractEvent):

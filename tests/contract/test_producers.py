@@ -161,8 +161,23 @@ def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
                             lines=[{"line_no": 1, "gtin": GTIN, "quantity": 1}])
     fulfilment.hold("compliance")
     fulfilment.release("compliance")
-    return [event for aggregate in (quote, refused, contract, held, turned_down, over_credit, limit, fulfilment)
-            for event in aggregate.collect_events()]
+    fulfilment.refuse_cancellation("already shipped: 1 shipment(s) left")
+    fulfilment.cancel()
+    contract.release_call_off(order_id)
+    cancelled = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk")
+    cancelled.cancel()  # still on hold: cancelled at once
+    in_fulfilment = SalesOrder.place(uuid4(), hospital_id, None, "CNY", [{**typed[0], "price_source": "list"}])
+    in_fulfilment.cancel()
+    in_fulfilment.cancellation_refused("already shipped")
+    from services.inventory.domain import StockItem
+
+    item = StockItem(gtin=GTIN, name="Stent", device_class=3)
+    item.receive_lot("C1", date(2030, 1, 1), 5, "WH1", today=date(2026, 11, 24))
+    item.inspect_lot("C1", "WH1", "available", None)
+    item.allocate(in_fulfilment.id, 2, date(2026, 11, 24))
+    item.deallocate(in_fulfilment.id)
+    return [event for aggregate in (quote, refused, contract, held, turned_down, over_credit, limit, fulfilment,
+                                    cancelled, in_fulfilment, item) for event in aggregate.collect_events()]
 
 
 def outbound_events(item: StockItem, fulfilment: Fulfilment, shipment_id) -> list:  # noqa: ANN001

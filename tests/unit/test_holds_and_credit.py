@@ -142,3 +142,87 @@ def test_a_fulfilment_whose_order_is_held_is_not_dispatched_until_released():
         assert fulfilment.release("compliance") and not fulfilment.release("compliance")
         fulfilment.dispatch(uuid4(), "WH", "SF", "SF1", datetime.now(UTC))
     assert fulfilment.status == "shipped"
+
+
+def test_an_order_on_hold_is_cancelled_at_once_and_one_in_fulfilment_when_inventory_confirms(uow):
+    with acting_as("user:desk"):
+        held = placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=1, unit_price=Decimal("900.00")),)), uow)[0]
+    from services.order.application import cancelling
+
+    with acting_as("user:desk", reason="客户取消"):
+        cancelled = cancelling.cancel_order(cancelling.CancelOrder(order_id=held.id), uow)
+        assert (cancelled.status, cancelled.holds) == ("cancelled", [])
+        in_fulfilment = place(uow, 1)
+        requested = cancelling.cancel_order(cancelling.CancelOrder(order_id=in_fulfilment.id), uow)
+        assert (requested.status, requested.cancellation_requested) == ("placed", True)
+    with acting_as("system:inventory"):
+        done = cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=in_fulfilment.id), uow)
+    assert (done.status, done.cancellation_requested) == ("cancelled", False)
+    with acting_as("user:desk", reason="again"), pytest.raises(RuleViolation) as shipped:
+        order = place(uow, 1)
+        with acting_as("system:order"):
+            from services.order.application import fulfilment as following
+
+            following.mark_reserved(following.MarkReserved(order_id=order.id, allocations=()), uow)
+            following.record_shipment(following.RecordShipment(order_id=order.id, shipment_id=uuid4()), uow)
+        cancelling.cancel_order(cancelling.CancelOrder(order_id=order.id), uow)
+    assert shipped.value.rule == "order-status"
+
+
+def test_cancelling_frees_the_contract_volume_the_order_took(uow):
+    from services.order.application import cancelling, contracting
+    from services.order.domain.contracts import Contract
+
+    with acting_as("user:supervisor"):
+        contract = contracting.draft_contract(contracting.DraftContract(
+            contract_id=uuid4(), template="framework", customer_id=HOSPITAL, valid_from=TODAY,
+            valid_to=TODAY + timedelta(days=30), lines=(contracting.ContractLineRequest(
+                gtin=STENT, committed_quantity=10, unit_price=Decimal("1000.00")),)), uow)[0]
+        contracting.sign(contracting.SignContract(contract_id=contract.id), uow)
+    order = place(uow, 10, contract_id=contract.id)
+    with acting_as("user:desk", reason="改单"):
+        cancelling.cancel_order(cancelling.CancelOrder(order_id=order.id), uow)
+    with acting_as("system:inventory"):
+        cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=order.id), uow)
+    assert uow.get(contract.id, Contract).called_off == {STENT: 0}
+    assert place(uow, 10, contract_id=contract.id).lines[0]["price_source"] == "contract"  # the volume is free
+
+
+def test_inventory_releases_a_cancelled_order_s_stock_unless_something_shipped():
+    from datetime import UTC, date, datetime
+
+    from services.inventory.application import InventoryApplication, InventoryUnitOfWork, reservation
+    from services.inventory.domain import Fulfilment, StockItem, fulfilment_id_for, item_id_for
+
+    from services.inventory.settings import InventorySettings
+
+    app = InventoryApplication.in_memory(Settings(ERP_ENV="test"))
+    app.inventory_settings = InventorySettings(picking_required=False)
+    uow = InventoryUnitOfWork(app)
+    with acting_as("system:inventory"):
+        item = StockItem(gtin=STENT, name="Stent", device_class=3)
+        item.receive_lot("L1", date(2030, 1, 1), 5, "WH", today=TODAY)
+        item.inspect_lot("L1", "WH", "available", None)
+        app.save(item)
+        orders = [uuid4(), uuid4()]
+        for order_id in orders:
+            reservation.reserve_order(reservation.ReserveOrder(
+                order_id=order_id, ship_to_hospital_id=HOSPITAL, today=TODAY,
+                lines=({"line_no": 1, "gtin": STENT, "quantity": 2},)), uow)
+        shipped = uow.get(fulfilment_id_for(orders[1]), Fulfilment)
+        shipped.dispatch(uuid4(), "WH", "SF", "SF1", datetime.now(UTC))
+        stock = uow.get(item_id_for(STENT), StockItem)
+        stock.ship_allocated(orders[1], shipped.shipments[0]["shipment_id"], "WH")
+        uow.collect(shipped, stock)
+        uow.commit()
+        for order_id in orders:
+            reservation.cancel_fulfilment(reservation.CancelFulfilment(order_id=order_id), uow)
+            reservation.cancel_fulfilment(reservation.CancelFulfilment(order_id=order_id), uow)  # a retry
+    lot = app.get_aggregate(item_id_for(STENT), StockItem).lots[("L1", "WH")]
+    assert (lot.on_hand, lot.allocated) == (3, 0)  # 2 shipped, 2 released: none both
+    statuses = [app.get_aggregate(fulfilment_id_for(o), Fulfilment).status for o in orders]
+    assert statuses == ["cancelled", "shipped"]
+    refusals = [type(e).__name__ for e in app.repository.event_store.get(fulfilment_id_for(orders[1]))]
+    assert refusals.count("CancellationRefused") == 2  # each request answered
+    app.close()

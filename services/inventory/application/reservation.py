@@ -117,3 +117,31 @@ def follow_order_hold(command: FollowOrderHold, uow: InventoryUnitOfWork) -> Ful
         uow.collect(fulfilment)
     uow.commit()
     return fulfilment
+
+
+class CancelFulfilment(Command):
+    order_id: UUID
+
+
+def cancel_fulfilment(command: CancelFulfilment, uow: InventoryUnitOfWork) -> Fulfilment | None:
+    """The order service asks to cancel an order in fulfilment: if nothing has shipped, the fulfilment is cancelled
+    and its stock released in one transaction (a dispatch racing it loses on the aggregates' versions, so no unit is
+    both released and shipped); otherwise the cancellation is refused, saying why. A retry changes nothing."""
+    fulfilment = uow.get(fulfilment_id_for(command.order_id), Fulfilment)
+    if fulfilment is None or fulfilment.status == "cancelled":
+        uow.commit()
+        return fulfilment
+    if fulfilment.shipments:
+        fulfilment.refuse_cancellation(f"already {fulfilment.status}: {len(fulfilment.shipments)} shipment(s) left")
+        uow.collect(fulfilment)
+        uow.commit()
+        return fulfilment
+    fulfilment.cancel()
+    released = []
+    for gtin in sorted({line["gtin"] for line in fulfilment.reserved}):
+        item = uow.get(item_id_for(gtin), StockItem)
+        if item is not None and item.deallocate(command.order_id):
+            released.append(item)
+    uow.collect(fulfilment, *released)
+    uow.commit()
+    return fulfilment

@@ -93,6 +93,28 @@ class Fulfilment(TracedAggregate):
     def _hold_released(self, order_id: UUID, hold: str) -> None:
         self.__dict__["order_holds"] = [h for h in self.holds if h != hold]
 
+    def cancel(self) -> bool:
+        """The order was cancelled: nothing of it ships (its stock is released by the items, in the same unit of
+        work). Refused once anything has shipped; False when cancelled already (a retry)."""
+        if self.status == "cancelled":
+            return False
+        if self.shipments:
+            raise FulfilmentStateError(f"the fulfilment is {self.status}: what has shipped cannot be cancelled",
+                                       "cancel-before-shipment")
+        self._cancelled(order_id=self.order_id, released=self.reserved)
+        return True
+
+    @event("Cancelled")
+    def _cancelled(self, order_id: UUID, released: list[dict[str, Any]]) -> None:
+        self.status = "cancelled"
+
+    def refuse_cancellation(self, reason: str) -> None:
+        self._cancellation_refused(order_id=self.order_id, reason=reason)
+
+    @event("CancellationRefused")
+    def _cancellation_refused(self, order_id: UUID, reason: str) -> None:
+        pass
+
     def dispatch(self, shipment_id: UUID, warehouse: str, carrier: str, tracking_number: str, at: datetime) -> None:
         if self.holds:
             raise FulfilmentStateError(f"the order is on hold ({', '.join(self.holds)}): nothing is dispatched until"

@@ -236,6 +236,21 @@ class StockItem(TracedAggregate):
         else:  # a shipped order leaves no entry: the item's state (copied on every read) grows only with open orders
             self.allocations.pop(str(order_id), None)
 
+    def deallocate(self, order_id: UUID) -> list[Allocation]:
+        """Release what is still allocated to a cancelled order (nothing shipped is touched: shipping removed it from
+        the allocations); an empty list when nothing is (a retry)."""
+        releasing = list(self.allocations.get(str(order_id), []))
+        if releasing:
+            self._deallocated(gtin=self.gtin, order_id=order_id, allocations=[_as_record(a) for a in releasing])
+        return releasing
+
+    @event("StockDeallocated")
+    def _deallocated(self, gtin: str, order_id: UUID, allocations: list[dict[str, Any]]) -> None:
+        for a in (_from_record(r) for r in allocations):
+            lot = self.lots[(a.lot, a.warehouse)]
+            self.lots[(a.lot, a.warehouse)] = replace(lot, allocated=lot.allocated - a.quantity)
+        self.allocations.pop(str(order_id), None)
+
     # Goods coming into quarantine other than by receipt: returns and kits (returns.py, kits.py) --------------------
 
     def check_quarantine_bucket(self, lot: str, warehouse: str, expiry: date, rule: str) -> None:

@@ -6,7 +6,7 @@ from psycopg import Cursor
 from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import StockReservationRejected, StockReserved
+from shared.events.inventory import FulfilmentCancelled, StockReservationRejected, StockReserved
 from shared.platform.consumer import Projection
 from shared.platform.read_models import ReadModels
 
@@ -24,7 +24,7 @@ class Backorders(Projection):
                 for shortage in payload.shortages:
                     cur.execute(f"INSERT INTO {self.schema}.backorders VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                                 (payload.order_id, shortage.gtin, envelope.time))
-            case StockReserved():
+            case StockReserved() | FulfilmentCancelled():  # reserved, or no longer wanted
                 cur.execute(f"DELETE FROM {self.schema}.backorders WHERE order_id = %s", (payload.order_id,))
 
 

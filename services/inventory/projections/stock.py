@@ -9,7 +9,7 @@ from psycopg_pool import ConnectionPool
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (
     AllocatedStockShipped, ItemRegistered, LotHeld, LotHoldReleased, LotInspected, LotReceived, RecallStopLifted,
-    RegistrationCertificateSet, StockAllocated, SupplierQualificationRecorded, SupplierRegistered,
+    RegistrationCertificateSet, StockAllocated, StockDeallocated, SupplierQualificationRecorded, SupplierRegistered,
 )
 from shared.events.inventory import (  # stock control
     StockAdjusted, StockMoved, StockNearingExpiry,
@@ -97,6 +97,12 @@ class StockOnHand(Projection):
                 for a in payload.allocations:
                     cur.execute(
                         f"UPDATE {stock} SET allocated = allocated + %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
+                        (a.quantity, payload.gtin, a.lot, a.warehouse),
+                    )
+            case StockDeallocated():
+                for a in payload.allocations:
+                    cur.execute(
+                        f"UPDATE {stock} SET allocated = allocated - %s WHERE gtin = %s AND lot = %s AND warehouse = %s",
                         (a.quantity, payload.gtin, a.lot, a.warehouse),
                     )
             case AllocatedStockShipped():

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.order import queries
-from services.order.application import OrderUnitOfWork, holds, placing
+from services.order.application import OrderUnitOfWork, cancelling, holds, placing
 from services.order.domain import SalesOrder
 from services.order.domain.sales_order import HOLDS
 from shared.domain.gtin import GTINInput
@@ -36,7 +36,7 @@ ReleaseCommands = {hold: command_by(permission, scope="order") for hold, permiss
 
 OrderReader = permitted("order:read", scope="order")
 
-OrderStatus = Literal["on_hold", "placed", "reserved", "backordered", "shipped", "price_rejected"]
+OrderStatus = Literal["on_hold", "placed", "reserved", "backordered", "shipped", "price_rejected", "cancelled"]
 
 
 class OrderLineIn(BaseModel):
@@ -107,6 +107,7 @@ class OrderOut(BaseModel):
     allocations: list[dict]
     shipment_ids: list[UUID]
     backorder_reason: str | None
+    cancellation_requested: bool = Field(False, description="inventory is cancelling it (unless it has shipped)")
     version: int
 
 
@@ -134,7 +135,8 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     requested_delivery_date=getattr(o, "requested_delivery_date", None),
                     ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
                     holds=o.__dict__.get("holds", []), hold_history=o.__dict__.get("hold_history", []), lines=lines, allocations=o.allocations,
-                    shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason, version=o.version)
+                    shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason,
+                    cancellation_requested=o.cancellation_requested, version=o.version)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
@@ -228,6 +230,20 @@ def release_compliance_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseComman
 def release_manual_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseCommands["manual"], uow: Work,
                         scope: CallerScope) -> OrderOut:
     return _release("manual", order_id, body, meta, uow, scope)
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+
+@router.post("/orders/{order_id}/cancel", status_code=status.HTTP_202_ACCEPTED, operation_id="cancel_order")
+def cancel_order(order_id: UUID, body: CancelIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+    """Cancel an order that has not shipped, with a reason. One still on hold is cancelled at once; one in
+    fulfilment when inventory has released its stock (`cancellation_requested` until then; refused if a shipment won
+    the race). 409 once it has shipped."""
+    command_reason(body.reason, meta)
+    return _order_out(cancelling.cancel_order(cancelling.CancelOrder(order_id=order_id), uow, scope))
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")

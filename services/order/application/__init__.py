@@ -29,6 +29,9 @@ class OrderApplication(ServiceApplication):
         SalesOrder.PriceRejected: contracts.OrderPriceRejected,
         SalesOrder.Released: contracts.OrderReleased,
         SalesOrder.Held: contracts.OrderHeld,
+        SalesOrder.CancellationRequested: contracts.OrderCancellationRequested,
+        SalesOrder.Cancelled: contracts.OrderCancelled,
+        SalesOrder.CancellationRefused: contracts.OrderCancellationRefused,
         SalesOrder.HoldReleased: contracts.OrderHoldReleased,
         CreditLimit.Set: contracts.CreditLimitSet,
         CreditLimit.Changed: contracts.CreditLimitSet,
@@ -43,6 +46,7 @@ class OrderApplication(ServiceApplication):
         Contract.Amended: contracts.ContractAmended,
         Contract.Terminated: contracts.ContractTerminated,
         Contract.CalledOff: contracts.ContractCalledOff,
+        Contract.CallOffReleased: contracts.ContractCallOffReleased,
     }
 
 

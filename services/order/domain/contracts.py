@@ -187,8 +187,26 @@ class Contract(TracedAggregate):
             self._called_off(order_id=order_id, lines=covered)
         return bool(covered)
 
+    def release_call_off(self, order_id: UUID) -> bool:
+        """A cancelled order's quantities are free again; False when there is nothing of it to release."""
+        if str(order_id) not in self.orders:
+            return False
+        lines = [line for line in self.__dict__.get("call_offs", {}).get(str(order_id), [])]
+        if not lines:
+            return False
+        self._call_off_released(order_id=order_id, lines=lines)
+        return True
+
+    @event("CallOffReleased")
+    def _call_off_released(self, order_id: UUID, lines: list[dict[str, Any]]) -> None:
+        self.orders.remove(str(order_id))
+        self.__dict__.get("call_offs", {}).pop(str(order_id), None)
+        for line in lines:
+            self.called_off[line["gtin"]] -= line["quantity"]
+
     @event("CalledOff")
     def _called_off(self, order_id: UUID, lines: list[dict[str, Any]]) -> None:
         self.orders.append(str(order_id))
+        self.__dict__.setdefault("call_offs", {})[str(order_id)] = lines
         for line in lines:
             self.called_off[line["gtin"]] = self.called_off.get(line["gtin"], 0) + line["quantity"]

@@ -1,5 +1,6 @@
 """A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed ->
-reserved -> shipped (or backordered).
+reserved -> shipped (or backordered), or cancelled before it ships (inventory decides, for an order in fulfilment:
+its stock is released unless something has shipped).
 
 Holds: an order may carry several (HOLDS), each released by the role that owns it, with a reason. An order placed
 with holds (a price the desk typed: `price_approval`; a credit check it failed: `credit`) is on_hold, and fulfilment
@@ -165,6 +166,60 @@ class SalesOrder(TracedAggregate):
                   ship_to_distributor_id: UUID | None) -> None:
         self.status = "placed"
         self.released_to_fulfilment = True
+
+    # Cancellation -----------------------------------------------------------------------------------------------
+
+    @property
+    def cancellation_requested(self) -> bool:
+        return self.__dict__.get("cancelling", False)
+
+    def cancel(self) -> bool:
+        """Cancel the order (the reason is the request's). One that never reached fulfilment is cancelled at once;
+        one in fulfilment is cancelled when inventory confirms nothing has shipped. False for a retry."""
+        if self.status == "cancelled" or self.cancellation_requested:
+            return False
+        if self.status in ("shipped", "price_rejected") or self.shipment_ids:
+            raise OrderStateError(f"order is {self.status}: only an order that has not shipped is cancelled")
+        if self.__dict__.get("released_to_fulfilment", True):
+            self._cancellation_requested()
+        else:
+            self._cancelled()
+        return True
+
+    @event("CancellationRequested")
+    def _cancellation_requested(self) -> None:
+        self.__dict__["cancelling"] = True
+
+    def confirm_cancelled(self) -> bool:
+        """Inventory released the order's stock; False when it is cancelled already."""
+        if self.status == "cancelled":
+            return False
+        self._cancelled()
+        return True
+
+    @event("Cancelled")
+    def _cancelled(self) -> None:
+        self.__dict__["cancelling"] = False
+        self.holds = []
+        self.status = "cancelled"
+
+    def cancellation_refused(self, reason: str) -> bool:
+        if not self.cancellation_requested:
+            return False
+        self._cancellation_refused(reason=reason)
+        return True
+
+    @event("CancellationRefused")
+    def _cancellation_refused(self, reason: str) -> None:
+        self.__dict__["cancelling"] = False
+
+    def called_off(self) -> dict[UUID, list[tuple[str, int]]]:
+        """Per contract, the quantities the order called off."""
+        taken: dict[UUID, list[tuple[str, int]]] = {}
+        for line in self.lines:
+            if line.get("contract_id") is not None and line.get("price_source") == "contract":
+                taken.setdefault(line["contract_id"], []).append((line["gtin"], line["quantity"]))
+        return taken
 
     def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
         """A placed order is reserved; so is a backordered one when released stock covers it later."""

@@ -10,7 +10,7 @@ from shared.events import CloudEvent, EventPayload
 from shared.events.billing import InvoiceRaised
 from shared.events.inventory import ShipmentDispatched
 from shared.events.order import (
-    ContractAmended, ContractCalledOff, ContractDrafted, ContractSigned, ContractTerminated,
+    ContractAmended, ContractCalledOff, ContractCallOffReleased, ContractDrafted, ContractSigned, ContractTerminated,
 )
 from shared.platform.consumer import Projection
 
@@ -62,6 +62,9 @@ class ContractList(Projection):
                     cur.execute(f"INSERT INTO {self.schema}.contract_calloffs VALUES (%s, %s, %s, %s, %s)"
                                 " ON CONFLICT DO NOTHING",
                                 (payload.contract_id, payload.order_id, line.gtin, line.quantity, envelope.time))
+            case ContractCallOffReleased():  # a cancelled order's call-off: gone from the consumption
+                cur.execute(f"DELETE FROM {self.schema}.contract_calloffs WHERE contract_id = %s AND order_id = %s",
+                            (payload.contract_id, payload.order_id))
             case ShipmentDispatched():
                 self._flow(cur, payload.order_id, "shipped", [(line.gtin, line.quantity) for line in payload.lines])
             case InvoiceRaised():

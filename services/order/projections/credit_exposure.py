@@ -12,7 +12,7 @@ from psycopg import Cursor
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import InvoiceRaised
 from shared.events.inventory import ShipmentDispatched
-from shared.events.order import OrderPlaced, OrderPriceRejected
+from shared.events.order import OrderCancelled, OrderPlaced, OrderPriceRejected
 from shared.platform.consumer import Projection
 
 DEFAULT_VAT = Decimal("0.13")
@@ -51,7 +51,7 @@ class CreditExposure(Projection):
                 for gtin, quantity in quantities.items():
                     cur.execute(f"INSERT INTO {self.schema}.credit_order_lines VALUES (%s, %s, %s, %s)"
                                 " ON CONFLICT DO NOTHING", (payload.order_id, gtin, quantity, prices[gtin]))
-            case OrderPriceRejected():
+            case OrderPriceRejected() | OrderCancelled():
                 cur.execute(f"UPDATE {self.schema}.credit_orders SET open = false WHERE order_id = %s",
                             (payload.order_id,))
             case ShipmentDispatched():

@@ -5,7 +5,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.order import (
-    OrderBackordered, OrderHeld, OrderHoldReleased, OrderPlaced, OrderPriceApproved, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
+    OrderBackordered, OrderCancelled, OrderHeld, OrderHoldReleased, OrderPlaced, OrderPriceApproved, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
 )
 from shared.platform.consumer import Projection
 
@@ -39,12 +39,14 @@ class OrderList(Projection):
                      len(payload.lines), "on_hold" if payload.holds else "placed", envelope.time, envelope.time,
                      payload.ship_to_distributor_id, list(payload.holds)),
                 )
-            case OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected():
+            case (OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected()
+                  | OrderCancelled()):
                 status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped",
-                          OrderReleased: "placed", OrderPriceRejected: "price_rejected"}[type(payload)]
+                          OrderReleased: "placed", OrderPriceRejected: "price_rejected",
+                          OrderCancelled: "cancelled"}[type(payload)]
                 cur.execute(f"UPDATE {table} SET status = %s, updated_at = %s WHERE order_id = %s",
                             (status, envelope.time, payload.order_id))
-                if isinstance(payload, OrderPriceRejected):
+                if isinstance(payload, OrderPriceRejected | OrderCancelled):
                     cur.execute(f"UPDATE {table} SET holds = '{{}}' WHERE order_id = %s", (payload.order_id,))
             case OrderHeld():
                 cur.execute(f"UPDATE {table} SET holds = array_append(array_remove(holds, %s), %s), updated_at = %s"

@@ -6,7 +6,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import TenderPriceRecorded
-from shared.events.order import OrderPlaced
+from shared.events.order import OrderCancelled, OrderPlaced
 from shared.platform.consumer import Projection
 
 
@@ -33,6 +33,8 @@ class VbpProgress(Projection):
                     cur.execute(f"INSERT INTO {self.schema}.vbp_agreed VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                                 (payload.tender_price_id, hospital_id, payload.reference, payload.gtin, agreed,
                                  payload.price, payload.valid_from, payload.valid_to))
+            case OrderCancelled():  # a cancelled order takes nothing from the agreed volume
+                cur.execute(f"DELETE FROM {self.schema}.vbp_ordered WHERE order_id = %s", (payload.order_id,))
             case OrderPlaced():
                 for line in payload.lines:
                     award = (line.price_explanation or {}).get("award")
