@@ -149,3 +149,57 @@ def test_a_command_sent_many_times_at_once_with_one_idempotency_key_is_applied_o
                                headers=bearer()).json()["total"] == 2, "the order list to show both orders")
     directory = httpx.get(f"{urls['channel']}/hospitals", params={"name": "Duplicated hospital"}, headers=bearer())
     assert directory.json()["total"] == 1
+
+
+def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running, shared_settings):
+    """Each order is cancelled (order service -> Kafka -> inventory) while the warehouse dispatches it (inventory,
+    directly), the dispatch staggered so that some win and some lose. Whichever wins, an order ends shipped or
+    cancelled in both services alike, and the stock is right: every unit either shipped or available again."""
+    urls = {s: running.url(s) for s in SERVICES}
+    orders_count, quantity = 8, 5
+
+    async def race():
+        async with client() as http:
+            seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
+            orders = []
+            for _ in range(orders_count):
+                placed = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
+                    {"gtin": seeded.gtins[0], "quantity": quantity, "unit_price": "10.00"}]})).json()
+                orders.append(await asyncio.to_thread(approve_typed_prices, httpx.Client(), placed, urls["order"]))
+            for order in orders:
+                await asyncio.to_thread(wait_for, lambda o=order: httpx.get(
+                    f"{urls['inventory']}/fulfilments/{o['order_id']}", headers=http.headers).json().get("status")
+                    == "reserved", "the reservation")
+
+            async def dispatch_later(order: dict, delay: float) -> httpx.Response:
+                await asyncio.sleep(delay)
+                return await http.post(f"{urls['inventory']}/fulfilments/{order['order_id']}/dispatch",
+                                       json={"carrier": "SF", "tracking_number": f"SF-{order['order_id'][:8]}"})
+
+            cancels = [http.post(f"{urls['order']}/orders/{o['order_id']}/cancel", json={"reason": "客户取消"})
+                       for o in orders]
+            answers = await at_once([*cancels, *(dispatch_later(o, 0.025 * n) for n, o in enumerate(orders))])
+            return orders, answers, seeded.gtins[0]
+
+    orders, answers, code = asyncio.run(race())
+    assert all(a.status_code in (200, 202, 409) for a in answers), [(a.status_code, a.text) for a in answers]
+
+    def settled(order_id: str) -> dict | None:
+        order = httpx.get(f"{urls['order']}/orders/{order_id}", headers=bearer()).json()
+        return order if order["status"] in ("shipped", "cancelled") and not order["cancellation_requested"] else None
+
+    outcomes = {o["order_id"]: wait_for(lambda o=o: settled(o["order_id"]), "the order to settle")["status"]
+                for o in orders}
+    for order_id, outcome in outcomes.items():
+        fulfilment = httpx.get(f"{urls['inventory']}/fulfilments/{order_id}", headers=bearer()).json()
+        assert fulfilment["status"] == outcome, (order_id, fulfilment["status"], outcome)
+    shipped = sum(1 for outcome in outcomes.values() if outcome == "shipped")
+    expected = (100 - quantity * shipped, 0)
+
+    def stock() -> tuple[int, int] | None:
+        rows = httpx.get(f"{urls['inventory']}/stock", params={"gtin": code}, headers=bearer()).json()["items"]
+        found = (sum(r["on_hand"] for r in rows), sum(r["allocated"] for r in rows))
+        return found if found == expected else None
+
+    assert wait_for(stock, f"the stock read model to show {expected}") == expected
+    print(f"cancellations racing dispatches: {shipped} shipped, {orders_count - shipped} cancelled")
