@@ -47,7 +47,7 @@ def in_days(days: int) -> str:
 
 
 def bearer() -> dict[str, str]:
-    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
+    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer", "pricing_manager"]
     return {"Authorization": f"Bearer {issue_token('load-generator', roles, name='Load generator')}"}
 
 
@@ -132,16 +132,22 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     for code in codes:
         await post(f"{urls['inventory']}/quality/inspections",
                    {"gtin": code, "lot": "LOAD-1", "warehouse": "WH-LOAD", "result": "released"})
+    # Orders are priced by the system: a list price per item (tax-inclusive), as a pricing manager keeps them.
+    price_list = await post(f"{urls['channel']}/price-lists", {"name": "Load list"}, key="load-price-list")
+    for n, code in enumerate(codes):
+        await post(f"{urls['channel']}/price-lists/{price_list['price_list_id']}/prices",
+                   {"gtin": code, "price": f"{113 * (1 + n % 40)}.00", "valid_from": in_days(-30)})
     order_schema = settings.schema_for("order")
     known = (f"SELECT (SELECT count(*) FROM {order_schema}.known_hospitals)"
              f" + (SELECT count(*) FROM {order_schema}.known_distributors)"
              f" + (SELECT count(*) FROM {order_schema}.known_items WHERE certificate IS NOT NULL)"
-             f" + (SELECT count(DISTINCT distributor_id) FROM {order_schema}.distributor_licences)")
+             f" + (SELECT count(DISTINCT distributor_id) FROM {order_schema}.distributor_licences)"
+             f" + (SELECT count(*) FROM {order_schema}.list_prices)")
     deadline = time.monotonic() + 60
-    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + 2 * len(distributor_ids) + items:
+    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + 2 * len(distributor_ids) + 2 * items:
         if time.monotonic() > deadline:
-            raise TimeoutError("the order service did not learn the seeded hospitals, distributors, their licences and"
-                               " the items' certificates within 60 s")
+            raise TimeoutError("the order service did not learn the seeded hospitals, distributors, their licences,"
+                               " the items' certificates and list prices within 60 s")
         await asyncio.sleep(0.2)
     return Seeded(hospital_ids, codes, distributor_ids)
 
@@ -308,7 +314,7 @@ class Traffic:
 
     async def place_order(self, n: int) -> str | None:
         body = {"hospital_id": self.rng.choice(self.seeded.hospitals), "customer_reference": f"PO-LOAD-{n}",
-                "lines": [{"gtin": code, "quantity": self.rng.randint(1, 5), "unit_price": f"{self.rng.randint(100, 5000)}.00"}
+                "lines": [{"gtin": code, "quantity": self.rng.randint(1, 5)}  # priced by the system: the list price
                           for code in self.rng.sample(self.seeded.gtins, k=min(2, len(self.seeded.gtins)))]}
         if self.seeded.distributors and self.rng.random() < self.sellout_share:
             body["ship_to_distributor_id"] = self.rng.choice(self.seeded.distributors)

@@ -9,6 +9,7 @@ from services.order.projections.catalogue import DistributorLicences, KnownItems
 from services.order.projections.hospitals import KnownDistributors, KnownHospitals
 from services.order.projections.contract_list import ContractList
 from services.order.projections.credit_exposure import CreditExposure
+from services.order.projections.order_history import OrderHistory
 from services.order.projections.order_list import OrderList
 from services.order.projections.price_book import PriceBook
 from services.order.projections.quote_list import QuoteList
@@ -22,7 +23,7 @@ ORDER = ServiceDefinition(
     # A sale is checked against the order service's own copies of channel and inventory: read models in its schema.
     unit_of_work=lambda app, pool, deferred: OrderUnitOfWork(app, pool, deferred=deferred),
     projections=(KnownHospitals, KnownDistributors, OrderList, KnownItems, DistributorLicences, PriceBook, QuoteList,
-                 ContractList, VbpProgress, CreditExposure),
+                 ContractList, VbpProgress, CreditExposure, OrderHistory),
     process_managers=(OrderFulfilmentTracker,),
     routers=(router, quotes_router, contracts_router, credit_router),
     default_port=8001,

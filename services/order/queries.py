@@ -246,3 +246,17 @@ class CreditFactsFromReadModels:
             {"c": customer_id, "k": currency, "day": day, "due": payment_terms_days + overdue_days})
         assert row is not None
         return Exposure(row["open_receivables"], row["overdue"], row["shipped_not_invoiced"], row["open_orders"])
+
+
+def order_history(read: ReadModels, order_id: UUID) -> dict[str, list[dict]]:
+    """The order's shipments (with lots, expiry, serials, delivery and acceptance), invoices and returns."""
+    return {
+        "shipments": read.all("SELECT shipment_id, warehouse, carrier, tracking_number, dispatched_at, lines,"
+                              " delivered_at, received_by, accepted_at, accepted_by, discrepancies"
+                              " FROM {schema}.order_shipments WHERE order_id = %s ORDER BY dispatched_at", (order_id,)),
+        "invoices": read.all("SELECT invoice_id, shipment_id, bill_to_distributor_id, currency, net_total, vat_total,"
+                             " gross_total, raised_at FROM {schema}.order_invoices WHERE order_id = %s"
+                             " ORDER BY raised_at", (order_id,)),
+        "returns": read.all("SELECT return_id, shipment_id, reason, disposition, lines, returned_at"
+                            " FROM {schema}.order_returns WHERE order_id = %s ORDER BY returned_at", (order_id,)),
+    }

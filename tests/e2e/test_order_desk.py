@@ -1,7 +1,7 @@
 """The order desk's day, through HTTP and Kafka only: a check before submitting that stores nothing; an order above
 the customer's credit limit held until finance releases it with a reason and an expiry, then reserved; a manual hold
 that stops an order in fulfilment from being dispatched until the order supervisor releases it; the customer's
-credit explained component by component as goods ship and are invoiced."""
+credit explained component by component as goods ship and are invoiced; the order 360."""
 
 from decimal import Decimal
 
@@ -90,6 +90,14 @@ def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http:
     assert Decimal(credit["open_receivables"]) == Decimal("11300.00")
     assert (Decimal(credit["shipped_not_invoiced"]), Decimal(credit["open_orders"])) == (0, 0)
     assert Decimal(credit["available"]) == Decimal("-1300.00")
+
+    # The order 360: its holds and their history, the shipment with its lot, the invoice.
+    three_sixty = wait_for(lambda: (o := httpx.get(f"{order}/orders/{held['order_id']}", headers=DESK).json())[
+        "invoices"] and o, "the order 360 to show the invoice")
+    assert [(h["hold"], h["placed"]) for h in three_sixty["hold_history"]] == [
+        ("credit", True), ("credit", False), ("manual", True), ("manual", False)]
+    assert [(line["lot"], line["quantity"]) for line in three_sixty["shipments"][0]["lines"]] == [("C1", 10)]
+    assert three_sixty["invoices"][0]["gross_total"] == "11300.00"
 
 
 def _dispatch_refused(http: httpx.Client, inventory: str, order_id: str) -> bool:

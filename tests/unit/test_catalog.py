@@ -23,6 +23,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "order-contract-list": "order",
         "order-vbp-progress": "order",
         "order-credit-exposure": "order",
+        "order-history": "order",
         "order-distributor-licences": "order",
         "inventory-stock-on-hand": "inventory",
         "inventory-returns": "inventory",

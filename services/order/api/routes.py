@@ -111,6 +111,15 @@ class OrderOut(BaseModel):
     version: int
 
 
+class Order360(OrderOut):
+    """The order with what became of it: shipments (lots, expiry, serials, delivery, acceptance), invoices, returns."""
+
+    shipments: list[dict[str, Any]] = Field(default_factory=list)
+    invoices: list[dict[str, Any]] = Field(default_factory=list, description="payments are recorded by billing (to"
+                                                                              " come): an invoice here is owed")
+    returns: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class OrderRow(BaseModel):
     order_id: UUID
     hospital_id: UUID
@@ -247,10 +256,13 @@ def cancel_order(order_id: UUID, body: CancelIn, meta: PlaceOrderCommand, uow: W
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")
-def get_order(order_id: UUID, uow: Work, read: Reads, access: OrderReader) -> OrderOut:
+def get_order(order_id: UUID, uow: Work, read: Reads, access: OrderReader) -> Order360:
+    """The order 360: lines with their price source, holds and their history, reservations, and what became of it:
+    shipments with lots and serials, invoices, returns."""
     order = placing.order(uow, order_id)
     queries.order_within(read, access.scope, order.id, order.hospital_id, order.ship_to_distributor_id)
-    return _order_out(order, internal="price:read" in permissions_of(access.principal.roles))
+    out = _order_out(order, internal="price:read" in permissions_of(access.principal.roles))
+    return Order360(**out.model_dump(), **queries.order_history(read, order.id))
 
 
 @router.get("/orders", operation_id="list_orders")
