@@ -10,7 +10,9 @@ from services.inventory.application import InventoryApplication, InventoryUnitOf
 from services.inventory.application import recall_stops, reservation
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import LotHoldReleased, LotInspected
-from shared.events.order import OrderCancellationRequested, OrderHeld, OrderHoldReleased, OrderPlaced, OrderReleased
+from shared.events.order import (
+    OrderAmendmentRequested, OrderCancellationRequested, OrderHeld, OrderHoldReleased, OrderPlaced, OrderReleased,
+)
 from shared.events.traceability import RecallClosed, RecallOpened, RecallScopeReduced
 from shared.platform.consumer import ProcessManager
 
@@ -34,12 +36,18 @@ def _day_of(envelope: CloudEvent) -> date:
 class FulfilmentPlanner(InventoryProcessManager):
     """An order placed in the order service is reserved FEFO here, or backordered; one placed on hold (a typed price
     waiting for approval, a credit check failed) only when it is released. A hold put on an order already here stops
-    its dispatch until it is released; a cancelled one is released, unless it has shipped."""
+    its dispatch until it is released; a cancelled one is released, and an amended one re-planned, unless it has
+    shipped."""
 
     name = "inventory-fulfilment-planner"
     subscribes_to = ("order",)
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
+        if isinstance(payload, OrderAmendmentRequested):
+            reservation.amend_fulfilment(reservation.AmendFulfilment(
+                order_id=payload.order_id, lines=_fulfilment_lines(payload.lines), today=_day_of(envelope),
+                requested_delivery_date=payload.requested_delivery_date), uow)
+            return
         if isinstance(payload, OrderCancellationRequested):
             reservation.cancel_fulfilment(reservation.CancelFulfilment(order_id=payload.order_id), uow)
             return
@@ -49,13 +57,18 @@ class FulfilmentPlanner(InventoryProcessManager):
             return
         if not isinstance(payload, OrderPlaced | OrderReleased) or (isinstance(payload, OrderPlaced) and payload.holds):
             return
-        lines = tuple({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity,
-                       **({"min_remaining_shelf_life_days": line.min_remaining_shelf_life_days}
-                          if line.min_remaining_shelf_life_days is not None else {})} for line in payload.lines)
+        lines = _fulfilment_lines(payload.lines)
         reservation.reserve_order(reservation.ReserveOrder(
             order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
             requested_delivery_date=payload.requested_delivery_date,  # OrderReleased repeats what OrderPlaced said
             ship_to_distributor_id=payload.ship_to_distributor_id), uow)
+
+
+def _fulfilment_lines(lines: list) -> tuple[dict, ...]:
+    """What fulfilment needs of an order's lines: number, GTIN, quantity, and the shelf-life minimum when asked."""
+    return tuple({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity,
+                  **({"min_remaining_shelf_life_days": line.min_remaining_shelf_life_days}
+                     if line.min_remaining_shelf_life_days is not None else {})} for line in lines)
 
 
 class BackorderRetries(InventoryProcessManager):

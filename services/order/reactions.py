@@ -1,14 +1,14 @@
 """Process manager: the order's status follows what inventory did with it (reserved, backordered, shipped,
-cancelled or its cancellation refused). Each event becomes a command of
+amended, cancelled, or an amendment or cancellation refused). Each event becomes a command of
 application/fulfilment.py, run in the unit of work of the batch."""
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (
-    FulfilmentCancellationRefused, FulfilmentCancelled, ShipmentDispatched, StockReservationRejected, StockReserved,
+    FulfilmentAmended, FulfilmentAmendmentRefused, FulfilmentCancellationRefused, FulfilmentCancelled, ShipmentDispatched, StockReservationRejected, StockReserved,
 )
 from shared.platform.consumer import ProcessManager
 from shared.platform.unit_of_work import UnitOfWork
-from services.order.application import cancelling, fulfilment
+from services.order.application import amending, cancelling, fulfilment
 
 
 class OrderFulfilmentTracker(ProcessManager):
@@ -28,6 +28,11 @@ class OrderFulfilmentTracker(ProcessManager):
             case ShipmentDispatched():
                 fulfilment.record_shipment(fulfilment.RecordShipment(order_id=payload.order_id,
                                                                      shipment_id=payload.shipment_id), uow)
+            case FulfilmentAmended():
+                amending.confirm_amendment(amending.ConfirmAmendment(order_id=payload.order_id), uow)
+            case FulfilmentAmendmentRefused():
+                amending.refuse_amendment(amending.RefuseAmendment(order_id=payload.order_id, reason=payload.reason),
+                                          uow)
             case FulfilmentCancelled():
                 cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=payload.order_id), uow)
             case FulfilmentCancellationRefused():

@@ -250,6 +250,20 @@ class FulfilmentHoldReleased(FulfilmentEvent):
     hold: str = Field(min_length=1, max_length=50)
 
 
+class FulfilmentAmended(FulfilmentEvent):
+    """The order was amended before anything shipped: what was reserved for it is released (StockDeallocated) and
+    the new lines are reserved FEFO (StockReserved) or backordered (StockReservationRejected); picks start over."""
+
+    event_name: ClassVar[str] = "FulfilmentAmended"
+    lines: list[dict[str, Any]] = Field(min_length=1, description="line_no, gtin, quantity (and shelf-life minimum)")
+    requested_delivery_date: date | None = None
+
+
+class FulfilmentAmendmentRefused(FulfilmentEvent):
+    event_name: ClassVar[str] = "FulfilmentAmendmentRefused"
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class FulfilmentCancelled(FulfilmentEvent):
     """The order was cancelled before anything shipped: its reserved lots are released (StockDeallocated)."""
 

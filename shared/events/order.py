@@ -100,6 +100,38 @@ class OrderHoldReleased(OrderEvent):
     expires_on: date | None = None
 
 
+class OrderAmendmentRequested(OrderEvent):
+    """New lines and delivery date for an order in fulfilment, checked and priced as placing does (the reason is the
+    event's): inventory re-plans the reservation unless something has shipped (FulfilmentAmended /
+    FulfilmentAmendmentRefused)."""
+
+    event_name: ClassVar[str] = "OrderAmendmentRequested"
+    amendment: int = Field(ge=1)
+    lines: list[OrderLine] = Field(min_length=1)
+    requested_delivery_date: date | None = None
+    holds: list[OrderHold] = Field(default_factory=list, description="the holds the new lines call for")
+    credit_reason: str | None = Field(None, max_length=1000)
+    amended_by: str
+
+
+class OrderAmended(OrderEvent):
+    """The order's lines and delivery date from now on (the earlier ones stay in the log); billing invoices what
+    ships from now at these prices."""
+
+    event_name: ClassVar[str] = "OrderAmended"
+    amendment: int = Field(ge=1)
+    hospital_id: UUID
+    lines: list[OrderLine] = Field(min_length=1)
+    requested_delivery_date: date | None = None
+    amended_by: str
+
+
+class OrderAmendmentRefused(OrderEvent):
+    event_name: ClassVar[str] = "OrderAmendmentRefused"
+    amendment: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class OrderCancellationRequested(OrderEvent):
     """The desk asked to cancel an order already in fulfilment (the reason is the event's): inventory cancels it and
     releases its stock unless something has shipped (FulfilmentCancelled / FulfilmentCancellationRefused)."""

@@ -161,12 +161,19 @@ def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
                             lines=[{"line_no": 1, "gtin": GTIN, "quantity": 1}])
     fulfilment.hold("compliance")
     fulfilment.release("compliance")
+    fulfilment.replan([{"line_no": 1, "gtin": GTIN, "quantity": 2}], date(2026, 12, 20))
+    fulfilment.refuse_amendment("already shipped: it is no longer amended")
     fulfilment.refuse_cancellation("already shipped: 1 shipment(s) left")
     fulfilment.cancel()
     contract.release_call_off(order_id)
     cancelled = SalesOrder.place(uuid4(), hospital_id, None, "CNY", typed, placed_by="user:desk")
     cancelled.cancel()  # still on hold: cancelled at once
     in_fulfilment = SalesOrder.place(uuid4(), hospital_id, None, "CNY", [{**typed[0], "price_source": "list"}])
+    in_fulfilment.amend([{**in_fulfilment.lines[0], "quantity": 3}], date(2026, 12, 20), ["credit"],
+                        "credit-limit-exceeded", "user:desk")
+    in_fulfilment.refuse_amendment("already shipped")
+    in_fulfilment.amend([{**in_fulfilment.lines[0], "quantity": 2}], None, [], None, "user:desk")
+    in_fulfilment.confirm_amendment()
     in_fulfilment.cancel()
     in_fulfilment.cancellation_refused("already shipped")
     from services.inventory.domain import StockItem

@@ -226,3 +226,115 @@ def test_inventory_releases_a_cancelled_order_s_stock_unless_something_shipped()
     refusals = [type(e).__name__ for e in app.repository.event_store.get(fulfilment_id_for(orders[1]))]
     assert refusals.count("CancellationRefused") == 2  # each request answered
     app.close()
+
+
+def amend(uow, order_id, *lines, actor="user:desk", **options):  # noqa: ANN001, ANN002, ANN003
+    from services.order.application import amending
+
+    with acting_as(actor, reason="客户改单"):
+        return amending.amend_order(amending.AmendOrder(order_id=order_id, lines=tuple(
+            placing.OrderLine(gtin=g, quantity=q, unit_price=p) for g, q, p in lines), **options), uow)
+
+
+def test_an_order_in_fulfilment_is_amended_when_inventory_has_re_planned_it(uow):
+    from services.order.application import amending
+
+    order = place(uow, 2)
+    pending = amend(uow, order.id, (STENT, 5, None), (GAUZE, 1, None))
+    assert (pending.pending_amendment["amendment"], len(pending.lines)) == (1, 1)  # not yet in effect
+    with pytest.raises(RuleViolation) as twice:
+        amend(uow, order.id, (STENT, 1, None))
+    assert twice.value.rule == "order-status"
+    with acting_as("system:inventory"):
+        amended = amending.confirm_amendment(amending.ConfirmAmendment(order_id=order.id), uow)
+    assert [(line["gtin"], line["quantity"], line["price_source"]) for line in amended.lines] == [
+        (STENT, 5, "list"), (GAUZE, 1, "list")]
+    assert (amended.status, amended.pending_amendment, len(amended.amendments)) == ("placed", None, 1)
+
+
+def test_an_amendment_that_raises_the_value_beyond_the_credit_limit_puts_a_credit_hold(uow, exposures):
+    from services.order.application import amending
+
+    limit(uow, limit=Decimal("5000.00"))
+    order = place(uow, 2)  # 2,260: within the limit
+    exposures.exposures[HOSPITAL] = Exposure(open_orders=Decimal("2260.00"))  # the order itself, already counted
+    amend(uow, order.id, (STENT, 3, None))  # +1,130: 3,390 in all, within
+    with acting_as("system:inventory"):
+        assert amending.confirm_amendment(amending.ConfirmAmendment(order_id=order.id), uow).holds == []
+    exposures.exposures[HOSPITAL] = Exposure(open_orders=Decimal("3390.00"))
+    amend(uow, order.id, (STENT, 5, None))  # +2,260: 5,650, above 5,000
+    with acting_as("system:inventory"):
+        held = amending.confirm_amendment(amending.ConfirmAmendment(order_id=order.id), uow)
+    kinds = [type(e).__name__ for e in uow.app.repository.event_store.get(order.id)]
+    assert (held.holds, kinds[-2:]) == (["credit"], ["Amended", "Held"])  # inventory stops its dispatch
+
+
+def test_an_amendment_beyond_the_contract_volume_is_refused_and_a_refused_one_restores_the_call_off(uow):
+    from services.order.application import amending, contracting
+    from services.order.domain.contracts import Contract
+
+    with acting_as("user:supervisor"):
+        contract = contracting.draft_contract(contracting.DraftContract(
+            contract_id=uuid4(), template="framework", customer_id=HOSPITAL, valid_from=TODAY,
+            valid_to=TODAY + timedelta(days=30), over_delivery_allowance_percent=Decimal("0"),
+            lines=(contracting.ContractLineRequest(gtin=STENT, committed_quantity=10,
+                                                   unit_price=Decimal("1000.00")),)), uow)[0]
+        contracting.sign(contracting.SignContract(contract_id=contract.id), uow)
+    order = place(uow, 4, contract_id=contract.id)
+    stored = len(uow.app.recorder.select_notifications(start=1, limit=1000))
+    with pytest.raises(RuleViolation) as beyond:
+        amend(uow, order.id, (STENT, 11, None))
+    assert beyond.value.rule == "contract-volume-exceeded"
+    assert len(uow.app.recorder.select_notifications(start=1, limit=1000)) == stored  # nothing stored
+    amend(uow, order.id, (STENT, 9, None))
+    assert uow.get(contract.id, Contract).called_off == {STENT: 9}
+    with acting_as("system:inventory"):
+        amending.refuse_amendment(amending.RefuseAmendment(order_id=order.id, reason="already shipped"), uow)
+    assert uow.get(contract.id, Contract).called_off == {STENT: 4}
+    assert uow.get(order.id, type(order)).lines[0]["quantity"] == 4
+
+
+def test_an_order_on_hold_takes_an_amendment_at_once(uow):
+    with acting_as("user:desk"):
+        held = placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=1, unit_price=Decimal("900.00")),)), uow)[0]
+    amended = amend(uow, held.id, (STENT, 2, None), actor="user:desk-2")
+    assert (amended.status, amended.lines[0]["quantity"], amended.pending_amendment) == ("on_hold", 2, None)
+
+
+def test_inventory_re_plans_an_amended_order_releasing_and_reserving_fefo_all_or_nothing():
+    from datetime import date
+
+    from services.inventory.application import InventoryApplication, InventoryUnitOfWork, reservation
+    from services.inventory.domain import Fulfilment, StockItem, fulfilment_id_for, item_id_for
+    from services.inventory.settings import InventorySettings
+
+    app = InventoryApplication.in_memory(Settings(ERP_ENV="test"))
+    app.inventory_settings = InventorySettings(picking_required=False)
+    uow = InventoryUnitOfWork(app)
+    order_id = uuid4()
+
+    def lots() -> dict:
+        item = app.get_aggregate(item_id_for(STENT), StockItem)
+        return {lot: (s.on_hand, s.allocated) for (lot, _), s in item.lots.items()}
+
+    def replan(quantity: int):  # noqa: ANN202
+        return reservation.amend_fulfilment(reservation.AmendFulfilment(
+            order_id=order_id, lines=({"line_no": 1, "gtin": STENT, "quantity": quantity},),
+            requested_delivery_date=None, today=TODAY), uow)
+
+    with acting_as("system:inventory"):
+        item = StockItem(gtin=STENT, name="Stent", device_class=3)
+        for lot, expiry in (("EARLY", date(2029, 1, 1)), ("LATE", date(2030, 1, 1))):
+            item.receive_lot(lot, expiry, 5, "WH", today=TODAY)
+            item.inspect_lot(lot, "WH", "available", None)
+        app.save(item)
+        reservation.reserve_order(reservation.ReserveOrder(
+            order_id=order_id, ship_to_hospital_id=HOSPITAL, today=TODAY,
+            lines=({"line_no": 1, "gtin": STENT, "quantity": 4},)), uow)
+        assert lots() == {"EARLY": (5, 4), "LATE": (5, 0)}
+        assert replan(7).status == "reserved" and lots() == {"EARLY": (5, 5), "LATE": (5, 2)}
+        assert replan(2).status == "reserved" and lots() == {"EARLY": (5, 2), "LATE": (5, 0)}
+        short = replan(11)  # more than there is: backordered, and what it held released
+        assert (short.status, lots()) == ("rejected", {"EARLY": (5, 0), "LATE": (5, 0)})
+    app.close()

@@ -6,7 +6,7 @@ import json
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.order import OrderPlaced
+from shared.events.order import OrderAmended, OrderPlaced
 from shared.platform.consumer import Projection
 
 
@@ -21,6 +21,12 @@ class OrderTerms(Projection):
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, OrderAmended):  # what ships from now is invoiced at the amended prices
+            cur.execute(
+                f"UPDATE {self.schema}.order_terms SET unit_prices = %s, vat_rates = %s WHERE order_id = %s",
+                (json.dumps({line.gtin: str(line.unit_price) for line in payload.lines}),
+                 json.dumps({line.gtin: str(line.vat_rate) for line in payload.lines if line.vat_rate is not None}),
+                 payload.order_id))
         if isinstance(payload, OrderPlaced):
             prices = {line.gtin: str(line.unit_price) for line in payload.lines}
             rates = {line.gtin: str(line.vat_rate) for line in payload.lines if line.vat_rate is not None}

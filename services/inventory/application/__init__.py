@@ -63,6 +63,8 @@ class InventoryApplication(ServiceApplication):
         Fulfilment.Dispatched: contracts.ShipmentDispatched,
         Fulfilment.Held: contracts.FulfilmentHeld,
         Fulfilment.Cancelled: contracts.FulfilmentCancelled,
+        Fulfilment.Amended: contracts.FulfilmentAmended,
+        Fulfilment.AmendmentRefused: contracts.FulfilmentAmendmentRefused,
         Fulfilment.CancellationRefused: contracts.FulfilmentCancellationRefused,
         Fulfilment.HoldReleased: contracts.FulfilmentHoldReleased,
         Fulfilment.Delivered: contracts.ShipmentDelivered,

@@ -7,6 +7,7 @@ remaining shelf life on the requested delivery date is taken (domain/fefo.py). B
 event that caused them, so a replay decides the same way.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -82,13 +83,17 @@ def retry_backorders(command: RetryBackorders, uow: InventoryUnitOfWork) -> list
     return reserved
 
 
-def _allocate(fulfilment: Fulfilment, today: date, uow: InventoryUnitOfWork) -> _Allocation:
-    """FEFO allocations for every requested line, on the items as this command sees them."""
+def _allocate(fulfilment: Fulfilment, today: date, uow: InventoryUnitOfWork, trial: bool = False) -> _Allocation:
+    """FEFO allocations for every requested line, on the items as this command sees them (`trial`: on copies of
+    them, to learn whether every line can be reserved without touching the items)."""
+    copies: dict[str, StockItem | None] = {}
     order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
     reserved, shortages, items = [], [], {}
     for line in fulfilment.requested:
         gtin, min_days = line["gtin"], line.get("min_remaining_shelf_life_days") or 0
         item = uow.get(item_id_for(gtin), StockItem)
+        if trial:
+            item = copies.setdefault(gtin, copy.deepcopy(item))
         try:
             if item is None:
                 raise InsufficientStockError(line["quantity"], 0)
@@ -143,5 +148,44 @@ def cancel_fulfilment(command: CancelFulfilment, uow: InventoryUnitOfWork) -> Fu
         if item is not None and item.deallocate(command.order_id):
             released.append(item)
     uow.collect(fulfilment, *released)
+    uow.commit()
+    return fulfilment
+
+
+class AmendFulfilment(Command):
+    order_id: UUID
+    lines: tuple[dict[str, Any], ...]  # line_no, gtin, quantity, and min_remaining_shelf_life_days when asked
+    requested_delivery_date: date | None
+    today: date
+
+
+def amend_fulfilment(command: AmendFulfilment, uow: InventoryUnitOfWork) -> Fulfilment | None:
+    """The order was amended: unless something has shipped, what was reserved for it is released and the new lines
+    reserved FEFO, every line or none (else backordered, retried as stock is released), in one transaction: a
+    dispatch racing it loses on the aggregates' versions. Otherwise the amendment is refused, saying why."""
+    fulfilment = uow.get(fulfilment_id_for(command.order_id), Fulfilment)
+    if fulfilment is None:
+        uow.commit()
+        return None
+    if fulfilment.shipments or fulfilment.status == "cancelled":
+        fulfilment.refuse_amendment(f"already {fulfilment.status}: it is no longer amended")
+        uow.collect(fulfilment)
+        uow.commit()
+        return fulfilment
+    released = []
+    for gtin in sorted({line["gtin"] for line in fulfilment.reserved}):
+        item = uow.get(item_id_for(gtin), StockItem)
+        if item is not None and item.deallocate(command.order_id):
+            released.append(item)
+    fulfilment.replan([dict(line) for line in command.lines], command.requested_delivery_date)
+    shortages = _allocate(fulfilment, command.today, uow, trial=True).shortages
+    if shortages:
+        fulfilment.reject(order_id=command.order_id, reason="insufficient usable stock", shortages=shortages)
+        uow.collect(fulfilment, *released)
+    else:
+        allocation = _allocate(fulfilment, command.today, uow)
+        fulfilment.reserve(order_id=command.order_id, lines=allocation.reserved,
+                           picking_required=uow.settings.picking_required)
+        uow.collect(fulfilment, *released, *allocation.items)
     uow.commit()
     return fulfilment

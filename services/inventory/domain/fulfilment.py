@@ -108,6 +108,26 @@ class Fulfilment(TracedAggregate):
     def _cancelled(self, order_id: UUID, released: list[dict[str, Any]]) -> None:
         self.status = "cancelled"
 
+    def replan(self, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
+        """The order was amended: its new lines, to be reserved again (the items release the old reservation in the
+        same unit of work); picks start over. Refused once anything has shipped."""
+        if self.shipments or self.status == "cancelled":
+            raise FulfilmentStateError(f"the fulfilment is {self.status}: it is no longer amended",
+                                       "amend-before-shipment")
+        self._amended(order_id=self.order_id, lines=lines, requested_delivery_date=requested_delivery_date)
+
+    @event("Amended")
+    def _amended(self, order_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
+        self.requested, self.requested_delivery_date = lines, requested_delivery_date
+        self.reserved, self.picked, self.status = [], [], "requested"
+
+    def refuse_amendment(self, reason: str) -> None:
+        self._amendment_refused(order_id=self.order_id, reason=reason)
+
+    @event("AmendmentRefused")
+    def _amendment_refused(self, order_id: UUID, reason: str) -> None:
+        pass
+
     def refuse_cancellation(self, reason: str) -> None:
         self._cancellation_refused(order_id=self.order_id, reason=reason)
 

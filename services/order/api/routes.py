@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.order import queries
-from services.order.application import OrderUnitOfWork, cancelling, holds, placing
+from services.order.application import OrderUnitOfWork, amending, cancelling, holds, placing
 from services.order.domain import SalesOrder
 from services.order.domain.sales_order import HOLDS
 from shared.domain.gtin import GTINInput
@@ -108,6 +108,8 @@ class OrderOut(BaseModel):
     shipment_ids: list[UUID]
     backorder_reason: str | None
     cancellation_requested: bool = Field(False, description="inventory is cancelling it (unless it has shipped)")
+    pending_amendment: dict[str, Any] | None = Field(None, description="an amendment inventory is re-planning")
+    amendments: int = Field(0, description="how many amendments it took (each in its history)")
     version: int
 
 
@@ -145,7 +147,8 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     ship_to_distributor_id=o.ship_to_distributor_id, status=o.status,
                     holds=o.__dict__.get("holds", []), hold_history=o.__dict__.get("hold_history", []), lines=lines, allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason,
-                    cancellation_requested=o.cancellation_requested, version=o.version)
+                    cancellation_requested=o.cancellation_requested, pending_amendment=o.pending_amendment,
+                    amendments=len(o.amendments), version=o.version)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
@@ -239,6 +242,32 @@ def release_compliance_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseComman
 def release_manual_hold(order_id: UUID, body: ReleaseIn, meta: ReleaseCommands["manual"], uow: Work,
                         scope: CallerScope) -> OrderOut:
     return _release("manual", order_id, body, meta, uow, scope)
+
+
+class AmendmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200, description="the order's lines from now on")
+    requested_delivery_date: date | None = None
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+    @model_validator(mode="after")
+    def _total_fits_a_document(self) -> "AmendmentIn":
+        typed = (line.unit_price * line.quantity for line in self.lines if line.unit_price is not None)
+        if problem := document_total_problem(sum(typed, Decimal(0))):
+            raise ValueError(problem)
+        return self
+
+
+@router.post("/orders/{order_id}/amendments", status_code=status.HTTP_202_ACCEPTED, operation_id="amend_order")
+def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+    """Change an order that has not shipped: its lines (quantities, lines added or removed) and requested date, with
+    a reason. Every check of placing runs again (prices, contract volume, credit on the increase: a hold if it
+    fails). An order on hold takes it at once; one in fulfilment once inventory has re-planned its reservation
+    (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped."""
+    command_reason(body.reason, meta)
+    return _order_out(amending.amend_order(amending.AmendOrder(
+        order_id=order_id, lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
+        requested_delivery_date=body.requested_delivery_date), uow, scope))
 
 
 class CancelIn(BaseModel):

@@ -1,5 +1,6 @@
 """Order's application layer: the event store it writes to, the unit of work its rules read facts through, and one
 module of commands per capability (placing.py: accept and price an order; holds.py: hold and release it;
+amending.py, cancelling.py: change or cancel it before it ships;
 fulfilment.py: follow what inventory did with it; quoting.py: quotes; contracting.py: contracts; credit.py: credit
 limits and the exposure check; pricing.py: the rulebook's price of a line)."""
 
@@ -30,6 +31,9 @@ class OrderApplication(ServiceApplication):
         SalesOrder.Released: contracts.OrderReleased,
         SalesOrder.Held: contracts.OrderHeld,
         SalesOrder.CancellationRequested: contracts.OrderCancellationRequested,
+        SalesOrder.AmendmentRequested: contracts.OrderAmendmentRequested,
+        SalesOrder.Amended: contracts.OrderAmended,
+        SalesOrder.AmendmentRefused: contracts.OrderAmendmentRefused,
         SalesOrder.Cancelled: contracts.OrderCancelled,
         SalesOrder.CancellationRefused: contracts.OrderCancellationRefused,
         SalesOrder.HoldReleased: contracts.OrderHoldReleased,

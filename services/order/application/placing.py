@@ -78,10 +78,11 @@ def validate_order(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope =
         uow.rollback()
 
 
-def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope) -> SalesOrder:
+def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
+              counted: Decimal = Decimal(0)) -> SalesOrder:
     """Every check, in order: the sale (customer, certificates, distributor licences: refusals), the contract and
     the prices (a typed price: a hold), the credit (a failure: a hold). The contract's call-off is collected with
-    the order."""
+    the order. `counted`: what of this order the exposure already counts (an amendment re-checks the increase)."""
     delivery_day = command.requested_delivery_date or datetime.now(UTC).date()
     facts = uow.sale_facts if scope.everything else _FactsWithinScope(uow.sale_facts, scope,
                                                                       command.ship_to_distributor_id)
@@ -91,7 +92,9 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope) -> Sa
     lines = _priced_lines(command, uow, contract, delivery_day)
     value = sum((Decimal(line["gross_unit_price"]) * line["quantity"]).quantize(Decimal("0.01")) for line in lines)
     bill_to = command.ship_to_distributor_id or command.hospital_id  # 两票制: a distributor is billed for its goods
-    credit_problems = credit.check(uow, bill_to, command.currency, value, datetime.now(UTC).date())
+    increase = value - counted
+    credit_problems = (credit.check(uow, bill_to, command.currency, increase, datetime.now(UTC).date())
+                       if increase > 0 else [])
     order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
                              placed_by=current_meta().actor, credit_problems=credit_problems)
@@ -148,3 +151,9 @@ def order(uow: UnitOfWork, order_id: UUID) -> SalesOrder:
     if found is None:
         raise NotFound("Order", order_id)
     return found
+
+
+def value_of(lines: list[dict[str, Any]]) -> Decimal:
+    """An order's tax-inclusive value, line by line to the cent (older lines carry the net price only: 13% on it)."""
+    return sum((Decimal(line.get("gross_unit_price") or Decimal(line["unit_price"]) * Decimal("1.13"))
+                * line["quantity"]).quantize(Decimal("0.01")) for line in lines)

@@ -197,6 +197,13 @@ class Contract(TracedAggregate):
         self._call_off_released(order_id=order_id, lines=lines)
         return True
 
+    def restore_call_off(self, order_id: UUID, lines: list[tuple[str, int]]) -> bool:
+        """An order's earlier call-off again (an amendment inventory refused): not checked, it was allowed before."""
+        if str(order_id) in self.orders or not lines:
+            return False
+        self._called_off(order_id=order_id, lines=[{"gtin": gtin, "quantity": quantity} for gtin, quantity in lines])
+        return True
+
     @event("CallOffReleased")
     def _call_off_released(self, order_id: UUID, lines: list[dict[str, Any]]) -> None:
         self.orders.remove(str(order_id))

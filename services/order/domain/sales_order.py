@@ -167,6 +167,76 @@ class SalesOrder(TracedAggregate):
         self.status = "placed"
         self.released_to_fulfilment = True
 
+    # Amendment ------------------------------------------------------------------------------------------------
+
+    @property
+    def pending_amendment(self) -> dict[str, Any] | None:
+        return self.__dict__.get("amendment_pending")
+
+    @property
+    def amendments(self) -> list[dict[str, Any]]:
+        return self.__dict__.get("amended", [])
+
+    def require_amendable(self) -> None:
+        if self.status in ("shipped", "cancelled", "price_rejected") or self.shipment_ids:
+            raise OrderStateError(f"order is {self.status}: only an order that has not shipped is amended")
+        if self.cancellation_requested or self.pending_amendment is not None:
+            raise OrderStateError("the order waits for inventory to answer an earlier cancellation or amendment")
+
+    def amend(self, lines: list[dict[str, Any]], requested_delivery_date: date | None, holds: list[str],
+              credit_reason: str | None, by: str) -> None:
+        """New lines (checked and priced as placing does) and delivery date. An order that never reached fulfilment
+        takes them at once; one in fulfilment when inventory has re-planned it (confirm_amendment). The holds the
+        new lines call for (a typed price, a credit increase) are put on with them."""
+        self.require_amendable()
+        change = {"amendment": len(self.amendments) + 1, "lines": lines,
+                  "requested_delivery_date": requested_delivery_date, "holds": holds, "credit_reason": credit_reason,
+                  "amended_by": by}
+        if self.__dict__.get("released_to_fulfilment", True):
+            self._amendment_requested(**change)
+        else:
+            self._apply_amendment(change)
+
+    @event("AmendmentRequested")
+    def _amendment_requested(self, amendment: int, lines: list[dict[str, Any]], requested_delivery_date: date | None,
+                             holds: list[str], credit_reason: str | None, amended_by: str) -> None:
+        self.__dict__["amendment_pending"] = {
+            "amendment": amendment, "lines": lines, "requested_delivery_date": requested_delivery_date,
+            "holds": holds, "credit_reason": credit_reason, "amended_by": amended_by}
+
+    def confirm_amendment(self) -> bool:
+        """Inventory re-planned the order: the amendment takes effect; False when none is pending."""
+        if self.pending_amendment is None:
+            return False
+        self._apply_amendment(self.pending_amendment)
+        return True
+
+    def _apply_amendment(self, change: dict[str, Any]) -> None:
+        self._amended(amendment=change["amendment"], lines=change["lines"], hospital_id=self.hospital_id,
+                      requested_delivery_date=change["requested_delivery_date"], amended_by=change["amended_by"])
+        for hold in change["holds"]:
+            if hold not in self.holds:
+                self._held(hold=hold)
+
+    @event("Amended")
+    def _amended(self, amendment: int, lines: list[dict[str, Any]], hospital_id: UUID,
+                 requested_delivery_date: date | None, amended_by: str) -> None:
+        self.__dict__.setdefault("amended", []).append({"amendment": amendment, "previous_lines": self.lines,
+                                                        "amended_by": amended_by})
+        self.lines, self.requested_delivery_date = lines, requested_delivery_date
+        self.__dict__["amendment_pending"] = None
+        if any(line.get("price_source") == "manual" for line in lines):
+            self.placed_by = amended_by  # who typed the price: not who may approve it
+        if self.__dict__.get("released_to_fulfilment", True):
+            self.status, self.allocations, self.backorder_reason = "placed", [], None  # inventory re-plans it
+
+    def refuse_amendment(self, reason: str) -> None:
+        self._amendment_refused(amendment=self.pending_amendment["amendment"], reason=reason)  # type: ignore[index]
+
+    @event("AmendmentRefused")
+    def _amendment_refused(self, amendment: int, reason: str) -> None:
+        self.__dict__["amendment_pending"] = None
+
     # Cancellation -----------------------------------------------------------------------------------------------
 
     @property

@@ -12,7 +12,7 @@ from psycopg import Cursor
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import InvoiceRaised
 from shared.events.inventory import ShipmentDispatched
-from shared.events.order import OrderCancelled, OrderPlaced, OrderPriceRejected
+from shared.events.order import OrderAmended, OrderCancelled, OrderPlaced, OrderPriceRejected
 from shared.platform.consumer import Projection
 
 DEFAULT_VAT = Decimal("0.13")
@@ -44,14 +44,11 @@ class CreditExposure(Projection):
                             " ON CONFLICT DO NOTHING",
                             (payload.order_id, payload.ship_to_distributor_id or payload.hospital_id, payload.currency,
                              envelope.time))
-                quantities, prices = Counter[str](), {}
-                for line in payload.lines:  # orders before system pricing carry the net price only: 13% on it
-                    quantities[line.gtin] += line.quantity
-                    prices[line.gtin] = line.gross_unit_price or line.unit_price * (1 + (line.vat_rate or DEFAULT_VAT))
-                for gtin, quantity in quantities.items():
-                    cur.execute(f"INSERT INTO {self.schema}.credit_order_lines VALUES (%s, %s, %s, %s)"
-                                " ON CONFLICT DO NOTHING", (payload.order_id, gtin, quantity, prices[gtin]))
-            case OrderPriceRejected() | OrderCancelled():
+                self._lines(cur, payload.order_id, payload.lines)
+            case OrderAmended():
+                cur.execute(f"DELETE FROM {self.schema}.credit_order_lines WHERE order_id = %s", (payload.order_id,))
+                self._lines(cur, payload.order_id, payload.lines)
+            case OrderPriceRejected() | OrderCancelled():  # nothing more of it ships
                 cur.execute(f"UPDATE {self.schema}.credit_orders SET open = false WHERE order_id = %s",
                             (payload.order_id,))
             case ShipmentDispatched():
@@ -66,3 +63,12 @@ class CreditExposure(Projection):
                             " ON CONFLICT DO NOTHING",
                             (payload.invoice_id, payload.shipment_id, payload.bill_to_distributor_id or payload.hospital_id,
                              payload.currency, payload.gross_total, envelope.time.date()))
+
+    def _lines(self, cur: Cursor, order_id: object, lines: list) -> None:
+        quantities, prices = Counter[str](), {}
+        for line in lines:  # orders before system pricing carry the net price only: 13% on it
+            quantities[line.gtin] += line.quantity
+            prices[line.gtin] = line.gross_unit_price or line.unit_price * (1 + (line.vat_rate or DEFAULT_VAT))
+        for gtin, quantity in quantities.items():
+            cur.execute(f"INSERT INTO {self.schema}.credit_order_lines VALUES (%s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING", (order_id, gtin, quantity, prices[gtin]))

@@ -5,7 +5,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.order import (
-    OrderBackordered, OrderCancelled, OrderHeld, OrderHoldReleased, OrderPlaced, OrderPriceApproved, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
+    OrderAmended, OrderBackordered, OrderCancelled, OrderHeld, OrderHoldReleased, OrderPlaced, OrderPriceApproved, OrderPriceRejected, OrderReleased, OrderReserved, OrderShipped,
 )
 from shared.platform.consumer import Projection
 
@@ -48,6 +48,11 @@ class OrderList(Projection):
                             (status, envelope.time, payload.order_id))
                 if isinstance(payload, OrderPriceRejected | OrderCancelled):
                     cur.execute(f"UPDATE {table} SET holds = '{{}}' WHERE order_id = %s", (payload.order_id,))
+            case OrderAmended():
+                total = sum(line.unit_price * line.quantity for line in payload.lines)
+                cur.execute(f"UPDATE {table} SET total_amount = %s, line_count = %s, updated_at = %s,"
+                            " status = CASE WHEN status = 'on_hold' THEN status ELSE 'placed' END WHERE order_id = %s",
+                            (total, len(payload.lines), envelope.time, payload.order_id))
             case OrderHeld():
                 cur.execute(f"UPDATE {table} SET holds = array_append(array_remove(holds, %s), %s), updated_at = %s"
                             " WHERE order_id = %s", (payload.hold, payload.hold, envelope.time, payload.order_id))

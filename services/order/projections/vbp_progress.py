@@ -6,7 +6,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import TenderPriceRecorded
-from shared.events.order import OrderCancelled, OrderPlaced
+from shared.events.order import OrderAmended, OrderCancelled, OrderPlaced
 from shared.platform.consumer import Projection
 
 
@@ -33,13 +33,18 @@ class VbpProgress(Projection):
                     cur.execute(f"INSERT INTO {self.schema}.vbp_agreed VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                                 (payload.tender_price_id, hospital_id, payload.reference, payload.gtin, agreed,
                                  payload.price, payload.valid_from, payload.valid_to))
-            case OrderCancelled():  # a cancelled order takes nothing from the agreed volume
+            case OrderCancelled() | OrderAmended():  # a cancelled order takes nothing; an amended one anew
                 cur.execute(f"DELETE FROM {self.schema}.vbp_ordered WHERE order_id = %s", (payload.order_id,))
+                if isinstance(payload, OrderAmended):
+                    self._ordered(cur, envelope, payload)
             case OrderPlaced():
-                for line in payload.lines:
-                    award = (line.price_explanation or {}).get("award")
-                    if line.price_source == "award" and award:
-                        cur.execute(f"INSERT INTO {self.schema}.vbp_ordered VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                                    " ON CONFLICT DO NOTHING",
-                                    (payload.order_id, line.line_no, payload.hospital_id, award, line.gtin,
-                                     line.quantity, (payload.requested_delivery_date or envelope.time.date())))
+                self._ordered(cur, envelope, payload)
+
+    def _ordered(self, cur: Cursor, envelope: CloudEvent, payload: OrderPlaced | OrderAmended) -> None:
+        for line in payload.lines:
+            award = (line.price_explanation or {}).get("award")
+            if line.price_source == "award" and award:
+                cur.execute(f"INSERT INTO {self.schema}.vbp_ordered VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.order_id, line.line_no, payload.hospital_id, award, line.gtin,
+                             line.quantity, (payload.requested_delivery_date or envelope.time.date())))
