@@ -1,7 +1,8 @@
 """The order desk's day, through HTTP and Kafka only: a check before submitting that stores nothing; an order above
 the customer's credit limit held until finance releases it with a reason and an expiry, then reserved; a manual hold
 that stops an order in fulfilment from being dispatched until the order supervisor releases it; the customer's
-credit explained component by component as goods ship and are invoiced; the order 360."""
+credit explained component by component as goods ship and are invoiced; an amendment re-checked and re-reserved;
+a cancellation; the order 360."""
 
 from decimal import Decimal
 
@@ -68,6 +69,28 @@ def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http:
     assert (released.status_code, released.json()["status"]) == (200, "placed"), released.text
     wait_for(lambda: (r := http.get(f"{inventory}/fulfilments/{held['order_id']}")).status_code == 200
              and r.json()["status"] == "reserved", "the released order's reservation")
+
+    # An amendment raising the quantity is checked again and inventory reserves more; beyond the limit, a hold.
+    small = httpx.post(f"{order}/orders", headers=DESK, json={"hospital_id": hospital, "lines": [
+        {"gtin": GTIN, "quantity": 1}]}).json()
+    assert small["holds"] == ["credit"]  # the released order counts now: 11,300 + 1,130 is above 10,000
+    httpx.post(f"{order}/orders/{small['order_id']}/holds/credit/release", headers=FINANCE,
+               json={"reason": "小额补货", "expires_on": in_days(3)}).raise_for_status()
+    wait_for(lambda: http.get(f"{inventory}/fulfilments/{small['order_id']}").json().get("status") == "reserved",
+             "the small order's reservation")
+    amended = httpx.post(f"{order}/orders/{small['order_id']}/amendments", headers=DESK, json={
+        "lines": [{"gtin": GTIN, "quantity": 3}], "reason": "客户加量"})
+    assert (amended.status_code, amended.json()["pending_amendment"]["amendment"]) == (202, 1), amended.text
+    replanned = wait_for(lambda: (r := http.get(f"{inventory}/fulfilments/{small['order_id']}").json())[
+        "status"] == "reserved" and sum(line["quantity"] for line in r["reserved"]) == 3 and r, "the re-planned reservation")
+    assert replanned["holds"] == ["credit"]  # the increase broke the limit again: reserved, but not dispatched
+    settled = wait_for(lambda: (o := httpx.get(f"{order}/orders/{small['order_id']}", headers=DESK).json())[
+        "amendments"] == 1 and o, "the amendment to take effect")
+    assert (settled["lines"][0]["quantity"], settled["holds"]) == (3, ["credit"])
+    cancelled = httpx.post(f"{order}/orders/{small['order_id']}/cancel", headers=DESK, json={"reason": "客户取消"})
+    assert cancelled.status_code == 202
+    wait_for(lambda: http.get(f"{inventory}/fulfilments/{small['order_id']}").json()["status"] == "cancelled",
+             "the cancellation")
 
     # A manual hold stops the reserved order from leaving until the supervisor releases it.
     httpx.post(f"{order}/orders/{held['order_id']}/holds", headers=DESK,

@@ -203,3 +203,71 @@ def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running
 
     assert wait_for(stock, f"the stock read model to show {expected}") == expected
     print(f"cancellations racing dispatches: {shipped} shipped, {orders_count - shipped} cancelled")
+
+
+def test_amendments_racing_dispatches_ship_what_the_order_finally_says_and_nothing_twice(running, shared_settings):
+    """Each order of 5 is amended to 3 (order -> Kafka -> inventory re-plans) while the warehouse dispatches it,
+    staggered. Whichever wins, what shipped (or stays reserved) is what the order finally says, and every unit is
+    shipped, reserved or available: none released and shipped both."""
+    urls = {s: running.url(s) for s in SERVICES}
+    orders_count, placed_quantity, amended_quantity = 8, 5, 3
+
+    async def race():
+        async with client() as http:
+            seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
+            orders = []
+            for _ in range(orders_count):
+                placed = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
+                    {"gtin": seeded.gtins[0], "quantity": placed_quantity}]})).json()
+                orders.append(placed)
+            for order in orders:
+                await asyncio.to_thread(wait_for, lambda o=order: httpx.get(
+                    f"{urls['inventory']}/fulfilments/{o['order_id']}", headers=http.headers).json().get("status")
+                    == "reserved", "the reservation")
+
+            async def dispatch_later(order: dict, delay: float) -> httpx.Response:
+                await asyncio.sleep(delay)
+                return await http.post(f"{urls['inventory']}/fulfilments/{order['order_id']}/dispatch",
+                                       json={"carrier": "SF", "tracking_number": f"SF-{order['order_id'][:8]}"})
+
+            amendments = [http.post(f"{urls['order']}/orders/{o['order_id']}/amendments", json={
+                "lines": [{"gtin": seeded.gtins[0], "quantity": amended_quantity}], "reason": "客户减量"})
+                for o in orders]
+            answers = await at_once([*amendments, *(dispatch_later(o, 0.025 * n) for n, o in enumerate(orders))])
+            return orders, answers, seeded.gtins[0]
+
+    orders, answers, code = asyncio.run(race())
+    assert all(a.status_code in (200, 202, 409) for a in answers), [(a.status_code, a.text) for a in answers]
+
+    def settled(order_id: str) -> dict | None:
+        order = httpx.get(f"{urls['order']}/orders/{order_id}", headers=bearer()).json()
+        fulfilment = httpx.get(f"{urls['inventory']}/fulfilments/{order_id}", headers=bearer()).json()
+        if order["pending_amendment"] is not None or fulfilment["status"] not in ("reserved", "shipped"):
+            return None
+        if fulfilment["status"] == "shipped" and order["status"] != "shipped":
+            return None  # the order service has not heard of the shipment yet
+        return {"order": order, "fulfilment": fulfilment}
+
+    shipped_units = reserved_units = amended = 0
+    for o in orders:
+        state = wait_for(lambda o=o: settled(o["order_id"]), "the order to settle")
+        ordered = state["order"]["lines"][0]["quantity"]
+        amended += ordered == amended_quantity
+        fulfilment = state["fulfilment"]
+        if fulfilment["status"] == "shipped":
+            sent = sum(line["quantity"] for shipment in fulfilment["shipments"] for line in shipment["lines"])
+            assert sent == ordered, (o["order_id"], sent, ordered)
+            shipped_units += sent
+        else:
+            kept = sum(line["quantity"] for line in fulfilment["reserved"])
+            assert kept == ordered, (o["order_id"], kept, ordered)
+            reserved_units += kept
+    expected = (100 - shipped_units, reserved_units)
+
+    def stock() -> tuple[int, int] | None:
+        rows = httpx.get(f"{urls['inventory']}/stock", params={"gtin": code}, headers=bearer()).json()["items"]
+        found = (sum(r["on_hand"] for r in rows), sum(r["allocated"] for r in rows))
+        return found if found == expected else None
+
+    assert wait_for(stock, f"the stock read model to show {expected}") == expected
+    print(f"amendments racing dispatches: {amended} amended, {orders_count - amended} shipped as placed")
