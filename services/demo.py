@@ -137,7 +137,11 @@ def _quote_and_contract(http: httpx.Client, urls: dict[str, str], hospital_id: s
     """A quote 6% below the rulebook's price (beyond the desk's 5%): submitted, approved by a pricing manager (a
     second person, with a reason), sent and accepted; then the framework contract drafted from it and signed."""
     order = urls["order"]
-    quote = wait_for(what="the order service to learn the customer and the price list", probe=lambda: (
+    wait_for(what="the order service to learn the customer, the list price and the 3A rule", probe=lambda: (
+        r := http.post(f"{order}/orders/validate", json={"hospital_id": hospital_id, "lines": [
+            {"gtin": DEMO_GTIN, "quantity": 100}]})).status_code == 200
+        and r.json()["lines"][0]["gross_unit_price"] == "1406.0000")
+    quote = wait_for(what="the quote", probe=lambda: (
         r := http.post(f"{order}/quotes", headers={"Idempotency-Key": "demo-quote"}, json={
             "customer_id": hospital_id, "valid_until": in_days(30), "note": "2026年度供货报价",
             "lines": [{"gtin": DEMO_GTIN, "quantity": 100, "unit_price": "1320.00"}]})).status_code in (200, 201)

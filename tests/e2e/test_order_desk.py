@@ -9,15 +9,10 @@ from decimal import Decimal
 import httpx
 
 from services.demo import in_days, udi_scan
-from shared.platform.auth import issue_token
-from tests.items import registered_item_via_api
+from tests.e2e.commerce import as_, list_price, stocked_item
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
-
-
-def as_(name: str, *roles: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, list(roles))}"}
 
 
 DESK, SUPERVISOR, FINANCE = as_("desk-wang", "order_desk"), as_("sup-zhao", "order_supervisor"), as_(
@@ -31,21 +26,8 @@ def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http:
     channel, order, inventory, billing = url("channel"), url("order"), url("inventory"), url("billing")
     hospital = http.post(f"{channel}/hospitals", json={"name": "四川省人民医院", "province": "四川省",
                                                        "grade": "3A"}).json()["hospital_id"]
-    registered_item_via_api(http, None, GTIN, base_url=inventory)
-    supplier = http.post(f"{inventory}/suppliers", json={"name": "成都医疗器械有限公司"}).json()["supplier_id"]
-    for document_type in ("business_licence", "production_licence"):
-        http.post(f"{inventory}/suppliers/{supplier}/qualifications", json={
-            "document_type": document_type, "number": f"{document_type}-1", "valid_from": "2024-01-01",
-            "valid_to": in_days(3650)}).raise_for_status()
-    expiry = in_days(400)
-    http.post(f"{inventory}/goods-receipts", json={"supplier_id": supplier, "lines": [
-        {"gtin": GTIN, "lot": "C1", "expiry": expiry, "quantity": 50, "warehouse": "WH-CD"}]}).raise_for_status()
-    http.post(f"{inventory}/quality/inspections", json={"gtin": GTIN, "lot": "C1", "warehouse": "WH-CD",
-                                                        "result": "released"}).raise_for_status()
-    pricing = as_("pricing-li", "pricing_manager")
-    price_list = http.post(f"{channel}/price-lists", headers=pricing, json={"name": "2026 目录价"}).json()
-    http.post(f"{channel}/price-lists/{price_list['price_list_id']}/prices", headers=pricing, json={
-        "gtin": GTIN, "price": "1130.00", "valid_from": in_days(-10)}).raise_for_status()
+    expiry = stocked_item(http, inventory, GTIN, "C1", 50, "WH-CD")
+    list_price(http, channel, GTIN, "1130.00")
     limit = wait_for(lambda: (r := httpx.put(f"{order}/customers/{hospital}/credit-limit", headers=FINANCE, json={
         "limit": "10000.00", "valid_from": in_days(-1), "payment_terms_days": 90, "reason": "年度授信"})
     ).status_code == 200 and r.json(), "the order service to learn the hospital")

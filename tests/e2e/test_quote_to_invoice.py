@@ -8,19 +8,13 @@ from decimal import Decimal
 import httpx
 
 from services.demo import in_days, udi_scan
-from shared.platform.auth import issue_token
-from tests.items import registered_item_via_api
+from tests.e2e.commerce import PRICING, as_, list_price, stocked_item
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
 
 
-def as_(name: str, *roles: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(name, list(roles))}"}
-
-
-DESK, SUPERVISOR, PRICING = as_("desk-wang", "order_desk"), as_("sup-zhao", "order_supervisor"), as_(
-    "pricing-li", "pricing_manager")
+DESK, SUPERVISOR = as_("desk-wang", "order_desk"), as_("sup-zhao", "order_supervisor")
 
 
 def test_a_quote_becomes_a_contract_whose_price_orders_and_invoices_carry(stack, http: httpx.Client):
@@ -32,21 +26,9 @@ def test_a_quote_becomes_a_contract_whose_price_orders_and_invoices_carry(stack,
                                                        "city": "杭州市", "grade": "3A"}).json()["hospital_id"]
     vbp_hospital = http.post(f"{channel}/hospitals", json={"name": "苏州大学附属第一医院", "province": "江苏省",
                                                            "grade": "3A"}).json()["hospital_id"]
-    registered_item_via_api(http, None, GTIN, base_url=inventory)
-    supplier = http.post(f"{inventory}/suppliers", json={"name": "苏州医疗器械制造有限公司"}).json()["supplier_id"]
-    for document_type in ("business_licence", "production_licence"):
-        http.post(f"{inventory}/suppliers/{supplier}/qualifications", json={
-            "document_type": document_type, "number": f"{document_type}-1", "valid_from": "2024-01-01",
-            "valid_to": in_days(3650)}).raise_for_status()
-    expiry = in_days(500)
-    http.post(f"{inventory}/goods-receipts", json={"supplier_id": supplier, "lines": [
-        {"gtin": GTIN, "lot": "Q1", "expiry": expiry, "quantity": 100, "warehouse": "WH-HZ"}]}).raise_for_status()
-    http.post(f"{inventory}/quality/inspections", json={"gtin": GTIN, "lot": "Q1", "warehouse": "WH-HZ",
-                                                        "result": "released"}).raise_for_status()
+    expiry = stocked_item(http, inventory, GTIN, "Q1", 100, "WH-HZ")
     # The rulebook: list price 1,480 (含税), 5% off for 3A hospitals, the 江苏 VBP award at 700 with 100 units agreed.
-    price_list = http.post(f"{channel}/price-lists", headers=PRICING, json={"name": "2026 目录价"}).json()
-    http.post(f"{channel}/price-lists/{price_list['price_list_id']}/prices", headers=PRICING, json={
-        "gtin": GTIN, "price": "1480.00", "valid_from": in_days(-10)}).raise_for_status()
+    list_price(http, channel, GTIN, "1480.00")
     http.put(f"{channel}/pricing-rules/3a", headers=PRICING, json={
         "name": "三甲95折", "priority": 10, "valid_from": in_days(-10), "scope": {"grades": ["3A"]},
         "effect": {"kind": "discount_percent", "value": "5"}}).raise_for_status()
@@ -55,11 +37,15 @@ def test_a_quote_becomes_a_contract_whose_price_orders_and_invoices_carry(stack,
         "valid_to": in_days(355), "reference": "国家组织冠脉支架集中带量采购", "agreed_volumes": {vbp_hospital: 100}},
              ).raise_for_status()
 
+    wait_for(lambda: (r := httpx.post(f"{order}/orders/validate", headers=DESK, json={
+        "hospital_id": hospital, "lines": [{"gtin": GTIN, "quantity": 1}]})).status_code == 200
+        and r.json()["lines"][0]["gross_unit_price"] == "1406.0000",
+        "the order service to learn the hospital, the item, its list price and the 3A rule")
     # A quote 6.1% below the rulebook's 1,406: beyond the desk's 5%, so a pricing manager approves it.
     quote = wait_for(lambda: (r := httpx.post(f"{order}/quotes", headers=DESK, json={
         "customer_id": hospital, "valid_until": in_days(30),
         "lines": [{"gtin": GTIN, "quantity": 50, "unit_price": "1320.00"}]})).status_code == 201 and r.json(),
-        "the order service to learn the hospital, the item and the price list")
+        "the quote")
     assert (quote["lines"][0]["computed_price"], quote["lines"][0]["price_source"]) == ("1406.0000", "manual")
     assert "beyond the 5" in quote["approval_reasons"][0]
     quote_id = quote["quote_id"]

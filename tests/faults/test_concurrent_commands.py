@@ -151,21 +151,17 @@ def test_a_command_sent_many_times_at_once_with_one_idempotency_key_is_applied_o
     assert directory.json()["total"] == 1
 
 
-def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running, shared_settings):
-    """Each order is cancelled (order service -> Kafka -> inventory) while the warehouse dispatches it (inventory,
-    directly), the dispatch staggered so that some win and some lose. Whichever wins, an order ends shipped or
-    cancelled in both services alike, and the stock is right: every unit either shipped or available again."""
+def race_with_dispatches(running, settings, command, orders_count: int = 8, quantity: int = 5):  # noqa: ANN001, ANN201
+    """Orders of `quantity` reserved, then each sent `command(http, urls, order, gtin)` (a request to the order
+    service, which reaches inventory through Kafka) while the warehouse dispatches it directly, staggered so that
+    sometimes one wins and sometimes the other. The orders, every answer, the GTIN and the URLs."""
     urls = {s: running.url(s) for s in SERVICES}
-    orders_count, quantity = 8, 5
 
     async def race():
         async with client() as http:
-            seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
-            orders = []
-            for _ in range(orders_count):
-                placed = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
-                    {"gtin": seeded.gtins[0], "quantity": quantity, "unit_price": "10.00"}]})).json()
-                orders.append(await asyncio.to_thread(approve_typed_prices, httpx.Client(), placed, urls["order"]))
+            seeded = await seed(http, urls, settings, hospitals=1, items=1, units=100)
+            orders = [(await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
+                {"gtin": seeded.gtins[0], "quantity": quantity}]})).json() for _ in range(orders_count)]
             for order in orders:
                 await asyncio.to_thread(wait_for, lambda o=order: httpx.get(
                     f"{urls['inventory']}/fulfilments/{o['order_id']}", headers=http.headers).json().get("status")
@@ -176,13 +172,30 @@ def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running
                 return await http.post(f"{urls['inventory']}/fulfilments/{order['order_id']}/dispatch",
                                        json={"carrier": "SF", "tracking_number": f"SF-{order['order_id'][:8]}"})
 
-            cancels = [http.post(f"{urls['order']}/orders/{o['order_id']}/cancel", json={"reason": "客户取消"})
-                       for o in orders]
-            answers = await at_once([*cancels, *(dispatch_later(o, 0.025 * n) for n, o in enumerate(orders))])
+            answers = await at_once([*(command(http, urls, o, seeded.gtins[0]) for o in orders),
+                                     *(dispatch_later(o, 0.025 * n) for n, o in enumerate(orders))])
             return orders, answers, seeded.gtins[0]
 
     orders, answers, code = asyncio.run(race())
     assert all(a.status_code in (200, 202, 409) for a in answers), [(a.status_code, a.text) for a in answers]
+    return orders, code, urls
+
+
+def stock_settles_at(urls: dict, code: str, expected: tuple[int, int]) -> None:
+    """The stock read model comes to (on hand, allocated) = expected."""
+    def stock() -> tuple[int, int] | None:
+        rows = httpx.get(f"{urls['inventory']}/stock", params={"gtin": code}, headers=bearer()).json()["items"]
+        found = (sum(r["on_hand"] for r in rows), sum(r["allocated"] for r in rows))
+        return found if found == expected else None
+
+    assert wait_for(stock, f"the stock read model to show {expected}") == expected
+
+
+def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running, shared_settings):
+    """Whichever wins, an order ends shipped or cancelled in both services alike, and every unit either shipped or
+    available again."""
+    orders, code, urls = race_with_dispatches(running, shared_settings, lambda http, urls, o, gtin: http.post(
+        f"{urls['order']}/orders/{o['order_id']}/cancel", json={"reason": "客户取消"}))
 
     def settled(order_id: str) -> dict | None:
         order = httpx.get(f"{urls['order']}/orders/{order_id}", headers=bearer()).json()
@@ -194,50 +207,16 @@ def test_cancellations_racing_dispatches_never_release_a_unit_that_ships(running
         fulfilment = httpx.get(f"{urls['inventory']}/fulfilments/{order_id}", headers=bearer()).json()
         assert fulfilment["status"] == outcome, (order_id, fulfilment["status"], outcome)
     shipped = sum(1 for outcome in outcomes.values() if outcome == "shipped")
-    expected = (100 - quantity * shipped, 0)
-
-    def stock() -> tuple[int, int] | None:
-        rows = httpx.get(f"{urls['inventory']}/stock", params={"gtin": code}, headers=bearer()).json()["items"]
-        found = (sum(r["on_hand"] for r in rows), sum(r["allocated"] for r in rows))
-        return found if found == expected else None
-
-    assert wait_for(stock, f"the stock read model to show {expected}") == expected
-    print(f"cancellations racing dispatches: {shipped} shipped, {orders_count - shipped} cancelled")
+    stock_settles_at(urls, code, (100 - 5 * shipped, 0))
+    print(f"cancellations racing dispatches: {shipped} shipped, {len(orders) - shipped} cancelled")
 
 
 def test_amendments_racing_dispatches_ship_what_the_order_finally_says_and_nothing_twice(running, shared_settings):
-    """Each order of 5 is amended to 3 (order -> Kafka -> inventory re-plans) while the warehouse dispatches it,
-    staggered. Whichever wins, what shipped (or stays reserved) is what the order finally says, and every unit is
-    shipped, reserved or available: none released and shipped both."""
-    urls = {s: running.url(s) for s in SERVICES}
-    orders_count, placed_quantity, amended_quantity = 8, 5, 3
-
-    async def race():
-        async with client() as http:
-            seeded = await seed(http, urls, shared_settings, hospitals=1, items=1, units=100)
-            orders = []
-            for _ in range(orders_count):
-                placed = (await http.post(f"{urls['order']}/orders", json={"hospital_id": seeded.hospitals[0], "lines": [
-                    {"gtin": seeded.gtins[0], "quantity": placed_quantity}]})).json()
-                orders.append(placed)
-            for order in orders:
-                await asyncio.to_thread(wait_for, lambda o=order: httpx.get(
-                    f"{urls['inventory']}/fulfilments/{o['order_id']}", headers=http.headers).json().get("status")
-                    == "reserved", "the reservation")
-
-            async def dispatch_later(order: dict, delay: float) -> httpx.Response:
-                await asyncio.sleep(delay)
-                return await http.post(f"{urls['inventory']}/fulfilments/{order['order_id']}/dispatch",
-                                       json={"carrier": "SF", "tracking_number": f"SF-{order['order_id'][:8]}"})
-
-            amendments = [http.post(f"{urls['order']}/orders/{o['order_id']}/amendments", json={
-                "lines": [{"gtin": seeded.gtins[0], "quantity": amended_quantity}], "reason": "客户减量"})
-                for o in orders]
-            answers = await at_once([*amendments, *(dispatch_later(o, 0.025 * n) for n, o in enumerate(orders))])
-            return orders, answers, seeded.gtins[0]
-
-    orders, answers, code = asyncio.run(race())
-    assert all(a.status_code in (200, 202, 409) for a in answers), [(a.status_code, a.text) for a in answers]
+    """Each order of 5 is amended to 3. Whichever wins, what shipped (or stays reserved) is what the order finally
+    says, and every unit is shipped, reserved or available: none released and shipped both."""
+    orders, code, urls = race_with_dispatches(running, shared_settings, lambda http, urls, o, gtin: http.post(
+        f"{urls['order']}/orders/{o['order_id']}/amendments", json={"lines": [{"gtin": gtin, "quantity": 3}],
+                                                                    "reason": "客户减量"}))
 
     def settled(order_id: str) -> dict | None:
         order = httpx.get(f"{urls['order']}/orders/{order_id}", headers=bearer()).json()
@@ -252,7 +231,7 @@ def test_amendments_racing_dispatches_ship_what_the_order_finally_says_and_nothi
     for o in orders:
         state = wait_for(lambda o=o: settled(o["order_id"]), "the order to settle")
         ordered = state["order"]["lines"][0]["quantity"]
-        amended += ordered == amended_quantity
+        amended += ordered == 3
         fulfilment = state["fulfilment"]
         if fulfilment["status"] == "shipped":
             sent = sum(line["quantity"] for shipment in fulfilment["shipments"] for line in shipment["lines"])
@@ -262,12 +241,5 @@ def test_amendments_racing_dispatches_ship_what_the_order_finally_says_and_nothi
             kept = sum(line["quantity"] for line in fulfilment["reserved"])
             assert kept == ordered, (o["order_id"], kept, ordered)
             reserved_units += kept
-    expected = (100 - shipped_units, reserved_units)
-
-    def stock() -> tuple[int, int] | None:
-        rows = httpx.get(f"{urls['inventory']}/stock", params={"gtin": code}, headers=bearer()).json()["items"]
-        found = (sum(r["on_hand"] for r in rows), sum(r["allocated"] for r in rows))
-        return found if found == expected else None
-
-    assert wait_for(stock, f"the stock read model to show {expected}") == expected
-    print(f"amendments racing dispatches: {amended} amended, {orders_count - amended} shipped as placed")
+    stock_settles_at(urls, code, (100 - shipped_units, reserved_units))
+    print(f"amendments racing dispatches: {amended} amended, {len(orders) - amended} shipped as placed")

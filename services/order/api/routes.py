@@ -51,6 +51,15 @@ class OrderLineIn(BaseModel):
         None, ge=0, le=3650, description="only lots with at least this many days of shelf life left on delivery")
 
 
+def _typed_total_fits(body: Any) -> Any:
+    """The typed prices of a body's lines fit one document (shared/domain/money.py); the system's prices are
+    bounded by the rulebook's."""
+    typed = (line.unit_price * line.quantity for line in body.lines if line.unit_price is not None)
+    if problem := document_total_problem(sum(typed, Decimal(0))):
+        raise ValueError(problem)
+    return body
+
+
 class PlaceOrder(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     hospital_id: UUID
@@ -64,12 +73,7 @@ class PlaceOrder(BaseModel):
     contract_id: UUID | None = Field(None, description="the contract it calls off from; absent: the hospital's active"
                                                        " contract covering the delivery day, if any")
 
-    @model_validator(mode="after")
-    def _total_fits_a_document(self) -> "PlaceOrder":
-        typed = (line.unit_price * line.quantity for line in self.lines if line.unit_price is not None)
-        if problem := document_total_problem(sum(typed, Decimal(0))):
-            raise ValueError(problem)
-        return self
+    _total_fits_a_document = model_validator(mode="after")(lambda self: _typed_total_fits(self))
 
 
 class OrderLineOut(BaseModel):
@@ -250,12 +254,7 @@ class AmendmentIn(BaseModel):
     requested_delivery_date: date | None = None
     reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
 
-    @model_validator(mode="after")
-    def _total_fits_a_document(self) -> "AmendmentIn":
-        typed = (line.unit_price * line.quantity for line in self.lines if line.unit_price is not None)
-        if problem := document_total_problem(sum(typed, Decimal(0))):
-            raise ValueError(problem)
-        return self
+    _total_fits_a_document = model_validator(mode="after")(lambda self: _typed_total_fits(self))
 
 
 @router.post("/orders/{order_id}/amendments", status_code=status.HTTP_202_ACCEPTED, operation_id="amend_order")
