@@ -221,6 +221,9 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             {"gtin": GTIN, "quantity": 1}]}}),
         "POST /orders/{order_id}/holds": ("POST", f"/orders/{target}/holds", {"json": {"hold": "manual",
                                                                                       "reason": "BOLA"}}),
+        "POST /orders/{order_id}/cancel": ("POST", f"/orders/{target}/cancel", {"json": {"reason": "BOLA"}}),
+        "POST /orders/{order_id}/amendments": ("POST", f"/orders/{target}/amendments", {"json": {
+            "lines": [{"gtin": GTIN, "quantity": 1}], "reason": "BOLA"}}),
         **{f"POST /orders/{{order_id}}/holds/{hold}/release": (
             "POST", f"/orders/{target}/holds/{hold}/release", {"json": {"reason": "BOLA", "expires_on": in_days(9)}})
            for hold in ("credit", "compliance", "manual")},
@@ -261,6 +264,8 @@ COMMANDS = {
     "POST /orders/{order_id}/price-decision": "order",
     "POST /orders/validate": "hospital",
     "POST /orders/{order_id}/holds": "order",
+    "POST /orders/{order_id}/cancel": "order",
+    "POST /orders/{order_id}/amendments": "order",
     **{f"POST /orders/{{order_id}}/holds/{hold}/release": "order" for hold in ("credit", "compliance", "manual")},
     "PUT /customers/{customer_id}/credit-limit": "hospital",
     "POST /quotes": "hospital",
