@@ -71,8 +71,8 @@ class SaleFactsFromReadModels:
         return DistributorFacts(distributor_id, row["name"], [dict(r) for r in licences])
 
     def item(self, gtin: str) -> ItemFacts | None:
-        row = self.read.one("SELECT gtin, name, device_class, certificate FROM {schema}.known_items WHERE gtin = %s",
-                            (gtin,))
+        row = self.read.one("SELECT gtin, name, device_class, certificate, sales_blocked FROM {schema}.known_items"
+                            " WHERE gtin = %s", (gtin,))
         return None if row is None else ItemFacts(**row)
 
 

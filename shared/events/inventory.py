@@ -468,6 +468,16 @@ class TrackingSet(ItemEvent):
     implant: bool
 
 
+class SalesBlockSet(ItemEvent):
+    """The item is blocked (or unblocked) for sale: orders for it are refused while blocked. The reason is the
+    event's."""
+
+    event_name: ClassVar[str] = "SalesBlockSet"
+
+    gtin: GTIN
+    blocked: bool
+
+
 # Stock control: moves, counts, adjustments, near-expiry ---------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "rebate:settle": "settle a rebate (four eyes)",
     # inventory
     "item:register": "register items and change their master data",
+    "item:block": "block an item for sale, or lift the block",
     "item:read": "read the item catalogue",
     "supplier:manage": "register suppliers and record their qualifications",
     "supplier:read": "read suppliers",
@@ -75,7 +76,7 @@ PERMISSIONS: dict[str, str] = {
 
 _READS = frozenset(p for p in PERMISSIONS if p.endswith(":read") or p in ("recall:lookup", "udi:parse"))
 _MASTER_DATA = frozenset({"hospital:register", "hospital:read", "hospital:update", "distributor:register",
-                          "distributor:read", "distributor:update", "item:register", "item:read",
+                          "distributor:read", "distributor:update", "item:register", "item:read", "item:block",
                           "supplier:manage", "supplier:read"})
 _ORDER_DESK = frozenset({"order:place", "order:read", "order:hold", "credit:read", "quote:manage", "quote:read", "contract:read", "hospital:read",
                          "distributor:read", "item:read", "stock:read",
@@ -99,6 +100,7 @@ ROLES: dict[str, frozenset[str]] = {
                             "fulfilment:dispatch", "shipment:accept", "return:record", "return:read",
                             "wms:integrate", "udi:parse"}),
     "quality": frozenset({"quality:inspect", "quality:hold", "quality:release-hold", "supplier:manage", "order:read",
+                          "item:block",
                           "order:hold", "order:release-compliance-hold",
                           "supplier:read", "item:read", "stock:read", "stock:scan-expiry", "return:read",
                           "adverse-event:report", "adverse-event:read", "adverse-event:manage", "recall:lookup",

@@ -183,6 +183,8 @@ def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
     item.inspect_lot("C1", "WH1", "available", None)
     item.allocate(in_fulfilment.id, 2, date(2026, 11, 24))
     item.deallocate(in_fulfilment.id)
+    item.master.set_sales_block(True)
+    item.master.set_sales_block(False)
     return [event for aggregate in (quote, refused, contract, held, turned_down, over_credit, limit, fulfilment,
                                     cancelled, in_fulfilment, item) for event in aggregate.collect_events()]
 

@@ -338,3 +338,14 @@ def test_inventory_re_plans_an_amended_order_releasing_and_reserving_fefo_all_or
         short = replan(11)  # more than there is: backordered, and what it held released
         assert (short.status, lots()) == ("rejected", {"EARLY": (5, 0), "LATE": (5, 0)})
     app.close()
+
+
+def test_blocking_an_item_for_sale_is_an_event_once_and_lifting_it_another():
+    from services.inventory.domain import StockItem
+
+    with acting_as("user:quality", reason="注册证变更中"):
+        item = StockItem(gtin=STENT, name="Stent", device_class=3)
+        assert item.master.set_sales_block(True) and not item.master.set_sales_block(True)
+        assert item.master.set_sales_block(False)
+    assert [type(e).__name__ for e in item.collect_events()][-2:] == ["SalesBlockSet", "SalesBlockSet"]
+    assert item.master.sales_blocked is False

@@ -186,3 +186,10 @@ def test_an_order_not_held_is_not_found_and_a_refused_order_leaves_nothing_to_sa
     uow.commit()
     assert stored(uow) == 0
     assert uow.get(uuid4(), SalesOrder) is None
+
+
+def test_an_item_blocked_for_sale_is_refused_naming_its_line(uow, facts):
+    facts.items[CATHETER] = ItemFacts(CATHETER, "Catheter", 2, certificate(), sales_blocked=True)
+    blocked = refusal(order(STENT, CATHETER), uow)
+    assert (blocked.rule, blocked.field, blocked.status) == ("item-sellable", "lines[1].gtin", 409)
+    assert stored(uow) == 0

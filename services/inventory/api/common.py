@@ -26,6 +26,7 @@ Config = Annotated[InventorySettings, Depends(inventory_settings)]
 # stock and quality are the company's own data (not any customer's); an order's fulfilment and its returns belong to
 # the order's hospital and distributor.
 ItemCommand = command_by("item:register", scope=COMPANY)
+SalesBlockCommand = command_by("item:block", scope=COMPANY)
 ItemReader = permitted("item:read", scope=COMPANY)
 SupplierCommand = command_by("supplier:manage", scope=COMPANY)
 SupplierReader = permitted("supplier:read", scope=COMPANY)

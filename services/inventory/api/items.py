@@ -10,12 +10,12 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from services.inventory import queries
-from services.inventory.api.common import ItemCommand, ItemReader, Work
+from services.inventory.api.common import ItemCommand, ItemReader, SalesBlockCommand, Work
 from services.inventory.application import item_master
 from shared.domain.gtin import GTINInput
 from shared.domain.text import Description, Name, single_line
 from shared.domain.validity import ValidityPeriod
-from shared.platform.api import REPLAYED
+from shared.platform.api import REPLAYED, command_reason
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
 
@@ -112,6 +112,7 @@ class ItemMasterOut(BaseModel):
     registration_certificate: RegistrationCertificateIn | None
     storage_conditions: StorageConditionsIn | None
     tracking: TrackingIn
+    sales_blocked: bool = Field(False, description="blocked for sale: orders for it are refused")
     version: int
 
 
@@ -127,7 +128,7 @@ def _master_out(item: Any) -> ItemMasterOut:
         udi_dis=[UDIDIOut(level=level, gtin=gtin, quantity=quantity)
                  for gtin, (level, quantity) in sorted(master.gtins().items(), key=lambda g: g[1][1])],
         registration_certificate=master.registration_certificate, storage_conditions=master.storage_conditions,
-        tracking=master.tracking)
+        tracking=master.tracking, sales_blocked=master.sales_blocked)
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", tags=["inventory"],
@@ -185,6 +186,20 @@ def set_storage_conditions(gtin: ItemGTIN, body: StorageConditionsIn, _: ItemCom
     return _master_out(item_master.set_storage_conditions(item_master.SetStorageConditions(
         gtin=gtin, min_temperature_c=body.min_temperature_c, max_temperature_c=body.max_temperature_c,
         description=body.description), uow))
+
+
+class SalesBlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    blocked: bool
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+
+@router.put("/items/{gtin}/sales-block", operation_id="set_sales_block", tags=["item master"])
+def set_sales_block(gtin: ItemGTIN, body: SalesBlockIn, meta: SalesBlockCommand, uow: Work) -> ItemMasterOut:
+    """Block an item for sale (a registration problem, a field action), or lift the block, with a reason: the order
+    service refuses orders for a blocked item (409 `item-sellable`)."""
+    command_reason(body.reason, meta)
+    return _master_out(item_master.set_sales_block(item_master.SetSalesBlock(gtin=gtin, blocked=body.blocked), uow))
 
 
 @router.put("/items/{gtin}/tracking", operation_id="set_tracking", tags=["item master"])

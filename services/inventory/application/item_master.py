@@ -92,6 +92,15 @@ def set_tracking(command: SetTracking, uow: InventoryUnitOfWork) -> StockItem:
         command.lot_tracked, command.serial_tracked, command.implant))
 
 
+class SetSalesBlock(Command):
+    gtin: str
+    blocked: bool  # the reason is the request's
+
+
+def set_sales_block(command: SetSalesBlock, uow: InventoryUnitOfWork) -> StockItem:
+    return _change(uow, command.gtin, lambda master: master.set_sales_block(command.blocked))
+
+
 def _change(uow: InventoryUnitOfWork, gtin: str, change: Callable[[ItemMaster], bool]) -> StockItem:
     target = item(uow, gtin)
     if change(target.master):

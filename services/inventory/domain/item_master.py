@@ -31,6 +31,7 @@ class ItemMaster(ItemPart):
     registration_certificate: dict[str, Any] | None = None
     storage_conditions: dict[str, Any] | None = None
     recorded_tracking: dict[str, bool] | None = None  # None: never set, `tracking` answers the default
+    sales_blocked: bool = False  # blocked for sale (a registration problem, a field action): orders refuse it
 
     @property
     def tracking(self) -> dict[str, bool]:
@@ -97,6 +98,13 @@ class ItemMaster(ItemPart):
         self.record(TrackingSet, **tracking)
         return True
 
+    def set_sales_block(self, blocked: bool) -> bool:
+        """Block (or unblock) the item for sale, the reason being the event's; False when it is so already."""
+        if blocked == self.sales_blocked:
+            return False
+        self.record(SalesBlockSet, blocked=blocked)
+        return True
+
     def _refuse(self, rule: str, message: str) -> None:
         raise ItemMasterError(rule, message, self.item.gtin)
 
@@ -147,3 +155,11 @@ class TrackingSet(ItemEvent):
     def apply(self, item: Any) -> None:
         item.master.recorded_tracking = {"lot_tracked": self.lot_tracked, "serial_tracked": self.serial_tracked,
                                          "implant": self.implant}
+
+
+@formerly(_FORMERLY + "SalesBlockSet")
+class SalesBlockSet(ItemEvent):
+    blocked: bool
+
+    def apply(self, item: Any) -> None:
+        item.master.sales_blocked = self.blocked

@@ -1,6 +1,7 @@
 """Checks a sale passes before the order is accepted, not discovered at shipping (China GSP): the customer is
-registered, every product has a registration certificate valid on the delivery day, and a distributor the goods go
-through holds the licence each product's class needs on that day. Pure: the facts come in through `SaleFacts`."""
+registered, no product is blocked for sale and each has a registration certificate valid on the delivery day, and a
+distributor the goods go through holds the licence each product's class needs on that day. Pure: the facts come in
+through `SaleFacts`."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ class ItemFacts:
     name: str
     device_class: int
     certificate: dict[str, Any] | None
+    sales_blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ def check_sale(facts: SaleFacts, hospital_id: UUID, distributor_id: UUID | None,
         if item is None:
             raise InvalidReference(f"lines[{n}].gtin", "registered-item", "register the item in inventory first",
                                    f"no item is registered with GTIN {gtin}")
+        if item.sales_blocked:
+            raise RuleViolation("item-sellable", f"lines[{n}]: {item.name} ({gtin}) is blocked for sale",
+                                f"lines[{n}].gtin", gtin=gtin)
         if problem := certificate_problem(item.certificate, on, certificate_grace_until):
             raise RuleViolation("registration-certificate-valid", f"lines[{n}]: {item.name} ({gtin}) cannot be sold"
                                 f" for delivery on {on}: {problem}", f"lines[{n}].gtin", gtin=gtin)
