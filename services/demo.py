@@ -84,6 +84,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
                                                         params={"gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"])
         distributor_id = distributor["distributor_id"]
         held_order_id = _credit_hold(http, urls, hospital["hospital_id"])
+        changed_order_id = _amended_then_cancelled(http, urls, hospital["hospital_id"])
         recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id, second)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
@@ -107,6 +108,9 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f" -d '{{\"reason\": \"客户已承诺回款\", \"expires_on\": \"{in_days(7)}\"}}'\n"
             f"     (finance's worklist: '{urls['order']}/orders?hold=credit'; the exposure:"
             f" '{urls['order']}/customers/{hospital['hospital_id']}/credit')\n"
+            f"An order amended from 2 to 4 units (re-reserved by inventory), then cancelled (stock released):\n"
+            f"     '{urls['order']}/orders/{changed_order_id}'"
+            f" (its events: .venv/bin/erp events show order --aggregate {changed_order_id})\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
@@ -173,6 +177,25 @@ def _credit_hold(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> 
     if held["holds"] != ["credit"]:
         raise RuntimeError(f"the demo's credit hold did not happen: {held}")
     return held["order_id"]
+
+
+def _amended_then_cancelled(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> str:
+    """An order of 2 amended to 4 (inventory re-plans its reservation), then cancelled (its stock released)."""
+    order = urls["order"]
+    placed = http.post(f"{order}/orders", headers={"Idempotency-Key": "demo-order-changed"}, json={
+        "hospital_id": hospital_id, "customer_reference": "PO-DEMO-3", "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]},
+                       ).raise_for_status().json()
+    order_id = placed["order_id"]
+    wait_for(what="the reservation", probe=lambda: http.get(f"{urls['inventory']}/fulfilments/{order_id}")
+             .status_code == 200)
+    http.post(f"{order}/orders/{order_id}/amendments", json={"lines": [{"gtin": DEMO_GTIN, "quantity": 4}],
+                                                             "reason": "客户加量 the hospital wants more"}).raise_for_status()
+    wait_for(what="the amendment", probe=lambda: http.get(f"{order}/orders/{order_id}").json()["amendments"] == 1)
+    http.post(f"{order}/orders/{order_id}/cancel", json={"reason": "手术取消 the operation was cancelled"}
+              ).raise_for_status()
+    wait_for(what="the cancellation", probe=lambda: http.get(f"{order}/orders/{order_id}").json()["status"]
+             == "cancelled")
+    return order_id
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:

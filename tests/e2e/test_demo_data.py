@@ -54,4 +54,8 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     held = wait_for(lambda: http.get(f"{urls['order']}/orders", params={"hold": "credit"}).json()["items"],
                     "the credit hold in finance's worklist")
     assert [(o["customer_reference"], o["status"]) for o in held] == [("PO-DEMO-2", "on_hold")]
+    # An order amended (re-reserved) and then cancelled (released): the stock it held is free again.
+    changed = http.get(f"{urls['order']}/orders", params={"status": "cancelled"}).json()["items"]
+    assert [o["customer_reference"] for o in changed] == ["PO-DEMO-3"]
+    assert http.get(f"{urls['inventory']}/fulfilments/{changed[0]['order_id']}").json()["status"] == "cancelled"
     assert load_demo_data(urls) == "demo data already loaded"
