@@ -52,6 +52,8 @@ def load_demo_data(urls: dict[str, str]) -> str:
         http.post(f"{urls['inventory']}/items", json={
             "gtin": DEMO_GTIN, "name": "冠脉支架输送系统 Coronary stent system", "device_class": 3, "model": "3.0x18mm",
             "manufacturer": DEMO_SUPPLIER}).raise_for_status()
+        # Pricing rules may select by its product group.
+        http.put(f"{urls['inventory']}/items/{DEMO_GTIN}/product-group", json={"group": "冠脉支架"}).raise_for_status()
         # Nothing is received or sold without a registration certificate (注册证) valid on the day.
         http.put(f"{urls['inventory']}/items/{DEMO_GTIN}/registration-certificate", json={
             "number": "国械注准20243130001", "holder": DEMO_SUPPLIER, "valid_from": in_days(-700),

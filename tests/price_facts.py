@@ -18,6 +18,7 @@ class InMemoryPriceFacts:
     rules: list[PricingRule] = field(default_factory=list)
     tenders: list[TenderPrice] = field(default_factory=list)
     vat_rates: dict[str, Decimal] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # GTIN -> product group
     contracts: dict[UUID, list[UUID]] = field(default_factory=dict)  # customer -> signed contracts, newest first
 
     def price_list(self, currency: str = "CNY", **prices: Decimal) -> UUID:
@@ -39,6 +40,9 @@ class InMemoryPriceFacts:
 
     def engine(self, base_list_id: UUID) -> PricingEngine:
         return PricingEngine(self.rules, self.tenders, PriceLookup(self.list_prices), str(base_list_id))
+
+    def product_groups(self, gtin: str) -> frozenset[str]:
+        return frozenset({self.groups[gtin]}) if gtin in self.groups else frozenset()
 
     def vat_rate(self, gtin: str) -> Decimal | None:
         return self.vat_rates.get(gtin)

@@ -113,6 +113,10 @@ class PriceFactsFromReadModels:
                              for e in entries)
         return PricingEngine(rules, tenders, lookup, str(base_list_id))
 
+    def product_groups(self, gtin: str) -> frozenset[str]:
+        row = self.read.one("SELECT product_group FROM {schema}.known_items WHERE gtin = %s", (gtin,))
+        return frozenset() if row is None or row["product_group"] is None else frozenset({row["product_group"]})
+
     def vat_rate(self, gtin: str) -> Decimal | None:
         row = self.read.one("SELECT vat_rate FROM {schema}.known_items WHERE gtin = %s", (gtin,))
         return None if row is None else row["vat_rate"]

@@ -478,6 +478,15 @@ class SalesBlockSet(ItemEvent):
     blocked: bool
 
 
+class ProductGroupSet(ItemEvent):
+    """The item's product group (e.g. 冠脉支架), which pricing rules may select by; absent: none."""
+
+    event_name: ClassVar[str] = "ProductGroupSet"
+
+    gtin: GTIN
+    group: str | None = Field(None, min_length=1, max_length=50)
+
+
 # Stock control: moves, counts, adjustments, near-expiry ---------------------------------------------------------
 
 

@@ -258,3 +258,13 @@ def test_a_stored_explanation_keeps_the_winner_among_a_bounded_number_of_rules_c
     explanation = draft(uow, (STENT, 1, None)).lines[0]["price_explanation"]
     assert (explanation["considered_total"], len(explanation["considered"])) == (31, 20)
     assert explanation["considered"][-1]["rule_id"] == explanation["winner"] == "3a"
+
+
+def test_a_rule_for_a_product_group_prices_the_items_in_that_group(uow, prices):
+    prices.groups[STENT] = "冠脉支架"
+    prices.rules.append(PricingRule("stents", "支架9折", 20, Scope(groups=frozenset({"冠脉支架"})),
+                                    Validity(date(2000, 1, 1)), Discount(Decimal("10"))))
+    quote = draft(uow, (STENT, 1, None), (CATHETER, 1, None))
+    winners = [line["price_explanation"]["winner"] for line in quote.lines]
+    assert winners == ["stents", "3a"]  # the catheter is in no group: the grade's rule prices it
+    assert quote.lines[0]["unit_price"] == Decimal("1301.7600")  # 1,446.40 less 10%

@@ -113,6 +113,7 @@ class ItemMasterOut(BaseModel):
     storage_conditions: StorageConditionsIn | None
     tracking: TrackingIn
     sales_blocked: bool = Field(False, description="blocked for sale: orders for it are refused")
+    product_group: str | None = Field(None, description="pricing rules may select by it")
     version: int
 
 
@@ -128,7 +129,7 @@ def _master_out(item: Any) -> ItemMasterOut:
         udi_dis=[UDIDIOut(level=level, gtin=gtin, quantity=quantity)
                  for gtin, (level, quantity) in sorted(master.gtins().items(), key=lambda g: g[1][1])],
         registration_certificate=master.registration_certificate, storage_conditions=master.storage_conditions,
-        tracking=master.tracking, sales_blocked=master.sales_blocked)
+        tracking=master.tracking, sales_blocked=master.sales_blocked, product_group=master.product_group)
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", tags=["inventory"],
@@ -200,6 +201,18 @@ def set_sales_block(gtin: ItemGTIN, body: SalesBlockIn, meta: SalesBlockCommand,
     service refuses orders for a blocked item (409 `item-sellable`)."""
     command_reason(body.reason, meta)
     return _master_out(item_master.set_sales_block(item_master.SetSalesBlock(gtin=gtin, blocked=body.blocked), uow))
+
+
+class ProductGroupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    group: str | None = Field(None, min_length=1, max_length=50, pattern=r"^[^\s,]+(?: [^\s,]+)*$",
+                              description="e.g. 冠脉支架; null: none")
+
+
+@router.put("/items/{gtin}/product-group", operation_id="set_product_group", tags=["item master"])
+def set_product_group(gtin: ItemGTIN, body: ProductGroupIn, _: ItemCommand, uow: Work) -> ItemMasterOut:
+    """The item's product group, which pricing rules may select by (`scope.groups`)."""
+    return _master_out(item_master.set_product_group(item_master.SetProductGroup(gtin=gtin, group=body.group), uow))
 
 
 @router.put("/items/{gtin}/tracking", operation_id="set_tracking", tags=["item master"])

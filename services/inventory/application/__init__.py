@@ -14,7 +14,7 @@ from psycopg_pool import ConnectionPool
 from services.inventory.domain import Fulfilment, StockItem, Supplier, fulfilment_id_for, item_id_for
 from services.inventory.domain.external import ExternalMessage
 from services.inventory.domain.item_master import (
-    PackagingLevelAdded, RegistrationCertificateSet, SalesBlockSet, StorageConditionsSet, TrackingSet,
+    PackagingLevelAdded, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet, StorageConditionsSet, TrackingSet,
 )
 from services.inventory.domain.kits import ComponentsConsumed, KitAssembled
 from services.inventory.domain.recall_stops import RecallStopLifted, SerialsRecalled
@@ -46,6 +46,7 @@ class InventoryApplication(ServiceApplication):
         StorageConditionsSet: contracts.StorageConditionsSet,
         TrackingSet: contracts.TrackingSet,
         SalesBlockSet: contracts.SalesBlockSet,
+        ProductGroupSet: contracts.ProductGroupSet,
         StockMoved: contracts.StockMoved,
         StockCounted: contracts.StockCounted,
         StockAdjusted: contracts.StockAdjusted,

@@ -101,6 +101,15 @@ def set_sales_block(command: SetSalesBlock, uow: InventoryUnitOfWork) -> StockIt
     return _change(uow, command.gtin, lambda master: master.set_sales_block(command.blocked))
 
 
+class SetProductGroup(Command):
+    gtin: str
+    group: str | None
+
+
+def set_product_group(command: SetProductGroup, uow: InventoryUnitOfWork) -> StockItem:
+    return _change(uow, command.gtin, lambda master: master.set_product_group(command.group))
+
+
 def _change(uow: InventoryUnitOfWork, gtin: str, change: Callable[[ItemMaster], bool]) -> StockItem:
     target = item(uow, gtin)
     if change(target.master):

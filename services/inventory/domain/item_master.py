@@ -32,6 +32,7 @@ class ItemMaster(ItemPart):
     storage_conditions: dict[str, Any] | None = None
     recorded_tracking: dict[str, bool] | None = None  # None: never set, `tracking` answers the default
     sales_blocked: bool = False  # blocked for sale (a registration problem, a field action): orders refuse it
+    product_group: str | None = None  # e.g. 冠脉支架: pricing rules may select by it
 
     @property
     def tracking(self) -> dict[str, bool]:
@@ -105,6 +106,13 @@ class ItemMaster(ItemPart):
         self.record(SalesBlockSet, blocked=blocked)
         return True
 
+    def set_product_group(self, group: str | None) -> bool:
+        """The product group pricing rules may select by (None: none); False when it is so already."""
+        if group == self.product_group:
+            return False
+        self.record(ProductGroupSet, group=group)
+        return True
+
     def _refuse(self, rule: str, message: str) -> None:
         raise ItemMasterError(rule, message, self.item.gtin)
 
@@ -163,3 +171,11 @@ class SalesBlockSet(ItemEvent):
 
     def apply(self, item: Any) -> None:
         item.master.sales_blocked = self.blocked
+
+
+@formerly(_FORMERLY + "ProductGroupSet")
+class ProductGroupSet(ItemEvent):
+    group: str | None
+
+    def apply(self, item: Any) -> None:
+        item.master.product_group = self.group

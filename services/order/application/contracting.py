@@ -114,7 +114,8 @@ def _lines(command: DraftContract, uow: OrderUnitOfWork, customer: Any, quote: A
         price = line.unit_price
         if price is None:
             engine = engine or uow.price_facts.engine(price_list_for(uow.price_facts, currency, None))
-            price = priced(engine, customer, line.gtin, line.committed_quantity, command.valid_from).price
+            price = priced(engine, customer, line.gtin, line.committed_quantity, command.valid_from,
+                           groups=uow.price_facts.product_groups(line.gtin)).price
             if price is None:
                 raise InvalidReference(f"lines[{index}].unit_price", "price-found", "give the agreed price: the"
                                        " rulebook has none for this product and customer")

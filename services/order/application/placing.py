@@ -134,7 +134,8 @@ def _priced_lines(command: PlaceOrder, uow: OrderUnitOfWork, contract: Contract 
     lines = []
     for index, line in enumerate(command.lines):
         agreed = contract.line(line.gtin) if contract is not None else None
-        computed = (priced(engine, customer, line.gtin, line.quantity, day, command.ship_to_distributor_id is not None)
+        computed = (priced(engine, customer, line.gtin, line.quantity, day, command.ship_to_distributor_id is not None,
+                           facts.product_groups(line.gtin))
                     if engine is not None and customer is not None else NOTHING_PRICED)
         price = order_line_price(index, line.gtin, (contract.id, agreed["unit_price"]) if contract and agreed else None,
                                  computed, line.unit_price, vat_rate_of(facts, line.gtin))

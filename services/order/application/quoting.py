@@ -55,7 +55,8 @@ def draft_quote(command: DraftQuote, uow: OrderUnitOfWork, scope: DataScope = EV
             if uow.sale_facts.item(request.gtin) is None:
                 raise InvalidReference(f"lines[{n - 1}].gtin", "registered-item", "name a registered item",
                                        f"no item {request.gtin}")
-            computed = priced(engine, customer, request.gtin, request.quantity, day)
+            computed = priced(engine, customer, request.gtin, request.quantity, day,
+                              groups=uow.price_facts.product_groups(request.gtin))
             lines.append(quote_line(n, request.gtin, request.quantity, computed, request.unit_price,
                                     vat_rate_of(uow.price_facts, request.gtin),
                                     uow.app.settings.quote_deviation_percent))

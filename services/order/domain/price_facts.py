@@ -31,6 +31,9 @@ class PriceFacts(Protocol):
 
     def engine(self, base_list_id: UUID) -> PricingEngine: ...
 
+    def product_groups(self, gtin: str) -> frozenset[str]:
+        """The groups pricing rules may select the item by (empty: none)."""
+
     def vat_rate(self, gtin: str) -> Decimal | None:
         """The item's VAT rate; None when the item does not say (the devices' 13% applies)."""
 

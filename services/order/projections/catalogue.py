@@ -6,7 +6,7 @@ from psycopg.types.json import Jsonb
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import DistributorLicenceRecorded
-from shared.events.inventory import ItemRegistered, RegistrationCertificateSet, SalesBlockSet
+from shared.events.inventory import ItemRegistered, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet
 from shared.platform.consumer import Projection
 
 
@@ -20,6 +20,7 @@ class KnownItems(Projection):
         # Added for pricing: items registered before show none (the 13% devices carry) until a rebuild.
         "ALTER TABLE {schema}.known_items ADD COLUMN IF NOT EXISTS vat_rate numeric(5,4)",
         "ALTER TABLE {schema}.known_items ADD COLUMN IF NOT EXISTS sales_blocked boolean NOT NULL DEFAULT false",
+        "ALTER TABLE {schema}.known_items ADD COLUMN IF NOT EXISTS product_group text",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -28,6 +29,9 @@ class KnownItems(Projection):
                 cur.execute(f"INSERT INTO {self.schema}.known_items (gtin, name, device_class, vat_rate)"
                             " VALUES (%s, %s, %s, %s) ON CONFLICT (gtin) DO NOTHING",
                             (payload.gtin, payload.name, payload.device_class, payload.vat_rate))
+            case ProductGroupSet():
+                cur.execute(f"UPDATE {self.schema}.known_items SET product_group = %s WHERE gtin = %s",
+                            (payload.group, payload.gtin))
             case SalesBlockSet():
                 cur.execute(f"UPDATE {self.schema}.known_items SET sales_blocked = %s WHERE gtin = %s",
                             (payload.blocked, payload.gtin))
