@@ -9,7 +9,7 @@ from psycopg_pool import ConnectionPool
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.application import recall_stops, reservation
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import LotHoldReleased, LotInspected
+from shared.events.inventory import LotHoldReleased, LotInspected, StockDeallocated
 from shared.events.order import (
     OrderAmendmentRequested, OrderCancellationRequested, OrderHeld, OrderHoldReleased, OrderPlaced, OrderReleased,
 )
@@ -61,7 +61,7 @@ class FulfilmentPlanner(InventoryProcessManager):
         reservation.reserve_order(reservation.ReserveOrder(
             order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
             requested_delivery_date=payload.requested_delivery_date,  # OrderReleased repeats what OrderPlaced said
-            ship_to_distributor_id=payload.ship_to_distributor_id), uow)
+            ship_to_distributor_id=payload.ship_to_distributor_id, ship_complete=payload.ship_complete), uow)
 
 
 def _fulfilment_lines(lines: list) -> tuple[dict, ...]:
@@ -72,15 +72,16 @@ def _fulfilment_lines(lines: list) -> tuple[dict, ...]:
 
 
 class BackorderRetries(InventoryProcessManager):
-    """Stock released by quality (an inspection, or a hold released) is offered to the orders backordered for that
-    item, oldest first: each one that can now be reserved in full is; the others wait for the next release."""
+    """Stock released by quality (an inspection, or a hold released) or freed by an order cancelled or amended is
+    offered to the orders backordered for that item, oldest first: each takes what it can (in full, for an order
+    that ships complete); what is still short waits for the next release."""
 
     name = "inventory-backorder-retries"
     subscribes_to = ("inventory",)
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: InventoryUnitOfWork) -> None:
         released = isinstance(payload, LotInspected) and payload.result == "released"
-        if released or isinstance(payload, LotHoldReleased):
+        if released or isinstance(payload, LotHoldReleased | StockDeallocated):
             reservation.retry_backorders(reservation.RetryBackorders(gtin=payload.gtin, today=_day_of(envelope)), uow)
 
 

@@ -19,15 +19,17 @@ class OrderFulfilmentTracker(ProcessManager):
         match payload:
             case StockReserved():
                 fulfilment.mark_reserved(fulfilment.MarkReserved(order_id=payload.order_id, allocations=tuple(
-                    {"gtin": line.gtin, "lot": line.lot, "expiry": line.expiry, "quantity": line.quantity}
-                    for line in payload.lines)), uow)
+                    {"line_no": line.line_no, "gtin": line.gtin, "lot": line.lot, "expiry": line.expiry,
+                     "quantity": line.quantity} for line in payload.lines), backordered=tuple(
+                    {"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity}
+                    for line in payload.backordered)), uow)
             case StockReservationRejected():
                 shortages = ", ".join(f"{s.gtin}: {s.available} of {s.requested} available" for s in payload.shortages)
                 fulfilment.backorder(fulfilment.Backorder(order_id=payload.order_id,
                                                           reason=f"{payload.reason} ({shortages})"), uow)
             case ShipmentDispatched():
-                fulfilment.record_shipment(fulfilment.RecordShipment(order_id=payload.order_id,
-                                                                     shipment_id=payload.shipment_id), uow)
+                fulfilment.record_shipment(fulfilment.RecordShipment(
+                    order_id=payload.order_id, shipment_id=payload.shipment_id, lines=_per_line(payload.lines)), uow)
             case FulfilmentAmended():
                 amending.confirm_amendment(amending.ConfirmAmendment(order_id=payload.order_id), uow)
             case FulfilmentAmendmentRefused():
@@ -38,3 +40,14 @@ class OrderFulfilmentTracker(ProcessManager):
             case FulfilmentCancellationRefused():
                 cancelling.refuse_cancellation(cancelling.RefuseCancellation(order_id=payload.order_id,
                                                                              reason=payload.reason), uow)
+
+
+def _per_line(lines: list) -> tuple[dict, ...] | None:
+    """Units shipped per order line; None for a shipment recorded before partial deliveries (no line numbers)."""
+    if any(line.line_no is None for line in lines):
+        return None
+    per_line: dict[int, dict] = {}
+    for line in lines:
+        entry = per_line.setdefault(line.line_no, {"line_no": line.line_no, "gtin": line.gtin, "quantity": 0})
+        entry["quantity"] += line.quantity
+    return tuple(per_line[no] for no in sorted(per_line))

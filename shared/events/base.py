@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 # Consumers ignore fields they do not know: producers may add optional fields without a new version.
 _PAYLOAD_CONFIG = ConfigDict(frozen=True, extra="ignore")
@@ -12,6 +12,8 @@ _PAYLOAD_CONFIG = ConfigDict(frozen=True, extra="ignore")
 GTIN = Annotated[str, Field(pattern=r"^\d{14}$", description="GTIN-14 (UDI-DI), check digit validated by the producer")]
 LotNumber = Annotated[str, Field(min_length=1, max_length=20, description="GS1 AI (10): at most 20 characters")]
 Quantity = Annotated[int, Field(gt=0)]
+# A list an aggregate records as None when it has nothing to say (a keyword's default), read as empty.
+NoneIsEmpty = BeforeValidator(lambda value: [] if value is None else value)
 Money = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 

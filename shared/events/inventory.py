@@ -6,12 +6,12 @@ optimistic concurrency); reservation and dispatch are per order (the fulfilment 
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import GTIN, AwareDatetime, EventPayload, LotNumber, Quantity, ValueObject
+from shared.events.base import GTIN, AwareDatetime, EventPayload, LotNumber, NoneIsEmpty, Quantity, ValueObject
 
 
 class InventoryEvent(EventPayload):
@@ -195,6 +195,8 @@ class FulfilmentRequested(FulfilmentEvent):
     requested_delivery_date: date | None = None
     ship_to_distributor_id: UUID | None = Field(
         None, description="goods ship to this distributor (配送商), who delivers to the hospital; absent: shipped direct")
+    ship_complete: bool = Field(False, description="ship only when every line can be reserved in full (no partial"
+                                                   " deliveries); absent (false) before partial deliveries existed")
 
 
 class ReservedLine(ValueObject):
@@ -206,12 +208,25 @@ class ReservedLine(ValueObject):
     quantity: Quantity
 
 
+class BackorderedLine(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    quantity: Quantity = Field(description="what is still to be reserved of the line")
+    min_remaining_shelf_life_days: int | None = Field(None, ge=0)
+
+
 class StockReserved(FulfilmentEvent):
+    """Stock reserved for the order: `lines` are what this reservation took (a later one, when released stock
+    covers a backorder, adds to it); `backordered` what is still short and waits for stock (empty: all reserved)."""
+
     event_name: ClassVar[str] = "StockReserved"
 
     lines: list[ReservedLine] = Field(min_length=1)
     picking_required: bool = Field(False, description="dispatch waits until every reserved unit is confirmed by a"
                                                       " UDI scan (PicksConfirmed); absent (false) before picking existed")
+    backordered: Annotated[list[BackorderedLine], NoneIsEmpty] = Field(
+        default_factory=list, description="still short after this reservation (partial delivery); absent (empty)"
+                                          " before partial deliveries existed")
 
 
 class Shortage(ValueObject):
@@ -221,7 +236,8 @@ class Shortage(ValueObject):
 
 
 class StockReservationRejected(FulfilmentEvent):
-    """Not enough usable stock for the whole order: nothing was reserved (no silent partial reservation)."""
+    """Nothing could be reserved (no usable stock for any line, or the order ships complete and some line is short):
+    the order is backordered and waits for stock."""
 
     event_name: ClassVar[str] = "StockReservationRejected"
 
@@ -230,6 +246,7 @@ class StockReservationRejected(FulfilmentEvent):
 
 
 class ShipmentLine(ValueObject):
+    line_no: int | None = Field(None, ge=1, description="the order line shipped; absent before partial deliveries")
     gtin: GTIN
     lot: LotNumber
     expiry: date
@@ -251,11 +268,13 @@ class FulfilmentHoldReleased(FulfilmentEvent):
 
 
 class FulfilmentAmended(FulfilmentEvent):
-    """The order was amended before anything shipped: what was reserved for it is released (StockDeallocated) and
-    the new lines are reserved FEFO (StockReserved) or backordered (StockReservationRejected); picks start over."""
+    """The order was amended: what was reserved and not shipped is released (StockDeallocated) and what the new
+    lines leave to ship is reserved FEFO (StockReserved) or backordered (StockReservationRejected); picks start
+    over. What has shipped stays shipped."""
 
     event_name: ClassVar[str] = "FulfilmentAmended"
-    lines: list[dict[str, Any]] = Field(min_length=1, description="line_no, gtin, quantity (and shelf-life minimum)")
+    lines: list[dict[str, Any]] = Field(description="what is left to ship per line: line_no, gtin, quantity (and"
+                                                    " shelf-life minimum); empty when everything left has shipped")
     requested_delivery_date: date | None = None
 
 
@@ -265,7 +284,8 @@ class FulfilmentAmendmentRefused(FulfilmentEvent):
 
 
 class FulfilmentCancelled(FulfilmentEvent):
-    """The order was cancelled before anything shipped: its reserved lots are released (StockDeallocated)."""
+    """The order was cancelled: what was reserved and not shipped is released (StockDeallocated). After a partial
+    delivery, what has shipped stays shipped and the order is closed."""
 
     event_name: ClassVar[str] = "FulfilmentCancelled"
     released: list[dict[str, Any]] = Field(default_factory=list, description="the reserved lines released")

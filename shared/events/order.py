@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import Field, field_validator
 
-from shared.events.base import GTIN, CurrencyCode, EventPayload, LotNumber, Money, Quantity, ValueObject
+from shared.events.base import GTIN, CurrencyCode, EventPayload, LotNumber, Money, NoneIsEmpty, Quantity, ValueObject
 
 
 UnitPrice4 = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
@@ -23,6 +23,10 @@ class OrderEvent(EventPayload):
     producer: ClassVar[str] = "order"
     subject_field: ClassVar[str] = "order_id"
     order_id: UUID
+
+
+OrderStatusAfter = Literal["on_hold", "placed", "reserved", "partially_reserved", "backordered", "partially_shipped",
+                           "shipped", "price_rejected", "cancelled", "closed"]
 
 
 class OrderLine(ValueObject):
@@ -62,6 +66,8 @@ class OrderPlaced(OrderEvent):
                                           " credit: a failed credit check); fulfilment starts with OrderReleased."
                                           " Empty: fulfilment starts now")
     hold_reasons: dict[str, str] | None = Field(None, description="hold -> why, as the checks said it")
+    ship_complete: bool = Field(False, description="deliver only complete (no partial deliveries); absent (false)"
+                                                   " before partial deliveries existed")
 
     @field_validator("holds", mode="before")
     @classmethod
@@ -112,6 +118,8 @@ class OrderAmendmentRequested(OrderEvent):
     holds: list[OrderHold] = Field(default_factory=list, description="the holds the new lines call for")
     credit_reason: str | None = Field(None, max_length=1000)
     amended_by: str
+    cancelled_lines: Annotated[list[int], NoneIsEmpty] = Field(default_factory=list, max_length=1000,
+                                       description="the lines this amendment cancels (what is left of them)")
 
 
 class OrderAmended(OrderEvent):
@@ -124,6 +132,11 @@ class OrderAmended(OrderEvent):
     lines: list[OrderLine] = Field(min_length=1)
     requested_delivery_date: date | None = None
     amended_by: str
+    cancelled_lines: Annotated[list[int], NoneIsEmpty] = Field(default_factory=list, max_length=1000,
+                                       description="the lines this amendment cancels: a line that shipped nothing"
+                                                   " is gone from `lines`; one that shipped part keeps that part")
+    status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
+                                                              " partial deliveries existed")
 
 
 class OrderAmendmentRefused(OrderEvent):
@@ -140,10 +153,11 @@ class OrderCancellationRequested(OrderEvent):
 
 
 class OrderCancelled(OrderEvent):
-    """The order is cancelled: nothing of it ships, its reservations are released, its contract volume is free
-    again."""
+    """The order is cancelled: nothing more of it ships, its reservations are released, its contract volume not
+    shipped is free again. `closed`: part of it had shipped (that stays shipped and invoiced)."""
 
     event_name: ClassVar[str] = "OrderCancelled"
+    closed: bool = Field(False, description="cancelled after a partial delivery; absent (false) before those existed")
 
 
 class OrderCancellationRefused(OrderEvent):
@@ -159,6 +173,7 @@ class OrderReleased(OrderEvent):
     lines: list[OrderLine] = Field(min_length=1)
     requested_delivery_date: date | None = None
     ship_to_distributor_id: UUID | None = None
+    ship_complete: bool = False
 
 
 class AllocatedLot(ValueObject):
@@ -166,24 +181,43 @@ class AllocatedLot(ValueObject):
     lot: LotNumber
     expiry: date
     quantity: Quantity
+    line_no: int | None = Field(None, ge=1, description="the order line; absent before partial deliveries existed")
+
+
+class OpenQuantity(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    quantity: Quantity
 
 
 class OrderReserved(OrderEvent):
+    """Stock reserved for the order (a later reservation, when released stock covers a backorder, adds to it)."""
+
     event_name: ClassVar[str] = "OrderReserved"
 
     allocations: list[AllocatedLot] = Field(min_length=1)
+    backordered: Annotated[list[OpenQuantity], NoneIsEmpty] = Field(default_factory=list,
+                                            description="still short after it, waiting for stock (empty: all reserved)")
+    status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
+                                                              " partial deliveries existed")
 
 
 class OrderBackordered(OrderEvent):
     event_name: ClassVar[str] = "OrderBackordered"
 
     reason: str
+    status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
+                                                              " partial deliveries existed")
 
 
 class OrderShipped(OrderEvent):
     event_name: ClassVar[str] = "OrderShipped"
 
     shipment_id: UUID
+    lines: list[OpenQuantity] | None = Field(None, description="units shipped per order line; absent before partial"
+                                                               " deliveries (the whole order shipped then)")
+    status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
+                                                              " partial deliveries existed")
 
 
 # --- quotes (services/order/domain/quotes.py) -------------------------------------------------------------------

@@ -44,9 +44,10 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     held = http.post(f"{url('inventory')}/quality/holds", json={"gtin": GTIN, "lot": "HELD", "reason": "客户投诉：待调查"})
     assert held.json()["lots"][0]["status"] == "on_hold"
 
-    def place(hospital_id: str, quantity: int):
+    def place(hospital_id: str, quantity: int, **options):  # noqa: ANN003
         response = http.post(f"{url('order')}/orders", json={
-            "hospital_id": hospital_id, "lines": [{"gtin": GTIN, "quantity": quantity, "unit_price": "1280.00"}]})
+            "hospital_id": hospital_id, "lines": [{"gtin": GTIN, "quantity": quantity, "unit_price": "1280.00"}],
+            **options})
         return response.json() if response.status_code == 201 else None
 
     order = wait_for(lambda: place(hospital["hospital_id"], 10), "order to learn the hospital")
@@ -92,9 +93,9 @@ def test_order_ships_from_the_earliest_expiring_lot_is_invoiced_and_found_by_rec
     nothing = http.get(f"{url('traceability')}/recalls/lookup", params={"gtin": GTIN, "lot": "LATE"}).json()
     assert nothing["consignees"] == []
 
-    # A second order larger than what is left usable is backordered, not partially or silently reserved.
-    big = approve_typed_prices(http, wait_for(lambda: place(other["hospital_id"], 1000), "the second order"),
-                               url("order"))
+    # A second order, to be delivered complete, larger than what is left usable is backordered: nothing reserved.
+    big = approve_typed_prices(http, wait_for(lambda: place(other["hospital_id"], 1000, ship_complete=True),
+                                              "the second order"), url("order"))
     backordered = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{big['order_id']}").json())["status"] == "backordered" and o,
                            "the backorder")
     assert "198 of 1000 available" in backordered["backorder_reason"]

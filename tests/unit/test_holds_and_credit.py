@@ -302,7 +302,7 @@ def test_an_order_on_hold_takes_an_amendment_at_once(uow):
     assert (amended.status, amended.lines[0]["quantity"], amended.pending_amendment) == ("on_hold", 2, None)
 
 
-def test_inventory_re_plans_an_amended_order_releasing_and_reserving_fefo_all_or_nothing():
+def test_inventory_re_plans_an_amended_order_releasing_and_reserving_fefo_all_or_nothing_when_it_ships_complete():
     from datetime import date
 
     from services.inventory.application import InventoryApplication, InventoryUnitOfWork, reservation
@@ -330,7 +330,7 @@ def test_inventory_re_plans_an_amended_order_releasing_and_reserving_fefo_all_or
             item.inspect_lot(lot, "WH", "available", None)
         app.save(item)
         reservation.reserve_order(reservation.ReserveOrder(
-            order_id=order_id, ship_to_hospital_id=HOSPITAL, today=TODAY,
+            order_id=order_id, ship_to_hospital_id=HOSPITAL, today=TODAY, ship_complete=True,
             lines=({"line_no": 1, "gtin": STENT, "quantity": 4},)), uow)
         assert lots() == {"EARLY": (5, 4), "LATE": (5, 0)}
         assert replan(7).status == "reserved" and lots() == {"EARLY": (5, 5), "LATE": (5, 2)}

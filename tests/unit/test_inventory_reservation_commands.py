@@ -39,13 +39,27 @@ def test_the_earliest_expiring_usable_lot_is_reserved_first_and_picking_follows_
     assert allocated(world, STENT) == {"LATE": 3, "EARLY": 4}
 
 
-def test_a_line_short_of_stock_rejects_the_order_and_allocates_nothing_for_its_other_lines(world: World):
+def test_an_order_that_ships_complete_is_rejected_when_a_line_is_short_and_allocates_nothing(world: World):
     world.released(STENT, "S1")
     world.item(BALLOON)
-    rejected = reserve(world, (STENT, 4), (BALLOON, 1))
+    rejected = reserve(world, (STENT, 4), (BALLOON, 1), ship_complete=True)
     assert rejected.status == "rejected"
     assert allocated(world, STENT) == {"S1": 0}
     assert world.stored()[-2:] == ["Requested", "Rejected"]
+    assert [line["gtin"] for line in rejected.waiting] == [STENT, BALLOON]  # all of it waits
+
+
+def test_a_short_line_is_reserved_as_far_as_stock_goes_and_the_rest_backordered(world: World):
+    world.released(STENT, "S1", quantity=3)
+    world.item(BALLOON)
+    partial = reserve(world, (STENT, 5), (BALLOON, 2), line={"min_remaining_shelf_life_days": 30})
+    assert partial.status == "partially_reserved"
+    assert [(r["line_no"], r["lot"], r["quantity"]) for r in partial.reserved] == [(1, "S1", 3)]
+    assert [(w["line_no"], w["gtin"], w["quantity"], w.get("min_remaining_shelf_life_days")) for w in partial.waiting] \
+        == [(1, STENT, 2, 30), (2, BALLOON, 2, None)]  # what is left of each line, with its shelf-life minimum
+    assert allocated(world, STENT) == {"S1": 3}
+    nothing = reserve(world, (BALLOON, 1))
+    assert (nothing.status, nothing.reserved) == ("rejected", [])  # no stock at all: backordered, nothing reserved
 
 
 def test_the_minimum_shelf_life_on_the_delivery_date_skips_short_dated_lots(world: World):
@@ -72,9 +86,9 @@ def test_an_order_placed_twice_is_reserved_once(world: World):
 
 def test_released_stock_is_offered_to_backordered_orders_oldest_first(world: World):
     world.released(STENT, "S1", quantity=5)
-    older, newer, bigger = (reserve(world, (STENT, n)) for n in (4, 1, 9))  # reserved, reserved, rejected
+    older, newer, bigger = (reserve(world, (STENT, n), ship_complete=True) for n in (4, 1, 9))
     assert [f.status for f in (older, newer, bigger)] == ["reserved", "reserved", "rejected"]
-    first, second = reserve(world, (STENT, 3)), reserve(world, (STENT, 2))
+    first, second = reserve(world, (STENT, 3), ship_complete=True), reserve(world, (STENT, 2))
     world.backorders.waiting += [(STENT, f.order_id) for f in (bigger, first, second)]
     world.released(STENT, "S2", quantity=6, warehouse="WH2")
     retries = BackorderRetries(world.app, None, lambda deferred: world.uow(deferred))
@@ -84,13 +98,31 @@ def test_released_stock_is_offered_to_backordered_orders_oldest_first(world: Wor
     retries.react(envelope_of(released), released, uow)
     uow.flush()
     statuses = [world.app.get_aggregate(fulfilment_id_for(f.order_id), Fulfilment).status for f in (bigger, first, second)]
-    assert statuses == ["rejected", "reserved", "reserved"]  # the 9 still do not fit; the next two do, in order
+    assert statuses == ["rejected", "reserved", "reserved"]  # the 9 still do not fit whole; the next two do, in order
     assert sum(allocated(world, STENT).values()) == 5 + 3 + 2
+
+
+def test_released_stock_fills_the_oldest_backorder_first_as_far_as_it_goes(world: World):
+    world.released(STENT, "S1", quantity=2)
+    older = reserve(world, (STENT, 5))  # 2 reserved, 3 backordered
+    newer = reserve(world, (STENT, 1))  # nothing left: backordered
+    world.backorders.waiting += [(STENT, older.order_id), (STENT, newer.order_id)]
+    world.released(STENT, "S2", quantity=4, warehouse="WH2")
+    retries = BackorderRetries(world.app, None, lambda deferred: world.uow(deferred))
+    released = LotInspected(item_id=world.app.item_by_gtin(STENT).id, gtin=STENT, lot="S2", warehouse="WH2",
+                            result="released")
+    uow = world.uow(deferred=True)
+    retries.react(envelope_of(released), released, uow)
+    uow.flush()
+    older, newer = (world.app.get_aggregate(fulfilment_id_for(f.order_id), Fulfilment) for f in (older, newer))
+    assert (older.status, older.waiting, sum(r["quantity"] for r in older.reserved)) == ("reserved", [], 5)
+    assert (newer.status, sum(r["quantity"] for r in newer.reserved)) == ("reserved", 1)
+    assert allocated(world, STENT) == {"S1": 2, "S2": 4}
 
 
 def test_a_rejection_or_a_release_elsewhere_retries_nothing(world: World):
     world.released(STENT, "S1", quantity=1)
-    short = reserve(world, (STENT, 2))
+    short = reserve(world, (STENT, 2), ship_complete=True)
     world.backorders.waiting.append((STENT, short.order_id))
     retries, uow = BackorderRetries(world.app, None, lambda deferred: world.uow(deferred)), world.uow(deferred=True)
     item_id = world.app.item_by_gtin(STENT).id

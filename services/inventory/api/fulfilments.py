@@ -32,7 +32,8 @@ class FulfilmentOut(BaseModel):
     status: str
     ship_to_hospital_id: UUID
     ship_to_distributor_id: UUID | None = Field(None, description="the distributor the goods ship to, when not direct")
-    reserved: list[dict]
+    reserved: list[dict] = Field(description="reserved and not shipped yet")
+    backordered: list[dict] = Field(default_factory=list, description="what each line still waits for (stock short)")
     shipments: list[dict]
     holds: list[str] = Field(default_factory=list, description="the order's holds: nothing is dispatched while any")
     version: int
@@ -45,7 +46,8 @@ class FulfilmentView(BaseModel):
     picking_required: bool
     units_to_pick: int
     picks_complete: bool
-    reserved: list[dict]
+    reserved: list[dict] = Field(description="reserved and not shipped yet")
+    backordered: list[dict] = Field(default_factory=list, description="what each line still waits for (stock short)")
     picked: list[dict]
     shipments: list[dict]
     returns: list[dict]
@@ -92,13 +94,13 @@ class Acceptance(BaseModel):
 def fulfilment_out(f: Any) -> FulfilmentOut:
     return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
                          ship_to_distributor_id=f.ship_to_distributor_id, reserved=f.reserved, shipments=f.shipments,
-                         holds=f.holds, version=f.version)
+                         backordered=f.waiting, holds=f.holds, version=f.version)
 
 
 def _view(f: Any) -> FulfilmentView:
     return FulfilmentView(fulfilment_id=f.id, order_id=f.order_id, status=f.status, picking_required=f.picking_required,
                           units_to_pick=f.units_to_pick, picks_complete=f.picks_complete, reserved=f.reserved,
-                          picked=f.picked, shipments=f.shipments, returns=f.returns, holds=f.holds,
+                          backordered=f.waiting, picked=f.picked, shipments=f.shipments, returns=f.returns, holds=f.holds,
                           version=f.version)
 
 

@@ -73,10 +73,12 @@ def dispatch(command: Dispatch, uow: InventoryUnitOfWork) -> Fulfilment:
     shipped_from: dict[UUID, StockItem] = {}
     for warehouse in found.warehouses_to_ship():
         shipment_id = uuid4()
-        found.dispatch(shipment_id, warehouse, command.carrier, command.tracking_number, now)
-        for gtin in sorted({r["gtin"] for r in found.reserved if r["warehouse"] == warehouse}):
-            lots = sorted({r["lot"] for r in found.reserved if r["gtin"] == gtin and r["warehouse"] == warehouse})
-            serials = found.picked_serials(gtin, warehouse)
+        shipping = [r for r in found.reserved if r["warehouse"] == warehouse]
+        serials_of = {gtin: found.picked_serials(gtin, warehouse) for gtin in {r["gtin"] for r in shipping}}
+        found.dispatch(shipment_id, warehouse, command.carrier, command.tracking_number, now)  # no longer reserved
+        for gtin in sorted(serials_of):
+            lots = sorted({r["lot"] for r in shipping if r["gtin"] == gtin})
+            serials = serials_of[gtin]
             if recalls := uow.open_recalls.covering(gtin, lots, serials):
                 raise LotRuleError("recalled-stock-not-shipped", f"{gtin} lot {', '.join(lots)} is under open recall"
                                    f" {', '.join(recalls)}: recalled stock is not shipped while the recall is open")

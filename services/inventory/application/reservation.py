@@ -1,6 +1,7 @@
-"""Reservation: an order placed in the order service is reserved FEFO here, every line or none (reactions.py:
-FulfilmentPlanner); an order that falls short is backordered, and tried again, oldest first, each time quality
-releases stock of one of its items (reactions.py: BackorderRetries).
+"""Reservation: an order placed in the order service is reserved FEFO here (reactions.py: FulfilmentPlanner). What
+usable stock covers is reserved and can ship (a partial delivery); what it does not is backordered and reserved,
+oldest order first, each time stock of the item is released by quality or freed by another order
+(reactions.py: BackorderRetries). An order that ships complete is reserved every line in full or not at all.
 
 Only released stock that is not held, not recalled, not expired and — per line — with at least the line's minimum
 remaining shelf life on the requested delivery date is taken (domain/fefo.py). Both are judged on the day of the
@@ -14,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from services.inventory.application import InventoryUnitOfWork
-from services.inventory.domain import Fulfilment, InsufficientStockError, StockItem, fulfilment_id_for, item_id_for
+from services.inventory.domain import Fulfilment, StockItem, fulfilment_id_for, item_id_for
 from services.inventory.domain.fefo import usable_quantity
 from shared.platform.idempotency import create_once
 from shared.platform.command import Command
@@ -27,6 +28,7 @@ class ReserveOrder(Command):
     today: date
     requested_delivery_date: date | None = None
     ship_to_distributor_id: UUID | None = None
+    ship_complete: bool = False
 
 
 class RetryBackorders(Command):
@@ -37,75 +39,93 @@ class RetryBackorders(Command):
 @dataclass(frozen=True)
 class _Allocation:
     reserved: list[dict[str, Any]]
+    backordered: list[dict[str, Any]]  # what is left of each line that could not be reserved in full
     shortages: list[dict[str, Any]]
     items: list[StockItem]
 
+    def decided(self, ship_complete: bool) -> bool:
+        """Whether this allocation is recorded: something is reserved, and with a complete delivery, everything."""
+        return bool(self.reserved) and not (ship_complete and self.shortages)
+
 
 def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulfilment, bool]:
-    """The order's fulfilment, reserved or rejected (backordered), and whether this command decided it: an order
-    already handled (an event delivered again) is left as it is."""
+    """The order's fulfilment, reserved (perhaps partly) or rejected (backordered), and whether this command decided
+    it: an order already handled (an event delivered again) is left as it is."""
     def decide() -> Fulfilment:
         optional: dict[str, Any] = {}
         if command.requested_delivery_date is not None:
             optional["requested_delivery_date"] = command.requested_delivery_date
         if command.ship_to_distributor_id is not None:
             optional["ship_to_distributor_id"] = command.ship_to_distributor_id
+        if command.ship_complete:
+            optional["ship_complete"] = True
         fulfilment = Fulfilment(order_id=command.order_id, ship_to_hospital_id=command.ship_to_hospital_id,
                                 lines=[dict(line) for line in command.lines], **optional)
-        allocation = _allocate(fulfilment, command.today, uow)
-        if allocation.shortages:  # the allocations made for other lines are not collected: nothing is reserved
-            fulfilment.reject(order_id=command.order_id, reason="insufficient usable stock",
-                              shortages=allocation.shortages)
-        else:
-            fulfilment.reserve(order_id=command.order_id, lines=allocation.reserved,
-                               picking_required=uow.settings.picking_required)
-            uow.collect(fulfilment, *allocation.items)  # in this order: the reservation, then the stock it took
+        _reserve_or_backorder(fulfilment, fulfilment.requested, command.today, uow)
         return fulfilment
 
     return create_once(uow, fulfilment_id_for(command.order_id), Fulfilment, decide)
 
 
+def _reserve_or_backorder(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, uow: InventoryUnitOfWork,
+                          released: tuple[StockItem, ...] = ()) -> None:
+    """Reserve what the lines can have (all of it, for an order that ships complete), else backorder them all; the
+    stock items `released` from an earlier reservation are saved either way. A trial on copies of the items decides
+    first, so a rejection touches no item."""
+    trial = _allocate(fulfilment, lines, today, uow, trial=True)
+    if not trial.decided(fulfilment.ship_complete):
+        fulfilment.reject(order_id=fulfilment.order_id, reason="insufficient usable stock", shortages=trial.shortages)
+        uow.collect(fulfilment, *released)
+        return
+    allocation = _allocate(fulfilment, lines, today, uow)
+    fulfilment.reserve(order_id=fulfilment.order_id, lines=allocation.reserved,
+                       picking_required=uow.settings.picking_required, backordered=allocation.backordered)
+    uow.collect(fulfilment, *released, *allocation.items)  # in this order: the reservation, then the stock it took
+
+
 def retry_backorders(command: RetryBackorders, uow: InventoryUnitOfWork) -> list[Fulfilment]:
-    """Offer released stock to the orders backordered for the item, oldest first; returns those now reserved."""
+    """Offer released stock to the orders backordered for the item, oldest first; returns those that took some."""
     reserved = []
     for order_id in uow.backorders.waiting_for(command.gtin):
         fulfilment = uow.get(fulfilment_id_for(order_id), Fulfilment)
-        if fulfilment is None or fulfilment.status != "rejected":
+        if fulfilment is None or not fulfilment.waiting or fulfilment.status in ("cancelled", "closed"):
             continue
-        allocation = _allocate(fulfilment, command.today, uow)
-        if allocation.shortages:
-            uow.rollback()  # still short: it takes nothing, and waits for the next release
-            continue
-        fulfilment.reserve(order_id=order_id, lines=allocation.reserved, picking_required=uow.settings.picking_required)
+        allocation = _allocate(fulfilment, fulfilment.waiting, command.today, uow, trial=True)
+        if not allocation.decided(fulfilment.ship_complete):
+            continue  # still short: it takes nothing, and waits for the next release
+        allocation = _allocate(fulfilment, fulfilment.waiting, command.today, uow)
+        fulfilment.reserve(order_id=order_id, lines=allocation.reserved, picking_required=uow.settings.picking_required,
+                           backordered=allocation.backordered)
         uow.collect(fulfilment, *allocation.items)
         uow.commit()  # each order on its own: the next one sees what this one took
         reserved.append(fulfilment)
     return reserved
 
 
-def _allocate(fulfilment: Fulfilment, today: date, uow: InventoryUnitOfWork, trial: bool = False) -> _Allocation:
-    """FEFO allocations for every requested line, on the items as this command sees them (`trial`: on copies of
-    them, to learn whether every line can be reserved without touching the items)."""
+def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, uow: InventoryUnitOfWork,
+              trial: bool = False) -> _Allocation:
+    """FEFO allocations for what usable stock covers of each line (an order that ships complete: whole lines only),
+    on the items as this command sees them (`trial`: on copies of them, touching no item)."""
     copies: dict[str, StockItem | None] = {}
     order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
-    reserved, shortages, items = [], [], {}
-    for line in fulfilment.requested:
-        gtin, min_days = line["gtin"], line.get("min_remaining_shelf_life_days") or 0
+    reserved, backordered, shortages, items = [], [], [], {}
+    for line in lines:
+        gtin, min_days, wanted = line["gtin"], line.get("min_remaining_shelf_life_days") or 0, line["quantity"]
         item = uow.get(item_id_for(gtin), StockItem)
         if trial:
             item = copies.setdefault(gtin, copy.deepcopy(item))
-        try:
-            if item is None:
-                raise InsufficientStockError(line["quantity"], 0)
-            for a in item.allocate(order_id, line["quantity"], today, deliver_on, min_days):
+        usable = 0 if item is None else usable_quantity(item.lot_stock(), today, deliver_on, min_days,
+                                                        item.recalls.withheld_units())
+        take = wanted if usable >= wanted else (0 if fulfilment.ship_complete else usable)
+        if take > 0:
+            for a in item.allocate(order_id, take, today, deliver_on, min_days):
                 reserved.append({"line_no": line["line_no"], "gtin": gtin, "lot": a.lot, "expiry": a.expiry,
                                  "warehouse": a.warehouse, "quantity": a.quantity})
             items[gtin] = item
-        except InsufficientStockError:
-            available = 0 if item is None else usable_quantity(item.lot_stock(), today, deliver_on, min_days,
-                                                               item.recalls.withheld_units())
-            shortages.append({"gtin": gtin, "requested": line["quantity"], "available": available})
-    return _Allocation(reserved, shortages, list(items.values()))
+        if take < wanted:
+            shortages.append({"gtin": gtin, "requested": wanted, "available": usable})
+            backordered.append({**line, "quantity": wanted - take})
+    return _Allocation(reserved, backordered, shortages, list(items.values()))
 
 
 class FollowOrderHold(Command):
@@ -129,27 +149,34 @@ class CancelFulfilment(Command):
 
 
 def cancel_fulfilment(command: CancelFulfilment, uow: InventoryUnitOfWork) -> Fulfilment | None:
-    """The order service asks to cancel an order in fulfilment: if nothing has shipped, the fulfilment is cancelled
-    and its stock released in one transaction (a dispatch racing it loses on the aggregates' versions, so no unit is
-    both released and shipped); otherwise the cancellation is refused, saying why. A retry changes nothing."""
+    """The order service asks to cancel an order in fulfilment: unless everything has shipped, what is reserved and
+    not shipped is released and nothing more ships (after a partial delivery the order is closed), in one
+    transaction: a dispatch racing it loses on the aggregates' versions, so no unit is both released and shipped.
+    Otherwise the cancellation is refused, saying why. A retry changes nothing."""
     fulfilment = uow.get(fulfilment_id_for(command.order_id), Fulfilment)
-    if fulfilment is None or fulfilment.status == "cancelled":
+    if fulfilment is None or fulfilment.status in ("cancelled", "closed"):
         uow.commit()
         return fulfilment
-    if fulfilment.shipments:
-        fulfilment.refuse_cancellation(f"already {fulfilment.status}: {len(fulfilment.shipments)} shipment(s) left")
+    if fulfilment.status == "shipped":
+        fulfilment.refuse_cancellation(f"already shipped: {len(fulfilment.shipments)} shipment(s) left")
         uow.collect(fulfilment)
         uow.commit()
         return fulfilment
+    released = _release(fulfilment, uow)
     fulfilment.cancel()
-    released = []
-    for gtin in sorted({line["gtin"] for line in fulfilment.reserved}):
-        item = uow.get(item_id_for(gtin), StockItem)
-        if item is not None and item.deallocate(command.order_id):
-            released.append(item)
     uow.collect(fulfilment, *released)
     uow.commit()
     return fulfilment
+
+
+def _release(fulfilment: Fulfilment, uow: InventoryUnitOfWork) -> list[StockItem]:
+    """Deallocate what is reserved for the order and not shipped (shipping took the rest out of the allocations)."""
+    released = []
+    for gtin in sorted({line["gtin"] for line in fulfilment.reserved}):
+        item = uow.get(item_id_for(gtin), StockItem)
+        if item is not None and item.deallocate(fulfilment.order_id):
+            released.append(item)
+    return released
 
 
 class AmendFulfilment(Command):
@@ -160,32 +187,24 @@ class AmendFulfilment(Command):
 
 
 def amend_fulfilment(command: AmendFulfilment, uow: InventoryUnitOfWork) -> Fulfilment | None:
-    """The order was amended: unless something has shipped, what was reserved for it is released and the new lines
-    reserved FEFO, every line or none (else backordered, retried as stock is released), in one transaction: a
-    dispatch racing it loses on the aggregates' versions. Otherwise the amendment is refused, saying why."""
+    """The order was amended: what was reserved and not shipped is released and what the new lines leave to ship
+    is reserved FEFO (partly, or backordered, as when placed), in one transaction: a dispatch racing it loses on the
+    aggregates' versions. Refused, saying why, when it would change what has shipped."""
     fulfilment = uow.get(fulfilment_id_for(command.order_id), Fulfilment)
     if fulfilment is None:
         uow.commit()
         return None
-    if fulfilment.shipments or fulfilment.status == "cancelled":
-        fulfilment.refuse_amendment(f"already {fulfilment.status}: it is no longer amended")
+    lines = [dict(line) for line in command.lines]
+    if problem := fulfilment.amendment_problem(lines):
+        fulfilment.refuse_amendment(problem)
         uow.collect(fulfilment)
         uow.commit()
         return fulfilment
-    released = []
-    for gtin in sorted({line["gtin"] for line in fulfilment.reserved}):
-        item = uow.get(item_id_for(gtin), StockItem)
-        if item is not None and item.deallocate(command.order_id):
-            released.append(item)
-    fulfilment.replan([dict(line) for line in command.lines], command.requested_delivery_date)
-    shortages = _allocate(fulfilment, command.today, uow, trial=True).shortages
-    if shortages:
-        fulfilment.reject(order_id=command.order_id, reason="insufficient usable stock", shortages=shortages)
-        uow.collect(fulfilment, *released)
+    released = _release(fulfilment, uow)
+    fulfilment.replan(lines, command.requested_delivery_date)
+    if fulfilment.requested:
+        _reserve_or_backorder(fulfilment, fulfilment.requested, command.today, uow, tuple(released))
     else:
-        allocation = _allocate(fulfilment, command.today, uow)
-        fulfilment.reserve(order_id=command.order_id, lines=allocation.reserved,
-                           picking_required=uow.settings.picking_required)
-        uow.collect(fulfilment, *released, *allocation.items)
+        uow.collect(fulfilment, *released)
     uow.commit()
     return fulfilment

@@ -27,18 +27,27 @@ class UnknownShipmentError(NotFound):
 
 
 class Fulfilment(TracedAggregate):
+    """Status: reserved (every line), partially_reserved (some units wait for stock: `backordered`), rejected
+    (nothing reserved yet: backordered), partially_shipped, shipped, cancelled, or closed (cancelled after a partial
+    delivery). `reserved` holds what is reserved and not yet shipped; each dispatch ships it and a later
+    reservation (a backorder filled by released stock) adds to it."""
+
     @event("Requested")
     def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]],
-                 requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None) -> None:
+                 requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None,
+                 ship_complete: bool = False) -> None:
         # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed). Orders
         # delivered through a distributor ship to it (`ship_to_distributor_id`), absent before that existed.
+        # `ship_complete`: no partial delivery (absent before partial deliveries existed).
         self.order_id = order_id
         self.requested_delivery_date = requested_delivery_date
         self.ship_to_hospital_id = ship_to_hospital_id
         self.ship_to_distributor_id = ship_to_distributor_id
+        self.ship_complete = ship_complete
         self.requested = lines
         self.status = "requested"
         self.reserved: list[dict[str, Any]] = []
+        self.backordered: list[dict[str, Any]] = []
         self.shipments: list[dict[str, Any]] = []
         self.picked: list[dict[str, Any]] = []
         self.picking_required = False
@@ -48,24 +57,55 @@ class Fulfilment(TracedAggregate):
     def create_id(order_id: UUID) -> UUID:
         return fulfilment_id_for(order_id)
 
+    @property
+    def waiting(self) -> list[dict[str, Any]]:
+        """The lines (or what is left of them) still to be reserved."""
+        return self.__dict__.get("backordered", [])
+
+    def reserve(self, order_id: UUID, lines: list[dict[str, Any]], picking_required: bool = False,
+                backordered: list[dict[str, Any]] | None = None) -> None:
+        """Record reserved allocations; `backordered`: what is still short and waits for stock."""
+        self._reserved(order_id=order_id, lines=lines, picking_required=picking_required,
+                       **({"backordered": backordered} if backordered else {}))
+
     @event("Reserved")
-    def reserve(self, order_id: UUID, lines: list[dict[str, Any]], picking_required: bool = False) -> None:
-        # `picking_required` is absent from reservations recorded before picking by scan existed.
-        self.reserved = lines
-        self.status = "reserved"
+    def _reserved(self, order_id: UUID, lines: list[dict[str, Any]], picking_required: bool = False,
+                  backordered: list[dict[str, Any]] | None = None) -> None:
+        # `picking_required` is absent from reservations recorded before picking by scan existed, `backordered` from
+        # those before partial deliveries (each reserved the whole order then).
+        self.reserved = [*self.reserved, *lines]
+        self.__dict__["backordered"] = backordered or []
         self.picking_required = picking_required
+        self._settle()
 
     @event("Rejected")
     def reject(self, order_id: UUID, reason: str, shortages: list[dict[str, Any]]) -> None:
-        self.status = "rejected"
+        self.__dict__["backordered"] = [dict(line) for line in self.requested]  # nothing reserved: all of it waits
         self.reason = reason
+        self._settle()
+
+    def _settle(self) -> None:
+        if self.shipments:
+            self.status = "partially_shipped" if self.reserved or self.waiting else "shipped"
+        elif self.reserved:
+            self.status = "partially_reserved" if self.waiting else "reserved"
+        else:
+            self.status = "rejected" if self.waiting else "requested"
+
+    def shipped_by_line(self) -> dict[int, int]:
+        """Units shipped per order line (shipments recorded before partial deliveries name no line: None)."""
+        shipped: dict[int, int] = {}
+        for shipment in self.shipments:
+            for line in shipment["lines"]:
+                shipped[line.get("line_no")] = shipped.get(line.get("line_no"), 0) + line["quantity"]
+        return shipped
 
     def warehouses_to_ship(self) -> list[str]:
         """One shipment per warehouse the reserved lots are in, for those not yet shipped."""
-        if self.status not in ("reserved", "partially_shipped"):
-            raise FulfilmentStateError(f"the fulfilment is {self.status}; only reserved stock can be dispatched")
-        shipped = {s["warehouse"] for s in self.shipments}
-        return sorted({line["warehouse"] for line in self.reserved} - shipped)
+        if self.status in ("cancelled", "closed") or not self.reserved:
+            raise FulfilmentStateError(f"the fulfilment is {self.status} with nothing reserved to ship; only reserved"
+                                       " stock can be dispatched")
+        return sorted({line["warehouse"] for line in self.reserved})
 
     @property
     def holds(self) -> list[str]:
@@ -94,32 +134,55 @@ class Fulfilment(TracedAggregate):
         self.__dict__["order_holds"] = [h for h in self.holds if h != hold]
 
     def cancel(self) -> bool:
-        """The order was cancelled: nothing of it ships (its stock is released by the items, in the same unit of
-        work). Refused once anything has shipped; False when cancelled already (a retry)."""
-        if self.status == "cancelled":
+        """The order was cancelled: what is reserved and not shipped is released (by the items, in the same unit of
+        work) and nothing more ships. After a partial delivery the order is closed. Refused once everything has
+        shipped; False when cancelled already (a retry)."""
+        if self.status in ("cancelled", "closed"):
             return False
-        if self.shipments:
-            raise FulfilmentStateError(f"the fulfilment is {self.status}: what has shipped cannot be cancelled",
+        if self.status == "shipped":
+            raise FulfilmentStateError("the fulfilment is shipped: what has shipped cannot be cancelled",
                                        "cancel-before-shipment")
         self._cancelled(order_id=self.order_id, released=self.reserved)
         return True
 
     @event("Cancelled")
     def _cancelled(self, order_id: UUID, released: list[dict[str, Any]]) -> None:
-        self.status = "cancelled"
+        self.status = "closed" if self.shipments else "cancelled"
+        self.reserved, self.picked, self.__dict__["backordered"] = [], [], []
+
+    def amendment_problem(self, lines: list[dict[str, Any]]) -> str | None:
+        """Why inventory cannot take these amended lines, or None: what has shipped cannot change (each shipped line
+        keeps its item and at least its shipped quantity), and a cancelled or fully shipped order is not amended."""
+        if self.status in ("cancelled", "closed", "shipped"):
+            return f"already {self.status}: it is no longer amended"
+        new = {line["line_no"]: line for line in lines}
+        for line_no, shipped in sorted(self.shipped_by_line().items(), key=lambda kv: kv[0] or 0):
+            line = new.get(line_no)
+            if line is None or line["gtin"] != self._gtin_of(line_no) or line["quantity"] < shipped:
+                return f"line {line_no} has shipped {shipped} unit(s): only what has not shipped can change"
+        return None
+
+    def _gtin_of(self, line_no: int | None) -> str | None:
+        return next((line["gtin"] for s in self.shipments for line in s["lines"] if line.get("line_no") == line_no),
+                    None)
 
     def replan(self, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
-        """The order was amended: its new lines, to be reserved again (the items release the old reservation in the
-        same unit of work); picks start over. Refused once anything has shipped."""
-        if self.shipments or self.status == "cancelled":
-            raise FulfilmentStateError(f"the fulfilment is {self.status}: it is no longer amended",
-                                       "amend-before-shipment")
-        self._amended(order_id=self.order_id, lines=lines, requested_delivery_date=requested_delivery_date)
+        """The order was amended: what its new lines leave to ship, to be reserved again (the items release what
+        was reserved and not shipped, in the same unit of work); picks start over."""
+        if problem := self.amendment_problem(lines):
+            raise FulfilmentStateError(problem, "amend-unshipped-only")
+        shipped = self.shipped_by_line()
+        remaining = [{**line, "quantity": line["quantity"] - shipped.get(line["line_no"], 0)} for line in lines]
+        self._amended(order_id=self.order_id, lines=[line for line in remaining if line["quantity"] > 0],
+                      requested_delivery_date=requested_delivery_date)
 
     @event("Amended")
     def _amended(self, order_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
         self.requested, self.requested_delivery_date = lines, requested_delivery_date
-        self.reserved, self.picked, self.status = [], [], "requested"
+        self.reserved, self.picked, self.__dict__["backordered"] = [], [], []
+        self.status = "requested"
+        if not lines:
+            self._settle()  # all that is left has shipped
 
     def refuse_amendment(self, reason: str) -> None:
         self._amendment_refused(order_id=self.order_id, reason=reason)
@@ -147,7 +210,8 @@ class Fulfilment(TracedAggregate):
         for r in self.reserved:
             if r["warehouse"] != warehouse:
                 continue
-            line = {"gtin": r["gtin"], "lot": r["lot"], "expiry": r["expiry"], "quantity": r["quantity"]}
+            line = {"line_no": r["line_no"], "gtin": r["gtin"], "lot": r["lot"], "expiry": r["expiry"],
+                    "quantity": r["quantity"]}
             serials = [s for p in self.picked if p["line_no"] == r["line_no"] and p["lot"] == r["lot"]
                        and p["warehouse"] == warehouse for s in p.get("serials") or []]
             if serials:
@@ -163,8 +227,10 @@ class Fulfilment(TracedAggregate):
                     ship_to_distributor_id: UUID | None = None) -> None:
         self.shipments.append({"shipment_id": shipment_id, "warehouse": ship_from_warehouse, "lines": lines,
                                "carrier": carrier, "tracking_number": tracking_number})
-        shipped_from = {s["warehouse"] for s in self.shipments}
-        self.status = "shipped" if shipped_from >= {r["warehouse"] for r in self.reserved} else "partially_shipped"
+        # What shipped is no longer reserved, nor waiting to be picked.
+        self.reserved = [r for r in self.reserved if r["warehouse"] != ship_from_warehouse]
+        self.picked = [p for p in self.picked if p["warehouse"] != ship_from_warehouse]
+        self._settle()
 
     # Picking by UDI scan ----------------------------------------------------------------------------------------
 
@@ -183,8 +249,9 @@ class Fulfilment(TracedAggregate):
                       stops: RecalledStock = RecalledStock()) -> list[dict[str, Any]]:
         """Raises PickRefusedError (recording nothing) when a scan differs from the reservation or picks recalled
         stock."""
-        if self.status != "reserved":
-            raise FulfilmentStateError(f"the fulfilment is {self.status}; only reserved stock is picked", "pick-reserved-only")
+        if not self.reserved or self.status in ("cancelled", "closed"):
+            raise FulfilmentStateError(f"the fulfilment is {self.status} with nothing reserved to pick; only reserved"
+                                       " stock is picked", "pick-reserved-only")
         lines = merged(plan_picks(self.reserved, self.picked, scans, serials_of, stops))
         complete = self.units_to_pick == sum(line["quantity"] for line in lines)
         self._picked(order_id=self.order_id, lines=lines, complete=complete)

@@ -1,4 +1,5 @@
-"""Backordered orders per item, oldest first: what to try to reserve again when stock of the item is released."""
+"""Backordered orders per item, oldest first: what to try to reserve again when stock of the item is released. An
+order partly reserved keeps its place for what is still short."""
 
 from uuid import UUID
 
@@ -6,7 +7,7 @@ from psycopg import Cursor
 from psycopg_pool import ConnectionPool
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import FulfilmentCancelled, StockReservationRejected, StockReserved
+from shared.events.inventory import FulfilmentAmended, FulfilmentCancelled, StockReservationRejected, StockReserved
 from shared.platform.consumer import Projection
 from shared.platform.read_models import ReadModels
 
@@ -24,7 +25,13 @@ class Backorders(Projection):
                 for shortage in payload.shortages:
                     cur.execute(f"INSERT INTO {self.schema}.backorders VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                                 (payload.order_id, shortage.gtin, envelope.time))
-            case StockReserved() | FulfilmentCancelled():  # reserved, or no longer wanted
+            case StockReserved():  # what is still short keeps its place in the queue; the rest is reserved
+                cur.execute(f"DELETE FROM {self.schema}.backorders WHERE order_id = %s AND NOT gtin = ANY(%s)",
+                            (payload.order_id, sorted({line.gtin for line in payload.backordered})))
+                for line in payload.backordered:
+                    cur.execute(f"INSERT INTO {self.schema}.backorders VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                                (payload.order_id, line.gtin, envelope.time))
+            case FulfilmentCancelled() | FulfilmentAmended():  # no longer wanted, or planned again
                 cur.execute(f"DELETE FROM {self.schema}.backorders WHERE order_id = %s", (payload.order_id,))
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.order import queries
@@ -36,7 +36,9 @@ ReleaseCommands = {hold: command_by(permission, scope="order") for hold, permiss
 
 OrderReader = permitted("order:read", scope="order")
 
-OrderStatus = Literal["on_hold", "placed", "reserved", "backordered", "shipped", "price_rejected", "cancelled"]
+OrderStatus = Literal["on_hold", "placed", "reserved", "partially_reserved", "backordered", "partially_shipped",
+                      "shipped", "price_rejected", "cancelled", "closed"]
+LineStatus = Literal["open", "partially_shipped", "shipped", "closed", "cancelled"]
 
 
 class OrderLineIn(BaseModel):
@@ -72,6 +74,9 @@ class PlaceOrder(BaseModel):
                           " reports the delivery in its sell-out (流向); absent: shipped direct to the hospital")
     contract_id: UUID | None = Field(None, description="the contract it calls off from; absent: the hospital's active"
                                                        " contract covering the delivery day, if any")
+    ship_complete: bool = Field(False, description="deliver complete only: no partial delivery, the order waits until"
+                                                   " every line can be reserved in full (default: ship what is"
+                                                   " available, backorder the rest)")
 
     _total_fits_a_document = model_validator(mode="after")(lambda self: _typed_total_fits(self))
 
@@ -87,6 +92,8 @@ class OrderLineOut(BaseModel):
     contract_id: UUID | None = None
     price_explanation: dict[str, Any] | None = None
     min_remaining_shelf_life_days: int | None = None
+    status: LineStatus = "open"
+    shipped_quantity: int = Field(0, description="units of the line shipped so far")
 
 
 class HoldEventOut(BaseModel):
@@ -114,6 +121,9 @@ class OrderOut(BaseModel):
     cancellation_requested: bool = Field(False, description="inventory is cancelling it (unless it has shipped)")
     pending_amendment: dict[str, Any] | None = Field(None, description="an amendment inventory is re-planning")
     amendments: int = Field(0, description="how many amendments it took (each in its history)")
+    ship_complete: bool = Field(False, description="no partial deliveries")
+    backordered: list[dict] = Field(default_factory=list, description="what is short and waits for stock, per line")
+    cancelled_lines: list[dict] = Field(default_factory=list, description="lines cancelled one by one, as they were")
     version: int
 
 
@@ -144,7 +154,9 @@ class OrderRow(BaseModel):
 
 def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
     """The order; for the customer's own people (who do not read prices) without how the rulebook found each price."""
-    lines = [OrderLineOut(**(line if internal else {k: v for k, v in line.items() if k != "price_explanation"}))
+    statuses = o.line_statuses()
+    lines = [OrderLineOut(**(line if internal else {k: v for k, v in line.items() if k != "price_explanation"}),
+                          status=statuses[line["line_no"]], shipped_quantity=o.shipped_of(line["line_no"]))
              for line in o.lines]
     return OrderOut(order_id=o.id, hospital_id=o.hospital_id, customer_reference=o.customer_reference, currency=o.currency,
                     requested_delivery_date=getattr(o, "requested_delivery_date", None),
@@ -152,7 +164,11 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     holds=o.__dict__.get("holds", []), hold_history=o.__dict__.get("hold_history", []), lines=lines, allocations=o.allocations,
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason,
                     cancellation_requested=o.cancellation_requested, pending_amendment=o.pending_amendment,
-                    amendments=len(o.amendments), version=o.version)
+                    amendments=len(o.amendments), ship_complete=o.__dict__.get("ship_complete", False),
+                    backordered=o.__dict__.get("backordered", []),
+                    cancelled_lines=[{"line_no": no, "gtin": line["gtin"], "quantity": line["quantity"],
+                                      "status": statuses.get(no, "cancelled")}
+                                     for no, line in sorted(o.cancelled_lines.items())], version=o.version)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
@@ -175,7 +191,7 @@ def _place_command(body: PlaceOrder, actor: str, idempotency_key: str | None) ->
         customer_reference=body.customer_reference, currency=body.currency,
         lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
         requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
-        contract_id=body.contract_id)
+        contract_id=body.contract_id, ship_complete=body.ship_complete)
 
 
 class PriceDecisionIn(BaseModel):
@@ -259,10 +275,11 @@ class AmendmentIn(BaseModel):
 
 @router.post("/orders/{order_id}/amendments", status_code=status.HTTP_202_ACCEPTED, operation_id="amend_order")
 def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
-    """Change an order that has not shipped: its lines (quantities, lines added or removed) and requested date, with
-    a reason. Every check of placing runs again (prices, contract volume, credit on the increase: a hold if it
-    fails). An order on hold takes it at once; one in fulfilment once inventory has re-planned its reservation
-    (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped."""
+    """Change what has not shipped of an order: its lines (quantities, lines added or removed) and requested date,
+    with a reason; a line that shipped keeps its place, its item and at least what shipped (422
+    amend-unshipped-only). Every check of placing runs again (prices, contract volume, credit on the increase: a
+    hold if it fails). An order on hold takes it at once; one in fulfilment once inventory has re-planned what is
+    left (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped in full."""
     command_reason(body.reason, meta)
     return _order_out(amending.amend_order(amending.AmendOrder(
         order_id=order_id, lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
@@ -276,11 +293,23 @@ class CancelIn(BaseModel):
 
 @router.post("/orders/{order_id}/cancel", status_code=status.HTTP_202_ACCEPTED, operation_id="cancel_order")
 def cancel_order(order_id: UUID, body: CancelIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
-    """Cancel an order that has not shipped, with a reason. One still on hold is cancelled at once; one in
+    """Cancel what has not shipped of an order, with a reason. One still on hold is cancelled at once; one in
     fulfilment when inventory has released its stock (`cancellation_requested` until then; refused if a shipment won
-    the race). 409 once it has shipped."""
+    the race). After a partial delivery the order is closed: what shipped stays shipped. 409 once it has shipped in
+    full."""
     command_reason(body.reason, meta)
     return _order_out(cancelling.cancel_order(cancelling.CancelOrder(order_id=order_id), uow, scope))
+
+
+@router.post("/orders/{order_id}/lines/{line_no}/cancel", status_code=status.HTTP_202_ACCEPTED,
+             operation_id="cancel_order_line")
+def cancel_order_line(order_id: UUID, line_no: Annotated[int, Path(ge=1, le=1000)], body: CancelIn,
+                      meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+    """Cancel what is left of one line, with a reason: a line that shipped nothing is cancelled, one that shipped
+    part is closed at what shipped. An amendment inventory re-plans (its reservation released); the line's contract
+    volume is free again."""
+    command_reason(body.reason, meta)
+    return _order_out(cancelling.cancel_line(cancelling.CancelLine(order_id=order_id, line_no=line_no), uow, scope))
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")

@@ -1,6 +1,8 @@
-"""Cancelling an order before it ships. One that never reached fulfilment (still on hold) is cancelled at once; one
-in fulfilment is cancelled when inventory confirms nothing has shipped and its stock is released (reactions.py
-turns inventory's answer into confirm_cancelled or refused). A cancelled order's contract volume is free again."""
+"""Cancelling what has not shipped of an order, or of one line. An order that never reached fulfilment (still on
+hold) is cancelled at once; one in fulfilment when inventory has released what is reserved and not shipped
+(reactions.py turns inventory's answer into confirm_cancelled or refused); after a partial delivery it is closed. The
+contract volume that will not ship is free again. A line is cancelled by an amendment (amending.py) that leaves only
+what shipped of it."""
 
 from uuid import UUID
 
@@ -10,11 +12,17 @@ from services.order.domain import SalesOrder
 from services.order.domain.contracts import Contract
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command
+from shared.platform.context import current_meta
 from shared.platform.unit_of_work import UnitOfWork
 
 
 class CancelOrder(Command):
     order_id: UUID  # the reason is the request's
+
+
+class CancelLine(Command):
+    order_id: UUID
+    line_no: int  # the reason is the request's
 
 
 class ConfirmCancelled(Command):
@@ -32,6 +40,19 @@ def cancel_order(command: CancelOrder, uow: OrderUnitOfWork, scope: DataScope = 
         uow.collect(found)
         if found.status == "cancelled":
             _free_contract_volume(found, uow)
+    uow.commit()
+    return found
+
+
+def cancel_line(command: CancelLine, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
+    found = _within(uow, command.order_id, scope)
+    _free_contract_volume(found, uow)
+    remaining = found.cancel_line(command.line_no, current_meta().actor)
+    uow.collect(found)
+    for contract_id, lines in found.called_off(lines=remaining).items():  # what the order's lines still take
+        contract = uow.get(contract_id, Contract)
+        if contract is not None and contract.restore_call_off(found.id, lines):
+            uow.collect(contract)
     uow.commit()
     return found
 
@@ -54,7 +75,13 @@ def refuse_cancellation(command: RefuseCancellation, uow: UnitOfWork) -> SalesOr
 
 
 def _free_contract_volume(order: SalesOrder, uow: UnitOfWork) -> None:
+    """Release the order's call-off; a closed order keeps what shipped of it called off."""
     for contract_id in order.called_off():
         contract = uow.get(contract_id, Contract)
         if contract is not None and contract.release_call_off(order.id):
             uow.collect(contract)
+    if order.status == "closed":
+        for contract_id, lines in order.called_off(shipped_only=True).items():
+            contract = uow.get(contract_id, Contract)
+            if contract is not None and contract.restore_call_off(order.id, lines):
+                uow.collect(contract)

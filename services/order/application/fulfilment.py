@@ -12,7 +12,8 @@ from shared.platform.command import Command
 
 class MarkReserved(Command):
     order_id: UUID
-    allocations: tuple[dict[str, Any], ...]  # gtin, lot, expiry, quantity per reserved lot
+    allocations: tuple[dict[str, Any], ...]  # line_no, gtin, lot, expiry, quantity per reserved lot
+    backordered: tuple[dict[str, Any], ...] = ()  # line_no, gtin, quantity still short
 
 
 class Backorder(Command):
@@ -23,14 +24,15 @@ class Backorder(Command):
 class RecordShipment(Command):
     order_id: UUID
     shipment_id: UUID
+    lines: tuple[dict[str, Any], ...] | None = None  # line_no, gtin, quantity (absent: the whole order)
 
 
 def mark_reserved(command: MarkReserved, uow: UnitOfWork) -> SalesOrder | None:
-    """A placed order is reserved, and so is a backordered one that released stock now covers; an order already
-    reserved or shipped stays as it is (the reservation was recorded before)."""
+    """A placed order is reserved (perhaps in part), and so is what was short when released stock covers it; an
+    order cancelled or shipped meanwhile stays as it is."""
     order = uow.get(command.order_id, SalesOrder)
-    if order is not None and order.status in ("placed", "backordered"):
-        order.mark_reserved(list(command.allocations))
+    if order is not None and order.status in ("placed", "backordered", "partially_reserved", "partially_shipped"):
+        order.mark_reserved(list(command.allocations), list(command.backordered))
         uow.collect(order)
     uow.commit()
     return order
@@ -49,7 +51,8 @@ def backorder(command: Backorder, uow: UnitOfWork) -> SalesOrder | None:
 def record_shipment(command: RecordShipment, uow: UnitOfWork) -> SalesOrder | None:
     """The shipment is recorded once; one of an order that was never reserved is refused (OrderStateError)."""
     order = uow.get(command.order_id, SalesOrder)
-    if order is not None and order.record_shipment(command.shipment_id):
+    if order is not None and order.record_shipment(
+            command.shipment_id, None if command.lines is None else list(command.lines)):
         uow.collect(order)
     uow.commit()
     return order

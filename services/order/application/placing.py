@@ -45,6 +45,7 @@ class PlaceOrder(Command):
     requested_delivery_date: date | None = None  # shelf life and licences are judged on this day (default: today)
     ship_to_distributor_id: UUID | None = None
     contract_id: UUID | None = None  # absent: the hospital's active contract covering the day, if any
+    ship_complete: bool = False  # no partial deliveries: every line reserved in full, or the order waits
 
 
 class _FactsWithinScope:
@@ -87,7 +88,8 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
     facts = uow.sale_facts if scope.everything else _FactsWithinScope(uow.sale_facts, scope,
                                                                       command.ship_to_distributor_id)
     check_sale(facts, command.hospital_id, command.ship_to_distributor_id,
-               [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until)
+               [line.gtin for line in command.lines], delivery_day, uow.app.settings.certificate_grace_until,
+               uow.app.settings.hospital_licence_required, uow.app.settings.distributor_authorization_required)
     contract = _contract(command, uow, scope, delivery_day)
     lines = _priced_lines(command, uow, contract, delivery_day)
     value = sum((Decimal(line["gross_unit_price"]) * line["quantity"]).quantize(Decimal("0.01")) for line in lines)
@@ -97,7 +99,8 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
                        if increase > 0 else [])
     order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
-                             placed_by=current_meta().actor, credit_problems=credit_problems)
+                             placed_by=current_meta().actor, credit_problems=credit_problems,
+                             ship_complete=command.ship_complete)
     if contract is not None:
         called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
         if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):

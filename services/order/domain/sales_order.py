@@ -1,6 +1,8 @@
 """A sales order to a hospital (delivered direct or through a distributor); its status follows fulfilment: placed ->
-reserved -> shipped (or backordered), or cancelled before it ships (inventory decides, for an order in fulfilment:
-its stock is released unless something has shipped).
+reserved (partially_reserved: the rest backordered) -> partially_shipped -> shipped, or backordered; cancelled before
+it ships, or closed when cancelled after a partial delivery (inventory decides, for an order in fulfilment: what is
+reserved and not shipped is released). Each line is open, partially_shipped, shipped, closed (its rest cancelled
+after a partial delivery) or cancelled (line_statuses).
 
 Holds: an order may carry several (HOLDS), each released by the role that owns it, with a reason. An order placed
 with holds (a price the desk typed: `price_approval`; a credit check it failed: `credit`) is on_hold, and fulfilment
@@ -38,7 +40,8 @@ class SalesOrder(TracedAggregate):
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
                  lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
                  ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
-                 placed_by: str | None = None, hold_reasons: dict[str, str] | None = None) -> None:
+                 placed_by: str | None = None, hold_reasons: dict[str, str] | None = None,
+                 ship_complete: bool = False) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -56,6 +59,7 @@ class SalesOrder(TracedAggregate):
         self.allocations: list[dict[str, Any]] = []
         self.shipment_ids: list[UUID] = []
         self.backorder_reason: str | None = None
+        self.ship_complete = ship_complete  # no partial deliveries (absent before they existed)
 
     @staticmethod
     def create_id(order_id: UUID) -> UUID:
@@ -65,7 +69,7 @@ class SalesOrder(TracedAggregate):
     def place(cls, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
               ship_to_distributor_id: UUID | None = None, placed_by: str | None = None,
-              credit_problems: list[str] | None = None) -> "SalesOrder":
+              credit_problems: list[str] | None = None, ship_complete: bool = False) -> "SalesOrder":
         """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
         the desk priced (`manual`) holds the order for a pricing manager's approval; a failed credit check
         (domain/credit.py) for finance."""
@@ -87,6 +91,8 @@ class SalesOrder(TracedAggregate):
             reasons["credit"] = "; ".join(credit_problems)[:1000]
         if reasons:
             optional.update(holds=list(reasons), hold_reasons=reasons, placed_by=placed_by)
+        if ship_complete:
+            optional["ship_complete"] = True
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
 
@@ -103,14 +109,15 @@ class SalesOrder(TracedAggregate):
         if not self.holds and not self.__dict__.get("released_to_fulfilment", True):
             self._released(hospital_id=self.hospital_id, lines=self.lines,
                            requested_delivery_date=self.requested_delivery_date,
-                           ship_to_distributor_id=self.ship_to_distributor_id)
+                           ship_to_distributor_id=self.ship_to_distributor_id,
+                           **({"ship_complete": True} if self.__dict__.get("ship_complete") else {}))
 
     def hold(self, hold: str) -> bool:
         """Put a hold on the order (before it ships); False when it carries that hold already."""
         if hold not in PLACEABLE_HOLDS:
             raise RuleViolation("hold-kind", f"a person places a {' or '.join(PLACEABLE_HOLDS)} hold; {hold} holds"
                                 " come from the order's checks", "hold")
-        if self.status in ("shipped", "price_rejected"):
+        if self.status in ("shipped", "price_rejected", "cancelled", "closed"):
             raise OrderStateError(f"order is {self.status}: there is nothing left to hold")
         if hold in self.holds:
             return False
@@ -163,7 +170,7 @@ class SalesOrder(TracedAggregate):
 
     @event("Released")
     def _released(self, hospital_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
-                  ship_to_distributor_id: UUID | None) -> None:
+                  ship_to_distributor_id: UUID | None, ship_complete: bool = False) -> None:
         self.status = "placed"
         self.released_to_fulfilment = True
 
@@ -178,20 +185,68 @@ class SalesOrder(TracedAggregate):
         return self.__dict__.get("amended", [])
 
     def require_amendable(self) -> None:
-        if self.status in ("shipped", "cancelled", "price_rejected") or self.shipment_ids:
-            raise OrderStateError(f"order is {self.status}: only an order that has not shipped is amended")
+        if self.status in ("shipped", "cancelled", "closed", "price_rejected"):
+            raise OrderStateError(f"order is {self.status}: only what has not shipped is amended")
         if self.cancellation_requested or self.pending_amendment is not None:
             raise OrderStateError("the order waits for inventory to answer an earlier cancellation or amendment")
 
+    def require_keeps_shipped(self, lines: list[dict[str, Any]]) -> None:
+        """After a partial delivery only what has not shipped changes: each line that shipped keeps its number, its
+        item and at least what shipped of it."""
+        new = {line["line_no"]: line for line in lines}
+        for line in self.lines:
+            shipped = self.shipped_of(line["line_no"])
+            kept = new.get(line["line_no"])
+            if shipped and (kept is None or kept["gtin"] != line["gtin"] or kept["quantity"] < shipped):
+                raise RuleViolation("amend-unshipped-only", f"line {line['line_no']} ({line['gtin']}) has shipped"
+                                    f" {shipped} unit(s): it keeps its place, its item and at least that quantity"
+                                    " (cancel the rest of it with POST /orders/{id}/lines/{line_no}/cancel)",
+                                    f"lines[{line['line_no'] - 1}]", line_no=line["line_no"])
+
+    # Per-line fulfilment -----------------------------------------------------------------------------------------
+
+    def shipped_of(self, line_no: int) -> int:
+        return self.__dict__.get("shipped_by_line", {}).get(line_no, 0)
+
+    def line_statuses(self) -> dict[int, str]:
+        """open, partially_shipped, shipped, closed (the rest cancelled after a partial delivery) or cancelled."""
+        statuses = {}
+        cut = set(self.__dict__.get("cancelled_lines", {}))
+        for line in self.lines:
+            shipped, no = self.shipped_of(line["line_no"]), line["line_no"]
+            if self.status == "cancelled":
+                statuses[no] = "cancelled"
+            elif shipped >= line["quantity"]:
+                statuses[no] = "closed" if no in cut else "shipped"
+            elif self.status == "closed":
+                statuses[no] = "closed" if shipped else "cancelled"
+            else:
+                statuses[no] = "partially_shipped" if shipped else "open"
+        for no in cut - set(statuses):
+            statuses[no] = "cancelled"
+        return dict(sorted(statuses.items()))
+
+    @property
+    def cancelled_lines(self) -> dict[int, dict[str, Any]]:
+        """Lines cancelled one by one: what each was before (a line that had shipped nothing is gone from lines)."""
+        return self.__dict__.get("cancelled_lines", {})
+
+    def _shipped_status(self, shipped_by_line: dict[int, int]) -> str:
+        done = all(shipped_by_line.get(line["line_no"], 0) >= line["quantity"] for line in self.lines)
+        return "shipped" if done else "partially_shipped"
+
     def amend(self, lines: list[dict[str, Any]], requested_delivery_date: date | None, holds: list[str],
-              credit_reason: str | None, by: str) -> None:
+              credit_reason: str | None, by: str, cancelled_lines: list[int] | None = None) -> None:
         """New lines (checked and priced as placing does) and delivery date. An order that never reached fulfilment
         takes them at once; one in fulfilment when inventory has re-planned it (confirm_amendment). The holds the
         new lines call for (a typed price, a credit increase) are put on with them."""
         self.require_amendable()
+        self.require_keeps_shipped(lines)
         change = {"amendment": len(self.amendments) + 1, "lines": lines,
                   "requested_delivery_date": requested_delivery_date, "holds": holds, "credit_reason": credit_reason,
                   "amended_by": by}
+        if cancelled_lines:
+            change["cancelled_lines"] = cancelled_lines
         if self.__dict__.get("released_to_fulfilment", True):
             self._amendment_requested(**change)
         else:
@@ -199,10 +254,12 @@ class SalesOrder(TracedAggregate):
 
     @event("AmendmentRequested")
     def _amendment_requested(self, amendment: int, lines: list[dict[str, Any]], requested_delivery_date: date | None,
-                             holds: list[str], credit_reason: str | None, amended_by: str) -> None:
+                             holds: list[str], credit_reason: str | None, amended_by: str,
+                             cancelled_lines: list[int] | None = None) -> None:
         self.__dict__["amendment_pending"] = {
             "amendment": amendment, "lines": lines, "requested_delivery_date": requested_delivery_date,
-            "holds": holds, "credit_reason": credit_reason, "amended_by": amended_by}
+            "holds": holds, "credit_reason": credit_reason, "amended_by": amended_by,
+            **({"cancelled_lines": cancelled_lines} if cancelled_lines else {})}
 
     def confirm_amendment(self) -> bool:
         """Inventory re-planned the order: the amendment takes effect; False when none is pending."""
@@ -212,23 +269,33 @@ class SalesOrder(TracedAggregate):
         return True
 
     def _apply_amendment(self, change: dict[str, Any]) -> None:
+        optional = {"cancelled_lines": change["cancelled_lines"]} if change.get("cancelled_lines") else {}
+        if self.__dict__.get("released_to_fulfilment", True):  # inventory re-plans what is left, if anything is
+            left = any(self.shipped_of(line["line_no"]) < line["quantity"] for line in change["lines"])
+            optional["status"] = "placed" if left or not self.shipment_ids else "shipped"
         self._amended(amendment=change["amendment"], lines=change["lines"], hospital_id=self.hospital_id,
-                      requested_delivery_date=change["requested_delivery_date"], amended_by=change["amended_by"])
+                      requested_delivery_date=change["requested_delivery_date"], amended_by=change["amended_by"],
+                      **optional)
         for hold in change["holds"]:
             if hold not in self.holds:
                 self._held(hold=hold)
 
     @event("Amended")
     def _amended(self, amendment: int, lines: list[dict[str, Any]], hospital_id: UUID,
-                 requested_delivery_date: date | None, amended_by: str) -> None:
+                 requested_delivery_date: date | None, amended_by: str, cancelled_lines: list[int] | None = None,
+                 status: str | None = None) -> None:
         self.__dict__.setdefault("amended", []).append({"amendment": amendment, "previous_lines": self.lines,
                                                         "amended_by": amended_by})
+        for line in self.lines:
+            if line["line_no"] in (cancelled_lines or []):
+                self.__dict__.setdefault("cancelled_lines", {})[line["line_no"]] = line
         self.lines, self.requested_delivery_date = lines, requested_delivery_date
         self.__dict__["amendment_pending"] = None
         if any(line.get("price_source") == "manual" for line in lines):
             self.placed_by = amended_by  # who typed the price: not who may approve it
         if self.__dict__.get("released_to_fulfilment", True):
-            self.status, self.allocations, self.backorder_reason = "placed", [], None  # inventory re-plans it
+            self.status, self.allocations, self.backorder_reason = status or "placed", [], None
+            self.__dict__["backordered"] = []
 
     def refuse_amendment(self, reason: str) -> None:
         self._amendment_refused(amendment=self.pending_amendment["amendment"], reason=reason)  # type: ignore[index]
@@ -246,10 +313,12 @@ class SalesOrder(TracedAggregate):
     def cancel(self) -> bool:
         """Cancel the order (the reason is the request's). One that never reached fulfilment is cancelled at once;
         one in fulfilment is cancelled when inventory confirms nothing has shipped. False for a retry."""
-        if self.status == "cancelled" or self.cancellation_requested:
+        if self.status in ("cancelled", "closed") or self.cancellation_requested:
             return False
-        if self.status in ("shipped", "price_rejected") or self.shipment_ids:
-            raise OrderStateError(f"order is {self.status}: only an order that has not shipped is cancelled")
+        if self.status in ("shipped", "price_rejected"):
+            raise OrderStateError(f"order is {self.status}: only what has not shipped is cancelled")
+        if self.pending_amendment is not None:
+            raise OrderStateError("the order waits for inventory to answer an amendment")
         if self.__dict__.get("released_to_fulfilment", True):
             self._cancellation_requested()
         else:
@@ -261,17 +330,18 @@ class SalesOrder(TracedAggregate):
         self.__dict__["cancelling"] = True
 
     def confirm_cancelled(self) -> bool:
-        """Inventory released the order's stock; False when it is cancelled already."""
-        if self.status == "cancelled":
+        """Inventory released the order's stock (what had shipped stays: the order is closed); False when it is
+        cancelled already."""
+        if self.status in ("cancelled", "closed"):
             return False
-        self._cancelled()
+        self._cancelled(**({"closed": True} if self.shipment_ids else {}))
         return True
 
     @event("Cancelled")
-    def _cancelled(self) -> None:
+    def _cancelled(self, closed: bool = False) -> None:
         self.__dict__["cancelling"] = False
         self.holds = []
-        self.status = "cancelled"
+        self.status = "closed" if closed else "cancelled"
 
     def cancellation_refused(self, reason: str) -> bool:
         if not self.cancellation_requested:
@@ -283,45 +353,86 @@ class SalesOrder(TracedAggregate):
     def _cancellation_refused(self, reason: str) -> None:
         self.__dict__["cancelling"] = False
 
-    def called_off(self) -> dict[UUID, list[tuple[str, int]]]:
-        """Per contract, the quantities the order called off."""
+    def called_off(self, shipped_only: bool = False,
+                   lines: list[dict[str, Any]] | None = None) -> dict[UUID, list[tuple[str, int]]]:
+        """Per contract, the quantities the order's lines (or these `lines`) call off (`shipped_only`: of those,
+        what has shipped)."""
         taken: dict[UUID, list[tuple[str, int]]] = {}
-        for line in self.lines:
+        for line in self.lines if lines is None else lines:
             if line.get("contract_id") is not None and line.get("price_source") == "contract":
-                taken.setdefault(line["contract_id"], []).append((line["gtin"], line["quantity"]))
+                quantity = self.shipped_of(line["line_no"]) if shipped_only else line["quantity"]
+                if quantity:
+                    taken.setdefault(line["contract_id"], []).append((line["gtin"], quantity))
         return taken
 
-    def mark_reserved(self, allocations: list[dict[str, Any]]) -> None:
-        """A placed order is reserved; so is a backordered one when released stock covers it later."""
-        if self.status not in ("placed", "backordered"):
-            raise OrderStateError(f"order is {self.status}; only a placed or backordered order can be reserved")
-        self._reserved(allocations=allocations)
+    def cancel_line(self, line_no: int, by: str) -> list[dict[str, Any]]:
+        """Cancel what is left of a line (an amendment inventory re-plans): a line that shipped nothing is gone, one
+        that shipped part keeps that part and is closed. Returns the order's new lines."""
+        line = next((line for line in self.lines if line["line_no"] == line_no), None)
+        if line is None:
+            raise RuleViolation("order-line-exists", f"the order has no line {line_no}", "line_no", line_no=line_no)
+        shipped = self.shipped_of(line_no)
+        if shipped >= line["quantity"]:
+            raise RuleViolation("cancel-before-shipment", f"line {line_no} has shipped in full: nothing is left to"
+                                " cancel", "line_no", line_no=line_no)
+        lines = [other if other["line_no"] != line_no else {**line, "quantity": shipped}
+                 for other in self.lines if other["line_no"] != line_no or shipped]
+        if not lines:
+            raise RuleViolation("order-keeps-a-line", f"line {line_no} is the order's only line: cancel the order",
+                                "line_no", line_no=line_no)
+        self.amend(lines, self.requested_delivery_date, [], None, by, cancelled_lines=[line_no])
+        return lines
+
+    def mark_reserved(self, allocations: list[dict[str, Any]], backordered: list[dict[str, Any]] | None = None) -> None:
+        """Stock reserved for the order (`backordered`: what is still short); again when released stock covers
+        what was short."""
+        if self.status not in ("placed", "backordered", "partially_reserved", "partially_shipped"):
+            raise OrderStateError(f"order is {self.status}; only an order waiting for stock can be reserved")
+        after = ("partially_reserved" if backordered else "reserved") if not self.shipment_ids else \
+            self._shipped_status(self.__dict__.get("shipped_by_line", {}))
+        self._reserved(allocations=allocations, **({"backordered": backordered, "status": after} if backordered
+                                                   or after != "reserved" else {}))
 
     @event("Reserved")
-    def _reserved(self, allocations: list[dict[str, Any]]) -> None:
-        self.allocations = allocations
-        self.status = "reserved"
+    def _reserved(self, allocations: list[dict[str, Any]], backordered: list[dict[str, Any]] | None = None,
+                  status: str | None = None) -> None:
+        # A later reservation (a backorder filled) adds to the earlier; before partial deliveries there was one.
+        self.allocations = [*self.allocations, *allocations]
+        self.__dict__["backordered"] = backordered or []
+        self.status = status or "reserved"
 
     def backorder(self, reason: str) -> None:
+        """Nothing could be reserved of what is left to ship (after a partial delivery: it stays partially_shipped)."""
         if self.status != "placed":
             raise OrderStateError(f"order is {self.status}; only a placed order can be backordered")
-        self._backordered(reason=reason)
+        after = "partially_shipped" if self.shipment_ids else "backordered"
+        self._backordered(reason=reason, **({"status": after} if after != "backordered" else {}))
 
     @event("Backordered")
-    def _backordered(self, reason: str) -> None:
+    def _backordered(self, reason: str, status: str | None = None) -> None:
         self.backorder_reason = reason
-        self.status = "backordered"
+        self.status = status or "backordered"
 
-    def record_shipment(self, shipment_id: UUID) -> bool:
-        """False when this shipment is already recorded (nothing to do)."""
+    def record_shipment(self, shipment_id: UUID, lines: list[dict[str, Any]] | None = None) -> bool:
+        """A shipment (`lines`: units per order line); False when this shipment is already recorded."""
         if shipment_id in self.shipment_ids:
             return False
-        if self.status not in ("reserved", "shipped"):
+        if self.status not in ("reserved", "partially_reserved", "partially_shipped", "shipped"):
             raise OrderStateError(f"order is {self.status}; only a reserved order ships")
-        self._shipped(shipment_id=shipment_id)
+        shipped = dict(self.__dict__.get("shipped_by_line", {}))
+        for line in lines or []:
+            shipped[line["line_no"]] = shipped.get(line["line_no"], 0) + line["quantity"]
+        after = self._shipped_status(shipped)
+        self._shipped(shipment_id=shipment_id, **({"lines": lines, "status": after} if lines else {}))
         return True
 
     @event("Shipped")
-    def _shipped(self, shipment_id: UUID) -> None:
+    def _shipped(self, shipment_id: UUID, lines: list[dict[str, Any]] | None = None, status: str | None = None) -> None:
+        # Shipments recorded before partial deliveries name no lines: the whole order shipped then.
         self.shipment_ids.append(shipment_id)
-        self.status = "shipped"
+        shipped = self.__dict__.setdefault("shipped_by_line", {})
+        if lines is None:
+            shipped.update({line["line_no"]: line["quantity"] for line in self.lines})
+        for line in lines or []:
+            shipped[line["line_no"]] = shipped.get(line["line_no"], 0) + line["quantity"]
+        self.status = status or "shipped"

@@ -41,9 +41,10 @@ class OrderList(Projection):
                 )
             case (OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected()
                   | OrderCancelled()):
-                status = {OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped",
-                          OrderReleased: "placed", OrderPriceRejected: "price_rejected",
-                          OrderCancelled: "cancelled"}[type(payload)]
+                status = getattr(payload, "status", None) or {
+                    OrderReserved: "reserved", OrderBackordered: "backordered", OrderShipped: "shipped",
+                    OrderReleased: "placed", OrderPriceRejected: "price_rejected",
+                    OrderCancelled: "closed" if getattr(payload, "closed", False) else "cancelled"}[type(payload)]
                 cur.execute(f"UPDATE {table} SET status = %s, updated_at = %s WHERE order_id = %s",
                             (status, envelope.time, payload.order_id))
                 if isinstance(payload, OrderPriceRejected | OrderCancelled):
@@ -51,8 +52,8 @@ class OrderList(Projection):
             case OrderAmended():
                 total = sum(line.unit_price * line.quantity for line in payload.lines)
                 cur.execute(f"UPDATE {table} SET total_amount = %s, line_count = %s, updated_at = %s,"
-                            " status = CASE WHEN status = 'on_hold' THEN status ELSE 'placed' END WHERE order_id = %s",
-                            (total, len(payload.lines), envelope.time, payload.order_id))
+                            " status = CASE WHEN status = 'on_hold' THEN status ELSE %s END WHERE order_id = %s",
+                            (total, len(payload.lines), envelope.time, payload.status or "placed", payload.order_id))
             case OrderHeld():
                 cur.execute(f"UPDATE {table} SET holds = array_append(array_remove(holds, %s), %s), updated_at = %s"
                             " WHERE order_id = %s", (payload.hold, payload.hold, envelope.time, payload.order_id))
