@@ -69,6 +69,11 @@ def settings(infrastructure: Infrastructure, monkeypatch: pytest.MonkeyPatch) ->
         "DATABASE_URL": infrastructure.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
         "POLL_INTERVAL_SECONDS": "0.02",
+        # The suites written before hospitals' practice licences were checked register hospitals without one (as a
+        # migration would, HOSPITAL_LICENCE_REQUIRED=false); a lapsed licence on record is refused all the same.
+        # Unit tests and the order desk's e2e test check the rule as production runs it (the default, true).
+        "HOSPITAL_LICENCE_REQUIRED": "false",
+        "DISTRIBUTOR_AUTHORIZATION_REQUIRED": "false",  # likewise distributors without an authorization on record
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -104,6 +109,8 @@ def service_env(settings: Settings) -> dict[str, str]:
         "AUDITOR_DATABASE_URL": settings.auditor_database_url or "",
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "POLL_INTERVAL_SECONDS": str(settings.poll_interval_seconds),
+        "HOSPITAL_LICENCE_REQUIRED": str(settings.hospital_licence_required).lower(),
+        "DISTRIBUTOR_AUTHORIZATION_REQUIRED": str(settings.distributor_authorization_required).lower(),
     }
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from services.order.domain.compliance import DistributorFacts, ItemFacts
+from services.order.domain.compliance import DistributorFacts, HospitalFacts, ItemFacts
 from services.order.domain.credit import Exposure
 from services.order.domain.price_facts import Customer
 from shared.domain.pricing import FromList, PriceLookup, PricingEngine, Validity, rule_of, tender_of
@@ -62,16 +62,31 @@ class SaleFactsFromReadModels:
         known = self.read.one("SELECT region FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
         return None if known is None else known["region"]
 
+    def hospital_standing(self, hospital_id: UUID) -> HospitalFacts | None:
+        row = self.read.one("SELECT name, active FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
+        if row is None:
+            return None
+        licences = self.read.all("SELECT document_type, number, valid_from, valid_to FROM {schema}.hospital_licences"
+                                 " WHERE hospital_id = %s", (hospital_id,))
+        return HospitalFacts(hospital_id, row["name"], [dict(r) for r in licences], row["active"])
+
     def distributor(self, distributor_id: UUID) -> DistributorFacts | None:
-        row = self.read.one("SELECT name FROM {schema}.known_distributors WHERE distributor_id = %s", (distributor_id,))
+        row = self.read.one("SELECT name, active FROM {schema}.known_distributors WHERE distributor_id = %s",
+                            (distributor_id,))
         if row is None:
             return None
         licences = self.read.all("SELECT document_type, number, valid_from, valid_to FROM {schema}.distributor_licences"
                                  " WHERE distributor_id = %s", (distributor_id,))
-        return DistributorFacts(distributor_id, row["name"], [dict(r) for r in licences])
+        authorizations = self.read.all(
+            "SELECT number, gtins, product_groups, provinces, hospitals, valid_from, valid_to, revoked"
+            " FROM {schema}.distributor_authorizations WHERE distributor_id = %s ORDER BY number LIMIT 500",
+            (distributor_id,))
+        return DistributorFacts(distributor_id, row["name"], [dict(r) for r in licences], row["active"],
+                                [dict(r) for r in authorizations])
 
     def item(self, gtin: str) -> ItemFacts | None:
-        row = self.read.one("SELECT gtin, name, device_class, certificate, sales_blocked FROM {schema}.known_items"
+        row = self.read.one("SELECT gtin, name, device_class, certificate, sales_blocked, product_group"
+                            " FROM {schema}.known_items"
                             " WHERE gtin = %s", (gtin,))
         return None if row is None else ItemFacts(**row)
 

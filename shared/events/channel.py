@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import EventPayload, ValueObject
+from shared.events.base import GTIN, EventPayload, ValueObject
 
 
 class ChannelEvent(EventPayload):
@@ -94,6 +94,72 @@ class DistributorLicenceRecorded(ChannelEvent):
     valid_from: date
     valid_to: date
     scope: str | None = Field(None, max_length=2000, description="经营范围 as the document states it")
+
+
+HospitalDocumentType = Literal["practice_licence"]
+
+
+class HospitalLicenceRecorded(ChannelEvent):
+    """A hospital's practice licence (医疗机构执业许可证), which the manufacturer checks before selling to it (GSP 购货
+    者资格审核). A later document of the same type and number replaces the earlier one (a renewal)."""
+
+    event_name: ClassVar[str] = "HospitalLicenceRecorded"
+    subject_field: ClassVar[str] = "hospital_id"
+
+    hospital_id: UUID
+    document_type: HospitalDocumentType
+    number: str = Field(min_length=1, max_length=100)
+    valid_from: date
+    valid_to: date
+    scope: str | None = Field(None, max_length=2000, description="诊疗科目 as the document states it")
+
+
+class HospitalStatusChanged(ChannelEvent):
+    """A hospital deactivated (no new orders; the reason is the event's) or reactivated."""
+
+    event_name: ClassVar[str] = "HospitalStatusChanged"
+    subject_field: ClassVar[str] = "hospital_id"
+
+    hospital_id: UUID
+    active: bool
+
+
+class DistributorStatusChanged(ChannelEvent):
+    """A distributor deactivated (no new orders through it; the reason is the event's) or reactivated."""
+
+    event_name: ClassVar[str] = "DistributorStatusChanged"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    active: bool
+
+
+class DistributorAuthorized(ChannelEvent):
+    """An authorization (授权书): the distributor may sell these products (GTINs, product groups) in this territory
+    (provinces, hospitals) from valid_from to valid_to. Orders through it are refused for anything it does not
+    cover."""
+
+    event_name: ClassVar[str] = "DistributorAuthorized"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    number: str = Field(min_length=1, max_length=100, description="the letter's number")
+    gtins: list[GTIN] = Field(default_factory=list, max_length=1000)
+    product_groups: list[str] = Field(default_factory=list, max_length=100)
+    provinces: list[str] = Field(default_factory=list, max_length=40)
+    hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
+    valid_from: date
+    valid_to: date
+
+
+class DistributorAuthorizationRevoked(ChannelEvent):
+    """An authorization withdrawn (the reason is the event's): no new orders under it."""
+
+    event_name: ClassVar[str] = "DistributorAuthorizationRevoked"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    number: str = Field(min_length=1, max_length=100)
 
 
 # --- prices: price lists and the pricing rule book (services/channel/domain/price_books.py) ----------------------

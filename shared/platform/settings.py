@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Items with no registration certificate (注册证) on record may still be received and sold up to and including
     # this day, while their certificates are being migrated; unset (the default), there is no grace.
     certificate_grace_until: date | None = Field(None, alias="REGISTRATION_CERTIFICATE_GRACE_UNTIL")
+    # A hospital with no practice licence (医疗机构执业许可证) on record is refused; false only while a migration
+    # completes the hospitals' master data (a licence on record that has lapsed refuses the sale either way).
+    hospital_licence_required: bool = Field(True, alias="HOSPITAL_LICENCE_REQUIRED")
+    # Likewise a distributor with no authorization (授权书) on record: nothing is sold through it.
+    distributor_authorization_required: bool = Field(True, alias="DISTRIBUTOR_AUTHORIZATION_REQUIRED")
     # How far (percent, either way) the order desk may quote from the rulebook's price without a pricing manager.
     quote_deviation_percent: Decimal = Field(Decimal("5"), ge=0, le=100, alias="QUOTE_DEVIATION_PERCENT")
 

@@ -39,6 +39,10 @@ def every_domain_event() -> list:
         distributor.record_licence("distribution_licence", "苏食药监械经营许20200001号", date(2024, 1, 1),
                                    date(2029, 1, 1), "III类: 6846 植入材料和人工器官")
         distributor.change_contact({"name": "周经理", "phone": "025-8888 6666"})
+        hospital.record_licence("practice_licence", "PDY00001X51010011A1001", date(2024, 1, 1), date(2029, 1, 1),
+                                "内科;外科;心血管内科专业")
+        hospital.set_active(False)
+        distributor.set_active(False)
         price_list = PriceList(price_list_id=uuid4(), name="2026 目录价", currency="CNY", tax_included=True)
         price_list.set_price(GTIN, Decimal("1280.0000"), date(2026, 1, 1), None)
         rule_book = PricingRuleBook()

@@ -196,6 +196,15 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
                                                        {"json": {"name": "王五", "phone": "13800000000"}}),
         "POST /distributors/{distributor_id}/licences": ("POST", f"/distributors/{target}/licences", {"json": {
             "document_type": "business_licence", "number": "X-1", "valid_from": in_days(-1), "valid_to": in_days(9)}}),
+        "POST /hospitals/{hospital_id}/licences": ("POST", f"/hospitals/{target}/licences", {"json": {
+            "number": "PDY-BOLA", "valid_from": in_days(-1), "valid_to": in_days(9)}}),
+        # Reactivating an active party changes nothing: the matrix's world stays as it was.
+        "PUT /hospitals/{hospital_id}/active": ("PUT", f"/hospitals/{target}/active", {"json": {
+            "active": True, "reason": "BOLA"}}),
+        "PUT /distributors/{distributor_id}/active": ("PUT", f"/distributors/{target}/active", {"json": {
+            "active": True, "reason": "BOLA"}}),
+        "POST /orders/{order_id}/lines/{line_no}/cancel": ("POST", f"/orders/{target}/lines/1/cancel", {"json": {
+            "reason": "BOLA"}}),
         "POST /fulfilments/{order_id}/picks": ("POST", f"/fulfilments/{target}/picks", {"json": {"scans": ["]d201"]}}),
         "POST /fulfilments/{order_id}/dispatch": ("POST", f"/fulfilments/{target}/dispatch",
                                                   {"json": {"carrier": "SF", "tracking_number": "X"}}),
@@ -254,6 +263,10 @@ COMMANDS = {
     "PUT /hospitals/{hospital_id}/contact": "hospital",
     "PUT /distributors/{distributor_id}/contact": "distributor",
     "POST /distributors/{distributor_id}/licences": "distributor",
+    "POST /hospitals/{hospital_id}/licences": "hospital",
+    "PUT /hospitals/{hospital_id}/active": "hospital",
+    "PUT /distributors/{distributor_id}/active": "distributor",
+    "POST /orders/{order_id}/lines/{line_no}/cancel": "order",
     "POST /fulfilments/{order_id}/picks": "fulfilment",
     "POST /fulfilments/{order_id}/dispatch": "fulfilment",
     "POST /fulfilments/{order_id}/shipments/{shipment_id}/delivery": "fulfilment",

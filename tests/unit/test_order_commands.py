@@ -13,7 +13,7 @@ from shared.platform.access import DataScope
 
 from services.order.application import OrderApplication, OrderUnitOfWork, placing
 from services.order.domain import SalesOrder
-from services.order.domain.compliance import DistributorFacts, ItemFacts
+from services.order.domain.compliance import DistributorFacts, HospitalFacts, ItemFacts
 from services.order.domain.price_facts import Customer
 from tests.price_facts import InMemoryPriceFacts
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
@@ -23,6 +23,15 @@ from shared.platform.settings import Settings
 STENT, CATHETER, GAUZE = "09506000134352", "09506000134376", "09506000134369"  # classes III, II, I
 TODAY = datetime.now(UTC).date()
 HOSPITAL, DISTRIBUTOR = uuid4(), uuid4()
+
+
+PRACTICE = {"document_type": "practice_licence", "number": "PDY00001X33010011A1001", "valid_from": TODAY - timedelta(days=365),
+            "valid_to": TODAY + timedelta(days=1460)}  # 医疗机构执业许可证: 5 years
+
+
+AUTHORIZATION = {"number": "SQ-2026-001", "gtins": [STENT, CATHETER, GAUZE], "product_groups": [],
+                 "provinces": ["浙江省"], "hospitals": [], "valid_from": TODAY - timedelta(days=30),
+                 "valid_to": TODAY + timedelta(days=335)}  # 授权书: the three items in 浙江省 for a year
 
 
 def certificate(valid_to: date = TODAY + timedelta(days=1000)) -> dict:
@@ -35,8 +44,9 @@ class KnownFacts:
     """What the order service's projections would hold: the port, in memory."""
 
     hospitals: set[UUID] = field(default_factory=lambda: {HOSPITAL})
+    standing: dict[UUID, HospitalFacts] = field(default_factory=dict)  # default: active, licensed
     distributors: dict[UUID, DistributorFacts] = field(default_factory=lambda: {
-        DISTRIBUTOR: DistributorFacts(DISTRIBUTOR, "华东医疗", [])})
+        DISTRIBUTOR: DistributorFacts(DISTRIBUTOR, "华东医疗", [], authorizations=[AUTHORIZATION])})
     items: dict[str, ItemFacts] = field(default_factory=lambda: {
         STENT: ItemFacts(STENT, "Stent", 3, certificate()), CATHETER: ItemFacts(CATHETER, "Catheter", 2, certificate()),
         GAUZE: ItemFacts(GAUZE, "Gauze", 1, certificate())})
@@ -46,6 +56,11 @@ class KnownFacts:
 
     def hospital_province(self, hospital_id: UUID) -> str | None:
         return "浙江省" if hospital_id in self.hospitals else None
+
+    def hospital_standing(self, hospital_id: UUID) -> HospitalFacts | None:
+        if hospital_id not in self.hospitals:
+            return None
+        return self.standing.get(hospital_id) or HospitalFacts(hospital_id, "浙江省人民医院", [PRACTICE])
 
     def distributor(self, distributor_id: UUID) -> DistributorFacts | None:
         return self.distributors.get(distributor_id)
@@ -193,3 +208,61 @@ def test_an_item_blocked_for_sale_is_refused_naming_its_line(uow, facts):
     blocked = refusal(order(STENT, CATHETER), uow)
     assert (blocked.rule, blocked.field, blocked.status) == ("item-sellable", "lines[1].gtin", 409)
     assert stored(uow) == 0
+
+
+def test_a_hospital_needs_a_practice_licence_valid_on_the_delivery_day_and_to_be_active(uow, facts):
+    lapsing = {**PRACTICE, "valid_to": TODAY + timedelta(days=30)}
+    facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [lapsing])
+    assert placing.place_order(order(STENT, requested_delivery_date=TODAY + timedelta(days=30)), uow)[1]
+    lapsed = refusal(order(STENT, requested_delivery_date=TODAY + timedelta(days=31)), uow)
+    assert (lapsed.rule, lapsed.field, lapsed.status) == ("hospital-licensed", "hospital_id", 409)
+    assert "PDY00001X33010011A1001" in lapsed.detail  # says which licence lapsed
+    facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [])
+    assert refusal(order(STENT), uow).rule == "hospital-licensed"  # none on record
+    facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [PRACTICE], active=False)
+    inactive = refusal(order(STENT), uow)
+    assert (inactive.rule, inactive.field) == ("customer-active", "hospital_id")
+    facts.distributors[DISTRIBUTOR] = DistributorFacts(DISTRIBUTOR, "华东医疗", [], active=False)
+    facts.standing.clear()
+    assert refusal(order(GAUZE, ship_to_distributor_id=DISTRIBUTOR), uow).field == "ship_to_distributor_id"
+    assert stored(uow) == 1
+
+
+def test_while_hospital_master_data_is_migrated_a_hospital_without_a_licence_on_record_may_buy(facts):
+    facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [])
+    app = OrderApplication.in_memory(Settings(ERP_ENV="test", HOSPITAL_LICENCE_REQUIRED=False))
+    uow = OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts())
+    with acting_as("user:order-desk"):
+        assert placing.place_order(order(STENT), uow)[1]
+        facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [
+            {**PRACTICE, "valid_to": TODAY - timedelta(days=1)}])
+        assert refusal(order(STENT), uow).rule == "hospital-licensed"  # a lapsed licence refuses either way
+    app.close()
+
+
+def test_a_sale_through_a_distributor_needs_an_authorization_covering_the_product_territory_and_day(uow, facts):
+    facts.licence("distribution_licence")
+    facts.licence("filing_certificate")
+    through, licensed = {"ship_to_distributor_id": DISTRIBUTOR}, facts.distributors[DISTRIBUTOR].licences
+    facts.items[STENT] = ItemFacts(STENT, "Stent", 3, certificate(), product_group="冠脉支架")
+    narrow = {**AUTHORIZATION, "gtins": [CATHETER], "product_groups": ["冠脉支架"], "provinces": ["江苏省"],
+              "valid_to": TODAY + timedelta(days=10)}
+    facts.distributors[DISTRIBUTOR] = DistributorFacts(DISTRIBUTOR, "华东医疗", licensed, authorizations=[narrow])
+    elsewhere = refusal(order(STENT, **through), uow)  # by product group, but for 江苏省: the hospital is in 浙江省
+    assert (elsewhere.rule, elsewhere.field, elsewhere.status) == ("distributor-authorized", "ship_to_distributor_id", 409)
+    assert "do not cover 浙江省" in elsewhere.detail
+    narrow["provinces"].append("浙江省")
+    assert placing.place_order(order(STENT, CATHETER, **through), uow)[1]  # the group and the GTIN, now in 浙江省
+    other_product = refusal(order(STENT, GAUZE, **through), uow)
+    assert (other_product.field, other_product.context["gtin"]) == ("ship_to_distributor_id", GAUZE)
+    late = refusal(order(CATHETER, requested_delivery_date=TODAY + timedelta(days=11), **through), uow)
+    assert "no authorization (授权书) valid on" in late.detail
+    narrow["revoked"] = True
+    assert refusal(order(CATHETER, **through), uow).rule == "distributor-authorized"
+    by_hospital = {**AUTHORIZATION, "number": "SQ-H", "gtins": [GAUZE], "provinces": [], "hospitals": [str(HOSPITAL)]}
+    facts.distributors[DISTRIBUTOR] = DistributorFacts(DISTRIBUTOR, "华东医疗", licensed, authorizations=[by_hospital])
+    assert placing.place_order(order(GAUZE, **through), uow)[1]  # named hospital
+    facts.distributors[DISTRIBUTOR] = DistributorFacts(DISTRIBUTOR, "华东医疗", licensed)
+    assert refusal(order(GAUZE, **through), uow).rule == "distributor-authorized"  # none on record
+    assert placing.place_order(order(GAUZE), uow)[1]  # shipped direct: no distributor, nothing to authorize
+    assert stored(uow) == 3

@@ -1,7 +1,7 @@
 """Channel's request and response models: what the API takes and answers (routes.py maps them to commands)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -48,6 +48,8 @@ class HospitalOut(BaseModel):
     city: str | None
     grade: str
     contact: Contact | None
+    active: bool = True
+    licences: list["LicenceOut"] = Field(default_factory=list, description="医疗机构执业许可证")
     version: int
 
 
@@ -76,6 +78,44 @@ class LicenceIn(ValidityPeriod):
     scope: multi_line(2000, "经营范围 as the document states it") | None = None  # type: ignore[valid-type]
 
 
+class HospitalLicenceIn(ValidityPeriod):
+    document_type: Literal["practice_licence"] = Field("practice_licence", description="医疗机构执业许可证")
+    number: single_line(100, "the document's number")  # type: ignore[valid-type]
+    scope: multi_line(2000, "诊疗科目 as the document states it") | None = None  # type: ignore[valid-type]
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+
+class ActiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    active: bool = Field(description="false: no new orders for it (or through it); true: reactivated")
+    reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
+
+
+class AuthorizationIn(ValidityPeriod):
+    number: single_line(100, "the authorization letter's number")  # type: ignore[valid-type]
+    gtins: list[Annotated[str, Field(pattern=r"^\d{14}$")]] = Field(default_factory=list, max_length=1000)
+    product_groups: list[single_line(100, "a product group")] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=100)
+    provinces: list[Province] = Field(default_factory=list, max_length=40)  # type: ignore[valid-type]
+    hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
+
+
+class AuthorizationOut(BaseModel):
+    number: str
+    gtins: list[str]
+    product_groups: list[str]
+    provinces: list[str]
+    hospitals: list[str]
+    valid_from: date
+    valid_to: date
+    revoked: bool = False
+    valid_today: bool
+
+
 class LicenceOut(BaseModel):
     document_type: str
     number: str
@@ -91,7 +131,9 @@ class DistributorOut(BaseModel):
     region: str
     tier: str
     contact: Contact | None
+    active: bool = True
     licences: list[LicenceOut] = Field(default_factory=list)
+    authorizations: list[AuthorizationOut] = Field(default_factory=list, description="授权书: what it may sell where")
     version: int
 
 
@@ -105,15 +147,24 @@ class DistributorRow(BaseModel):
 
 def hospital_out(h: Hospital) -> HospitalOut:
     return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade,
-                       contact=h.contact, version=h.version)
+                       contact=h.contact, active=h.active, licences=_licences_out(h.licences), version=h.version)
+
+
+def _licences_out(licences: list[dict]) -> list[LicenceOut]:
+    today = date.today()
+    return [LicenceOut(**doc, valid_today=doc["valid_from"] <= today <= doc["valid_to"]) for doc in licences]
 
 
 def distributor_out(d: Distributor) -> DistributorOut:
-    today = date.today()
     return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, contact=d.contact,
-                          licences=[LicenceOut(**doc, valid_today=doc["valid_from"] <= today <= doc["valid_to"])
-                                    for doc in d.licences], version=d.version)
+                          active=d.active, licences=_licences_out(d.licences),
+                          authorizations=[AuthorizationOut(**a, valid_today=not a.get("revoked") and a[
+                              "valid_from"] <= date.today() <= a["valid_to"]) for a in d.authorizations],
+                          version=d.version)
 
 
 def contact_of(contact: ContactIn | None) -> dict | None:
     return None if contact is None else contact.model_dump(exclude_none=True)
+
+
+HospitalOut.model_rebuild()  # its licences are LicenceOut, defined after it

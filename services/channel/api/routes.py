@@ -4,15 +4,15 @@ and maps the answer."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.channel.api.models import (
-    ContactIn, DistributorOut, DistributorRow, HospitalOut, HospitalRow, LicenceIn, RegisterDistributor,
-    RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
+    ActiveIn, AuthorizationIn, ContactIn, DistributorOut, DistributorRow, HospitalLicenceIn, HospitalOut, HospitalRow,
+    LicenceIn, ReasonIn, RegisterDistributor, RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
 )
 from shared.events.channel import HospitalGrade
 from shared.platform.access import DataScope, permitted
-from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by
+from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads, unit_of_work
@@ -31,6 +31,7 @@ UpdateHospitalCommand = command_by("hospital:update", scope="hospital")
 HospitalReader = permitted("hospital:read", scope="hospital")
 RegisterDistributorCommand = command_by("distributor:register", scope="distributor")
 UpdateDistributorCommand = command_by("distributor:update", scope="distributor")
+AuthorizeDistributorCommand = command_by("distributor:authorize", scope="distributor")
 DistributorReader = permitted("distributor:read", scope="distributor")
 
 
@@ -130,3 +131,59 @@ def record_licence(distributor_id: UUID, body: LicenceIn, meta: UpdateDistributo
     return distributor_out(parties.record_licence(parties.RecordLicence(
         distributor_id=distributor_id, document_type=body.document_type, number=body.number,
         valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))
+
+
+@router.post("/hospitals/{hospital_id}/licences", operation_id="record_hospital_licence")
+def record_hospital_licence(hospital_id: UUID, body: HospitalLicenceIn, meta: UpdateHospitalCommand, uow: Work,
+                            scope: CallerScope) -> HospitalOut:
+    """Record the hospital's practice licence (医疗机构执业许可证) with its validity: orders for the hospital need one
+    valid on the delivery day. The same document again records nothing; a renewal (same number) replaces it."""
+    _hospital(uow, hospital_id, scope)
+    return hospital_out(parties.record_licence(parties.RecordLicence(
+        distributor_id=hospital_id, kind=Hospital, document_type=body.document_type, number=body.number,
+        valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))
+
+
+@router.put("/hospitals/{hospital_id}/active", operation_id="set_hospital_active")
+def set_hospital_active(hospital_id: UUID, body: ActiveIn, meta: UpdateHospitalCommand, uow: Work,
+                        scope: CallerScope) -> HospitalOut:
+    """Deactivate a hospital (no new orders for it), or reactivate it, with a reason."""
+    command_reason(body.reason, meta)
+    _hospital(uow, hospital_id, scope)
+    return hospital_out(parties.set_party_active(parties.SetPartyActive(
+        party_id=hospital_id, kind=Hospital, active=body.active), uow))
+
+
+@router.put("/distributors/{distributor_id}/active", operation_id="set_distributor_active")
+def set_distributor_active(distributor_id: UUID, body: ActiveIn, meta: UpdateDistributorCommand, uow: Work,
+                           scope: CallerScope) -> DistributorOut:
+    """Deactivate a distributor (no new orders through it), or reactivate it, with a reason."""
+    command_reason(body.reason, meta)
+    _distributor(uow, distributor_id, scope)
+    return distributor_out(parties.set_party_active(parties.SetPartyActive(
+        party_id=distributor_id, kind=Distributor, active=body.active), uow))
+
+
+@router.post("/distributors/{distributor_id}/authorizations", operation_id="authorize_distributor")
+def authorize_distributor(distributor_id: UUID, body: AuthorizationIn, meta: AuthorizeDistributorCommand, uow: Work,
+                          scope: CallerScope) -> DistributorOut:
+    """Grant an authorization (授权书): the products (GTINs, product groups) the distributor may sell, where
+    (provinces, hospitals) and when. An order through the distributor is refused for a product, territory or day no
+    authorization covers. The same letter again records nothing; its number is not reused."""
+    _distributor(uow, distributor_id, scope)
+    return distributor_out(parties.authorize(parties.Authorize(
+        distributor_id=distributor_id, number=body.number, gtins=tuple(body.gtins),
+        product_groups=tuple(body.product_groups), provinces=tuple(body.provinces), hospitals=tuple(body.hospitals),
+        valid_from=body.valid_from, valid_to=body.valid_to), uow))
+
+
+@router.post("/distributors/{distributor_id}/authorizations/{number}/revoke",
+             operation_id="revoke_distributor_authorization")
+def revoke_distributor_authorization(distributor_id: UUID, number: Annotated[str, Path(max_length=100)],
+                                     body: ReasonIn, meta: AuthorizeDistributorCommand, uow: Work,
+                                     scope: CallerScope) -> DistributorOut:
+    """Revoke an authorization, with a reason: no new orders under it (orders accepted before stay)."""
+    command_reason(body.reason, meta)
+    _distributor(uow, distributor_id, scope)
+    return distributor_out(parties.revoke_authorization(parties.RevokeAuthorization(
+        distributor_id=distributor_id, number=number), uow))

@@ -1,5 +1,6 @@
 """Commands on the parties the manufacturer sells to: register a hospital or a distributor (once, under a name no
-other party of its kind has), change a contact, record a distributor's licence."""
+other party of its kind has), change a contact, record a licence (a distributor's 经营许可证 or 备案凭证, a hospital's
+医疗机构执业许可证), deactivate or reactivate a party (the order service refuses new orders for an inactive one)."""
 
 from datetime import date
 from typing import Any
@@ -38,7 +39,8 @@ class ChangeContact(Command):
 
 
 class RecordLicence(Command):
-    distributor_id: UUID
+    distributor_id: UUID  # the party: a distributor, or a hospital with kind=Hospital
+    kind: type[Hospital] | type[Distributor] = Distributor
     document_type: str
     number: str
     valid_from: date
@@ -87,13 +89,60 @@ def change_contact(command: ChangeContact, uow: UnitOfWork) -> Hospital | Distri
     return party
 
 
-def record_licence(command: RecordLicence, uow: UnitOfWork) -> Distributor:
+def record_licence(command: RecordLicence, uow: UnitOfWork) -> Any:
+    party = _party(uow, command.distributor_id, command.kind)
+    if party.record_licence(command.document_type, command.number, command.valid_from, command.valid_to,
+                            command.scope):
+        uow.collect(party)
+    uow.commit()
+    return party
+
+
+class Authorize(Command):
+    distributor_id: UUID
+    number: str
+    gtins: tuple[str, ...] = ()
+    product_groups: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    hospitals: tuple[UUID, ...] = ()
+    valid_from: date
+    valid_to: date
+
+
+class RevokeAuthorization(Command):
+    distributor_id: UUID
+    number: str  # the reason is the request's
+
+
+def authorize(command: Authorize, uow: UnitOfWork) -> Distributor:
     distributor = _party(uow, command.distributor_id, Distributor)
-    if distributor.record_licence(command.document_type, command.number, command.valid_from, command.valid_to,
-                                  command.scope):
+    if distributor.authorize(command.number, list(command.gtins), list(command.product_groups),
+                             list(command.provinces), list(command.hospitals), command.valid_from, command.valid_to):
         uow.collect(distributor)
     uow.commit()
     return distributor
+
+
+def revoke_authorization(command: RevokeAuthorization, uow: UnitOfWork) -> Distributor:
+    distributor = _party(uow, command.distributor_id, Distributor)
+    if distributor.revoke_authorization(command.number):
+        uow.collect(distributor)
+    uow.commit()
+    return distributor
+
+
+class SetPartyActive(Command):
+    party_id: UUID
+    kind: type[Hospital] | type[Distributor]
+    active: bool  # the reason is the request's
+
+
+def set_party_active(command: SetPartyActive, uow: UnitOfWork) -> Any:
+    party = _party(uow, command.party_id, command.kind)
+    if party.set_active(command.active):
+        uow.collect(party)
+    uow.commit()
+    return party
 
 
 def _party(uow: UnitOfWork, party_id: UUID, kind: type) -> Any:

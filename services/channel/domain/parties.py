@@ -12,13 +12,31 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from shared.domain.rules import RuleViolation
+from shared.domain.authorizations import MAX_AUTHORIZATION_DAYS
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
+
+
+MAX_AUTHORIZATIONS = 200  # per distributor: the aggregate (read on every command) stays small
 
 
 def name_key(name: str) -> str:
     """A name as compared for uniqueness: NFKC (full-width Ａ and （ are A and (), case-folded, spaces collapsed."""
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _new_document(licences: list[dict[str, Any]], document: dict[str, Any]) -> bool:
+    """Whether a qualification document is new to the party (the same one again records nothing)."""
+    if document["valid_to"] < document["valid_from"]:
+        raise RuleViolation("valid-period", f"valid_to {document['valid_to']} is before valid_from"
+                            f" {document['valid_from']}", "valid_to")
+    return document not in licences
+
+
+def _renewed(licences: list[dict[str, Any]], document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The party's documents with this one: a renewal (same type and number) replaces the document it renews."""
+    kept = [d for d in licences if (d["document_type"], d["number"]) != (document["document_type"], document["number"])]
+    return [*kept, document]
 
 
 class Hospital(TracedAggregate):
@@ -58,6 +76,42 @@ class Hospital(TracedAggregate):
     def change_contact(self, contact: dict[str, Any]) -> None:
         self.contact = contact
 
+    @property
+    def active(self) -> bool:
+        return self.__dict__.get("_active", True)  # registered active; deactivated parties buy nothing
+
+    def set_active(self, active: bool) -> bool:
+        """Deactivate (no new orders) or reactivate; False when it is so already."""
+        if self.active == active:
+            return False
+        self._status_changed(active=active)
+        return True
+
+    @event("StatusChanged")
+    def _status_changed(self, active: bool) -> None:
+        self.__dict__["_active"] = active
+
+    @property
+    def licences(self) -> list[dict[str, Any]]:
+        return self.__dict__.get("_licences", [])  # hospitals registered before licences were recorded have none
+
+    def record_licence(self, document_type: str, number: str, valid_from: date, valid_to: date,
+                       scope: str | None) -> bool:
+        """Record its practice licence (医疗机构执业许可证); the same document again records nothing (False)."""
+        document = {"document_type": document_type, "number": number, "valid_from": valid_from,
+                    "valid_to": valid_to, "scope": scope}
+        if not _new_document(self.licences, document):
+            return False
+        self._licence_recorded(**document)
+        return True
+
+    @event("LicenceRecorded")
+    def _licence_recorded(self, document_type: str, number: str, valid_from: date, valid_to: date,
+                          scope: str | None) -> None:
+        self.__dict__["_licences"] = _renewed(self.licences, {
+            "document_type": document_type, "number": number, "valid_from": valid_from, "valid_to": valid_to,
+            "scope": scope})
+
     @staticmethod
     def create_id(hospital_id: UUID) -> UUID:
         return hospital_id
@@ -77,17 +131,30 @@ class Distributor(TracedAggregate):
         self.contact = contact
 
     @property
+    def active(self) -> bool:
+        return self.__dict__.get("_active", True)  # registered active; deactivated parties buy nothing
+
+    def set_active(self, active: bool) -> bool:
+        """Deactivate (no new orders through it) or reactivate; False when it is so already."""
+        if self.active == active:
+            return False
+        self._status_changed(active=active)
+        return True
+
+    @event("StatusChanged")
+    def _status_changed(self, active: bool) -> None:
+        self.__dict__["_active"] = active
+
+    @property
     def licences(self) -> list[dict[str, Any]]:
         return self.__dict__.get("_licences", [])  # distributors registered before licences were recorded have none
 
     def record_licence(self, document_type: str, number: str, valid_from: date, valid_to: date,
                        scope: str | None) -> bool:
         """Record a qualification document; the same document again records nothing (False)."""
-        if valid_to < valid_from:
-            raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
         document = {"document_type": document_type, "number": number, "valid_from": valid_from,
                     "valid_to": valid_to, "scope": scope}
-        if document in self.licences:
+        if not _new_document(self.licences, document):
             return False
         self._licence_recorded(**document)
         return True
@@ -95,10 +162,66 @@ class Distributor(TracedAggregate):
     @event("LicenceRecorded")
     def _licence_recorded(self, document_type: str, number: str, valid_from: date, valid_to: date,
                           scope: str | None) -> None:
-        # A renewal (same type and number) replaces the document it renews.
-        kept = [d for d in self.licences if (d["document_type"], d["number"]) != (document_type, number)]
-        self.__dict__["_licences"] = [*kept, {"document_type": document_type, "number": number,
-                                              "valid_from": valid_from, "valid_to": valid_to, "scope": scope}]
+        self.__dict__["_licences"] = _renewed(self.licences, {
+            "document_type": document_type, "number": number, "valid_from": valid_from, "valid_to": valid_to,
+            "scope": scope})
+
+    # Authorizations (授权书) ------------------------------------------------------------------------------------
+
+    @property
+    def authorizations(self) -> list[dict[str, Any]]:
+        return self.__dict__.get("_authorizations", [])
+
+    def authorize(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
+                  hospitals: list[UUID], valid_from: date, valid_to: date) -> bool:
+        """Grant an authorization (授权书) under its number; the same one again records nothing (False). It names at
+        least one product (GTIN or product group) and one territory (province or hospital)."""
+        if valid_to < valid_from:
+            raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
+        if (valid_to - valid_from).days > MAX_AUTHORIZATION_DAYS:
+            raise RuleViolation("authorization-period", f"an authorization runs at most {MAX_AUTHORIZATION_DAYS}"
+                                " days: grant a new one when it ends", "valid_to")
+        if not gtins and not product_groups:
+            raise RuleViolation("authorization-products", "name the products it covers (GTINs or product groups)",
+                                "gtins")
+        if not provinces and not hospitals:
+            raise RuleViolation("authorization-territory", "name its territory (provinces or hospitals)", "provinces")
+        granted = {"number": number, "gtins": sorted(set(gtins)), "product_groups": sorted(set(product_groups)),
+                   "provinces": sorted(set(provinces)), "hospitals": sorted({str(h) for h in hospitals}),
+                   "valid_from": valid_from, "valid_to": valid_to}
+        same = next((a for a in self.authorizations if a["number"] == number), None)
+        if same is not None:
+            if {k: v for k, v in same.items() if k != "revoked"} == granted and not same.get("revoked"):
+                return False
+            raise RuleViolation("authorization-number-unique", f"authorization {number} was granted already:"
+                                " revoke it and grant one under a new number", "number")
+        if len(self.authorizations) >= MAX_AUTHORIZATIONS:
+            raise RuleViolation("authorizations-bounded", f"a distributor holds at most {MAX_AUTHORIZATIONS}"
+                                " authorizations", "number")
+        self._authorized(**granted)
+        return True
+
+    @event("Authorized")
+    def _authorized(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
+                    hospitals: list[str], valid_from: date, valid_to: date) -> None:
+        self.__dict__["_authorizations"] = [*self.authorizations, {
+            "number": number, "gtins": gtins, "product_groups": product_groups, "provinces": provinces,
+            "hospitals": hospitals, "valid_from": valid_from, "valid_to": valid_to}]
+
+    def revoke_authorization(self, number: str) -> bool:
+        """Revoke an authorization (the reason is the request's); False when it is revoked already."""
+        found = next((a for a in self.authorizations if a["number"] == number), None)
+        if found is None:
+            raise NotFound("Authorization", number)
+        if found.get("revoked"):
+            return False
+        self._authorization_revoked(number=number)
+        return True
+
+    @event("AuthorizationRevoked")
+    def _authorization_revoked(self, number: str) -> None:
+        self.__dict__["_authorizations"] = [{**a, "revoked": True} if a["number"] == number else a
+                                            for a in self.authorizations]
 
     @staticmethod
     def create_id(distributor_id: UUID) -> UUID:

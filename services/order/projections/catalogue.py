@@ -5,7 +5,7 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import DistributorLicenceRecorded
+from shared.events.channel import DistributorAuthorizationRevoked, DistributorAuthorized, DistributorLicenceRecorded
 from shared.events.inventory import ItemRegistered, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet
 from shared.platform.consumer import Projection
 
@@ -50,9 +50,22 @@ class DistributorLicences(Projection):
         "CREATE TABLE IF NOT EXISTS {schema}.distributor_licences (distributor_id uuid NOT NULL,"
         " document_type text NOT NULL, number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
         " PRIMARY KEY (distributor_id, document_type, number))",
+        # Added with authorizations (授权书): what each distributor may sell where, and when.
+        "CREATE TABLE IF NOT EXISTS {schema}.distributor_authorizations (distributor_id uuid NOT NULL,"
+        " number text NOT NULL, gtins text[] NOT NULL, product_groups text[] NOT NULL, provinces text[] NOT NULL,"
+        " hospitals uuid[] NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+        " revoked boolean NOT NULL DEFAULT false, PRIMARY KEY (distributor_id, number))",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, DistributorAuthorized):
+            cur.execute(f"INSERT INTO {self.schema}.distributor_authorizations VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING", (payload.distributor_id, payload.number, payload.gtins,
+                                                    payload.product_groups, payload.provinces, payload.hospitals,
+                                                    payload.valid_from, payload.valid_to))
+        if isinstance(payload, DistributorAuthorizationRevoked):
+            cur.execute(f"UPDATE {self.schema}.distributor_authorizations SET revoked = true"
+                        " WHERE distributor_id = %s AND number = %s", (payload.distributor_id, payload.number))
         if isinstance(payload, DistributorLicenceRecorded):  # a renewal (same type and number) replaces the document
             cur.execute(
                 f"INSERT INTO {self.schema}.distributor_licences VALUES (%s, %s, %s, %s, %s)"

@@ -4,7 +4,9 @@ channel events (never channel's tables)."""
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import DistributorRegistered, HospitalRegistered
+from shared.events.channel import (
+    DistributorRegistered, DistributorStatusChanged, HospitalLicenceRecorded, HospitalRegistered, HospitalStatusChanged,
+)
 from shared.platform.consumer import Projection
 
 
@@ -19,16 +21,31 @@ class KnownHospitals(Projection):
         " region text NOT NULL, grade text NOT NULL)",
         # Added for pricing (rules may select by city): hospitals registered before show none until a rebuild.
         "ALTER TABLE {schema}.known_hospitals ADD COLUMN IF NOT EXISTS city text",
+        # Added with customer checks before acceptance: hospitals are active until deactivated.
+        "ALTER TABLE {schema}.known_hospitals ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true",
+        "CREATE TABLE IF NOT EXISTS {schema}.hospital_licences (hospital_id uuid NOT NULL, document_type text NOT NULL,"
+        " number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+        " PRIMARY KEY (hospital_id, document_type, number))",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
-        if isinstance(payload, HospitalRegistered):
-            cur.execute(
-                f"INSERT INTO {self.schema}.known_hospitals (hospital_id, name, region, grade, city)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name,"
-                " region = EXCLUDED.region, grade = EXCLUDED.grade, city = EXCLUDED.city",
-                (payload.hospital_id, payload.name, payload.province, payload.grade, payload.city),
-            )
+        match payload:
+            case HospitalRegistered():
+                cur.execute(
+                    f"INSERT INTO {self.schema}.known_hospitals (hospital_id, name, region, grade, city)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hospital_id) DO UPDATE SET name = EXCLUDED.name,"
+                    " region = EXCLUDED.region, grade = EXCLUDED.grade, city = EXCLUDED.city",
+                    (payload.hospital_id, payload.name, payload.province, payload.grade, payload.city),
+                )
+            case HospitalStatusChanged():
+                cur.execute(f"UPDATE {self.schema}.known_hospitals SET active = %s WHERE hospital_id = %s",
+                            (payload.active, payload.hospital_id))
+            case HospitalLicenceRecorded():  # a renewal (same type and number) replaces the document
+                cur.execute(
+                    f"INSERT INTO {self.schema}.hospital_licences VALUES (%s, %s, %s, %s, %s)"
+                    " ON CONFLICT (hospital_id, document_type, number) DO UPDATE SET valid_from = EXCLUDED.valid_from,"
+                    " valid_to = EXCLUDED.valid_to",
+                    (payload.hospital_id, payload.document_type, payload.number, payload.valid_from, payload.valid_to))
 
 
 class KnownDistributors(Projection):
@@ -43,9 +60,13 @@ class KnownDistributors(Projection):
         " name text NOT NULL, region text NOT NULL)",
         # Added for pricing (rules may select by tier): distributors registered before show none until a rebuild.
         "ALTER TABLE {schema}.known_distributors ADD COLUMN IF NOT EXISTS tier text",
+        "ALTER TABLE {schema}.known_distributors ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, DistributorStatusChanged):
+            cur.execute(f"UPDATE {self.schema}.known_distributors SET active = %s WHERE distributor_id = %s",
+                        (payload.active, payload.distributor_id))
         if isinstance(payload, DistributorRegistered):
             cur.execute(
                 f"INSERT INTO {self.schema}.known_distributors (distributor_id, name, region, tier)"
