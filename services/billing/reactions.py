@@ -1,7 +1,9 @@
-"""Process manager: a dispatched shipment is invoiced at the prices its order agreed (application/invoicing.py)."""
+"""Process manager: a dispatched shipment is invoiced at the prices its order agreed (application/invoicing.py);
+a consignment or loaner shipment only when its units are used (ConsignmentUsed, at its consumption order's prices)."""
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.inventory import ShipmentDispatched
+from shared.domain.consignment import consumption_order_id
+from shared.events.inventory import ConsignmentUsed, ShipmentDispatched
 from shared.platform.consumer import ProcessManager
 from services.billing.application import BillingUnitOfWork, invoicing
 
@@ -11,9 +13,26 @@ class ShipmentInvoicer(ProcessManager):
     subscribes_to = ("inventory",)
 
     def react(self, envelope: CloudEvent, payload: EventPayload, uow: BillingUnitOfWork) -> None:
-        if isinstance(payload, ShipmentDispatched):
+        if isinstance(payload, ShipmentDispatched) and payload.order_type == "standard":  # consigned: not yet sold
             invoicing.invoice_shipment(invoicing.InvoiceShipment(
                 shipment_id=payload.shipment_id, order_id=payload.order_id, hospital_id=payload.ship_to_hospital_id,
                 bill_to_distributor_id=payload.ship_to_distributor_id,
+                lines=tuple(invoicing.ShippedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity)
+                            for line in payload.lines)), uow)
+
+
+class ConsumptionInvoicer(ProcessManager):
+    """Consigned units used (a usage report) are invoiced at the terms of the sales order the order service made of
+    them (its id derived from the report's), waiting for that order's terms like a shipment does."""
+
+    name = "billing-consumption-invoicer"
+    subscribes_to = ("inventory",)
+
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: BillingUnitOfWork) -> None:
+        if isinstance(payload, ConsignmentUsed):
+            invoicing.invoice_shipment(invoicing.InvoiceShipment(
+                shipment_id=payload.usage_id, order_id=consumption_order_id(payload.usage_id),
+                hospital_id=payload.hospital_id,
+                bill_to_distributor_id=payload.consignee_id if payload.consignee_id != payload.hospital_id else None,
                 lines=tuple(invoicing.ShippedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity)
                             for line in payload.lines)), uow)

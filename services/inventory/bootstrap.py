@@ -1,9 +1,10 @@
 """The inventory service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
 from services.inventory.api import fulfilments, items, kits, receiving, returns, scanning, stock, stock_control, suppliers
-from services.inventory.api import wms
+from services.inventory.api import consignment, wms
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.projections.backorders import Backorders
+from services.inventory.projections.consignment import ConsignmentStock
 from services.inventory.projections.hospitals import HospitalProvinces
 from services.inventory.projections.open_recalls import OpenRecalls
 from services.inventory.projections.returns import ReturnsByReason
@@ -19,10 +20,11 @@ INVENTORY = ServiceDefinition(
     # The rules ask the register of open recalls, the backorders and the stock expiring soon: read models in the
     # service's own schema (application/__init__.py).
     unit_of_work=lambda app, pool, deferred: InventoryUnitOfWork(app, pool, deferred=deferred),
-    projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces),
+    projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces,
+                 ConsignmentStock),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
-                                               kits, wms, scanning)),
+                                               kits, wms, scanning, consignment)),
     default_port=8003,
     description="Items (UDI-DI), lots, stock, FEFO reservation and dispatch.",
     settings=(InventorySettings,),

@@ -56,6 +56,14 @@ def stock(read: ReadModels, where: StockFilter, paging: PageRequest) -> Found:
                "s.expiry < %s": where.expiring_before, f"{STATUS_SQL} = %s": where.status})
 
 
+def consignment_stock(read: ReadModels, consignee_id: UUID | None, loaner_order_id: UUID | None, gtin: str | None,
+                      paging: PageRequest) -> Found:
+    return read.page("{schema}.consignment_stock s JOIN {schema}.consignment_locations l USING (location_id)",
+                     paging, order_by="l.consignee_id, s.gtin, s.expiry, s.lot", where={
+                         "l.consignee_id = %s": consignee_id, "l.loaner_order_id = %s": loaner_order_id,
+                         "s.gtin = %s": gtin})
+
+
 def near_expiry(read: ReadModels, today: date, within_days: int, gtin: str | None, warehouse: str | None,
                 paging: PageRequest) -> Found:
     """Stock on hand expiring within `within_days` of `today`, earliest first, expired stock included."""

@@ -57,11 +57,14 @@ class FulfilmentPlanner(InventoryProcessManager):
             return
         if not isinstance(payload, OrderPlaced | OrderReleased) or (isinstance(payload, OrderPlaced) and payload.holds):
             return
+        if payload.order_type == "consumption":  # consigned goods used where they were: nothing to ship
+            return
         lines = _fulfilment_lines(payload.lines)
         reservation.reserve_order(reservation.ReserveOrder(
             order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
             requested_delivery_date=payload.requested_delivery_date,  # OrderReleased repeats what OrderPlaced said
-            ship_to_distributor_id=payload.ship_to_distributor_id, ship_complete=payload.ship_complete), uow)
+            ship_to_distributor_id=payload.ship_to_distributor_id, ship_complete=payload.ship_complete,
+            order_type=payload.order_type), uow)
 
 
 def _fulfilment_lines(lines: list) -> tuple[dict, ...]:

@@ -1,14 +1,15 @@
 """Process manager: the order's status follows what inventory did with it (reserved, backordered, shipped,
-amended, cancelled, or an amendment or cancellation refused). Each event becomes a command of
-application/fulfilment.py, run in the unit of work of the batch."""
+amended, cancelled, or an amendment or cancellation refused), and consigned units used become a sales order. Each
+event becomes a command of the application layer, run in the unit of work of the batch."""
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (
-    FulfilmentAmended, FulfilmentAmendmentRefused, FulfilmentCancellationRefused, FulfilmentCancelled, ShipmentDispatched, StockReservationRejected, StockReserved,
+    ConsignmentUsed, FulfilmentAmended, FulfilmentAmendmentRefused, FulfilmentCancellationRefused, FulfilmentCancelled,
+    ShipmentDispatched, StockReservationRejected, StockReserved,
 )
 from shared.platform.consumer import ProcessManager
 from shared.platform.unit_of_work import UnitOfWork
-from services.order.application import amending, cancelling, fulfilment
+from services.order.application import amending, cancelling, consuming, fulfilment
 
 
 class OrderFulfilmentTracker(ProcessManager):
@@ -37,6 +38,11 @@ class OrderFulfilmentTracker(ProcessManager):
                                           uow)
             case FulfilmentCancelled():
                 cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=payload.order_id), uow)
+            case ConsignmentUsed():
+                consuming.record_consumption(consuming.RecordConsumption(
+                    usage_id=payload.usage_id, hospital_id=payload.hospital_id, consignee_id=payload.consignee_id,
+                    lines=tuple({"gtin": line.gtin, "lot": line.lot, "quantity": line.quantity,
+                                 "order_id": line.order_id} for line in payload.lines), reference=payload.reference), uow)
             case FulfilmentCancellationRefused():
                 cancelling.refuse_cancellation(cancelling.RefuseCancellation(order_id=payload.order_id,
                                                                              reason=payload.reason), uow)

@@ -179,6 +179,9 @@ class RequestedLine(ValueObject):
     min_remaining_shelf_life_days: int | None = Field(None, ge=0)
 
 
+OrderType = Literal["standard", "consignment", "loaner"]
+
+
 class FulfilmentEvent(InventoryEvent):
     """Fulfilment of one sales order: one aggregate per order, from request to dispatch."""
 
@@ -197,6 +200,7 @@ class FulfilmentRequested(FulfilmentEvent):
         None, description="goods ship to this distributor (配送商), who delivers to the hospital; absent: shipped direct")
     ship_complete: bool = Field(False, description="ship only when every line can be reserved in full (no partial"
                                                    " deliveries); absent (false) before partial deliveries existed")
+    order_type: OrderType = "standard"
 
 
 class ReservedLine(ValueObject):
@@ -311,6 +315,10 @@ class ShipmentDispatched(FulfilmentEvent):
     tracking_number: str = Field(min_length=1, max_length=100)
     dispatched_at: AwareDatetime
     lines: list[ShipmentLine] = Field(min_length=1)
+    order_type: OrderType = Field("standard", description="consignment (寄售) and loaner (跟台) shipments go to a"
+                                                           " consignment location, uninvoiced: the consignee holds"
+                                                           " the goods (recall) but they are the manufacturer's until"
+                                                           " used (ConsignmentUsed)")
 
 
 # Outbound: picking by UDI scan, delivery, hospital acceptance (验收), returns (RMA), kits ------------------------
@@ -579,3 +587,60 @@ class ExternalMessageAccepted(InventoryEvent):
     kind: Literal["receipt", "stock_move", "pick", "shipment"]
     payload_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     result: dict = Field(description="the answer the WMS was given; repeats of the message get it again")
+
+
+# Consignment (寄售) and loaner sets (跟台): services/inventory/domain/consignment.py ---------------------------
+
+class ConsignmentEvent(InventoryEvent):
+    subject_field: ClassVar[str] = "location_id"
+    location_id: UUID = Field(description="a consignee's standing consignment stock, or one loaner set")
+
+
+class ConsignedLine(ValueObject):
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    quantity: Quantity
+    serials: list[str] | None = None
+    order_id: UUID | None = Field(None, description="the consignment or loaner order that placed the units")
+    line_no: int | None = Field(None, ge=1)
+
+
+class ConsignmentLocationOpened(ConsignmentEvent):
+    event_name: ClassVar[str] = "ConsignmentLocationOpened"
+    kind: Literal["consignment", "loaner"]
+    consignee_id: UUID = Field(description="the hospital or distributor holding the goods")
+    hospital_id: UUID
+    loaner_order_id: UUID | None = None
+
+
+class ConsignmentStockPlaced(ConsignmentEvent):
+    """A consignment or loaner shipment at the location: the manufacturer's goods, held by the consignee."""
+
+    event_name: ClassVar[str] = "ConsignmentStockPlaced"
+    order_id: UUID
+    shipment_id: UUID
+    lines: list[ConsignedLine] = Field(min_length=1)
+
+
+class ConsignmentUsed(ConsignmentEvent):
+    """A usage report: these units were used (e.g. implanted; `reference` names the operation) and leave the
+    location; the order service turns them into a sales order, which billing invoices."""
+
+    event_name: ClassVar[str] = "ConsignmentUsed"
+    usage_id: UUID
+    consignee_id: UUID
+    hospital_id: UUID
+    lines: list[ConsignedLine] = Field(min_length=1)
+    used_on: date
+    reference: str = Field(min_length=1, max_length=200)
+    loaner_order_id: UUID | None = None
+
+
+class ConsignmentStockReturned(ConsignmentEvent):
+    """Units back from the location (the rest of a loaner set; consignment stock withdrawn): ShipmentReturned
+    brings them into quarantine."""
+
+    event_name: ClassVar[str] = "ConsignmentStockReturned"
+    return_id: UUID
+    lines: list[ConsignedLine] = Field(min_length=1)

@@ -25,6 +25,7 @@ class OrderEvent(EventPayload):
     order_id: UUID
 
 
+SalesOrderType = Literal["standard", "consignment", "loaner", "consumption"]
 OrderStatusAfter = Literal["on_hold", "placed", "reserved", "partially_reserved", "backordered", "partially_shipped",
                            "shipped", "price_rejected", "cancelled", "closed"]
 
@@ -68,6 +69,11 @@ class OrderPlaced(OrderEvent):
     hold_reasons: dict[str, str] | None = Field(None, description="hold -> why, as the checks said it")
     ship_complete: bool = Field(False, description="deliver only complete (no partial deliveries); absent (false)"
                                                    " before partial deliveries existed")
+    order_type: SalesOrderType = Field("standard", description="consignment (寄售 replenishment) and loaner (跟台"
+                                                               " set) orders ship uninvoiced to a consignment location;"
+                                                               " consumption: consigned units used (ConsignmentUsed),"
+                                                               " invoiced, nothing to ship")
+    usage_id: UUID | None = Field(None, description="a consumption order's usage report")
 
     @field_validator("holds", mode="before")
     @classmethod
@@ -174,6 +180,7 @@ class OrderReleased(OrderEvent):
     requested_delivery_date: date | None = None
     ship_to_distributor_id: UUID | None = None
     ship_complete: bool = False
+    order_type: SalesOrderType = "standard"
 
 
 class AllocatedLot(ValueObject):

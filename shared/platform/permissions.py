@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, str] = {
     "distributor:read": "read distributors",
     "distributor:update": "change a distributor's contact, record its licences",
     "distributor:authorize": "grant or revoke a distributor's authorization (授权书)",
+    "consignment:report-usage": "report the units used from consignment stock or a loaner set (by UDI scans)",
     "price:read": "read price lists and pricing rules",
     "price:manage": "propose prices and pricing rules",
     "price:approve": "approve a price or a deviation (four eyes)",
@@ -79,7 +80,8 @@ _READS = frozenset(p for p in PERMISSIONS if p.endswith(":read") or p in ("recal
 _MASTER_DATA = frozenset({"hospital:register", "hospital:read", "hospital:update", "distributor:register",
                           "distributor:read", "distributor:update", "item:register", "item:read", "item:block",
                           "supplier:manage", "supplier:read"})
-_ORDER_DESK = frozenset({"order:place", "order:read", "order:hold", "credit:read", "quote:manage", "quote:read", "contract:read", "hospital:read",
+_ORDER_DESK = frozenset({"order:place", "order:read", "order:hold", "credit:read", "quote:manage", "quote:read",
+                         "contract:read", "hospital:read", "consignment:report-usage",
                          "distributor:read", "item:read", "stock:read",
                          "fulfilment:read", "shipment:accept", "return:read", "invoice:read", "price:read",
                          "udi:parse"})
@@ -100,7 +102,7 @@ ROLES: dict[str, frozenset[str]] = {
     "warehouse": frozenset({"item:read", "supplier:read", "stock:receive", "stock:read", "stock:move",
                             "stock:scan-expiry", "kit:assemble", "fulfilment:read", "fulfilment:pick",
                             "fulfilment:dispatch", "shipment:accept", "return:record", "return:read",
-                            "wms:integrate", "udi:parse"}),
+                            "wms:integrate", "udi:parse", "consignment:report-usage"}),
     "quality": frozenset({"quality:inspect", "quality:hold", "quality:release-hold", "supplier:manage", "order:read",
                           "item:block",
                           "order:hold", "order:release-compliance-hold",

@@ -16,6 +16,7 @@ from services.billing.domain import Invoice, price_lines
 from services.channel.application import ChannelApplication
 from services.channel.domain import Distributor, Hospital
 from services.inventory.application import InventoryApplication
+from services.inventory.domain.consignment import ConsignmentLocation
 from services.inventory.domain import Fulfilment, StockItem, Supplier
 from services.order.application import OrderApplication
 from services.order.domain import SalesOrder
@@ -101,8 +102,18 @@ def every_domain_event() -> list:
                                           reason="a duplicate registration", proposed_by="user:alice")
         proposal.propose_again(dead_letter_id=skipped.id, consumer="channel-directory", reason="a duplicate",
                                proposed_by="user:carol")
+        distributor.authorize("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"], [hospital_id], date(2026, 1, 1),
+                              date(2026, 12, 31))
+        distributor.revoke_authorization("SQ-2026-001")
+        loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
+                                     loaner_order_id=order_id)
+        loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),
+                                              "quantity": 2, "serials": ["S4", "S5"]}])
+        loaner.use(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S4"]}], date(2026, 12, 2),
+                   "手术 2026-1202-03")
+        loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
-                  rejected, invoice, skipped, proposal, *outbound]
+                  rejected, invoice, skipped, proposal, loaner, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

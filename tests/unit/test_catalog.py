@@ -30,6 +30,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "inventory-serials": "inventory",
         "inventory-open-recalls": "inventory",
         "inventory-backorders": "inventory",
+        "inventory-consignment-stock": "inventory",
         "inventory-hospital-provinces": "inventory",
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",

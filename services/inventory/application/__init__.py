@@ -12,6 +12,7 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from services.inventory.domain import Fulfilment, StockItem, Supplier, fulfilment_id_for, item_id_for
+from services.inventory.domain.consignment import ConsignmentLocation
 from services.inventory.domain.external import ExternalMessage
 from services.inventory.domain.item_master import (
     PackagingLevelAdded, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet, StorageConditionsSet, TrackingSet,
@@ -56,6 +57,10 @@ class InventoryApplication(ServiceApplication):
         StockReturned: contracts.StockReturned,
         ComponentsConsumed: contracts.ComponentsConsumed,
         KitAssembled: contracts.KitAssembled,
+        ConsignmentLocation.Opened: contracts.ConsignmentLocationOpened,
+        ConsignmentLocation.Placed: contracts.ConsignmentStockPlaced,
+        ConsignmentLocation.Used: contracts.ConsignmentUsed,
+        ConsignmentLocation.Returned: contracts.ConsignmentStockReturned,
         Supplier.Registered: contracts.SupplierRegistered,
         Supplier.QualificationRecorded: contracts.SupplierQualificationRecorded,
         Fulfilment.Requested: contracts.FulfilmentRequested,

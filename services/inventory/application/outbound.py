@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.inventory.application import InventoryUnitOfWork
+from services.inventory.application import InventoryUnitOfWork, consignment
+from services.inventory.domain.consignment import CONSIGNED
 from services.inventory.domain import Fulfilment, FulfilmentStateError, LotRuleError, StockItem, fulfilment_id_for
 from services.inventory.domain import item_id_for
 from services.inventory.domain.picking import RecalledStock, Scan
@@ -91,6 +92,8 @@ def dispatch(command: Dispatch, uow: InventoryUnitOfWork) -> Fulfilment:
                 raise FulfilmentStateError(f"order {command.order_id} was dispatched meanwhile") from None
             shipped_from[item.id] = item
     uow.collect(found, *shipped_from.values())  # in this order: the shipment, then the stock it took
+    if found.kind in CONSIGNED:
+        uow.collect(consignment.place_shipments(found, uow))
     uow.commit()
     return found
 

@@ -29,6 +29,7 @@ class ReserveOrder(Command):
     requested_delivery_date: date | None = None
     ship_to_distributor_id: UUID | None = None
     ship_complete: bool = False
+    order_type: str = "standard"  # consignment and loaner orders ship to a consignment location
 
 
 class RetryBackorders(Command):
@@ -59,6 +60,8 @@ def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulf
             optional["ship_to_distributor_id"] = command.ship_to_distributor_id
         if command.ship_complete:
             optional["ship_complete"] = True
+        if command.order_type != "standard":
+            optional["order_type"] = command.order_type
         fulfilment = Fulfilment(order_id=command.order_id, ship_to_hospital_id=command.ship_to_hospital_id,
                                 lines=[dict(line) for line in command.lines], **optional)
         _reserve_or_backorder(fulfilment, fulfilment.requested, command.today, uow)

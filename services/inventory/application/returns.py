@@ -5,7 +5,8 @@ retry with the same Idempotency-Key (the same return id) records nothing again."
 from typing import Any
 from uuid import UUID
 
-from services.inventory.application import InventoryUnitOfWork
+from services.inventory.application import InventoryUnitOfWork, consignment
+from services.inventory.domain.consignment import CONSIGNED
 from services.inventory.application.outbound import fulfilment
 from services.inventory.domain import Fulfilment, StockItem, item_id_for
 from shared.platform.command import Command
@@ -30,6 +31,10 @@ def record_return(command: RecordReturn, uow: InventoryUnitOfWork) -> tuple[Fulf
     returned = found.record_return(command.return_id, command.shipment_id, command.reason, command.disposition,
                                    command.warehouse, [dict(line) for line in command.lines], command.note)
     uow.collect(found)  # first: the return, then its stock effects
+    if found.kind in CONSIGNED:  # the rest of a loaner set, or consignment stock withdrawn: it must be there still
+        location = consignment.location_of(found, uow)
+        location.take_back(command.return_id, returned)
+        uow.collect(location)
     for line in returned:
         item = uow.get(item_id_for(line["gtin"]), StockItem)  # it shipped from here, so it is registered
         item.returns.receive(line["lot"], line["expiry"], command.warehouse, line["quantity"],

@@ -35,7 +35,7 @@ class Fulfilment(TracedAggregate):
     @event("Requested")
     def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]],
                  requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None,
-                 ship_complete: bool = False) -> None:
+                 ship_complete: bool = False, order_type: str = "standard") -> None:
         # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed). Orders
         # delivered through a distributor ship to it (`ship_to_distributor_id`), absent before that existed.
         # `ship_complete`: no partial delivery (absent before partial deliveries existed).
@@ -44,6 +44,7 @@ class Fulfilment(TracedAggregate):
         self.ship_to_hospital_id = ship_to_hospital_id
         self.ship_to_distributor_id = ship_to_distributor_id
         self.ship_complete = ship_complete
+        self.order_type = order_type  # consignment and loaner orders ship to a consignment location (consignment.py)
         self.requested = lines
         self.status = "requested"
         self.reserved: list[dict[str, Any]] = []
@@ -219,12 +220,17 @@ class Fulfilment(TracedAggregate):
             lines.append(line)
         self._dispatched(order_id=self.order_id, shipment_id=shipment_id, ship_to_hospital_id=self.ship_to_hospital_id,
                          ship_from_warehouse=warehouse, carrier=carrier, tracking_number=tracking_number,
-                         dispatched_at=at, lines=lines, ship_to_distributor_id=self.ship_to_distributor_id)
+                         dispatched_at=at, lines=lines, ship_to_distributor_id=self.ship_to_distributor_id,
+                         **({"order_type": self.kind} if self.kind != "standard" else {}))
+
+    @property
+    def kind(self) -> str:
+        return self.__dict__.get("order_type", "standard")  # fulfilments before consignment were all standard
 
     @event("Dispatched")
     def _dispatched(self, order_id: UUID, shipment_id: UUID, ship_to_hospital_id: UUID, ship_from_warehouse: str,
                     carrier: str, tracking_number: str, dispatched_at: datetime, lines: list[dict[str, Any]],
-                    ship_to_distributor_id: UUID | None = None) -> None:
+                    ship_to_distributor_id: UUID | None = None, order_type: str = "standard") -> None:
         self.shipments.append({"shipment_id": shipment_id, "warehouse": ship_from_warehouse, "lines": lines,
                                "carrier": carrier, "tracking_number": tracking_number})
         # What shipped is no longer reserved, nor waiting to be picked.

@@ -77,6 +77,9 @@ class PlaceOrder(BaseModel):
     ship_complete: bool = Field(False, description="deliver complete only: no partial delivery, the order waits until"
                                                    " every line can be reserved in full (default: ship what is"
                                                    " available, backorder the rest)")
+    order_type: Literal["standard", "consignment", "loaner"] = Field(
+        "standard", description="consignment: replenish the consignee's consignment stock (寄售); loaner: a set for an"
+                                " operation (跟台). Both ship uninvoiced; what is used (a usage report) is invoiced")
 
     _total_fits_a_document = model_validator(mode="after")(lambda self: _typed_total_fits(self))
 
@@ -122,6 +125,9 @@ class OrderOut(BaseModel):
     pending_amendment: dict[str, Any] | None = Field(None, description="an amendment inventory is re-planning")
     amendments: int = Field(0, description="how many amendments it took (each in its history)")
     ship_complete: bool = Field(False, description="no partial deliveries")
+    order_type: str = Field("standard", description="standard, consignment, loaner, or consumption (consigned"
+                                                    " units used: its usage_id)")
+    usage_id: UUID | None = None
     backordered: list[dict] = Field(default_factory=list, description="what is short and waits for stock, per line")
     cancelled_lines: list[dict] = Field(default_factory=list, description="lines cancelled one by one, as they were")
     version: int
@@ -165,6 +171,7 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason,
                     cancellation_requested=o.cancellation_requested, pending_amendment=o.pending_amendment,
                     amendments=len(o.amendments), ship_complete=o.__dict__.get("ship_complete", False),
+                    order_type=o.kind, usage_id=o.__dict__.get("usage_id"),
                     backordered=o.__dict__.get("backordered", []),
                     cancelled_lines=[{"line_no": no, "gtin": line["gtin"], "quantity": line["quantity"],
                                       "status": statuses.get(no, "cancelled")}
@@ -191,7 +198,7 @@ def _place_command(body: PlaceOrder, actor: str, idempotency_key: str | None) ->
         customer_reference=body.customer_reference, currency=body.currency,
         lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
         requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
-        contract_id=body.contract_id, ship_complete=body.ship_complete)
+        contract_id=body.contract_id, ship_complete=body.ship_complete, order_type=body.order_type)
 
 
 class PriceDecisionIn(BaseModel):

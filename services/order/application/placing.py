@@ -46,6 +46,7 @@ class PlaceOrder(Command):
     ship_to_distributor_id: UUID | None = None
     contract_id: UUID | None = None  # absent: the hospital's active contract covering the day, if any
     ship_complete: bool = False  # no partial deliveries: every line reserved in full, or the order waits
+    order_type: str = "standard"  # consignment (寄售) or loaner (跟台): shipped to a consignment location, uninvoiced
 
 
 class _FactsWithinScope:
@@ -95,12 +96,13 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
     value = sum((Decimal(line["gross_unit_price"]) * line["quantity"]).quantize(Decimal("0.01")) for line in lines)
     bill_to = command.ship_to_distributor_id or command.hospital_id  # 两票制: a distributor is billed for its goods
     increase = value - counted
+    # Consigned goods stay the manufacturer's: they are exposure only when used (their consumption order).
     credit_problems = (credit.check(uow, bill_to, command.currency, increase, datetime.now(UTC).date())
-                       if increase > 0 else [])
+                       if increase > 0 and command.order_type == "standard" else [])
     order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
                              placed_by=current_meta().actor, credit_problems=credit_problems,
-                             ship_complete=command.ship_complete)
+                             ship_complete=command.ship_complete, order_type=command.order_type)
     if contract is not None:
         called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
         if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):

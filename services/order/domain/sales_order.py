@@ -41,7 +41,7 @@ class SalesOrder(TracedAggregate):
                  lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
                  ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
                  placed_by: str | None = None, hold_reasons: dict[str, str] | None = None,
-                 ship_complete: bool = False) -> None:
+                 ship_complete: bool = False, order_type: str = "standard", usage_id: UUID | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -60,6 +60,11 @@ class SalesOrder(TracedAggregate):
         self.shipment_ids: list[UUID] = []
         self.backorder_reason: str | None = None
         self.ship_complete = ship_complete  # no partial deliveries (absent before they existed)
+        self.order_type = order_type  # consignment / loaner: shipped uninvoiced; consumption: used where consigned
+        self.usage_id = usage_id
+        if order_type == "consumption":  # the goods were delivered (consigned) and used: nothing is left to ship
+            self.status = "shipped"
+            self.__dict__["shipped_by_line"] = {line["line_no"]: line["quantity"] for line in lines}
 
     @staticmethod
     def create_id(order_id: UUID) -> UUID:
@@ -69,7 +74,8 @@ class SalesOrder(TracedAggregate):
     def place(cls, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
               ship_to_distributor_id: UUID | None = None, placed_by: str | None = None,
-              credit_problems: list[str] | None = None, ship_complete: bool = False) -> "SalesOrder":
+              credit_problems: list[str] | None = None, ship_complete: bool = False,
+              order_type: str = "standard") -> "SalesOrder":
         """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
         the desk priced (`manual`) holds the order for a pricing manager's approval; a failed credit check
         (domain/credit.py) for finance."""
@@ -93,6 +99,8 @@ class SalesOrder(TracedAggregate):
             optional.update(holds=list(reasons), hold_reasons=reasons, placed_by=placed_by)
         if ship_complete:
             optional["ship_complete"] = True
+        if order_type != "standard":
+            optional["order_type"] = order_type
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
 
@@ -110,7 +118,21 @@ class SalesOrder(TracedAggregate):
             self._released(hospital_id=self.hospital_id, lines=self.lines,
                            requested_delivery_date=self.requested_delivery_date,
                            ship_to_distributor_id=self.ship_to_distributor_id,
-                           **({"ship_complete": True} if self.__dict__.get("ship_complete") else {}))
+                           **({"ship_complete": True} if self.__dict__.get("ship_complete") else {}),
+                           **({"order_type": self.kind} if self.kind != "standard" else {}))
+
+    @property
+    def kind(self) -> str:
+        return self.__dict__.get("order_type", "standard")  # orders before consignment were all standard
+
+    @classmethod
+    def consumed(cls, order_id: UUID, usage_id: UUID, hospital_id: UUID, currency: str, lines: list[dict[str, Any]],
+                 ship_to_distributor_id: UUID | None, reference: str) -> "SalesOrder":
+        """Consigned units used at the consignee (a usage report): a sales order at the prices they were consigned
+        at, shipped already (they were delivered), invoiced by billing."""
+        optional = {"ship_to_distributor_id": ship_to_distributor_id} if ship_to_distributor_id else {}
+        return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=reference[:100], currency=currency,
+                   lines=lines, order_type="consumption", usage_id=usage_id, **optional)
 
     def hold(self, hold: str) -> bool:
         """Put a hold on the order (before it ships); False when it carries that hold already."""
@@ -170,7 +192,8 @@ class SalesOrder(TracedAggregate):
 
     @event("Released")
     def _released(self, hospital_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
-                  ship_to_distributor_id: UUID | None, ship_complete: bool = False) -> None:
+                  ship_to_distributor_id: UUID | None, ship_complete: bool = False,
+                  order_type: str = "standard") -> None:
         self.status = "placed"
         self.released_to_fulfilment = True
 

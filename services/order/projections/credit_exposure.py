@@ -40,10 +40,11 @@ class CreditExposure(Projection):
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
             case OrderPlaced():
-                cur.execute(f"INSERT INTO {self.schema}.credit_orders VALUES (%s, %s, %s, true, %s)"
+                # Consigned goods (and their consumption, counted by its invoice) are no open order exposure.
+                cur.execute(f"INSERT INTO {self.schema}.credit_orders VALUES (%s, %s, %s, %s, %s)"
                             " ON CONFLICT DO NOTHING",
                             (payload.order_id, payload.ship_to_distributor_id or payload.hospital_id, payload.currency,
-                             envelope.time))
+                             payload.order_type == "standard", envelope.time))
                 self._lines(cur, payload.order_id, payload.lines)
             case OrderAmended():
                 cur.execute(f"DELETE FROM {self.schema}.credit_order_lines WHERE order_id = %s", (payload.order_id,))
@@ -51,7 +52,7 @@ class CreditExposure(Projection):
             case OrderPriceRejected() | OrderCancelled():  # nothing more of it ships
                 cur.execute(f"UPDATE {self.schema}.credit_orders SET open = false WHERE order_id = %s",
                             (payload.order_id,))
-            case ShipmentDispatched():
+            case ShipmentDispatched() if payload.order_type == "standard":  # consigned: not sold until used
                 shipped = Counter[str]()
                 for line in payload.lines:
                     shipped[line.gtin] += line.quantity
