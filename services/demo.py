@@ -34,7 +34,8 @@ def in_days(days: int) -> str:
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
-    roles = ["master_data", "warehouse", "quality", "order_supervisor", "recall_officer", "pricing_manager"]
+    roles = ["master_data", "warehouse", "quality", "order_supervisor", "recall_officer", "pricing_manager",
+             "channel_manager"]
     headers = {"Authorization": f"Bearer {issue_token('demo-loader', roles, name='Demo loader')}"}
     with httpx.Client(headers=headers, timeout=10) as http:
         existing = http.get(f"{urls['channel']}/hospitals", params={"name": DEMO_HOSPITAL}).json()
@@ -45,6 +46,10 @@ def load_demo_data(urls: dict[str, str]) -> str:
                              ).raise_for_status().json()
         distributor = http.post(f"{urls['channel']}/distributors", headers={"Idempotency-Key": "demo-distributor"},
                                 json={"name": DEMO_DISTRIBUTOR, "region": "江苏省", "tier": "gold"}).raise_for_status().json()
+        # A hospital buys only with a practice licence (医疗机构执业许可证) valid on the delivery day.
+        http.post(f"{urls['channel']}/hospitals/{hospital['hospital_id']}/licences", json={
+            "number": "PDY00001231010011A1001", "valid_from": in_days(-800), "valid_to": in_days(1000),
+            "scope": "内科;外科;心血管内科专业"}).raise_for_status()
         # A class III device goes through a distributor only under its distribution licence (经营许可证).
         http.post(f"{urls['channel']}/distributors/{distributor['distributor_id']}/licences", json={
             "document_type": "distribution_licence", "number": "苏食药监械经营许20200001号", "valid_from": in_days(-400),
@@ -77,6 +82,13 @@ def load_demo_data(urls: dict[str, str]) -> str:
         second = http.post(f"{urls['channel']}/hospitals", headers={"Idempotency-Key": "demo-hospital-2"},
                            json={"name": SECOND_HOSPITAL, "province": "江苏省", "city": "苏州市", "grade": "3A"},
                            ).raise_for_status().json()
+        http.post(f"{urls['channel']}/hospitals/{second['hospital_id']}/licences", json={
+            "number": "PDY00002332050011A1001", "valid_from": in_days(-800), "valid_to": in_days(1000)},
+                  ).raise_for_status()
+        # The distributor sells the stents (冠脉支架) in 江苏省 under its authorization (授权书), and nothing else.
+        http.post(f"{urls['channel']}/distributors/{distributor['distributor_id']}/authorizations", json={
+            "number": "SQ-2026-JS-001", "product_groups": ["冠脉支架"], "provinces": ["江苏省"],
+            "valid_from": in_days(-30), "valid_to": in_days(335)}).raise_for_status()
         price_list_id = _prices(http, urls, second["hospital_id"])
         quote_id, contract_id = _quote_and_contract(http, urls, hospital["hospital_id"])
         order_id = ship_order(http, urls, "demo-order", {
@@ -88,6 +100,9 @@ def load_demo_data(urls: dict[str, str]) -> str:
         held_order_id = _credit_hold(http, urls, hospital["hospital_id"])
         changed_order_id = _amended_then_cancelled(http, urls, hospital["hospital_id"])
         recall_id = _sold_through_distributor_then_recalled(http, urls, distributor_id, second)
+        partial_order_id = _partial_delivery(http, urls, hospital["hospital_id"], supplier["supplier_id"],
+                                             price_list_id)
+        loaner_id, usage = _loaner_set(http, urls, hospital["hospital_id"])
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
             f" {EARLY_LOT} (FEFO);\n"
@@ -113,6 +128,12 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"An order amended from 2 to 4 units (re-reserved by inventory), then cancelled (stock released):\n"
             f"     '{urls['order']}/orders/{changed_order_id}'"
             f" (its events: .venv/bin/erp events show order --aggregate {changed_order_id})\n"
+            f"An order of 8 balloon catheters with 5 in stock: 5 shipped, 3 backordered until stock is released:\n"
+            f"     '{urls['order']}/orders/{partial_order_id}' (each line's status and shipped quantity)\n"
+            f"A loaner set (跟台) of 8 stents: 3 implanted (a usage report by UDI scans, invoiced as order"
+            f" {usage['sales_order_id']}), 5 returned for inspection:\n"
+            f"     '{urls['inventory']}/consignment-stock?loaner_order_id={loaner_id}',"
+            f" '{urls['billing']}/invoices?order_id={usage['sales_order_id']}'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
@@ -200,6 +221,54 @@ def _amended_then_cancelled(http: httpx.Client, urls: dict[str, str], hospital_i
     return order_id
 
 
+BALLOON_GTIN = "09506000134369"
+
+
+def _partial_delivery(http: httpx.Client, urls: dict[str, str], hospital_id: str, supplier_id: str,
+                      price_list_id: str) -> str:
+    """A balloon catheter with 5 in stock and an order for 8: the 5 are reserved, picked and shipped (a partial
+    delivery, invoiced); the 3 left wait as a backorder until quality releases more. The order's id."""
+    inventory = urls["inventory"]
+    http.post(f"{inventory}/items", json={"gtin": BALLOON_GTIN, "name": "球囊扩张导管 Balloon dilatation catheter",
+                                          "device_class": 3, "model": "2.5x15mm", "manufacturer": DEMO_SUPPLIER},
+              ).raise_for_status()
+    http.put(f"{inventory}/items/{BALLOON_GTIN}/registration-certificate", json={
+        "number": "国械注准20243030002", "holder": DEMO_SUPPLIER, "valid_from": in_days(-700),
+        "valid_to": in_days(1100)}).raise_for_status()
+    http.post(f"{urls['channel']}/price-lists/{price_list_id}/prices", json={
+        "gtin": BALLOON_GTIN, "price": "2260.00", "valid_from": in_days(-30)}).raise_for_status()
+    http.post(f"{inventory}/goods-receipts", json={"supplier_id": supplier_id, "lines": [
+        {"gtin": BALLOON_GTIN, "lot": "BAL-01", "expiry": in_days(500), "quantity": 5, "warehouse": "WH-SH"}]},
+              ).raise_for_status()
+    http.post(f"{inventory}/quality/inspections", json={"gtin": BALLOON_GTIN, "lot": "BAL-01", "warehouse": "WH-SH",
+                                                        "result": "released"}).raise_for_status()
+    order_id = ship_order(http, urls, "demo-order-partial", {
+        "hospital_id": hospital_id, "customer_reference": "PO-DEMO-4", "lines": [{"gtin": BALLOON_GTIN, "quantity": 8}]})
+    wait_for(what="the partial delivery", probe=lambda: http.get(f"{urls['order']}/orders/{order_id}").json()[
+        "status"] == "partially_shipped")
+    return order_id
+
+
+def _loaner_set(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> tuple[str, dict]:
+    """A loaner set (跟台) of 8 stents for an operation: shipped uninvoiced, 3 implanted (a usage report by their UDI
+    scans: a sales order, invoiced), the 5 left returned for inspection. The loaner order's id and the usage."""
+    loaner_id = ship_order(http, urls, "demo-order-loaner", {
+        "hospital_id": hospital_id, "customer_reference": "跟台 OR-2026-07", "order_type": "loaner",
+        "lines": [{"gtin": DEMO_GTIN, "quantity": 8}]})
+    fulfilment = http.get(f"{urls['inventory']}/fulfilments/{loaner_id}").json()
+    shipped = fulfilment["shipments"][0]
+    line = shipped["lines"][0]
+    usage = http.post(f"{urls['inventory']}/consignments/usage-reports", headers={"Idempotency-Key": "demo-usage"},
+                      json={"loaner_order_id": loaner_id, "used_on": in_days(0), "reference": "手术 OR-2026-07",
+                            "scans": [udi_scan(DEMO_GTIN, line["expiry"], line["lot"], 3)]}).raise_for_status().json()
+    http.post(f"{urls['inventory']}/returns", headers={"Idempotency-Key": "demo-loaner-return"}, json={
+        "order_id": loaner_id, "shipment_id": shipped["shipment_id"], "reason": "other", "note": "跟台套件归还",
+        "disposition": "restock", "warehouse": "WH-SH-RET", "lines": [{"gtin": DEMO_GTIN, "lot": line["lot"],
+                                                                   "quantity": line["quantity"] - 3}]},
+              ).raise_for_status()
+    return loaner_id, usage
+
+
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:
     """Place an order, pick every reserved unit by its UDI scan and dispatch it; the order's id."""
     order = wait_for(what="the order service to learn the customer", probe=lambda: (
@@ -211,7 +280,8 @@ def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -
         http.post(f"{urls['order']}/orders/{order_id}/price-decision", headers={"Authorization": f"Bearer {manager}"},
                   json={"decision": "approve", "reason": "the typed price stands"}).raise_for_status()
     fulfilment = wait_for(what="the reservation", probe=lambda: (
-        r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json())
+        r := http.get(f"{urls['inventory']}/fulfilments/{order_id}")).status_code == 200 and r.json()["reserved"]
+        and r.json())
     # Every reserved unit is confirmed by its UDI scan before dispatch (INVENTORY_PICKING_REQUIRED).
     http.post(f"{urls['inventory']}/fulfilments/{order_id}/picks", json={"scans": [
         udi_scan(line["gtin"], line["expiry"], line["lot"], line["quantity"]) for line in fulfilment["reserved"]]},

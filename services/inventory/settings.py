@@ -19,6 +19,9 @@ class InventorySettings(BaseSettings):
     # Days before expiry at which the near-expiry scan records StockNearingExpiry, widest first: "180,90,30".
     near_expiry_thresholds: Annotated[list[int], NoDecode] = Field(
         list(DEFAULT_NEAR_EXPIRY_THRESHOLDS), alias="INVENTORY_NEAR_EXPIRY_THRESHOLDS")
+    # The provinces each warehouse serves, as JSON: {"WH-SH": ["上海市", "浙江省"], "WH-CD": ["四川省"]}. A hospital's
+    # order is reserved from the warehouses serving its province first (FEFO among them), then from the others.
+    warehouse_regions: dict[str, list[str]] = Field(default_factory=dict, alias="INVENTORY_WAREHOUSE_REGIONS")
 
     @field_validator("near_expiry_thresholds", mode="before")
     @classmethod

@@ -203,6 +203,11 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "active": True, "reason": "BOLA"}}),
         "PUT /distributors/{distributor_id}/active": ("PUT", f"/distributors/{target}/active", {"json": {
             "active": True, "reason": "BOLA"}}),
+        "POST /distributors/{distributor_id}/authorizations": ("POST", f"/distributors/{target}/authorizations", {
+            "json": {"number": "SQ-BOLA", "gtins": [GTIN], "provinces": ["四川省"], "valid_from": in_days(-1),
+                     "valid_to": in_days(9)}}),
+        "POST /distributors/{distributor_id}/authorizations/{number}/revoke": (
+            "POST", f"/distributors/{target}/authorizations/SQ-NONE/revoke", {"json": {"reason": "BOLA"}}),
         "POST /orders/{order_id}/lines/{line_no}/cancel": ("POST", f"/orders/{target}/lines/1/cancel", {"json": {
             "reason": "BOLA"}}),
         "POST /fulfilments/{order_id}/picks": ("POST", f"/fulfilments/{target}/picks", {"json": {"scans": ["]d201"]}}),
@@ -266,6 +271,8 @@ COMMANDS = {
     "POST /hospitals/{hospital_id}/licences": "hospital",
     "PUT /hospitals/{hospital_id}/active": "hospital",
     "PUT /distributors/{distributor_id}/active": "distributor",
+    "POST /distributors/{distributor_id}/authorizations": "distributor",
+    "POST /distributors/{distributor_id}/authorizations/{number}/revoke": "distributor",
     "POST /orders/{order_id}/lines/{line_no}/cancel": "order",
     "POST /fulfilments/{order_id}/picks": "fulfilment",
     "POST /fulfilments/{order_id}/dispatch": "fulfilment",

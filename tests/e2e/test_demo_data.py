@@ -22,9 +22,10 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
         (SECOND_HOSPITAL, DEMO_DISTRIBUTOR, 6), (DEMO_HOSPITAL, None, 10), (DEMO_DISTRIBUTOR, None, 4)])
     # 两票制: the units delivered through the distributor are invoiced to it, the direct ones to the hospital.
     distributor_id = next(c["consignee_id"] for c in consignees if c["kind"] == "distributor")
+    # Four invoices: the direct order, the distributor's, the partial delivery's 5 balloons, the loaner set's 3 used.
     invoices = wait_for(lambda: http.get(f"{urls['billing']}/invoices").json()["items"] if http.get(
-        f"{urls['billing']}/invoices").json()["total"] == 2 else None, "both invoices")
-    assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(["None", distributor_id])
+        f"{urls['billing']}/invoices").json()["total"] == 4 else None, "the four invoices")
+    assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(["None"] * 3 + [distributor_id])
     # The distributor's portal user sees its own recall notice, and only its own invoice.
     portal = {"Authorization": "Bearer " + issue_token("dora", ["distributor_user"],
                                                        scopes=[f"distributor:{distributor_id}"])}
@@ -58,4 +59,14 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     changed = http.get(f"{urls['order']}/orders", params={"status": "cancelled"}).json()["items"]
     assert [o["customer_reference"] for o in changed] == ["PO-DEMO-3"]
     assert http.get(f"{urls['inventory']}/fulfilments/{changed[0]['order_id']}").json()["status"] == "cancelled"
+    # A partial delivery: 5 of 8 balloons shipped, 3 backordered; a loaner set: 3 used and invoiced, 5 returned.
+    partial = http.get(f"{urls['order']}/orders", params={"status": "partially_shipped"}).json()["items"]
+    assert [o["customer_reference"] for o in partial] == ["PO-DEMO-4"]
+    lines = http.get(f"{urls['order']}/orders/{partial[0]['order_id']}").json()["lines"]
+    assert [(line["status"], line["shipped_quantity"], line["quantity"]) for line in lines] == [
+        ("partially_shipped", 5, 8)]
+    used_id = summary.split("invoiced as order ")[1].split(")")[0]
+    consumed = http.get(f"{urls['order']}/orders/{used_id}").json()
+    assert (consumed["order_type"], consumed["lines"][0]["quantity"]) == ("consumption", 3)
+    assert http.get(f"{urls['inventory']}/consignment-stock").json()["items"] == []  # the rest came back
     assert load_demo_data(urls) == "demo data already loaded"

@@ -132,3 +132,31 @@ def test_a_rejection_or_a_release_elsewhere_retries_nothing(world: World):
         retries.react(envelope_of(event, datetime.now(UTC)), event, uow)
     assert uow.flush() is False  # still short: nothing recorded
     assert world.app.get_fulfilment(short.order_id).status == "rejected"
+
+
+class ProvincesInMemory:
+    def __init__(self, **provinces: str) -> None:
+        self.provinces = provinces
+
+    def province_of(self, hospital_id) -> str | None:  # noqa: ANN001
+        return self.provinces.get(str(hospital_id))
+
+
+def test_a_hospital_s_order_is_reserved_from_the_warehouses_serving_its_province_first(world: World):
+    world.released(STENT, "CD-EARLY", quantity=5, days=200, warehouse="WH-CD")
+    world.released(STENT, "SH-LATE", quantity=3, days=600, warehouse="WH-SH")
+    world.app.inventory_settings = InventorySettings(picking_required=False, INVENTORY_WAREHOUSE_REGIONS={
+        "WH-SH": ["上海市", "浙江省"], "WH-CD": ["四川省"]})
+    shanghai, chengdu = uuid4(), uuid4()
+    uow = reservation.InventoryUnitOfWork(world.app, open_recalls=world.open_recalls, backorders=world.backorders,
+                                          hospital_provinces=ProvincesInMemory(**{str(shanghai): "上海市",
+                                                                                  str(chengdu): "四川省"}))
+
+    def reserved_for(hospital, quantity: int) -> list:  # noqa: ANN001
+        fulfilment, _ = reservation.reserve_order(reservation.ReserveOrder(
+            order_id=uuid4(), ship_to_hospital_id=hospital, today=TODAY,
+            lines=({"line_no": 1, "gtin": STENT, "quantity": quantity},)), uow)
+        return [(r["warehouse"], r["quantity"]) for r in fulfilment.reserved]
+
+    assert reserved_for(shanghai, 4) == [("WH-SH", 3), ("WH-CD", 1)]  # its own warehouse first, then the others
+    assert reserved_for(chengdu, 2) == [("WH-CD", 2)]

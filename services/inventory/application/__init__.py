@@ -22,6 +22,7 @@ from services.inventory.domain.recall_stops import RecallStopLifted, SerialsReca
 from services.inventory.domain.returns import StockReturned
 from services.inventory.domain.stock_control import StockAdjusted, StockCounted, StockMoved, StockNearingExpiry
 from services.inventory.projections.backorders import BackorderQueue
+from services.inventory.projections.hospitals import ProvinceOfHospital
 from services.inventory.projections.open_recalls import OpenRecallRegister
 from services.inventory.projections.stock import ExpiringStockOnHand
 from services.inventory.settings import InventorySettings
@@ -114,6 +115,12 @@ class ExpiringStockPort(Protocol):
     def items_expiring_by(self, day: date) -> list[str]: ...
 
 
+class HospitalProvincesPort(Protocol):
+    """The province of a hospital (projections/hospitals.py): which warehouses serve its orders first."""
+
+    def province_of(self, hospital_id: UUID) -> str | None: ...
+
+
 class InventoryUnitOfWork(UnitOfWork):
     """The unit of work of inventory's handlers, with the read models their rules ask. On PostgreSQL (`pool`) the
     ports read the service's read models; unit tests give their own."""
@@ -122,11 +129,13 @@ class InventoryUnitOfWork(UnitOfWork):
 
     def __init__(self, app: InventoryApplication, pool: ConnectionPool | None = None, *, deferred: bool = False,
                  open_recalls: OpenRecallsPort | None = None, backorders: BackordersPort | None = None,
-                 expiring_stock: ExpiringStockPort | None = None) -> None:
+                 expiring_stock: ExpiringStockPort | None = None,
+                 hospital_provinces: HospitalProvincesPort | None = None) -> None:
         super().__init__(app, deferred=deferred)
         self.open_recalls: OpenRecallsPort = open_recalls or _read_model(OpenRecallRegister, pool, app)
         self.backorders: BackordersPort = backorders or _read_model(BackorderQueue, pool, app)
         self.expiring_stock: ExpiringStockPort = expiring_stock or _read_model(ExpiringStockOnHand, pool, app)
+        self.hospital_provinces: HospitalProvincesPort = hospital_provinces or _read_model(ProvinceOfHospital, pool, app)
         self._enclosed = 0
 
     @property

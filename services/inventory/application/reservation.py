@@ -111,6 +111,7 @@ def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, 
     on the items as this command sees them (`trial`: on copies of them, touching no item)."""
     copies: dict[str, StockItem | None] = {}
     order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
+    preferred = _serving(fulfilment, uow)
     reserved, backordered, shortages, items = [], [], [], {}
     for line in lines:
         gtin, min_days, wanted = line["gtin"], line.get("min_remaining_shelf_life_days") or 0, line["quantity"]
@@ -121,7 +122,7 @@ def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, 
                                                         item.recalls.withheld_units())
         take = wanted if usable >= wanted else (0 if fulfilment.ship_complete else usable)
         if take > 0:
-            for a in item.allocate(order_id, take, today, deliver_on, min_days):
+            for a in item.allocate(order_id, take, today, deliver_on, min_days, preferred):
                 reserved.append({"line_no": line["line_no"], "gtin": gtin, "lot": a.lot, "expiry": a.expiry,
                                  "warehouse": a.warehouse, "quantity": a.quantity})
             items[gtin] = item
@@ -129,6 +130,16 @@ def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, 
             shortages.append({"gtin": gtin, "requested": wanted, "available": usable})
             backordered.append({**line, "quantity": wanted - take})
     return _Allocation(reserved, backordered, shortages, list(items.values()))
+
+
+def _serving(fulfilment: Fulfilment, uow: InventoryUnitOfWork) -> frozenset[str]:
+    """The warehouses serving the hospital's province (settings: INVENTORY_WAREHOUSE_REGIONS), reserved from first:
+    orders for different regions are fulfilled from their own warehouses, in parallel."""
+    regions = uow.settings.warehouse_regions
+    if not regions:
+        return frozenset()
+    province = uow.hospital_provinces.province_of(fulfilment.ship_to_hospital_id)
+    return frozenset(warehouse for warehouse, provinces in regions.items() if province in provinces)
 
 
 class FollowOrderHold(Command):

@@ -87,13 +87,15 @@ def usable_quantity(lots: list[LotStock], today: date, deliver_on: date | None =
 
 
 def plan_fefo(lots: list[LotStock], quantity: int, today: date, deliver_on: date | None = None,
-              min_remaining_days: int = 0, withheld: dict[str, int] | None = None) -> list[Allocation]:
-    """Take from usable lots by earliest expiry (then lot number, for a stable order) until satisfied.
+              min_remaining_days: int = 0, withheld: dict[str, int] | None = None,
+              preferred: frozenset[str] = frozenset()) -> list[Allocation]:
+    """Take from usable lots by earliest expiry (then lot number, for a stable order) until satisfied; lots in the
+    `preferred` warehouses (those serving the customer's region) first.
 
     `withheld`: per lot number, units that must not be allocated (its serialised units under recall)."""
     withheld = withheld or {}
     usable = sorted((lot for lot in lots if lot.usable_on(today, deliver_on, min_remaining_days)),
-                    key=lambda lot: (lot.expiry, lot.lot, lot.warehouse))
+                    key=lambda lot: (lot.warehouse not in preferred, lot.expiry, lot.lot, lot.warehouse))
     if sum(_takeable(lot, withheld) for lot in usable) < quantity:
         raise InsufficientStockError(quantity, sum(_takeable(lot, withheld) for lot in usable))
     plan, remaining = [], quantity

@@ -193,9 +193,11 @@ class StockItem(TracedAggregate):
     # Allocation and shipping ----------------------------------------------------------------------------------------
 
     def allocate(self, order_id: UUID, quantity: int, today: date, deliver_on: date | None = None,
-                 min_remaining_days: int = 0) -> list[Allocation]:
-        """FEFO from usable stock (fefo.py); InsufficientStockError when there is not enough, recording nothing."""
-        plan = plan_fefo(self.lot_stock(), quantity, today, deliver_on, min_remaining_days, self.recalls.withheld_units())
+                 min_remaining_days: int = 0, preferred_warehouses: frozenset[str] = frozenset()) -> list[Allocation]:
+        """FEFO from usable stock (fefo.py), the preferred warehouses first; InsufficientStockError when there is
+        not enough, recording nothing."""
+        plan = plan_fefo(self.lot_stock(), quantity, today, deliver_on, min_remaining_days, self.recalls.withheld_units(),
+                         preferred_warehouses)
         self._allocated(gtin=self.gtin, order_id=order_id, allocations=[_as_record(a) for a in plan])
         return plan
 
