@@ -71,7 +71,9 @@ def _fulfilment_lines(lines: list) -> tuple[dict, ...]:
     """What fulfilment needs of an order's lines: number, GTIN, quantity, and the shelf-life minimum when asked."""
     return tuple({"line_no": line.line_no, "gtin": line.gtin, "quantity": line.quantity,
                   **({"min_remaining_shelf_life_days": line.min_remaining_shelf_life_days}
-                     if line.min_remaining_shelf_life_days is not None else {})} for line in lines)
+                     if line.min_remaining_shelf_life_days is not None else {}),
+                  **({"deliveries": [{"date": d.date, "quantity": d.quantity} for d in line.deliveries]}
+                     if line.deliveries else {})} for line in lines)
 
 
 class BackorderRetries(InventoryProcessManager):

@@ -22,6 +22,8 @@ class InventorySettings(BaseSettings):
     # The provinces each warehouse serves, as JSON: {"WH-SH": ["上海市", "浙江省"], "WH-CD": ["四川省"]}. A hospital's
     # order is reserved from the warehouses serving its province first (FEFO among them), then from the others.
     warehouse_regions: dict[str, list[str]] = Field(default_factory=dict, alias="INVENTORY_WAREHOUSE_REGIONS")
+    # A delivery plan's deliveries are reserved this many days before their date (the rest stay scheduled).
+    delivery_horizon_days: int = Field(2, ge=0, le=60, alias="INVENTORY_DELIVERY_HORIZON_DAYS")
 
     @field_validator("near_expiry_thresholds", mode="before")
     @classmethod

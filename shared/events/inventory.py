@@ -172,10 +172,24 @@ class AllocatedStockShipped(ItemEvent):
     allocations: list[LotAllocation] = Field(min_length=1)
 
 
+class ScheduledDelivery(ValueObject):
+    date: date
+    quantity: Quantity
+
+
 class RequestedLine(ValueObject):
     line_no: int = Field(ge=1)
     gtin: GTIN
     quantity: Quantity
+    min_remaining_shelf_life_days: int | None = Field(None, ge=0)
+    deliveries: list[ScheduledDelivery] | None = Field(None, description="the line's delivery plan (交付计划)")
+
+
+class PlannedDelivery(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    quantity: Quantity
+    delivery_date: date
     min_remaining_shelf_life_days: int | None = Field(None, ge=0)
 
 
@@ -210,6 +224,7 @@ class ReservedLine(ValueObject):
     expiry: date
     warehouse: str
     quantity: Quantity
+    delivery_date: date | None = Field(None, description="the planned delivery it is reserved for")
 
 
 class BackorderedLine(ValueObject):
@@ -217,6 +232,7 @@ class BackorderedLine(ValueObject):
     gtin: GTIN
     quantity: Quantity = Field(description="what is still to be reserved of the line")
     min_remaining_shelf_life_days: int | None = Field(None, ge=0)
+    delivery_date: date | None = Field(None, description="the planned delivery it is short for")
 
 
 class StockReserved(FulfilmentEvent):
@@ -256,6 +272,21 @@ class ShipmentLine(ValueObject):
     expiry: date
     quantity: Quantity
     serials: list[str] | None = Field(None, description="serial numbers (GS1 AI 21) scanned at picking, when serialised")
+
+
+class FulfilmentDeliveriesScheduled(FulfilmentEvent):
+    """Deliveries of the order's delivery plan (交付计划) due later than the reservation horizon: each is reserved
+    when it comes due (FulfilmentDeliveriesDue), FEFO judged on its own date, and shipped on its own."""
+
+    event_name: ClassVar[str] = "FulfilmentDeliveriesScheduled"
+    deliveries: list[PlannedDelivery] = Field(min_length=1)
+
+
+class FulfilmentDeliveriesDue(FulfilmentEvent):
+    """Scheduled deliveries came due: reserved now as far as stock goes (StockReserved), the rest backordered."""
+
+    event_name: ClassVar[str] = "FulfilmentDeliveriesDue"
+    deliveries: list[PlannedDelivery] = Field(min_length=1)
 
 
 class FulfilmentHeld(FulfilmentEvent):

@@ -30,6 +30,11 @@ OrderStatusAfter = Literal["on_hold", "placed", "reserved", "partially_reserved"
                            "shipped", "price_rejected", "cancelled", "closed"]
 
 
+class PlannedQuantity(ValueObject):
+    date: date
+    quantity: Quantity
+
+
 class OrderLine(ValueObject):
     line_no: int = Field(ge=1)
     gtin: GTIN
@@ -46,6 +51,8 @@ class OrderLine(ValueObject):
     contract_id: UUID | None = Field(None, description="the contract that priced the line and whose volume it uses")
     price_explanation: dict[str, Any] | None = Field(
         None, description="how the rulebook priced it: list price, every rule considered, the winner, the ceiling")
+    deliveries: list[PlannedQuantity] | None = Field(
+        None, description="its delivery plan (交付计划): scheduled deliveries adding up to the quantity")
 
 
 OrderHold = Literal["price_approval", "credit", "compliance", "manual"]

@@ -102,6 +102,12 @@ def every_domain_event() -> list:
                                           reason="a duplicate registration", proposed_by="user:alice")
         proposal.propose_again(dead_letter_id=skipped.id, consumer="channel-directory", reason="a duplicate",
                                proposed_by="user:carol")
+        planned = Fulfilment(order_id=uuid4(), ship_to_hospital_id=hospital_id, lines=[
+            {"line_no": 1, "gtin": GTIN, "quantity": 4, "deliveries": [{"date": date(2026, 12, 1), "quantity": 2},
+                                                                        {"date": date(2027, 1, 4), "quantity": 2}]}])
+        later = [{"line_no": 1, "gtin": GTIN, "quantity": 2, "delivery_date": date(2027, 1, 4)}]
+        planned.schedule(later)
+        planned.make_due(later)
         distributor.authorize("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"], [hospital_id], date(2026, 1, 1),
                               date(2026, 12, 31))
         distributor.revoke_authorization("SQ-2026-001")
@@ -113,7 +119,7 @@ def every_domain_event() -> list:
                    "手术 2026-1202-03")
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
-                  rejected, invoice, skipped, proposal, loaner, *outbound]
+                  rejected, invoice, skipped, proposal, loaner, planned, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -183,3 +183,69 @@ def test_what_has_shipped_cannot_be_amended_away_and_cancelling_the_rest_closes_
         closed = cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=order.id), uow)
     assert (closed.status, closed.line_statuses()) == ("closed", {1: "closed"})
     assert closed.shipped_of(1) == 3 and Decimal(closed.lines[0]["unit_price"]) > 0
+
+
+class SchedulesInMemory:
+    def __init__(self, *order_ids) -> None:  # noqa: ANN002
+        self.order_ids = list(order_ids)
+
+    def due_by(self, day, limit: int = 500) -> list:  # noqa: ANN001
+        return self.order_ids[:limit]
+
+
+def test_a_delivery_plan_reserves_and_ships_each_delivery_when_it_comes_due(world: World):
+    from datetime import timedelta
+
+    from services.inventory.application import InventoryUnitOfWork
+
+    world.released(STENT, "SHORT", quantity=10, days=30)  # expires before the later deliveries' shelf-life minimum
+    world.released(STENT, "LONG", quantity=10, days=400)
+    world.app.inventory_settings = InventorySettings(picking_required=False, INVENTORY_DELIVERY_HORIZON_DAYS=2)
+    plan = [{"date": TODAY + timedelta(days=1), "quantity": 2}, {"date": TODAY + timedelta(days=10), "quantity": 3},
+            {"date": TODAY + timedelta(days=40), "quantity": 1}]
+    fulfilment, _ = reservation.reserve_order(reservation.ReserveOrder(
+        order_id=uuid4(), ship_to_hospital_id=uuid4(), today=TODAY, lines=(
+            {"line_no": 1, "gtin": STENT, "quantity": 6, "min_remaining_shelf_life_days": 25, "deliveries": plan},)),
+        world.uow())
+    assert [(r["lot"], r["quantity"], r["delivery_date"]) for r in fulfilment.reserved] == [
+        ("SHORT", 2, TODAY + timedelta(days=1))]  # FEFO on its own day: SHORT still has 29 days then
+    assert [(d["quantity"], d["delivery_date"]) for d in fulfilment.scheduled] == [
+        (3, TODAY + timedelta(days=10)), (1, TODAY + timedelta(days=40))]
+    first = dispatch(world, fulfilment.order_id)
+    assert (first.status, sum(line["quantity"] for line in first.shipments[0]["lines"])) == ("partially_shipped", 2)
+
+    def reserve_due(day) -> list:  # noqa: ANN001
+        uow = InventoryUnitOfWork(world.app, open_recalls=world.open_recalls, backorders=world.backorders,
+                                  schedules=SchedulesInMemory(fulfilment.order_id))
+        return reservation.reserve_due_deliveries(reservation.ReserveDueDeliveries(today=day), uow)
+
+    assert reserve_due(TODAY) == []  # nothing due within two days
+    reserve_due(TODAY + timedelta(days=8))  # the second delivery is due within the horizon
+    second = current(world, fulfilment.order_id)
+    assert [(r["lot"], r["quantity"]) for r in second.reserved] == [("LONG", 3)]  # SHORT has 20 days left on day 10, not 25
+    assert [d["delivery_date"] for d in second.scheduled] == [TODAY + timedelta(days=40)]
+    dispatch(world, fulfilment.order_id)
+    reserve_due(TODAY + timedelta(days=38))
+    done = dispatch(world, fulfilment.order_id)
+    assert (done.status, [sum(line["quantity"] for line in s["lines"]) for s in done.shipments]) == (
+        "shipped", [2, 3, 1])
+
+
+def test_a_delivery_plan_must_add_up_to_its_line_and_fall_on_distinct_days_from_today(uow):
+    from datetime import timedelta
+
+    with acting_as("user:desk"), pytest.raises(RuleViolation) as short:
+        placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(placing.OrderLine(
+            gtin=STENT, quantity=5, deliveries=((TODAY + timedelta(days=3), 2), (TODAY + timedelta(days=30), 2))),)),
+            uow)
+    assert (short.value.rule, short.value.field) == ("delivery-plan-total", "lines[0].deliveries")
+    with acting_as("user:desk"), pytest.raises(RuleViolation) as past:
+        placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(placing.OrderLine(
+            gtin=STENT, quantity=4, deliveries=((TODAY - timedelta(days=1), 2), (TODAY + timedelta(days=30), 2))),)),
+            uow)
+    assert past.value.rule == "delivery-plan-dates"
+    with acting_as("user:desk"):
+        placed, _ = placing.place_order(placing.PlaceOrder(order_id=uuid4(), hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=STENT, quantity=4, deliveries=(
+                (TODAY + timedelta(days=30), 2), (TODAY + timedelta(days=3), 2))),)), uow)
+    assert [d["date"] for d in placed.lines[0]["deliveries"]] == [TODAY + timedelta(days=3), TODAY + timedelta(days=30)]

@@ -43,6 +43,7 @@ UdiParser = permitted("udi:parse", scope=COMPANY)
 FulfilmentReader = permitted("fulfilment:read", scope="fulfilment")
 PickCommand = command_by("fulfilment:pick", scope="fulfilment")
 DispatchCommand = command_by("fulfilment:dispatch", scope="fulfilment")
+PlanCommand = command_by("fulfilment:dispatch", scope=COMPANY)  # every order's due deliveries, at once
 AcceptanceCommand = command_by("shipment:accept", scope="fulfilment")
 ReturnCommand = command_by("return:record", scope="return")
 ReturnReader = permitted("return:read", scope="return")

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.inventory.api.common import (
-    AcceptanceCommand, DispatchCommand, FulfilmentReader, PickCommand, Work,
+    AcceptanceCommand, DispatchCommand, FulfilmentReader, PickCommand, PlanCommand, Work, today,
 )
-from services.inventory.application import outbound
+from services.inventory.application import outbound, reservation
 from services.inventory.domain.fulfilment import Fulfilment
 from services.inventory.domain.picking import Scan
 from shared.domain.gtin import GTINInput, LotInput
@@ -53,6 +53,10 @@ class FulfilmentView(BaseModel):
     returns: list[dict]
     holds: list[str] = Field(default_factory=list, description="the order's holds: nothing is dispatched while any")
     version: int
+
+
+class DueDeliveriesOut(BaseModel):
+    orders: list[UUID] = Field(description="the orders whose due deliveries were reserved (or backordered)")
 
 
 class Picks(BaseModel):
@@ -154,6 +158,14 @@ def dispatch(order_id: UUID, body: Dispatch, _: DispatchCommand, uow: Work, read
     _fulfilment(uow, read, order_id, scope)
     return fulfilment_out(outbound.dispatch(outbound.Dispatch(
         order_id=order_id, carrier=body.carrier, tracking_number=body.tracking_number), uow))
+
+
+@router.post("/deliveries/reserve-due", operation_id="reserve_due_deliveries", tags=["inventory"])
+def reserve_due_deliveries(_: PlanCommand, uow: Work) -> DueDeliveriesOut:
+    """Reserve the delivery plans' deliveries coming due within INVENTORY_DELIVERY_HORIZON_DAYS (as far as stock
+    goes; the rest waits as a backorder). Run it daily (cron); a second run finds nothing more to do."""
+    handled = reservation.reserve_due_deliveries(reservation.ReserveDueDeliveries(today=today()), uow)
+    return DueDeliveriesOut(orders=[f.order_id for f in handled])
 
 
 @router.post("/fulfilments/{order_id}/shipments/{shipment_id}/delivery", operation_id="confirm_delivery",

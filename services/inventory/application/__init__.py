@@ -21,7 +21,7 @@ from services.inventory.domain.kits import ComponentsConsumed, KitAssembled
 from services.inventory.domain.recall_stops import RecallStopLifted, SerialsRecalled
 from services.inventory.domain.returns import StockReturned
 from services.inventory.domain.stock_control import StockAdjusted, StockCounted, StockMoved, StockNearingExpiry
-from services.inventory.projections.backorders import BackorderQueue
+from services.inventory.projections.backorders import BackorderQueue, DueDeliveries
 from services.inventory.projections.hospitals import ProvinceOfHospital
 from services.inventory.projections.open_recalls import OpenRecallRegister
 from services.inventory.projections.stock import ExpiringStockOnHand
@@ -70,6 +70,8 @@ class InventoryApplication(ServiceApplication):
         Fulfilment.PicksConfirmed: contracts.PicksConfirmed,
         Fulfilment.Dispatched: contracts.ShipmentDispatched,
         Fulfilment.Held: contracts.FulfilmentHeld,
+        Fulfilment.DeliveriesScheduled: contracts.FulfilmentDeliveriesScheduled,
+        Fulfilment.DeliveriesDue: contracts.FulfilmentDeliveriesDue,
         Fulfilment.Cancelled: contracts.FulfilmentCancelled,
         Fulfilment.Amended: contracts.FulfilmentAmended,
         Fulfilment.AmendmentRefused: contracts.FulfilmentAmendmentRefused,
@@ -115,6 +117,12 @@ class ExpiringStockPort(Protocol):
     def items_expiring_by(self, day: date) -> list[str]: ...
 
 
+class SchedulesPort(Protocol):
+    """The orders with scheduled deliveries due by a day (projections/backorders.py: ScheduledDeliveries)."""
+
+    def due_by(self, day: date, limit: int = 500) -> list[UUID]: ...
+
+
 class HospitalProvincesPort(Protocol):
     """The province of a hospital (projections/hospitals.py): which warehouses serve its orders first."""
 
@@ -130,12 +138,14 @@ class InventoryUnitOfWork(UnitOfWork):
     def __init__(self, app: InventoryApplication, pool: ConnectionPool | None = None, *, deferred: bool = False,
                  open_recalls: OpenRecallsPort | None = None, backorders: BackordersPort | None = None,
                  expiring_stock: ExpiringStockPort | None = None,
-                 hospital_provinces: HospitalProvincesPort | None = None) -> None:
+                 hospital_provinces: HospitalProvincesPort | None = None,
+                 schedules: SchedulesPort | None = None) -> None:
         super().__init__(app, deferred=deferred)
         self.open_recalls: OpenRecallsPort = open_recalls or _read_model(OpenRecallRegister, pool, app)
         self.backorders: BackordersPort = backorders or _read_model(BackorderQueue, pool, app)
         self.expiring_stock: ExpiringStockPort = expiring_stock or _read_model(ExpiringStockOnHand, pool, app)
         self.hospital_provinces: HospitalProvincesPort = hospital_provinces or _read_model(ProvinceOfHospital, pool, app)
+        self.schedules: SchedulesPort = schedules or _read_model(DueDeliveries, pool, app)
         self._enclosed = 0
 
     @property

@@ -10,12 +10,13 @@ event that caused them, so a replay decides the same way.
 
 import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from services.inventory.application import InventoryUnitOfWork
 from services.inventory.domain import Fulfilment, StockItem, fulfilment_id_for, item_id_for
+from services.inventory.domain.fulfilment import deliveries_of
 from services.inventory.domain.fefo import usable_quantity
 from shared.platform.idempotency import create_once
 from shared.platform.command import Command
@@ -64,10 +65,26 @@ def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulf
             optional["order_type"] = command.order_type
         fulfilment = Fulfilment(order_id=command.order_id, ship_to_hospital_id=command.ship_to_hospital_id,
                                 lines=[dict(line) for line in command.lines], **optional)
-        _reserve_or_backorder(fulfilment, fulfilment.requested, command.today, uow)
+        _plan(fulfilment, fulfilment.requested, command.today, uow)
         return fulfilment
 
     return create_once(uow, fulfilment_id_for(command.order_id), Fulfilment, decide)
+
+
+def _plan(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, uow: InventoryUnitOfWork,
+          released: tuple[StockItem, ...] = ()) -> None:
+    """The lines' deliveries: those of a delivery plan due later than the horizon (INVENTORY_DELIVERY_HORIZON_DAYS)
+    are scheduled, to be reserved when they come due (reserve_due_deliveries); the others are reserved now."""
+    horizon = today + timedelta(days=uow.settings.delivery_horizon_days)
+    parts = deliveries_of(lines)
+    later = [p for p in parts if p.get("delivery_date") is not None and p["delivery_date"] > horizon]
+    due = [p for p in parts if p not in later]
+    if later:
+        fulfilment.schedule(later)
+    if due:
+        _reserve_or_backorder(fulfilment, due, today, uow, released)
+    else:
+        uow.collect(fulfilment, *released)
 
 
 def _reserve_or_backorder(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, uow: InventoryUnitOfWork,
@@ -77,12 +94,14 @@ def _reserve_or_backorder(fulfilment: Fulfilment, lines: list[dict[str, Any]], t
     first, so a rejection touches no item."""
     trial = _allocate(fulfilment, lines, today, uow, trial=True)
     if not trial.decided(fulfilment.ship_complete):
-        fulfilment.reject(order_id=fulfilment.order_id, reason="insufficient usable stock", shortages=trial.shortages)
+        fulfilment.reject(order_id=fulfilment.order_id, reason="insufficient usable stock", shortages=trial.shortages,
+                          waiting=[*fulfilment.waiting, *lines])
         uow.collect(fulfilment, *released)
         return
     allocation = _allocate(fulfilment, lines, today, uow)
     fulfilment.reserve(order_id=fulfilment.order_id, lines=allocation.reserved,
-                       picking_required=uow.settings.picking_required, backordered=allocation.backordered)
+                       picking_required=uow.settings.picking_required,
+                       backordered=[*[w for w in fulfilment.waiting if w not in lines], *allocation.backordered])
     uow.collect(fulfilment, *released, *allocation.items)  # in this order: the reservation, then the stock it took
 
 
@@ -110,11 +129,12 @@ def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, 
     """FEFO allocations for what usable stock covers of each line (an order that ships complete: whole lines only),
     on the items as this command sees them (`trial`: on copies of them, touching no item)."""
     copies: dict[str, StockItem | None] = {}
-    order_id, deliver_on = fulfilment.order_id, fulfilment.requested_delivery_date
+    order_id = fulfilment.order_id
     preferred = _serving(fulfilment, uow)
     reserved, backordered, shortages, items = [], [], [], {}
     for line in lines:
         gtin, min_days, wanted = line["gtin"], line.get("min_remaining_shelf_life_days") or 0, line["quantity"]
+        deliver_on = line.get("delivery_date") or fulfilment.requested_delivery_date  # a planned delivery's own day
         item = uow.get(item_id_for(gtin), StockItem)
         if trial:
             item = copies.setdefault(gtin, copy.deepcopy(item))
@@ -124,7 +144,8 @@ def _allocate(fulfilment: Fulfilment, lines: list[dict[str, Any]], today: date, 
         if take > 0:
             for a in item.allocate(order_id, take, today, deliver_on, min_days, preferred):
                 reserved.append({"line_no": line["line_no"], "gtin": gtin, "lot": a.lot, "expiry": a.expiry,
-                                 "warehouse": a.warehouse, "quantity": a.quantity})
+                                 "warehouse": a.warehouse, "quantity": a.quantity,
+                                 **({"delivery_date": line["delivery_date"]} if line.get("delivery_date") else {})})
             items[gtin] = item
         if take < wanted:
             shortages.append({"gtin": gtin, "requested": wanted, "available": usable})
@@ -140,6 +161,35 @@ def _serving(fulfilment: Fulfilment, uow: InventoryUnitOfWork) -> frozenset[str]
         return frozenset()
     province = uow.hospital_provinces.province_of(fulfilment.ship_to_hospital_id)
     return frozenset(warehouse for warehouse, provinces in regions.items() if province in provinces)
+
+
+class ReserveDueDeliveries(Command):
+    today: date
+
+
+def reserve_due_deliveries(command: ReserveDueDeliveries, uow: InventoryUnitOfWork) -> list[Fulfilment]:
+    """The scheduled deliveries coming due within the horizon are reserved (as far as stock goes; the rest waits as
+    a backorder), each order in its own transaction. Run daily (cron: POST /deliveries/reserve-due); a second run
+    finds nothing more to do."""
+    by = command.today + timedelta(days=uow.settings.delivery_horizon_days)
+    handled = []
+    for order_id in uow.schedules.due_by(by):
+        fulfilment = uow.get(fulfilment_id_for(order_id), Fulfilment)
+        due = [] if fulfilment is None else fulfilment.due_deliveries(by)
+        if not due:
+            continue
+        fulfilment.make_due(due)
+        allocation = _allocate(fulfilment, fulfilment.waiting, command.today, uow, trial=True)
+        if allocation.decided(fulfilment.ship_complete):
+            allocation = _allocate(fulfilment, fulfilment.waiting, command.today, uow)
+            fulfilment.reserve(order_id=order_id, lines=allocation.reserved,
+                               picking_required=uow.settings.picking_required, backordered=allocation.backordered)
+            uow.collect(fulfilment, *allocation.items)
+        else:
+            uow.collect(fulfilment)  # due, and waiting for stock like a backorder
+        uow.commit()
+        handled.append(fulfilment)
+    return handled
 
 
 class FollowOrderHold(Command):
@@ -216,9 +266,6 @@ def amend_fulfilment(command: AmendFulfilment, uow: InventoryUnitOfWork) -> Fulf
         return fulfilment
     released = _release(fulfilment, uow)
     fulfilment.replan(lines, command.requested_delivery_date)
-    if fulfilment.requested:
-        _reserve_or_backorder(fulfilment, fulfilment.requested, command.today, uow, tuple(released))
-    else:
-        uow.collect(fulfilment, *released)
+    _plan(fulfilment, fulfilment.requested, command.today, uow, tuple(released))
     uow.commit()
     return fulfilment

@@ -79,19 +79,57 @@ class Fulfilment(TracedAggregate):
         self.picking_required = picking_required
         self._settle()
 
+    def reject(self, order_id: UUID, reason: str, shortages: list[dict[str, Any]],
+               waiting: list[dict[str, Any]] | None = None) -> None:
+        """Nothing could be reserved: `waiting` (default: every requested line) waits for stock."""
+        self._rejected(order_id=order_id, reason=reason, shortages=shortages,
+                       **({"waiting": waiting} if waiting is not None else {}))
+
     @event("Rejected")
-    def reject(self, order_id: UUID, reason: str, shortages: list[dict[str, Any]]) -> None:
-        self.__dict__["backordered"] = [dict(line) for line in self.requested]  # nothing reserved: all of it waits
+    def _rejected(self, order_id: UUID, reason: str, shortages: list[dict[str, Any]],
+                  waiting: list[dict[str, Any]] | None = None) -> None:
+        # Before delivery plans, a rejection left every requested line waiting.
+        self.__dict__["backordered"] = [dict(line) for line in (self.requested if waiting is None else waiting)]
         self.reason = reason
         self._settle()
 
+    # Delivery plans (交付计划): scheduled deliveries are reserved when they come due ------------------------------
+
+    @property
+    def scheduled(self) -> list[dict[str, Any]]:
+        """Deliveries of the plan not reserved yet (each: a line's part with its `delivery_date`)."""
+        return self.__dict__.get("scheduled", [])
+
+    def schedule(self, deliveries: list[dict[str, Any]]) -> None:
+        self._scheduled(order_id=self.order_id, deliveries=deliveries)
+
+    @event("DeliveriesScheduled")
+    def _scheduled(self, order_id: UUID, deliveries: list[dict[str, Any]]) -> None:
+        self.__dict__["scheduled"] = [*self.scheduled, *deliveries]
+        self._settle()
+
+    def due_deliveries(self, by: date) -> list[dict[str, Any]]:
+        return [d for d in self.scheduled if d["delivery_date"] <= by]
+
+    def make_due(self, deliveries: list[dict[str, Any]]) -> None:
+        """Scheduled deliveries come due: they wait for stock like a backorder (reserved by the caller, as far as
+        stock goes, in the same unit of work)."""
+        self._deliveries_due(order_id=self.order_id, deliveries=deliveries)
+
+    @event("DeliveriesDue")
+    def _deliveries_due(self, order_id: UUID, deliveries: list[dict[str, Any]]) -> None:
+        self.__dict__["scheduled"] = [d for d in self.scheduled if d not in deliveries]
+        self.__dict__["backordered"] = [*self.waiting, *deliveries]
+        self._settle()
+
     def _settle(self) -> None:
+        later = self.scheduled
         if self.shipments:
-            self.status = "partially_shipped" if self.reserved or self.waiting else "shipped"
+            self.status = "partially_shipped" if self.reserved or self.waiting or later else "shipped"
         elif self.reserved:
             self.status = "partially_reserved" if self.waiting else "reserved"
         else:
-            self.status = "rejected" if self.waiting else "requested"
+            self.status = "rejected" if self.waiting else "scheduled" if later else "requested"
 
     def shipped_by_line(self) -> dict[int, int]:
         """Units shipped per order line (shipments recorded before partial deliveries name no line: None)."""
@@ -149,7 +187,7 @@ class Fulfilment(TracedAggregate):
     @event("Cancelled")
     def _cancelled(self, order_id: UUID, released: list[dict[str, Any]]) -> None:
         self.status = "closed" if self.shipments else "cancelled"
-        self.reserved, self.picked, self.__dict__["backordered"] = [], [], []
+        self.reserved, self.picked, self.__dict__["backordered"], self.__dict__["scheduled"] = [], [], [], []
 
     def amendment_problem(self, lines: list[dict[str, Any]]) -> str | None:
         """Why inventory cannot take these amended lines, or None: what has shipped cannot change (each shipped line
@@ -173,14 +211,14 @@ class Fulfilment(TracedAggregate):
         if problem := self.amendment_problem(lines):
             raise FulfilmentStateError(problem, "amend-unshipped-only")
         shipped = self.shipped_by_line()
-        remaining = [{**line, "quantity": line["quantity"] - shipped.get(line["line_no"], 0)} for line in lines]
+        remaining = [_less(line, shipped.get(line["line_no"], 0)) for line in lines]
         self._amended(order_id=self.order_id, lines=[line for line in remaining if line["quantity"] > 0],
                       requested_delivery_date=requested_delivery_date)
 
     @event("Amended")
     def _amended(self, order_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
         self.requested, self.requested_delivery_date = lines, requested_delivery_date
-        self.reserved, self.picked, self.__dict__["backordered"] = [], [], []
+        self.reserved, self.picked, self.__dict__["backordered"], self.__dict__["scheduled"] = [], [], [], []
         self.status = "requested"
         if not lines:
             self._settle()  # all that is left has shipped
@@ -325,6 +363,38 @@ class Fulfilment(TracedAggregate):
         self.returns = [*self.returns, {"return_id": return_id, "shipment_id": shipment_id, "reason": reason,
                                         "disposition": disposition, "warehouse": warehouse, "lines": lines,
                                         "note": note}]
+
+
+def deliveries_of(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each line as the parts it is delivered in: a line with a delivery plan (`deliveries`: date and quantity) is one
+    part per scheduled delivery, with its `delivery_date`; a line without is one part."""
+    parts = []
+    for line in lines:
+        plan = line.get("deliveries")
+        if not plan:
+            parts.append(line)
+            continue
+        base = {k: v for k, v in line.items() if k != "deliveries"}
+        parts += [{**base, "quantity": d["quantity"], "delivery_date": _day(d["date"])} for d in plan]
+    return parts
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _less(line: dict[str, Any], shipped: int) -> dict[str, Any]:
+    """What is left of a line once `shipped` units have: its plan's earliest deliveries are taken first."""
+    left = {**line, "quantity": line["quantity"] - shipped}
+    if line.get("deliveries"):
+        plan, skip = [], shipped
+        for d in sorted(line["deliveries"], key=lambda d: _day(d["date"])):
+            take = min(skip, d["quantity"])
+            skip -= take
+            if d["quantity"] > take:
+                plan.append({**d, "quantity": d["quantity"] - take})
+        left["deliveries"] = plan
+    return left
 
 
 __all__ = ["Fulfilment", "FulfilmentStateError", "PickRefusedError", "RecalledStock", "ReturnRuleError", "Scan",

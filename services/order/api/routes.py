@@ -41,6 +41,12 @@ OrderStatus = Literal["on_hold", "placed", "reserved", "partially_reserved", "ba
 LineStatus = Literal["open", "partially_shipped", "shipped", "closed", "cancelled"]
 
 
+class DeliveryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    quantity: LineQuantity
+
+
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     gtin: GTINInput
@@ -51,6 +57,9 @@ class OrderLineIn(BaseModel):
                           " `price_approval` hold for a pricing manager")
     min_remaining_shelf_life_days: int | None = Field(
         None, ge=0, le=3650, description="only lots with at least this many days of shelf life left on delivery")
+    deliveries: list[DeliveryIn] | None = Field(
+        None, min_length=1, max_length=24, description="a delivery plan (交付计划): scheduled deliveries adding up to the"
+                                                       " quantity, each reserved and shipped on its own date")
 
 
 def _typed_total_fits(body: Any) -> Any:
@@ -95,6 +104,7 @@ class OrderLineOut(BaseModel):
     contract_id: UUID | None = None
     price_explanation: dict[str, Any] | None = None
     min_remaining_shelf_life_days: int | None = None
+    deliveries: list[dict[str, Any]] | None = Field(None, description="its delivery plan: date and quantity each")
     status: LineStatus = "open"
     shipped_quantity: int = Field(0, description="units of the line shipped so far")
 
@@ -196,9 +206,15 @@ def _place_command(body: PlaceOrder, actor: str, idempotency_key: str | None) ->
     return placing.PlaceOrder(
         order_id=new_aggregate_id("order", actor, idempotency_key), hospital_id=body.hospital_id,
         customer_reference=body.customer_reference, currency=body.currency,
-        lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
+        lines=tuple(_line(line) for line in body.lines),
         requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
         contract_id=body.contract_id, ship_complete=body.ship_complete, order_type=body.order_type)
+
+
+def _line(line: OrderLineIn) -> placing.OrderLine:
+    fields = line.model_dump(exclude={"deliveries"})
+    plan = tuple((d.date, d.quantity) for d in line.deliveries) if line.deliveries else None
+    return placing.OrderLine(**fields, deliveries=plan)
 
 
 class PriceDecisionIn(BaseModel):
@@ -289,7 +305,7 @@ def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow:
     left (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped in full."""
     command_reason(body.reason, meta)
     return _order_out(amending.amend_order(amending.AmendOrder(
-        order_id=order_id, lines=tuple(placing.OrderLine(**line.model_dump()) for line in body.lines),
+        order_id=order_id, lines=tuple(_line(line) for line in body.lines),
         requested_delivery_date=body.requested_delivery_date), uow, scope))
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from services.order.application import OrderUnitOfWork, contracting, credit
 from services.order.application.pricing import priced, vat_rate_of
 from services.order.domain import SalesOrder
+from services.order.domain.sales_order import delivery_plan
 from services.order.domain.contracts import Contract
 from services.order.domain.line_pricing import order_line_price
 from shared.domain.pricing import PriceExplanation
@@ -31,6 +32,7 @@ class OrderLine:
     quantity: int
     unit_price: Decimal | None = None  # net; given: a price override, held for approval; absent: the system prices
     min_remaining_shelf_life_days: int | None = None
+    deliveries: tuple[tuple[date, int], ...] | None = None  # a delivery plan (交付计划): (date, quantity) each
 
 
 NOTHING_PRICED = PriceExplanation(None, "none", None)  # no price list in the currency: nothing to explain
@@ -149,6 +151,8 @@ def _priced_lines(command: PlaceOrder, uow: OrderUnitOfWork, contract: Contract 
             shelf_life = contract.terms["min_remaining_shelf_life_days"] or None  # type: ignore[union-attr]
         lines.append({"gtin": line.gtin, "quantity": line.quantity, "min_remaining_shelf_life_days": shelf_life,
                       **price})
+        if line.deliveries:
+            lines[-1]["deliveries"] = delivery_plan(index, line.quantity, line.deliveries, day)
     return lines
 
 

@@ -35,6 +35,26 @@ HOLDS = {"price_approval": "price:approve", "credit": "order:release-credit-hold
 PLACEABLE_HOLDS = ("manual", "compliance")  # those a person puts on an order; the others come from its checks
 
 
+MAX_DELIVERIES = 24  # a plan of monthly deliveries for two years; more is a typo or a contract, not an order line
+
+
+def delivery_plan(index: int, quantity: int, deliveries: tuple[tuple[date, int], ...] | list,
+                  today: date) -> list[dict[str, Any]]:
+    """A line's delivery plan (交付计划), checked: its deliveries add up to the line's quantity, fall on distinct days
+    from today on, and are at most MAX_DELIVERIES. Sorted by date."""
+    field = f"lines[{index}].deliveries"
+    plan = sorted(({"date": day, "quantity": count} for day, count in deliveries), key=lambda d: d["date"])
+    if len(plan) > MAX_DELIVERIES:
+        raise RuleViolation("delivery-plan-size", f"at most {MAX_DELIVERIES} deliveries per line", field)
+    if sum(d["quantity"] for d in plan) != quantity:
+        raise RuleViolation("delivery-plan-total", f"the deliveries add up to {sum(d['quantity'] for d in plan)},"
+                            f" the line orders {quantity}", field)
+    days = [d["date"] for d in plan]
+    if len(set(days)) != len(days) or days[0] < today:
+        raise RuleViolation("delivery-plan-dates", f"each delivery on its own day, from {today} on", field)
+    return plan
+
+
 class SalesOrder(TracedAggregate):
     @event("Placed")
     def __init__(self, order_id: UUID, hospital_id: UUID, customer_reference: str | None, currency: str,
@@ -84,7 +104,7 @@ class SalesOrder(TracedAggregate):
             numbered.append({"line_no": n, "gtin": line["gtin"], "quantity": line["quantity"],
                              "unit_price": Decimal(line["unit_price"])})
             for optional_field in ("min_remaining_shelf_life_days", "gross_unit_price", "vat_rate", "price_source",
-                                   "contract_id", "price_explanation"):
+                                   "contract_id", "price_explanation", "deliveries"):
                 if line.get(optional_field) is not None:
                     numbered[-1][optional_field] = line[optional_field]
         optional: dict[str, Any] = {"requested_delivery_date": requested_delivery_date} if requested_delivery_date else {}
