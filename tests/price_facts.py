@@ -57,6 +57,10 @@ class InMemoryCreditFacts:
 
     exposures: dict[UUID, "Exposure"] = field(default_factory=dict)
     asked: list[tuple] = field(default_factory=list)
+    groups: dict[UUID, list[UUID]] = field(default_factory=dict)  # customer -> the credit groups it is in
+
+    def groups_of(self, customer_id: UUID) -> list[UUID]:
+        return self.groups.get(customer_id, [])
 
     def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
                  overdue_days: int) -> "Exposure":

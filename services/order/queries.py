@@ -242,6 +242,11 @@ class CreditFactsFromReadModels:
     def __init__(self, read: ReadModels) -> None:
         self.read = read
 
+    def groups_of(self, customer_id: UUID) -> list[UUID]:
+        rows = self.read.all("SELECT group_id FROM {schema}.credit_group_members WHERE member_id = %s"
+                             " ORDER BY group_id LIMIT 20", (customer_id,))
+        return [r["group_id"] for r in rows]
+
     def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
                  overdue_days: int) -> Exposure:
         row = self.read.one(

@@ -382,6 +382,9 @@ class CreditTerms(ValueObject):
     overdue_days: int = Field(ge=0, le=3650, description="receivables this many days past due count as overdue")
     overdue_share_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
     payment_terms_days: int = Field(ge=0, le=720, description="the customer's default: invoices fall due after it")
+    group_name: str | None = Field(None, max_length=200, description="a credit group's name (集团授信)")
+    members: list[UUID] | None = Field(None, max_length=100, description="a credit group's customers: their"
+                                                                         " exposures add up against its limit")
 
 
 class CreditLimitSet(EventPayload):

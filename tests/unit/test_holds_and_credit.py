@@ -349,3 +349,25 @@ def test_blocking_an_item_for_sale_is_an_event_once_and_lifting_it_another():
         assert item.master.set_sales_block(False)
     assert [type(e).__name__ for e in item.collect_events()][-2:] == ["SalesBlockSet", "SalesBlockSet"]
     assert item.master.sales_blocked is False
+
+
+def test_a_credit_group_adds_up_its_members_exposure_against_its_own_limit(uow, exposures):
+    group_id = uuid4()
+    with acting_as("user:finance", reason="集团授信"):
+        group = credit.set_credit_group(credit.SetCreditGroup(
+            group_id=group_id, name="华东医疗集团", members=(HOSPITAL, DISTRIBUTOR), currency="CNY",
+            limit=Decimal("5000.00"), valid_from=TODAY - timedelta(days=1)), uow)
+        again = credit.set_credit_group(credit.SetCreditGroup(
+            group_id=group_id, name="华东医疗集团", members=(DISTRIBUTOR, HOSPITAL), currency="CNY",
+            limit=Decimal("5000.00"), valid_from=TODAY - timedelta(days=1)), uow)
+    assert again.version == group.version  # the same group again records nothing
+    exposures.groups[HOSPITAL] = [group_id]
+    exposures.exposures[DISTRIBUTOR] = Exposure(open_receivables=Decimal("3000.00"))
+    assert place(uow, 1).holds == []  # 3,000 of the distributor + 1,130: within the group's 5,000
+    exposures.exposures[HOSPITAL] = Exposure(open_orders=Decimal("1130.00"))
+    held = place(uow, 1)  # 3,000 + 1,130 + 1,130 is above 5,000, though the hospital has no limit of its own
+    assert held.holds == ["credit"]
+    assert "credit-limit-exceeded: credit group 华东医疗集团" in held.hold_history[0]["reason"]
+    assert credit.position(uow, HOSPITAL, "CNY", TODAY).limit is None  # a group id never overwrites a customer's
+    exposures.groups[HOSPITAL] = [uuid4()]  # a group the read model names but the hospital is not in: not judged
+    assert place(uow, 1).holds == []

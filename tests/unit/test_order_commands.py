@@ -15,7 +15,7 @@ from services.order.application import OrderApplication, OrderUnitOfWork, placin
 from services.order.domain import SalesOrder
 from services.order.domain.compliance import DistributorFacts, HospitalFacts, ItemFacts
 from services.order.domain.price_facts import Customer
-from tests.price_facts import InMemoryPriceFacts
+from tests.price_facts import InMemoryCreditFacts, InMemoryPriceFacts
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.context import acting_as
 from shared.platform.settings import Settings
@@ -88,7 +88,7 @@ def priced_facts() -> InMemoryPriceFacts:
 
 def unit_of_work(facts: KnownFacts, grace_until: date | None = None):  # noqa: ANN201
     app = OrderApplication.in_memory(Settings(ERP_ENV="test", REGISTRATION_CERTIFICATE_GRACE_UNTIL=grace_until))
-    return OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts())
+    return OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts(), credit_facts=InMemoryCreditFacts())
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_a_hospital_needs_a_practice_licence_valid_on_the_delivery_day_and_to_be
 def test_while_hospital_master_data_is_migrated_a_hospital_without_a_licence_on_record_may_buy(facts):
     facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [])
     app = OrderApplication.in_memory(Settings(ERP_ENV="test", HOSPITAL_LICENCE_REQUIRED=False))
-    uow = OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts())
+    uow = OrderUnitOfWork(app, sale_facts=facts, price_facts=priced_facts(), credit_facts=InMemoryCreditFacts())
     with acting_as("user:order-desk"):
         assert placing.place_order(order(STENT), uow)[1]
         facts.standing[HOSPITAL] = HospitalFacts(HOSPITAL, "浙江省人民医院", [

@@ -15,7 +15,7 @@ from shared.domain.pricing import Discount, PricingRule, Scope, TenderPrice, Val
 from shared.domain.rules import InvalidReference, RuleViolation
 from shared.platform.context import acting_as
 from shared.platform.settings import Settings
-from tests.price_facts import InMemoryPriceFacts
+from tests.price_facts import InMemoryCreditFacts, InMemoryPriceFacts
 from tests.unit.test_order_commands import CATHETER, DISTRIBUTOR, HOSPITAL, STENT, TODAY, KnownFacts
 
 LIST_PRICE = Decimal("1446.4000")
@@ -35,7 +35,7 @@ def prices() -> InMemoryPriceFacts:
 @pytest.fixture
 def uow(prices):
     app = OrderApplication.in_memory(Settings(ERP_ENV="test"))
-    uow = OrderUnitOfWork(app, sale_facts=KnownFacts(), price_facts=prices)
+    uow = OrderUnitOfWork(app, sale_facts=KnownFacts(), price_facts=prices, credit_facts=InMemoryCreditFacts())
     yield uow
     app.close()
 

@@ -14,13 +14,14 @@ from services.order.application import OrderUnitOfWork, credit
 from services.order.application.pricing import customer_of
 from services.order.application.quoting import today
 from shared.domain.money import MAX_DOCUMENT_AMOUNT
-from shared.platform.access import permitted
+from shared.platform.access import COMPANY, permitted
 from shared.platform.api import CallerScope, command_by, command_reason
 from shared.platform.service_state import unit_of_work
 
 router = APIRouter(tags=["credit"])
 Work = Annotated[OrderUnitOfWork, Depends(unit_of_work)]
 CreditCommand = command_by("credit:manage", scope="customer")
+CreditGroupCommand = command_by("credit:manage", scope=COMPANY)  # a group spans customers: finance's, not a region's
 CreditReader = permitted("credit:read", scope="customer")
 Amount = Annotated[Decimal, Field(ge=0, le=MAX_DOCUMENT_AMOUNT, max_digits=15, decimal_places=2)]
 
@@ -84,3 +85,28 @@ def _credit_out(uow: OrderUnitOfWork, customer_id: UUID, currency: str, scope) -
                      terms=limit.terms if limit else None, open_receivables=exposure.open_receivables,
                      overdue=exposure.overdue, shipped_not_invoiced=exposure.shipped_not_invoiced,
                      open_orders=exposure.open_orders, exposure=exposure.total, available=position.available)
+
+
+class CreditGroupIn(CreditLimitIn):
+    name: str = Field(min_length=1, max_length=200, description="e.g. 华西医院集团, 华东医疗及其分公司")
+    members: list[UUID] = Field(min_length=1, max_length=100, description="hospitals and distributors in the group")
+
+
+class CreditGroupOut(BaseModel):
+    group_id: UUID
+    name: str
+    members: list[UUID]
+    terms: dict
+    version: int
+
+
+@router.put("/credit-groups/{group_id}", operation_id="set_credit_group")
+def set_credit_group(group_id: UUID, body: CreditGroupIn, meta: CreditGroupCommand, uow: Work,
+                     scope: CallerScope) -> CreditGroupOut:
+    """Set or change a credit group (集团授信): its members' exposures add up against its limit, and every member's
+    order is checked against it as well as against the member's own limit. With a reason; each change a version."""
+    command_reason(body.reason, meta)
+    group = credit.set_credit_group(credit.SetCreditGroup(
+        group_id=group_id, members=tuple(body.members), **body.model_dump(exclude={"reason", "members"})), uow, scope)
+    return CreditGroupOut(group_id=group_id, name=group.terms["group_name"], members=group.terms["members"],
+                          terms=group.terms, version=group.version)

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from services.order.application import OrderUnitOfWork
 from services.order.application.pricing import customer_of
-from services.order.domain.credit import CreditLimit, Exposure, check_credit_terms, credit_limit_id_for, credit_problems
+from services.order.domain.credit import (
+    CreditLimit, Exposure, check_credit_terms, credit_group_limit_id_for, credit_limit_id_for, credit_problems,
+)
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command
 
@@ -66,12 +68,62 @@ def position(uow: OrderUnitOfWork, customer_id: UUID, currency: str, day: date) 
 
 
 def check(uow: OrderUnitOfWork, customer_id: UUID, currency: str, order_value: Decimal, day: date) -> list[str]:
-    """Why an order of this value must wait for finance (empty: it may proceed). An order in another currency than
-    the customer's limit is held too: its exposure cannot be judged."""
-    if uow.get(credit_limit_id_for(customer_id), CreditLimit) is None:
-        return []  # not under credit management: nothing to judge the exposure against
-    credit = position(uow, customer_id, currency, day)
-    if credit.limit is not None and credit.limit.terms["currency"] != currency:
-        return [f"credit-currency: the customer's credit limit is in {credit.limit.terms['currency']}, the order in"
-                f" {currency}"]
-    return credit_problems(credit.limit, credit.exposure, order_value, day)
+    """Why an order of this value must wait for finance (empty: it may proceed): the customer's own limit, and each
+    credit group's it belongs to. An order in another currency than a limit is held too: its exposure cannot be
+    judged. A customer under neither is not under credit management."""
+    problems = []
+    if uow.get(credit_limit_id_for(customer_id), CreditLimit) is not None:
+        credit = position(uow, customer_id, currency, day)
+        problems += _judged(credit.limit, credit.exposure, currency, order_value, day)  # type: ignore[arg-type]
+    for group_id in uow.credit_facts.groups_of(customer_id):
+        group = uow.get(credit_group_limit_id_for(group_id), CreditLimit)
+        if group is None or str(customer_id) not in {str(m) for m in group.terms.get("members") or []}:
+            continue  # the read model lags a change of members: the group's own terms decide
+        terms = group.terms
+        exposure = sum((uow.credit_facts.exposure(UUID(str(member)), terms["currency"], day,
+                                                  terms["payment_terms_days"], terms["overdue_days"])
+                        for member in terms["members"]), Exposure())
+        problems += [f"{p.split(': ', 1)[0]}: credit group {terms['group_name']}: {p.split(': ', 1)[1]}"
+                     for p in _judged(group, exposure, currency, order_value, day)]
+    return problems
+
+
+def _judged(limit: CreditLimit, exposure: Exposure, currency: str, order_value: Decimal, day: date) -> list[str]:
+    if limit.terms["currency"] != currency:
+        return [f"credit-currency: the credit limit is in {limit.terms['currency']}, the order in {currency}"]
+    return credit_problems(limit, exposure, order_value, day)
+
+
+class SetCreditGroup(Command):
+    group_id: UUID
+    name: str
+    members: tuple[UUID, ...]
+    currency: str
+    limit: Decimal
+    valid_from: date
+    valid_to: date | None = None
+    max_order_value: Decimal | None = None
+    overdue_days: int = 30
+    overdue_share_percent: Decimal = Decimal("10")
+    payment_terms_days: int = 90
+
+
+def set_credit_group(command: SetCreditGroup, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> CreditLimit:
+    """Set or change a credit group's members and terms (the same again records nothing). Each member is a known
+    hospital or distributor."""
+    for member in command.members:
+        customer_of(uow.price_facts, member, scope)
+    terms = {"currency": command.currency, "limit": command.limit, "valid_from": command.valid_from,
+             "valid_to": command.valid_to, "max_order_value": command.max_order_value,
+             "overdue_days": command.overdue_days, "overdue_share_percent": command.overdue_share_percent,
+             "payment_terms_days": command.payment_terms_days, "group_name": command.name,
+             "members": sorted({str(m) for m in command.members})}
+    check_credit_terms(terms)
+    limit = uow.get(credit_group_limit_id_for(command.group_id), CreditLimit)
+    if limit is None:
+        limit = CreditLimit(customer_id=command.group_id, terms=terms)
+        uow.collect(limit)
+    elif limit.change(terms):
+        uow.collect(limit)
+    uow.commit()
+    return limit

@@ -8,6 +8,9 @@ value, all tax-inclusive (ARCHITECTURE.md: SAP counts the same). The checks, eac
 - `credit-max-order-value`: this order alone above the largest single order allowed;
 - `credit-limit-not-in-force`: the customer has a limit, but none valid on the day.
 A customer without any credit limit is not under credit management: its orders are not checked.
+
+A credit group (集团授信: a hospital group, a distributor and its branches) has a limit of its own: its members'
+exposures add up against it, and an order of any member is checked against the group's limit too.
 """
 
 from dataclasses import dataclass
@@ -26,6 +29,11 @@ def credit_limit_id_for(customer_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"erp:credit-limit:{customer_id}")
 
 
+def credit_group_limit_id_for(group_id: UUID) -> UUID:
+    """A group's limit lives apart from any customer's: a group id can never overwrite a customer's limit."""
+    return uuid5(NAMESPACE_URL, f"erp:credit-group:{group_id}")
+
+
 class CreditLimit(TracedAggregate):
     """A customer's credit terms: each change a new version with its actor and reason."""
 
@@ -35,8 +43,9 @@ class CreditLimit(TracedAggregate):
         self.history: list[dict[str, Any]] = []
 
     @staticmethod
-    def create_id(customer_id: UUID) -> UUID:
-        return credit_limit_id_for(customer_id)
+    def create_id(customer_id: UUID, terms: dict[str, Any]) -> UUID:
+        return credit_group_limit_id_for(customer_id) if terms.get("members") is not None else \
+            credit_limit_id_for(customer_id)
 
     def change(self, terms: dict[str, Any]) -> bool:
         """False when the terms are already so (a retry)."""
@@ -73,12 +82,17 @@ class Exposure:
     def total(self) -> Decimal:
         return self.open_receivables + self.shipped_not_invoiced + self.open_orders
 
+    def __add__(self, other: "Exposure") -> "Exposure":
+        return Exposure(self.open_receivables + other.open_receivables, self.overdue + other.overdue,
+                        self.shipped_not_invoiced + other.shipped_not_invoiced, self.open_orders + other.open_orders)
+
 
 class CreditFacts(Protocol):
     """The port the handlers ask (queries.py answers it on the read model credit_exposure.py)."""
 
     def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
                  overdue_days: int) -> Exposure: ...
+    def groups_of(self, customer_id: UUID) -> list[UUID]: ...
 
 
 def credit_problems(limit: CreditLimit | None, exposure: Exposure, order_value: Decimal, day: date) -> list[str]:

@@ -12,7 +12,7 @@ from psycopg import Cursor
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import InvoiceRaised
 from shared.events.inventory import ShipmentDispatched
-from shared.events.order import OrderAmended, OrderCancelled, OrderPlaced, OrderPriceRejected
+from shared.events.order import CreditLimitSet, OrderAmended, OrderCancelled, OrderPlaced, OrderPriceRejected
 from shared.platform.consumer import Projection
 
 DEFAULT_VAT = Decimal("0.13")
@@ -35,6 +35,9 @@ class CreditExposure(Projection):
         " customer_id uuid NOT NULL, currency char(3) NOT NULL, gross_total numeric(18,2) NOT NULL,"
         " raised_on date NOT NULL)",
         "CREATE INDEX IF NOT EXISTS credit_invoices_customer ON {schema}.credit_invoices (customer_id)",
+        # Credit groups (集团授信): which groups each customer's orders are checked against too.
+        "CREATE TABLE IF NOT EXISTS {schema}.credit_group_members (group_id uuid NOT NULL, member_id uuid NOT NULL,"
+        " PRIMARY KEY (member_id, group_id))",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -59,6 +62,12 @@ class CreditExposure(Projection):
                 for gtin, quantity in shipped.items():
                     cur.execute(f"INSERT INTO {self.schema}.credit_shipment_lines VALUES (%s, %s, %s, %s)"
                                 " ON CONFLICT DO NOTHING", (payload.shipment_id, payload.order_id, gtin, quantity))
+            case CreditLimitSet() if payload.terms.members is not None:
+                cur.execute(f"DELETE FROM {self.schema}.credit_group_members WHERE group_id = %s",
+                            (payload.customer_id,))
+                for member in payload.terms.members:
+                    cur.execute(f"INSERT INTO {self.schema}.credit_group_members VALUES (%s, %s)",
+                                (payload.customer_id, member))
             case InvoiceRaised():
                 cur.execute(f"INSERT INTO {self.schema}.credit_invoices VALUES (%s, %s, %s, %s, %s, %s)"
                             " ON CONFLICT DO NOTHING",
