@@ -46,7 +46,7 @@ class FulfilmentPlanner(InventoryProcessManager):
         if isinstance(payload, OrderAmendmentRequested):
             reservation.amend_fulfilment(reservation.AmendFulfilment(
                 order_id=payload.order_id, lines=_fulfilment_lines(payload.lines), today=_day_of(envelope),
-                requested_delivery_date=payload.requested_delivery_date), uow)
+                requested_delivery_date=payload.requested_delivery_date, delivery_address=payload.delivery_address), uow)
             return
         if isinstance(payload, OrderCancellationRequested):
             reservation.cancel_fulfilment(reservation.CancelFulfilment(order_id=payload.order_id), uow)
@@ -64,7 +64,7 @@ class FulfilmentPlanner(InventoryProcessManager):
             order_id=payload.order_id, ship_to_hospital_id=payload.hospital_id, lines=lines, today=_day_of(envelope),
             requested_delivery_date=payload.requested_delivery_date,  # OrderReleased repeats what OrderPlaced said
             ship_to_distributor_id=payload.ship_to_distributor_id, ship_complete=payload.ship_complete,
-            order_type=payload.order_type), uow)
+            order_type=payload.order_type, delivery_address=payload.delivery_address), uow)
 
 
 def _fulfilment_lines(lines: list) -> tuple[dict, ...]:

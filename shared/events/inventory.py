@@ -215,6 +215,8 @@ class FulfilmentRequested(FulfilmentEvent):
     ship_complete: bool = Field(False, description="ship only when every line can be reserved in full (no partial"
                                                    " deliveries); absent (false) before partial deliveries existed")
     order_type: OrderType = "standard"
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
 
 class ReservedLine(ValueObject):
@@ -311,6 +313,8 @@ class FulfilmentAmended(FulfilmentEvent):
     lines: list[dict[str, Any]] = Field(description="what is left to ship per line: line_no, gtin, quantity (and"
                                                     " shelf-life minimum); empty when everything left has shipped")
     requested_delivery_date: date | None = None
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
 
 class FulfilmentAmendmentRefused(FulfilmentEvent):
@@ -350,6 +354,8 @@ class ShipmentDispatched(FulfilmentEvent):
                                                            " consignment location, uninvoiced: the consignee holds"
                                                            " the goods (recall) but they are the manufacturer's until"
                                                            " used (ConsignmentUsed)")
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
 
 # Outbound: picking by UDI scan, delivery, hospital acceptance (验收), returns (RMA), kits ------------------------

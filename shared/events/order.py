@@ -81,6 +81,8 @@ class OrderPlaced(OrderEvent):
                                                                " consumption: consigned units used (ConsignmentUsed),"
                                                                " invoiced, nothing to ship")
     usage_id: UUID | None = Field(None, description="a consumption order's usage report")
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
     @field_validator("holds", mode="before")
     @classmethod
@@ -133,6 +135,8 @@ class OrderAmendmentRequested(OrderEvent):
     amended_by: str
     cancelled_lines: Annotated[list[int], NoneIsEmpty] = Field(default_factory=list, max_length=1000,
                                        description="the lines this amendment cancels (what is left of them)")
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
 
 class OrderAmended(OrderEvent):
@@ -148,6 +152,8 @@ class OrderAmended(OrderEvent):
     cancelled_lines: Annotated[list[int], NoneIsEmpty] = Field(default_factory=list, max_length=1000,
                                        description="the lines this amendment cancels: a line that shipped nothing"
                                                    " is gone from `lines`; one that shipped part keeps that part")
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
     status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
                                                               " partial deliveries existed")
 
@@ -188,6 +194,8 @@ class OrderReleased(OrderEvent):
     ship_to_distributor_id: UUID | None = None
     ship_complete: bool = False
     order_type: SalesOrderType = "standard"
+    delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
+                                                                  " customer's registered address")
 
 
 class AllocatedLot(ValueObject):

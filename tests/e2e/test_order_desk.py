@@ -112,8 +112,9 @@ def _dispatch_refused(http: httpx.Client, inventory: str, order_id: str) -> bool
 
 
 def test_a_partial_delivery_ships_what_is_there_and_the_backorder_when_stock_is_released(stack, http: httpx.Client):
-    """Two lines, stock for part of the first: that part is reserved and shipped (and invoiced); the rest of it is
-    reserved and shipped when quality releases a new receipt; the second line, never in stock, is cancelled."""
+    """An order over the hospital's credit, released by finance; two lines, stock for part of the first: that part
+    is reserved and shipped (and invoiced); the rest of it is reserved and shipped when quality releases a new
+    receipt; the second line, never in stock, is cancelled."""
     stack.start_all()
     stack.wait_until_ready()
     url = stack.url
@@ -126,10 +127,17 @@ def test_a_partial_delivery_ships_what_is_there_and_the_backorder_when_stock_is_
     price_list = list_price(http, channel, GTIN, "1130.00")
     http.post(f"{channel}/price-lists/{price_list}/prices", headers=PRICING, json={
         "gtin": balloon, "price": "226.00", "valid_from": in_days(-10)}).raise_for_status()
+    # Over the hospital's credit: held until finance releases it, with a reason and an expiry.
+    wait_for(lambda: httpx.put(f"{order}/customers/{hospital}/credit-limit", headers=FINANCE, json={
+        "limit": "5000.00", "valid_from": in_days(-1), "reason": "年度授信"}).status_code == 200,
+        "the order service to learn the hospital")
     body = {"hospital_id": hospital, "lines": [{"gtin": GTIN, "quantity": 6}, {"gtin": balloon, "quantity": 2}]}
     placed = wait_for(lambda: _placed(httpx.post(f"{order}/orders", headers=DESK, json=body)),
                       "the order service to learn the hospital and prices")
     order_id = placed["order_id"]
+    assert placed["holds"] == ["credit"]  # 6 x 1,130 + 2 x 226 = 7,232 is above 5,000
+    httpx.post(f"{order}/orders/{order_id}/holds/credit/release", headers=FINANCE, json={
+        "reason": "医院预付款已到账", "expires_on": in_days(14)}).raise_for_status()
     partial = wait_for(lambda: (r := http.get(f"{inventory}/fulfilments/{order_id}").json()).get(
         "status") == "partially_reserved" and r, "the partial reservation")
     assert [(r["line_no"], r["quantity"]) for r in partial["reserved"]] == [(1, 4)]

@@ -249,3 +249,25 @@ def test_a_delivery_plan_must_add_up_to_its_line_and_fall_on_distinct_days_from_
             placing.OrderLine(gtin=STENT, quantity=4, deliveries=(
                 (TODAY + timedelta(days=30), 2), (TODAY + timedelta(days=3), 2))),)), uow)
     assert [d["date"] for d in placed.lines[0]["deliveries"]] == [TODAY + timedelta(days=3), TODAY + timedelta(days=30)]
+
+
+def test_the_delivery_address_is_the_order_s_and_an_amendment_changes_it_before_shipment(world: World, uow):
+    with acting_as("user:desk"):
+        placed, _ = placing.place_order(placing.PlaceOrder(
+            order_id=uuid4(), hospital_id=HOSPITAL, delivery_address="浙江省杭州市上城区庆春路 门诊楼 设备科",
+            lines=(placing.OrderLine(gtin=STENT, quantity=1),)), uow)
+    assert placed.address == "浙江省杭州市上城区庆春路 门诊楼 设备科"
+    moved = amend(uow, placed.id, (STENT, 1, None), delivery_address="浙江省杭州市滨江区 新院区 二号库房")
+    assert moved.pending_amendment["delivery_address"] == "浙江省杭州市滨江区 新院区 二号库房"
+    with acting_as("system:inventory"):
+        assert amending.confirm_amendment(amending.ConfirmAmendment(order_id=placed.id), uow).address == \
+            "浙江省杭州市滨江区 新院区 二号库房"
+
+    world.released(STENT, "S1", quantity=2)
+    order = order_of(world, (STENT, 1), delivery_address="上海市 旧址")
+    reservation.amend_fulfilment(reservation.AmendFulfilment(
+        order_id=order.order_id, lines=({"line_no": 1, "gtin": STENT, "quantity": 1},), requested_delivery_date=None,
+        today=TODAY, delivery_address="上海市 新址"), world.uow())
+    shipped = dispatch(world, order.order_id)
+    last = list(world.app.repository.event_store.get(fulfilment_id_for(order.order_id)))[-1]
+    assert (shipped.address, last.delivery_address) == ("上海市 新址", "上海市 新址")  # the shipment goes there

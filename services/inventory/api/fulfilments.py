@@ -34,6 +34,8 @@ class FulfilmentOut(BaseModel):
     ship_to_distributor_id: UUID | None = Field(None, description="the distributor the goods ship to, when not direct")
     reserved: list[dict] = Field(description="reserved and not shipped yet")
     backordered: list[dict] = Field(default_factory=list, description="what each line still waits for (stock short)")
+    scheduled: list[dict] = Field(default_factory=list, description="a delivery plan's deliveries not due yet")
+    delivery_address: str | None = Field(None, description="absent: the customer's registered address")
     shipments: list[dict]
     holds: list[str] = Field(default_factory=list, description="the order's holds: nothing is dispatched while any")
     version: int
@@ -98,7 +100,7 @@ class Acceptance(BaseModel):
 def fulfilment_out(f: Any) -> FulfilmentOut:
     return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
                          ship_to_distributor_id=f.ship_to_distributor_id, reserved=f.reserved, shipments=f.shipments,
-                         backordered=f.waiting, holds=f.holds, version=f.version)
+                         backordered=f.waiting, scheduled=f.scheduled, delivery_address=f.address, holds=f.holds, version=f.version)
 
 
 def _view(f: Any) -> FulfilmentView:

@@ -31,6 +31,7 @@ class ReserveOrder(Command):
     ship_to_distributor_id: UUID | None = None
     ship_complete: bool = False
     order_type: str = "standard"  # consignment and loaner orders ship to a consignment location
+    delivery_address: str | None = None
 
 
 class RetryBackorders(Command):
@@ -63,6 +64,8 @@ def reserve_order(command: ReserveOrder, uow: InventoryUnitOfWork) -> tuple[Fulf
             optional["ship_complete"] = True
         if command.order_type != "standard":
             optional["order_type"] = command.order_type
+        if command.delivery_address:
+            optional["delivery_address"] = command.delivery_address
         fulfilment = Fulfilment(order_id=command.order_id, ship_to_hospital_id=command.ship_to_hospital_id,
                                 lines=[dict(line) for line in command.lines], **optional)
         _plan(fulfilment, fulfilment.requested, command.today, uow)
@@ -248,6 +251,7 @@ class AmendFulfilment(Command):
     lines: tuple[dict[str, Any], ...]  # line_no, gtin, quantity, and min_remaining_shelf_life_days when asked
     requested_delivery_date: date | None
     today: date
+    delivery_address: str | None = None
 
 
 def amend_fulfilment(command: AmendFulfilment, uow: InventoryUnitOfWork) -> Fulfilment | None:
@@ -265,7 +269,7 @@ def amend_fulfilment(command: AmendFulfilment, uow: InventoryUnitOfWork) -> Fulf
         uow.commit()
         return fulfilment
     released = _release(fulfilment, uow)
-    fulfilment.replan(lines, command.requested_delivery_date)
+    fulfilment.replan(lines, command.requested_delivery_date, command.delivery_address)
     _plan(fulfilment, fulfilment.requested, command.today, uow, tuple(released))
     uow.commit()
     return fulfilment

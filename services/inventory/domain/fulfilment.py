@@ -35,7 +35,8 @@ class Fulfilment(TracedAggregate):
     @event("Requested")
     def __init__(self, order_id: UUID, ship_to_hospital_id: UUID, lines: list[dict[str, Any]],
                  requested_delivery_date: date | None = None, ship_to_distributor_id: UUID | None = None,
-                 ship_complete: bool = False, order_type: str = "standard") -> None:
+                 ship_complete: bool = False, order_type: str = "standard",
+                 delivery_address: str | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days` (absent before shelf-life minimums existed). Orders
         # delivered through a distributor ship to it (`ship_to_distributor_id`), absent before that existed.
         # `ship_complete`: no partial delivery (absent before partial deliveries existed).
@@ -45,6 +46,7 @@ class Fulfilment(TracedAggregate):
         self.ship_to_distributor_id = ship_to_distributor_id
         self.ship_complete = ship_complete
         self.order_type = order_type  # consignment and loaner orders ship to a consignment location (consignment.py)
+        self.delivery_address = delivery_address  # absent: the customer's registered address
         self.requested = lines
         self.status = "requested"
         self.reserved: list[dict[str, Any]] = []
@@ -205,7 +207,8 @@ class Fulfilment(TracedAggregate):
         return next((line["gtin"] for s in self.shipments for line in s["lines"] if line.get("line_no") == line_no),
                     None)
 
-    def replan(self, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
+    def replan(self, lines: list[dict[str, Any]], requested_delivery_date: date | None,
+               delivery_address: str | None = None) -> None:
         """The order was amended: what its new lines leave to ship, to be reserved again (the items release what
         was reserved and not shipped, in the same unit of work); picks start over."""
         if problem := self.amendment_problem(lines):
@@ -213,11 +216,14 @@ class Fulfilment(TracedAggregate):
         shipped = self.shipped_by_line()
         remaining = [_less(line, shipped.get(line["line_no"], 0)) for line in lines]
         self._amended(order_id=self.order_id, lines=[line for line in remaining if line["quantity"] > 0],
-                      requested_delivery_date=requested_delivery_date)
+                      requested_delivery_date=requested_delivery_date,
+                      **({"delivery_address": delivery_address} if delivery_address else {}))
 
     @event("Amended")
-    def _amended(self, order_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None) -> None:
+    def _amended(self, order_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
+                 delivery_address: str | None = None) -> None:
         self.requested, self.requested_delivery_date = lines, requested_delivery_date
+        self.__dict__["delivery_address"] = delivery_address
         self.reserved, self.picked, self.__dict__["backordered"], self.__dict__["scheduled"] = [], [], [], []
         self.status = "requested"
         if not lines:
@@ -259,7 +265,12 @@ class Fulfilment(TracedAggregate):
         self._dispatched(order_id=self.order_id, shipment_id=shipment_id, ship_to_hospital_id=self.ship_to_hospital_id,
                          ship_from_warehouse=warehouse, carrier=carrier, tracking_number=tracking_number,
                          dispatched_at=at, lines=lines, ship_to_distributor_id=self.ship_to_distributor_id,
-                         **({"order_type": self.kind} if self.kind != "standard" else {}))
+                         **({"order_type": self.kind} if self.kind != "standard" else {}),
+                         **({"delivery_address": self.address} if self.address else {}))
+
+    @property
+    def address(self) -> str | None:
+        return self.__dict__.get("delivery_address")  # fulfilments before delivery addresses had none
 
     @property
     def kind(self) -> str:
@@ -268,7 +279,8 @@ class Fulfilment(TracedAggregate):
     @event("Dispatched")
     def _dispatched(self, order_id: UUID, shipment_id: UUID, ship_to_hospital_id: UUID, ship_from_warehouse: str,
                     carrier: str, tracking_number: str, dispatched_at: datetime, lines: list[dict[str, Any]],
-                    ship_to_distributor_id: UUID | None = None, order_type: str = "standard") -> None:
+                    ship_to_distributor_id: UUID | None = None, order_type: str = "standard",
+                    delivery_address: str | None = None) -> None:
         self.shipments.append({"shipment_id": shipment_id, "warehouse": ship_from_warehouse, "lines": lines,
                                "carrier": carrier, "tracking_number": tracking_number})
         # What shipped is no longer reserved, nor waiting to be picked.

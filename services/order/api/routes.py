@@ -16,7 +16,7 @@ from services.order.domain import SalesOrder
 from services.order.domain.sales_order import HOLDS
 from shared.domain.gtin import GTINInput
 from shared.domain.money import LineQuantity, UnitPrice, document_total_problem
-from shared.domain.text import Reference
+from shared.domain.text import Reference, single_line
 from shared.platform.access import permitted
 from shared.platform.access import DataScope
 from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
@@ -38,6 +38,7 @@ OrderReader = permitted("order:read", scope="order")
 
 OrderStatus = Literal["on_hold", "placed", "reserved", "partially_reserved", "backordered", "partially_shipped",
                       "shipped", "price_rejected", "cancelled", "closed"]
+Address = single_line(300, "e.g. 四川省成都市武侯区国学巷37号 华西医院 设备科 二楼库房")
 LineStatus = Literal["open", "partially_shipped", "shipped", "closed", "cancelled"]
 
 
@@ -86,6 +87,8 @@ class PlaceOrder(BaseModel):
     ship_complete: bool = Field(False, description="deliver complete only: no partial delivery, the order waits until"
                                                    " every line can be reserved in full (default: ship what is"
                                                    " available, backorder the rest)")
+    delivery_address: Address | None = Field(None, description="where to deliver, when not the customer's registered"
+                                                              " address (the warehouse ships there)")
     order_type: Literal["standard", "consignment", "loaner"] = Field(
         "standard", description="consignment: replenish the consignee's consignment stock (寄售); loaner: a set for an"
                                 " operation (跟台). Both ship uninvoiced; what is used (a usage report) is invoiced")
@@ -138,6 +141,7 @@ class OrderOut(BaseModel):
     order_type: str = Field("standard", description="standard, consignment, loaner, or consumption (consigned"
                                                     " units used: its usage_id)")
     usage_id: UUID | None = None
+    delivery_address: str | None = None
     backordered: list[dict] = Field(default_factory=list, description="what is short and waits for stock, per line")
     cancelled_lines: list[dict] = Field(default_factory=list, description="lines cancelled one by one, as they were")
     version: int
@@ -181,7 +185,7 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     shipment_ids=o.shipment_ids, backorder_reason=o.backorder_reason,
                     cancellation_requested=o.cancellation_requested, pending_amendment=o.pending_amendment,
                     amendments=len(o.amendments), ship_complete=o.__dict__.get("ship_complete", False),
-                    order_type=o.kind, usage_id=o.__dict__.get("usage_id"),
+                    order_type=o.kind, usage_id=o.__dict__.get("usage_id"), delivery_address=o.address,
                     backordered=o.__dict__.get("backordered", []),
                     cancelled_lines=[{"line_no": no, "gtin": line["gtin"], "quantity": line["quantity"],
                                       "status": statuses.get(no, "cancelled")}
@@ -208,7 +212,8 @@ def _place_command(body: PlaceOrder, actor: str, idempotency_key: str | None) ->
         customer_reference=body.customer_reference, currency=body.currency,
         lines=tuple(_line(line) for line in body.lines),
         requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
-        contract_id=body.contract_id, ship_complete=body.ship_complete, order_type=body.order_type)
+        contract_id=body.contract_id, ship_complete=body.ship_complete, order_type=body.order_type,
+        delivery_address=body.delivery_address)
 
 
 def _line(line: OrderLineIn) -> placing.OrderLine:
@@ -291,6 +296,7 @@ class AmendmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200, description="the order's lines from now on")
     requested_delivery_date: date | None = None
+    delivery_address: Address | None = Field(None, description="the order's delivery address from now on")
     reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
 
     _total_fits_a_document = model_validator(mode="after")(lambda self: _typed_total_fits(self))
@@ -306,7 +312,7 @@ def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow:
     command_reason(body.reason, meta)
     return _order_out(amending.amend_order(amending.AmendOrder(
         order_id=order_id, lines=tuple(_line(line) for line in body.lines),
-        requested_delivery_date=body.requested_delivery_date), uow, scope))
+        requested_delivery_date=body.requested_delivery_date, delivery_address=body.delivery_address), uow, scope))
 
 
 class CancelIn(BaseModel):

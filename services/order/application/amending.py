@@ -21,6 +21,7 @@ class AmendOrder(Command):
     order_id: UUID
     lines: tuple[placing.OrderLine, ...]
     requested_delivery_date: date | None = None  # the reason is the request's
+    delivery_address: str | None = None  # the order's from now on (absent: the customer's registered address)
 
 
 class ConfirmAmendment(Command):
@@ -42,7 +43,8 @@ def amend_order(command: AmendOrder, uow: OrderUnitOfWork, scope: DataScope = EV
         ship_to_distributor_id=order.ship_to_distributor_id, contract_id=next(iter(order.called_off()), None)),
         uow, scope, counted=placing.value_of(order.lines))
     credit_reason = next((h["reason"] for h in checked.hold_history if h["hold"] == "credit"), None)
-    order.amend(checked.lines, command.requested_delivery_date, checked.holds, credit_reason, current_meta().actor)
+    order.amend(checked.lines, command.requested_delivery_date, checked.holds, credit_reason, current_meta().actor,
+                delivery_address=command.delivery_address)
     uow.collect(order)
     uow.commit()
     return order

@@ -49,6 +49,7 @@ class PlaceOrder(Command):
     contract_id: UUID | None = None  # absent: the hospital's active contract covering the day, if any
     ship_complete: bool = False  # no partial deliveries: every line reserved in full, or the order waits
     order_type: str = "standard"  # consignment (寄售) or loaner (跟台): shipped to a consignment location, uninvoiced
+    delivery_address: str | None = None  # absent: the customer's registered address
 
 
 class _FactsWithinScope:
@@ -104,7 +105,8 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
     order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
                              placed_by=current_meta().actor, credit_problems=credit_problems,
-                             ship_complete=command.ship_complete, order_type=command.order_type)
+                             ship_complete=command.ship_complete, order_type=command.order_type,
+                             delivery_address=command.delivery_address)
     if contract is not None:
         called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
         if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):

@@ -61,7 +61,8 @@ class SalesOrder(TracedAggregate):
                  lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
                  ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
                  placed_by: str | None = None, hold_reasons: dict[str, str] | None = None,
-                 ship_complete: bool = False, order_type: str = "standard", usage_id: UUID | None = None) -> None:
+                 ship_complete: bool = False, order_type: str = "standard", usage_id: UUID | None = None,
+                 delivery_address: str | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -81,6 +82,7 @@ class SalesOrder(TracedAggregate):
         self.backorder_reason: str | None = None
         self.ship_complete = ship_complete  # no partial deliveries (absent before they existed)
         self.order_type = order_type  # consignment / loaner: shipped uninvoiced; consumption: used where consigned
+        self.delivery_address = delivery_address  # absent: the customer's registered address
         self.usage_id = usage_id
         if order_type == "consumption":  # the goods were delivered (consigned) and used: nothing is left to ship
             self.status = "shipped"
@@ -95,7 +97,7 @@ class SalesOrder(TracedAggregate):
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
               ship_to_distributor_id: UUID | None = None, placed_by: str | None = None,
               credit_problems: list[str] | None = None, ship_complete: bool = False,
-              order_type: str = "standard") -> "SalesOrder":
+              order_type: str = "standard", delivery_address: str | None = None) -> "SalesOrder":
         """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
         the desk priced (`manual`) holds the order for a pricing manager's approval; a failed credit check
         (domain/credit.py) for finance."""
@@ -121,6 +123,8 @@ class SalesOrder(TracedAggregate):
             optional["ship_complete"] = True
         if order_type != "standard":
             optional["order_type"] = order_type
+        if delivery_address:
+            optional["delivery_address"] = delivery_address
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
 
@@ -139,11 +143,16 @@ class SalesOrder(TracedAggregate):
                            requested_delivery_date=self.requested_delivery_date,
                            ship_to_distributor_id=self.ship_to_distributor_id,
                            **({"ship_complete": True} if self.__dict__.get("ship_complete") else {}),
-                           **({"order_type": self.kind} if self.kind != "standard" else {}))
+                           **({"order_type": self.kind} if self.kind != "standard" else {}),
+                           **({"delivery_address": self.address} if self.address else {}))
 
     @property
     def kind(self) -> str:
         return self.__dict__.get("order_type", "standard")  # orders before consignment were all standard
+
+    @property
+    def address(self) -> str | None:
+        return self.__dict__.get("delivery_address")  # orders before delivery addresses had none
 
     @classmethod
     def consumed(cls, order_id: UUID, usage_id: UUID, hospital_id: UUID, currency: str, lines: list[dict[str, Any]],
@@ -213,7 +222,7 @@ class SalesOrder(TracedAggregate):
     @event("Released")
     def _released(self, hospital_id: UUID, lines: list[dict[str, Any]], requested_delivery_date: date | None,
                   ship_to_distributor_id: UUID | None, ship_complete: bool = False,
-                  order_type: str = "standard") -> None:
+                  order_type: str = "standard", delivery_address: str | None = None) -> None:
         self.status = "placed"
         self.released_to_fulfilment = True
 
@@ -279,7 +288,8 @@ class SalesOrder(TracedAggregate):
         return "shipped" if done else "partially_shipped"
 
     def amend(self, lines: list[dict[str, Any]], requested_delivery_date: date | None, holds: list[str],
-              credit_reason: str | None, by: str, cancelled_lines: list[int] | None = None) -> None:
+              credit_reason: str | None, by: str, cancelled_lines: list[int] | None = None,
+              delivery_address: str | None = None) -> None:
         """New lines (checked and priced as placing does) and delivery date. An order that never reached fulfilment
         takes them at once; one in fulfilment when inventory has re-planned it (confirm_amendment). The holds the
         new lines call for (a typed price, a credit increase) are put on with them."""
@@ -290,6 +300,8 @@ class SalesOrder(TracedAggregate):
                   "amended_by": by}
         if cancelled_lines:
             change["cancelled_lines"] = cancelled_lines
+        if delivery_address:
+            change["delivery_address"] = delivery_address
         if self.__dict__.get("released_to_fulfilment", True):
             self._amendment_requested(**change)
         else:
@@ -298,11 +310,12 @@ class SalesOrder(TracedAggregate):
     @event("AmendmentRequested")
     def _amendment_requested(self, amendment: int, lines: list[dict[str, Any]], requested_delivery_date: date | None,
                              holds: list[str], credit_reason: str | None, amended_by: str,
-                             cancelled_lines: list[int] | None = None) -> None:
+                             cancelled_lines: list[int] | None = None, delivery_address: str | None = None) -> None:
         self.__dict__["amendment_pending"] = {
             "amendment": amendment, "lines": lines, "requested_delivery_date": requested_delivery_date,
             "holds": holds, "credit_reason": credit_reason, "amended_by": amended_by,
-            **({"cancelled_lines": cancelled_lines} if cancelled_lines else {})}
+            **({"cancelled_lines": cancelled_lines} if cancelled_lines else {}),
+            **({"delivery_address": delivery_address} if delivery_address else {})}
 
     def confirm_amendment(self) -> bool:
         """Inventory re-planned the order: the amendment takes effect; False when none is pending."""
@@ -313,6 +326,8 @@ class SalesOrder(TracedAggregate):
 
     def _apply_amendment(self, change: dict[str, Any]) -> None:
         optional = {"cancelled_lines": change["cancelled_lines"]} if change.get("cancelled_lines") else {}
+        if change.get("delivery_address"):
+            optional["delivery_address"] = change["delivery_address"]
         if self.__dict__.get("released_to_fulfilment", True):  # inventory re-plans what is left, if anything is
             left = any(self.shipped_of(line["line_no"]) < line["quantity"] for line in change["lines"])
             optional["status"] = "placed" if left or not self.shipment_ids else "shipped"
@@ -326,13 +341,14 @@ class SalesOrder(TracedAggregate):
     @event("Amended")
     def _amended(self, amendment: int, lines: list[dict[str, Any]], hospital_id: UUID,
                  requested_delivery_date: date | None, amended_by: str, cancelled_lines: list[int] | None = None,
-                 status: str | None = None) -> None:
+                 status: str | None = None, delivery_address: str | None = None) -> None:
         self.__dict__.setdefault("amended", []).append({"amendment": amendment, "previous_lines": self.lines,
                                                         "amended_by": amended_by})
         for line in self.lines:
             if line["line_no"] in (cancelled_lines or []):
                 self.__dict__.setdefault("cancelled_lines", {})[line["line_no"]] = line
         self.lines, self.requested_delivery_date = lines, requested_delivery_date
+        self.__dict__["delivery_address"] = delivery_address
         self.__dict__["amendment_pending"] = None
         if any(line.get("price_source") == "manual" for line in lines):
             self.placed_by = amended_by  # who typed the price: not who may approve it
@@ -423,7 +439,8 @@ class SalesOrder(TracedAggregate):
         if not lines:
             raise RuleViolation("order-keeps-a-line", f"line {line_no} is the order's only line: cancel the order",
                                 "line_no", line_no=line_no)
-        self.amend(lines, self.requested_delivery_date, [], None, by, cancelled_lines=[line_no])
+        self.amend(lines, self.requested_delivery_date, [], None, by, cancelled_lines=[line_no],
+                   delivery_address=self.address)
         return lines
 
     def mark_reserved(self, allocations: list[dict[str, Any]], backordered: list[dict[str, Any]] | None = None) -> None:
