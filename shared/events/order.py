@@ -137,6 +137,7 @@ class OrderAmendmentRequested(OrderEvent):
                                        description="the lines this amendment cancels (what is left of them)")
     delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
                                                                   " customer's registered address")
+    request_key: str | None = Field(None, max_length=200, description="the request's Idempotency-Key")
 
 
 class OrderAmended(OrderEvent):
@@ -154,6 +155,7 @@ class OrderAmended(OrderEvent):
                                                    " is gone from `lines`; one that shipped part keeps that part")
     delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
                                                                   " customer's registered address")
+    request_key: str | None = Field(None, max_length=200, description="the request's Idempotency-Key")
     status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
                                                               " partial deliveries existed")
 

@@ -271,3 +271,19 @@ def test_the_delivery_address_is_the_order_s_and_an_amendment_changes_it_before_
     shipped = dispatch(world, order.order_id)
     last = list(world.app.repository.event_store.get(fulfilment_id_for(order.order_id)))[-1]
     assert (shipped.address, last.delivery_address) == ("上海市 新址", "上海市 新址")  # the shipment goes there
+
+
+def test_a_retried_amendment_or_line_cancellation_under_the_same_idempotency_key_changes_nothing(uow):
+    order = place(uow, 2)
+    first = amend(uow, order.id, (STENT, 3, None), request_key="amend-1")
+    version = first.version
+    again = amend(uow, order.id, (STENT, 3, None), request_key="amend-1")  # the retry while inventory re-plans
+    assert (again.version, again.pending_amendment["amendment"]) == (version, 1)
+    with acting_as("system:inventory"):
+        amending.confirm_amendment(amending.ConfirmAmendment(order_id=order.id), uow)
+    after = amend(uow, order.id, (STENT, 3, None), request_key="amend-1")  # the retry after it took effect
+    assert (len(after.amendments), after.pending_amendment) == (1, None)
+    assert amend(uow, order.id, (STENT, 4, None), request_key="amend-2").pending_amendment["amendment"] == 2
+    with pytest.raises(RuleViolation) as waiting:  # another request while the second waits for inventory
+        amend(uow, order.id, (STENT, 5, None), request_key="amend-3")
+    assert waiting.value.rule == "order-status"

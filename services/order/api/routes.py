@@ -303,15 +303,17 @@ class AmendmentIn(BaseModel):
 
 
 @router.post("/orders/{order_id}/amendments", status_code=status.HTTP_202_ACCEPTED, operation_id="amend_order")
-def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+def amend_order(order_id: UUID, body: AmendmentIn, meta: PlaceOrderCommand, uow: Work, scope: CallerScope,
+                idempotency_key: IdempotencyKey = None) -> OrderOut:
     """Change what has not shipped of an order: its lines (quantities, lines added or removed) and requested date,
     with a reason; a line that shipped keeps its place, its item and at least what shipped (422
     amend-unshipped-only). Every check of placing runs again (prices, contract volume, credit on the increase: a
     hold if it fails). An order on hold takes it at once; one in fulfilment once inventory has re-planned what is
-    left (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped in full."""
+    left (`pending_amendment` until then; refused if a shipment won the race). 409 once it has shipped in full. A
+    retry with the same Idempotency-Key changes nothing and answers the order as it is."""
     command_reason(body.reason, meta)
     return _order_out(amending.amend_order(amending.AmendOrder(
-        order_id=order_id, lines=tuple(_line(line) for line in body.lines),
+        order_id=order_id, lines=tuple(_line(line) for line in body.lines), request_key=idempotency_key,
         requested_delivery_date=body.requested_delivery_date, delivery_address=body.delivery_address), uow, scope))
 
 
@@ -333,12 +335,14 @@ def cancel_order(order_id: UUID, body: CancelIn, meta: PlaceOrderCommand, uow: W
 @router.post("/orders/{order_id}/lines/{line_no}/cancel", status_code=status.HTTP_202_ACCEPTED,
              operation_id="cancel_order_line")
 def cancel_order_line(order_id: UUID, line_no: Annotated[int, Path(ge=1, le=1000)], body: CancelIn,
-                      meta: PlaceOrderCommand, uow: Work, scope: CallerScope) -> OrderOut:
+                      meta: PlaceOrderCommand, uow: Work, scope: CallerScope,
+                      idempotency_key: IdempotencyKey = None) -> OrderOut:
     """Cancel what is left of one line, with a reason: a line that shipped nothing is cancelled, one that shipped
     part is closed at what shipped. An amendment inventory re-plans (its reservation released); the line's contract
-    volume is free again."""
+    volume is free again. A retry with the same Idempotency-Key changes nothing."""
     command_reason(body.reason, meta)
-    return _order_out(cancelling.cancel_line(cancelling.CancelLine(order_id=order_id, line_no=line_no), uow, scope))
+    return _order_out(cancelling.cancel_line(cancelling.CancelLine(order_id=order_id, line_no=line_no,
+                                                                   request_key=idempotency_key), uow, scope))
 
 
 @router.get("/orders/{order_id}", operation_id="get_order")

@@ -22,6 +22,7 @@ class AmendOrder(Command):
     lines: tuple[placing.OrderLine, ...]
     requested_delivery_date: date | None = None  # the reason is the request's
     delivery_address: str | None = None  # the order's from now on (absent: the customer's registered address)
+    request_key: str | None = None  # the request's Idempotency-Key: a retry changes nothing
 
 
 class ConfirmAmendment(Command):
@@ -35,6 +36,8 @@ class RefuseAmendment(Command):
 
 def amend_order(command: AmendOrder, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
     order = _within(uow, command.order_id, scope)
+    if command.request_key is not None and order.took_request(command.request_key):
+        return order  # a retry of an amendment already taken (or waiting for inventory)
     order.require_amendable()
     _release_call_offs(order, uow)  # the checks below call off the new quantities, under the same contract
     checked = placing._accepted(placing.PlaceOrder(
@@ -44,7 +47,7 @@ def amend_order(command: AmendOrder, uow: OrderUnitOfWork, scope: DataScope = EV
         uow, scope, counted=placing.value_of(order.lines))
     credit_reason = next((h["reason"] for h in checked.hold_history if h["hold"] == "credit"), None)
     order.amend(checked.lines, command.requested_delivery_date, checked.holds, credit_reason, current_meta().actor,
-                delivery_address=command.delivery_address)
+                delivery_address=command.delivery_address, request_key=command.request_key)
     uow.collect(order)
     uow.commit()
     return order

@@ -23,6 +23,7 @@ class CancelOrder(Command):
 class CancelLine(Command):
     order_id: UUID
     line_no: int  # the reason is the request's
+    request_key: str | None = None  # the request's Idempotency-Key: a retry changes nothing
 
 
 class ConfirmCancelled(Command):
@@ -46,8 +47,10 @@ def cancel_order(command: CancelOrder, uow: OrderUnitOfWork, scope: DataScope = 
 
 def cancel_line(command: CancelLine, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> SalesOrder:
     found = _within(uow, command.order_id, scope)
+    if command.request_key is not None and found.took_request(command.request_key):
+        return found
     _free_contract_volume(found, uow)
-    remaining = found.cancel_line(command.line_no, current_meta().actor)
+    remaining = found.cancel_line(command.line_no, current_meta().actor, command.request_key)
     uow.collect(found)
     for contract_id, lines in found.called_off(lines=remaining).items():  # what the order's lines still take
         contract = uow.get(contract_id, Contract)

@@ -242,6 +242,12 @@ class SalesOrder(TracedAggregate):
         if self.cancellation_requested or self.pending_amendment is not None:
             raise OrderStateError("the order waits for inventory to answer an earlier cancellation or amendment")
 
+    def took_request(self, request_key: str) -> bool:
+        """Whether an amendment under this Idempotency-Key was taken already, or waits for inventory."""
+        key = request_key[:200]
+        pending = self.pending_amendment or {}
+        return pending.get("request_key") == key or any(a.get("request_key") == key for a in self.amendments)
+
     def require_keeps_shipped(self, lines: list[dict[str, Any]]) -> None:
         """After a partial delivery only what has not shipped changes: each line that shipped keeps its number, its
         item and at least what shipped of it."""
@@ -289,7 +295,7 @@ class SalesOrder(TracedAggregate):
 
     def amend(self, lines: list[dict[str, Any]], requested_delivery_date: date | None, holds: list[str],
               credit_reason: str | None, by: str, cancelled_lines: list[int] | None = None,
-              delivery_address: str | None = None) -> None:
+              delivery_address: str | None = None, request_key: str | None = None) -> None:
         """New lines (checked and priced as placing does) and delivery date. An order that never reached fulfilment
         takes them at once; one in fulfilment when inventory has re-planned it (confirm_amendment). The holds the
         new lines call for (a typed price, a credit increase) are put on with them."""
@@ -302,6 +308,8 @@ class SalesOrder(TracedAggregate):
             change["cancelled_lines"] = cancelled_lines
         if delivery_address:
             change["delivery_address"] = delivery_address
+        if request_key:
+            change["request_key"] = request_key[:200]
         if self.__dict__.get("released_to_fulfilment", True):
             self._amendment_requested(**change)
         else:
@@ -310,12 +318,14 @@ class SalesOrder(TracedAggregate):
     @event("AmendmentRequested")
     def _amendment_requested(self, amendment: int, lines: list[dict[str, Any]], requested_delivery_date: date | None,
                              holds: list[str], credit_reason: str | None, amended_by: str,
-                             cancelled_lines: list[int] | None = None, delivery_address: str | None = None) -> None:
+                             cancelled_lines: list[int] | None = None, delivery_address: str | None = None,
+                             request_key: str | None = None) -> None:
         self.__dict__["amendment_pending"] = {
             "amendment": amendment, "lines": lines, "requested_delivery_date": requested_delivery_date,
             "holds": holds, "credit_reason": credit_reason, "amended_by": amended_by,
             **({"cancelled_lines": cancelled_lines} if cancelled_lines else {}),
-            **({"delivery_address": delivery_address} if delivery_address else {})}
+            **({"delivery_address": delivery_address} if delivery_address else {}),
+            **({"request_key": request_key} if request_key else {})}
 
     def confirm_amendment(self) -> bool:
         """Inventory re-planned the order: the amendment takes effect; False when none is pending."""
@@ -328,6 +338,8 @@ class SalesOrder(TracedAggregate):
         optional = {"cancelled_lines": change["cancelled_lines"]} if change.get("cancelled_lines") else {}
         if change.get("delivery_address"):
             optional["delivery_address"] = change["delivery_address"]
+        if change.get("request_key"):
+            optional["request_key"] = change["request_key"]
         if self.__dict__.get("released_to_fulfilment", True):  # inventory re-plans what is left, if anything is
             left = any(self.shipped_of(line["line_no"]) < line["quantity"] for line in change["lines"])
             optional["status"] = "placed" if left or not self.shipment_ids else "shipped"
@@ -341,9 +353,10 @@ class SalesOrder(TracedAggregate):
     @event("Amended")
     def _amended(self, amendment: int, lines: list[dict[str, Any]], hospital_id: UUID,
                  requested_delivery_date: date | None, amended_by: str, cancelled_lines: list[int] | None = None,
-                 status: str | None = None, delivery_address: str | None = None) -> None:
+                 status: str | None = None, delivery_address: str | None = None,
+                 request_key: str | None = None) -> None:
         self.__dict__.setdefault("amended", []).append({"amendment": amendment, "previous_lines": self.lines,
-                                                        "amended_by": amended_by})
+                                                        "amended_by": amended_by, "request_key": request_key})
         for line in self.lines:
             if line["line_no"] in (cancelled_lines or []):
                 self.__dict__.setdefault("cancelled_lines", {})[line["line_no"]] = line
@@ -424,7 +437,7 @@ class SalesOrder(TracedAggregate):
                     taken.setdefault(line["contract_id"], []).append((line["gtin"], quantity))
         return taken
 
-    def cancel_line(self, line_no: int, by: str) -> list[dict[str, Any]]:
+    def cancel_line(self, line_no: int, by: str, request_key: str | None = None) -> list[dict[str, Any]]:
         """Cancel what is left of a line (an amendment inventory re-plans): a line that shipped nothing is gone, one
         that shipped part keeps that part and is closed. Returns the order's new lines."""
         line = next((line for line in self.lines if line["line_no"] == line_no), None)
@@ -440,7 +453,7 @@ class SalesOrder(TracedAggregate):
             raise RuleViolation("order-keeps-a-line", f"line {line_no} is the order's only line: cancel the order",
                                 "line_no", line_no=line_no)
         self.amend(lines, self.requested_delivery_date, [], None, by, cancelled_lines=[line_no],
-                   delivery_address=self.address)
+                   delivery_address=self.address, request_key=request_key)
         return lines
 
     def mark_reserved(self, allocations: list[dict[str, Any]], backordered: list[dict[str, Any]] | None = None) -> None:
