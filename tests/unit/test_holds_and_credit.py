@@ -355,10 +355,10 @@ def test_a_credit_group_adds_up_its_members_exposure_against_its_own_limit(uow, 
     group_id = uuid4()
     with acting_as("user:finance", reason="集团授信"):
         group = credit.set_credit_group(credit.SetCreditGroup(
-            group_id=group_id, name="华东医疗集团", members=(HOSPITAL, DISTRIBUTOR), currency="CNY",
+            customer_id=group_id, name="华东医疗集团", members=(HOSPITAL, DISTRIBUTOR), currency="CNY",
             limit=Decimal("5000.00"), valid_from=TODAY - timedelta(days=1)), uow)
         again = credit.set_credit_group(credit.SetCreditGroup(
-            group_id=group_id, name="华东医疗集团", members=(DISTRIBUTOR, HOSPITAL), currency="CNY",
+            customer_id=group_id, name="华东医疗集团", members=(DISTRIBUTOR, HOSPITAL), currency="CNY",
             limit=Decimal("5000.00"), valid_from=TODAY - timedelta(days=1)), uow)
     assert again.version == group.version  # the same group again records nothing
     exposures.groups[HOSPITAL] = [group_id]

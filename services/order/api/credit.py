@@ -107,6 +107,6 @@ def set_credit_group(group_id: UUID, body: CreditGroupIn, meta: CreditGroupComma
     order is checked against it as well as against the member's own limit. With a reason; each change a version."""
     command_reason(body.reason, meta)
     group = credit.set_credit_group(credit.SetCreditGroup(
-        group_id=group_id, members=tuple(body.members), **body.model_dump(exclude={"reason", "members"})), uow, scope)
+        customer_id=group_id, members=tuple(body.members), **body.model_dump(exclude={"reason", "members"})), uow, scope)
     return CreditGroupOut(group_id=group_id, name=group.terms["group_name"], members=group.terms["members"],
                           terms=group.terms, version=group.version)

@@ -4,6 +4,7 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from services.order.application import OrderUnitOfWork
@@ -30,14 +31,22 @@ class SetCreditLimit(Command):
 def set_credit_limit(command: SetCreditLimit, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> CreditLimit:
     """Set or change a customer's credit terms (the same terms again record nothing)."""
     customer_of(uow.price_facts, command.customer_id, scope)
+    return _saved(uow, credit_limit_id_for(command.customer_id), command.customer_id, _terms_of(command))
+
+
+def _terms_of(command: SetCreditLimit) -> dict[str, Any]:
     terms = {"currency": command.currency, "limit": command.limit, "valid_from": command.valid_from,
              "valid_to": command.valid_to, "max_order_value": command.max_order_value,
              "overdue_days": command.overdue_days, "overdue_share_percent": command.overdue_share_percent,
              "payment_terms_days": command.payment_terms_days}
     check_credit_terms(terms)
-    limit = uow.get(credit_limit_id_for(command.customer_id), CreditLimit)
+    return terms
+
+
+def _saved(uow: OrderUnitOfWork, limit_id: UUID, customer_id: UUID, terms: dict[str, Any]) -> CreditLimit:
+    limit = uow.get(limit_id, CreditLimit)
     if limit is None:
-        limit = CreditLimit(customer_id=command.customer_id, terms=terms)
+        limit = CreditLimit(customer_id=customer_id, terms=terms)
         uow.collect(limit)
     elif limit.change(terms):
         uow.collect(limit)
@@ -94,18 +103,11 @@ def _judged(limit: CreditLimit, exposure: Exposure, currency: str, order_value: 
     return credit_problems(limit, exposure, order_value, day)
 
 
-class SetCreditGroup(Command):
-    group_id: UUID
+class SetCreditGroup(SetCreditLimit):
+    """A credit group's terms: `customer_id` is the group's id."""
+
     name: str
     members: tuple[UUID, ...]
-    currency: str
-    limit: Decimal
-    valid_from: date
-    valid_to: date | None = None
-    max_order_value: Decimal | None = None
-    overdue_days: int = 30
-    overdue_share_percent: Decimal = Decimal("10")
-    payment_terms_days: int = 90
 
 
 def set_credit_group(command: SetCreditGroup, uow: OrderUnitOfWork, scope: DataScope = EVERYTHING) -> CreditLimit:
@@ -113,17 +115,5 @@ def set_credit_group(command: SetCreditGroup, uow: OrderUnitOfWork, scope: DataS
     hospital or distributor."""
     for member in command.members:
         customer_of(uow.price_facts, member, scope)
-    terms = {"currency": command.currency, "limit": command.limit, "valid_from": command.valid_from,
-             "valid_to": command.valid_to, "max_order_value": command.max_order_value,
-             "overdue_days": command.overdue_days, "overdue_share_percent": command.overdue_share_percent,
-             "payment_terms_days": command.payment_terms_days, "group_name": command.name,
-             "members": sorted({str(m) for m in command.members})}
-    check_credit_terms(terms)
-    limit = uow.get(credit_group_limit_id_for(command.group_id), CreditLimit)
-    if limit is None:
-        limit = CreditLimit(customer_id=command.group_id, terms=terms)
-        uow.collect(limit)
-    elif limit.change(terms):
-        uow.collect(limit)
-    uow.commit()
-    return limit
+    terms = {**_terms_of(command), "group_name": command.name, "members": sorted({str(m) for m in command.members})}
+    return _saved(uow, credit_group_limit_id_for(command.customer_id), command.customer_id, terms)
