@@ -98,16 +98,17 @@ class Acceptance(BaseModel):
 
 
 def fulfilment_out(f: Any) -> FulfilmentOut:
-    return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status, ship_to_hospital_id=f.ship_to_hospital_id,
-                         ship_to_distributor_id=f.ship_to_distributor_id, reserved=f.reserved, shipments=f.shipments,
-                         backordered=f.waiting, scheduled=f.scheduled, delivery_address=f.address, holds=f.holds, version=f.version)
+    return FulfilmentOut(fulfilment_id=f.id, order_id=f.order_id, status=f.status,
+                         ship_to_hospital_id=f.ship_to_hospital_id, ship_to_distributor_id=f.ship_to_distributor_id,
+                         reserved=f.reserved, shipments=f.shipments, backordered=f.waiting, scheduled=f.scheduled,
+                         delivery_address=f.address, holds=f.holds, version=f.version)
 
 
 def _view(f: Any) -> FulfilmentView:
     return FulfilmentView(fulfilment_id=f.id, order_id=f.order_id, status=f.status, picking_required=f.picking_required,
                           units_to_pick=f.units_to_pick, picks_complete=f.picks_complete, reserved=f.reserved,
-                          backordered=f.waiting, picked=f.picked, shipments=f.shipments, returns=f.returns, holds=f.holds,
-                          version=f.version)
+                          backordered=f.waiting, picked=f.picked, shipments=f.shipments, returns=f.returns,
+                          holds=f.holds, version=f.version)
 
 
 def parse_scans(codes: list[str]) -> tuple[Scan, ...]:

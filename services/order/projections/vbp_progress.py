@@ -6,13 +6,14 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import TenderPriceRecorded
+from shared.events.inventory import ShipmentDispatched
 from shared.events.order import OrderAmended, OrderCancelled, OrderPlaced
 from shared.platform.consumer import Projection
 
 
 class VbpProgress(Projection):
     name = "order-vbp-progress"
-    subscribes_to = ("channel", "order")
+    subscribes_to = ("channel", "order", "inventory")
 
     tables_ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.vbp_agreed (tender_price_id text NOT NULL, hospital_id uuid NOT NULL,"
@@ -21,6 +22,8 @@ class VbpProgress(Projection):
         "CREATE TABLE IF NOT EXISTS {schema}.vbp_ordered (order_id uuid NOT NULL, line_no int NOT NULL,"
         " hospital_id uuid NOT NULL, reference text NOT NULL, gtin char(14) NOT NULL, quantity int NOT NULL,"
         " ordered_on date NOT NULL, PRIMARY KEY (order_id, line_no))",
+        # Added with partial deliveries: what of each line has shipped, which an order closed early keeps.
+        "ALTER TABLE {schema}.vbp_ordered ADD COLUMN IF NOT EXISTS shipped int NOT NULL DEFAULT 0",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -33,10 +36,21 @@ class VbpProgress(Projection):
                     cur.execute(f"INSERT INTO {self.schema}.vbp_agreed VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                                 (payload.tender_price_id, hospital_id, payload.reference, payload.gtin, agreed,
                                  payload.price, payload.valid_from, payload.valid_to))
-            case OrderCancelled() | OrderAmended():  # a cancelled order takes nothing; an amended one anew
-                cur.execute(f"DELETE FROM {self.schema}.vbp_ordered WHERE order_id = %s", (payload.order_id,))
-                if isinstance(payload, OrderAmended):
-                    self._ordered(cur, envelope, payload)
+            case OrderCancelled():  # a cancelled order takes nothing; one closed early what it shipped
+                cur.execute(f"UPDATE {self.schema}.vbp_ordered SET quantity = shipped WHERE order_id = %s",
+                            (payload.order_id,))
+                cur.execute(f"DELETE FROM {self.schema}.vbp_ordered WHERE order_id = %s AND quantity = 0",
+                            (payload.order_id,))
+            case OrderAmended():  # its lines anew (what they shipped stays counted)
+                cur.execute(f"DELETE FROM {self.schema}.vbp_ordered WHERE order_id = %s AND NOT line_no = ANY(%s)",
+                            (payload.order_id, [line.line_no for line in payload.lines if line.price_source == "award"]))
+                self._ordered(cur, envelope, payload)
+            case ShipmentDispatched():
+                for line in payload.lines:
+                    if line.line_no is not None:
+                        cur.execute(f"UPDATE {self.schema}.vbp_ordered SET shipped = shipped + %s"
+                                    " WHERE order_id = %s AND line_no = %s", (line.quantity, payload.order_id,
+                                                                              line.line_no))
             case OrderPlaced():
                 self._ordered(cur, envelope, payload)
 
@@ -45,6 +59,7 @@ class VbpProgress(Projection):
             award = (line.price_explanation or {}).get("award")
             if line.price_source == "award" and award:
                 cur.execute(f"INSERT INTO {self.schema}.vbp_ordered VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                            " ON CONFLICT DO NOTHING",
+                            " ON CONFLICT (order_id, line_no) DO UPDATE SET quantity = EXCLUDED.quantity,"
+                            " gtin = EXCLUDED.gtin, reference = EXCLUDED.reference",
                             (payload.order_id, line.line_no, payload.hospital_id, award, line.gtin,
                              line.quantity, (payload.requested_delivery_date or envelope.time.date())))
