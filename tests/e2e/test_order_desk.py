@@ -64,9 +64,12 @@ def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http:
     amended = httpx.post(f"{order}/orders/{small['order_id']}/amendments", headers=DESK, json={
         "lines": [{"gtin": GTIN, "quantity": 3}], "reason": "客户加量"})
     assert (amended.status_code, amended.json()["pending_amendment"]["amendment"]) == (202, 1), amended.text
+    # The increase broke the limit again: reserved, but held (the hold reaches inventory once the amendment is in
+    # effect in the order service) and not dispatched.
     replanned = wait_for(lambda: (r := http.get(f"{inventory}/fulfilments/{small['order_id']}").json())[
-        "status"] == "reserved" and sum(line["quantity"] for line in r["reserved"]) == 3 and r, "the re-planned reservation")
-    assert replanned["holds"] == ["credit"]  # the increase broke the limit again: reserved, but not dispatched
+        "status"] == "reserved" and sum(line["quantity"] for line in r["reserved"]) == 3 and r["holds"] and r,
+        "the re-planned reservation, held")
+    assert replanned["holds"] == ["credit"]
     settled = wait_for(lambda: (o := httpx.get(f"{order}/orders/{small['order_id']}", headers=DESK).json())[
         "amendments"] == 1 and o, "the amendment to take effect")
     assert (settled["lines"][0]["quantity"], settled["holds"]) == (3, ["credit"])

@@ -100,7 +100,7 @@ def test_orders_are_checked_and_listed_and_their_shipments_invoiced_from_the_ser
         billing = billing_api.app.state.service.application
         feed(settings, projection(BILLING, pool, settings, "billing-order-terms"), order_events)
         feed(settings, projection(BILLING, pool, settings, "billing-known-parties"), channel)
-        (invoicer,) = BILLING.process_managers
+        invoicer = next(m for m in BILLING.process_managers if m.name == "billing-shipment-invoicer")
         feed(settings, invoicer(billing, pool, lambda deferred: BILLING.unit_of_work(billing, pool, deferred)),
              [dispatched])
         feed(settings, projection(BILLING, pool, settings, "billing-invoice-list"), published(billing))
