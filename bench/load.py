@@ -105,6 +105,9 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
     hospital_ids = [(await post(f"{urls['channel']}/hospitals", {
         "name": f"Load hospital {n:04d}", "province": PROVINCES[n % len(PROVINCES)], "city": "市辖区", "grade": "3A"},
         key=f"load-hospital-{n}"))["hospital_id"] for n in range(hospitals)]
+    for hospital_id in hospital_ids:  # a hospital buys under its practice licence (医疗机构执业许可证)
+        await post(f"{urls['channel']}/hospitals/{hospital_id}/licences", {
+            "number": f"PDY-LOAD-{hospital_id[:8]}", "valid_from": in_days(-365), "valid_to": in_days(3650)})
     distributor_ids = [(await post(f"{urls['channel']}/distributors", {
         "name": f"Load distributor {n:02d}", "region": PROVINCES[n % len(PROVINCES)], "tier": "gold"},
         key=f"load-distributor-{n}"))["distributor_id"] for n in range(max(1, hospitals // 20))]
@@ -118,6 +121,10 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
                    {"document_type": document_type, "number": number, "valid_from": "2024-01-01",
                     "valid_to": in_days(3650)})
     codes = [gtin(n) for n in range(items)]
+    for distributor_id in distributor_ids:  # and sells the load's items in every province under its authorization
+        await post(f"{urls['channel']}/distributors/{distributor_id}/authorizations", {
+            "number": f"SQ-LOAD-{distributor_id[:8]}", "gtins": codes, "provinces": list(PROVINCES),
+            "valid_from": in_days(-30), "valid_to": in_days(1000)})
     for code in codes:
         await post(f"{urls['inventory']}/items", {"gtin": code, "name": f"Load device {code}", "device_class": 2},
                    key=f"load-item-{code}")
@@ -142,12 +149,15 @@ async def seed(http: "httpx.AsyncClient | ClientPool", urls: dict[str, str], set
              f" + (SELECT count(*) FROM {order_schema}.known_distributors)"
              f" + (SELECT count(*) FROM {order_schema}.known_items WHERE certificate IS NOT NULL)"
              f" + (SELECT count(DISTINCT distributor_id) FROM {order_schema}.distributor_licences)"
+             f" + (SELECT count(DISTINCT hospital_id) FROM {order_schema}.hospital_licences)"
+             f" + (SELECT count(DISTINCT distributor_id) FROM {order_schema}.distributor_authorizations)"
              f" + (SELECT count(*) FROM {order_schema}.list_prices)")
     deadline = time.monotonic() + 60
-    while await asyncio.to_thread(_scalar, settings.database_url, known) < hospitals + 2 * len(distributor_ids) + 2 * items:
+    expected = 2 * hospitals + 3 * len(distributor_ids) + 2 * items
+    while await asyncio.to_thread(_scalar, settings.database_url, known) < expected:
         if time.monotonic() > deadline:
-            raise TimeoutError("the order service did not learn the seeded hospitals, distributors, their licences,"
-                               " the items' certificates and list prices within 60 s")
+            raise TimeoutError("the order service did not learn the seeded hospitals, distributors, their licences"
+                               " and authorizations, the items' certificates and list prices within 60 s")
         await asyncio.sleep(0.2)
     return Seeded(hospital_ids, codes, distributor_ids)
 

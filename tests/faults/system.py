@@ -34,7 +34,10 @@ def new_stack(settings: Settings, log_dir: Path, services: tuple[str, ...] = SER
            "AUDITOR_DATABASE_URL": settings.auditor_database_url or "",
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "POLL_INTERVAL_SECONDS": str(settings.poll_interval_seconds),
-           "INVENTORY_PICKING_REQUIRED": "false"}  # picking by scan is not what these tests are about
+           # Picking by scan and customers' licences are not what these tests are about (the load's seed records
+           # licences and authorizations all the same; a few tests register a hospital of their own).
+           "INVENTORY_PICKING_REQUIRED": "false", "HOSPITAL_LICENCE_REQUIRED": "false",
+           "DISTRIBUTOR_AUTHORIZATION_REQUIRED": "false"}
     return Stack(env=env, log_dir=log_dir, ports={s: free_port() for s in services})
 
 

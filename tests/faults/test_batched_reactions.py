@@ -34,13 +34,13 @@ def inventory(settings):
     app.close()
 
 
-def placed(settings, *orders: list[tuple[str, int]]) -> list[Delivery]:  # noqa: ANN001
+def placed(settings, *orders: list[tuple[str, int]], **options) -> list[Delivery]:  # noqa: ANN001, ANN003
     """The OrderPlaced deliveries of orders with these (gtin, quantity) lines, as the relay would publish them."""
     app = OrderApplication(settings)
     try:
         with acting_as("user:order-desk"):
             for lines in orders:
-                accepted_order(app, [{"gtin": g, "quantity": q, "unit_price": "10.00"} for g, q in lines])
+                accepted_order(app, [{"gtin": g, "quantity": q, "unit_price": "10.00"} for g, q in lines], **options)
         notifications = app.recorder.select_notifications(start=1, limit=100)
         return [Delivery(settings.topic_for("order"), 0, n, app.envelope(notification))
                 for n, notification in enumerate(notifications)]
@@ -57,7 +57,8 @@ def status(app: InventoryApplication, delivery: Delivery) -> str:
 
 
 def test_one_batch_reserves_in_order_and_a_rejected_order_leaves_nothing_allocated(settings, pool, inventory):
-    deliveries = placed(settings, [(STENT, 3)], [(STENT, 4), (UNKNOWN, 1)], [(STENT, 2)])
+    # Delivered complete: an order short of one line reserves nothing (partial deliveries would keep the 4 stents).
+    deliveries = placed(settings, [(STENT, 3)], [(STENT, 4), (UNKNOWN, 1)], [(STENT, 2)], ship_complete=True)
     planner = FulfilmentPlanner(inventory, pool)
     planner.setup()
     events_before = inventory.recorder.max_notification_id()
