@@ -47,7 +47,8 @@ def in_days(days: int) -> str:
 
 
 def bearer() -> dict[str, str]:
-    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer", "pricing_manager"]
+    roles = ["master_data", "warehouse", "quality", "order_desk", "recall_officer", "pricing_manager",
+             "channel_manager"]  # channel managers grant the distributors their authorizations
     return {"Authorization": f"Bearer {issue_token('load-generator', roles, name='Load generator')}"}
 
 
