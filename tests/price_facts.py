@@ -62,6 +62,11 @@ class InMemoryCreditFacts:
     def groups_of(self, customer_id: UUID) -> list[UUID]:
         return self.groups.get(customer_id, [])
 
+    lapsed: list[UUID] = field(default_factory=list)  # orders whose credit release expired (the order list's)
+
+    def lapsed_credit_releases(self, day: date, limit: int = 500) -> list[UUID]:
+        return self.lapsed[:limit]
+
     def exposure(self, customer_id: UUID, currency: str, day: date, payment_terms_days: int,
                  overdue_days: int) -> "Exposure":
         from services.order.domain.credit import Exposure

@@ -242,6 +242,13 @@ class CreditFactsFromReadModels:
     def __init__(self, read: ReadModels) -> None:
         self.read = read
 
+    def lapsed_credit_releases(self, day: date, limit: int = 500) -> list[UUID]:
+        rows = self.read.all(
+            "SELECT order_id FROM {schema}.order_list WHERE credit_release_expires_on < %s"
+            " AND status NOT IN ('shipped', 'cancelled', 'closed', 'price_rejected') AND NOT 'credit' = ANY(holds)"
+            " ORDER BY credit_release_expires_on, order_id LIMIT %s", (day, limit))
+        return [r["order_id"] for r in rows]
+
     def groups_of(self, customer_id: UUID) -> list[UUID]:
         rows = self.read.all("SELECT group_id FROM {schema}.credit_group_members WHERE member_id = %s"
                              " ORDER BY group_id LIMIT 20", (customer_id,))

@@ -371,3 +371,28 @@ def test_a_credit_group_adds_up_its_members_exposure_against_its_own_limit(uow, 
     assert credit.position(uow, HOSPITAL, "CNY", TODAY).limit is None  # a group id never overwrites a customer's
     exposures.groups[HOSPITAL] = [uuid4()]  # a group the read model names but the hospital is not in: not judged
     assert place(uow, 1).holds == []
+
+
+def test_an_order_whose_credit_release_expired_is_held_again_when_the_credit_no_longer_covers_it(uow, exposures):
+    limit(uow)
+    exposures.exposures[HOSPITAL] = Exposure(open_receivables=Decimal("9000"))
+    held = place(uow, 2)  # 9,000 + 2,260: above 10,000
+    with acting_as("user:finance", reason="客户已承诺月底回款"):
+        holds.release_hold(holds.ReleaseHold(order_id=held.id, hold="credit", expires_on=TODAY - timedelta(days=1)),
+                           uow)
+    exposures.lapsed = [held.id]  # the order list: its release expired yesterday, and it has not shipped
+    exposures.exposures[HOSPITAL] = Exposure(open_receivables=Decimal("8000"), open_orders=Decimal("2260"))
+    with acting_as("system:credit", reason="credit release expired"):
+        again = holds.expire_credit_releases(holds.ExpireCreditReleases(today=TODAY), uow)
+    assert [o.id for o in again] == [held.id]
+    assert uow.get(held.id, type(held)).holds == ["credit"]  # 10,260 is above 10,000: back on hold
+    with acting_as("system:credit", reason="credit release expired"):
+        assert holds.expire_credit_releases(holds.ExpireCreditReleases(today=TODAY), uow) == []  # held already
+    exposures.exposures[HOSPITAL] = Exposure()
+    covered = place(uow, 1)
+    assert covered.holds == []
+    exposures.lapsed = [covered.id]
+    exposures.exposures[HOSPITAL] = Exposure(open_orders=Decimal("1130"))
+    with acting_as("system:credit", reason="credit release expired"):
+        assert holds.expire_credit_releases(holds.ExpireCreditReleases(today=TODAY), uow) == []  # still covered
+    assert uow.get(covered.id, type(covered)).holds == []

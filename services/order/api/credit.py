@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.order.application import OrderUnitOfWork, credit
+from services.order.application import OrderUnitOfWork, credit, holds
 from services.order.application.pricing import customer_of
 from services.order.application.quoting import today
 from shared.domain.money import MAX_DOCUMENT_AMOUNT
@@ -110,3 +110,17 @@ def set_credit_group(group_id: UUID, body: CreditGroupIn, meta: CreditGroupComma
         customer_id=group_id, members=tuple(body.members), **body.model_dump(exclude={"reason", "members"})), uow, scope)
     return CreditGroupOut(group_id=group_id, name=group.terms["group_name"], members=group.terms["members"],
                           terms=group.terms, version=group.version)
+
+
+class ExpiredReleasesOut(BaseModel):
+    held: list[UUID] = Field(description="the orders back on a credit hold")
+
+
+@router.post("/credit-releases/expire", operation_id="expire_credit_releases")
+def expire_credit_releases(meta: CreditGroupCommand, uow: Work) -> ExpiredReleasesOut:
+    """Check again the orders whose credit release has expired and that still have something to ship: one the
+    customer's credit no longer covers goes back on a credit hold (its dispatch stops). Run it daily (cron); the
+    reason is the request's (default: the release expired)."""
+    command_reason(meta.reason or "credit release expired", meta)
+    held = holds.expire_credit_releases(holds.ExpireCreditReleases(today=today()), uow)
+    return ExpiredReleasesOut(held=[order.id for order in held])

@@ -3,9 +3,10 @@ compliance) and its release, and a credit hold's release by finance (with until 
 owns it, with a reason, and never by the person who placed the order when it is a price (four eyes)."""
 
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
-from services.order.application import OrderUnitOfWork
+from services.order.application import OrderUnitOfWork, credit
 from services.order.application.placing import order
 from services.order.domain import SalesOrder
 from shared.platform.access import EVERYTHING, DataScope
@@ -65,3 +66,24 @@ def release_hold(command: ReleaseHold, uow: OrderUnitOfWork, scope: DataScope = 
     uow.collect(found)
     uow.commit()
     return found
+
+
+class ExpireCreditReleases(Command):
+    today: date  # the reason is the request's
+
+
+def expire_credit_releases(command: ExpireCreditReleases, uow: OrderUnitOfWork) -> list[SalesOrder]:
+    """The orders whose credit release expired before `today` with something left to ship are checked again: one the
+    customer's credit no longer covers goes back on a credit hold (each in its own transaction). Run daily."""
+    held = []
+    for order_id in uow.credit_facts.lapsed_credit_releases(command.today):
+        order = uow.get(order_id, SalesOrder)
+        if order is None:
+            continue
+        bill_to = order.ship_to_distributor_id or order.hospital_id
+        # The order's open value is in the exposure already: the check asks whether the exposure is still covered.
+        if credit.check(uow, bill_to, order.currency, Decimal(0), command.today) and order.credit_release_lapsed():
+            uow.collect(order)
+            uow.commit()
+            held.append(order)
+    return held

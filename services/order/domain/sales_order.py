@@ -175,6 +175,14 @@ class SalesOrder(TracedAggregate):
         self._held(hold=hold)
         return True
 
+    def credit_release_lapsed(self) -> bool:
+        """Finance's credit release has expired and the credit check fails again: back on a credit hold (nothing
+        more is dispatched until finance releases it again). False when it is held so, or has nothing left to ship."""
+        if "credit" in self.holds or self.status in ("shipped", "cancelled", "closed", "price_rejected"):
+            return False
+        self._held(hold="credit")
+        return True
+
     @event("Held")
     def _held(self, hold: str) -> None:
         self.holds = [*self.holds, hold]

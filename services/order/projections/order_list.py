@@ -24,6 +24,10 @@ class OrderList(Projection):
         "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS ship_to_distributor_id uuid",
         # Added with holds: orders placed before carry none.
         "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS holds text[] NOT NULL DEFAULT '{{}}'",
+        # Added with credit release expiry: until when finance's last credit release holds.
+        "ALTER TABLE {schema}.order_list ADD COLUMN IF NOT EXISTS credit_release_expires_on date",
+        "CREATE INDEX IF NOT EXISTS order_list_credit_release ON {schema}.order_list (credit_release_expires_on)"
+        " WHERE credit_release_expires_on IS NOT NULL",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -61,3 +65,6 @@ class OrderList(Projection):
                 hold = "price_approval" if isinstance(payload, OrderPriceApproved) else payload.hold
                 cur.execute(f"UPDATE {table} SET holds = array_remove(holds, %s), updated_at = %s WHERE order_id = %s",
                             (hold, envelope.time, payload.order_id))
+                if isinstance(payload, OrderHoldReleased) and payload.hold == "credit":
+                    cur.execute(f"UPDATE {table} SET credit_release_expires_on = %s WHERE order_id = %s",
+                                (payload.expires_on, payload.order_id))
