@@ -40,7 +40,7 @@ class OrderList(Projection):
                     " status, placed_at, updated_at, ship_to_distributor_id, holds)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (payload.order_id, payload.hospital_id, payload.customer_reference, payload.currency, total,
-                     len(payload.lines), "on_hold" if payload.holds else "placed", envelope.time, envelope.time,
+                     len(payload.lines), _placed_status(payload), envelope.time, envelope.time,
                      payload.ship_to_distributor_id, list(payload.holds)),
                 )
             case (OrderReserved() | OrderBackordered() | OrderShipped() | OrderReleased() | OrderPriceRejected()
@@ -68,3 +68,10 @@ class OrderList(Projection):
                 if isinstance(payload, OrderHoldReleased) and payload.hold == "credit":
                     cur.execute(f"UPDATE {table} SET credit_release_expires_on = %s WHERE order_id = %s",
                                 (payload.expires_on, payload.order_id))
+
+
+def _placed_status(payload: OrderPlaced) -> str:
+    """Consigned units used (a consumption order) were delivered already: shipped from the start."""
+    if payload.order_type == "consumption":
+        return "shipped"
+    return "on_hold" if payload.holds else "placed"
