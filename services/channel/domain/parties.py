@@ -39,7 +39,38 @@ def _renewed(licences: list[dict[str, Any]], document: dict[str, Any]) -> list[d
     return [*kept, document]
 
 
-class Hospital(TracedAggregate):
+class _Qualified:
+    """What hospitals and distributors alike hold: an active status and qualification documents (licences). The
+    events stay each aggregate's own (`_status_changed`, `_licence_recorded`): their names are stored topics."""
+
+    @property
+    def active(self) -> bool:
+        return self.__dict__.get("_active", True)  # registered active; deactivated parties buy nothing
+
+    def set_active(self, active: bool) -> bool:
+        """Deactivate (no new orders for it, or through it) or reactivate; False when it is so already."""
+        if self.active == active:
+            return False
+        self._status_changed(active=active)  # type: ignore[attr-defined]
+        return True
+
+    @property
+    def licences(self) -> list[dict[str, Any]]:
+        return self.__dict__.get("_licences", [])  # parties registered before licences were recorded have none
+
+    def record_licence(self, document_type: str, number: str, valid_from: date, valid_to: date,
+                       scope: str | None) -> bool:
+        """Record a qualification document (a distributor's 经营许可证 or 备案凭证, a hospital's 医疗机构执业许可证);
+        the same document again records nothing (False)."""
+        document = {"document_type": document_type, "number": number, "valid_from": valid_from,
+                    "valid_to": valid_to, "scope": scope}
+        if not _new_document(self.licences, document):
+            return False
+        self._licence_recorded(**document)  # type: ignore[attr-defined]
+        return True
+
+
+class Hospital(_Qualified, TracedAggregate):
     class Registered(TracedAggregate.Created):
         """Version 2 records the province (channel policies are set per province) and, when known, the city.
 
@@ -76,34 +107,9 @@ class Hospital(TracedAggregate):
     def change_contact(self, contact: dict[str, Any]) -> None:
         self.contact = contact
 
-    @property
-    def active(self) -> bool:
-        return self.__dict__.get("_active", True)  # registered active; deactivated parties buy nothing
-
-    def set_active(self, active: bool) -> bool:
-        """Deactivate (no new orders) or reactivate; False when it is so already."""
-        if self.active == active:
-            return False
-        self._status_changed(active=active)
-        return True
-
     @event("StatusChanged")
     def _status_changed(self, active: bool) -> None:
         self.__dict__["_active"] = active
-
-    @property
-    def licences(self) -> list[dict[str, Any]]:
-        return self.__dict__.get("_licences", [])  # hospitals registered before licences were recorded have none
-
-    def record_licence(self, document_type: str, number: str, valid_from: date, valid_to: date,
-                       scope: str | None) -> bool:
-        """Record its practice licence (医疗机构执业许可证); the same document again records nothing (False)."""
-        document = {"document_type": document_type, "number": number, "valid_from": valid_from,
-                    "valid_to": valid_to, "scope": scope}
-        if not _new_document(self.licences, document):
-            return False
-        self._licence_recorded(**document)
-        return True
 
     @event("LicenceRecorded")
     def _licence_recorded(self, document_type: str, number: str, valid_from: date, valid_to: date,
@@ -117,7 +123,7 @@ class Hospital(TracedAggregate):
         return hospital_id
 
 
-class Distributor(TracedAggregate):
+class Distributor(_Qualified, TracedAggregate):
     @event("Registered")
     def __init__(self, distributor_id: UUID, name: str, region: str, tier: str,
                  contact: dict[str, Any] | None = None) -> None:
@@ -130,34 +136,9 @@ class Distributor(TracedAggregate):
     def change_contact(self, contact: dict[str, Any]) -> None:
         self.contact = contact
 
-    @property
-    def active(self) -> bool:
-        return self.__dict__.get("_active", True)  # registered active; deactivated parties buy nothing
-
-    def set_active(self, active: bool) -> bool:
-        """Deactivate (no new orders through it) or reactivate; False when it is so already."""
-        if self.active == active:
-            return False
-        self._status_changed(active=active)
-        return True
-
     @event("StatusChanged")
     def _status_changed(self, active: bool) -> None:
         self.__dict__["_active"] = active
-
-    @property
-    def licences(self) -> list[dict[str, Any]]:
-        return self.__dict__.get("_licences", [])  # distributors registered before licences were recorded have none
-
-    def record_licence(self, document_type: str, number: str, valid_from: date, valid_to: date,
-                       scope: str | None) -> bool:
-        """Record a qualification document; the same document again records nothing (False)."""
-        document = {"document_type": document_type, "number": number, "valid_from": valid_from,
-                    "valid_to": valid_to, "scope": scope}
-        if not _new_document(self.licences, document):
-            return False
-        self._licence_recorded(**document)
-        return True
 
     @event("LicenceRecorded")
     def _licence_recorded(self, document_type: str, number: str, valid_from: date, valid_to: date,
