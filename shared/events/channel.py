@@ -150,6 +150,8 @@ class DistributorAuthorized(ChannelEvent):
     hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
     valid_from: date
     valid_to: date
+    exclusive: bool = Field(False, description="no other distributor may be authorized for these products in this"
+                                               " territory over any of these days")
 
 
 class DistributorAuthorizationRevoked(ChannelEvent):
@@ -158,6 +160,31 @@ class DistributorAuthorizationRevoked(ChannelEvent):
     event_name: ClassVar[str] = "DistributorAuthorizationRevoked"
     subject_field: ClassVar[str] = "distributor_id"
 
+    distributor_id: UUID
+    number: str = Field(min_length=1, max_length=100)
+
+
+class TerritoryRegisterEvent(ChannelEvent):
+    subject_field: ClassVar[str] = "register_id"
+    register_id: UUID = Field(description="the company's one register of authorized territories")
+
+
+class TerritoryRegisterOpened(TerritoryRegisterEvent):
+    event_name: ClassVar[str] = "TerritoryRegisterOpened"
+
+
+class AuthorizedTerritoryClaimed(TerritoryRegisterEvent):
+    """A distributor's authorization registered against every other's: refused (nothing recorded) where it would
+    overlap another distributor's where either is exclusive."""
+
+    event_name: ClassVar[str] = "AuthorizedTerritoryClaimed"
+    distributor_id: UUID
+    grant: dict[str, Any] = Field(description="number, products, provinces, hospitals (with their provinces), period,"
+                                              " exclusive")
+
+
+class AuthorizedTerritoryReleased(TerritoryRegisterEvent):
+    event_name: ClassVar[str] = "AuthorizedTerritoryReleased"
     distributor_id: UUID
     number: str = Field(min_length=1, max_length=100)
 

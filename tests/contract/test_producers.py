@@ -16,6 +16,7 @@ from services.billing.domain import Invoice, price_lines
 from services.channel.application import ChannelApplication
 from services.channel.domain import Distributor, Hospital
 from services.inventory.application import InventoryApplication
+from services.channel.domain.territories import TerritoryRegister, grant_of
 from services.inventory.domain.consignment import ConsignmentLocation
 from services.inventory.domain import Fulfilment, StockItem, Supplier
 from services.order.application import OrderApplication
@@ -111,6 +112,10 @@ def every_domain_event() -> list:
         distributor.authorize("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"], [hospital_id], date(2026, 1, 1),
                               date(2026, 12, 31))
         distributor.revoke_authorization("SQ-2026-001")
+        register = TerritoryRegister()
+        register.claim(distributor.id, grant_of("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"],
+                                                {str(hospital_id): "四川省"}, date(2026, 1, 1), date(2026, 12, 31), True))
+        register.release(distributor.id, "SQ-2026-001")
         loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
                                      loaner_order_id=order_id)
         loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),
@@ -119,7 +124,7 @@ def every_domain_event() -> list:
                    "手术 2026-1202-03")
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
-                  rejected, invoice, skipped, proposal, loaner, planned, *outbound]
+                  rejected, invoice, skipped, proposal, loaner, planned, register, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

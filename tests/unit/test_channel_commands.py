@@ -8,6 +8,7 @@ import pytest
 from services.channel.application import ChannelApplication, parties
 from services.channel.domain import Distributor, Hospital
 from shared.domain.rules import NotFound, RuleViolation
+from shared.platform.context import acting_as
 from shared.platform.unit_of_work import UnitOfWork
 from tests.unit.in_memory import in_memory
 
@@ -85,3 +86,43 @@ def test_a_refused_command_leaves_nothing_in_the_unit_of_work(uow):
         parties.register_hospital(hospital("华山医院"), uow)
     uow.commit()  # nothing of the refused command is left to save
     assert stored(uow) == 1
+
+
+def distributor(uow: UnitOfWork, name: str):  # noqa: ANN201
+    with acting_as("user:master-data"):
+        found, _ = parties.register_distributor(parties.RegisterDistributor(
+            distributor_id=uuid4(), name=name, region="四川省", tier="gold"), uow)
+    return found.id
+
+
+def grant(uow: UnitOfWork, distributor_id, number: str, start: date, end: date, exclusive: bool = False,  # noqa: ANN001
+          **territory) -> Distributor:  # noqa: ANN003
+    with acting_as("user:channel-manager"):
+        return parties.authorize(parties.Authorize(
+            distributor_id=distributor_id, number=number, gtins=("09506000134352",), valid_from=start, valid_to=end,
+            exclusive=exclusive, **{"provinces": ("四川省",), **territory}), uow)
+
+
+def test_an_exclusive_authorization_shares_its_products_territory_and_days_with_no_other_distributor(uow):
+    west, south = distributor(uow, "西南医疗"), distributor(uow, "华南医疗")
+    grant(uow, west, "SQ-W-1", date(2026, 1, 1), date(2026, 6, 30), exclusive=True)
+    grant(uow, south, "SQ-S-1", date(2026, 7, 1), date(2026, 12, 31))  # from the day after: no overlap
+    grant(uow, south, "SQ-S-2", date(2026, 3, 1), date(2026, 6, 30), provinces=("贵州省",))  # another province
+    grant(uow, west, "SQ-W-2", date(2026, 5, 1), date(2026, 8, 31))  # the same distributor: its own territory
+    with pytest.raises(RuleViolation) as edge:  # the last day of the exclusive one is shared
+        grant(uow, south, "SQ-S-3", date(2026, 6, 30), date(2026, 9, 30))
+    assert (edge.value.rule, edge.value.field, edge.value.context["number"]) == (
+        "authorization-exclusive-overlap", "exclusive", "SQ-W-1")
+    with acting_as("user:master-data"):
+        hospital_id = parties.register_hospital(parties.RegisterHospital(
+            hospital_id=uuid4(), name="华西医院", province="四川省", grade="3A"), uow)[0].id
+    with pytest.raises(RuleViolation):  # a hospital inside the exclusive province
+        grant(uow, south, "SQ-S-4", date(2026, 2, 1), date(2026, 2, 28), provinces=(), hospitals=(hospital_id,))
+    with pytest.raises(RuleViolation):  # an exclusive one where another already sells (SQ-S-1, from July)
+        grant(uow, west, "SQ-W-3", date(2026, 9, 1), date(2026, 9, 30), exclusive=True)
+    stored_south = uow.app.get_aggregate(south, Distributor)
+    assert [a["number"] for a in stored_south.authorizations] == ["SQ-S-1", "SQ-S-2"]  # the refused ones: not stored
+    uow = UnitOfWork(uow.app)  # a new request
+    with acting_as("user:channel-manager", reason="合作终止"):
+        parties.revoke_authorization(parties.RevokeAuthorization(distributor_id=west, number="SQ-W-1"), uow)
+    grant(uow, south, "SQ-S-3", date(2026, 6, 30), date(2026, 9, 30))  # its territory is free again

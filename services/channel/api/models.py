@@ -102,6 +102,8 @@ class AuthorizationIn(ValidityPeriod):
         default_factory=list, max_length=100)
     provinces: list[Province] = Field(default_factory=list, max_length=40)  # type: ignore[valid-type]
     hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
+    exclusive: bool = Field(False, description="no other distributor may be authorized for these products in this"
+                                               " territory over any of these days (409 naming the one that is)")
 
 
 class AuthorizationOut(BaseModel):
@@ -113,6 +115,7 @@ class AuthorizationOut(BaseModel):
     valid_from: date
     valid_to: date
     revoked: bool = False
+    exclusive: bool = False
     valid_today: bool
 
 

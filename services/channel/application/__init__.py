@@ -6,6 +6,7 @@ from shared.events import channel as contracts
 from shared.platform.eventstore import ServiceApplication
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.price_books import PriceList, PricingRuleBook
+from services.channel.domain.territories import TerritoryRegister
 
 
 class ChannelApplication(ServiceApplication):
@@ -21,6 +22,9 @@ class ChannelApplication(ServiceApplication):
         Distributor.StatusChanged: contracts.DistributorStatusChanged,
         Distributor.Authorized: contracts.DistributorAuthorized,
         Distributor.AuthorizationRevoked: contracts.DistributorAuthorizationRevoked,
+        TerritoryRegister.Opened: contracts.TerritoryRegisterOpened,
+        TerritoryRegister.Claimed: contracts.AuthorizedTerritoryClaimed,
+        TerritoryRegister.Released: contracts.AuthorizedTerritoryReleased,
         PriceList.Created: contracts.PriceListCreated,
         PriceList.PriceSet: contracts.ListPriceSet,
         PricingRuleBook.Opened: contracts.PricingRuleBookOpened,

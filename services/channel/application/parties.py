@@ -8,7 +8,8 @@ from uuid import UUID
 
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.parties import name_key
-from shared.domain.rules import NotFound, RuleViolation
+from services.channel.domain.territories import TERRITORY_REGISTER_ID, TerritoryRegister, grant_of
+from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.eventstore import UniqueClaim
 from shared.platform.idempotency import create_once
 from shared.platform.unit_of_work import UnitOfWork
@@ -107,6 +108,7 @@ class Authorize(Command):
     hospitals: tuple[UUID, ...] = ()
     valid_from: date
     valid_to: date
+    exclusive: bool = False
 
 
 class RevokeAuthorization(Command):
@@ -115,10 +117,24 @@ class RevokeAuthorization(Command):
 
 
 def authorize(command: Authorize, uow: UnitOfWork) -> Distributor:
+    """Grant the authorization and register its territory against every other distributor's, in one transaction:
+    refused where it would overlap another's where either is exclusive (domain/territories.py)."""
     distributor = _party(uow, command.distributor_id, Distributor)
+    hospital_provinces = {}
+    for n, hospital_id in enumerate(command.hospitals):
+        hospital = uow.get(hospital_id, Hospital)
+        if hospital is None:
+            raise InvalidReference(f"hospitals[{n}]", "registered-hospital", "name a registered hospital",
+                                   f"no hospital {hospital_id} is registered")
+        hospital_provinces[str(hospital_id)] = hospital.province
     if distributor.authorize(command.number, list(command.gtins), list(command.product_groups),
-                             list(command.provinces), list(command.hospitals), command.valid_from, command.valid_to):
-        uow.collect(distributor)
+                             list(command.provinces), list(command.hospitals), command.valid_from, command.valid_to,
+                             command.exclusive):
+        register = uow.get(TERRITORY_REGISTER_ID, TerritoryRegister) or TerritoryRegister()
+        register.claim(distributor.id, grant_of(
+            command.number, list(command.gtins), list(command.product_groups), list(command.provinces),
+            hospital_provinces, command.valid_from, command.valid_to, command.exclusive))
+        uow.collect(distributor, register)
     uow.commit()
     return distributor
 
@@ -127,6 +143,9 @@ def revoke_authorization(command: RevokeAuthorization, uow: UnitOfWork) -> Distr
     distributor = _party(uow, command.distributor_id, Distributor)
     if distributor.revoke_authorization(command.number):
         uow.collect(distributor)
+        register = uow.get(TERRITORY_REGISTER_ID, TerritoryRegister)
+        if register is not None and register.release(distributor.id, command.number):
+            uow.collect(register)
     uow.commit()
     return distributor
 

@@ -154,7 +154,7 @@ class Distributor(_Qualified, TracedAggregate):
         return self.__dict__.get("_authorizations", [])
 
     def authorize(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
-                  hospitals: list[UUID], valid_from: date, valid_to: date) -> bool:
+                  hospitals: list[UUID], valid_from: date, valid_to: date, exclusive: bool = False) -> bool:
         """Grant an authorization (授权书) under its number; the same one again records nothing (False). It names at
         least one product (GTIN or product group) and one territory (province or hospital)."""
         if valid_to < valid_from:
@@ -169,7 +169,7 @@ class Distributor(_Qualified, TracedAggregate):
             raise RuleViolation("authorization-territory", "name its territory (provinces or hospitals)", "provinces")
         granted = {"number": number, "gtins": sorted(set(gtins)), "product_groups": sorted(set(product_groups)),
                    "provinces": sorted(set(provinces)), "hospitals": sorted({str(h) for h in hospitals}),
-                   "valid_from": valid_from, "valid_to": valid_to}
+                   "valid_from": valid_from, "valid_to": valid_to, **({"exclusive": True} if exclusive else {})}
         same = next((a for a in self.authorizations if a["number"] == number), None)
         if same is not None:
             if {k: v for k, v in same.items() if k != "revoked"} == granted and not same.get("revoked"):
@@ -184,10 +184,11 @@ class Distributor(_Qualified, TracedAggregate):
 
     @event("Authorized")
     def _authorized(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
-                    hospitals: list[str], valid_from: date, valid_to: date) -> None:
+                    hospitals: list[str], valid_from: date, valid_to: date, exclusive: bool = False) -> None:
         self.__dict__["_authorizations"] = [*self.authorizations, {
             "number": number, "gtins": gtins, "product_groups": product_groups, "provinces": provinces,
-            "hospitals": hospitals, "valid_from": valid_from, "valid_to": valid_to}]
+            "hospitals": hospitals, "valid_from": valid_from, "valid_to": valid_to,
+            **({"exclusive": True} if exclusive else {})}]
 
     def revoke_authorization(self, number: str) -> bool:
         """Revoke an authorization (the reason is the request's); False when it is revoked already."""
