@@ -3,7 +3,7 @@
 from services.channel.api import prices
 from services.channel.api.routes import router
 from services.channel.application import ChannelApplication
-from services.channel.projections.directory import ChannelDirectory
+from services.channel.projections.directory import ChannelDirectory, Qualifications
 from services.channel.projections.prices import PriceLists
 from shared.platform.service import ServiceDefinition
 from shared.platform.unit_of_work import UnitOfWork
@@ -13,7 +13,7 @@ CHANNEL = ServiceDefinition(
     application=ChannelApplication,
     # Channel's rules ask no read model: its unit of work is the plain one.
     unit_of_work=lambda app, pool, deferred: UnitOfWork(app, deferred=deferred),
-    projections=(ChannelDirectory, PriceLists),
+    projections=(ChannelDirectory, PriceLists, Qualifications),
     process_managers=(),
     routers=(router, prices.router),
     default_port=8002,

@@ -1,5 +1,6 @@
 """What channel's API reads: its directory read model (projections/directory.py), paged and filtered."""
 
+from datetime import date
 from dataclasses import dataclass
 
 from shared.platform.access import DataScope
@@ -33,6 +34,15 @@ def distributors(read: ReadModels, where: DistributorFilter, scope: DataScope,
     return read.page("{schema}.distributors", paging, order_by="name, distributor_id", where={
         "region = %s": where.region, "tier = %s": where.tier, "name ILIKE %s": f"%{where.name}%" if where.name else None,
         **scope.condition(distributor="distributor_id", region="region")})
+
+
+def expiring_qualifications(read: ReadModels, by: date, kind: str | None, paging: PageRequest) -> tuple[list[dict], int]:
+    """Qualification documents valid until `by` or before (expired ones too), soonest first, with the party's name."""
+    return read.page(
+        "{schema}.qualifications q LEFT JOIN {schema}.hospitals h ON h.hospital_id = q.party_id"
+        " LEFT JOIN {schema}.distributors d ON d.distributor_id = q.party_id", paging,
+        columns="q.*, coalesce(h.name, d.name) AS name", order_by="q.valid_to, q.party_id, q.number",
+        where={"q.valid_to <= %s": by, "q.kind = %s": kind})
 
 
 def price_lists(read: ReadModels, name: str | None, currency: str | None, gtin: str | None,

@@ -211,6 +211,11 @@ def test_a_partial_delivery_ships_what_is_there_and_the_backorder_when_stock_is_
     lapsed = wait_for(lambda: (r := httpx.post(f"{order}/orders", headers=DESK, json=late)).status_code == 409
                       and r.json(), "the order service to learn the hospital's licence")
     assert (lapsed["rule"], lapsed["field"]) == ("hospital-licensed", "hospital_id")
+    # Master data's worklist lists the licence ahead of time, with the hospital's name.
+    expiring = wait_for(lambda: [(q["name"], q["number"], q["days_left"], q["expired"]) for q in httpx.get(
+        f"{channel}/qualifications/expiring", headers=DESK, params={"within_days": 30, "kind": "hospital"}).json()[
+        "items"] if q["party_id"] == hospital], "the expiring licence in the worklist")
+    assert expiring == [("贵州省人民医院", "PDY52010011A1001", 5, False)]
 
 
 def _placed(response: httpx.Response) -> dict | None:

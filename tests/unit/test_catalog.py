@@ -13,6 +13,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
     entries = {e.name: e for e in projections(SETTINGS)}
     assert {name: e.service for name, e in entries.items()} == {
         "channel-directory": "channel",
+        "channel-qualifications": "channel",
         "channel-price-lists": "channel",
         "order-known-hospitals": "order",
         "order-known-distributors": "order",

@@ -119,6 +119,18 @@ class AuthorizationOut(BaseModel):
     valid_today: bool
 
 
+class QualificationRow(BaseModel):
+    party_id: UUID
+    kind: Literal["hospital", "distributor"]
+    name: str | None
+    document_type: str
+    number: str
+    valid_from: date
+    valid_to: date
+    days_left: int = Field(description="negative: expired that many days ago")
+    expired: bool
+
+
 class LicenceOut(BaseModel):
     document_type: str
     number: str

@@ -1,17 +1,18 @@
 """Channel HTTP API: each route parses, runs a command handler (application/parties.py) or a query (queries.py),
 and maps the answer."""
 
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.channel.api.models import (
     ActiveIn, AuthorizationIn, ContactIn, DistributorOut, DistributorRow, HospitalLicenceIn, HospitalOut, HospitalRow,
-    LicenceIn, ReasonIn, RegisterDistributor, RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
+    LicenceIn, QualificationRow, ReasonIn, RegisterDistributor, RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
 )
 from shared.events.channel import HospitalGrade
-from shared.platform.access import DataScope, permitted
+from shared.platform.access import COMPANY, DataScope, permitted
 from shared.platform.api import REPLAYED, CallerScope, IdempotencyKey, command_by, command_reason
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
@@ -33,6 +34,7 @@ RegisterDistributorCommand = command_by("distributor:register", scope="distribut
 UpdateDistributorCommand = command_by("distributor:update", scope="distributor")
 AuthorizeDistributorCommand = command_by("distributor:authorize", scope="distributor")
 DistributorReader = permitted("distributor:read", scope="distributor")
+QualificationReader = permitted("distributor:read", scope=COMPANY)  # every party's: master data's worklist
 
 
 def _hospital(uow: UnitOfWork, hospital_id: UUID, scope: DataScope) -> Hospital:
@@ -187,3 +189,16 @@ def revoke_distributor_authorization(distributor_id: UUID, number: Annotated[str
     _distributor(uow, distributor_id, scope)
     return distributor_out(parties.revoke_authorization(parties.RevokeAuthorization(
         distributor_id=distributor_id, number=number), uow))
+
+
+@router.get("/qualifications/expiring", operation_id="list_expiring_qualifications")
+def list_expiring_qualifications(read: Reads, _: QualificationReader, paging: Paging,
+                                 within_days: Annotated[int, Query(ge=0, le=730)] = 60,
+                                 kind: Annotated[Literal["hospital", "distributor"] | None, Query()] = None,
+                                 ) -> Page[QualificationRow]:
+    """Hospitals' and distributors' qualification documents that expire within `within_days` (or have expired),
+    soonest first, with the party's name: master data's worklist to renew them before orders are refused."""
+    today = date.today()
+    rows, total = queries.expiring_qualifications(read, today + timedelta(days=within_days), kind, paging)
+    found = [{**row, "days_left": (row["valid_to"] - today).days, "expired": row["valid_to"] < today} for row in rows]
+    return Page.of(QualificationRow, (found, total), paging)

@@ -7,7 +7,9 @@ they are what the exactly-once tests compare against a rebuild.
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import DistributorRegistered, HospitalRegistered
+from shared.events.channel import (
+    DistributorLicenceRecorded, DistributorRegistered, HospitalLicenceRecorded, HospitalRegistered,
+)
 from shared.platform.consumer import Projection
 
 # Tables built before HospitalRegistered v2 have `region` where v2 has `province`. The v1 -> v2 upcaster
@@ -63,3 +65,27 @@ class ChannelDirectory(Projection):
             f" ON CONFLICT (province) DO UPDATE SET {column} = c.{column} + 1",
             (province,),
         )
+
+
+class Qualifications(Projection):
+    """Every hospital's and distributor's qualification documents with their validity (合规准入): what expires soon,
+    listed ahead of time for master data to renew, and what has expired (orders through it are refused)."""
+
+    name = "channel-qualifications"
+    subscribes_to = ("channel",)
+
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.qualifications (party_id uuid NOT NULL, kind text NOT NULL,"
+        " document_type text NOT NULL, number text NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
+        " PRIMARY KEY (party_id, document_type, number))",
+        "CREATE INDEX IF NOT EXISTS qualifications_valid_to ON {schema}.qualifications (valid_to)",
+    )
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, DistributorLicenceRecorded | HospitalLicenceRecorded):  # a renewal replaces it
+            party_id, kind = ((payload.distributor_id, "distributor") if isinstance(payload, DistributorLicenceRecorded)
+                              else (payload.hospital_id, "hospital"))
+            cur.execute(f"INSERT INTO {self.schema}.qualifications VALUES (%s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT (party_id, document_type, number) DO UPDATE SET valid_from = EXCLUDED.valid_from,"
+                        " valid_to = EXCLUDED.valid_to",
+                        (party_id, kind, payload.document_type, payload.number, payload.valid_from, payload.valid_to))
