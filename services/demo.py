@@ -209,8 +209,9 @@ def _amended_then_cancelled(http: httpx.Client, urls: dict[str, str], hospital_i
         "hospital_id": hospital_id, "customer_reference": "PO-DEMO-3", "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]},
                        ).raise_for_status().json()
     order_id = placed["order_id"]
-    wait_for(what="the reservation", probe=lambda: http.get(f"{urls['inventory']}/fulfilments/{order_id}")
-             .status_code == 200)
+    # The order service follows the reservation asynchronously: amend once it has (else the two writes race, 409).
+    wait_for(what="the reservation", probe=lambda: http.get(f"{order}/orders/{order_id}").json()["status"]
+             == "reserved")
     http.post(f"{order}/orders/{order_id}/amendments", json={"lines": [{"gtin": DEMO_GTIN, "quantity": 4}],
                                                              "reason": "客户加量 the hospital wants more"}).raise_for_status()
     wait_for(what="the amendment", probe=lambda: http.get(f"{order}/orders/{order_id}").json()["amendments"] == 1)
