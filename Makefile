@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall bench-pricing infra keycloak down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates infra keycloak down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -22,7 +22,7 @@ help:
 	@echo "make run IDP=keycloak   the same, signing in with a local Keycloak (users in deploy/keycloak/erp-realm.json)"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
-	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing   benchmarks, results in bench/results/"
+	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing / bench-rebates   benchmarks, results in bench/results/"
 	@echo "make test-faults   the fault suite in its long form (FAULTS_ROUNDS=10): kills, broker and database outages"
 
 venv: $(STAMP)
@@ -81,6 +81,11 @@ bench-pipeline: venv infra
 # CPU (no servers): bench/results/pricing.json.
 bench-pricing: venv
 	$(PY) -m bench.pricing
+
+# Rebates: BENCH_REBATE_LINES (1,000,000) sell-out lines of BENCH_DISTRIBUTORS (1,000) distributors accrued by the
+# rebate engine, against a brute-force recomputation, pure CPU (no servers): bench/results/rebates.json.
+bench-rebates: venv
+	$(PY) -m bench.rebates
 
 # Recall lookup p50/p99 over HTTP on 1,000,000 shipment lines, against a brute-force walk: bench/results/recall.json.
 bench-recall: venv infra

@@ -7,6 +7,7 @@ from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.projections.lots import LotCatalogue
 from services.traceability.projections.notices import RecallNotices
 from services.traceability.projections.recalls import RecallCases
+from services.traceability.projections.terminals import TerminalMaster
 from services.traceability.reactions import RecallReturns
 from shared.platform.service import ServiceDefinition
 
@@ -16,7 +17,7 @@ TRACEABILITY = ServiceDefinition(
     # The rules ask the read models (known lots and parties, the lineage, open recall scopes, a case's consignees):
     # the unit of work carries them as ports, on the same pool as the queries.
     unit_of_work=lambda app, pool, deferred: TraceabilityUnitOfWork(app, pool, deferred=deferred),
-    projections=(ShipmentLineage, RecallCases, LotHistory, LotCatalogue, RecallNotices),
+    projections=(ShipmentLineage, RecallCases, LotHistory, LotCatalogue, RecallNotices, TerminalMaster),
     process_managers=(RecallReturns,),
     # Fixed paths before the ones they would match as /recalls/{id}: the lookups, then the case routes.
     routers=(lookup.router, history.router, reports.router, recalls.router, scope.router, adverse.router,

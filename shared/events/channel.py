@@ -114,6 +114,17 @@ class HospitalLicenceRecorded(ChannelEvent):
     scope: str | None = Field(None, max_length=2000, description="诊疗科目 as the document states it")
 
 
+class HospitalAliasAdded(ChannelEvent):
+    """Another name a hospital is known by (e.g. 华西医院 for 四川大学华西医院): distributors' sell-out reports naming it
+    are matched to the hospital (流向清洗)."""
+
+    event_name: ClassVar[str] = "HospitalAliasAdded"
+    subject_field: ClassVar[str] = "hospital_id"
+
+    hospital_id: UUID
+    alias: str = Field(min_length=1, max_length=200)
+
+
 class HospitalStatusChanged(ChannelEvent):
     """A hospital deactivated (no new orders; the reason is the event's) or reactivated."""
 

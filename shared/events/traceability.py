@@ -2,12 +2,12 @@
 and distributor sell-out reports, its own aggregates."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import GTIN, AwareDatetime, EventPayload, LotNumber, Quantity, ValueObject
+from shared.events.base import GTIN, AwareDatetime, EventPayload, LotNumber, NoneIsEmpty, Quantity, ValueObject
 
 
 class TraceabilityEvent(EventPayload):
@@ -246,6 +246,27 @@ class SellOutLine(ValueObject):
                                             " `received`: accepted, but flagged for review")
     excess: int = Field(ge=0, description="the units of this line above what the distributor received")
     unknown_hospital: bool = Field(description="no hospital with this id is registered in the channel: flagged")
+    # Absent from lines reported by hospital id (and from reports before names could be reported).
+    reported_hospital: str | None = Field(None, max_length=200, description="the hospital's name as the distributor"
+                                                                            " reported it, when it gave a name")
+    matched_by: Literal["exact", "alias", "normalized", "branch", "review"] | None = Field(
+        None, description="how the reported name was matched to the terminal master (流向清洗); `review`: by a person"
+                          " from the review queue")
+
+
+class UnmatchedSellOutLine(ValueObject):
+    """A line whose hospital name matched no hospital of the terminal master, or several: kept for review (it counts
+    for nothing — traceability, rebates, performance — until a person matches it)."""
+
+    line_no: int = Field(ge=1)
+    reported_hospital: str = Field(min_length=1, max_length=200)
+    gtin: GTIN
+    lot: LotNumber
+    serials: list[str] | None = None
+    quantity: Quantity
+    sold_at: date
+    candidates: list[UUID] = Field(default_factory=list, max_length=20,
+                                   description="the hospitals an ambiguous name fits; empty: none fits")
 
 
 class SellOutReported(TraceabilityEvent):
@@ -262,4 +283,19 @@ class SellOutReported(TraceabilityEvent):
     report_reference: str = Field(min_length=1, max_length=100, description="the distributor's own reference")
     period: ReportPeriod
     source: Literal["api", "csv", "xlsx"] = Field(description="how the report arrived: JSON or an uploaded file")
-    lines: list[SellOutLine] = Field(min_length=1)
+    lines: list[SellOutLine] = Field(description="the lines whose hospital is known (reported by id, or matched)")
+    unmatched: Annotated[list[UnmatchedSellOutLine], NoneIsEmpty] = Field(
+        default_factory=list, description="lines whose hospital name is for review (absent before names were read)")
+
+
+class SellOutLineMatched(TraceabilityEvent):
+    """An unmatched sell-out line matched to a hospital by a person from the review queue: from now it counts like
+    the report's other lines (the lineage, rebates and scorecards take it as it comes)."""
+
+    event_name: ClassVar[str] = "SellOutLineMatched"
+    subject_field: ClassVar[str] = "report_id"
+
+    report_id: UUID
+    distributor_id: UUID
+    report_reference: str = Field(min_length=1, max_length=100)
+    line: SellOutLine

@@ -43,6 +43,7 @@ def every_domain_event() -> list:
         distributor.change_contact({"name": "周经理", "phone": "025-8888 6666"})
         hospital.record_licence("practice_licence", "PDY00001X51010011A1001", date(2024, 1, 1), date(2029, 1, 1),
                                 "内科;外科;心血管内科专业")
+        hospital.add_alias("华西医院")
         hospital.set_active(False)
         distributor.set_active(False)
         price_list = PriceList(price_list_id=uuid4(), name="2026 目录价", currency="CNY", tax_included=True)
@@ -332,10 +333,17 @@ def traceability_events() -> list:
 
 
 def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-out report, one line over-reported
-    from services.traceability.domain.sellout import ReportedLine, SellOutReport, flagged_lines
+    from services.traceability.domain.sellout import ReportedLine, SellOutReport, flagged_lines, unmatched_lines
+    from services.traceability.domain.terminal_matching import Match
 
     line = ReportedLine(hospital_id=hospital_id, gtin=GTIN, lot="L1", quantity=2, sold_at=date(2026, 11, 3),
                         serials=("S1", "S2"))
-    return SellOutReport(distributor_id=uuid4(), report_reference="HD-2026-11", source="csv",
-                         period={"start": date(2026, 11, 1), "end": date(2026, 11, 30)},
-                         lines=flagged_lines([(2, line)], {(GTIN, "L1"): 1}, {}, {hospital_id}))
+    named = ReportedLine(hospital_id=None, gtin=GTIN, lot="L1", quantity=1, sold_at=date(2026, 11, 4),
+                         serials=("S3",), hospital_name="华西医院 新院区")
+    reported, matches = [(2, line), (3, named)], {3: Match(None, None)}
+    report = SellOutReport(distributor_id=uuid4(), report_reference="HD-2026-11", source="csv",
+                           period={"start": date(2026, 11, 1), "end": date(2026, 11, 30)},
+                           lines=flagged_lines(reported, {(GTIN, "L1"): 1}, {}, {hospital_id}, matches),
+                           unmatched=unmatched_lines(reported, matches))
+    report.match_line(3, hospital_id, 1, 2, True)
+    return report

@@ -148,3 +148,13 @@ def test_what_is_not_a_readable_workbook_is_refused_naming_why(name, content, ru
         parse_file(name, content)
     assert refused.value.rule == rule
     assert file_format("a.csv", b"x") == "csv"
+
+
+def test_a_file_may_name_hospitals_by_name_and_a_row_naming_none_is_refused():
+    text = (f"医院名称,产品标识,批号,数量,销售日期\n四川大学华西医院（东院）,{GTIN},L1,3,2026-05-09\n"
+            f",{GTIN},L1,1,2026-05-09\n{'医' * 201},{GTIN},L1,1,2026-05-09\n")
+    _, parsed = parse_file("流向.csv", text.encode())
+    assert [(row, li.hospital_id, li.hospital_name) for row, li in parsed.lines] == [
+        (2, None, "四川大学华西医院（东院）")]
+    assert [(e.line, e.field, e.rule) for e in parsed.errors] == [
+        (3, "hospital_name", "required"), (4, "hospital_name", "max-length")]

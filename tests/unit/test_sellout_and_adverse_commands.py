@@ -10,8 +10,11 @@ import pytest
 from services.traceability.application.adverse_events import (
     ReportAdverseEvent, SubmitAdverseEvent, report_adverse_event, submit_adverse_event,
 )
-from services.traceability.application.sellout_reports import ReportSellOut, report_sellout, sellout_report
+from services.traceability.application.sellout_reports import (
+    MatchSellOutLine, ReportSellOut, match_sellout_line, report_sellout, sellout_report,
+)
 from services.traceability.domain.sellout import ReportedLine
+from services.traceability.domain.terminal_matching import Terminal
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from tests.unit.traceability_world import GTIN, NOW, World, stored, traceability
 
@@ -96,3 +99,53 @@ def test_a_submission_is_recorded_once_and_never_before_awareness(app, world):
         submit_adverse_event(SubmitAdverseEvent(adverse_event_id=uuid4(), submitted_at=NOW, regulator_reference="x"),
                              world.unit_of_work(app))
     assert (early.value.field, other.value.rule, stored(app)) == ("submitted_at", "submit-once", ["Reported", "Submitted"])
+
+
+def named(name: str, quantity: int = 1, serials: tuple[str, ...] | None = None) -> ReportedLine:
+    return ReportedLine(hospital_id=None, hospital_name=name, gtin=GTIN, lot="L1", quantity=quantity,
+                        sold_at=date(2026, 11, 10), serials=serials)
+
+
+def test_names_are_cleansed_against_the_terminal_master_and_the_rest_wait_for_review_counting_nothing(app, world):
+    west_china, ruijin, ruijin_north = uuid4(), uuid4(), uuid4()
+    world.hospitals |= {west_china, ruijin, ruijin_north}
+    world.terminal_master = [Terminal(west_china, "四川大学华西医院", aliases=("华西医院",)),
+                             Terminal(ruijin, "上海交通大学医学院附属瑞金医院"),
+                             Terminal(ruijin_north, "瑞金医院（北院）", aliases=("瑞金北院",))]
+    stored_report, _ = report_sellout(report(
+        "HD-12", named("华西医院"), named("四川大学华西医院【东院】", serials=("S9",)), named("上海交通大学医学院附属瑞金医院"),
+        named("某某县人民医院", 2)), world.unit_of_work(app))
+    assert [(li["line_no"], li["hospital_id"], li["matched_by"]) for li in stored_report.lines] == [
+        (1, west_china, "alias"), (2, west_china, "branch"), (3, ruijin, "exact")]
+    assert [(u["line_no"], u["reported_hospital"], u["quantity"]) for u in stored_report.unmatched] == [
+        (4, "某某县人民医院", 2)]
+    # Only the matched lines count against what the distributor received (6 before + 3 of 10: none over).
+    assert [li["over_reported"] for li in stored_report.lines] == [False, False, False]
+    # The same report again is a retry, not other content.
+    again, created = report_sellout(report(
+        "HD-12", named("华西医院"), named("四川大学华西医院【东院】", serials=("S9",)), named("上海交通大学医学院附属瑞金医院"),
+        named("某某县人民医院", 2)), world.unit_of_work(app))
+    assert (created, again.id) == (False, stored_report.id)
+
+
+def test_a_person_matches_a_line_of_the_review_queue_once_to_a_registered_hospital(app, world):
+    county = uuid4()
+    first, _ = report_sellout(report("HD-13", named("某某县人民医院", 2)), world.unit_of_work(app))
+    with pytest.raises(RuleViolation) as unregistered:
+        match_sellout_line(MatchSellOutLine(report_id=first.id, line_no=1, hospital_id=county),
+                           world.unit_of_work(app))
+    assert unregistered.value.rule == "registered-hospital"
+    world.hospitals.add(county)
+    line = match_sellout_line(MatchSellOutLine(report_id=first.id, line_no=1, hospital_id=county),
+                              world.unit_of_work(app))
+    # 6 reported before + 2 = 8 of the 10 received: not over-reported.
+    assert (line["hospital_id"], line["matched_by"], line["over_reported"]) == (county, "review", False)
+    with pytest.raises(RuleViolation) as twice:
+        match_sellout_line(MatchSellOutLine(report_id=first.id, line_no=1, hospital_id=county),
+                           world.unit_of_work(app))
+    assert twice.value.rule == "sellout-line-unmatched"
+    with pytest.raises(NotFound):
+        match_sellout_line(MatchSellOutLine(report_id=first.id, line_no=7, hospital_id=county),
+                           world.unit_of_work(app))
+    assert stored(app) == ["Reported", "LineMatched"]
+    assert sellout_report(world.unit_of_work(app), first.id).unmatched == []

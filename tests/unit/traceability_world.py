@@ -12,6 +12,7 @@ import pytest
 
 from services.traceability.application import TraceabilityApplication, TraceabilityUnitOfWork
 from services.traceability.domain.recall import RecallCase
+from services.traceability.domain.terminal_matching import Terminal
 from tests.unit.in_memory import in_memory
 
 GTIN = "09506000134352"
@@ -42,6 +43,7 @@ class World:
     shipments: dict[UUID, UUID] = field(default_factory=dict)  # shipment -> its consignee
     scopes: dict[UUID, set[tuple[str, str]]] = field(default_factory=dict)  # open recall -> (gtin, lot or serial)
     holders: dict[UUID, dict[UUID, int]] = field(default_factory=dict)  # recall -> consignee -> units still held
+    terminal_master: list[Terminal] = field(default_factory=list)  # hospitals with their names, for cleansing
 
     # MasterData
     def known_lots(self, lots: list[Lot]) -> set[Lot]:
@@ -52,6 +54,9 @@ class World:
 
     def registered_distributors(self, ids: list[UUID]) -> set[UUID]:
         return self.distributors & set(ids)
+
+    def terminals(self, names: list[str]) -> list[Terminal]:
+        return list(self.terminal_master)  # every hospital: the matcher decides (the SQL port narrows by index)
 
     # Lineage
     def kit_lots_made_from(self, lots: list[dict[str, str]]) -> list[dict[str, str]]:

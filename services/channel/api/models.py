@@ -50,7 +50,13 @@ class HospitalOut(BaseModel):
     contact: Contact | None
     active: bool = True
     licences: list["LicenceOut"] = Field(default_factory=list, description="医疗机构执业许可证")
+    aliases: list[str] = Field(default_factory=list, description="other names distributors' reports use for it")
     version: int
+
+
+class AliasIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    alias: Name
 
 
 class HospitalRow(BaseModel):
@@ -162,7 +168,8 @@ class DistributorRow(BaseModel):
 
 def hospital_out(h: Hospital) -> HospitalOut:
     return HospitalOut(hospital_id=h.id, name=h.name, province=h.province, city=h.city, grade=h.grade,
-                       contact=h.contact, active=h.active, licences=_licences_out(h.licences), version=h.version)
+                       contact=h.contact, active=h.active, licences=_licences_out(h.licences), aliases=h.aliases,
+                       version=h.version)
 
 
 def _licences_out(licences: list[dict]) -> list[LicenceOut]:

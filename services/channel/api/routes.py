@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.channel.api.models import (
-    ActiveIn, AuthorizationIn, ContactIn, DistributorOut, DistributorRow, HospitalLicenceIn, HospitalOut, HospitalRow,
+    ActiveIn, AliasIn, AuthorizationIn, ContactIn, DistributorOut, DistributorRow, HospitalLicenceIn, HospitalOut, HospitalRow,
     LicenceIn, QualificationRow, ReasonIn, RegisterDistributor, RegisterHospital, Tier, contact_of, distributor_out, hospital_out,
 )
 from shared.events.channel import HospitalGrade
@@ -144,6 +144,16 @@ def record_hospital_licence(hospital_id: UUID, body: HospitalLicenceIn, meta: Up
     return hospital_out(parties.record_licence(parties.RecordLicence(
         distributor_id=hospital_id, kind=Hospital, document_type=body.document_type, number=body.number,
         valid_from=body.valid_from, valid_to=body.valid_to, scope=body.scope), uow))
+
+
+@router.post("/hospitals/{hospital_id}/aliases", operation_id="add_hospital_alias")
+def add_hospital_alias(hospital_id: UUID, body: AliasIn, meta: UpdateHospitalCommand, uow: Work,
+                       scope: CallerScope) -> HospitalOut:
+    """Another name the hospital is known by in distributors' sell-out reports (e.g. 华西医院): lines naming it are
+    matched to the hospital from now (流向清洗). The same alias again records nothing."""
+    _hospital(uow, hospital_id, scope)
+    return hospital_out(parties.add_hospital_alias(parties.AddHospitalAlias(hospital_id=hospital_id,
+                                                                            alias=body.alias), uow))
 
 
 @router.put("/hospitals/{hospital_id}/active", operation_id="set_hospital_active")

@@ -19,6 +19,7 @@ class ChannelApplication(ServiceApplication):
         Distributor.LicenceRecorded: contracts.DistributorLicenceRecorded,
         Hospital.LicenceRecorded: contracts.HospitalLicenceRecorded,
         Hospital.StatusChanged: contracts.HospitalStatusChanged,
+        Hospital.AliasAdded: contracts.HospitalAliasAdded,
         Distributor.StatusChanged: contracts.DistributorStatusChanged,
         Distributor.Authorized: contracts.DistributorAuthorized,
         Distributor.AuthorizationRevoked: contracts.DistributorAuthorizationRevoked,

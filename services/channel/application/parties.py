@@ -150,6 +150,25 @@ def revoke_authorization(command: RevokeAuthorization, uow: UnitOfWork) -> Distr
     return distributor
 
 
+class AddHospitalAlias(Command):
+    hospital_id: UUID
+    alias: str
+
+
+def add_hospital_alias(command: AddHospitalAlias, uow: UnitOfWork) -> Hospital:
+    """Record another name the hospital is known by (sell-out cleansing matches it); the same one again records
+    nothing. A name that is another hospital's own is refused: a report naming it would be ambiguous."""
+    hospital = _party(uow, command.hospital_id, Hospital)
+    holder = uow.claimant("hospital-name", name_key(command.alias))
+    if holder is not None and holder != hospital.id:
+        raise RuleViolation("alias-not-another-hospital", f"{command.alias!r} is the registered name of hospital"
+                            f" {holder}", "alias", existing_hospital_id=holder)
+    if hospital.add_alias(command.alias):
+        uow.collect(hospital)
+    uow.commit()
+    return hospital
+
+
 class SetPartyActive(Command):
     party_id: UUID
     kind: type[Hospital] | type[Distributor]

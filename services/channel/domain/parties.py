@@ -17,6 +17,7 @@ from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 
+MAX_ALIASES = 50
 MAX_AUTHORIZATIONS = 200  # per distributor: the aggregate (read on every command) stays small
 
 
@@ -117,6 +118,24 @@ class Hospital(_Qualified, TracedAggregate):
         self.__dict__["_licences"] = _renewed(self.licences, {
             "document_type": document_type, "number": number, "valid_from": valid_from, "valid_to": valid_to,
             "scope": scope})
+
+    @property
+    def aliases(self) -> list[str]:
+        return self.__dict__.get("_aliases", [])
+
+    def add_alias(self, alias: str) -> bool:
+        """Another name the hospital is known by in distributors' reports; False when it has it already. Its own
+        name is not an alias."""
+        if name_key(alias) in {name_key(a) for a in [self.name, *self.aliases]}:
+            return False
+        if len(self.aliases) >= MAX_ALIASES:
+            raise RuleViolation("aliases-bounded", f"a hospital has at most {MAX_ALIASES} aliases", "alias")
+        self._alias_added(alias=alias)
+        return True
+
+    @event("AliasAdded")
+    def _alias_added(self, alias: str) -> None:
+        self.__dict__["_aliases"] = [*self.aliases, alias]
 
     @staticmethod
     def create_id(hospital_id: UUID) -> UUID:

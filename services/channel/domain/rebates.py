@@ -55,6 +55,17 @@ class Programme:
         return rate / 100 if self.measure == "amount" else rate
 
 
+def _number(value: Any, field_: str) -> Decimal:
+    """A finite decimal as written (a float goes through its shortest text: 0.1 is 0.1, not its binary expansion)."""
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise RuleViolation("rebate-number", f"{field_} is a finite number", field_)
+    return number
+
+
 def tiers_of(bands: list[dict[str, Any]]) -> tuple[Tier, ...]:
     """Bands as given ({"from", "to", "rate"}), checked: contiguous from 0, the last one open, rates not negative;
     RuleViolation naming the band otherwise."""
@@ -62,8 +73,9 @@ def tiers_of(bands: list[dict[str, Any]]) -> tuple[Tier, ...]:
         raise RuleViolation("rebate-tiers-count", f"between 1 and {MAX_TIERS} tiers", "tiers")
     tiers, expected = [], Decimal(0)
     for n, band in enumerate(bands):
-        start, end, rate = Decimal(band["from"]), band.get("to"), Decimal(band["rate"])
-        end = None if end is None else Decimal(end)
+        start, end, rate = _number(band["from"], f"tiers[{n}].from"), band.get("to"), _number(band["rate"],
+                                                                                            f"tiers[{n}].rate")
+        end = None if end is None else _number(end, f"tiers[{n}].to")
         if start != expected:
             raise RuleViolation("rebate-tiers-contiguous", f"tiers[{n}] starts at {start}: it must start at {expected},"
                                 " where the tier before it ends (no gap, no overlap)", f"tiers[{n}].from")
@@ -106,7 +118,8 @@ def earned(programme: Programme, volume: Decimal) -> Earned:
             break
         part = width * programme.per_unit(tier.rate)
         total += part
-        bands.append({"from": tier.start, "to": tier.end, "rate": tier.rate, "on": width, "rebate": _money(part)})
+        # Unrounded: the bands add up to the rebate before its one rounding (rounding each would not add up).
+        bands.append({"from": tier.start, "to": tier.end, "rate": tier.rate, "on": width, "rebate": part})
     return Earned(volume, _money(total), bands)
 
 
@@ -123,6 +136,9 @@ class Accrual:
 def accruals(programme: Programme, volumes: list[tuple[str, Decimal]]) -> list[Accrual]:
     """Per period, in order: what it accrues. A plain programme judges each period on its own volume; a retroactive
     one on the volume to date, each period adding the difference to what the periods before it earned."""
+    periods = [period for period, _ in volumes]
+    if periods != sorted(set(periods)):
+        raise ValueError("volumes come one per period, in order")  # a caller's mistake, not a user's
     found, cumulative, before = [], Decimal(0), Decimal(0)
     for period, volume in volumes:
         cumulative += volume

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
 from services.traceability.api.sellout_models import (
-    Period, ReportSellOut, RowError, SellOutLineRow, SellOutReportOut, SellOutReportRow, SellOutUploadOut, report_out,
+    MatchLineIn, Period, ReportSellOut, RowError, SellOutLineOut, SellOutLineRow, SellOutReportOut, SellOutReportRow,
+    SellOutUploadOut, UnmatchedLineRow, report_out,
 )
 from services.traceability.api.work import Work
 from services.traceability.application import sellout_reports
@@ -25,7 +26,7 @@ from shared.domain.gtin import GTINInput, LotInput
 from shared.domain.text import Reference
 from services.traceability.domain.master_data import unregistered_distributor
 from shared.platform.access import DataScope, outside_scope, permitted
-from shared.platform.api import REPLAYED, CallerScope, command_by
+from shared.platform.api import REPLAYED, CallerScope, command_by, command_reason
 from shared.platform.read_models import ReadModels
 from shared.platform.paging import Page, Paging
 from shared.platform.problems import Problem, invalid_field
@@ -35,6 +36,8 @@ router = APIRouter(tags=["sell-out reports"])
 # A distributor's user submits and reads its own distributor's reports; a regional manager those of its regions.
 SellOutCommand = command_by("sellout:submit", scope="sellout")
 SellOutReader = permitted("sellout:read", scope="sellout")
+# Matching a reported name to a hospital decides whom the units count for (rebates, scorecards): channel staff.
+SellOutReviewCommand = command_by("sellout:review", scope="sellout")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -82,7 +85,8 @@ def report_sellout(body: ReportSellOut, response: Response, meta: SellOutCommand
     _check_period(body.period, "period")
     _reporting_for(read, scope, body.distributor_id)
     lines = [(n, ReportedLine(hospital_id=line.hospital_id, gtin=line.gtin, lot=line.lot, quantity=line.quantity,
-                              sold_at=line.sold_at, serials=tuple(line.serials) if line.serials is not None else None))
+                              sold_at=line.sold_at, serials=tuple(line.serials) if line.serials is not None else None,
+                              hospital_name=line.hospital_name))
              for n, line in enumerate(body.lines, start=1)]
     errors = [e for n, line in lines for e in line_errors(line, n, body.period.start, body.period.end, _today())]
     if errors:
@@ -96,7 +100,8 @@ def report_sellout(body: ReportSellOut, response: Response, meta: SellOutCommand
 def upload_sellout_report(
         response: Response, meta: SellOutCommand, uow: Work, read: Reads, scope: CallerScope,
         file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx; the first row names the"
-                                                     " columns hospital_id, gtin, lot, quantity, sold_at[, serials]")],
+                                                     " columns hospital_id or hospital_name (医院名称), gtin, lot,"
+                                                     " quantity, sold_at[, serials]")],
         distributor_id: Annotated[UUID, Form()],
         report_reference: Annotated[Reference, Form()],
         period_start: Annotated[date, Form()],
@@ -169,3 +174,25 @@ def list_sellout_lines(read: Reads, access: SellOutReader, paging: Paging,
     where = sellout.SellOutFilter(distributor_id=distributor_id, flagged=flagged, hospital_id=hospital_id, gtin=gtin,
                                   lot=lot)
     return Page.of(SellOutLineRow, sellout.lines(read, where, access.scope, paging), paging)
+
+
+@router.get("/sellout-review", operation_id="list_unmatched_sellout_lines")
+def list_unmatched_sellout_lines(read: Reads, access: SellOutReader, paging: Paging,
+                                 distributor_id: Annotated[UUID | None, Query()] = None) -> Page[UnmatchedLineRow]:
+    """The review queue of sell-out cleansing (流向清洗): lines whose hospital name matched no single hospital of the
+    terminal master, oldest first, with the candidates an ambiguous name fits. They count for nothing (lineage,
+    rebates, scorecards) until matched."""
+    return Page.of(UnmatchedLineRow, sellout.unmatched(read, distributor_id, access.scope, paging), paging)
+
+
+@router.post("/sellout-reports/{report_id}/unmatched/{line_no}/match", operation_id="match_sellout_line")
+def match_sellout_line(report_id: UUID, line_no: Annotated[int, Path(ge=1, le=1_000_000)], body: MatchLineIn,
+                       meta: SellOutReviewCommand, uow: Work, read: Reads, scope: CallerScope) -> SellOutLineOut:
+    """Match a line of the review queue to a registered hospital, with a reason: it counts from now. To have the
+    next report match the name by itself, record it as the hospital's alias (channel: POST /hospitals/{id}/aliases)."""
+    command_reason(body.reason, meta)
+    report = sellout_reports.sellout_report(uow, report_id)
+    if not sellout.distributor_within(read, scope, report.distributor_id):
+        raise outside_scope("Sell-out report", report_id)
+    return SellOutLineOut(**sellout_reports.match_sellout_line(sellout_reports.MatchSellOutLine(
+        report_id=report_id, line_no=line_no, hospital_id=body.hospital_id), uow))

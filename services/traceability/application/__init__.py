@@ -22,6 +22,7 @@ from services.traceability.domain.master_data import MasterData as KnownLotsAndH
 from services.traceability.domain.recall import RecallCase
 from services.traceability.domain.recall_number import RecallNumbers
 from services.traceability.domain.sellout import SellOutReport
+from services.traceability.domain.terminal_matching import Terminal
 from services.traceability.queries.ports import SqlCaseConsignees, SqlLineage, SqlMasterData, SqlOpenRecalls
 from shared.events import traceability as contracts
 from shared.platform.eventstore import ServiceApplication
@@ -51,6 +52,7 @@ class TraceabilityApplication(ServiceApplication):
         AdverseEvent.Submitted: contracts.AdverseEventSubmitted,
         AdverseEvent.RecallOpened: contracts.AdverseEventRecallOpened,
         SellOutReport.Reported: contracts.SellOutReported,
+        SellOutReport.LineMatched: contracts.SellOutLineMatched,
     }
     # The time rules are judged against ("not in the future"); tests move it.
     clock: Callable[[], datetime] = staticmethod(utc_now)
@@ -63,6 +65,9 @@ Lot = tuple[str, str]  # (GTIN-14, lot)
 
 class MasterData(KnownLotsAndHospitals, DistributorDirectory, Protocol):
     """The lots traceability knows, the hospitals and distributors registered in the channel."""
+
+    def terminals(self, names: list[str]) -> list[Terminal]:
+        """The hospitals of the terminal master (with all their names) that any of these reported names may be."""
 
 
 class Lineage(Protocol):

@@ -17,7 +17,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from shared.domain.rules import RuleViolation
+from services.traceability.domain.terminal_matching import Match
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 SERIAL_MAX_LENGTH = 20  # GS1 AI (21)
@@ -40,17 +41,23 @@ class LineError:
 
 @dataclass(frozen=True)
 class ReportedLine:
-    hospital_id: UUID
+    """A line as reported: the hospital by its id, or by the name the distributor knows it under (matched to the
+    terminal master when the report is recorded: domain/terminal_matching.py)."""
+
+    hospital_id: UUID | None
     gtin: str
     lot: str
     quantity: int
     sold_at: date
     serials: tuple[str, ...] | None = None
+    hospital_name: str | None = None
 
     def as_submitted(self) -> dict[str, Any]:
         """The line as the distributor sent it, without what the checks added: how resubmissions are compared."""
-        return {"hospital_id": str(self.hospital_id), "gtin": self.gtin, "lot": self.lot, "quantity": self.quantity,
-                "sold_at": self.sold_at.isoformat(), "serials": list(self.serials) if self.serials else None}
+        return {"hospital_id": str(self.hospital_id) if self.hospital_id else None, "gtin": self.gtin, "lot": self.lot,
+                "quantity": self.quantity, "sold_at": self.sold_at.isoformat(),
+                "serials": list(self.serials) if self.serials else None,
+                **({"hospital_name": self.hospital_name} if self.hospital_name else {})}
 
 
 def check_period(start: date, end: date) -> str | None:
@@ -77,8 +84,10 @@ def line_errors(line: ReportedLine, n: int, period_start: date, period_end: date
 
 
 def flagged_lines(lines: list[tuple[int, ReportedLine]], received: dict[tuple[str, str], int],
-                  reported_before: dict[tuple[str, str], int], known_hospitals: set[UUID]) -> list[dict[str, Any]]:
-    """The event's lines: each numbered, with what the distributor had received and the flags.
+                  reported_before: dict[tuple[str, str], int], known_hospitals: set[UUID],
+                  matches: dict[int, Match] | None = None) -> list[dict[str, Any]]:
+    """The event's lines whose hospital is known (by id, or by a name `matches` found): each numbered, with what
+    the distributor had received and the flags.
 
     The running total per (GTIN, lot) starts at what the distributor reported before this report, so the line
     that crosses what it received carries the part above (`excess`), and every later line of that lot all of it.
@@ -86,26 +95,68 @@ def flagged_lines(lines: list[tuple[int, ReportedLine]], received: dict[tuple[st
     running = dict(reported_before)
     out = []
     for line_no, line in lines:
+        hospital_id, matched_by = line.hospital_id, None
+        if hospital_id is None:
+            found = (matches or {}).get(line_no)
+            if found is None or not found.matched:
+                continue  # for review: counted once a person matches it
+            hospital_id, matched_by = found.hospital_id, found.how
         key = (line.gtin, line.lot)
         running[key] = running.get(key, 0) + line.quantity
         had = received.get(key, 0)
         excess = min(line.quantity, max(0, running[key] - had))
-        out.append({"line_no": line_no, "hospital_id": line.hospital_id, "gtin": line.gtin, "lot": line.lot,
+        out.append({"line_no": line_no, "hospital_id": hospital_id, "gtin": line.gtin, "lot": line.lot,
                     "serials": list(line.serials) if line.serials else None, "quantity": line.quantity,
                     "sold_at": line.sold_at, "received": had, "over_reported": excess > 0, "excess": excess,
-                    "unknown_hospital": line.hospital_id not in known_hospitals})
+                    "unknown_hospital": hospital_id not in known_hospitals, "reported_hospital": line.hospital_name,
+                    "matched_by": matched_by})
     return out
+
+
+def unmatched_lines(lines: list[tuple[int, ReportedLine]], matches: dict[int, Match]) -> list[dict[str, Any]]:
+    """The lines reported by a name the terminal master did not match to exactly one hospital: for review."""
+    return [{"line_no": line_no, "reported_hospital": line.hospital_name, "gtin": line.gtin, "lot": line.lot,
+             "serials": list(line.serials) if line.serials else None, "quantity": line.quantity,
+             "sold_at": line.sold_at, "candidates": matches[line_no].candidates[:20]}
+            for line_no, line in lines if line.hospital_id is None and not matches[line_no].matched]
 
 
 class SellOutReport(TracedAggregate):
     @event("Reported")
     def __init__(self, distributor_id: UUID, report_reference: str, period: dict[str, date], source: str,
-                 lines: list[dict[str, Any]]) -> None:
+                 lines: list[dict[str, Any]], unmatched: list[dict[str, Any]] | None = None) -> None:
         self.distributor_id = distributor_id
         self.report_reference = report_reference
         self.period = period
         self.source = source
         self.lines = lines
+        self.unmatched = unmatched or []
+
+    def match_line(self, line_no: int, hospital_id: UUID, received: int, reported_before: int,
+                   hospital_known: bool) -> dict[str, Any]:
+        """A person matches an unmatched line to a hospital (from the review queue): it joins the report's lines,
+        checked against what the distributor received as the lineage knows it now."""
+        waiting = next((u for u in self.unmatched if u["line_no"] == line_no), None)
+        if waiting is None:
+            if any(line["line_no"] == line_no for line in self.lines):
+                raise RuleViolation("sellout-line-unmatched", f"line {line_no} of report {self.report_reference!r} is"
+                                    " matched already", "line_no")
+            raise NotFound("Sell-out line", f"{self.id}/{line_no}")
+        if not hospital_known:
+            raise RuleViolation("registered-hospital", f"no hospital {hospital_id} is registered in the channel",
+                                "hospital_id")
+        excess = min(waiting["quantity"], max(0, reported_before + waiting["quantity"] - received))
+        line = {"line_no": line_no, "hospital_id": hospital_id, "gtin": waiting["gtin"], "lot": waiting["lot"],
+                "serials": waiting.get("serials"), "quantity": waiting["quantity"], "sold_at": waiting["sold_at"],
+                "received": received, "over_reported": excess > 0, "excess": excess, "unknown_hospital": False,
+                "reported_hospital": waiting["reported_hospital"], "matched_by": "review"}
+        self._line_matched(distributor_id=self.distributor_id, report_reference=self.report_reference, line=line)
+        return line
+
+    @event("LineMatched")
+    def _line_matched(self, distributor_id: UUID, report_reference: str, line: dict[str, Any]) -> None:
+        self.unmatched = [u for u in self.unmatched if u["line_no"] != line["line_no"]]
+        self.lines = sorted([*self.lines, line], key=lambda each: each["line_no"])
 
     @staticmethod
     def create_id(distributor_id: UUID, report_reference: str) -> UUID:
@@ -117,10 +168,11 @@ class SellOutReport(TracedAggregate):
 
     def submitted(self) -> tuple[dict[str, str], list[dict[str, Any]]]:
         """The period and lines as the distributor sent them: equal for a resubmission of the same report."""
-        lines = [ReportedLine(hospital_id=line["hospital_id"], gtin=line["gtin"], lot=line["lot"],
+        lines = [ReportedLine(hospital_id=None if line.get("reported_hospital") else line["hospital_id"], gtin=line["gtin"], lot=line["lot"],
                               quantity=line["quantity"], sold_at=line["sold_at"],
-                              serials=tuple(line["serials"]) if line.get("serials") else None).as_submitted()
-                 for line in self.lines]
+                              serials=tuple(line["serials"]) if line.get("serials") else None,
+                              hospital_name=line.get("reported_hospital")).as_submitted()
+                 for line in sorted([*self.lines, *self.unmatched], key=lambda each: each["line_no"])]
         return {"start": self.period["start"].isoformat(), "end": self.period["end"].isoformat()}, lines
 
     def check_resubmission(self, period: tuple[date, date], lines: list[tuple[int, ReportedLine]]) -> None:

@@ -24,13 +24,15 @@ FileFormat = Literal["csv", "xlsx"]
 # Column -> the header names accepted for it (compared without case and surrounding blanks).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "hospital_id": ("hospital_id", "医院id", "医院编号"),
+    "hospital_name": ("hospital_name", "hospital", "医院名称", "终端名称", "医院"),
     "gtin": ("gtin", "udi-di", "di", "产品标识"),
     "lot": ("lot", "批号"),
     "quantity": ("quantity", "数量"),
     "sold_at": ("sold_at", "销售日期", "配送日期"),
     "serials": ("serials", "序列号"),
 }
-REQUIRED = ("hospital_id", "gtin", "lot", "quantity", "sold_at")
+REQUIRED = ("gtin", "lot", "quantity", "sold_at")  # and the hospital: its id, or its name (matched on recording)
+HOSPITAL_NAME_MAX_LENGTH = 200
 SERIAL_SEPARATORS = (";", "；", "|", ",", "，")  # several serials in one cell
 LOT_MAX_LENGTH = 20
 MAX_QUANTITY = 100_000
@@ -90,9 +92,11 @@ def _columns(header: list[Any]) -> dict[str, int]:
         if matches:
             found[column] = matches[0]
     missing = [c for c in REQUIRED if c not in found]
+    if "hospital_id" not in found and "hospital_name" not in found:
+        missing.insert(0, "hospital_id or hospital_name")
     if missing:
-        raise UnreadableFile("header-row", f"the first row must name the columns {', '.join(REQUIRED)}"
-                                           f" (serials optional); missing: {', '.join(missing)}")
+        raise UnreadableFile("header-row", f"the first row must name the columns hospital_id or hospital_name,"
+                                           f" {', '.join(REQUIRED)} (serials optional); missing: {', '.join(missing)}")
     return found
 
 
@@ -114,11 +118,19 @@ def _line(row: int, cells: dict[str, Any]) -> tuple[ReportedLine | None, list[Li
             fail(name, "no-control-characters", f"contains {problem}; use plain printable text on one line")
     if errors:
         return None, errors
-    hospital_id = gtin = lot = quantity = sold_at = None
-    try:
-        hospital_id = UUID(str(cells["hospital_id"]))
-    except ValueError:
-        fail("hospital_id", "uuid", "the hospital's id (a UUID, as the channel service registered it)")
+    hospital_id = gtin = lot = quantity = sold_at = hospital_name = None
+    if cells.get("hospital_id") not in (None, ""):  # the id decides; a name beside it is the distributor's note
+        try:
+            hospital_id = UUID(str(cells["hospital_id"]))
+        except ValueError:
+            fail("hospital_id", "uuid", "the hospital's id (a UUID, as the channel service registered it)")
+    elif cells.get("hospital_name") not in (None, ""):
+        hospital_name = str(cells["hospital_name"])
+        if len(hospital_name) > HOSPITAL_NAME_MAX_LENGTH:
+            fail("hospital_name", "max-length", f"a hospital name is at most {HOSPITAL_NAME_MAX_LENGTH} characters")
+    else:
+        fail("hospital_id" if "hospital_id" in cells else "hospital_name", "required",
+             "name the hospital: its id or its name")
     try:
         gtin = normalize_gtin(_digits(cells["gtin"]))
     except InvalidGTINError as e:
@@ -141,7 +153,7 @@ def _line(row: int, cells: dict[str, Any]) -> tuple[ReportedLine | None, list[Li
     if errors:
         return None, errors
     return ReportedLine(hospital_id=hospital_id, gtin=gtin, lot=lot, quantity=quantity, sold_at=sold_at,
-                        serials=serials), []
+                        serials=serials, hospital_name=hospital_name), []
 
 
 def _digits(value: Any) -> str:

@@ -29,7 +29,7 @@ from psycopg.types.json import Jsonb
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (KitAssembled, LotReceived, ShipmentAccepted, ShipmentDelivered,
                                      ShipmentDispatched, ShipmentReturned)
-from shared.events.traceability import SellOutReported
+from shared.events.traceability import SellOutLine, SellOutLineMatched, SellOutReported
 from shared.platform.consumer import Projection
 
 _COLUMNS = ("event_id", "item", "fact", "recorded_at", "occurred_at", "position", "gtin", "lot", "expiry", "quantity",
@@ -89,14 +89,18 @@ class LotHistory(Projection):
                               kit_quantity=payload.quantity, detail={"kit_expiry": payload.expiry.isoformat()})
             case SellOutReported():
                 for n, line in enumerate(payload.lines):
-                    # The sale date is a day, with no zone: it is taken as that day's start in UTC.
-                    self._row(cur, envelope, n, "sold_on", occurred_at=datetime.combine(line.sold_at, time.min, UTC),
-                              gtin=line.gtin, lot=line.lot, quantity=line.quantity, serials=line.serials,
-                              consignee_id=line.hospital_id,
-                              detail={"distributor_id": str(payload.distributor_id),
-                                      "report_id": str(payload.report_id),
-                                      "report_reference": payload.report_reference,
-                                      "over_reported": line.over_reported or None})
+                    self._sold_on(cur, envelope, n, payload, line)
+            case SellOutLineMatched():  # a line of the review queue matched: known from now, as of now
+                self._sold_on(cur, envelope, 0, payload, payload.line)
+
+    def _sold_on(self, cur: Cursor, envelope: CloudEvent, n: int, payload: SellOutReported | SellOutLineMatched,
+                 line: SellOutLine) -> None:
+        # The sale date is a day, with no zone: it is taken as that day's start in UTC.
+        self._row(cur, envelope, n, "sold_on", occurred_at=datetime.combine(line.sold_at, time.min, UTC),
+                  gtin=line.gtin, lot=line.lot, quantity=line.quantity, serials=line.serials,
+                  consignee_id=line.hospital_id,
+                  detail={"distributor_id": str(payload.distributor_id), "report_id": str(payload.report_id),
+                          "report_reference": payload.report_reference, "over_reported": line.over_reported or None})
 
     def _returned(self, cur: Cursor, envelope: CloudEvent, n: int, payload: ShipmentReturned, line: Any) -> None:
         # Back from whoever the shipment went to (a distributor, say), which the return does not name: the

@@ -25,6 +25,8 @@ hospital's region is its province (HospitalRegistered v2), a distributor's its r
 lookup keeps answering `region` for both.
 """
 
+from uuid import UUID
+
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
@@ -33,7 +35,7 @@ from shared.events.channel import (
     Contact, DistributorContactChanged, DistributorRegistered, HospitalContactChanged, HospitalRegistered,
 )
 from shared.events.inventory import KitAssembled, ShipmentDispatched, ShipmentReturned
-from shared.events.traceability import SellOutReported
+from shared.events.traceability import SellOutLine, SellOutLineMatched, SellOutReported
 from shared.platform.consumer import Projection
 
 SELL_OUT_DDL = [
@@ -55,6 +57,14 @@ SELL_OUT_DDL = [
     "CREATE TABLE IF NOT EXISTS {schema}.sold_serials (gtin char(14) NOT NULL, serial text NOT NULL,"
     " report_id uuid NOT NULL, line_no int NOT NULL, lot text NOT NULL, distributor_id uuid NOT NULL,"
     " hospital_id uuid NOT NULL, PRIMARY KEY (gtin, serial, report_id, line_no))",
+    # Cleansing (流向清洗) came later: lines reported by a hospital name keep it and how it was matched; the lines it
+    # could not match wait in the review queue (sellout_unmatched) until a person matches them.
+    "ALTER TABLE {schema}.sellout_lines ADD COLUMN IF NOT EXISTS reported_hospital text",
+    "ALTER TABLE {schema}.sellout_lines ADD COLUMN IF NOT EXISTS matched_by text",
+    "CREATE TABLE IF NOT EXISTS {schema}.sellout_unmatched (report_id uuid NOT NULL, line_no int NOT NULL,"
+    " report_reference text NOT NULL, distributor_id uuid NOT NULL, reported_hospital text NOT NULL,"
+    " gtin char(14) NOT NULL, lot text NOT NULL, quantity int NOT NULL, sold_at date NOT NULL, serials text[],"
+    " candidates uuid[] NOT NULL, reported_at timestamptz NOT NULL, PRIMARY KEY (report_id, line_no))",
 ]
 
 
@@ -103,6 +113,14 @@ class ShipmentLineage(Projection):
                 self._returned(cur, payload)
             case SellOutReported():
                 self._sold_on(cur, envelope, payload)
+            case SellOutLineMatched():
+                cur.execute(f"DELETE FROM {self.schema}.sellout_unmatched WHERE report_id = %s AND line_no = %s",
+                            (payload.report_id, payload.line.line_no))
+                cur.execute(f"UPDATE {self.schema}.sellout_reports SET line_count = line_count + 1,"
+                            " units = units + %s, flagged_lines = flagged_lines + %s WHERE report_id = %s",
+                            (payload.line.quantity, int(payload.line.over_reported), payload.report_id))
+                self._sold_line(cur, envelope, payload.report_id, payload.report_reference, payload.distributor_id,
+                                payload.line)
             case KitAssembled():
                 for component in payload.components:
                     cur.execute(
@@ -165,26 +183,38 @@ class ShipmentLineage(Projection):
              flagged, envelope.time),
         )
         for line in payload.lines:
+            self._sold_line(cur, envelope, payload.report_id, payload.report_reference, payload.distributor_id, line)
+        for waiting in payload.unmatched:
             cur.execute(
-                f"INSERT INTO {self.schema}.sellout_lines VALUES"
-                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (payload.report_id, line.line_no, payload.report_reference, payload.distributor_id, line.hospital_id,
-                 line.gtin, line.lot, line.quantity, line.sold_at, line.serials, line.received, line.over_reported,
-                 line.excess, line.unknown_hospital, envelope.time),
-            )
+                f"INSERT INTO {self.schema}.sellout_unmatched VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (payload.report_id, waiting.line_no, payload.report_reference, payload.distributor_id,
+                 waiting.reported_hospital, waiting.gtin, waiting.lot, waiting.quantity, waiting.sold_at,
+                 waiting.serials, waiting.candidates, envelope.time))
+
+    def _sold_line(self, cur: Cursor, envelope: CloudEvent, report_id: UUID, report_reference: str,
+                   distributor_id: UUID, line: SellOutLine) -> None:
+        cur.execute(
+            f"INSERT INTO {self.schema}.sellout_lines (report_id, line_no, report_reference, distributor_id,"
+            " hospital_id, gtin, lot, quantity, sold_at, serials, received, over_reported, excess, unknown_hospital,"
+            " reported_at, reported_hospital, matched_by) VALUES"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (report_id, line.line_no, report_reference, distributor_id, line.hospital_id, line.gtin, line.lot,
+             line.quantity, line.sold_at, line.serials, line.received, line.over_reported, line.excess,
+             line.unknown_hospital, envelope.time, line.reported_hospital, line.matched_by),
+        )
+        cur.execute(
+            f"INSERT INTO {self.schema}.sold_on AS s VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (gtin, lot, distributor_id, hospital_id)"
+            " DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity",
+            (line.gtin, line.lot, distributor_id, line.hospital_id, line.quantity),
+        )
+        for serial in line.serials or ():
             cur.execute(
-                f"INSERT INTO {self.schema}.sold_on AS s VALUES (%s, %s, %s, %s, %s)"
-                " ON CONFLICT (gtin, lot, distributor_id, hospital_id)"
-                " DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity",
-                (line.gtin, line.lot, payload.distributor_id, line.hospital_id, line.quantity),
+                f"INSERT INTO {self.schema}.sold_serials VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (line.gtin, serial, report_id, line.line_no, line.lot, distributor_id, line.hospital_id),
             )
-            for serial in line.serials or ():
-                cur.execute(
-                    f"INSERT INTO {self.schema}.sold_serials VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    (line.gtin, serial, payload.report_id, line.line_no, line.lot, payload.distributor_id,
-                     line.hospital_id),
-                )
 
     def _consignee(self, cur: Cursor, consignee_id: object, kind: str, name: str, region: str,
                    contact: Contact | None) -> None:

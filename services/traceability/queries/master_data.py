@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from services.traceability.domain.terminal_matching import Terminal, normalized, without_branch
 from shared.domain.rules import InvalidReference
 from shared.platform.read_models import ReadModels
 
@@ -73,3 +74,23 @@ def lots_in_range(read: ReadModels, gtin: str, dates: DateRange) -> list[dict]:
     if len(rows) > MAX_LOTS_IN_RANGE:
         raise InvalidReference("expiry_to", "range-too-wide", f"more than {MAX_LOTS_IN_RANGE} lots: narrow the range")
     return rows
+
+
+def terminals(read: ReadModels, names: list[str]) -> list[Terminal]:
+    """The hospitals any of the reported names may be (by name, normalised name, or without a branch), each with all
+    its names: the candidates the matcher decides among (domain/terminal_matching.py)."""
+    wanted = sorted({n.strip() for n in names})
+    keys = sorted({normalized(n) for n in wanted} | {without_branch(n) for n in wanted})
+    rows = read.all(
+        "SELECT t.hospital_id, t.name, t.is_alias FROM {schema}.terminal_names t WHERE t.hospital_id IN ("
+        " SELECT hospital_id FROM {schema}.terminal_names WHERE name = ANY(%s) OR name_key = ANY(%s)"
+        " OR hospital_id::text = ANY(%s)) ORDER BY t.hospital_id, t.is_alias, t.name", (wanted, keys, wanted))
+    by_hospital: dict[UUID, dict] = {}
+    for row in rows:
+        entry = by_hospital.setdefault(row["hospital_id"], {"name": None, "aliases": []})
+        if row["is_alias"]:
+            entry["aliases"].append(row["name"])
+        else:
+            entry["name"] = row["name"]
+    return [Terminal(hospital_id=h, name=e["name"] or "", aliases=tuple(e["aliases"]))
+            for h, e in by_hospital.items()]

@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.traceability.domain.recall import RecallCase
+from services.traceability.domain.terminal_matching import Terminal
 from services.traceability.queries import lineage_facts, master_data, recall_lists, sellout
 from services.traceability.queries.case_consignees import RecallConsignee, recall_consignees
 from shared.platform.read_models import ReadModels
@@ -23,6 +24,9 @@ class SqlMasterData:
 
     def registered_distributors(self, ids: list[UUID]) -> set[UUID]:
         return master_data.registered(self.read, "distributor", ids)
+
+    def terminals(self, names: list[str]) -> list[Terminal]:
+        return master_data.terminals(self.read, names)
 
 
 class SqlLineage:

@@ -64,3 +64,14 @@ def lines(read: ReadModels, where: SellOutFilter, scope: DataScope, paging: Page
                             "l.gtin = %s": where.gtin, "l.lot = %s": where.lot,
                             "(l.over_reported OR l.unknown_hospital) = %s": where.flagged,
                             **scope.condition(distributor="l.distributor_id", region="d.region")})
+
+
+def unmatched(read: ReadModels, distributor_id: UUID | None, scope: DataScope,
+              paging: PageRequest) -> tuple[list[dict], int]:
+    """The review queue: lines whose hospital name matched no single hospital, oldest first."""
+    return read.page("{schema}.sellout_unmatched u LEFT JOIN {schema}.consignees d"
+                     " ON d.consignee_id = u.distributor_id", paging,
+                     order_by="u.reported_at, u.report_id, u.line_no",
+                     columns="u.*, u.gtin::text AS gtin, d.name AS distributor_name",
+                     where={"u.distributor_id = %s": distributor_id,
+                            **scope.condition(distributor="u.distributor_id", region="d.region")})
