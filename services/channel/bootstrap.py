@@ -1,21 +1,22 @@
 """The channel service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
-from services.channel.api import prices
+from services.channel.api import diversion, prices
 from services.channel.api.routes import router
-from services.channel.application import ChannelApplication
-from services.channel.projections.directory import ChannelDirectory, Qualifications
+from services.channel.application import ChannelApplication, ChannelUnitOfWork
+from services.channel.projections.directory import ChannelDirectory, DiversionAlerts, Qualifications
+from services.channel.projections.items import ChannelItems
 from services.channel.projections.prices import PriceLists
+from services.channel.reactions import DiversionWatch
 from shared.platform.service import ServiceDefinition
-from shared.platform.unit_of_work import UnitOfWork
 
 CHANNEL = ServiceDefinition(
     name="channel",
     application=ChannelApplication,
-    # Channel's rules ask no read model: its unit of work is the plain one.
-    unit_of_work=lambda app, pool, deferred: UnitOfWork(app, deferred=deferred),
-    projections=(ChannelDirectory, PriceLists, Qualifications),
-    process_managers=(),
-    routers=(router, prices.router),
+    # Diversion checks and rebates ask the item master (product groups): a read model in channel's schema.
+    unit_of_work=lambda app, pool, deferred: ChannelUnitOfWork(app, pool, deferred=deferred),
+    projections=(ChannelDirectory, PriceLists, Qualifications, ChannelItems, DiversionAlerts),
+    process_managers=(DiversionWatch,),
+    routers=(router, prices.router, diversion.router),
     default_port=8002,
     description="Hospitals, distributors, price lists and pricing rules: the rules of the channel.",
 )

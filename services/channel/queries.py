@@ -2,6 +2,7 @@
 
 from datetime import date
 from dataclasses import dataclass
+from uuid import UUID
 
 from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
@@ -56,3 +57,36 @@ def price_lists(read: ReadModels, name: str | None, currency: str | None, gtin: 
         where={"l.name ILIKE %s": f"%{name}%" if name else None, "l.currency = %s": currency,
                "l.price_list_id IN (SELECT price_list_id FROM {schema}.list_prices WHERE gtin = %s)".format(
                    schema=read.schema): gtin})
+
+
+class SqlItemMaster:
+    """The item master port of the unit of work (application/__init__.py) on channel's copy (projections/items.py)."""
+
+    def __init__(self, read: ReadModels) -> None:
+        self.read = read
+
+    def product_group(self, gtin: str) -> str | None:
+        row = self.read.one("SELECT product_group FROM {schema}.items WHERE gtin = %s", (gtin,))
+        return None if row is None else row["product_group"]
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    status: str | None = None  # open | resolved
+    distributor_id: UUID | None = None
+    hospital_id: UUID | None = None
+    serial: str | None = None
+
+
+def diversion_alerts(read: ReadModels, where: AlertFilter, scope: DataScope,
+                     paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page(
+        "{schema}.diversion_alerts a LEFT JOIN {schema}.distributors d ON d.distributor_id = a.distributor_id"
+        " LEFT JOIN {schema}.hospitals h ON h.hospital_id = a.hospital_id LEFT JOIN {schema}.items i ON i.gtin = a.gtin",
+        paging, columns="a.*, a.gtin::text AS gtin, d.name AS distributor_name, h.name AS hospital_name,"
+                        " i.name AS item_name",
+        order_by="a.outcome IS NOT NULL, a.raised_at DESC, a.alert_id", where={
+            "(a.outcome IS NULL) = %s": None if where.status is None else where.status == "open",
+            "a.distributor_id = %s": where.distributor_id, "a.hospital_id = %s": where.hospital_id,
+            "%s = ANY(a.serials)": where.serial,
+            **scope.condition(distributor="a.distributor_id", region="d.region")})

@@ -275,3 +275,40 @@ class TenderPriceRecorded(ChannelEvent):
     valid_to: date | None = None
     reference: str = Field(min_length=1, max_length=200, description="the platform's listing or the award's number")
     agreed_volumes: dict[str, int] = Field(default_factory=dict, description="hospital id -> units agreed (awards)")
+
+
+# --- diversion (窜货) alerts on distributors' sell-out (services/channel/domain/diversion.py) ------------------------
+
+class DiversionAlertEvent(ChannelEvent):
+    subject_field: ClassVar[str] = "alert_id"
+    alert_id: UUID
+
+
+class DiversionAlertRaised(DiversionAlertEvent):
+    """A sell-out line no authorization (授权书) of its distributor covers on the day of the sale: diversion."""
+
+    event_name: ClassVar[str] = "DiversionAlertRaised"
+
+    report_id: UUID
+    line_no: int = Field(ge=1)
+    report_reference: str = Field(min_length=1, max_length=100)
+    distributor_id: UUID
+    hospital_id: UUID
+    province: str = Field(min_length=1, max_length=50, description="the hospital's")
+    gtin: GTIN
+    lot: str = Field(min_length=1, max_length=20)
+    serials: list[str] | None = Field(None, description="the units, when the distributor reported serials")
+    quantity: int = Field(gt=0)
+    sold_at: date
+    authorizations: list[str] = Field(description="the numbers of the distributor's authorizations for this product"
+                                                  " valid that day, whose territory the sale falls outside")
+    problem: str = Field(max_length=500)
+
+
+class DiversionAlertResolved(DiversionAlertEvent):
+    """A person closed the alert, with a reason (the event's): diversion confirmed, or a false alarm."""
+
+    event_name: ClassVar[str] = "DiversionAlertResolved"
+
+    outcome: Literal["confirmed", "false_alarm"]
+    resolution: str = Field(min_length=1, max_length=500)

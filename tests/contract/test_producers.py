@@ -117,6 +117,13 @@ def every_domain_event() -> list:
         register.claim(distributor.id, grant_of("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"],
                                                 {str(hospital_id): "四川省"}, date(2026, 1, 1), date(2026, 12, 31), True))
         register.release(distributor.id, "SQ-2026-001")
+        from services.channel.domain.diversion import DiversionAlert
+        alert = DiversionAlert(report_id=uuid4(), line_no=2, report_reference="HD-2026-11",
+                               distributor_id=distributor.id, hospital_id=hospital_id, province="浙江省", gtin=GTIN,
+                               lot="L1", serials=["S1"], quantity=1, sold_at=date(2026, 11, 3),
+                               authorizations=["SQ-2026-001"],
+                               problem="its authorizations for this product do not cover 浙江省")
+        alert.resolve("confirmed", "警告并扣减当季返利")
         loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
                                      loaner_order_id=order_id)
         loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),
@@ -125,7 +132,7 @@ def every_domain_event() -> list:
                    "手术 2026-1202-03")
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
-                  rejected, invoice, skipped, proposal, loaner, planned, register, *outbound]
+                  rejected, invoice, skipped, proposal, loaner, planned, register, alert, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

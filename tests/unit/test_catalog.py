@@ -15,6 +15,8 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "channel-directory": "channel",
         "channel-qualifications": "channel",
         "channel-price-lists": "channel",
+        "channel-items": "channel",
+        "channel-diversion-alerts": "channel",
         "order-known-hospitals": "order",
         "order-known-distributors": "order",
         "order-list": "order",

@@ -1,10 +1,19 @@
-"""Channel's application layer: the event store it writes to, and one module of commands per capability
-(parties.py: hospitals and distributors, their contacts and licences; prices.py: price lists, pricing rules and
-pricing a line)."""
+"""Channel's application layer: the event store it writes to, the unit of work its commands read the item master
+through, and one module of commands per capability (parties.py: hospitals and distributors, their contacts,
+licences and authorizations; prices.py: price lists, pricing rules and pricing a line; diversion.py: diversion
+alerts on sell-out; rebates.py: programmes, accruals and settlements)."""
+
+from typing import Protocol
+
+from psycopg_pool import ConnectionPool
 
 from shared.events import channel as contracts
 from shared.platform.eventstore import ServiceApplication
+from shared.platform.read_models import ReadModels
+from shared.platform.unit_of_work import UnitOfWork
 from services.channel.domain import Distributor, Hospital
+from services.channel.domain.diversion import DiversionAlert
+from services.channel.queries import SqlItemMaster
 from services.channel.domain.price_books import PriceList, PricingRuleBook
 from services.channel.domain.territories import TerritoryRegister
 
@@ -31,4 +40,24 @@ class ChannelApplication(ServiceApplication):
         PricingRuleBook.Opened: contracts.PricingRuleBookOpened,
         PricingRuleBook.RuleSaved: contracts.PricingRuleSaved,
         PricingRuleBook.TenderPriceRecorded: contracts.TenderPriceRecorded,
+        DiversionAlert.Raised: contracts.DiversionAlertRaised,
+        DiversionAlert.Resolved: contracts.DiversionAlertResolved,
     }
+
+
+class ItemMaster(Protocol):
+    """Channel's copy of the item master (projections/items.py)."""
+
+    def product_group(self, gtin: str) -> str | None: ...
+
+
+class ChannelUnitOfWork(UnitOfWork):
+    """A unit of work whose commands may ask the item master (`items`). Without a port given, it is the SQL one on
+    `pool`; unit tests give their own."""
+
+    app: ChannelApplication
+
+    def __init__(self, app: ChannelApplication, pool: ConnectionPool | None = None, *, deferred: bool = False,
+                 items: ItemMaster | None = None) -> None:
+        super().__init__(app, deferred=deferred)
+        self.items: ItemMaster = items or SqlItemMaster(ReadModels(pool, app.schema))

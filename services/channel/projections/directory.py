@@ -8,7 +8,8 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import (
-    DistributorLicenceRecorded, DistributorRegistered, HospitalLicenceRecorded, HospitalRegistered,
+    DistributorLicenceRecorded, DistributorRegistered, DiversionAlertRaised, DiversionAlertResolved,
+    HospitalLicenceRecorded, HospitalRegistered,
 )
 from shared.platform.consumer import Projection
 
@@ -89,3 +90,38 @@ class Qualifications(Projection):
                         " ON CONFLICT (party_id, document_type, number) DO UPDATE SET valid_from = EXCLUDED.valid_from,"
                         " valid_to = EXCLUDED.valid_to",
                         (party_id, kind, payload.document_type, payload.number, payload.valid_from, payload.valid_to))
+
+
+class DiversionAlerts(Projection):
+    """Diversion (窜货) alerts to list and filter: open ones first for the channel manager's worklist."""
+
+    name = "channel-diversion-alerts"
+    subscribes_to = ("channel",)
+
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.diversion_alerts (alert_id uuid PRIMARY KEY, report_id uuid NOT NULL,"
+        " line_no int NOT NULL, report_reference text NOT NULL, distributor_id uuid NOT NULL,"
+        " hospital_id uuid NOT NULL, province text NOT NULL, gtin char(14) NOT NULL, lot text NOT NULL,"
+        " serials text[], quantity int NOT NULL, sold_at date NOT NULL, authorizations text[] NOT NULL,"
+        " problem text NOT NULL, raised_at timestamptz NOT NULL, outcome text, resolution text,"
+        " resolved_by text, resolved_at timestamptz)",
+        "CREATE INDEX IF NOT EXISTS diversion_alerts_by_distributor ON {schema}.diversion_alerts"
+        " (distributor_id, raised_at)",
+    )
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        match payload:
+            case DiversionAlertRaised():
+                cur.execute(
+                    f"INSERT INTO {self.schema}.diversion_alerts (alert_id, report_id, line_no, report_reference,"
+                    " distributor_id, hospital_id, province, gtin, lot, serials, quantity, sold_at, authorizations,"
+                    " problem, raised_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (payload.alert_id, payload.report_id, payload.line_no, payload.report_reference,
+                     payload.distributor_id, payload.hospital_id, payload.province, payload.gtin, payload.lot,
+                     payload.serials, payload.quantity, payload.sold_at, payload.authorizations, payload.problem,
+                     envelope.time))
+            case DiversionAlertResolved():
+                cur.execute(f"UPDATE {self.schema}.diversion_alerts SET outcome = %s, resolution = %s,"
+                            " resolved_by = %s, resolved_at = %s WHERE alert_id = %s",
+                            (payload.outcome, payload.resolution, envelope.actor, envelope.time, payload.alert_id))
