@@ -1,11 +1,13 @@
 """The channel service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
-from services.channel.api import diversion, prices
+from services.channel.api import diversion, prices, rebates
 from services.channel.api.routes import router
 from services.channel.application import ChannelApplication, ChannelUnitOfWork
 from services.channel.projections.directory import ChannelDirectory, DiversionAlerts, Qualifications
 from services.channel.projections.items import ChannelItems
 from services.channel.projections.prices import PriceLists
+from services.channel.projections.rebate_basis import RebateBasis
+from services.channel.projections.rebates import RebateLists
 from services.channel.reactions import DiversionWatch
 from shared.platform.service import ServiceDefinition
 
@@ -14,9 +16,9 @@ CHANNEL = ServiceDefinition(
     application=ChannelApplication,
     # Diversion checks and rebates ask the item master (product groups): a read model in channel's schema.
     unit_of_work=lambda app, pool, deferred: ChannelUnitOfWork(app, pool, deferred=deferred),
-    projections=(ChannelDirectory, PriceLists, Qualifications, ChannelItems, DiversionAlerts),
+    projections=(ChannelDirectory, PriceLists, Qualifications, ChannelItems, DiversionAlerts, RebateBasis, RebateLists),
     process_managers=(DiversionWatch,),
-    routers=(router, prices.router, diversion.router),
+    routers=(router, prices.router, diversion.router, rebates.router),
     default_port=8002,
     description="Hospitals, distributors, price lists and pricing rules: the rules of the channel.",
 )

@@ -1,11 +1,12 @@
 """What channel's API reads: its directory read model (projections/directory.py), paged and filtered."""
 
 from datetime import date
+from decimal import Decimal
 from dataclasses import dataclass
 from uuid import UUID
 
 from shared.platform.access import DataScope
-from shared.platform.paging import PageRequest
+from shared.platform.paging import PageRequest, Several
 from shared.platform.read_models import ReadModels
 
 
@@ -90,3 +91,98 @@ def diversion_alerts(read: ReadModels, where: AlertFilter, scope: DataScope,
             "a.distributor_id = %s": where.distributor_id, "a.hospital_id = %s": where.hospital_id,
             "%s = ANY(a.serials)": where.serial,
             **scope.condition(distributor="a.distributor_id", region="d.region")})
+
+
+# Rebate basis (projections/rebate_basis.py): a distributor's sales and sell-through for a programme's products, with
+# returns clawing back the sell-in of the shipment they came from, in that sale's period and at its price.
+_FACTS = """
+WITH facts AS (
+  SELECT b.day, b.gtin, b.units, b.amount, b.source, b.reference, b.hospital_id, 'sale' AS fact
+  FROM {schema}.rebate_basis b WHERE b.distributor_id = %(distributor)s AND b.basis = %(basis)s
+  UNION ALL
+  SELECT s.day, r.gtin, -r.quantity, -round(s.amount / s.units * r.quantity, 2), 'return:' || r.return_id,
+         s.reference, s.hospital_id, 'return'
+  FROM {schema}.rebate_returns r
+  JOIN (SELECT shipment_id, gtin, min(day) AS day, sum(units) AS units, sum(amount) AS amount,
+               min(reference) AS reference, min(hospital_id::text)::uuid AS hospital_id
+        FROM {schema}.rebate_basis WHERE distributor_id = %(distributor)s AND basis = 'sell_in'
+        GROUP BY shipment_id, gtin) s ON s.shipment_id = r.shipment_id AND s.gtin = r.gtin
+  WHERE %(basis)s = 'sell_in'
+), chosen AS (
+  SELECT * FROM facts f WHERE f.day BETWEEN %(first)s AND %(last)s
+    AND (%(every_product)s OR f.gtin = ANY(%(gtins)s)
+         OR f.gtin IN (SELECT gtin FROM {schema}.items WHERE product_group = ANY(%(groups)s)))
+)
+"""
+
+PERIOD_FORMATS = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q'}
+
+
+@dataclass(frozen=True)
+class BasisQuery:
+    distributor_id: UUID
+    basis: str  # sell_in | sell_through
+    first: date
+    last: date
+    gtins: tuple[str, ...] = ()
+    product_groups: tuple[str, ...] = ()
+
+    def args(self) -> dict:
+        return {"distributor": self.distributor_id, "basis": self.basis, "first": self.first, "last": self.last,
+                "every_product": not self.gtins and not self.product_groups, "gtins": list(self.gtins),
+                "groups": list(self.product_groups)}
+
+
+class SqlRebateBasis:
+    """The rebate basis port of the unit of work (application/__init__.py)."""
+
+    def __init__(self, read: ReadModels) -> None:
+        self.read = read
+
+    def totals(self, query: BasisQuery, period: str) -> list[dict]:
+        """Per (period, GTIN): units and amount (None for sell-through, which carries no price)."""
+        return self.read.all(_FACTS + "SELECT to_char(day, %(format)s) AS period, gtin::text AS gtin,"
+                             " sum(units)::int AS units, sum(amount) AS amount FROM chosen GROUP BY 1, 2 ORDER BY 1, 2",
+                             {**query.args(), "format": PERIOD_FORMATS[period]})
+
+    def lines(self, query: BasisQuery, limit: int) -> list[dict]:
+        """The facts themselves, oldest first: what an accrual is explained by."""
+        return self.read.all(_FACTS + "SELECT day, gtin::text AS gtin, units, amount, source, reference, hospital_id,"
+                             " fact FROM chosen ORDER BY day, source LIMIT %(limit)s", {**query.args(), "limit": limit})
+
+    def sell_in_prices(self, distributor_id: UUID, gtins: list[str]) -> dict[str, Decimal]:
+        """The distributor's average net invoiced unit price per GTIN: what its sell-through is valued at."""
+        rows = self.read.all("SELECT gtin::text AS gtin, sum(amount) / nullif(sum(units), 0) AS price"
+                             " FROM {schema}.rebate_basis WHERE distributor_id = %s AND basis = 'sell_in'"
+                             " AND gtin = ANY(%s) GROUP BY gtin", (distributor_id, gtins))
+        return {r["gtin"]: r["price"] for r in rows if r["price"] is not None}
+
+
+def rebate_programmes(read: ReadModels, distributor_id: UUID | None, active_on: date | None,
+                      paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.rebate_programmes p", paging, order_by="p.valid_from DESC, p.number", where={
+        "(%s = ANY(p.distributors) OR EXISTS (SELECT 1 FROM {schema}.distributors d WHERE d.distributor_id = %s"
+        " AND d.tier = ANY(p.distributor_tiers)))": Several((distributor_id, distributor_id)) if distributor_id else None,
+        "%s BETWEEN p.valid_from AND p.valid_to": active_on})
+
+
+def rewarded_distributors(read: ReadModels, distributors: list[UUID], tiers: list[str], scope: DataScope,
+                          limit: int) -> list[UUID]:
+    """The distributors a programme rewards (named, or of its tiers), within the scope, by name."""
+    rows, _ = read.page("{schema}.distributors d", PageRequest(limit=limit, offset=0), order_by="d.name",
+                        columns="d.distributor_id", where={
+                            "(d.distributor_id = ANY(%s) OR d.tier = ANY(%s))": Several((list(distributors), tiers)),
+                            **scope.condition(distributor="d.distributor_id", region="d.region")})
+    return [r["distributor_id"] for r in rows]
+
+
+def rebate_settlements(read: ReadModels, distributor_id: UUID | None, programme_id: UUID | None, status: str | None,
+                       scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.rebate_settlements s LEFT JOIN {schema}.rebate_programmes p"
+                     " ON p.programme_id = s.programme_id LEFT JOIN {schema}.distributors d"
+                     " ON d.distributor_id = s.distributor_id", paging,
+                     columns="s.*, p.number AS programme_number, d.name AS distributor_name",
+                     order_by="s.proposed_at DESC, s.settlement_no", where={
+                         "s.distributor_id = %s": distributor_id, "s.programme_id = %s": programme_id,
+                         "s.status = %s": status,
+                         **scope.condition(distributor="s.distributor_id", region="d.region")})

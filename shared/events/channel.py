@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import GTIN, EventPayload, ValueObject
+from shared.events.base import GTIN, EventPayload, Money, ValueObject
 
 
 class ChannelEvent(EventPayload):
@@ -312,3 +312,78 @@ class DiversionAlertResolved(DiversionAlertEvent):
 
     outcome: Literal["confirmed", "false_alarm"]
     resolution: str = Field(min_length=1, max_length=500)
+
+
+# --- rebates (返利): programmes and each distributor's settlements (services/channel/domain/rebate_programmes.py) ---
+
+class RebateTier(ValueObject):
+    start: Decimal = Field(description="where the band starts (included)")
+    end: Decimal | None = Field(None, description="where it ends (excluded); absent on the last, open band")
+    rate: Decimal = Field(ge=0, description="percent of the amount, or money per unit")
+
+
+class RebateProgrammeCreated(ChannelEvent):
+    """A rebate programme (返利政策): whom it rewards, for which products, on what basis, with which tiers."""
+
+    event_name: ClassVar[str] = "RebateProgrammeCreated"
+    subject_field: ClassVar[str] = "programme_id"
+
+    programme_id: UUID
+    number: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    basis: Literal["sell_in", "sell_through"] = Field(description="sell_in: invoiced to the distributor (net of VAT);"
+                                                                  " sell_through: its cleansed sell-out")
+    measure: Literal["amount", "units"]
+    kind: Literal["whole_volume", "marginal"]
+    retroactive: bool = Field(description="judged on the volume to date: reaching a higher band pays the difference"
+                                          " on what came before")
+    period: Literal["month", "quarter"]
+    valid_from: date
+    valid_to: date
+    distributors: list[UUID] = Field(default_factory=list, max_length=1000)
+    distributor_tiers: list[str] = Field(default_factory=list, max_length=20)
+    gtins: list[GTIN] = Field(default_factory=list, max_length=1000)
+    product_groups: list[str] = Field(default_factory=list, max_length=100)
+    tiers: list[RebateTier] = Field(min_length=1, max_length=20)
+
+
+class RebateAccountEvent(ChannelEvent):
+    subject_field: ClassVar[str] = "account_id"
+    account_id: UUID = Field(description="one per (programme, distributor)")
+
+
+class RebateAccountOpened(RebateAccountEvent):
+    event_name: ClassVar[str] = "RebateAccountOpened"
+    programme_id: UUID
+    distributor_id: UUID
+
+
+class RebateSettlementProposed(RebateAccountEvent):
+    """What is due through a period: earned to date less what earlier settlements paid (netting)."""
+
+    event_name: ClassVar[str] = "RebateSettlementProposed"
+    settlement_no: str = Field(min_length=1, max_length=100)
+    through_period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+    entitled: Money = Field(description="earned to date through the period")
+    settled_before: Money
+    amount: Money = Field(gt=0, description="entitled less settled_before")
+    mode: Literal["invoice_discount", "free_goods"] = Field(description="票折 on a later invoice, or 货补")
+    proposed_by: str = Field(min_length=1, max_length=200)
+    free_goods_gtin: GTIN | None = None
+
+
+class RebateSettlementApproved(RebateAccountEvent):
+    """A settlement approved by another person: billing deducts it from the distributor's next invoices as a discount
+    (票折, reducing their VAT base), or it is given as free goods (货补)."""
+
+    event_name: ClassVar[str] = "RebateSettlementApproved"
+    settlement_no: str = Field(min_length=1, max_length=100)
+    distributor_id: UUID
+    amount: Money = Field(gt=0, description="tax-inclusive (含税), in the invoices' currency")
+    mode: Literal["invoice_discount", "free_goods"]
+    free_goods_gtin: GTIN | None = None
+
+
+class RebateSettlementRejected(RebateAccountEvent):
+    event_name: ClassVar[str] = "RebateSettlementRejected"
+    settlement_no: str = Field(min_length=1, max_length=100)

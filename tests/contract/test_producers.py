@@ -124,6 +124,16 @@ def every_domain_event() -> list:
                                authorizations=["SQ-2026-001"],
                                problem="its authorizations for this product do not cover 浙江省")
         alert.resolve("confirmed", "警告并扣减当季返利")
+        from services.channel.domain.rebate_programmes import RebateAccount, RebateProgramme
+        rebate = RebateProgramme.define("FL-2026", "2026 一级经销商返利", "sell_in", "amount", "marginal", True, "quarter",
+                                        date(2026, 1, 1), date(2026, 12, 31), [distributor.id], ["一级"], [GTIN], [],
+                                        [{"from": "0", "to": "100000", "rate": "2"},
+                                         {"from": "100000", "to": None, "rate": "3.5"}])
+        account = RebateAccount(programme_id=rebate.id, distributor_id=distributor.id)
+        account.propose("RS-1", "2026-Q1", Decimal("2600.00"), "invoice_discount", "user:zhou", None)
+        account.decide("RS-1", True, "user:li")
+        account.propose("RS-2", "2026-Q2", Decimal("2700.00"), "free_goods", "user:zhou", GTIN)
+        account.decide("RS-2", False, "user:li")
         loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
                                      loaner_order_id=order_id)
         loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),
@@ -132,7 +142,8 @@ def every_domain_event() -> list:
                    "手术 2026-1202-03")
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
-                  rejected, invoice, skipped, proposal, loaner, planned, register, alert, *outbound]
+                  rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
+                  *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -3,7 +3,7 @@ through, and one module of commands per capability (parties.py: hospitals and di
 licences and authorizations; prices.py: price lists, pricing rules and pricing a line; diversion.py: diversion
 alerts on sell-out; rebates.py: programmes, accruals and settlements)."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from psycopg_pool import ConnectionPool
 
@@ -13,7 +13,8 @@ from shared.platform.read_models import ReadModels
 from shared.platform.unit_of_work import UnitOfWork
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.diversion import DiversionAlert
-from services.channel.queries import SqlItemMaster
+from services.channel.domain.rebate_programmes import RebateAccount, RebateProgramme
+from services.channel.queries import SqlItemMaster, SqlRebateBasis
 from services.channel.domain.price_books import PriceList, PricingRuleBook
 from services.channel.domain.territories import TerritoryRegister
 
@@ -42,6 +43,11 @@ class ChannelApplication(ServiceApplication):
         PricingRuleBook.TenderPriceRecorded: contracts.TenderPriceRecorded,
         DiversionAlert.Raised: contracts.DiversionAlertRaised,
         DiversionAlert.Resolved: contracts.DiversionAlertResolved,
+        RebateProgramme.Created: contracts.RebateProgrammeCreated,
+        RebateAccount.Opened: contracts.RebateAccountOpened,
+        RebateAccount.SettlementProposed: contracts.RebateSettlementProposed,
+        RebateAccount.SettlementApproved: contracts.RebateSettlementApproved,
+        RebateAccount.SettlementRejected: contracts.RebateSettlementRejected,
     }
 
 
@@ -52,12 +58,14 @@ class ItemMaster(Protocol):
 
 
 class ChannelUnitOfWork(UnitOfWork):
-    """A unit of work whose commands may ask the item master (`items`). Without a port given, it is the SQL one on
-    `pool`; unit tests give their own."""
+    """A unit of work whose commands may ask the item master (`items`) and the rebate basis (`rebate_basis`). Without
+    ports given, they are the SQL ones on `pool`; unit tests give their own."""
 
     app: ChannelApplication
 
     def __init__(self, app: ChannelApplication, pool: ConnectionPool | None = None, *, deferred: bool = False,
-                 items: ItemMaster | None = None) -> None:
+                 items: ItemMaster | None = None, rebate_basis: Any = None) -> None:
         super().__init__(app, deferred=deferred)
-        self.items: ItemMaster = items or SqlItemMaster(ReadModels(pool, app.schema))
+        read = ReadModels(pool, app.schema)
+        self.items: ItemMaster = items or SqlItemMaster(read)
+        self.rebate_basis = rebate_basis or SqlRebateBasis(read)  # application/rebates.py: RebateBasisPort
