@@ -159,6 +159,14 @@ class PricingRule:
         return self.scope.mismatch(line)
 
 
+def tie_broken(rule: "PricingRule") -> tuple[int, str]:
+    """The order rules are tried in: highest priority first. Saving refuses two rules of one priority that could meet
+    (conflicting_rule), judging an item to be in one product group, as the item master keeps it; a line priced with
+    several groups (the price explanation route allows it) could still meet two, and the lower rule id then wins,
+    the same every time."""
+    return -rule.priority, rule.rule_id
+
+
 def conflicting_rule(rule: PricingRule, existing: Iterable[PricingRule]) -> PricingRule | None:
     """The saved rule of the same priority whose scope and validity overlap the new one's, if any: saving would make
     the winner a tie, so the new rule is refused naming it."""
@@ -232,7 +240,7 @@ class PricingEngine:
     def __init__(self, rules: Iterable[PricingRule], tenders: Iterable[TenderPrice], lists: PriceLookup,
                  base_list: str) -> None:
         self.lists, self.base_list = lists, base_list
-        self.rules = sorted(rules, key=lambda r: -r.priority)
+        self.rules = sorted(rules, key=tie_broken)
         self.by_gtin: dict[str, list[PricingRule]] = {}
         self.by_group: dict[str, list[PricingRule]] = {}
         self.any_product: list[PricingRule] = []
@@ -253,7 +261,7 @@ class PricingEngine:
                    *(self.by_group.get(group, []) for group in line.product_groups)]
         seen: set[str] = set()
         merged = []
-        for rule in sorted((r for bucket in buckets for r in bucket), key=lambda r: -r.priority):
+        for rule in sorted((r for bucket in buckets for r in bucket), key=tie_broken):
             if rule.rule_id not in seen:
                 seen.add(rule.rule_id)
                 merged.append(rule)
@@ -318,4 +326,4 @@ def tender_of(saved: dict[str, Any]) -> TenderPrice:
 def brute_force_winner(rules: Iterable[PricingRule], line: Line) -> PricingRule | None:
     """The winning rule by evaluating every rule: the baseline the engine is checked and measured against."""
     matching = [r for r in rules if r.mismatch(line) is None]
-    return max(matching, key=lambda r: r.priority) if matching else None
+    return min(matching, key=tie_broken) if matching else None
