@@ -1,8 +1,10 @@
-"""Process manager: a dispatched shipment is invoiced at the prices its order agreed (application/invoicing.py);
-a consignment or loaner shipment only when its units are used (ConsignmentUsed, at its consumption order's prices)."""
+"""Process managers: a dispatched shipment is invoiced at the prices its order agreed (application/invoicing.py);
+a consignment or loaner shipment only when its units are used (ConsignmentUsed, at its consumption order's prices);
+a rebate approved as 票折 is deducted from the distributor's next invoices."""
 
 from shared.events import CloudEvent, EventPayload
 from shared.domain.consignment import consumption_order_id
+from shared.events.channel import RebateSettlementApproved
 from shared.events.inventory import ConsignmentUsed, ShipmentDispatched
 from shared.platform.consumer import ProcessManager
 from services.billing.application import BillingUnitOfWork, invoicing
@@ -36,3 +38,17 @@ class ConsumptionInvoicer(ProcessManager):
                 bill_to_distributor_id=payload.consignee_id if payload.consignee_id != payload.hospital_id else None,
                 lines=tuple(invoicing.ShippedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity)
                             for line in payload.lines)), uow)
+
+
+class RebateDiscounts(ProcessManager):
+    """A rebate settlement channel approved as an invoice discount (票折) joins the distributor's allowance, taken
+    off its next invoices (application/invoicing.py)."""
+
+    name = "billing-rebate-discounts"
+    subscribes_to = ("channel",)
+
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: BillingUnitOfWork) -> None:
+        if isinstance(payload, RebateSettlementApproved) and payload.mode == "invoice_discount":
+            invoicing.grant_rebate(invoicing.GrantRebate(
+                distributor_id=payload.distributor_id, settlement=f"{payload.account_id}:{payload.settlement_no}",
+                amount=payload.amount), uow)

@@ -134,6 +134,10 @@ def every_domain_event() -> list:
         account.decide("RS-1", True, "user:li")
         account.propose("RS-2", "2026-Q2", Decimal("2700.00"), "free_goods", "user:zhou", GTIN)
         account.decide("RS-2", False, "user:li")
+        from services.billing.domain import RebateAllowance
+        allowance = RebateAllowance(distributor_id=distributor.id)
+        allowance.grant(f"{account.id}:RS-1", Decimal("2600.00"))
+        allowance.apply(invoice.id, Decimal("22.60"))
         loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
                                      loaner_order_id=order_id)
         loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),
@@ -143,7 +147,7 @@ def every_domain_event() -> list:
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
-                  *outbound]
+                  allowance, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

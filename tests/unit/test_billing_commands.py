@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.billing.application import BillingApplication, BillingUnitOfWork, invoicing
-from services.billing.domain import AgreedTerms, Invoice, invoice_id_for
+from services.billing.domain import AgreedTerms, Invoice, discount_lines, invoice_id_for
 from services.billing.reactions import ShipmentInvoicer
 from shared.domain.rules import NotFound
 from shared.events import payload_of
@@ -99,3 +99,36 @@ def test_the_invoicer_raises_the_golden_invoice_from_the_golden_shipment_once_pe
     assert (str(invoice.gross_total), str(invoice.vat_total), invoice.order_id) == (
         expected["gross_total"], expected["vat_total"], O)
     assert stored(app) == 1
+
+
+def test_a_rebate_approved_as_an_invoice_discount_is_taken_off_the_distributor_s_next_invoices_once(app, terms):
+    distributor = uuid4()
+    uow = BillingUnitOfWork(app, order_terms=terms)
+    granted = invoicing.grant_rebate(invoicing.GrantRebate(distributor_id=distributor, settlement="A:RS-1",
+                                                           amount=Decimal("15000.00")), uow)
+    invoicing.grant_rebate(invoicing.GrantRebate(distributor_id=distributor, settlement="A:RS-1",
+                                                 amount=Decimal("15000.00")), uow)  # redelivered: once
+    assert granted.balance == Decimal("15000.00")
+    first, _ = invoicing.invoice_shipment(shipment(bill_to_distributor_id=distributor), uow)
+    # The invoice comes to 14,577.06: all of it is taken, rate by rate (both 13%), net and VAT split at that rate.
+    assert [(d["vat_rate"], d["net_amount"], d["vat_amount"], d["gross_amount"]) for d in first.discounts] == [
+        (Decimal("0.13"), Decimal("-12900.05"), Decimal("-1677.01"), Decimal("-14577.06"))]
+    assert (first.net_total, first.vat_total, first.gross_total) == (Decimal("0.00"), Decimal("0.00"),
+                                                                     Decimal("0.00"))
+    second, _ = invoicing.invoice_shipment(shipment(shipment_id=uuid4(), bill_to_distributor_id=distributor), uow)
+    assert [d["gross_amount"] for d in second.discounts] == [Decimal("-422.94")]  # what was left
+    assert second.gross_total == Decimal("14577.06") - Decimal("422.94")
+    assert second.vat_total == Decimal("1677.01") - (Decimal("422.94") - Decimal("374.28"))
+    third, _ = invoicing.invoice_shipment(shipment(shipment_id=uuid4(), bill_to_distributor_id=distributor), uow)
+    assert third.discounts == [] and third.gross_total == Decimal("14577.06")
+    direct, _ = invoicing.invoice_shipment(shipment(shipment_id=uuid4()), uow)  # a hospital's: no rebate of its own
+    assert direct.discounts == []
+
+
+def test_a_discount_never_takes_a_rate_below_zero_and_splits_each_rate_at_its_own_rate():
+    lines = [{"vat_rate": Decimal("0.13"), "gross_amount": Decimal("113.00")},
+             {"vat_rate": Decimal("0.06"), "gross_amount": Decimal("106.00")}]
+    found = discount_lines(lines, Decimal("150.00"), ["A:RS-1"])
+    assert [(d["vat_rate"], d["net_amount"], d["vat_amount"], d["gross_amount"]) for d in found] == [
+        (Decimal("0.13"), Decimal("-100.00"), Decimal("-13.00"), Decimal("-113.00")),
+        (Decimal("0.06"), Decimal("-34.91"), Decimal("-2.09"), Decimal("-37.00"))]

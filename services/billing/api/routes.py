@@ -30,6 +30,14 @@ class InvoiceLineOut(BaseModel):
     gross_amount: Decimal
 
 
+class InvoiceDiscountOut(BaseModel):
+    vat_rate: Decimal
+    net_amount: Decimal
+    vat_amount: Decimal
+    gross_amount: Decimal
+    settlements: list[str]
+
+
 class InvoiceOut(BaseModel):
     invoice_id: UUID
     order_id: UUID
@@ -39,6 +47,8 @@ class InvoiceOut(BaseModel):
                                                             " through it; else the hospital is invoiced")
     currency: str
     lines: list[InvoiceLineOut]
+    discounts: list[InvoiceDiscountOut] = Field(default_factory=list, description="rebates settled as 票折: negative,"
+                                                                                  " one per VAT rate")
     net_total: Decimal
     vat_total: Decimal
     gross_total: Decimal
@@ -69,7 +79,8 @@ def get_invoice(invoice_id: UUID, uow: Work, read: Reads, access: InvoiceReader)
     return InvoiceOut(invoice_id=invoice.id, order_id=invoice.order_id, shipment_id=invoice.shipment_id,
                       hospital_id=invoice.hospital_id, bill_to_distributor_id=invoice.bill_to_distributor_id,
                       currency=invoice.currency,
-                      lines=[InvoiceLineOut(**line) for line in invoice.lines], net_total=invoice.net_total,
+                      lines=[InvoiceLineOut(**line) for line in invoice.lines],
+                      discounts=[InvoiceDiscountOut(**d) for d in invoice.discounts], net_total=invoice.net_total,
                       vat_total=invoice.vat_total, gross_total=invoice.gross_total)
 
 

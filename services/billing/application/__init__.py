@@ -6,7 +6,7 @@ from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
-from services.billing.domain import AgreedTerms, Invoice
+from services.billing.domain import AgreedTerms, Invoice, RebateAllowance
 from services.billing.queries import OrderTermsFromReadModels
 from shared.events import billing as contracts
 from shared.platform.eventstore import ServiceApplication
@@ -16,7 +16,12 @@ from shared.platform.unit_of_work import UnitOfWork
 
 class BillingApplication(ServiceApplication):
     service = "billing"
-    published = {Invoice.Raised: contracts.InvoiceRaised}
+    published = {
+        Invoice.Raised: contracts.InvoiceRaised,
+        RebateAllowance.Opened: contracts.RebateAllowanceOpened,
+        RebateAllowance.Granted: contracts.RebateAllowanceGranted,
+        RebateAllowance.Applied: contracts.RebateAllowanceApplied,
+    }
 
 
 class OrderTermsLookup(Protocol):

@@ -51,13 +51,14 @@ class Invoice(TracedAggregate):
     @event("Raised")
     def __init__(self, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
                  lines: list[dict[str, Any]], net_total: Decimal, vat_total: Decimal, gross_total: Decimal,
-                 bill_to_distributor_id: UUID | None = None) -> None:
+                 bill_to_distributor_id: UUID | None = None, discounts: list[dict[str, Any]] | None = None) -> None:
         self.shipment_id = shipment_id
         self.order_id = order_id
         self.hospital_id = hospital_id
         self.bill_to_distributor_id = bill_to_distributor_id
         self.currency = currency
         self.lines = lines
+        self.discounts = discounts or []  # rebates settled as 票折 (allowance.py)
         self.net_total, self.vat_total, self.gross_total = net_total, vat_total, gross_total
 
     @staticmethod
@@ -66,9 +67,12 @@ class Invoice(TracedAggregate):
 
     @classmethod
     def raise_for(cls, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
-                  lines: list[dict[str, Any]], bill_to_distributor_id: UUID | None = None) -> "Invoice":
+                  lines: list[dict[str, Any]], bill_to_distributor_id: UUID | None = None,
+                  discounts: list[dict[str, Any]] | None = None) -> "Invoice":
+        """The invoice with its totals: the lines', less the discounts (票折) when there are any."""
+        both = [*lines, *(discounts or [])]
         return cls(shipment_id=shipment_id, order_id=order_id, hospital_id=hospital_id, currency=currency, lines=lines,
-                   bill_to_distributor_id=bill_to_distributor_id,
-                   net_total=sum((line["net_amount"] for line in lines), Decimal("0.00")),
-                   vat_total=sum((line["vat_amount"] for line in lines), Decimal("0.00")),
-                   gross_total=sum((line["gross_amount"] for line in lines), Decimal("0.00")))
+                   bill_to_distributor_id=bill_to_distributor_id, discounts=discounts or None,
+                   net_total=sum((line["net_amount"] for line in both), Decimal("0.00")),
+                   vat_total=sum((line["vat_amount"] for line in both), Decimal("0.00")),
+                   gross_total=sum((line["gross_amount"] for line in both), Decimal("0.00")))
