@@ -1,6 +1,6 @@
 """The channel service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
-from services.channel.api import diversion, prices, rebates
+from services.channel.api import diversion, prices, rebates, scorecards
 from services.channel.api.routes import router
 from services.channel.application import ChannelApplication, ChannelUnitOfWork
 from services.channel.projections.directory import ChannelDirectory, DiversionAlerts, Qualifications
@@ -18,7 +18,7 @@ CHANNEL = ServiceDefinition(
     unit_of_work=lambda app, pool, deferred: ChannelUnitOfWork(app, pool, deferred=deferred),
     projections=(ChannelDirectory, PriceLists, Qualifications, ChannelItems, DiversionAlerts, RebateBasis, RebateLists),
     process_managers=(DiversionWatch,),
-    routers=(router, prices.router, diversion.router, rebates.router),
+    routers=(router, prices.router, diversion.router, rebates.router, scorecards.router),
     default_port=8002,
     description="Hospitals, distributors, price lists and pricing rules: the rules of the channel.",
 )

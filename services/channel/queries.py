@@ -162,7 +162,8 @@ def rebate_programmes(read: ReadModels, distributor_id: UUID | None, active_on: 
                       paging: PageRequest) -> tuple[list[dict], int]:
     return read.page("{schema}.rebate_programmes p", paging, order_by="p.valid_from DESC, p.number", where={
         "(%s = ANY(p.distributors) OR EXISTS (SELECT 1 FROM {schema}.distributors d WHERE d.distributor_id = %s"
-        " AND d.tier = ANY(p.distributor_tiers)))": Several((distributor_id, distributor_id)) if distributor_id else None,
+        " AND (d.tier = ANY(p.distributor_tiers) OR d.level = ANY(p.distributor_tiers))))": Several(
+            (distributor_id, distributor_id)) if distributor_id else None,
         "%s BETWEEN p.valid_from AND p.valid_to": active_on})
 
 
@@ -171,7 +172,8 @@ def rewarded_distributors(read: ReadModels, distributors: list[UUID], tiers: lis
     """The distributors a programme rewards (named, or of its tiers), within the scope, by name."""
     rows, _ = read.page("{schema}.distributors d", PageRequest(limit=limit, offset=0), order_by="d.name",
                         columns="d.distributor_id", where={
-                            "(d.distributor_id = ANY(%s) OR d.tier = ANY(%s))": Several((list(distributors), tiers)),
+                            "(d.distributor_id = ANY(%s) OR d.tier = ANY(%s) OR d.level = ANY(%s))": Several(
+                                (list(distributors), tiers, tiers)),
                             **scope.condition(distributor="d.distributor_id", region="d.region")})
     return [r["distributor_id"] for r in rows]
 
@@ -186,3 +188,95 @@ def rebate_settlements(read: ReadModels, distributor_id: UUID | None, programme_
                          "s.distributor_id = %s": distributor_id, "s.programme_id = %s": programme_id,
                          "s.status = %s": status,
                          **scope.condition(distributor="s.distributor_id", region="d.region")})
+
+
+# Scorecards: per distributor over a period, from the rebate basis (sell-in net of returns, sell-through within what
+# was received), targets, diversion alerts and sell-out receipts. One statement for one distributor or a ranking.
+_SCORECARDS = """
+WITH sale_lines AS (
+  SELECT distributor_id, shipment_id, gtin, min(day) AS day, sum(units) AS units, sum(amount) AS amount
+  FROM {schema}.rebate_basis WHERE basis = 'sell_in' GROUP BY 1, 2, 3
+), returned AS (
+  SELECT s.distributor_id, s.day, r.quantity AS units, round(s.amount / s.units * r.quantity, 2) AS amount
+  FROM {schema}.rebate_returns r JOIN sale_lines s ON s.shipment_id = r.shipment_id AND s.gtin = r.gtin
+), sell_in AS (
+  SELECT distributor_id, sum(units) AS units, sum(amount) AS amount FROM (
+    SELECT distributor_id, units, amount FROM sale_lines WHERE day BETWEEN %(first)s AND %(last)s
+    UNION ALL SELECT distributor_id, -units, -amount FROM returned WHERE day BETWEEN %(first)s AND %(last)s) x
+  GROUP BY 1
+), sold AS (
+  SELECT distributor_id, sum(units) FILTER (WHERE day BETWEEN %(first)s AND %(last)s) AS units,
+         sum(units) FILTER (WHERE day <= %(last)s) AS to_date
+  FROM {schema}.rebate_basis WHERE basis = 'sell_through' GROUP BY 1
+), received AS (
+  SELECT distributor_id, sum(units) AS units FROM (
+    SELECT distributor_id, units FROM sale_lines WHERE day <= %(last)s
+    UNION ALL SELECT distributor_id, -units FROM returned WHERE day <= %(last)s) x GROUP BY 1
+), alerts AS (
+  SELECT distributor_id, count(*) AS total, count(*) FILTER (WHERE outcome IS NULL) AS open
+  FROM {schema}.diversion_alerts WHERE sold_at BETWEEN %(first)s AND %(last)s GROUP BY 1
+), receipts AS (
+  SELECT distributor_id, count(*) AS reports,
+         max(greatest(0, (received_at AT TIME ZONE 'Asia/Shanghai')::date - period_end - %(due_days)s)) AS days_late
+  FROM {schema}.sellout_receipts WHERE period_end BETWEEN %(first)s AND %(last)s GROUP BY 1
+), cards AS (
+  SELECT d.distributor_id, d.name AS distributor_name, d.region, d.tier, d.level, d.parent_distributor_id,
+         coalesce(si.amount, 0) AS sell_in_amount, coalesce(si.units, 0)::int AS sell_in_units,
+         coalesce(so.units, 0)::int AS sell_out_units,
+         (coalesce(rc.units, 0) - coalesce(so.to_date, 0))::int AS channel_inventory_units,
+         t.amount AS target_amount, t.units AS target_units,
+         coalesce(a.total, 0)::int AS diversion_alerts, coalesce(a.open, 0)::int AS diversion_alerts_open,
+         coalesce(r.reports, 0)::int AS sellout_reports, r.days_late AS sellout_days_late
+  FROM {schema}.distributors d
+  LEFT JOIN sell_in si ON si.distributor_id = d.distributor_id
+  LEFT JOIN sold so ON so.distributor_id = d.distributor_id
+  LEFT JOIN received rc ON rc.distributor_id = d.distributor_id
+  LEFT JOIN alerts a ON a.distributor_id = d.distributor_id
+  LEFT JOIN receipts r ON r.distributor_id = d.distributor_id
+  LEFT JOIN {schema}.distributor_targets t ON t.distributor_id = d.distributor_id AND t.period = %(period)s
+)
+"""
+
+RANKED_BY = {
+    "sell_in": "sell_in_amount DESC",
+    "sell_out": "sell_out_units DESC",
+    "attainment": "CASE WHEN target_amount > 0 THEN sell_in_amount / target_amount END DESC NULLS LAST",
+    "sell_through": "CASE WHEN sell_in_units > 0 THEN sell_out_units::numeric / sell_in_units END DESC NULLS LAST",
+    "diversion": "diversion_alerts DESC",
+}
+
+
+@dataclass(frozen=True)
+class ScorecardQuery:
+    period: str
+    first: date
+    last: date
+    due_days: int
+    distributor_id: UUID | None = None
+    region: str | None = None
+    tier: str | None = None
+    level: str | None = None
+    ranked_by: str = "sell_in"
+
+
+def scorecards(read: ReadModels, query: ScorecardQuery, scope: DataScope,
+               paging: PageRequest) -> tuple[list[dict], int]:
+    """Scorecards of the distributors within the scope, best first by `ranked_by` (then by name)."""
+    chosen = {"distributor_id = %(distributor)s": query.distributor_id, "region = %(region)s": query.region,
+              "tier = %(tier)s": query.tier, "level = %(level)s": query.level}
+    conditions = [c for c, v in chosen.items() if v is not None]
+    scoped = scope.condition(distributor="distributor_id", region="region")
+    args = {"first": query.first, "last": query.last, "period": query.period, "due_days": query.due_days,
+            "distributor": query.distributor_id, "region": query.region, "tier": query.tier, "level": query.level}
+    for n, (condition, values) in enumerate(scoped.items()):
+        names = []
+        for m, value in enumerate(values if isinstance(values, Several) else (values,)):
+            args[f"scope_{n}_{m}"] = value
+            names.append(f"%(scope_{n}_{m})s")
+        conditions.append(condition.replace("%s", "{}").format(*names))
+    where = " AND ".join(conditions) or "true"
+    total = read.one(_SCORECARDS + f"SELECT count(*) AS n FROM cards WHERE {where}", args)["n"]
+    rows = read.all(_SCORECARDS + f"SELECT * FROM cards WHERE {where} ORDER BY {RANKED_BY[query.ranked_by]},"
+                    " distributor_name, distributor_id LIMIT %(limit)s OFFSET %(offset)s",
+                    {**args, "limit": paging.limit, "offset": paging.offset})
+    return rows, total

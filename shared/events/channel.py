@@ -341,7 +341,9 @@ class RebateProgrammeCreated(ChannelEvent):
     valid_from: date
     valid_to: date
     distributors: list[UUID] = Field(default_factory=list, max_length=1000)
-    distributor_tiers: list[str] = Field(default_factory=list, max_length=20)
+    distributor_tiers: list[Literal["platinum", "gold", "silver", "standard", "tier_1", "tier_2", "delivery"]] = Field(
+        default_factory=list, max_length=20, description="pricing tiers, or channel levels (tier_1 一级, tier_2 二级,"
+                                                         " delivery 配送商), whose distributors it rewards")
     gtins: list[GTIN] = Field(default_factory=list, max_length=1000)
     product_groups: list[str] = Field(default_factory=list, max_length=100)
     tiers: list[RebateTier] = Field(min_length=1, max_length=20)
@@ -387,3 +389,29 @@ class RebateSettlementApproved(RebateAccountEvent):
 class RebateSettlementRejected(RebateAccountEvent):
     event_name: ClassVar[str] = "RebateSettlementRejected"
     settlement_no: str = Field(min_length=1, max_length=100)
+
+
+# --- channel structure and targets (services/channel/domain/parties.py) ------------------------------------------
+
+class DistributorPlaced(ChannelEvent):
+    """Where the distributor stands in the channel: 一级经销商 (buys from the manufacturer), 二级经销商 (buys from its
+    tier-1 parent) or 配送商 (delivers for others)."""
+
+    event_name: ClassVar[str] = "DistributorPlaced"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    level: Literal["tier_1", "tier_2", "delivery"]
+    parent_distributor_id: UUID | None = Field(None, description="a tier-2's tier-1 supplier")
+
+
+class DistributorTargetSet(ChannelEvent):
+    """The distributor's target for a period (replacing an earlier one for it): scorecards measure attainment."""
+
+    event_name: ClassVar[str] = "DistributorTargetSet"
+    subject_field: ClassVar[str] = "distributor_id"
+
+    distributor_id: UUID
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+    amount: Money | None = Field(None, ge=0, description="sell-in, net of VAT")
+    units: int | None = Field(None, ge=0)

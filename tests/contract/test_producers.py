@@ -113,6 +113,10 @@ def every_domain_event() -> list:
         distributor.authorize("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"], [hospital_id], date(2026, 1, 1),
                               date(2026, 12, 31))
         distributor.revoke_authorization("SQ-2026-001")
+        parent = Distributor(distributor_id=uuid4(), name="P", region="江苏省", tier="gold")
+        parent.place("tier_1", None)
+        distributor.place("tier_2", parent)
+        distributor.set_target("2026-Q4", Decimal("1200000.00"), 1500)
         register = TerritoryRegister()
         register.claim(distributor.id, grant_of("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"],
                                                 {str(hospital_id): "四川省"}, date(2026, 1, 1), date(2026, 12, 31), True))
@@ -126,7 +130,7 @@ def every_domain_event() -> list:
         alert.resolve("confirmed", "警告并扣减当季返利")
         from services.channel.domain.rebate_programmes import RebateAccount, RebateProgramme
         rebate = RebateProgramme.define("FL-2026", "2026 一级经销商返利", "sell_in", "amount", "marginal", True, "quarter",
-                                        date(2026, 1, 1), date(2026, 12, 31), [distributor.id], ["一级"], [GTIN], [],
+                                        date(2026, 1, 1), date(2026, 12, 31), [distributor.id], ["tier_1"], [GTIN], [],
                                         [{"from": "0", "to": "100000", "rate": "2"},
                                          {"from": "100000", "to": None, "rate": "3.5"}])
         account = RebateAccount(programme_id=rebate.id, distributor_id=distributor.id)
@@ -147,7 +151,7 @@ def every_domain_event() -> list:
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
-                  allowance, *outbound]
+                  allowance, parent, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -1,6 +1,7 @@
 """Channel's command handlers on eventsourcing's in-memory persistence: the rules, in milliseconds."""
 
 from datetime import date
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -126,3 +127,30 @@ def test_an_exclusive_authorization_shares_its_products_territory_and_days_with_
     with acting_as("user:channel-manager", reason="合作终止"):
         parties.revoke_authorization(parties.RevokeAuthorization(distributor_id=west, number="SQ-W-1"), uow)
     grant(uow, south, "SQ-S-3", date(2026, 6, 30), date(2026, 9, 30))  # its territory is free again
+
+
+def test_a_tier_2_distributor_buys_from_a_tier_1_parent_and_targets_replace_per_period(uow):
+    ids = {name: uuid4() for name in ("一级", "二级", "配送")}
+    for name, distributor_id in ids.items():
+        parties.register_distributor(parties.RegisterDistributor(distributor_id=distributor_id, name=name,
+                                                                 region="江苏省", tier="gold"), uow)
+
+    def place(name: str, level: str, parent: str | None = None):  # noqa: ANN202
+        return parties.place_distributor(parties.PlaceDistributor(
+            distributor_id=ids[name], level=level, parent_distributor_id=ids[parent] if parent else None), uow)
+
+    with pytest.raises(RuleViolation) as orphan:
+        place("二级", "tier_2")
+    with pytest.raises(RuleViolation) as under_unplaced:
+        place("二级", "tier_2", "配送")
+    assert (orphan.value.rule, under_unplaced.value.rule) == ("tier-2-parent", "tier-2-parent")
+    place("一级", "tier_1")
+    placed = place("二级", "tier_2", "一级")
+    assert (placed.level, placed.parent_id) == ("tier_2", ids["一级"])
+    with pytest.raises(RuleViolation) as parented_tier_1:
+        place("配送", "tier_1", "一级")
+    assert parented_tier_1.value.rule == "tier-2-parent"
+    target = parties.set_target(parties.SetTarget(distributor_id=ids["二级"], period="2026-Q4",
+                                                  amount=Decimal("500000.00")), uow)
+    target = parties.set_target(parties.SetTarget(distributor_id=ids["二级"], period="2026-Q4", units=800), uow)
+    assert target.targets == {"2026-Q4": {"amount": None, "units": 800}}

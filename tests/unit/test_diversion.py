@@ -29,7 +29,7 @@ def uow():
 def world(uow):
     distributor = uuid4()
     parties.register_distributor(parties.RegisterDistributor(distributor_id=distributor, name="华东医疗", region="江苏省",
-                                                             tier="一级"), uow)
+                                                             tier="gold"), uow)
     suzhou, hangzhou, named = uuid4(), uuid4(), uuid4()
     for hospital_id, name, province in ((suzhou, "苏大附一", "江苏省"), (hangzhou, "浙大一院", "浙江省"),
                                         (named, "浙江省人民医院", "浙江省")):

@@ -67,7 +67,7 @@ def uow(basis):
 def distributor(uow):
     distributor_id = uuid4()
     parties.register_distributor(parties.RegisterDistributor(distributor_id=distributor_id, name="华东医疗",
-                                                             region="江苏省", tier="一级"), uow)
+                                                             region="江苏省", tier="gold"), uow)
     return distributor_id
 
 
@@ -77,7 +77,7 @@ BANDS = ({"from": "0", "to": "100000", "rate": "2"}, {"from": "100000", "to": No
 def programme(uow, number: str = "FL-2026", **changes):  # noqa: ANN001, ANN003, ANN201
     command = {"number": number, "name": "2026 一级返利", "basis": "sell_in", "measure": "amount",
                "kind": "marginal", "period": "quarter", "valid_from": date(2026, 1, 1), "valid_to": date(2026, 12, 31),
-               "distributor_tiers": ("一级",), "tiers": BANDS, **changes}
+               "distributor_tiers": ("tier_1", "gold"), "tiers": BANDS, **changes}
     return rebates.create_programme(rebates.CreateProgramme(**command), uow)[0]
 
 

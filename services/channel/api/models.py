@@ -155,6 +155,9 @@ class DistributorOut(BaseModel):
     active: bool = True
     licences: list[LicenceOut] = Field(default_factory=list)
     authorizations: list[AuthorizationOut] = Field(default_factory=list, description="授权书: what it may sell where")
+    level: str | None = Field(None, description="tier_1 (一级经销商), tier_2 (二级经销商) or delivery (配送商)")
+    parent_distributor_id: UUID | None = Field(None, description="a tier-2's tier-1 supplier")
+    targets: dict[str, dict] = Field(default_factory=dict, description="per period: amount (net of VAT) and units")
     version: int
 
 
@@ -163,6 +166,8 @@ class DistributorRow(BaseModel):
     name: str
     region: str
     tier: str
+    level: str | None = None
+    parent_distributor_id: UUID | None = None
     registered_at: datetime
 
 
@@ -182,7 +187,7 @@ def distributor_out(d: Distributor) -> DistributorOut:
                           active=d.active, licences=_licences_out(d.licences),
                           authorizations=[AuthorizationOut(**a, valid_today=not a.get("revoked") and a[
                               "valid_from"] <= date.today() <= a["valid_to"]) for a in d.authorizations],
-                          version=d.version)
+                          level=d.level, parent_distributor_id=d.parent_id, targets=d.targets, version=d.version)
 
 
 def contact_of(contact: ContactIn | None) -> dict | None:

@@ -52,7 +52,9 @@ class ProgrammeIn(BaseModel):
     valid_from: date
     valid_to: date
     distributors: list[UUID] = Field(default_factory=list, max_length=1000)
-    distributor_tiers: list[Label] = Field(default_factory=list, max_length=20)
+    distributor_tiers: list[Literal["platinum", "gold", "silver", "standard", "tier_1", "tier_2", "delivery"]] = Field(
+        default_factory=list, max_length=20, description="pricing tiers, or channel levels, whose distributors it"
+                                                         " rewards")
     gtins: list[GTINInput] = Field(default_factory=list, max_length=1000)
     product_groups: list[Label] = Field(default_factory=list, max_length=100)
     tiers: list[TierIn] = Field(min_length=1, max_length=20, description="contiguous bands from 0, the last open")

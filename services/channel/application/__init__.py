@@ -33,6 +33,8 @@ class ChannelApplication(ServiceApplication):
         Distributor.StatusChanged: contracts.DistributorStatusChanged,
         Distributor.Authorized: contracts.DistributorAuthorized,
         Distributor.AuthorizationRevoked: contracts.DistributorAuthorizationRevoked,
+        Distributor.Placed: contracts.DistributorPlaced,
+        Distributor.TargetSet: contracts.DistributorTargetSet,
         TerritoryRegister.Opened: contracts.TerritoryRegisterOpened,
         TerritoryRegister.Claimed: contracts.AuthorizedTerritoryClaimed,
         TerritoryRegister.Released: contracts.AuthorizedTerritoryReleased,

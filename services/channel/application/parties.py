@@ -3,6 +3,7 @@ other party of its kind has), change a contact, record a licence (a distributor'
 医疗机构执业许可证), deactivate or reactivate a party (the order service refuses new orders for an inactive one)."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -167,6 +168,41 @@ def add_hospital_alias(command: AddHospitalAlias, uow: UnitOfWork) -> Hospital:
         uow.collect(hospital)
     uow.commit()
     return hospital
+
+
+class PlaceDistributor(Command):
+    distributor_id: UUID
+    level: str
+    parent_distributor_id: UUID | None = None
+
+
+def place_distributor(command: PlaceDistributor, uow: UnitOfWork) -> Distributor:
+    distributor = _party(uow, command.distributor_id, Distributor)
+    parent = None
+    if command.parent_distributor_id is not None:
+        parent = uow.get(command.parent_distributor_id, Distributor)
+        if parent is None:
+            raise InvalidReference("parent_distributor_id", "registered-distributor", "name a registered distributor",
+                                   f"no distributor {command.parent_distributor_id} is registered")
+    if distributor.place(command.level, parent):
+        uow.collect(distributor)
+    uow.commit()
+    return distributor
+
+
+class SetTarget(Command):
+    distributor_id: UUID
+    period: str
+    amount: Decimal | None = None
+    units: int | None = None
+
+
+def set_target(command: SetTarget, uow: UnitOfWork) -> Distributor:
+    distributor = _party(uow, command.distributor_id, Distributor)
+    if distributor.set_target(command.period, command.amount, command.units):
+        uow.collect(distributor)
+    uow.commit()
+    return distributor
 
 
 class SetPartyActive(Command):

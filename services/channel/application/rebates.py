@@ -151,7 +151,7 @@ def rewarded(uow: ChannelUnitOfWork, found: RebateProgramme, distributor_id: UUI
     distributor = uow.get(distributor_id, Distributor)
     if distributor is None:
         raise NotFound("Distributor", distributor_id)
-    if not found.rewards(distributor.id, distributor.tier):
+    if not found.rewards(distributor.id, distributor.tier, distributor.level):
         raise RuleViolation("rebate-programme-rewards", f"programme {found.number} does not reward {distributor.name}",
                             "distributor_id")
     return distributor

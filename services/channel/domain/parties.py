@@ -7,6 +7,7 @@ name.
 
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
 
+LEVELS = ("tier_1", "tier_2", "delivery")  # 一级经销商, 二级经销商, 配送商
 MAX_ALIASES = 50
 MAX_AUTHORIZATIONS = 200  # per distributor: the aggregate (read on every command) stays small
 
@@ -223,6 +225,57 @@ class Distributor(_Qualified, TracedAggregate):
     def _authorization_revoked(self, number: str) -> None:
         self.__dict__["_authorizations"] = [{**a, "revoked": True} if a["number"] == number else a
                                             for a in self.authorizations]
+
+    # Structure and targets --------------------------------------------------------------------------------------
+
+    @property
+    def level(self) -> str | None:
+        return self.__dict__.get("_level")  # None: not yet placed (distributors registered before levels)
+
+    @property
+    def parent_id(self) -> UUID | None:
+        return self.__dict__.get("_parent_id")
+
+    def place(self, level: str, parent: "Distributor | None") -> bool:
+        """Place the distributor in the channel: 一级经销商 (tier_1, buys from the manufacturer), 二级经销商 (tier_2, buys
+        from a tier-1 parent) or 配送商 (delivery, delivers for others). False when it is so placed already."""
+        if level not in LEVELS:
+            raise RuleViolation("distributor-level", f"level is one of {', '.join(LEVELS)}", "level")
+        if level == "tier_2":
+            if parent is None:
+                raise RuleViolation("tier-2-parent", "a 二级经销商 buys from a 一级经销商: name it", "parent_distributor_id")
+            if parent.id == self.id or parent.level != "tier_1":
+                raise RuleViolation("tier-2-parent", f"{parent.name} is not a 一级经销商", "parent_distributor_id")
+        elif parent is not None:
+            raise RuleViolation("tier-2-parent", "only a 二级经销商 has a parent", "parent_distributor_id")
+        parent_id = parent.id if parent else None
+        if (self.level, self.parent_id) == (level, parent_id):
+            return False
+        self._placed(level=level, parent_distributor_id=parent_id)
+        return True
+
+    @event("Placed")
+    def _placed(self, level: str, parent_distributor_id: UUID | None) -> None:
+        self.__dict__["_level"] = level
+        self.__dict__["_parent_id"] = parent_distributor_id
+
+    @property
+    def targets(self) -> dict[str, dict[str, Any]]:
+        return self.__dict__.get("_targets", {})
+
+    def set_target(self, period: str, amount: Decimal | None, units: int | None) -> bool:
+        """The distributor's target for a period (a month or quarter: amount net of VAT and/or units); a later one
+        for the same period replaces it. False when it is that already."""
+        if amount is None and units is None:
+            raise RuleViolation("target-measure", "a target names an amount, units or both", "amount")
+        if self.targets.get(period) == {"amount": amount, "units": units}:
+            return False
+        self._target_set(period=period, amount=amount, units=units)
+        return True
+
+    @event("TargetSet")
+    def _target_set(self, period: str, amount: Decimal | None, units: int | None) -> None:
+        self.__dict__["_targets"] = {**self.targets, period: {"amount": amount, "units": units}}
 
     @staticmethod
     def create_id(distributor_id: UUID) -> UUID:

@@ -109,9 +109,10 @@ class RebateProgramme(TracedAggregate):
         return Programme(measure=self.measure, kind=self.kind, retroactive=self.retroactive, tiers=tiers_of(
             [{"from": t["start"], "to": t["end"], "rate": t["rate"]} for t in self.tiers]))
 
-    def rewards(self, distributor_id: UUID, distributor_tier: str) -> bool:
-        return distributor_id in self.distributors or str(distributor_id) in map(str, self.distributors) or (
-            distributor_tier in self.distributor_tiers)
+    def rewards(self, distributor_id: UUID, distributor_tier: str, level: str | None = None) -> bool:
+        """Whether the programme rewards the distributor: named, or of a pricing tier or channel level it names."""
+        return str(distributor_id) in map(str, self.distributors) or distributor_tier in self.distributor_tiers or (
+            level is not None and level in self.distributor_tiers)
 
     def periods_through(self, through: str) -> list[str]:
         """The programme's periods from its first to `through` (included), in order."""

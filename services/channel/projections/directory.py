@@ -8,7 +8,7 @@ from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import (
-    DistributorLicenceRecorded, DistributorRegistered, DiversionAlertRaised, DiversionAlertResolved,
+    DistributorLicenceRecorded, DistributorPlaced, DistributorRegistered, DistributorTargetSet, DiversionAlertRaised, DiversionAlertResolved,
     HospitalLicenceRecorded, HospitalRegistered,
 )
 from shared.platform.consumer import Projection
@@ -41,6 +41,11 @@ class ChannelDirectory(Projection):
         " region text NOT NULL, tier text NOT NULL, registered_at timestamptz NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {schema}.province_counts (province text PRIMARY KEY,"
         " hospitals int NOT NULL DEFAULT 0, distributors int NOT NULL DEFAULT 0)",
+        # Levels, parents and targets came with channel management: no distributor had them before (no rebuild).
+        "ALTER TABLE {schema}.distributors ADD COLUMN IF NOT EXISTS level text",
+        "ALTER TABLE {schema}.distributors ADD COLUMN IF NOT EXISTS parent_distributor_id uuid",
+        "CREATE TABLE IF NOT EXISTS {schema}.distributor_targets (distributor_id uuid NOT NULL, period text NOT NULL,"
+        " amount numeric(18,2), units int, PRIMARY KEY (distributor_id, period))",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -59,6 +64,15 @@ class ChannelDirectory(Projection):
                 )
                 # A distributor's region names its province (e.g. 江苏省) until its event, too, says province.
                 self._count(cur, payload.region, "distributors")
+            case DistributorPlaced():
+                cur.execute(f"UPDATE {self.schema}.distributors SET level = %s, parent_distributor_id = %s"
+                            " WHERE distributor_id = %s",
+                            (payload.level, payload.parent_distributor_id, payload.distributor_id))
+            case DistributorTargetSet():
+                cur.execute(f"INSERT INTO {self.schema}.distributor_targets VALUES (%s, %s, %s, %s)"
+                            " ON CONFLICT (distributor_id, period) DO UPDATE SET amount = EXCLUDED.amount,"
+                            " units = EXCLUDED.units",
+                            (payload.distributor_id, payload.period, payload.amount, payload.units))
 
     def _count(self, cur: Cursor, province: str, column: str) -> None:
         cur.execute(

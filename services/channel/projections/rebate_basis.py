@@ -37,6 +37,9 @@ class RebateBasis(Projection):
         " shipment_id uuid NOT NULL, gtin char(14) NOT NULL, quantity int NOT NULL, returned_at timestamptz NOT NULL,"
         " PRIMARY KEY (return_id, item))",
         "CREATE INDEX IF NOT EXISTS rebate_returns_by_shipment ON {schema}.rebate_returns (shipment_id)",
+        # When each sell-out report arrived, against the period it covers: scorecards' reporting timeliness.
+        "CREATE TABLE IF NOT EXISTS {schema}.sellout_receipts (report_id uuid PRIMARY KEY, distributor_id uuid NOT NULL,"
+        " period_start date NOT NULL, period_end date NOT NULL, received_at timestamptz NOT NULL)",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -53,6 +56,9 @@ class RebateBasis(Projection):
                                 " ON CONFLICT DO NOTHING", (payload.return_id, n, payload.shipment_id, line.gtin,
                                                             line.quantity, envelope.time))
             case SellOutReported():
+                cur.execute(f"INSERT INTO {self.schema}.sellout_receipts VALUES (%s, %s, %s, %s, %s)"
+                            " ON CONFLICT DO NOTHING", (payload.report_id, payload.distributor_id,
+                                                        payload.period.start, payload.period.end, envelope.time))
                 for line in payload.lines:
                     self._sold(cur, envelope, payload, line)
             case SellOutLineMatched():
