@@ -91,3 +91,21 @@ def list_invoices(read: Reads, access: InvoiceReader, paging: Paging,
                   bill_to_distributor_id: Annotated[UUID | None, Query()] = None) -> Page[InvoiceRow]:
     where = queries.InvoiceFilter(order_id, hospital_id, bill_to_distributor_id)
     return Page.of(InvoiceRow, queries.invoices(read, where, access.scope, paging), paging)
+
+
+class AllowanceOut(BaseModel):
+    distributor_id: UUID
+    balance: Decimal = Field(description="rebates approved as 票折 not yet deducted from an invoice (含税)")
+    open_settlements: list[dict] = Field(description="each settlement with what is left of it, oldest first")
+    granted: list[str] = Field(description="every settlement granted (account:settlement number)")
+
+
+@router.get("/rebate-allowances/{distributor_id}", operation_id="get_rebate_allowance")
+def get_rebate_allowance(distributor_id: UUID, uow: Work, read: Reads, access: InvoiceReader) -> AllowanceOut:
+    """What the distributor's next invoices will have taken off as rebate discounts (票折)."""
+    queries.invoice_within(read, access.scope, distributor_id, distributor_id, distributor_id)
+    allowance = invoicing.rebate_allowance(uow, distributor_id)
+    if allowance is None:
+        return AllowanceOut(distributor_id=distributor_id, balance=Decimal("0.00"), open_settlements=[], granted=[])
+    return AllowanceOut(distributor_id=distributor_id, balance=allowance.balance, open_settlements=allowance.open,
+                        granted=allowance.granted)

@@ -88,3 +88,7 @@ def invoice(uow: UnitOfWork, invoice_id: UUID) -> Invoice:
     if found is None:
         raise NotFound("Invoice", invoice_id)
     return found
+
+
+def rebate_allowance(uow: UnitOfWork, distributor_id: UUID) -> RebateAllowance | None:
+    return uow.get(allowance_id_for(distributor_id), RebateAllowance)
