@@ -43,12 +43,14 @@ class Side:
     hospital_invoice: str = ""
     distributor_invoice: str = ""
     sellout_report: str = ""
+    diversion_alert: str = ""
     quote: str = ""
     contract: str = ""
 
     def ids(self) -> set[str]:
         return {self.hospital, self.distributor, self.direct_order, self.distributor_order,
                 self.hospital_invoice, self.distributor_invoice, self.sellout_report, self.quote, self.contract,
+                self.diversion_alert,
                 *self.shipments.values()}
 
 
@@ -85,10 +87,17 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
             "distributor_id": side.distributor, "report_reference": f"BOLA-{key}",
             "period": {"start": (today - timedelta(days=5)).isoformat(), "end": today.isoformat()},
             "lines": [{"hospital_id": side.hospital, "gtin": GTIN, "lot": LOT, "quantity": 1,
+                       "sold_at": today.isoformat()},
+                      # A name no hospital has: the report's line in the review queue.
+                      {"hospital_name": f"BOLA未知医院-{key}", "gtin": GTIN, "lot": LOT, "quantity": 1,
                        "sold_at": today.isoformat()}]})
         return answer.json()["report_id"] if answer.status_code in (200, 201) else None
 
     side.sellout_report = wait_for(reported, "traceability to know the distributor")
+    # The distributor holds no authorization (授权书): its sale on is diversion, an alert of its own.
+    side.diversion_alert = wait_for(lambda: [a["alert_id"] for a in http.get(
+        f"{url('channel')}/diversion-alerts", params={"distributor_id": side.distributor}).json()["items"]],
+        "the diversion alert")[0]
     side.quote = wait_for(lambda: (r := http.post(f"{url('order')}/quotes", json={
         "customer_id": side.hospital, "valid_until": in_days(30), "lines": [{"gtin": GTIN, "quantity": 5}]})
     ).status_code == 201 and r.json()["quote_id"], "the order service to know the price list")
@@ -158,6 +167,7 @@ def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
         "recall-notice": {a.hospital} if by_hospital else {a.distributor} if by_distributor
         else {a.hospital, a.distributor},
         "quote": set() if by_distributor else {a.quote},  # a quote to the hospital is not its distributor's
+        "diversion": set() if by_hospital else {a.diversion_alert},  # the distributor's
         "contract": {a.contract},  # the hospital's, and the distributor's it authorizes
     }[kind]
 
@@ -180,7 +190,9 @@ def reads() -> list[Probe]:
             Probe("GET", "/quotes/{quote_id}", "quote", "quote:read"),
             Probe("GET", "/quotes/{quote_id}/pdf", "quote", "quote:read"),
             Probe("GET", "/contracts/{contract_id}", "contract", "contract:read"),
-            Probe("GET", "/customers/{customer_id}/credit", "hospital", "credit:read")]
+            Probe("GET", "/customers/{customer_id}/credit", "hospital", "credit:read"),
+            Probe("GET", "/distributors/{distributor_id}/scorecard", "distributor", "rebate:read"),
+            Probe("GET", "/rebate-allowances/{distributor_id}", "distributor", "invoice:read")]
 
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
@@ -252,6 +264,25 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "template": "framework", "customer_id": target, "valid_from": in_days(-1), "valid_to": in_days(9),
             "lines": [{"gtin": GTIN, "committed_quantity": 1, "unit_price": "1.00"}]}}),
         "POST /contracts/{contract_id}/sign": ("POST", f"/contracts/{target}/sign", {}),
+        "POST /hospitals/{hospital_id}/aliases": ("POST", f"/hospitals/{target}/aliases", {"json": {
+            "alias": f"BOLA别名-{target[:8]}"}}),
+        "PUT /distributors/{distributor_id}/placement": ("PUT", f"/distributors/{target}/placement", {"json": {
+            "level": "delivery"}}),
+        "PUT /distributors/{distributor_id}/targets/{period}": ("PUT", f"/distributors/{target}/targets/2026-Q4", {
+            "json": {"units": 1}}),
+        "POST /diversion-alerts/{alert_id}/resolve": ("POST", f"/diversion-alerts/{target}/resolve", {"json": {
+            "outcome": "false_alarm", "reason": "BOLA"}}),
+        "POST /sellout-reports/{report_id}/unmatched/{line_no}/match": (
+            "POST", f"/sellout-reports/{target}/unmatched/2/match", {"json": {"hospital_id": side.hospital,
+                                                                             "reason": "BOLA"}}),
+        # The programme is any: the distributor the body names is judged first.
+        "POST /rebate-programmes/{programme_id}/settlements": (
+            "POST", f"/rebate-programmes/{side.contract}/settlements", {"json": {
+                "distributor_id": target, "settlement_no": "RS-BOLA", "through_period": "2026-Q1",
+                "mode": "invoice_discount"}}),
+        "POST /rebate-programmes/{programme_id}/settlements/{settlement_no}/{decision}": (
+            "POST", f"/rebate-programmes/{side.contract}/settlements/RS-BOLA/approve", {"json": {
+                "distributor_id": target, "reason": "BOLA"}}),
         "POST /contracts/{contract_id}/amendments": ("POST", f"/contracts/{target}/amendments", {"json": {
             "payment_terms_days": 30, "reason": "BOLA"}}),
         "POST /contracts/{contract_id}/terminate": ("POST", f"/contracts/{target}/terminate", {"json": {
@@ -292,6 +323,13 @@ COMMANDS = {
     **{f"POST /quotes/{{quote_id}}/{step}": "quote" for step in QUOTE_STEPS},
     "POST /contracts": "hospital",
     "POST /contracts/{contract_id}/sign": "contract",
+    "POST /hospitals/{hospital_id}/aliases": "hospital",
+    "PUT /distributors/{distributor_id}/placement": "distributor",
+    "PUT /distributors/{distributor_id}/targets/{period}": "distributor",
+    "POST /diversion-alerts/{alert_id}/resolve": "diversion",
+    "POST /sellout-reports/{report_id}/unmatched/{line_no}/match": "sellout",
+    "POST /rebate-programmes/{programme_id}/settlements": "distributor",
+    "POST /rebate-programmes/{programme_id}/settlements/{settlement_no}/{decision}": "distributor",
     "POST /contracts/{contract_id}/amendments": "contract",
     "POST /contracts/{contract_id}/terminate": "contract",
 }
@@ -302,16 +340,20 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/returns": ("fulfilment", "order_id"), "/sellout-reports": ("sellout", "report_id"),
          "/sellout-lines": ("sellout", "report_id"), "/recall-notices": ("recall-notice", "consignee_id"),
          "/quotes": ("quote", "quote_id"), "/contracts": ("contract", "contract_id"),
-         "/vbp-progress": ("hospital", "hospital_id")}
+         "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
+         "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
-                   "/quotes": "quote:read", "/contracts": "contract:read"}
+                   "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
+                   "/sellout-review": "sellout:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
-              "/contracts": "order", "/vbp-progress": "order", "/customers": "order"}
+              "/contracts": "order", "/vbp-progress": "order", "/customers": "order",
+              "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
+              "/sellout-review": "traceability", "/rebate-allowances": "billing"}
 
 
 def service_of(path: str) -> str:
@@ -325,7 +367,7 @@ def objects(side: Side, kind: str) -> list[str]:
             "hospital": [side.hospital], "distributor": [side.distributor],
             "sellout": [side.sellout_report], "sellout-distributor": [side.distributor],
             "recall-notice": [side.hospital, side.distributor], "quote": [side.quote],
-            "contract": [side.contract]}[kind]
+            "contract": [side.contract], "diversion": [side.diversion_alert]}[kind]
 
 
 def names_an_object(document: dict, path: str, operation: dict) -> bool:

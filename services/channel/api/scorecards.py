@@ -93,6 +93,11 @@ def _card(row: dict, period: str, first: date, last: date, today: date) -> Score
                      if daily > 0 else None)
 
 
+def _this_quarter() -> str:
+    today = datetime.now(CHINA).date()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
 def _query(period: str, **filters: object) -> queries.ScorecardQuery:
     try:
         first, last = period_bounds(period)
@@ -125,8 +130,10 @@ def set_distributor_target(distributor_id: UUID, period: PeriodText, body: Targe
 
 
 @router.get("/distributors/{distributor_id}/scorecard", operation_id="distributor_scorecard")
-def distributor_scorecard(distributor_id: UUID, period: PeriodQuery, read: Reads, uow: Work,
-                          access: ScorecardReader) -> Scorecard:
+def distributor_scorecard(distributor_id: UUID, read: Reads, uow: Work, access: ScorecardReader,
+                          period: PeriodQuery | None = None) -> Scorecard:
+    """The distributor's scorecard for a month or quarter (default: the current quarter)."""
+    period = period or _this_quarter()
     distributor = parties.distributor(uow, distributor_id)
     access.scope.require("Distributor", distributor_id, distributors=[distributor_id], regions=[distributor.region])
     query = _query(period, distributor_id=distributor_id)
@@ -135,7 +142,8 @@ def distributor_scorecard(distributor_id: UUID, period: PeriodQuery, read: Reads
 
 
 @router.get("/scorecards", operation_id="rank_distributors")
-def rank_distributors(period: PeriodQuery, read: Reads, access: ScorecardReader, paging: Paging,
+def rank_distributors(read: Reads, access: ScorecardReader, paging: Paging,
+                      period: PeriodQuery | None = None,
                       region: Annotated[str | None, Query(max_length=100)] = None,
                       tier: Annotated[str | None, Query(max_length=50)] = None,
                       level: Annotated[Literal["tier_1", "tier_2", "delivery"] | None, Query()] = None,
@@ -143,6 +151,7 @@ def rank_distributors(period: PeriodQuery, read: Reads, access: ScorecardReader,
                                            Query()] = "sell_in") -> Page[Scorecard]:
     """Distributors' scorecards for a period, ranked (best first) by sell-in, sell-out, target attainment,
     sell-through rate, or diversion alerts (most first); filter by region, pricing tier and channel level."""
+    period = period or _this_quarter()
     query = _query(period, region=region, tier=tier, level=level, ranked_by=ranked_by)
     rows, total = queries.scorecards(read, query, access.scope, paging)
     today = datetime.now(CHINA).date()
