@@ -7,6 +7,7 @@ distributor, its sell-out report to a second hospital, an adverse event and the 
 """
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 
@@ -17,6 +18,7 @@ DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
 SECOND_HOSPITAL = "苏州大学附属第一医院"
 DEMO_DISTRIBUTOR = "华东医疗器械有限公司"
+SECOND_DISTRIBUTOR = "苏南医疗器械有限公司"
 EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
 GS = "\x1d"  # how a scanner sends FNC1: ends a variable-length field
@@ -103,6 +105,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
         partial_order_id = _partial_delivery(http, urls, hospital["hospital_id"], supplier["supplier_id"],
                                              price_list_id)
         loaner_id, usage = _loaner_set(http, urls, hospital["hospital_id"])
+        channel = _channel_management(http, urls, hospital, second)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
             f" {EARLY_LOT} (FEFO);\n"
@@ -134,6 +137,14 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f" {usage['sales_order_id']}), 5 returned for inspection:\n"
             f"     '{urls['inventory']}/consignment-stock?loaner_order_id={loaner_id}',"
             f" '{urls['billing']}/invoices?order_id={usage['sales_order_id']}'\n"
+            f"Channel management: {SECOND_DISTRIBUTOR}, a 一级经销商 authorized for 江苏, reported its sell-out by"
+            f" hospital names:\n  苏大附一 matched by alias, {DEMO_HOSPITAL} (上海) raised a diversion alert on serial"
+            f" DEMO-SN-0001, an unknown name waits in review;\n  its marginal sell-in rebate was settled as 票折 and"
+            f" taken off its next invoice {channel['discounted_invoice']}:\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token sun --role channel_manager)\""
+            f" '{urls['channel']}/rebates/accruals?programme_id={channel['programme_id']}'\n"
+            f"     '{urls['channel']}/diversion-alerts', '{urls['traceability']}/sellout-review',"
+            f" '{urls['channel']}/distributors/{channel['distributor_id']}/scorecard', '{urls['channel']}/scorecards'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
@@ -268,6 +279,67 @@ def _loaner_set(http: httpx.Client, urls: dict[str, str], hospital_id: str) -> t
                                                                    "quantity": line["quantity"] - 3}]},
               ).raise_for_status()
     return loaner_id, usage
+
+
+def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict, second: dict) -> dict[str, str]:
+    """A second distributor admitted, placed as 一级经销商 with a target, authorized for 江苏 and rewarded by a marginal
+    sell-in rebate; it ships 12 stents to 苏州 (from the later lot: the recalled one is held) and reports its sell-out
+    by hospital names: an alias, a 上海 hospital outside its territory (a diversion alert on the serial) and a name
+    nobody registered (the review queue). Its rebate is settled as 票折 by two channel managers and taken off its next
+    invoice."""
+    channel = urls["channel"]
+    distributor_id = http.post(f"{channel}/distributors", headers={"Idempotency-Key": "demo-distributor-2"}, json={
+        "name": SECOND_DISTRIBUTOR, "region": "江苏省", "tier": "silver"}).raise_for_status().json()["distributor_id"]
+    for document_type, number in (("business_licence", "91320500MA1DEMO02B"),
+                                  ("distribution_licence", "苏食药监械经营许20210002号")):
+        http.post(f"{channel}/distributors/{distributor_id}/licences", json={
+            "document_type": document_type, "number": number, "valid_from": in_days(-300),
+            "valid_to": in_days(1500)}).raise_for_status()
+    http.put(f"{channel}/distributors/{distributor_id}/placement", json={"level": "tier_1"}).raise_for_status()
+    today = datetime.now(UTC).date()
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    http.put(f"{channel}/distributors/{distributor_id}/targets/{quarter}", json={"amount": "10000.00"},
+             ).raise_for_status()
+    http.post(f"{channel}/distributors/{distributor_id}/authorizations", json={
+        "number": "SQ-2026-JS-002", "product_groups": ["冠脉支架"], "provinces": ["江苏省"],
+        "valid_from": in_days(-30), "valid_to": in_days(335)}).raise_for_status()
+    http.post(f"{channel}/hospitals/{second['hospital_id']}/aliases", json={"alias": "苏大附一"}).raise_for_status()
+    programme = http.post(f"{channel}/rebate-programmes", json={
+        "number": f"DEMO-FL-{today.year}", "name": f"{today.year} 一级经销商季度返利", "basis": "sell_in",
+        "measure": "amount", "kind": "marginal", "period": "quarter", "valid_from": f"{today.year}-01-01",
+        "valid_to": f"{today.year}-12-31", "distributor_tiers": ["tier_1"],
+        "tiers": [{"from": "0", "to": "5000", "rate": "2"}, {"from": "5000", "rate": "5"}]}).raise_for_status().json()
+    through = {"hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id}
+    ship_order(http, urls, "demo-channel-1", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 12}]})
+    wait_for(what="the lineage to know the shipment to the distributor", probe=lambda: any(
+        c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
+            "gtin": DEMO_GTIN, "lot": LATE_LOT}).json()["consignees"]))
+    portal = issue_token("demo-distributor-2-user", ["distributor_user"], name="Distributor portal user",
+                         scopes=[f"distributor:{distributor_id}"])
+    sold = {"gtin": DEMO_GTIN, "lot": LATE_LOT, "sold_at": today.isoformat()}
+    http.post(f"{urls['traceability']}/sellout-reports", headers={"Authorization": f"Bearer {portal}"}, json={
+        "distributor_id": distributor_id, "report_reference": "DEMO-SELLOUT-2",
+        "period": {"start": today.replace(day=1).isoformat(), "end": today.isoformat()},
+        "lines": [{**sold, "hospital_name": "苏大附一", "quantity": 3},
+                  {**sold, "hospital_name": DEMO_HOSPITAL, "quantity": 1, "serials": ["DEMO-SN-0001"]},
+                  {**sold, "hospital_name": "昆山市某某医院", "quantity": 2}]}).raise_for_status()
+    wait_for(what="the accrual", probe=lambda: Decimal(http.get(f"{channel}/rebates/accruals", params={
+        "programme_id": programme["programme_id"], "distributor_id": distributor_id}).json()["distributors"][0][
+        "due"]) > 0)
+    http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements", json={
+        "distributor_id": distributor_id, "settlement_no": f"DEMO-RS-{quarter}", "through_period": quarter,
+        "mode": "invoice_discount"}).raise_for_status()
+    second_manager = issue_token("demo-channel-manager-2", ["channel_manager"], name="Second channel manager")
+    http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements/DEMO-RS-{quarter}/approve",
+              headers={"Authorization": f"Bearer {second_manager}"},
+              json={"distributor_id": distributor_id, "reason": "季度返利核对无误"}).raise_for_status()
+    wait_for(what="billing to grant the rebate", probe=lambda: Decimal(http.get(
+        f"{urls['billing']}/rebate-allowances/{distributor_id}").json()["balance"]) > 0)
+    later = ship_order(http, urls, "demo-channel-2", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]})
+    invoice = wait_for(what="the discounted invoice", probe=lambda: http.get(
+        f"{urls['billing']}/invoices", params={"order_id": later}).json()["items"])[0]
+    return {"distributor_id": distributor_id, "programme_id": programme["programme_id"],
+            "discounted_invoice": invoice["invoice_id"]}
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:

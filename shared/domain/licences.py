@@ -21,7 +21,13 @@ REQUIRED_FOR_CLASS: dict[int, tuple[str, ...]] = {
 
 
 def missing_licence(documents: list[dict[str, Any]], device_class: int, day: date) -> str | None:
-    """The document a distributor lacks to sell a device of `device_class` on `day`, or None when it may."""
+    """The document a distributor lacks to sell a device of `device_class` on `day`, or None when it may. A business
+    licence (营业执照) on record that has lapsed by the day suspends every sale through it, whatever the class (合规准入:
+    a company without a valid licence may not trade); one never recorded does not (distributors admitted before
+    business licences were kept)."""
+    business = [d for d in documents if d["document_type"] == BUSINESS_LICENCE]
+    if business and not any(valid_on(d["valid_from"], d["valid_to"], day) for d in business):
+        return DOCUMENT_NAMES[BUSINESS_LICENCE]
     required = REQUIRED_FOR_CLASS.get(device_class, (DISTRIBUTION_LICENCE,))
     if not required:
         return None

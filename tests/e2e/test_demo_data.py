@@ -1,6 +1,8 @@
 """`make run` loads the demo data through the APIs: it must keep working as the product grows, and load once."""
 
-from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_HOSPITAL, load_demo_data
+from decimal import Decimal
+
+from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, load_demo_data
 from shared.platform.auth import issue_token
 from shared.platform.settings import SERVICES
 from tests.waiting import wait_for
@@ -22,10 +24,14 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
         (SECOND_HOSPITAL, DEMO_DISTRIBUTOR, 6), (DEMO_HOSPITAL, None, 10), (DEMO_DISTRIBUTOR, None, 4)])
     # 两票制: the units delivered through the distributor are invoiced to it, the direct ones to the hospital.
     distributor_id = next(c["consignee_id"] for c in consignees if c["kind"] == "distributor")
-    # Four invoices: the direct order, the distributor's, the partial delivery's 5 balloons, the loaner set's 3 used.
+    # Six invoices: the direct order, the distributor's, the partial delivery's 5 balloons, the loaner set's 3 used,
+    # and the second distributor's two (the second with its rebate taken off as 票折).
     invoices = wait_for(lambda: http.get(f"{urls['billing']}/invoices").json()["items"] if http.get(
-        f"{urls['billing']}/invoices").json()["total"] == 4 else None, "the four invoices")
-    assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(["None"] * 3 + [distributor_id])
+        f"{urls['billing']}/invoices").json()["total"] == 6 else None, "the six invoices")
+    second_distributor = next(str(i["bill_to_distributor_id"]) for i in invoices
+                              if i["bill_to_distributor_id"] not in (None, distributor_id))
+    assert sorted(str(i["bill_to_distributor_id"]) for i in invoices) == sorted(
+        ["None"] * 3 + [distributor_id] + [second_distributor] * 2)
     # The distributor's portal user sees its own recall notice, and only its own invoice.
     portal = {"Authorization": "Bearer " + issue_token("dora", ["distributor_user"],
                                                        scopes=[f"distributor:{distributor_id}"])}
@@ -47,9 +53,9 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     direct = next(i for i in invoices if i["bill_to_distributor_id"] is None)
     order = http.get(f"{urls['order']}/orders/{direct['order_id']}").json()
     assert [(line["price_source"], line["gross_unit_price"]) for line in order["lines"]] == [("contract", "1320.0000")]
-    # The 江苏 hospital's order took the VBP award price: 10 of its 1,200 agreed units.
+    # The 江苏 hospital's orders took the VBP award price: 10 + 12 + 2 of its 1,200 agreed units.
     progress = wait_for(lambda: [r for r in http.get(f"{urls['order']}/vbp-progress").json()["items"]
-                                 if r["ordered"] == 10], "the VBP progress")
+                                 if r["ordered"] == 24], "the VBP progress")
     assert [(r["hospital_name"], r["agreed"], r["price"]) for r in progress] == [(SECOND_HOSPITAL, 1200, "700.0000")]
     # An order above the largest single order waits in finance's worklist.
     held = wait_for(lambda: http.get(f"{urls['order']}/orders", params={"hold": "credit"}).json()["items"],
@@ -69,4 +75,20 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     consumed = http.get(f"{urls['order']}/orders/{used_id}").json()
     assert (consumed["order_type"], consumed["lines"][0]["quantity"]) == ("consumption", 3)
     assert http.get(f"{urls['inventory']}/consignment-stock").json()["items"] == []  # the rest came back
+    # Channel management: the second distributor's sell-out by names — an alias matched, a diversion alert on the
+    # 上海 serial, a name in review — and its rebate settled as 票折 on its next invoice.
+    alerts = http.get(f"{urls['channel']}/diversion-alerts", params={"distributor_id": second_distributor}).json()
+    assert [(a["hospital_name"], a["serials"]) for a in alerts["items"]] == [(DEMO_HOSPITAL, ["DEMO-SN-0001"])]
+    review = http.get(f"{urls['traceability']}/sellout-review").json()["items"]
+    assert [(r["reported_hospital"], r["quantity"]) for r in review] == [("昆山市某某医院", 2)]
+    discounted_id = summary.split("next invoice ")[1].split(":")[0]
+    discounted = http.get(f"{urls['billing']}/invoices/{discounted_id}").json()
+    programme_id = summary.split("programme_id=")[1].split("'")[0]
+    accrued = http.get(f"{urls['channel']}/rebates/accruals", params={"programme_id": programme_id}).json()
+    paid = accrued["distributors"][0]
+    # What was settled through the quarter was taken off the next invoice; that invoice's sell-in accrues anew.
+    assert paid["distributor_name"] == SECOND_DISTRIBUTOR and Decimal(paid["due"]) > 0
+    assert -Decimal(discounted["discounts"][0]["gross_amount"]) == Decimal(paid["settled"]) > 0
+    card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard").json()
+    assert (card["sell_in_units"], card["sell_out_units"], card["diversion_alerts"]) == (14, 4, 1)
     assert load_demo_data(urls) == "demo data already loaded"
