@@ -299,3 +299,27 @@ class SellOutLineMatched(TraceabilityEvent):
     distributor_id: UUID
     report_reference: str = Field(min_length=1, max_length=100)
     line: SellOutLine
+
+
+# Distributors' inventory reports (进销存) ---------------------------------------------------------------------------
+
+class ChannelStockLine(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    lot: LotNumber
+    quantity: int = Field(ge=0, description="on hand on the report's day")
+
+
+class ChannelInventoryReported(TraceabilityEvent):
+    """What a distributor reports it holds of each lot on a day: reconciled against what it received, returned and
+    reported sold (GET /channel-inventory/reconciliation)."""
+
+    event_name: ClassVar[str] = "ChannelInventoryReported"
+    subject_field: ClassVar[str] = "report_id"
+
+    report_id: UUID
+    distributor_id: UUID
+    report_reference: str = Field(min_length=1, max_length=100)
+    as_of: date
+    source: Literal["api", "csv", "xlsx"]
+    lines: list[ChannelStockLine] = Field(min_length=1)

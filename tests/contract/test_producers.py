@@ -355,7 +355,8 @@ def traceability_events() -> list:
         case.request_closure(now, "done", "user:contract-test", now)  # four eyes again
         case.close("user:second-officer", Effectiveness(1, 1, 1, 2, 2))
         sellout = sellout_report(hospital_id)
-    return [event for aggregate in (adverse, case, numbers, sellout) for event in aggregate.collect_events()]
+        stock = channel_stock_report()
+    return [event for aggregate in (adverse, case, numbers, sellout, stock) for event in aggregate.collect_events()]
 
 
 def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-out report, one line over-reported
@@ -373,3 +374,11 @@ def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-
                            unmatched=unmatched_lines(reported, matches))
     report.match_line(3, hospital_id, 1, 2, True)
     return report
+
+
+def channel_stock_report():  # noqa: ANN201 - a distributor's inventory report (进销存)
+    from services.traceability.domain.channel_stock import ChannelInventoryReport
+
+    return ChannelInventoryReport(distributor_id=uuid4(), report_reference="HD-进销存-2026-11", as_of=date(2026, 11, 30),
+                                  source="xlsx", lines=[{"line_no": 2, "gtin": GTIN, "lot": "L1", "quantity": 7},
+                                                        {"line_no": 3, "gtin": GTIN, "lot": "L2", "quantity": 0}])

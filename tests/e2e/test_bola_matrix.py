@@ -264,6 +264,12 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "template": "framework", "customer_id": target, "valid_from": in_days(-1), "valid_to": in_days(9),
             "lines": [{"gtin": GTIN, "committed_quantity": 1, "unit_price": "1.00"}]}}),
         "POST /contracts/{contract_id}/sign": ("POST", f"/contracts/{target}/sign", {}),
+        "POST /channel-inventory-reports": ("POST", "/channel-inventory-reports", {"json": {
+            "distributor_id": target, "report_reference": f"BOLA-S-{target[:8]}", "as_of": today,
+            "lines": [{"gtin": GTIN, "lot": LOT, "quantity": 1}]}}),
+        "POST /channel-inventory-reports/upload": ("POST", "/channel-inventory-reports/upload", {
+            "data": {"distributor_id": target, "report_reference": f"BOLA-SU-{target[:8]}", "as_of": today},
+            "files": {"file": ("s.csv", f"gtin,lot,quantity\n{GTIN},{LOT},1\n".encode(), "text/csv")}}),
         "POST /hospitals/{hospital_id}/aliases": ("POST", f"/hospitals/{target}/aliases", {"json": {
             "alias": f"BOLA别名-{target[:8]}"}}),
         "PUT /distributors/{distributor_id}/placement": ("PUT", f"/distributors/{target}/placement", {"json": {
@@ -324,6 +330,8 @@ COMMANDS = {
     "POST /contracts": "hospital",
     "POST /contracts/{contract_id}/sign": "contract",
     "POST /hospitals/{hospital_id}/aliases": "hospital",
+    "POST /channel-inventory-reports": "sellout-distributor",
+    "POST /channel-inventory-reports/upload": "sellout-distributor",
     "PUT /distributors/{distributor_id}/placement": "distributor",
     "PUT /distributors/{distributor_id}/targets/{period}": "distributor",
     "POST /diversion-alerts/{alert_id}/resolve": "diversion",
@@ -353,7 +361,8 @@ SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inve
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
               "/contracts": "order", "/vbp-progress": "order", "/customers": "order",
               "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
-              "/sellout-review": "traceability", "/rebate-allowances": "billing"}
+              "/sellout-review": "traceability", "/rebate-allowances": "billing",
+              "/channel-inventory-reports": "traceability"}
 
 
 def service_of(path: str) -> str:

@@ -2,7 +2,7 @@
 authorized for 江苏; goods shipped through it and invoiced to it; its sell-out report names hospitals by name — one
 matched by an alias, one out of its territory (a diversion alert naming the serial), one unknown (the review queue,
 then matched by a person); a marginal sell-in rebate accrues, is settled as 票折 by two people and lowers the
-distributor's next invoice; the scorecard shows it all."""
+distributor's next invoice; its inventory report is reconciled per lot; the scorecard shows it all."""
 
 import csv
 import io
@@ -172,6 +172,17 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     assert (card["attainment"], card["sell_through_rate"], card["channel_inventory_units"]) == (
         "0.7000", "0.4286", 8)
     assert (card["diversion_alerts"], card["diversion_alerts_open"], card["sellout_reports"]) == (1, 0, 1)
+    # Its inventory report (进销存) says 7 of the lot; 14 received less 6 reported sold leaves 8: a variance of -1.
+    reported = httpx.post(f"{trace}/channel-inventory-reports/upload", headers=CHANNEL_MANAGER, files={
+        "file": ("进销存.csv", f"产品标识,批号,库存数量\n{GTIN},HD-1,7\n{GTIN},NO SUCH,1\n".encode())}, data={
+        "distributor_id": distributor, "report_reference": "HD-进销存-1", "as_of": today.isoformat()})
+    assert (reported.status_code, [r["rule"] for r in reported.json()["rows_rejected"]]) == (
+        201, ["gs1-character-set"]), reported.text
+    reconciled = wait_for(lambda: (r := httpx.get(f"{trace}/channel-inventory/reconciliation", headers=FINANCE,
+                                                  params={"distributor_id": distributor}).json())["as_of"] and r,
+                          "the reconciliation")
+    assert [(lot["lot"], lot["received"], lot["sold"], lot["expected"], lot["reported"], lot["variance"],
+             lot["flagged"]) for lot in reconciled["lots"]] == [("HD-1", 14, 6, 8, 7, -1, True)]
     ranked = httpx.get(f"{channel}/scorecards", headers=FINANCE, params={
         "period": quarter, "level": "tier_1", "ranked_by": "attainment"}).json()
     assert [r["distributor_name"] for r in ranked["items"]] == ["华东医疗器械有限公司"]

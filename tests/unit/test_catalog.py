@@ -45,6 +45,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "traceability-recall-cases": "traceability",
         "traceability-lot-history": "traceability",
         "traceability-terminal-master": "traceability",
+        "traceability-channel-stock": "traceability",
         "traceability-lot-catalogue": "traceability",
         "traceability-recall-notices": "traceability",
     }

@@ -13,7 +13,10 @@ from services.traceability.application.adverse_events import (
 from services.traceability.application.sellout_reports import (
     MatchSellOutLine, ReportSellOut, match_sellout_line, report_sellout, sellout_report,
 )
+from services.traceability.application.channel_stock import ReportChannelStock, report_channel_stock
+from services.traceability.domain.channel_stock import StockLine
 from services.traceability.domain.sellout import ReportedLine
+from services.traceability.domain.stock_file import parse_stock_file
 from services.traceability.domain.terminal_matching import Terminal
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from tests.unit.traceability_world import GTIN, NOW, World, stored, traceability
@@ -149,3 +152,36 @@ def test_a_person_matches_a_line_of_the_review_queue_once_to_a_registered_hospit
                            world.unit_of_work(app))
     assert stored(app) == ["Reported", "LineMatched"]
     assert sellout_report(world.unit_of_work(app), first.id).unmatched == []
+
+
+def stock(reference: str, *lines: StockLine, as_of: date = NOW.date()) -> ReportChannelStock:
+    return ReportChannelStock(distributor_id=DISTRIBUTOR, report_reference=reference, as_of=as_of, source="api",
+                              lines=list(enumerate(lines, start=1)))
+
+
+def test_an_inventory_report_is_recorded_once_with_each_lot_once_and_never_for_a_future_day(app, world):
+    first, created = report_channel_stock(stock("INV-11", StockLine(GTIN, "L1", 4), StockLine(GTIN, "L2", 0)),
+                                          world.unit_of_work(app))
+    again, created_again = report_channel_stock(stock("INV-11", StockLine(GTIN, "L1", 4), StockLine(GTIN, "L2", 0)),
+                                                world.unit_of_work(app))
+    assert (created, created_again, again.id, [line["quantity"] for line in first.lines]) == (True, False, first.id,
+                                                                                            [4, 0])
+    with pytest.raises(RuleViolation) as changed:
+        report_channel_stock(stock("INV-11", StockLine(GTIN, "L1", 5)), world.unit_of_work(app))
+    with pytest.raises(RuleViolation) as twice:
+        report_channel_stock(stock("INV-12", StockLine(GTIN, "L1", 1), StockLine(GTIN, "L1", 2)),
+                             world.unit_of_work(app))
+    with pytest.raises(RuleViolation) as future:
+        report_channel_stock(stock("INV-13", StockLine(GTIN, "L1", 1), as_of=date(2099, 1, 1)),
+                             world.unit_of_work(app))
+    assert (changed.value.rule, twice.value.rule, twice.value.field, future.value.rule) == (
+        "report-reference-once", "lot-once", "lines[1].lot", "not-in-future")
+    assert stored(app) == ["Reported"]
+
+
+def test_an_inventory_file_gives_valid_rows_and_each_bad_row_by_number():
+    text = f"产品标识,批号,库存数量\n{GTIN},L1,4\n{GTIN},L 2,1\n{GTIN},L3,-1\n12345,L4,1\n".encode()
+    kind, lines, errors = parse_stock_file("进销存.csv", text)
+    assert (kind, [(n, line.lot, line.quantity) for n, line in lines]) == ("csv", [(2, "L1", 4)])
+    assert [(e.line, e.field, e.rule) for e in errors] == [
+        (3, "lot", "gs1-character-set"), (4, "quantity", "quantity-range"), (5, "gtin", "gtin")]

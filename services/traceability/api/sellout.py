@@ -42,7 +42,7 @@ SellOutReviewCommand = command_by("sellout:review", scope="sellout")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-def _invalid(errors: list[dict[str, str]]) -> Problem:
+def invalid_rows(errors: list[dict[str, str]]) -> Problem:
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return Problem(422, "Invalid input", detail, errors=errors)
 
@@ -58,7 +58,7 @@ def _record(uow: Work, response: Response, distributor_id: UUID, reference: str,
     return report
 
 
-def _reporting_for(read: ReadModels, scope: DataScope, distributor_id: UUID) -> None:
+def reporting_for(read: ReadModels, scope: DataScope, distributor_id: UUID) -> None:
     """A distributor's user reports for its own distributor only; another looks unregistered (it must not learn
     which exist)."""
     if not sellout.distributor_within(read, scope, distributor_id):
@@ -83,14 +83,14 @@ def report_sellout(body: ReportSellOut, response: Response, meta: SellOutCommand
 
     The report reference makes it idempotent: the same report again answers 200 with the stored one."""
     _check_period(body.period, "period")
-    _reporting_for(read, scope, body.distributor_id)
+    reporting_for(read, scope, body.distributor_id)
     lines = [(n, ReportedLine(hospital_id=line.hospital_id, gtin=line.gtin, lot=line.lot, quantity=line.quantity,
                               sold_at=line.sold_at, serials=tuple(line.serials) if line.serials is not None else None,
                               hospital_name=line.hospital_name))
              for n, line in enumerate(body.lines, start=1)]
     errors = [e for n, line in lines for e in line_errors(line, n, body.period.start, body.period.end, _today())]
     if errors:
-        raise _invalid([{"field": f"lines[{e.line - 1}].{e.field}", "rule": e.rule, "message": e.message}
+        raise invalid_rows([{"field": f"lines[{e.line - 1}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in errors])
     return report_out(_record(uow, response, body.distributor_id, body.report_reference, body.period, "api", lines))
 
@@ -110,7 +110,7 @@ def upload_sellout_report(
     """A sell-out report as a file: the valid rows make the report; each bad row is answered in `rows_rejected`
     (row number, field, rule). No valid row at all: 422 listing them. Same reference again: 200, nothing new."""
     period = Period(start=period_start, end=period_end)
-    _reporting_for(read, scope, distributor_id)
+    reporting_for(read, scope, distributor_id)
     _check_period(period, "period_end")
     content = file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
@@ -135,7 +135,7 @@ def upload_sellout_report(
     if not lines:
         if not rows_rejected:
             raise invalid_field("file", "at-least-one-row", "the file has a header row but no lines")
-        raise _invalid([{"field": f"rows[{e.row}].{e.field}", "rule": e.rule, "message": e.message}
+        raise invalid_rows([{"field": f"rows[{e.row}].{e.field}", "rule": e.rule, "message": e.message}
                         for e in rows_rejected])
     report = _record(uow, response, distributor_id, report_reference.strip(), period, source, lines)
     return SellOutUploadOut(report=report_out(report), rows_accepted=len(lines), rows_rejected=rows_rejected)

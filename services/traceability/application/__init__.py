@@ -16,6 +16,7 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from services.traceability.domain.adverse import AdverseEvent
+from services.traceability.domain.channel_stock import ChannelInventoryReport
 from services.traceability.domain.consignees import CaseConsignee
 from services.traceability.domain.master_data import DistributorDirectory
 from services.traceability.domain.master_data import MasterData as KnownLotsAndHospitals
@@ -53,6 +54,7 @@ class TraceabilityApplication(ServiceApplication):
         AdverseEvent.RecallOpened: contracts.AdverseEventRecallOpened,
         SellOutReport.Reported: contracts.SellOutReported,
         SellOutReport.LineMatched: contracts.SellOutLineMatched,
+        ChannelInventoryReport.Reported: contracts.ChannelInventoryReported,
     }
     # The time rules are judged against ("not in the future"); tests move it.
     clock: Callable[[], datetime] = staticmethod(utc_now)

@@ -71,7 +71,7 @@ def parse_rows(rows: list[list[Any]]) -> ParsedFile:
         raise too_many_rows(MAX_LINES)
     parsed = ParsedFile()
     for row_no, row in enumerate(rows[1:], start=2):
-        cells = {name: _cell(row, index) for name, index in columns.items()}
+        cells = {name: cell_of(row, index) for name, index in columns.items()}
         if all(value in (None, "") for value in cells.values()):
             continue
         line, errors = _line(row_no, cells)
@@ -100,22 +100,39 @@ def _columns(header: list[Any]) -> dict[str, int]:
     return found
 
 
-def _cell(row: list[Any], index: int) -> Any:
+def cell_of(row: list[Any], index: int) -> Any:
     value = row[index] if index < len(row) else None
     return value.strip() if isinstance(value, str) else value
 
 
+def text_errors(row: int, cells: dict[str, Any]) -> list[LineError]:
+    """The text rules every cell meets first: a cell breaking them is not read any further."""
+    errors = []
+    for name, value in cells.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it
+            errors.append(LineError(row, name, "no-nul-character", "remove the NUL character"))
+        elif isinstance(value, str) and (problem := forbidden_character(value)):
+            errors.append(LineError(row, name, "no-control-characters",
+                                    f"contains {problem}; use plain printable text on one line"))
+    return errors
+
+
+def lot_problem(lot: str) -> tuple[str, str] | None:
+    """(rule, message) of a lot number a GS1 barcode cannot carry, or None."""
+    if not 1 <= len(lot) <= LOT_MAX_LENGTH:
+        return "lot-length", f"a lot number is 1 to {LOT_MAX_LENGTH} characters"
+    if not gs1_encodable(lot):
+        return "gs1-character-set", (f"{lot!r} cannot be printed in a GS1 barcode: letters, digits and"
+                                     " !\"%&'()*+,-./:;<=>?_ only, no spaces")
+    return None
+
+
 def _line(row: int, cells: dict[str, Any]) -> tuple[ReportedLine | None, list[LineError]]:
-    errors: list[LineError] = []
+    errors: list[LineError] = text_errors(row, cells)
 
     def fail(field_: str, rule: str, message: str) -> None:
         errors.append(LineError(row, field_, rule, message))
 
-    for name, value in cells.items():  # text rules first: such a cell is not read any further
-        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it
-            fail(name, "no-nul-character", "remove the NUL character")
-        elif isinstance(value, str) and (problem := forbidden_character(value)):
-            fail(name, "no-control-characters", f"contains {problem}; use plain printable text on one line")
     if errors:
         return None, errors
     hospital_id = gtin = lot = quantity = sold_at = hospital_name = None
@@ -132,16 +149,13 @@ def _line(row: int, cells: dict[str, Any]) -> tuple[ReportedLine | None, list[Li
         fail("hospital_id" if "hospital_id" in cells else "hospital_name", "required",
              "name the hospital: its id or its name")
     try:
-        gtin = normalize_gtin(_digits(cells["gtin"]))
+        gtin = normalize_gtin(digits_of(cells["gtin"]))
     except InvalidGTINError as e:
         fail("gtin", "gtin", str(e))
     lot = "" if cells["lot"] is None else str(cells["lot"])
-    if not 1 <= len(lot) <= LOT_MAX_LENGTH:
-        fail("lot", "lot-length", f"a lot number is 1 to {LOT_MAX_LENGTH} characters")
-    elif not gs1_encodable(lot):
-        fail("lot", "gs1-character-set", f"{lot!r} cannot be printed in a GS1 barcode: letters, digits and"
-                                         " !\"%&'()*+,-./:;<=>?_ only, no spaces")
-    quantity = _whole_number(cells["quantity"])
+    if problem := lot_problem(lot):
+        fail("lot", *problem)
+    quantity = whole_number(cells["quantity"])
     if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
         fail("quantity", "quantity-range", f"a whole number of units from 1 to {MAX_QUANTITY}")
     sold_at = _date(cells["sold_at"])
@@ -156,14 +170,14 @@ def _line(row: int, cells: dict[str, Any]) -> tuple[ReportedLine | None, list[Li
                         serials=serials, hospital_name=hospital_name), []
 
 
-def _digits(value: Any) -> str:
+def digits_of(value: Any) -> str:
     # Excel keeps a GTIN typed as a number without its leading zeros; normalize_gtin pads it back to 14.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
 
 
-def _whole_number(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
