@@ -20,6 +20,7 @@ class InMemoryPriceFacts:
     vat_rates: dict[str, Decimal] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # GTIN -> product group
     contracts: dict[UUID, list[UUID]] = field(default_factory=dict)  # customer -> signed contracts, newest first
+    promotions: dict[str, Decimal] = field(default_factory=dict)  # a promotion's rule id -> its budget
 
     def price_list(self, currency: str = "CNY", **prices: Decimal) -> UUID:
         """A new price list with these prices (keyword: 'g' + GTIN) valid from 2000-01-01."""
@@ -49,6 +50,9 @@ class InMemoryPriceFacts:
 
     def active_contracts(self, customer_id: UUID) -> list[UUID]:
         return self.contracts.get(customer_id, [])
+
+    def promotion_budget(self, rule_id: str) -> Decimal | None:
+        return self.promotions.get(rule_id)
 
 
 @dataclass

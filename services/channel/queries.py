@@ -280,3 +280,31 @@ def scorecards(read: ReadModels, query: ScorecardQuery, scope: DataScope,
                     " distributor_name, distributor_id LIMIT %(limit)s OFFSET %(offset)s",
                     {**args, "limit": paging.limit, "offset": paging.offset})
     return rows, total
+
+
+# A promotion's effect: per region (the hospital's province), channel sell-in and sell-out of its products during it,
+# against the same length of time just before it (the baseline).
+_PROMOTION_EFFECT = """
+SELECT h.province, b.basis,
+       sum(b.units) FILTER (WHERE b.day BETWEEN %(first)s AND %(last)s)::int AS units,
+       sum(b.amount) FILTER (WHERE b.day BETWEEN %(first)s AND %(last)s) AS amount,
+       sum(b.units) FILTER (WHERE b.day BETWEEN %(base_first)s AND %(base_last)s)::int AS baseline_units,
+       sum(b.amount) FILTER (WHERE b.day BETWEEN %(base_first)s AND %(base_last)s) AS baseline_amount
+FROM {schema}.rebate_basis b JOIN {schema}.hospitals h ON h.hospital_id = b.hospital_id
+WHERE b.day BETWEEN %(base_first)s AND %(last)s
+  AND (b.gtin = ANY(%(gtins)s) OR b.gtin IN (SELECT gtin FROM {schema}.items WHERE product_group = ANY(%(groups)s)))
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def promotion_effect(read: ReadModels, first: date, last: date, gtins: list[str], groups: list[str]) -> list[dict]:
+    length = (last - first).days + 1
+    base_last = date.fromordinal(first.toordinal() - 1)
+    base_first = date.fromordinal(first.toordinal() - length)
+    return read.all(_PROMOTION_EFFECT, {"first": first, "last": last, "base_first": base_first,
+                                        "base_last": base_last, "gtins": gtins, "groups": groups})
+
+
+def promotions(read: ReadModels, active_on: date | None, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.promotions", paging, order_by="valid_from DESC, number",
+                     where={"%s BETWEEN valid_from AND valid_to": active_on})

@@ -136,6 +136,10 @@ class PriceFactsFromReadModels:
         row = self.read.one("SELECT vat_rate FROM {schema}.known_items WHERE gtin = %s", (gtin,))
         return None if row is None else row["vat_rate"]
 
+    def promotion_budget(self, rule_id: str) -> Decimal | None:
+        row = self.read.one("SELECT budget FROM {schema}.promotion_budgets WHERE rule_id = %s", (rule_id,))
+        return None if row is None else row["budget"]
+
     def active_contracts(self, customer_id: UUID) -> list[UUID]:
         return [row["contract_id"] for row in self.read.all(
             "SELECT contract_id FROM {schema}.contract_list c WHERE customer_id = %s"

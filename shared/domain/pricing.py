@@ -267,7 +267,9 @@ class PricingEngine:
                 merged.append(rule)
         return merged
 
-    def price(self, line: Line, *, explain: bool = False) -> PriceExplanation:
+    def price(self, line: Line, *, explain: bool = False, spent: frozenset[str] = frozenset()) -> PriceExplanation:
+        """The line's price, explained when asked. `spent`: promotions whose budget is spent, passed over (each is
+        listed as considered and not matched, saying so)."""
         tenders = [t for t in self.tenders.get(line.gtin, ()) if t.applies_to(line)]
         # A hospital's own award before its province's; of equals, the lowest (the buyer's protection).
         awards = sorted((t for t in tenders if t.kind == "award"), key=lambda t: (not t.hospitals, t.price))
@@ -277,7 +279,7 @@ class PricingEngine:
         considered: list[Considered] = []
         winner = None
         for rule in self.candidates(line):
-            why_not = rule.mismatch(line)
+            why_not = "its promotion budget is spent" if rule.rule_id in spent else rule.mismatch(line)
             if explain:
                 considered.append(Considered(rule.rule_id, rule.name, rule.priority, why_not is None, why_not))
             if why_not is None and winner is None:

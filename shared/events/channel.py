@@ -415,3 +415,25 @@ class DistributorTargetSet(ChannelEvent):
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
     amount: Money | None = Field(None, ge=0, description="sell-in, net of VAT")
     units: int | None = Field(None, ge=0)
+
+
+# --- promotions (services/channel/domain/promotions.py) ----------------------------------------------------------
+
+class PromotionCreated(ChannelEvent):
+    """A promotion (促销活动): a pricing rule in the rulebook (`rule_id`, saved in the same transaction) with a budget
+    — the discount it may give in all, tax-inclusive — that the order service spends order by order."""
+
+    event_name: ClassVar[str] = "PromotionCreated"
+    subject_field: ClassVar[str] = "promotion_id"
+
+    promotion_id: UUID
+    number: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    rule_id: str = Field(min_length=1, max_length=120)
+    budget: Money = Field(gt=0)
+    valid_from: date
+    valid_to: date
+    scope: dict[str, Any] = Field(description="the rule's scope: provinces, cities, customers, tiers, grades, channels,"
+                                              " gtins, groups")
+    effect: dict[str, Any] = Field(description="discount_percent or fixed_price, and its value")
+    owner: str = Field(min_length=1, max_length=200, description="who answers for it")

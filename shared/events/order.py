@@ -406,3 +406,26 @@ class CreditLimitSet(EventPayload):
     credit_limit_id: UUID
     customer_id: UUID
     terms: CreditTerms
+
+
+# Promotion budgets (services/order/domain/promotions.py) ----------------------------------------------------------
+
+class PromotionBudgetEvent(EventPayload):
+    producer: ClassVar[str] = "order"
+    subject_field: ClassVar[str] = "budget_id"
+    budget_id: UUID = Field(description="one per promotion (its rule)")
+
+
+class PromotionBudgetOpened(PromotionBudgetEvent):
+    event_name: ClassVar[str] = "PromotionBudgetOpened"
+    rule_id: str = Field(min_length=1, max_length=120)
+    budget: Money = Field(gt=0)
+
+
+class PromotionBudgetSpent(PromotionBudgetEvent):
+    """What a promotion gives an order (tax-inclusive discount), replacing what it gave the order before (an
+    amendment re-prices it)."""
+
+    event_name: ClassVar[str] = "PromotionBudgetSpent"
+    order_id: UUID
+    amount: Money = Field(ge=0)

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, str] = {
     "rebate:manage": "keep rebate programmes and distributors' targets; propose settlements",
     "rebate:read": "read rebate programmes, accruals, settlements and scorecards",
     "diversion:read": "read diversion (窜货) alerts",
+    "promotion:manage": "launch promotions (促销活动): a pricing rule with a budget",
     "diversion:resolve": "resolve a diversion alert, with a reason",
     # inventory
     "item:register": "register items and change their master data",
@@ -94,10 +95,10 @@ _ORDER_DESK = frozenset({"order:place", "order:read", "order:hold", "credit:read
 ROLES: dict[str, frozenset[str]] = {
     "order_desk": _ORDER_DESK,
     "order_supervisor": _ORDER_DESK | {"order:release-manual-hold", "contract:manage"},
-    "pricing_manager": frozenset({"price:read", "price:manage", "price:approve", "item:read", "hospital:read",
+    "pricing_manager": frozenset({"price:read", "price:manage", "price:approve", "promotion:manage", "item:read", "hospital:read",
                                   "distributor:read", "order:read", "quote:read", "contract:read"}),
     "channel_manager": _MASTER_DATA - {"supplier:manage"} | {"distributor:authorize", "price:read", "rebate:settle",
-                                                            "rebate:manage", "rebate:read", "diversion:read",
+                                                            "rebate:manage", "rebate:read", "diversion:read", "promotion:manage",
                                                             "diversion:resolve", "sellout:read", "sellout:review",
                                                             "sellout:submit", "order:read", "contract:read"},
     "master_data": _MASTER_DATA,

@@ -138,6 +138,13 @@ def every_domain_event() -> list:
         account.decide("RS-1", True, "user:li")
         account.propose("RS-2", "2026-Q2", Decimal("2700.00"), "free_goods", "user:zhou", GTIN)
         account.decide("RS-2", False, "user:li")
+        from services.channel.domain.promotions import Promotion
+        from services.order.domain.promotions import PromotionBudget
+        promotion = Promotion.launch("Q4-ZJ", "浙江四季度支架促销", Decimal("50000.00"), date(2026, 10, 1),
+                                     date(2026, 12, 31), {"provinces": ["浙江省"], "gtins": [GTIN]},
+                                     {"kind": "discount_percent", "value": "8"}, "user:pricing-li")
+        budget = PromotionBudget(rule_id=promotion.rule_id, budget=Decimal("50000.00"))
+        budget.spend(order_id, Decimal("231.42"))
         from services.billing.domain import RebateAllowance
         allowance = RebateAllowance(distributor_id=distributor.id)
         allowance.grant(f"{account.id}:RS-1", Decimal("2600.00"))
@@ -151,7 +158,7 @@ def every_domain_event() -> list:
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
-                  allowance, parent, *outbound]
+                  allowance, parent, promotion, budget, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -19,6 +19,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "channel-diversion-alerts": "channel",
         "channel-rebate-basis": "channel",
         "channel-rebate-lists": "channel",
+        "channel-promotions": "channel",
         "order-known-hospitals": "order",
         "order-known-distributors": "order",
         "order-list": "order",

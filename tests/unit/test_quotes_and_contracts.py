@@ -11,8 +11,10 @@ import pytest
 from services.order.application import OrderApplication, OrderUnitOfWork, contracting, holds, placing, quoting
 from services.order.domain.contracts import ceiling_of, completion
 from services.order.domain.price_facts import Customer
+from services.order.domain.promotions import PromotionBudget
 from shared.domain.pricing import Discount, PricingRule, Scope, TenderPrice, Validity
 from shared.domain.rules import InvalidReference, RuleViolation
+from shared.platform.access import EVERYTHING
 from shared.platform.context import acting_as
 from shared.platform.settings import Settings
 from tests.price_facts import InMemoryCreditFacts, InMemoryPriceFacts
@@ -268,3 +270,25 @@ def test_a_rule_for_a_product_group_prices_the_items_in_that_group(uow, prices):
     winners = [line["price_explanation"]["winner"] for line in quote.lines]
     assert winners == ["stents", "3a"]  # the catheter is in no group: the grade's rule prices it
     assert quote.lines[0]["unit_price"] == Decimal("1301.7600")  # 1,446.40 less 10%
+
+
+def test_a_promotion_prices_lines_until_its_budget_is_spent_then_the_next_rule_does(uow, prices):
+    # 10% off the catheter (list 100) with a budget of 25: 10 of discount per unit.
+    prices.rules.append(PricingRule("promo-Q4", "促销 Q4", 900, Scope(gtins=frozenset({CATHETER})),
+                                    Validity(date(2000, 1, 1)), Discount(Decimal("10"))))
+    prices.promotions["promo-Q4"] = Decimal("25.00")
+    first, second, third = (place(uow, (CATHETER, 1)) for _ in range(3))
+    assert [o.lines[0]["price_explanation"]["winner"] for o in (first, second, third)] == ["promo-Q4", "promo-Q4",
+                                                                                          "3a"]
+    assert [o.lines[0]["gross_unit_price"] for o in (first, second, third)] == [
+        Decimal("90.0000"), Decimal("90.0000"), Decimal("97.0000")]
+    passed_over = next(c for c in third.lines[0]["price_explanation"]["considered"] if c["rule_id"] == "promo-Q4")
+    assert passed_over["why_not"] == "its promotion budget is spent"
+    budget = uow.get(PromotionBudget.create_id("promo-Q4"), PromotionBudget)
+    assert (budget.spent_by, budget.left_for(uuid4())) == (
+        {str(first.id): Decimal("10.00"), str(second.id): Decimal("10.00")}, Decimal("5.00"))
+    # An amendment re-prices its order against what the others left (25 - 10): 2 units (20) no longer fit.
+    with acting_as("user:desk"):
+        amended = placing._accepted(placing.PlaceOrder(order_id=first.id, hospital_id=HOSPITAL, lines=(
+            placing.OrderLine(gtin=CATHETER, quantity=2),)), uow, EVERYTHING)
+    assert amended.lines[0]["price_explanation"]["winner"] == "3a"

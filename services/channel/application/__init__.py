@@ -13,6 +13,7 @@ from shared.platform.read_models import ReadModels
 from shared.platform.unit_of_work import UnitOfWork
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.diversion import DiversionAlert
+from services.channel.domain.promotions import Promotion
 from services.channel.domain.rebate_programmes import RebateAccount, RebateProgramme
 from services.channel.queries import SqlItemMaster, SqlRebateBasis
 from services.channel.domain.price_books import PriceList, PricingRuleBook
@@ -46,6 +47,7 @@ class ChannelApplication(ServiceApplication):
         DiversionAlert.Raised: contracts.DiversionAlertRaised,
         DiversionAlert.Resolved: contracts.DiversionAlertResolved,
         RebateProgramme.Created: contracts.RebateProgrammeCreated,
+        Promotion.Created: contracts.PromotionCreated,
         RebateAccount.Opened: contracts.RebateAccountOpened,
         RebateAccount.SettlementProposed: contracts.RebateSettlementProposed,
         RebateAccount.SettlementApproved: contracts.RebateSettlementApproved,

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from services.channel.domain import Distributor, Hospital
 from services.channel.domain.price_books import RULE_BOOK_ID, PriceList, PricingRuleBook
+from services.channel.domain.promotions import PROMOTION_RULE_PREFIX
 from shared.domain.pricing import Line, PriceExplanation, PriceLookup, PricingEngine, Validity
-from shared.domain.rules import InvalidReference, NotFound
+from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command
 from shared.platform.idempotency import create_once
@@ -81,7 +82,11 @@ def set_list_price(command: SetListPrice, uow: UnitOfWork) -> PriceList:
 
 
 def save_pricing_rule(command: SavePricingRule, uow: UnitOfWork) -> PricingRuleBook:
-    """Add or replace a rule in the company's rule book (opened with its first rule)."""
+    """Add or replace a rule in the company's rule book (opened with its first rule). A promotion's rule is the
+    promotion's: it is not changed here."""
+    if command.rule_id.startswith(PROMOTION_RULE_PREFIX):
+        raise RuleViolation("promotion-rule", f"{command.rule_id} is a promotion's rule: promotions are launched with"
+                            " POST /promotions", "rule_id")
     effect = command.effect
     if effect["kind"] == "price_list" and uow.get(UUID(str(effect["value"])), PriceList) is None:
         raise InvalidReference("effect.value", "known-price-list", "name a price list that exists",

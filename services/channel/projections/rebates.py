@@ -1,10 +1,13 @@
-"""Rebate programmes and settlements to list and filter (the aggregates hold the rules; these the worklists)."""
+"""Rebate programmes, settlements and promotions to list and filter (the aggregates hold the rules; these the
+worklists)."""
 
 from psycopg import Cursor
+from psycopg.types.json import Jsonb
 
 from shared.events import CloudEvent, EventPayload
 from shared.events.channel import (
-    RebateAccountOpened, RebateProgrammeCreated, RebateSettlementApproved, RebateSettlementProposed, RebateSettlementRejected,
+    PromotionCreated, RebateAccountOpened, RebateProgrammeCreated, RebateSettlementApproved, RebateSettlementProposed,
+    RebateSettlementRejected,
 )
 from shared.platform.consumer import Projection
 
@@ -55,3 +58,23 @@ class RebateLists(Projection):
                             " decided_at = %s, reason = %s WHERE account_id = %s AND settlement_no = %s",
                             (status, envelope.actor, envelope.time, envelope.reason, payload.account_id,
                              payload.settlement_no))
+
+
+class PromotionList(Projection):
+    name = "channel-promotions"
+    subscribes_to = ("channel",)
+
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.promotions (promotion_id uuid PRIMARY KEY, number text NOT NULL,"
+        " name text NOT NULL, rule_id text NOT NULL, budget numeric(18,2) NOT NULL, valid_from date NOT NULL,"
+        " valid_to date NOT NULL, scope jsonb NOT NULL, effect jsonb NOT NULL, owner text NOT NULL,"
+        " created_at timestamptz NOT NULL)",
+    )
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, PromotionCreated):
+            cur.execute(f"INSERT INTO {self.schema}.promotions VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING",
+                        (payload.promotion_id, payload.number, payload.name, payload.rule_id, payload.budget,
+                         payload.valid_from, payload.valid_to, Jsonb(payload.scope), Jsonb(payload.effect),
+                         payload.owner, envelope.time))

@@ -14,6 +14,7 @@ from services.order.domain.price_facts import PriceFacts
 from services.order.domain import SalesOrder
 from services.order.domain.compliance import SaleFacts
 from services.order.domain.contracts import Contract
+from services.order.domain.promotions import PromotionBudget
 from services.order.domain.credit import CreditFacts, CreditLimit
 from services.order.domain.quotes import Quote
 from services.order.queries import CreditFactsFromReadModels, PriceFactsFromReadModels, SaleFactsFromReadModels
@@ -51,6 +52,8 @@ class OrderApplication(ServiceApplication):
         Contract.Terminated: contracts.ContractTerminated,
         Contract.CalledOff: contracts.ContractCalledOff,
         Contract.CallOffReleased: contracts.ContractCallOffReleased,
+        PromotionBudget.Opened: contracts.PromotionBudgetOpened,
+        PromotionBudget.Spent: contracts.PromotionBudgetSpent,
     }
 
 

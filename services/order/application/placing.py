@@ -11,6 +11,7 @@ from uuid import UUID
 
 from services.order.application import OrderUnitOfWork, contracting, credit
 from services.order.application.pricing import priced, vat_rate_of
+from services.order.domain.promotions import PromotionBudget
 from services.order.domain import SalesOrder
 from services.order.domain.sales_order import delivery_plan
 from services.order.domain.contracts import Contract
@@ -141,11 +142,18 @@ def _priced_lines(command: PlaceOrder, uow: OrderUnitOfWork, contract: Contract 
     base_list = facts.base_list(command.currency)
     engine = facts.engine(base_list) if base_list is not None else None
     lines = []
+    budgets = PromotionBudgets(uow, command.order_id)
     for index, line in enumerate(command.lines):
         agreed = contract.line(line.gtin) if contract is not None else None
-        computed = (priced(engine, customer, line.gtin, line.quantity, day, command.ship_to_distributor_id is not None,
-                           facts.product_groups(line.gtin))
-                    if engine is not None and customer is not None else NOTHING_PRICED)
+        computed = NOTHING_PRICED
+        if engine is not None and customer is not None:
+            spent: frozenset[str] = frozenset()
+            while True:  # a promotion whose budget cannot cover the line is passed over, and the line priced again
+                computed = priced(engine, customer, line.gtin, line.quantity, day,
+                                  command.ship_to_distributor_id is not None, facts.product_groups(line.gtin), spent)
+                if agreed is not None or line.unit_price is not None or budgets.covers(computed, line.quantity):
+                    break
+                spent |= {computed.winner}
         price = order_line_price(index, line.gtin, (contract.id, agreed["unit_price"]) if contract and agreed else None,
                                  computed, line.unit_price, vat_rate_of(facts, line.gtin))
         shelf_life = line.min_remaining_shelf_life_days
@@ -155,7 +163,41 @@ def _priced_lines(command: PlaceOrder, uow: OrderUnitOfWork, contract: Contract 
                       **price})
         if line.deliveries:
             lines[-1]["deliveries"] = delivery_plan(index, line.quantity, line.deliveries, day)
+    budgets.record()
     return lines
+
+
+class PromotionBudgets:
+    """The budgets of the promotions an order's lines are priced by: what each line's promotion gives is counted
+    against what its budget has left for this order, and recorded with the order (domain/promotions.py)."""
+
+    def __init__(self, uow: OrderUnitOfWork, order_id: UUID) -> None:
+        self.uow, self.order_id = uow, order_id
+        self.budgets: dict[str, PromotionBudget] = {}
+        self.given: dict[str, Decimal] = {}
+
+    def covers(self, computed: PriceExplanation, quantity: int) -> bool:
+        """Whether the line may have its price: True unless a promotion prices it beyond what its budget has left
+        (then the discount is counted as given)."""
+        rule_id = computed.winner
+        budget = self.uow.price_facts.promotion_budget(rule_id) if rule_id and computed.source == "rule" else None
+        if budget is None:
+            return True
+        if rule_id not in self.budgets:
+            self.budgets[rule_id] = self.uow.get(PromotionBudget.create_id(rule_id), PromotionBudget) or \
+                PromotionBudget(rule_id=rule_id, budget=budget)
+            self.given[rule_id] = Decimal("0.00")
+        discount = ((computed.list_price or computed.price) - computed.price) * quantity
+        discount = discount.quantize(Decimal("0.01"))
+        if self.given[rule_id] + discount > self.budgets[rule_id].left_for(self.order_id):
+            return False
+        self.given[rule_id] += discount
+        return True
+
+    def record(self) -> None:
+        for rule_id, budget in self.budgets.items():
+            if budget.spend(self.order_id, self.given[rule_id]):
+                self.uow.collect(budget)
 
 
 def order(uow: UnitOfWork, order_id: UUID) -> SalesOrder:

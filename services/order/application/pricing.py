@@ -56,10 +56,13 @@ def vat_rate_of(facts: PriceFacts, gtin: str) -> Decimal:
 
 
 def priced(engine: PricingEngine, customer: Customer, gtin: str, quantity: int, day: date,
-           through_distributor: bool = False, groups: frozenset[str] = frozenset()) -> PriceExplanation:
+           through_distributor: bool = False, groups: frozenset[str] = frozenset(),
+           spent: frozenset[str] = frozenset()) -> PriceExplanation:
     """The rulebook's price of a line for the customer, explained. A hospital served through a distributor is priced
-    on the distributor channel; a distributor buying is too. `groups`: the item's product groups."""
+    on the distributor channel; a distributor buying is too. `groups`: the item's product groups; `spent`: the rules
+    of promotions whose budget is spent for this line."""
     channel = "distributor" if through_distributor or customer.kind == "distributor" else "direct"
     return engine.price(Line(gtin=gtin, quantity=quantity, on=day, customer_id=str(customer.customer_id),
                              hospital_grade=customer.grade, distributor_tier=customer.tier, channel=channel,
-                             province=customer.province, city=customer.city, product_groups=groups), explain=True)
+                             province=customer.province, city=customer.city, product_groups=groups), explain=True,
+                       spent=spent)

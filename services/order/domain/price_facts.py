@@ -37,5 +37,8 @@ class PriceFacts(Protocol):
     def vat_rate(self, gtin: str) -> Decimal | None:
         """The item's VAT rate; None when the item does not say (the devices' 13% applies)."""
 
+    def promotion_budget(self, rule_id: str) -> Decimal | None:
+        """The budget of the promotion whose rule this is; None when the rule is not a promotion's."""
+
     def active_contracts(self, customer_id: UUID) -> list[UUID]:
         """The customer's signed contracts, newest first (whether one covers a day is the contract's to say)."""

@@ -6,7 +6,9 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.channel import ListPriceSet, PriceListCreated, PricingRuleSaved, TenderPriceRecorded
+from shared.events.channel import (
+    ListPriceSet, PriceListCreated, PricingRuleSaved, PromotionCreated, TenderPriceRecorded,
+)
 from shared.platform.consumer import Projection
 
 
@@ -23,6 +25,8 @@ class PriceBook(Projection):
         "CREATE TABLE IF NOT EXISTS {schema}.pricing_rules (rule_id text PRIMARY KEY, rule jsonb NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {schema}.tender_prices (tender_price_id text PRIMARY KEY, gtin char(14) NOT NULL,"
         " tender jsonb NOT NULL)",
+        # Promotions came later: none existed before (no rebuild needed).
+        "CREATE TABLE IF NOT EXISTS {schema}.promotion_budgets (rule_id text PRIMARY KEY, budget numeric(18,2) NOT NULL)",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -40,6 +44,9 @@ class PriceBook(Projection):
                 rule = payload.model_dump(mode="json", exclude={"book_id"})
                 cur.execute(f"INSERT INTO {self.schema}.pricing_rules VALUES (%s, %s) ON CONFLICT (rule_id)"
                             " DO UPDATE SET rule = EXCLUDED.rule", (payload.rule_id, Jsonb(rule)))
+            case PromotionCreated():
+                cur.execute(f"INSERT INTO {self.schema}.promotion_budgets VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            (payload.rule_id, payload.budget))
             case TenderPriceRecorded():
                 tender = payload.model_dump(mode="json", exclude={"book_id"})
                 cur.execute(f"INSERT INTO {self.schema}.tender_prices VALUES (%s, %s, %s) ON CONFLICT"
