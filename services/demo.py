@@ -144,6 +144,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token sun --role channel_manager)\""
             f" '{urls['channel']}/rebates/accruals?programme_id={channel['programme_id']}'\n"
             f"     '{urls['channel']}/diversion-alerts', '{urls['traceability']}/sellout-review',"
+            f" '{urls['channel']}/promotions',"
             f" '{urls['channel']}/distributors/{channel['distributor_id']}/scorecard', '{urls['channel']}/scorecards'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
@@ -336,6 +337,14 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
     wait_for(what="billing to grant the rebate", probe=lambda: Decimal(http.get(
         f"{urls['billing']}/rebate-allowances/{distributor_id}").json()["balance"]) > 0)
     later = ship_order(http, urls, "demo-channel-2", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]})
+    # Next month's promotion in 江苏: 5% off the stents through distributors, up to 10,000 of discount in all.
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    http.post(f"{channel}/promotions", json={
+        "number": f"DEMO-PROMO-{next_month:%Y%m}", "name": f"{next_month:%Y年%m月} 江苏支架促销",
+        "valid_from": next_month.isoformat(), "valid_to": ((next_month + timedelta(days=32)).replace(day=1)
+                                                           - timedelta(days=1)).isoformat(),
+        "scope": {"provinces": ["江苏省"], "groups": ["冠脉支架"], "channels": ["distributor"]},
+        "effect": {"kind": "discount_percent", "value": "5"}, "budget": "10000.00"}).raise_for_status()
     invoice = wait_for(what="the discounted invoice", probe=lambda: http.get(
         f"{urls['billing']}/invoices", params={"order_id": later}).json()["items"])[0]
     return {"distributor_id": distributor_id, "programme_id": programme["programme_id"],

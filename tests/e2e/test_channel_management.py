@@ -187,3 +187,21 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
         "period": quarter, "level": "tier_1", "ranked_by": "attainment"}).json()
     assert [r["distributor_name"] for r in ranked["items"]] == ["华东医疗器械有限公司"]
     assert Decimal(ranked["items"][0]["sell_in_amount"]) == Decimal("14000.00")
+
+    # A promotion in 江苏: 10% off with a budget of 226 (two units' discount). The price explanation names it; once
+    # its budget is spent the next order is priced without it.
+    launched = httpx.post(f"{channel}/promotions", headers=CHANNEL_MANAGER, json={
+        "number": "JS-PROMO-1", "name": "江苏支架促销", "valid_from": in_days(0), "valid_to": in_days(30),
+        "scope": {"provinces": ["江苏省"], "gtins": [GTIN]}, "effect": {"kind": "discount_percent", "value": "10"},
+        "budget": "226.00"})
+    assert (launched.status_code, launched.json()["rule_id"]) == (201, "promo-JS-PROMO-1"), launched.text
+    two = {"hospital_id": suzhou, "ship_to_distributor_id": distributor, "lines": [{"gtin": GTIN, "quantity": 2}]}
+    wait_for(lambda: httpx.post(f"{order}/orders/validate", headers=DESK, json=two).json()["lines"][0][
+        "price_explanation"]["winner"] == "promo-JS-PROMO-1", "the order service to learn the promotion")
+    promoted = httpx.post(f"{order}/orders", headers=DESK, json=two).json()
+    assert promoted["lines"][0]["gross_unit_price"] == "1017.0000"
+    after = httpx.post(f"{order}/orders", headers=DESK, json={**two, "lines": [{"gtin": GTIN, "quantity": 1}]}).json()
+    assert (after["lines"][0]["price_explanation"]["winner"], after["lines"][0]["gross_unit_price"]) == (
+        None, "1130.0000")
+    effect = httpx.get(f"{channel}/promotions/{launched.json()['promotion_id']}/effect", headers=FINANCE)
+    assert effect.status_code == 200 and effect.json()["period"] == [in_days(0), in_days(30)], effect.text

@@ -91,4 +91,6 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     assert -Decimal(discounted["discounts"][0]["gross_amount"]) == Decimal(paid["settled"]) > 0
     card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard").json()
     assert (card["sell_in_units"], card["sell_out_units"], card["diversion_alerts"]) == (14, 4, 1)
+    promotions = http.get(f"{urls['channel']}/promotions").json()["items"]
+    assert [(p["rule_id"].startswith("promo-DEMO-PROMO-"), p["budget"]) for p in promotions] == [(True, "10000.00")]
     assert load_demo_data(urls) == "demo data already loaded"
