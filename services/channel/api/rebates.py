@@ -66,25 +66,6 @@ class TierOut(BaseModel):
     rate: Decimal
 
 
-class ProgrammeOut(BaseModel):
-    programme_id: UUID
-    number: str
-    name: str
-    basis: str
-    measure: str
-    kind: str
-    retroactive: bool
-    period: str
-    valid_from: date
-    valid_to: date
-    distributors: list[UUID]
-    distributor_tiers: list[str]
-    gtins: list[str]
-    product_groups: list[str]
-    tiers: list[TierOut]
-    version: int
-
-
 class ProgrammeRow(BaseModel):
     programme_id: UUID
     number: str
@@ -98,7 +79,14 @@ class ProgrammeRow(BaseModel):
     valid_to: date
     distributors: list[UUID]
     distributor_tiers: list[str]
-    created_at: datetime
+    created_at: datetime | None = None
+
+
+class ProgrammeOut(ProgrammeRow):
+    gtins: list[str]
+    product_groups: list[str]
+    tiers: list[TierOut]
+    version: int
 
 
 class BandOut(BaseModel):
@@ -204,7 +192,8 @@ def _programme_out(p: RebateProgramme) -> ProgrammeOut:
     return ProgrammeOut(programme_id=p.id, number=p.number, name=p.name, basis=p.basis, measure=p.measure, kind=p.kind,
                         retroactive=p.retroactive, period=p.period, valid_from=p.valid_from, valid_to=p.valid_to,
                         distributors=p.distributors, distributor_tiers=p.distributor_tiers, gtins=p.gtins,
-                        product_groups=p.product_groups, tiers=[TierOut(**t) for t in p.tiers], version=p.version)
+                        product_groups=p.product_groups, tiers=[TierOut(**t) for t in p.tiers], version=p.version,
+                        created_at=p.created_on)
 
 
 def _settlement_out(account: RebateAccount, settlement_no: str) -> SettlementOut:
