@@ -160,10 +160,14 @@ class SqlRebateBasis:
 
 def rebate_programmes(read: ReadModels, distributor_id: UUID | None, active_on: date | None,
                       paging: PageRequest) -> tuple[list[dict], int]:
+    """Programmes, newest first: those rewarding the distributor (named, or of its tier or level) when one is given."""
+    rewarding = None
+    if distributor_id is not None:
+        row = read.one("SELECT tier, level FROM {schema}.distributors WHERE distributor_id = %s", (distributor_id,))
+        labels = [v for v in (row or {}).values() if v is not None]
+        rewarding = Several((distributor_id, labels))
     return read.page("{schema}.rebate_programmes p", paging, order_by="p.valid_from DESC, p.number", where={
-        "(%s = ANY(p.distributors) OR EXISTS (SELECT 1 FROM {schema}.distributors d WHERE d.distributor_id = %s"
-        " AND (d.tier = ANY(p.distributor_tiers) OR d.level = ANY(p.distributor_tiers))))": Several(
-            (distributor_id, distributor_id)) if distributor_id else None,
+        "(%s = ANY(p.distributors) OR p.distributor_tiers && %s::text[])": rewarding,
         "%s BETWEEN p.valid_from AND p.valid_to": active_on})
 
 
