@@ -178,7 +178,7 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
         "distributor_id": distributor, "report_reference": "HD-进销存-1", "as_of": today.isoformat()})
     assert (reported.status_code, [r["rule"] for r in reported.json()["rows_rejected"]]) == (
         201, ["gs1-character-set"]), reported.text
-    reconciled = wait_for(lambda: (r := httpx.get(f"{trace}/channel-inventory/reconciliation", headers=FINANCE,
+    reconciled = wait_for(lambda: (r := httpx.get(f"{trace}/channel-inventory/reconciliation", headers=CHANNEL_MANAGER,
                                                   params={"distributor_id": distributor}).json())["as_of"] and r,
                           "the reconciliation")
     assert [(lot["lot"], lot["received"], lot["sold"], lot["expected"], lot["reported"], lot["variance"],

@@ -77,20 +77,23 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     assert http.get(f"{urls['inventory']}/consignment-stock").json()["items"] == []  # the rest came back
     # Channel management: the second distributor's sell-out by names — an alias matched, a diversion alert on the
     # 上海 serial, a name in review — and its rebate settled as 票折 on its next invoice.
-    alerts = http.get(f"{urls['channel']}/diversion-alerts", params={"distributor_id": second_distributor}).json()
+    channel = {"Authorization": "Bearer " + issue_token("chm-check", ["channel_manager", "finance"])}
+    alerts = http.get(f"{urls['channel']}/diversion-alerts", headers=channel,
+                      params={"distributor_id": second_distributor}).json()
     assert [(a["hospital_name"], a["serials"]) for a in alerts["items"]] == [(DEMO_HOSPITAL, ["DEMO-SN-0001"])]
-    review = http.get(f"{urls['traceability']}/sellout-review").json()["items"]
+    review = http.get(f"{urls['traceability']}/sellout-review", headers=channel).json()["items"]
     assert [(r["reported_hospital"], r["quantity"]) for r in review] == [("昆山市某某医院", 2)]
     discounted_id = summary.split("next invoice ")[1].split(":")[0]
-    discounted = http.get(f"{urls['billing']}/invoices/{discounted_id}").json()
+    discounted = http.get(f"{urls['billing']}/invoices/{discounted_id}", headers=channel).json()
     programme_id = summary.split("programme_id=")[1].split("'")[0]
-    accrued = http.get(f"{urls['channel']}/rebates/accruals", params={"programme_id": programme_id}).json()
+    accrued = http.get(f"{urls['channel']}/rebates/accruals", headers=channel,
+                       params={"programme_id": programme_id}).json()
     paid = accrued["distributors"][0]
     # What was settled through the quarter was taken off the next invoice; that invoice's sell-in accrues anew.
     assert paid["distributor_name"] == SECOND_DISTRIBUTOR and Decimal(paid["due"]) > 0
     assert -Decimal(discounted["discounts"][0]["gross_amount"]) == Decimal(paid["settled"]) > 0
-    card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard").json()
+    card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard", headers=channel).json()
     assert (card["sell_in_units"], card["sell_out_units"], card["diversion_alerts"]) == (14, 4, 1)
-    promotions = http.get(f"{urls['channel']}/promotions").json()["items"]
+    promotions = http.get(f"{urls['channel']}/promotions", headers=channel).json()["items"]
     assert [(p["rule_id"].startswith("promo-DEMO-PROMO-"), p["budget"]) for p in promotions] == [(True, "10000.00")]
     assert load_demo_data(urls) == "demo data already loaded"
