@@ -62,6 +62,10 @@ class SaleFactsFromReadModels:
         known = self.read.one("SELECT region FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
         return None if known is None else known["region"]
 
+    def hospital_city(self, hospital_id: UUID) -> str | None:
+        known = self.read.one("SELECT city FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
+        return None if known is None else known["city"]
+
     def hospital_standing(self, hospital_id: UUID) -> HospitalFacts | None:
         row = self.read.one("SELECT name, active FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
         if row is None:
@@ -78,7 +82,7 @@ class SaleFactsFromReadModels:
         licences = self.read.all("SELECT document_type, number, valid_from, valid_to FROM {schema}.distributor_licences"
                                  " WHERE distributor_id = %s", (distributor_id,))
         authorizations = self.read.all(
-            "SELECT number, gtins, product_groups, provinces, hospitals, valid_from, valid_to, revoked"
+            "SELECT number, gtins, product_groups, provinces, hospitals, cities, valid_from, valid_to, revoked"
             " FROM {schema}.distributor_authorizations WHERE distributor_id = %s ORDER BY number LIMIT 500",
             (distributor_id,))
         return DistributorFacts(distributor_id, row["name"], [dict(r) for r in licences], row["active"],

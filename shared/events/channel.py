@@ -2,12 +2,12 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import GTIN, EventPayload, Money, ValueObject
+from shared.events.base import GTIN, EventPayload, Money, NoneIsEmpty, ValueObject
 
 
 class ChannelEvent(EventPayload):
@@ -145,6 +145,11 @@ class DistributorStatusChanged(ChannelEvent):
     active: bool
 
 
+class AuthorizedCity(ValueObject):
+    province: str = Field(min_length=1, max_length=50)
+    city: str = Field(min_length=1, max_length=50)
+
+
 class DistributorAuthorized(ChannelEvent):
     """An authorization (授权书): the distributor may sell these products (GTINs, product groups) in this territory
     (provinces, hospitals) from valid_from to valid_to. Orders through it are refused for anything it does not
@@ -163,6 +168,8 @@ class DistributorAuthorized(ChannelEvent):
     valid_to: date
     exclusive: bool = Field(False, description="no other distributor may be authorized for these products in this"
                                                " territory over any of these days")
+    cities: Annotated[list[AuthorizedCity], NoneIsEmpty] = Field(default_factory=list, max_length=400,
+                                                                 description="cities, each with its province")
 
 
 class DistributorAuthorizationRevoked(ChannelEvent):

@@ -113,6 +113,8 @@ def every_domain_event() -> list:
         distributor.authorize("SQ-2026-001", [GTIN], ["冠脉支架"], ["四川省"], [hospital_id], date(2026, 1, 1),
                               date(2026, 12, 31))
         distributor.revoke_authorization("SQ-2026-001")
+        distributor.authorize("SQ-2026-002", [GTIN], [], [], [], date(2026, 1, 1), date(2026, 12, 31), False,
+                              [{"province": "四川省", "city": "成都市"}])
         parent = Distributor(distributor_id=uuid4(), name="P", region="江苏省", tier="gold")
         parent.place("tier_1", None)
         distributor.place("tier_2", parent)

@@ -154,3 +154,22 @@ def test_a_tier_2_distributor_buys_from_a_tier_1_parent_and_targets_replace_per_
                                                   amount=Decimal("500000.00")), uow)
     target = parties.set_target(parties.SetTarget(distributor_id=ids["二级"], period="2026-Q4", units=800), uow)
     assert target.targets == {"2026-Q4": {"amount": None, "units": 800}}
+
+
+def test_an_exclusive_city_meets_its_province_its_own_city_and_the_hospitals_in_it_and_not_another_city(uow):
+    chengdu, mianyang = ("四川省", "成都市"), ("四川省", "绵阳市")
+    west, south, east = distributor(uow, "西南医疗"), distributor(uow, "华南医疗"), distributor(uow, "华东医疗")
+    grant(uow, west, "SQ-CD", date(2026, 1, 1), date(2026, 12, 31), exclusive=True, provinces=(), cities=(chengdu,))
+    grant(uow, south, "SQ-MY", date(2026, 1, 1), date(2026, 12, 31), provinces=(), cities=(mianyang,))
+    with acting_as("user:master-data"):
+        in_chengdu = parties.register_hospital(parties.RegisterHospital(
+            hospital_id=uuid4(), name="四川省人民医院", province="四川省", city="成都市", grade="3A"), uow)[0].id
+    refused = []
+    for number, territory in (("SQ-1", {"cities": (chengdu,), "provinces": ()}), ("SQ-2", {}),
+                              ("SQ-3", {"provinces": (), "hospitals": (in_chengdu,)})):
+        with pytest.raises(RuleViolation) as overlap:
+            grant(uow, east, number, date(2026, 3, 1), date(2026, 3, 31), **territory)
+        refused.append(overlap.value.context["number"])
+    assert refused == ["SQ-CD", "SQ-CD", "SQ-CD"]
+    stored = uow.app.get_aggregate(west, Distributor).authorizations[0]
+    assert stored["cities"] == [{"province": "四川省", "city": "成都市"}]

@@ -86,3 +86,17 @@ def test_an_alert_is_resolved_once_with_an_outcome(uow, world):
     with pytest.raises(RuleViolation) as other:
         diversion.resolve_alert(diversion.ResolveAlert(alert_id=alert.id, outcome="false_alarm", resolution="x"), uow)
     assert other.value.rule == "diversion-resolved-once"
+
+
+def test_a_city_authorization_covers_the_hospitals_of_that_city_only(uow, world):
+    parties.authorize(parties.Authorize(distributor_id=world["distributor"], number="SQ-HZ", gtins=(GTIN,),
+                                        cities=(("浙江省", "杭州市"),), valid_from=date(2026, 1, 1),
+                                        valid_to=date(2026, 12, 31)), uow)
+    in_hangzhou, in_ningbo = uuid4(), uuid4()
+    for hospital_id, name, city in ((in_hangzhou, "杭州市第一人民医院", "杭州市"), (in_ningbo, "宁波市第一医院", "宁波市")):
+        parties.register_hospital(parties.RegisterHospital(hospital_id=hospital_id, name=name, province="浙江省",
+                                                           city=city, grade="3A"), uow)
+    world.update(hangzhou_city=in_hangzhou, ningbo=in_ningbo)
+    assert diversion.check_sold_line(sold(world, "hangzhou_city", date(2026, 5, 1)), uow) is None
+    alert = diversion.check_sold_line(sold(world, "ningbo", date(2026, 5, 1)), uow)
+    assert "do not cover 浙江省 宁波市" in alert.problem and "SQ-HZ" in alert.authorizations

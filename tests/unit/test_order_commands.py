@@ -57,6 +57,9 @@ class KnownFacts:
     def hospital_province(self, hospital_id: UUID) -> str | None:
         return "浙江省" if hospital_id in self.hospitals else None
 
+    def hospital_city(self, hospital_id: UUID) -> str | None:
+        return "杭州市" if hospital_id in self.hospitals else None
+
     def hospital_standing(self, hospital_id: UUID) -> HospitalFacts | None:
         if hospital_id not in self.hospitals:
             return None

@@ -101,6 +101,12 @@ class ActiveIn(BaseModel):
     reason: str | None = Field(None, min_length=1, max_length=500, description="or the X-Reason header")
 
 
+class CityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    province: Province  # type: ignore[valid-type]
+    city: City  # type: ignore[valid-type]
+
+
 class AuthorizationIn(ValidityPeriod):
     number: single_line(100, "the authorization letter's number")  # type: ignore[valid-type]
     gtins: list[Annotated[str, Field(pattern=r"^\d{14}$")]] = Field(default_factory=list, max_length=1000)
@@ -108,6 +114,7 @@ class AuthorizationIn(ValidityPeriod):
         default_factory=list, max_length=100)
     provinces: list[Province] = Field(default_factory=list, max_length=40)  # type: ignore[valid-type]
     hospitals: list[UUID] = Field(default_factory=list, max_length=1000)
+    cities: list[CityIn] = Field(default_factory=list, max_length=400, description="cities, each with its province")
     exclusive: bool = Field(False, description="no other distributor may be authorized for these products in this"
                                                " territory over any of these days (409 naming the one that is)")
 
@@ -117,6 +124,7 @@ class AuthorizationOut(BaseModel):
     gtins: list[str]
     product_groups: list[str]
     provinces: list[str]
+    cities: list[dict[str, str]] = Field(default_factory=list)
     hospitals: list[str]
     valid_from: date
     valid_to: date

@@ -186,7 +186,8 @@ def authorize_distributor(distributor_id: UUID, body: AuthorizationIn, meta: Aut
     return distributor_out(parties.authorize(parties.Authorize(
         distributor_id=distributor_id, number=body.number, gtins=tuple(body.gtins),
         product_groups=tuple(body.product_groups), provinces=tuple(body.provinces), hospitals=tuple(body.hospitals),
-        valid_from=body.valid_from, valid_to=body.valid_to, exclusive=body.exclusive), uow))
+        valid_from=body.valid_from, valid_to=body.valid_to, exclusive=body.exclusive,
+        cities=tuple((c.province, c.city) for c in body.cities)), uow))
 
 
 @router.post("/distributors/{distributor_id}/authorizations/{number}/revoke",

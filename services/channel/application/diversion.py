@@ -34,7 +34,7 @@ def check_sold_line(command: SoldLine, uow: ChannelUnitOfWork) -> DiversionAlert
     if distributor is None or hospital is None:
         return None
     found = diversion_of(distributor.authorizations, command.gtin, uow.items.product_group(command.gtin),
-                         hospital.province, hospital.id, command.sold_at)
+                         hospital.province, hospital.id, command.sold_at, hospital.city)
     if found is None:
         return None
     alert, _ = create_once(uow, alert_id_for(command.report_id, command.line_no), DiversionAlert, lambda: DiversionAlert(

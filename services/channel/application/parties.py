@@ -110,6 +110,7 @@ class Authorize(Command):
     valid_from: date
     valid_to: date
     exclusive: bool = False
+    cities: tuple[tuple[str, str], ...] = ()  # (province, city)
 
 
 class RevokeAuthorization(Command):
@@ -121,20 +122,22 @@ def authorize(command: Authorize, uow: UnitOfWork) -> Distributor:
     """Grant the authorization and register its territory against every other distributor's, in one transaction:
     refused where it would overlap another's where either is exclusive (domain/territories.py)."""
     distributor = _party(uow, command.distributor_id, Distributor)
-    hospital_provinces = {}
+    hospital_provinces, hospital_cities = {}, {}
+    cities = [{"province": p, "city": c} for p, c in command.cities]
     for n, hospital_id in enumerate(command.hospitals):
         hospital = uow.get(hospital_id, Hospital)
         if hospital is None:
             raise InvalidReference(f"hospitals[{n}]", "registered-hospital", "name a registered hospital",
                                    f"no hospital {hospital_id} is registered")
         hospital_provinces[str(hospital_id)] = hospital.province
+        hospital_cities[str(hospital_id)] = (hospital.province, hospital.city)
     if distributor.authorize(command.number, list(command.gtins), list(command.product_groups),
                              list(command.provinces), list(command.hospitals), command.valid_from, command.valid_to,
-                             command.exclusive):
+                             command.exclusive, cities):
         register = uow.get(TERRITORY_REGISTER_ID, TerritoryRegister) or TerritoryRegister()
         register.claim(distributor.id, grant_of(
             command.number, list(command.gtins), list(command.product_groups), list(command.provinces),
-            hospital_provinces, command.valid_from, command.valid_to, command.exclusive))
+            hospital_provinces, command.valid_from, command.valid_to, command.exclusive, cities, hospital_cities))
         uow.collect(distributor, register)
     uow.commit()
     return distributor

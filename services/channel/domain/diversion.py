@@ -24,10 +24,10 @@ def alert_id_for(report_id: UUID, line_no: int) -> UUID:
 
 
 def diversion_of(authorizations: list[dict[str, Any]], gtin: str, product_group: str | None, province: str,
-                 hospital_id: UUID, sold_at: date) -> dict[str, Any] | None:
+                 hospital_id: UUID, sold_at: date, city: str | None = None) -> dict[str, Any] | None:
     """Why the sale is diversion, with the authorizations for the product valid that day that it falls outside
     (the ones it breaks); None when an authorization covers it."""
-    problem = authorization_problem(authorizations, gtin, product_group, province, hospital_id, sold_at)
+    problem = authorization_problem(authorizations, gtin, product_group, province, hospital_id, sold_at, city)
     if problem is None:
         return None
     broken = [a["number"] for a in authorizations

@@ -175,9 +175,11 @@ class Distributor(_Qualified, TracedAggregate):
         return self.__dict__.get("_authorizations", [])
 
     def authorize(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
-                  hospitals: list[UUID], valid_from: date, valid_to: date, exclusive: bool = False) -> bool:
+                  hospitals: list[UUID], valid_from: date, valid_to: date, exclusive: bool = False,
+                  cities: list[dict[str, str]] | None = None) -> bool:
         """Grant an authorization (授权书) under its number; the same one again records nothing (False). It names at
-        least one product (GTIN or product group) and one territory (province or hospital)."""
+        least one product (GTIN or product group) and one territory (province, city — with its province — or
+        hospital)."""
         if valid_to < valid_from:
             raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
         if (valid_to - valid_from).days > MAX_AUTHORIZATION_DAYS:
@@ -186,11 +188,13 @@ class Distributor(_Qualified, TracedAggregate):
         if not gtins and not product_groups:
             raise RuleViolation("authorization-products", "name the products it covers (GTINs or product groups)",
                                 "gtins")
-        if not provinces and not hospitals:
-            raise RuleViolation("authorization-territory", "name its territory (provinces or hospitals)", "provinces")
+        if not provinces and not hospitals and not cities:
+            raise RuleViolation("authorization-territory", "name its territory (provinces, cities or hospitals)",
+                                "provinces")
         granted = {"number": number, "gtins": sorted(set(gtins)), "product_groups": sorted(set(product_groups)),
                    "provinces": sorted(set(provinces)), "hospitals": sorted({str(h) for h in hospitals}),
-                   "valid_from": valid_from, "valid_to": valid_to, **({"exclusive": True} if exclusive else {})}
+                   "valid_from": valid_from, "valid_to": valid_to, **({"exclusive": True} if exclusive else {}),
+                   **({"cities": sorted(cities, key=lambda c: (c["province"], c["city"]))} if cities else {})}
         same = next((a for a in self.authorizations if a["number"] == number), None)
         if same is not None:
             if {k: v for k, v in same.items() if k != "revoked"} == granted and not same.get("revoked"):
@@ -205,11 +209,12 @@ class Distributor(_Qualified, TracedAggregate):
 
     @event("Authorized")
     def _authorized(self, number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
-                    hospitals: list[str], valid_from: date, valid_to: date, exclusive: bool = False) -> None:
+                    hospitals: list[str], valid_from: date, valid_to: date, exclusive: bool = False,
+                    cities: list[dict[str, str]] | None = None) -> None:
         self.__dict__["_authorizations"] = [*self.authorizations, {
             "number": number, "gtins": gtins, "product_groups": product_groups, "provinces": provinces,
             "hospitals": hospitals, "valid_from": valid_from, "valid_to": valid_to,
-            **({"exclusive": True} if exclusive else {})}]
+            **({"exclusive": True} if exclusive else {}), **({"cities": cities} if cities else {})}]
 
     def revoke_authorization(self, number: str) -> bool:
         """Revoke an authorization (the reason is the request's); False when it is revoked already."""

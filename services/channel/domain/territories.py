@@ -3,8 +3,8 @@ managers granting overlapping exclusive authorizations at the same time cannot b
 version conflict), and an exclusive authorization is checked against every other distributor's.
 
 Two grants of different distributors may not overlap where either is exclusive: overlap is a shared day, a shared
-product (the same GTIN or the same product group) and a shared territory (the same province, the same named
-hospital, or a named hospital inside the other's province)."""
+product (the same GTIN or the same product group) and a shared territory (the same province, the same city, the same named
+hospital, a city or a named hospital inside the other's province, or a named hospital inside the other's city)."""
 
 from datetime import date
 from typing import Any
@@ -25,10 +25,24 @@ def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     if not (set(a["gtins"]) & set(b["gtins"]) or set(a["product_groups"]) & set(b["product_groups"])):
         return False
-    provinces_a = set(a["provinces"]) | set(a.get("hospital_provinces", {}).values())
-    provinces_b = set(b["provinces"]) | set(b.get("hospital_provinces", {}).values())
-    return bool(set(a["provinces"]) & provinces_b or set(b["provinces"]) & provinces_a
-                or set(a["hospitals"]) & set(b["hospitals"]))
+    return bool(set(a["provinces"]) & _provinces_within(b) or set(b["provinces"]) & _provinces_within(a)
+                or set(a["hospitals"]) & set(b["hospitals"]) or _cities(a) & _cities_within(b)
+                or _cities(b) & _cities_within(a))
+
+
+def _provinces_within(grant: dict[str, Any]) -> set[str]:
+    """Every province the grant reaches into: its own, its cities', its named hospitals'."""
+    return (set(grant["provinces"]) | set(grant.get("hospital_provinces", {}).values())
+            | {c["province"] for c in grant.get("cities", [])})
+
+
+def _cities(grant: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(c["province"], c["city"]) for c in grant.get("cities", [])}
+
+
+def _cities_within(grant: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every city the grant reaches into: its own, and its named hospitals' (where their city is known)."""
+    return _cities(grant) | {(p, c) for p, c in grant.get("hospital_cities", {}).values() if c}
 
 
 class TerritoryRegister(TracedAggregate):
@@ -74,9 +88,17 @@ class TerritoryRegister(TracedAggregate):
 
 
 def grant_of(number: str, gtins: list[str], product_groups: list[str], provinces: list[str],
-             hospital_provinces: dict[str, str], valid_from: date, valid_to: date, exclusive: bool) -> dict[str, Any]:
-    """A grant as the register keeps it."""
-    return {"number": number, "gtins": sorted(set(gtins)), "product_groups": sorted(set(product_groups)),
-            "provinces": sorted(set(provinces)), "hospitals": sorted(hospital_provinces),
-            "hospital_provinces": dict(sorted(hospital_provinces.items())), "valid_from": valid_from,
-            "valid_to": valid_to, "exclusive": exclusive}
+             hospital_provinces: dict[str, str], valid_from: date, valid_to: date, exclusive: bool,
+             cities: list[dict[str, str]] | None = None,
+             hospital_cities: dict[str, tuple[str, str | None]] | None = None) -> dict[str, Any]:
+    """A grant as the register keeps it (cities and the named hospitals' cities only when there are any: grants
+    registered before cities were kept have neither)."""
+    grant = {"number": number, "gtins": sorted(set(gtins)), "product_groups": sorted(set(product_groups)),
+             "provinces": sorted(set(provinces)), "hospitals": sorted(hospital_provinces),
+             "hospital_provinces": dict(sorted(hospital_provinces.items())), "valid_from": valid_from,
+             "valid_to": valid_to, "exclusive": exclusive}
+    if cities:
+        grant["cities"] = sorted(cities, key=lambda c: (c["province"], c["city"]))
+    if hospital_cities and any(city for _, city in hospital_cities.values()):
+        grant["hospital_cities"] = {h: list(place) for h, place in sorted(hospital_cities.items()) if place[1]}
+    return grant

@@ -55,14 +55,19 @@ class DistributorLicences(Projection):
         " number text NOT NULL, gtins text[] NOT NULL, product_groups text[] NOT NULL, provinces text[] NOT NULL,"
         " hospitals uuid[] NOT NULL, valid_from date NOT NULL, valid_to date NOT NULL,"
         " revoked boolean NOT NULL DEFAULT false, PRIMARY KEY (distributor_id, number))",
+        # Cities came later: no authorization named one before (no rebuild needed).
+        "ALTER TABLE {schema}.distributor_authorizations ADD COLUMN IF NOT EXISTS cities jsonb NOT NULL"
+        " DEFAULT '[]'",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, DistributorAuthorized):
-            cur.execute(f"INSERT INTO {self.schema}.distributor_authorizations VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                        " ON CONFLICT DO NOTHING", (payload.distributor_id, payload.number, payload.gtins,
-                                                    payload.product_groups, payload.provinces, payload.hospitals,
-                                                    payload.valid_from, payload.valid_to))
+            cur.execute(f"INSERT INTO {self.schema}.distributor_authorizations (distributor_id, number, gtins,"
+                        " product_groups, provinces, hospitals, valid_from, valid_to, cities)"
+                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        (payload.distributor_id, payload.number, payload.gtins, payload.product_groups,
+                         payload.provinces, payload.hospitals, payload.valid_from, payload.valid_to,
+                         Jsonb([c.model_dump() for c in payload.cities])))
         if isinstance(payload, DistributorAuthorizationRevoked):
             cur.execute(f"UPDATE {self.schema}.distributor_authorizations SET revoked = true"
                         " WHERE distributor_id = %s AND number = %s", (payload.distributor_id, payload.number))
