@@ -8,6 +8,7 @@ distributor, its sell-out report to a second hospital, an adverse event and the 
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -19,6 +20,7 @@ DEMO_HOSPITAL = "上海市第一人民医院"
 SECOND_HOSPITAL = "苏州大学附属第一医院"
 DEMO_DISTRIBUTOR = "华东医疗器械有限公司"
 SECOND_DISTRIBUTOR = "苏南医疗器械有限公司"
+CHINA = ZoneInfo("Asia/Shanghai")
 EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
 GS = "\x1d"  # how a scanner sends FNC1: ends a variable-length field
@@ -298,7 +300,8 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
             "valid_to": in_days(1500)}).raise_for_status()
     http.put(f"{channel}/distributors/{distributor_id}/placement", json={"level": "tier_1"}).raise_for_status()
     today = datetime.now(UTC).date()
-    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    business_day = datetime.now(CHINA).date()  # rebate periods and targets run on China's days
+    quarter = f"{business_day.year}-Q{(business_day.month - 1) // 3 + 1}"
     http.put(f"{channel}/distributors/{distributor_id}/targets/{quarter}", json={"amount": "10000.00"},
              ).raise_for_status()
     http.post(f"{channel}/distributors/{distributor_id}/authorizations", json={
@@ -306,9 +309,9 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
         "valid_from": in_days(-30), "valid_to": in_days(335)}).raise_for_status()
     http.post(f"{channel}/hospitals/{second['hospital_id']}/aliases", json={"alias": "苏大附一"}).raise_for_status()
     programme = http.post(f"{channel}/rebate-programmes", json={
-        "number": f"DEMO-FL-{today.year}", "name": f"{today.year} 一级经销商季度返利", "basis": "sell_in",
-        "measure": "amount", "kind": "marginal", "period": "quarter", "valid_from": f"{today.year}-01-01",
-        "valid_to": f"{today.year}-12-31", "distributor_tiers": ["tier_1"],
+        "number": f"DEMO-FL-{business_day.year}", "name": f"{business_day.year} 一级经销商季度返利", "basis": "sell_in",
+        "measure": "amount", "kind": "marginal", "period": "quarter", "valid_from": f"{business_day.year}-01-01",
+        "valid_to": f"{business_day.year}-12-31", "distributor_tiers": ["tier_1"],
         "tiers": [{"from": "0", "to": "5000", "rate": "2"}, {"from": "5000", "rate": "5"}]}).raise_for_status().json()
     through = {"hospital_id": second["hospital_id"], "ship_to_distributor_id": distributor_id}
     ship_order(http, urls, "demo-channel-1", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 12}]})
@@ -338,7 +341,7 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
         f"{urls['billing']}/rebate-allowances/{distributor_id}").json()["balance"]) > 0)
     later = ship_order(http, urls, "demo-channel-2", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]})
     # Next month's promotion in 江苏: 5% off the stents through distributors, up to 10,000 of discount in all.
-    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    next_month = (business_day.replace(day=1) + timedelta(days=32)).replace(day=1)
     http.post(f"{channel}/promotions", json={
         "number": f"DEMO-PROMO-{next_month:%Y%m}", "name": f"{next_month:%Y年%m月} 江苏支架促销",
         "valid_from": next_month.isoformat(), "valid_to": ((next_month + timedelta(days=32)).replace(day=1)

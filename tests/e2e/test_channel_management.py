@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -41,7 +42,9 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     channel, order, inventory, billing, trace = (url("channel"), url("order"), url("inventory"), url("billing"),
                                                  url("traceability"))
     today = datetime.now(UTC).date()
-    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    # Periods and stock counts are China's business days (an invoice at 23:30 UTC is the next day's).
+    business_day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    quarter = f"{business_day.year}-Q{(business_day.month - 1) // 3 + 1}"
 
     # Admitted and authorized: a 一级经销商 in 江苏 with its 经营许可证, authorized for the stent in 江苏.
     distributor = http.post(f"{channel}/distributors", json={"name": "华东医疗器械有限公司", "region": "江苏省",
@@ -65,7 +68,7 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     assert (aliased.status_code, aliased.json()["aliases"]) == (200, ["苏大附一"]), aliased.text
 
     # A rebate programme for 一级经销商: marginal, on sell-in amount, by quarter: 2% to 10,000, 5% above.
-    year = today.year
+    year = business_day.year
     programme = httpx.post(f"{channel}/rebate-programmes", headers=CHANNEL_MANAGER, json={
         "number": f"FL-{year}", "name": f"{year} 一级经销商返利", "basis": "sell_in", "measure": "amount",
         "kind": "marginal", "period": "quarter", "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31",
@@ -175,7 +178,7 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     # Its inventory report (进销存) says 7 of the lot; 14 received less 6 reported sold leaves 8: a variance of -1.
     reported = httpx.post(f"{trace}/channel-inventory-reports/upload", headers=CHANNEL_MANAGER, files={
         "file": ("进销存.csv", f"产品标识,批号,库存数量\n{GTIN},HD-1,7\n{GTIN},NO SUCH,1\n".encode())}, data={
-        "distributor_id": distributor, "report_reference": "HD-进销存-1", "as_of": today.isoformat()})
+        "distributor_id": distributor, "report_reference": "HD-进销存-1", "as_of": business_day.isoformat()})
     assert (reported.status_code, [r["rule"] for r in reported.json()["rows_rejected"]]) == (
         201, ["gs1-character-set"]), reported.text
     reconciled = wait_for(lambda: (r := httpx.get(f"{trace}/channel-inventory/reconciliation", headers=CHANNEL_MANAGER,

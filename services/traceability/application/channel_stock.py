@@ -2,6 +2,7 @@
 (queries/channel_stock.py)."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 from uuid import UUID
 
 from services.traceability.application import TraceabilityUnitOfWork
@@ -12,6 +13,8 @@ from services.traceability.domain.master_data import registered_distributor
 from shared.domain.rules import RuleViolation
 from shared.platform.command import Command
 from shared.platform.idempotency import create_once
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class ReportChannelStock(Command):
@@ -27,7 +30,7 @@ def report_channel_stock(command: ReportChannelStock, uow: TraceabilityUnitOfWor
     registered_distributor(command.distributor_id, uow.master_data)
     if errors := stock_line_errors(command.lines):
         raise RuleViolation(errors[0].rule, errors[0].message, f"lines[{errors[0].line - 1}].{errors[0].field}")
-    if command.as_of > uow.now().date():
+    if command.as_of > uow.now().astimezone(CHINA).date():  # the distributor counts its stock on China's days
         raise RuleViolation("not-in-future", f"{command.as_of} is in the future", "as_of")
 
     def reported() -> ChannelInventoryReport:
