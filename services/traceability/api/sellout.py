@@ -7,7 +7,8 @@ row number, field and rule). Either way the routes read the lines and the handle
 one; the same reference with other content is a 409. `GET /sellout-lines?flagged=true` lists the flagged lines.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Annotated
 from uuid import UUID
 
@@ -40,6 +41,7 @@ SellOutReader = permitted("sellout:read", scope="sellout")
 SellOutReviewCommand = command_by("sellout:review", scope="sellout")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def invalid_rows(errors: list[dict[str, str]]) -> Problem:
@@ -72,7 +74,9 @@ def _check_period(period: Period, field: str) -> None:
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    """The distributor's today, against which a sale "in the future" is judged: China's (at 07:00 in Shanghai it is
+    still yesterday in UTC, and a sale delivered this morning is not in the future)."""
+    return datetime.now(CHINA).date()
 
 
 @router.post("/sellout-reports", status_code=status.HTTP_201_CREATED, operation_id="report_sellout",
