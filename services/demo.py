@@ -164,6 +164,10 @@ def _prices(http: httpx.Client, urls: dict[str, str], vbp_hospital_id: str) -> s
     http.put(f"{channel}/pricing-rules/grade-3a-5pct", json={
         "name": "三甲医院95折 5% off for 3A hospitals", "priority": 10, "valid_from": in_days(-30),
         "scope": {"grades": ["3A"]}, "effect": {"kind": "discount_percent", "value": "5"}}).raise_for_status()
+    http.put(f"{channel}/pricing-rules/floor-sh", json={  # a regional policy: in force beside the rule that prices
+        "name": "上海市最低限价 Shanghai minimum price", "priority": 10, "valid_from": in_days(-30),
+        "scope": {"provinces": ["上海市"]}, "effect": {"kind": "minimum_price", "value": "1300.00"},
+        "owner": "华东大区经理 East China regional manager"}).raise_for_status()
     http.put(f"{channel}/tender-prices/ceiling-stent-sh", json={
         "gtin": DEMO_GTIN, "kind": "ceiling", "price": "1450.00", "province": "上海市", "valid_from": in_days(-30),
         "reference": "上海市医药集中招标采购平台挂网 Shanghai platform listing"}).raise_for_status()
@@ -348,6 +352,12 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
                                                            - timedelta(days=1)).isoformat(),
         "scope": {"provinces": ["江苏省"], "groups": ["冠脉支架"], "channels": ["distributor"]},
         "effect": {"kind": "discount_percent", "value": "5"}, "budget": "10000.00"}).raise_for_status()
+    http.post(f"{channel}/promotions", json={  # and 买十赠一 for 上海's hospitals buying direct
+        "number": f"DEMO-BUY10-{next_month:%Y%m}", "name": f"{next_month:%Y年%m月} 上海支架买十赠一",
+        "valid_from": next_month.isoformat(), "valid_to": ((next_month + timedelta(days=32)).replace(day=1)
+                                                           - timedelta(days=1)).isoformat(),
+        "scope": {"provinces": ["上海市"], "groups": ["冠脉支架"], "channels": ["direct"]},
+        "effect": {"kind": "free_goods", "value": "10+1"}, "budget": "20000.00"}).raise_for_status()
     invoice = wait_for(what="the discounted invoice", probe=lambda: http.get(
         f"{urls['billing']}/invoices", params={"order_id": later}).json()["items"])[0]
     return {"distributor_id": distributor_id, "programme_id": programme["programme_id"],

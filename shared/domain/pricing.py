@@ -10,7 +10,16 @@ A line is priced in this order, and `explain` says every step:
    channel, province, city, GTIN or product group, quantity tier, validity), the one of highest priority wins.
    Discounts never add up or compound: the winner's effect is the price. Two rules of equal priority whose scopes
    overlap are refused when the second is saved (`conflicting_rule`), so the winner is never a tie.
-4. **A ceiling** (挂网价, the price listed on the provincial platform) caps the result.
+4. **A floor** (a regional policy's minimum price, e.g. a province's 最低限价) raises the result to it. Floors are
+   rules too (effect `minimum_price`) but never compete for step 3: every floor that matches the line is in force,
+   the highest binds.
+5. **A ceiling** (挂网价, the price listed on the provincial platform) caps the result: the platform's ceiling is the
+   law, a floor is our policy, so where a floor is above the ceiling the ceiling wins (the explanation shows both).
+
+A promotion may give **free goods** (买赠, effect `free_goods`, "N+M": of every N+M units on a line, M are free): the
+line's amount is that of the units paid for, spread over all its units (国税函〔2008〕875号 allocates a 买赠 sale's
+amount across the goods given), so the unit price falls and the explanation counts the free units. An order for
+fewer than N+M units gets none free.
 
 Prices here are per unit and tax-inclusive (含税, as Chinese B2B prices are quoted); `net_of` derives the net price
 with the item's VAT rate (13% for devices unless the item says otherwise).
@@ -141,7 +150,55 @@ class FromList:
         return other_lists.price(self.price_list_id, line.gtin, line.on)
 
 
-Effect = FixedPrice | Discount | FromList
+@dataclass(frozen=True)
+class FreeGoods:
+    """买赠: of every `buy` + `free` units, `free` are given."""
+
+    buy: int
+    free: int
+
+    def free_units(self, quantity: int) -> int:
+        return quantity // (self.buy + self.free) * self.free
+
+    def apply(self, list_price: Decimal | None, other_lists: "PriceLookup", line: Line) -> Decimal | None:
+        if list_price is None:
+            return None
+        paid = line.quantity - self.free_units(line.quantity)
+        return (list_price * paid / line.quantity).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class MinimumPrice:
+    """A floor (a regional policy's minimum price): not a price of its own, a bound on the line's."""
+
+    price: Decimal
+
+    def apply(self, list_price: Decimal | None, other_lists: "PriceLookup", line: Line) -> Decimal | None:
+        return None  # never priced by: PricingEngine keeps floors apart from the rules that compete
+
+
+Effect = FixedPrice | Discount | FromList | FreeGoods | MinimumPrice
+
+
+def effect_of(kind: str, value: str) -> Effect:
+    """The effect of a rule as saved (kind and value as text), or ValueError saying what is wrong with the value."""
+    if kind == "price_list":
+        return FromList(value)  # the list's id: the channel checks it names a list when the rule is saved
+    if kind == "free_goods":
+        buy, plus, free = value.partition("+")
+        if not (plus and buy.isdigit() and free.isdigit() and 0 < int(buy) <= 100_000 and 0 < int(free) <= 100_000):
+            raise ValueError("free goods are written N+M: of every N+M units, M are free (both positive)")
+        return FreeGoods(int(buy), int(free))
+    amount = Decimal(value)
+    if kind == "discount_percent":
+        if not Decimal(0) < amount < Decimal(100):
+            raise ValueError("a discount is between 0 and 100 percent, exclusive")
+        return Discount(amount)
+    if kind in ("fixed_price", "minimum_price"):
+        if not (Decimal(0) < amount <= Decimal("9999999999.9999") and -amount.as_tuple().exponent <= 4):
+            raise ValueError("a price is positive, with at most 4 decimal places")
+        return FixedPrice(amount) if kind == "fixed_price" else MinimumPrice(amount)
+    raise ValueError(f"no effect kind {kind}")
 
 
 @dataclass(frozen=True)
@@ -158,6 +215,10 @@ class PricingRule:
             return f"not valid on {line.on}"
         return self.scope.mismatch(line)
 
+    @property
+    def is_floor(self) -> bool:
+        return isinstance(self.effect, MinimumPrice)
+
 
 def tie_broken(rule: "PricingRule") -> tuple[int, str]:
     """The order rules are tried in: highest priority first. Saving refuses two rules of one priority that could meet
@@ -170,8 +231,10 @@ def tie_broken(rule: "PricingRule") -> tuple[int, str]:
 def conflicting_rule(rule: PricingRule, existing: Iterable[PricingRule]) -> PricingRule | None:
     """The saved rule of the same priority whose scope and validity overlap the new one's, if any: saving would make
     the winner a tie, so the new rule is refused naming it."""
+    if rule.is_floor:
+        return None  # floors never compete: every one that matches is in force, the highest binds
     for other in existing:
-        if (other.rule_id != rule.rule_id and other.priority == rule.priority
+        if (other.rule_id != rule.rule_id and not other.is_floor and other.priority == rule.priority
                 and other.validity.overlaps(rule.validity) and other.scope.overlaps(rule.scope)):
             return other
     return None
@@ -231,6 +294,10 @@ class PriceExplanation:
     ceiling: Decimal | None = None
     capped: bool = False
     considered: list[Considered] = field(default_factory=list)
+    floor: Decimal | None = None  # the highest minimum price in force on the line
+    floor_rule: str | None = None
+    floored: bool = False  # the price was raised to the floor
+    free_units: int = 0  # of the line's units, how many its promotion gives (买赠)
 
 
 class PricingEngine:
@@ -240,7 +307,9 @@ class PricingEngine:
     def __init__(self, rules: Iterable[PricingRule], tenders: Iterable[TenderPrice], lists: PriceLookup,
                  base_list: str) -> None:
         self.lists, self.base_list = lists, base_list
-        self.rules = sorted(rules, key=tie_broken)
+        every = sorted(rules, key=tie_broken)
+        self.rules = [rule for rule in every if not rule.is_floor]
+        self.floors = [rule for rule in every if rule.is_floor]
         self.by_gtin: dict[str, list[PricingRule]] = {}
         self.by_group: dict[str, list[PricingRule]] = {}
         self.any_product: list[PricingRule] = []
@@ -289,12 +358,21 @@ class PricingEngine:
         price, source = list_price, "list" if list_price is not None else "none"
         if winner is not None and (ruled := winner.effect.apply(list_price, self.lists, line)) is not None:
             price, source = ruled, "rule"
+        free_units = winner.effect.free_units(line.quantity) if source == "rule" and isinstance(
+            winner.effect, FreeGoods) else 0  # type: ignore[union-attr]
+        floors = [(r.effect.price, r.rule_id) for r in self.floors  # type: ignore[union-attr]
+                  if r.mismatch(line) is None]
+        floor, floor_rule = max(floors, key=lambda f: (f[0], f[1])) if floors else (None, None)
+        floored = price is not None and floor is not None and price < floor
+        if floored:
+            price = floor
         ceilings = [t.price for t in tenders if t.kind == "ceiling"]
         ceiling = min(ceilings) if ceilings else None
         capped = price is not None and ceiling is not None and price > ceiling
         return PriceExplanation(ceiling if capped else price, source, list_price,
                                 winner=winner.rule_id if winner and source == "rule" else None, ceiling=ceiling,
-                                capped=capped, considered=considered)
+                                capped=capped, considered=considered, floor=floor, floor_rule=floor_rule,
+                                floored=floored, free_units=free_units)
 
 
 def _day(value: date | str | None) -> date | None:
@@ -308,13 +386,11 @@ def rule_of(saved: dict[str, Any]) -> PricingRule:
     sets = {name: frozenset(str(v) for v in scope.get(name) or ()) for name in
             ("customers", "grades", "tiers", "channels", "provinces", "cities", "gtins", "groups")}
     effect = saved["effect"]
-    kinds = {"fixed_price": lambda v: FixedPrice(Decimal(v)), "discount_percent": lambda v: Discount(Decimal(v)),
-             "price_list": lambda v: FromList(str(v))}
     return PricingRule(str(saved["rule_id"]), saved["name"], saved["priority"],
                        Scope(**sets, min_quantity=scope.get("min_quantity") or 1,
                              max_quantity=scope.get("max_quantity")),
                        Validity(_day(saved["valid_from"]), _day(saved["valid_to"])),  # type: ignore[arg-type]
-                       kinds[effect["kind"]](effect["value"]))
+                       effect_of(effect["kind"], str(effect["value"])))
 
 
 def tender_of(saved: dict[str, Any]) -> TenderPrice:
@@ -327,5 +403,5 @@ def tender_of(saved: dict[str, Any]) -> TenderPrice:
 
 def brute_force_winner(rules: Iterable[PricingRule], line: Line) -> PricingRule | None:
     """The winning rule by evaluating every rule: the baseline the engine is checked and measured against."""
-    matching = [r for r in rules if r.mismatch(line) is None]
+    matching = [r for r in rules if not r.is_floor and r.mismatch(line) is None]
     return min(matching, key=tie_broken) if matching else None

@@ -260,7 +260,11 @@ class PricingRuleSaved(ChannelEvent):
                                               " (lists), min_quantity, max_quantity")
     valid_from: date
     valid_to: date | None = None
-    effect: dict[str, Any] = Field(description="kind: fixed_price | discount_percent | price_list; value")
+    effect: dict[str, Any] = Field(description="kind: fixed_price | discount_percent | price_list | minimum_price (a"
+                                               " floor, in force beside the rule that prices a line) | free_goods"
+                                               " (买赠, value N+M); value")
+    owner: str | None = Field(None, max_length=200, description="who answers for the rule (a regional policy's"
+                                                                " owner); absent on rules saved before owners")
 
 
 class TenderPriceRecorded(ChannelEvent):

@@ -95,5 +95,9 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard", headers=channel).json()
     assert (card["sell_in_units"], card["sell_out_units"], card["diversion_alerts"]) == (14, 4, 1)
     promotions = http.get(f"{urls['channel']}/promotions", headers=channel).json()["items"]
-    assert [(p["rule_id"].startswith("promo-DEMO-PROMO-"), p["budget"]) for p in promotions] == [(True, "10000.00")]
+    assert sorted((p["rule_id"].split("-")[2], p["effect"]["kind"], p["budget"]) for p in promotions) == [
+        ("BUY10", "free_goods", "20000.00"), ("PROMO", "discount_percent", "10000.00")]
+    floor = next(r for r in http.get(f"{urls['channel']}/pricing-rules", headers=channel).json()["items"]
+                 if r["effect"]["kind"] == "minimum_price")
+    assert (floor["scope"]["provinces"], floor["owner"]) == (["上海市"], "华东大区经理 East China regional manager")
     assert load_demo_data(urls) == "demo data already loaded"

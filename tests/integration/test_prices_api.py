@@ -91,6 +91,34 @@ def test_a_vbp_award_prices_its_province_s_lines_and_a_platform_ceiling_caps_the
     assert [t["tender_price_id"] for t in listed["items"]] == ["vbp-zj"]
 
 
+def test_a_province_s_minimum_price_is_a_rule_with_an_owner_in_force_beside_the_winning_discount(channel_api):
+    api = channel_api
+    hospital = api.post("/hospitals", headers=bearer("md", ["master_data"]), json={
+        "name": "浙江省人民医院", "province": "浙江省", "grade": "3A"}).json()["hospital_id"]
+    list_id = api.post("/price-lists", headers=PRICING, json={"name": "目录价"}).json()["price_list_id"]
+    api.post(f"/price-lists/{list_id}/prices", headers=PRICING, json={"gtin": STENT, "price": "1000",
+                                                                      "valid_from": "2026-01-01"})
+    assert api.put("/pricing-rules/big-order", headers=PRICING, json={
+        "name": "大单7折", "priority": 10, "valid_from": "2026-01-01", "scope": {"min_quantity": 20},
+        "effect": {"kind": "discount_percent", "value": "30"}}).status_code == 200
+    floor = api.put("/pricing-rules/zj-floor", headers=PRICING, json={
+        "name": "浙江省最低限价", "priority": 10, "valid_from": "2026-01-01", "scope": {"provinces": ["浙江省"]},
+        "effect": {"kind": "minimum_price", "value": "820"}, "owner": "浙江大区经理 陈"})
+    assert floor.status_code == 200, floor.text  # the same priority as the discount: a floor never competes
+    assert (floor.json()["owner"], floor.json()["effect"]) == ("浙江大区经理 陈", {"kind": "minimum_price",
+                                                                                "value": "820"})
+    quote = api.get("/prices/quote", headers=DESK, params={"price_list": list_id, "customer": hospital,
+                                                          "gtin": STENT, "quantity": 20, "on": "2026-12-01"}).json()
+    assert (quote["price"], quote["winner"], quote["floor"], quote["floor_rule"], quote["floored"]) == (
+        "820", "big-order", "820", "zj-floor", True)
+    owners = {r["rule_id"]: r["owner"] for r in api.get("/pricing-rules", headers=DESK).json()["items"]}
+    assert owners == {"big-order": "user:pricing-li", "zj-floor": "浙江大区经理 陈"}  # absent: who saved it
+    malformed = api.put("/pricing-rules/bad", headers=PRICING, json={
+        "name": "买赠", "priority": 3, "valid_from": "2026-01-01", "effect": {"kind": "free_goods", "value": "10"}})
+    assert (malformed.status_code, malformed.json()["errors"][0]["field"]) == (422, "effect")
+    assert "N+M" in malformed.text  # the error says how free goods are written
+
+
 def test_price_lists_are_listed_with_how_many_gtins_they_price_filtered_by_currency_and_gtin(channel_api, settings,
                                                                                           pool):
     from services.channel.projections.prices import PriceLists

@@ -41,7 +41,7 @@ def set_price(uow: UnitOfWork, list_id, price: str, start: date, end: date | Non
 
 def save(uow: UnitOfWork, rule_id: str, priority: int, effect: dict, **scope) -> None:  # noqa: ANN003
     prices.save_pricing_rule(prices.SavePricingRule(rule_id=rule_id, name=rule_id, priority=priority, scope=scope,
-                                                    valid_from=JAN, valid_to=DEC, effect=effect), uow)
+                                                    valid_from=JAN, valid_to=DEC, effect=effect, owner="pricing-li"), uow)
 
 
 def test_a_gtin_has_one_list_price_a_day_and_the_same_price_again_records_nothing(uow):

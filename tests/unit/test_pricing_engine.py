@@ -5,12 +5,13 @@ a brute-force evaluation of every rule finds."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain.pricing import (
-    Discount, FixedPrice, FromList, Line, PriceLookup, PricingEngine, PricingRule, Scope, TenderPrice, Validity,
-    brute_force_winner, conflicting_rule, gross_of, net_of,
+    Discount, FixedPrice, FreeGoods, FromList, Line, MinimumPrice, PriceLookup, PricingEngine, PricingRule, Scope,
+    TenderPrice, Validity, brute_force_winner, conflicting_rule, effect_of, gross_of, net_of,
 )
 
 STENT, CATHETER = "09506000134352", "09506000134376"
@@ -96,6 +97,54 @@ def test_equal_priorities_that_could_meet_are_refused_when_saved_naming_the_othe
     gtin_rules = [rule("stent", 4, Discount(Decimal(1)), gtins={STENT})]
     assert conflicting_rule(rule("cath", 4, Discount(Decimal(1)), gtins={CATHETER}), gtin_rules) is None
     assert conflicting_rule(rule("group", 4, Discount(Decimal(1)), groups={"stents"}), gtin_rules) is not None
+
+
+def test_a_regional_minimum_price_raises_the_winner_s_price_but_never_competes_with_it():
+    rules = (rule("zj-30%", 10, Discount(Decimal(30)), provinces={"浙江省"}),
+             rule("zj-floor", 10, MinimumPrice(Decimal("800.00")), provinces={"浙江省"}),  # same priority: no conflict
+             rule("zj-floor-3a", 1, MinimumPrice(Decimal("850.00")), provinces={"浙江省"}, grades={"三级甲等"}))
+    e = engine(*rules)
+    floored = e.price(line(), explain=True)
+    # 30% off the list's 1000 is 700; two floors are in force, the highest (850) binds whatever its priority
+    assert (floored.price, floored.winner, floored.floor, floored.floor_rule, floored.floored) == (
+        Decimal("850.00"), "zj-30%", Decimal("850.00"), "zj-floor-3a", True)
+    assert [c.rule_id for c in floored.considered] == ["zj-30%"]  # floors are not candidates for the price
+    assert e.price(line(hospital_grade="二级甲等")).price == Decimal("800.00")
+    assert (e.price(line(province="四川省")).price, e.price(line(province="四川省")).floor) == (Decimal("1000.00"), None)
+    above = engine(rule("zj-floor", 1, MinimumPrice(Decimal("600.00")), provinces={"浙江省"})).price(line())
+    assert (above.price, above.floored, above.floor) == (Decimal("1000.00"), False, Decimal("600.00"))
+    # the platform's ceiling is the law: a floor above it does not lift the price over it; an award admits neither
+    ceiling = TenderPrice(STENT, "ceiling", Decimal("780.00"), YEAR, province="浙江省", reference="浙江挂网")
+    award = TenderPrice(STENT, "award", Decimal("500.00"), YEAR, province="浙江省", reference="国采")
+    assert engine(*rules, tenders=(ceiling,)).price(line()).price == Decimal("780.00")
+    assert engine(*rules, tenders=(award,)).price(line()).price == Decimal("500.00")
+    assert conflicting_rule(rules[1], rules[:1]) is None and conflicting_rule(rules[0], rules[1:]) is None
+    assert brute_force_winner(rules, line()).rule_id == "zj-30%"
+
+
+def test_free_goods_spread_the_paid_units_amount_over_every_unit_of_the_line():
+    e = engine(rule("promo-10+1", 900, FreeGoods(10, 1), gtins={STENT}))
+    ten, eleven, twenty_three = (e.price(line(quantity=q)) for q in (10, 11, 23))
+    assert (ten.price, ten.free_units) == (Decimal("1000.00"), 0)  # 10 units: none free yet
+    assert (eleven.price, eleven.free_units, eleven.winner) == (Decimal("909.0909"), 1, "promo-10+1")
+    assert (eleven.price * 11).quantize(Decimal("0.01")) == Decimal("10000.00")  # 10 paid for, spread over 11
+    assert (twenty_three.free_units, twenty_three.price) == (2, Decimal("913.0435"))  # 21 paid of 23
+    assert FreeGoods(2, 1).free_units(9) == 3 and FreeGoods(2, 1).free_units(8) == 2
+
+
+@pytest.mark.parametrize(("kind", "value", "effect"), [
+    ("free_goods", "10+1", FreeGoods(10, 1)), ("minimum_price", "850.5", MinimumPrice(Decimal("850.5"))),
+    ("discount_percent", "7.5", Discount(Decimal("7.5"))), ("fixed_price", "1.0001", FixedPrice(Decimal("1.0001")))])
+def test_an_effect_is_read_from_its_kind_and_value(kind, value, effect):
+    assert effect_of(kind, value) == effect
+
+
+@pytest.mark.parametrize(("kind", "value"), [("free_goods", "10"), ("free_goods", "0+1"), ("free_goods", "10+0"),
+                                             ("free_goods", "-1+1"), ("minimum_price", "0"),
+                                             ("minimum_price", "1.00001"), ("discount_percent", "100")])
+def test_a_malformed_effect_value_is_refused(kind, value):
+    with pytest.raises(ValueError):
+        effect_of(kind, value)
 
 
 def test_net_and_tax_inclusive_prices_derive_from_each_other_at_the_item_s_vat_rate():

@@ -57,6 +57,6 @@ def test_a_promotion_s_rule_is_not_changed_as_a_plain_pricing_rule(uow):
     with pytest.raises(RuleViolation) as refused:
         prices.save_pricing_rule(prices.SavePricingRule(
             rule_id="promo-Q4-ZJ", name="x", priority=1, scope={}, valid_from=date(2026, 1, 1), valid_to=None,
-            effect={"kind": "discount_percent", "value": "50"}), uow)
+            effect={"kind": "discount_percent", "value": "50"}, owner="pricing-li"), uow)
     assert refused.value.rule == "promotion-rule"
     assert prices.rule_book(uow).rules["promo-Q4-ZJ"]["effect"]["value"] == "8"

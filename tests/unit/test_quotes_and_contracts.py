@@ -12,7 +12,7 @@ from services.order.application import OrderApplication, OrderUnitOfWork, contra
 from services.order.domain.contracts import ceiling_of, completion
 from services.order.domain.price_facts import Customer
 from services.order.domain.promotions import PromotionBudget
-from shared.domain.pricing import Discount, PricingRule, Scope, TenderPrice, Validity
+from shared.domain.pricing import Discount, FreeGoods, MinimumPrice, PricingRule, Scope, TenderPrice, Validity
 from shared.domain.rules import InvalidReference, RuleViolation
 from shared.platform.access import EVERYTHING
 from shared.platform.context import acting_as
@@ -270,6 +270,31 @@ def test_a_rule_for_a_product_group_prices_the_items_in_that_group(uow, prices):
     winners = [line["price_explanation"]["winner"] for line in quote.lines]
     assert winners == ["stents", "3a"]  # the catheter is in no group: the grade's rule prices it
     assert quote.lines[0]["unit_price"] == Decimal("1301.7600")  # 1,446.40 less 10%
+
+
+def test_free_goods_spread_the_line_s_price_and_spend_the_budget_at_the_free_units_list_value(uow, prices):
+    # 买十赠一 on the catheter (list 100): an order of 22 pays for 20, spread over 22; the budget gives 200 of goods.
+    prices.rules.append(PricingRule("promo-10+1", "促销 买十赠一", 900, Scope(gtins=frozenset({CATHETER})),
+                                    Validity(date(2000, 1, 1)), FreeGoods(10, 1)))
+    prices.promotions["promo-10+1"] = Decimal("250.00")
+    order = place(uow, (CATHETER, 22))
+    line = order.lines[0]
+    assert (line["gross_unit_price"], line["price_explanation"]["free_units"]) == (Decimal("90.9091"), 2)
+    assert (line["gross_unit_price"] * 22).quantize(Decimal("0.01")) == Decimal("2000.00")
+    budget = uow.get(PromotionBudget.create_id("promo-10+1"), PromotionBudget)
+    assert budget.spent_by == {str(order.id): Decimal("200.00")}
+    # 50 of budget left: a second order of 11 (one free unit, worth 100) is priced without the promotion.
+    second = place(uow, (CATHETER, 11))
+    assert (second.lines[0]["price_explanation"]["winner"], second.lines[0]["price_explanation"]["free_units"]) == (
+        "3a", 0)
+
+
+def test_a_regional_minimum_price_holds_a_quote_below_it_for_approval(uow, prices):
+    prices.rules.append(PricingRule("floor", "最低限价", 1, Scope(), Validity(date(2000, 1, 1)),
+                                    MinimumPrice(Decimal("96.5000"))))
+    quote = draft(uow, (CATHETER, 1, Decimal("96.00")))  # within the desk's 5% of the computed 97, but below the floor
+    assert "below the minimum price 96.5000 of regional policy floor" in quote.lines[0]["approval_reason"]
+    assert draft(uow, (CATHETER, 1, Decimal("97.00"))).lines[0]["approval_reason"] is None
 
 
 def test_a_promotion_prices_lines_until_its_budget_is_spent_then_the_next_rule_does(uow, prices):

@@ -14,6 +14,7 @@ from services.channel.application import prices
 from services.channel.domain.price_books import PriceList
 from shared.domain.gtin import GTINInput
 from shared.domain.money import ListUnitPrice
+from shared.domain.pricing import effect_of
 from shared.domain.text import Name
 from shared.platform.access import COMPANY, permitted
 from shared.platform.api import REPLAYED, IdempotencyKey, command_by
@@ -80,21 +81,17 @@ class RuleScopeIn(BaseModel):
 
 class RuleEffectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["fixed_price", "discount_percent", "price_list"]
-    value: str = Field(min_length=1, max_length=64, description="the price, the percent (0-100, exclusive), or"
-                                                                  " the id of the price list to price from")
+    kind: Literal["fixed_price", "discount_percent", "price_list", "minimum_price", "free_goods"] = Field(
+        description="minimum_price: a floor (a regional policy's 最低限价), in force beside the rule that prices the"
+                    " line; free_goods: 买赠, of every N+M units M free")
+    value: str = Field(min_length=1, max_length=64, description="the price, the percent (0-100, exclusive), the"
+                                                                  " id of the price list to price from, or N+M")
 
     @model_validator(mode="after")
     def _value_fits_kind(self) -> "RuleEffectIn":
         if self.kind == "price_list":
             UUID(self.value)
-            return self
-        value = Decimal(self.value)
-        if self.kind == "discount_percent" and not Decimal(0) < value < Decimal(100):
-            raise ValueError("a discount is between 0 and 100 percent, exclusive")
-        if self.kind == "fixed_price" and not (Decimal(0) < value <= Decimal("9999999999.9999")
-                                               and -value.as_tuple().exponent <= 4):
-            raise ValueError("a fixed price is positive, with at most 4 decimal places")
+        effect_of(self.kind, self.value)  # ValueError saying what is wrong
         return self
 
 
@@ -106,6 +103,8 @@ class PricingRuleIn(BaseModel):
     valid_from: date
     valid_to: date | None = None
     effect: RuleEffectIn
+    owner: Name | None = Field(None, description="who answers for the rule (a regional policy's owner); absent: who"
+                                                 " saves it")
 
 
 class PricingRuleOut(BaseModel):
@@ -116,6 +115,7 @@ class PricingRuleOut(BaseModel):
     valid_from: date
     valid_to: date | None
     effect: dict[str, Any]
+    owner: str | None = Field(None, description="who answers for it (absent on rules saved before owners)")
 
 
 class TenderPriceIn(BaseModel):
@@ -165,6 +165,11 @@ class PriceQuoteOut(BaseModel):
     award: str | None = Field(None, description="the award (中选价) that priced the line: it admits no rule")
     ceiling: Decimal | None = Field(None, description="the platform ceiling (挂网价) on the line's price, if any")
     capped: bool = Field(False, description="the price was lowered to the ceiling")
+    floor: Decimal | None = Field(None, description="the highest minimum price (a regional policy) in force, if any")
+    floor_rule: str | None = Field(None, description="the rule that sets that floor")
+    floored: bool = Field(False, description="the price was raised to the floor")
+    free_units: int = Field(0, description="of the line's units, how many its promotion gives (买赠); the price is"
+                                           " spread over all of them")
     considered: list[ConsideredOut] = Field(description="every candidate rule, highest priority first, and why it"
                                                         " did not match")
 
@@ -227,7 +232,7 @@ def save_pricing_rule(rule_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,1
     scope = body.scope.model_dump(mode="json")
     book = prices.save_pricing_rule(prices.SavePricingRule(
         rule_id=rule_id, name=body.name, priority=body.priority, scope=scope, valid_from=body.valid_from,
-        valid_to=body.valid_to, effect=body.effect.model_dump()), uow)
+        valid_to=body.valid_to, effect=body.effect.model_dump(), owner=body.owner or meta.actor), uow)
     return PricingRuleOut(**book.rules[rule_id])
 
 
@@ -290,5 +295,6 @@ def price_quote(uow: Work, access: CustomerPriceReader, price_list: Annotated[UU
         product_groups=tuple(group or ())), uow, access.scope)
     return PriceQuoteOut(gtin=gtin, quantity=quantity, on=day, price=explained.price, source=explained.source,
                          list_price=explained.list_price, winner=explained.winner, award=explained.award,
-                         ceiling=explained.ceiling, capped=explained.capped,
+                         ceiling=explained.ceiling, capped=explained.capped, floor=explained.floor,
+                         floor_rule=explained.floor_rule, floored=explained.floored, free_units=explained.free_units,
                          considered=[ConsideredOut(**vars(c)) for c in explained.considered])

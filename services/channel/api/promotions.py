@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from services.channel import queries
 from services.channel.api.prices import RuleScopeIn
 from services.channel.application import ChannelUnitOfWork, promotions
 from services.channel.domain.promotions import Promotion
+from shared.domain.pricing import effect_of
 from shared.domain.rules import NotFound
 from shared.domain.text import Name
 from shared.platform.access import COMPANY, permitted
@@ -30,9 +31,15 @@ Number = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,90}$", description="le
 
 class PromotionEffectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["discount_percent", "fixed_price"]
-    value: Decimal = Field(gt=0, max_digits=14, decimal_places=4, description="the percent off (below 100), or the"
-                                                                              " special price (含税)")
+    kind: Literal["discount_percent", "fixed_price", "free_goods"]
+    value: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float | Decimal) else v)] = Field(
+        min_length=1, max_length=64, description="the percent off (below 100), the special price (含税), or free"
+                                                 " goods as N+M (买赠: of every N+M units on a line, M are free)")
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> "PromotionEffectIn":
+        effect_of(self.kind, self.value)  # ValueError saying what is wrong
+        return self
 
 
 class PromotionIn(BaseModel):
@@ -94,7 +101,7 @@ def launch_promotion(body: PromotionIn, response: Response, meta: PromotionComma
     promotion, created = promotions.launch_promotion(promotions.LaunchPromotion(
         number=body.number, name=body.name, budget=body.budget, valid_from=body.valid_from, valid_to=body.valid_to,
         priority=body.priority, scope=body.scope.model_dump(mode="json"),
-        effect={"kind": body.effect.kind, "value": str(body.effect.value)}, owner=meta.actor), uow)
+        effect={"kind": body.effect.kind, "value": body.effect.value}, owner=meta.actor), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(promotion)

@@ -39,7 +39,8 @@ class SavePricingRule(Command):
     scope: dict[str, Any]  # lists of accepted values per dimension; min_quantity, max_quantity
     valid_from: date
     valid_to: date | None
-    effect: dict[str, Any]  # {"kind": fixed_price | discount_percent | price_list, "value": ...}
+    effect: dict[str, Any]  # {"kind": fixed_price | discount_percent | price_list | minimum_price | free_goods, ...}
+    owner: str
 
 
 class RecordTenderPrice(Command):
@@ -94,7 +95,7 @@ def save_pricing_rule(command: SavePricingRule, uow: UnitOfWork) -> PricingRuleB
     book = rule_book(uow) or PricingRuleBook()
     if book.save_rule({"rule_id": command.rule_id, "name": command.name, "priority": command.priority,
                        "scope": command.scope, "valid_from": command.valid_from, "valid_to": command.valid_to,
-                       "effect": {"kind": effect["kind"], "value": str(effect["value"])}}):
+                       "effect": {"kind": effect["kind"], "value": str(effect["value"])}, "owner": command.owner}):
         uow.collect(book)
     uow.commit()
     return book

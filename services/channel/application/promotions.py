@@ -34,7 +34,8 @@ def launch_promotion(command: LaunchPromotion, uow: UnitOfWork) -> tuple[Promoti
         book = rule_book(uow) or PricingRuleBook()
         if book.save_rule({"rule_id": promotion.rule_id, "name": f"促销 {command.name}", "priority": command.priority,
                            "scope": command.scope, "valid_from": command.valid_from, "valid_to": command.valid_to,
-                           "effect": {"kind": command.effect["kind"], "value": str(command.effect["value"])}}):
+                           "effect": {"kind": command.effect["kind"], "value": str(command.effect["value"])},
+                           "owner": command.owner}):
             uow.collect(book)
         return promotion
 

@@ -70,6 +70,7 @@ class PricingRuleBook(TracedAggregate):
     def save_rule(self, rule: dict[str, Any]) -> bool:
         """Add or replace a rule; False if it is saved exactly so already. A rule of the same priority that could
         match the same lines on the same days is refused (409 naming it): the engine's winner is never a tie."""
+        rule = {"owner": None, **rule}
         if self.rules.get(rule["rule_id"]) == rule:
             return False
         if rule["valid_to"] is not None and rule["valid_to"] < rule["valid_from"]:
@@ -85,9 +86,9 @@ class PricingRuleBook(TracedAggregate):
 
     @event("RuleSaved")
     def _rule_saved(self, rule_id: str, name: str, priority: int, scope: dict[str, Any], valid_from: date,
-                    valid_to: date | None, effect: dict[str, Any]) -> None:
+                    valid_to: date | None, effect: dict[str, Any], owner: str | None = None) -> None:
         self.rules[rule_id] = {"rule_id": rule_id, "name": name, "priority": priority, "scope": scope,
-                               "valid_from": valid_from, "valid_to": valid_to, "effect": effect}
+                               "valid_from": valid_from, "valid_to": valid_to, "effect": effect, "owner": owner}
 
     def engine_rules(self) -> list[PricingRule]:
         return [rule_of(r) for r in self.rules.values()]

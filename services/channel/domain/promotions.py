@@ -1,5 +1,6 @@
-"""Promotions (促销活动): a period, regions, products, customers or tiers, an effect on the price (a discount or a
-special price) and a budget — the discount it may give in all, tax-inclusive. A promotion is a pricing rule in the
+"""Promotions (促销活动): a period, regions, products, customers or tiers, an effect on the price (a discount, a
+special price, or free goods per N units: 买赠 "N+M") and a budget — the discount it may give in all, tax-inclusive
+(free goods count at the list price of the units given). A promotion is a pricing rule in the
 rulebook (rule id `promo-<number>`), so every price it gives is explained naming it; the order service spends its
 budget order by order and passes over it once spent. Pure."""
 
@@ -42,8 +43,9 @@ class Promotion(TracedAggregate):
             raise RuleViolation("promotion-budget", "a promotion has a budget above 0", "budget")
         if valid_to < valid_from:
             raise RuleViolation("valid-period", f"valid_to {valid_to} is before valid_from {valid_from}", "valid_to")
-        if effect["kind"] not in ("discount_percent", "fixed_price"):
-            raise RuleViolation("promotion-effect", "a promotion gives a discount or a special price", "effect.kind")
+        if effect["kind"] not in ("discount_percent", "fixed_price", "free_goods"):
+            raise RuleViolation("promotion-effect", "a promotion gives a discount, a special price or free goods",
+                                "effect.kind")
         if not (scope.get("gtins") or scope.get("groups")):
             raise RuleViolation("promotion-products", "name the products it promotes (GTINs or product groups)",
                                 "gtins")

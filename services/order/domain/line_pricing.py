@@ -9,6 +9,7 @@ A quote line may carry a price the desk chose; it needs approval when:
 - the rulebook has no price for it;
 - it differs from a mandatory award price (中选价 admits no deviation, up or down);
 - it is above the 挂网 ceiling;
+- it is below a regional policy's minimum price (a floor), unless the ceiling is lower still;
 - it deviates from the computed price by more than the desk's threshold (QUOTE_DEVIATION_PERCENT, 5% unless set).
 """
 
@@ -28,7 +29,7 @@ MAX_CONSIDERED_STORED = 20
 def explanation_of(explained: PriceExplanation) -> dict[str, Any]:
     """The explanation as it is stored with the line (plain JSON values, bounded)."""
     plain = asdict(explained)
-    for key in ("price", "list_price", "ceiling"):
+    for key in ("price", "list_price", "ceiling", "floor"):
         plain[key] = None if plain[key] is None else str(plain[key])
     considered = plain["considered"]
     winner_at = next((i for i, c in enumerate(considered) if c["matched"]), None)
@@ -47,6 +48,9 @@ def approval_reason(computed: PriceExplanation, quoted: Decimal, threshold_perce
         return f"differs from the mandatory award price (中选价) {computed.price} of {computed.award}"
     if computed.ceiling is not None and quoted > computed.ceiling:
         return f"above the platform ceiling (挂网价) {computed.ceiling}"
+    if computed.floor is not None and quoted < computed.floor and not (
+            computed.ceiling is not None and computed.ceiling < computed.floor):
+        return f"below the minimum price {computed.floor} of regional policy {computed.floor_rule}"
     deviation = ((quoted - computed.price) / computed.price * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     if abs(deviation) > threshold_percent:
         return (f"deviates {deviation:+}% from the computed price {computed.price}, beyond the {threshold_percent}%"
