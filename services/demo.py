@@ -8,7 +8,7 @@ distributor, its sell-out report to a second hospital, an adverse event and the 
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from shared.domain.business_day import CHINA
 
 import httpx
 
@@ -20,7 +20,6 @@ DEMO_HOSPITAL = "上海市第一人民医院"
 SECOND_HOSPITAL = "苏州大学附属第一医院"
 DEMO_DISTRIBUTOR = "华东医疗器械有限公司"
 SECOND_DISTRIBUTOR = "苏南医疗器械有限公司"
-CHINA = ZoneInfo("Asia/Shanghai")
 EARLY_LOT, LATE_LOT = "DEMO-EARLY", "DEMO-LATE"
 DEMO_SUPPLIER = "苏州医疗器械制造有限公司"
 GS = "\x1d"  # how a scanner sends FNC1: ends a variable-length field

@@ -14,7 +14,7 @@ from services.order.projections.order_list import OrderList
 from services.order.projections.price_book import PriceBook
 from services.order.projections.quote_list import QuoteList
 from services.order.projections.vbp_progress import VbpProgress
-from services.order.reactions import OrderFulfilmentTracker
+from services.order.reactions import OrderFulfilmentTracker, RebateGoods
 from shared.platform.service import ServiceDefinition
 
 ORDER = ServiceDefinition(
@@ -24,7 +24,7 @@ ORDER = ServiceDefinition(
     unit_of_work=lambda app, pool, deferred: OrderUnitOfWork(app, pool, deferred=deferred),
     projections=(KnownHospitals, KnownDistributors, OrderList, KnownItems, DistributorLicences, PriceBook, QuoteList,
                  ContractList, VbpProgress, CreditExposure, OrderHistory),
-    process_managers=(OrderFulfilmentTracker,),
+    process_managers=(OrderFulfilmentTracker, RebateGoods),
     routers=(router, quotes_router, contracts_router, credit_router),
     default_port=8001,
     description="Quotes, contracts and sales orders, priced by the one rulebook, from placement to shipment.",

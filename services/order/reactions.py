@@ -1,15 +1,18 @@
-"""Process manager: the order's status follows what inventory did with it (reserved, backordered, shipped,
-amended, cancelled, or an amendment or cancellation refused), and consigned units used become a sales order. Each
-event becomes a command of the application layer, run in the unit of work of the batch."""
+"""Process managers: the order's status follows what inventory did with it (reserved, backordered, shipped,
+amended, cancelled, or an amendment or cancellation refused), consigned units used become a sales order, and a
+rebate settled as free goods (货补) becomes a zero-priced order. Each event becomes a command of the application
+layer, run in the unit of work of the batch."""
 
+from shared.domain.business_day import business_day
 from shared.events import CloudEvent, EventPayload
+from shared.events.channel import RebateSettlementApproved
 from shared.events.inventory import (
     ConsignmentUsed, FulfilmentAmended, FulfilmentAmendmentRefused, FulfilmentCancellationRefused, FulfilmentCancelled,
     ShipmentDispatched, StockReservationRejected, StockReserved,
 )
 from shared.platform.consumer import ProcessManager
 from shared.platform.unit_of_work import UnitOfWork
-from services.order.application import amending, cancelling, consuming, fulfilment
+from services.order.application import amending, cancelling, consuming, free_goods, fulfilment
 
 
 class OrderFulfilmentTracker(ProcessManager):
@@ -46,6 +49,22 @@ class OrderFulfilmentTracker(ProcessManager):
             case FulfilmentCancellationRefused():
                 cancelling.refuse_cancellation(cancelling.RefuseCancellation(order_id=payload.order_id,
                                                                              reason=payload.reason), uow)
+
+
+class RebateGoods(ProcessManager):
+    """A rebate approved as free goods (货补) is given as a zero-priced order of its units."""
+
+    name = "order-rebate-goods"
+    subscribes_to = ("channel",)
+
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: UnitOfWork) -> None:
+        if isinstance(payload, RebateSettlementApproved) and payload.mode == "free_goods" \
+                and payload.free_goods_quantity and payload.free_goods_gtin and payload.free_goods_unit_price:
+            free_goods.give_free_goods(free_goods.GiveFreeGoods(
+                settlement=f"{payload.account_id}:{payload.settlement_no}", settlement_no=payload.settlement_no,
+                distributor_id=payload.distributor_id, gtin=payload.free_goods_gtin,
+                quantity=payload.free_goods_quantity, unit_value=payload.free_goods_unit_price,
+                on=business_day(envelope.time)), uow)  # type: ignore[arg-type]
 
 
 def _per_line(lines: list) -> tuple[dict, ...] | None:

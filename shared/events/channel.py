@@ -9,6 +9,8 @@ from pydantic import Field
 
 from shared.events.base import GTIN, EventPayload, Money, NoneIsEmpty, ValueObject
 
+UnitPrice4 = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+
 
 class ChannelEvent(EventPayload):
     producer: ClassVar[str] = "channel"
@@ -383,6 +385,10 @@ class RebateSettlementProposed(RebateAccountEvent):
     mode: Literal["invoice_discount", "free_goods"] = Field(description="票折 on a later invoice, or 货补")
     proposed_by: str = Field(min_length=1, max_length=200)
     free_goods_gtin: GTIN | None = None
+    free_goods_quantity: int | None = Field(None, gt=0, description="货补: the whole units given (amount = units"
+                                                                    " × unit price; the remainder stays due)")
+    free_goods_unit_price: UnitPrice4 | None = Field(None, description="货补: each unit's value, the distributor's"
+                                                                       " rulebook price (含税)")
 
 
 class RebateSettlementApproved(RebateAccountEvent):
@@ -395,6 +401,8 @@ class RebateSettlementApproved(RebateAccountEvent):
     amount: Money = Field(gt=0, description="tax-inclusive (含税), in the invoices' currency")
     mode: Literal["invoice_discount", "free_goods"]
     free_goods_gtin: GTIN | None = None
+    free_goods_quantity: int | None = Field(None, gt=0, description="货补: the units the order service ships free")
+    free_goods_unit_price: UnitPrice4 | None = Field(None, description="货补: each unit's value (含税)")
 
 
 class RebateSettlementRejected(RebateAccountEvent):

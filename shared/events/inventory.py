@@ -193,7 +193,7 @@ class PlannedDelivery(ValueObject):
     min_remaining_shelf_life_days: int | None = Field(None, ge=0)
 
 
-OrderType = Literal["standard", "consignment", "loaner"]
+OrderType = Literal["standard", "consignment", "loaner", "free_goods"]
 
 
 class FulfilmentEvent(InventoryEvent):
@@ -353,7 +353,8 @@ class ShipmentDispatched(FulfilmentEvent):
     order_type: OrderType = Field("standard", description="consignment (寄售) and loaner (跟台) shipments go to a"
                                                            " consignment location, uninvoiced: the consignee holds"
                                                            " the goods (recall) but they are the manufacturer's until"
-                                                           " used (ConsignmentUsed)")
+                                                           " used (ConsignmentUsed); free_goods (货补, a rebate"
+                                                           " given as goods) ship to the distributor, uninvoiced")
     delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
                                                                   " customer's registered address")
 

@@ -25,7 +25,7 @@ class OrderEvent(EventPayload):
     order_id: UUID
 
 
-SalesOrderType = Literal["standard", "consignment", "loaner", "consumption"]
+SalesOrderType = Literal["standard", "consignment", "loaner", "consumption", "free_goods"]
 OrderStatusAfter = Literal["on_hold", "placed", "reserved", "partially_reserved", "backordered", "partially_shipped",
                            "shipped", "price_rejected", "cancelled", "closed"]
 
@@ -79,7 +79,9 @@ class OrderPlaced(OrderEvent):
     order_type: SalesOrderType = Field("standard", description="consignment (寄售 replenishment) and loaner (跟台"
                                                                " set) orders ship uninvoiced to a consignment location;"
                                                                " consumption: consigned units used (ConsignmentUsed),"
-                                                               " invoiced, nothing to ship")
+                                                               " invoiced, nothing to ship; free_goods: a rebate"
+                                                               " settled as 货补, zero-priced, to the distributor"
+                                                               " itself (hospital_id names it), never invoiced")
     usage_id: UUID | None = Field(None, description="a consumption order's usage report")
     delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
                                                                   " customer's registered address")

@@ -138,8 +138,10 @@ def every_domain_event() -> list:
         account = RebateAccount(programme_id=rebate.id, distributor_id=distributor.id)
         account.propose("RS-1", "2026-Q1", Decimal("2600.00"), "invoice_discount", "user:zhou", None)
         account.decide("RS-1", True, "user:li")
-        account.propose("RS-2", "2026-Q2", Decimal("2700.00"), "free_goods", "user:zhou", GTIN)
-        account.decide("RS-2", False, "user:li")
+        account.propose("RS-2", "2026-Q2", Decimal("2700.00"), "free_goods", "user:zhou", GTIN, Decimal("70.00"))
+        account.decide("RS-2", True, "user:li")  # 货补: 100 due pays for 1 unit of 70
+        account.propose("RS-3", "2026-Q3", Decimal("2800.00"), "invoice_discount", "user:zhou", None)
+        account.decide("RS-3", False, "user:li")
         from services.channel.domain.promotions import Promotion
         from services.order.domain.promotions import PromotionBudget
         promotion = Promotion.launch("Q4-ZJ", "浙江四季度支架促销", Decimal("50000.00"), date(2026, 10, 1),

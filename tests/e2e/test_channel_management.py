@@ -1,18 +1,21 @@
 """Channel management through HTTP and Kafka only: a distributor admitted (licence, placement, target) and
 authorized for 江苏; goods shipped through it and invoiced to it; its sell-out report names hospitals by name — one
 matched by an alias, one out of its territory (a diversion alert naming the serial), one unknown (the review queue,
-then matched by a person); a marginal sell-in rebate accrues, is settled as 票折 by two people and lowers the
-distributor's next invoice; its inventory report is reconciled per lot; the scorecard shows it all."""
+then matched by a person); a marginal sell-in rebate accrues, is settled in part as 货补 (a zero-priced order of
+whole units) and the rest as 票折, each by two people, the 票折 lowering the distributor's next invoice; its inventory report is reconciled per lot; the scorecard shows it all."""
 
 import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from services.channel.domain.rebate_programmes import account_id_for
 from services.demo import in_days, udi_scan
+from services.order.application.free_goods import free_goods_order_id
 from tests.e2e.commerce import as_, list_price, stocked_item
 from tests.waiting import wait_for
 
@@ -139,21 +142,42 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     assert [(b["from"], b["on"]) for b in explained["bands"]] == [("0", "10000"), ("10000", "2000.00")]
     assert [(line["fact"], line["amount"]) for line in explained["lines"]] == [("sale", "12000.00")]
 
-    # Settled as 票折: proposed by one channel manager, approved by another; billing takes it off the next invoice.
-    proposed = httpx.post(f"{channel}/rebate-programmes/{programme_id}/settlements", headers=CHANNEL_MANAGER, json={
-        "distributor_id": distributor, "settlement_no": "RS-1", "through_period": quarter,
-        "mode": "invoice_discount"})
-    assert (proposed.status_code, proposed.json()["amount"]) == (201, "300.00"), proposed.text
-    decide = f"{channel}/rebate-programmes/{programme_id}/settlements/RS-1"
-    own = httpx.post(f"{decide}/approve", headers=CHANNEL_MANAGER, json={"distributor_id": distributor, "reason": "ok"})
-    assert (own.status_code, own.json()["rule"]) == (409, "four-eyes")
-    approved = httpx.post(f"{decide}/approve", headers=SECOND_MANAGER,
-                          json={"distributor_id": distributor, "reason": "核对无误"})
-    assert (approved.status_code, approved.json()["status"]) == (200, "approved"), approved.text
-    wait_for(lambda: http.get(f"{billing}/rebate-allowances/{distributor}").json()["balance"] == "300.00",
+    # Part settled as 货补: whole units valued from the 货补 price list (130 each: 300 pays for 2, 40 stays due),
+    # proposed by one channel manager, approved by another; the order service gives them as a zero-priced order.
+    goods_list = list_price(http, channel, GTIN, "130.00")
+
+    def settle(number: str, **how) -> dict:  # noqa: ANN003
+        proposed = httpx.post(f"{channel}/rebate-programmes/{programme_id}/settlements", headers=CHANNEL_MANAGER,
+                              json={"distributor_id": distributor, "settlement_no": number, "through_period": quarter,
+                                    **how})
+        assert proposed.status_code == 201, proposed.text
+        decide = f"{channel}/rebate-programmes/{programme_id}/settlements/{number}"
+        own = httpx.post(f"{decide}/approve", headers=CHANNEL_MANAGER, json={"distributor_id": distributor,
+                                                                            "reason": "ok"})
+        assert (own.status_code, own.json()["rule"]) == (409, "four-eyes")
+        approved = httpx.post(f"{decide}/approve", headers=SECOND_MANAGER,
+                              json={"distributor_id": distributor, "reason": "核对无误"})
+        assert (approved.status_code, approved.json()["status"]) == (200, "approved"), approved.text
+        return proposed.json()
+
+    goods = settle("RS-1", mode="free_goods", free_goods_gtin=GTIN, price_list_id=goods_list)
+    assert (goods["amount"], goods["free_goods_quantity"], Decimal(goods["free_goods_unit_price"])) == (
+        "260.00", 2, Decimal("130"))
+    free_order_id = str(free_goods_order_id(f"{account_id_for(UUID(programme_id), UUID(distributor))}:RS-1"))
+    free_order = wait_for(lambda: (r := httpx.get(f"{order}/orders/{free_order_id}", headers=DESK)).status_code == 200
+                          and r.json(), "the free goods order")
+    assert (free_order["order_type"], free_order["ship_to_distributor_id"], free_order["holds"]) == (
+        "free_goods", distributor, [])
+    assert [(line["quantity"], line["unit_price"]) for line in free_order["lines"]] == [(2, "0.00")]
+    wait_for(lambda: http.get(f"{inventory}/fulfilments/{free_order_id}").json().get("status") == "reserved",
+             "the free goods reserved")
+
+    # The rest settled as 票折: billing takes it off the distributor's next invoice.
+    assert settle("RS-2", mode="invoice_discount")["amount"] == "40.00"
+    wait_for(lambda: http.get(f"{billing}/rebate-allowances/{distributor}").json()["balance"] == "40.00",
              "billing to grant the allowance")
     again = httpx.post(f"{channel}/rebate-programmes/{programme_id}/settlements", headers=CHANNEL_MANAGER, json={
-        "distributor_id": distributor, "settlement_no": "RS-2", "through_period": quarter,
+        "distributor_id": distributor, "settlement_no": "RS-3", "through_period": quarter,
         "mode": "invoice_discount"})
     assert (again.status_code, again.json()["rule"]) == (409, "rebate-nothing-due")  # never paid twice
 
@@ -163,9 +187,9 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
                       "the second invoice")[0]
     discounted = http.get(f"{billing}/invoices/{second['invoice_id']}").json()
     assert [(d["gross_amount"], d["net_amount"], d["vat_amount"]) for d in discounted["discounts"]] == [
-        ("-300.00", "-265.49", "-34.51")]
+        ("-40.00", "-35.40", "-4.60")]
     assert (discounted["net_total"], discounted["vat_total"], discounted["gross_total"]) == (
-        "1734.51", "225.49", "1960.00")  # 2,260 less 300: the VAT base lowered by the discount's net
+        "1964.60", "255.40", "2220.00")  # 2,260 less 40: the VAT base lowered by the discount's net
     assert http.get(f"{billing}/rebate-allowances/{distributor}").json()["balance"] == "0.00"
 
     # The scorecard: sell-in 14,000 net of 20,000 targeted; 6 units sold on of 14 bought; one diversion alert.

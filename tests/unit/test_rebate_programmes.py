@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.channel.application import ChannelApplication, ChannelUnitOfWork, parties, rebates
+from services.channel.application import ChannelApplication, ChannelUnitOfWork, parties, prices, rebates
 from services.channel.domain.rebate_programmes import period_of
 from shared.domain.rules import RuleViolation
 from shared.platform.context import acting_as
@@ -159,6 +159,42 @@ def test_a_settlement_pays_what_is_due_once_approved_by_another_person_and_the_n
     assert twice.value.rule == "rebate-nothing-due"
     basis.add(date(2026, 5, 10), 10, "5000.00")  # Q2: 100
     assert propose("RS-2", "2026-Q2").pending["amount"] == Decimal("100.00")
+
+
+class NoGroups:
+    def product_group(self, gtin: str) -> None:
+        return None
+
+
+def test_free_goods_are_whole_units_at_the_distributor_s_price_and_the_remainder_stays_due(uow, basis, distributor):
+    found = programme(uow)
+    basis.add(date(2026, 2, 10), 100, "80000.00")  # Q1: 1,600 due
+    uow.items = NoGroups()
+    list_id = uuid4()
+    prices.create_price_list(prices.CreatePriceList(price_list_id=list_id, name="目录价", currency="CNY"), uow)
+    prices.set_list_price(prices.SetListPrice(price_list_id=list_id, gtin=OTHER, price=Decimal("700.00"),
+                                              valid_from=date(2026, 1, 1)), uow)
+
+    def propose(number: str, mode: str = "free_goods", gtin: str | None = OTHER, **more):  # noqa: ANN003, ANN202
+        return rebates.propose_settlement(rebates.ProposeSettlement(
+            programme_id=found.id, distributor_id=distributor, settlement_no=number, through_period="2026-Q1",
+            mode=mode, free_goods_gtin=gtin, proposed_by="user:zhou", today=date(2026, 7, 1), **more), uow)
+
+    with pytest.raises(RuleViolation) as unvalued:
+        propose("RS-0")
+    assert unvalued.value.field == "price_list_id"
+    account = propose("RS-1", price_list_id=list_id)
+    assert (account.pending["free_goods_quantity"], account.pending["free_goods_unit_price"],
+            account.pending["amount"]) == (2, Decimal("700.00"), Decimal("1400.00"))  # 1,600 pays for 2 of 700
+    with acting_as("user:li"):
+        approved = rebates.decide_settlement(rebates.DecideSettlement(
+            programme_id=found.id, distributor_id=distributor, settlement_no="RS-1", approve=True,
+            decided_by="user:li"), uow)
+    assert approved.settled == Decimal("1400.00")
+    with pytest.raises(RuleViolation) as below:
+        propose("RS-2", price_list_id=list_id)  # 200 left does not pay for a unit of 700
+    assert below.value.rule == "rebate-free-goods-below-a-unit"
+    assert propose("RS-2", mode="invoice_discount", gtin=None).pending["amount"] == Decimal("200.00")
 
 
 def test_a_clawback_after_settlement_leaves_the_distributor_owing_and_no_settlement_is_proposed(uow, basis,

@@ -146,6 +146,8 @@ class SettlementIn(BaseModel):
     mode: Literal["invoice_discount", "free_goods"] = Field(description="票折: deducted from the distributor's next"
                                                                         " invoices; 货补: given as free goods")
     free_goods_gtin: GTINInput | None = None
+    price_list_id: UUID | None = Field(None, description="货补: the list the goods are valued from, at the"
+                                                         " distributor's rulebook price today")
 
 
 class DecisionIn(BaseModel):
@@ -164,6 +166,8 @@ class SettlementOut(BaseModel):
     amount: Decimal
     mode: str
     free_goods_gtin: str | None
+    free_goods_quantity: int | None = Field(None, description="货补: whole units given, valued at free_goods_unit_price")
+    free_goods_unit_price: Decimal | None = None
     status: str
     proposed_by: str
 
@@ -286,7 +290,7 @@ def propose_rebate_settlement(programme_id: UUID, body: SettlementIn, meta: Sett
     account = rebates.propose_settlement(rebates.ProposeSettlement(
         programme_id=programme_id, distributor_id=body.distributor_id, settlement_no=body.settlement_no,
         through_period=body.through_period, mode=body.mode, free_goods_gtin=body.free_goods_gtin,
-        proposed_by=meta.actor, today=datetime.now(CHINA).date()), uow)
+        price_list_id=body.price_list_id, proposed_by=meta.actor, today=datetime.now(CHINA).date()), uow)
     return _settlement_out(account, body.settlement_no)
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.channel.application import ChannelUnitOfWork
+from services.channel.application import ChannelUnitOfWork, prices
 from services.channel.domain import Distributor
 from services.channel.domain.rebate_programmes import (
     RebateAccount, RebateProgramme, account_id_for, period_bounds, period_of, programme_id_for,
@@ -164,6 +164,7 @@ class ProposeSettlement(Command):
     through_period: str
     mode: str
     free_goods_gtin: str | None = None
+    price_list_id: UUID | None = None  # 货补: the list the free goods are valued from
     proposed_by: str
     today: date
 
@@ -181,10 +182,24 @@ def propose_settlement(command: ProposeSettlement, uow: ChannelUnitOfWork) -> Re
     account = uow.get(account_id_for(found.id, command.distributor_id), RebateAccount) or RebateAccount(
         programme_id=found.id, distributor_id=command.distributor_id)
     account.propose(command.settlement_no, command.through_period, earned.entitled, command.mode,
-                    command.proposed_by, command.free_goods_gtin)
+                    command.proposed_by, command.free_goods_gtin, _free_goods_value(command, uow))
     uow.collect(account)
     uow.commit()
     return account
+
+
+def _free_goods_value(command: ProposeSettlement, uow: ChannelUnitOfWork) -> Decimal | None:
+    """A unit of the free goods at the distributor's rulebook price today (含税, as the rebate is), from the list
+    named; None when the settlement is not 货补 or nothing prices the item."""
+    if command.mode != "free_goods" or command.free_goods_gtin is None:
+        return None
+    if command.price_list_id is None:
+        raise InvalidReference("price_list_id", "free-goods-price-list", "name the price list free goods are valued"
+                               " from", "free goods (货补) are valued at the distributor's price from a list")
+    group = uow.items.product_group(command.free_goods_gtin)
+    return prices.price_line(prices.PriceLine(
+        price_list_id=command.price_list_id, customer_id=command.distributor_id, gtin=command.free_goods_gtin,
+        quantity=1, on=command.today, channel="distributor", product_groups=(group,) if group else ()), uow).price
 
 
 class DecideSettlement(Command):

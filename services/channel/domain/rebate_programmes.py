@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
-from zoneinfo import ZoneInfo
+from shared.domain.business_day import CHINA
 
 from eventsourcing.domain import event
 
@@ -24,7 +24,6 @@ from services.channel.domain.rebates import BASES, KINDS, MEASURES, Programme, t
 from shared.domain.rules import RuleViolation
 from shared.platform.aggregate import TracedAggregate
 
-CHINA = ZoneInfo("Asia/Shanghai")  # business days and periods are China's: an invoice at 23:30 UTC is the next day
 PERIODS = ("month", "quarter")
 MODES = ("invoice_discount", "free_goods")
 MAX_SCOPE = 1000
@@ -143,8 +142,10 @@ class RebateAccount(TracedAggregate):
         return next((s for s in self.settlements if s["status"] == "proposed"), None)
 
     def propose(self, settlement_no: str, through: str, entitled: Decimal, mode: str, proposed_by: str,
-                free_goods_gtin: str | None) -> dict[str, Any]:
-        """Propose paying what is due through `through`: earned to date less what was settled (netting)."""
+                free_goods_gtin: str | None, free_goods_unit_price: Decimal | None = None) -> dict[str, Any]:
+        """Propose paying what is due through `through`: earned to date less what was settled (netting). Free goods
+        (货补) are whole units valued at `free_goods_unit_price` (the distributor's price, 含税): as many as the
+        amount due pays for, and only their value is settled — the remainder stays due for a later settlement."""
         if mode not in MODES:
             raise RuleViolation("rebate-settlement-mode", f"mode is one of {', '.join(MODES)}", "mode")
         if (mode == "free_goods") != (free_goods_gtin is not None):
@@ -161,18 +162,31 @@ class RebateAccount(TracedAggregate):
             raise RuleViolation("rebate-nothing-due", f"earned to date {entitled} less settled {self.settled} leaves"
                                 f" {due}: nothing to pay" + (" (the distributor owes it back)" if due < 0 else ""),
                                 "through_period", owed_back=str(-due) if due < 0 else "0.00")
+        units = {}
+        if mode == "free_goods":
+            if free_goods_unit_price is None or free_goods_unit_price <= 0:
+                raise RuleViolation("rebate-free-goods-price", f"nothing prices {free_goods_gtin} for the"
+                                    " distributor: free goods are valued at its price", "free_goods_gtin")
+            quantity = int(due // free_goods_unit_price)
+            if quantity == 0:
+                raise RuleViolation("rebate-free-goods-below-a-unit", f"{due} due does not pay for one unit of"
+                                    f" {free_goods_gtin} at {free_goods_unit_price}", "free_goods_gtin")
+            due = (quantity * free_goods_unit_price).quantize(Decimal("0.01"))
+            units = {"free_goods_quantity": quantity, "free_goods_unit_price": free_goods_unit_price}
         self._proposed(settlement_no=settlement_no, through_period=through, entitled=entitled,
                        settled_before=self.settled, amount=due, mode=mode, proposed_by=proposed_by,
-                       free_goods_gtin=free_goods_gtin)
+                       free_goods_gtin=free_goods_gtin, **units)
         return self.settlements[-1]
 
     @event("SettlementProposed")
     def _proposed(self, settlement_no: str, through_period: str, entitled: Decimal, settled_before: Decimal,
-                  amount: Decimal, mode: str, proposed_by: str, free_goods_gtin: str | None) -> None:
+                  amount: Decimal, mode: str, proposed_by: str, free_goods_gtin: str | None,
+                  free_goods_quantity: int | None = None, free_goods_unit_price: Decimal | None = None) -> None:
         self.settlements = [*self.settlements, {
             "settlement_no": settlement_no, "through_period": through_period, "entitled": entitled,
             "settled_before": settled_before, "amount": amount, "mode": mode, "proposed_by": proposed_by,
-            "free_goods_gtin": free_goods_gtin, "status": "proposed"}]
+            "free_goods_gtin": free_goods_gtin, "free_goods_quantity": free_goods_quantity,
+            "free_goods_unit_price": free_goods_unit_price, "status": "proposed"}]
 
     def decide(self, settlement_no: str, approve: bool, decided_by: str) -> bool:
         """Approve (it is paid: 票折 on a later invoice, or 货补) or reject the pending settlement; another person than
@@ -190,15 +204,17 @@ class RebateAccount(TracedAggregate):
             raise RuleViolation("four-eyes", "a settlement is approved or rejected by another person than the one"
                                              " who proposed it", "settlement_no")
         if approve:
+            units = {k: found[k] for k in ("free_goods_quantity", "free_goods_unit_price") if found.get(k) is not None}
             self._approved(settlement_no=settlement_no, distributor_id=self.distributor_id, amount=found["amount"],
-                           mode=found["mode"], free_goods_gtin=found["free_goods_gtin"])
+                           mode=found["mode"], free_goods_gtin=found["free_goods_gtin"], **units)
         else:
             self._rejected(settlement_no=settlement_no)
         return True
 
     @event("SettlementApproved")
     def _approved(self, settlement_no: str, distributor_id: UUID, amount: Decimal, mode: str,
-                  free_goods_gtin: str | None) -> None:
+                  free_goods_gtin: str | None, free_goods_quantity: int | None = None,
+                  free_goods_unit_price: Decimal | None = None) -> None:
         self.settlements = [{**s, "status": "approved"} if s["settlement_no"] == settlement_no else s
                             for s in self.settlements]
         self.settled = self.settled + amount

@@ -138,8 +138,9 @@ class OrderOut(BaseModel):
     pending_amendment: dict[str, Any] | None = Field(None, description="an amendment inventory is re-planning")
     amendments: int = Field(0, description="how many amendments it took (each in its history)")
     ship_complete: bool = Field(False, description="no partial deliveries")
-    order_type: str = Field("standard", description="standard, consignment, loaner, or consumption (consigned"
-                                                    " units used: its usage_id)")
+    order_type: str = Field("standard", description="standard, consignment, loaner, consumption (consigned"
+                                                    " units used: its usage_id), or free_goods (a rebate settled as"
+                                                    " 货补: zero-priced, to the distributor itself, never invoiced)")
     usage_id: UUID | None = None
     delivery_address: str | None = None
     backordered: list[dict] = Field(default_factory=list, description="what is short and waits for stock, per line")

@@ -79,20 +79,7 @@ def check_sale(facts: SaleFacts, hospital_id: UUID, distributor_id: UUID | None,
             raise RuleViolation("customer-active", f"{distributor.name} is deactivated: no orders go through it",
                                 "ship_to_distributor_id")
     for n, gtin in enumerate(gtins):
-        item = facts.item(gtin)
-        if item is None:
-            raise InvalidReference(f"lines[{n}].gtin", "registered-item", "register the item in inventory first",
-                                   f"no item is registered with GTIN {gtin}")
-        if item.sales_blocked:
-            raise RuleViolation("item-sellable", f"lines[{n}]: {item.name} ({gtin}) is blocked for sale",
-                                f"lines[{n}].gtin", gtin=gtin)
-        if problem := certificate_problem(item.certificate, on, certificate_grace_until):
-            raise RuleViolation("registration-certificate-valid", f"lines[{n}]: {item.name} ({gtin}) cannot be sold"
-                                f" for delivery on {on}: {problem}", f"lines[{n}].gtin", gtin=gtin)
-        if distributor is not None and (missing := missing_licence(distributor.licences, item.device_class, on)):
-            raise RuleViolation("distributor-licensed", f"lines[{n}]: {distributor.name} may not distribute"
-                                f" {item.name} (class {item.device_class}) on {on}: it has no valid {missing} on"
-                                " record", "ship_to_distributor_id", gtin=gtin, device_class=item.device_class)
+        item = _sellable_item(facts, n, gtin, distributor, on, certificate_grace_until)
         if distributor is not None and (distributor.authorizations or authorization_required) and (
                 problem := authorization_problem(distributor.authorizations, gtin, item.product_group,
                                                  facts.hospital_province(hospital_id), hospital_id, on,
@@ -100,6 +87,44 @@ def check_sale(facts: SaleFacts, hospital_id: UUID, distributor_id: UUID | None,
             raise RuleViolation("distributor-authorized", f"lines[{n}]: {distributor.name} is not authorized to sell"
                                 f" {item.name} ({gtin}) to this hospital on {on}: {problem}",
                                 "ship_to_distributor_id", gtin=gtin)
+
+
+def _sellable_item(facts: SaleFacts, n: int, gtin: str, distributor: DistributorFacts | None, on: date,
+                   certificate_grace_until: date | None) -> ItemFacts:
+    """The item of line n, registered, not blocked, its certificate valid on the day, and the distributor (if any)
+    licensed for its class; else the rule it breaks is raised."""
+    item = facts.item(gtin)
+    if item is None:
+        raise InvalidReference(f"lines[{n}].gtin", "registered-item", "register the item in inventory first",
+                               f"no item is registered with GTIN {gtin}")
+    if item.sales_blocked:
+        raise RuleViolation("item-sellable", f"lines[{n}]: {item.name} ({gtin}) is blocked for sale",
+                            f"lines[{n}].gtin", gtin=gtin)
+    if problem := certificate_problem(item.certificate, on, certificate_grace_until):
+        raise RuleViolation("registration-certificate-valid", f"lines[{n}]: {item.name} ({gtin}) cannot be sold"
+                            f" for delivery on {on}: {problem}", f"lines[{n}].gtin", gtin=gtin)
+    if distributor is not None and (missing := missing_licence(distributor.licences, item.device_class, on)):
+        raise RuleViolation("distributor-licensed", f"lines[{n}]: {distributor.name} may not distribute"
+                            f" {item.name} (class {item.device_class}) on {on}: it has no valid {missing} on"
+                            " record", "ship_to_distributor_id", gtin=gtin, device_class=item.device_class)
+    return item
+
+
+def free_goods_problem(facts: SaleFacts, distributor_id: UUID, gtin: str, on: date,
+                       certificate_grace_until: date | None = None) -> str | None:
+    """Why free goods (货补) of the item may not go to the distributor on the day — unknown or deactivated, the
+    item unsellable, or the distributor unlicensed for its class — or None. No hospital and so no authorization is
+    judged: the goods are the distributor's stock until its sell-out reports them, where authorizations are."""
+    distributor = facts.distributor(distributor_id)
+    if distributor is None:
+        return f"no distributor {distributor_id} is registered in the channel"
+    if not distributor.active:
+        return f"{distributor.name} is deactivated"
+    try:
+        _sellable_item(facts, 0, gtin, distributor, on, certificate_grace_until)
+    except RuleViolation as broken:
+        return broken.detail
+    return None
 
 
 def check_hospital(hospital: HospitalFacts | None, on: date, licence_required: bool) -> None:

@@ -155,6 +155,18 @@ class SalesOrder(TracedAggregate):
         return self.__dict__.get("delivery_address")  # orders before delivery addresses had none
 
     @classmethod
+    def free_goods(cls, order_id: UUID, distributor_id: UUID, currency: str, line: dict[str, Any], reference: str,
+                   compliance_problem: str | None) -> "SalesOrder":
+        """A rebate settled as free goods (货补): a zero-priced order to the distributor itself (its own stock, sold
+        on and reported in its sell-out), shipped like any other and never invoiced. It answers to the distributor's
+        licences like a sale does: a problem holds it for compliance (an approved settlement is not refused)."""
+        holds = {"holds": ["compliance"], "hold_reasons": {"compliance": compliance_problem[:1000]}} \
+            if compliance_problem else {}
+        return cls(order_id=order_id, hospital_id=distributor_id, customer_reference=reference[:100],
+                   currency=currency, lines=[{"line_no": 1, **line}], ship_to_distributor_id=distributor_id,
+                   order_type="free_goods", **holds)
+
+    @classmethod
     def consumed(cls, order_id: UUID, usage_id: UUID, hospital_id: UUID, currency: str, lines: list[dict[str, Any]],
                  ship_to_distributor_id: UUID | None, reference: str) -> "SalesOrder":
         """Consigned units used at the consignee (a usage report): a sales order at the prices they were consigned

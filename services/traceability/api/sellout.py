@@ -8,7 +8,7 @@ one; the same reference with other content is a 409. `GET /sellout-lines?flagged
 """
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from shared.domain.business_day import CHINA
 from typing import Annotated
 from uuid import UUID
 
@@ -41,7 +41,6 @@ SellOutReader = permitted("sellout:read", scope="sellout")
 SellOutReviewCommand = command_by("sellout:review", scope="sellout")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def invalid_rows(errors: list[dict[str, str]]) -> Problem:

@@ -2,7 +2,7 @@
 (queries/channel_stock.py)."""
 
 from datetime import date
-from zoneinfo import ZoneInfo
+from shared.domain.business_day import CHINA
 from uuid import UUID
 
 from services.traceability.application import TraceabilityUnitOfWork
@@ -14,7 +14,6 @@ from shared.domain.rules import RuleViolation
 from shared.platform.command import Command
 from shared.platform.idempotency import create_once
 
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class ReportChannelStock(Command):

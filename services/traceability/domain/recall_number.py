@@ -8,13 +8,12 @@ skipped (a refused opening stores neither the case nor its number).
 
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
-from zoneinfo import ZoneInfo
+from shared.domain.business_day import CHINA
 
 from eventsourcing.domain import event
 
 from shared.platform.aggregate import TracedAggregate
 
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def numbering_year(decided_at: datetime) -> int:
