@@ -180,6 +180,12 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
         "distributor_id": distributor, "settlement_no": "RS-3", "through_period": quarter,
         "mode": "invoice_discount"})
     assert (again.status_code, again.json()["rule"]) == (409, "rebate-nothing-due")  # never paid twice
+    listed = wait_for(lambda: [(s["settlement_no"], s["mode"], s["free_goods_quantity"], s["amount"]) for s in (
+        httpx.get(f"{channel}/rebate-settlements", headers=FINANCE, params={"distributor_id": distributor,
+                                                                            "status": "approved"}).json()["items"])]
+        if len(httpx.get(f"{channel}/rebate-settlements", headers=FINANCE, params={
+            "distributor_id": distributor, "status": "approved"}).json()["items"]) == 2 else None, "the settlements")
+    assert sorted(listed) == [("RS-1", "free_goods", 2, "260.00"), ("RS-2", "invoice_discount", None, "40.00")]
 
     second_order = _shipped(http, order, inventory, {**through, "lines": [{"gtin": GTIN, "quantity": 2}]}, expiry,
                             "HD-1", "SF-HD-2")

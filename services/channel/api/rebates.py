@@ -172,20 +172,9 @@ class SettlementOut(BaseModel):
     proposed_by: str
 
 
-class SettlementRow(BaseModel):
-    programme_id: UUID
+class SettlementRow(SettlementOut):
     programme_number: str | None
-    distributor_id: UUID
     distributor_name: str | None
-    settlement_no: str
-    through_period: str
-    entitled: Decimal
-    settled_before: Decimal
-    amount: Decimal
-    mode: str
-    free_goods_gtin: str | None
-    status: str
-    proposed_by: str
     proposed_at: datetime
     decided_by: str | None
     decided_at: datetime | None

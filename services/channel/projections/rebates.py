@@ -28,6 +28,8 @@ class RebateLists(Projection):
         " settled_before numeric(18,2) NOT NULL, amount numeric(18,2) NOT NULL, mode text NOT NULL,"
         " free_goods_gtin text, status text NOT NULL, proposed_by text NOT NULL, proposed_at timestamptz NOT NULL,"
         " decided_by text, decided_at timestamptz, reason text, PRIMARY KEY (account_id, settlement_no))",
+        "ALTER TABLE {schema}.rebate_settlements ADD COLUMN IF NOT EXISTS free_goods_quantity integer",
+        "ALTER TABLE {schema}.rebate_settlements ADD COLUMN IF NOT EXISTS free_goods_unit_price numeric(18,4)",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -46,12 +48,14 @@ class RebateLists(Projection):
                 # same partition, in order).
                 cur.execute(f"INSERT INTO {self.schema}.rebate_settlements (account_id, settlement_no, programme_id,"
                             " distributor_id, through_period, entitled, settled_before, amount, mode, free_goods_gtin,"
-                            " status, proposed_by, proposed_at) SELECT %s, %s, a.programme_id, a.distributor_id,"
-                            " %s, %s, %s, %s, %s, %s, 'proposed', %s, %s FROM {self.schema}.rebate_accounts a"
+                            " free_goods_quantity, free_goods_unit_price, status, proposed_by, proposed_at)"
+                            " SELECT %s, %s, a.programme_id, a.distributor_id, %s, %s, %s, %s, %s, %s, %s, %s,"
+                            f" 'proposed', %s, %s FROM {self.schema}.rebate_accounts a"
                             " WHERE a.account_id = %s ON CONFLICT DO NOTHING",
                             (payload.account_id, payload.settlement_no, payload.through_period, payload.entitled,
                              payload.settled_before, payload.amount, payload.mode, payload.free_goods_gtin,
-                             payload.proposed_by, envelope.time, payload.account_id))
+                             payload.free_goods_quantity, payload.free_goods_unit_price, payload.proposed_by,
+                             envelope.time, payload.account_id))
             case RebateSettlementApproved() | RebateSettlementRejected():
                 status = "approved" if isinstance(payload, RebateSettlementApproved) else "rejected"
                 cur.execute(f"UPDATE {self.schema}.rebate_settlements SET status = %s, decided_by = %s,"
