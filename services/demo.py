@@ -140,12 +140,13 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f" '{urls['billing']}/invoices?order_id={usage['sales_order_id']}'\n"
             f"Channel management: {SECOND_DISTRIBUTOR}, a 一级经销商 authorized for 江苏, reported its sell-out by"
             f" hospital names:\n  苏大附一 matched by alias, {DEMO_HOSPITAL} (上海) raised a diversion alert on serial"
-            f" DEMO-SN-0001, an unknown name waits in review;\n  its marginal sell-in rebate was settled as 票折 and"
-            f" taken off its next invoice {channel['discounted_invoice']}:\n"
+            f" DEMO-SN-0001, an unknown name waits in review;\n  its marginal sell-in rebate was settled in part as 货补"
+            f" (two stents, a zero-priced order) and the rest as 票折,\n  taken off its next invoice"
+            f" {channel['discounted_invoice']}:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token sun --role channel_manager)\""
             f" '{urls['channel']}/rebates/accruals?programme_id={channel['programme_id']}'\n"
             f"     '{urls['channel']}/diversion-alerts', '{urls['traceability']}/sellout-review',"
-            f" '{urls['channel']}/promotions',"
+            f" '{urls['channel']}/promotions', '{urls['channel']}/rebate-settlements',"
             f" '{urls['channel']}/distributors/{channel['distributor_id']}/scorecard', '{urls['channel']}/scorecards'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
@@ -333,13 +334,22 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
     wait_for(what="the accrual", probe=lambda: Decimal(http.get(f"{channel}/rebates/accruals", params={
         "programme_id": programme["programme_id"], "distributor_id": distributor_id}).json()["distributors"][0][
         "due"]) > 0)
-    http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements", json={
-        "distributor_id": distributor_id, "settlement_no": f"DEMO-RS-{quarter}", "through_period": quarter,
-        "mode": "invoice_discount"}).raise_for_status()
     second_manager = issue_token("demo-channel-manager-2", ["channel_manager"], name="Second channel manager")
-    http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements/DEMO-RS-{quarter}/approve",
-              headers={"Authorization": f"Bearer {second_manager}"},
-              json={"distributor_id": distributor_id, "reason": "季度返利核对无误"}).raise_for_status()
+    # Settled in two parts, each proposed by one channel manager and approved by another: first 货补, two stents
+    # valued at the 货补 price list's 100 (a zero-priced order to the distributor), then the rest as 票折.
+    goods_list = http.post(f"{channel}/price-lists", headers={"Idempotency-Key": "demo-free-goods-list"},
+                           json={"name": "货补价 Free-goods valuation"}).raise_for_status().json()["price_list_id"]
+    http.post(f"{channel}/price-lists/{goods_list}/prices", json={
+        "gtin": DEMO_GTIN, "price": "100.00", "valid_from": in_days(-30)}).raise_for_status()
+    for number, how in ((f"DEMO-GOODS-{quarter}", {"mode": "free_goods", "free_goods_gtin": DEMO_GTIN,
+                                                    "price_list_id": goods_list}),
+                        (f"DEMO-RS-{quarter}", {"mode": "invoice_discount"})):
+        http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements", json={
+            "distributor_id": distributor_id, "settlement_no": number, "through_period": quarter,
+            **how}).raise_for_status()
+        http.post(f"{channel}/rebate-programmes/{programme['programme_id']}/settlements/{number}/approve",
+                  headers={"Authorization": f"Bearer {second_manager}"},
+                  json={"distributor_id": distributor_id, "reason": "季度返利核对无误"}).raise_for_status()
     wait_for(what="billing to grant the rebate", probe=lambda: Decimal(http.get(
         f"{urls['billing']}/rebate-allowances/{distributor_id}").json()["balance"]) > 0)
     later = ship_order(http, urls, "demo-channel-2", {**through, "lines": [{"gtin": DEMO_GTIN, "quantity": 2}]})

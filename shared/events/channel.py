@@ -387,8 +387,8 @@ class RebateSettlementProposed(RebateAccountEvent):
     free_goods_gtin: GTIN | None = None
     free_goods_quantity: int | None = Field(None, gt=0, description="货补: the whole units given (amount = units"
                                                                     " × unit price; the remainder stays due)")
-    free_goods_unit_price: UnitPrice4 | None = Field(None, description="货补: each unit's value, the distributor's"
-                                                                       " rulebook price (含税)")
+    free_goods_unit_price: UnitPrice4 | None = Field(None, description="货补: each unit's value, the valuation"
+                                                                       " list's price (含税)")
 
 
 class RebateSettlementApproved(RebateAccountEvent):

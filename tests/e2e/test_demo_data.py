@@ -1,8 +1,11 @@
 """`make run` loads the demo data through the APIs: it must keep working as the product grows, and load once."""
 
 from decimal import Decimal
+from uuid import UUID
 
+from services.channel.domain.rebate_programmes import account_id_for
 from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, load_demo_data
+from services.order.application.free_goods import free_goods_order_id
 from shared.platform.auth import issue_token
 from shared.platform.settings import SERVICES
 from tests.waiting import wait_for
@@ -91,7 +94,16 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     paid = accrued["distributors"][0]
     # What was settled through the quarter was taken off the next invoice; that invoice's sell-in accrues anew.
     assert paid["distributor_name"] == SECOND_DISTRIBUTOR and Decimal(paid["due"]) > 0
-    assert -Decimal(discounted["discounts"][0]["gross_amount"]) == Decimal(paid["settled"]) > 0
+    settlements = http.get(f"{urls['channel']}/rebate-settlements", headers=channel,
+                           params={"distributor_id": second_distributor}).json()["items"]
+    goods = next(s for s in settlements if s["mode"] == "free_goods")
+    assert (goods["free_goods_quantity"], goods["amount"], goods["status"]) == (2, "200.00", "approved")
+    assert -Decimal(discounted["discounts"][0]["gross_amount"]) == Decimal(paid["settled"]) - Decimal("200.00") > 0
+    free_order_url = f"{urls['order']}/orders/" + str(free_goods_order_id(
+        f"{account_id_for(UUID(programme_id), UUID(second_distributor))}:{goods['settlement_no']}"))
+    free_order = wait_for(lambda: (r := http.get(free_order_url, headers=channel)).status_code == 200 and r.json(),
+                          "the free goods order")
+    assert (free_order["order_type"], free_order["lines"][0]["unit_price"]) == ("free_goods", "0.00")
     card = http.get(f"{urls['channel']}/distributors/{second_distributor}/scorecard", headers=channel).json()
     assert (card["sell_in_units"], card["sell_out_units"], card["diversion_alerts"]) == (14, 4, 1)
     promotions = http.get(f"{urls['channel']}/promotions", headers=channel).json()["items"]

@@ -161,15 +161,9 @@ def test_a_settlement_pays_what_is_due_once_approved_by_another_person_and_the_n
     assert propose("RS-2", "2026-Q2").pending["amount"] == Decimal("100.00")
 
 
-class NoGroups:
-    def product_group(self, gtin: str) -> None:
-        return None
-
-
 def test_free_goods_are_whole_units_at_the_distributor_s_price_and_the_remainder_stays_due(uow, basis, distributor):
     found = programme(uow)
     basis.add(date(2026, 2, 10), 100, "80000.00")  # Q1: 1,600 due
-    uow.items = NoGroups()
     list_id = uuid4()
     prices.create_price_list(prices.CreatePriceList(price_list_id=list_id, name="目录价", currency="CNY"), uow)
     prices.set_list_price(prices.SetListPrice(price_list_id=list_id, gtin=OTHER, price=Decimal("700.00"),
@@ -183,6 +177,9 @@ def test_free_goods_are_whole_units_at_the_distributor_s_price_and_the_remainder
     with pytest.raises(RuleViolation) as unvalued:
         propose("RS-0")
     assert unvalued.value.field == "price_list_id"
+    with pytest.raises(RuleViolation) as unpriced:
+        propose("RS-0", gtin=GTIN, price_list_id=list_id)  # the list does not price this item
+    assert unpriced.value.rule == "rebate-free-goods-price"
     account = propose("RS-1", price_list_id=list_id)
     assert (account.pending["free_goods_quantity"], account.pending["free_goods_unit_price"],
             account.pending["amount"]) == (2, Decimal("700.00"), Decimal("1400.00"))  # 1,600 pays for 2 of 700

@@ -146,8 +146,8 @@ class SettlementIn(BaseModel):
     mode: Literal["invoice_discount", "free_goods"] = Field(description="票折: deducted from the distributor's next"
                                                                         " invoices; 货补: given as free goods")
     free_goods_gtin: GTINInput | None = None
-    price_list_id: UUID | None = Field(None, description="货补: the list the goods are valued from, at the"
-                                                         " distributor's rulebook price today")
+    price_list_id: UUID | None = Field(None, description="货补: the list the goods are valued from (its price today:"
+                                                         " a 货补 valuation list or the distributor's supply list)")
 
 
 class DecisionIn(BaseModel):

@@ -189,17 +189,15 @@ def propose_settlement(command: ProposeSettlement, uow: ChannelUnitOfWork) -> Re
 
 
 def _free_goods_value(command: ProposeSettlement, uow: ChannelUnitOfWork) -> Decimal | None:
-    """A unit of the free goods at the distributor's rulebook price today (含税, as the rebate is), from the list
-    named; None when the settlement is not 货补 or nothing prices the item."""
+    """A unit of the free goods at the named list's price on the day (含税, as the rebate is): a 货补 valuation list,
+    or the distributor's supply list — a list price, so no rule, award or ceiling of the rulebook changes what the
+    goods are worth. None when the settlement is not 货补 or the list does not price the item that day."""
     if command.mode != "free_goods" or command.free_goods_gtin is None:
         return None
     if command.price_list_id is None:
         raise InvalidReference("price_list_id", "free-goods-price-list", "name the price list free goods are valued"
-                               " from", "free goods (货补) are valued at the distributor's price from a list")
-    group = uow.items.product_group(command.free_goods_gtin)
-    return prices.price_line(prices.PriceLine(
-        price_list_id=command.price_list_id, customer_id=command.distributor_id, gtin=command.free_goods_gtin,
-        quantity=1, on=command.today, channel="distributor", product_groups=(group,) if group else ()), uow).price
+                               " from", "free goods (货补) are valued at a list's price")
+    return prices.price_list_of(uow, command.price_list_id).price_on(command.free_goods_gtin, command.today)
 
 
 class DecideSettlement(Command):

@@ -49,6 +49,11 @@ class PriceList(TracedAggregate):
         self._price_set(gtin=gtin, **entry)
         return True
 
+    def price_on(self, gtin: str, day: date) -> Decimal | None:
+        """The GTIN's list price on the day, if the list has one."""
+        return next((e["price"] for e in self.prices.get(gtin, ())
+                     if Validity(e["valid_from"], e["valid_to"]).covers(day)), None)
+
     @event("PriceSet")
     def _price_set(self, gtin: str, price: Decimal, valid_from: date, valid_to: date | None) -> None:
         self.prices.setdefault(gtin, []).append({"price": price, "valid_from": valid_from, "valid_to": valid_to})

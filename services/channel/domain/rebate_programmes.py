@@ -144,7 +144,7 @@ class RebateAccount(TracedAggregate):
     def propose(self, settlement_no: str, through: str, entitled: Decimal, mode: str, proposed_by: str,
                 free_goods_gtin: str | None, free_goods_unit_price: Decimal | None = None) -> dict[str, Any]:
         """Propose paying what is due through `through`: earned to date less what was settled (netting). Free goods
-        (货补) are whole units valued at `free_goods_unit_price` (the distributor's price, 含税): as many as the
+        (货补) are whole units valued at `free_goods_unit_price` (a list's price, 含税): as many as the
         amount due pays for, and only their value is settled — the remainder stays due for a later settlement."""
         if mode not in MODES:
             raise RuleViolation("rebate-settlement-mode", f"mode is one of {', '.join(MODES)}", "mode")
@@ -165,8 +165,8 @@ class RebateAccount(TracedAggregate):
         units = {}
         if mode == "free_goods":
             if free_goods_unit_price is None or free_goods_unit_price <= 0:
-                raise RuleViolation("rebate-free-goods-price", f"nothing prices {free_goods_gtin} for the"
-                                    " distributor: free goods are valued at its price", "free_goods_gtin")
+                raise RuleViolation("rebate-free-goods-price", f"the valuation list has no price for {free_goods_gtin}"
+                                    " today: free goods are valued at a list's price", "free_goods_gtin")
             quantity = int(due // free_goods_unit_price)
             if quantity == 0:
                 raise RuleViolation("rebate-free-goods-below-a-unit", f"{due} due does not pay for one unit of"
