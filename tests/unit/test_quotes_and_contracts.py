@@ -8,7 +8,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.order.application import OrderApplication, OrderUnitOfWork, contracting, holds, placing, quoting
+from services.order.application import (
+    OrderApplication, OrderUnitOfWork, cancelling, contracting, holds, placing, quoting,
+)
 from services.order.domain.contracts import ceiling_of, completion
 from services.order.domain.price_facts import Customer
 from services.order.domain.promotions import PromotionBudget
@@ -295,6 +297,22 @@ def test_a_regional_minimum_price_holds_a_quote_below_it_for_approval(uow, price
     quote = draft(uow, (CATHETER, 1, Decimal("96.00")))  # within the desk's 5% of the computed 97, but below the floor
     assert "below the minimum price 96.5000 of regional policy floor" in quote.lines[0]["approval_reason"]
     assert draft(uow, (CATHETER, 1, Decimal("97.00"))).lines[0]["approval_reason"] is None
+
+
+def test_a_cancelled_order_gives_back_what_its_promotion_gave_it(uow, prices):
+    prices.rules.append(PricingRule("promo-Q4", "促销 Q4", 900, Scope(gtins=frozenset({CATHETER})),
+                                    Validity(date(2000, 1, 1)), Discount(Decimal("10"))))
+    prices.promotions["promo-Q4"] = Decimal("25.00")
+    first = place(uow, (CATHETER, 2))  # given 20
+    with acting_as("user:desk"):
+        cancelling.cancel_order(cancelling.CancelOrder(order_id=first.id), uow)
+    budget = uow.get(PromotionBudget.create_id("promo-Q4"), PromotionBudget)
+    assert budget.spent_by == {str(first.id): Decimal("20.00")}  # asked, not yet released by inventory
+    with acting_as("service:order-fulfilment-tracker"):
+        cancelling.confirm_cancelled(cancelling.ConfirmCancelled(order_id=first.id), uow)
+    budget = uow.get(PromotionBudget.create_id("promo-Q4"), PromotionBudget)
+    assert (budget.spent_by[str(first.id)], budget.left_for(uuid4())) == (Decimal("0.00"), Decimal("25.00"))
+    assert place(uow, (CATHETER, 2)).lines[0]["price_explanation"]["winner"] == "promo-Q4"  # it fits again
 
 
 def test_a_promotion_prices_lines_until_its_budget_is_spent_then_the_next_rule_does(uow, prices):

@@ -4,12 +4,14 @@ hold) is cancelled at once; one in fulfilment when inventory has released what i
 contract volume that will not ship is free again. A line is cancelled by an amendment (amending.py) that leaves only
 what shipped of it."""
 
+from decimal import Decimal
 from uuid import UUID
 
 from services.order.application import OrderUnitOfWork
 from services.order.application.holds import _within
 from services.order.domain import SalesOrder
 from services.order.domain.contracts import Contract
+from services.order.domain.promotions import PromotionBudget
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.command import Command
 from shared.platform.context import current_meta
@@ -77,8 +79,26 @@ def refuse_cancellation(command: RefuseCancellation, uow: UnitOfWork) -> SalesOr
     return found
 
 
+def _free_promotion_budgets(order: SalesOrder, uow: UnitOfWork) -> None:
+    """What a promotion gave the order comes back to its budget for what will not ship: a cancelled order keeps
+    nothing of it, a closed one what its shipped units were given."""
+    given: dict[str, Decimal] = {}
+    for line in order.lines:
+        explained = line.get("price_explanation") or {}
+        if line.get("price_source") == "rule" and explained.get("winner") and explained.get("list_price"):
+            discount = Decimal(explained["list_price"]) - Decimal(explained["price"])
+            given[explained["winner"]] = given.get(explained["winner"], Decimal("0.00")) + (
+                discount * order.shipped_of(line["line_no"])).quantize(Decimal("0.01"))
+    for rule_id, amount in given.items():
+        budget = uow.get(PromotionBudget.create_id(rule_id), PromotionBudget)
+        if budget is not None and str(order.id) in budget.spent_by and budget.spend(order.id, amount):
+            uow.collect(budget)
+
+
 def _free_contract_volume(order: SalesOrder, uow: UnitOfWork) -> None:
-    """Release the order's call-off; a closed order keeps what shipped of it called off."""
+    """Release the order's call-off, and what promotions gave it; a closed order keeps what shipped of it called off
+    and given."""
+    _free_promotion_budgets(order, uow)
     for contract_id in order.called_off():
         contract = uow.get(contract_id, Contract)
         if contract is not None and contract.release_call_off(order.id):
