@@ -1,11 +1,15 @@
 """The billing service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
+from services.billing.api.accounts import router as accounts_router
+from services.billing.api.payments import router as payments_router
 from services.billing.api.routes import router
 from services.billing.application import BillingApplication, BillingUnitOfWork
 from services.billing.projections.invoice_list import InvoiceList
 from services.billing.projections.order_terms import OrderTerms
 from services.billing.projections.parties import KnownParties
-from services.billing.reactions import ConsumptionInvoicer, RebateDiscounts, ShipmentInvoicer
+from services.billing.projections.receivables import Receivables
+from services.billing.reactions import ConsumptionInvoicer, RebateDiscounts, ReturnCredits, ShipmentInvoicer
+from services.billing.settings import BillingSettings
 from shared.platform.service import ServiceDefinition
 
 BILLING = ServiceDefinition(
@@ -13,9 +17,10 @@ BILLING = ServiceDefinition(
     application=BillingApplication,
     # Invoices are priced from billing's own copy of the orders' terms: a read model in its schema.
     unit_of_work=lambda app, pool, deferred: BillingUnitOfWork(app, pool, deferred=deferred),
-    projections=(OrderTerms, InvoiceList, KnownParties),
-    process_managers=(ShipmentInvoicer, ConsumptionInvoicer, RebateDiscounts),
-    routers=(router,),
+    projections=(OrderTerms, InvoiceList, KnownParties, Receivables),
+    process_managers=(ShipmentInvoicer, ConsumptionInvoicer, RebateDiscounts, ReturnCredits),
+    routers=(router, payments_router, accounts_router),
+    settings=(BillingSettings,),
     default_port=8004,
     description="Invoices, credit notes, payments and statements.",
 )

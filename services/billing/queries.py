@@ -3,13 +3,19 @@ billed parties' names beside their ids from projections/parties.py), and the ter
 invoices (`OrderTermsLookup` of application/__init__.py, kept by projections/order_terms.py)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from services.billing.domain import AgreedTerms
+from services.billing.domain.aging import aged
 from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
+
+if TYPE_CHECKING:
+    from services.billing.settings import BillingSettings
 
 _INVOICES_WITH_NAMES = ("{schema}.invoice_list i LEFT JOIN {schema}.known_parties h ON h.party_id = i.hospital_id"
                         " LEFT JOIN {schema}.known_parties d ON d.party_id = i.bill_to_distributor_id")
@@ -57,9 +63,150 @@ class OrderTermsFromReadModels:
         self.read = read
 
     def agreed(self, order_id: UUID) -> AgreedTerms | None:
-        row = self.read.one("SELECT currency, unit_prices, vat_rates FROM {schema}.order_terms WHERE order_id = %s",
-                            (order_id,))
+        row = self.read.one("SELECT o.currency, o.unit_prices, o.vat_rates, o.contract_id, c.customer_id,"
+                            " c.payment_terms_days FROM {schema}.order_terms o LEFT JOIN {schema}.contract_terms c"
+                            " ON c.contract_id = o.contract_id WHERE o.order_id = %s", (order_id,))
         if row is None:
             return None
+        contract = ((row["contract_id"], row["customer_id"], row["payment_terms_days"])
+                    if row["customer_id"] is not None else None)
         return AgreedTerms(row["currency"], {gtin: Decimal(price) for gtin, price in row["unit_prices"].items()},
-                           {gtin: Decimal(rate) for gtin, rate in (row["vat_rates"] or {}).items()})
+                           {gtin: Decimal(rate) for gtin, rate in (row["vat_rates"] or {}).items()}, contract)
+
+    def customer_payment_terms(self, customer_id: UUID) -> int | None:
+        row = self.read.one("SELECT payment_terms_days FROM {schema}.customer_terms WHERE customer_id = %s",
+                            (customer_id,))
+        return None if row is None else row["payment_terms_days"]
+
+
+class ReceivablesFromReadModels:
+    """`Receivables` of application/__init__.py on the AR read model (projections/receivables.py)."""
+
+    def __init__(self, read: ReadModels, settings: "BillingSettings") -> None:
+        self.read, self.settings = read, settings
+
+    def open_invoices(self, customer_id: UUID, currency: str) -> list[UUID]:
+        rows = self.read.all("SELECT invoice_id FROM {schema}.ar_invoices WHERE customer_id = %s AND currency = %s"
+                             " AND open > 0 ORDER BY due_on, issued_on, number LIMIT 10000", (customer_id, currency))
+        return [row["invoice_id"] for row in rows]
+
+    def statement(self, customer_id: UUID, currency: str, start: date, end: date) -> tuple[Decimal, list[dict]]:
+        opening = self.read.one("SELECT coalesce(sum(balance_delta), 0) AS b FROM {schema}.ar_entries"
+                                " WHERE customer_id = %s AND currency = %s AND on_date < %s",
+                                (customer_id, currency, start))["b"]  # type: ignore[index]
+        rows = self.read.all("SELECT kind, coalesce(invoice_id, document_id) AS document_id, coalesce(number, '')"
+                             " AS number, on_date AS on, due_on, balance_delta AS amount FROM {schema}.ar_entries"
+                             " WHERE customer_id = %s AND currency = %s AND on_date BETWEEN %s AND %s"
+                             " AND balance_delta <> 0 ORDER BY on_date, kind <> 'invoice', entry_id LIMIT 5001",
+                             (customer_id, currency, start, end))
+        return Decimal(opening), rows
+
+    def aging(self, customer_id: UUID, currency: str, as_of: date) -> dict[str, Decimal]:
+        return customer_aging(self.read, customer_id, currency, as_of, self.settings.aging_buckets)
+
+
+def customer_aging(read: ReadModels, customer_id: UUID, currency: str, as_of: date, bounds: list[int],
+                   by: str = "due") -> dict[str, Decimal]:
+    """The customer's open amounts per bucket as of the day, and its unapplied cash (negative), adding up to its
+    balance then."""
+    since = "i.due_on" if by == "due" else "i.issued_on"
+    rows = read.all(f"SELECT {since} AS since, sum(e.open_delta) AS open FROM {{schema}}.ar_entries e"
+                    " JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
+                    " WHERE e.customer_id = %s AND e.currency = %s AND e.on_date <= %s"
+                    " GROUP BY e.invoice_id, since HAVING sum(e.open_delta) <> 0", (customer_id, currency, as_of))
+    unapplied = read.one("SELECT coalesce(sum(unapplied_delta), 0) AS u FROM {schema}.ar_entries"
+                         " WHERE customer_id = %s AND currency = %s AND on_date <= %s",
+                         (customer_id, currency, as_of))["u"]  # type: ignore[index]
+    return {**aged(((r["since"], r["open"]) for r in rows), as_of, bounds), "unapplied": -Decimal(unapplied)}
+
+
+def customer_balance(read: ReadModels, customer_id: UUID, currency: str, as_of: date) -> Decimal:
+    row = read.one("SELECT coalesce(sum(balance_delta), 0) AS b FROM {schema}.ar_entries WHERE customer_id = %s"
+                   " AND currency = %s AND on_date <= %s", (customer_id, currency, as_of))
+    return Decimal(row["b"])  # type: ignore[index]
+
+
+def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, group: str, scope: DataScope,
+                 currency: str) -> list[dict]:
+    """Open amounts per bucket as of the day, grouped by customer, region or channel (direct: the hospital is
+    billed; distributor: a distributor is), within the caller's scope. Each group's buckets add up to its open
+    invoices (unapplied cash is per customer: `GET /customers/{id}/account`)."""
+    since = "i.due_on" if by == "due" else "i.issued_on"
+    key = {"customer": "i.customer_id::text", "region": "coalesce(p.region, '')",
+           "channel": "CASE WHEN i.bill_to_distributor_id IS NULL THEN 'direct' ELSE 'distributor' END"}[group]
+    condition = scope.condition(hospital="CASE WHEN i.bill_to_distributor_id IS NULL THEN i.customer_id END",
+                                distributor="i.bill_to_distributor_id", region="p.region")
+    where = " AND ".join(["e.currency = %s", "e.on_date <= %s", *condition])
+    args = [currency, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore[attr-defined]
+    rows = read.all(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open"
+                    " FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
+                    " LEFT JOIN {schema}.known_parties p ON p.party_id = i.customer_id"
+                    f" WHERE {where} GROUP BY {key}, e.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
+    groups: dict[str, dict] = {}
+    for row in rows:
+        entry = groups.setdefault(row["key"], {"key": row["key"], "name": row["name"] if group == "customer" else None,
+                                               "items": []})
+        entry["items"].append((row["since"], row["open"]))
+    return [{"key": g["key"], "name": g["name"], "buckets": aged(g["items"], as_of, bounds),
+             "total": sum((amount for _, amount in g["items"]), Decimal("0.00"))}
+            for g in sorted(groups.values(), key=lambda g: -sum((a for _, a in g["items"]), Decimal(0)))]
+
+
+def credit_sales(read: ReadModels, customer_id: UUID | None, currency: str, start: date, end: date) -> Decimal:
+    """Invoiced less credited, from start to end (a customer's, or everyone's)."""
+    row = read.one("SELECT coalesce(sum(balance_delta), 0) AS s FROM {schema}.ar_entries WHERE currency = %s"
+                   " AND kind IN ('invoice', 'credit_note') AND on_date BETWEEN %s AND %s"
+                   + (" AND customer_id = %s" if customer_id else ""),
+                   (currency, start, end, *([customer_id] if customer_id else [])))
+    return Decimal(row["s"])  # type: ignore[index]
+
+
+def total_receivable(read: ReadModels, currency: str, as_of: date) -> Decimal:
+    row = read.one("SELECT coalesce(sum(balance_delta), 0) AS b FROM {schema}.ar_entries WHERE currency = %s"
+                   " AND on_date <= %s", (currency, as_of))
+    return Decimal(row["b"])  # type: ignore[index]
+
+
+def dunning(read: ReadModels, today: date, scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    """Overdue open invoices, most overdue first, none with an open dispute, with whom to call."""
+    return read.page("{schema}.ar_invoices i LEFT JOIN {schema}.known_parties p ON p.party_id = i.customer_id",
+                     paging, columns="i.invoice_id, i.number, i.customer_id, p.name AS customer_name,"
+                                     " p.contact, i.issued_on, i.due_on, i.gross, i.open",
+                     order_by="i.due_on, i.number", where={
+                         "i.open > 0 AND i.due_on < %s": today,
+                         f"NOT EXISTS (SELECT 1 FROM {read.table('ar_disputes')} d WHERE d.document_id = i.invoice_id"
+                         " AND d.status = 'open') AND TRUE = %s": True,
+                         **scope.condition(hospital="CASE WHEN i.bill_to_distributor_id IS NULL THEN i.customer_id"
+                                                    " END", distributor="i.bill_to_distributor_id",
+                                           region="p.region")})
+
+
+def customer_within(read: ReadModels, scope: DataScope, customer_id: UUID, what: str = "Customer",
+                    key: object = None) -> None:
+    """Refuse (404) a customer, or a document of one, outside the caller's scope."""
+    if scope.everything:
+        return
+    row = read.one("SELECT kind, region FROM {schema}.known_parties WHERE party_id = %s", (customer_id,))
+    regions = [row["region"]] if row and row["region"] else []
+    if row is not None and row["kind"] == "distributor":
+        scope.require(what, key or customer_id, distributors=[customer_id], regions=regions)
+    else:
+        scope.require(what, key or customer_id, hospitals=[customer_id], regions=regions)
+
+
+def payments(read: ReadModels, customer_id: UUID | None, unapplied: bool | None, scope: DataScope,
+             paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.ar_payments a LEFT JOIN {schema}.known_parties p ON p.party_id = a.customer_id",
+                     paging, columns="a.payment_id, a.customer_id, p.name AS customer_name, a.currency, a.booked,"
+                                     " a.allocated, CASE WHEN a.reversed THEN 0 ELSE a.booked - a.allocated END"
+                                     " AS unapplied, a.bank_reference, a.payer, a.received_on, a.reversed",
+                     order_by="a.received_on DESC, a.payment_id", where={
+                         "a.customer_id = %s": customer_id,
+                         "(NOT a.reversed AND a.booked > a.allocated) = %s": unapplied,
+                         **_customer_scope(scope, "a.customer_id")})
+
+
+def _customer_scope(scope: DataScope, column: str) -> dict[str, object]:
+    """A customer column within the caller's scope: the customer is a hospital or a distributor the scope names, or
+    in a region it names."""
+    return scope.condition(hospital=column, distributor=column, region="p.region")

@@ -1,13 +1,15 @@
 """Process managers: a dispatched shipment is invoiced at the prices its order agreed (application/invoicing.py);
 a consignment or loaner shipment only when its units are used (ConsignmentUsed, at its consumption order's prices);
-a rebate approved as 票折 is deducted from the distributor's next invoices."""
+a rebate approved as 票折 is deducted from the distributor's next invoices; goods returned with credit get a credit
+note (红字) on their shipment's invoice (application/credit_notes.py)."""
 
+from shared.domain.business_day import business_day
 from shared.events import CloudEvent, EventPayload
 from shared.domain.consignment import consumption_order_id
 from shared.events.channel import RebateSettlementApproved
-from shared.events.inventory import ConsignmentUsed, ShipmentDispatched
+from shared.events.inventory import ConsignmentUsed, ShipmentDispatched, ShipmentReturned
 from shared.platform.consumer import ProcessManager
-from services.billing.application import BillingUnitOfWork, invoicing
+from services.billing.application import BillingUnitOfWork, credit_notes, invoicing
 
 
 class ShipmentInvoicer(ProcessManager):
@@ -20,7 +22,7 @@ class ShipmentInvoicer(ProcessManager):
                 shipment_id=payload.shipment_id, order_id=payload.order_id, hospital_id=payload.ship_to_hospital_id,
                 bill_to_distributor_id=payload.ship_to_distributor_id,
                 lines=tuple(invoicing.ShippedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity)
-                            for line in payload.lines)), uow)
+                            for line in payload.lines), issued_on=business_day(payload.dispatched_at)), uow)
 
 
 class ConsumptionInvoicer(ProcessManager):
@@ -37,7 +39,7 @@ class ConsumptionInvoicer(ProcessManager):
                 hospital_id=payload.hospital_id,
                 bill_to_distributor_id=payload.consignee_id if payload.consignee_id != payload.hospital_id else None,
                 lines=tuple(invoicing.ShippedLine(gtin=line.gtin, lot=line.lot, quantity=line.quantity)
-                            for line in payload.lines)), uow)
+                            for line in payload.lines), issued_on=business_day(envelope.time)), uow)
 
 
 class RebateDiscounts(ProcessManager):
@@ -52,3 +54,15 @@ class RebateDiscounts(ProcessManager):
             invoicing.grant_rebate(invoicing.GrantRebate(
                 distributor_id=payload.distributor_id, settlement=f"{payload.account_id}:{payload.settlement_no}",
                 amount=payload.amount), uow)
+
+
+class ReturnCredits(ProcessManager):
+    name = "billing-return-credits"
+    subscribes_to = ("inventory",)
+
+    def react(self, envelope: CloudEvent, payload: EventPayload, uow: BillingUnitOfWork) -> None:
+        if isinstance(payload, ShipmentReturned) and payload.credit:
+            credit_notes.credit_return(credit_notes.CreditReturn(
+                return_id=payload.return_id, shipment_id=payload.shipment_id,
+                lines=tuple({"gtin": line.gtin, "lot": line.lot, "quantity": line.quantity}
+                            for line in payload.lines), on=business_day(envelope.time)), uow)

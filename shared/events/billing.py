@@ -1,7 +1,8 @@
 """Events produced by the billing service (topic `billing.events`)."""
 
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -52,6 +53,13 @@ class InvoiceRaised(EventPayload):
     net_total: Money
     vat_total: Money
     gross_total: Money
+    number: str | None = Field(None, max_length=40, description="from the gap-free series INV-<year> (absent on"
+                                                                " invoices raised before numbering)")
+    issued_on: date | None = Field(None, description="the business day in China it was raised")
+    due_on: date | None = Field(None, description="issued_on plus the payment terms")
+    payment_terms_days: int | None = Field(None, ge=0, le=720)
+    payment_terms_source: str | None = Field(None, max_length=80, description="contract:<id>, customer (its"
+                                                                               " default) or default (billing's)")
 
 
 class RebateAllowanceEvent(EventPayload):
@@ -80,3 +88,182 @@ class RebateAllowanceApplied(RebateAllowanceEvent):
     invoice_id: UUID
     amount: Money = Field(gt=0)
     settlements: list[str] = Field(min_length=1)
+
+
+# --- credit notes and payments on an invoice (services/billing/domain/invoice.py) ----------------------------------
+
+class InvoiceEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "invoice_id"
+    invoice_id: UUID
+
+
+class CreditNoteLine(ValueObject):
+    line_no: int = Field(ge=1, description="the invoice line it takes back (in the invoice's line order)")
+    gtin: GTIN
+    lot: LotNumber
+    quantity: int = Field(ge=0, description="units taken back; 0 for an allowance or a price correction")
+    net_amount: Money = Field(lt=0)
+    vat_rate: Decimal = Field(ge=0, le=1, decimal_places=4)
+    vat_amount: Money = Field(le=0)
+    gross_amount: Money = Field(lt=0)
+
+
+class CreditNoteIssued(InvoiceEvent):
+    """A red-letter credit note (红字发票) citing the invoice: negative lines, none beyond what is left of its line;
+    it lowers what the customer owes."""
+
+    event_name: ClassVar[str] = "CreditNoteIssued"
+    credit_note_id: UUID
+    number: str = Field(min_length=1, max_length=40, description="from the gap-free series CN-<year>")
+    reason: Literal["return", "sales_allowance", "invoicing_error", "other"]
+    lines: list[CreditNoteLine] = Field(min_length=1)
+    net_total: Money = Field(lt=0)
+    vat_total: Money = Field(le=0)
+    gross_total: Money = Field(lt=0)
+    issued_on: date
+    note: str | None = Field(None, max_length=500)
+
+
+class InvoicePaymentApplied(InvoiceEvent):
+    """Part of a payment paid this invoice (the payment's PaymentAllocated, seen from the invoice)."""
+
+    event_name: ClassVar[str] = "InvoicePaymentApplied"
+    payment_id: UUID
+    amount: Money = Field(gt=0)
+    applied_on: date
+
+
+class InvoicePaymentUnapplied(InvoiceEvent):
+    """A reversed payment no longer pays this invoice: the amount is open again."""
+
+    event_name: ClassVar[str] = "InvoicePaymentUnapplied"
+    payment_id: UUID
+    amount: Money = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+    unapplied_on: date
+
+
+# --- gap-free document numbers (services/billing/domain/numbering.py) ---------------------------------------------
+
+class DocumentSeriesEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "series_id"
+    series_id: UUID
+
+
+class DocumentSeriesOpened(DocumentSeriesEvent):
+    event_name: ClassVar[str] = "DocumentSeriesOpened"
+    series: str = Field(min_length=1, max_length=40)
+
+
+class DocumentNumberIssued(DocumentSeriesEvent):
+    """The next number of the series, given to one document: the series' log is its continuity."""
+
+    event_name: ClassVar[str] = "DocumentNumberIssued"
+    document_id: UUID
+    number: str = Field(min_length=1, max_length=40)
+
+
+# --- payments (services/billing/domain/payment.py) -----------------------------------------------------------------
+
+class PaymentEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "payment_id"
+    payment_id: UUID
+
+
+class PaymentReceived(PaymentEvent):
+    """Money received from a customer (收款): booked in the account's currency (at the rate given, when paid in
+    another)."""
+
+    event_name: ClassVar[str] = "PaymentReceived"
+    customer_id: UUID
+    amount: Money = Field(gt=0, description="as paid, in `currency`")
+    currency: CurrencyCode
+    received_on: date
+    bank_reference: str = Field(min_length=1, max_length=100)
+    payer: str = Field(min_length=1, max_length=200, description="the payer's name as the bank shows it")
+    booked: Money = Field(gt=0, description="in the account's currency")
+    account_currency: CurrencyCode
+    exchange_rate: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8)
+    source: Literal["manual", "bank_statement"] = "manual"
+
+
+class PaymentAllocated(PaymentEvent):
+    """Part of the payment allocated to one of its customer's invoices."""
+
+    event_name: ClassVar[str] = "PaymentAllocated"
+    invoice_id: UUID
+    amount: Money = Field(gt=0)
+    allocated_on: date
+
+
+class ReversedAllocation(ValueObject):
+    invoice_id: UUID
+    amount: Money = Field(gt=0)
+
+
+class PaymentReversed(PaymentEvent):
+    """The payment bounced (or was recorded in error): every allocation it made is taken back; the reason is the
+    event's and the request's."""
+
+    event_name: ClassVar[str] = "PaymentReversed"
+    reason: str = Field(min_length=1, max_length=500)
+    reversed_on: date
+    allocations: list[ReversedAllocation] = Field(default_factory=list)
+
+
+# --- statements (对账单, services/billing/domain/statement.py) ------------------------------------------------------
+
+class StatementEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "statement_id"
+    statement_id: UUID
+
+
+class StatementLine(ValueObject):
+    line_no: int = Field(ge=1)
+    kind: Literal["invoice", "credit_note", "payment", "payment_reversal"]
+    document_id: UUID = Field(description="the invoice (for an invoice or its credit note), or the payment")
+    number: str = Field(max_length=100, description="the invoice's or credit note's number, the payment's bank"
+                                                    " reference")
+    on: date
+    due_on: date | None = None
+    amount: Money = Field(description="what it adds to the balance (a credit note or a payment: negative)")
+
+
+class StatementIssued(StatementEvent):
+    """A statement of the customer's account for a period, sent to the customer."""
+
+    event_name: ClassVar[str] = "StatementIssued"
+    customer_id: UUID
+    currency: CurrencyCode
+    period_start: date
+    period_end: date
+    opening_balance: Money
+    closing_balance: Money
+    lines: list[StatementLine] = Field(max_length=5000)
+    aging: dict[str, Money] = Field(description="bucket -> open amount at period end, by days past due")
+
+
+class StatementConfirmed(StatementEvent):
+    event_name: ClassVar[str] = "StatementConfirmed"
+    confirmed_by: str = Field(min_length=1, max_length=200)
+
+
+class StatementLineDisputed(StatementEvent):
+    """The customer disputes a line (the reason is the event's): the document stays out of dunning."""
+
+    event_name: ClassVar[str] = "StatementLineDisputed"
+    line_no: int = Field(ge=1)
+    document_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StatementDisputeResolved(StatementEvent):
+    event_name: ClassVar[str] = "StatementDisputeResolved"
+    line_no: int = Field(ge=1)
+    document_id: UUID
+    outcome: Literal["upheld", "rejected"]
+    note: str = Field(min_length=1, max_length=500)

@@ -434,6 +434,8 @@ class ShipmentReturned(FulfilmentEvent):
     warehouse: str = Field(min_length=1, max_length=50, description="where the goods come back to")
     lines: list[ReturnedLine] = Field(min_length=1)
     note: str | None = Field(None, max_length=500)
+    credit: bool = Field(True, description="the customer is credited for the goods (billing issues a credit note on"
+                                           " the shipment's invoice); absent before it was asked: credited")
 
 
 class StockReturned(ItemEvent):

@@ -62,8 +62,13 @@ PERMISSIONS: dict[str, str] = {
     "wms:integrate": "report receipts, moves, picks and shipments from a warehouse system",
     "udi:parse": "parse a scanned UDI",
     # billing
-    "invoice:read": "read invoices",
+    "invoice:read": "read invoices, credit notes, payments, customer accounts and statements",
+    "invoice:credit": "issue a credit note (红字) against an invoice",
+    "payment:record": "record a payment received, or reverse one (bounced), with a reason",
     "payment:allocate": "allocate payments to invoices",
+    "statement:issue": "issue a customer's statement (对账单) and resolve its disputed lines",
+    "statement:answer": "confirm a statement or dispute its lines, for one's own organisation",
+    "ledger:export": "export journal lines for the accounting system, and mark a period exported",
     # traceability
     "recall:lookup": "find where lots and serials went",
     "recall:read": "read recall cases, their consignees and reports",
@@ -102,7 +107,8 @@ ROLES: dict[str, frozenset[str]] = {
                                                             "diversion:resolve", "sellout:read", "sellout:review",
                                                             "sellout:submit", "order:read", "contract:read"},
     "master_data": _MASTER_DATA,
-    "finance": frozenset({"invoice:read", "payment:allocate", "rebate:settle", "rebate:read", "order:read", "contract:read",
+    "finance": frozenset({"invoice:read", "invoice:credit", "payment:record", "payment:allocate", "statement:issue",
+                          "ledger:export", "rebate:settle", "rebate:read", "order:read", "contract:read",
                           "order:release-credit-hold", "credit:read", "credit:manage",
                           "hospital:read",
                           "distributor:read", "price:read", "item:read"}),
@@ -125,11 +131,11 @@ ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     # Portal users: always limited to the organisation their scope names (access.py), never company-wide.
     "distributor_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
-                                   "invoice:read",
+                                   "invoice:read", "statement:answer",
                                    "sellout:submit", "sellout:read", "distributor:read", "item:read",
                                    "recall:read-notices", "udi:parse"}),
     "hospital_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
-                                "invoice:read", "hospital:read",
+                                "invoice:read", "statement:answer", "hospital:read",
                                 "item:read", "recall:read-notices", "udi:parse"}),
     "wms_integration": frozenset({"wms:integrate", "item:read", "udi:parse"}),
 }

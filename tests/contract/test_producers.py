@@ -95,7 +95,27 @@ def every_domain_event() -> list:
         rejected.reject(order_id=rejected.order_id, reason="no stock",
                         shortages=[{"gtin": GTIN, "requested": 9, "available": 0}])
         invoice = Invoice.raise_for(shipment_id, order_id, hospital_id, "CNY",
-                                    price_lines([{"gtin": GTIN, "lot": "L1", "quantity": 2}], {GTIN: Decimal("10.00")}))
+                                    price_lines([{"gtin": GTIN, "lot": "L1", "quantity": 2}], {GTIN: Decimal("10.00")}),
+                                    number="INV-2026-000001", issued_on=date(2026, 12, 1), due_on=date(2027, 3, 1),
+                                    payment_terms_days=90, payment_terms_source="default")
+        from services.billing.domain import DocumentSeries, Payment, Statement
+        series = DocumentSeries(series="CN-2026")
+        credit_note_id = uuid4()
+        invoice.issue_credit_note(credit_note_id, series.number_for(credit_note_id)[0], "return",
+                                  invoice.credit_note_lines([{"line_no": 1, "quantity": 1}]), date(2026, 12, 2))
+        payment = Payment.receive(uuid4(), hospital_id, Decimal("10.00"), "CNY", date(2026, 12, 3), "BR-20261203-01",
+                                  "浙江省人民医院", "CNY")
+        payment.allocate(invoice.id, hospital_id, Decimal("10.00"), date(2026, 12, 3))
+        invoice.apply_payment(payment.id, Decimal("10.00"), date(2026, 12, 3))
+        invoice.unapply_payment(payment.id, "退票", date(2026, 12, 4))
+        payment.reverse("退票", date(2026, 12, 4))
+        statement = Statement.issue(hospital_id, "CNY", date(2026, 12, 1), date(2026, 12, 31), Decimal("0.00"), [
+            {"kind": "invoice", "document_id": invoice.id, "number": "INV-2026-000001", "on": date(2026, 12, 1),
+             "due_on": date(2027, 3, 1), "amount": Decimal("22.60")}], {"not_due": Decimal("22.60")})
+        statement.dispute(1, "数量不符")
+        statement.resolve(1, "upheld", "红冲一支")
+        confirmed = Statement.issue(hospital_id, "CNY", date(2026, 11, 1), date(2026, 11, 30), Decimal("0.00"), [], {})
+        confirmed.confirm("user:hospital-finance")
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
@@ -162,7 +182,7 @@ def every_domain_event() -> list:
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
-                  allowance, parent, promotion, budget, *outbound]
+                  allowance, parent, promotion, budget, series, payment, statement, confirmed, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -11,6 +11,7 @@ import pytest
 from services.billing.application import BillingApplication, BillingUnitOfWork, invoicing
 from services.billing.domain import AgreedTerms, Invoice, discount_lines, invoice_id_for
 from services.billing.reactions import ShipmentInvoicer
+from shared.domain.business_day import business_day
 from shared.domain.rules import NotFound
 from shared.events import payload_of
 from shared.platform.consumer import RetryLater
@@ -29,8 +30,13 @@ class KnownTerms:
     terms: dict[UUID, AgreedTerms] = field(default_factory=lambda: {
         O: AgreedTerms("CNY", {STENT: Decimal("1280.00"), BALLOON: Decimal("33.35")})})
 
+    defaults: dict[UUID, int] = field(default_factory=dict)  # customer -> payment terms days
+
     def agreed(self, order_id: UUID) -> AgreedTerms | None:
         return self.terms.get(order_id)
+
+    def customer_payment_terms(self, customer_id: UUID) -> int | None:
+        return self.defaults.get(customer_id)
 
 
 @pytest.fixture
@@ -98,7 +104,9 @@ def test_the_invoicer_raises_the_golden_invoice_from_the_golden_shipment_once_pe
     invoice = app.get_aggregate(invoice_id_for(S), Invoice)
     assert (str(invoice.gross_total), str(invoice.vat_total), invoice.order_id) == (
         expected["gross_total"], expected["vat_total"], O)
-    assert stored(app) == 1
+    assert (invoice.number, invoice.issued_on, invoice.payment_terms_source) == (
+        f"INV-{invoice.issued_on.year}-000001", business_day(payload_of(shipped).dispatched_at), "default")
+    assert stored(app) == 3  # the series opened, its first number issued, the invoice raised
 
 
 def test_a_rebate_approved_as_an_invoice_discount_is_taken_off_the_distributor_s_next_invoices_once(app, terms):

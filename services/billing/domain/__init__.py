@@ -1,5 +1,11 @@
 from services.billing.domain.allowance import RebateAllowance, allowance_id_for, discount_lines
-from services.billing.domain.invoice import STANDARD_VAT_RATE, AgreedTerms, Invoice, invoice_id_for, price_lines
+from services.billing.domain.invoice import (
+    CREDIT_REASONS, STANDARD_VAT_RATE, AgreedTerms, Invoice, invoice_id_for, price_lines,
+)
+from services.billing.domain.numbering import DocumentSeries, series_name
+from services.billing.domain.payment import Payment
+from services.billing.domain.statement import Statement, statement_id_for
 
-__all__ = ["STANDARD_VAT_RATE", "AgreedTerms", "Invoice", "RebateAllowance", "allowance_id_for", "discount_lines",
-           "invoice_id_for", "price_lines"]
+__all__ = ["CREDIT_REASONS", "STANDARD_VAT_RATE", "AgreedTerms", "DocumentSeries", "Invoice", "Payment",
+           "RebateAllowance", "Statement", "allowance_id_for", "discount_lines", "invoice_id_for", "price_lines",
+           "series_name", "statement_id_for"]

@@ -49,6 +49,9 @@ class ReturnIn(BaseModel):
     warehouse: WarehouseCode = Field(description="where the goods come back to (quarantine there)")
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
     note: Note | None = Field(None, description="required when the reason is other")
+    credit: bool = Field(True, description="the customer is credited: billing issues a credit note (红字) for the"
+                                           " goods on the shipment's invoice; false for goods that come back"
+                                           " without credit")
 
 
 class ReturnOut(BaseModel):
@@ -60,6 +63,7 @@ class ReturnOut(BaseModel):
     warehouse: str
     lines: list[dict]
     note: str | None
+    credit: bool = True
 
 
 class ReturnRow(BaseModel):
@@ -95,7 +99,7 @@ def record_return(body: ReturnIn, response: Response, meta: ReturnCommand, uow: 
     fulfilment, created = returns.record_return(returns.RecordReturn(
         return_id=return_id, order_id=body.order_id, shipment_id=body.shipment_id, reason=body.reason,
         disposition=body.disposition, warehouse=body.warehouse, lines=tuple(line.model_dump() for line in body.lines),
-        note=body.note), uow)
+        note=body.note, credit=body.credit), uow)
     if not created:
         response.status_code = status.HTTP_200_OK
     recorded = next(r for r in fulfilment.returns if str(r["return_id"]) == str(return_id))

@@ -21,6 +21,7 @@ class RecordReturn(Command):
     warehouse: str     # where the goods come back to
     lines: tuple[dict[str, Any], ...]  # gtin, lot, quantity, serials
     note: str | None = None
+    credit: bool = True  # the customer is credited for the goods (billing's credit note)
 
 
 def record_return(command: RecordReturn, uow: InventoryUnitOfWork) -> tuple[Fulfilment, bool]:
@@ -29,7 +30,8 @@ def record_return(command: RecordReturn, uow: InventoryUnitOfWork) -> tuple[Fulf
     if any(str(r["return_id"]) == str(command.return_id) for r in found.returns):
         return found, False
     returned = found.record_return(command.return_id, command.shipment_id, command.reason, command.disposition,
-                                   command.warehouse, [dict(line) for line in command.lines], command.note)
+                                   command.warehouse, [dict(line) for line in command.lines], command.note,
+                                   command.credit)
     uow.collect(found)  # first: the return, then its stock effects
     if found.kind in CONSIGNED:  # the rest of a loaner set, or consignment stock withdrawn: it must be there still
         location = consignment.location_of(found, uow)

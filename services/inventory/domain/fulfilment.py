@@ -359,22 +359,23 @@ class Fulfilment(TracedAggregate):
         self.shipment(shipment_id).update(accepted_by=accepted_by, accepted_at=accepted_at, discrepancies=discrepancies)
 
     def record_return(self, return_id: UUID, shipment_id: UUID, reason: str, disposition: str, warehouse: str,
-                      lines: list[dict[str, Any]], note: str | None) -> list[dict[str, Any]]:
+                      lines: list[dict[str, Any]], note: str | None, credit: bool = True) -> list[dict[str, Any]]:
         """Raises ReturnRuleError (recording nothing) when more would come back than was shipped."""
         shipment = self.shipment(shipment_id)
         earlier = [r for r in self.returns if str(r["shipment_id"]) == str(shipment_id)]
         returned = check_return(shipment, earlier, lines)
         self._returned(order_id=self.order_id, return_id=return_id, shipment_id=shipment_id,
                        ship_to_hospital_id=self.ship_to_hospital_id, reason=reason, disposition=disposition,
-                       warehouse=warehouse, lines=returned, note=note)
+                       warehouse=warehouse, lines=returned, note=note, **({} if credit else {"credit": False}))
         return returned
 
     @event("Returned")
     def _returned(self, order_id: UUID, return_id: UUID, shipment_id: UUID, ship_to_hospital_id: UUID, reason: str,
-                  disposition: str, warehouse: str, lines: list[dict[str, Any]], note: str | None) -> None:
+                  disposition: str, warehouse: str, lines: list[dict[str, Any]], note: str | None,
+                  credit: bool = True) -> None:
         self.returns = [*self.returns, {"return_id": return_id, "shipment_id": shipment_id, "reason": reason,
                                         "disposition": disposition, "warehouse": warehouse, "lines": lines,
-                                        "note": note}]
+                                        "note": note, "credit": credit}]
 
 
 def deliveries_of(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,138 @@
+"""The customers' accounts (应收), from billing's own events: every movement with its effect on the customer's
+balance, on one invoice's open amount and on the customer's unapplied cash, dated — so that a balance, a statement
+and an aging are answered as of any day by summing — and each invoice's open amount now (the current aging and the
+dunning list read only what is open). Disputed statement lines are kept too: dunning leaves them out.
+
+Invoices raised before numbering carry no due date: they are aged from the day they were raised."""
+
+from decimal import Decimal
+
+from psycopg import Cursor
+
+from shared.domain.business_day import business_day
+from shared.events import CloudEvent, EventPayload
+from shared.events.billing import (
+    CreditNoteIssued, InvoiceRaised, PaymentAllocated, PaymentReceived, PaymentReversed, StatementConfirmed,
+    StatementDisputeResolved, StatementIssued, StatementLineDisputed,
+)
+from shared.platform.consumer import Projection
+
+
+class Receivables(Projection):
+    name = "billing-receivables"
+    subscribes_to = ("billing",)
+
+    tables_ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_invoices (invoice_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
+        " currency char(3) NOT NULL, number text, issued_on date NOT NULL, due_on date NOT NULL,"
+        " gross numeric(18,2) NOT NULL, open numeric(18,2) NOT NULL, hospital_id uuid NOT NULL,"
+        " bill_to_distributor_id uuid)",
+        "CREATE INDEX IF NOT EXISTS ar_invoices_open ON {schema}.ar_invoices (customer_id, due_on) WHERE open <> 0",
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_payments (payment_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
+        " currency char(3) NOT NULL, booked numeric(18,2) NOT NULL, allocated numeric(18,2) NOT NULL,"
+        " bank_reference text NOT NULL, payer text NOT NULL, received_on date NOT NULL, reversed boolean NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS ar_payments_customer ON {schema}.ar_payments (customer_id, received_on)",
+        # One row per movement: its effect on the balance, on an invoice's open amount, on the unapplied cash.
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_entries (entry_id text PRIMARY KEY, customer_id uuid NOT NULL,"
+        " currency char(3) NOT NULL, kind text NOT NULL, document_id uuid NOT NULL, invoice_id uuid, number text,"
+        " on_date date NOT NULL, due_on date, balance_delta numeric(18,2) NOT NULL,"
+        " open_delta numeric(18,2) NOT NULL, unapplied_delta numeric(18,2) NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS ar_entries_customer ON {schema}.ar_entries (customer_id, on_date)",
+        "CREATE INDEX IF NOT EXISTS ar_entries_invoice ON {schema}.ar_entries (invoice_id, on_date)",
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_statements (statement_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
+        " period_start date NOT NULL, period_end date NOT NULL, closing_balance numeric(18,2) NOT NULL,"
+        " lines int NOT NULL, confirmed_by text, issued_at timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_disputes (statement_id uuid NOT NULL, line_no int NOT NULL,"
+        " document_id uuid NOT NULL, reason text NOT NULL, status text NOT NULL, outcome text,"
+        " PRIMARY KEY (statement_id, line_no))",
+        "CREATE INDEX IF NOT EXISTS ar_disputes_open ON {schema}.ar_disputes (document_id) WHERE status = 'open'",
+    )
+
+    def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:  # noqa: C901 - one case each
+        s = self.schema
+        match payload:
+            case InvoiceRaised():
+                customer = payload.bill_to_distributor_id or payload.hospital_id
+                issued = payload.issued_on or business_day(envelope.time)
+                due = payload.due_on or issued
+                cur.execute(f"INSERT INTO {s}.ar_invoices VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.invoice_id, customer, payload.currency, payload.number, issued, due,
+                             payload.gross_total, payload.gross_total, payload.hospital_id,
+                             payload.bill_to_distributor_id))
+                self._entry(cur, _key(envelope), customer, payload.currency, "invoice", payload.invoice_id,
+                            payload.invoice_id, payload.number, issued, due, payload.gross_total,
+                            payload.gross_total, Decimal(0))
+            case CreditNoteIssued():
+                cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s"
+                            " RETURNING customer_id, currency", (payload.gross_total, payload.invoice_id))
+                row = cur.fetchone()
+                if row is not None:
+                    self._entry(cur, _key(envelope), row["customer_id"], row["currency"], "credit_note", payload.invoice_id,
+                                payload.invoice_id, payload.number, payload.issued_on, None, payload.gross_total,
+                                payload.gross_total, Decimal(0))
+            case PaymentReceived():
+                cur.execute(f"INSERT INTO {s}.ar_payments VALUES (%s, %s, %s, %s, 0, %s, %s, %s, false)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.payment_id, payload.customer_id, payload.account_currency, payload.booked,
+                             payload.bank_reference, payload.payer, payload.received_on))
+                self._entry(cur, _key(envelope), payload.customer_id, payload.account_currency, "payment",
+                            payload.payment_id, None, payload.bank_reference, payload.received_on, None,
+                            -payload.booked, Decimal(0), payload.booked)
+            case PaymentAllocated():
+                cur.execute(f"UPDATE {s}.ar_payments SET allocated = allocated + %s WHERE payment_id = %s"
+                            " RETURNING customer_id, currency, bank_reference", (payload.amount, payload.payment_id))
+                row = cur.fetchone()
+                cur.execute(f"UPDATE {s}.ar_invoices SET open = open - %s WHERE invoice_id = %s",
+                            (payload.amount, payload.invoice_id))
+                if row is not None:
+                    self._entry(cur, _key(envelope), row["customer_id"], row["currency"], "allocation",
+                                payload.payment_id, payload.invoice_id, row["bank_reference"], payload.allocated_on, None, Decimal(0), -payload.amount,
+                                -payload.amount)
+            case PaymentReversed():
+                cur.execute(f"UPDATE {s}.ar_payments SET reversed = true WHERE payment_id = %s AND NOT reversed"
+                            " RETURNING customer_id, currency, booked, allocated, bank_reference",
+                            (payload.payment_id,))
+                row = cur.fetchone()
+                if row is None:
+                    return
+                customer, currency, reference = row["customer_id"], row["currency"], row["bank_reference"]
+                booked, allocated = row["booked"], row["allocated"]
+                self._entry(cur, _key(envelope), customer, currency, "payment_reversal", payload.payment_id, None,
+                            reference, payload.reversed_on, None, booked, Decimal(0), -(booked - allocated))
+                for n, back in enumerate(payload.allocations):
+                    cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s",
+                                (back.amount, back.invoice_id))
+                    self._entry(cur, f"{_key(envelope)}:{n}", customer, currency, "allocation_reversal",
+                                payload.payment_id, back.invoice_id, reference, payload.reversed_on, None,
+                                Decimal(0), back.amount, Decimal(0))
+            case StatementIssued():
+                cur.execute(f"INSERT INTO {s}.ar_statements VALUES (%s, %s, %s, %s, %s, %s, NULL, %s)"
+                            " ON CONFLICT DO NOTHING",
+                            (payload.statement_id, payload.customer_id, payload.period_start, payload.period_end,
+                             payload.closing_balance, len(payload.lines), envelope.time))
+            case StatementConfirmed():
+                cur.execute(f"UPDATE {s}.ar_statements SET confirmed_by = %s WHERE statement_id = %s",
+                            (payload.confirmed_by, payload.statement_id))
+            case StatementLineDisputed():
+                cur.execute(f"INSERT INTO {s}.ar_disputes VALUES (%s, %s, %s, %s, 'open', NULL)"
+                            " ON CONFLICT (statement_id, line_no) DO UPDATE SET status = 'open',"
+                            " reason = EXCLUDED.reason, outcome = NULL",
+                            (payload.statement_id, payload.line_no, payload.document_id, payload.reason))
+            case StatementDisputeResolved():
+                cur.execute(f"UPDATE {s}.ar_disputes SET status = 'resolved', outcome = %s"
+                            " WHERE statement_id = %s AND line_no = %s",
+                            (payload.outcome, payload.statement_id, payload.line_no))
+
+    def _entry(self, cur: Cursor, entry_id: str, customer: object, currency: str, kind: str, document: object,
+               invoice: object, number: str | None, on: object, due: object, balance: Decimal, open_: Decimal,
+               unapplied: Decimal) -> None:
+        cur.execute(f"INSERT INTO {self.schema}.ar_entries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (entry_id, customer, currency, kind, document, invoice, number, on, due, balance, open_,
+                     unapplied))
+
+
+def _key(envelope: CloudEvent) -> str:
+    """An entry's key: its event's aggregate and version, unique in any event store."""
+    return f"{envelope.aggregateid}:{envelope.aggregateversion}"
