@@ -271,10 +271,10 @@ class CreditFactsFromReadModels:
             "   WHERE s.order_id IN (SELECT order_id FROM {schema}.credit_orders WHERE customer_id = %(c)s)"
             "   GROUP BY s.order_id, s.gtin)"
             " SELECT"
-            " (SELECT coalesce(sum(gross_total), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
+            " (SELECT coalesce(sum(gross_total - settled), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
             "   AND currency = %(k)s) AS open_receivables,"
-            " (SELECT coalesce(sum(gross_total), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
-            "   AND currency = %(k)s AND raised_on + %(due)s < %(day)s) AS overdue,"
+            " (SELECT coalesce(sum(gross_total - settled), 0) FROM {schema}.credit_invoices WHERE customer_id = %(c)s"
+            "   AND currency = %(k)s AND coalesce(due_on, raised_on + %(terms)s) + %(late)s < %(day)s) AS overdue,"
             " (SELECT coalesce(sum(round(coalesce(sh.uninvoiced_quantity, 0) * l.gross_unit_price, 2)), 0)"
             "   FROM shipped sh JOIN {schema}.credit_order_lines l USING (order_id, gtin)"
             "   JOIN {schema}.credit_orders o USING (order_id) WHERE o.currency = %(k)s) AS shipped_not_invoiced,"
@@ -282,7 +282,7 @@ class CreditFactsFromReadModels:
             "   FROM {schema}.credit_orders o JOIN {schema}.credit_order_lines l USING (order_id)"
             "   LEFT JOIN shipped sh USING (order_id, gtin)"
             "   WHERE o.customer_id = %(c)s AND o.currency = %(k)s AND o.open) AS open_orders",
-            {"c": customer_id, "k": currency, "day": day, "due": payment_terms_days + overdue_days})
+            {"c": customer_id, "k": currency, "day": day, "terms": payment_terms_days, "late": overdue_days})
         assert row is not None
         return Exposure(row["open_receivables"], row["overdue"], row["shipped_not_invoiced"], row["open_orders"])
 

@@ -28,7 +28,7 @@ with the item's VAT rate (13% for devices unless the item says otherwise).
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 DEFAULT_VAT_RATE = Decimal("0.13")
@@ -189,7 +189,12 @@ def effect_of(kind: str, value: str) -> Effect:
         if not (plus and buy.isdigit() and free.isdigit() and 0 < int(buy) <= 100_000 and 0 < int(free) <= 100_000):
             raise ValueError("free goods are written N+M: of every N+M units, M are free (both positive)")
         return FreeGoods(int(buy), int(free))
-    amount = Decimal(value)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
     if kind == "discount_percent":
         if not Decimal(0) < amount < Decimal(100):
             raise ValueError("a discount is between 0 and 100 percent, exclusive")

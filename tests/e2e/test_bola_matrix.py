@@ -46,11 +46,13 @@ class Side:
     diversion_alert: str = ""
     quote: str = ""
     contract: str = ""
+    payment: str = ""  # the hospital's
+    statement: str = ""  # the hospital's
 
     def ids(self) -> set[str]:
         return {self.hospital, self.distributor, self.direct_order, self.distributor_order,
                 self.hospital_invoice, self.distributor_invoice, self.sellout_report, self.quote, self.contract,
-                self.diversion_alert,
+                self.diversion_alert, self.payment, self.statement,
                 *self.shipments.values()}
 
 
@@ -81,6 +83,13 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
     side.hospital_invoice = wait_for(lambda: invoice_of(side.direct_order), "the direct order's invoice")
     side.distributor_invoice = wait_for(lambda: invoice_of(side.distributor_order), "the distributor's invoice")
     today = datetime.now(UTC).date()
+    side.payment = http.post(f"{url('billing')}/payments", json={
+        "customer_id": side.hospital, "amount": "10.00", "currency": "CNY", "received_on": today.isoformat(),
+        "bank_reference": f"BOLA-{key}", "payer": f"{province}人民医院", "allocate": False}).raise_for_status().json()[
+        "payment_id"]
+    side.statement = http.post(f"{url('billing')}/statements", json={
+        "customer_id": side.hospital, "period_start": (today - timedelta(days=30)).isoformat(),
+        "period_end": today.isoformat()}).raise_for_status().json()["statement_id"]
 
     def reported() -> str | None:
         answer = http.post(f"{url('traceability')}/sellout-reports", json={
@@ -169,6 +178,8 @@ def covered(a: Side, scopes: list[str], kind: str) -> set[str]:
         "quote": set() if by_distributor else {a.quote},  # a quote to the hospital is not its distributor's
         "diversion": set() if by_hospital else {a.diversion_alert},  # the distributor's
         "contract": {a.contract},  # the hospital's, and the distributor's it authorizes
+        "payment": set() if by_distributor else {a.payment},  # the hospital's
+        "statement": set() if by_distributor else {a.statement},
     }[kind]
 
 
@@ -192,7 +203,11 @@ def reads() -> list[Probe]:
             Probe("GET", "/contracts/{contract_id}", "contract", "contract:read"),
             Probe("GET", "/customers/{customer_id}/credit", "hospital", "credit:read"),
             Probe("GET", "/distributors/{distributor_id}/scorecard", "distributor", "rebate:read"),
-            Probe("GET", "/rebate-allowances/{distributor_id}", "distributor", "invoice:read")]
+            Probe("GET", "/rebate-allowances/{distributor_id}", "distributor", "invoice:read"),
+            Probe("GET", "/payments/{payment_id}", "payment", "invoice:read"),
+            Probe("GET", "/customers/{customer_id}/account", "hospital", "invoice:read"),
+            Probe("GET", "/customers/{customer_id}/statement", "hospital", "invoice:read"),
+            Probe("GET", "/statements/{statement_id}", "statement", "invoice:read")]
 
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
@@ -278,6 +293,19 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "json": {"units": 1}}),
         "POST /diversion-alerts/{alert_id}/resolve": ("POST", f"/diversion-alerts/{target}/resolve", {"json": {
             "outcome": "false_alarm", "reason": "BOLA"}}),
+        "POST /invoices/{invoice_id}/credit-notes": ("POST", f"/invoices/{target}/credit-notes", {"json": {
+            "reason": "invoicing_error", "lines": [{"line_no": 1, "quantity": 1}], "note": "BOLA"}}),
+        "POST /payments": ("POST", "/payments", {"json": {
+            "customer_id": target, "amount": "1.00", "currency": "CNY", "received_on": today,
+            "bank_reference": "BOLA-X", "payer": "BOLA"}}),
+        "POST /payments/{payment_id}/allocations": ("POST", f"/payments/{target}/allocations", {"json": {}}),
+        "POST /payments/{payment_id}/reverse": ("POST", f"/payments/{target}/reverse", {"json": {"reason": "BOLA"}}),
+        "POST /statements": ("POST", "/statements", {"json": {"customer_id": target, "period_start": in_days(-9),
+                                                              "period_end": today}}),
+        "POST /statements/{statement_id}/answer": ("POST", f"/statements/{target}/answer", {"json": {
+            "confirm": True}}),
+        "POST /statements/{statement_id}/lines/{line_no}/resolve": (
+            "POST", f"/statements/{target}/lines/1/resolve", {"json": {"outcome": "rejected", "note": "BOLA"}}),
         "POST /sellout-reports/{report_id}/unmatched/{line_no}/match": (
             "POST", f"/sellout-reports/{target}/unmatched/2/match", {"json": {"hospital_id": side.hospital,
                                                                              "reason": "BOLA"}}),
@@ -340,6 +368,13 @@ COMMANDS = {
     "POST /rebate-programmes/{programme_id}/settlements/{settlement_no}/{decision}": "distributor",
     "POST /contracts/{contract_id}/amendments": "contract",
     "POST /contracts/{contract_id}/terminate": "contract",
+    "POST /invoices/{invoice_id}/credit-notes": "invoice",
+    "POST /payments": "hospital",
+    "POST /payments/{payment_id}/allocations": "payment",
+    "POST /payments/{payment_id}/reverse": "payment",
+    "POST /statements": "hospital",
+    "POST /statements/{statement_id}/answer": "statement",
+    "POST /statements/{statement_id}/lines/{line_no}/resolve": "statement",
 }
 # Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
 # rows name the order).
@@ -349,23 +384,26 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/sellout-lines": ("sellout", "report_id"), "/recall-notices": ("recall-notice", "consignee_id"),
          "/quotes": ("quote", "quote_id"), "/contracts": ("contract", "contract_id"),
          "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
-         "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id")}
+         "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
+         "/payments": ("hospital", "customer_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
-                   "/sellout-review": "sellout:read"}
+                   "/sellout-review": "sellout:read", "/payments": "invoice:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
               "/contracts": "order", "/vbp-progress": "order", "/customers": "order",
               "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
               "/sellout-review": "traceability", "/rebate-allowances": "billing",
-              "/channel-inventory-reports": "traceability"}
+              "/channel-inventory-reports": "traceability", "/payments": "billing", "/statements": "billing"}
 
 
 def service_of(path: str) -> str:
+    if re.match(r"^/customers/[^/]+/(account|statement)$", path):  # a customer's account is billing's
+        return "billing"
     return SERVICE_OF["/" + path.split("/")[1]]
 
 
@@ -376,7 +414,8 @@ def objects(side: Side, kind: str) -> list[str]:
             "hospital": [side.hospital], "distributor": [side.distributor],
             "sellout": [side.sellout_report], "sellout-distributor": [side.distributor],
             "recall-notice": [side.hospital, side.distributor], "quote": [side.quote],
-            "contract": [side.contract], "diversion": [side.diversion_alert]}[kind]
+            "contract": [side.contract], "diversion": [side.diversion_alert], "payment": [side.payment],
+            "statement": [side.statement]}[kind]
 
 
 def names_an_object(document: dict, path: str, operation: dict) -> bool:

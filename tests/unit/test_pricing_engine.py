@@ -141,7 +141,9 @@ def test_an_effect_is_read_from_its_kind_and_value(kind, value, effect):
 
 @pytest.mark.parametrize(("kind", "value"), [("free_goods", "10"), ("free_goods", "0+1"), ("free_goods", "10+0"),
                                              ("free_goods", "-1+1"), ("minimum_price", "0"),
-                                             ("minimum_price", "1.00001"), ("discount_percent", "100")])
+                                             ("minimum_price", "1.00001"), ("discount_percent", "100"),
+                                             ("fixed_price", "ten"), ("minimum_price", "NaN"),
+                                             ("discount_percent", "Infinity")])
 def test_a_malformed_effect_value_is_refused(kind, value):
     with pytest.raises(ValueError):
         effect_of(kind, value)

@@ -83,10 +83,14 @@ class StatementOut(BaseModel):
 
 @router.get("/customers/{customer_id}/statement", operation_id="live_statement")
 def live_statement(customer_id: UUID, read: Reads, uow: Work, access: AccountReader,
-                   start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
+                   start: Annotated[date | None, Query(alias="from", description="default: the month's first day")]
+                   = None,
+                   end: Annotated[date | None, Query(alias="to", description="default: today in China")] = None,
                    ) -> StatementOut:
     """The statement the account gives for a period now, without issuing it."""
     queries.customer_within(read, access.scope, customer_id)
+    end = end or _today()
+    start = start or end.replace(day=1)
     currency = uow.settings.account_currency
     opening, lines = uow.receivables.statement(customer_id, currency, start, end)
     balance, numbered = opening, []

@@ -1,6 +1,7 @@
 """What each customer owes and has committed, for credit control (domain/credit.py): orders and their lines (from
-order's events), shipments (inventory's) and invoices (billing's), each kept as it arrives and joined when read
-(queries.py), so that the exposure is right whichever topic is read first.
+order's events), shipments (inventory's) and invoices with what credit notes and payments settled of them
+(billing's), each kept as it arrives and joined when read (queries.py), so that the exposure is right whichever
+topic is read first.
 
 The customer of an order is the party billed: the distributor it is delivered through (两票制), else the hospital."""
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.billing import InvoiceRaised
+from shared.events.billing import CreditNoteIssued, InvoiceRaised, PaymentAllocated, PaymentReversed
 from shared.events.inventory import ShipmentDispatched
 from shared.events.order import CreditLimitSet, OrderAmended, OrderCancelled, OrderPlaced, OrderPriceRejected
 from shared.platform.consumer import Projection
@@ -35,6 +36,9 @@ class CreditExposure(Projection):
         " customer_id uuid NOT NULL, currency char(3) NOT NULL, gross_total numeric(18,2) NOT NULL,"
         " raised_on date NOT NULL)",
         "CREATE INDEX IF NOT EXISTS credit_invoices_customer ON {schema}.credit_invoices (customer_id)",
+        # What credit notes took back and payments paid of each invoice, and when it falls due (its terms).
+        "ALTER TABLE {schema}.credit_invoices ADD COLUMN IF NOT EXISTS settled numeric(18,2) NOT NULL DEFAULT 0",
+        "ALTER TABLE {schema}.credit_invoices ADD COLUMN IF NOT EXISTS due_on date",
         # Credit groups (集团授信): which groups each customer's orders are checked against too.
         "CREATE TABLE IF NOT EXISTS {schema}.credit_group_members (group_id uuid NOT NULL, member_id uuid NOT NULL,"
         " PRIMARY KEY (member_id, group_id))",
@@ -69,10 +73,22 @@ class CreditExposure(Projection):
                     cur.execute(f"INSERT INTO {self.schema}.credit_group_members VALUES (%s, %s)",
                                 (payload.customer_id, member))
             case InvoiceRaised():
-                cur.execute(f"INSERT INTO {self.schema}.credit_invoices VALUES (%s, %s, %s, %s, %s, %s)"
+                cur.execute(f"INSERT INTO {self.schema}.credit_invoices (invoice_id, shipment_id, customer_id,"
+                            " currency, gross_total, raised_on, due_on) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                             " ON CONFLICT DO NOTHING",
                             (payload.invoice_id, payload.shipment_id, payload.bill_to_distributor_id or payload.hospital_id,
-                             payload.currency, payload.gross_total, envelope.time.date()))
+                             payload.currency, payload.gross_total, envelope.time.date(), payload.due_on))
+            case CreditNoteIssued():  # negative: what it takes back is settled
+                self._settled(cur, payload.invoice_id, -payload.gross_total)
+            case PaymentAllocated():
+                self._settled(cur, payload.invoice_id, payload.amount)
+            case PaymentReversed():
+                for back in payload.allocations:
+                    self._settled(cur, back.invoice_id, -back.amount)
+
+    def _settled(self, cur: Cursor, invoice_id: object, amount: Decimal) -> None:
+        cur.execute(f"UPDATE {self.schema}.credit_invoices SET settled = settled + %s WHERE invoice_id = %s",
+                    (amount, invoice_id))
 
     def _lines(self, cur: Cursor, order_id: object, lines: list) -> None:
         quantities, prices = Counter[str](), {}
