@@ -104,6 +104,12 @@ class ReceivablesFromReadModels:
     def aging(self, customer_id: UUID, currency: str, as_of: date) -> dict[str, Decimal]:
         return customer_aging(self.read, customer_id, currency, as_of, self.settings.aging_buckets)
 
+    def journal(self, start: date, end: date) -> list[dict]:
+        return self.read.all("SELECT j.*, p.name AS customer_name FROM {schema}.ar_journal j"
+                             " LEFT JOIN {schema}.known_parties p ON p.party_id = j.customer_id"
+                             " WHERE j.on_date BETWEEN %s AND %s ORDER BY j.on_date, j.entry_id, j.line_no"
+                             " LIMIT 2000000", (start, end))
+
 
 def customer_aging(read: ReadModels, customer_id: UUID, currency: str, as_of: date, bounds: list[int],
                    by: str = "due") -> dict[str, Decimal]:

@@ -267,3 +267,33 @@ class StatementDisputeResolved(StatementEvent):
     document_id: UUID
     outcome: Literal["upheld", "rejected"]
     note: str = Field(min_length=1, max_length=500)
+
+
+# --- the ledger export (services/billing/domain/ledger.py) ---------------------------------------------------------
+
+class LedgerPeriodEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "ledger_period_id"
+    ledger_period_id: UUID
+
+
+class LedgerPeriodExported(LedgerPeriodEvent):
+    """A month's journal was exported for the accounting system: the period is marked."""
+
+    event_name: ClassVar[str] = "LedgerPeriodExported"
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    vouchers: int = Field(ge=0)
+    lines: int = Field(ge=0)
+    debit_total: Money
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the exported lines, to tell exports apart")
+
+
+class LedgerPeriodExportedAgain(LedgerPeriodEvent):
+    """A month exported again, on purpose (the reason is the event's)."""
+
+    event_name: ClassVar[str] = "LedgerPeriodExportedAgain"
+    vouchers: int = Field(ge=0)
+    lines: int = Field(ge=0)
+    debit_total: Money
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    reason: str = Field(min_length=1, max_length=500)

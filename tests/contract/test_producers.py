@@ -116,6 +116,9 @@ def every_domain_event() -> list:
         statement.resolve(1, "upheld", "红冲一支")
         confirmed = Statement.issue(hospital_id, "CNY", date(2026, 11, 1), date(2026, 11, 30), Decimal("0.00"), [], {})
         confirmed.confirm("user:hospital-finance")
+        from services.billing.domain.ledger import LedgerPeriod
+        ledger = LedgerPeriod(period="2026-11", vouchers=2, lines=5, debit_total=Decimal("32.60"), digest="0" * 64)
+        ledger.export_again(2, 5, Decimal("32.60"), "1" * 64, "金蝶导入失败，重新导出")
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
@@ -182,7 +185,8 @@ def every_domain_event() -> list:
         loaner.take_back(uuid4(), [{"gtin": GTIN, "lot": "L1", "quantity": 1, "serials": ["S5"]}])
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
-                  allowance, parent, promotion, budget, series, payment, statement, confirmed, *outbound]
+                  allowance, parent, promotion, budget, series, payment, statement, confirmed, ledger,
+                  *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -178,3 +178,48 @@ def test_a_payment_a_statement_a_disputed_line_and_the_dunning_list_through_the_
         report = api.get("/receivables/aging", headers=FINANCE, params={"group": "customer", "by": by}).json()
         ours = next(g for g in report["groups"] if g["key"] == str(hospital))
         assert (Decimal(ours["buckets"][bucket]), ours["total"]) == (left, str(left))
+
+
+def test_a_month_s_ledger_is_exported_once_as_balanced_vouchers_credit_notes_in_red(billing_api, settings, pool):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    api = billing_api
+    application = api.app.state.service.application
+    hospital = uuid4()
+    month_start = TODAY.replace(day=1)
+    with acting_as("user:finance-he"):
+        world = World(application)
+        invoice = world.invoice(customer=hospital, on=month_start, quantity=2)
+        credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
+            credit_note_id=uuid4(), invoice_id=invoice.id, reason="return", full=False,
+            lines=({"line_no": 1, "quantity": 1},), on=month_start), world.uow())
+        world.pay("1000.00", customer=hospital, received_on=month_start)
+    projection = Receivables(pool, settings.schema_for("billing"))
+    projection.setup()
+    feed(projection, application)
+
+    period = f"{TODAY:%Y-%m}"
+    exported = api.post("/ledger-exports", headers=FINANCE, json={"period": period, "format": "csv"})
+    assert exported.status_code == 200, exported.text
+    assert exported.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    ours = [r for r in rows if str(hospital) in r["核算项目-客户"]]
+    assert sum(Decimal(r["借方金额"]) for r in rows) == sum(Decimal(r["贷方金额"]) for r in rows)
+    red = [r for r in ours if r["摘要"].startswith("红字")]
+    assert [(r["科目代码"], r["借方金额"], r["贷方金额"]) for r in red] == [
+        ("1122", "-1130.00", "0.00"), ("6001", "0.00", "-1000.00"), ("22210102", "0.00", "-130.00")]
+    assert {(r["科目代码"], r["借方金额"]) for r in ours if r["摘要"].startswith("收到货款")} == {
+        ("1002", "1000.00"), ("1122", "0.00")}
+    again = api.post("/ledger-exports", headers=FINANCE, json={"period": period})
+    assert (again.status_code, again.json()["rule"]) == (409, "ledger-period-exported")
+    assert api.post("/ledger-exports", headers=FINANCE, json={"period": period, "again": True}).status_code == 422
+    xlsx = api.post("/ledger-exports", headers=FINANCE, json={"period": period, "again": True,
+                                                              "reason": "金蝶导入失败，重新导出"})
+    assert (xlsx.status_code, xlsx.headers["X-Ledger-Exports"]) == (200, "2")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A1"].value == "凭证日期" and sheet.max_row == len(rows) + 1
+    assert api.post("/ledger-exports", headers=bearer("desk", ["order_desk"]), json={"period": period}
+                    ).status_code == 403

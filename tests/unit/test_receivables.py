@@ -62,7 +62,7 @@ class World:
     def pay(self, amount: str, customer: UUID = HOSPITAL, **options) -> payments.Payment:  # noqa: ANN003
         payment, _ = payments.record_payment(payments.RecordPayment(
             payment_id=uuid4(), customer_id=customer, amount=Decimal(amount), currency=options.pop("currency", "CNY"),
-            received_on=DAY, bank_reference=f"BR-{uuid4().hex[:8]}", payer="浙江省人民医院", **options), self.uow())
+            received_on=options.pop("received_on", DAY), bank_reference=f"BR-{uuid4().hex[:8]}", payer="浙江省人民医院", **options), self.uow())
         return payment
 
 
@@ -209,3 +209,31 @@ def test_aging_keeps_every_bucket_and_adds_up_and_dso_is_receivable_over_sales_t
     assert sum(buckets.values()) == 32
     assert days_sales_outstanding(Decimal("300000"), Decimal("450000"), 90) == Decimal("60.0")
     assert days_sales_outstanding(Decimal("1"), Decimal("0"), 90) is None
+
+
+def test_a_month_s_journal_becomes_vouchers_that_balance_and_is_exported_again_only_with_a_reason(world):
+    from services.billing.domain.ledger import LedgerPeriod, period_bounds, vouchers
+
+    assert period_bounds("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
+    assert period_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    journal = [
+        {"entry_id": "b:1", "line_no": 1, "on_date": DAY, "account": "bank", "debit": Decimal("100"), "credit": 0},
+        {"entry_id": "b:1", "line_no": 2, "on_date": DAY, "account": "receivable", "debit": 0,
+         "credit": Decimal("100")},
+        {"entry_id": "a:1", "line_no": 1, "on_date": DAY - timedelta(days=1), "account": "receivable",
+         "debit": Decimal("113"), "credit": 0},
+        {"entry_id": "a:1", "line_no": 2, "on_date": DAY - timedelta(days=1), "account": "revenue", "debit": 0,
+         "credit": Decimal("100")},
+        {"entry_id": "a:1", "line_no": 3, "on_date": DAY - timedelta(days=1), "account": "output_vat", "debit": 0,
+         "credit": Decimal("13")}]
+    numbered = vouchers(journal)
+    assert [(line["voucher"], line["line_no"]) for line in numbered] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]
+    with pytest.raises(RuleViolation) as unbalanced:
+        vouchers(journal[:-1])
+    assert unbalanced.value.rule == "ledger-balanced"
+    period = LedgerPeriod(period="2026-11", vouchers=2, lines=5, debit_total=Decimal("213"), digest="a" * 64)
+    with pytest.raises(RuleViolation) as twice:
+        period.export_again(2, 5, Decimal("213"), "a" * 64, None)
+    assert twice.value.rule == "ledger-period-exported"
+    period.export_again(2, 5, Decimal("213"), "a" * 64, "导入失败")
+    assert [e["reason"] for e in period.exports] == [None, "导入失败"]

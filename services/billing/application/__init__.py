@@ -10,6 +10,7 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from services.billing.domain import AgreedTerms, DocumentSeries, Invoice, Payment, RebateAllowance, Statement
+from services.billing.domain.ledger import LedgerPeriod
 from services.billing.settings import BillingSettings
 from shared.events import billing as contracts
 from shared.platform.eventstore import ServiceApplication
@@ -37,6 +38,8 @@ class BillingApplication(ServiceApplication):
         Statement.Confirmed: contracts.StatementConfirmed,
         Statement.LineDisputed: contracts.StatementLineDisputed,
         Statement.DisputeResolved: contracts.StatementDisputeResolved,
+        LedgerPeriod.Exported: contracts.LedgerPeriodExported,
+        LedgerPeriod.ExportedAgain: contracts.LedgerPeriodExportedAgain,
     }
 
     def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None, *,
@@ -65,6 +68,10 @@ class Receivables(Protocol):
 
     def aging(self, customer_id: UUID, currency: str, as_of: date) -> dict[str, Decimal]:
         """The open amount per aging bucket (days past due) as of the day."""
+
+    def journal(self, start: date, end: date) -> list[dict[str, Any]]:
+        """Every journal line dated from start to end: entry_id, line_no, on_date, kind, number, customer_id,
+        customer_name, account (a key of BILLING_LEDGER_ACCOUNTS), debit, credit."""
 
 
 class BillingUnitOfWork(UnitOfWork):

@@ -46,6 +46,12 @@ class Receivables(Projection):
         " document_id uuid NOT NULL, reason text NOT NULL, status text NOT NULL, outcome text,"
         " PRIMARY KEY (statement_id, line_no))",
         "CREATE INDEX IF NOT EXISTS ar_disputes_open ON {schema}.ar_disputes (document_id) WHERE status = 'open'",
+        # The journal the ledger export writes: each document's entry lines (account keys, mapped to the chart of
+        # accounts when exported). A credit note (红字) and a reversal are written in red: negative on the same side.
+        "CREATE TABLE IF NOT EXISTS {schema}.ar_journal (entry_id text NOT NULL, line_no int NOT NULL,"
+        " on_date date NOT NULL, kind text NOT NULL, number text, customer_id uuid NOT NULL, account text NOT NULL,"
+        " debit numeric(18,2) NOT NULL, credit numeric(18,2) NOT NULL, PRIMARY KEY (entry_id, line_no))",
+        "CREATE INDEX IF NOT EXISTS ar_journal_day ON {schema}.ar_journal (on_date)",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:  # noqa: C901 - one case each
@@ -63,11 +69,18 @@ class Receivables(Projection):
                 self._entry(cur, _key(envelope), customer, payload.currency, "invoice", payload.invoice_id,
                             payload.invoice_id, payload.number, issued, due, payload.gross_total,
                             payload.gross_total, Decimal(0))
+                self._journal(cur, _key(envelope), issued, "invoice", payload.number, customer,
+                              [("receivable", payload.gross_total, 0), ("revenue", 0, payload.net_total),
+                               ("output_vat", 0, payload.vat_total)])
             case CreditNoteIssued():
                 cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s"
                             " RETURNING customer_id, currency", (payload.gross_total, payload.invoice_id))
                 row = cur.fetchone()
                 if row is not None:
+                    self._journal(cur, _key(envelope), payload.issued_on, "credit_note", payload.number,
+                                  row["customer_id"], [("receivable", payload.gross_total, 0),
+                                                       ("revenue", 0, payload.net_total),
+                                                       ("output_vat", 0, payload.vat_total)])
                     self._entry(cur, _key(envelope), row["customer_id"], row["currency"], "credit_note", payload.invoice_id,
                                 payload.invoice_id, payload.number, payload.issued_on, None, payload.gross_total,
                                 payload.gross_total, Decimal(0))
@@ -79,6 +92,8 @@ class Receivables(Projection):
                 self._entry(cur, _key(envelope), payload.customer_id, payload.account_currency, "payment",
                             payload.payment_id, None, payload.bank_reference, payload.received_on, None,
                             -payload.booked, Decimal(0), payload.booked)
+                self._journal(cur, _key(envelope), payload.received_on, "payment", payload.bank_reference,
+                              payload.customer_id, [("bank", payload.booked, 0), ("receivable", 0, payload.booked)])
             case PaymentAllocated():
                 cur.execute(f"UPDATE {s}.ar_payments SET allocated = allocated + %s WHERE payment_id = %s"
                             " RETURNING customer_id, currency, bank_reference", (payload.amount, payload.payment_id))
@@ -100,6 +115,8 @@ class Receivables(Projection):
                 booked, allocated = row["booked"], row["allocated"]
                 self._entry(cur, _key(envelope), customer, currency, "payment_reversal", payload.payment_id, None,
                             reference, payload.reversed_on, None, booked, Decimal(0), -(booked - allocated))
+                self._journal(cur, _key(envelope), payload.reversed_on, "payment_reversal", reference, customer,
+                              [("bank", -booked, 0), ("receivable", 0, -booked)])
                 for n, back in enumerate(payload.allocations):
                     cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s",
                                 (back.amount, back.invoice_id))
@@ -123,6 +140,12 @@ class Receivables(Projection):
                 cur.execute(f"UPDATE {s}.ar_disputes SET status = 'resolved', outcome = %s"
                             " WHERE statement_id = %s AND line_no = %s",
                             (payload.outcome, payload.statement_id, payload.line_no))
+
+    def _journal(self, cur: Cursor, entry_id: str, on: object, kind: str, number: str | None, customer: object,
+                 lines: list[tuple[str, Decimal | int, Decimal | int]]) -> None:
+        for n, (account, debit, credit) in enumerate(lines, start=1):
+            cur.execute(f"INSERT INTO {self.schema}.ar_journal VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING", (entry_id, n, on, kind, number, customer, account, debit, credit))
 
     def _entry(self, cur: Cursor, entry_id: str, customer: object, currency: str, kind: str, document: object,
                invoice: object, number: str | None, on: object, due: object, balance: Decimal, open_: Decimal,
