@@ -61,6 +61,10 @@ def test_credit_holds_and_manual_holds_are_released_by_their_owners(stack, http:
                json={"reason": "小额补货", "expires_on": in_days(3)}).raise_for_status()
     wait_for(lambda: http.get(f"{inventory}/fulfilments/{small['order_id']}").json().get("status") == "reserved",
              "the small order's reservation")
+    # The order service learns it too (an order it still thinks unreserved is amended at once, not asked of
+    # inventory): under load, StockReserved may take a moment to arrive.
+    wait_for(lambda: httpx.get(f"{order}/orders/{small['order_id']}", headers=DESK).json()["status"] == "reserved",
+             "the order service to learn of the reservation")
     amended = httpx.post(f"{order}/orders/{small['order_id']}/amendments", headers=DESK, json={
         "lines": [{"gtin": GTIN, "quantity": 3}], "reason": "客户加量"})
     assert (amended.status_code, amended.json()["pending_amendment"]["amendment"]) == (202, 1), amended.text
