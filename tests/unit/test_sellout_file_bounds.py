@@ -9,7 +9,8 @@ from uuid import UUID
 
 import pytest
 
-from services.traceability.domain import sellout_file, workbook as bounded
+from services.traceability.domain import sellout_file
+from shared.domain import workbook as bounded
 from services.traceability.domain.sellout_file import FileTooLarge, UnreadableFile, check_archive, parse_file
 from tests.spreadsheets import xlsx
 

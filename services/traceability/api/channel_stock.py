@@ -17,7 +17,7 @@ from services.traceability.api.work import Work
 from services.traceability.application import channel_stock
 from services.traceability.domain.channel_stock import MAX_STOCK_LINES, MAX_STOCK_QUANTITY, StockLine
 from services.traceability.domain.stock_file import parse_stock_file
-from services.traceability.domain.workbook import UnreadableFile
+from shared.domain.workbook import UnreadableFile
 from services.traceability.queries import channel_stock as reconciled
 from shared.domain.gtin import GTINInput, LotInput
 from shared.domain.text import Reference

@@ -9,17 +9,15 @@ An upload is untrusted: its rows are read within bounds (workbook.py) before any
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from services.traceability.domain.sellout import MAX_LINES, LineError, ReportedLine
-from services.traceability.domain.workbook import (
-    FileTooLarge, UnreadableFile, check_archive, csv_rows, too_many_rows, xlsx_rows,
+from shared.domain.workbook import (
+    FileFormat, FileTooLarge, UnreadableFile, cell_of, check_archive, csv_rows, file_format, too_many_rows, xlsx_rows,
 )
 from shared.domain.gtin import InvalidGTINError, gs1_encodable, normalize_gtin
 from shared.domain.text import forbidden_character
-
-FileFormat = Literal["csv", "xlsx"]
 
 # Column -> the header names accepted for it (compared without case and surrounding blanks).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -43,17 +41,6 @@ class ParsedFile:
     lines: list[tuple[int, ReportedLine]] = field(default_factory=list)  # (row, line)
     errors: list[LineError] = field(default_factory=list)
 
-
-def file_format(filename: str | None, content: bytes) -> FileFormat:
-    """By the content first (an .xlsx is a zip archive), else by the name."""
-    if content[:4] == b"PK\x03\x04":
-        return "xlsx"
-    name = (filename or "").lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        raise UnreadableFile("readable-file", "the file is named .xlsx but is not an Excel workbook")
-    if name.endswith(".xls"):
-        raise UnreadableFile("csv-or-xlsx", "the old Excel format (.xls) is not read: save it as .xlsx or .csv")
-    return "csv"
 
 
 def parse_file(filename: str | None, content: bytes) -> tuple[FileFormat, ParsedFile]:
@@ -99,10 +86,6 @@ def _columns(header: list[Any]) -> dict[str, int]:
                                            f" {', '.join(REQUIRED)} (serials optional); missing: {', '.join(missing)}")
     return found
 
-
-def cell_of(row: list[Any], index: int) -> Any:
-    value = row[index] if index < len(row) else None
-    return value.strip() if isinstance(value, str) else value
 
 
 def text_errors(row: int, cells: dict[str, Any]) -> list[LineError]:

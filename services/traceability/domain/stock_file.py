@@ -6,10 +6,10 @@ from typing import Any
 
 from services.traceability.domain.channel_stock import MAX_STOCK_LINES, MAX_STOCK_QUANTITY, StockLine
 from services.traceability.domain.sellout import LineError
-from services.traceability.domain.sellout_file import (
-    FileFormat, cell_of, digits_of, file_format, lot_problem, text_errors, whole_number,
+from services.traceability.domain.sellout_file import digits_of, lot_problem, text_errors, whole_number
+from shared.domain.workbook import (
+    FileFormat, UnreadableFile, cell_of, csv_rows, file_format, too_many_rows, xlsx_rows,
 )
-from services.traceability.domain.workbook import UnreadableFile, csv_rows, too_many_rows, xlsx_rows
 from shared.domain.gtin import InvalidGTINError, normalize_gtin
 
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -1,5 +1,6 @@
 """Reading an untrusted file's rows within bounds, before anything trusts it: CSV text, and Excel workbooks (.xlsx).
-Pure: bytes in, rows out (cells as text, numbers or dates).
+Pure: bytes in, rows out (cells as text, numbers or dates). Every upload reads through it: sell-out and inventory
+reports (traceability), bank statements (billing).
 
 An .xlsx is a zip archive, and a few hundred kilobytes can inflate to gigabytes. Before openpyxl sees one, the
 archive's declared uncompressed sizes are checked, then every member is inflated in chunks and counted against the
@@ -13,7 +14,9 @@ import io
 import re
 import time
 import zipfile
-from typing import Any
+from typing import Any, Literal
+
+FileFormat = Literal["csv", "xlsx"]
 
 # A 10,000-row report of six columns is about 3 MB of workbook XML and 60,000 cells: these bounds leave room for
 # styles, serial lists and stray formatted cells, and stop a compressed bomb before it costs real memory or time.
@@ -136,3 +139,27 @@ def xlsx_rows(content: bytes, max_rows: int) -> list[list[Any]]:
         raise UnreadableFile("readable-file", "the Excel workbook has no sheet") from None
     finally:
         workbook.close()
+
+
+def file_format(filename: str | None, content: bytes) -> FileFormat:
+    """By the content first (an .xlsx is a zip archive), else by the name."""
+    if content[:4] == b"PK\x03\x04":
+        return "xlsx"
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        raise UnreadableFile("readable-file", "the file is named .xlsx but is not an Excel workbook")
+    if name.endswith(".xls"):
+        raise UnreadableFile("csv-or-xlsx", "the old Excel format (.xls) is not read: save it as .xlsx or .csv")
+    return "csv"
+
+
+def cell_of(row: list[Any], index: int) -> Any:
+    value = row[index] if index < len(row) else None
+    return value.strip() if isinstance(value, str) else value
+
+
+def header_columns(header: list[Any], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Column -> its index, from a header row naming it by any of its names (without case and blanks)."""
+    names = [str(h).strip().lower() if h is not None else "" for h in header]
+    return {column: names.index(next(a for a in aliases if a in names))
+            for column, aliases in columns.items() if any(a in names for a in aliases)}
