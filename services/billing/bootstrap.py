@@ -1,6 +1,7 @@
 """The billing service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
 from services.billing.api.accounts import router as accounts_router
+from services.billing.api.bank import router as bank_router
 from services.billing.api.ledger import router as ledger_router
 from services.billing.api.payments import router as payments_router
 from services.billing.api.routes import router
@@ -20,7 +21,7 @@ BILLING = ServiceDefinition(
     unit_of_work=lambda app, pool, deferred: BillingUnitOfWork(app, pool, deferred=deferred),
     projections=(OrderTerms, InvoiceList, KnownParties, Receivables),
     process_managers=(ShipmentInvoicer, ConsumptionInvoicer, RebateDiscounts, ReturnCredits),
-    routers=(router, payments_router, accounts_router, ledger_router),
+    routers=(router, payments_router, accounts_router, ledger_router, bank_router),
     settings=(BillingSettings,),
     default_port=8004,
     description="Invoices, credit notes, payments and statements.",

@@ -104,6 +104,20 @@ class ReceivablesFromReadModels:
     def aging(self, customer_id: UUID, currency: str, as_of: date) -> dict[str, Decimal]:
         return customer_aging(self.read, customer_id, currency, as_of, self.settings.aging_buckets)
 
+    def invoices_numbered(self, numbers: list[str]) -> dict[str, tuple[UUID, UUID]]:
+        rows = self.read.all("SELECT number, invoice_id, customer_id FROM {schema}.ar_invoices"
+                             " WHERE number = ANY(%s) LIMIT 100", (numbers[:100],))
+        return {row["number"]: (row["invoice_id"], row["customer_id"]) for row in rows}
+
+    def customer_named(self, normalized: str) -> UUID | None:
+        rows = self.read.all("SELECT party_id FROM {schema}.known_parties WHERE normalized_name = %s LIMIT 2",
+                             (normalized,))
+        return rows[0]["party_id"] if len(rows) == 1 else None
+
+    def customer_kind(self, customer_id: UUID) -> str | None:
+        row = self.read.one("SELECT kind FROM {schema}.known_parties WHERE party_id = %s", (customer_id,))
+        return None if row is None else row["kind"]
+
     def journal(self, start: date, end: date) -> list[dict]:
         return self.read.all("SELECT j.*, p.name AS customer_name FROM {schema}.ar_journal j"
                              " LEFT JOIN {schema}.known_parties p ON p.party_id = j.customer_id"

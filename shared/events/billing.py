@@ -297,3 +297,42 @@ class LedgerPeriodExportedAgain(LedgerPeriodEvent):
     debit_total: Money
     digest: str = Field(pattern=r"^[0-9a-f]{64}$")
     reason: str = Field(min_length=1, max_length=500)
+
+
+# --- bank statements (services/billing/domain/bank_statement.py) ---------------------------------------------------
+
+class BankStatementEvent(EventPayload):
+    producer: ClassVar[str] = "billing"
+    subject_field: ClassVar[str] = "statement_id"
+    statement_id: UUID
+
+
+class BankLine(ValueObject):
+    line_no: int = Field(ge=1)
+    row: int = Field(ge=2, description="the file's row")
+    on: date
+    amount: Money = Field(gt=0)
+    payer: str = Field(min_length=1, max_length=200)
+    memo: str = Field(max_length=500)
+    bank_reference: str = Field(min_length=1, max_length=100)
+    customer_id: UUID | None = Field(None, description="absent: matched to nobody, in the review queue")
+    matched_by: Literal["invoice_number", "payer", "review"] | None = None
+    invoice_ids: list[UUID] = Field(default_factory=list, description="the invoices its memo names")
+
+
+class BankStatementImported(BankStatementEvent):
+    """A bank statement's credit lines, each matched to a customer or left for review; the matched ones become
+    payments (PaymentReceived, source bank_statement)."""
+
+    event_name: ClassVar[str] = "BankStatementImported"
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file: the same file, the same statement")
+    filename: str = Field(max_length=200)
+    lines: list[BankLine] = Field(max_length=5000)
+
+
+class BankStatementLineMatched(BankStatementEvent):
+    """Finance named the customer of a line nobody matched (the reason is the event's)."""
+
+    event_name: ClassVar[str] = "BankStatementLineMatched"
+    line_no: int = Field(ge=1)
+    customer_id: UUID

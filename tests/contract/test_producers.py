@@ -119,6 +119,14 @@ def every_domain_event() -> list:
         from services.billing.domain.ledger import LedgerPeriod
         ledger = LedgerPeriod(period="2026-11", vouchers=2, lines=5, debit_total=Decimal("32.60"), digest="0" * 64)
         ledger.export_again(2, 5, Decimal("32.60"), "1" * 64, "金蝶导入失败，重新导出")
+        from services.billing.domain.bank_statement import BankStatement
+        bank = BankStatement.import_lines("2" * 64, "流水-202612.xlsx", [
+            {"row": 2, "on": date(2026, 12, 3), "amount": Decimal("22.60"), "payer": "浙江省人民医院",
+             "memo": "货款 INV-2026-000001", "bank_reference": "BR-20261203-01", "customer_id": hospital_id,
+             "matched_by": "invoice_number", "invoice_ids": [invoice.id]},
+            {"row": 3, "on": date(2026, 12, 3), "amount": Decimal("5.00"), "payer": "某某公司", "memo": "",
+             "bank_reference": "BR-20261203-02", "customer_id": None, "matched_by": None, "invoice_ids": []}])
+        bank.match(2, hospital_id)
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
@@ -186,7 +194,7 @@ def every_domain_event() -> list:
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
                   allowance, parent, promotion, budget, series, payment, statement, confirmed, ledger,
-                  *outbound]
+                  bank, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

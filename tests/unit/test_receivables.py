@@ -44,6 +44,18 @@ class World:
         return [i.id for i in sorted(found, key=lambda i: (i.due_on, i.issued_on, i.number))
                 if i.customer_id == customer_id and i.open_amount > 0]
 
+    names: dict[str, UUID] = field(default_factory=dict)  # normalized name -> customer
+
+    def invoices_numbered(self, numbers: list[str]) -> dict[str, tuple[UUID, UUID]]:
+        found = [self.app.get_aggregate(i, Invoice) for i in self.invoices]
+        return {i.number: (i.id, i.customer_id) for i in found if i.number in numbers}
+
+    def customer_named(self, normalized: str) -> UUID | None:
+        return self.names.get(normalized)
+
+    def customer_kind(self, customer_id: UUID) -> str | None:
+        return "hospital" if customer_id in self.names.values() or customer_id == HOSPITAL else None
+
     def uow(self) -> BillingUnitOfWork:
         return BillingUnitOfWork(self.app, order_terms=self, receivables=self)  # type: ignore[arg-type]
 
@@ -237,3 +249,38 @@ def test_a_month_s_journal_becomes_vouchers_that_balance_and_is_exported_again_o
     assert twice.value.rule == "ledger-period-exported"
     period.export_again(2, 5, Decimal("213"), "a" * 64, "导入失败")
     assert [e["reason"] for e in period.exports] == [None, "导入失败"]
+
+
+def test_a_bank_statement_s_lines_become_payments_matched_by_invoice_number_or_payer_else_reviewed(world):
+    from services.billing.application import bank_statements
+    from services.billing.domain.bank_statement import normalized_name
+
+    world.names[normalized_name("浙江省人民医院（东院）")] = HOSPITAL
+    old, new = world.invoice(on=DAY - timedelta(days=40), quantity=1), world.invoice(quantity=1)
+    csv = ("交易日期,金额,付款人,摘要,流水号\n"
+           f"2026/11/20,\"1,000.00\",某某医疗,货款 {new.number},BR-1\n"  # names the newer invoice: paid first
+           "2026-11-21,500.00,浙江省人民医院(东院),十一月货款,BR-2\n"  # the payer's name, half-width brackets
+           "2026-11-22,80.00,不认识的公司,,BR-3\n"
+           "2026-11-22,-5.00,浙江省人民医院,,BR-4\n"
+           "2026-13-01,5.00,浙江省人民医院,,BR-5\n"
+           "2026-11-23,9.00,浙江省人民医院,,BR-2\n").encode()
+    imported = bank_statements.import_bank_statement(bank_statements.ImportBankStatement(
+        filename="流水.csv", content=csv), world.uow())
+    lines = imported.statement.lines
+    assert [(line["bank_reference"], line["matched_by"]) for line in lines] == [
+        ("BR-1", "invoice_number"), ("BR-2", "payer"), ("BR-3", None)]
+    assert [(e.row, e.field, e.rule) for e in imported.rejected] == [
+        (5, "amount", "amount-positive"), (6, "date", "date"), (7, "bank_reference", "bank-reference-unique")]
+    assert world.app.get_aggregate(new.id, Invoice).paid_total == Decimal("1000.00")  # the invoice it names
+    assert world.app.get_aggregate(old.id, Invoice).paid_total == Decimal("500.00")  # then oldest due first
+    again = bank_statements.import_bank_statement(bank_statements.ImportBankStatement(
+        filename="流水.csv", content=csv), world.uow())
+    assert (again.created, world.app.get_aggregate(new.id, Invoice).paid_total) == (False, Decimal("1000.00"))
+    matched = bank_statements.match_bank_line(bank_statements.MatchBankLine(
+        statement_id=imported.statement.id, line_no=3, customer_id=HOSPITAL), world.uow())
+    assert matched.lines[2]["matched_by"] == "review"
+    assert world.app.get_aggregate(old.id, Invoice).paid_total == Decimal("580.00")
+    with pytest.raises(RuleViolation) as elsewhere:
+        bank_statements.match_bank_line(bank_statements.MatchBankLine(
+            statement_id=imported.statement.id, line_no=3, customer_id=uuid4()), world.uow())
+    assert elsewhere.value.rule == "registered-customer"

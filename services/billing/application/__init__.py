@@ -10,6 +10,7 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from services.billing.domain import AgreedTerms, DocumentSeries, Invoice, Payment, RebateAllowance, Statement
+from services.billing.domain.bank_statement import BankStatement
 from services.billing.domain.ledger import LedgerPeriod
 from services.billing.settings import BillingSettings
 from shared.events import billing as contracts
@@ -40,6 +41,8 @@ class BillingApplication(ServiceApplication):
         Statement.DisputeResolved: contracts.StatementDisputeResolved,
         LedgerPeriod.Exported: contracts.LedgerPeriodExported,
         LedgerPeriod.ExportedAgain: contracts.LedgerPeriodExportedAgain,
+        BankStatement.Imported: contracts.BankStatementImported,
+        BankStatement.LineMatched: contracts.BankStatementLineMatched,
     }
 
     def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None, *,
@@ -68,6 +71,15 @@ class Receivables(Protocol):
 
     def aging(self, customer_id: UUID, currency: str, as_of: date) -> dict[str, Decimal]:
         """The open amount per aging bucket (days past due) as of the day."""
+
+    def invoices_numbered(self, numbers: list[str]) -> dict[str, tuple[UUID, UUID]]:
+        """number -> (invoice id, customer) of the invoices with these numbers."""
+
+    def customer_named(self, normalized: str) -> UUID | None:
+        """The one customer whose name, normalized (domain/bank_statement.py), is this; None for none or several."""
+
+    def customer_kind(self, customer_id: UUID) -> str | None:
+        """hospital, distributor, or None for a party billing does not know."""
 
     def journal(self, start: date, end: date) -> list[dict[str, Any]]:
         """Every journal line dated from start to end: entry_id, line_no, on_date, kind, number, customer_id,

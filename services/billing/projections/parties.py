@@ -8,6 +8,7 @@ from shared.events import CloudEvent, EventPayload
 from shared.events.channel import (
     DistributorContactChanged, DistributorRegistered, HospitalContactChanged, HospitalRegistered,
 )
+from services.billing.domain.bank_statement import normalized_name
 from shared.platform.consumer import Projection
 
 
@@ -20,7 +21,10 @@ class KnownParties(Projection):
                   # The province or region scopes a regional user's invoices (shared/platform/access.py); parties
                   # learned before it came have none until the projection is rebuilt, and are then out of such scopes.
                   "ALTER TABLE {schema}.known_parties ADD COLUMN IF NOT EXISTS region text",
-                  "ALTER TABLE {schema}.known_parties ADD COLUMN IF NOT EXISTS contact jsonb")
+                  "ALTER TABLE {schema}.known_parties ADD COLUMN IF NOT EXISTS contact jsonb",
+                  # A bank's payer name is matched to the name normalized (domain/bank_statement.py).
+                  "ALTER TABLE {schema}.known_parties ADD COLUMN IF NOT EXISTS normalized_name text",
+                  "CREATE INDEX IF NOT EXISTS known_parties_normalized ON {schema}.known_parties (normalized_name)")
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
@@ -36,9 +40,10 @@ class KnownParties(Projection):
                 return
             case _:
                 return
-        cur.execute(f"INSERT INTO {self.schema}.known_parties (party_id, kind, name, region, contact)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (party_id) DO UPDATE SET name = EXCLUDED.name,"
-                    " region = EXCLUDED.region, contact = coalesce(EXCLUDED.contact, known_parties.contact)", party)
+        cur.execute(f"INSERT INTO {self.schema}.known_parties (party_id, kind, name, region, contact, normalized_name)"
+                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (party_id) DO UPDATE SET name = EXCLUDED.name,"
+                    " region = EXCLUDED.region, contact = coalesce(EXCLUDED.contact, known_parties.contact),"
+                    " normalized_name = EXCLUDED.normalized_name", (*party, normalized_name(party[2])))
 
 
 def _contact(contact: object) -> Jsonb | None:
