@@ -118,6 +118,15 @@ class ReceivablesFromReadModels:
         row = self.read.one("SELECT kind FROM {schema}.known_parties WHERE party_id = %s", (customer_id,))
         return None if row is None else row["kind"]
 
+    def region_of(self, party_id: UUID) -> str | None:
+        row = self.read.one("SELECT region FROM {schema}.known_parties WHERE party_id = %s", (party_id,))
+        return None if row is None else row["region"]
+
+    def cited(self, invoice_id: UUID, gtin: str, lot: str) -> int:
+        row = self.read.one("SELECT coalesce(sum(quantity), 0) AS q FROM {schema}.second_invoice_lines"
+                            " WHERE first_invoice_id = %s AND gtin = %s AND lot = %s", (invoice_id, gtin, lot))
+        return int(row["q"])  # type: ignore[index]
+
     def journal(self, start: date, end: date) -> list[dict]:
         return self.read.all("SELECT j.*, p.name AS customer_name FROM {schema}.ar_journal j"
                              " LEFT JOIN {schema}.known_parties p ON p.party_id = j.customer_id"
@@ -230,3 +239,24 @@ def _customer_scope(scope: DataScope, column: str) -> dict[str, object]:
     """A customer column within the caller's scope: the customer is a hospital or a distributor the scope names, or
     in a region it names."""
     return scope.condition(hospital=column, distributor=column, region="p.region")
+
+
+def chain_of(read: ReadModels, invoice_id: UUID) -> list[dict]:
+    """The second invoices citing the invoice, line by line."""
+    return read.all("SELECT s.second_invoice_id, s.distributor_id, s.number, s.hospital_id, h.name AS hospital_name,"
+                    " s.issued_on, s.province, s.rule_applies, l.line_no, l.gtin, l.lot, l.quantity, l.flag"
+                    " FROM {schema}.second_invoice_lines l JOIN {schema}.second_invoices s USING (second_invoice_id)"
+                    " LEFT JOIN {schema}.known_parties h ON h.party_id = s.hospital_id"
+                    " WHERE l.first_invoice_id = %s ORDER BY s.issued_on, s.number, l.line_no LIMIT 5000",
+                    (invoice_id,))
+
+
+def second_invoices(read: ReadModels, flagged: bool | None, province: str | None, distributor_id: UUID | None,
+                    scope: DataScope, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.second_invoices s LEFT JOIN {schema}.known_parties d ON d.party_id = s.distributor_id"
+                     " LEFT JOIN {schema}.known_parties h ON h.party_id = s.hospital_id", paging,
+                     columns="s.*, d.name AS distributor_name, h.name AS hospital_name",
+                     order_by="s.issued_on DESC, s.number", where={
+                         "s.flagged = %s": flagged, "s.province = %s": province,
+                         "s.distributor_id = %s": distributor_id,
+                         **scope.condition(distributor="s.distributor_id", region="d.region")})

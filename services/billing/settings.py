@@ -32,6 +32,8 @@ class BillingSettings(BaseSettings):
     # The ledger export's accounts: JSON {"receivable": {"code": "1122", "name": "应收账款"}, ...}.
     ledger_accounts: dict[str, dict[str, str]] = Field(default_factory=lambda: dict(DEFAULT_ACCOUNTS),
                                                        alias="BILLING_LEDGER_ACCOUNTS")
+    # The provinces applying the two-invoice rule (两票制) to devices, JSON: ["福建省", "陕西省"]; "*" for all of them.
+    two_invoice_provinces: list[str] = Field(default_factory=lambda: ["*"], alias="BILLING_TWO_INVOICE_PROVINCES")
     # A payment received in foreign currency may be booked at a rate within these bounds only (a typo guard).
     max_exchange_rate: Decimal = Field(Decimal("1000"), gt=0, alias="BILLING_MAX_EXCHANGE_RATE")
 

@@ -336,3 +336,33 @@ class BankStatementLineMatched(BankStatementEvent):
     event_name: ClassVar[str] = "BankStatementLineMatched"
     line_no: int = Field(ge=1)
     customer_id: UUID
+
+
+# --- the two-invoice chain (两票制, services/billing/domain/two_invoices.py) ----------------------------------------
+
+class SecondInvoiceLine(ValueObject):
+    line_no: int = Field(ge=1)
+    gtin: GTIN
+    lot: LotNumber
+    quantity: Quantity
+    first_invoice_number: str | None = Field(None, max_length=40, description="our invoice it cites")
+    first_invoice_id: UUID | None = None
+    flag: Literal["no-first-invoice", "third-invoice", "lot-not-on-first-invoice",
+                  "quantity-exceeds-first-invoice"] | None = Field(
+        None, description="where the chain breaks (only where the hospital's province applies the rule)")
+
+
+class SecondInvoiceRecorded(EventPayload):
+    """A distributor's invoice to a hospital (the second of 两票制), with the first invoice each line cites."""
+
+    producer: ClassVar[str] = "billing"
+    event_name: ClassVar[str] = "SecondInvoiceRecorded"
+    subject_field: ClassVar[str] = "second_invoice_id"
+    second_invoice_id: UUID
+    distributor_id: UUID
+    number: str = Field(min_length=1, max_length=40, description="the distributor's invoice number")
+    hospital_id: UUID
+    issued_on: date
+    province: str | None = Field(None, max_length=100)
+    rule_applies: bool = Field(description="the hospital's province applies the two-invoice rule")
+    lines: list[SecondInvoiceLine] = Field(min_length=1, max_length=500)

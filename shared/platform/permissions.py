@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, str] = {
     "statement:issue": "issue a customer's statement (对账单) and resolve its disputed lines",
     "statement:answer": "confirm a statement or dispute its lines, for one's own organisation",
     "ledger:export": "export journal lines for the accounting system, and mark a period exported",
+    "second-invoice:submit": "record a distributor's invoice to a hospital citing ours (两票制)",
     # traceability
     "recall:lookup": "find where lots and serials went",
     "recall:read": "read recall cases, their consignees and reports",
@@ -108,7 +109,7 @@ ROLES: dict[str, frozenset[str]] = {
                                                             "sellout:submit", "order:read", "contract:read"},
     "master_data": _MASTER_DATA,
     "finance": frozenset({"invoice:read", "invoice:credit", "payment:record", "payment:allocate", "statement:issue",
-                          "ledger:export", "rebate:settle", "rebate:read", "order:read", "contract:read",
+                          "ledger:export", "second-invoice:submit", "rebate:settle", "rebate:read", "order:read", "contract:read",
                           "order:release-credit-hold", "credit:read", "credit:manage",
                           "hospital:read",
                           "distributor:read", "price:read", "item:read"}),
@@ -131,7 +132,7 @@ ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     # Portal users: always limited to the organisation their scope names (access.py), never company-wide.
     "distributor_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
-                                   "invoice:read", "statement:answer",
+                                   "invoice:read", "statement:answer", "second-invoice:submit",
                                    "sellout:submit", "sellout:read", "distributor:read", "item:read",
                                    "recall:read-notices", "udi:parse"}),
     "hospital_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",

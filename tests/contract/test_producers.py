@@ -127,6 +127,12 @@ def every_domain_event() -> list:
             {"row": 3, "on": date(2026, 12, 3), "amount": Decimal("5.00"), "payer": "某某公司", "memo": "",
              "bank_reference": "BR-20261203-02", "customer_id": None, "matched_by": None, "invoice_ids": []}])
         bank.match(2, hospital_id)
+        from services.billing.domain.two_invoices import SecondInvoice
+        second = SecondInvoice(distributor_id=distributor.id, number="25332000000012345678", hospital_id=hospital_id,
+                               issued_on=date(2026, 12, 5), province="浙江省", rule_applies=True, lines=[
+                                   {"line_no": 1, "gtin": GTIN, "lot": "L1", "quantity": 1,
+                                    "first_invoice_number": "INV-2026-000001", "first_invoice_id": invoice.id,
+                                    "flag": "third-invoice"}])
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
@@ -194,7 +200,7 @@ def every_domain_event() -> list:
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
                   allowance, parent, promotion, budget, series, payment, statement, confirmed, ledger,
-                  bank, *outbound]
+                  bank, second, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -90,6 +90,12 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
     side.statement = http.post(f"{url('billing')}/statements", json={
         "customer_id": side.hospital, "period_start": (today - timedelta(days=30)).isoformat(),
         "period_end": today.isoformat()}).raise_for_status().json()["statement_id"]
+    first = http.get(f"{url('billing')}/invoices/{side.distributor_invoice}").json()["number"]
+    wait_for(lambda: http.post(f"{url('billing')}/second-invoices", json={  # the distributor's invoice to the hospital
+        "distributor_id": side.distributor, "number": f"BOLA-2-{key}", "hospital_id": side.hospital,
+        "issued_on": today.isoformat(), "lines": [{"gtin": GTIN, "lot": LOT, "quantity": 1,
+                                                   "first_invoice_number": first}]}).status_code in (200, 201),
+             "billing to know the hospital")
 
     def reported() -> str | None:
         answer = http.post(f"{url('traceability')}/sellout-reports", json={
@@ -207,7 +213,11 @@ def reads() -> list[Probe]:
             Probe("GET", "/payments/{payment_id}", "payment", "invoice:read"),
             Probe("GET", "/customers/{customer_id}/account", "hospital", "invoice:read"),
             Probe("GET", "/customers/{customer_id}/statement", "hospital", "invoice:read"),
-            Probe("GET", "/statements/{statement_id}", "statement", "invoice:read")]
+            Probe("GET", "/statements/{statement_id}", "statement", "invoice:read"),
+            Probe("GET", "/statements/{statement_id}/pdf", "statement", "invoice:read"),
+            Probe("GET", "/statements/{statement_id}/xlsx", "statement", "invoice:read"),
+            Probe("GET", "/invoices/{invoice_id}/pdf", "invoice", "invoice:read"),
+            Probe("GET", "/invoices/{invoice_id}/chain", "invoice", "invoice:read")]
 
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
@@ -306,6 +316,9 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "confirm": True}}),
         "POST /statements/{statement_id}/lines/{line_no}/resolve": (
             "POST", f"/statements/{target}/lines/1/resolve", {"json": {"outcome": "rejected", "note": "BOLA"}}),
+        "POST /second-invoices": ("POST", "/second-invoices", {"json": {
+            "distributor_id": target, "number": "BOLA-X", "hospital_id": side.hospital, "issued_on": today,
+            "lines": [{"gtin": GTIN, "lot": LOT, "quantity": 1}]}}),
         "POST /sellout-reports/{report_id}/unmatched/{line_no}/match": (
             "POST", f"/sellout-reports/{target}/unmatched/2/match", {"json": {"hospital_id": side.hospital,
                                                                              "reason": "BOLA"}}),
@@ -375,6 +388,7 @@ COMMANDS = {
     "POST /statements": "hospital",
     "POST /statements/{statement_id}/answer": "statement",
     "POST /statements/{statement_id}/lines/{line_no}/resolve": "statement",
+    "POST /second-invoices": "distributor",
 }
 # Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
 # rows name the order).
@@ -385,20 +399,21 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/quotes": ("quote", "quote_id"), "/contracts": ("contract", "contract_id"),
          "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
          "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
-         "/payments": ("hospital", "customer_id")}
+         "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
-                   "/sellout-review": "sellout:read", "/payments": "invoice:read"}
+                   "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
               "/contracts": "order", "/vbp-progress": "order", "/customers": "order",
               "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
               "/sellout-review": "traceability", "/rebate-allowances": "billing",
-              "/channel-inventory-reports": "traceability", "/payments": "billing", "/statements": "billing"}
+              "/channel-inventory-reports": "traceability", "/payments": "billing", "/statements": "billing",
+              "/second-invoices": "billing"}
 
 
 def service_of(path: str) -> str:

@@ -56,6 +56,15 @@ class World:
     def customer_kind(self, customer_id: UUID) -> str | None:
         return "hospital" if customer_id in self.names.values() or customer_id == HOSPITAL else None
 
+    seconds: list = field(default_factory=list)  # second invoices recorded (两票制)
+
+    def region_of(self, party_id: UUID) -> str | None:
+        return "福建省" if party_id == HOSPITAL else None
+
+    def cited(self, invoice_id: UUID, gtin: str, lot: str) -> int:
+        return sum(line["quantity"] for second in self.seconds for line in second.lines
+                   if (line["first_invoice_id"], line["gtin"], line["lot"]) == (invoice_id, gtin, lot))
+
     def uow(self) -> BillingUnitOfWork:
         return BillingUnitOfWork(self.app, order_terms=self, receivables=self)  # type: ignore[arg-type]
 
@@ -284,3 +293,31 @@ def test_a_bank_statement_s_lines_become_payments_matched_by_invoice_number_or_p
         bank_statements.match_bank_line(bank_statements.MatchBankLine(
             statement_id=imported.statement.id, line_no=3, customer_id=uuid4()), world.uow())
     assert elsewhere.value.rule == "registered-customer"
+
+
+def test_the_two_invoice_chain_flags_a_missing_first_invoice_a_third_invoice_a_wrong_lot_and_too_many_units(world):
+    from services.billing.application import two_invoices
+
+    other_distributor = uuid4()
+    ours = world.invoice(customer=HOSPITAL, distributor=DISTRIBUTOR, quantity=10)  # 10 stents of lot L1 to it
+    elsewhere = world.invoice(customer=HOSPITAL, distributor=other_distributor, quantity=5)
+
+    def second(number: str, *lines, distributor=DISTRIBUTOR):  # noqa: ANN002, ANN202
+        found, _ = two_invoices.record_second_invoice(two_invoices.RecordSecondInvoice(
+            distributor_id=distributor, number=number, hospital_id=HOSPITAL, issued_on=DAY, lines=tuple(
+                {"gtin": STENT, "lot": lot, "quantity": q, "first_invoice_number": n} for n, lot, q in lines)),
+            world.uow())
+        world.seconds.append(found)
+        return [line["flag"] for line in found.lines]
+
+    assert second("H-1", (ours.number, "L1", 6), (ours.number, "L1", 4)) == [None, None]  # 10 of 10
+    assert second("H-2", (ours.number, "L1", 1)) == ["quantity-exceeds-first-invoice"]  # 11 of 10
+    assert second("H-3", (None, "L1", 1), ("INV-2026-999999", "L1", 1), (ours.number, "L9", 1)) == [
+        "no-first-invoice", "no-first-invoice", "lot-not-on-first-invoice"]
+    # Our invoice went to another distributor, which sold to this one: three invoices in all.
+    assert second("H-4", (elsewhere.number, "L1", 1)) == ["third-invoice"]
+    credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
+        credit_note_id=uuid4(), invoice_id=ours.id, reason="return", full=False, lines=({"line_no": 1, "quantity": 1},),
+        on=DAY), world.uow())
+    world.seconds.clear()
+    assert second("H-5", (ours.number, "L1", 10)) == ["quantity-exceeds-first-invoice"]  # one came back: 9 left

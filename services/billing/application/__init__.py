@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 from services.billing.domain import AgreedTerms, DocumentSeries, Invoice, Payment, RebateAllowance, Statement
 from services.billing.domain.bank_statement import BankStatement
 from services.billing.domain.ledger import LedgerPeriod
+from services.billing.domain.two_invoices import SecondInvoice
 from services.billing.settings import BillingSettings
 from shared.events import billing as contracts
 from shared.platform.eventstore import ServiceApplication
@@ -43,6 +44,7 @@ class BillingApplication(ServiceApplication):
         LedgerPeriod.ExportedAgain: contracts.LedgerPeriodExportedAgain,
         BankStatement.Imported: contracts.BankStatementImported,
         BankStatement.LineMatched: contracts.BankStatementLineMatched,
+        SecondInvoice.Recorded: contracts.SecondInvoiceRecorded,
     }
 
     def __init__(self, settings: Settings | None = None, env: dict[str, str] | None = None, *,
@@ -80,6 +82,12 @@ class Receivables(Protocol):
 
     def customer_kind(self, customer_id: UUID) -> str | None:
         """hospital, distributor, or None for a party billing does not know."""
+
+    def region_of(self, party_id: UUID) -> str | None:
+        """A hospital's province, a distributor's region."""
+
+    def cited(self, invoice_id: UUID, gtin: str, lot: str) -> int:
+        """Units of the invoice's gtin and lot that second invoices (两票制) cited so far."""
 
     def journal(self, start: date, end: date) -> list[dict[str, Any]]:
         """Every journal line dated from start to end: entry_id, line_no, on_date, kind, number, customer_id,
