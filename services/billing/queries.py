@@ -139,14 +139,21 @@ def customer_aging(read: ReadModels, customer_id: UUID, currency: str, as_of: da
     """The customer's open amounts per bucket as of the day, and its unapplied cash (negative), adding up to its
     balance then."""
     since = "i.due_on" if by == "due" else "i.issued_on"
-    rows = read.all(f"SELECT {since} AS since, sum(e.open_delta) AS open FROM {{schema}}.ar_entries e"
-                    " JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
+    rows = read.all(f"SELECT {since} AS since, sum(e.open_delta) AS open, {_DISPUTED} AS disputed"
+                    " FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
                     " WHERE e.customer_id = %s AND e.currency = %s AND e.on_date <= %s"
                     " GROUP BY e.invoice_id, since HAVING sum(e.open_delta) <> 0", (customer_id, currency, as_of))
     unapplied = read.one("SELECT coalesce(sum(unapplied_delta), 0) AS u FROM {schema}.ar_entries"
                          " WHERE customer_id = %s AND currency = %s AND on_date <= %s",
                          (customer_id, currency, as_of))["u"]  # type: ignore[index]
-    return {**aged(((r["since"], r["open"]) for r in rows), as_of, bounds), "unapplied": -Decimal(unapplied)}
+    disputed = sum((r["open"] for r in rows if r["disputed"]), Decimal("0.00"))
+    return {**aged(((r["since"], r["open"]) for r in rows if not r["disputed"]), as_of, bounds, disputed),
+            "unapplied": -Decimal(unapplied)}
+
+
+# Whether an invoice is disputed now (a statement line about it open): its open amount goes to the `disputed` bucket.
+_DISPUTED = ("EXISTS (SELECT 1 FROM {schema}.ar_disputes d WHERE d.document_id = e.invoice_id"
+             " AND d.status = 'open')")
 
 
 def customer_balance(read: ReadModels, customer_id: UUID, currency: str, as_of: date) -> Decimal:
@@ -167,7 +174,8 @@ def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, grou
                                 distributor="i.bill_to_distributor_id", region="p.region")
     where = " AND ".join(["e.currency = %s", "e.on_date <= %s", *condition])
     args = [currency, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore[attr-defined]
-    rows = read.all(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open"
+    rows = read.all(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open,"
+                    f" {_DISPUTED} AS disputed"
                     " FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
                     " LEFT JOIN {schema}.known_parties p ON p.party_id = i.customer_id"
                     f" WHERE {where} GROUP BY {key}, e.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
@@ -175,10 +183,12 @@ def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, grou
     for row in rows:
         entry = groups.setdefault(row["key"], {"key": row["key"], "name": row["name"] if group == "customer" else None,
                                                "items": []})
-        entry["items"].append((row["since"], row["open"]))
-    return [{"key": g["key"], "name": g["name"], "buckets": aged(g["items"], as_of, bounds),
-             "total": sum((amount for _, amount in g["items"]), Decimal("0.00"))}
-            for g in sorted(groups.values(), key=lambda g: -sum((a for _, a in g["items"]), Decimal(0)))]
+        entry["items"].append((row["since"], row["open"], row["disputed"]))
+    return [{"key": g["key"], "name": g["name"], "buckets": aged(
+                ((since, amount) for since, amount, disputed in g["items"] if not disputed), as_of, bounds,
+                sum((amount for _, amount, disputed in g["items"] if disputed), Decimal("0.00"))),
+             "total": sum((amount for _, amount, _ in g["items"]), Decimal("0.00"))}
+            for g in sorted(groups.values(), key=lambda g: -sum((a for _, a, _ in g["items"]), Decimal(0)))]
 
 
 def credit_sales(read: ReadModels, customer_id: UUID | None, currency: str, start: date, end: date) -> Decimal:

@@ -163,6 +163,9 @@ def test_a_payment_a_statement_a_disputed_line_and_the_dunning_list_through_the_
     assert (disputed.status_code, disputed.json()["status"]) == (200, "disputed"), disputed.text
     feed(projection, application)
 
+    account = api.get(f"/customers/{hospital}/account", headers=FINANCE).json()
+    assert Decimal(account["aging"]["disputed"]) == late.gross_total - Decimal("256.94")  # out of its age bucket
+    assert sum(Decimal(v) for v in account["aging"].values()) == Decimal(account["balance"])
     overdue = api.get("/dunning", headers=FINANCE).json()["items"]
     mine = [row["invoice_id"] for row in overdue if row["customer_id"] == str(hospital)]
     assert mine == []  # the old one is paid; the late one is disputed
@@ -173,6 +176,8 @@ def test_a_payment_a_statement_a_disputed_line_and_the_dunning_list_through_the_
     feed(projection, application)
     assert str(late.id) in [row["invoice_id"] for row in api.get("/dunning", headers=FINANCE).json()["items"]]
 
+    assert api.get("/dunning", headers=FINANCE, params={"as_of": str(TODAY + timedelta(days=200))}).json()[
+        "total"] >= 2  # planned ahead: what falls due by then
     left = late.gross_total - Decimal("256.94")
     for by, bucket in (("due", "0-30"), ("invoice", "91-180")):  # 30 days past due, 120 days since issue
         report = api.get("/receivables/aging", headers=FINANCE, params={"group": "customer", "by": by}).json()

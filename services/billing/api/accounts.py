@@ -232,10 +232,13 @@ class DunningRow(BaseModel):
 
 
 @router.get("/dunning", operation_id="dunning_list")
-def dunning_list(read: Reads, access: AccountReader, paging: Paging) -> Page[DunningRow]:
+def dunning_list(read: Reads, access: AccountReader, paging: Paging,
+                 as_of: Annotated[date | None, Query(description="overdue on this day (default: today in China):"
+                                                                 " a later day plans the calls ahead")] = None,
+                 ) -> Page[DunningRow]:
     """Overdue invoices with something open, most overdue first, leaving out those a customer disputes on a
     statement until the dispute is resolved."""
-    today = _today()
+    today = as_of or _today()
     rows, total = queries.dunning(read, today, access.scope, paging)
     return Page[DunningRow](items=[DunningRow(**row, days_overdue=(today - row["due_on"]).days) for row in rows],
                             total=total, limit=paging.limit, offset=paging.offset)

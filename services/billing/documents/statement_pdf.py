@@ -159,9 +159,9 @@ OUTCOMES: dict[str, dict[str, str]] = {
 
 
 def bucket_label(bucket: str, language: Language) -> str:
-    """not_due, unapplied and the day ranges ('0-30', '>365') of domain/aging.py, for a reader."""
-    named = {"zh": {"not_due": "未到期", "unapplied": "未核销预收款"},
-             "en": {"not_due": "Not yet due", "unapplied": "Unapplied cash"}}[language]
+    """not_due, disputed, unapplied and the day ranges ('0-30', '>365') of domain/aging.py, for a reader."""
+    named = {"zh": {"not_due": "未到期", "disputed": "有争议", "unapplied": "未核销预收款"},
+             "en": {"not_due": "Not yet due", "disputed": "Disputed", "unapplied": "Unapplied cash"}}[language]
     if bucket in named:
         return named[bucket]
     return f"逾期 {bucket} 天" if language == "zh" else f"{bucket} days overdue"

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 NOT_DUE = "not_due"
+DISPUTED = "disputed"  # open on an invoice its customer disputes: out of the age buckets (and of dunning) until resolved
 
 
 def bucket_labels(bounds: list[int]) -> list[str]:
@@ -29,10 +30,13 @@ def bucket_of(days: int, bounds: list[int]) -> str:
     return labels[-1]
 
 
-def aged(items: Iterable[tuple[date, Decimal]], as_of: date, bounds: list[int]) -> dict[str, Decimal]:
-    """Open amounts per bucket: each item is (the day it is aged from — due date or invoice date —, open amount).
-    Every bucket is present (zero when empty), `not_due` first, so that the buckets add up to the balance."""
-    totals = {NOT_DUE: Decimal("0.00"), **{label: Decimal("0.00") for label in bucket_labels(bounds)}}
+def aged(items: Iterable[tuple[date, Decimal]], as_of: date, bounds: list[int],
+         disputed: Decimal = Decimal("0.00")) -> dict[str, Decimal]:
+    """Open amounts per bucket: each item is (the day it is aged from — due date or invoice date —, open amount);
+    `disputed`, what is open on disputed invoices, has a bucket of its own. Every bucket is present (zero when
+    empty), `not_due` first, so that the buckets add up to the balance."""
+    totals = {NOT_DUE: Decimal("0.00"), **{label: Decimal("0.00") for label in bucket_labels(bounds)},
+              DISPUTED: disputed}
     for since, amount in items:
         totals[bucket_of((as_of - since).days, bounds)] += amount
     return totals
