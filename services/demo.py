@@ -8,10 +8,10 @@ distributor, its sell-out report to a second hospital, an adverse event and the 
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from shared.domain.business_day import CHINA
 
 import httpx
 
+from shared.domain.business_day import CHINA
 from shared.platform.auth import issue_token
 from shared.platform.waiting import wait_for
 
@@ -107,6 +107,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
                                              price_list_id)
         loaner_id, usage = _loaner_set(http, urls, hospital["hospital_id"])
         channel = _channel_management(http, urls, hospital, second)
+        receivables = _receivables(http, urls, hospital["hospital_id"], distributor_id, second["hospital_id"])
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
             f" {EARLY_LOT} (FEFO);\n"
@@ -148,6 +149,14 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f"     '{urls['channel']}/diversion-alerts', '{urls['traceability']}/sellout-review',"
             f" '{urls['channel']}/promotions', '{urls['channel']}/rebate-settlements',"
             f" '{urls['channel']}/distributors/{channel['distributor_id']}/scorecard', '{urls['channel']}/scorecards'\n"
+            f"Receivables: {DEMO_HOSPITAL} paid by bank transfer (allocated oldest due first); its statement (对账单)"
+            f" for the month,\n  which its own users confirm or dispute; aging, the dunning list and the ledger export:\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token qian --role finance)\""
+            f" '{urls['billing']}/customers/{hospital['hospital_id']}/account'\n"
+            f"     '{urls['billing']}/statements/{receivables['statement_id']}/pdf?lang=zh',"
+            f" '{urls['billing']}/receivables/aging?group=customer', '{urls['billing']}/dunning',\n"
+            f"     '{urls['billing']}/invoices/{receivables['first_invoice_id']}/chain' (两票制: {DEMO_DISTRIBUTOR}'s"
+            f" invoice to {SECOND_HOSPITAL} citing ours)\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
@@ -371,6 +380,35 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
         f"{urls['billing']}/invoices", params={"order_id": later}).json()["items"])[0]
     return {"distributor_id": distributor_id, "programme_id": programme["programme_id"],
             "discounted_invoice": invoice["invoice_id"]}
+
+
+def _receivables(http: httpx.Client, urls: dict[str, str], hospital_id: str, distributor_id: str,
+                 second_hospital_id: str) -> dict[str, str]:
+    """Finance's side: the hospital pays part of what it owes by bank transfer (allocated oldest due first), its
+    statement for the month is issued; the distributor records its invoice to the second hospital citing ours
+    (两票制)."""
+    billing = urls["billing"]
+    finance = {"Authorization": f"Bearer {issue_token('demo-finance', ['finance'], name='Finance')}"}
+    balance = wait_for(what="the hospital's account", probe=lambda: Decimal(http.get(
+        f"{billing}/customers/{hospital_id}/account", headers=finance).json()["balance"]) or None)
+    today = datetime.now(CHINA).date()
+    http.post(f"{billing}/payments", headers={**finance, "Idempotency-Key": "demo-payment"}, json={
+        "customer_id": hospital_id, "amount": str((balance / 2).quantize(Decimal("0.01"))), "currency": "CNY",
+        "received_on": today.isoformat(), "bank_reference": "ICBC-DEMO-0001",
+        "payer": DEMO_HOSPITAL}).raise_for_status()
+    wait_for(what="the payment on the account", probe=lambda: Decimal(http.get(
+        f"{billing}/customers/{hospital_id}/account", headers=finance).json()["balance"]) < balance)
+    statement = http.post(f"{billing}/statements", headers=finance, json={
+        "customer_id": hospital_id, "period_start": today.replace(day=1).isoformat(),
+        "period_end": today.isoformat()}).raise_for_status().json()
+    first = http.get(f"{billing}/invoices", params={"bill_to_distributor_id": distributor_id}).json()["items"][-1]
+    number = http.get(f"{billing}/invoices/{first['invoice_id']}", headers=finance).json()["number"]
+    lot = http.get(f"{billing}/invoices/{first['invoice_id']}", headers=finance).json()["lines"][0]["lot"]
+    http.post(f"{billing}/second-invoices", headers=finance, json={
+        "distributor_id": distributor_id, "number": "25322000000000000001", "hospital_id": second_hospital_id,
+        "issued_on": today.isoformat(), "lines": [{"gtin": DEMO_GTIN, "lot": lot, "quantity": 6,
+                                                   "first_invoice_number": number}]}).raise_for_status()
+    return {"statement_id": statement["statement_id"], "first_invoice_id": first["invoice_id"]}
 
 
 def ship_order(http: httpx.Client, urls: dict[str, str], key: str, body: dict) -> str:

@@ -112,4 +112,13 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     floor = next(r for r in http.get(f"{urls['channel']}/pricing-rules", headers=channel).json()["items"]
                  if r["effect"]["kind"] == "minimum_price")
     assert (floor["scope"]["provinces"], floor["owner"]) == (["上海市"], "华东大区经理 East China regional manager")
+    # Receivables: the hospital's payment allocated, its statement issued, the distributor's second invoice recorded.
+    finance = {"Authorization": "Bearer " + issue_token("fin-check", ["finance"])}
+    paid = http.get(f"{urls['billing']}/payments", headers=finance).json()["items"]
+    assert [(p["bank_reference"], Decimal(p["allocated"]) > 0) for p in paid] == [("ICBC-DEMO-0001", True)]
+    statement_id = summary.split("/statements/")[1].split("/pdf")[0]
+    statement = http.get(f"{urls['billing']}/statements/{statement_id}", headers=finance).json()
+    assert statement["status"] == "sent" and [line["kind"] for line in statement["lines"]][-1] == "payment"
+    seconds = http.get(f"{urls['billing']}/second-invoices", headers=finance).json()["items"]
+    assert [(s["number"], s["flagged"]) for s in seconds] == [("25322000000000000001", False)]
     assert load_demo_data(urls) == "demo data already loaded"
