@@ -97,7 +97,7 @@ class ReceivablesFromReadModels:
         rows = self.read.all("SELECT kind, coalesce(invoice_id, document_id) AS document_id, coalesce(number, '')"
                              " AS number, on_date AS on, due_on, balance_delta AS amount FROM {schema}.ar_entries"
                              " WHERE customer_id = %s AND currency = %s AND on_date BETWEEN %s AND %s"
-                             " AND balance_delta <> 0 ORDER BY on_date, kind <> 'invoice', entry_id LIMIT 5001",
+                             " AND balance_delta <> 0 ORDER BY on_date, seq, entry_id LIMIT 5001",
                              (customer_id, currency, start, end))
         return Decimal(opening), rows
 

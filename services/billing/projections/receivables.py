@@ -38,6 +38,8 @@ class Receivables(Projection):
         " on_date date NOT NULL, due_on date, balance_delta numeric(18,2) NOT NULL,"
         " open_delta numeric(18,2) NOT NULL, unapplied_delta numeric(18,2) NOT NULL)",
         "CREATE INDEX IF NOT EXISTS ar_entries_customer ON {schema}.ar_entries (customer_id, on_date)",
+        # The order billing recorded them in (its log's position): a day's statement lines in that order.
+        "ALTER TABLE {schema}.ar_entries ADD COLUMN IF NOT EXISTS seq bigint",
         "CREATE INDEX IF NOT EXISTS ar_entries_invoice ON {schema}.ar_entries (invoice_id, on_date)",
         "CREATE TABLE IF NOT EXISTS {schema}.ar_statements (statement_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
         " period_start date NOT NULL, period_end date NOT NULL, closing_balance numeric(18,2) NOT NULL,"
@@ -56,6 +58,7 @@ class Receivables(Projection):
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:  # noqa: C901 - one case each
         s = self.schema
+        self._position = envelope.position
         match payload:
             case InvoiceRaised():
                 customer = payload.bill_to_distributor_id or payload.hospital_id
@@ -150,10 +153,11 @@ class Receivables(Projection):
     def _entry(self, cur: Cursor, entry_id: str, customer: object, currency: str, kind: str, document: object,
                invoice: object, number: str | None, on: object, due: object, balance: Decimal, open_: Decimal,
                unapplied: Decimal) -> None:
-        cur.execute(f"INSERT INTO {self.schema}.ar_entries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT DO NOTHING",
+        cur.execute(f"INSERT INTO {self.schema}.ar_entries (entry_id, customer_id, currency, kind, document_id,"
+                    " invoice_id, number, on_date, due_on, balance_delta, open_delta, unapplied_delta, seq)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (entry_id, customer, currency, kind, document, invoice, number, on, due, balance, open_,
-                     unapplied))
+                     unapplied, self._position))
 
 
 def _key(envelope: CloudEvent) -> str:
