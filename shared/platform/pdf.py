@@ -13,11 +13,13 @@ Source Han Sans as .otf would not do: reportlab embeds TrueType outlines only, n
 CJK TrueType font of the system's is used where one is present (Debian's fonts-wqy-microhei or -zenhei).
 """
 
+import re
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -85,3 +87,28 @@ def numbered_canvas(footer: Callable[[int, int], str], font_size: float = 8) -> 
             super().save()
 
     return NumberedCanvas
+
+
+# --- what every printed document shows alike ---------------------------------------------------------------------
+
+Language = Literal["zh", "en"]
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # a text drawn in the CJK font
+CENT = Decimal("0.01")
+PRICE_PLACES = Decimal("0.0001")
+
+
+def money(amount: Decimal) -> str:
+    """1234567.5 -> '1,234,567.50', rounded half up to cents; a negated zero shows as 0.00, not -0.00."""
+    return f"{amount.quantize(CENT, ROUND_HALF_UP) + 0:,.2f}"
+
+
+def unit_price(price: Decimal) -> str:
+    """Up to 4 places, trailing zeros trimmed down to 2: 12.5 -> '12.50', 12.3450 -> '12.345'."""
+    text = f"{price.quantize(PRICE_PLACES, ROUND_HALF_UP):,.4f}"
+    return text[:-2] + text[-2:].rstrip("0")
+
+
+def percent(rate: Decimal) -> str:
+    """Decimal('0.13') -> '13%', Decimal('0.065') -> '6.5%'."""
+    text = f"{rate * 100:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"

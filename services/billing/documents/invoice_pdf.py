@@ -19,21 +19,11 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from services.billing.documents.statement_pdf import (
-    Language,
-    Styles,
-    check_language,
-    grid_style,
-    header_table,
-    money,
-    page_template,
-    percent,
-)
+from services.billing.documents.statement_pdf import Styles, check_language, grid_style, header_table, page_template
 from services.billing.domain.invoice import Invoice
-from shared.platform.pdf import cjk_font, escaped, numbered_canvas
+from shared.platform.pdf import Language, cjk_font, escaped, money, numbered_canvas, percent, unit_price
 
 MAX_LINES = 1000
-PRICE_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -154,10 +144,6 @@ WIDTHS_MM = (11, 32, 52, 18, 28, 34, 16, 38, 44)
 FIGURES = (COLUMNS.index("quantity"), len(COLUMNS) - 1)
 
 
-def unit_price(price: Decimal) -> str:
-    """Up to 4 places, trailing zeros trimmed down to 2: 12.5 -> '12.50', 12.3450 -> '12.345'."""
-    text = f"{price.quantize(PRICE_PLACES, ROUND_HALF_UP):,.4f}"
-    return text[:-2] + text[-2:].rstrip("0")
 
 
 def render_invoice_pdf(document: InvoiceDocument, language: Language) -> bytes:

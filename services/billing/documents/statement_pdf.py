@@ -29,12 +29,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.billing.domain.statement import MAX_LINES, Statement
-from shared.platform.pdf import cjk_font, escaped, numbered_canvas
+from shared.platform.pdf import CENT, CJK, Language, cjk_font, escaped, money, numbered_canvas, percent
 
-CENT = Decimal("0.01")
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
-Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)
@@ -177,15 +174,8 @@ def remark(line: StatementDocumentLine, language: Language) -> str:
     return text
 
 
-def money(amount: Decimal) -> str:
-    """1234567.5 -> '1,234,567.50', rounded half up to cents; a negated zero shows as 0.00, not -0.00."""
-    return f"{amount.quantize(CENT, ROUND_HALF_UP) + 0:,.2f}"
 
 
-def percent(rate: Decimal) -> str:
-    """Decimal('0.13') -> '13%', Decimal('0.065') -> '6.5%'."""
-    text = f"{rate * 100:f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 def check_language(language: str) -> None:

@@ -27,14 +27,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from shared.platform.pdf import cjk_font, escaped, numbered_canvas
+from shared.platform.pdf import CENT, CJK, Language, cjk_font, escaped, money, numbered_canvas, percent, unit_price
 
 MAX_LINES = 500
-CENT = Decimal("0.01")
-PRICE_PLACES = Decimal("0.0001")
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
-Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)
@@ -126,21 +122,10 @@ WIDTHS_MM = (11, 30, 74, 16, 24, 24, 16, 26, 24, 28)
 FIGURES_FROM = COLUMNS.index("quantity")  # the columns from here on are right-aligned numbers
 
 
-def money(amount: Decimal) -> str:
-    """1234567.5 -> '1,234,567.50' (amounts are already rounded half up to cents)."""
-    return f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
 
 
-def unit_price(price: Decimal) -> str:
-    """Up to 4 places, trailing zeros trimmed down to 2: 12.5 -> '12.50', 12.3450 -> '12.345'."""
-    text = f"{price.quantize(PRICE_PLACES, ROUND_HALF_UP):,.4f}"
-    return text[:-2] + text[-2:].rstrip("0")
 
 
-def percent(rate: Decimal) -> str:
-    """Decimal('0.13') -> '13%', Decimal('0.065') -> '6.5%'."""
-    text = f"{rate * 100:f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 def render_quote_pdf(quote: QuoteDocument, language: Language) -> bytes:
