@@ -140,9 +140,8 @@ def customer_aging(read: ReadModels, customer_id: UUID, currency: str, as_of: da
     balance then."""
     since = "i.due_on" if by == "due" else "i.issued_on"
     rows = read.all(f"SELECT {since} AS since, sum(e.open_delta) AS open, {_DISPUTED} AS disputed"
-                    " FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
-                    " WHERE e.customer_id = %s AND e.currency = %s AND e.on_date <= %s"
-                    " GROUP BY e.invoice_id, since HAVING sum(e.open_delta) <> 0", (customer_id, currency, as_of))
+                    f" FROM {_OPEN_AS_OF} AND i.customer_id = %s GROUP BY i.invoice_id, since"
+                    " HAVING sum(e.open_delta) <> 0", (as_of, currency, as_of, as_of, customer_id))
     unapplied = read.one("SELECT coalesce(sum(unapplied_delta), 0) AS u FROM {schema}.ar_entries"
                          " WHERE customer_id = %s AND currency = %s AND on_date <= %s",
                          (customer_id, currency, as_of))["u"]  # type: ignore[index]
@@ -152,8 +151,16 @@ def customer_aging(read: ReadModels, customer_id: UUID, currency: str, as_of: da
 
 
 # Whether an invoice is disputed now (a statement line about it open): its open amount goes to the `disputed` bucket.
-_DISPUTED = ("EXISTS (SELECT 1 FROM {schema}.ar_disputes d WHERE d.document_id = e.invoice_id"
+_DISPUTED = ("EXISTS (SELECT 1 FROM {schema}.ar_disputes d WHERE d.document_id = i.invoice_id"
              " AND d.status = 'open')")
+# The invoices that may be open as of a day (%s: the day, the currency, the day, the day) with their movements to that
+# day: those issued by then and open now, or moved after it (one closed with nothing after the day was closed then).
+_OPEN_AS_OF = ("{schema}.ar_invoices i JOIN {schema}.ar_entries e ON e.invoice_id = i.invoice_id AND e.on_date <= %s"
+               " WHERE i.currency = %s AND i.issued_on <= %s"
+               " AND (i.open <> 0 OR i.last_moved_on IS NULL OR i.last_moved_on > %s)")
+
+
+_PARTIES = " LEFT JOIN {schema}.known_parties p ON p.party_id = i.customer_id"
 
 
 def customer_balance(read: ReadModels, customer_id: UUID, currency: str, as_of: date) -> Decimal:
@@ -172,13 +179,11 @@ def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, grou
            "channel": "CASE WHEN i.bill_to_distributor_id IS NULL THEN 'direct' ELSE 'distributor' END"}[group]
     condition = scope.condition(hospital="CASE WHEN i.bill_to_distributor_id IS NULL THEN i.customer_id END",
                                 distributor="i.bill_to_distributor_id", region="p.region")
-    where = " AND ".join(["e.currency = %s", "e.on_date <= %s", *condition])
-    args = [currency, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore[attr-defined]
+    where = " AND ".join(["TRUE", *condition])
+    args = [as_of, currency, as_of, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore
     rows = read.all(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open,"
-                    f" {_DISPUTED} AS disputed"
-                    " FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i ON i.invoice_id = e.invoice_id"
-                    " LEFT JOIN {schema}.known_parties p ON p.party_id = i.customer_id"
-                    f" WHERE {where} GROUP BY {key}, e.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
+                    f" {_DISPUTED} AS disputed FROM {_OPEN_AS_OF.replace(' WHERE ', _PARTIES + ' WHERE ')}"
+                    f" AND {where} GROUP BY {key}, i.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
     groups: dict[str, dict] = {}
     for row in rows:
         entry = groups.setdefault(row["key"], {"key": row["key"], "name": row["name"] if group == "customer" else None,

@@ -90,7 +90,8 @@ def test_every_customer_s_balance_from_the_read_model_is_the_sum_of_its_events_a
                     if left > 0:
                         credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
                             credit_note_id=uuid4(), invoice_id=invoice.id, reason="return", full=False,
-                            lines=({"line_no": extra % 2 + 1, "quantity": min(amount, left)},), on=DAY),
+                            lines=({"line_no": extra % 2 + 1, "quantity": min(amount, left)},),
+                            on=max(DAY, invoice.issued_on)),
                             world.uow())
                 elif kind == "pay":
                     payment = world.pay(f"{amount}.00", customer=customers[who])
@@ -107,6 +108,9 @@ def test_every_customer_s_balance_from_the_read_model_is_the_sum_of_its_events_a
             assert balance == balance_from_events(application, customer)
             assert sum(customer_aging(read, customer, "CNY", FAR, BOUNDS).values()) == balance
             assert sum(customer_aging(read, customer, "CNY", FAR, BOUNDS, by="invoice").values()) == balance
+            for day in (DAY - timedelta(days=200), DAY - timedelta(days=1), DAY, DAY + timedelta(days=15)):
+                then = customer_balance(read, customer, "CNY", day)  # as of a past day: what was open then
+                assert sum(customer_aging(read, customer, "CNY", day, BOUNDS).values()) == then
     finally:
         application.close()
 

@@ -70,6 +70,8 @@ def _allocate(payment: Payment, target: Invoice, amount: Decimal, on: date, uow:
     if target.currency != payment.account_currency:
         raise RuleViolation("allocation-currency", f"invoice {target.number} is in {target.currency}, the payment"
                             f" booked in {payment.account_currency}", "invoice_id")
+    # Money received before the invoice was issued pays it from the day it was issued (a prepayment).
+    on = max(on, target.issued_on) if target.issued_on else on
     payment.allocate(target.id, target.customer_id, amount, on)
     target.apply_payment(payment.id, amount, on)
     uow.collect(payment)

@@ -193,6 +193,9 @@ class Invoice(TracedAggregate):
         if any(c["credit_note_id"] == credit_note_id for c in self.__dict__.get("credit_notes", [])):
             return False
         check_credit_reason(reason)
+        if self.issued_on is not None and issued_on < self.issued_on:
+            raise RuleViolation("credit-note-date", f"a credit note cites its invoice: not before it ({self.issued_on})",
+                                "issued_on")
         self._credit_note_issued(credit_note_id=credit_note_id, number=number, reason=reason, lines=lines,
                                  net_total=sum((line["net_amount"] for line in lines), Decimal("0.00")),
                                  vat_total=sum((line["vat_amount"] for line in lines), Decimal("0.00")),

@@ -28,6 +28,10 @@ class Receivables(Projection):
         " gross numeric(18,2) NOT NULL, open numeric(18,2) NOT NULL, hospital_id uuid NOT NULL,"
         " bill_to_distributor_id uuid)",
         "CREATE INDEX IF NOT EXISTS ar_invoices_open ON {schema}.ar_invoices (customer_id, due_on) WHERE open <> 0",
+        # The day of the invoice's latest movement: an invoice closed (open 0) with nothing after a day was closed
+        # on that day too, so an aging as of a day reads only the invoices open now or moved after it.
+        "ALTER TABLE {schema}.ar_invoices ADD COLUMN IF NOT EXISTS last_moved_on date",
+        "CREATE INDEX IF NOT EXISTS ar_invoices_moved ON {schema}.ar_invoices (last_moved_on, issued_on)",
         "CREATE TABLE IF NOT EXISTS {schema}.ar_payments (payment_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
         " currency char(3) NOT NULL, booked numeric(18,2) NOT NULL, allocated numeric(18,2) NOT NULL,"
         " bank_reference text NOT NULL, payer text NOT NULL, received_on date NOT NULL, reversed boolean NOT NULL)",
@@ -37,7 +41,8 @@ class Receivables(Projection):
         " currency char(3) NOT NULL, kind text NOT NULL, document_id uuid NOT NULL, invoice_id uuid, number text,"
         " on_date date NOT NULL, due_on date, balance_delta numeric(18,2) NOT NULL,"
         " open_delta numeric(18,2) NOT NULL, unapplied_delta numeric(18,2) NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS ar_entries_customer ON {schema}.ar_entries (customer_id, on_date)",
+        "CREATE INDEX IF NOT EXISTS ar_entries_customer ON {schema}.ar_entries (customer_id, on_date)"
+        " INCLUDE (currency, balance_delta, unapplied_delta)",
         # The order billing recorded them in (its log's position): a day's statement lines in that order.
         "ALTER TABLE {schema}.ar_entries ADD COLUMN IF NOT EXISTS seq bigint",
         "CREATE INDEX IF NOT EXISTS ar_entries_invoice ON {schema}.ar_entries (invoice_id, on_date)",
@@ -64,11 +69,12 @@ class Receivables(Projection):
                 customer = payload.bill_to_distributor_id or payload.hospital_id
                 issued = payload.issued_on or business_day(envelope.time)
                 due = payload.due_on or issued
-                cur.execute(f"INSERT INTO {s}.ar_invoices VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                            " ON CONFLICT DO NOTHING",
+                cur.execute(f"INSERT INTO {s}.ar_invoices (invoice_id, customer_id, currency, number, issued_on, due_on,"
+                            " gross, open, hospital_id, bill_to_distributor_id, last_moved_on)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                             (payload.invoice_id, customer, payload.currency, payload.number, issued, due,
                              payload.gross_total, payload.gross_total, payload.hospital_id,
-                             payload.bill_to_distributor_id))
+                             payload.bill_to_distributor_id, issued))
                 self._entry(cur, _key(envelope), customer, payload.currency, "invoice", payload.invoice_id,
                             payload.invoice_id, payload.number, issued, due, payload.gross_total,
                             payload.gross_total, Decimal(0))
@@ -76,8 +82,9 @@ class Receivables(Projection):
                               [("receivable", payload.gross_total, 0), ("revenue", 0, payload.net_total),
                                ("output_vat", 0, payload.vat_total)])
             case CreditNoteIssued():
-                cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s"
-                            " RETURNING customer_id, currency", (payload.gross_total, payload.invoice_id))
+                cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s, last_moved_on = greatest(last_moved_on, %s)"
+                            " WHERE invoice_id = %s RETURNING customer_id, currency",
+                            (payload.gross_total, payload.issued_on, payload.invoice_id))
                 row = cur.fetchone()
                 if row is not None:
                     self._journal(cur, _key(envelope), payload.issued_on, "credit_note", payload.number,
@@ -101,8 +108,8 @@ class Receivables(Projection):
                 cur.execute(f"UPDATE {s}.ar_payments SET allocated = allocated + %s WHERE payment_id = %s"
                             " RETURNING customer_id, currency, bank_reference", (payload.amount, payload.payment_id))
                 row = cur.fetchone()
-                cur.execute(f"UPDATE {s}.ar_invoices SET open = open - %s WHERE invoice_id = %s",
-                            (payload.amount, payload.invoice_id))
+                cur.execute(f"UPDATE {s}.ar_invoices SET open = open - %s, last_moved_on = greatest(last_moved_on, %s)"
+                            " WHERE invoice_id = %s", (payload.amount, payload.allocated_on, payload.invoice_id))
                 if row is not None:
                     self._entry(cur, _key(envelope), row["customer_id"], row["currency"], "allocation",
                                 payload.payment_id, payload.invoice_id, row["bank_reference"], payload.allocated_on, None, Decimal(0), -payload.amount,
@@ -121,8 +128,9 @@ class Receivables(Projection):
                 self._journal(cur, _key(envelope), payload.reversed_on, "payment_reversal", reference, customer,
                               [("bank", -booked, 0), ("receivable", 0, -booked)])
                 for n, back in enumerate(payload.allocations):
-                    cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s WHERE invoice_id = %s",
-                                (back.amount, back.invoice_id))
+                    cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s,"
+                                " last_moved_on = greatest(last_moved_on, %s) WHERE invoice_id = %s",
+                                (back.amount, payload.reversed_on, back.invoice_id))
                     self._entry(cur, f"{_key(envelope)}:{n}", customer, currency, "allocation_reversal",
                                 payload.payment_id, back.invoice_id, reference, payload.reversed_on, None,
                                 Decimal(0), back.amount, Decimal(0))
