@@ -32,6 +32,7 @@ class Receivables(Projection):
         # on that day too, so an aging as of a day reads only the invoices open now or moved after it.
         "ALTER TABLE {schema}.ar_invoices ADD COLUMN IF NOT EXISTS last_moved_on date",
         "CREATE INDEX IF NOT EXISTS ar_invoices_moved ON {schema}.ar_invoices (last_moved_on, issued_on)",
+        "CREATE INDEX IF NOT EXISTS ar_invoices_customer ON {schema}.ar_invoices (customer_id, issued_on)",
         "CREATE TABLE IF NOT EXISTS {schema}.ar_payments (payment_id uuid PRIMARY KEY, customer_id uuid NOT NULL,"
         " currency char(3) NOT NULL, booked numeric(18,2) NOT NULL, allocated numeric(18,2) NOT NULL,"
         " bank_reference text NOT NULL, payer text NOT NULL, received_on date NOT NULL, reversed boolean NOT NULL)",
