@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates infra keycloak down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates bench-ar infra keycloak down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -22,7 +22,7 @@ help:
 	@echo "make run IDP=keycloak   the same, signing in with a local Keycloak (users in deploy/keycloak/erp-realm.json)"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
-	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing / bench-rebates   benchmarks, results in bench/results/"
+	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing / bench-rebates / bench-ar   benchmarks, results in bench/results/"
 	@echo "make test-faults   the fault suite in its long form (FAULTS_ROUNDS=10): kills, broker and database outages"
 
 venv: $(STAMP)
@@ -90,6 +90,10 @@ bench-rebates: venv
 # Recall lookup p50/p99 over HTTP on 1,000,000 shipment lines, against a brute-force walk: bench/results/recall.json.
 bench-recall: venv infra
 	$(SERVERS) $(PY) -m bench.recall
+
+# Statement and aging p50/p99 over HTTP on 2,000,000 billing events, against folding the events: bench/results/ar.json.
+bench-ar: venv
+	$(PY) -m bench.ar
 
 down:
 	bash scripts/keycloak.sh stop
