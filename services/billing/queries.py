@@ -175,19 +175,20 @@ def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, grou
     billed; distributor: a distributor is), within the caller's scope. Each group's buckets add up to its open
     invoices (unapplied cash is per customer: `GET /customers/{id}/account`)."""
     since = "i.due_on" if by == "due" else "i.issued_on"
-    key = {"customer": "i.customer_id::text", "region": "coalesce(p.region, '')",
+    key = {"customer": "i.customer_id", "region": "coalesce(p.region, '')",
            "channel": "CASE WHEN i.bill_to_distributor_id IS NULL THEN 'direct' ELSE 'distributor' END"}[group]
     condition = scope.condition(hospital="CASE WHEN i.bill_to_distributor_id IS NULL THEN i.customer_id END",
                                 distributor="i.bill_to_distributor_id", region="p.region")
     where = " AND ".join(["TRUE", *condition])
     args = [as_of, currency, as_of, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore
-    rows = read.all(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open,"
-                    f" {_DISPUTED} AS disputed FROM {_OPEN_AS_OF.replace(' WHERE ', _PARTIES + ' WHERE ')}"
-                    f" AND {where} GROUP BY {key}, i.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
+    rows = read.report(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open,"
+                       f" {_DISPUTED} AS disputed FROM {_OPEN_AS_OF.replace(' WHERE ', _PARTIES + ' WHERE ')}"
+                       f" AND {where} GROUP BY {key}, i.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
     groups: dict[str, dict] = {}
     for row in rows:
-        entry = groups.setdefault(row["key"], {"key": row["key"], "name": row["name"] if group == "customer" else None,
-                                               "items": []})
+        key_text = str(row["key"])
+        entry = groups.setdefault(key_text, {"key": key_text, "name": row["name"] if group == "customer" else None,
+                                             "items": []})
         entry["items"].append((row["since"], row["open"], row["disputed"]))
     return [{"key": g["key"], "name": g["name"], "buckets": aged(
                 ((since, amount) for since, amount, disputed in g["items"] if not disputed), as_of, bounds,

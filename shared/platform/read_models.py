@@ -28,6 +28,15 @@ class ReadModels:
         with self.pool.connection() as conn:
             return conn.execute(query.format(schema=self.schema), args).fetchall()
 
+    def report(self, query: str, args: tuple | dict = ()) -> list[dict[str, Any]]:
+        """Like `all`, for a query that groups a large share of a table (an aging report): PostgreSQL's JIT
+        compilation costs such a query more than it saves (measured: 1.2-1.9 s of a 2 s report), and a larger
+        work_mem keeps its sort in memory."""
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL jit = off")
+            conn.execute("SET LOCAL work_mem = '64MB'")
+            return conn.execute(query.format(schema=self.schema), args).fetchall()
+
     def one(self, query: str, args: tuple | dict = ()) -> dict[str, Any] | None:
         with self.pool.connection() as conn:
             return conn.execute(query.format(schema=self.schema), args).fetchone()
