@@ -36,6 +36,8 @@ SCOPE_KINDS = {
     "sellout": "a sell-out report: the distributor that reported it, or its region",
     "return": "a return: the hospital it came from",
     "recall-notice": "a recall's notices: those addressed to the caller's hospital or distributor",
+    "sales": "sales figures: those of the caller's hospital, of what went through its distributor, or of the"
+             " hospitals in its provinces",
 }
 
 

@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, str] = {
     "udi:parse": "parse a scanned UDI",
     # billing
     "invoice:read": "read invoices, credit notes, payments, customer accounts and statements",
+    # analytics
+    "analytics:read": "read sales figures and dashboards (a portal user: its own organisation's)",
     "invoice:credit": "issue a credit note (红字) against an invoice",
     "payment:record": "record a payment received, or reverse one (bounced), with a reason",
     "payment:allocate": "allocate payments to invoices",
@@ -100,15 +102,15 @@ _ORDER_DESK = frozenset({"order:place", "order:read", "order:hold", "credit:read
 
 ROLES: dict[str, frozenset[str]] = {
     "order_desk": _ORDER_DESK,
-    "order_supervisor": _ORDER_DESK | {"order:release-manual-hold", "contract:manage"},
-    "pricing_manager": frozenset({"price:read", "price:manage", "price:approve", "promotion:manage", "item:read", "hospital:read",
+    "order_supervisor": _ORDER_DESK | {"order:release-manual-hold", "contract:manage", "analytics:read"},
+    "pricing_manager": frozenset({"analytics:read", "price:read", "price:manage", "price:approve", "promotion:manage", "item:read", "hospital:read",
                                   "distributor:read", "order:read", "quote:read", "contract:read"}),
-    "channel_manager": _MASTER_DATA - {"supplier:manage"} | {"distributor:authorize", "price:read", "rebate:settle",
+    "channel_manager": _MASTER_DATA - {"supplier:manage"} | {"analytics:read", "distributor:authorize", "price:read", "rebate:settle",
                                                             "rebate:manage", "rebate:read", "diversion:read", "promotion:manage",
                                                             "diversion:resolve", "sellout:read", "sellout:review",
                                                             "sellout:submit", "order:read", "contract:read"},
     "master_data": _MASTER_DATA,
-    "finance": frozenset({"invoice:read", "invoice:credit", "payment:record", "payment:allocate", "statement:issue",
+    "finance": frozenset({"analytics:read", "invoice:read", "invoice:credit", "payment:record", "payment:allocate", "statement:issue",
                           "ledger:export", "second-invoice:submit", "rebate:settle", "rebate:read", "order:read", "contract:read",
                           "order:release-credit-hold", "credit:read", "credit:manage",
                           "hospital:read",
@@ -131,11 +133,11 @@ ROLES: dict[str, frozenset[str]] = {
     "ops": frozenset({"deadletter:skip", "deadletter:approve", "audit:read"}),
     "admin": frozenset(PERMISSIONS),
     # Portal users: always limited to the organisation their scope names (access.py), never company-wide.
-    "distributor_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
+    "distributor_user": frozenset({"analytics:read", "order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
                                    "invoice:read", "statement:answer", "second-invoice:submit",
                                    "sellout:submit", "sellout:read", "distributor:read", "item:read",
                                    "recall:read-notices", "udi:parse"}),
-    "hospital_user": frozenset({"order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
+    "hospital_user": frozenset({"analytics:read", "order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
                                 "invoice:read", "statement:answer", "hospital:read",
                                 "item:read", "recall:read-notices", "udi:parse"}),
     "wms_integration": frozenset({"wms:integrate", "item:read", "udi:parse"}),

@@ -6,13 +6,14 @@ from shared.platform.settings import SERVICES as SERVICE_NAMES
 
 def definitions() -> tuple[ServiceDefinition, ...]:
     # Imported when asked, not when this module is: a service's bootstrap imports the platform.
+    from services.analytics.bootstrap import ANALYTICS
     from services.billing.bootstrap import BILLING
     from services.channel.bootstrap import CHANNEL
     from services.inventory.bootstrap import INVENTORY
     from services.order.bootstrap import ORDER
     from services.traceability.bootstrap import TRACEABILITY
 
-    services = CHANNEL, ORDER, INVENTORY, BILLING, TRACEABILITY
+    services = CHANNEL, ORDER, INVENTORY, BILLING, TRACEABILITY, ANALYTICS
     assert tuple(s.name for s in services) == SERVICE_NAMES, "the registry lists every service, in order"
     return services
 

@@ -13,7 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("channel", "order", "inventory", "billing", "traceability")
+SERVICES = ("channel", "order", "inventory", "billing", "traceability", "analytics")
 ServiceName = Literal["channel", "order", "inventory", "billing", "traceability"]
 
 

@@ -82,6 +82,13 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
 
     side.hospital_invoice = wait_for(lambda: invoice_of(side.direct_order), "the direct order's invoice")
     side.distributor_invoice = wait_for(lambda: invoice_of(side.distributor_order), "the distributor's invoice")
+
+    def in_sales(invoice_id: str) -> bool:  # the analytics read model has caught up with it
+        lines = http.get(f"{url('analytics')}/sales/lines", params={"limit": 500}).json()["items"]
+        return invoice_id in {line["invoice_id"] for line in lines}
+
+    for invoice_id in (side.hospital_invoice, side.distributor_invoice):
+        wait_for(lambda: in_sales(invoice_id), "the invoice among the sales figures")
     today = datetime.now(UTC).date()
     side.payment = http.post(f"{url('billing')}/payments", json={
         "customer_id": side.hospital, "amount": "10.00", "currency": "CNY", "received_on": today.isoformat(),
@@ -399,13 +406,15 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/quotes": ("quote", "quote_id"), "/contracts": ("contract", "contract_id"),
          "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
          "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
-         "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id")}
+         "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id"),
+         "/sales/lines": ("invoice", "invoice_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
-                   "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read"}
+                   "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read",
+                   "/sales/lines": "analytics:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
@@ -413,7 +422,7 @@ SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inve
               "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
               "/sellout-review": "traceability", "/rebate-allowances": "billing",
               "/channel-inventory-reports": "traceability", "/payments": "billing", "/statements": "billing",
-              "/second-invoices": "billing"}
+              "/second-invoices": "billing", "/sales": "analytics"}
 
 
 def service_of(path: str) -> str:

@@ -1,0 +1,19 @@
+"""The analytics service's composition root: read models only, fed from every service's topic (no batch ETL), served
+with the same conventions as the others (see shared/platform/service.py)."""
+
+from services.analytics.api import sales
+from services.analytics.application import AnalyticsApplication, AnalyticsUnitOfWork
+from services.analytics.projections.sales import Sales
+from shared.platform.service import ServiceDefinition
+
+ANALYTICS = ServiceDefinition(
+    name="analytics",
+    application=AnalyticsApplication,
+    unit_of_work=lambda app, pool, deferred: AnalyticsUnitOfWork(app, pool, deferred=deferred),
+    projections=(Sales,),
+    process_managers=(),
+    routers=(sales.router,),
+    default_port=8006,
+    description="Figures for dashboards, from projections of every service's events: sales by region, channel,"
+                " distributor, hospital grade, product and month, drillable to their lines.",
+)

@@ -1,0 +1,96 @@
+"""What the analytics API reads: the sales read model grouped, filtered, scoped and drilled into."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from shared.platform.access import DataScope
+from shared.platform.paging import PageRequest
+from shared.platform.read_models import ReadModels
+
+# A group's key (text) and, when the key is an id, the name shown beside it.
+_KEYS: dict[str, tuple[str, str | None]] = {
+    "region": ("coalesce(h.province, '')", None),
+    "city": ("coalesce(h.city, '')", None),
+    "channel": ("f.channel", None),
+    "distributor": ("coalesce(f.distributor_id::text, '')", "max(d.name)"),
+    "hospital": ("f.hospital_id::text", "max(h.name)"),
+    "hospital_grade": ("coalesce(h.grade, '')", None),
+    "product": ("coalesce(f.gtin, '')", "max(p.name)"),
+    "product_group": ("coalesce(p.product_group, '')", None),
+    "month": ("to_char(f.on_date, 'YYYY-MM')", None),
+}
+_FROM = ("{schema}.sales_facts f LEFT JOIN {schema}.sales_hospitals h ON h.hospital_id = f.hospital_id"
+         " LEFT JOIN {schema}.sales_distributors d ON d.distributor_id = f.distributor_id"
+         " LEFT JOIN {schema}.sales_products p ON p.gtin = f.gtin")
+
+
+@dataclass(frozen=True)
+class SalesFilter:
+    start: date
+    end: date
+    region: str | None = None
+    channel: str | None = None
+    distributor_id: UUID | None = None
+    hospital_id: UUID | None = None
+    gtin: str | None = None
+
+    def conditions(self, scope: DataScope) -> dict[str, object]:
+        return {"f.on_date >= %s": self.start, "f.on_date <= %s": self.end, "h.province = %s": self.region,
+                "f.channel = %s": self.channel, "f.distributor_id = %s": self.distributor_id,
+                "f.hospital_id = %s": self.hospital_id, "f.gtin = %s": self.gtin,
+                # A portal user's own hospital or distributor; a regional user's provinces.
+                **scope.condition(hospital="f.hospital_id", distributor="f.distributor_id", region="h.province")}
+
+
+def sales_by(read: ReadModels, group: str, where: SalesFilter, scope: DataScope,
+             paging: PageRequest) -> tuple[list[dict], int, dict]:
+    """One page of groups (months in order, others largest first), how many groups there are, and the sums of all
+    of them."""
+    key, name = _KEYS[group]
+    chosen = {c: v for c, v in where.conditions(scope).items() if v is not None}
+    args = [a for v in chosen.values() for a in (v if isinstance(v, tuple) else (v,))]
+    order = "key" if group == "month" else "amount DESC, key"
+    rows = read.report(
+        f"SELECT {key} AS key, {name or 'NULL'} AS name, sum(f.gross) AS amount, sum(f.net) AS net_amount,"
+        " sum(f.units) AS units, count(*) FILTER (WHERE f.kind = 'invoice') AS lines,"
+        " count(*) OVER () AS groups, sum(sum(f.gross)) OVER () AS all_amount,"
+        " sum(sum(f.net)) OVER () AS all_net, sum(sum(f.units)) OVER () AS all_units"
+        f" FROM {_FROM} WHERE {' AND '.join(chosen) or 'TRUE'} GROUP BY 1 ORDER BY {order} LIMIT %s OFFSET %s",
+        (*args, paging.limit, paging.offset))
+    if not rows:  # none, or past the last group: the sums still say what there is
+        sums = read.report(f"SELECT coalesce(sum(f.gross), 0) AS all_amount, coalesce(sum(f.net), 0) AS all_net,"
+                           f" coalesce(sum(f.units), 0) AS all_units FROM {_FROM}"
+                           f" WHERE {' AND '.join(chosen) or 'TRUE'}", tuple(args))[0]
+        return [], count_groups(read, group, where, scope) if paging.offset else 0, _sums(sums)
+    return ([{k: r[k] for k in ("key", "name", "amount", "net_amount", "units", "lines")} for r in rows],
+            rows[0]["groups"], _sums(rows[0]))
+
+
+def count_groups(read: ReadModels, group: str, where: SalesFilter, scope: DataScope) -> int:
+    key, _ = _KEYS[group]
+    chosen = {c: v for c, v in where.conditions(scope).items() if v is not None}
+    args = [a for v in chosen.values() for a in (v if isinstance(v, tuple) else (v,))]
+    row = read.report(f"SELECT count(DISTINCT {key}) AS n FROM {_FROM} WHERE {' AND '.join(chosen) or 'TRUE'}",
+                      tuple(args))[0]
+    return int(row["n"])
+
+
+def sales_lines(read: ReadModels, group: str | None, key: str | None, where: SalesFilter, scope: DataScope,
+                paging: PageRequest) -> tuple[list[dict], int]:
+    """The rows behind a figure: every invoice, credit-note and discount line of the group's key (all of them
+    without one), newest first."""
+    conditions = where.conditions(scope)
+    if group is not None and key is not None:
+        conditions[f"{_KEYS[group][0]} = %s"] = key
+    return read.page(_FROM, paging, where=conditions, order_by="f.on_date DESC, f.document_id, f.line_no",
+                     columns="f.document_id, f.line_no, f.kind, f.on_date, f.invoice_id, f.order_id, f.hospital_id,"
+                             " h.name AS hospital_name, h.province AS region, h.city, h.grade AS hospital_grade,"
+                             " f.distributor_id, d.name AS distributor_name, f.channel, f.gtin, p.name AS item_name,"
+                             " p.product_group, f.lot, f.units, f.net AS net_amount, f.gross AS amount")
+
+
+def _sums(row: dict) -> dict:
+    return {"amount": Decimal(row["all_amount"] or 0), "net_amount": Decimal(row["all_net"] or 0),
+            "units": int(row["all_units"] or 0)}
