@@ -44,14 +44,13 @@ removed at the end.
 import bisect
 import gc
 import random
-import socket
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict, deque
 from argparse import Namespace
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,7 +61,9 @@ import httpx
 from psycopg_pool import ConnectionPool
 from stdnum import ean
 
-from bench.common import at_end, machine, options, own_namespace, report
+from bench.common import (
+    at_end, latency_figures, machine, options, own_namespace, percentile, report, start_web, timed_baseline, timed_gets,
+)
 from services.billing.domain.aging import aged
 from services.billing.projections.parties import KnownParties
 from services.billing.projections.receivables import Receivables
@@ -75,7 +76,6 @@ from shared.events.channel import DistributorRegistered, HospitalRegistered
 from shared.platform.auth import issue_token
 from shared.platform.db import new_pool
 from shared.platform.settings import Settings
-from shared.platform.stack import Stack
 
 SEED = 20261203
 START, DAYS = date(2025, 1, 1), 730  # 2025 and 2026
@@ -445,30 +445,6 @@ def database_bytes(settings: Settings) -> int:
 
 # --- the API -------------------------------------------------------------------------------------------------------
 
-def start_api(settings: Settings, log_dir: Path) -> Stack:
-    """The billing API as its own process, as `make run` starts it (no relay or worker: nothing moves)."""
-    env = {"ERP_ENV": settings.environment, "ERP_NAMESPACE": settings.namespace,
-           "DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
-    stack = Stack(env=env, log_dir=log_dir, ports={"billing": free_port()})
-    stack.start("billing", "web")
-    deadline = time.monotonic() + 60
-    while True:  # /ready wants the relay and worker too; /health says the API answers
-        stack.check_alive()
-        try:
-            if httpx.get(f"{stack.url('billing')}/health", timeout=2).status_code == 200:
-                return stack
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.3)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class StatementRequest:
     customer: UUID
@@ -496,20 +472,6 @@ def statement_requests(customers: list[Party], count: int, rng: random.Random) -
 def aging_requests(count: int, rng: random.Random) -> list[AgingRequest]:
     return [AgingRequest(START + timedelta(days=rng.randrange(DAYS)), ("customer", "region")[n % 2])
             for n in range(count)]
-
-
-def timed_gets(client: httpx.Client, calls: list[tuple[str, dict]], keep: int = 0) -> tuple[list[float], list[dict]]:
-    """Latency per request in ms, and the first `keep` answers."""
-    latencies, answers = [], []
-    gc.collect()
-    for path, params in calls:
-        started = time.perf_counter()
-        response = client.get(path, params=params)
-        latencies.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, f"{path} {params}: {response.status_code} {response.text[:500]}"
-        if len(answers) < keep:
-            answers.append(response.json())
-    return latencies, answers
 
 
 def statement_call(request: StatementRequest) -> tuple[str, dict]:
@@ -680,26 +642,6 @@ def _short(value: object) -> str:
 
 # --- the run -------------------------------------------------------------------------------------------------------
 
-def percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if len(samples) > 1 else samples[0]
-
-
-def figures(prefix: str, latencies: list[float]) -> dict:
-    return {f"{prefix}_requests": len(latencies), f"{prefix}_p50_ms": round(percentile(latencies, 50), 2),
-            f"{prefix}_p99_ms": round(percentile(latencies, 99), 2), f"{prefix}_max_ms": round(max(latencies), 2)}
-
-
-def timed_baseline(requests: list, recompute: Callable[[object], dict]) -> tuple[list[float], list[dict]]:
-    """Each request recomputed from the events, timed as the API's are: ms per request, and the answers."""
-    latencies, answers = [], []
-    gc.collect()
-    for request in requests:
-        started = time.perf_counter()
-        answers.append(recompute(request))
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies, answers
-
-
 def check(kind: str, failures: list[tuple[str, list[str]]], checked: int) -> None:
     if failures:
         for who, differences in failures[:20]:
@@ -714,7 +656,7 @@ def measure(settings: Settings, workload: Workload, args: Namespace) -> dict:
     parties = {party.id: party for party in workload.customers}
     statements = statement_requests(workload.customers, args.ar_requests, random.Random(SEED + 1))
     agings = aging_requests(args.ar_aging_requests, random.Random(SEED + 2))
-    stack = start_api(settings, Path(tempfile.mkdtemp(prefix="bench-ar-")))
+    stack = start_web(settings, "billing", Path(tempfile.mkdtemp(prefix="bench-ar-")))
     try:
         token = issue_token("bench-ar", ["finance"], settings)
         with httpx.Client(base_url=stack.url("billing"), headers={"Authorization": f"Bearer {token}"},
@@ -746,8 +688,9 @@ def measure(settings: Settings, workload: Workload, args: Namespace) -> dict:
                     if (found := aging_differences(answer, expected, parties, r.group))], len(aging_answers))
     lines = [len(answer["lines"]) for answer in statement_answers]
     return {
-        **figures("statement", statement_ms), **figures("aging", aging_ms),
-        **figures("baseline_statement", brute_statement_ms), **figures("baseline_aging", brute_aging_ms),
+        **latency_figures("statement", statement_ms), **latency_figures("aging", aging_ms),
+        **latency_figures("baseline_statement", brute_statement_ms),
+        **latency_figures("baseline_aging", brute_aging_ms),
         "statement_speed_up_p99": round(percentile(brute_statement_ms, 99) / percentile(statement_ms, 99), 1),
         "aging_speed_up_p99": round(percentile(brute_aging_ms, 99) / percentile(aging_ms, 99), 1),
         "statements_checked": len(expected_statements), "agings_checked": len(expected_agings),

@@ -2,9 +2,12 @@
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
+import socket
+import statistics
 import threading
 import time
 import uuid
@@ -12,11 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psycopg
 
 from shared.platform.namespace import drop_namespace
 from shared.platform.settings import Settings
+from shared.platform.stack import Stack
 
 RESULTS_DIR = Path(__file__).parent / "results"
 
@@ -81,3 +87,65 @@ def write_result(name: str, result: dict) -> Path:
 def report(name: str, result: dict, summary: str) -> None:
     """The result written to bench/results/NAME.json, stamped with the time; the summary printed, saying where."""
     print(f"{summary} -> {write_result(name, result)}")
+
+
+# --- a service's API measured over HTTP ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_web(settings: Settings, service: str, log_dir: Path) -> Stack:
+    """The service's API as its own process, as `make run` starts it (no relay or worker: nothing moves)."""
+    env = {"ERP_ENV": settings.environment, "ERP_NAMESPACE": settings.namespace,
+           "DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
+    stack = Stack(env=env, log_dir=log_dir, ports={service: free_port()})
+    stack.start(service, "web")
+    deadline = time.monotonic() + 60
+    while True:  # /ready wants the relay and worker too; /health says the API answers
+        stack.check_alive()
+        try:
+            if httpx.get(f"{stack.url(service)}/health", timeout=2).status_code == 200:
+                return stack
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
+
+
+def percentile(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if len(samples) > 1 else samples[0]
+
+
+def latency_figures(prefix: str, latencies: list[float]) -> dict:
+    """`<prefix>_requests`, `_p50_ms`, `_p99_ms` and `_max_ms`."""
+    return {f"{prefix}_requests": len(latencies), f"{prefix}_p50_ms": round(percentile(latencies, 50), 2),
+            f"{prefix}_p99_ms": round(percentile(latencies, 99), 2), f"{prefix}_max_ms": round(max(latencies), 2)}
+
+
+def timed_gets(client: httpx.Client, calls: list[tuple[str, dict]], keep: int = 0) -> tuple[list[float], list[dict]]:
+    """Latency per request in ms, and the first `keep` answers (only those: fewer live objects, shorter GC
+    pauses)."""
+    latencies, answers = [], []
+    gc.collect()
+    for path, params in calls:
+        started = time.perf_counter()
+        response = client.get(path, params=params)
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, f"{path} {params}: {response.status_code} {response.text[:500]}"
+        if len(answers) < keep:
+            answers.append(response.json())
+    return latencies, answers
+
+
+def timed_baseline(requests: list, recompute: Callable[[Any], dict]) -> tuple[list[float], list[dict]]:
+    """Each request answered by the baseline, timed as the API's are: ms per request, and the answers."""
+    latencies, answers = [], []
+    gc.collect()
+    for request in requests:
+        started = time.perf_counter()
+        answers.append(recompute(request))
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, answers

@@ -22,7 +22,6 @@ import asyncio
 import gc
 import os
 import random
-import socket
 import statistics
 import tempfile
 import time
@@ -35,7 +34,7 @@ from uuid import UUID
 import httpx
 from stdnum import ean
 
-from bench.common import at_end, machine, options, report
+from bench.common import at_end, machine, options, percentile, report, start_web
 from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.queries import recall_lookup
 from shared.events import CloudEvent, EventPayload
@@ -45,7 +44,6 @@ from shared.platform.auth import issue_token
 from shared.platform.db import new_pool
 from shared.platform.namespace import drop_namespace
 from shared.platform.settings import Settings
-from shared.platform.stack import Stack
 from tests.integration.test_recall_lineage import BruteForce
 
 LOAD_BATCH = 20_000  # events per transaction
@@ -174,34 +172,6 @@ def database_bytes(settings: Settings) -> int:
         pool.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_api(settings: Settings, log_dir: Path) -> Stack:
-    """The traceability API as its own process, as `make run` starts it (no relay or worker: nothing moves)."""
-    env = {"ERP_ENV": settings.environment, "ERP_NAMESPACE": settings.namespace,
-           "DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
-    stack = Stack(env=env, log_dir=log_dir, ports={"traceability": free_port()})
-    stack.start("traceability", "web")
-    deadline = time.monotonic() + 60
-    while True:  # /ready wants the relay and worker too; /health says the API answers
-        stack.check_alive()
-        try:
-            if httpx.get(f"{stack.url('traceability')}/health", timeout=2).status_code == 200:
-                return stack
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.3)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if len(samples) > 1 else samples[0]
-
-
 def timed_lookups(client: httpx.Client, lots: list[tuple[str, str]], keep: int = 0) -> tuple[list[float], list[dict]]:
     """Latency per lookup in ms, and the first `keep` answers (only those: fewer live objects, shorter GC pauses)."""
     latencies, answers = [], []
@@ -275,7 +245,7 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
         size = database_bytes(settings)
         print(f"  {load_s:.1f}s ({len(workload.envelopes) / load_s:,.0f} events/s), {size / 2**20:,.0f} MiB;"
               " starting the API ...", flush=True)
-        stack = start_api(settings, Path(tempfile.mkdtemp(prefix="bench-recall-")))
+        stack = start_web(settings, "traceability", Path(tempfile.mkdtemp(prefix="bench-recall-")))
         sample = random.Random(SEED + 1).sample(workload.lots, lookups)
         token = issue_token("bench", ["recall_officer"], settings)
         with httpx.Client(base_url=stack.url("traceability"), headers={"Authorization": f"Bearer {token}"},

@@ -157,6 +157,10 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f" '{urls['billing']}/receivables/aging?group=customer', '{urls['billing']}/dunning',\n"
             f"     '{urls['billing']}/invoices/{receivables['first_invoice_id']}/chain' (两票制: {DEMO_DISTRIBUTOR}'s"
             f" invoice to {SECOND_HOSPITAL} citing ours)\n"
+            f"Sales figures (invoiced, net of credit notes) by region, channel (direct, distributor, platform), month,"
+            f" product; the lines behind any of them:\n"
+            f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token sun --role channel_manager)\""
+            f" '{urls['analytics']}/sales?group=channel', '{urls['analytics']}/sales/lines?group=region&key=上海市'\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")

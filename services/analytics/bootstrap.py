@@ -1,8 +1,9 @@
 """The analytics service's composition root: read models only, fed from every service's topic (no batch ETL), served
 with the same conventions as the others (see shared/platform/service.py)."""
 
-from services.analytics.api import sales
+from services.analytics.api import returns, sales
 from services.analytics.application import AnalyticsApplication, AnalyticsUnitOfWork
+from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
 from shared.platform.service import ServiceDefinition
 
@@ -10,10 +11,10 @@ ANALYTICS = ServiceDefinition(
     name="analytics",
     application=AnalyticsApplication,
     unit_of_work=lambda app, pool, deferred: AnalyticsUnitOfWork(app, pool, deferred=deferred),
-    projections=(Sales,),
+    projections=(Sales, Returns),
     process_managers=(),
-    routers=(sales.router,),
+    routers=(sales.router, returns.router),
     default_port=8006,
     description="Figures for dashboards, from projections of every service's events: sales by region, channel,"
-                " distributor, hospital grade, product and month, drillable to their lines.",
+                " distributor, hospital grade, product and month; return reasons; each drillable to its lines.",
 )

@@ -94,3 +94,67 @@ def sales_lines(read: ReadModels, group: str | None, key: str | None, where: Sal
 def _sums(row: dict) -> dict:
     return {"amount": Decimal(row["all_amount"] or 0), "net_amount": Decimal(row["all_net"] or 0),
             "units": int(row["all_units"] or 0)}
+
+
+# --- returns -------------------------------------------------------------------------------------------------------
+
+_RETURN_KEYS: dict[str, tuple[str, str | None]] = {
+    "reason": ("r.reason", None),
+    "disposition": ("r.disposition", None),
+    "product": ("r.gtin", "max(p.name)"),
+    "lot": ("r.gtin || ' ' || r.lot", "max(p.name)"),
+    "hospital": ("r.hospital_id::text", "max(h.name)"),
+    "region": ("coalesce(h.province, '')", None),
+    "month": ("to_char(r.on_date, 'YYYY-MM')", None),
+}
+_RETURNS_FROM = ("{schema}.return_lines r LEFT JOIN {schema}.sales_hospitals h ON h.hospital_id = r.hospital_id"
+                 " LEFT JOIN {schema}.sales_products p ON p.gtin = r.gtin")
+
+
+@dataclass(frozen=True)
+class ReturnsFilter:
+    start: date
+    end: date
+    reason: str | None = None
+    gtin: str | None = None
+    hospital_id: UUID | None = None
+    region: str | None = None
+
+    def conditions(self, scope: DataScope) -> dict[str, object]:
+        return {"r.on_date >= %s": self.start, "r.on_date <= %s": self.end, "r.reason = %s": self.reason,
+                "r.gtin = %s": self.gtin, "r.hospital_id = %s": self.hospital_id, "h.province = %s": self.region,
+                # Returns come back from hospitals: a hospital's own, a regional user's provinces. A distributor's
+                # portal user sees none (the return does not say which distributor delivered the goods).
+                **scope.condition(hospital="r.hospital_id", region="h.province")}
+
+
+def returns_by(read: ReadModels, group: str, where: ReturnsFilter, scope: DataScope,
+               paging: PageRequest) -> tuple[list[dict], int, dict]:
+    """One page of groups, most units first (months in order), the number of groups, and the sums of all."""
+    key, name = _RETURN_KEYS[group]
+    chosen = {c: v for c, v in where.conditions(scope).items() if v is not None}
+    args = [a for v in chosen.values() for a in (v if isinstance(v, tuple) else (v,))]
+    condition = " AND ".join(chosen) or "TRUE"
+    order = "key" if group == "month" else "units DESC, key"
+    rows = read.report(
+        f"SELECT {key} AS key, {name or 'NULL'} AS name, sum(r.units) AS units, count(DISTINCT r.return_id) AS"
+        " returns, count(*) OVER () AS groups, sum(sum(r.units)) OVER () AS all_units"
+        f" FROM {_RETURNS_FROM} WHERE {condition} GROUP BY 1 ORDER BY {order} LIMIT %s OFFSET %s",
+        (*args, paging.limit, paging.offset))
+    if rows:
+        return ([{k: r[k] for k in ("key", "name", "units", "returns")} for r in rows], rows[0]["groups"],
+                {"units": int(rows[0]["all_units"])})
+    sums = read.report(f"SELECT coalesce(sum(r.units), 0) AS units, count(DISTINCT {key}) AS groups"
+                       f" FROM {_RETURNS_FROM} WHERE {condition}", tuple(args))[0]
+    return [], int(sums["groups"]) if paging.offset else 0, {"units": int(sums["units"])}
+
+
+def return_lines(read: ReadModels, group: str | None, key: str | None, where: ReturnsFilter, scope: DataScope,
+                 paging: PageRequest) -> tuple[list[dict], int]:
+    conditions = where.conditions(scope)
+    if group is not None and key is not None:
+        conditions[f"{_RETURN_KEYS[group][0]} = %s"] = key
+    return read.page(_RETURNS_FROM, paging, where=conditions, order_by="r.on_date DESC, r.return_id, r.line_no",
+                     columns="r.return_id, r.line_no, r.on_date, r.order_id, r.hospital_id, h.name AS hospital_name,"
+                             " h.province AS region, r.reason, r.disposition, r.credited, r.gtin, p.name AS item_name,"
+                             " r.lot, r.expiry, r.units")

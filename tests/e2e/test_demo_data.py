@@ -121,4 +121,15 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     assert statement["status"] == "sent" and [line["kind"] for line in statement["lines"]][-1] == "payment"
     seconds = http.get(f"{urls['billing']}/second-invoices", headers=finance).json()["items"]
     assert [(s["number"], s["flagged"]) for s in seconds] == [("25322000000000000001", False)]
+    # Analytics: every invoice among the sales figures, less what its credit notes took back; the distributor's
+    # portal user sees only the lines billed to it.
+    credited = sum(Decimal(http.get(f"{urls['billing']}/invoices/{i['invoice_id']}", headers=finance).json()[
+        "credited"]) for i in invoices)
+    invoiced = sum(Decimal(i["gross_total"]) for i in invoices) - credited
+    period = {"from": "2020-01-01", "to": "2029-12-31"}
+    by_channel = wait_for(lambda: r if Decimal((r := http.get(f"{urls['analytics']}/sales", headers=finance, params={
+        **period, "group": "channel"}).json())["amount"]) == invoiced else None, "the invoices in the sales figures")
+    assert {g["key"] for g in by_channel["items"]} >= {"direct", "distributor"}
+    mine = http.get(f"{urls['analytics']}/sales/lines", params={**period, "limit": 500}, headers=portal).json()
+    assert mine["total"] > 0 and {line["distributor_id"] for line in mine["items"]} == {distributor_id}
     assert load_demo_data(urls) == "demo data already loaded"

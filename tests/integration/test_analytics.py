@@ -20,11 +20,12 @@ from stdnum import ean
 
 from services.analytics import queries
 from services.analytics.domain.sales import GROUPS, channel_of, month_of
+from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
 from shared.events import EventPayload
 from shared.events.billing import CreditNoteIssued, CreditNoteLine, InvoiceDiscount, InvoiceLine, InvoiceRaised
 from shared.events.channel import DistributorRegistered, HospitalRegistered
-from shared.events.inventory import ItemRegistered, ProductGroupSet
+from shared.events.inventory import ItemRegistered, ProductGroupSet, ReturnedLine, ShipmentReturned
 from shared.events.order import OrderLine, OrderPlaced
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.auth import issue_token
@@ -248,3 +249,52 @@ def test_through_the_api_a_distributor_sees_its_own_figures_drills_into_them_and
     assert [c.value for c in sheet[1]] == ["group", "name", "amount", "net amount", "units", "lines"]
     assert {sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1)} == set(world.recomputed("region"))
 
+
+
+def test_returned_units_by_reason_product_lot_and_province_are_the_returns_events_within_the_caller_s_scope(
+        settings, pool, analytics_api):
+    rng = random.Random(11)
+    world = World(rng)
+    returns = [ShipmentReturned(fulfilment_id=uuid4(), order_id=uuid4(), return_id=uuid4(), shipment_id=uuid4(),
+                                ship_to_hospital_id=rng.choice(list(world.hospitals)),
+                                reason=rng.choice(["damaged", "expired", "wrong_item", "recall", "other"]),
+                                disposition=rng.choice(["restock", "quarantine", "scrap"]), warehouse="WH-RET",
+                                lines=[ReturnedLine(gtin=rng.choice(GTINS), lot=f"L{rng.randint(1, 3)}",
+                                                    expiry=date(2028, 1, 1), quantity=rng.randint(1, 5))
+                                       for _ in range(rng.randint(1, 3))])
+               for _ in range(15)]
+    fed(world, pool, settings.schema_for("analytics"))  # the hospitals and products
+    projection = Returns(pool, settings.schema_for("analytics"))
+    projection.setup()
+    topic = f"analytics-returns-{uuid4().hex[:6]}"
+    projection.handle_batch([Delivery(topic, 0, n, envelope_of(r, position=n + 1)) for n, r in enumerate(returns)])
+
+    def expected(key_of, keep=lambda r: True) -> dict[str, int]:  # noqa: ANN001 - functions of a return (and line)
+        units: dict[str, int] = defaultdict(int)
+        for r in returns:
+            for line in r.lines:
+                if keep(r):
+                    units[key_of(r, line)] += line.quantity
+        return dict(units)
+
+    def reported(params: dict, headers: dict) -> dict[str, int]:
+        answer = analytics_api.get("/returns/reasons", params={**params, "limit": 500}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["units"] == sum(g["units"] for g in body["items"]) and body["total"] == len(body["items"])
+        return {g["key"]: g["units"] for g in body["items"]}
+
+    finance = _token("finance")
+    assert reported({"group": "reason"}, finance) == expected(lambda r, line: r.reason)
+    assert reported({"group": "lot"}, finance) == expected(lambda r, line: f"{line.gtin} {line.lot}")
+    assert reported({"group": "region"}, finance) == expected(lambda r, line: world.hospitals[r.ship_to_hospital_id][0])
+    hospital = returns[0].ship_to_hospital_id
+    own = _token("hospital_user", [f"hospital:{hospital}"])
+    assert reported({"group": "product"}, own) == expected(lambda r, line: line.gtin,
+                                                            lambda r: r.ship_to_hospital_id == hospital)
+    assert reported({"group": "reason"}, _token("distributor_user", [f"distributor:{world.distributors[0]}"])) == {}
+    damaged = analytics_api.get("/returns/lines", params={"group": "reason", "key": returns[0].reason, "limit": 500},
+                                headers=finance).json()
+    assert {line["reason"] for line in damaged["items"]} == {returns[0].reason}
+    assert sum(line["units"] for line in damaged["items"]) == expected(lambda r, line: r.reason)[returns[0].reason]
+    assert all(line["hospital_name"] for line in damaged["items"])
