@@ -1,30 +1,38 @@
-"""What every PDF the product prints for a customer shares (quotes now, invoices later): one CJK font, embedded,
-and "page n of N" footers.
+"""What every PDF the product prints shares (quotes, invoices, statements, the recall reports for regulators): one
+CJK font, embedded; table cells that wrap inside their columns; times in the reader's zone with the offset; money
+formats; "page n of N" footers.
 
-Why embedded: a quote or an invoice is a record that leaves the company and is kept. reportlab's `UnicodeCIDFont`
-('STSong-Light') only names an Adobe font and leaves the glyphs to the reader, so the same file shows other
-shapes, or empty boxes, on a machine without it. A TrueType font registered as reportlab's `TTFont` is written into
-the file as a subset of the glyphs used (/FontFile2), so the file shows the same everywhere.
+Why embedded: a quote, an invoice or a recall report is a record that leaves the company and is kept. reportlab's
+`UnicodeCIDFont` ('STSong-Light') only names an Adobe font and leaves the glyphs to the reader, so the same file
+shows other shapes, or empty boxes, on a machine without it. A TrueType font registered as reportlab's `TTFont` is
+written into the file as a subset of the glyphs used (/FontFile2), so the file shows the same everywhere.
 
 Where the font comes from: WenQuanYi Micro Hei (文泉驿微米黑, Apache-2.0), shipped inside the pinned PyPI package
-`paperang-p2-fonts-cjk`, so the project's normal `pip install` brings it to any machine, apt or not. It is a .ttc
-with TrueType (glyf) outlines: subfont 0 is the proportional face (1 is its monospaced twin). Noto Sans SC or
-Source Han Sans as .otf would not do: reportlab embeds TrueType outlines only, not CFF. Failing the package, a
-CJK TrueType font of the system's is used where one is present (Debian's fonts-wqy-microhei or -zenhei).
+`paperang-p2-fonts-cjk`, so the project's normal `pip install` brings it to any machine, apt or not (its .ttc is
+byte for byte Debian's fonts-wqy-microhei 0.2.0-beta-3.1, sha256 2420e807…1009b3). It is a .ttc with TrueType
+(glyf) outlines: subfont 0 is the proportional face (1 is its monospaced twin). Noto Sans SC or Source Han Sans as
+.otf would not do: reportlab embeds TrueType outlines only, not CFF. Failing the package, a CJK TrueType font of the
+system's is used where one is present (Debian's fonts-wqy-microhei or -zenhei).
 """
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
+
+from shared.domain.business_day import CHINA
 
 CJK_FONT = "ErpCJK"  # the name documents give reportlab's styles once `cjk_font()` has registered it
 
@@ -61,6 +69,30 @@ def cjk_font() -> str:
 def escaped(text: str) -> str:
     """Text as a reportlab Paragraph shows it literally (its markup is XML-like): <, > and & escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cell(text: str, style: ParagraphStyle) -> Paragraph:
+    """Text in a table cell (or any block) that wraps inside its column instead of running into the next one or off
+    the page: at spaces, so English words stay whole; a run without spaces (Chinese has none) moves to the next line
+    like a word, and breaks between characters where it is wider than the column. Line breaks in the text are kept.
+
+    Why not reportlab's wordWrap='CJK': it breaks wherever a line is full and looks back for a space only half a
+    line, so in a narrow column "Medical College" prints as "Medical Colleg / e". reportlab's word wrap with
+    `splitLongWords` (its default) cuts a word only when the word alone is wider than the column (a long code).
+    """
+    if style.wordWrap == "CJK" or not style.splitLongWords:
+        raise ValueError(f"style {style.name!r} would break English words or overflow its column")
+    return Paragraph(escaped(text).replace("\n", "<br/>"), style)
+
+
+def local_time(at: datetime, zone: ZoneInfo = CHINA) -> str:
+    """A stored (UTC) time as its reader reads it: in `zone` (China's unless the document names another), to the
+    minute, with the offset, so that nobody has to guess the zone: '2026-11-30 17:05 +08:00'."""
+    if at.utcoffset() is None:
+        raise ValueError("a time to print must be timezone-aware (stored in UTC)")
+    shown = at.astimezone(zone)
+    offset = f"{shown:%z}"  # '+0800'
+    return f"{shown:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
 
 
 def numbered_canvas(footer: Callable[[int, int], str], font_size: float = 8) -> type[Canvas]:

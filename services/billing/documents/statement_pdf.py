@@ -9,16 +9,15 @@ unapplied cash) adds up to the same closing balance. Money shows 2 decimals with
 
 Bounded: at most 5000 lines (the statement's own bound); more is refused before anything is drawn.
 
-The money and percent formats and the styles live here and the invoice PDF takes them from here, so that the
+The styles live here and the invoice PDF takes them from here (the formats are shared/platform/pdf.py's), so that the
 billing documents print figures alike.
 """
 
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from reportlab.lib import colors
@@ -29,9 +28,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.billing.domain.statement import MAX_LINES, Statement
-from shared.platform.pdf import CENT, CJK, Language, cjk_font, escaped, money, numbered_canvas, percent
-
-
+from shared.platform.pdf import Language, cell, cjk_font, escaped, money, numbered_canvas
 
 
 @dataclass(frozen=True)
@@ -174,10 +171,6 @@ def remark(line: StatementDocumentLine, language: Language) -> str:
     return text
 
 
-
-
-
-
 def check_language(language: str) -> None:
     if language not in LABELS:
         raise ValueError(f"language must be 'zh' or 'en', not {language!r}")
@@ -191,14 +184,10 @@ class Styles:
         self.cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)
         self.head = ParagraphStyle("head", fontName=font, fontSize=8, leading=10)
         self.head_figure = ParagraphStyle("head_figure", parent=self.head, alignment=TA_RIGHT)
-        self.footer = ParagraphStyle("footer", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+        self.footer = ParagraphStyle("footer", fontName=font, fontSize=9, leading=13)
 
     def text(self, value: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A wrapping cell; Chinese text (no spaces to break at) is broken between characters."""
-        style = style or self.cell
-        if CJK.search(value):
-            style = ParagraphStyle(f"{style.name}_cjk", parent=style, wordWrap="CJK")
-        return Paragraph(escaped(value), style)
+        return cell(value, style or self.cell)
 
 
 def page_template(out: io.BytesIO, title: str, author: str, subject: str, language: str) -> SimpleDocTemplate:
@@ -239,7 +228,7 @@ def grid_style(font: str, figures: tuple[int, int], last_bold: bool = False) -> 
 
 # Landscape A4 less 12 mm margins: 273 mm, the remark (a dispute's reason) taking what the figures leave.
 COLUMNS = ("line_no", "on", "kind", "number", "due_on", "debit", "credit", "balance", "remark")
-WIDTHS_MM = (11, 22, 24, 40, 22, 32, 32, 34, 56)
+WIDTHS_MM = (11, 22, 30, 40, 22, 32, 32, 34, 50)  # "Payment reversed" on one line
 FIGURES = (COLUMNS.index("debit"), COLUMNS.index("balance"))
 
 
@@ -260,7 +249,7 @@ def render_statement_pdf(document: StatementDocument, language: Language) -> byt
               _lines(document, label, styles, font, language), Spacer(1, 5 * mm),
               KeepTogether([Paragraph(escaped(label["aging"]), styles.label), Spacer(1, 1 * mm),
                             _aging(document, label, font, language)]),
-              Spacer(1, 6 * mm), Paragraph(escaped(label["footer"]), styles.footer)]
+              Spacer(1, 6 * mm), cell(label["footer"], styles.footer)]
     page.build(story, canvasmaker=numbered_canvas(lambda n, of: label["page"].format(page=n, pages=of)))
     return out.getvalue()
 
@@ -286,7 +275,7 @@ def _lines(document: StatementDocument, label: dict[str, str], styles: Styles, f
     rows: list[list] = [head, ["", "", "", styles.text(label["opening"]), "", "", "",
                                money(document.opening_balance), ""]]
     for line, balance in zip(document.lines, document.balances(), strict=True):
-        rows.append([str(line.line_no), line.on.isoformat(), KINDS[language].get(line.kind, line.kind),
+        rows.append([str(line.line_no), line.on.isoformat(), styles.text(KINDS[language].get(line.kind, line.kind)),
                      styles.text(line.number), line.due_on.isoformat() if line.due_on else "",
                      money(line.debit) if line.debit else "", money(line.credit) if line.credit else "",
                      money(balance), styles.text(remark(line, language)) if line.dispute else ""])

@@ -6,17 +6,15 @@ tax-inclusive (含税) amount is round(unit_price × quantity, 2) and the net (�
 quantity, 2), both half up; the line's VAT is their difference, so net + VAT is exactly the amount printed. The
 totals are the sums of the lines' printed amounts. Money shows 2 decimals with thousands separators; unit prices
 up to their 4 places (trailing zeros trimmed, never below 2). The issue time is stored in UTC and shown in the
-quote's zone (China's by default) with its offset.
+quote's zone (China's by default) with its offset. Text cells wrap inside their columns (shared/platform/pdf.py `cell`).
 
 Bounded: at most 500 lines (about 25 pages); more is refused before anything is drawn.
 """
 
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -27,11 +25,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from shared.platform.pdf import CENT, CJK, Language, cjk_font, escaped, money, numbered_canvas, percent, unit_price
+from shared.platform.pdf import (
+    CENT, Language, cell, cjk_font, escaped, local_time, money, numbered_canvas, percent, unit_price,
+)
 
 MAX_LINES = 500
-
-
 
 @dataclass(frozen=True)
 class QuoteDocumentLine:
@@ -122,12 +120,6 @@ WIDTHS_MM = (11, 30, 74, 16, 24, 24, 16, 26, 24, 28)
 FIGURES_FROM = COLUMNS.index("quantity")  # the columns from here on are right-aligned numbers
 
 
-
-
-
-
-
-
 def render_quote_pdf(quote: QuoteDocument, language: Language) -> bytes:
     if language not in LABELS:
         raise ValueError(f"language must be 'zh' or 'en', not {language!r}")
@@ -151,7 +143,7 @@ def render_quote_pdf(quote: QuoteDocument, language: Language) -> bytes:
     if quote.note:
         story += [Spacer(1, 4 * mm), Paragraph(f"{escaped(label['note'])}：" if language == "zh"
                                                  else f"{escaped(label['note'])}:", styles.label),
-                  Paragraph(escaped(quote.note).replace("\n", "<br/>"), styles.cell)]
+                  cell(quote.note, styles.cell)]
     page.build(story, canvasmaker=numbered_canvas(lambda n, of: label["page"].format(page=n, pages=of)))
     return out.getvalue()
 
@@ -166,15 +158,11 @@ class _Styles:
         self.head_figure = ParagraphStyle("head_figure", parent=self.head, alignment=TA_RIGHT)
 
     def text(self, value: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A wrapping cell; Chinese text (no spaces to break at) is broken between characters."""
-        style = style or self.cell
-        if CJK.search(value):
-            style = ParagraphStyle(f"{style.name}_cjk", parent=style, wordWrap="CJK")
-        return Paragraph(escaped(value), style)
+        return cell(value, style or self.cell)
 
 
 def _header(quote: QuoteDocument, label: dict[str, str], styles: _Styles, font: str, language: str) -> Table:
-    issued = quote.issued_at.astimezone(ZoneInfo(quote.zone)).isoformat(sep=" ", timespec="minutes")
+    issued = local_time(quote.issued_at, ZoneInfo(quote.zone))
     pairs = [
         (label["number"], quote.number),
         (label["status"], STATUSES[language].get(quote.status.lower(), quote.status)),
