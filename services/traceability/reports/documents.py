@@ -1,13 +1,16 @@
 """Documents for regulators and partners: one neutral shape (`Document`: header fields and tables), rendered as
-PDF (reportlab, with a CJK font: names and reasons are often Chinese), Excel (openpyxl) or CSV.
+PDF (reportlab, on shared/platform/pdf.py's embedded CJK font: names and reasons are often Chinese, and the file
+must read the same on a regulator's machine without Chinese fonts), Excel (openpyxl) or CSV.
 
 Every line that names a lot or unit carries its UDI in GS1 human-readable form, `(01)GTIN(17)YYMMDD(10)LOT`
 (and `(21)SERIAL`), the identification a regulator matches against the label.
 
-Times are stored in UTC and shown in China's time with the offset (`2026-11-24 16:00:00+08:00`): the readers
-are Chinese regulators and quality staff. Text that a spreadsheet would take for a formula (a hospital named
-`=HYPERLINK(…)`) is written with a leading apostrophe in every CSV and Excel file (OWASP's CSV injection rule), so
-it shows as the text it is and never runs.
+Times are stored in UTC and shown in China's time with the offset: the readers are Chinese regulators and quality
+staff. The PDF prints them to the minute as every printed document does (`2026-11-24 16:00 +08:00`); the
+spreadsheets keep the seconds (`2026-11-24 16:00:00+08:00`). Every PDF cell wraps inside its column.
+
+Text that a spreadsheet would take for a formula (a hospital named `=HYPERLINK(…)`) is written with a leading
+apostrophe in every CSV and Excel file (OWASP's CSV injection rule), so it shows as the text it is and never runs.
 """
 
 import csv
@@ -23,16 +26,21 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-CJK_FONT = "STSong-Light"  # an Adobe CID font every PDF reader has: nothing to embed or ship
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+from shared.domain.business_day import CHINA
+from shared.platform.pdf import CJK, cell, cjk_font, local_time, numbered_canvas
 
 Cell = str | int | float | date | datetime | None
 
-SHOWN_IN = ZoneInfo("Asia/Shanghai")
+SHOWN_IN = CHINA
+PAGE = landscape(A4)
+MARGIN = 12 * mm
+TEXT_WIDTH = PAGE[0] - 2 * MARGIN
+CELL_PADDING = 3  # a cell's left and right padding, each: half reportlab's default, for tables of many columns
+LONGEST_WORD = 64  # points a column gives a word at least: a GTIN at 8 points is 62
+LONGEST_CHINESE = 32  # and a run of Chinese: four characters at 8 points (转售数量); longer runs break between them
 # A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice and Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -100,8 +108,8 @@ def as_xlsx(document: Document) -> bytes:
     for n, table in enumerate(document.tables, start=1):
         sheet = book.create_sheet(_sheet_name(table.caption, n))
         sheet.append([_excel_value(c) for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        for heading in sheet[1]:
+            heading.font = Font(bold=True)
         for row in table.rows:
             sheet.append([_excel_value(v) for v in row])
     out = io.BytesIO()
@@ -109,39 +117,71 @@ def as_xlsx(document: Document) -> bytes:
     return out.getvalue()
 
 
-def as_pdf(document: Document) -> bytes:
+def as_pdf(document: Document, zone: ZoneInfo = SHOWN_IN) -> bytes:
+    """The document on landscape A4, its times in `zone`; every cell wraps inside its column."""
+    font = cjk_font()
     out = io.BytesIO()
-    page = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                             topMargin=12 * mm, bottomMargin=12 * mm, title=document.title)
-    heading = ParagraphStyle("heading", fontName=CJK_FONT, fontSize=15, leading=20, spaceAfter=6)
-    caption = ParagraphStyle("caption", fontName=CJK_FONT, fontSize=11, leading=15, spaceBefore=8, spaceAfter=4)
-    body = ParagraphStyle("body", fontName=CJK_FONT, fontSize=8, leading=10)
-    story: list = [Paragraph(_escaped(document.title), heading)]
-    fields = [[Paragraph(_escaped(label), body), Paragraph(_escaped(text_of(value)), body)]
-              for label, value in document.fields]
-    story.append(_grid(fields, [60 * mm, 200 * mm], header=False))
+    page = SimpleDocTemplate(out, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                             bottomMargin=16 * mm, title=document.title)
+    heading = ParagraphStyle("heading", fontName=font, fontSize=15, leading=20, spaceAfter=6)
+    caption = ParagraphStyle("caption", fontName=font, fontSize=11, leading=15, spaceBefore=8, spaceAfter=4,
+                             keepWithNext=1)  # a table's caption goes to the next page with it
+    body = ParagraphStyle("body", fontName=font, fontSize=8, leading=10)
+    story: list = [cell(document.title, heading)]
+    fields = [[cell(label, body), cell(_printed(value, zone), body)] for label, value in document.fields]
+    story.append(_grid(fields, [60 * mm, TEXT_WIDTH - 60 * mm], font, header=False))
     for table in document.tables:
-        story += [Spacer(1, 4 * mm), Paragraph(_escaped(table.caption), caption)]
-        rows = [[Paragraph(_escaped(c), body) for c in table.columns]]
-        rows += [[Paragraph(_escaped(text_of(v)), body) for v in row] for row in table.rows]
+        story += [Spacer(1, 4 * mm), cell(table.caption, caption)]
+        texts = [[_printed(v, zone) for v in row] for row in table.rows]
+        rows = [[cell(c, body) for c in table.columns]] + [[cell(text, body) for text in row] for row in texts]
         if not table.rows:
-            rows.append([Paragraph("—", body)] + [""] * (len(table.columns) - 1))
-        story.append(_grid(rows, None, header=True))
-    page.build(story)
+            rows.append([cell("—", body)] + [""] * (len(table.columns) - 1))
+        story.append(_grid(rows, _column_widths(table.columns, texts, body), font, header=True))
+    page.build(story, canvasmaker=numbered_canvas(lambda n, of: f"第 {n} / {of} 页 Page {n} of {of}"))
     return out.getvalue()
 
 
-def _grid(rows: list[list], widths: list[float] | None, header: bool) -> Table:
+def _printed(value: Cell, zone: ZoneInfo) -> str:
+    return local_time(value, zone) if isinstance(value, datetime) else text_of(value)
+
+
+def _column_widths(columns: list[str], rows: list[list[str]], style: ParagraphStyle) -> list[float]:
+    """The page's width shared among the columns, which wrap their text (a report has up to 17 of them).
+
+    Each column gets at least its longest word (a header's too), so that no word is cut; a code longer than
+    `LONGEST_WORD` (a UDI, a path of lots) is cut wherever its column ends, as it must be somewhere, and a Chinese
+    name breaks between characters after `LONGEST_CHINESE`. What is left of the page goes to the columns that hold
+    more text, by how much more (its widest text, up to a third of the page): a column of names gets more room than
+    one of quantities.
+    """
+    def width(text: str) -> float:
+        return stringWidth(text, style.fontName, style.fontSize)
+
+    least, wanted = [], []
+    for i, name in enumerate(columns):
+        texts = [name] + [row[i] for row in rows]
+        words = [min(width(word), LONGEST_CHINESE if CJK.search(word) else LONGEST_WORD)
+                 for text in texts for word in text.split()]
+        least.append(max(words, default=0.0) + 2 * CELL_PADDING)
+        wanted.append(max(least[-1], min(max(map(width, texts[1:]), default=0.0), TEXT_WIDTH / 3) + 2 * CELL_PADDING))
+    if sum(wanted) <= TEXT_WIDTH:  # room for all of it: shared in proportion
+        return [TEXT_WIDTH * want / sum(wanted) for want in wanted]
+    spare = TEXT_WIDTH - sum(least)
+    if spare <= 0:  # more columns than the page holds with their words whole: words are cut
+        return [TEXT_WIDTH * w / sum(least) for w in least]
+    more = sum(wanted) - sum(least)  # above `spare`, as the columns want more than the page
+    return [w + spare * (want - w) / more for w, want in zip(least, wanted, strict=True)]
+
+
+def _grid(rows: list[list], widths: list[float], font: str, header: bool) -> Table:
     grid = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style = [("FONT", (0, 0), (-1, -1), font),  # else the table names Helvetica, a font not embedded, on the page
+             ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")))
     grid.setStyle(TableStyle(style))
     return grid
-
-
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _excel_value(value: Cell) -> Cell:
