@@ -1,4 +1,4 @@
-"""`make run`: all five services (api, relay, worker each), the demo data, the URLs.
+"""`make run`: all five services (api, relay, worker each), the console's gateway, the demo data, the URLs.
 
 A process that exits is restarted (with backoff, and said so here); only Ctrl-C or SIGTERM stops everything.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from services.demo import load_demo_data
 from shared.platform.settings import SERVICES
-from shared.platform.stack import Stack, Supervisor
+from shared.platform.stack import GATEWAY, Stack, Supervisor
 
 
 def _show_supervision() -> None:
@@ -39,6 +39,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     try:
         stack.start_all()
+        stack.start_gateway()
         supervisor.start()
         stack.wait_until_ready(fail_on_exit=False)
         print(f"all five services are up in {time.monotonic() - started:.1f}s (logs in {stack.log_dir}/)", flush=True)
@@ -46,6 +47,8 @@ def main() -> None:
         print(summary)
         for service in SERVICES:
             print(f"  {service:<13} {stack.url(service)}   docs: {stack.url(service)}/docs")
+        print(f"  console       {stack.url(GATEWAY)}/   (development login: pick a role; the APIs are under"
+              f" {stack.url(GATEWAY)}/api/<service>/)")
         print("A process that exits is restarted; Ctrl-C stops everything.", flush=True)
         while True:
             time.sleep(1)

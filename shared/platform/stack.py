@@ -1,4 +1,5 @@
-"""Start, watch and stop the whole system as processes: five services x (api, relay, worker).
+"""Start, watch and stop the whole system as processes: five services x (api, relay, worker), and the console's
+gateway (services/gateway.py).
 
 Used by `make run` (through `python -m services.run`) and by the end-to-end tests, so the
 tests exercise exactly what a newcomer runs. A Stack only starts and stops; `make run` adds a
@@ -20,6 +21,7 @@ import httpx
 from shared.platform.settings import SERVICES
 
 ROLES = ("web", "relay", "worker")  # shared/platform/run.py starts each
+GATEWAY = "gateway"  # the console's origin (services/gateway.py): one process, kept as ("gateway", "web")
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,11 @@ class Stack:
     log_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: configured_ports())
     processes: dict[tuple[str, str], subprocess.Popen] = field(default_factory=dict)
+    gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", 8000)))
 
     def url(self, service: str) -> str:
+        if service == GATEWAY:
+            return f"http://127.0.0.1:{self.gateway_port}"
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def log_path(self, service: str, role: str) -> Path:
@@ -46,9 +51,15 @@ class Stack:
 
     def start(self, service: str, role: str) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.env, f"{service.upper()}_PORT": str(self.ports[service]), "PYTHONUNBUFFERED": "1"}
+        if service == GATEWAY:  # it forwards to every service, so it is told all their ports
+            ports = {f"{s.upper()}_PORT": str(port) for s, port in self.ports.items()}
+            env = {**os.environ, **self.env, **ports, "GATEWAY_PORT": str(self.gateway_port)}
+            command = [sys.executable, "-m", "services.gateway"]
+        else:
+            env = {**os.environ, **self.env, f"{service.upper()}_PORT": str(self.ports[service])}
+            command = [sys.executable, "-m", "shared.platform.run", role, service]
         with self.log_path(service, role).open("ab") as output:  # appended to: a restart keeps the crash's lines
-            process = subprocess.Popen([sys.executable, "-m", "shared.platform.run", role, service], env=env, stdout=output,
+            process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[(service, role)] = process
         return process
@@ -57,6 +68,20 @@ class Stack:
         for service in SERVICES:
             for role in ROLES:
                 self.start(service, role)
+
+    def start_gateway(self) -> subprocess.Popen:
+        return self.start(GATEWAY, "web")
+
+    def wait_for_gateway(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url(GATEWAY)}/api/session/config", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"the gateway did not answer after {timeout}s; log: {self.log_path(GATEWAY, 'web')}")
 
     def kill(self, service: str, role: str) -> None:
         """SIGKILL: the process gets no chance to clean up, as in a crash."""
