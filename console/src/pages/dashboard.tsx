@@ -1,0 +1,167 @@
+// The channel manager's dashboard (可视化看板): sales by region and month (analytics), distributor ranking and
+// scorecards, rebate accruals and settlements, diversion alerts, the sell-out review queue, promotions. Every
+// chart says why it is empty; sales figures drill down to the order lines behind them.
+import { Card, Col, Empty, Row as GridRow, Segmented, Table, Tag, Typography } from "antd";
+import type { EChartsCoreOption } from "echarts";
+import { useMemo, useState } from "react";
+import { ApiError, api, type Page } from "../api";
+import { Chart, DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, TONE } from "../components";
+import { chartNumber, dateTime, money } from "../format";
+import { useT } from "../i18n";
+
+type Row = Record<string, any>;
+interface Sales extends Page<Row> { currency: string; amount: string; units: number }
+
+/** Analytics may not be there (yet): 404 or 502/503 from the gateway leaves the chart empty, with a message. */
+function useSales(group: string) {
+  return useLoad(() => api<Sales>("analytics/sales", { query: { group, limit: 50 } }).catch((e) => {
+    if (e instanceof ApiError && [404, 502, 503].includes(e.status)) return null;
+    throw e;
+  }), [group]);
+}
+
+function barOption(names: string[], values: number[], label: string, horizontal = false, moneyAxis = true): EChartsCoreOption {
+  const category = { type: "category", data: names, axisLabel: { interval: 0, width: 120, overflow: "truncate" } };
+  const value = { type: "value", axisLabel: { formatter: (v: number) => moneyAxis ? money(String(v)).replace(/\.00$/, "") : String(v) } };
+  return {
+    tooltip: { trigger: "axis", valueFormatter: (v: number) => moneyAxis ? money(String(v)) : String(v) },
+    grid: { left: horizontal ? 140 : 60, right: 24, top: 24, bottom: 48 },
+    xAxis: horizontal ? value : category, yAxis: horizontal ? { ...category, inverse: true } : value,
+    series: [{ type: "bar", name: label, data: values, itemStyle: { color: "#0958d9" } }],
+    aria: { enabled: true },
+  };
+}
+
+export function DashboardPage() {
+  const t = useT();
+  const byRegion = useSales("region");
+  const byMonth = useSales("month");
+  const [drill, setDrill] = useState<{ group: string; key: string } | null>(null);
+  const [rankedBy, setRankedBy] = useState<string>("sell_in");
+  const scorecards = useLoad(() => api<Page<Row>>("channel/scorecards", { query: { ranked_by: rankedBy, limit: 20 } }), [rankedBy]);
+  const programmes = useLoad(() => api<Page<Row>>("channel/rebate-programmes", { query: { limit: 20 } }), []);
+  const programme = programmes.data?.items?.[0];
+  const accruals = useLoad(() => programme ? api<Row>("channel/rebates/accruals", { query: { programme_id: programme.programme_id } }) : Promise.resolve(null), [programme?.programme_id]);
+
+  const regionOption = useMemo(() => byRegion.data?.items.length
+    ? { ...barOption(byRegion.data.items.map((r) => r.name ?? r.key), byRegion.data.items.map((r) => chartNumber(r.amount)), t("amount")) }
+    : null, [byRegion.data, t]);
+  const monthOption = useMemo(() => byMonth.data?.items.length ? {
+    tooltip: { trigger: "axis", valueFormatter: (v: number) => money(String(v)) }, grid: { left: 70, right: 24, top: 24, bottom: 40 },
+    xAxis: { type: "category", data: byMonth.data.items.map((r) => r.key) }, yAxis: { type: "value" },
+    series: [{ type: "line", smooth: true, areaStyle: {}, data: byMonth.data.items.map((r) => chartNumber(r.amount)) }], aria: { enabled: true },
+  } : null, [byMonth.data]);
+  const field = rankedBy === "sell_out" ? "sell_out_units" : rankedBy === "attainment" ? "attainment" : rankedBy === "sell_through" ? "sell_through_rate" : rankedBy === "diversion" ? "diversion_alerts" : "sell_in_amount";
+  const rankingOption = useMemo(() => scorecards.data?.items.length
+    ? barOption(scorecards.data.items.map((s) => s.distributor_name), scorecards.data.items.map((s) => chartNumber(String(s[field] ?? 0))), field, true, field === "sell_in_amount")
+    : null, [scorecards.data, field]);
+  const accrualOption = useMemo(() => accruals.data?.distributors?.length ? {
+    tooltip: { trigger: "axis", valueFormatter: (v: number) => money(String(v)) }, legend: { top: 0 }, grid: { left: 140, right: 24, top: 32, bottom: 32 },
+    xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: accruals.data.distributors.map((d: Row) => d.distributor_name) },
+    series: (["entitled", "settled", "due"] as const).map((k) => ({ type: "bar", name: k, data: accruals.data!.distributors.map((d: Row) => chartNumber(d[k])) })),
+    aria: { enabled: true },
+  } : null, [accruals.data]);
+  const salesEmpty = (s: { data: Sales | null | undefined }) => s.data === null ? t("analyticsUnavailable") : t("noData");
+
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("dashboard")}</Typography.Title>
+      <GridRow gutter={[16, 16]}>
+        <Col xs={24} lg={12}>
+          <Card title={`${t("salesByRegion")}${byRegion.data ? ` · ${money(byRegion.data.amount, byRegion.data.currency)}` : ""}`}
+            extra={byRegion.data && <DownloadButton path="analytics/sales/export" query={{ group: "region", format: "xlsx" }} name="sales-by-region.xlsx" label={t("exportXlsx")} />}>
+            <ProblemAlert error={byRegion.error} />
+            <div onClick={() => undefined}>
+              <ChartWithDrill option={regionOption} empty={salesEmpty(byRegion)} label={t("salesByRegion")} testId="chart-sales-region"
+                keys={byRegion.data?.items.map((r) => r.key) ?? []} onPick={(key) => setDrill({ group: "region", key })} />
+            </div>
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card title={t("salesByMonth")}><ProblemAlert error={byMonth.error} />
+            <Chart option={monthOption} empty={salesEmpty(byMonth)} label={t("salesByMonth")} testId="chart-sales-month" /></Card>
+        </Col>
+        {drill && <Col span={24}>
+          <Card title={`${t("salesByRegion")} · ${drill.key}`} extra={<a onClick={() => setDrill(null)}>✕</a>}>
+            <PagedTable<Row> path="analytics/sales/lines" query={drill} rowKey={(r) => `${r.order_id}-${r.line_no}`} testId="sales-lines"
+              columns={[{ title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) }, { title: t("placedAt"), dataIndex: "placed_on" },
+                { title: t("hospital"), dataIndex: "hospital_name", render: (n, r) => <Named name={n} id={r.hospital_id} /> },
+                { title: t("distributor"), dataIndex: "distributor_name" }, { title: t("city"), dataIndex: "city" },
+                { title: t("gtin"), dataIndex: "item_name", render: (n, r) => n ?? r.gtin }, { title: t("quantity"), dataIndex: "quantity", align: "right" },
+                { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> }]} />
+          </Card>
+        </Col>}
+        <Col xs={24} lg={12}>
+          <Card title={t("ranking")} extra={<Segmented size="small" value={rankedBy} onChange={(v) => setRankedBy(String(v))}
+            options={["sell_in", "sell_out", "attainment", "sell_through", "diversion"]} />}>
+            <ProblemAlert error={scorecards.error} />
+            <Chart option={rankingOption} empty={t("noData")} label={t("ranking")} testId="chart-ranking" />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card title={`${t("rebates")}${accruals.data ? ` · ${accruals.data.number}` : ""}`}>
+            <ProblemAlert error={programmes.error ?? accruals.error} />
+            <Chart option={accrualOption} empty={t("noData")} label={t("rebates")} testId="chart-rebates" />
+          </Card>
+        </Col>
+        <Col span={24}>
+          <Card title={t("scorecards")}>
+            <Table<Row> size="small" rowKey="distributor_id" dataSource={scorecards.data?.items ?? []} pagination={false} scroll={{ x: "max-content" }}
+              locale={{ emptyText: <Empty description={t("noData")} /> }}
+              columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: t("region"), dataIndex: "region" }, { title: t("tier"), dataIndex: "tier" },
+                { title: "Sell-in", dataIndex: "sell_in_amount", align: "right", render: (v) => <Money value={v} /> },
+                { title: "Sell-out", dataIndex: "sell_out_units", align: "right" },
+                { title: "Sell-through", dataIndex: "sell_through_rate", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
+                { title: "Target", dataIndex: "target_amount", align: "right", render: (v) => <Money value={v} /> },
+                { title: "Attainment", dataIndex: "attainment", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
+                { title: "DOI", dataIndex: "days_of_inventory", align: "right", render: (v) => v ?? "—" },
+                { title: t("diversion"), dataIndex: "diversion_alerts_open", align: "right", render: (v) => v ? <Tag color={TONE.red}>{v}</Tag> : 0 }]} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("diversion")}>
+            <PagedTable<Row> path="channel/diversion-alerts" rowKey="alert_id" pageSize={5} testId="diversion"
+              columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: t("hospital"), dataIndex: "hospital_name" },
+                { title: t("province"), dataIndex: "province" }, { title: t("lot"), render: (_, r) => `${r.item_name ?? r.gtin} · ${r.lot}` },
+                { title: t("quantity"), dataIndex: "quantity", align: "right" }, { title: t("status"), dataIndex: "status", render: (s) => s ? <Tag color={TONE[s === "open" ? "red" : "grey"]}>{s}</Tag> : "—" }]} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("selloutReview")}>
+            <PagedTable<Row> path="traceability/sellout-review" rowKey={(r) => `${r.report_id}-${r.line_no}`} pageSize={5} testId="sellout-review"
+              columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: "医院名称 reported", dataIndex: "reported_hospital" },
+                { title: t("lot"), render: (_, r) => `${r.gtin} · ${r.lot}` }, { title: t("quantity"), dataIndex: "quantity", align: "right" },
+                { title: t("sold_at"), dataIndex: "sold_at" }]} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("settlements")}>
+            <PagedTable<Row> path="channel/rebate-settlements" rowKey={(r) => `${r.programme_id}-${r.settlement_no}`} pageSize={5}
+              columns={[{ title: "No.", dataIndex: "settlement_no" }, { title: t("distributor"), dataIndex: "distributor_name" },
+                { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> }, { title: "Mode", dataIndex: "mode" },
+                { title: t("status"), dataIndex: "status" }, { title: t("when"), dataIndex: "proposed_at", render: dateTime }]} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("promotions")}>
+            <PagedTable<Row> path="channel/promotions" rowKey="promotion_id" pageSize={5}
+              columns={[{ title: "No.", dataIndex: "number" }, { title: t("name"), dataIndex: "name" },
+                { title: "Budget", dataIndex: "budget", align: "right", render: (v) => <Money value={v} /> },
+                { title: t("period"), render: (_, r) => `${r.valid_from} – ${r.valid_to}` }, { title: t("by"), dataIndex: "owner" }]} />
+          </Card>
+        </Col>
+      </GridRow>
+    </>
+  );
+}
+
+/** A chart whose bars can be clicked to list the rows behind them (and a list of keys for keyboard users). */
+function ChartWithDrill({ option, empty, label, testId, keys, onPick }: { option: EChartsCoreOption | null; empty: string; label: string; testId: string; keys: string[]; onPick: (key: string) => void }) {
+  return (
+    <>
+      <Chart option={option} empty={empty} label={label} testId={testId} />
+      {keys.length > 0 && <div style={{ marginTop: 8 }}>{keys.slice(0, 12).map((k) => <Tag key={k} style={{ cursor: "pointer" }} onClick={() => onPick(k)}
+        role="button" tabIndex={0} onKeyDown={(e) => e.key === "Enter" && onPick(k)}>{k}</Tag>)}</div>}
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+// Finance: invoices (with their PDFs), payments, aging (as of a day, by bucket) and the dunning list.
+import { Card, DatePicker, Form, Input, Segmented, Select, Space, Table, Tag, Typography } from "antd";
+import type { Dayjs } from "dayjs";
+import type { EChartsCoreOption } from "echarts";
+import { useMemo, useState } from "react";
+import { api, type Page } from "../api";
+import { Chart, DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, useMe, TONE } from "../components";
+import { chartNumber, dateTime, dayjs, money } from "../format";
+import { scopeOf } from "../session";
+import { useLanguage, useT } from "../i18n";
+
+type Row = Record<string, any>;
+
+export function InvoicesPage() {
+  const t = useT();
+  const { language } = useLanguage();
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("invoices")}</Typography.Title>
+      <PagedTable<Row> path="billing/invoices" rowKey="invoice_id" testId="invoices"
+        filters={<Form.Item name="order_id" label={t("orderId")}><Input allowClear style={{ width: 320 }} /></Form.Item>}
+        columns={[
+          { title: t("invoice"), dataIndex: "invoice_id", render: (v) => String(v).slice(0, 8) },
+          { title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) },
+          { title: t("hospital"), dataIndex: "hospital_name", render: (n, r) => <Named name={n} id={r.hospital_id} /> },
+          { title: t("distributor"), dataIndex: "distributor_name", render: (n, r) => r.bill_to_distributor_id ? <Named name={n} id={r.bill_to_distributor_id} /> : "—" },
+          { title: "不含税 net", dataIndex: "net_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: "税额 VAT", dataIndex: "vat_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("total"), dataIndex: "gross_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("issuedOn"), dataIndex: "raised_at", render: dateTime },
+          { title: "PDF", render: (_, r) => <DownloadButton path={`billing/invoices/${r.invoice_id}/pdf`} query={{ lang: language }} name={`invoice-${r.invoice_id}.pdf`} label={t("download")} /> },
+        ]} />
+    </>
+  );
+}
+
+export function PaymentsPage() {
+  const t = useT();
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("payments")}</Typography.Title>
+      <PagedTable<Row> path="billing/payments" rowKey="payment_id"
+        columns={[
+          { title: t("customer"), dataIndex: "customer_name", render: (n, r) => <Named name={n} id={r.customer_id} /> },
+          { title: "付款人 payer", dataIndex: "payer" }, { title: "银行流水 reference", dataIndex: "bank_reference" },
+          { title: t("when"), dataIndex: "received_on" },
+          { title: t("amount"), dataIndex: "booked", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: "已核销 allocated", dataIndex: "allocated", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: "未核销 unapplied", dataIndex: "unapplied", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("status"), dataIndex: "reversed", render: (v) => v ? <Tag color={TONE.red}>reversed</Tag> : "" },
+        ]} />
+    </>
+  );
+}
+
+export function AgingPage() {
+  const t = useT();
+  const [group, setGroup] = useState("customer");
+  const aging = useLoad(() => api<Row>("billing/receivables/aging", { query: { group } }), [group]);
+  const buckets: string[] = useMemo(() => aging.data?.groups?.[0] ? Object.keys(aging.data.groups[0].buckets) : [], [aging.data]);
+  const option: EChartsCoreOption | null = useMemo(() => aging.data?.groups?.length ? {
+    tooltip: { trigger: "axis", valueFormatter: (v: number) => money(String(v)) }, legend: { top: 0 }, grid: { left: 160, right: 24, top: 40, bottom: 24 },
+    xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: aging.data.groups.map((g: Row) => g.name ?? g.key) },
+    series: buckets.map((b) => ({ type: "bar", stack: "aging", name: b, data: aging.data!.groups.map((g: Row) => chartNumber(g.buckets[b])) })),
+    aria: { enabled: true },
+  } : null, [aging.data, buckets]);
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("aging")}</Typography.Title>
+      <Segmented value={group} onChange={(v) => setGroup(String(v))} options={["customer", "region", "channel"]} style={{ marginBottom: 12 }} />
+      <ProblemAlert error={aging.error} />
+      {aging.data && <Card size="small" style={{ marginBottom: 12 }}>
+        {aging.data.as_of} · {t("total")} <Money value={aging.data.total} currency={aging.data.currency} /> · DSO {aging.data.dso ?? "—"}
+      </Card>}
+      <Chart option={option} empty={t("noData")} label={t("aging")} testId="chart-aging" />
+      <Table<Row> size="small" rowKey="key" dataSource={aging.data?.groups ?? []} pagination={false} scroll={{ x: "max-content" }} style={{ marginTop: 12 }}
+        columns={[{ title: t("customer"), dataIndex: "name", render: (n, r) => n ?? r.key },
+          ...buckets.map((b) => ({ title: b, dataIndex: ["buckets", b], align: "right" as const, render: (v: string) => <Money value={v} /> })),
+          { title: t("total"), dataIndex: "total", align: "right", render: (v) => <Money value={v} /> }]} />
+    </>
+  );
+}
+
+export function DunningPage() {
+  const t = useT();
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("dunning")}</Typography.Title>
+      <PagedTable<Row> path="billing/dunning" rowKey="invoice_id" rowClassName={(r) => r.days_overdue > 90 ? "row-overdue" : ""}
+        columns={[
+          { title: t("invoiceNo"), dataIndex: "number" },
+          { title: t("customer"), dataIndex: "customer_name", render: (n, r) => <Named name={n} id={r.customer_id} /> },
+          { title: t("contact"), dataIndex: "contact", render: (c) => c ? [c.name, c.phone, c.email].filter(Boolean).join(" · ") : "—" },
+          { title: t("issuedOn"), dataIndex: "issued_on" }, { title: t("dueOn"), dataIndex: "due_on" },
+          { title: t("overdue"), dataIndex: "days_overdue", align: "right", render: (d) => <Tag color={TONE[d > 90 ? "red" : "orange"]}>{d}d</Tag> },
+          { title: t("open_amount"), dataIndex: "open", align: "right", render: (v) => <Money value={v} /> },
+        ]} />
+    </>
+  );
+}
+
+/** A customer's statement (对账单) for a period as the account gives it now; a portal user sees its own. */
+export function StatementPage() {
+  const t = useT();
+  const me = useMe();
+  const own = scopeOf(me, "hospital") ?? scopeOf(me, "distributor");
+  const [customer, setCustomer] = useState<string | undefined>(own ?? undefined);
+  const [period, setPeriod] = useState<[Dayjs, Dayjs]>([dayjs().startOf("month"), dayjs()]);
+  const customers = useLoad(async () => {
+    if (own) return [];
+    const [h, d] = await Promise.all([api<Page<Row>>("channel/hospitals", { query: { limit: 500 } }), api<Page<Row>>("channel/distributors", { query: { limit: 500 } })]);
+    return [...h.items.map((r) => ({ value: r.hospital_id, label: r.name })), ...d.items.map((r) => ({ value: r.distributor_id, label: r.name }))];
+  }, [own]);
+  const statement = useLoad(() => customer ? api<Row>(`billing/customers/${customer}/statement`, { query: { from: period[0].format("YYYY-MM-DD"), to: period[1].format("YYYY-MM-DD") } }) : Promise.resolve(null), [customer, period[0].valueOf(), period[1].valueOf()]);
+  const s = statement.data;
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("statements")}</Typography.Title>
+      <Space wrap style={{ marginBottom: 12 }}>
+        {!own && <Select showSearch optionFilterProp="label" style={{ width: 280 }} placeholder={t("customer")} aria-label={t("customer")}
+          value={customer} onChange={setCustomer} options={customers.data ?? []} />}
+        <DatePicker.RangePicker value={period} onChange={(v) => v?.[0] && v?.[1] && setPeriod([v[0], v[1]])} />
+      </Space>
+      <ProblemAlert error={customers.error ?? statement.error} />
+      {s && <Card size="small" data-testid="statement">
+        <Space wrap size="large" style={{ marginBottom: 12 }}>
+          <span>{s.period_start} – {s.period_end}</span>
+          <span>期初 opening <Money value={s.opening_balance} currency={s.currency} /></span>
+          <span>期末 closing <Money value={s.closing_balance} currency={s.currency} /></span>
+        </Space>
+        <Table<Row> size="small" rowKey="line_no" dataSource={s.lines} pagination={{ pageSize: 20 }} scroll={{ x: "max-content" }}
+          columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind" }, { title: "No.", dataIndex: "number" },
+            { title: t("when"), dataIndex: "on" }, { title: t("dueOn"), dataIndex: "due_on" },
+            { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} currency={s.currency} /> },
+            { title: t("balance"), dataIndex: "balance", align: "right", render: (v) => v === undefined ? "" : <Money value={v} currency={s.currency} /> },
+            { title: "争议 dispute", dataIndex: "dispute", render: (d) => d ? <Tag color={TONE.orange}>{d.reason ?? "disputed"}</Tag> : "" }]} />
+        <Space wrap>{Object.entries(s.aging ?? {}).map(([bucket, amount]) => <Tag key={bucket}>{bucket}: {money(amount as string, s.currency)}</Tag>)}</Space>
+      </Card>}
+    </>
+  );
+}

@@ -1,0 +1,217 @@
+// The recall officer: who received a lot or unit (live lineage), the recall case opened from it with its
+// consignee list, deadlines and overdue notices, notifications and acknowledgements, and the reports to file.
+import { Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Progress, Select, Space, Table, Tabs, Tag, Typography } from "antd";
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { api, newKey } from "../api";
+import { DownloadButton, Named, PagedTable, ProblemAlert, StatusTag, useLoad, useMe, TONE } from "../components";
+import { dateTime, dayjs, nowIso } from "../format";
+import { useT } from "../i18n";
+import { can } from "../session";
+
+type Row = Record<string, any>;
+
+function contactOf(c: Row): string {
+  const contact = c.contact;
+  return contact ? [contact.name, contact.phone, contact.email].filter(Boolean).join(" · ") : "—";
+}
+
+export function RecallLookupPage() {
+  const t = useT();
+  const me = useMe();
+  const navigate = useNavigate();
+  const [query, setQuery] = useState<{ gtin: string; lot?: string; serial?: string } | null>(null);
+  const [page, setPage] = useState(1);
+  const answer = useLoad(() => query ? api<Row>("traceability/recalls/lookup", { query: { ...query, limit: 20, offset: (page - 1) * 20 } }) : Promise.resolve(null), [JSON.stringify(query), page]);
+  const [openCase, setOpenCase] = useState(false);
+  const a = answer.data;
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("recallLookup")}</Typography.Title>
+      <Card>
+        <Form layout="inline" style={{ rowGap: 8 }} onFinish={(v) => { setPage(1); setQuery({ gtin: v.gtin?.trim(), lot: v.lot?.trim() || undefined, serial: v.serial?.trim() || undefined }); }}>
+          <Form.Item name="gtin" label={t("gtin")} rules={[{ required: true }]}><Input aria-label={t("gtin")} style={{ width: 180 }} /></Form.Item>
+          <Form.Item name="lot" label={t("lot")}><Input aria-label={t("lot")} style={{ width: 160 }} /></Form.Item>
+          <Form.Item name="serial" label={t("serial")}><Input aria-label={t("serial")} style={{ width: 160 }} /></Form.Item>
+          <Form.Item><Button type="primary" htmlType="submit">{t("lookup")}</Button></Form.Item>
+        </Form>
+      </Card>
+      <ProblemAlert error={answer.error} />
+      {a && <Card style={{ marginTop: 16 }} title={`${a.gtin} · ${a.lot ?? a.serial ?? ""}`} data-testid="lookup-answer" extra={<Space wrap>
+        <DownloadButton path="traceability/recalls/lookup/export" query={{ ...query!, format: "csv" } as Record<string, string>} name="recall-lookup.csv" label={t("exportCsv")} />
+        <DownloadButton path="traceability/recalls/lookup/export" query={{ ...query!, format: "xlsx" } as Record<string, string>} name="recall-lookup.xlsx" label={t("exportXlsx")} />
+        {can(me, "recall:manage") && <Button type="primary" danger onClick={() => setOpenCase(true)}>{t("openRecall")}</Button>}
+      </Space>}>
+        <Descriptions size="small" column={{ xs: 1, md: 3 }} items={[
+          { label: t("unitsShipped"), children: a.quantity_shipped }, { label: t("returns"), children: a.quantity_returned },
+          { label: t("unitsOut"), children: a.quantity_outstanding }]} />
+        <Typography.Title level={3} style={{ fontSize: 16 }}>{t("consignees")} ({a.total})</Typography.Title>
+        <Table<Row> size="small" rowKey={(r) => `${r.consignee_id}-${r.via_distributor?.consignee_id ?? ""}`} dataSource={a.consignees}
+          scroll={{ x: "max-content" }} data-testid="lookup-consignees"
+          pagination={{ current: page, pageSize: 20, total: a.total, onChange: setPage }}
+          columns={[
+            { title: t("name"), dataIndex: "name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
+            { title: t("kind"), dataIndex: "kind", render: (k) => <Tag>{t(k)}</Tag> },
+            { title: t("region"), dataIndex: "region" },
+            { title: t("via"), dataIndex: "via_distributor", render: (v) => v ? v.name : "—" },
+            { title: t("contact"), render: (_, r) => contactOf(r) },
+            { title: t("unitsShipped"), dataIndex: "quantity_shipped", align: "right" },
+            { title: t("unitsOut"), dataIndex: "quantity_outstanding", align: "right" },
+          ]} />
+        <Typography.Title level={3} style={{ fontSize: 16 }}>{t("affectedLots")}</Typography.Title>
+        <Table<Row> size="small" rowKey={(r) => `${r.gtin}-${r.lot}`} dataSource={a.affected_lots} pagination={false}
+          columns={[{ title: t("gtin"), dataIndex: "gtin" }, { title: t("lot"), dataIndex: "lot" }, { title: t("expiry"), dataIndex: "expiry" },
+            { title: t("via"), dataIndex: "via", render: (via: Row[]) => via?.length ? via.map((v) => `${v.gtin}/${v.lot}`).join(" → ") : "—" },
+            { title: t("unitsOut"), dataIndex: "quantity_outstanding", align: "right" }]} />
+      </Card>}
+      {query && <OpenRecallModal open={openCase} lots={a?.affected_lots?.length ? [{ gtin: query.gtin, lot: query.lot }] : []}
+        serials={query.serial ? [{ gtin: query.gtin, serial: query.serial }] : []}
+        onClose={() => setOpenCase(false)} onDone={(id) => navigate(`/recalls/${id}`)} />}
+    </>
+  );
+}
+
+function OpenRecallModal({ open, lots, serials, onClose, onDone }: { open: boolean; lots: Row[]; serials: Row[]; onClose: () => void; onDone: (id: string) => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [key] = useState(newKey);
+  const [error, setError] = useState<unknown>();
+  return (
+    <Modal open={open} title={t("openRecall")} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")}>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" initialValues={{ level: 2, scheme: "NMPA", decided_at: dayjs() }} onFinish={async (v) => {
+        setError(undefined);
+        try {
+          const recall = await api<Row>("traceability/recalls", { idempotencyKey: key, body: {
+            title: v.title, level: v.level, scheme: v.scheme, reason: v.reason, decided_at: v.decided_at.format(),
+            lots: lots.filter((l) => l.lot), serials } });
+          onDone(recall.recall_id);
+        } catch (e) { setError(e); }
+      }}>
+        <Form.Item name="title" label={t("title")} rules={[{ required: true }]}><Input /></Form.Item>
+        <Space>
+          <Form.Item name="scheme" label="Scheme"><Select style={{ width: 100 }} options={[{ value: "NMPA" }, { value: "FDA" }]} /></Form.Item>
+          <Form.Item name="level" label={t("level")}><InputNumber min={1} max={3} /></Form.Item>
+          <Form.Item name="decided_at" label={t("decidedAt")}><DatePicker showTime /></Form.Item>
+        </Space>
+        <Form.Item name="reason" label={t("reason")} rules={[{ required: true }]}><Input.TextArea rows={2} /></Form.Item>
+        <Typography.Text type="secondary">{[...lots.map((l) => `${l.gtin}/${l.lot}`), ...serials.map((s) => `${s.gtin}/${s.serial}`)].join(", ")}</Typography.Text>
+      </Form>
+    </Modal>
+  );
+}
+
+export function RecallsPage() {
+  const t = useT();
+  const recallColumns = [
+    { title: t("recall"), dataIndex: "number", render: (n: string, r: Row) => <Link to={`/recalls/${r.recall_id}`}>{n}</Link> },
+    { title: t("title"), dataIndex: "title" },
+  ];
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("recallCases")}</Typography.Title>
+      <Tabs items={[
+        { key: "cases", label: t("recallCases"), children: <PagedTable<Row> path="traceability/recalls" rowKey="recall_id" testId="recalls"
+            filters={<Form.Item name="status" label={t("status")}><Select allowClear style={{ width: 120 }} options={[{ value: "open" }, { value: "closed" }]} /></Form.Item>}
+            columns={[...recallColumns,
+              { title: t("level"), dataIndex: "level" }, { title: t("status"), dataIndex: "status", render: (s) => <StatusTag value={s} /> },
+              { title: t("decidedAt"), dataIndex: "decided_at", render: dateTime },
+              { title: t("notifyBy"), dataIndex: "notify_by", render: (v, r) => <span>{dateTime(v)} {r.status === "open" && dayjs(v).isBefore(dayjs()) && <Tag color={TONE.red}>{t("overdue")}</Tag>}</span> },
+              { title: t("notified"), dataIndex: "consignees_notified", align: "right" },
+              { title: t("acknowledged"), dataIndex: "consignees_acknowledged", align: "right" }]} /> },
+        { key: "overdue", label: t("overdue"), children: <PagedTable<Row> path="traceability/recalls/overdue" rowKey={(r) => `${r.recall_id}-${r.consignee_id}`}
+            rowClassName={() => "row-overdue"}
+            columns={[...recallColumns, { title: t("consignees"), dataIndex: "name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
+              { title: t("region"), dataIndex: "region" }, { title: t("notifyBy"), dataIndex: "notify_by", render: dateTime },
+              { title: t("unitsOut"), dataIndex: "quantity_outstanding", align: "right" }]} /> },
+      ]} />
+    </>
+  );
+}
+
+export function RecallCasePage() {
+  const t = useT();
+  const me = useMe();
+  const { recallId } = useParams();
+  const recall = useLoad(() => api<Row>(`traceability/recalls/${recallId}`), [recallId]);
+  const [round, setRound] = useState(0);
+  const [error, setError] = useState<unknown>();
+  const [acting, setActing] = useState<{ kind: "notify" | "acknowledge"; consignee: Row } | null>(null);
+  const r = recall.data;
+  const refresh = () => { recall.reload(); setRound((n) => n + 1); };
+  const overdue = r && r.status === "open" && dayjs(r.notify_by).isBefore(dayjs());
+  return (
+    <Card title={`${t("recall")} ${r?.number ?? ""} ${r?.title ?? ""}`} loading={recall.loading && !r}>
+      <ProblemAlert error={recall.error ?? error} />
+      {r && <>
+        <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} items={[
+          { label: t("status"), children: <span data-testid="recall-status"><StatusTag value={r.status} /></span> },
+          { label: t("level"), children: `${r.level_name} (${r.scheme} ${r.level})` },
+          { label: t("decidedAt"), children: dateTime(r.decided_at) },
+          { label: t("notifyBy"), children: <span>{dateTime(r.notify_by)} {overdue && <Tag color={TONE.red}>{t("overdue")}</Tag>}</span> },
+          { label: t("reason"), children: r.reason },
+          { label: t("lot"), children: [...r.lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...r.kit_lots.map((l: Row) => `${l.gtin}/${l.lot} (kit)`)].join(", ") || "—" },
+        ]} />
+        <Typography.Title level={3} style={{ fontSize: 16, marginTop: 16 }}>{t("effectiveness")}</Typography.Title>
+        <Space wrap size="large">
+          {(["notified_share", "acknowledged_share", "recovered_share"] as const).map((k) => (
+            <div key={k} style={{ textAlign: "center" }}>
+              <Progress type="circle" size={80} percent={Math.round((r.effectiveness[k] ?? 0) * 100)}
+                aria-label={t(k === "notified_share" ? "notified" : k === "acknowledged_share" ? "acknowledged" : "returns")} />
+              <div aria-hidden="true">{t(k === "notified_share" ? "notified" : k === "acknowledged_share" ? "acknowledged" : "returns")}</div>
+            </div>))}
+        </Space>
+        <Typography.Title level={3} style={{ fontSize: 16, marginTop: 16 }}>{t("reports")}</Typography.Title>
+        <Space wrap data-testid="recall-reports">
+          {(["event", "implementation"] as const).map((report) => (["pdf", "xlsx"] as const).map((format) => (
+            <DownloadButton key={`${report}-${format}`} path={`traceability/recalls/${recallId}/reports/${report}`} query={{ format }}
+              name={`recall-${r.number}-${report}.${format}`} label={`${t(report === "event" ? "eventReport" : "implementationReport")} ${format.toUpperCase()}`} />)))}
+        </Space>
+        <Typography.Title level={3} style={{ fontSize: 16, marginTop: 16 }}>{t("consignees")}</Typography.Title>
+        <PagedTable<Row> path={`traceability/recalls/${recallId}/consignees`} rowKey={(c) => `${c.consignee_id}-${c.via_distributor?.consignee_id ?? ""}`}
+          testId="recall-consignees" reloadKey={round} rowClassName={(c) => c.status === "overdue" ? "row-overdue" : ""}
+          filters={<Form.Item name="status" label={t("status")}><Select allowClear style={{ width: 140 }}
+            options={["pending", "overdue", "notified", "notified_late", "acknowledged"].map((s) => ({ value: s }))} /></Form.Item>}
+          columns={[
+            { title: t("name"), dataIndex: "name", render: (n, c) => <Named name={n} id={c.consignee_id} /> },
+            { title: t("kind"), dataIndex: "kind", render: (k) => <Tag>{t(k)}</Tag> },
+            { title: t("via"), dataIndex: "via_distributor", render: (v) => v ? v.name : "—" },
+            { title: t("contact"), render: (_, c) => contactOf(c) },
+            { title: t("status"), dataIndex: "status", render: (s) => <StatusTag value={s} /> },
+            { title: t("notified"), dataIndex: "notified_at", render: dateTime },
+            { title: t("acknowledged"), dataIndex: "acknowledged_at", render: (v, c) => v ? `${dateTime(v)} ${c.acknowledged_by ?? ""}` : "—" },
+            { title: t("unitsOut"), dataIndex: "units_to_recover", align: "right" },
+            { title: t("actions"), render: (_, c) => r.status === "open" && can(me, "recall:manage") && <Space>
+                {!c.notified_at && <Button size="small" onClick={() => setActing({ kind: "notify", consignee: c })}>{t("notify")}</Button>}
+                {c.notified_at && !c.acknowledged_at && <Button size="small" onClick={() => setActing({ kind: "acknowledge", consignee: c })}>{t("acknowledge")}</Button>}
+              </Space> },
+          ]} />
+      </>}
+      <NoticeModal acting={acting} recallId={recallId!} onClose={() => setActing(null)} onDone={() => { setActing(null); refresh(); }} onError={setError} />
+    </Card>
+  );
+}
+
+function NoticeModal({ acting, recallId, onClose, onDone, onError }: { acting: { kind: "notify" | "acknowledge"; consignee: Row } | null; recallId: string; onClose: () => void; onDone: () => void; onError: (e: unknown) => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  return (
+    <Modal open={!!acting} title={acting ? `${t(acting.kind)} · ${acting.consignee.name ?? ""}` : ""} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={{ method: "phone" }} onFinish={async (v) => {
+        if (!acting) return;
+        try {
+          const body = acting.kind === "notify"
+            ? { consignee_id: acting.consignee.consignee_id, notified_at: nowIso(), method: v.method, note: v.note || undefined }
+            : { consignee_id: acting.consignee.consignee_id, acknowledged_at: nowIso(), acknowledged_by: v.by, note: v.note || undefined };
+          await api(`traceability/recalls/${recallId}/${acting.kind === "notify" ? "notifications" : "acknowledgements"}`, { body });
+          onDone();
+        } catch (e) { onError(e); onClose(); }
+      }}>
+        {acting?.kind === "notify"
+          ? <Form.Item name="method" label={t("method")}><Select options={["email", "phone", "fax", "letter", "visit", "portal"].map((m) => ({ value: m }))} /></Form.Item>
+          : <Form.Item name="by" label={t("by")} rules={[{ required: true }]}><Input /></Form.Item>}
+        <Form.Item name="note" label="备注 Note"><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
