@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from services.billing.domain import AgreedTerms
-from services.billing.domain.aging import aged
+from services.billing.domain.aging import DISPUTED, NOT_DUE, aged, bucket_labels
 from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
 from shared.platform.read_models import ReadModels
@@ -172,29 +172,43 @@ def customer_balance(read: ReadModels, customer_id: UUID, currency: str, as_of: 
 def aging_report(read: ReadModels, as_of: date, bounds: list[int], by: str, group: str, scope: DataScope,
                  currency: str) -> list[dict]:
     """Open amounts per bucket as of the day, grouped by customer, region or channel (direct: the hospital is
-    billed; distributor: a distributor is), within the caller's scope. Each group's buckets add up to its open
-    invoices (unapplied cash is per customer: `GET /customers/{id}/account`)."""
+    billed; distributor: a distributor is), within the caller's scope, largest first. Each group's buckets add up to
+    its open invoices (unapplied cash is per customer: `GET /customers/{id}/account`).
+
+    The invoices open on the day are the spans of ar_open_spans containing it (projections/receivables.py: each
+    span carries its invoice's customer, dates and distributor); PostgreSQL buckets them with the domain's own
+    buckets (`bucket_case`), so that only groups come back."""
     since = "i.due_on" if by == "due" else "i.issued_on"
     key = {"customer": "i.customer_id", "region": "coalesce(p.region, '')",
            "channel": "CASE WHEN i.bill_to_distributor_id IS NULL THEN 'direct' ELSE 'distributor' END"}[group]
     condition = scope.condition(hospital="CASE WHEN i.bill_to_distributor_id IS NULL THEN i.customer_id END",
                                 distributor="i.bill_to_distributor_id", region="p.region")
     where = " AND ".join(["TRUE", *condition])
-    args = [as_of, currency, as_of, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore
-    rows = read.report(f"SELECT {key} AS key, max(p.name) AS name, {since} AS since, sum(e.open_delta) AS open,"
-                       f" {_DISPUTED} AS disputed FROM {_OPEN_AS_OF.replace(' WHERE ', _PARTIES + ' WHERE ')}"
-                       f" AND {where} GROUP BY {key}, i.invoice_id, since HAVING sum(e.open_delta) <> 0", tuple(args))
+    args = [as_of, as_of, currency, as_of, *(arg for value in condition.values() for arg in value)]  # type: ignore
+    rows = read.report(
+        f"SELECT key, max(name) AS name, CASE WHEN disputed THEN '{DISPUTED}' ELSE {bucket_case('days', bounds)} END"
+        f" AS bucket, sum(open) AS open FROM (SELECT {key} AS key, p.name, %s::date - {since} AS days,"
+        f" {_DISPUTED} AS disputed, i.open FROM {{schema}}.ar_open_spans i {_PARTIES}"
+        f" WHERE daterange(i.valid_from, i.valid_to) @> %s::date AND i.open <> 0 AND i.currency = %s"
+        f" AND i.issued_on <= %s AND {where}) open_then GROUP BY 1, 3",
+        tuple(args))
     groups: dict[str, dict] = {}
     for row in rows:
-        key_text = str(row["key"])
-        entry = groups.setdefault(key_text, {"key": key_text, "name": row["name"] if group == "customer" else None,
-                                             "items": []})
-        entry["items"].append((row["since"], row["open"], row["disputed"]))
-    return [{"key": g["key"], "name": g["name"], "buckets": aged(
-                ((since, amount) for since, amount, disputed in g["items"] if not disputed), as_of, bounds,
-                sum((amount for _, amount, disputed in g["items"] if disputed), Decimal("0.00"))),
-             "total": sum((amount for _, amount, _ in g["items"]), Decimal("0.00"))}
-            for g in sorted(groups.values(), key=lambda g: -sum((a for _, a, _ in g["items"]), Decimal(0)))]
+        entry = groups.setdefault(str(row["key"]), {
+            "key": str(row["key"]), "name": row["name"] if group == "customer" else None,
+            "buckets": aged((), as_of, bounds)})
+        entry["buckets"][row["bucket"]] += row["open"]
+    for entry in groups.values():
+        entry["total"] = sum(entry["buckets"].values(), Decimal("0.00"))
+    return sorted(groups.values(), key=lambda g: -g["total"])
+
+
+def bucket_case(days: str, bounds: list[int]) -> str:
+    """SQL naming the bucket of an item `days` (an SQL expression) past due or old, as `aging.bucket_of` does:
+    the same labels, the same edges (tests/integration/test_receivables.py holds them equal day by day)."""
+    labels = bucket_labels(bounds)
+    whens = " ".join(f"WHEN {days} <= {int(high)} THEN '{label}'" for label, high in zip(labels, bounds, strict=False))
+    return f"CASE WHEN {days} < 0 THEN '{NOT_DUE}' {whens} ELSE '{labels[-1]}' END"
 
 
 def credit_sales(read: ReadModels, customer_id: UUID | None, currency: str, start: date, end: date) -> Decimal:

@@ -23,7 +23,6 @@ from shared.platform.auth import CurrentPrincipal
 from shared.platform.context import EventMeta, set_request_meta
 from shared.platform.db import new_pool
 from shared.platform.docs import serve_docs_offline
-from shared.platform.eventstore import ServiceApplication
 from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
 from shared.platform.idempotency import refuse_if_reused, request_digest
 from shared.platform.request_records import IdempotentRequest, current_request

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from psycopg import sql
 from pydantic import BaseModel

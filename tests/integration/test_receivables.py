@@ -16,9 +16,10 @@ from services.billing.application import BillingApplication, credit_notes, payme
 from services.billing.domain import Invoice
 from services.billing.projections.parties import KnownParties
 from services.billing.projections.receivables import Receivables
-from services.billing.queries import customer_aging, customer_balance
+from services.billing.queries import aging_report, customer_aging, customer_balance
 from shared.domain.business_day import business_day
 from shared.events import billing as contracts
+from shared.platform.access import EVERYTHING
 from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
@@ -75,6 +76,7 @@ def test_every_customer_s_balance_from_the_read_model_is_the_sum_of_its_events_a
                                                                                                     pool):
     projection = Receivables(pool, settings.schema_for("billing"))
     projection.setup()
+    KnownParties(pool, settings.schema_for("billing")).setup()  # the report names its customers
     read = ReadModels(pool, settings.schema_for("billing"))
     customers = [uuid4(), uuid4(), uuid4()]
     application = BillingApplication.in_memory()
@@ -111,6 +113,18 @@ def test_every_customer_s_balance_from_the_read_model_is_the_sum_of_its_events_a
             for day in (DAY - timedelta(days=200), DAY - timedelta(days=1), DAY, DAY + timedelta(days=15)):
                 then = customer_balance(read, customer, "CNY", day)  # as of a past day: what was open then
                 assert sum(customer_aging(read, customer, "CNY", day, BOUNDS).values()) == then
+        # The report across customers reads the invoices' open spans, not the movements: bucket by bucket the same.
+        for day in (DAY - timedelta(days=200), DAY - timedelta(days=1), DAY, DAY + timedelta(days=15), FAR):
+            for by in ("due", "invoice"):
+                report = {g["key"]: g for g in aging_report(read, day, BOUNDS, by, "customer", EVERYTHING, "CNY")}
+                for customer in customers:
+                    alone = customer_aging(read, customer, "CNY", day, BOUNDS, by=by)
+                    del alone["unapplied"]
+                    if any(alone.values()):
+                        assert report[str(customer)]["buckets"] == alone, (day, by)
+                        assert report[str(customer)]["total"] == sum(alone.values())
+                    else:
+                        assert str(customer) not in report
     finally:
         application.close()
 
@@ -232,3 +246,14 @@ def test_a_month_s_ledger_is_exported_once_as_balanced_vouchers_credit_notes_in_
     assert sheet["A1"].value == "凭证日期" and sheet.max_row == len(rows) + 1
     assert api.post("/ledger-exports", headers=bearer("desk", ["order_desk"]), json={"period": period}
                     ).status_code == 403
+
+
+def test_postgresql_buckets_every_day_as_the_domain_does(pool):
+    from services.billing.domain.aging import bucket_of
+    from services.billing.queries import bucket_case
+
+    for bounds in ([30, 60, 90, 180, 365], [10, 20], [0, 1]):
+        with pool.connection() as conn:
+            rows = conn.execute(f"SELECT days, {bucket_case('days', bounds)} AS bucket"
+                                " FROM generate_series(-5, 400) AS days").fetchall()
+        assert [row["bucket"] for row in rows] == [bucket_of(row["days"], bounds) for row in rows], bounds

@@ -3,7 +3,6 @@ citing ours (the first); `GET /invoices/{id}/chain` shows an invoice's evidence 
 notes took back, and each second invoice citing it, flagged where the chain breaks."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 

@@ -12,7 +12,7 @@ Bounded: at most 1000 lines and 1000 credit notes; more is refused before anythi
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from uuid import UUID
 
 from reportlab.lib import colors

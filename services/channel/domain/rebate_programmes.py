@@ -16,7 +16,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
-from shared.domain.business_day import CHINA
 
 from eventsourcing.domain import event
 
