@@ -13,11 +13,12 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e test-faults bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates bench-ar infra keycloak down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-browser test-faults console chromium bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates bench-ar infra keycloak down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
 	@echo "make test    set up and run every test suite"
+	@echo "make console build the web console (console/dist) from the committed lockfile; make run serves it"
 	@echo "make down    stop the local Kafka and PostgreSQL (and Keycloak if it runs)"
 	@echo "make run IDP=keycloak   the same, signing in with a local Keycloak (users in deploy/keycloak/erp-realm.json)"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
@@ -43,14 +44,30 @@ ifeq ($(IDP),keycloak)
 IDP_ENV = OIDC_ISSUER=$(shell bash scripts/keycloak.sh issuer) OIDC_AUDIENCE=erp-services
 endif
 
-run: venv infra $(if $(filter keycloak,$(IDP)),keycloak)
+# The web console (console/): npm ci from the committed lockfile only when it changed, the build only when the
+# sources did; the gateway (services/gateway.py) serves console/dist. Nothing is fetched from a CDN at run time.
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
+console: console/dist/index.html
+console/node_modules/.package-lock.json: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd console && npm run build
+	touch $@
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used), with a CJK font for the pages.
+chromium:
+	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
+
+run: venv infra console $(if $(filter keycloak,$(IDP)),keycloak)
 	$(SERVERS) $(IDP_ENV) $(PY) -m services.run
 
 # The identity provider in dev mode on 127.0.0.1:18080, realm erp (scripts/keycloak.sh).
 keycloak:
 	bash scripts/keycloak.sh start
 
-test: venv infra
+test: venv infra console chromium
 	$(SERVERS) $(PY) -m pytest tests $(PYTEST_ARGS)
 
 test-unit: venv
@@ -58,6 +75,10 @@ test-unit: venv
 
 test-contract test-integration test-e2e: venv infra
 	$(SERVERS) $(PY) -m pytest tests/$(subst test-,,$@) $(PYTEST_ARGS)
+
+# The console in headless Chromium against the running services (tests/browser; screenshots in docs/screenshots/).
+test-browser: venv infra console chromium
+	$(SERVERS) $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 # Processes killed, broker and database stopped under load: tests/faults with FAULTS_ROUNDS rounds (10 here;
 # `make test` runs it with the default 2). Its own throwaway broker and database: the shared ones keep running.

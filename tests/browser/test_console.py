@@ -1,0 +1,271 @@
+"""Real flows through the console in headless Chromium, each as the person who does it, against the services on
+Kafka and PostgreSQL: a new customer's order from quote to shipment; a recall from lookup to its reports; a
+distributor who sees its own data only; a hospital accepting a delivery on a phone by scanning; the channel
+manager's charts. axe-core checks the main pages for serious and critical accessibility violations."""
+
+import csv
+import io
+import re
+import time
+from datetime import date, datetime
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from services.demo import DEMO_DISTRIBUTOR, DEMO_GTIN, DEMO_HOSPITAL, EARLY_LOT, SECOND_HOSPITAL, in_days, ship_order
+from shared.domain.business_day import CHINA
+from shared.platform.settings import SERVICES
+from shared.platform.waiting import wait_for
+from tests.browser.conftest import ARTIFACTS, Console, assert_accessible, choose, login, shoot
+
+
+def scan_of(gtin: str, expiry: str, lot: str) -> str:
+    """A GS1 UDI as a scanner may send it in human-readable form: (01) GTIN (17) expiry YYMMDD (10) lot."""
+    return f"(01){gtin}(17){date.fromisoformat(expiry).strftime('%y%m%d')}(10){lot}"
+
+
+def scan(page: Page, code: str) -> None:
+    """What a scanner does: type into the focused field and press Enter."""
+    field = page.get_by_test_id("scan")
+    field.click()
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def reload_until(page: Page, test_id: str, text: str, timeout: float = 60) -> None:
+    """Reload until the element shows `text`: what the services do by themselves (reserve, follow a shipment) takes
+    a moment, and the page shows what it read when it loaded."""
+    deadline = time.monotonic() + timeout
+    while page.get_by_test_id(test_id).inner_text() != text:
+        assert time.monotonic() < deadline, f"{test_id} still shows {page.get_by_test_id(test_id).inner_text()!r}"
+        time.sleep(0.5)
+        page.reload()
+
+
+def new_hospital(console: Console, name: str) -> str:
+    """A customer registered by master data, with its practice licence, once the order service knows it."""
+    with console.staff("master_data") as http:
+        hospital = http.post(f"{console.urls['channel']}/hospitals", json={
+            "name": name, "province": "上海市", "city": "上海市", "grade": "3A"}).raise_for_status().json()
+        http.post(f"{console.urls['channel']}/hospitals/{hospital['hospital_id']}/licences", json={
+            "number": f"PDY{hospital['hospital_id'][:8]}", "valid_from": in_days(-100), "valid_to": in_days(900)},
+                  ).raise_for_status()
+    with console.staff("order_desk") as http:
+        wait_for(what="the order service to learn the new hospital", probe=lambda: http.post(
+            f"{console.urls['order']}/orders/validate", json={"hospital_id": hospital["hospital_id"], "lines": [
+                {"gtin": DEMO_GTIN, "quantity": 1}]}).status_code == 200)
+    return hospital["hospital_id"]
+
+
+def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Console):
+    hospital_name = "上海市第六人民医院"
+    new_hospital(console, hospital_name)
+    login(page, "order_supervisor", username="olivia", then="/quotes/new")
+
+    # The quote, priced by the rulebook (no typed price: within the desk's authority, approved on submission).
+    choose(page, "customer_id", hospital_name)
+    choose(page, "lines_0_gtin", DEMO_GTIN)
+    page.locator("#lines_0_quantity").fill("5")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("quote-status")).to_have_text("草稿")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_test_id("quote-status")).to_have_text("已批准")
+    page.get_by_role("button", name="发送客户").click()
+    expect(page.get_by_test_id("quote-status")).to_have_text("已发送")
+    page.get_by_role("button", name="客户接受").click()
+    expect(page.get_by_test_id("quote-status")).to_have_text("已接受")
+    page.get_by_role("row").filter(has_text=DEMO_GTIN).locator(".ant-table-row-expand-icon").click()
+    expect(page.locator(".ant-table-expanded-row")).to_contain_text("1406")  # list 1480 less the 3A rule's 5%
+    shoot(page, "quote")
+
+    # The contract from the accepted quote, signed; then an order under it, checked before it is placed.
+    page.get_by_role("button", name="据此起草合同").click()
+    page.get_by_role("dialog").get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("草稿")
+    page.get_by_role("button", name="签署").click()
+    expect(page.get_by_test_id("contract-status")).not_to_have_text("草稿")
+    page.get_by_role("button", name="按合同下单").click()
+    choose(page, "lines_0_gtin", DEMO_GTIN)
+    page.locator("#lines_0_quantity").fill("2")
+    page.locator("#customer_reference").fill("PO-BROWSER-1")
+    page.get_by_role("button", name="预校验").click()
+    validation = page.get_by_test_id("validation")
+    expect(validation).to_contain_text("校验通过")
+    expect(validation).to_contain_text("contract")  # priced from the contract just signed
+    shoot(page, "order-check", docs=True)
+    page.get_by_role("button", name="下单").click()
+    expect(page).to_have_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    order_id = page.url.rsplit("/", 1)[1]
+    reload_until(page, "order-status", "已预留")
+
+    # The warehouse picks the reserved units by scanning each one, then dispatches.
+    page.get_by_role("button", name="退出").click()
+    login(page, "warehouse", username="wang", then=f"/warehouse/picking/{order_id}")
+    reserved = page.get_by_test_id("reserved")
+    expect(reserved).to_contain_text(DEMO_GTIN)
+    with console.staff("warehouse") as http:
+        lines = http.get(f"{console.urls['inventory']}/fulfilments/{order_id}").json()["reserved"]
+    for line in lines:
+        for _ in range(line["quantity"]):
+            scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
+    expect(reserved).to_contain_text("2 / 2")
+    page.get_by_role("button", name="确认拣货").click()
+    page.get_by_label("运单号").fill("SF-BROWSER-1")
+    page.get_by_role("button", name="发运").click()
+    expect(page.get_by_test_id("fulfilment-shipments")).to_contain_text("SF-BROWSER-1")
+    shoot(page, "picking", docs=True)
+
+    # The order 360 shows it shipped, with the shipment's lot.
+    page.get_by_role("button", name="退出").click()
+    login(page, "order_supervisor", username="olivia", then=f"/orders/{order_id}")
+    reload_until(page, "order-status", "已发货")
+    expect(page.get_by_test_id("shipments")).to_contain_text("SF-BROWSER-1")
+    shoot(page, "order-360", docs=True)
+    assert_accessible(page, "order 360")
+
+
+def test_a_recall_from_lookup_to_report_download(page: Page, console: Console):
+    login(page, "recall_officer", username="rui", then="/recalls/lookup")
+    assert_accessible(page, "recall lookup form")
+    page.get_by_label("GTIN").fill(DEMO_GTIN)
+    page.get_by_label("批号").fill(EARLY_LOT)
+    page.get_by_role("button", name="查询").click()
+    consignees = page.get_by_test_id("lookup-consignees")
+    for name in (DEMO_HOSPITAL, DEMO_DISTRIBUTOR, SECOND_HOSPITAL):  # the one reached through the sell-out too
+        expect(consignees).to_contain_text(name)
+    shoot(page, "recall-lookup", docs=True)
+
+    page.get_by_role("button", name="发起召回").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#title").fill("浏览器测试召回 browser test recall")
+    dialog.locator("#reason").fill("包装密封不良 seal defect")
+    dialog.get_by_role("button", name="确认").click()
+    expect(page.get_by_test_id("recall-status")).to_have_text("进行中")
+    case = page.get_by_test_id("recall-consignees")
+    for name in (DEMO_HOSPITAL, DEMO_DISTRIBUTOR, SECOND_HOSPITAL):
+        expect(case).to_contain_text(name)
+
+    # Notify the hospital by phone: its row then shows when.
+    case.get_by_role("row").filter(has_text=DEMO_HOSPITAL).first.get_by_role("button", name="通知").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(case.get_by_role("row").filter(has_text=DEMO_HOSPITAL).first.get_by_role("button", name="回执")).to_be_visible()
+    shoot(page, "recall-case", docs=True)
+    assert_accessible(page, "recall case")
+
+    # The reports as the regulator gets them: a PDF and a spreadsheet, downloaded through the gateway.
+    for label, magic in (("召回事件报告 PDF", b"%PDF"), ("召回实施报告 XLSX", b"PK")):
+        with page.expect_download() as downloading:
+            page.get_by_role("button", name=label).click()
+        saved = ARTIFACTS / downloading.value.suggested_filename
+        downloading.value.save_as(saved)
+        assert saved.read_bytes().startswith(magic), saved
+
+
+def test_a_distributor_sees_only_its_own_data(page: Page, console: Console):
+    mine = console.demo["distributors"][DEMO_DISTRIBUTOR]
+    with console.staff("order_desk") as http:
+        orders = http.get(f"{console.urls['order']}/orders", params={"limit": 200}).json()["items"]
+    others = [o for o in orders if o["ship_to_distributor_id"] != mine["distributor_id"]]
+    own = [o for o in orders if o["ship_to_distributor_id"] == mine["distributor_id"]]
+    assert own and others
+
+    login(page, "distributor_user", username="dora", organisation=DEMO_DISTRIBUTOR, then="/orders")
+    rows = page.get_by_test_id("orders").locator("tbody tr.ant-table-row")
+    expect(rows).to_have_count(len(own))
+    for n in range(len(own)):
+        expect(rows.nth(n)).to_contain_text(DEMO_DISTRIBUTOR)
+    expect(page.get_by_test_id("orders")).not_to_contain_text(others[0]["order_id"][:8])
+    shoot(page, "distributor-orders", docs=True)
+    assert_accessible(page, "distributor's orders")
+
+    # Another customer's order by its URL: answered as if it did not exist.
+    page.goto(f"/orders/{others[0]['order_id']}")
+    expect(page.get_by_test_id("problem")).to_contain_text("404")
+    expect(page.get_by_test_id("order-status")).to_have_count(0)
+
+    # Its recall notice, and a sell-out upload whose bad row comes back with its row number and rule.
+    page.goto("/recall-notices")
+    expect(page.get_by_test_id("recall-notices")).to_contain_text("冠脉支架输送系统召回")
+    page.goto("/sellout/upload")
+    second = console.demo["hospitals"][SECOND_HOSPITAL]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["hospital_id", "gtin", "lot", "quantity", "sold_at"])
+    today = datetime.now(CHINA).date().isoformat()  # the distributor's day, as the console's period defaults to
+    writer.writerow([second["hospital_id"], DEMO_GTIN, EARLY_LOT, 1, today])
+    writer.writerow([second["hospital_id"], DEMO_GTIN, "批号有中文", 1, today])  # not a GS1 lot
+    page.locator("#report_reference").fill("BROWSER-SELLOUT-1")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "sellout.csv", "mimeType": "text/csv",
+                                                             "buffer": text.getvalue().encode()}])
+    page.get_by_role("button", name="上传").click()
+    rejected = page.get_by_test_id("rows-rejected")
+    expect(rejected).to_contain_text("lot")
+    expect(rejected.locator("tbody tr")).to_have_count(1)
+    expect(rejected.locator("tbody tr").first).to_contain_text("3")  # the header is row 1
+    shoot(page, "sellout-upload")
+
+
+@pytest.mark.phone
+def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, console: Console):
+    hospital = console.demo["hospitals"][DEMO_HOSPITAL]
+    with console.staff("order_desk", "warehouse", "master_data") as http:
+        order_id = ship_order(http, console.urls, "browser-acceptance", {
+            "hospital_id": hospital["hospital_id"], "customer_reference": "PO-PHONE-1",
+            "lines": [{"gtin": DEMO_GTIN, "quantity": 3}]})
+        fulfilment = http.get(f"{console.urls['inventory']}/fulfilments/{order_id}").json()
+        shipment = fulfilment["shipments"][0]
+        http.post(f"{console.urls['inventory']}/fulfilments/{order_id}/shipments/{shipment['shipment_id']}/delivery",
+                  json={"received_by": "设备科"}).raise_for_status()
+    with console.staff("order_desk") as http:
+        wait_for(what="the order to show shipped", probe=lambda: http.get(
+            f"{console.urls['order']}/orders/{order_id}").json()["status"] == "shipped")
+
+    login(page, "hospital_user", username="hu", organisation=DEMO_HOSPITAL, then="/acceptance")
+    page.get_by_test_id("acceptance-orders").locator(".ant-list-item", has_text="PO-PHONE-1").get_by_role(
+        "button").click()
+    page.get_by_test_id("acceptance-shipments").get_by_role("button", name="扫码验收").click()
+    for line in shipment["lines"]:
+        for _ in range(line["quantity"]):
+            scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
+    expect(page.get_by_test_id("acceptance-count").first).to_have_text("3 / 3")
+    shoot(page, "hospital-acceptance", docs=True)
+    assert_accessible(page, "acceptance on a phone")
+    page.get_by_role("button", name="确认验收").click()
+    expect(page.get_by_test_id("accepted")).to_be_visible()
+    with console.staff("warehouse") as http:
+        accepted = http.get(f"{console.urls['inventory']}/fulfilments/{order_id}").json()["shipments"][0]
+    assert accepted["accepted_by"] == "hu"
+    assert not accepted.get("discrepancies")
+
+
+def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
+    login(page, "channel_manager", username="sun", then="/dashboard")
+    for chart in ("chart-ranking", "chart-rebates"):
+        expect(page.get_by_test_id(chart).locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("diversion")).to_contain_text("DEMO")  # the demo's diversion alert, on its lot
+    sales = page.get_by_test_id("chart-sales-region")
+    if "analytics" in SERVICES:  # analytics projects the demo's orders: a bar per region
+        deadline = time.monotonic() + 60
+        while sales.locator("canvas").count() != 1:
+            assert time.monotonic() < deadline, "the sales chart stayed empty"
+            time.sleep(1)
+            page.reload()
+    else:
+        expect(sales).to_have_attribute("data-empty", "true")
+        expect(sales).to_contain_text("销售分析服务暂不可用")
+    shoot(page, "channel-dashboard", docs=True)
+    assert_accessible(page, "channel dashboard")
+
+
+def test_the_gateway_answers_problems_for_what_it_cannot_forward(console: Console):
+    unknown = httpx.get(f"{console.url}/api/nosuch/orders")
+    assert (unknown.status_code, unknown.headers["content-type"]) == (404, "application/problem+json")
+    refused = httpx.post(f"{console.url}/api/session", json={"username": "x", "role": "emperor"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "role"
+    portal = httpx.post(f"{console.url}/api/session", json={"username": "x", "role": "hospital_user"})
+    assert portal.status_code == 422 and portal.json()["errors"][0]["field"] == "scopes"
+    no_token = httpx.get(f"{console.url}/api/order/orders")
+    assert no_token.status_code == 401  # the service decides, the gateway only forwards
+    spa = httpx.get(f"{console.url}/orders/some/deep/link")
+    assert spa.status_code == 200 and '<div id="root">' in spa.text
