@@ -42,7 +42,7 @@ def main() -> None:
         stack.start_gateway()
         supervisor.start()
         stack.wait_until_ready(fail_on_exit=False)
-        print(f"all five services are up in {time.monotonic() - started:.1f}s (logs in {stack.log_dir}/)", flush=True)
+        print(f"all {len(SERVICES)} services are up in {time.monotonic() - started:.1f}s (logs in {stack.log_dir}/)", flush=True)
         summary = load_demo_data({s: stack.url(s) for s in SERVICES})
         print(summary)
         for service in SERVICES:

@@ -81,8 +81,8 @@ function Shell({ me }: { me: Me }) {
             options={ZONES.map((z) => ({ value: z, label: z }))} />
           <Button onClick={() => { clearSession(); navigate("/login"); }}>{t("logout")}</Button>
         </Layout.Header>
+        {/* Ant Design renders the content as the page's <main> landmark. */}
         <Layout.Content style={{ padding: 24 }} key={zone + language}>
-          <main>
             <Routes>
               <Route path="/" element={<Navigate to={visible[0]?.path ?? "/login"} replace />} />
               {visible.map((e) => <Route key={e.path} path={e.path} element={e.element} />)}
@@ -95,7 +95,6 @@ function Shell({ me }: { me: Me }) {
               {me.permissions.includes("fulfilment:pick") && <Route path="/warehouse/picking/:orderId" element={<PickingPage />} />}
               <Route path="*" element={<Result status="403" title={t("noPermission")} extra={<Link to="/">{t("backHome")}</Link>} />} />
             </Routes>
-          </main>
         </Layout.Content>
       </Layout>
     </Layout>

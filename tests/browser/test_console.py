@@ -76,7 +76,9 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
     page.get_by_role("button", name="客户接受").click()
     expect(page.get_by_test_id("quote-status")).to_have_text("已接受")
     page.get_by_role("row").filter(has_text=DEMO_GTIN).locator(".ant-table-row-expand-icon").click()
-    expect(page.locator(".ant-table-expanded-row")).to_contain_text("1406")  # list 1480 less the 3A rule's 5%
+    explanation = page.get_by_test_id("price-explanation")
+    expect(explanation).to_contain_text("¥1,406.00")  # the list price, 1,480.00, less the 3A rule's 5%
+    expect(explanation).to_contain_text("grade-3a-5pct")
     shoot(page, "quote")
 
     # The contract from the accepted quote, signed; then an order under it, checked before it is placed.
@@ -121,6 +123,7 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
     login(page, "order_supervisor", username="olivia", then=f"/orders/{order_id}")
     reload_until(page, "order-status", "已发货")
     expect(page.get_by_test_id("shipments")).to_contain_text("SF-BROWSER-1")
+    expect(page.get_by_role("main")).to_contain_text(hospital_name)  # the name beside the id
     shoot(page, "order-360", docs=True)
     assert_accessible(page, "order 360")
 
@@ -228,7 +231,8 @@ def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, consol
     for line in shipment["lines"]:
         for _ in range(line["quantity"]):
             scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
-    expect(page.get_by_test_id("acceptance-count").first).to_have_text("3 / 3")
+    expect(page.get_by_test_id("acceptance-count").first).to_have_text("✓ 3 / 3")
+    expect(page.get_by_test_id("acceptance-count").first).to_have_attribute("data-complete", "true")
     shoot(page, "hospital-acceptance", docs=True)
     assert_accessible(page, "acceptance on a phone")
     page.get_by_role("button", name="确认验收").click()

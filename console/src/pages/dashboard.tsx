@@ -49,7 +49,7 @@ export function DashboardPage() {
   const monthOption = useMemo(() => byMonth.data?.items.length ? {
     tooltip: { trigger: "axis", valueFormatter: (v: number) => money(String(v)) }, grid: { left: 70, right: 24, top: 24, bottom: 40 },
     xAxis: { type: "category", data: byMonth.data.items.map((r) => r.key) }, yAxis: { type: "value" },
-    series: [{ type: "line", smooth: true, areaStyle: {}, data: byMonth.data.items.map((r) => chartNumber(r.amount)) }], aria: { enabled: true },
+    series: [{ type: "bar", barMaxWidth: 48, itemStyle: { color: "#0958d9" }, data: byMonth.data.items.map((r) => chartNumber(r.amount)) }], aria: { enabled: true },
   } : null, [byMonth.data]);
   const field = rankedBy === "sell_out" ? "sell_out_units" : rankedBy === "attainment" ? "attainment" : rankedBy === "sell_through" ? "sell_through_rate" : rankedBy === "diversion" ? "diversion_alerts" : "sell_in_amount";
   const rankingOption = useMemo(() => scorecards.data?.items.length
@@ -71,7 +71,7 @@ export function DashboardPage() {
           <Card title={`${t("salesByRegion")}${byRegion.data ? ` · ${money(byRegion.data.amount, byRegion.data.currency)}` : ""}`}
             extra={byRegion.data && <DownloadButton path="analytics/sales/export" query={{ group: "region", format: "xlsx" }} name="sales-by-region.xlsx" label={t("exportXlsx")} />}>
             <ProblemAlert error={byRegion.error} />
-            <div onClick={() => undefined}>
+            <div>
               <ChartWithDrill option={regionOption} empty={salesEmpty(byRegion)} label={t("salesByRegion")} testId="chart-sales-region"
                 keys={byRegion.data?.items.map((r) => r.key) ?? []} onPick={(key) => setDrill({ group: "region", key })} />
             </div>

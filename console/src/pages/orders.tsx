@@ -5,7 +5,7 @@ import type { TableColumnsType } from "antd";
 import { useMemo, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, newKey, type Page } from "../api";
-import { DownloadButton, Json, Money, Named, PagedTable, ProblemAlert, StatusTag, useLoad, useMe } from "../components";
+import { DownloadButton, Json, Money, Named, PagedTable, ProblemAlert, StatusTag, TONE, useDirectory, useLoad, useMe } from "../components";
 import { dateTime, dayjs, today } from "../format";
 import { useLanguage, useT } from "../i18n";
 import { can } from "../session";
@@ -50,9 +50,32 @@ function useItems() {
     .then((p) => p.items.map((i) => ({ value: i.gtin, label: `${i.gtin} ${i.name ?? ""}` }))), []);
 }
 
+/** How the rulebook found a price (shared/domain/pricing.py): the list price, the rule that won, the ceiling and
+ * floor in force, and every rule considered with why it did not apply. Other shapes are shown as they are. */
 function PriceExplanation({ explanation }: { explanation: unknown }) {
+  const t = useT();
   if (!explanation) return <span>—</span>;
-  return <Json value={explanation} />;
+  const e = explanation as Row;
+  if (!Array.isArray(e.considered)) return <Json value={explanation} />;
+  const facts: [string, unknown][] = [
+    [t("price"), e.price !== undefined ? <Money value={e.price} /> : null], ["来源 source", e.source],
+    ["目录价 list", e.list_price != null ? <Money value={e.list_price} /> : null], ["规则 winner", e.winner],
+    ["中选价 award", e.award != null ? <Money value={e.award} /> : null],
+    ["挂网限价 ceiling", e.ceiling != null ? <Money value={e.ceiling} /> : null], ["封顶 capped", e.capped ? "✓" : null],
+    ["最低限价 floor", e.floor != null ? <span><Money value={e.floor} /> {e.floor_rule ?? ""}</span> : null],
+    ["保底 floored", e.floored ? "✓" : null], ["赠品 free units", e.free_units || null],
+  ];
+  return (
+    <div data-testid="price-explanation">
+      <Descriptions size="small" column={{ xs: 1, md: 3 }} items={facts.filter(([, v]) => v !== null && v !== undefined)
+        .map(([label, value]) => ({ label, children: value as never }))} />
+      <Table<Row> size="small" rowKey="rule_id" dataSource={e.considered} pagination={false}
+        columns={[{ title: "规则 rule", dataIndex: "rule_id" }, { title: t("name"), dataIndex: "name" },
+          { title: "优先级 priority", dataIndex: "priority", align: "right" },
+          { title: "适用 matched", dataIndex: "matched", render: (m) => m ? <Tag color={TONE.green}>✓</Tag> : "✕" },
+          { title: "原因 why not", dataIndex: "why_not", render: (w) => w ?? "—" }]} />
+    </div>
+  );
 }
 
 function lineColumns(t: (k: string) => string, currency = "CNY"): TableColumnsType<Row> {
@@ -160,6 +183,7 @@ export function QuotePage() {
   const navigate = useNavigate();
   const { quoteId } = useParams();
   const quote = useLoad(() => api<Row>(`order/quotes/${quoteId}`), [quoteId]);
+  const name = useDirectory();
   const [error, setError] = useState<unknown>();
   const [contractOpen, setContractOpen] = useState(false);
   const step = async (name: string, body?: unknown) => {
@@ -173,7 +197,7 @@ export function QuotePage() {
       {q && <>
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} items={[
           { label: t("status"), children: <span data-testid="quote-status"><StatusTag value={q.status} /></span> },
-          { label: t("customer"), children: <Named id={q.customer_id} name={null} /> },
+          { label: t("customer"), children: <Named id={q.customer_id} name={name(q.customer_id)} /> },
           { label: t("total"), children: <Money value={q.total} currency={q.currency} /> },
           { label: t("validUntil"), children: q.valid_until },
           ...(q.approval_reasons?.length ? [{ label: t("reason"), children: q.approval_reasons.join("; ") }] : []),
@@ -249,6 +273,7 @@ export function ContractPage() {
   const navigate = useNavigate();
   const { contractId } = useParams();
   const contract = useLoad(() => api<Row>(`order/contracts/${contractId}`), [contractId]);
+  const name = useDirectory();
   const [error, setError] = useState<unknown>();
   const c = contract.data;
   return (
@@ -257,7 +282,7 @@ export function ContractPage() {
       {c && <>
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} items={[
           { label: t("status"), children: <span data-testid="contract-status"><StatusTag value={c.status} /></span> },
-          { label: t("customer"), children: <Named id={c.customer_id} name={null} /> },
+          { label: t("customer"), children: <Named id={c.customer_id} name={name(c.customer_id)} /> },
           { label: t("title"), children: c.title },
           { label: t("validFrom"), children: `${c.terms?.valid_from ?? ""} – ${c.terms?.valid_to ?? ""}` },
         ]} />
@@ -391,6 +416,7 @@ export function OrderPage() {
   const me = useMe();
   const { orderId } = useParams();
   const order = useLoad(() => api<Row>(`order/orders/${orderId}`), [orderId]);
+  const name = useDirectory();
   const [error, setError] = useState<unknown>();
   const [release, setRelease] = useState<string | null>(null);
   const [holdOpen, setHoldOpen] = useState(false);
@@ -407,8 +433,8 @@ export function OrderPage() {
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} items={[
           { label: t("status"), children: <span data-testid="order-status"><StatusTag value={o.status} /></span> },
           { label: t("holds"), children: o.holds.length ? o.holds.map((h: string) => <StatusTag key={h} value={h} />) : "—" },
-          { label: t("hospital"), children: <Named id={o.hospital_id} name={null} /> },
-          { label: t("distributor"), children: o.ship_to_distributor_id ? <Named id={o.ship_to_distributor_id} name={null} /> : "—" },
+          { label: t("hospital"), children: <Named id={o.hospital_id} name={name(o.hospital_id)} /> },
+          { label: t("distributor"), children: o.ship_to_distributor_id ? <Named id={o.ship_to_distributor_id} name={name(o.ship_to_distributor_id)} /> : "—" },
           { label: t("reference"), children: o.customer_reference ?? "—" },
           { label: t("orderId"), children: <Typography.Text copyable code data-testid="order-id">{o.order_id}</Typography.Text> },
         ]} />

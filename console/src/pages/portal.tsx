@@ -50,7 +50,7 @@ function AcceptShipment({ orderId, shipment, onBack }: { orderId: string; shipme
   const [done, setDone] = useState(false);
   const [by, setBy] = useState(me?.name ?? "");
   const lines: Row[] = shipment.lines ?? [];
-  const count = (gtin: string, lot: string) => scans.filter((s) => s.gtin === gtin && s.lot === lot).reduce((n, s) => n + (s.quantity ?? 1), 0);
+  const count = (gtin: string, lot: string) => scans.filter((s) => s.gtin === gtin && s.lot === lot).reduce((n, s) => n + Number(s.quantity ?? 1), 0);
   const strangers = scans.filter((s) => !lines.some((l) => l.gtin === s.gtin && l.lot === s.lot));
   const accept = async () => {
     setError(undefined);
@@ -72,9 +72,10 @@ function AcceptShipment({ orderId, shipment, onBack }: { orderId: string; shipme
       <Typography.Title level={2} className="page-title" style={{ fontSize: 20 }}>{t("acceptance")}</Typography.Title>
       <ScanInput onScan={(parsed) => setScans((s) => [...s, parsed])} />
       <List style={{ marginTop: 12 }} bordered dataSource={lines} data-testid="acceptance-lines" renderItem={(l) => {
-        const n = count(l.gtin, l.lot);
+        const n = count(l.gtin, l.lot), expected = Number(l.quantity);
         return <List.Item><List.Item.Meta title={`${l.gtin} · ${l.lot}`} description={`${t("expiry")} ${l.expiry ?? "—"}`} />
-          <Tag color={TONE[n === l.quantity ? "green" : n > l.quantity ? "red" : "orange"]} style={{ fontSize: 16, padding: "4px 8px" }} data-testid="acceptance-count">{n} / {l.quantity}</Tag>
+          <Tag color={TONE[n === expected ? "green" : n > expected ? "red" : "orange"]} style={{ fontSize: 16, padding: "4px 8px" }} data-testid="acceptance-count"
+            data-complete={n === expected}>{n === expected ? "✓ " : ""}{n} / {l.quantity}</Tag>
         </List.Item>;
       }} />
       {strangers.length > 0 && <Alert style={{ marginTop: 12 }} type="warning" title={`${strangers.length} × wrong item: ${strangers.map((s) => `${s.gtin}/${s.lot}`).join(", ")}`} />}
