@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.channel import queries
 from services.channel.application import ChannelUnitOfWork, parties, rebates
-from services.channel.domain.rebate_programmes import CHINA, RebateAccount, RebateProgramme, period_of
+from services.channel.domain.rebate_programmes import RebateAccount, RebateProgramme, period_of
+from shared.domain.business_day import CHINA
 from shared.domain.gtin import GTINInput
 from shared.domain.text import Name, Reason, Reference
 from shared.platform.access import COMPANY, permitted

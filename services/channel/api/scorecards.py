@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.channel import queries
 from services.channel.api.models import DistributorOut, distributor_out
 from services.channel.application import ChannelUnitOfWork, parties
-from services.channel.domain.rebate_programmes import CHINA, period_bounds
+from services.channel.domain.rebate_programmes import period_bounds
+from shared.domain.business_day import CHINA
 from shared.platform.access import permitted
 from shared.platform.api import CallerScope, command_by
 from shared.platform.paging import Page, PageRequest, Paging

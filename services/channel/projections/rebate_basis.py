@@ -14,7 +14,7 @@ programme created later sees the volume from before it too, and a rebuild gives 
 
 from psycopg import Cursor
 
-from services.channel.domain.rebate_programmes import CHINA
+from shared.domain.business_day import CHINA
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import InvoiceRaised
 from shared.events.inventory import ShipmentReturned
