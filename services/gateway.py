@@ -188,7 +188,7 @@ def create_app(dist: Path | None = None) -> FastAPI:
     def unknown_api(path: str, request: Request) -> Response:
         return _problem(404, "Not found", "the console's API is /api/session… and /api/<service>/…", request.url.path)
 
-    @app.get("/{path:path}")
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"])
     def console(path: str) -> Response:
         """The built console: a file of it, else index.html, where the app's router takes the path (SPA)."""
         if not (dist / "index.html").is_file():

@@ -102,7 +102,8 @@ export async function download(path: string, query: Query, fallbackName: string,
     progress?.(total ? received / total : -1);
   }
   const disposition = response.headers.get("content-disposition") ?? "";
-  const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1] ?? fallbackName;
+  // RFC 6266: filename* (UTF-8, for Chinese names) wins over the plain filename.
+  const name = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? fallbackName;
   const blob = new Blob(chunks as BlobPart[], { type: response.headers.get("content-type") ?? "application/octet-stream" });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);

@@ -273,3 +273,40 @@ def test_the_gateway_answers_problems_for_what_it_cannot_forward(console: Consol
     assert no_token.status_code == 401  # the service decides, the gateway only forwards
     spa = httpx.get(f"{console.url}/orders/some/deep/link")
     assert spa.status_code == 200 and '<div id="root">' in spa.text
+
+
+def test_finance_records_a_payment_allocated_oldest_due_first_and_reads_the_aging(page: Page, console: Console):
+    login(page, "finance", username="qian", then="/finance/payments")
+    choose(page, "customer_id", DEMO_HOSPITAL)
+    page.locator("#amount").fill("1000.10")
+    page.locator("#bank_reference").fill("BANK-BROWSER-1")
+    page.locator("#payer").fill(DEMO_HOSPITAL)
+    page.get_by_role("button", name="保存").click()
+    row = page.get_by_test_id("payments").get_by_role("row").filter(has_text="BANK-BROWSER-1")
+    expect(row).to_contain_text("¥1,000.10")
+    with console.staff("finance") as http:
+        payments = http.get(f"{console.urls['billing']}/payments", params={"limit": 100}).json()["items"]
+    paid = next(p for p in payments if p["bank_reference"] == "BANK-BROWSER-1")
+    assert (paid["booked"], paid["customer_name"]) == ("1000.10", DEMO_HOSPITAL)
+    assert paid["allocated"] != "0.00"  # the hospital has invoices open: allocated at once, oldest due first
+
+    page.goto("/finance/aging")
+    expect(page.get_by_test_id("chart-aging").locator("canvas")).to_have_count(1)
+    expect(page.get_by_role("main")).to_contain_text(DEMO_HOSPITAL)
+    assert_accessible(page, "aging")
+
+
+def test_an_auditor_reads_who_did_what_and_why_in_english(page: Page, console: Console):
+    with console.staff("order_desk") as http:
+        cancelled = http.get(f"{console.urls['order']}/orders", params={"status": "cancelled"}).json()["items"]
+    order_id = cancelled[0]["order_id"]  # the demo's order amended, then cancelled, each with its reason
+    login(page, "auditor", username="audrey", then="/audit")
+    page.get_by_label("语言").first.click()
+    page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text="English").click()
+    page.get_by_label("Aggregate ID").fill(order_id)
+    page.get_by_role("button", name="Search").click()
+    history = page.get_by_test_id("audit-history")
+    expect(history).to_contain_text("Who")
+    expect(history).to_contain_text("手术取消 the operation was cancelled")
+    expect(history).to_contain_text("user:demo-loader")
+    assert_accessible(page, "audit history")

@@ -1,12 +1,12 @@
 // Finance: invoices (with their PDFs), payments, aging (as of a day, by bucket) and the dunning list.
-import { Card, DatePicker, Form, Input, Segmented, Select, Space, Table, Tag, Typography } from "antd";
+import { Button, Card, DatePicker, Form, Input, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import type { EChartsCoreOption } from "echarts";
 import { useMemo, useState } from "react";
-import { api, type Page } from "../api";
+import { api, newKey, type Page } from "../api";
 import { Chart, DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, useMe, TONE } from "../components";
 import { chartNumber, dateTime, dayjs, money } from "../format";
-import { scopeOf } from "../session";
+import { can, scopeOf } from "../session";
 import { useLanguage, useT } from "../i18n";
 
 type Row = Record<string, any>;
@@ -34,12 +34,60 @@ export function InvoicesPage() {
   );
 }
 
+/** Money received, typed as the bank statement shows it: the amount stays a decimal string from the field to the
+ * service (never a float). Allocated at once to the oldest due invoices unless finance allocates it later. */
+function RecordPayment({ onDone }: { onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [key, setKey] = useState(newKey);
+  const [error, setError] = useState<unknown>();
+  const customers = useLoad(async () => {
+    const [h, d] = await Promise.all([api<Page<Row>>("channel/hospitals", { query: { limit: 500 } }), api<Page<Row>>("channel/distributors", { query: { limit: 500 } })]);
+    return [...h.items.map((r) => ({ value: r.hospital_id, label: r.name })), ...d.items.map((r) => ({ value: r.distributor_id, label: r.name }))];
+  }, []);
+  return (
+    <Card size="small" title={t("recordPayment")} style={{ marginBottom: 16 }}>
+      <ProblemAlert error={error ?? customers.error} />
+      <Form form={form} layout="inline" style={{ rowGap: 8 }} initialValues={{ received_on: dayjs(), currency: "CNY", allocate: true }}
+        onFinish={async (v) => {
+          setError(undefined);
+          try {
+            await api("billing/payments", { idempotencyKey: key, body: { ...v, amount: v.amount.trim(), received_on: v.received_on.format("YYYY-MM-DD") } });
+            setKey(newKey());
+            form.resetFields();
+            onDone();
+          } catch (e) { setError(e); }
+        }}>
+        <Form.Item name="customer_id" label={t("customer")} rules={[{ required: true }]}>
+          <Select showSearch optionFilterProp="label" style={{ width: 240 }} options={customers.data ?? []} />
+        </Form.Item>
+        <Form.Item name="amount" label={t("amount")} rules={[{ required: true, pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ }]}><Input style={{ width: 140 }} inputMode="decimal" /></Form.Item>
+        <Form.Item name="currency" label="币种 Currency"><Input style={{ width: 70 }} /></Form.Item>
+        <Form.Item name="received_on" label={t("when")}><DatePicker /></Form.Item>
+        <Form.Item name="bank_reference" label="银行流水 reference" rules={[{ required: true }]}><Input style={{ width: 160 }} /></Form.Item>
+        <Form.Item name="payer" label="付款人 payer" rules={[{ required: true }]}><Input style={{ width: 200 }} /></Form.Item>
+        <Form.Item name="allocate" label={t("allocate")} valuePropName="checked"><Switch /></Form.Item>
+        <Form.Item><Button type="primary" htmlType="submit">{t("save")}</Button></Form.Item>
+      </Form>
+    </Card>
+  );
+}
+
 export function PaymentsPage() {
   const t = useT();
+  const me = useMe();
+  const [round, setRound] = useState(0);
+  const [error, setError] = useState<unknown>();
+  const allocate = async (paymentId: string) => {
+    setError(undefined);
+    try { await api(`billing/payments/${paymentId}/allocations`, { body: { allocations: [] } }); setRound((n) => n + 1); } catch (e) { setError(e); }
+  };
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("payments")}</Typography.Title>
-      <PagedTable<Row> path="billing/payments" rowKey="payment_id"
+      {can(me, "payment:record") && <RecordPayment onDone={() => setRound((n) => n + 1)} />}
+      <ProblemAlert error={error} />
+      <PagedTable<Row> path="billing/payments" rowKey="payment_id" reloadKey={round} testId="payments"
         columns={[
           { title: t("customer"), dataIndex: "customer_name", render: (n, r) => <Named name={n} id={r.customer_id} /> },
           { title: "付款人 payer", dataIndex: "payer" }, { title: "银行流水 reference", dataIndex: "bank_reference" },
@@ -48,6 +96,8 @@ export function PaymentsPage() {
           { title: "已核销 allocated", dataIndex: "allocated", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: "未核销 unapplied", dataIndex: "unapplied", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("status"), dataIndex: "reversed", render: (v) => v ? <Tag color={TONE.red}>reversed</Tag> : "" },
+          { title: t("actions"), render: (_, r) => !r.reversed && Number(r.unapplied) > 0 && can(me, "payment:allocate") &&
+            <Button size="small" onClick={() => allocate(r.payment_id)}>{t("allocate")}</Button> },
         ]} />
     </>
   );
