@@ -1,20 +1,21 @@
 """The analytics service's composition root: read models only, fed from every service's topic (no batch ETL), served
 with the same conventions as the others (see shared/platform/service.py)."""
 
-from services.analytics.api import returns, sales
+from services.analytics.api import returns, sales, stock
 from services.analytics.application import AnalyticsApplication, AnalyticsUnitOfWork
 from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
+from services.analytics.projections.stock import Stock
 from shared.platform.service import ServiceDefinition
 
 ANALYTICS = ServiceDefinition(
     name="analytics",
     application=AnalyticsApplication,
     unit_of_work=lambda app, pool, deferred: AnalyticsUnitOfWork(app, pool, deferred=deferred),
-    projections=(Sales, Returns),
+    projections=(Sales, Returns, Stock),
     process_managers=(),
-    routers=(sales.router, returns.router),
+    routers=(sales.router, returns.router, stock.router),
     default_port=8006,
     description="Figures for dashboards, from projections of every service's events: sales by region, channel,"
-                " distributor, hospital grade, product and month; return reasons; each drillable to its lines.",
+                " distributor, hospital grade, product and month; return reasons; inventory health; each drillable to its lines.",
 )

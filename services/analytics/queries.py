@@ -6,7 +6,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from shared.platform.access import DataScope
-from shared.platform.paging import PageRequest
+from shared.platform.paging import PageRequest, Several
 from shared.platform.read_models import ReadModels
 
 # A group's key (text) and, when the key is an id, the name shown beside it.
@@ -158,3 +158,79 @@ def return_lines(read: ReadModels, group: str | None, key: str | None, where: Re
                      columns="r.return_id, r.line_no, r.on_date, r.order_id, r.hospital_id, h.name AS hospital_name,"
                              " h.province AS region, r.reason, r.disposition, r.credited, r.gtin, p.name AS item_name,"
                              " r.lot, r.expiry, r.units")
+
+
+# --- inventory health ----------------------------------------------------------------------------------------------
+
+def _status(day_param: str = "%(day)s") -> str:
+    """domain/stock.status_of in SQL (tests/integration/test_analytics.py holds them equal)."""
+    return (f"CASE WHEN l.expiry < {day_param}::date THEN 'expired'"
+            " WHEN h.gtin IS NOT NULL THEN 'on_hold' ELSE l.quality END")
+
+
+_LOTS = ("{schema}.stock_lots l LEFT JOIN {schema}.stock_holds h ON h.gtin = l.gtin AND h.lot = l.lot"
+         " LEFT JOIN {schema}.sales_products p ON p.gtin = l.gtin")
+# The item's average net invoiced unit price: what its stock is valued at (domain/stock.py).
+_PRICES = ("SELECT gtin, sum(net) / sum(units) AS unit_value FROM {schema}.sales_facts WHERE kind = 'invoice'"
+           " GROUP BY gtin HAVING sum(units) > 0")
+
+
+def stock_health(read: ReadModels, day: date, thresholds: list[int], start: date) -> dict:
+    """Units (and value) on hand by status, near expiry at each threshold, and written off expired since `start`."""
+    by_status = read.report(
+        f"SELECT {_status()} AS status, sum(l.on_hand) AS units, sum(l.on_hand * v.unit_value) AS value,"
+        f" sum(l.on_hand) FILTER (WHERE v.unit_value IS NULL) AS unvalued FROM {_LOTS}"
+        f" LEFT JOIN ({_PRICES}) v ON v.gtin = l.gtin WHERE l.on_hand <> 0 GROUP BY 1", {"day": day})
+    near = read.report(
+        "SELECT t.days, coalesce(sum(l.on_hand), 0) AS units, sum(l.on_hand * v.unit_value) AS value"
+        f" FROM unnest(%(thresholds)s::int[]) AS t(days) LEFT JOIN {{schema}}.stock_lots l ON l.on_hand <> 0"
+        " AND l.expiry >= %(day)s AND l.expiry - %(day)s::date <= t.days"
+        f" LEFT JOIN ({_PRICES}) v ON v.gtin = l.gtin GROUP BY t.days ORDER BY t.days",
+        {"day": day, "thresholds": thresholds})
+    written = read.report(
+        f"SELECT coalesce(sum(w.units), 0) AS units, sum(w.units * v.unit_value) AS value FROM"
+        f" {{schema}}.stock_write_offs w LEFT JOIN ({_PRICES}) v ON v.gtin = w.gtin WHERE w.on_date BETWEEN"
+        " %(start)s AND %(day)s AND w.expiry < w.on_date", {"day": day, "start": start})[0]
+    return {"by_status": by_status, "near_expiry": near, "written_off_expired": written}
+
+
+def stock_items(read: ReadModels, day: date, near_days: int, slow_only: bool, gtin: str | None,
+                paging: PageRequest) -> tuple[list[dict], int]:
+    """Per item: units on hand, available, near expiry and expired; shipped in the last 90 and 365 days and last
+    shipped; its value. Largest stock first."""
+    args = {"day": day, "near": near_days, "gtin": gtin, "limit": paging.limit, "offset": paging.offset}
+    slow = " AND coalesce(s.shipped_90, 0) = 0" if slow_only else ""
+    rows = read.report(
+        f"WITH stock AS (SELECT l.gtin, sum(l.on_hand) AS on_hand, coalesce(sum(l.on_hand) FILTER"
+        f" (WHERE {_status()} = 'available'), 0) AS available, coalesce(sum(l.on_hand) FILTER (WHERE l.expiry >="
+        " %(day)s AND l.expiry - %(day)s::date <= %(near)s), 0) AS near_expiry, coalesce(sum(l.on_hand) FILTER"
+        f" (WHERE l.expiry < %(day)s), 0) AS expired FROM {_LOTS} WHERE l.on_hand <> 0"
+        " AND (%(gtin)s::text IS NULL OR l.gtin = %(gtin)s) GROUP BY l.gtin),"
+        " shipped AS (SELECT gtin, sum(units) FILTER (WHERE on_date > %(day)s::date - 90) AS shipped_90,"
+        " sum(units) FILTER (WHERE on_date > %(day)s::date - 365) AS shipped_365, max(on_date) AS last_shipped_on"
+        " FROM {schema}.stock_shipped WHERE on_date <= %(day)s GROUP BY gtin)"
+        " SELECT k.gtin, p.name AS item_name, k.on_hand, k.available, k.near_expiry, k.expired,"
+        " coalesce(s.shipped_90, 0) AS shipped_90, coalesce(s.shipped_365, 0) AS shipped_365, s.last_shipped_on,"
+        f" k.on_hand * v.unit_value AS value, count(*) OVER () AS total FROM stock k LEFT JOIN shipped s"
+        f" ON s.gtin = k.gtin LEFT JOIN {{schema}}.sales_products p ON p.gtin = k.gtin LEFT JOIN ({_PRICES}) v"
+        f" ON v.gtin = k.gtin WHERE k.on_hand > 0{slow} ORDER BY k.on_hand DESC, k.gtin LIMIT %(limit)s"
+        " OFFSET %(offset)s", args)
+    return rows, rows[0]["total"] if rows else 0
+
+
+def stock_lots(read: ReadModels, day: date, gtin: str | None, status: str | None, expiring_within: int | None,
+               paging: PageRequest) -> tuple[list[dict], int]:
+    """The lots behind a figure, earliest expiry first."""
+    return read.page(_LOTS, paging, order_by="l.expiry, l.gtin, l.lot, l.warehouse",
+                     columns=f"l.gtin, p.name AS item_name, l.lot, l.warehouse, l.expiry, l.on_hand,"
+                             f" {_status(read_day(day))} AS status, l.expiry - {read_day(day)}::date AS days_left",
+                     where={"l.on_hand <> 0 AND TRUE = %s": True, "l.gtin = %s": gtin,
+                            f"{_status('%s')} = %s": None if status is None else Several((day, status)),
+                            "l.expiry >= %s": day if expiring_within is not None else None,
+                            "l.expiry <= %s": None if expiring_within is None
+                            else date.fromordinal(day.toordinal() + expiring_within)})
+
+
+def read_day(day: date) -> str:
+    """A day as an SQL literal (a date is never user text: it was parsed as one)."""
+    return f"DATE '{day.isoformat()}'"

@@ -8,7 +8,7 @@ import csv
 import io
 import random
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 from uuid import uuid4
@@ -20,12 +20,17 @@ from stdnum import ean
 
 from services.analytics import queries
 from services.analytics.domain.sales import GROUPS, channel_of, month_of
+from services.analytics.domain.stock import status_of
 from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
+from services.analytics.projections.stock import Stock
 from shared.events import EventPayload
 from shared.events.billing import CreditNoteIssued, CreditNoteLine, InvoiceDiscount, InvoiceLine, InvoiceRaised
 from shared.events.channel import DistributorRegistered, HospitalRegistered
-from shared.events.inventory import ItemRegistered, ProductGroupSet, ReturnedLine, ShipmentReturned
+from shared.events.inventory import (
+    AllocatedStockShipped, ItemRegistered, LotAllocation, LotHeld, LotHoldReleased, LotInspected, LotReceived,
+    ProductGroupSet, ReturnedLine, ShipmentReturned, StockAdjusted, StockMoved, StockReturned,
+)
 from shared.events.order import OrderLine, OrderPlaced
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.auth import issue_token
@@ -298,3 +303,107 @@ def test_returned_units_by_reason_product_lot_and_province_are_the_returns_event
     assert {line["reason"] for line in damaged["items"]} == {returns[0].reason}
     assert sum(line["units"] for line in damaged["items"]) == expected(lambda r, line: r.reason)[returns[0].reason]
     assert all(line["hospital_name"] for line in damaged["items"])
+
+
+stock_operations = st.lists(st.tuples(
+    st.sampled_from(["receive", "inspect", "hold", "release", "ship", "move", "adjust", "return"]),
+    st.integers(0, 5), st.integers(1, 9), st.booleans()), min_size=1, max_size=30)
+
+
+@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=stock_operations)
+def test_inventory_health_equals_the_stock_folded_from_the_events(ops, settings, pool, analytics_api):
+    today = date.today()
+    lots = [(GTINS[n % 2], f"LOT{n}", today + timedelta(days=(-20, 10, 45, 100, 400, 5)[n])) for n in range(6)]
+    events: list[EventPayload] = []
+    stock: dict[tuple, list] = {}  # (gtin, lot, warehouse) -> [expiry, on_hand, quality]
+    held: set[tuple] = set()
+    shipped: dict[str, int] = defaultdict(int)
+    written_off_expired = 0
+    for kind, which, quantity, flag in ops:
+        gtin, lot, expiry = lots[which]
+        warehouse = "WH-A" if flag else "WH-B"
+        here = stock.get((gtin, lot, warehouse))
+        item = uuid4()
+        if kind == "receive":
+            events.append(LotReceived(item_id=item, gtin=gtin, lot=lot, expiry=expiry, quantity=quantity,
+                                      warehouse=warehouse, status="quarantine" if flag else "available"))
+            if here is None:
+                stock[(gtin, lot, warehouse)] = [expiry, quantity, "quarantine" if flag else "available"]
+            else:
+                here[1] += quantity
+        elif kind == "inspect" and here is not None:
+            events.append(LotInspected(item_id=item, gtin=gtin, lot=lot, warehouse=warehouse,
+                                       result="released" if quantity % 3 else "rejected"))
+            here[2] = "available" if quantity % 3 else "rejected"
+        elif kind == "hold":
+            events.append(LotHeld(item_id=item, gtin=gtin, lot=lot, reason="检查"))
+            held.add((gtin, lot))
+        elif kind == "release":
+            events.append(LotHoldReleased(item_id=item, gtin=gtin, lot=lot, reason="放行"))
+            held.discard((gtin, lot))
+        elif kind == "ship" and here is not None and here[1] >= quantity:
+            events.append(AllocatedStockShipped(item_id=item, gtin=gtin, order_id=uuid4(), shipment_id=uuid4(),
+                                                allocations=[LotAllocation(lot=lot, expiry=expiry,
+                                                                           warehouse=warehouse, quantity=quantity)]))
+            here[1] -= quantity
+            shipped[gtin] += quantity
+        elif kind == "move" and here is not None and here[1] >= quantity:
+            other = "WH-B" if flag else "WH-A"
+            events.append(StockMoved(item_id=item, gtin=gtin, lot=lot, expiry=expiry, quantity=quantity,
+                                     from_warehouse=warehouse, to_warehouse=other))
+            here[1] -= quantity
+            there = stock.setdefault((gtin, lot, other), [expiry, 0, "available"])
+            there[1] += quantity
+        elif kind == "adjust" and here is not None:
+            after = max(0, here[1] - quantity)
+            events.append(StockAdjusted(item_id=item, gtin=gtin, lot=lot, warehouse=warehouse,
+                                        quantity_change=after - here[1], on_hand=after, reason="盘点"))
+            if after < here[1] and expiry < today:
+                written_off_expired += here[1] - after
+            here[1] = after
+        elif kind == "return":
+            events.append(StockReturned(item_id=item, gtin=gtin, lot=lot, expiry=expiry, warehouse=warehouse,
+                                        quantity=quantity, return_id=uuid4(), order_id=uuid4(), shipment_id=uuid4(),
+                                        reason="damaged", disposition="restock" if flag else "scrap",
+                                        status="quarantine" if flag else "scrapped"))
+            if flag:
+                if here is None:
+                    stock[(gtin, lot, warehouse)] = [expiry, quantity, "quarantine"]
+                else:
+                    here[1] += quantity
+    schema = settings.schema_for("analytics")
+    projection = Stock(pool, schema)
+    projection.setup()
+    Sales(pool, schema).setup()  # its products and prices are joined
+    with pool.connection() as conn:
+        conn.execute(f"TRUNCATE {schema}.stock_lots, {schema}.stock_holds, {schema}.stock_shipped,"
+                     f" {schema}.stock_write_offs")
+    topic = f"analytics-stock-{uuid4().hex[:6]}"
+    projection.handle_batch([Delivery(topic, 0, n, envelope_of(e, position=n + 1)) for n, e in enumerate(events)])
+
+    health = analytics_api.get("/inventory/health", params={"near_expiry": [7, 60]}, headers=_token("warehouse"))
+    assert health.status_code == 200, health.text
+    body = health.json()
+    by_status: dict[str, int] = defaultdict(int)
+    for (gtin, lot, _), (expiry, on_hand, quality) in stock.items():
+        if on_hand:
+            by_status[status_of(expiry, quality, (gtin, lot) in held, today)] += on_hand
+    assert {s: f["units"] for s, f in body["by_status"].items() if f["units"]} == dict(by_status)
+    for near in body["near_expiry"]:
+        assert near["units"] == sum(on_hand for (expiry, on_hand, _) in stock.values()
+                                    if expiry >= today and (expiry - today).days <= near["days"])
+    assert body["written_off_expired"]["units"] == written_off_expired
+    items = analytics_api.get("/inventory/health/items", params={"limit": 500, "near_expiry": 60},
+                              headers=_token("channel_manager")).json()["items"]
+    on_hand: dict[str, int] = defaultdict(int)
+    for (gtin, _, _), (_, units, _) in stock.items():
+        on_hand[gtin] += units
+    assert {i["gtin"]: (i["on_hand"], i["shipped_90"]) for i in items} == {
+        g: (units, shipped[g]) for g, units in on_hand.items() if units > 0}
+    assert all(i["slow_mover"] == (i["shipped_90"] == 0) for i in items)
+    expired = analytics_api.get("/inventory/health/lots", params={"status": "expired", "limit": 500},
+                                headers=_token("quality")).json()
+    assert sum(lot["on_hand"] for lot in expired["items"]) == by_status.get("expired", 0)
+    assert analytics_api.get("/inventory/health", headers=_token("distributor_user", [
+        f"distributor:{uuid4()}"])).status_code == 403  # company data: not for portals

@@ -33,3 +33,23 @@ def test_a_period_backwards_or_too_long_is_refused_naming_the_field():
     with pytest.raises(InvalidReference) as long:
         report_period(start, date.fromordinal(start.toordinal() + MAX_DAYS), start)
     assert long.value.field == "from" and long.value.rule == "period-length"
+
+
+def test_a_lot_past_its_expiry_is_expired_whatever_else_and_a_held_one_on_hold():
+    from services.analytics.domain.stock import status_of
+
+    day = date(2026, 11, 30)
+    assert status_of(date(2026, 11, 29), "available", True, day) == "expired"
+    assert status_of(date(2026, 11, 30), "available", True, day) == "on_hold"  # its last day is not past yet
+    assert status_of(date(2026, 12, 1), "quarantine", False, day) == "quarantine"
+
+
+def test_days_of_inventory_and_turnover_need_movement_and_stock():
+    from decimal import Decimal
+
+    from services.analytics.domain.stock import days_of_inventory, turnover
+
+    assert days_of_inventory(300, 90) == Decimal("300.0")  # one a day: 300 days of it
+    assert days_of_inventory(45, 180) == Decimal("22.5")
+    assert days_of_inventory(10, 0) is None  # nothing moves: no figure, a slow mover
+    assert turnover(1200, 100) == Decimal("12.00") and turnover(5, 0) is None
