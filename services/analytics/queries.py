@@ -1,7 +1,7 @@
 """What the analytics API reads: the sales read model grouped, filtered, scoped and drilled into."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -234,3 +234,45 @@ def stock_lots(read: ReadModels, day: date, gtin: str | None, status: str | None
 def read_day(day: date) -> str:
     """A day as an SQL literal (a date is never user text: it was parsed as one)."""
     return f"DATE '{day.isoformat()}'"
+
+
+# --- recall and adverse-event status -------------------------------------------------------------------------------
+
+def recall_summary(read: ReadModels, now: datetime) -> dict:
+    """Open recalls by level and how many are past their notification deadline; adverse events not yet submitted
+    by outcome and how many are past their reporting deadline."""
+    recalls = read.report(
+        "SELECT level, count(*) FILTER (WHERE status <> 'closed') AS open, count(*) FILTER (WHERE status <> 'closed'"
+        " AND notify_by < %(now)s) AS past_deadline, count(*) FILTER (WHERE status = 'closed') AS closed,"
+        " coalesce(sum(units_returned), 0) AS units_returned FROM {schema}.recall_status GROUP BY level"
+        " ORDER BY level", {"now": now})
+    adverse = read.report(
+        "SELECT outcome, count(*) FILTER (WHERE submitted_at IS NULL) AS open, count(*) FILTER (WHERE submitted_at"
+        " IS NULL AND report_due_at < %(now)s) AS overdue, count(*) FILTER (WHERE submitted_at IS NOT NULL) AS"
+        " submitted FROM {schema}.adverse_status GROUP BY outcome ORDER BY outcome", {"now": now})
+    return {"recalls": recalls, "adverse_events": adverse}
+
+
+def recall_cases(read: ReadModels, status: str | None, level: int | None, paging: PageRequest
+                 ) -> tuple[list[dict], int]:
+    """Each recall with how far it got, the most urgent first (open before closed, by deadline)."""
+    return read.page(
+        "{schema}.recall_status r LEFT JOIN (SELECT recall_id, count(notified_at) AS notified,"
+        " count(acknowledged_at) AS acknowledged FROM {schema}.recall_consignees GROUP BY recall_id) c"
+        " ON c.recall_id = r.recall_id", paging,
+        columns="r.recall_id, r.number, r.title, r.scheme, r.level, r.decided_at, r.notify_by, r.status, r.closed_at,"
+                " coalesce(c.notified, 0) AS notified, coalesce(c.acknowledged, 0) AS acknowledged,"
+                " r.units_returned, r.consignees_to_notify, r.units_to_recover",
+        order_by="r.status = 'closed', r.notify_by, r.recall_id",
+        where={"r.status = %s": status, "r.level = %s": level})
+
+
+def adverse_events(read: ReadModels, outcome: str | None, open_only: bool, paging: PageRequest
+                   ) -> tuple[list[dict], int]:
+    return read.page(
+        "{schema}.adverse_status a LEFT JOIN {schema}.sales_hospitals h ON h.hospital_id = a.hospital_id"
+        " LEFT JOIN {schema}.sales_products p ON p.gtin = a.gtin", paging,
+        columns="a.adverse_event_id, a.gtin, p.name AS item_name, a.lot, a.hospital_id, h.name AS hospital_name,"
+                " a.outcome, a.became_aware_at, a.report_due_at, a.submitted_at, a.recall_id",
+        order_by="a.submitted_at IS NOT NULL, a.report_due_at NULLS LAST, a.adverse_event_id",
+        where={"a.outcome = %s": outcome, "a.submitted_at IS NULL AND TRUE = %s": True if open_only else None})

@@ -8,7 +8,7 @@ import csv
 import io
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from uuid import uuid4
@@ -21,6 +21,7 @@ from stdnum import ean
 from services.analytics import queries
 from services.analytics.domain.sales import GROUPS, channel_of, month_of
 from services.analytics.domain.stock import status_of
+from services.analytics.projections.recalls import RecallStatus
 from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
 from services.analytics.projections.stock import Stock
@@ -32,6 +33,10 @@ from shared.events.inventory import (
     ProductGroupSet, ReturnedLine, ShipmentReturned, StockAdjusted, StockMoved, StockReturned,
 )
 from shared.events.order import OrderLine, OrderPlaced
+from shared.events.traceability import (
+    AdverseEventReported, AdverseEventSubmitted, RecallAcknowledged, RecallClosed, RecallConsigneeNotified,
+    RecalledLot, RecallOpened, RecallUnitsReturned,
+)
 from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
@@ -407,3 +412,80 @@ def test_inventory_health_equals_the_stock_folded_from_the_events(ops, settings,
     assert sum(lot["on_hand"] for lot in expired["items"]) == by_status.get("expired", 0)
     assert analytics_api.get("/inventory/health", headers=_token("distributor_user", [
         f"distributor:{uuid4()}"])).status_code == 403  # company data: not for portals
+
+
+def test_recall_and_adverse_event_status_count_what_the_events_say(settings, pool, analytics_api):
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    events: list[EventPayload] = []
+    expected_cases = {}
+    for n in range(8):
+        recall, level = uuid4(), rng.choice([1, 2, 3])
+        decided = now - timedelta(days=rng.randint(0, 10))
+        events.append(RecallOpened(recall_id=recall, title=f"召回{n}", scheme="NMPA", level=level, reason="缺陷",
+                                   decided_at=decided, notify_by=decided + timedelta(days=(1, 3, 7)[level - 1]),
+                                   lots=[RecalledLot(gtin=GTINS[0], lot=f"L{n}")], number=f"RC-2026-{n:04d}"))
+        consignees = [uuid4() for _ in range(rng.randint(0, 4))]
+        acknowledged = consignees[:rng.randint(0, len(consignees))]
+        for c in consignees:
+            events.append(RecallConsigneeNotified(recall_id=recall, consignee_id=c, notified_at=decided,
+                                                  method="phone"))
+            events.append(RecallConsigneeNotified(recall_id=recall, consignee_id=c, notified_at=now,
+                                                  method="email"))  # told twice: one consignee still
+        for c in acknowledged:
+            events.append(RecallAcknowledged(recall_id=recall, consignee_id=c, acknowledged_at=now,
+                                             acknowledged_by="设备科"))
+        returned = rng.randint(0, 5) if acknowledged else 0
+        if returned:
+            events.append(RecallUnitsReturned(recall_id=recall, consignee_id=acknowledged[0], gtin=GTINS[0],
+                                              lot=f"L{n}", quantity=returned, return_id=uuid4(),
+                                              returned_at=now))
+        closed = n % 3 == 0
+        if closed:
+            events.append(RecallClosed(recall_id=recall, closed_at=now, summary="完成", effectiveness={
+                "consignees_to_notify": len(consignees), "consignees_notified": len(consignees),
+                "consignees_acknowledged": len(acknowledged), "units_to_recover": returned,
+                "units_recovered": returned}))
+        expected_cases[str(recall)] = (level, len(consignees), len(acknowledged), returned,
+                                       "closed" if closed else "open",
+                                       not closed and decided + timedelta(days=(1, 3, 7)[level - 1]) < now)
+    adverse = []
+    for n in range(6):
+        aware = now - timedelta(days=n * 5)
+        outcome = ("death", "serious_injury", "other")[n % 3]
+        due = {"death": aware + timedelta(days=7), "serious_injury": aware + timedelta(days=20)}.get(outcome)
+        event = AdverseEventReported(adverse_event_id=uuid4(), gtin=GTINS[1], lot="L1", outcome=outcome,
+                                     description="不良事件", became_aware_at=aware, report_due_at=due)
+        events.append(event)
+        submitted = n % 2 == 0
+        if submitted:
+            events.append(AdverseEventSubmitted(adverse_event_id=event.adverse_event_id, submitted_at=now,
+                                                regulator_reference=f"NMPA-{n}"))
+        adverse.append((outcome, submitted, due is not None and due < now and not submitted))
+    schema = settings.schema_for("analytics")
+    Sales(pool, schema).setup()
+    projection = RecallStatus(pool, schema)
+    projection.setup()
+    topic = f"analytics-recalls-{uuid4().hex[:6]}"
+    projection.handle_batch([Delivery(topic, 0, n, envelope_of(e, position=n + 1)) for n, e in enumerate(events)])
+
+    officer = _token("recall_officer")
+    summary = analytics_api.get("/recall-status", headers=officer).json()
+    for level in summary["recalls"]:
+        mine = [c for c in expected_cases.values() if c[0] == level["level"]]
+        assert (level["open"], level["closed"], level["past_deadline"], level["units_returned"]) == (
+            sum(c[4] == "open" for c in mine), sum(c[4] == "closed" for c in mine), sum(c[5] for c in mine),
+            sum(c[3] for c in mine))
+    assert sum(level["open"] + level["closed"] for level in summary["recalls"]) == len(expected_cases)
+    for figures in summary["adverse_events"]:
+        mine = [a for a in adverse if a[0] == figures["outcome"]]
+        assert (figures["open"], figures["submitted"], figures["overdue"]) == (
+            sum(not a[1] for a in mine), sum(a[1] for a in mine), sum(a[2] for a in mine))
+    cases = analytics_api.get("/recall-status/cases", params={"limit": 500}, headers=officer).json()["items"]
+    assert {c["recall_id"]: (c["level"], c["notified"], c["acknowledged"], c["units_returned"], c["status"],
+                             c["past_deadline"]) for c in cases} == expected_cases
+    assert [c["status"] == "closed" for c in cases] == sorted(c["status"] == "closed" for c in cases)
+    waiting = analytics_api.get("/adverse-event-status", params={"open": "true"},
+                                headers=_token("quality")).json()["items"]
+    assert len(waiting) == sum(not a[1] for a in adverse) and all(w["submitted_at"] is None for w in waiting)
+    assert analytics_api.get("/recall-status", headers=_token("finance")).status_code == 403
