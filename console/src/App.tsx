@@ -1,18 +1,20 @@
 // The shell: login gate, the menu the caller's permissions allow, the language and zone switches, the routes.
 import { Button, Layout, Menu, Result, Select, Space, Spin, Typography } from "antd";
-import { type ReactNode, useEffect, useMemo, useState } from "react";
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from "react";
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { api } from "./api";
 import { MeContext, ProblemAlert } from "./components";
 import { setUserZone, userZone } from "./format";
 import { useLanguage, useT } from "./i18n";
 import { AuditPage } from "./pages/audit";
-import { DashboardPage } from "./pages/dashboard";
-import { AgingPage, DunningPage, InvoicesPage, PaymentsPage, StatementPage } from "./pages/finance";
+// The pages with charts come in chunks of their own, with ECharts: a hospital's phone never loads them.
+const DashboardPage = lazy(() => import("./pages/dashboard").then((m) => ({ default: m.DashboardPage })));
+const AgingPage = lazy(() => import("./pages/aging").then((m) => ({ default: m.AgingPage })));
 import { LoginPage, OidcCallback } from "./pages/login";
 import { ContractPage, ContractsPage, CustomersPage, NewOrderPage, NewQuotePage, OrderPage, OrdersPage, QuotePage, QuotesPage } from "./pages/orders";
 import { AcceptancePage, RecallNoticesPage, SelloutReportsPage, SelloutUploadPage } from "./pages/portal";
 import { RecallCasePage, RecallLookupPage, RecallsPage } from "./pages/recalls";
+import { DunningPage, InvoicesPage, PaymentsPage, StatementPage } from "./pages/finance";
 import { PickingPage, QualityPage, ReceivingPage, ReturnsPage, StockPage } from "./pages/warehouse";
 import { clearSession, isPortal, type Me, token } from "./session";
 
@@ -83,6 +85,7 @@ function Shell({ me }: { me: Me }) {
         </Layout.Header>
         {/* Ant Design renders the content as the page's <main> landmark. */}
         <Layout.Content style={{ padding: 24 }} key={zone + language}>
+            <Suspense fallback={<Spin />}>
             <Routes>
               <Route path="/" element={<Navigate to={visible[0]?.path ?? "/login"} replace />} />
               {visible.map((e) => <Route key={e.path} path={e.path} element={e.element} />)}
@@ -95,6 +98,7 @@ function Shell({ me }: { me: Me }) {
               {me.permissions.includes("fulfilment:pick") && <Route path="/warehouse/picking/:orderId" element={<PickingPage />} />}
               <Route path="*" element={<Result status="403" title={t("noPermission")} extra={<Link to="/">{t("backHome")}</Link>} />} />
             </Routes>
+            </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -2,8 +2,7 @@
 // names beside ids, downloads with progress.
 import { Alert, Button, Form, Progress, Space, Table, Tag, Typography } from "antd";
 import type { TableColumnsType } from "antd";
-import * as echarts from "echarts";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from "react";
 import { ApiError, api, download, type Page } from "./api";
 import { daysUntil, money } from "./format";
 import { useStatus, useT } from "./i18n";
@@ -172,26 +171,6 @@ export function DownloadButton({ path, query, name, label }: { path: string; que
       <ProblemAlert error={error} />
     </Space>
   );
-}
-
-/** An Apache ECharts chart; with no data, an empty frame and a message saying why. */
-export function Chart({ option, empty, height = 320, label, testId }: { option: echarts.EChartsCoreOption | null; empty?: string; height?: number; label: string; testId?: string }) {
-  const element = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!element.current || !option) return;
-    const chart = echarts.init(element.current, undefined, { renderer: "canvas" });
-    chart.setOption(option);
-    const observer = new ResizeObserver(() => chart.resize());
-    observer.observe(element.current);
-    return () => { observer.disconnect(); chart.dispose(); };
-  }, [option]);
-  if (!option) {
-    return <div data-testid={testId} data-empty="true" role="img" aria-label={label}
-      style={{ height, display: "flex", alignItems: "center", justifyContent: "center", border: "1px dashed #d9d9d9", color: "#595959" }}>
-      {empty}
-    </div>;
-  }
-  return <div data-testid={testId} ref={element} role="img" aria-label={label} style={{ height, width: "100%" }} />;
 }
 
 export function Json({ value }: { value: unknown }) {

@@ -12,7 +12,8 @@ import "./styles.css";
 // Ant Design's defaults with every text colour at 4.5:1 or more on white (WCAG AA): its lighter greys and its
 // default blue do not reach it, and axe-core (tests/browser) counts that as a serious violation.
 const THEME = {
-  colorPrimary: "#0958d9", colorLink: "#0958d9", colorTextSecondary: "rgba(0, 0, 0, 0.68)",
+  colorPrimary: "#0958d9", colorPrimaryHover: "#003eb3", colorPrimaryActive: "#002c8c", colorLink: "#0958d9",
+  colorLinkHover: "#003eb3", colorTextSecondary: "rgba(0, 0, 0, 0.68)",
   colorTextTertiary: "rgba(0, 0, 0, 0.62)", colorTextDescription: "rgba(0, 0, 0, 0.62)", colorTextPlaceholder: "#707070",
 };
 

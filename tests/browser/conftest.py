@@ -162,7 +162,9 @@ def login(page: Page, role: str, *, username: str = "tester", organisation: str 
 
 
 def assert_accessible(page: Page, what: str) -> None:
-    """axe-core on the page as it is: no serious or critical violation."""
+    """axe-core on the page as it is: no serious or critical violation. The pointer is moved off the page first, so
+    that the colours checked are the page's own, not those of whatever the last click left hovered."""
+    page.mouse.move(0, 0)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ['violations']});

@@ -131,8 +131,8 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
 def test_a_recall_from_lookup_to_report_download(page: Page, console: Console):
     login(page, "recall_officer", username="rui", then="/recalls/lookup")
     assert_accessible(page, "recall lookup form")
-    page.get_by_label("GTIN").fill(DEMO_GTIN)
-    page.get_by_label("批号").fill(EARLY_LOT)
+    page.get_by_role("textbox", name="GTIN", exact=True).fill(DEMO_GTIN)
+    page.get_by_role("textbox", name="批号", exact=True).fill(EARLY_LOT)
     page.get_by_role("button", name="查询").click()
     consignees = page.get_by_test_id("lookup-consignees")
     for name in (DEMO_HOSPITAL, DEMO_DISTRIBUTOR, SECOND_HOSPITAL):  # the one reached through the sell-out too

@@ -5,7 +5,8 @@ import { Card, Col, Empty, Row as GridRow, Segmented, Table, Tag, Typography } f
 import type { EChartsCoreOption } from "echarts";
 import { useMemo, useState } from "react";
 import { ApiError, api, type Page } from "../api";
-import { Chart, DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, TONE } from "../components";
+import { DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, TONE } from "../components";
+import { Chart } from "../chart";
 import { chartNumber, dateTime, money } from "../format";
 import { useT } from "../i18n";
 
@@ -83,11 +84,11 @@ export function DashboardPage() {
         </Col>
         {drill && <Col span={24}>
           <Card title={`${t("salesByRegion")} · ${drill.key}`} extra={<a onClick={() => setDrill(null)}>✕</a>}>
-            <PagedTable<Row> path="analytics/sales/lines" query={drill} rowKey={(r) => `${r.order_id}-${r.line_no}`} testId="sales-lines"
-              columns={[{ title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) }, { title: t("placedAt"), dataIndex: "placed_on" },
+            <PagedTable<Row> path="analytics/sales/lines" query={drill} rowKey={(r) => `${r.document_id}-${r.line_no}`} testId="sales-lines"
+              columns={[{ title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) }, { title: t("issuedOn"), dataIndex: "on_date" },
                 { title: t("hospital"), dataIndex: "hospital_name", render: (n, r) => <Named name={n} id={r.hospital_id} /> },
                 { title: t("distributor"), dataIndex: "distributor_name" }, { title: t("city"), dataIndex: "city" },
-                { title: t("gtin"), dataIndex: "item_name", render: (n, r) => n ?? r.gtin }, { title: t("quantity"), dataIndex: "quantity", align: "right" },
+                { title: t("gtin"), dataIndex: "item_name", render: (n, r) => n ?? r.gtin }, { title: t("units"), dataIndex: "units", align: "right" },
                 { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> }]} />
           </Card>
         </Col>}

@@ -16,7 +16,63 @@ function contactOf(c: Row): string {
   return contact ? [contact.name, contact.phone, contact.email].filter(Boolean).join(" · ") : "—";
 }
 
+function ConsigneeTable({ rows, total, page, onPage, testId }: { rows: Row[]; total: number; page: number; onPage: (p: number) => void; testId: string }) {
+  const t = useT();
+  return (
+    <Table<Row> size="small" rowKey={(r) => `${r.consignee_id}-${r.via_distributor?.consignee_id ?? ""}`} dataSource={rows}
+      scroll={{ x: "max-content" }} data-testid={testId} pagination={{ current: page, pageSize: 20, total, onChange: onPage }}
+      columns={[
+        { title: t("name"), dataIndex: "name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
+        { title: t("kind"), dataIndex: "kind", render: (k) => <Tag>{t(k)}</Tag> },
+        { title: t("region"), dataIndex: "region" },
+        { title: t("via"), dataIndex: "via_distributor", render: (v) => v ? v.name : "—" },
+        { title: t("contact"), render: (_, r) => contactOf(r) },
+        { title: t("unitsShipped"), dataIndex: "quantity_shipped", align: "right" },
+        { title: t("unitsOut"), dataIndex: "quantity_outstanding", align: "right" },
+      ]} />
+  );
+}
+
+/** Every lot of an item made or expiring in a range, and who received any of them (one row per consignee). */
+function LookupByItem() {
+  const t = useT();
+  const [query, setQuery] = useState<Record<string, string> | null>(null);
+  const [page, setPage] = useState(1);
+  const answer = useLoad(() => query ? api<Row>("traceability/recalls/lookup/by-item", { query: { ...query, limit: 20, offset: (page - 1) * 20 } }) : Promise.resolve(null), [JSON.stringify(query), page]);
+  return (
+    <>
+      <Form layout="inline" style={{ rowGap: 8 }} onFinish={(v) => {
+        const [from, to] = v.range ?? [];
+        const kind = v.kind === "produced" ? "produced" : "expiry";
+        setPage(1);
+        setQuery({ gtin: v.gtin.trim(), ...(from ? { [`${kind}_from`]: from.format("YYYY-MM-DD") } : {}), ...(to ? { [`${kind}_to`]: to.format("YYYY-MM-DD") } : {}) });
+      }} initialValues={{ kind: "expiry" }}>
+        <Form.Item name="gtin" label={t("gtin")} rules={[{ required: true }]}><Input style={{ width: 180 }} /></Form.Item>
+        <Form.Item name="kind" label={t("kind")}><Select style={{ width: 120 }} options={[{ value: "expiry", label: t("expiry") }, { value: "produced", label: "生产日期 produced" }]} /></Form.Item>
+        <Form.Item name="range" label={t("period")} rules={[{ required: true }]}><DatePicker.RangePicker /></Form.Item>
+        <Form.Item><Button type="primary" htmlType="submit">{t("lookup")}</Button></Form.Item>
+      </Form>
+      <ProblemAlert error={answer.error} />
+      {answer.data && <div style={{ marginTop: 12 }}>
+        <Typography.Paragraph>{t("lot")}: {answer.data.lots.map((l: Row) => `${l.lot} (${l.expiry})`).join(", ") || "—"}</Typography.Paragraph>
+        <ConsigneeTable rows={answer.data.consignees} total={answer.data.total} page={page} onPage={setPage} testId="lookup-by-item" />
+      </div>}
+    </>
+  );
+}
+
 export function RecallLookupPage() {
+  const t = useT();
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("recallLookup")}</Typography.Title>
+      <Tabs items={[{ key: "lot", label: `${t("lot")} / ${t("serial")}`, children: <LookupByLot /> },
+        { key: "item", label: t("byItem"), children: <Card><LookupByItem /></Card> }]} />
+    </>
+  );
+}
+
+function LookupByLot() {
   const t = useT();
   const me = useMe();
   const navigate = useNavigate();
@@ -27,7 +83,6 @@ export function RecallLookupPage() {
   const a = answer.data;
   return (
     <>
-      <Typography.Title level={2} className="page-title">{t("recallLookup")}</Typography.Title>
       <Card>
         <Form layout="inline" style={{ rowGap: 8 }} onFinish={(v) => { setPage(1); setQuery({ gtin: v.gtin?.trim(), lot: v.lot?.trim() || undefined, serial: v.serial?.trim() || undefined }); }}>
           <Form.Item name="gtin" label={t("gtin")} rules={[{ required: true }]}><Input aria-label={t("gtin")} style={{ width: 180 }} /></Form.Item>
@@ -46,18 +101,7 @@ export function RecallLookupPage() {
           { label: t("unitsShipped"), children: a.quantity_shipped }, { label: t("returns"), children: a.quantity_returned },
           { label: t("unitsOut"), children: a.quantity_outstanding }]} />
         <Typography.Title level={3} style={{ fontSize: 16 }}>{t("consignees")} ({a.total})</Typography.Title>
-        <Table<Row> size="small" rowKey={(r) => `${r.consignee_id}-${r.via_distributor?.consignee_id ?? ""}`} dataSource={a.consignees}
-          scroll={{ x: "max-content" }} data-testid="lookup-consignees"
-          pagination={{ current: page, pageSize: 20, total: a.total, onChange: setPage }}
-          columns={[
-            { title: t("name"), dataIndex: "name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
-            { title: t("kind"), dataIndex: "kind", render: (k) => <Tag>{t(k)}</Tag> },
-            { title: t("region"), dataIndex: "region" },
-            { title: t("via"), dataIndex: "via_distributor", render: (v) => v ? v.name : "—" },
-            { title: t("contact"), render: (_, r) => contactOf(r) },
-            { title: t("unitsShipped"), dataIndex: "quantity_shipped", align: "right" },
-            { title: t("unitsOut"), dataIndex: "quantity_outstanding", align: "right" },
-          ]} />
+        <ConsigneeTable rows={a.consignees} total={a.total} page={page} onPage={setPage} testId="lookup-consignees" />
         <Typography.Title level={3} style={{ fontSize: 16 }}>{t("affectedLots")}</Typography.Title>
         <Table<Row> size="small" rowKey={(r) => `${r.gtin}-${r.lot}`} dataSource={a.affected_lots} pagination={false}
           columns={[{ title: t("gtin"), dataIndex: "gtin" }, { title: t("lot"), dataIndex: "lot" }, { title: t("expiry"), dataIndex: "expiry" },
