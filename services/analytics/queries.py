@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from shared.platform.access import DataScope
+from shared.platform.access import EVERYTHING, DataScope
 from shared.platform.paging import PageRequest, Several
 from shared.platform.read_models import ReadModels
 
@@ -78,10 +78,10 @@ def count_groups(read: ReadModels, group: str, where: SalesFilter, scope: DataSc
 
 
 def sales_lines(read: ReadModels, group: str | None, key: str | None, where: SalesFilter, scope: DataScope,
-                paging: PageRequest) -> tuple[list[dict], int]:
+                paging: PageRequest, extra: dict[str, object] | None = None) -> tuple[list[dict], int]:
     """The rows behind a figure: every invoice, credit-note and discount line of the group's key (all of them
-    without one), newest first."""
-    conditions = where.conditions(scope)
+    without one), newest first; `extra`: more conditions (a promotion's scope)."""
+    conditions = {**where.conditions(scope), **(extra or {})}
     if group is not None and key is not None:
         conditions[f"{_KEYS[group][0]} = %s"] = key
     return read.page(_FROM, paging, where=conditions, order_by="f.on_date DESC, f.document_id, f.line_no",
@@ -276,3 +276,65 @@ def adverse_events(read: ReadModels, outcome: str | None, open_only: bool, pagin
                 " a.outcome, a.became_aware_at, a.report_due_at, a.submitted_at, a.recall_id",
         order_by="a.submitted_at IS NOT NULL, a.report_due_at NULLS LAST, a.adverse_event_id",
         where={"a.outcome = %s": outcome, "a.submitted_at IS NULL AND TRUE = %s": True if open_only else None})
+
+
+# --- promotions ----------------------------------------------------------------------------------------------------
+
+def scope_conditions(scope: dict) -> dict[str, object]:
+    """A pricing rule's scope (shared/domain/pricing.Scope) over the sales read model, as the order service's engine
+    judges an order line of a hospital (tests/integration/test_analytics.py holds them equal): the customer is the
+    hospital (its grade; a hospital has no distributor tier, so a scope naming tiers selects none of its sales),
+    the channel `distributor` when a distributor was billed, else `direct`."""
+    def values(name: str) -> list[str] | None:
+        found = sorted({str(v) for v in scope.get(name) or ()})
+        return found or None
+
+    products = values("gtins"), values("groups")
+    conditions: dict[str, object] = {
+        "f.hospital_id::text = ANY(%s)": values("customers"), "h.grade = ANY(%s)": values("grades"),
+        "CASE WHEN f.distributor_id IS NULL THEN 'direct' ELSE 'distributor' END = ANY(%s)": values("channels"),
+        "h.province = ANY(%s)": values("provinces"), "h.city = ANY(%s)": values("cities"),
+        "(f.kind <> 'invoice' OR f.units >= %s)": scope.get("min_quantity") or None,
+        "(f.kind <> 'invoice' OR f.units <= %s)": scope.get("max_quantity"),
+    }
+    if values("tiers"):
+        conditions["FALSE AND TRUE = %s"] = True
+    if any(products):
+        conditions["(f.gtin = ANY(%s) OR p.product_group = ANY(%s))"] = Several(
+            (products[0] or [], products[1] or []))
+    return conditions
+
+
+def promotions(read: ReadModels, paging: PageRequest) -> tuple[list[dict], int]:
+    return read.page("{schema}.promotions", paging, where={}, order_by="valid_from DESC, number",
+                     columns="promotion_id, number, name, rule_id, budget, valid_from, valid_to, scope, effect, owner")
+
+
+def promotion(read: ReadModels, promotion_id: UUID) -> dict | None:
+    return read.one("SELECT * FROM {schema}.promotions WHERE promotion_id = %s", (promotion_id,))
+
+
+def promotion_effect(read: ReadModels, found: dict, run: tuple[date, date], baseline: tuple[date, date]) -> dict:
+    """The scope's sales while it ran and in the baseline, and what the promotion gave (from its budget)."""
+    conditions = {c: v for c, v in scope_conditions(found["scope"]).items() if v is not None}
+    args = [a for v in conditions.values() for a in (v if isinstance(v, tuple) else (v,))]
+    where = " AND ".join(conditions) or "TRUE"
+    sales = read.report(
+        "SELECT coalesce(sum(f.gross) FILTER (WHERE f.on_date >= %s), 0) AS amount,"
+        " coalesce(sum(f.units) FILTER (WHERE f.on_date >= %s), 0) AS units,"
+        " coalesce(sum(f.gross) FILTER (WHERE f.on_date < %s), 0) AS baseline_amount,"
+        " coalesce(sum(f.units) FILTER (WHERE f.on_date < %s), 0) AS baseline_units"
+        f" FROM {_FROM} WHERE f.on_date BETWEEN %s AND %s AND {where}",
+        (run[0], run[0], run[0], run[0], baseline[0], run[1], *args))[0]
+    spent = read.one("SELECT count(*) FILTER (WHERE s.amount > 0) AS orders, coalesce(sum(s.amount), 0) AS discount"
+                     " FROM {schema}.promotion_spend s JOIN {schema}.promotion_budgets b ON b.budget_id = s.budget_id"
+                     " WHERE b.rule_id = %s", (found["rule_id"],))
+    return {**sales, **(spent or {"orders": 0, "discount": Decimal(0)})}
+
+
+def promotion_lines(read: ReadModels, found: dict, start: date, end: date, paging: PageRequest
+                    ) -> tuple[list[dict], int]:
+    """The sales lines within the promotion's scope between two days: the rows behind its figures (company-wide: the
+    route that reads them takes a permission no portal user holds)."""
+    return sales_lines(read, None, None, SalesFilter(start=start, end=end), EVERYTHING, paging,
+                       extra=scope_conditions(found["scope"]))

@@ -21,18 +21,20 @@ from stdnum import ean
 from services.analytics import queries
 from services.analytics.domain.sales import GROUPS, channel_of, month_of
 from services.analytics.domain.stock import status_of
+from services.analytics.projections.promotions import Promotions
 from services.analytics.projections.recalls import RecallStatus
 from services.analytics.projections.returns import Returns
 from services.analytics.projections.sales import Sales
 from services.analytics.projections.stock import Stock
+from shared.domain.business_day import business_day
 from shared.events import EventPayload
 from shared.events.billing import CreditNoteIssued, CreditNoteLine, InvoiceDiscount, InvoiceLine, InvoiceRaised
-from shared.events.channel import DistributorRegistered, HospitalRegistered
+from shared.events.channel import DistributorRegistered, HospitalRegistered, PromotionCreated
 from shared.events.inventory import (
     AllocatedStockShipped, ItemRegistered, LotAllocation, LotHeld, LotHoldReleased, LotInspected, LotReceived,
     ProductGroupSet, ReturnedLine, ShipmentReturned, StockAdjusted, StockMoved, StockReturned,
 )
-from shared.events.order import OrderLine, OrderPlaced
+from shared.events.order import OrderLine, OrderPlaced, PromotionBudgetOpened, PromotionBudgetSpent
 from shared.events.traceability import (
     AdverseEventReported, AdverseEventSubmitted, RecallAcknowledged, RecallClosed, RecallConsigneeNotified,
     RecalledLot, RecallOpened, RecallUnitsReturned,
@@ -318,7 +320,7 @@ stock_operations = st.lists(st.tuples(
 @hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=stock_operations)
 def test_inventory_health_equals_the_stock_folded_from_the_events(ops, settings, pool, analytics_api):
-    today = date.today()
+    today = business_day(datetime.now(UTC))  # the API's today is China's
     lots = [(GTINS[n % 2], f"LOT{n}", today + timedelta(days=(-20, 10, 45, 100, 400, 5)[n])) for n in range(6)]
     events: list[EventPayload] = []
     stock: dict[tuple, list] = {}  # (gtin, lot, warehouse) -> [expiry, on_hand, quality]
@@ -489,3 +491,112 @@ def test_recall_and_adverse_event_status_count_what_the_events_say(settings, poo
                                 headers=_token("quality")).json()["items"]
     assert len(waiting) == sum(not a[1] for a in adverse) and all(w["submitted_at"] is None for w in waiting)
     assert analytics_api.get("/recall-status", headers=_token("finance")).status_code == 403
+
+
+scopes = st.fixed_dictionaries({}, optional={
+    "grades": st.lists(st.sampled_from(GRADES), max_size=2), "channels": st.lists(
+        st.sampled_from(["direct", "distributor"]), max_size=1), "provinces": st.lists(st.sampled_from(PROVINCES),
+                                                                                     max_size=2),
+    "cities": st.lists(st.just("某市"), max_size=1), "gtins": st.lists(st.sampled_from(GTINS), max_size=2),
+    "groups": st.lists(st.just("冠脉支架"), max_size=1), "tiers": st.lists(st.just("gold"), max_size=1),
+    "min_quantity": st.integers(1, 5), "max_quantity": st.integers(3, 9)})
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scope=scopes, seed=st.integers(0, 1000), customer=st.booleans())
+def test_a_promotion_s_scope_selects_the_sales_the_pricing_engine_would_have_given_it(scope, seed, customer,
+                                                                                      settings, pool):
+    from dataclasses import replace
+
+    from shared.domain.pricing import Line, rule_of
+
+    world = World(random.Random(seed))
+    for n in range(12):
+        world.invoice(3, n % 2 == 0, False, n == 3, date(2026, 3, 1 + n))
+    world.credit(1, date(2026, 3, 20))
+    if customer:
+        scope = {**scope, "customers": [str(next(iter(world.hospitals)))]}
+    read = fed(world, pool, settings.schema_for("analytics"))
+    rows, total = queries.sales_lines(read, None, None, ALL_TIME, EVERYTHING, PageRequest(limit=500, offset=0),
+                                      extra=queries.scope_conditions(scope))
+    engine_scope = rule_of({"rule_id": "r", "name": "r", "priority": 1, "scope": scope, "valid_from": None,
+                            "valid_to": None, "effect": {"kind": "discount_percent", "value": "5"}}).scope
+    expected = set()
+    for event in world.billing:
+        invoice = event if isinstance(event, InvoiceRaised) else next(i for i in world.invoices
+                                                                      if i.invoice_id == event.invoice_id)
+        province, city, grade = world.hospitals[invoice.hospital_id]
+        lines = [(n, line.gtin, line.quantity if isinstance(event, InvoiceRaised) else None)
+                 for n, line in enumerate(event.lines, start=1)]
+        if isinstance(event, InvoiceRaised):
+            lines += [(len(event.lines) + n, "", None) for n in range(1, len(event.discounts) + 1)]
+        for line_no, gtin, quantity in lines:
+            line = Line(gtin=gtin, quantity=quantity if quantity is not None else 1,
+                        on=date(2026, 3, 1), customer_id=str(invoice.hospital_id), hospital_grade=grade,
+                        distributor_tier=None, channel="distributor" if invoice.bill_to_distributor_id else "direct",
+                        province=province, city=city, product_groups=frozenset({"冠脉支架"} if gtin == GTINS[0]
+                                                                               else set()))
+            # Credit notes and discounts are not lines sold: the scope's quantity bounds do not apply to them.
+            judged = engine_scope if quantity is not None else replace(engine_scope, min_quantity=1, max_quantity=None)
+            within = judged.mismatch(line) is None
+            if within:
+                document = event.invoice_id if isinstance(event, InvoiceRaised) else event.credit_note_id
+                expected.add((str(document), line_no))
+    assert total == len(rows)
+    assert {(str(r["document_id"]), r["line_no"]) for r in rows} == expected
+
+
+
+def test_a_promotion_s_effect_is_its_scope_s_sales_while_it_ran_against_as_many_days_before(settings, pool,
+                                                                                            analytics_api):
+    today = business_day(datetime.now(UTC))  # the API's today is China's
+
+    def in_scope(start: date, end: date) -> Decimal:
+        return sum((line.gross_amount for i in world.invoices if i.bill_to_distributor_id and start <= i.issued_on
+                    <= end for line in i.lines if line.gtin == GTINS[0]), Decimal(0))
+
+    for seed in range(100):  # a world with sales in scope both before it and while it ran
+        world = World(random.Random(seed))
+        for n in range(20):  # ten days before it, ten while it runs
+            world.invoice(2, n % 2 == 0, False, False, today - timedelta(days=19 - n))
+        if in_scope(today - timedelta(days=19), today - timedelta(days=10)) and in_scope(today - timedelta(days=9),
+                                                                                         today):
+            break
+    fed(world, pool, settings.schema_for("analytics"))
+    promotion_id, budget_id = uuid4(), uuid4()
+    scope = {"gtins": [GTINS[0]], "channels": ["distributor"]}
+    orders = [uuid4(), uuid4(), uuid4()]
+    events = [PromotionCreated(promotion_id=promotion_id, number="PROMO-1", name="冬季促销", rule_id="promo-winter",
+                               budget=Decimal("1000.00"), valid_from=today - timedelta(days=9),
+                               valid_to=today + timedelta(days=20), scope=scope,
+                               effect={"kind": "discount_percent", "value": "5"}, owner="华东大区"),
+              PromotionBudgetOpened(budget_id=budget_id, rule_id="promo-winter", budget=Decimal("1000.00")),
+              PromotionBudgetSpent(budget_id=budget_id, order_id=orders[0], amount=Decimal("30.00")),
+              PromotionBudgetSpent(budget_id=budget_id, order_id=orders[1], amount=Decimal("20.00")),
+              PromotionBudgetSpent(budget_id=budget_id, order_id=orders[0], amount=Decimal("25.00")),  # amended
+              PromotionBudgetSpent(budget_id=budget_id, order_id=orders[2], amount=Decimal("0.00"))]  # cancelled
+    projection = Promotions(pool, settings.schema_for("analytics"))
+    projection.setup()
+    topic = f"analytics-promotions-{uuid4().hex[:6]}"
+    projection.handle_batch([Delivery(topic, 0, n, envelope_of(e, position=n + 1)) for n, e in enumerate(events)])
+
+    answer = analytics_api.get(f"/promotions/{promotion_id}/effect", headers=_token("pricing_manager"))
+    assert answer.status_code == 200, answer.text
+    effect = answer.json()
+    ran, before = in_scope(today - timedelta(days=9), today), in_scope(today - timedelta(days=19),
+                                                                       today - timedelta(days=10))
+    assert effect["ran"] == [str(today - timedelta(days=9)), str(today)]
+    assert effect["baseline"] == [str(today - timedelta(days=19)), str(today - timedelta(days=10))]
+    assert (Decimal(effect["amount"]), Decimal(effect["baseline_amount"])) == (ran, before)
+    assert Decimal(effect["uplift"]) == ((ran - before) / before).quantize(Decimal("0.0001"))
+    assert (Decimal(effect["discount_given"]), effect["orders"], Decimal(effect["budget_used"])) == (
+        Decimal("45.00"), 2, Decimal("0.0450"))
+    lines = analytics_api.get(f"/promotions/{promotion_id}/lines", params={"window": "baseline", "limit": 500},
+                              headers=_token("channel_manager")).json()
+    assert sum(Decimal(line["amount"]) for line in lines["items"]) == before
+    assert {line["gtin"] for line in lines["items"]} == {GTINS[0]}
+    listed = analytics_api.get("/promotions/effect", headers=_token("auditor")).json()
+    assert [p["promotion_id"] for p in listed["items"]] == [str(promotion_id)]
+    assert analytics_api.get(f"/promotions/{uuid4()}/effect", headers=_token("finance")).status_code == 404
+    assert analytics_api.get("/promotions/effect", headers=_token(
+        "distributor_user", [f"distributor:{world.distributors[0]}"])).status_code == 403

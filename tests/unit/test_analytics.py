@@ -53,3 +53,18 @@ def test_days_of_inventory_and_turnover_need_movement_and_stock():
     assert days_of_inventory(45, 180) == Decimal("22.5")
     assert days_of_inventory(10, 0) is None  # nothing moves: no figure, a slow mover
     assert turnover(1200, 100) == Decimal("12.00") and turnover(5, 0) is None
+
+
+def test_a_promotion_is_measured_against_as_many_days_just_before_it():
+    from decimal import Decimal
+
+    from services.analytics.domain.promotions import uplift, windows
+
+    ran, baseline = windows(date(2026, 11, 1), date(2026, 12, 31), date(2026, 11, 30))
+    assert ran == (date(2026, 11, 1), date(2026, 11, 30))  # still running: to today
+    assert baseline == (date(2026, 10, 2), date(2026, 10, 31))  # thirty days before
+    assert windows(date(2026, 1, 1), date(2026, 1, 10), date(2026, 6, 1)) == (
+        (date(2026, 1, 1), date(2026, 1, 10)), (date(2025, 12, 22), date(2025, 12, 31)))
+    assert uplift(Decimal("125"), Decimal("100")) == Decimal("0.2500")
+    assert uplift(Decimal("80"), Decimal("100")) == Decimal("-0.2000")
+    assert uplift(Decimal("80"), Decimal("0")) is None

@@ -55,6 +55,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "analytics-returns": "analytics",
         "analytics-stock": "analytics",
         "analytics-recall-status": "analytics",
+        "analytics-promotions": "analytics",
     }
     assert all(issubclass(e.cls, Projection) for e in entries.values())
     assert entries["channel-directory"].schema == "t1234abcd_channel_service"
