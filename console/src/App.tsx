@@ -9,6 +9,7 @@ import { useLanguage, useT } from "./i18n";
 import { AuditPage } from "./pages/audit";
 // The pages with charts come in chunks of their own, with ECharts: a hospital's phone never loads them.
 const DashboardPage = lazy(() => import("./pages/dashboard").then((m) => ({ default: m.DashboardPage })));
+const MySalesPage = lazy(() => import("./pages/mysales").then((m) => ({ default: m.MySalesPage })));
 const AgingPage = lazy(() => import("./pages/aging").then((m) => ({ default: m.AgingPage })));
 import { LoginPage, OidcCallback } from "./pages/login";
 import { ContractPage, ContractsPage, CustomersPage, NewOrderPage, NewQuotePage, OrderPage, OrdersPage, QuotePage, QuotesPage } from "./pages/orders";
@@ -18,7 +19,7 @@ import { DunningPage, InvoicesPage, PaymentsPage, StatementPage } from "./pages/
 import { PickingPage, QualityPage, ReceivingPage, ReturnsPage, StockPage } from "./pages/warehouse";
 import { clearSession, isPortal, type Me, token } from "./session";
 
-interface Entry { path: string; label: string; permission: string; portal?: "distributor" | "hospital" | "staff"; element: ReactNode }
+interface Entry { path: string; label: string; permission: string; portal?: "hospital" | "portal" | "staff"; element: ReactNode }
 
 function entries(t: (k: string) => string): Entry[] {
   return [
@@ -29,6 +30,7 @@ function entries(t: (k: string) => string): Entry[] {
     { path: "/customers", label: t("customers"), permission: "hospital:read", portal: "staff", element: <CustomersPage /> },
     { path: "/recalls/lookup", label: t("recallLookup"), permission: "recall:lookup", element: <RecallLookupPage /> },
     { path: "/recalls", label: t("recallCases"), permission: "recall:read", element: <RecallsPage /> },
+    { path: "/my-sales", label: t("mySales"), permission: "analytics:read", portal: "portal", element: <MySalesPage /> },
     { path: "/recall-notices", label: t("recallNotices"), permission: "recall:read-notices", element: <RecallNoticesPage /> },
     { path: "/dashboard", label: t("dashboard"), permission: "rebate:read", portal: "staff", element: <DashboardPage /> },
     { path: "/sellout/upload", label: t("selloutUpload"), permission: "sellout:submit", element: <SelloutUploadPage /> },
@@ -52,6 +54,7 @@ function allowed(me: Me, entry: Entry): boolean {
   const portal = isPortal(me);
   if (entry.portal === "staff") return portal === null;
   if (entry.portal === "hospital") return portal === "hospital";
+  if (entry.portal === "portal") return portal !== null;
   return true;
 }
 

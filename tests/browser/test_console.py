@@ -187,6 +187,11 @@ def test_a_distributor_sees_only_its_own_data(page: Page, console: Console):
     expect(page.get_by_test_id("problem")).to_contain_text("404")
     expect(page.get_by_test_id("order-status")).to_have_count(0)
 
+    # Its own figures from analytics (kept to its own data by the service), with charts.
+    page.goto("/my-sales")
+    expect(page.get_by_test_id("chart-my-sales").locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("rebate-allowance")).to_be_visible()
+
     # Its recall notice, and a sell-out upload whose bad row comes back with its row number and rule.
     page.goto("/recall-notices")
     expect(page.get_by_test_id("recall-notices")).to_contain_text("冠脉支架输送系统召回")
@@ -245,7 +250,7 @@ def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, consol
 
 def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
     login(page, "channel_manager", username="sun", then="/dashboard")
-    for chart in ("chart-ranking", "chart-rebates"):
+    for chart in ("chart-ranking", "chart-rebates", "chart-inventory-health", "chart-return-reasons"):
         expect(page.get_by_test_id(chart).locator("canvas")).to_have_count(1)
     expect(page.get_by_test_id("diversion")).to_contain_text("DEMO")  # the demo's diversion alert, on its lot
     sales = page.get_by_test_id("chart-sales-region")

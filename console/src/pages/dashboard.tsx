@@ -13,12 +13,23 @@ import { useT } from "../i18n";
 type Row = Record<string, any>;
 interface Sales extends Page<Row> { currency: string; amount: string; units: number }
 
-/** Analytics may not be there (yet): 404 or 502/503 from the gateway leaves the chart empty, with a message. */
-function useSales(group: string) {
-  return useLoad(() => api<Sales>("analytics/sales", { query: { group, limit: 50 } }).catch((e) => {
-    if (e instanceof ApiError && [404, 502, 503].includes(e.status)) return null;
+/** Analytics may not be there (yet), or not for this role: 403, 404 or 502/503 leave the chart empty, with a message. */
+function orNothing<T>(call: Promise<T>): Promise<T | null> {
+  return call.catch((e) => {
+    if (e instanceof ApiError && [403, 404, 502, 503].includes(e.status)) return null;
     throw e;
-  }), [group]);
+  });
+}
+
+export function useSales(group: string) {
+  return useLoad(() => orNothing(api<Sales>("analytics/sales", { query: { group, limit: 50 } })), [group]);
+}
+
+function pieOption(data: { name: string; value: number }[], valueFormatter?: (v: number) => string): EChartsCoreOption | null {
+  return data.some((d) => d.value > 0) ? {
+    tooltip: { trigger: "item", valueFormatter }, legend: { bottom: 0, type: "scroll" },
+    series: [{ type: "pie", radius: ["35%", "65%"], data, label: { formatter: "{b}: {d}%" } }], aria: { enabled: true },
+  } : null;
 }
 
 function barOption(names: string[], values: number[], label: string, horizontal = false, moneyAxis = true): EChartsCoreOption {
@@ -63,6 +74,11 @@ export function DashboardPage() {
     aria: { enabled: true },
   } : null, [accruals.data]);
   const salesEmpty = (s: { data: Sales | null | undefined }) => s.data === null ? t("analyticsUnavailable") : t("noData");
+  const health = useLoad(() => orNothing(api<Row>("analytics/inventory/health")), []);
+  const returns = useLoad(() => orNothing(api<Page<Row>>("analytics/returns/reasons", { query: { group: "reason", limit: 20 } })), []);
+  const healthOption = useMemo(() => health.data ? pieOption(Object.entries(health.data.by_status as Record<string, Row>)
+    .map(([status, figure]) => ({ name: status, value: figure.units }))) : null, [health.data]);
+  const returnsOption = useMemo(() => returns.data ? pieOption(returns.data.items.map((r) => ({ name: r.name ?? r.key, value: r.units }))) : null, [returns.data]);
 
   return (
     <>
@@ -103,6 +119,18 @@ export function DashboardPage() {
           <Card title={`${t("rebates")}${accruals.data ? ` · ${accruals.data.number}` : ""}`}>
             <ProblemAlert error={programmes.error ?? accruals.error} />
             <Chart option={accrualOption} empty={t("noData")} label={t("rebates")} testId="chart-rebates" />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card title={t("inventoryHealth")} extra={health.data && <span>{t("nearExpiry")}: {(health.data.near_expiry as Row[]).map((n) => `≤${n.days}d ${n.units}`).join(" · ")}</span>}>
+            <ProblemAlert error={health.error} />
+            <Chart option={healthOption} empty={health.data === null ? t("analyticsUnavailable") : t("noData")} label={t("inventoryHealth")} testId="chart-inventory-health" />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card title={t("returnReasons")}>
+            <ProblemAlert error={returns.error} />
+            <Chart option={returnsOption} empty={returns.data === null ? t("analyticsUnavailable") : t("noData")} label={t("returnReasons")} testId="chart-return-reasons" />
           </Card>
         </Col>
         <Col span={24}>
