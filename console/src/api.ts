@@ -72,7 +72,8 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
   const extra: Record<string, string> = {};
   if (options.body !== undefined) extra["Content-Type"] = "application/json";
   if (options.idempotencyKey) extra["Idempotency-Key"] = options.idempotencyKey;
-  if (options.reason) extra["X-Reason"] = options.reason;
+  // Percent-encoded: a header carries Latin-1 only, and reasons are Chinese more often than not (the services unquote it).
+  if (options.reason) extra["X-Reason"] = encodeURIComponent(options.reason);
   const response = await checked(await fetch(`/api/${path}${queryString(options.query)}`, {
     method: options.method ?? (options.body === undefined ? "GET" : "POST"),
     headers: headers(extra),

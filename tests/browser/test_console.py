@@ -300,6 +300,23 @@ def test_finance_records_a_payment_allocated_oldest_due_first_and_reads_the_agin
     expect(page.get_by_role("main")).to_contain_text(DEMO_HOSPITAL)
     assert_accessible(page, "aging")
 
+    # An invoicing error corrected by a full credit note (红冲) on the newest invoice.
+    page.goto("/finance/invoices")
+    first = page.get_by_test_id("invoices").locator("tbody tr.ant-table-row").first
+    short_id = first.locator("td").first.inner_text()
+    first.get_by_role("button", name="开红字发票").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog.locator(".ant-form-item-explain-error")).to_have_count(1)  # the reason is required: nothing sent
+    dialog.locator("#note").fill("开票单价有误 wrong unit price on the invoice")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
+    with console.staff("finance") as http:
+        invoices = http.get(f"{console.urls['billing']}/invoices", params={"limit": 200}).json()["items"]
+        invoice_id = next(i["invoice_id"] for i in invoices if i["invoice_id"].startswith(short_id))
+        credited = http.get(f"{console.urls['billing']}/invoices/{invoice_id}").json()
+    assert len(credited["credit_notes"]) == 1 and credited["open_amount"] in ("0", "0.00")
+
 
 def test_an_auditor_reads_who_did_what_and_why_in_english(page: Page, console: Console):
     with console.staff("order_desk") as http:

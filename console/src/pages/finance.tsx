@@ -1,5 +1,5 @@
 // Finance: invoices (with their PDFs), payments, aging (as of a day, by bucket) and the dunning list.
-import { Button, Card, DatePicker, Form, Input, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Button, Card, DatePicker, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, newKey, type Page } from "../api";
@@ -12,11 +12,14 @@ type Row = Record<string, any>;
 
 export function InvoicesPage() {
   const t = useT();
+  const me = useMe();
   const { language } = useLanguage();
+  const [crediting, setCrediting] = useState<Row | null>(null);
+  const [round, setRound] = useState(0);
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("invoices")}</Typography.Title>
-      <PagedTable<Row> path="billing/invoices" rowKey="invoice_id" testId="invoices"
+      <PagedTable<Row> path="billing/invoices" rowKey="invoice_id" testId="invoices" reloadKey={round}
         filters={<Form.Item name="order_id" label={t("orderId")}><Input allowClear style={{ width: 320 }} /></Form.Item>}
         columns={[
           { title: t("invoice"), dataIndex: "invoice_id", render: (v) => String(v).slice(0, 8) },
@@ -28,7 +31,9 @@ export function InvoicesPage() {
           { title: t("total"), dataIndex: "gross_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("issuedOn"), dataIndex: "raised_at", render: dateTime },
           { title: "PDF", render: (_, r) => <DownloadButton path={`billing/invoices/${r.invoice_id}/pdf`} query={{ lang: language }} name={`invoice-${r.invoice_id}.pdf`} label={t("download")} /> },
+          ...(can(me, "invoice:credit") ? [{ title: t("actions"), render: (_: unknown, r: Row) => <Button size="small" onClick={() => setCrediting(r)}>{t("creditNote")}</Button> }] : []),
         ]} />
+      <CreditNoteModal invoice={crediting} onClose={() => setCrediting(null)} onDone={() => { setCrediting(null); setRound((n) => n + 1); }} />
     </>
   );
 }
@@ -158,5 +163,36 @@ export function StatementPage() {
         <Space wrap>{Object.entries(s.aging ?? {}).map(([bucket, amount]) => <Tag key={bucket}>{bucket}: {money(amount as string, s.currency)}</Tag>)}</Space>
       </Card>}
     </>
+  );
+}
+
+/** A credit note (红字) against an invoice: everything left of it, or named lines by units or a net amount. */
+function CreditNoteModal({ invoice, onClose, onDone }: { invoice: Row | null; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [key] = useState(newKey);
+  const [error, setError] = useState<unknown>();
+  const full: boolean = Form.useWatch("full", form) ?? true;
+  return (
+    <Modal open={!!invoice} title={`${t("creditNote")} · ${String(invoice?.invoice_id ?? "").slice(0, 8)}`} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" initialValues={{ reason: "invoicing_error", full: true }} onFinish={async (v) => {
+        setError(undefined);
+        const lines = full ? [] : [{ line_no: v.line_no, ...(v.net_amount ? { net_amount: String(v.net_amount).trim() } : { quantity: v.quantity }) }];
+        try {
+          await api(`billing/invoices/${invoice!.invoice_id}/credit-notes`, { idempotencyKey: key, body: { reason: v.reason, full, lines, note: v.note || undefined } });
+          onDone();
+        } catch (e) { setError(e); }
+      }}>
+        <Form.Item name="reason" label={t("reason")}><Select options={["return", "sales_allowance", "invoicing_error", "other"].map((r) => ({ value: r }))} /></Form.Item>
+        <Form.Item name="full" label="全额红冲 full" valuePropName="checked"><Switch /></Form.Item>
+        {!full && <Space wrap>
+          <Form.Item name="line_no" label="行 line" rules={[{ required: true }]}><InputNumber min={1} /></Form.Item>
+          <Form.Item name="quantity" label={t("quantity")}><InputNumber min={1} /></Form.Item>
+          <Form.Item name="net_amount" label="不含税金额 net" rules={[{ pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ }]}><Input style={{ width: 140 }} /></Form.Item>
+        </Space>}
+        <Form.Item name="note" label={t("why")} rules={[{ required: true }]}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
   );
 }

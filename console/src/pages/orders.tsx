@@ -420,6 +420,7 @@ export function OrderPage() {
   const [error, setError] = useState<unknown>();
   const [release, setRelease] = useState<string | null>(null);
   const [holdOpen, setHoldOpen] = useState(false);
+  const [cancelOpen, setCancelOpen] = useState(false);
   const o = order.data;
   const command = async (path: string, body: unknown) => {
     setError(undefined);
@@ -443,6 +444,7 @@ export function OrderPage() {
             ? can(me, "price:approve") && <Button key={h} onClick={() => command("price-decision", { decision: "approve", reason: "price approved in the console" })}>{t("approve")} · {h}</Button>
             : can(me, RELEASE_PERMISSION[h]) && <Button key={h} onClick={() => setRelease(h)}>{t("release")} · {h}</Button>)}
           {can(me, "order:hold") && !["shipped", "cancelled", "closed"].includes(o.status) && <Button onClick={() => setHoldOpen(true)}>{t("placeHold")}</Button>}
+          {can(me, "order:place") && !["shipped", "cancelled", "closed", "price_rejected"].includes(o.status) && <Button danger onClick={() => setCancelOpen(true)}>{t("cancelOrder")}</Button>}
         </Space>
         <Typography.Title level={3} style={{ fontSize: 16 }}>{t("lines")}</Typography.Title>
         <Table<Row> size="small" rowKey="line_no" dataSource={o.lines} pagination={false} scroll={{ x: "max-content" }}
@@ -477,6 +479,8 @@ export function OrderPage() {
       <ReasonModal open={release !== null} title={`${t("release")} · ${release ?? ""}`} withExpiry={release === "credit"}
         onClose={() => setRelease(null)}
         onSubmit={async (v) => { if (await command(`holds/${release}/release`, v)) setRelease(null); }} />
+      <ReasonModal open={cancelOpen} title={t("cancelOrder")} onClose={() => setCancelOpen(false)}
+        onSubmit={async (v) => { if (await command("cancel", { reason: v.reason })) setCancelOpen(false); }} />
       <ReasonModal open={holdOpen} title={t("placeHold")} onClose={() => setHoldOpen(false)}
         onSubmit={async (v) => { if (await command("holds", { hold: "manual", reason: v.reason })) setHoldOpen(false); }} />
     </Card>

@@ -1,6 +1,6 @@
 // The warehouse: picking an order's reserved units by UDI scan, then dispatch; stock by lot and expiry with what
 // nears expiry highlighted.
-import { Alert, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { api, newKey, type Page } from "../api";
@@ -34,6 +34,8 @@ export function PickingPage() {
 function Picking({ orderId }: { orderId: string }) {
   const t = useT();
   const fulfilment = useLoad(() => api<Row>(`inventory/fulfilments/${orderId}`), [orderId]);
+  const me = useMe();
+  const [returning, setReturning] = useState<Row | null>(null);
   const [scans, setScans] = useState<{ raw: string; parsed: ParsedUdi }[]>([]);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -98,7 +100,9 @@ function Picking({ orderId }: { orderId: string }) {
             { title: t("lines"), dataIndex: "lines", render: (lines: Row[]) => (lines ?? []).map((l, i) => <div key={i}>{l.gtin} · {l.lot} × {l.quantity}</div>) },
             { title: t("delivered"), dataIndex: "delivered_at", render: (v, s) => v ? dateTime(v)
                 : <Button size="small" onClick={() => delivered(s.shipment_id)}>{t("delivered")}</Button> },
-            { title: t("accepted"), dataIndex: "accepted_by", render: (v) => v ?? "—" }]} />
+            { title: t("accepted"), dataIndex: "accepted_by", render: (v) => v ?? "—" },
+            { title: t("actions"), render: (_, s) => can(me, "return:record") && <Button size="small" onClick={() => setReturning(s)}>{t("recordReturn")}</Button> }]} />
+        <ReturnModal orderId={orderId} shipment={returning} onClose={() => setReturning(null)} onDone={() => { setReturning(null); fulfilment.reload(); }} />
       </>}
     </Card>
   );
@@ -233,5 +237,36 @@ export function ReturnsPage() {
           { title: t("reason"), dataIndex: "reason" }, { title: "处置 disposition", dataIndex: "disposition" }, { title: t("warehouseCode"), dataIndex: "warehouse" },
         ]} />
     </>
+  );
+}
+
+/** Goods coming back from a shipment: why, what becomes of them, how many of each lot; credited unless said not. */
+function ReturnModal({ orderId, shipment, onClose, onDone }: { orderId: string; shipment: Row | null; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [key] = useState(newKey);
+  const [error, setError] = useState<unknown>();
+  const lines: Row[] = shipment?.lines ?? [];
+  return (
+    <Modal open={!!shipment} title={t("recordReturn")} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" initialValues={{ reason: "damaged", disposition: "quarantine", warehouse: "WH-SH-RET", credit: true }}
+        onFinish={async (v) => {
+          setError(undefined);
+          const returned = lines.map((l, n) => ({ gtin: l.gtin, lot: l.lot, quantity: Number(v[`q${n}`] ?? 0) })).filter((l) => l.quantity > 0);
+          try {
+            await api("inventory/returns", { idempotencyKey: key, body: { order_id: orderId, shipment_id: shipment!.shipment_id,
+              reason: v.reason, disposition: v.disposition, warehouse: v.warehouse, note: v.note || undefined, credit: v.credit, lines: returned } });
+            onDone();
+          } catch (e) { setError(e); }
+        }}>
+        <Form.Item name="reason" label={t("reason")}><Select options={["damaged", "expired", "wrong_item", "recall", "other"].map((r) => ({ value: r }))} /></Form.Item>
+        <Form.Item name="disposition" label="处置 disposition"><Select options={["restock", "quarantine", "scrap"].map((r) => ({ value: r }))} /></Form.Item>
+        <Form.Item name="warehouse" label={t("warehouseCode")} rules={[{ required: true }]}><Input /></Form.Item>
+        {lines.map((l, n) => <Form.Item key={n} name={`q${n}`} label={`${l.gtin} · ${l.lot} (≤ ${l.quantity})`}><InputNumber min={0} max={l.quantity} /></Form.Item>)}
+        <Form.Item name="credit" label="红字冲销 credit the customer" valuePropName="checked"><Switch /></Form.Item>
+        <Form.Item name="note" label="备注 Note"><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
   );
 }
