@@ -77,6 +77,8 @@ const STRINGS: Record<string, [string, string]> = {
   noPermission: ["无权访问此页面", "You may not open this page"], backHome: ["返回首页", "Back home"],
   hospitalPortal: ["医院门户", "Hospital portal"], distributorPortal: ["经销商门户", "Distributor portal"],
   exportCsv: ["导出 CSV", "Export CSV"], deliveryDate: ["要求交货日", "Requested delivery date"], price: ["价格", "Price"], recordPayment: ["登记收款", "Record a payment"], byItem: ["按产品与日期范围", "By item and date range"],
+  requestClosure: ["申请结案", "Request closure"], approveClosure: ["批准结案（第二人）", "Approve closure (a second officer)"],
+  closureRequested: ["已申请结案", "Closure requested"], closed: ["已结案", "Closed"], summary: ["结案总结", "Summary"],
   cancelOrder: ["取消订单", "Cancel the order"], recordReturn: ["登记退货", "Record a return"], creditNote: ["开红字发票", "Credit note"],
   inventoryHealth: ["库存健康度", "Inventory health"], returnReasons: ["退货原因", "Return reasons"], mySales: ["我的销售与返利", "My sales and rebates"],
   rebateAllowance: ["待抵扣票折", "Rebate discounts to come (票折)"], byProduct: ["按产品", "By product"], allocate: ["核销（最早到期优先）", "Allocate, oldest due first"], exportXlsx: ["导出 Excel", "Export Excel"],

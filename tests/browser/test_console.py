@@ -164,6 +164,18 @@ def test_a_recall_from_lookup_to_report_download(page: Page, console: Console):
         downloading.value.save_as(saved)
         assert saved.read_bytes().startswith(magic), saved
 
+    # Closing takes two officers: the one who asks cannot approve; a second one does.
+    page.get_by_role("button", name="申请结案").click()
+    page.get_by_role("dialog").locator("#summary").fill("全部收货方已通知并回收 all consignees notified and recovered")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(page.get_by_test_id("closure-requested")).to_contain_text("user:rui")
+    expect(page.get_by_role("button", name="批准结案（第二人）")).to_have_count(0)
+    case_url = page.url
+    page.get_by_role("button", name="退出").click()
+    login(page, "recall_officer", username="ming", then=case_url.split(console.url, 1)[1])
+    page.get_by_role("button", name="批准结案（第二人）").click()
+    expect(page.get_by_test_id("recall-status")).to_have_text("已关闭")
+
 
 def test_a_distributor_sees_only_its_own_data(page: Page, console: Console):
     mine = console.demo["distributors"][DEMO_DISTRIBUTOR]

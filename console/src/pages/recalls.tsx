@@ -181,6 +181,8 @@ export function RecallCasePage() {
   const [round, setRound] = useState(0);
   const [error, setError] = useState<unknown>();
   const [acting, setActing] = useState<{ kind: "notify" | "acknowledge"; consignee: Row } | null>(null);
+  const [closing, setClosing] = useState(false);
+  const [closeForm] = Form.useForm();
   const r = recall.data;
   const refresh = () => { recall.reload(); setRound((n) => n + 1); };
   const overdue = r && r.status === "open" && dayjs(r.notify_by).isBefore(dayjs());
@@ -196,6 +198,18 @@ export function RecallCasePage() {
           { label: t("reason"), children: r.reason },
           { label: t("lot"), children: [...r.lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...r.kit_lots.map((l: Row) => `${l.gtin}/${l.lot} (kit)`)].join(", ") || "—" },
         ]} />
+        {r.status === "open" && <Space wrap style={{ marginTop: 12 }}>
+          {can(me, "recall:manage") && <Button onClick={() => setClosing(true)}>{t("requestClosure")}</Button>}
+          {r.closure_requested && <Typography.Text data-testid="closure-requested">
+            {t("closureRequested")}: {r.closure_requested.requested_by} · {r.closure_requested.summary}</Typography.Text>}
+          {r.closure_requested && can(me, "recall:approve") && me && r.closure_requested.requested_by !== `user:${me.subject}` &&
+            <Button type="primary" onClick={async () => {
+              setError(undefined);
+              try { await api(`traceability/recalls/${recallId}/close/approval`, { method: "POST" }); refresh(); } catch (e) { setError(e); }
+            }}>{t("approveClosure")}</Button>}
+        </Space>}
+        {r.closed_by && <Typography.Paragraph style={{ marginTop: 12 }}>{t("closed")}: {dateTime(r.closed_at)} · {r.summary} ·
+          {" "}{r.closed_by.requested_by} / {r.closed_by.approved_by}</Typography.Paragraph>}
         <Typography.Title level={3} style={{ fontSize: 16, marginTop: 16 }}>{t("effectiveness")}</Typography.Title>
         <Space wrap size="large">
           {(["notified_share", "acknowledged_share", "recovered_share"] as const).map((k) => (
@@ -231,6 +245,15 @@ export function RecallCasePage() {
               </Space> },
           ]} />
       </>}
+      <Modal open={closing} title={t("requestClosure")} onCancel={() => setClosing(false)} onOk={() => closeForm.submit()} okText={t("confirm")} destroyOnHidden>
+        <Form form={closeForm} layout="vertical" onFinish={async (v) => {
+          setError(undefined);
+          try { await api(`traceability/recalls/${recallId}/close`, { body: { summary: v.summary } }); setClosing(false); refresh(); }
+          catch (e) { setError(e); setClosing(false); }
+        }}>
+          <Form.Item name="summary" label={t("summary")} rules={[{ required: true }]}><Input.TextArea rows={3} /></Form.Item>
+        </Form>
+      </Modal>
       <NoticeModal acting={acting} recallId={recallId!} onClose={() => setActing(null)} onDone={() => { setActing(null); refresh(); }} onError={setError} />
     </Card>
   );
