@@ -172,8 +172,9 @@ def fed(world: World, pool, schema: str) -> ReadModels:  # noqa: ANN001 - a conn
     projection = Sales(pool, schema)
     projection.setup()
     with pool.connection() as conn:
-        conn.execute(f"TRUNCATE {schema}.sales_facts, {schema}.sales_invoices, {schema}.sales_award_lines,"
-                     f" {schema}.sales_hospitals, {schema}.sales_distributors, {schema}.sales_products")
+        conn.execute(f"TRUNCATE {schema}.sales_facts, {schema}.sales_daily, {schema}.sales_invoices,"
+                     f" {schema}.sales_award_lines, {schema}.sales_hospitals, {schema}.sales_distributors,"
+                     f" {schema}.sales_products")
     deliveries = world.deliveries()
     for start in range(0, len(deliveries), 7):  # in batches, as a consumer gets them
         projection.handle_batch(deliveries[start:start + 7])

@@ -49,6 +49,18 @@ class Sales(Projection):
         "CREATE TABLE IF NOT EXISTS {schema}.sales_distributors (distributor_id uuid PRIMARY KEY, name text NOT NULL,"
         " region text NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {schema}.sales_products (gtin text PRIMARY KEY, name text, product_group text)",
+        # The facts summed per day, hospital, distributor and channel: what the groupings that need no product read
+        # (a day's lines of a hospital are summed again whenever one of them changes, so the sums are the facts').
+        "CREATE TABLE IF NOT EXISTS {schema}.sales_daily (on_date date NOT NULL, hospital_id uuid NOT NULL,"
+        " distributor_id uuid, channel text NOT NULL, units int NOT NULL, net numeric(18, 2) NOT NULL,"
+        " gross numeric(18, 2) NOT NULL, lines int NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS sales_daily_key ON {schema}.sales_daily (hospital_id, on_date)",
+        "CREATE INDEX IF NOT EXISTS sales_daily_day ON {schema}.sales_daily (on_date)",
+        "CREATE INDEX IF NOT EXISTS sales_daily_distributor ON {schema}.sales_daily (distributor_id, on_date)",
+        # Facts kept before the daily sums were: summed once.
+        "INSERT INTO {schema}.sales_daily SELECT on_date, hospital_id, distributor_id, channel, sum(units), sum(net),"
+        " sum(gross), count(*) FILTER (WHERE kind = 'invoice') FROM {schema}.sales_facts"
+        " WHERE NOT EXISTS (SELECT 1 FROM {schema}.sales_daily) GROUP BY 1, 2, 3, 4",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -66,6 +78,8 @@ class Sales(Projection):
                 if awarded:  # invoiced before the order's event was read here
                     cur.execute(f"UPDATE {schema}.sales_facts SET channel = 'platform' WHERE order_id = %s"
                                 " AND gtin = ANY(%s) AND channel <> 'platform'", (payload.order_id, awarded))
+                    self._sum_days(cur, f"SELECT hospital_id, on_date FROM {schema}.sales_facts WHERE order_id = %s",
+                                   (payload.order_id,))
             case HospitalRegistered():
                 cur.execute(f"INSERT INTO {schema}.sales_hospitals VALUES (%s, %s, %s, %s, %s) ON CONFLICT"
                             " (hospital_id) DO UPDATE SET name = EXCLUDED.name, province = EXCLUDED.province,"
@@ -101,6 +115,7 @@ class Sales(Projection):
                         " NULL, NULL, 0, %s, %s) ON CONFLICT DO NOTHING",
                         (invoice.invoice_id, offset, day, invoice.invoice_id, invoice.order_id, invoice.hospital_id,
                          distributor, channel_of(distributor, None), discount.net_amount, discount.gross_amount))
+        self._sum_days(cur, "SELECT %s::uuid, %s::date", (invoice.hospital_id, day))
 
     def _credit_note(self, cur: Cursor, note: CreditNoteIssued) -> None:
         schema = self.schema
@@ -113,3 +128,15 @@ class Sales(Projection):
                         " ON CONFLICT DO NOTHING",
                         (note.credit_note_id, index, note.issued_on, line.gtin, line.gtin, line.lot, -line.quantity,
                          line.net_amount, line.gross_amount, note.invoice_id))
+        self._sum_days(cur, f"SELECT hospital_id, %s::date FROM {schema}.sales_invoices WHERE invoice_id = %s",
+                       (note.issued_on, note.invoice_id))
+
+    def _sum_days(self, cur: Cursor, keys: str, args: tuple) -> None:
+        """Sum again the days of hospitals that `keys` (a query of hospital_id, on_date) names."""
+        daily, facts = f"{self.schema}.sales_daily", f"{self.schema}.sales_facts"
+        cur.execute(f"DELETE FROM {daily} d USING ({keys}) AS k (hospital_id, on_date)"
+                    " WHERE d.hospital_id = k.hospital_id AND d.on_date = k.on_date", args)
+        cur.execute(f"INSERT INTO {daily} SELECT f.on_date, f.hospital_id, f.distributor_id, f.channel, sum(f.units),"
+                    " sum(f.net), sum(f.gross), count(*) FILTER (WHERE f.kind = 'invoice') FROM"
+                    f" (SELECT DISTINCT * FROM ({keys}) AS k (hospital_id, on_date)) k JOIN {facts} f"
+                    " ON f.hospital_id = k.hospital_id AND f.on_date = k.on_date GROUP BY 1, 2, 3, 4", args)
