@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = ROOT / ".local" / "test-artifacts" / "browser"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+KEYCLOAK_ISSUER = f"http://127.0.0.1:{os.environ.get('KEYCLOAK_PORT', 18080)}/realms/erp"  # scripts/keycloak.sh's
 
 
 def free_port() -> int:
@@ -49,6 +50,7 @@ class Console:
     url: str
     urls: dict[str, str]
     demo: dict[str, dict]
+    stack: Stack
 
     def staff(self, *roles: str) -> httpx.Client:
         """An HTTP client for a test's own set-up, straight to the services (not what the browser does)."""
@@ -68,6 +70,8 @@ def console(infrastructure: Infrastructure) -> Iterator[Console]:
         "HOSPITAL_LICENCE_REQUIRED": "false", "DISTRIBUTOR_AUTHORIZATION_REQUIRED": "false",
         "DATABASE_OWNER_URL": infrastructure.database_owner_url or "",
         "AUDITOR_DATABASE_URL": infrastructure.auditor_database_url or "",
+        # The services also trust the local Keycloak's tokens (test_oidc.py starts it; until then nothing asks it).
+        "OIDC_ISSUER": KEYCLOAK_ISSUER, "OIDC_AUDIENCE": "erp-services",
     }
     with pytest.MonkeyPatch.context() as patch:  # undone when the package's tests are done
         for key, value in env.items():
@@ -88,7 +92,7 @@ def console(infrastructure: Infrastructure) -> Iterator[Console]:
             stack.wait_for_gateway()
             urls = {s: stack.url(s) for s in SERVICES}
             load_demo_data(urls)
-            yield Console(url=stack.url(GATEWAY), urls=urls, demo=_demo(urls))
+            yield Console(url=stack.url(GATEWAY), urls=urls, demo=_demo(urls), stack=stack)
         finally:
             stack.stop_all()
             asyncio.run(drop_namespace(settings))
@@ -157,7 +161,7 @@ def login(page: Page, role: str, *, username: str = "tester", organisation: str 
     choose(page, "role", role)
     if organisation:
         choose(page, "organisation", organisation)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_test_id("whoami")).to_contain_text(role)
 
 
