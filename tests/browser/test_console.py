@@ -265,6 +265,7 @@ def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
     for chart in ("chart-ranking", "chart-rebates", "chart-inventory-health", "chart-return-reasons"):
         expect(page.get_by_test_id(chart).locator("canvas")).to_have_count(1)
     expect(page.get_by_test_id("diversion")).to_contain_text("DEMO")  # the demo's diversion alert, on its lot
+    expect(page.get_by_test_id("promotion-effects")).to_contain_text("DEMO-PROMO-202701")  # the demo's, measured
     sales = page.get_by_test_id("chart-sales-region")
     if "analytics" in SERVICES:  # analytics projects the demo's orders: a bar per region
         deadline = time.monotonic() + 60

@@ -31,7 +31,7 @@ export function AuditPage() {
         <Form layout="inline" onFinish={look} initialValues={{ service: "order" }} style={{ rowGap: 8 }}>
           <Form.Item name="service" label={t("service")}><Select style={{ width: 140 }} options={SERVICES.map((s) => ({ value: s }))} /></Form.Item>
           <Form.Item name="aggregate_id" label={t("aggregateId")} rules={[{ required: true }]}><Input style={{ width: 340 }} aria-label={t("aggregateId")} /></Form.Item>
-          <Form.Item name="as_of" label="As of"><DatePicker showTime /></Form.Item>
+          <Form.Item name="as_of" label={t("x_as_of")}><DatePicker showTime /></Form.Item>
           <Form.Item><Button type="primary" htmlType="submit" loading={loading}>{t("search")}</Button></Form.Item>
         </Form>
       </Card>
@@ -41,7 +41,7 @@ export function AuditPage() {
           expandable={{ expandedRowRender: (e) => <Json value={e.data} /> }}
           columns={[{ title: "#", dataIndex: "aggregateversion" }, { title: t("what"), dataIndex: "type", render: (v) => String(v).split(".").pop() },
             { title: t("when"), dataIndex: "time", render: dateTime }, { title: t("who"), dataIndex: "actor" },
-            { title: t("why"), dataIndex: "reason", render: (r) => r ?? "—" }, { title: "Correlation", dataIndex: "correlationid", render: (c) => String(c).slice(0, 12) }]} />
+            { title: t("why"), dataIndex: "reason", render: (r) => r ?? "—" }, { title: t("x_correlation"), dataIndex: "correlationid", render: (c) => String(c).slice(0, 12) }]} />
       </Card>}
       {state && <Card title={`State · v${state.version} · ${dateTime(state.as_of)}`} style={{ marginTop: 16 }}><Json value={state.state} /></Card>}
     </>

@@ -74,6 +74,8 @@ export function DashboardPage() {
     aria: { enabled: true },
   } : null, [accruals.data]);
   const salesEmpty = (s: { data: Sales | null | undefined }) => s.data === null ? t("analyticsUnavailable") : t("noData");
+  // Promotions with their effect against the days before them (analytics); without analytics, the channel's list.
+  const effects = useLoad(() => orNothing(api<Page<Row>>("analytics/promotions/effect", { query: { limit: 20 } })), []);
   const health = useLoad(() => orNothing(api<Row>("analytics/inventory/health")), []);
   const returns = useLoad(() => orNothing(api<Page<Row>>("analytics/returns/reasons", { query: { group: "reason", limit: 20 } })), []);
   const healthOption = useMemo(() => health.data ? pieOption(Object.entries(health.data.by_status as Record<string, Row>)
@@ -138,12 +140,12 @@ export function DashboardPage() {
             <Table<Row> size="small" rowKey="distributor_id" dataSource={scorecards.data?.items ?? []} pagination={false} scroll={{ x: "max-content" }}
               locale={{ emptyText: <Empty description={t("noData")} /> }}
               columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: t("region"), dataIndex: "region" }, { title: t("tier"), dataIndex: "tier" },
-                { title: "Sell-in", dataIndex: "sell_in_amount", align: "right", render: (v) => <Money value={v} /> },
-                { title: "Sell-out", dataIndex: "sell_out_units", align: "right" },
-                { title: "Sell-through", dataIndex: "sell_through_rate", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
-                { title: "Target", dataIndex: "target_amount", align: "right", render: (v) => <Money value={v} /> },
-                { title: "Attainment", dataIndex: "attainment", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
-                { title: "DOI", dataIndex: "days_of_inventory", align: "right", render: (v) => v ?? "—" },
+                { title: t("x_sell_in"), dataIndex: "sell_in_amount", align: "right", render: (v) => <Money value={v} /> },
+                { title: t("x_sell_out"), dataIndex: "sell_out_units", align: "right" },
+                { title: t("x_sell_through"), dataIndex: "sell_through_rate", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
+                { title: t("x_target"), dataIndex: "target_amount", align: "right", render: (v) => <Money value={v} /> },
+                { title: t("x_attainment"), dataIndex: "attainment", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
+                { title: t("x_doi"), dataIndex: "days_of_inventory", align: "right", render: (v) => v ?? "—" },
                 { title: t("diversion"), dataIndex: "diversion_alerts_open", align: "right", render: (v) => v ? <Tag color={TONE.red}>{v}</Tag> : 0 }]} />
           </Card>
         </Col>
@@ -158,7 +160,7 @@ export function DashboardPage() {
         <Col xs={24} xl={12}>
           <Card title={t("selloutReview")}>
             <PagedTable<Row> path="traceability/sellout-review" rowKey={(r) => `${r.report_id}-${r.line_no}`} pageSize={5} testId="sellout-review"
-              columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: "医院名称 reported", dataIndex: "reported_hospital" },
+              columns={[{ title: t("distributor"), dataIndex: "distributor_name" }, { title: t("x_reported"), dataIndex: "reported_hospital" },
                 { title: t("lot"), render: (_, r) => `${r.gtin} · ${r.lot}` }, { title: t("quantity"), dataIndex: "quantity", align: "right" },
                 { title: t("sold_at"), dataIndex: "sold_at" }]} />
           </Card>
@@ -167,16 +169,24 @@ export function DashboardPage() {
           <Card title={t("settlements")}>
             <PagedTable<Row> path="channel/rebate-settlements" rowKey={(r) => `${r.programme_id}-${r.settlement_no}`} pageSize={5}
               columns={[{ title: "No.", dataIndex: "settlement_no" }, { title: t("distributor"), dataIndex: "distributor_name" },
-                { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> }, { title: "Mode", dataIndex: "mode" },
+                { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> }, { title: t("x_mode"), dataIndex: "mode" },
                 { title: t("status"), dataIndex: "status" }, { title: t("when"), dataIndex: "proposed_at", render: dateTime }]} />
           </Card>
         </Col>
         <Col xs={24} xl={12}>
           <Card title={t("promotions")}>
-            <PagedTable<Row> path="channel/promotions" rowKey="promotion_id" pageSize={5}
+            {effects.data ? <div className="table-scroll" tabIndex={0} role="region" aria-label={t("promotions")}>
+              <Table<Row> size="small" rowKey="promotion_id" dataSource={effects.data.items} pagination={false} data-testid="promotion-effects"
+                columns={[{ title: "No.", dataIndex: "number" }, { title: t("name"), dataIndex: "name" },
+                  { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} /> },
+                  { title: t("x_baseline"), dataIndex: "baseline_amount", align: "right", render: (v) => <Money value={v} /> },
+                  { title: t("x_uplift"), dataIndex: "uplift", align: "right", render: (v) => v == null ? "—" : `${(Number(v) * 100).toFixed(0)}%` },
+                  { title: t("x_budget_used"), dataIndex: "budget_used", align: "right", render: (v) => `${(Number(v) * 100).toFixed(0)}%` },
+                  { title: t("period"), render: (_, r) => `${r.valid_from} – ${r.valid_to}` }]} />
+            </div> : <PagedTable<Row> path="channel/promotions" rowKey="promotion_id" pageSize={5} label={t("promotions")}
               columns={[{ title: "No.", dataIndex: "number" }, { title: t("name"), dataIndex: "name" },
-                { title: "Budget", dataIndex: "budget", align: "right", render: (v) => <Money value={v} /> },
-                { title: t("period"), render: (_, r) => `${r.valid_from} – ${r.valid_to}` }, { title: t("by"), dataIndex: "owner" }]} />
+                { title: t("x_budget"), dataIndex: "budget", align: "right", render: (v) => <Money value={v} /> },
+                { title: t("period"), render: (_, r) => `${r.valid_from} – ${r.valid_to}` }, { title: t("by"), dataIndex: "owner" }]} />}
           </Card>
         </Col>
       </GridRow>

@@ -26,8 +26,8 @@ export function InvoicesPage() {
           { title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) },
           { title: t("hospital"), dataIndex: "hospital_name", render: (n, r) => <Named name={n} id={r.hospital_id} /> },
           { title: t("distributor"), dataIndex: "distributor_name", render: (n, r) => r.bill_to_distributor_id ? <Named name={n} id={r.bill_to_distributor_id} /> : "—" },
-          { title: "不含税 net", dataIndex: "net_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
-          { title: "税额 VAT", dataIndex: "vat_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("x_net"), dataIndex: "net_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("x_vat"), dataIndex: "vat_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("total"), dataIndex: "gross_total", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("issuedOn"), dataIndex: "raised_at", render: dateTime },
           { title: "PDF", render: (_, r) => <DownloadButton path={`billing/invoices/${r.invoice_id}/pdf`} query={{ lang: language }} name={`invoice-${r.invoice_id}.pdf`} label={t("download")} /> },
@@ -66,10 +66,10 @@ function RecordPayment({ onDone }: { onDone: () => void }) {
           <Select showSearch optionFilterProp="label" style={{ width: 240 }} options={customers.data ?? []} />
         </Form.Item>
         <Form.Item name="amount" label={t("amount")} rules={[{ required: true, pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ }]}><Input style={{ width: 140 }} inputMode="decimal" /></Form.Item>
-        <Form.Item name="currency" label="币种 Currency"><Input style={{ width: 70 }} /></Form.Item>
+        <Form.Item name="currency" label={t("x_currency")}><Input style={{ width: 70 }} /></Form.Item>
         <Form.Item name="received_on" label={t("when")}><DatePicker /></Form.Item>
-        <Form.Item name="bank_reference" label="银行流水 reference" rules={[{ required: true }]}><Input style={{ width: 160 }} /></Form.Item>
-        <Form.Item name="payer" label="付款人 payer" rules={[{ required: true }]}><Input style={{ width: 200 }} /></Form.Item>
+        <Form.Item name="bank_reference" label={t("x_reference")} rules={[{ required: true }]}><Input style={{ width: 160 }} /></Form.Item>
+        <Form.Item name="payer" label={t("x_payer")} rules={[{ required: true }]}><Input style={{ width: 200 }} /></Form.Item>
         <Form.Item name="allocate" label={t("allocate")} valuePropName="checked"><Switch /></Form.Item>
         <Form.Item><Button type="primary" htmlType="submit">{t("save")}</Button></Form.Item>
       </Form>
@@ -94,11 +94,11 @@ export function PaymentsPage() {
       <PagedTable<Row> path="billing/payments" rowKey="payment_id" reloadKey={round} testId="payments"
         columns={[
           { title: t("customer"), dataIndex: "customer_name", render: (n, r) => <Named name={n} id={r.customer_id} /> },
-          { title: "付款人 payer", dataIndex: "payer" }, { title: "银行流水 reference", dataIndex: "bank_reference" },
+          { title: t("x_payer"), dataIndex: "payer" }, { title: t("x_reference"), dataIndex: "bank_reference" },
           { title: t("when"), dataIndex: "received_on" },
           { title: t("amount"), dataIndex: "booked", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
-          { title: "已核销 allocated", dataIndex: "allocated", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
-          { title: "未核销 unapplied", dataIndex: "unapplied", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("x_allocated"), dataIndex: "allocated", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("x_unapplied"), dataIndex: "unapplied", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("status"), dataIndex: "reversed", render: (v) => v ? <Tag color={TONE.red}>reversed</Tag> : "" },
           { title: t("actions"), render: (_, r) => !r.reversed && Number(r.unapplied) > 0 && can(me, "payment:allocate") &&
             <Button size="small" onClick={() => allocate(r.payment_id)}>{t("allocate")}</Button> },
@@ -159,7 +159,7 @@ export function StatementPage() {
             { title: t("when"), dataIndex: "on" }, { title: t("dueOn"), dataIndex: "due_on" },
             { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} currency={s.currency} /> },
             { title: t("balance"), dataIndex: "balance", align: "right", render: (v) => v === undefined ? "" : <Money value={v} currency={s.currency} /> },
-            { title: "争议 dispute", dataIndex: "dispute", render: (d) => d ? <Tag color={TONE.orange}>{d.reason ?? "disputed"}</Tag> : "" }]} />
+            { title: t("x_dispute"), dataIndex: "dispute", render: (d) => d ? <Tag color={TONE.orange}>{d.reason ?? "disputed"}</Tag> : "" }]} />
         <Space wrap>{Object.entries(s.aging ?? {}).map(([bucket, amount]) => <Tag key={bucket}>{bucket}: {money(amount as string, s.currency)}</Tag>)}</Space>
       </Card>}
     </>
@@ -185,11 +185,11 @@ function CreditNoteModal({ invoice, onClose, onDone }: { invoice: Row | null; on
         } catch (e) { setError(e); }
       }}>
         <Form.Item name="reason" label={t("reason")}><Select options={["return", "sales_allowance", "invoicing_error", "other"].map((r) => ({ value: r }))} /></Form.Item>
-        <Form.Item name="full" label="全额红冲 full" valuePropName="checked"><Switch /></Form.Item>
+        <Form.Item name="full" label={t("x_full")} valuePropName="checked"><Switch /></Form.Item>
         {!full && <Space wrap>
-          <Form.Item name="line_no" label="行 line" rules={[{ required: true }]}><InputNumber min={1} /></Form.Item>
+          <Form.Item name="line_no" label={t("x_line")} rules={[{ required: true }]}><InputNumber min={1} /></Form.Item>
           <Form.Item name="quantity" label={t("quantity")}><InputNumber min={1} /></Form.Item>
-          <Form.Item name="net_amount" label="不含税金额 net" rules={[{ pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ }]}><Input style={{ width: 140 }} /></Form.Item>
+          <Form.Item name="net_amount" label={t("x_net2")} rules={[{ pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ }]}><Input style={{ width: 140 }} /></Form.Item>
         </Space>}
         <Form.Item name="note" label={t("why")} rules={[{ required: true }]}><Input.TextArea rows={2} /></Form.Item>
       </Form>

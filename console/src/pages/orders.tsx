@@ -58,22 +58,22 @@ function PriceExplanation({ explanation }: { explanation: unknown }) {
   const e = explanation as Row;
   if (!Array.isArray(e.considered)) return <Json value={explanation} />;
   const facts: [string, unknown][] = [
-    [t("price"), e.price !== undefined ? <Money value={e.price} /> : null], ["来源 source", e.source],
-    ["目录价 list", e.list_price != null ? <Money value={e.list_price} /> : null], ["规则 winner", e.winner],
-    ["中选价 award", e.award != null ? <Money value={e.award} /> : null],
-    ["挂网限价 ceiling", e.ceiling != null ? <Money value={e.ceiling} /> : null], ["封顶 capped", e.capped ? "✓" : null],
-    ["最低限价 floor", e.floor != null ? <span><Money value={e.floor} /> {e.floor_rule ?? ""}</span> : null],
-    ["保底 floored", e.floored ? "✓" : null], ["赠品 free units", e.free_units || null],
+    [t("price"), e.price !== undefined ? <Money value={e.price} /> : null], [t("x_source"), e.source],
+    [t("x_list"), e.list_price != null ? <Money value={e.list_price} /> : null], [t("x_winner"), e.winner],
+    [t("x_award"), e.award != null ? <Money value={e.award} /> : null],
+    [t("x_ceiling"), e.ceiling != null ? <Money value={e.ceiling} /> : null], [t("x_capped"), e.capped ? "✓" : null],
+    [t("x_floor"), e.floor != null ? <span><Money value={e.floor} /> {e.floor_rule ?? ""}</span> : null],
+    [t("x_floored"), e.floored ? "✓" : null], [t("x_free_units"), e.free_units || null],
   ];
   return (
     <div data-testid="price-explanation">
       <Descriptions size="small" column={{ xs: 1, md: 3 }} items={facts.filter(([, v]) => v !== null && v !== undefined)
         .map(([label, value]) => ({ label, children: value as never }))} />
       <Table<Row> size="small" rowKey="rule_id" dataSource={e.considered} pagination={false}
-        columns={[{ title: "规则 rule", dataIndex: "rule_id" }, { title: t("name"), dataIndex: "name" },
-          { title: "优先级 priority", dataIndex: "priority", align: "right" },
-          { title: "适用 matched", dataIndex: "matched", render: (m) => m ? <Tag color={TONE.green}>✓</Tag> : "✕" },
-          { title: "原因 why not", dataIndex: "why_not", render: (w) => w ?? "—" }]} />
+        columns={[{ title: t("x_rule"), dataIndex: "rule_id" }, { title: t("name"), dataIndex: "name" },
+          { title: t("x_priority"), dataIndex: "priority", align: "right" },
+          { title: t("x_matched"), dataIndex: "matched", render: (m) => m ? <Tag color={TONE.green}>✓</Tag> : "✕" },
+          { title: t("x_why_not"), dataIndex: "why_not", render: (w) => w ?? "—" }]} />
     </div>
   );
 }
@@ -144,7 +144,7 @@ export function NewQuotePage() {
         </Form.Item>
         <Form.Item name="valid_until" label={t("validUntil")} rules={[{ required: true }]}><DatePicker /></Form.Item>
         <LinesInput items={items.data ?? []} withPrice />
-        <Form.Item name="note" label="备注 Note"><Input.TextArea rows={2} /></Form.Item>
+        <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
         <Button type="primary" htmlType="submit" loading={busy}>{t("save")}</Button>
       </Form>
     </Card>
@@ -288,7 +288,7 @@ export function ContractPage() {
         ]} />
         <Table<Row> style={{ marginTop: 16 }} size="small" rowKey="gtin" dataSource={c.consumption ?? []} pagination={false}
           columns={[{ title: t("gtin"), dataIndex: "gtin" }, { title: t("unitPrice"), dataIndex: "unit_price", render: (v) => <Money value={v} /> },
-            { title: "承诺 committed", dataIndex: "committed", align: "right" }, { title: "已订 ordered", dataIndex: "ordered", align: "right" },
+            { title: t("x_committed"), dataIndex: "committed", align: "right" }, { title: t("x_ordered"), dataIndex: "ordered", align: "right" },
             { title: t("shipped"), dataIndex: "shipped", align: "right" }]} />
         <Space style={{ marginTop: 16 }}>
           {c.status === "draft" && can(me, "contract:manage") && <Button type="primary" onClick={async () => {

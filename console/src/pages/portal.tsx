@@ -140,7 +140,7 @@ export function SelloutUploadPage() {
       <Typography.Paragraph type="secondary">CSV / xlsx: hospital_id | hospital_name (医院名称), gtin, lot, quantity, sold_at[, serials]</Typography.Paragraph>
       <Form layout="vertical" onFinish={submit} initialValues={{ distributor_id: mine ?? undefined, period: [dayjs().startOf("month"), dayjs()] }}>
         <Form.Item name="distributor_id" label={t("distributor")} rules={[{ required: true }]}><Input disabled={!!mine} /></Form.Item>
-        <Form.Item name="report_reference" label="报告编号 Reference" rules={[{ required: true }]}><Input /></Form.Item>
+        <Form.Item name="report_reference" label={t("x_reference2")} rules={[{ required: true }]}><Input /></Form.Item>
         <Form.Item name="period" label={t("period")} rules={[{ required: true }]}><DatePicker.RangePicker /></Form.Item>
         <Form.Item label={t("file")} required>
           <Upload beforeUpload={() => false} maxCount={1} fileList={files} onChange={({ fileList }) => setFiles(fileList)} accept=".csv,.xlsx">
@@ -169,7 +169,7 @@ export function SelloutReportsPage() {
       <Typography.Title level={2} className="page-title">{t("selloutReports")}</Typography.Title>
       <PagedTable<Row> path="traceability/sellout-reports" rowKey="report_id" testId="sellout-reports"
         columns={[
-          { title: "Reference", dataIndex: "report_reference" },
+          { title: t("x_reference2"), dataIndex: "report_reference" },
           { title: t("distributor"), dataIndex: "distributor_name", render: (n, r) => <Named name={n} id={r.distributor_id} /> },
           { title: t("period"), render: (_, r) => `${r.period_start} – ${r.period_end}` },
           { title: t("units"), dataIndex: "units", align: "right" }, { title: t("lineCount"), dataIndex: "line_count", align: "right" },

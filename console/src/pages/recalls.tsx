@@ -48,7 +48,7 @@ function LookupByItem() {
         setQuery({ gtin: v.gtin.trim(), ...(from ? { [`${kind}_from`]: from.format("YYYY-MM-DD") } : {}), ...(to ? { [`${kind}_to`]: to.format("YYYY-MM-DD") } : {}) });
       }} initialValues={{ kind: "expiry" }}>
         <Form.Item name="gtin" label={t("gtin")} rules={[{ required: true }]}><Input style={{ width: 180 }} /></Form.Item>
-        <Form.Item name="kind" label={t("kind")}><Select style={{ width: 120 }} options={[{ value: "expiry", label: t("expiry") }, { value: "produced", label: "生产日期 produced" }]} /></Form.Item>
+        <Form.Item name="kind" label={t("kind")}><Select style={{ width: 120 }} options={[{ value: "expiry", label: t("expiry") }, { value: "produced", label: t("x_produced") }]} /></Form.Item>
         <Form.Item name="range" label={t("period")} rules={[{ required: true }]}><DatePicker.RangePicker /></Form.Item>
         <Form.Item><Button type="primary" htmlType="submit">{t("lookup")}</Button></Form.Item>
       </Form>
@@ -134,7 +134,7 @@ function OpenRecallModal({ open, lots, serials, onClose, onDone }: { open: boole
       }}>
         <Form.Item name="title" label={t("title")} rules={[{ required: true }]}><Input /></Form.Item>
         <Space>
-          <Form.Item name="scheme" label="Scheme"><Select style={{ width: 100 }} options={[{ value: "NMPA" }, { value: "FDA" }]} /></Form.Item>
+          <Form.Item name="scheme" label={t("x_scheme")}><Select style={{ width: 100 }} options={[{ value: "NMPA" }, { value: "FDA" }]} /></Form.Item>
           <Form.Item name="level" label={t("level")}><InputNumber min={1} max={3} /></Form.Item>
           <Form.Item name="decided_at" label={t("decidedAt")}><DatePicker showTime /></Form.Item>
         </Space>
@@ -277,7 +277,7 @@ function NoticeModal({ acting, recallId, onClose, onDone, onError }: { acting: {
         {acting?.kind === "notify"
           ? <Form.Item name="method" label={t("method")}><Select options={["email", "phone", "fax", "letter", "visit", "portal"].map((m) => ({ value: m }))} /></Form.Item>
           : <Form.Item name="by" label={t("by")} rules={[{ required: true }]}><Input /></Form.Item>}
-        <Form.Item name="note" label="备注 Note"><Input.TextArea rows={2} /></Form.Item>
+        <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
       </Form>
     </Modal>
   );

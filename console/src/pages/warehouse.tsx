@@ -129,8 +129,8 @@ export function StockPage() {
           { title: t("lot"), dataIndex: "lot" }, { title: t("warehouseCode"), dataIndex: "warehouse" }, { title: t("location"), dataIndex: "location" },
           { title: t("expiry"), dataIndex: "expiry", render: (e) => <ExpiryTag expiry={e} /> },
           { title: t("status"), dataIndex: "status", render: (s) => <StatusTag value={s} /> },
-          { title: "在库 on hand", dataIndex: "on_hand", align: "right" }, { title: "已分配 allocated", dataIndex: "allocated", align: "right" },
-          { title: "可用 available", dataIndex: "available", align: "right" },
+          { title: t("x_on_hand"), dataIndex: "on_hand", align: "right" }, { title: t("x_allocated2"), dataIndex: "allocated", align: "right" },
+          { title: t("x_available"), dataIndex: "available", align: "right" },
         ]} />
     </>
   );
@@ -160,7 +160,7 @@ export function ReceivingPage() {
       {answer && <Alert type={answer.warnings.length ? "warning" : "success"} style={{ marginBottom: 12 }} title={`${answer.receipt_id.slice(0, 8)} · ${t("quality")}: quarantine`}
         description={answer.warnings.map((w: Row) => `${w.gtin}/${w.lot}: ${w.rule} — ${w.detail}`).join("; ") || undefined} />}
       <Form form={form} layout="vertical" onFinish={receive} initialValues={{ lines: [{ quantity: 1, warehouse: "WH-SH" }] }}>
-        <Form.Item name="supplier_id" label="供应商 Supplier" rules={[{ required: true }]}>
+        <Form.Item name="supplier_id" label={t("x_supplier")} rules={[{ required: true }]}>
           <Select showSearch optionFilterProp="label" options={(suppliers.data?.items ?? []).map((s) => ({ value: s.supplier_id, label: s.name }))} />
         </Form.Item>
         <Form.List name="lines">
@@ -209,7 +209,7 @@ export function QualityPage() {
           { title: t("lot"), dataIndex: "lot" }, { title: t("warehouseCode"), dataIndex: "warehouse" },
           { title: t("expiry"), dataIndex: "expiry", render: (e) => <ExpiryTag expiry={e} /> },
           { title: t("status"), dataIndex: "status", render: (s) => <StatusTag value={s} /> },
-          { title: "在库 on hand", dataIndex: "on_hand", align: "right" },
+          { title: t("x_on_hand"), dataIndex: "on_hand", align: "right" },
           { title: t("actions"), render: (_, r) => <Space>
             {r.status === "quarantine" && can(me, "quality:inspect") && <>
               <Button size="small" onClick={() => act("quality/inspections", { gtin: r.gtin, lot: r.lot, warehouse: r.warehouse, result: "released" })}>{t("release")}</Button>
@@ -234,7 +234,7 @@ export function ReturnsPage() {
           { title: t("order"), dataIndex: "order_id", render: (v) => String(v).slice(0, 8) },
           { title: t("hospital"), dataIndex: "hospital_id", render: (id) => <Named id={id} name={name(id)} /> },
           { title: t("lot"), render: (_, r) => `${r.gtin} · ${r.lot}` }, { title: t("quantity"), dataIndex: "quantity", align: "right" },
-          { title: t("reason"), dataIndex: "reason" }, { title: "处置 disposition", dataIndex: "disposition" }, { title: t("warehouseCode"), dataIndex: "warehouse" },
+          { title: t("reason"), dataIndex: "reason" }, { title: t("x_disposition"), dataIndex: "disposition" }, { title: t("warehouseCode"), dataIndex: "warehouse" },
         ]} />
     </>
   );
@@ -261,11 +261,11 @@ function ReturnModal({ orderId, shipment, onClose, onDone }: { orderId: string; 
           } catch (e) { setError(e); }
         }}>
         <Form.Item name="reason" label={t("reason")}><Select options={["damaged", "expired", "wrong_item", "recall", "other"].map((r) => ({ value: r }))} /></Form.Item>
-        <Form.Item name="disposition" label="处置 disposition"><Select options={["restock", "quarantine", "scrap"].map((r) => ({ value: r }))} /></Form.Item>
+        <Form.Item name="disposition" label={t("x_disposition")}><Select options={["restock", "quarantine", "scrap"].map((r) => ({ value: r }))} /></Form.Item>
         <Form.Item name="warehouse" label={t("warehouseCode")} rules={[{ required: true }]}><Input /></Form.Item>
         {lines.map((l, n) => <Form.Item key={n} name={`q${n}`} label={`${l.gtin} · ${l.lot} (≤ ${l.quantity})`}><InputNumber min={0} max={l.quantity} /></Form.Item>)}
-        <Form.Item name="credit" label="红字冲销 credit the customer" valuePropName="checked"><Switch /></Form.Item>
-        <Form.Item name="note" label="备注 Note"><Input.TextArea rows={2} /></Form.Item>
+        <Form.Item name="credit" label={t("x_credit_the_customer")} valuePropName="checked"><Switch /></Form.Item>
+        <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
       </Form>
     </Modal>
   );
