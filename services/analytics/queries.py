@@ -31,6 +31,11 @@ _DAILY = ("{schema}.sales_daily f LEFT JOIN {schema}.sales_hospitals h ON h.hosp
 _LINES = {_FROM: "count(*) FILTER (WHERE f.kind = 'invoice')", _DAILY: "sum(f.lines)"}
 
 
+_OF_HOSPITALS = "f.hospital_id IN (SELECT hospital_id FROM {{schema}}.sales_hospitals WHERE {column} = %s)"
+# Drilling into a group of hospitals' attribute: its hospitals' lines (the empty key: lines of hospitals not known).
+_HOSPITAL_GROUPS = {"region": "province", "city": "city", "hospital_grade": "grade"}
+
+
 def _source(group: str, where: "SalesFilter") -> str:
     return _FROM if group in ("product", "product_group") or where.gtin is not None else _DAILY
 
@@ -46,7 +51,9 @@ class SalesFilter:
     gtin: str | None = None
 
     def conditions(self, scope: DataScope) -> dict[str, object]:
-        return {"f.on_date >= %s": self.start, "f.on_date <= %s": self.end, "h.province = %s": self.region,
+        return {"f.on_date >= %s": self.start, "f.on_date <= %s": self.end,
+                # The province's hospitals first, then their lines by index: not every line joined to its hospital.
+                _OF_HOSPITALS.format(column="province"): self.region,
                 "f.channel = %s": self.channel, "f.distributor_id = %s": self.distributor_id,
                 "f.hospital_id = %s": self.hospital_id, "f.gtin = %s": self.gtin,
                 # A portal user's own hospital or distributor; a regional user's provinces.
@@ -92,8 +99,11 @@ def sales_lines(read: ReadModels, group: str | None, key: str | None, where: Sal
     """The rows behind a figure: every invoice, credit-note and discount line of the group's key (all of them
     without one), newest first; `extra`: more conditions (a promotion's scope)."""
     conditions = {**where.conditions(scope), **(extra or {})}
-    if group is not None and key is not None:
+    if group in _HOSPITAL_GROUPS and key:
+        conditions[_OF_HOSPITALS.format(column=_HOSPITAL_GROUPS[group])] = key
+    elif group is not None and key is not None:
         conditions[f"{_KEYS[group][0]} = %s"] = key
+    conditions = {condition.format(schema=read.schema): value for condition, value in conditions.items()}
     return read.page(_FROM, paging, where=conditions, order_by="f.on_date DESC, f.document_id, f.line_no",
                      columns="f.document_id, f.line_no, f.kind, f.on_date, f.invoice_id, f.order_id, f.hospital_id,"
                              " h.name AS hospital_name, h.province AS region, h.city, h.grade AS hospital_grade,"

@@ -239,6 +239,13 @@ def test_through_the_api_a_distributor_sees_its_own_figures_drills_into_them_and
     assert sum(Decimal(line["amount"]) for line in lines["items"]) == expected[str(mine)][0]
     assert {line["distributor_name"] for line in lines["items"]} == {"经销商0"}
 
+    by_region = world.recomputed("region")
+    for province, figures in by_region.items():  # drilling into a province: its hospitals' lines
+        drilled = analytics_api.get("/sales/lines", params={**period, "group": "region", "key": province,
+                                                            "limit": 500}, headers=_token("finance")).json()
+        assert sum(Decimal(line["amount"]) for line in drilled["items"]) == figures[0]
+        assert {line["region"] for line in drilled["items"]} == {province}
+
     backwards = analytics_api.get("/sales", params={"from": "2026-05-01", "to": "2026-04-30"},
                                   headers=_token("finance"))
     assert backwards.status_code == 422
