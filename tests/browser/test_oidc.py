@@ -54,8 +54,11 @@ def test_a_person_signs_in_at_the_identity_provider_and_works_with_its_token(bro
     try:
         page.goto("/orders")  # not signed in: the login page, which offers the provider first
         page.get_by_role("button", name="通过统一身份认证登录").click()
-        page.locator("#username").fill("olivia")  # Keycloak's own sign-in page
-        page.locator("#password").fill("olivia-local")
+        page.wait_for_url(f"{KEYCLOAK_ISSUER}/**")  # Keycloak's own sign-in page, once it has settled
+        page.wait_for_load_state("networkidle")
+        for field, value in (("#username", "olivia"), ("#password", "olivia-local")):
+            page.locator(field).fill(value)
+            expect(page.locator(field)).to_have_value(value)
         page.locator("#kc-login").click()
         # Back at /auth/callback: the code exchanged with the PKCE verifier, then where the person was going.
         expect(page.get_by_test_id("whoami")).to_contain_text("order_desk")  # her group's role, from the token
