@@ -116,7 +116,7 @@ def create_app(dist: Path | None = None) -> FastAPI:
         return {"dev_login": dev_login, "oidc": oidc}
 
     @app.post("/api/session")
-    def development_login(login: DevLogin, request: Request) -> dict[str, str]:
+    def development_login(login: DevLogin) -> dict[str, str]:
         if not dev_login:
             raise Problem(404, "Not found", "there is no development login in production: sign in with the identity"
                                             " provider")
