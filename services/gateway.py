@@ -169,8 +169,11 @@ def create_app(dist: Path | None = None) -> FastAPI:
                 return _problem(413, "Request body too large", f"at most {max_body} bytes", request.url.path)
         headers = {name: value for name in FORWARDED_REQUEST_HEADERS if (value := request.headers.get(name))}
         client: httpx.AsyncClient = request.app.state.client
-        upstream = client.build_request(request.method, f"{urls[service]}/{path}", params=request.url.query,
-                                        headers=headers, content=bytes(body) or None)
+        # The path and query exactly as the browser sent them, still percent-encoded: the service decodes them once,
+        # as it would a direct call (decoded here and encoded again, a "/" or "+" in a value could change meaning).
+        raw_path = request.scope["raw_path"].decode("ascii").split("/", 3)[3]
+        target = f"{urls[service]}/{raw_path}" + (f"?{request.url.query}" if request.url.query else "")
+        upstream = client.build_request(request.method, httpx.URL(target), headers=headers, content=bytes(body) or None)
         try:
             answer = await client.send(upstream, stream=True)
         except httpx.ConnectError:

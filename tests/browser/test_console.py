@@ -289,6 +289,9 @@ def test_the_gateway_answers_problems_for_what_it_cannot_forward(console: Consol
     assert portal.status_code == 422 and portal.json()["errors"][0]["field"] == "scopes"
     no_token = httpx.get(f"{console.url}/api/order/orders")
     assert no_token.status_code == 401  # the service decides, the gateway only forwards
+    with console.staff("auditor") as http:  # forwarded as sent: a Chinese query value, percent-encoded, reaches the service
+        found = http.get(f"{console.url}/api/channel/hospitals", params={"name": DEMO_HOSPITAL}).json()
+    assert [h["name"] for h in found["items"]] == [DEMO_HOSPITAL]
     spa = httpx.get(f"{console.url}/orders/some/deep/link")
     assert spa.status_code == 200 and '<div id="root">' in spa.text
 
