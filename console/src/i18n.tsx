@@ -163,9 +163,11 @@ const STATUS: Record<string, [string, string]> = {
   cancelled: ["已取消", "cancelled"], closed: ["已关闭", "closed"], open: ["进行中", "open"], signed: ["已签署", "signed"],
   active: ["生效", "active"], terminated: ["已终止", "terminated"], credit: ["信用冻结", "credit"],
   price_approval: ["价格审批", "price approval"], compliance: ["合规冻结", "compliance"], manual: ["手工冻结", "manual"],
-  to_notify: ["待通知", "to notify"], notified: ["已通知", "notified"], acknowledged: ["已回执", "acknowledged"],
+  to_notify: ["待通知", "to notify"], pending: ["待通知", "pending"], overdue: ["逾期未通知", "overdue"],
+  notified_late: ["逾期后通知", "notified late"], notified: ["已通知", "notified"], acknowledged: ["已回执", "acknowledged"],
   issued: ["已开票", "issued"], paid: ["已付清", "paid"], partially_paid: ["部分付款", "partially paid"],
   released: ["已放行", "released"], quarantine: ["待检", "quarantine"], held: ["冻结", "held"], available: ["可用", "available"],
+  in_stock: ["在库", "in stock"], returned: ["已退回", "returned"], scrapped: ["已报废", "scrapped"],
 };
 
 export function useStatus(): (value: string) => string {
