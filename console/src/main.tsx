@@ -13,7 +13,8 @@ import "./styles.css";
 // default blue do not reach it, and axe-core (tests/browser) counts that as a serious violation.
 const THEME = {
   colorPrimary: "#0958d9", colorPrimaryHover: "#003eb3", colorPrimaryActive: "#002c8c", colorLink: "#0958d9",
-  colorLinkHover: "#003eb3", colorTextSecondary: "rgba(0, 0, 0, 0.68)",
+  colorLinkHover: "#003eb3", colorError: "#cf1322", colorErrorHover: "#a8071a", colorErrorActive: "#820014",
+  colorWarning: "#ad6800", colorSuccess: "#237804", colorTextSecondary: "rgba(0, 0, 0, 0.68)",
   colorTextTertiary: "rgba(0, 0, 0, 0.62)", colorTextDescription: "rgba(0, 0, 0, 0.62)", colorTextPlaceholder: "#707070",
 };
 

@@ -348,3 +348,23 @@ def test_an_auditor_reads_who_did_what_and_why_in_english(page: Page, console: C
     expect(history).to_contain_text("手术取消 the operation was cancelled")
     expect(history).to_contain_text("user:demo-loader")
     assert_accessible(page, "audit history")
+
+
+def test_quality_holds_a_lot_with_a_reason_and_releases_it(page: Page, console: Console):
+    login(page, "quality", username="qa-li", then="/warehouse/quality")
+    row = page.get_by_role("row").filter(has_text="BAL-01")  # the demo's balloon catheters, available
+    expect(row.get_by_text("可用")).to_be_visible()
+    row.get_by_role("button", name="手工冻结").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(page.get_by_role("dialog").locator(".ant-form-item-explain-error")).to_have_count(1)  # a reason first
+    page.get_by_role("dialog").locator("#reason").fill("外包装破损待查 damaged outer packaging")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(row.get_by_text("冻结中")).to_be_visible()
+    assert_accessible(page, "quality")
+    row.get_by_role("button", name="解除").click()
+    page.get_by_role("dialog").locator("#reason").fill("复检合格 re-inspected, fine")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(row.get_by_text("可用")).to_be_visible()
+    with console.staff("quality") as http:
+        lots = http.get(f"{console.urls['inventory']}/stock", params={"lot": "BAL-01"}).json()["items"]
+    assert {lot["status"] for lot in lots} == {"available"}

@@ -192,17 +192,19 @@ export function QualityPage() {
   const me = useMe();
   const [round, setRound] = useState(0);
   const [error, setError] = useState<unknown>();
-  const act = async (path: string, body: Row) => {
-    const reason = body.result === "released" ? undefined : window.prompt(t("reason")) ?? undefined;
-    if (reason === undefined && body.result !== "released") return;
+  const [asking, setAsking] = useState<{ path: string; body: Row } | null>(null);
+  const [form] = Form.useForm();
+  const send = async (path: string, body: Row) => {
     setError(undefined);
-    try { await api(`inventory/${path}`, { body: { ...body, reason } }); setRound((n) => n + 1); } catch (e) { setError(e); }
+    try { await api(`inventory/${path}`, { body }); setRound((n) => n + 1); } catch (e) { setError(e); }
   };
+  // A release after inspection needs no words; a rejection, a hold and its release are recorded with a reason.
+  const act = (path: string, body: Row) => body.result === "released" ? send(path, body) : setAsking({ path, body });
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("quality")}</Typography.Title>
       <ProblemAlert error={error} />
-      <PagedTable<Row> path="inventory/stock" rowKey={(r) => `${r.gtin}-${r.lot}-${r.warehouse}-${r.location ?? ""}`} reloadKey={round}
+      <PagedTable<Row> path="inventory/stock" rowKey={(r) => `${r.gtin}-${r.lot}-${r.warehouse}-${r.location ?? ""}`} reloadKey={round} label={t("quality")}
         filters={<Form.Item name="status" label={t("status")}><Select allowClear style={{ width: 140 }} options={["quarantine", "on_hold", "available", "rejected"].map((s) => ({ value: s }))} /></Form.Item>}
         columns={[
           { title: t("gtin"), dataIndex: "gtin", render: (g, r) => <span>{r.item_name ?? ""} <Typography.Text type="secondary">{g}</Typography.Text></span> },
@@ -218,6 +220,12 @@ export function QualityPage() {
             {r.status === "on_hold" && can(me, "quality:release-hold") && <Button size="small" onClick={() => act("quality/holds/release", { gtin: r.gtin, lot: r.lot })}>{t("release")}</Button>}
           </Space> },
         ]} />
+      <Modal open={!!asking} title={asking ? `${asking.body.gtin} · ${asking.body.lot}` : ""} okText={t("confirm")} destroyOnHidden
+        onCancel={() => setAsking(null)} onOk={() => form.submit()}>
+        <Form form={form} layout="vertical" onFinish={async (v) => { const a = asking!; setAsking(null); await send(a.path, { ...a.body, reason: v.reason }); }}>
+          <Form.Item name="reason" label={t("reason")} rules={[{ required: true }]}><Input.TextArea rows={2} /></Form.Item>
+        </Form>
+      </Modal>
     </>
   );
 }
