@@ -16,12 +16,13 @@ from services.order.domain import SalesOrder
 from services.order.domain.compliance import DistributorFacts, HospitalFacts, ItemFacts
 from services.order.domain.price_facts import Customer
 from tests.price_facts import InMemoryCreditFacts, InMemoryPriceFacts
+from shared.domain.business_day import business_day
 from shared.domain.rules import InvalidReference, NotFound, RuleViolation
 from shared.platform.context import acting_as
 from shared.platform.settings import Settings
 
 STENT, CATHETER, GAUZE = "09506000134352", "09506000134376", "09506000134369"  # classes III, II, I
-TODAY = datetime.now(UTC).date()
+TODAY = business_day(datetime.now(UTC))  # the order service's today: China's
 HOSPITAL, DISTRIBUTOR = uuid4(), uuid4()
 
 

@@ -16,6 +16,7 @@ from services.order.domain import SalesOrder
 from services.order.domain.sales_order import delivery_plan
 from services.order.domain.contracts import Contract
 from services.order.domain.line_pricing import order_line_price
+from shared.domain.business_day import business_day
 from shared.domain.pricing import PriceExplanation
 from shared.domain.rules import InvalidReference
 from shared.platform.context import current_meta
@@ -89,7 +90,7 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
     """Every check, in order: the sale (customer, certificates, distributor licences: refusals), the contract and
     the prices (a typed price: a hold), the credit (a failure: a hold). The contract's call-off is collected with
     the order. `counted`: what of this order the exposure already counts (an amendment re-checks the increase)."""
-    delivery_day = command.requested_delivery_date or datetime.now(UTC).date()
+    delivery_day = command.requested_delivery_date or business_day(datetime.now(UTC))  # China's today
     facts = uow.sale_facts if scope.everything else _FactsWithinScope(uow.sale_facts, scope,
                                                                       command.ship_to_distributor_id)
     check_sale(facts, command.hospital_id, command.ship_to_distributor_id,
@@ -101,7 +102,7 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
     bill_to = command.ship_to_distributor_id or command.hospital_id  # 两票制: a distributor is billed for its goods
     increase = value - counted
     # Consigned goods stay the manufacturer's: they are exposure only when used (their consumption order).
-    credit_problems = (credit.check(uow, bill_to, command.currency, increase, datetime.now(UTC).date())
+    credit_problems = (credit.check(uow, bill_to, command.currency, increase, business_day(datetime.now(UTC)))
                        if increase > 0 and command.order_type == "standard" else [])
     order = SalesOrder.place(command.order_id, command.hospital_id, command.customer_reference, command.currency,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
