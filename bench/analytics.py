@@ -46,8 +46,8 @@ import httpx
 from stdnum import ean
 
 from bench.common import (
-    at_end, latency_figures, machine, options, own_namespace, percentile, report, start_web, timed_baseline,
-    timed_gets,
+    at_end, latency_figures, machine, options, own_namespace, percentile, report, schema_bytes, start_web,
+    timed_baseline, timed_gets,
 )
 from services.analytics.domain.sales import channel_of, month_of
 from services.analytics.projections.sales import Sales
@@ -229,23 +229,10 @@ def load(settings: Settings, workload: Workload) -> float:
                 print(f"    {start + LOAD_BATCH:,} events applied", flush=True)
         seconds = time.perf_counter() - started
         with pool.connection() as conn:
-            for table in ("sales_facts", "sales_hospitals", "sales_distributors", "sales_products",
+            for table in ("sales_facts", "sales_daily", "sales_hospitals", "sales_distributors", "sales_products",
                           "sales_award_lines", "sales_invoices"):
                 conn.execute(f"ANALYZE {schema}.{table}")
         return seconds
-    finally:
-        pool.close()
-
-
-def table_bytes(settings: Settings) -> int:
-    pool = new_pool(settings, name="bench-analytics-size")
-    pool.open()
-    try:
-        with pool.connection() as conn:
-            return conn.execute(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c"
-                " JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND c.relkind = 'r'",
-                (settings.schema_for("analytics"),)).fetchone()["n"]
     finally:
         pool.close()
 
@@ -416,7 +403,7 @@ def main() -> None:
         gc.freeze()  # millions of live objects: a full collection must not land inside a timed request
         print(f"  {generate_s:.1f}s: {workload.kinds()}; applying them through Sales ...", flush=True)
         load_s = load(settings, workload)
-        size = table_bytes(settings)
+        size = schema_bytes(settings, "analytics")
         print(f"  {load_s:.1f}s, {size / 2**20:,.0f} MiB; starting the analytics API ...", flush=True)
         measured = measure(settings, workload, args)
         result = {

@@ -62,7 +62,8 @@ from psycopg_pool import ConnectionPool
 from stdnum import ean
 
 from bench.common import (
-    at_end, latency_figures, machine, options, own_namespace, percentile, report, start_web, timed_baseline, timed_gets,
+    at_end, latency_figures, machine, options, own_namespace, percentile, report, schema_bytes, start_web,
+    timed_baseline, timed_gets,
 )
 from services.billing.domain.aging import aged
 from services.billing.projections.parties import KnownParties
@@ -430,19 +431,6 @@ def apply_in_batches(pool: ConnectionPool, projection: KnownParties | Receivable
             print(f"    {start + LOAD_BATCH:,} events applied", flush=True)
 
 
-def database_bytes(settings: Settings) -> int:
-    pool = new_pool(settings, name="bench-ar-size")
-    pool.open()
-    try:
-        with pool.connection() as conn:
-            return conn.execute(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c"
-                " JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND c.relkind = 'r'",
-                (settings.schema_for("billing"),)).fetchone()["n"]
-    finally:
-        pool.close()
-
-
 # --- the API -------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -717,7 +705,7 @@ def main() -> None:
         gc.freeze()
         print(f"  {generate_s:.1f}s: {workload.kinds()}; applying them through Receivables ...", flush=True)
         load_s = load(settings, workload)
-        size = database_bytes(settings)
+        size = schema_bytes(settings, "billing")
         print(f"  {load_s:.1f}s ({len(workload.events) / load_s:,.0f} events/s), {size / 2**20:,.0f} MiB;"
               " starting the billing API ...", flush=True)
         measured = measure(settings, workload, args)

@@ -89,6 +89,15 @@ def report(name: str, result: dict, summary: str) -> None:
     print(f"{summary} -> {write_result(name, result)}")
 
 
+def schema_bytes(settings: Settings, service: str) -> int:
+    """The size on disk of the service's tables (with their indexes and TOAST) in the bench's namespace."""
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c"
+            " JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND c.relkind = 'r'",
+            (settings.schema_for(service),)).fetchone()[0]
+
+
 # --- a service's API measured over HTTP ---------------------------------------------------------------------------
 
 def free_port() -> int:

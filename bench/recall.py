@@ -34,7 +34,7 @@ from uuid import UUID
 import httpx
 from stdnum import ean
 
-from bench.common import at_end, machine, options, percentile, report, start_web
+from bench.common import at_end, machine, options, percentile, report, schema_bytes, start_web
 from services.traceability.projections.lineage import ShipmentLineage
 from services.traceability.queries import recall_lookup
 from shared.events import CloudEvent, EventPayload
@@ -159,19 +159,6 @@ def load(settings: Settings, workload: Workload) -> float:
         pool.close()
 
 
-def database_bytes(settings: Settings) -> int:
-    pool = new_pool(settings, name="bench-recall-size")
-    pool.open()
-    try:
-        with pool.connection() as conn:
-            return conn.execute(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c"
-                " JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND c.relkind = 'r'",
-                (settings.schema_for("traceability"),)).fetchone()["n"]
-    finally:
-        pool.close()
-
-
 def timed_lookups(client: httpx.Client, lots: list[tuple[str, str]], keep: int = 0) -> tuple[list[float], list[dict]]:
     """Latency per lookup in ms, and the first `keep` answers (only those: fewer live objects, shorter GC pauses)."""
     latencies, answers = [], []
@@ -242,7 +229,7 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
         print(f"  {len(workload.envelopes):,} events in {generate_s:.1f}s; applying them through the lineage"
               " projection ...", flush=True)
         load_s = load(settings, workload)
-        size = database_bytes(settings)
+        size = schema_bytes(settings, "traceability")
         print(f"  {load_s:.1f}s ({len(workload.envelopes) / load_s:,.0f} events/s), {size / 2**20:,.0f} MiB;"
               " starting the API ...", flush=True)
         stack = start_web(settings, "traceability", Path(tempfile.mkdtemp(prefix="bench-recall-")))
