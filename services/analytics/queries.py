@@ -31,6 +31,7 @@ _DAILY = ("{schema}.sales_daily f LEFT JOIN {schema}.sales_hospitals h ON h.hosp
 _LINES = {_FROM: "count(*) FILTER (WHERE f.kind = 'invoice')", _DAILY: "sum(f.lines)"}
 
 
+_BILLED_HOSPITAL = "CASE WHEN f.distributor_id IS NULL THEN f.hospital_id END"
 _OF_HOSPITALS = "f.hospital_id IN (SELECT hospital_id FROM {{schema}}.sales_hospitals WHERE {column} = %s)"
 # Drilling into a group of hospitals' attribute: its hospitals' lines (the empty key: lines of hospitals not known).
 _HOSPITAL_GROUPS = {"region": "province", "city": "city", "hospital_grade": "grade"}
@@ -56,8 +57,10 @@ class SalesFilter:
                 _OF_HOSPITALS.format(column="province"): self.region,
                 "f.channel = %s": self.channel, "f.distributor_id = %s": self.distributor_id,
                 "f.hospital_id = %s": self.hospital_id, "f.gtin = %s": self.gtin,
-                # A portal user's own hospital or distributor; a regional user's provinces.
-                **scope.condition(hospital="f.hospital_id", distributor="f.distributor_id", region="h.province")}
+                # A portal user's own hospital or distributor; a regional user's provinces. A hospital sees only
+                # what was billed to it: what a distributor was billed for its goods (two-invoice rule) carries the
+                # distributor's purchase price, which is not the hospital's to see (as billing's invoices).
+                **scope.condition(hospital=_BILLED_HOSPITAL, distributor="f.distributor_id", region="h.province")}
 
 
 def sales_by(read: ReadModels, group: str, where: SalesFilter, scope: DataScope,

@@ -141,7 +141,8 @@ class World:
         for invoice, gtin, gross, net, units, lines, day in rows:
             province, city, grade = self.hospitals[invoice.hospital_id]
             distributor = invoice.bill_to_distributor_id
-            if not scope.covers(hospitals=[invoice.hospital_id], distributors=[distributor], regions=[province]):
+            billed_hospital = invoice.hospital_id if distributor is None else None  # a hospital sees its own bills
+            if not scope.covers(hospitals=[billed_hospital], distributors=[distributor], regions=[province]):
                 continue
             channel = channel_of(distributor, "award" if (invoice.order_id, gtin) in awarded else None)
             key = {"region": province, "city": city or "", "channel": channel, "distributor": str(distributor or ""),
@@ -196,6 +197,8 @@ def test_every_figure_of_every_grouping_equals_the_recomputation_from_the_events
         assert reported(read, group) == world.recomputed(group), group
     distributor = DataScope(everything=False, distributors=frozenset({world.distributors[0]}))
     assert reported(read, "product", distributor) == world.recomputed("product", distributor)
+    hospital = DataScope(everything=False, hospitals=frozenset({next(iter(world.hospitals))}))
+    assert reported(read, "month", hospital) == world.recomputed("month", hospital)
     region = DataScope(everything=False, regions=frozenset({"江苏省"}))
     assert reported(read, "hospital", region) == world.recomputed("hospital", region)
 

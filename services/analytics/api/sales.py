@@ -1,6 +1,6 @@
 """Sales figures (domain/sales.py: invoiced, net of credit notes), grouped by region, city, channel, distributor,
 hospital, hospital grade, product, product group or month; the rows behind any figure; both as CSV or xlsx. Every
-answer is narrowed to the caller's data: a distributor sees what went through it, a hospital what it bought, a
+answer is narrowed to the caller's data: a distributor sees what went through it, a hospital what was billed to it, a
 regional manager their provinces."""
 
 from datetime import date, datetime
