@@ -39,7 +39,9 @@ def test_invoiced_returned_credited_paid_stated_disputed_and_exported(stack, htt
                                           "vat_rate": "0.03"}).raise_for_status()
     http.put(f"{inventory}/items/{REAGENT}/registration-certificate", json=certificate("国械注准20242400001"),
              ).raise_for_status()
-    supplier = http.get(f"{inventory}/suppliers").json()["items"][0]["supplier_id"]  # qualified by stocked_item
+    # Qualified by stocked_item; inventory's list shows it once its read model has caught up.
+    supplier = wait_for(lambda: next((s["supplier_id"] for s in http.get(f"{inventory}/suppliers").json()["items"]),
+                                     None), "the supplier in inventory's list")
     http.post(f"{inventory}/goods-receipts", json={"supplier_id": supplier, "lines": [
         {"gtin": REAGENT, "lot": "RG-1", "expiry": in_days(400), "quantity": 50, "warehouse": "WH-SH"}]}
               ).raise_for_status()
