@@ -360,6 +360,7 @@ def test_quality_holds_a_lot_with_a_reason_and_releases_it(page: Page, console: 
     page.get_by_role("dialog").locator("#reason").fill("外包装破损待查 damaged outer packaging")
     page.get_by_role("dialog").get_by_role("button", name="确认").click()
     expect(row.get_by_text("冻结中")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_be_hidden()  # closed, not still fading out while axe looks at the page
     assert_accessible(page, "quality")
     row.get_by_role("button", name="解除").click()
     page.get_by_role("dialog").locator("#reason").fill("复检合格 re-inspected, fine")

@@ -61,9 +61,9 @@ class Receivables(Projection):
         " debit numeric(18,2) NOT NULL, credit numeric(18,2) NOT NULL, PRIMARY KEY (entry_id, line_no))",
         "CREATE INDEX IF NOT EXISTS ar_journal_day ON {schema}.ar_journal (on_date)",
         # Each invoice's open amount through time: one row per span of days it stayed the same ([valid_from,
-        # valid_to), the last to 'infinity'), with what an aging groups and ages by, so that an aging as of any day
-        # reads the spans containing that day — the invoices open then — instead of summing every movement up to it
-        # (bench/ar.py measured both).
+        # valid_to), the last to 9999-12-31: not 'infinity', which Python's date cannot hold), with what an aging
+        # groups and ages by, so that an aging as of any day reads the spans containing that day — the invoices open
+        # then — instead of summing every movement up to it (bench/ar.py measured both).
         "CREATE TABLE IF NOT EXISTS {schema}.ar_open_spans (invoice_id uuid NOT NULL, valid_from date NOT NULL,"
         " valid_to date NOT NULL, open numeric(18,2) NOT NULL, customer_id uuid NOT NULL, currency char(3) NOT NULL,"
         " issued_on date NOT NULL, due_on date NOT NULL, bill_to_distributor_id uuid,"
@@ -72,7 +72,7 @@ class Receivables(Projection):
         " USING gist (daterange(valid_from, valid_to)) WHERE open <> 0",
         # Accounts kept before the spans were: made once from the movements (the same sums, day by day).
         "INSERT INTO {schema}.ar_open_spans SELECT e.invoice_id, e.on_date, coalesce(lead(e.on_date) OVER w,"
-        " 'infinity'), sum(sum(e.open_delta)) OVER w, i.customer_id, i.currency, i.issued_on, i.due_on,"
+        " '9999-12-31'), sum(sum(e.open_delta)) OVER w, i.customer_id, i.currency, i.issued_on, i.due_on,"
         " i.bill_to_distributor_id FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i"
         " ON i.invoice_id = e.invoice_id WHERE NOT EXISTS (SELECT 1 FROM {schema}.ar_open_spans)"
         " GROUP BY e.invoice_id, e.on_date, i.invoice_id WINDOW w AS (PARTITION BY e.invoice_id ORDER BY e.on_date)",
@@ -200,7 +200,7 @@ class Receivables(Projection):
                     " AND valid_from >= %(day)s", args)
         # Nothing before the day (the invoice itself, or a movement dated before its first): a span up to the next.
         cur.execute(f"INSERT INTO {spans} SELECT %(invoice)s, %(day)s, coalesce((SELECT min(valid_from) FROM {spans}"
-                    " WHERE invoice_id = %(invoice)s), 'infinity'), %(delta)s, customer_id, currency, issued_on,"
+                    " WHERE invoice_id = %(invoice)s), '9999-12-31'), %(delta)s, customer_id, currency, issued_on,"
                     f" due_on, bill_to_distributor_id FROM {self.schema}.ar_invoices WHERE invoice_id = %(invoice)s"
                     f" AND NOT EXISTS (SELECT 1 FROM {spans} WHERE invoice_id = %(invoice)s"
                     " AND valid_from <= %(day)s)", args)
