@@ -22,7 +22,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import psycopg
@@ -30,6 +30,7 @@ from stdnum import ean
 
 from shared.platform.auth import issue_token
 from shared.platform.settings import Settings
+from shared.domain.business_day import business_today
 
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省", "江苏省", "湖北省", "山东省")
 # Retried with the same Idempotency-Key, as a client does after a timeout or a 503 (the database or the API
@@ -43,7 +44,7 @@ def gtin(n: int) -> str:
 
 
 def in_days(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    return (business_today() + timedelta(days=days)).isoformat()
 
 
 def bearer() -> dict[str, str]:
@@ -349,7 +350,7 @@ class Traffic:
 
     async def sellout_report(self, order_id: str) -> bool:
         """The distributor reports delivering the order's units to its hospital (lot LOAD-1, as seeded)."""
-        order, today = self.through_distributor[order_id], datetime.now(UTC).date()
+        order, today = self.through_distributor[order_id], business_today()
         body = {"distributor_id": order["ship_to_distributor_id"], "report_reference": f"SO-{order_id}",
                 "period": {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()},
                 "lines": [{"hospital_id": order["hospital_id"], "gtin": line["gtin"], "lot": "LOAD-1",

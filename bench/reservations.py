@@ -17,7 +17,7 @@ import statistics
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from stdnum import ean
 
@@ -27,6 +27,7 @@ from services.inventory.application import reservation, suppliers
 from services.inventory.domain import Fulfilment
 from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError
+from shared.domain.business_day import business_today
 
 
 def gtin(n: int) -> str:
@@ -36,7 +37,7 @@ def gtin(n: int) -> str:
 
 def stock_items(app: InventoryApplication, count: int, units: int) -> list[str]:
     """`count` items with one released lot of `units` units each, from a qualified supplier (through the handlers)."""
-    today, uow = datetime.now(UTC).date(), InventoryUnitOfWork(app)
+    today, uow = business_today(), InventoryUnitOfWork(app)
     supplier, _ = suppliers.register_supplier(suppliers.RegisterSupplier(supplier_id=uuid.uuid4(), name="Bench supplier"),
                                               uow)
     for n, document in enumerate(("business_licence", "production_licence")):
@@ -107,7 +108,7 @@ def main(workers: int, seconds: float, items: int) -> dict:
     with own_namespace("benchres") as settings:
         env = {"POSTGRES_POOL_SIZE": str(workers), "POSTGRES_MAX_OVERFLOW": str(workers)}
         app = InventoryApplication(settings, env=env)
-        today = datetime.now(UTC).date()
+        today = business_today()
         try:
             facts = machine(settings)
             with acting_as("user:bench", correlation_id="bench-setup"):

@@ -14,6 +14,7 @@ import httpx
 from shared.domain.business_day import CHINA
 from shared.platform.auth import issue_token
 from shared.platform.waiting import wait_for
+from shared.domain.business_day import business_today
 
 DEMO_GTIN = "09506000134352"  # a GS1 example GTIN-14 with a valid check digit
 DEMO_HOSPITAL = "上海市第一人民医院"
@@ -33,7 +34,7 @@ def udi_scan(gtin: str, expiry: str, lot: str, quantity: int | None = None) -> s
 
 
 def in_days(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    return (business_today() + timedelta(days=days)).isoformat()
 
 
 def load_demo_data(urls: dict[str, str]) -> str:
@@ -316,7 +317,7 @@ def _channel_management(http: httpx.Client, urls: dict[str, str], hospital: dict
             "document_type": document_type, "number": number, "valid_from": in_days(-300),
             "valid_to": in_days(1500)}).raise_for_status()
     http.put(f"{channel}/distributors/{distributor_id}/placement", json={"level": "tier_1"}).raise_for_status()
-    today = datetime.now(UTC).date()
+    today = business_today()
     business_day = datetime.now(CHINA).date()  # rebate periods and targets run on China's days
     quarter = f"{business_day.year}-Q{(business_day.month - 1) // 3 + 1}"
     http.put(f"{channel}/distributors/{distributor_id}/targets/{quarter}", json={"amount": "10000.00"},
@@ -449,7 +450,7 @@ def _sold_through_distributor_then_recalled(http: httpx.Client, urls: dict[str, 
     wait_for(what="the lineage to know the distributor's shipment", probe=lambda: any(
         c["consignee_id"] == distributor_id for c in http.get(f"{urls['traceability']}/recalls/lookup", params={
             "gtin": DEMO_GTIN, "lot": EARLY_LOT}).json()["consignees"]))
-    today = datetime.now(UTC).date()
+    today = business_today()
     # The distributor reports through its portal: a distributor_user whose scope is its own distributor.
     portal = issue_token("demo-distributor-user", ["distributor_user"], name="Distributor portal user",
                          scopes=[f"distributor:{distributor_id}"])

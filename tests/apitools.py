@@ -1,11 +1,12 @@
 """Small helpers for tests that drive a service's API in-process."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from shared.domain.business_day import business_today
 
 
 def days(n: int) -> str:
     """The ISO date n days from today (UTC): test data that never ages into the past."""
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
+    return (business_today() + timedelta(days=n)).isoformat()
 
 
 def stored(app) -> int:  # noqa: ANN001 - a ServiceApplication

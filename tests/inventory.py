@@ -2,7 +2,7 @@
 (call inside acting_as). With a `pool`, the unit of work reads the real read models (dispatch asks the register of
 open recalls: create its table first, e.g. tests/integration/helpers.py: open_recall_register)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,6 +13,7 @@ from services.inventory.application import reservation, returns
 from services.inventory.domain import Fulfilment, StockItem
 from tests.items import registered_item
 from tests.suppliers import qualified_supplier
+from shared.domain.business_day import business_today
 
 
 def receive(app: InventoryApplication, supplier_id: UUID, lines: list[dict[str, Any]]) -> list[StockItem]:
@@ -44,7 +45,7 @@ def reserve(app: InventoryApplication, order_id: UUID, lines: list[dict[str, Any
     """The order reserved FEFO (or rejected), as the fulfilment planner does it (lines: line_no, gtin, quantity)."""
     fulfilment, _ = reservation.reserve_order(reservation.ReserveOrder(
         order_id=order_id, ship_to_hospital_id=hospital_id or uuid4(), lines=tuple(lines),
-        today=today or datetime.now(UTC).date()), InventoryUnitOfWork(app))
+        today=today or business_today()), InventoryUnitOfWork(app))
     return fulfilment
 
 

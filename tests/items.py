@@ -1,17 +1,18 @@
 """Items as tests need them: registered with a registration certificate (注册证) valid from two years ago for five
 years, since nothing is received or sold without one."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork, item_master
 from services.inventory.domain import StockItem
+from shared.domain.business_day import business_today
 
 # Roles a test client carries to set up what it needs (master data, receipts, quality, orders, recalls).
 SETUP_ROLES = ["master_data", "warehouse", "quality", "order_desk", "recall_officer"]
 
 
 def certificate(number: str = "国械注准20243130001") -> dict[str, str]:
-    today = datetime.now(UTC).date()
+    today = business_today()
     return {"number": number, "holder": "苏州医疗器械制造有限公司", "valid_from": (today - timedelta(days=730)).isoformat(),
             "valid_to": (today + timedelta(days=1095)).isoformat()}
 

@@ -8,6 +8,7 @@ from psycopg_pool import ConnectionPool
 
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.application import recall_stops, reservation
+from shared.domain.business_day import business_day, business_today
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import LotHoldReleased, LotInspected, StockDeallocated
 from shared.events.order import (
@@ -29,8 +30,8 @@ class InventoryProcessManager(ProcessManager):
 
 
 def _day_of(envelope: CloudEvent) -> date:
-    """The day the event happened: a replay decides as the first run did."""
-    return envelope.time.astimezone(UTC).date() if envelope.time.tzinfo else datetime.now(UTC).date()
+    """The day in China the event happened: a replay decides as the first run did."""
+    return business_day(envelope.time) if envelope.time.tzinfo else business_today()
 
 
 class FulfilmentPlanner(InventoryProcessManager):

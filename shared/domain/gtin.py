@@ -1,7 +1,7 @@
 """UDI identifiers as the APIs take them: the GTIN (UDI-DI), validated with python-stdnum and stored as GTIN-14,
 and the lot and serial numbers of the UDI-PI."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -10,6 +10,7 @@ from biip import ParseError
 from biip.gtin import Gtin
 from stdnum import ean
 from stdnum.exceptions import ValidationError
+from shared.domain.business_day import business_today
 
 
 class InvalidGTINError(ValueError):
@@ -95,8 +96,8 @@ def gs1_date_encodable(day: date, today: date) -> bool:
 
 
 def gs1_date(day: date) -> date:
-    """A pydantic validator: 422 for a date no GS1 label can carry, judged against today (UTC)."""
-    today = datetime.now(UTC).date()
+    """A pydantic validator: 422 for a date no GS1 label can carry, judged against today (China's)."""
+    today = business_today()
     if not gs1_date_encodable(day, today):
         raise ValueError(f"{day} cannot be printed in a GS1 barcode (YYMMDD reaches {today.year - 49} to"
                          f" {today.year + 50})")

@@ -27,6 +27,7 @@ from shared.platform.permissions import PORTAL_ROLES, ROLES, permissions_of
 from shared.platform.settings import SERVICES
 from shared.platform.waiting import wait_for
 from tests.items import registered_item_via_api
+from shared.domain.business_day import business_today
 
 GTIN = "09506000134352"
 LOT = "BOLA-1"
@@ -89,7 +90,7 @@ def build_side(http: httpx.Client, url, province: str) -> Side:  # noqa: ANN001
 
     for invoice_id in (side.hospital_invoice, side.distributor_invoice):
         wait_for(lambda: in_sales(invoice_id), "the invoice among the sales figures")
-    today = datetime.now(UTC).date()
+    today = business_today()
     side.payment = http.post(f"{url('billing')}/payments", json={
         "customer_id": side.hospital, "amount": "10.00", "currency": "CNY", "received_on": today.isoformat(),
         "bank_reference": f"BOLA-{key}", "payer": f"{province}人民医院", "allocate": False}).raise_for_status().json()[
@@ -229,7 +230,7 @@ def reads() -> list[Probe]:
 
 def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict]:
     """(method, path, request kwargs) of a valid command on `target` (an object of `side`)."""
-    today = datetime.now(UTC).date().isoformat()
+    today = business_today().isoformat()
     shipment = side.shipments.get(target, "")
     return {
         "POST /orders": ("POST", "/orders", {"json": {"hospital_id": target, "lines": [

@@ -6,7 +6,7 @@ whole units) and the rest as 票折, each by two people, the 票折 lowering the
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from services.demo import in_days, udi_scan
 from services.order.application.free_goods import free_goods_order_id
 from tests.e2e.commerce import as_, list_price, stocked_item
 from tests.waiting import wait_for
+from shared.domain.business_day import business_today
 
 GTIN = "09506000134352"
 CHANNEL_MANAGER, SECOND_MANAGER = as_("chm-zhou", "channel_manager"), as_("chm-li", "channel_manager")
@@ -44,7 +45,7 @@ def test_a_distributor_is_admitted_authorized_measured_and_rewarded(stack, http:
     url = stack.url
     channel, order, inventory, billing, trace = (url("channel"), url("order"), url("inventory"), url("billing"),
                                                  url("traceability"))
-    today = datetime.now(UTC).date()
+    today = business_today()
     # Periods and stock counts are China's business days (an invoice at 23:30 UTC is the next day's).
     business_day = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     quarter = f"{business_day.year}-Q{(business_day.month - 1) // 3 + 1}"

@@ -7,7 +7,7 @@ On real PostgreSQL: the inventory's fulfilment planner, fed OrderPlaced envelope
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -19,9 +19,10 @@ from shared.platform.context import acting_as
 from tests.inventory import receive, released_stock
 from tests.items import registered_item
 from tests.orders import accepted_order
+from shared.domain.business_day import business_today
 
 STENT, BALLOON, UNKNOWN = "09506000134352", "09506000134369", "09506000134376"
-TODAY = datetime.now(UTC).date()
+TODAY = business_today()
 
 
 @pytest.fixture

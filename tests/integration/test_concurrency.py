@@ -1,7 +1,7 @@
 """Optimistic concurrency on real PostgreSQL: racing commands on one aggregate never both win."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -12,9 +12,10 @@ from services.inventory.settings import InventorySettings
 from shared.platform.context import acting_as
 from shared.platform.eventstore import IntegrityError
 from tests.inventory import dispatch, released_stock, reserve
+from shared.domain.business_day import business_today
 
 GTIN = "09506000134352"
-TODAY = datetime.now(UTC).date()
+TODAY = business_today()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Suppliers, receiving into quarantine, quality inspection and holds, and FEFO reservation that respects them —
 on real PostgreSQL (and Kafka for the reservation, as in production: order placed -> inventory reserves)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 from uuid import uuid4
@@ -13,6 +13,7 @@ from services.inventory.projections.stock import StockOnHand
 from services.inventory.reactions import FulfilmentPlanner
 from services.inventory.settings import InventorySettings
 from services.order.application import OrderApplication
+from shared.domain.business_day import business_today
 from shared.platform.auth import issue_token
 from shared.platform.consumer import ConsumerRunner
 from shared.platform.context import acting_as
@@ -29,7 +30,7 @@ GTIN = "09506000134352"
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return business_today()  # inventory judges on China's day
 
 
 def auth(name: str = "qa-chen", **headers: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Weak master data and missing permissions, as a new user found them: each is now refused with a clear problem
 and stores nothing. In-process APIs on the real PostgreSQL (and Kafka where the order service must learn facts)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +20,7 @@ from tests.integration.helpers import Running, eventually
 from tests.items import SETUP_ROLES, certificate, registered_item_via_api
 from tests.suppliers import qualified_supplier_via_api
 from tests.apps import web_app
+from shared.domain.business_day import business_today
 
 GTIN, CLASS_II = "09506000134352", "09506000134376"
 
@@ -196,7 +197,7 @@ async def test_an_order_is_refused_before_acceptance_without_a_certificate_or_a_
         await eventually(lambda: place(GTIN, through).status_code == 201, what="class III under the licence")
         late = order_api.post("/orders", headers=staff(), json={
             "hospital_id": hospital["hospital_id"], "ship_to_distributor_id": through,
-            "requested_delivery_date": (datetime.now(UTC).date() + timedelta(days=1001)).isoformat(),
+            "requested_delivery_date": (business_today() + timedelta(days=1001)).isoformat(),
             "lines": [{"gtin": GTIN, "quantity": 1, "unit_price": "10.00"}]})
         assert late.json()["rule"] == "distributor-licensed"  # the licence has lapsed by the delivery day
     finally:

@@ -3,7 +3,7 @@ distributor's sell-out (流向) reports say which hospitals it delivered to; the
 and those hospitals with the path. Over-reports are accepted and flagged; an uploaded file keeps its good rows and
 names its bad ones; a report sent again stores nothing new; a return from the distributor is credited to it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from services.inventory.application import InventoryApplication
@@ -20,10 +20,11 @@ from tests.apitools import approve_typed_prices, days, stored
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.parties import register_hospital, register_distributor, record_licence
 from tests.spreadsheets import xlsx
+from shared.domain.business_day import business_today
 
 
 GTIN = "09506000134352"
-TODAY = datetime.now(UTC).date()
+TODAY = business_today()
 PERIOD = {"start": (TODAY - timedelta(days=30)).isoformat(), "end": TODAY.isoformat()}
 
 

@@ -1,15 +1,16 @@
 """An uploaded sell-out workbook that would inflate beyond the bound is answered at once with a 413 problem naming the
 rule, before anything parses it, and stores nothing; a report reference holding a bidirectional control is a 422."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from shared.platform.auth import issue_token
 from tests.apitools import stored
 from tests.unit.test_sellout_file_bounds import with_sheet_data
+from shared.domain.business_day import business_today
 
 SALES = {"Authorization": f"Bearer {issue_token('hd-sales', ['channel_manager'])}"}
-TODAY = datetime.now(UTC).date()
+TODAY = business_today()
 
 
 def form(reference: str = "HD-BOMB-1") -> dict[str, str]:

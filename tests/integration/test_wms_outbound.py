@@ -2,7 +2,7 @@
 under the rules of the ordinary endpoints, applied once per external reference, and published with the message
 that caused them."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -17,6 +17,7 @@ from tests.apitools import days, stored
 from tests.inventory import reserve
 from tests.items import SETUP_ROLES, registered_item_via_api
 from tests.apps import web_app
+from shared.domain.business_day import business_today
 
 GTIN = "09506000134352"
 GS = "\x1d"
@@ -64,7 +65,7 @@ async def test_wms_picks_and_shipments_are_checked_applied_once_per_reference_an
             "gtin": GTIN, "lot": lot, "warehouse": "WH-SH", "result": "released"}).raise_for_status()
     order_id = uuid4()
     with acting_as("user:planner"):
-        reserve(app, order_id, [{"line_no": 1, "gtin": GTIN, "quantity": 5}], datetime.now(UTC).date())
+        reserve(app, order_id, [{"line_no": 1, "gtin": GTIN, "quantity": 5}], business_today())
     fulfilment = app.get_fulfilment(order_id)
     assert fulfilment.picking_required  # INVENTORY_PICKING_REQUIRED defaults to true
     assert [(r["lot"], r["quantity"]) for r in fulfilment.reserved] == [("EARLY", 3), ("LATE", 2)]  # FEFO

@@ -13,8 +13,9 @@ from services.inventory.application import receiving, suppliers
 from services.inventory.domain import StockItem
 from shared.events import CloudEvent, EventPayload
 from tests.unit.in_memory import in_memory
+from shared.domain.business_day import business_today
 
-TODAY = datetime.now(UTC).date()  # receipts are judged on the real day
+TODAY = business_today()  # receipts are judged on the real day
 CERTIFICATE = {"number": "国械注准20243130001", "holder": "苏州医疗器械制造有限公司",
                "valid_from": TODAY - timedelta(days=730), "valid_to": TODAY + timedelta(days=1095)}
 

@@ -69,7 +69,8 @@ def test_the_certificate_grace_period_lets_an_uncertified_item_in_until_its_last
     world.item(UNCERTIFIED, certified=False)
     world.app.settings = Settings(ERP_ENV="test", REGISTRATION_CERTIFICATE_GRACE_UNTIL=TODAY.isoformat())
     supplier_id = world.supplier()
-    receive(world, supplier_id, line("L1", gtin=UNCERTIFIED))
+    receiving.receive_goods(receiving.ReceiveGoods(supplier_id=supplier_id, lines=(line("L1", gtin=UNCERTIFIED),),
+                                                   today=TODAY), world.uow())  # its last day, even across midnight
     with pytest.raises(RuleViolation) as after_grace:
         receiving.receive_goods(receiving.ReceiveGoods(supplier_id=supplier_id, lines=(line("L2", gtin=UNCERTIFIED),),
                                                        today=TODAY + timedelta(days=1)), world.uow())

@@ -10,6 +10,7 @@ from services.channel.domain import Distributor, Hospital
 from shared.domain.text import Name, ShortName, multi_line, single_line
 from shared.domain.validity import ValidityPeriod
 from shared.events.channel import Contact, DistributorDocumentType, HospitalGrade
+from shared.domain.business_day import business_today
 
 Region = single_line(100)
 Province = single_line(50, "provincial-level division, e.g. 上海市, 四川省")
@@ -186,7 +187,7 @@ def hospital_out(h: Hospital) -> HospitalOut:
 
 
 def _licences_out(licences: list[dict]) -> list[LicenceOut]:
-    today = date.today()
+    today = business_today()
     return [LicenceOut(**doc, valid_today=doc["valid_from"] <= today <= doc["valid_to"]) for doc in licences]
 
 
@@ -194,7 +195,7 @@ def distributor_out(d: Distributor) -> DistributorOut:
     return DistributorOut(distributor_id=d.id, name=d.name, region=d.region, tier=d.tier, contact=d.contact,
                           active=d.active, licences=_licences_out(d.licences),
                           authorizations=[AuthorizationOut(**a, valid_today=not a.get("revoked") and a[
-                              "valid_from"] <= date.today() <= a["valid_to"]) for a in d.authorizations],
+                              "valid_from"] <= business_today() <= a["valid_to"]) for a in d.authorizations],
                           level=d.level, parent_distributor_id=d.parent_id, targets=d.targets, version=d.version)
 
 

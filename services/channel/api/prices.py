@@ -22,6 +22,7 @@ from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads, unit_of_work
 from shared.platform.unit_of_work import UnitOfWork
+from shared.domain.business_day import business_today
 
 router = APIRouter(tags=["prices"])
 Work = Annotated[UnitOfWork, Depends(unit_of_work)]
@@ -289,7 +290,7 @@ def price_quote(uow: Work, access: CustomerPriceReader, price_list: Annotated[UU
                 ) -> PriceQuoteOut:
     """The price of a line for a customer on a day, explained: the list price, every rule considered and why it did
     or did not match, the winner."""
-    day = on or date.today()
+    day = on or business_today()
     explained = prices.price_line(prices.PriceLine(
         price_list_id=price_list, customer_id=customer, gtin=gtin, quantity=quantity, on=day, channel=channel,
         product_groups=tuple(group or ())), uow, access.scope)

@@ -1,7 +1,7 @@
 """Channel HTTP API: each route parses, runs a command handler (application/parties.py) or a query (queries.py),
 and maps the answer."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from shared.platform.unit_of_work import UnitOfWork
 from services.channel import queries
 from services.channel.application import parties
 from services.channel.domain import Distributor, Hospital
+from shared.domain.business_day import business_today
 
 router = APIRouter(tags=["channel"])
 Work = Annotated[UnitOfWork, Depends(unit_of_work)]
@@ -209,7 +210,7 @@ def list_expiring_qualifications(read: Reads, _: QualificationReader, paging: Pa
                                  ) -> Page[QualificationRow]:
     """Hospitals' and distributors' qualification documents that expire within `within_days` (or have expired),
     soonest first, with the party's name: master data's worklist to renew them before orders are refused."""
-    today = date.today()
+    today = business_today()
     rows, total = queries.expiring_qualifications(read, today + timedelta(days=within_days), kind, paging)
     found = [{**row, "days_left": (row["valid_to"] - today).days, "expired": row["valid_to"] < today} for row in rows]
     return Page.of(QualificationRow, (found, total), paging)

@@ -1,7 +1,7 @@
 """What every inventory router shares: its typed dependencies, who may run which commands, and the input types of
 the whole service (one warehouse code, one location code, one lot status; reasons are shared.domain.text.Reason)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends
@@ -13,6 +13,7 @@ from services.inventory.settings import InventorySettings
 from shared.platform.access import COMPANY, permitted
 from shared.platform.api import command_by
 from shared.platform.service_state import State, unit_of_work
+from shared.domain.business_day import business_today
 
 
 def inventory_settings(state: State) -> InventorySettings:
@@ -56,4 +57,4 @@ Disposition = Literal[DISPOSITIONS]  # type: ignore[valid-type]
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return business_today()  # China's, as every service's

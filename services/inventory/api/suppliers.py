@@ -18,6 +18,7 @@ from shared.platform.api import REPLAYED, IdempotencyKey
 from shared.platform.idempotency import new_aggregate_id
 from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
+from shared.domain.business_day import business_today
 
 router = APIRouter(tags=["inventory", "suppliers"])
 DocumentType = Literal[DOCUMENT_TYPES]  # type: ignore[valid-type]
@@ -67,7 +68,7 @@ class SupplierRow(BaseModel):
 
 
 def _supplier_out(s: Any) -> SupplierOut:
-    missing = s.missing_on(date.today())
+    missing = s.missing_on(business_today())
     return SupplierOut(supplier_id=s.id, name=s.name, credit_code=s.credit_code,
                        documents=[QualificationOut(**d) for d in s.documents], qualified_today=not missing,
                        missing_today=missing, version=s.version)

@@ -2,7 +2,7 @@
 quarantine, all in one transaction. An assembly is recorded once per id: a retry with the same Idempotency-Key
 assembles nothing again."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +10,7 @@ from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.item_master import registered_item
 from services.inventory.domain import StockItem
 from shared.platform.command import Command
+from shared.domain.business_day import business_today
 
 
 class AssembleKit(Command):
@@ -25,7 +26,7 @@ class AssembleKit(Command):
 
 def assemble_kit(command: AssembleKit, uow: InventoryUnitOfWork) -> tuple[StockItem, bool]:
     """The kit item, and whether this command assembled (False: this assembly was recorded before)."""
-    today = command.today or datetime.now(UTC).date()
+    today = command.today or business_today()
     kit = registered_item(uow, command.kit_gtin, "kit_gtin")
     if str(command.assembly_id) in kit.kits.assemblies:
         return kit, False

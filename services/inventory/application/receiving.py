@@ -3,7 +3,7 @@ none. A line of an item without a valid registration certificate is refused (unl
 the shared settings covers it); goods expiring within the warning period are received and flagged."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,6 +13,7 @@ from services.inventory.domain import LotRuleError, StockItem, Supplier
 from shared.domain.certificates import certificate_problem
 from shared.domain.rules import InvalidReference
 from shared.platform.command import Command
+from shared.domain.business_day import business_today
 
 
 class ReceiveGoods(Command):
@@ -30,7 +31,7 @@ class Receipt:
 
 
 def receive_goods(command: ReceiveGoods, uow: InventoryUnitOfWork) -> Receipt:
-    today = command.today or datetime.now(UTC).date()
+    today = command.today or business_today()
     supplier = uow.get(command.supplier_id, Supplier)
     if supplier is None:
         raise InvalidReference("supplier_id", "registered-supplier", "register the supplier first",

@@ -10,7 +10,7 @@ from services.order.application import OrderUnitOfWork
 from services.order.application.pricing import known_customer, price_list_for, priced, vat_rate_of
 from services.order.domain.line_pricing import quote_line
 from services.order.domain.quotes import Quote, quote_number
-from shared.domain.business_day import business_day
+from shared.domain.business_day import business_day, business_today
 from shared.domain.rules import InvalidReference, NotFound
 from shared.platform.access import EVERYTHING, DataScope, outside_scope
 from shared.platform.command import Command
@@ -23,7 +23,7 @@ MAX_QUOTE_DAYS = 366  # a quote binds the company's prices: a year at most
 
 def today() -> date:
     """China's business day: a quote valid until a day is judged there, not on UTC's date (yesterday until 08:00)."""
-    return business_day(datetime.now(UTC))
+    return business_today()
 
 
 @dataclass(frozen=True, kw_only=True)
