@@ -265,6 +265,29 @@ def payments(read: ReadModels, customer_id: UUID | None, unapplied: bool | None,
                          **_customer_scope(scope, "a.customer_id")})
 
 
+# A statement's status as the domain names it (domain/statement.py `Statement.status`).
+_STATEMENT_STATUS = ("CASE WHEN s.confirmed_by IS NOT NULL THEN 'confirmed'"
+                     " WHEN EXISTS (SELECT 1 FROM {disputes} d WHERE d.statement_id = s.statement_id"
+                     " AND d.status = 'open') THEN 'disputed'"
+                     " WHEN EXISTS (SELECT 1 FROM {disputes} d WHERE d.statement_id = s.statement_id) THEN 'resolved'"
+                     " ELSE 'sent' END")
+
+
+def statements(read: ReadModels, customer_id: UUID | None, status: str | None, scope: DataScope,
+               paging: PageRequest) -> tuple[list[dict], int]:
+    """Issued statements, the newest period first, of customers within the caller's scope, with open disputes
+    counted: finance's follow-up list and a portal user's own statements to answer."""
+    state = _STATEMENT_STATUS.format(disputes=read.table("ar_disputes"))
+    return read.page("{schema}.ar_statements s LEFT JOIN {schema}.known_parties p ON p.party_id = s.customer_id",
+                     paging, columns=f"s.statement_id, s.customer_id, p.name AS customer_name, s.period_start,"
+                                     f" s.period_end, s.closing_balance, s.lines, s.confirmed_by, s.issued_at,"
+                                     f" {state} AS status, (SELECT count(*) FROM {read.table('ar_disputes')} d"
+                                     f" WHERE d.statement_id = s.statement_id AND d.status = 'open') AS open_disputes",
+                     order_by="s.period_end DESC, s.issued_at DESC, s.statement_id", where={
+                         "s.customer_id = %s": customer_id, f"{state} = %s": status,
+                         **_customer_scope(scope, "s.customer_id")})
+
+
 def _customer_scope(scope: DataScope, column: str) -> dict[str, object]:
     """A customer column within the caller's scope: the customer is a hospital or a distributor the scope names, or
     in a region it names."""

@@ -1,6 +1,7 @@
 """The auditor's API, on every service: an aggregate's full history (who, when, what, why) and its
 state as of any past time. Read-only, for tokens carrying the `auditor` role."""
 
+import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -9,10 +10,12 @@ from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from psycopg import sql
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from shared.events import CloudEvent
 from shared.platform.access import COMPANY, permitted
+from shared.platform.audit_verification import checkpoints_of, verify_log
 from shared.platform.db import auditor_pool
 from shared.platform.problems import not_found
 from shared.platform.service_state import ServiceState, State
@@ -77,6 +80,39 @@ def state_as_of(aggregate_id: UUID, state: State, _: Auditor,
     fields = {k.lstrip("_"): v for k, v in vars(aggregate).items() if k != "_pending_events"}
     return AggregateState(aggregate_id=aggregate_id, as_of=moment, version=aggregate.version,
                           state=jsonable_encoder(_plain(fields)))
+
+
+class ChainVerification(BaseModel):
+    service: str
+    intact: bool
+    checked_up_to: int = Field(description="the last position whose hash was confirmed")
+    events: int
+    checkpoints: int = Field(description="signed checkpoints confirmed")
+    broken_at: int | None
+    how: str | None = Field(description="what is wrong at broken_at")
+    verified_at: datetime
+
+
+# One verification at a time per process: it reads the whole log, and a second auditor's request waits for the
+# first rather than doubling the database's work.
+_verifying = threading.Lock()
+
+
+@router.get("/verification", operation_id="audit_verification")
+async def verification(state: State, _: Auditor) -> ChainVerification:
+    """Recompute this service's hash chain over every stored event, read as the auditor role, and check it against
+    the signed checkpoints (what `erp audit verify` does): whether any event was altered, removed or reordered."""
+    service = state.definition.name
+    checkpoints = await checkpoints_of(state.settings, service)
+
+    def run() -> ChainVerification:
+        with _verifying:
+            verdict = verify_log(state.settings, service, checkpoints)
+        return ChainVerification(service=service, intact=verdict.intact, checked_up_to=verdict.checked_up_to,
+                                 events=verdict.events, checkpoints=verdict.checkpoints, broken_at=verdict.broken_at,
+                                 how=verdict.how, verified_at=datetime.now(UTC))
+
+    return await run_in_threadpool(run)
 
 
 def _plain(value: Any) -> Any:

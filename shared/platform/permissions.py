@@ -79,6 +79,7 @@ PERMISSIONS: dict[str, str] = {
     "recall:manage": "open recalls, record notices and acknowledgements, propose scope reductions and closure",
     "recall:approve": "approve a recall's scope reduction or closure (four eyes)",
     "recall:read-notices": "read the recall notices addressed to one's own organisation",
+    "recall:acknowledge-notice": "acknowledge, for one's own organisation, a recall notice it received",
     "adverse-event:report": "report an adverse event",
     "adverse-event:read": "read adverse events",
     "adverse-event:manage": "record a regulator submission, open a recall from an adverse event",
@@ -139,10 +140,10 @@ ROLES: dict[str, frozenset[str]] = {
     "distributor_user": frozenset({"analytics:read", "order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
                                    "invoice:read", "statement:answer", "second-invoice:submit",
                                    "sellout:submit", "sellout:read", "distributor:read", "item:read",
-                                   "recall:read-notices", "udi:parse"}),
+                                   "recall:read-notices", "recall:acknowledge-notice", "udi:parse"}),
     "hospital_user": frozenset({"analytics:read", "order:read", "quote:read", "contract:read", "fulfilment:read", "shipment:accept",
                                 "invoice:read", "statement:answer", "hospital:read",
-                                "item:read", "recall:read-notices", "udi:parse"}),
+                                "item:read", "recall:read-notices", "recall:acknowledge-notice", "udi:parse"}),
     "wms_integration": frozenset({"wms:integrate", "item:read", "udi:parse"}),
 }
 

@@ -49,6 +49,7 @@ class Side:
     contract: str = ""
     payment: str = ""  # the hospital's
     statement: str = ""  # the hospital's
+    recall: str = ""  # notified to the hospital and the distributor
 
     def ids(self) -> set[str]:
         return {self.hospital, self.distributor, self.direct_order, self.distributor_order,
@@ -149,11 +150,11 @@ def build_world(http: httpx.Client, url) -> tuple[Side, Side]:  # noqa: ANN001
     http.post(f"{url('channel')}/price-lists/{price_list['price_list_id']}/prices", json={
         "gtin": GTIN, "price": "113.00", "valid_from": in_days(-10)}).raise_for_status()
     a, b = build_side(http, url, A), build_side(http, url, B)
-    notify_recall(http, url, [a.hospital, a.distributor, b.hospital, b.distributor])
+    a.recall = b.recall = notify_recall(http, url, [a.hospital, a.distributor, b.hospital, b.distributor])
     return a, b
 
 
-def notify_recall(http: httpx.Client, url, consignees: list[str]) -> None:  # noqa: ANN001
+def notify_recall(http: httpx.Client, url, consignees: list[str]) -> str:  # noqa: ANN001
     """A recall of the lot, its notice sent to each side's hospital and distributor (the portals' recall notices)."""
     decided = datetime.now(UTC) - timedelta(minutes=5)
     recall = http.post(f"{url('traceability')}/recalls", json={
@@ -164,6 +165,7 @@ def notify_recall(http: httpx.Client, url, consignees: list[str]) -> None:  # no
                                                json={"consignee_id": c, "notified_at": datetime.now(UTC).isoformat(),
                                                      "method": "phone"}).status_code == 200,
                  "the lineage to know the consignee")
+    return recall["recall_id"]
 
 
 def scopes_tried(a: Side) -> list[list[str]]:
@@ -324,6 +326,9 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "confirm": True}}),
         "POST /statements/{statement_id}/lines/{line_no}/resolve": (
             "POST", f"/statements/{target}/lines/1/resolve", {"json": {"outcome": "rejected", "note": "BOLA"}}),
+        "POST /recall-notices/{recall_id}/acknowledgement": (
+            "POST", f"/recall-notices/{side.recall}/acknowledgement", {"json": {
+                "acknowledged_by": "BOLA", "consignee_id": target}}),
         "POST /second-invoices": ("POST", "/second-invoices", {"json": {
             "distributor_id": target, "number": "BOLA-X", "hospital_id": side.hospital, "issued_on": today,
             "lines": [{"gtin": GTIN, "lot": LOT, "quantity": 1}]}}),
@@ -397,6 +402,7 @@ COMMANDS = {
     "POST /statements/{statement_id}/answer": "statement",
     "POST /statements/{statement_id}/lines/{line_no}/resolve": "statement",
     "POST /second-invoices": "distributor",
+    "POST /recall-notices/{recall_id}/acknowledgement": "recall-notice",
 }
 # Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
 # rows name the order).
@@ -408,14 +414,14 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
          "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
          "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id"),
-         "/sales/lines": ("invoice", "invoice_id")}
+         "/sales/lines": ("invoice", "invoice_id"), "/statements": ("statement", "statement_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
                    "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read",
-                   "/sales/lines": "analytics:read"}
+                   "/sales/lines": "analytics:read", "/statements": "invoice:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",

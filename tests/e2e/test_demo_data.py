@@ -41,6 +41,14 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     notices = wait_for(lambda: http.get(f"{urls['traceability']}/recall-notices", headers=portal).json()["items"],
                        "the distributor's recall notice")
     assert [(n["recall_id"], n["consignee_id"], n["method"]) for n in notices] == [(recall_id, distributor_id, "portal")]
+    # ... and acknowledges it from the portal; a retry answers the same acknowledgement.
+    acknowledge = f"{urls['traceability']}/recall-notices/{recall_id}/acknowledgement"
+    first = http.post(acknowledge, headers=portal, json={"acknowledged_by": "窦经理"})
+    assert (first.status_code, first.json()["consignee_id"]) == (200, distributor_id), first.text
+    assert http.post(acknowledge, headers=portal, json={"acknowledged_by": "窦经理"}).json() == first.json()
+    assert wait_for(lambda: http.get(f"{urls['traceability']}/recall-notices", headers=portal,
+                                     params={"acknowledged": "true"}).json()["items"],
+                    "the acknowledgement on the notice")[0]["acknowledged_by"] == "窦经理"
     own = http.get(f"{urls['billing']}/invoices", headers=portal).json()["items"]
     assert [str(i["bill_to_distributor_id"]) for i in own] == [distributor_id]
     # The rulebook: the 3A hospital's price is the list price less its grade's 5%, explained.

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.platform.audit import chain_hash, stored_rows, verify
+from shared.platform.auth import issue_token
 from shared.platform.cli import app as cli
 from shared.platform.relay import Relay
 from tests.integration.helpers import Running, eventually
@@ -95,3 +96,20 @@ async def test_a_consistently_rewritten_chain_is_caught_by_the_signed_checkpoint
     result = await asyncio.to_thread(erp_audit_verify)  # the CLI runs its own event loop
     assert result.exit_code == 1
     assert "broken at position 4: the chain was rewritten: the checkpoint signed at" in result.output
+
+
+def test_the_auditor_api_gives_the_same_verdict_as_erp_audit_verify(settings, channel, channel_api):
+    register_hospitals(channel, 6)
+    auditor = {"Authorization": f"Bearer {issue_token('zhao', ['auditor'])}"}
+    intact = channel_api.get("/audit/verification", headers=auditor)
+    assert intact.status_code == 200, intact.text
+    assert {k: intact.json()[k] for k in ("service", "intact", "events", "checked_up_to", "broken_at")} == {
+        "service": "channel", "intact": True, "events": 6, "checked_up_to": 6, "broken_at": None}
+    clerk = {"Authorization": f"Bearer {issue_token('li', ['warehouse'])}"}
+    assert channel_api.get("/audit/verification", headers=clerk).status_code == 403
+    tamper(settings, f"UPDATE {channel.schema}.{TABLE}"
+                     " SET state = overlay(state placing '\\x58'::bytea from 12 for 1) WHERE notification_id = 4")
+    broken = channel_api.get("/audit/verification", headers=auditor).json()
+    assert (broken["intact"], broken["broken_at"], broken["checked_up_to"]) == (False, 4, 3)
+    assert broken["how"].startswith("its stored hash does not match") and "broken at position 4" in \
+        erp_audit_verify().output

@@ -180,10 +180,19 @@ def test_a_payment_a_statement_a_disputed_line_and_the_dunning_list_through_the_
     own_user = bearer("h-user", ["hospital_user"], [f"hospital:{hospital}"])
     stranger = bearer("o-user", ["hospital_user"], [f"hospital:{other}"])
     answer = f"/statements/{statement['statement_id']}/answer"
+    feed(projection, application)
+    listed = api.get("/statements", headers=own_user).json()
+    assert [(r["statement_id"], r["status"], r["lines"]) for r in listed["items"]] == [
+        (statement["statement_id"], "sent", 3)]
+    assert api.get("/statements", headers=stranger).json()["total"] == 0  # another hospital's is not listed
     assert api.post(answer, headers=stranger, json={"confirm": True}).status_code == 404
     disputed = api.post(answer, headers=own_user, json={"disputes": [{"line_no": 2, "reason": "数量不符: 只收到一支"}]})
     assert (disputed.status_code, disputed.json()["status"]) == (200, "disputed"), disputed.text
     feed(projection, application)
+    (row,) = api.get("/statements", headers=own_user, params={"status": "disputed"}).json()["items"]
+    assert (row["open_disputes"], row["customer_id"]) == (1, str(hospital))
+    assert api.get("/statements", headers=FINANCE, params={"status": "sent", "customer_id": str(hospital)}).json()[
+        "total"] == 0
 
     account = api.get(f"/customers/{hospital}/account", headers=FINANCE).json()
     assert Decimal(account["aging"]["disputed"]) == late.gross_total - Decimal("256.94")  # out of its age bucket
@@ -196,6 +205,8 @@ def test_a_payment_a_statement_a_disputed_line_and_the_dunning_list_through_the_
                         json={"outcome": "rejected", "note": "签收单显示两支"})
     assert resolved.json()["status"] == "resolved", resolved.text
     feed(projection, application)
+    assert [r["status"] for r in api.get("/statements", headers=FINANCE, params={"customer_id": str(hospital)}
+                                         ).json()["items"]] == ["resolved"]
     assert str(late.id) in [row["invoice_id"] for row in api.get("/dunning", headers=FINANCE).json()["items"]]
 
     assert api.get("/dunning", headers=FINANCE, params={"as_of": str(TODAY + timedelta(days=200))}).json()[

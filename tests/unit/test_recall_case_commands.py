@@ -9,8 +9,8 @@ import pytest
 
 from services.traceability.application import TraceabilityApplication
 from services.traceability.application.recall_cases import (
-    CloseRecall, NotifyConsignee, RecordAcknowledgement, RequestClosure, close_recall, notify_consignee,
-    record_acknowledgement, request_closure,
+    AcknowledgeNotice, CloseRecall, NotifyConsignee, RecordAcknowledgement, RequestClosure, acknowledge_notice,
+    close_recall, notify_consignee, record_acknowledgement, request_closure,
 )
 from services.traceability.application.recall_opening import OpenRecall, open_recall
 from services.traceability.application.scope_reductions import (
@@ -66,6 +66,34 @@ def test_an_acknowledgement_follows_a_notice(app, world):
     notify(app, world, case, ids["ruijin"])
     assert str(ids["ruijin"]) in acknowledge(ids["ruijin"]).acknowledged
     assert unheard.value.rule == "notified-first"
+
+
+def test_a_consignee_acknowledges_its_own_notice_once_and_never_another_s(app, world):
+    case, ids = opened(app, world, huashan=4, ruijin=2)
+    notify(app, world, case, ids["huashan"])
+    notify(app, world, case, ids["ruijin"])
+    reached = {ids["huashan"]}  # the notices within the portal user's scope
+
+    def acknowledge(by: str = "王护士长", consignee: UUID | None = None, own: frozenset = frozenset({ids["huashan"]}),
+                    ) -> tuple[RecallCase, UUID]:
+        return acknowledge_notice(AcknowledgeNotice(recall_id=case.id, consignee_id=consignee, own_consignees=own,
+                                                    acknowledged_by=by), world.unit_of_work(app),
+                                  reaches=lambda consignee_id: consignee_id in reached)
+
+    before = stored(app)
+    with pytest.raises(NotFound):  # another consignee's notice, named outright: as if it did not exist
+        acknowledge(consignee=ids["ruijin"])
+    with pytest.raises(RuleViolation) as unnamed:  # acting for two organisations: which one?
+        acknowledge(own=frozenset({ids["huashan"], ids["ruijin"]}))
+    assert (unnamed.value.rule, unnamed.value.field) == ("consignee-named", "consignee_id")
+    assert stored(app) == before
+    acknowledged, consignee = acknowledge()
+    assert (consignee, acknowledged.acknowledged[str(consignee)]["by"]) == (ids["huashan"], "王护士长")
+    acknowledge()  # the same person retrying: nothing more is recorded
+    assert stored(app).count("Acknowledged") == 1
+    with pytest.raises(RuleViolation) as again:  # someone else: the first acknowledgement stands
+        acknowledge(by="李医生")
+    assert again.value.rule == "acknowledge-once"
 
 
 def test_the_closure_records_the_effectiveness_of_the_consignees_at_the_closing_time(app, world):

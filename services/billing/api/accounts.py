@@ -150,6 +150,34 @@ def issue_statement(body: StatementIn, response: Response, meta: StatementComman
     return _statement_out(found)
 
 
+class StatementRow(BaseModel):
+    statement_id: UUID
+    customer_id: UUID
+    customer_name: str | None
+    currency: str
+    period_start: date
+    period_end: date
+    closing_balance: Decimal
+    lines: int
+    status: Literal["sent", "confirmed", "disputed", "resolved"]
+    open_disputes: int
+    confirmed_by: str | None
+    issued_at: datetime
+
+
+@router.get("/statements", operation_id="list_statements")
+def list_statements(read: Reads, uow: Work, access: AccountReader, paging: Paging,
+                    customer_id: Annotated[UUID | None, Query()] = None,
+                    status: Annotated[Literal["sent", "confirmed", "disputed", "resolved"] | None,
+                                      Query(description="sent: awaiting the customer's answer")] = None,
+                    ) -> Page[StatementRow]:
+    """Statements issued, the newest period first: finance follows up the unanswered and disputed ones; a
+    customer's portal users see their own to confirm or dispute."""
+    rows, total = queries.statements(read, customer_id, status, access.scope, paging)
+    currency = uow.settings.account_currency  # statements are kept in the account's currency
+    return Page.of(StatementRow, ([{**row, "currency": currency} for row in rows], total), paging)
+
+
 @router.get("/statements/{statement_id}", operation_id="get_statement")
 def get_statement(statement_id: UUID, uow: Work, read: Reads, access: AccountReader) -> StatementOut:
     found = statements.statement_of(uow, statement_id)

@@ -54,6 +54,8 @@ class Receivables(Projection):
         " document_id uuid NOT NULL, reason text NOT NULL, status text NOT NULL, outcome text,"
         " PRIMARY KEY (statement_id, line_no))",
         "CREATE INDEX IF NOT EXISTS ar_disputes_open ON {schema}.ar_disputes (document_id) WHERE status = 'open'",
+        "CREATE INDEX IF NOT EXISTS ar_statements_customer ON {schema}.ar_statements (customer_id, period_end DESC)",
+        "CREATE INDEX IF NOT EXISTS ar_disputes_statement ON {schema}.ar_disputes (statement_id, status)",
         # The journal the ledger export writes: each document's entry lines (account keys, mapped to the chart of
         # accounts when exported). A credit note (红字) and a reversal are written in red: negative on the same side.
         "CREATE TABLE IF NOT EXISTS {schema}.ar_journal (entry_id text NOT NULL, line_no int NOT NULL,"

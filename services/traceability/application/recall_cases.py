@@ -2,6 +2,7 @@
 coming back (an inventory return counts towards every open recall covering it), and the closure, which records how
 effective the recall was at that moment. Only a consignee of the case (live from the lineage) can be notified."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -9,7 +10,7 @@ from uuid import UUID
 from services.traceability.application import TraceabilityUnitOfWork
 from services.traceability.domain.consignees import consignee_of_recall, effectiveness
 from services.traceability.domain.recall import RecallCase
-from shared.domain.rules import NotFound
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.command import Command
 
 
@@ -26,6 +27,15 @@ class RecordAcknowledgement(Command):
     consignee_id: UUID
     acknowledged_at: datetime
     acknowledged_by: str  # the person at the consignee
+    note: str | None = None
+
+
+class AcknowledgeNotice(Command):
+    """A consignee's own user acknowledges the notice it received (the portal), now."""
+    recall_id: UUID
+    consignee_id: UUID | None  # None: the one organisation the caller acts for
+    own_consignees: frozenset[UUID]  # the hospitals and distributors the caller's scope names
+    acknowledged_by: str
     note: str | None = None
 
 
@@ -83,6 +93,29 @@ def record_acknowledgement(command: RecordAcknowledgement, uow: TraceabilityUnit
         uow.collect(case)
     uow.commit()
     return case
+
+
+def acknowledge_notice(command: AcknowledgeNotice, uow: TraceabilityUnitOfWork,
+                       reaches: Callable[[UUID], bool]) -> tuple[RecallCase, UUID]:
+    """The consignee acknowledges now, through its own user; the same person again (a retry) records nothing.
+    `reaches(consignee)`: whether a notice of this recall went to that consignee within the caller's scope —
+    anything else is answered as not found, so a portal user learns nothing of other consignees."""
+    consignee_id = command.consignee_id
+    if consignee_id is None:
+        if len(command.own_consignees) != 1:
+            raise RuleViolation("consignee-named", "you act for several organisations (or none): name the one"
+                                " acknowledging as consignee_id", "consignee_id")
+        (consignee_id,) = command.own_consignees
+    if not reaches(consignee_id):
+        raise NotFound("RecallNotice", f"{command.recall_id}/{consignee_id}")
+    case = recall(uow, command.recall_id)
+    earlier = case.acknowledged.get(str(consignee_id))
+    if earlier is None or earlier["by"] != command.acknowledged_by:
+        now = uow.now()
+        case.acknowledge(consignee_id, now, command.acknowledged_by, command.note, now)
+        uow.collect(case)
+    uow.commit()
+    return case, consignee_id
 
 
 def request_closure(command: RequestClosure, uow: TraceabilityUnitOfWork) -> RecallCase:

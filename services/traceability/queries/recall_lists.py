@@ -71,3 +71,13 @@ def notices(read: ReadModels, scope: DataScope, acknowledged: bool | None,
                                 **scope.condition(hospital="n.consignee_id", distributor="n.consignee_id",
                                                   region="c.region")})
     return [{**r, "number": r["number"] or str(r["recall_id"])} for r in rows], total
+
+
+def notice_within(read: ReadModels, scope: DataScope, recall_id: UUID, consignee_id: UUID) -> dict | None:
+    """The notice of the recall addressed to the consignee, if the caller's scope reaches that consignee."""
+    rows, _ = read.page(_NOTICES, PageRequest(limit=1, offset=0), columns=_NOTICE_COLUMNS.format(schema=read.schema),
+                        order_by="n.recall_id", where={
+                            "n.recall_id = %s": recall_id, "n.consignee_id = %s": consignee_id,
+                            **scope.condition(hospital="n.consignee_id", distributor="n.consignee_id",
+                                              region="c.region")})
+    return rows[0] if rows else None

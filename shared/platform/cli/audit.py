@@ -4,24 +4,15 @@ import asyncio
 
 import typer
 
-from shared.platform.audit import Checkpoint, Verdict, events_table, public_key_b64, stored_rows, verify
-from shared.platform.db import Roles
-from shared.platform.kafka import read_whole_topic
+from shared.platform.audit import Verdict, public_key_b64
+from shared.platform.audit_verification import checkpoints_of, verify_log
 from shared.platform.settings import SERVICES, Settings, get_settings
 
 app = typer.Typer(help="Verify the tamper-evident event logs.", no_args_is_help=True)
 
 
-def checkpoints_of(settings: Settings, service: str) -> list[Checkpoint]:
-    records = asyncio.run(read_whole_topic(settings, settings.checkpoint_topic))
-    return [c for c in (Checkpoint.model_validate_json(r.value) for r in records) if c.service == service]
-
-
 def verify_service(settings: Settings, service: str, public_key: str | None = None) -> Verdict:
-    # As the read-only auditor role when there is one (AUDITOR_DATABASE_URL): verifying needs nothing more.
-    rows = stored_rows(Roles.of(settings).auditor, settings.schema_for(service), events_table(service))
-    return verify(rows, checkpoints_of(settings, service),
-                  public_key or public_key_b64(settings.audit_signing_key))
+    return verify_log(settings, service, asyncio.run(checkpoints_of(settings, service)), public_key)
 
 
 @app.command("verify")
