@@ -4,6 +4,7 @@ from services.inventory.api import fulfilments, items, kits, receiving, returns,
 from services.inventory.api import consignment, wms
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.projections.backorders import Backorders, ScheduledDeliveries
+from services.inventory.projections.fulfilment_queue import FulfilmentQueue
 from services.inventory.projections.consignment import ConsignmentStock
 from services.inventory.projections.hospitals import HospitalProvinces
 from services.inventory.projections.open_recalls import OpenRecalls
@@ -21,7 +22,7 @@ INVENTORY = ServiceDefinition(
     # service's own schema (application/__init__.py).
     unit_of_work=lambda app, pool, deferred: InventoryUnitOfWork(app, pool, deferred=deferred),
     projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces,
-                 ConsignmentStock, ScheduledDeliveries),
+                 ConsignmentStock, ScheduledDeliveries, FulfilmentQueue),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
                                                kits, wms, scanning, consignment)),

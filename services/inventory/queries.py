@@ -97,3 +97,16 @@ def hospital_province(read: ReadModels, hospital_id: UUID) -> str | None:
     """The hospital's province, as inventory learned it from channel (None if not yet learned)."""
     row = read.one("SELECT province FROM {schema}.hospital_provinces WHERE hospital_id = %s", (hospital_id,))
     return None if row is None else row["province"]
+
+
+def fulfilment_queue(read: ReadModels, state: str | None, waiting: bool | None, hospital_id: UUID | None,
+                     scope: DataScope, paging: PageRequest) -> Found:
+    """Fulfilments within the caller's scope, the earliest delivery date first: with `waiting`, those with units
+    reserved and not yet shipped (the pick list)."""
+    return read.page("{schema}.fulfilment_queue q LEFT JOIN {schema}.hospital_provinces h"
+                     " ON h.hospital_id = q.hospital_id", paging,
+                     columns="q.*, h.name AS hospital_name, greatest(q.reserved - q.picked, 0) AS to_pick",
+                     order_by="coalesce(q.requested_delivery_date, q.requested_at::date), q.requested_at, q.order_id",
+                     where={"q.state = %s": state, "(q.reserved > 0) = %s": waiting, "q.hospital_id = %s": hospital_id,
+                            **scope.condition(hospital="q.hospital_id", distributor="q.distributor_id",
+                                              region="h.province")})

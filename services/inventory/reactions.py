@@ -2,7 +2,7 @@
 the same handlers as the API's, in the unit of work of the batch."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from psycopg_pool import ConnectionPool
 

@@ -414,14 +414,16 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/vbp-progress": ("hospital", "hospital_id"), "/diversion-alerts": ("diversion", "alert_id"),
          "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
          "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id"),
-         "/sales/lines": ("invoice", "invoice_id"), "/statements": ("statement", "statement_id")}
+         "/sales/lines": ("invoice", "invoice_id"), "/statements": ("statement", "statement_id"),
+         "/fulfilments": ("fulfilment", "order_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
                    "/sellout-lines": "sellout:read", "/recall-notices": "recall:read-notices",
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
                    "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read",
-                   "/sales/lines": "analytics:read", "/statements": "invoice:read"}
+                   "/sales/lines": "analytics:read", "/statements": "invoice:read",
+                   "/fulfilments": "fulfilment:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",

@@ -1,10 +1,11 @@
 """Fulfilments over HTTP: an order's reservation as inventory holds it, picking by UDI scan, dispatch, delivery and
 the hospital's acceptance (验收). Handlers: application/outbound.py."""
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.inventory.api.common import (
@@ -18,6 +19,7 @@ from shared.domain.text import Note, ShortName
 from shared.domain.udi import UDIError, parse_udi
 from shared.platform.access import DataScope
 from shared.platform.api import CallerScope
+from shared.platform.paging import Page, Paging
 from shared.platform.service_state import Reads
 from services.inventory import queries
 from shared.platform.problems import invalid_field
@@ -127,6 +129,35 @@ def parse_scans(codes: list[str]) -> tuple[Scan, ...]:
         scans.append(Scan(gtin=parsed.gtin, lot=parsed.lot, serial=parsed.serial, quantity=parsed.quantity or 1,
                           expiry=parsed.expiry))
     return tuple(scans)
+
+
+class FulfilmentRow(BaseModel):
+    order_id: UUID
+    fulfilment_id: UUID
+    hospital_id: UUID
+    hospital_name: str | None
+    distributor_id: UUID | None = Field(description="the 配送商 it ships to, if not direct")
+    order_type: str
+    requested_delivery_date: date | None
+    requested_at: datetime
+    state: Literal["requested", "reserved", "shipped", "cancelled"]
+    reserved: int = Field(description="units reserved and not yet shipped")
+    picked: int = Field(description="of those, confirmed by scan")
+    to_pick: int
+    picking_required: bool
+    holds: list[str] = Field(description="dispatch waits until each is released")
+    updated_at: datetime
+
+
+@router.get("/fulfilments", operation_id="list_fulfilments", tags=["inventory"])
+def list_fulfilments(read: Reads, access: FulfilmentReader, paging: Paging,
+                     state: Annotated[Literal["requested", "reserved", "shipped", "cancelled"] | None, Query()] = None,
+                     waiting: Annotated[bool | None, Query(description="true: units reserved and not yet shipped"
+                                                                       " (the pick list)")] = None,
+                     hospital_id: Annotated[UUID | None, Query()] = None) -> Page[FulfilmentRow]:
+    """The warehouse's worklist: fulfilments, the earliest requested delivery first, with what is left to pick."""
+    return Page.of(FulfilmentRow, queries.fulfilment_queue(read, state, waiting, hospital_id, access.scope, paging),
+                   paging)
 
 
 @router.get("/fulfilments/{order_id}", operation_id="get_fulfilment", tags=["inventory"])

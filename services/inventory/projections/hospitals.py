@@ -19,13 +19,15 @@ class HospitalProvinces(Projection):
     tables_ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.hospital_provinces (hospital_id uuid PRIMARY KEY,"
         " province text NOT NULL)",
+        # Names came with the warehouse's worklist; hospitals registered before show their id until a rebuild.
+        "ALTER TABLE {schema}.hospital_provinces ADD COLUMN IF NOT EXISTS name text",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         if isinstance(payload, HospitalRegistered):
-            cur.execute(f"INSERT INTO {self.schema}.hospital_provinces VALUES (%s, %s)"
-                        " ON CONFLICT (hospital_id) DO UPDATE SET province = EXCLUDED.province",
-                        (payload.hospital_id, payload.province))
+            cur.execute(f"INSERT INTO {self.schema}.hospital_provinces (hospital_id, province, name)"
+                        " VALUES (%s, %s, %s) ON CONFLICT (hospital_id) DO UPDATE SET province = EXCLUDED.province,"
+                        " name = EXCLUDED.name", (payload.hospital_id, payload.province, payload.name))
 
 
 class ProvinceOfHospital:
