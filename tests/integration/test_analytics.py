@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from stdnum import ean
 
 from services.analytics import queries
-from services.analytics.domain.sales import GROUPS, channel_of, month_of
+from services.analytics.domain.sales import GROUPS, channel_of, month_of, spread
 from services.analytics.domain.stock import status_of
 from services.analytics.projections.promotions import Promotions
 from services.analytics.projections.recalls import RecallStatus
@@ -85,8 +85,10 @@ class World:
             billed.append(InvoiceLine(gtin=self.rng.choice(GTINS), lot=f"L{self.rng.randint(1, 5)}", quantity=quantity,
                                       unit_price=net, net_amount=net, vat_rate=Decimal("0.13"), vat_amount=vat,
                                       gross_amount=net + vat))
-        discounts = [InvoiceDiscount(vat_rate=Decimal("0.13"), net_amount=Decimal("-8.85"), vat_amount=Decimal("-1.15"),
-                                     gross_amount=Decimal("-10.00"), settlements=["a:b"])] if discount else []
+        off = -Decimal(self.rng.randint(1, 5_000)) / 100  # cents that rarely divide evenly among channels
+        off_vat = (off * Decimal("0.13")).quantize(Decimal("0.01"))
+        discounts = [InvoiceDiscount(vat_rate=Decimal("0.13"), net_amount=off, vat_amount=off_vat,
+                                     gross_amount=off + off_vat, settlements=["a:b"])] if discount else []
         net = sum((x.net_amount for x in billed), Decimal(0)) + sum((x.net_amount for x in discounts), Decimal(0))
         vat = sum((x.vat_amount for x in billed), Decimal(0)) + sum((x.vat_amount for x in discounts), Decimal(0))
         invoice = InvoiceRaised(invoice_id=uuid4(), order_id=order_id, shipment_id=uuid4(), hospital_id=hospital,
@@ -133,18 +135,28 @@ class World:
             if isinstance(event, InvoiceRaised):
                 rows += [(event, line.gtin, line.gross_amount, line.net_amount, line.quantity, 1, event.issued_on)
                          for line in event.lines]
-                rows += [(event, None, d.gross_amount, d.net_amount, 0, 0, event.issued_on) for d in event.discounts]
+                if event.discounts:  # spread over the lines' channels by their net amounts
+                    weights: dict[str, Decimal] = defaultdict(Decimal)
+                    for line in event.lines:
+                        weights[channel_of(event.bill_to_distributor_id, "award" if (
+                            event.order_id, line.gtin) in awarded else None)] += line.net_amount
+                    own = channel_of(event.bill_to_distributor_id, None)
+                    net = sum((d.net_amount for d in event.discounts), Decimal(0))
+                    gross = sum((d.gross_amount for d in event.discounts), Decimal(0))
+                    nets, grosses = spread(net, weights) or {own: net}, spread(gross, weights) or {own: gross}
+                    rows += [(event, None, grosses[c], nets[c], 0, 0, event.issued_on, c) for c in nets]
             elif isinstance(event, CreditNoteIssued):
                 invoice = by_invoice[event.invoice_id]
                 rows += [(invoice, line.gtin, line.gross_amount, line.net_amount, -line.quantity, 0, event.issued_on)
                          for line in event.lines]
-        for invoice, gtin, gross, net, units, lines, day in rows:
+        for invoice, gtin, gross, net, units, lines, day, *spread_to in rows:
             province, city, grade = self.hospitals[invoice.hospital_id]
             distributor = invoice.bill_to_distributor_id
             billed_hospital = invoice.hospital_id if distributor is None else None  # a hospital sees its own bills
             if not scope.covers(hospitals=[billed_hospital], distributors=[distributor], regions=[province]):
                 continue
-            channel = channel_of(distributor, "award" if (invoice.order_id, gtin) in awarded else None)
+            channel = spread_to[0] if spread_to else channel_of(
+                distributor, "award" if (invoice.order_id, gtin) in awarded else None)
             key = {"region": province, "city": city or "", "channel": channel, "distributor": str(distributor or ""),
                    "hospital": str(invoice.hospital_id), "hospital_grade": grade, "product": gtin or "",
                    "product_group": "冠脉支架" if gtin == GTINS[0] else "", "month": month_of(day)}[group]

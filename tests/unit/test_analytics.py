@@ -2,11 +2,14 @@
 a report covers."""
 
 from datetime import date
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.analytics.domain.sales import MAX_DAYS, channel_of, month_of, report_period
+from services.analytics.domain.sales import MAX_DAYS, channel_of, month_of, report_period, spread
 from shared.domain.rules import InvalidReference
 
 
@@ -68,3 +71,25 @@ def test_a_promotion_is_measured_against_as_many_days_just_before_it():
     assert uplift(Decimal("125"), Decimal("100")) == Decimal("0.2500")
     assert uplift(Decimal("80"), Decimal("100")) == Decimal("-0.2000")
     assert uplift(Decimal("80"), Decimal("0")) is None
+
+
+@given(amount=st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("99999.99"), places=2),
+       weights=st.dictionaries(st.sampled_from(["direct", "distributor", "platform"]),
+                               st.decimals(min_value=Decimal("-50"), max_value=Decimal("99999.99"), places=2),
+                               min_size=1))
+def test_a_discount_spread_over_channels_adds_up_to_the_cent_and_follows_the_weights(amount, weights):
+    parts = spread(amount, weights)
+    positive = {k: w for k, w in weights.items() if w > 0}
+    if not positive:
+        assert parts is None
+        return
+    assert set(parts) == set(positive) and sum(parts.values()) == amount
+    total = sum(positive.values())
+    for channel, part in parts.items():  # each within a cent per channel of its exact share
+        assert abs(part - amount * positive[channel] / total) <= Decimal("0.01") * len(positive)
+
+
+def test_a_discount_on_award_lines_billed_through_a_distributor_goes_to_the_platform():
+    assert spread(Decimal("-21.68"), {"platform": Decimal("1200.00")}) == {"platform": Decimal("-21.68")}
+    assert spread(Decimal("-10.00"), {"platform": Decimal("1.00"), "distributor": Decimal("2.00")}) == {
+        "distributor": Decimal("-6.67"), "platform": Decimal("-3.33")}

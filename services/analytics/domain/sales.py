@@ -1,7 +1,10 @@
 """What a sales figure is, defined once for the read model, the API and the tests' recomputation.
 
 Sales are what was invoiced (开票口径), net of what was credited: an invoice line adds its units and amounts on the
-invoice's issue day; a 票折 discount line takes its amounts off (no units, no product); a credit note (红字) takes its
+invoice's issue day; a 票折 discount line takes its amounts off (no units, no product), spread over the invoice's
+channels in proportion to their lines' net amounts (`spread`: an invoice-level discount is allocated to the lines it
+discounts, as an ERP allocates a header discount, so a distributor invoice of award-priced lines does not show a
+negative distributor channel); a credit note (红字) takes its
 units and amounts off on its own issue day, against the invoice's hospital, distributor and channel. Consignment
 replenishment, loaner sets and 货补 free goods are never invoiced, so they are never sales; consigned units used
 are (their consumption order is invoiced).
@@ -14,6 +17,7 @@ The channel of a line:
 """
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from shared.domain.rules import InvalidReference
@@ -53,3 +57,18 @@ def report_period(start: date | None, end: date | None, today: date) -> tuple[da
     if (end - start).days >= MAX_DAYS:
         raise InvalidReference("from", "period-length", f"a report spans at most {MAX_DAYS} days")
     return start, end
+
+
+CENT = Decimal("0.01")
+
+
+def spread(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal] | None:
+    """The amount shared out in proportion to the positive weights, to the cent (half up), the rounding left with
+    the largest weight (ties: the first key in order) so that the parts add up to the amount exactly; None when no
+    weight is positive (the caller keeps the amount whole)."""
+    positive = sorted(((w, k) for k, w in weights.items() if w > 0), key=lambda wk: (-wk[0], wk[1]))
+    if not positive:
+        return None
+    total = sum(w for w, _ in positive)
+    parts = {k: (amount * w / total).quantize(CENT, ROUND_HALF_UP) for w, k in positive[1:]}
+    return {positive[0][1]: amount - sum(parts.values(), Decimal(0)), **parts}

@@ -11,7 +11,7 @@ line was priced by an award, whether the order's event came before the invoice (
 
 from psycopg import Cursor
 
-from services.analytics.domain.sales import channel_of
+from services.analytics.domain.sales import channel_of, spread
 from shared.domain.business_day import business_day
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import CreditNoteIssued, InvoiceRaised
@@ -78,6 +78,10 @@ class Sales(Projection):
                 if awarded:  # invoiced before the order's event was read here
                     cur.execute(f"UPDATE {schema}.sales_facts SET channel = 'platform' WHERE order_id = %s"
                                 " AND gtin = ANY(%s) AND channel <> 'platform'", (payload.order_id, awarded))
+                    cur.execute(f"SELECT DISTINCT invoice_id FROM {schema}.sales_facts WHERE order_id = %s"
+                                " AND kind = 'discount'", (payload.order_id,))
+                    for row in cur.fetchall():  # their 票折 follows the lines to the platform channel
+                        self._spread_discounts(cur, row["invoice_id"])
                     self._sum_days(cur, f"SELECT hospital_id, on_date FROM {schema}.sales_facts WHERE order_id = %s",
                                    (payload.order_id,))
             case HospitalRegistered():
@@ -109,13 +113,40 @@ class Sales(Projection):
                         (invoice.invoice_id, line_no, day, invoice.invoice_id, invoice.order_id, invoice.hospital_id,
                          distributor, invoice.order_id, line.gtin, distributor, line.gtin, line.lot, line.quantity,
                          line.net_amount, line.gross_amount))
-        # 票折: after the lines, numbered on; no product, no units; its channel is the invoice's own.
+        # 票折: after the lines, numbered on; no product, no units; then spread over the lines' channels.
         for offset, discount in enumerate(invoice.discounts, start=len(invoice.lines) + 1):
             cur.execute(f"INSERT INTO {schema}.sales_facts VALUES (%s, %s, 'discount', %s, %s, %s, %s, %s, %s,"
                         " NULL, NULL, 0, %s, %s) ON CONFLICT DO NOTHING",
                         (invoice.invoice_id, offset, day, invoice.invoice_id, invoice.order_id, invoice.hospital_id,
                          distributor, channel_of(distributor, None), discount.net_amount, discount.gross_amount))
+        if invoice.discounts:
+            self._spread_discounts(cur, invoice.invoice_id)
         self._sum_days(cur, "SELECT %s::uuid, %s::date", (invoice.hospital_id, day))
+
+    def _spread_discounts(self, cur: Cursor, invoice_id: object) -> None:
+        """The invoice's 票折 rows again: their total spread over its lines' channels by net amount (domain
+        `spread`), one row per channel, numbered on from the first discount row. Called again when a line's
+        channel changes (an award read after the invoice)."""
+        facts = f"{self.schema}.sales_facts"
+        cur.execute(f"SELECT min(line_no) AS first, sum(net) AS net, sum(gross) AS gross, min(on_date) AS on_date,"
+                    " (array_agg(order_id))[1] AS order_id, (array_agg(hospital_id))[1] AS hospital_id,"
+                    " (array_agg(distributor_id))[1] AS distributor_id"
+                    f" FROM {facts} WHERE document_id = %s AND kind = 'discount'", (invoice_id,))
+        total = cur.fetchone()
+        if total["first"] is None:
+            return
+        cur.execute(f"SELECT channel, sum(net) AS net FROM {facts} WHERE document_id = %s AND kind = 'invoice'"
+                    " GROUP BY channel", (invoice_id,))
+        weights = {row["channel"]: row["net"] for row in cur.fetchall()}
+        own = channel_of(total["distributor_id"], None)
+        nets = spread(total["net"], weights) or {own: total["net"]}
+        grosses = spread(total["gross"], weights) or {own: total["gross"]}
+        cur.execute(f"DELETE FROM {facts} WHERE document_id = %s AND kind = 'discount'", (invoice_id,))
+        for n, channel in enumerate(sorted(nets)):
+            cur.execute(f"INSERT INTO {facts} VALUES (%s, %s, 'discount', %s, %s, %s, %s, %s, %s, NULL, NULL, 0,"
+                        " %s, %s)", (invoice_id, total["first"] + n, total["on_date"], invoice_id, total["order_id"],
+                                     total["hospital_id"], total["distributor_id"], channel, nets[channel],
+                                     grosses[channel]))
 
     def _credit_note(self, cur: Cursor, note: CreditNoteIssued) -> None:
         schema = self.schema
@@ -140,3 +171,4 @@ class Sales(Projection):
                     " sum(f.net), sum(f.gross), count(*) FILTER (WHERE f.kind = 'invoice') FROM"
                     f" (SELECT DISTINCT * FROM ({keys}) AS k (hospital_id, on_date)) k JOIN {facts} f"
                     " ON f.hospital_id = k.hospital_id AND f.on_date = k.on_date GROUP BY 1, 2, 3, 4", args)
+
