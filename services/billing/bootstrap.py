@@ -8,6 +8,7 @@ from services.billing.api.ledger import router as ledger_router
 from services.billing.api.payments import router as payments_router
 from services.billing.api.routes import router
 from services.billing.application import BillingApplication, BillingUnitOfWork
+from services.billing.projections.bank_lines import BankLines
 from services.billing.projections.invoice_list import InvoiceList
 from services.billing.projections.order_terms import OrderTerms
 from services.billing.projections.parties import KnownParties
@@ -22,7 +23,7 @@ BILLING = ServiceDefinition(
     application=BillingApplication,
     # Invoices are priced from billing's own copy of the orders' terms: a read model in its schema.
     unit_of_work=lambda app, pool, deferred: BillingUnitOfWork(app, pool, deferred=deferred),
-    projections=(OrderTerms, InvoiceList, KnownParties, Receivables, TwoInvoiceChains),
+    projections=(OrderTerms, InvoiceList, KnownParties, Receivables, TwoInvoiceChains, BankLines),
     process_managers=(ShipmentInvoicer, ConsumptionInvoicer, RebateDiscounts, ReturnCredits),
     routers=(router, payments_router, accounts_router, ledger_router, bank_router, two_invoices_router,
              documents_router),

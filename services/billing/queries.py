@@ -313,3 +313,20 @@ def second_invoices(read: ReadModels, flagged: bool | None, province: str | None
                          "s.flagged = %s": flagged, "s.province = %s": province,
                          "s.distributor_id = %s": distributor_id,
                          **scope.condition(distributor="s.distributor_id", region="d.region")})
+
+
+def bank_lines(read: ReadModels, matched: bool | None, statement_id: UUID | None, paging: PageRequest,
+               ) -> tuple[list[dict], int]:
+    """Imported bank lines across statements, oldest first: with matched=false, the review queue."""
+    return read.page("{schema}.bank_lines b LEFT JOIN {schema}.known_parties p ON p.party_id = b.customer_id",
+                     paging, columns="b.*, p.name AS customer_name",
+                     order_by="b.on_date, b.imported_at, b.statement_id, b.line_no", where={
+                         "(b.customer_id IS NOT NULL) = %s": matched, "b.statement_id = %s": statement_id})
+
+
+def bank_statements(read: ReadModels, paging: PageRequest) -> tuple[list[dict], int]:
+    """The statements imported, newest first, each with its lines, amount and what still waits for review."""
+    return read.page("(SELECT statement_id, min(filename) AS filename, min(imported_at) AS imported_at,"
+                     " min(on_date) AS first_day, max(on_date) AS last_day, count(*) AS lines, sum(amount) AS amount,"
+                     " count(*) FILTER (WHERE customer_id IS NULL) AS unmatched FROM {schema}.bank_lines"
+                     " GROUP BY statement_id) s", paging, order_by="s.imported_at DESC, s.statement_id", where={})

@@ -14,16 +14,19 @@ from hypothesis import strategies as st
 
 from services.billing.application import BillingApplication, credit_notes, payments
 from services.billing.domain import Invoice
+from services.billing.projections.bank_lines import BankLines
 from services.billing.projections.parties import KnownParties
 from services.billing.projections.receivables import Receivables
 from services.billing.queries import aging_report, customer_aging, customer_balance
 from shared.domain.business_day import business_day
 from shared.events import billing as contracts
+from shared.events.channel import HospitalRegistered
 from shared.platform.access import EVERYTHING
 from shared.platform.auth import issue_token
 from shared.platform.consumer import Delivery
 from shared.platform.context import acting_as
 from shared.platform.read_models import ReadModels
+from tests.unit.inventory_world import envelope_of
 from tests.unit.test_receivables import DAY, World
 
 BOUNDS = [30, 60, 90, 180, 365]
@@ -272,3 +275,43 @@ def test_postgresql_buckets_every_day_as_the_domain_does(pool):
             rows = conn.execute(f"SELECT days, {bucket_case('days', bounds)} AS bucket"
                                 " FROM generate_series(-5, 400) AS days").fetchall()
         assert [row["bucket"] for row in rows] == [bucket_of(row["days"], bounds) for row in rows], bounds
+
+
+def test_unmatched_bank_lines_of_every_statement_wait_in_one_review_queue(billing_api, settings, pool):
+    api = billing_api
+    application = api.app.state.service.application
+    schema = settings.schema_for("billing")
+    lines, parties = BankLines(pool, schema), KnownParties(pool, schema)
+    lines.setup()
+    parties.setup()
+    hospital = uuid4()
+    parties.handle_batch([Delivery(f"parties-{uuid4().hex[:6]}", 0, 1, envelope_of(HospitalRegistered(
+        hospital_id=hospital, name="银行测试医院", province="浙江省", grade="3A")))])
+    tag = uuid4().hex[:8]
+    first = f"date,amount,payer,bank_reference\n{TODAY - timedelta(days=3)},120.00,某某贸易公司,BQ-{tag}-1\n"
+    second = f"交易日期,金额,对方户名,流水号\n{TODAY - timedelta(days=5)},80.50,无名氏,BQ-{tag}-2\n"
+    ids = []
+    for name, content in (("a.csv", first), ("b.csv", second)):
+        uploaded = api.post("/bank-statements/upload", headers=FINANCE,
+                            files={"file": (name, content.encode(), "text/csv")})
+        assert (uploaded.status_code, uploaded.json()["unmatched"]) == (201, 1), uploaded.text
+        ids.append(uploaded.json()["statement_id"])
+    feed(lines, application)
+
+    queue = api.get("/bank-statement-lines", headers=FINANCE, params={"matched": "false"}).json()
+    ours = [(r["statement_id"], r["bank_reference"], r["amount"]) for r in queue["items"] if tag in r["bank_reference"]]
+    assert ours == [(ids[1], f"BQ-{tag}-2", "80.50"), (ids[0], f"BQ-{tag}-1", "120.00")]  # the oldest day first
+    listed = {r["statement_id"]: (r["lines"], r["unmatched"]) for r in api.get(
+        "/bank-statements", headers=FINANCE).json()["items"]}
+    assert listed[ids[0]] == listed[ids[1]] == (1, 1)
+
+    matched = api.post(f"/bank-statements/{ids[0]}/lines/1/match", headers=FINANCE,
+                       json={"customer_id": str(hospital), "reason": "电话确认: 医院委托代付"})
+    assert matched.status_code == 200, matched.text
+    feed(lines, application)
+    queue = api.get("/bank-statement-lines", headers=FINANCE, params={"matched": "false"}).json()["items"]
+    assert [r["bank_reference"] for r in queue if tag in r["bank_reference"]] == [f"BQ-{tag}-2"]
+    (line,) = api.get("/bank-statement-lines", headers=FINANCE, params={"statement_id": ids[0]}).json()["items"]
+    assert (line["customer_name"], line["matched_by"]) == ("银行测试医院", "review")
+    portal = bearer("h-user", ["hospital_user"], [f"hospital:{hospital}"])
+    assert api.get("/bank-statement-lines", headers=portal).status_code == 403  # many customers' money

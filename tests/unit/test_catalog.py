@@ -45,6 +45,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "billing-known-parties": "billing",
         "billing-receivables": "billing",
         "billing-two-invoice-chains": "billing",
+        "billing-bank-lines": "billing",
         "traceability-shipment-lineage": "traceability",
         "traceability-recall-cases": "traceability",
         "traceability-lot-history": "traceability",

@@ -2,7 +2,7 @@
 customer (an invoice number in its memo, else the payer's name) and recorded as a payment; what matches nobody waits
 for finance to name the customer. A statement holds many customers' money: finance's alone (company-wide)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.billing import queries
 from services.billing.application import BillingUnitOfWork, bank_statements
 from services.billing.domain.bank_statement import BankStatement
 from shared.domain.rules import NotFound
@@ -18,7 +19,8 @@ from shared.domain.workbook import UnreadableFile
 from shared.platform.access import COMPANY, permitted
 from shared.platform.api import command_by, command_reason
 from shared.platform.problems import Problem, invalid_field
-from shared.platform.service_state import unit_of_work
+from shared.platform.paging import Page, Paging
+from shared.platform.service_state import Reads, unit_of_work
 
 router = APIRouter(tags=["payments"])
 Work = Annotated[BillingUnitOfWork, Depends(unit_of_work)]
@@ -91,6 +93,48 @@ def upload_bank_statement(response: Response, meta: BankCommand, uow: Work, file
     if not imported.created:
         response.status_code = status.HTTP_200_OK
     return _out(imported.statement, imported.rejected)
+
+
+class BankLineRow(BaseModel):
+    statement_id: UUID
+    line_no: int
+    filename: str
+    imported_at: datetime
+    on: date
+    amount: Decimal
+    payer: str
+    memo: str
+    bank_reference: str
+    customer_id: UUID | None
+    customer_name: str | None
+    matched_by: str | None
+
+
+@router.get("/bank-statement-lines", operation_id="list_bank_lines")
+def list_bank_lines(read: Reads, _: BankReader, paging: Paging,
+                    matched: Annotated[bool | None, Query(description="false: the review queue, across statements")]
+                    = None, statement_id: Annotated[UUID | None, Query()] = None) -> Page[BankLineRow]:
+    """Imported bank lines, oldest first: `matched=false` is every line still waiting for finance to name its
+    customer, whichever statement it came in."""
+    rows, total = queries.bank_lines(read, matched, statement_id, paging)
+    return Page.of(BankLineRow, ([{**row, "on": row["on_date"]} for row in rows], total), paging)
+
+
+class BankStatementRow(BaseModel):
+    statement_id: UUID
+    filename: str
+    imported_at: datetime
+    first_day: date
+    last_day: date
+    lines: int
+    amount: Decimal
+    unmatched: int
+
+
+@router.get("/bank-statements", operation_id="list_bank_statements")
+def list_bank_statements(read: Reads, _: BankReader, paging: Paging) -> Page[BankStatementRow]:
+    """The statements imported, newest first, with what each still waits for."""
+    return Page.of(BankStatementRow, queries.bank_statements(read, paging), paging)
 
 
 @router.get("/bank-statements/{statement_id}", operation_id="get_bank_statement")
