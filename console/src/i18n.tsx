@@ -82,6 +82,8 @@ const STRINGS: Record<string, [string, string]> = {
   cancelOrder: ["取消订单", "Cancel the order"], recordReturn: ["登记退货", "Record a return"], creditNote: ["开红字发票", "Credit note"],
   inventoryHealth: ["库存健康度", "Inventory health"], returnReasons: ["退货原因", "Return reasons"], mySales: ["我的销售与返利", "My sales and rebates"],
   rebateAllowance: ["待抵扣票折", "Rebate discounts to come (票折)"], byProduct: ["按产品", "By product"], allocate: ["核销（最早到期优先）", "Allocate, oldest due first"], exportXlsx: ["导出 Excel", "Export Excel"],
+  cameraScan: ["用相机扫码", "Scan with the camera"], cameraUnavailable: ["无法使用相机", "The camera cannot be used"],
+  cameraView: ["相机画面", "Camera view"], cameraHint: ["将条码对准取景框，识别后自动关闭", "Hold the code in view: it closes once read"],
   // column and field names
   x_allocated: ["已核销", "Allocated"],
   x_allocated2: ["已分配", "Allocated"],
