@@ -16,10 +16,11 @@ import { ContractPage, ContractsPage, CustomersPage, NewOrderPage, NewQuotePage,
 import { AcceptancePage, RecallNoticesPage, SelloutReportsPage, SelloutUploadPage } from "./pages/portal";
 import { RecallCasePage, RecallLookupPage, RecallsPage } from "./pages/recalls";
 import { DunningPage, InvoicesPage, PaymentsPage, StatementPage } from "./pages/finance";
+import { ChannelStockPage, MyRebatesPage } from "./pages/distributor";
 import { PickingPage, QualityPage, ReceivingPage, ReturnsPage, StockPage } from "./pages/warehouse";
 import { clearSession, isPortal, type Me, token } from "./session";
 
-interface Entry { path: string; label: string; permission: string; portal?: "hospital" | "portal" | "staff"; element: ReactNode }
+interface Entry { path: string; label: string; permission: string; portal?: "hospital" | "distributor" | "portal" | "staff"; element: ReactNode }
 
 function entries(t: (k: string) => string): Entry[] {
   return [
@@ -31,10 +32,14 @@ function entries(t: (k: string) => string): Entry[] {
     { path: "/recalls/lookup", label: t("recallLookup"), permission: "recall:lookup", element: <RecallLookupPage /> },
     { path: "/recalls", label: t("recallCases"), permission: "recall:read", element: <RecallsPage /> },
     { path: "/my-sales", label: t("mySales"), permission: "analytics:read", portal: "portal", element: <MySalesPage /> },
+    { path: "/my-stock", label: t("myStock"), permission: "sellout:read", portal: "distributor", element: <ChannelStockPage /> },
+    // Hidden while the distributor_user role lacks rebate:read (shared/platform/permissions.py): the services would refuse.
+    { path: "/my-rebates", label: t("myRebates"), permission: "rebate:read", portal: "distributor", element: <MyRebatesPage /> },
     { path: "/recall-notices", label: t("recallNotices"), permission: "recall:read-notices", element: <RecallNoticesPage /> },
     { path: "/dashboard", label: t("dashboard"), permission: "rebate:read", portal: "staff", element: <DashboardPage /> },
     { path: "/sellout/upload", label: t("selloutUpload"), permission: "sellout:submit", element: <SelloutUploadPage /> },
     { path: "/sellout/reports", label: t("selloutReports"), permission: "sellout:read", element: <SelloutReportsPage /> },
+    { path: "/channel-stock", label: t("channelStock"), permission: "sellout:read", portal: "staff", element: <ChannelStockPage /> },
     { path: "/finance/invoices", label: t("invoices"), permission: "invoice:read", element: <InvoicesPage /> },
     { path: "/finance/statements", label: t("statements"), permission: "invoice:read", element: <StatementPage /> },
     { path: "/finance/payments", label: t("payments"), permission: "payment:record", element: <PaymentsPage /> },
@@ -54,6 +59,7 @@ function allowed(me: Me, entry: Entry): boolean {
   const portal = isPortal(me);
   if (entry.portal === "staff") return portal === null;
   if (entry.portal === "hospital") return portal === "hospital";
+  if (entry.portal === "distributor") return portal === "distributor";
   if (entry.portal === "portal") return portal !== null;
   return true;
 }

@@ -147,6 +147,24 @@ export function useDirectory(): (id?: string | null) => string | undefined {
   return (id) => (id ? names[id] : undefined);
 }
 
+/** Item names by GTIN, for lists that answer GTINs only (the catalogue, as far as the caller may read it). */
+export function useItemNames(): (gtin?: string | null) => string | undefined {
+  const me = useMe();
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (!me?.permissions.includes("item:read")) return;
+    api<Page<Record<string, string>>>("inventory/items", { query: { limit: 500 } })
+      .then((page) => setNames(Object.fromEntries(page.items.map((i) => [i.gtin, i.name]))))
+      .catch(() => undefined);
+  }, [me]);
+  return (gtin) => (gtin ? names[gtin] : undefined);
+}
+
+/** A GTIN with the item's name beside it. */
+export function Item({ gtin, name }: { gtin: string; name?: string | null }) {
+  return <span>{name ? `${name} ` : ""}<Typography.Text type="secondary">{gtin}</Typography.Text></span>;
+}
+
 export function ExpiryTag({ expiry, days = 90 }: { expiry: string; days?: number }) {
   const left = daysUntil(expiry);
   const t = useT();
