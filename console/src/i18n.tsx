@@ -87,6 +87,7 @@ const STRINGS: Record<string, [string, string]> = {
   variances: ["有差异的批次", "Lots with a variance"], noStockReport: ["尚未上报库存", "no inventory report yet"],
   stockReportUpload: ["上传库存报告（进销存）", "Upload an inventory report"], expectedStock: ["应有库存", "Expected"],
   freeGoods: ["货补", "Free goods (货补)"], invoiceDiscount: ["票折", "Invoice discount (票折)"],
+  targets: ["经销商目标", "Distributor targets"], amountOrUnits: ["请填写金额或数量", "Give an amount, units or both"],
   cameraScan: ["用相机扫码", "Scan with the camera"], cameraUnavailable: ["无法使用相机", "The camera cannot be used"],
   cameraView: ["相机画面", "Camera view"], cameraHint: ["将条码对准取景框，识别后自动关闭", "Hold the code in view: it closes once read"],
   // column and field names
@@ -103,6 +104,8 @@ const STRINGS: Record<string, [string, string]> = {
   x_reported_stock: ["上报库存", "Reported"],
   x_settled: ["已结算", "Settled"],
   x_sold: ["已售", "Sold"],
+  x_target_amount: ["目标金额（不含税）", "Target amount (net)"],
+  x_target_units: ["目标数量", "Target units"],
   x_through: ["截至期间", "Through"],
   x_variance: ["差异", "Variance"],
   x_volume: ["业绩量", "Volume"],

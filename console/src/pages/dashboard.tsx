@@ -1,14 +1,15 @@
 // The channel manager's dashboard (可视化看板): sales by region and month (analytics), distributor ranking and
 // scorecards, rebate accruals and settlements, diversion alerts, the sell-out review queue, promotions. Every
 // chart says why it is empty; sales figures drill down to the order lines behind them.
-import { Card, Col, Empty, Row as GridRow, Segmented, Table, Tag, Typography } from "antd";
+import { Button, Card, Col, Empty, Form, Input, InputNumber, Row as GridRow, Segmented, Select, Table, Tag, Typography } from "antd";
 import type { EChartsCoreOption } from "echarts";
 import { useMemo, useState } from "react";
 import { ApiError, api, type Page } from "../api";
-import { DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, TONE } from "../components";
+import { DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, useMe, TONE } from "../components";
 import { Chart } from "../chart";
-import { chartNumber, dateTime, money } from "../format";
+import { chartNumber, dateTime, dayjs, money, userZone } from "../format";
 import { useT } from "../i18n";
+import { can } from "../session";
 
 type Row = Record<string, any>;
 interface Sales extends Page<Row> { currency: string; amount: string; units: number }
@@ -46,6 +47,7 @@ function barOption(names: string[], values: number[], label: string, horizontal 
 
 export function DashboardPage() {
   const t = useT();
+  const me = useMe();
   const byRegion = useSales("region");
   const byMonth = useSales("month");
   const [drill, setDrill] = useState<{ group: string; key: string } | null>(null);
@@ -55,9 +57,17 @@ export function DashboardPage() {
   const programme = programmes.data?.items?.[0];
   const accruals = useLoad(() => programme ? api<Row>("channel/rebates/accruals", { query: { programme_id: programme.programme_id } }) : Promise.resolve(null), [programme?.programme_id]);
 
-  const regionOption = useMemo(() => byRegion.data?.items.length
-    ? { ...barOption(byRegion.data.items.map((r) => r.name ?? r.key), byRegion.data.items.map((r) => chartNumber(r.amount)), t("amount")) }
-    : null, [byRegion.data, t]);
+  // Provinces as ranked bars with each one's share, not a map: publishing a map of China needs approved map data
+  // (审图号), so the console charts regions rather than drawing borders.
+  const regions = useMemo(() => [...(byRegion.data?.items ?? [])].sort((a, b) => chartNumber(b.amount) - chartNumber(a.amount)), [byRegion.data]);
+  const regionOption = useMemo(() => {
+    if (!regions.length) return null;
+    const total = regions.reduce((sum, r) => sum + chartNumber(r.amount), 0);
+    const option = barOption(regions.map((r) => r.name ?? r.key), regions.map((r) => chartNumber(r.amount)), t("amount"), true) as Row;
+    return { ...option, grid: { ...option.grid, left: 96, right: 56 },
+      series: [{ ...option.series[0], barMaxWidth: 28, label: { show: true, position: "right", color: "#262626",
+        formatter: (p: { value: number }) => total ? `${Math.round((p.value / total) * 100)}%` : "" } }] };
+  }, [regions, t]);
   const monthOption = useMemo(() => byMonth.data?.items.length ? {
     tooltip: { trigger: "axis", valueFormatter: (v: number) => money(String(v)) }, grid: { left: 70, right: 24, top: 24, bottom: 40 },
     xAxis: { type: "category", data: byMonth.data.items.map((r) => r.key) }, yAxis: { type: "value" },
@@ -92,7 +102,8 @@ export function DashboardPage() {
             <ProblemAlert error={byRegion.error} />
             <div>
               <ChartWithDrill option={regionOption} empty={salesEmpty(byRegion)} label={t("salesByRegion")} testId="chart-sales-region"
-                keys={byRegion.data?.items.map((r) => r.key) ?? []} onPick={(key) => setDrill({ group: "region", key })} />
+                height={Math.max(280, regions.length * 30 + 72)}
+                keys={regions.map((r) => r.key)} onPick={(key) => setDrill({ group: "region", key })} />
             </div>
           </Card>
         </Col>
@@ -149,6 +160,7 @@ export function DashboardPage() {
                 { title: t("diversion"), dataIndex: "diversion_alerts_open", align: "right", render: (v) => v ? <Tag color={TONE.red}>{v}</Tag> : 0 }]} />
           </Card>
         </Col>
+        {can(me, "rebate:manage") && <Col span={24}><TargetsCard onSaved={scorecards.reload} /></Col>}
         <Col xs={24} xl={12}>
           <Card title={t("diversion")}>
             <PagedTable<Row> path="channel/diversion-alerts" rowKey="alert_id" pageSize={5} testId="diversion"
@@ -195,12 +207,67 @@ export function DashboardPage() {
 }
 
 /** A chart whose bars can be clicked to list the rows behind them (and a list of keys for keyboard users). */
-function ChartWithDrill({ option, empty, label, testId, keys, onPick }: { option: EChartsCoreOption | null; empty: string; label: string; testId: string; keys: string[]; onPick: (key: string) => void }) {
+function ChartWithDrill({ option, empty, label, testId, keys, onPick, height }: { option: EChartsCoreOption | null; empty: string; label: string; testId: string; keys: string[]; onPick: (key: string) => void; height?: number }) {
   return (
     <>
-      <Chart option={option} empty={empty} label={label} testId={testId} />
+      <Chart option={option} empty={empty} label={label} testId={testId} height={height} />
       {keys.length > 0 && <div style={{ marginTop: 8 }}>{keys.slice(0, 12).map((k) => <Tag key={k} style={{ cursor: "pointer" }} onClick={() => onPick(k)}
         role="button" tabIndex={0} onKeyDown={(e) => e.key === "Enter" && onPick(k)}>{k}</Tag>)}</div>}
     </>
+  );
+}
+
+/** The periods a target is usually set for: quarters from the last to three ahead, months from the last to five ahead. */
+function targetPeriods(): { value: string; label: string }[] {
+  const now = dayjs().tz(userZone());
+  const quarters = [-1, 0, 1, 2, 3].map((n) => now.add(n * 3, "month")).map((d) => `${d.year()}-Q${Math.floor(d.month() / 3) + 1}`);
+  const months = [-1, 0, 1, 2, 3, 4, 5].map((n) => now.add(n, "month").format("YYYY-MM"));
+  return [...quarters, ...months].map((p) => ({ value: p, label: p }));
+}
+
+/** A distributor's sell-in target (net of VAT, units, or both) for a month or a quarter; a later one replaces it. */
+function TargetsCard({ onSaved }: { onSaved: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [error, setError] = useState<unknown>();
+  const [round, setRound] = useState(0);
+  const periods = useMemo(targetPeriods, []);
+  const distributors = useLoad(() => api<Page<Row>>("channel/distributors", { query: { limit: 500 } }), []);
+  const chosen: string | undefined = Form.useWatch("distributor_id", form);
+  const distributor = useLoad(() => chosen ? api<Row>(`channel/distributors/${chosen}`) : Promise.resolve(null), [chosen, round]);
+  const targets = Object.entries((distributor.data?.targets ?? {}) as Record<string, Row>)
+    .map(([period, target]) => ({ period, ...target })).sort((a, b) => b.period.localeCompare(a.period));
+  return (
+    <Card title={t("targets")} data-testid="targets">
+      <ProblemAlert error={error ?? distributors.error ?? distributor.error} />
+      <Form form={form} layout="inline" style={{ rowGap: 8, marginBottom: 12 }} initialValues={{ period: periods[1].value }}
+        onFinish={async (v) => {
+          setError(undefined);
+          try {
+            await api(`channel/distributors/${v.distributor_id}/targets/${v.period}`, { method: "PUT",
+              body: { amount: v.amount?.trim() || undefined, units: v.units ?? undefined } });
+            form.resetFields(["amount", "units"]);
+            setRound((n) => n + 1);
+            onSaved();
+          } catch (e) { setError(e); }
+        }}>
+        <Form.Item name="distributor_id" label={t("distributor")} rules={[{ required: true }]}>
+          <Select showSearch optionFilterProp="label" style={{ width: 240 }}
+            options={(distributors.data?.items ?? []).map((d) => ({ value: d.distributor_id, label: d.name }))} />
+        </Form.Item>
+        <Form.Item name="period" label={t("period")} rules={[{ required: true }]}><Select style={{ width: 120 }} options={periods} /></Form.Item>
+        <Form.Item name="amount" label={t("x_target_amount")} dependencies={["units"]} rules={[{ pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/ },
+          ({ getFieldValue }) => ({ validator: (_, value) => value || getFieldValue("units") != null ? Promise.resolve() : Promise.reject(new Error(t("amountOrUnits"))) })]}>
+          <Input style={{ width: 140 }} inputMode="decimal" />
+        </Form.Item>
+        <Form.Item name="units" label={t("x_target_units")}><InputNumber min={0} style={{ width: 110 }} /></Form.Item>
+        <Form.Item><Button type="primary" htmlType="submit">{t("save")}</Button></Form.Item>
+      </Form>
+      {chosen && <Table<Row> size="small" rowKey="period" dataSource={targets} pagination={{ pageSize: 8, hideOnSinglePage: true }} data-testid="target-list"
+        locale={{ emptyText: <Empty description={t("noData")} /> }}
+        columns={[{ title: t("period"), dataIndex: "period" },
+          { title: t("x_target_amount"), dataIndex: "amount", align: "right", render: (v) => v == null ? "—" : <Money value={v} /> },
+          { title: t("x_target_units"), dataIndex: "units", align: "right", render: (v) => v ?? "—" }]} />}
+    </Card>
   );
 }
