@@ -16,6 +16,7 @@ import { ContractPage, ContractsPage, CustomersPage, NewOrderPage, NewQuotePage,
 import { AcceptancePage, RecallNoticesPage, SelloutReportsPage, SelloutUploadPage } from "./pages/portal";
 import { RecallCasePage, RecallLookupPage, RecallsPage } from "./pages/recalls";
 import { DunningPage, InvoicesPage, PaymentsPage, StatementPage } from "./pages/finance";
+import { BankStatementPage } from "./pages/bank";
 import { ChannelStockPage, MyRebatesPage } from "./pages/distributor";
 import { PickingPage, QualityPage, ReceivingPage, ReturnsPage, StockPage } from "./pages/warehouse";
 import { clearSession, isPortal, type Me, token } from "./session";
@@ -43,6 +44,7 @@ function entries(t: (k: string) => string): Entry[] {
     { path: "/finance/invoices", label: t("invoices"), permission: "invoice:read", element: <InvoicesPage /> },
     { path: "/finance/statements", label: t("statements"), permission: "invoice:read", element: <StatementPage /> },
     { path: "/finance/payments", label: t("payments"), permission: "payment:record", element: <PaymentsPage /> },
+    { path: "/finance/bank-statements", label: t("bankStatements"), permission: "payment:record", element: <BankStatementPage /> },
     { path: "/finance/aging", label: t("aging"), permission: "payment:record", element: <AgingPage /> },
     { path: "/finance/dunning", label: t("dunning"), permission: "payment:record", element: <DunningPage /> },
     { path: "/warehouse/picking", label: t("picking"), permission: "fulfilment:pick", element: <PickingPage /> },
@@ -105,6 +107,7 @@ function Shell({ me }: { me: Me }) {
               {me.permissions.includes("contract:read") && <Route path="/contracts/:contractId" element={<ContractPage />} />}
               {me.permissions.includes("recall:read") && <Route path="/recalls/:recallId" element={<RecallCasePage />} />}
               {me.permissions.includes("fulfilment:pick") && <Route path="/warehouse/picking/:orderId" element={<PickingPage />} />}
+              {me.permissions.includes("payment:record") && <Route path="/finance/bank-statements/:statementId" element={<BankStatementPage />} />}
               <Route path="*" element={<Result status="403" title={t("noPermission")} extra={<Link to="/">{t("backHome")}</Link>} />} />
             </Routes>
             </Suspense>

@@ -120,6 +120,7 @@ export function StatusTag({ value }: { value: string }) {
     backordered: "orange", pending: "orange", quarantine: "orange", partially_shipped: "cyan", partially_reserved: "cyan",
     rejected: "red", price_rejected: "red", overdue: "red", notified_late: "orange", notified: "cyan",
     credit: "orange", price_approval: "orange", compliance: "red", manual: "orange",
+    confirmed: "green", disputed: "orange", resolved: "cyan", matched: "green", unmatched: "orange", proposed: "orange",
   };
   return <Tag color={TONE[colour[value] ?? "grey"]}>{status(value)}</Tag>;
 }

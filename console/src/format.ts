@@ -66,3 +66,28 @@ export function nowIso(): string {
 }
 
 export { dayjs };
+
+/** Decimal strings added exactly (as cents: money has two places here), for totals typed in a form. */
+export function addMoney(...amounts: (string | null | undefined)[]): string {
+  let cents = 0n;
+  for (const amount of amounts) {
+    if (!amount || !/^\s*-?\d+(\.\d+)?\s*$/.test(amount)) continue;
+    const [negative, integer, fraction] = decimalParts(amount, 2);
+    const value = BigInt(integer + fraction);
+    cents += negative ? -value : value;
+  }
+  const sign = cents < 0n ? "-" : "";
+  const digits = (cents < 0n ? -cents : cents).toString().padStart(3, "0");
+  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/** Whether a decimal string is above zero. */
+export function positive(amount: string | null | undefined): boolean {
+  return !!amount && !amount.trim().startsWith("-") && /[1-9]/.test(amount);
+}
+
+/** a > b for decimal strings (exact). */
+export function moneyAbove(a: string, b: string): boolean {
+  const negated = b.trim().startsWith("-") ? b.trim().slice(1) : `-${b.trim()}`;
+  return positive(addMoney(a, negated));
+}

@@ -1,12 +1,12 @@
 // Finance: invoices (with their PDFs), payments, aging (as of a day, by bucket) and the dunning list.
-import { Button, Card, DatePicker, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, newKey, type Page } from "../api";
-import { DownloadButton, Money, Named, PagedTable, ProblemAlert, useLoad, useMe, TONE } from "../components";
-import { dateTime, dayjs, money } from "../format";
+import { DownloadButton, Money, Named, PagedTable, ProblemAlert, StatusTag, useLoad, useMe, TONE } from "../components";
+import { addMoney, dateTime, dayjs, money, moneyAbove, positive } from "../format";
 import { can, scopeOf } from "../session";
-import { useLanguage, useT } from "../i18n";
+import { useLanguage, useStatus as useStatusWord, useT } from "../i18n";
 
 type Row = Record<string, any>;
 
@@ -38,6 +38,15 @@ export function InvoicesPage() {
   );
 }
 
+/** Hospitals and distributors, for a customer picker: the name shown, the id kept. */
+export function useCustomerOptions(skip = false) {
+  return useLoad(async () => {
+    if (skip) return [];
+    const [h, d] = await Promise.all([api<Page<Row>>("channel/hospitals", { query: { limit: 500 } }), api<Page<Row>>("channel/distributors", { query: { limit: 500 } })]);
+    return [...h.items.map((r) => ({ value: r.hospital_id as string, label: r.name as string })), ...d.items.map((r) => ({ value: r.distributor_id as string, label: r.name as string }))];
+  }, [skip]);
+}
+
 /** Money received, typed as the bank statement shows it: the amount stays a decimal string from the field to the
  * service (never a float). Allocated at once to the oldest due invoices unless finance allocates it later. */
 function RecordPayment({ onDone }: { onDone: () => void }) {
@@ -45,10 +54,7 @@ function RecordPayment({ onDone }: { onDone: () => void }) {
   const [form] = Form.useForm();
   const [key, setKey] = useState(newKey);
   const [error, setError] = useState<unknown>();
-  const customers = useLoad(async () => {
-    const [h, d] = await Promise.all([api<Page<Row>>("channel/hospitals", { query: { limit: 500 } }), api<Page<Row>>("channel/distributors", { query: { limit: 500 } })]);
-    return [...h.items.map((r) => ({ value: r.hospital_id, label: r.name })), ...d.items.map((r) => ({ value: r.distributor_id, label: r.name }))];
-  }, []);
+  const customers = useCustomerOptions();
   return (
     <Card size="small" title={t("recordPayment")} style={{ marginBottom: 16 }}>
       <ProblemAlert error={error ?? customers.error} />
@@ -82,6 +88,7 @@ export function PaymentsPage() {
   const me = useMe();
   const [round, setRound] = useState(0);
   const [error, setError] = useState<unknown>();
+  const [allocating, setAllocating] = useState<Row | null>(null);
   const allocate = async (paymentId: string) => {
     setError(undefined);
     try { await api(`billing/payments/${paymentId}/allocations`, { body: { allocations: [] } }); setRound((n) => n + 1); } catch (e) { setError(e); }
@@ -100,9 +107,11 @@ export function PaymentsPage() {
           { title: t("x_allocated"), dataIndex: "allocated", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("x_unapplied"), dataIndex: "unapplied", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
           { title: t("status"), dataIndex: "reversed", render: (v) => v ? <Tag color={TONE.red}>reversed</Tag> : "" },
-          { title: t("actions"), render: (_, r) => !r.reversed && Number(r.unapplied) > 0 && can(me, "payment:allocate") &&
-            <Button size="small" onClick={() => allocate(r.payment_id)}>{t("allocate")}</Button> },
+          { title: t("actions"), render: (_, r) => !r.reversed && positive(r.unapplied) && can(me, "payment:allocate") && <Space wrap>
+            <Button size="small" onClick={() => allocate(r.payment_id)}>{t("allocate")}</Button>
+            <Button size="small" onClick={() => setAllocating(r)}>{t("allocateNamed")}</Button></Space> },
         ]} />
+      <AllocateModal payment={allocating} onClose={() => setAllocating(null)} onDone={() => { setAllocating(null); setRound((n) => n + 1); }} />
     </>
   );
 }
@@ -125,23 +134,213 @@ export function DunningPage() {
   );
 }
 
-/** A customer's statement (对账单) for a period as the account gives it now; a portal user sees its own. */
+/** Statements (对账单): those issued, each opened to confirm it or dispute its lines (the customer's own users) or to
+ * resolve its disputes (finance); and the statement the account gives for any period now. A portal user sees its
+ * own organisation's only, as the services answer it. */
 export function StatementPage() {
+  const t = useT();
+  return (
+    <>
+      <Typography.Title level={2} className="page-title">{t("statements")}</Typography.Title>
+      <Tabs items={[
+        { key: "issued", label: t("issuedStatements"), children: <IssuedStatements /> },
+        { key: "live", label: t("liveStatement"), children: <LiveStatement /> },
+      ]} />
+    </>
+  );
+}
+
+const STATEMENT_STATUSES = ["sent", "confirmed", "disputed", "resolved"];
+
+function IssuedStatements() {
+  const t = useT();
+  const me = useMe();
+  const own = scopeOf(me, "hospital") ?? scopeOf(me, "distributor");
+  const customers = useCustomerOptions(!!own);
+  const [open, setOpen] = useState<Row | null>(null);
+  const [round, setRound] = useState(0);
+  return (
+    <>
+      <PagedTable<Row> path="billing/statements" rowKey="statement_id" testId="statements" reloadKey={round} label={t("issuedStatements")}
+        filters={<>
+          {!own && <Form.Item name="customer_id" label={t("customer")}><Select allowClear showSearch optionFilterProp="label" style={{ width: 240 }} options={customers.data ?? []} /></Form.Item>}
+          <Form.Item name="status" label={t("status")}><StatusSelect values={STATEMENT_STATUSES} /></Form.Item>
+        </>}
+        columns={[
+          { title: t("period"), render: (_, r) => <a onClick={() => setOpen(r)} role="button" tabIndex={0} onKeyDown={(e) => e.key === "Enter" && setOpen(r)}>{r.period_start} – {r.period_end}</a> },
+          { title: t("customer"), dataIndex: "customer_name", render: (n, r) => <Named name={n} id={r.customer_id} /> },
+          { title: t("x_closing"), dataIndex: "closing_balance", align: "right", render: (v, r) => <Money value={v} currency={r.currency} /> },
+          { title: t("lineCount"), dataIndex: "lines", align: "right" },
+          { title: t("status"), dataIndex: "status", render: (s, r) => <Space size={4}><StatusTag value={s} />{r.open_disputes > 0 && <Tag color={TONE.orange}>{r.open_disputes}</Tag>}</Space> },
+          { title: t("x_confirmed_by"), dataIndex: "confirmed_by", render: (v) => v ?? "—" },
+          { title: t("issuedOn"), dataIndex: "issued_at", render: dateTime },
+          { title: t("actions"), render: (_, r) => <Button size="small" onClick={() => setOpen(r)}>{t("open")}</Button> },
+        ]} />
+      <StatementDrawer row={open} onClose={() => setOpen(null)} onChanged={() => setRound((n) => n + 1)} />
+    </>
+  );
+}
+
+/** A select of status words in the user's language (for a filter form). */
+function StatusSelect({ values, ...rest }: { values: string[]; value?: string; onChange?: (v: string) => void }) {
+  const status = useStatusWord();
+  return <Select allowClear style={{ width: 140 }} options={values.map((v) => ({ value: v, label: status(v) }))} {...rest} />;
+}
+
+/** One issued statement: its lines; confirmed whole or lines disputed, each with the reason, by the customer's own
+ * users; a disputed line resolved by finance (upheld: the customer is right; rejected: the line stands). */
+function StatementDrawer({ row, onClose, onChanged }: { row: Row | null; onClose: () => void; onChanged: () => void }) {
+  const t = useT();
+  const me = useMe();
+  const { language } = useLanguage();
+  const id: string | undefined = row?.statement_id;
+  const statement = useLoad(() => id ? api<Row>(`billing/statements/${id}`) : Promise.resolve(null), [id]);
+  const [selected, setSelected] = useState<number[]>([]);
+  const [reason, setReason] = useState("");
+  const [resolving, setResolving] = useState<Row | null>(null);
+  const [error, setError] = useState<unknown>();
+  const s = statement.data;
+  const answering = can(me, "statement:answer") && s && s.status !== "confirmed";
+  const send = async (path: string, body: unknown) => {
+    setError(undefined);
+    try {
+      await api(`billing/statements/${id}/${path}`, { body });
+      setSelected([]);
+      setReason("");
+      statement.reload();
+      onChanged();
+      return true;
+    } catch (e) { setError(e); return false; }
+  };
+  return (
+    <Drawer open={!!row} onClose={() => { setSelected([]); setError(undefined); onClose(); }} size="large" destroyOnHidden
+      title={row ? `${t("statement")} · ${row.customer_name ?? ""} · ${row.period_start} – ${row.period_end}` : ""}
+      styles={{ wrapper: { maxWidth: "100vw" } }}>
+      <ProblemAlert error={statement.error ?? error} />
+      {s && <div data-testid="statement-detail">
+        <Descriptions size="small" column={{ xs: 1, md: 2 }} style={{ marginBottom: 12 }} items={[
+          { label: t("status"), children: <span data-testid="statement-status"><StatusTag value={s.status} /></span> },
+          { label: t("customer"), children: <Named name={row?.customer_name} id={s.customer_id} /> },
+          { label: t("x_opening"), children: <Money value={s.opening_balance} currency={s.currency} /> },
+          { label: t("x_closing"), children: <Money value={s.closing_balance} currency={s.currency} /> },
+          ...(s.confirmed_by ? [{ label: t("x_confirmed_by"), children: s.confirmed_by }] : []),
+        ]} />
+        <div className="table-scroll" tabIndex={0} role="region" aria-label={t("lines")}>
+          <Table<Row> size="small" rowKey="line_no" dataSource={s.lines} pagination={{ pageSize: 20, hideOnSinglePage: true }}
+            rowSelection={answering ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]),
+              getCheckboxProps: (l) => ({ disabled: l.dispute?.status === "open", "aria-label": `${t("x_dispute")} #${l.line_no}` }) } : undefined}
+            columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind" }, { title: "No.", dataIndex: "number" },
+              { title: t("when"), dataIndex: "on" }, { title: t("dueOn"), dataIndex: "due_on", render: (v) => v ?? "—" },
+              { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} currency={s.currency} /> },
+              { title: t("x_dispute"), dataIndex: "dispute", render: (d) => d ? <span>
+                <Tag color={TONE[d.status === "open" ? "orange" : "grey"]}>{d.status === "open" ? t("x_dispute") : `${t("x_resolved")}: ${t(`x_${d.outcome}`)}`}</Tag>{d.reason}</span> : "" },
+              ...(can(me, "statement:issue") ? [{ title: t("actions"), render: (_: unknown, l: Row) => l.dispute?.status === "open" &&
+                <Button size="small" onClick={() => setResolving(l)}>{t("resolve")}</Button> }] : [])]} />
+        </div>
+        <Space wrap style={{ marginTop: 12 }}>
+          <DownloadButton path={`billing/statements/${id}/pdf`} query={{ lang: language }} name={`statement-${id}.pdf`} label={`PDF ${t("download")}`} />
+        </Space>
+        {answering && <Card size="small" title={t("answerStatement")} style={{ marginTop: 12 }}>
+          {s.status === "sent" && <Button type="primary" onClick={() => send("answer", { confirm: true })}>{t("confirmStatement")}</Button>}
+          <Form layout="vertical" style={{ marginTop: 12 }}>
+            <Form.Item label={`${t("disputeLines")} (${selected.length})`} htmlFor="dispute-reason">
+              <Input.TextArea id="dispute-reason" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t("reason")} />
+            </Form.Item>
+            <Button danger disabled={!selected.length || !reason.trim()}
+              onClick={() => send("answer", { disputes: selected.map((line_no) => ({ line_no, reason: reason.trim() })) })}>{t("disputeLines")}</Button>
+          </Form>
+        </Card>}
+      </div>}
+      <ResolveModal line={resolving} onClose={() => setResolving(null)}
+        onSubmit={async (v) => { if (await send(`lines/${resolving!.line_no}/resolve`, v)) setResolving(null); }} />
+    </Drawer>
+  );
+}
+
+function ResolveModal({ line, onClose, onSubmit }: { line: Row | null; onClose: () => void; onSubmit: (v: { outcome: string; note: string }) => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  return (
+    <Modal open={!!line} title={`${t("resolve")} · #${line?.line_no ?? ""} ${line?.number ?? ""}`} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={{ outcome: "rejected" }} onFinish={onSubmit}>
+        <Form.Item name="outcome" label={t("result")}><Radio.Group options={[{ value: "upheld", label: t("x_upheld") }, { value: "rejected", label: t("x_rejected") }]} /></Form.Item>
+        <Form.Item name="note" label={t("reason")} rules={[{ required: true, whitespace: true }]}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** What the payment has unapplied, allocated to the invoices named: each no more than it has open (the service
+ * refuses more, 409, and stores nothing). The customer's open invoices are listed, oldest due first. */
+function AllocateModal({ payment, onClose, onDone }: { payment: Row | null; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [error, setError] = useState<unknown>();
+  const customer: string | undefined = payment?.customer_id;
+  const invoices = useLoad(async () => {
+    if (!customer) return [];
+    // The invoices billed to the customer: a hospital's own (not those billed to a distributor for its goods), or
+    // a distributor's.
+    const [asHospital, asDistributor] = await Promise.all([
+      api<Page<Row>>("billing/invoices", { query: { hospital_id: customer, limit: 100 } }),
+      api<Page<Row>>("billing/invoices", { query: { bill_to_distributor_id: customer, limit: 100 } })]);
+    const billed = [...asHospital.items.filter((i) => !i.bill_to_distributor_id), ...asDistributor.items];
+    const full = await Promise.all(billed.map((i) => api<Row>(`billing/invoices/${i.invoice_id}`)));
+    const order = (i: Row) => `${i.due_on ?? "9999-12-31"} ${i.number ?? ""}`;  // oldest due first, then by number
+    return full.filter((i) => positive(i.open_amount)).sort((a, b) => order(a).localeCompare(order(b)));
+  }, [customer]);
+  const amounts: Record<string, string | undefined> = Form.useWatch("amounts", form) ?? {};
+  const entered = addMoney(...Object.values(amounts));
+  const over = payment ? moneyAbove(entered, payment.unapplied) : false;
+  return (
+    <Modal open={!!payment} width={880} title={payment ? `${t("allocateNamed")} · ${payment.bank_reference} · ${payment.customer_name ?? ""}` : ""}
+      onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <ProblemAlert error={invoices.error ?? error} />
+      {payment && <Typography.Paragraph data-testid="allocation-total">
+        {t("x_unapplied")}: <Money value={payment.unapplied} currency={payment.currency} /> · {t("x_allocating")}: <Money value={entered} currency={payment.currency} />
+        {over && <Tag color={TONE.red} style={{ marginLeft: 8 }}>{t("moreThanUnapplied")}</Tag>}
+      </Typography.Paragraph>}
+      <Form form={form} onFinish={async (v) => {
+        const allocations = Object.entries((v.amounts ?? {}) as Record<string, string | undefined>)
+          .filter(([, amount]) => amount && amount.trim()).map(([invoice_id, amount]) => ({ invoice_id, amount: amount!.trim() }));
+        if (!allocations.length) { setError(new Error(t("nameAnInvoice"))); return; }
+        setError(undefined);
+        try {
+          await api(`billing/payments/${payment!.payment_id}/allocations`, { body: { allocations } });
+          onDone();
+        } catch (e) { setError(e); }
+      }}>
+        <div className="table-scroll" tabIndex={0} role="region" aria-label={t("invoices")}>
+          <Table<Row> size="small" rowKey="invoice_id" dataSource={invoices.data ?? []} loading={invoices.loading} pagination={{ pageSize: 10, hideOnSinglePage: true }}
+            data-testid="allocation-invoices"
+            columns={[{ title: t("invoiceNo"), dataIndex: "number", render: (n, i) => n ?? String(i.invoice_id).slice(0, 8) },
+              { title: t("issuedOn"), dataIndex: "issued_on" }, { title: t("dueOn"), dataIndex: "due_on" },
+              { title: t("total"), dataIndex: "gross_total", align: "right", render: (v, i) => <Money value={v} currency={i.currency} /> },
+              { title: t("open_amount"), dataIndex: "open_amount", align: "right", render: (v, i) => <Money value={v} currency={i.currency} /> },
+              { title: t("amount"), render: (_, i) => <Space size={4}>
+                <Form.Item name={["amounts", i.invoice_id]} noStyle rules={[{ pattern: /^\s*\d{1,16}(\.\d{1,2})?\s*$/, message: t("amount") }]}>
+                  <Input style={{ width: 120 }} inputMode="decimal" aria-label={`${t("amount")} ${i.number ?? i.invoice_id}`} />
+                </Form.Item>
+                <Button size="small" onClick={() => form.setFieldValue(["amounts", i.invoice_id], i.open_amount)}>{t("x_full_amount")}</Button>
+              </Space> }]} />
+        </div>
+      </Form>
+    </Modal>
+  );
+}
+
+/** A customer's statement (对账单) for a period as the account gives it now; a portal user sees its own. */
+function LiveStatement() {
   const t = useT();
   const me = useMe();
   const own = scopeOf(me, "hospital") ?? scopeOf(me, "distributor");
   const [customer, setCustomer] = useState<string | undefined>(own ?? undefined);
   const [period, setPeriod] = useState<[Dayjs, Dayjs]>([dayjs().startOf("month"), dayjs()]);
-  const customers = useLoad(async () => {
-    if (own) return [];
-    const [h, d] = await Promise.all([api<Page<Row>>("channel/hospitals", { query: { limit: 500 } }), api<Page<Row>>("channel/distributors", { query: { limit: 500 } })]);
-    return [...h.items.map((r) => ({ value: r.hospital_id, label: r.name })), ...d.items.map((r) => ({ value: r.distributor_id, label: r.name }))];
-  }, [own]);
+  const customers = useCustomerOptions(!!own);
   const statement = useLoad(() => customer ? api<Row>(`billing/customers/${customer}/statement`, { query: { from: period[0].format("YYYY-MM-DD"), to: period[1].format("YYYY-MM-DD") } }) : Promise.resolve(null), [customer, period[0].valueOf(), period[1].valueOf()]);
   const s = statement.data;
   return (
     <>
-      <Typography.Title level={2} className="page-title">{t("statements")}</Typography.Title>
       <Space wrap style={{ marginBottom: 12 }}>
         {!own && <Select showSearch optionFilterProp="label" style={{ width: 280 }} placeholder={t("customer")} aria-label={t("customer")}
           value={customer} onChange={setCustomer} options={customers.data ?? []} />}
