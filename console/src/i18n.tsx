@@ -95,6 +95,8 @@ const STRINGS: Record<string, [string, string]> = {
   disputeLines: ["对所选行提出异议", "Dispute the selected lines"], resolve: ["处理异议", "Resolve"],
   bankStatements: ["银行流水", "Bank statements"], bankUpload: ["上传银行流水", "Upload a bank statement"],
   unmatchedLines: ["未匹配", "Unmatched"], matchLine: ["指定客户", "Match to a customer"], all: ["全部", "All"],
+  amendOrder: ["修改订单", "Amend the order"], amendments: ["修改次数", "Amendments"],
+  amendmentPending: ["修改待库存重排", "amendment being re-planned"],
   cameraScan: ["用相机扫码", "Scan with the camera"], cameraUnavailable: ["无法使用相机", "The camera cannot be used"],
   cameraView: ["相机画面", "Camera view"], cameraHint: ["将条码对准取景框，识别后自动关闭", "Hold the code in view: it closes once read"],
   // column and field names

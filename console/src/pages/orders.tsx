@@ -421,6 +421,7 @@ export function OrderPage() {
   const [release, setRelease] = useState<string | null>(null);
   const [holdOpen, setHoldOpen] = useState(false);
   const [cancelOpen, setCancelOpen] = useState(false);
+  const [amendOpen, setAmendOpen] = useState(false);
   const o = order.data;
   const command = async (path: string, body: unknown) => {
     setError(undefined);
@@ -438,12 +439,17 @@ export function OrderPage() {
           { label: t("distributor"), children: o.ship_to_distributor_id ? <Named id={o.ship_to_distributor_id} name={name(o.ship_to_distributor_id)} /> : "—" },
           { label: t("reference"), children: o.customer_reference ?? "—" },
           { label: t("orderId"), children: <Typography.Text copyable code data-testid="order-id">{o.order_id}</Typography.Text> },
+          { label: t("deliveryDate"), children: o.requested_delivery_date ?? "—" },
+          { label: t("amendments"), children: <span data-testid="order-amendments">{o.amendments ?? 0}
+            {o.pending_amendment && <Tag color={TONE.orange} style={{ marginLeft: 8 }} data-testid="amendment-pending">{t("amendmentPending")}</Tag>}</span> },
         ]} />
         <Space wrap style={{ marginTop: 12 }}>
           {o.holds.map((h: string) => h === "price_approval"
             ? can(me, "price:approve") && <Button key={h} onClick={() => command("price-decision", { decision: "approve", reason: "price approved in the console" })}>{t("approve")} · {h}</Button>
             : can(me, RELEASE_PERMISSION[h]) && <Button key={h} onClick={() => setRelease(h)}>{t("release")} · {h}</Button>)}
           {can(me, "order:hold") && !["shipped", "cancelled", "closed"].includes(o.status) && <Button onClick={() => setHoldOpen(true)}>{t("placeHold")}</Button>}
+          {can(me, "order:place") && !["shipped", "cancelled", "closed", "price_rejected"].includes(o.status) && !o.pending_amendment && !o.cancellation_requested &&
+            <Button onClick={() => setAmendOpen(true)}>{t("amendOrder")}</Button>}
           {can(me, "order:place") && !["shipped", "cancelled", "closed", "price_rejected"].includes(o.status) && <Button danger onClick={() => setCancelOpen(true)}>{t("cancelOrder")}</Button>}
         </Space>
         <Typography.Title level={3} style={{ fontSize: 16 }}>{t("lines")}</Typography.Title>
@@ -479,6 +485,7 @@ export function OrderPage() {
       <ReasonModal open={release !== null} title={`${t("release")} · ${release ?? ""}`} withExpiry={release === "credit"}
         onClose={() => setRelease(null)}
         onSubmit={async (v) => { if (await command(`holds/${release}/release`, v)) setRelease(null); }} />
+      {o && <AmendModal open={amendOpen} order={o} onClose={() => setAmendOpen(false)} onDone={() => { setAmendOpen(false); order.reload(); }} />}
       <ReasonModal open={cancelOpen} title={t("cancelOrder")} onClose={() => setCancelOpen(false)}
         onSubmit={async (v) => { if (await command("cancel", { reason: v.reason })) setCancelOpen(false); }} />
       <ReasonModal open={holdOpen} title={t("placeHold")} onClose={() => setHoldOpen(false)}
@@ -501,3 +508,66 @@ function ReasonModal({ open, title, withExpiry, onClose, onSubmit }: { open: boo
   );
 }
 
+
+/** Change what has not shipped of an order, with the reason the order service requires: its lines from now on
+ * (quantities, lines added or removed) and the delivery day. Every check of placing runs again; a line that shipped
+ * keeps at least what shipped. A line's typed price (manual) and shelf-life condition are carried over as they are;
+ * the others are priced again by the system. */
+function AmendModal({ open, order, onClose, onDone }: { open: boolean; order: Row; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const items = useItems();
+  const [key, setKey] = useState(newKey);  // one key per amendment: a retry changes nothing
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const initial = useMemo(() => ({
+    requested_delivery_date: order.requested_delivery_date ? dayjs(order.requested_delivery_date) : undefined,
+    lines: order.lines.filter((l: Row) => l.status !== "cancelled").map((l: Row) => ({ gtin: l.gtin, quantity: l.quantity, line_no: l.line_no })),
+  }), [order]);
+  const submit = async (v: Row) => {
+    const before: Record<number, Row> = Object.fromEntries(order.lines.map((l: Row) => [l.line_no, l]));
+    const lines = v.lines.map((l: Row) => {
+      const was = l.line_no ? before[l.line_no] : undefined;
+      const same = was && was.gtin === l.gtin;
+      return { gtin: l.gtin, quantity: l.quantity,
+        ...(same && was.price_source === "manual" ? { unit_price: String(was.unit_price) } : {}),
+        ...(same && was.min_remaining_shelf_life_days != null ? { min_remaining_shelf_life_days: was.min_remaining_shelf_life_days } : {}),
+        ...(same && was.deliveries?.length && was.quantity === l.quantity ? { deliveries: was.deliveries.map((d: Row) => ({ date: d.date, quantity: d.quantity })) } : {}) };
+    });
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api(`order/orders/${order.order_id}/amendments`, { idempotencyKey: key, body: {
+        lines, reason: v.reason.trim(), requested_delivery_date: v.requested_delivery_date?.format("YYYY-MM-DD") } });
+      setKey(newKey());
+      onDone();
+    } catch (e) { setError(e); } finally { setBusy(false); }
+  };
+  return (
+    <Modal open={open} width={760} title={t("amendOrder")} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")}
+      confirmLoading={busy} destroyOnHidden>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" initialValues={initial} onFinish={submit} name="amend">
+        <Form.List name="lines">
+          {(fields, { add, remove }) => <>
+            {fields.map((field, n) => (
+              <Space key={field.key} align="baseline" wrap>
+                <Form.Item name={[field.name, "line_no"]} hidden><Input /></Form.Item>
+                <Form.Item name={[field.name, "gtin"]} label={`${t("gtin")} ${n + 1}`} rules={[{ required: true }]}>
+                  <Select showSearch optionFilterProp="label" options={items.data ?? []} style={{ width: 320 }} aria-label={`${t("gtin")} ${n + 1}`} />
+                </Form.Item>
+                <Form.Item name={[field.name, "quantity"]} label={t("quantity")} rules={[{ required: true }]}>
+                  <InputNumber min={1} max={100000} aria-label={`${t("quantity")} ${n + 1}`} />
+                </Form.Item>
+                {fields.length > 1 && <Button onClick={() => remove(field.name)}>{t("remove")}</Button>}
+              </Space>
+            ))}
+            <Form.Item><Button onClick={() => add({ quantity: 1 })}>{t("addLine")}</Button></Form.Item>
+          </>}
+        </Form.List>
+        <Form.Item name="requested_delivery_date" label={t("deliveryDate")}><DatePicker /></Form.Item>
+        <Form.Item name="reason" label={t("reason")} rules={[{ required: true, whitespace: true }]}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
