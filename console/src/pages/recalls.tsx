@@ -1,6 +1,6 @@
 // The recall officer: who received a lot or unit (live lineage), the recall case opened from it with its
 // consignee list, deadlines and overdue notices, notifications and acknowledgements, and the reports to file.
-import { Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Progress, Select, Space, Table, Tabs, Tag, Typography } from "antd";
+import { Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Progress, Select, Space, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, newKey } from "../api";
@@ -196,7 +196,10 @@ export function RecallCasePage() {
           { label: t("decidedAt"), children: dateTime(r.decided_at) },
           { label: t("notifyBy"), children: <span>{dateTime(r.notify_by)} {overdue && <Tag color={TONE.red}>{t("overdue")}</Tag>}</span> },
           { label: t("reason"), children: r.reason },
-          { label: t("lot"), children: [...r.lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...r.kit_lots.map((l: Row) => `${l.gtin}/${l.lot} (kit)`)].join(", ") || "—" },
+          { label: t("lot"), children: [...r.lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...r.kit_lots.map((l: Row) => `${l.gtin}/${l.lot} (kit)`),
+            ...r.serials.map((u: Row) => `${u.gtin}/${u.serial}`)].join(", ") || "—" },
+          ...(r.removed_lots?.length || r.removed_serials?.length ? [{ label: t("removedFromScope"),
+            children: [...r.removed_lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...r.removed_serials.map((u: Row) => `${u.gtin}/${u.serial}`)].join(", ") }] : []),
         ]} />
         {r.status === "open" && <Space wrap style={{ marginTop: 12 }}>
           {can(me, "recall:manage") && <Button onClick={() => setClosing(true)}>{t("requestClosure")}</Button>}
@@ -210,6 +213,7 @@ export function RecallCasePage() {
         </Space>}
         {r.closed_by && <Typography.Paragraph style={{ marginTop: 12 }}>{t("closed")}: {dateTime(r.closed_at)} · {r.summary} ·
           {" "}{r.closed_by.requested_by} / {r.closed_by.approved_by}</Typography.Paragraph>}
+        <ScopeReductions recall={r} onChanged={refresh} />
         <Typography.Title level={3} style={{ fontSize: 16, marginTop: 16 }}>{t("effectiveness")}</Typography.Title>
         <Space wrap size="large">
           {(["notified_share", "acknowledged_share", "recovered_share"] as const).map((k) => (
@@ -278,6 +282,99 @@ function NoticeModal({ acting, recallId, onClose, onDone, onError }: { acting: {
           ? <Form.Item name="method" label={t("method")}><Select options={["email", "phone", "fax", "letter", "visit", "portal"].map((m) => ({ value: m }))} /></Form.Item>
           : <Form.Item name="by" label={t("by")} rules={[{ required: true }]}><Input /></Form.Item>}
         <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** Taking lots or units out of an open case's scope, four eyes: one recall officer proposes it with a reason, a
+ * second approves it, or someone rejects it with a reason. The console does not hide Approve from the proposer: the
+ * domain refuses it (409 four-eyes), and that answer is what the officer sees. */
+function ScopeReductions({ recall, onChanged }: { recall: Row; onChanged: () => void }) {
+  const t = useT();
+  const me = useMe();
+  const recallId: string = recall.recall_id;
+  const proposals = useLoad(() => api<Row[]>(`traceability/recalls/${recallId}/scope-reductions`), [recallId, recall.version]);
+  const [proposing, setProposing] = useState(false);
+  const [rejecting, setRejecting] = useState<Row | null>(null);
+  const [error, setError] = useState<unknown>();
+  const open = recall.status === "open";
+  const decide = async (proposal: Row, decision: "approval" | "rejection", reason?: string) => {
+    setError(undefined);
+    try {
+      await api(`traceability/recalls/${recallId}/scope-reductions/${proposal.proposal_id}/${decision}`,
+        decision === "rejection" ? { body: { reason } } : { method: "POST" });
+      proposals.reload();
+      onChanged();
+      return true;
+    } catch (e) { setError(e); return false; }
+  };
+  const what = (p: Row) => [...p.lots.map((l: Row) => `${l.gtin}/${l.lot}`), ...p.serials.map((u: Row) => `${u.gtin}/${u.serial}`)].join(", ");
+  const statusTag = (s: string) => <Tag color={TONE[s === "approved" ? "green" : s === "rejected" ? "red" : "orange"]}>{t(`x_proposal_${s}`)}</Tag>;
+  return (
+    <div data-testid="scope-reductions">
+      <Space style={{ marginTop: 16, width: "100%", justifyContent: "space-between" }} wrap>
+        <Typography.Title level={3} style={{ fontSize: 16, margin: 0 }}>{t("scopeReductions")}</Typography.Title>
+        {open && can(me, "recall:manage") && <Button onClick={() => setProposing(true)}>{t("proposeReduction")}</Button>}
+      </Space>
+      <div style={{ marginTop: 8 }}><ProblemAlert error={proposals.error ?? error} /></div>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={t("scopeReductions")}>
+        <Table<Row> size="small" rowKey="proposal_id" dataSource={proposals.data ?? []} loading={proposals.loading}
+          pagination={{ pageSize: 10, hideOnSinglePage: true }} style={{ marginTop: 8 }}
+          columns={[{ title: t("lot"), render: (_, p) => what(p) }, { title: t("reason"), dataIndex: "reason" },
+            { title: t("x_proposed_by"), dataIndex: "proposed_by" },
+            { title: t("status"), dataIndex: "status", render: (s) => <span data-testid="proposal-status">{statusTag(s)}</span> },
+            { title: t("x_decided_by"), dataIndex: "decided_by", render: (d, p) => d ? `${d}${p.rejection_reason ? ` · ${p.rejection_reason}` : ""}` : "—" },
+            { title: t("actions"), render: (_, p) => open && p.status === "pending" && <Space>
+              {can(me, "recall:approve") && <Button size="small" type="primary" onClick={() => decide(p, "approval")}>{t("approve")}</Button>}
+              {can(me, "recall:approve") && <Button size="small" danger onClick={() => setRejecting(p)}>{t("reject")}</Button>}
+            </Space> }]} />
+      </div>
+      <ProposeReductionModal open={proposing} recall={recall} onClose={() => setProposing(false)}
+        onDone={() => { setProposing(false); proposals.reload(); onChanged(); }} />
+      <RejectModal title={rejecting ? `${t("reject")} · ${what(rejecting)}` : ""} open={!!rejecting} onClose={() => setRejecting(null)}
+        onSubmit={async (reason) => { const proposal = rejecting!; setRejecting(null); await decide(proposal, "rejection", reason); }} />
+    </div>
+  );
+}
+
+function ProposeReductionModal({ open, recall, onClose, onDone }: { open: boolean; recall: Row; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [key, setKey] = useState(newKey);
+  const [error, setError] = useState<unknown>();
+  const lotOptions = [...recall.lots, ...recall.kit_lots].map((l: Row) => ({ value: `${l.gtin}|${l.lot}`, label: `${l.gtin} / ${l.lot}` }));
+  const serialOptions = recall.serials.map((u: Row) => ({ value: `${u.gtin}|${u.serial}`, label: `${u.gtin} / ${u.serial}` }));
+  return (
+    <Modal open={open} title={t("proposeReduction")} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" name="reduce" onFinish={async (v) => {
+        setError(undefined);
+        const split = (value: string) => value.split("|");
+        try {
+          await api(`traceability/recalls/${recall.recall_id}/scope-reductions`, { idempotencyKey: key, body: {
+            lots: (v.lots ?? []).map((x: string) => ({ gtin: split(x)[0], lot: split(x)[1] })),
+            serials: (v.serials ?? []).map((x: string) => ({ gtin: split(x)[0], serial: split(x)[1] })),
+            reason: v.reason.trim() } });
+          setKey(newKey());
+          onDone();
+        } catch (e) { setError(e); }
+      }}>
+        {lotOptions.length > 0 && <Form.Item name="lots" label={t("lot")}><Checkbox.Group options={lotOptions} /></Form.Item>}
+        {serialOptions.length > 0 && <Form.Item name="serials" label={t("serial")}><Checkbox.Group options={serialOptions} /></Form.Item>}
+        <Form.Item name="reason" label={t("reason")} rules={[{ required: true, whitespace: true }]}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function RejectModal({ open, title, onClose, onSubmit }: { open: boolean; title: string; onClose: () => void; onSubmit: (reason: string) => void }) {
+  const t = useT();
+  const [form] = Form.useForm();
+  return (
+    <Modal open={open} title={title} onCancel={onClose} onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <Form form={form} layout="vertical" name="reject" onFinish={(v) => onSubmit(v.reason.trim())}>
+        <Form.Item name="reason" label={t("reason")} rules={[{ required: true, whitespace: true }]}><Input.TextArea rows={2} /></Form.Item>
       </Form>
     </Modal>
   );
