@@ -1,13 +1,14 @@
 // The auditor: an aggregate's history — every event with who did it, when and why — and its state as of a time.
-import { Button, Card, DatePicker, Form, Input, Select, Table, Typography } from "antd";
+import { Button, Card, Col, DatePicker, Descriptions, Form, Input, Row as GridRow, Select, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api } from "../api";
-import { Json, ProblemAlert } from "../components";
+import { Json, ProblemAlert, TONE, useLoad } from "../components";
 import { dateTime } from "../format";
 import { useT } from "../i18n";
 
 type Row = Record<string, any>;
 const SERVICES = ["order", "channel", "inventory", "billing", "traceability"];
+const VERIFIED = [...SERVICES, "analytics"];
 
 export function AuditPage() {
   const t = useT();
@@ -27,6 +28,10 @@ export function AuditPage() {
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("audit")}</Typography.Title>
+      <Typography.Title level={3} style={{ fontSize: 16 }}>{t("chainVerification")}</Typography.Title>
+      <GridRow gutter={[12, 12]} style={{ marginBottom: 16 }} data-testid="chain-verification">
+        {VERIFIED.map((service) => <Col key={service} xs={24} md={12} xl={8}><ChainCard service={service} /></Col>)}
+      </GridRow>
       <Card>
         <Form layout="inline" onFinish={look} initialValues={{ service: "order" }} style={{ rowGap: 8 }}>
           <Form.Item name="service" label={t("service")}><Select style={{ width: 140 }} options={SERVICES.map((s) => ({ value: s }))} /></Form.Item>
@@ -45,5 +50,30 @@ export function AuditPage() {
       </Card>}
       {state && <Card title={`State · v${state.version} · ${dateTime(state.as_of)}`} style={{ marginTop: 16 }}><Json value={state.state} /></Card>}
     </>
+  );
+}
+
+/** A service's hash chain recomputed over every stored event and checked against the signed checkpoints (GET
+ * /audit/verification, what `erp audit verify` does): intact, or where it breaks and how. */
+function ChainCard({ service }: { service: string }) {
+  const t = useT();
+  const [round, setRound] = useState(0);
+  const verdict = useLoad(() => api<Row>(`${service}/audit/verification`), [service, round]);
+  const v = verdict.data;
+  return (
+    <Card size="small" title={service} loading={verdict.loading && !v} data-testid={`chain-${service}`}
+      extra={<Button size="small" loading={verdict.loading} onClick={() => setRound((n) => n + 1)}>{t("verifyAgain")}</Button>}>
+      <ProblemAlert error={verdict.error} />
+      {v && <Descriptions size="small" column={1} items={[
+        { label: t("result"), children: v.intact
+          ? <Tag color={TONE.green} data-testid="chain-verdict">{t("chainIntact")}</Tag>
+          : <Tag color={TONE.red} data-testid="chain-verdict">{t("chainBroken")}</Tag> },
+        { label: t("x_events"), children: v.events },
+        { label: t("x_checked_up_to"), children: v.checked_up_to },
+        { label: t("x_checkpoints"), children: v.checkpoints },
+        ...(v.intact ? [] : [{ label: t("x_broken_at"), children: <span>{v.broken_at ?? "—"} · {v.how ?? ""}</span> }]),
+        { label: t("when"), children: dateTime(v.verified_at) },
+      ]} />}
+    </Card>
   );
 }

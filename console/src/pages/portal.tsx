@@ -1,7 +1,7 @@
 // The portals. A hospital accepts a delivery on its phone by scanning each unit; a distributor uploads its sell-out
 // (流向) and sees each refused row; both read their recall notices. What they see is what the services' data scopes
 // let their token see: the console adds no filter of its own.
-import { Alert, Button, Card, DatePicker, Form, Input, List, Progress, Result, Space, Table, Tag, Typography, Upload } from "antd";
+import { Alert, Button, Card, DatePicker, Form, Input, List, Modal, Progress, Result, Select, Space, Table, Tag, Typography, Upload } from "antd";
 import type { UploadFile } from "antd";
 import { useState } from "react";
 import { api, newKey, type Page, upload } from "../api";
@@ -9,7 +9,7 @@ import { Named, PagedTable, ProblemAlert, StatusTag, useLoad, useMe, TONE } from
 import { dateTime, dayjs } from "../format";
 import { useT } from "../i18n";
 import { type ParsedUdi, ScanInput } from "../scan";
-import { scopeOf } from "../session";
+import { can, scopeOf } from "../session";
 
 type Row = Record<string, any>;
 
@@ -91,20 +91,57 @@ function AcceptShipment({ orderId, shipment, onBack }: { orderId: string; shipme
   );
 }
 
+/** The recall notices addressed to the user's own hospital or distributor; one not yet acknowledged is acknowledged
+ * here (确认收到), by name, and the recall officer sees it on the case at once. */
 export function RecallNoticesPage() {
   const t = useT();
+  const me = useMe();
+  const [acknowledging, setAcknowledging] = useState<Row | null>(null);
+  const [round, setRound] = useState(0);
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("recallNotices")}</Typography.Title>
-      <PagedTable<Row> path="traceability/recall-notices" rowKey={(r) => `${r.recall_id}-${r.consignee_id}`} testId="recall-notices"
+      <PagedTable<Row> path="traceability/recall-notices" rowKey={(r) => `${r.recall_id}-${r.consignee_id}`} testId="recall-notices" reloadKey={round}
+        filters={<Form.Item name="acknowledged" label={t("acknowledged")}><Select allowClear style={{ width: 140 }}
+          options={[{ value: "false", label: t("notYetAcknowledged") }, { value: "true", label: t("acknowledged") }]} /></Form.Item>}
         columns={[
           { title: t("recall"), dataIndex: "number" }, { title: t("title"), dataIndex: "title" },
           { title: t("level"), dataIndex: "level_name" }, { title: t("reason"), dataIndex: "reason" },
           { title: t("lot"), dataIndex: "recalled", render: (items: Row[]) => (items ?? []).map((i, n) => <div key={n}>{i.gtin} · {i.lot ?? i.serial}</div>) },
+          { title: t("consignees"), dataIndex: "consignee_name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
           { title: t("notified"), dataIndex: "notified_at", render: dateTime },
-          { title: t("acknowledged"), dataIndex: "acknowledged_at", render: (v, r) => v ? `${dateTime(v)} ${r.acknowledged_by ?? ""}` : <Tag color={TONE.orange}>—</Tag> },
+          { title: t("acknowledged"), dataIndex: "acknowledged_at", render: (v, r) => v
+            ? <span data-testid="notice-acknowledged">{dateTime(v)} {r.acknowledged_by ?? ""}</span>
+            : can(me, "recall:acknowledge-notice")
+              ? <Button size="small" type="primary" onClick={() => setAcknowledging(r)}>{t("acknowledgeNotice")}</Button>
+              : <Tag color={TONE.orange}>—</Tag> },
         ]} />
+      <AcknowledgeModal notice={acknowledging} onClose={() => setAcknowledging(null)} onDone={() => { setAcknowledging(null); setRound((n) => n + 1); }} />
     </>
+  );
+}
+
+function AcknowledgeModal({ notice, onClose, onDone }: { notice: Row | null; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const me = useMe();
+  const [form] = Form.useForm();
+  const [error, setError] = useState<unknown>();
+  return (
+    <Modal open={!!notice} title={notice ? `${t("acknowledgeNotice")} · ${notice.number} ${notice.title}` : ""} onCancel={onClose}
+      onOk={() => form.submit()} okText={t("confirm")} destroyOnHidden>
+      <ProblemAlert error={error} />
+      <Form form={form} layout="vertical" name="ack" initialValues={{ acknowledged_by: me?.name }} onFinish={async (v) => {
+        setError(undefined);
+        try {
+          await api(`traceability/recall-notices/${notice!.recall_id}/acknowledgement`, { body: {
+            acknowledged_by: v.acknowledged_by.trim(), note: v.note?.trim() || undefined, consignee_id: notice!.consignee_id } });
+          onDone();
+        } catch (e) { setError(e); }
+      }}>
+        <Form.Item name="acknowledged_by" label={t("acknowledgedBy")} rules={[{ required: true, whitespace: true }]}><Input /></Form.Item>
+        <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
+      </Form>
+    </Modal>
   );
 }
 
