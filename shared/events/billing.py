@@ -90,6 +90,16 @@ class RebateAllowanceApplied(RebateAllowanceEvent):
     settlements: list[str] = Field(min_length=1)
 
 
+class RebateAllowanceRestored(RebateAllowanceEvent):
+    """An invoice's 票折 given back to the allowance: a full credit note (红冲) reversed the invoice and its discount,
+    so the rebate is still owed and the next invoice deducts it (first)."""
+
+    event_name: ClassVar[str] = "RebateAllowanceRestored"
+    invoice_id: UUID
+    credit_note_number: str = Field(min_length=1, max_length=40, description="the credit note that reversed it")
+    amount: Money = Field(gt=0, description="tax-inclusive (含税)")
+
+
 # --- credit notes and payments on an invoice (services/billing/domain/invoice.py) ----------------------------------
 
 class InvoiceEvent(EventPayload):
@@ -109,6 +119,17 @@ class CreditNoteLine(ValueObject):
     gross_amount: Money = Field(lt=0)
 
 
+class ReversedDiscount(ValueObject):
+    """A 票折 line of the invoice, reversed by a full credit note: positive, since it adds back what the discount took
+    off (a red invoice mirrors the blue one, its discount line too)."""
+
+    vat_rate: Decimal = Field(ge=0, le=1, decimal_places=4)
+    net_amount: Money = Field(ge=0)
+    vat_amount: Money = Field(ge=0)
+    gross_amount: Money = Field(ge=0)
+    settlements: list[str] = Field(min_length=1, description="the rebate settlements the discount had paid")
+
+
 class CreditNoteIssued(InvoiceEvent):
     """A red-letter credit note (红字发票) citing the invoice: negative lines, none beyond what is left of its line;
     it lowers what the customer owes."""
@@ -118,6 +139,9 @@ class CreditNoteIssued(InvoiceEvent):
     number: str = Field(min_length=1, max_length=40, description="from the gap-free series CN-<year>")
     reason: Literal["return", "sales_allowance", "invoicing_error", "other"]
     lines: list[CreditNoteLine] = Field(min_length=1)
+    discounts: Annotated[list[ReversedDiscount], NoneIsEmpty] = Field(
+        default_factory=list, description="a full credit note's reversal of the invoice's 票折 lines (the totals"
+                                          " include them)")
     net_total: Money = Field(lt=0)
     vat_total: Money = Field(le=0)
     gross_total: Money = Field(lt=0)

@@ -190,6 +190,7 @@ def every_domain_event() -> list:
         allowance = RebateAllowance(distributor_id=distributor.id)
         allowance.grant(f"{account.id}:RS-1", Decimal("2600.00"))
         allowance.apply(invoice.id, Decimal("22.60"))
+        allowance.restore(invoice.id, "CN-2026-000003", Decimal("22.60"))  # a full 红冲 gave it back
         loaner = ConsignmentLocation(kind="loaner", consignee_id=hospital_id, hospital_id=hospital_id,
                                      loaner_order_id=order_id)
         loaner.place(order_id, shipment_id, [{"line_no": 1, "gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1),

@@ -28,7 +28,9 @@ from services.analytics.projections.sales import Sales
 from services.analytics.projections.stock import Stock
 from shared.domain.business_day import business_day
 from shared.events import EventPayload
-from shared.events.billing import CreditNoteIssued, CreditNoteLine, InvoiceDiscount, InvoiceLine, InvoiceRaised
+from shared.events.billing import (
+    CreditNoteIssued, CreditNoteLine, InvoiceDiscount, InvoiceLine, InvoiceRaised, ReversedDiscount,
+)
 from shared.events.channel import DistributorRegistered, HospitalRegistered, PromotionCreated
 from shared.events.inventory import (
     AllocatedStockShipped, ItemRegistered, LotAllocation, LotHeld, LotHoldReleased, LotInspected, LotReceived,
@@ -101,17 +103,28 @@ class World:
                       price_source="award" if awarded and n == 1 else "list")
             for n, line in enumerate(billed, start=1)]))
 
-    def credit(self, which: int, day: date) -> None:
+    def credit(self, which: int, day: date, full: bool = False) -> None:
+        """A credit note of one unit of the first line; `full`: of every line, with the 票折 given back."""
         if not self.invoices:
             return
         invoice = self.invoices[which % len(self.invoices)]
-        line = invoice.lines[0]
+        credited = [CreditNoteLine(line_no=n, gtin=line.gtin, lot=line.lot, quantity=line.quantity,
+                                   net_amount=-line.net_amount, vat_rate=line.vat_rate, vat_amount=-line.vat_amount,
+                                   gross_amount=-line.gross_amount) for n, line in enumerate(invoice.lines, start=1)]
+        if not full:
+            line = invoice.lines[0]
+            credited = [CreditNoteLine(line_no=1, gtin=line.gtin, lot=line.lot, quantity=1,
+                                       net_amount=-line.unit_price, vat_rate=line.vat_rate,
+                                       vat_amount=Decimal("0.00"), gross_amount=-line.unit_price)]
+        back = [ReversedDiscount(vat_rate=d.vat_rate, net_amount=-d.net_amount, vat_amount=-d.vat_amount,
+                                 gross_amount=-d.gross_amount, settlements=d.settlements)
+                for d in invoice.discounts] if full else []
+        both = [*credited, *back]
         self.billing.append(CreditNoteIssued(
             invoice_id=invoice.invoice_id, credit_note_id=uuid4(), number=f"CN-{uuid4().hex[:6]}", reason="return",
-            lines=[CreditNoteLine(line_no=1, gtin=line.gtin, lot=line.lot, quantity=1, net_amount=-line.unit_price,
-                                  vat_rate=line.vat_rate, vat_amount=Decimal("0.00"), gross_amount=-line.unit_price)],
-            net_total=-line.unit_price, vat_total=Decimal("0.00"), gross_total=-line.unit_price,
-            issued_on=max(day, invoice.issued_on)))
+            lines=credited, discounts=back, net_total=sum((x.net_amount for x in both), Decimal(0)),
+            vat_total=sum((x.vat_amount for x in both), Decimal(0)),
+            gross_total=sum((x.gross_amount for x in both), Decimal(0)), issued_on=max(day, invoice.issued_on)))
 
     def deliveries(self) -> list[Delivery]:
         """Each topic in its own order, the topics interleaved at random (a consumer of four topics sees that)."""
@@ -125,6 +138,21 @@ class World:
             merged.append(stream.pop(0))
         return merged
 
+    @staticmethod
+    def spread_rows(invoice: InvoiceRaised, discounts: list, day: date, awarded: set) -> list[tuple]:
+        """票折 (or its reversal) spread over the invoice's lines' channels by their net amounts."""
+        if not discounts:
+            return []
+        weights: dict[str, Decimal] = defaultdict(Decimal)
+        for line in invoice.lines:
+            weights[channel_of(invoice.bill_to_distributor_id, "award" if (
+                invoice.order_id, line.gtin) in awarded else None)] += line.net_amount
+        own = channel_of(invoice.bill_to_distributor_id, None)
+        net = sum((d.net_amount for d in discounts), Decimal(0))
+        gross = sum((d.gross_amount for d in discounts), Decimal(0))
+        nets, grosses = spread(net, weights) or {own: net}, spread(gross, weights) or {own: gross}
+        return [(invoice, None, grosses[c], nets[c], 0, 0, day, c) for c in nets]
+
     def recomputed(self, group: str, scope: DataScope = EVERYTHING) -> dict[str, tuple[Decimal, Decimal, int, int]]:
         """Every group's (amount, net, units, invoice lines), folded from the events."""
         awarded = {(e.order_id, line.gtin) for e in self.orders for line in e.lines if line.price_source == "award"}
@@ -135,20 +163,12 @@ class World:
             if isinstance(event, InvoiceRaised):
                 rows += [(event, line.gtin, line.gross_amount, line.net_amount, line.quantity, 1, event.issued_on)
                          for line in event.lines]
-                if event.discounts:  # spread over the lines' channels by their net amounts
-                    weights: dict[str, Decimal] = defaultdict(Decimal)
-                    for line in event.lines:
-                        weights[channel_of(event.bill_to_distributor_id, "award" if (
-                            event.order_id, line.gtin) in awarded else None)] += line.net_amount
-                    own = channel_of(event.bill_to_distributor_id, None)
-                    net = sum((d.net_amount for d in event.discounts), Decimal(0))
-                    gross = sum((d.gross_amount for d in event.discounts), Decimal(0))
-                    nets, grosses = spread(net, weights) or {own: net}, spread(gross, weights) or {own: gross}
-                    rows += [(event, None, grosses[c], nets[c], 0, 0, event.issued_on, c) for c in nets]
+                rows += self.spread_rows(event, event.discounts, event.issued_on, awarded)
             elif isinstance(event, CreditNoteIssued):
                 invoice = by_invoice[event.invoice_id]
                 rows += [(invoice, line.gtin, line.gross_amount, line.net_amount, -line.quantity, 0, event.issued_on)
                          for line in event.lines]
+                rows += self.spread_rows(invoice, event.discounts, event.issued_on, awarded)
         for invoice, gtin, gross, net, units, lines, day, *spread_to in rows:
             province, city, grade = self.hospitals[invoice.hospital_id]
             distributor = invoice.bill_to_distributor_id
@@ -177,7 +197,7 @@ def reported(read: ReadModels, group: str, scope: DataScope = EVERYTHING) -> dic
 
 operations = st.lists(st.one_of(
     st.tuples(st.just("invoice"), st.integers(1, 3), st.booleans(), st.booleans(), st.booleans(), st.integers(0, 400)),
-    st.tuples(st.just("credit"), st.integers(0, 30), st.just(False), st.just(False), st.just(False),
+    st.tuples(st.just("credit"), st.integers(0, 30), st.booleans(), st.just(False), st.just(False),
               st.integers(0, 400))), min_size=1, max_size=20)
 
 
@@ -203,7 +223,7 @@ def test_every_figure_of_every_grouping_equals_the_recomputation_from_the_events
         if kind == "invoice":
             world.invoice(a, b, c, d, day)
         else:
-            world.credit(a, day)
+            world.credit(a, day, full=b)
     read = fed(world, pool, settings.schema_for("analytics"))
     for group in GROUPS:
         assert reported(read, group) == world.recomputed(group), group

@@ -3,16 +3,17 @@ shipment at the agreed prices, raised once, waiting for terms not known yet; and
 from inventory's ShipmentDispatched (the golden story's: 10 stents at 1,280.00, invoiced 14,464.00 with VAT)."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
-from services.billing.application import BillingApplication, BillingUnitOfWork, invoicing
+from services.billing.application import BillingApplication, BillingUnitOfWork, credit_notes, invoicing
 from services.billing.domain import AgreedTerms, Invoice, discount_lines, invoice_id_for
 from services.billing.reactions import ShipmentInvoicer
 from shared.domain.business_day import business_day
-from shared.domain.rules import NotFound
+from shared.domain.rules import NotFound, RuleViolation
 from shared.events import payload_of
 from shared.platform.consumer import RetryLater
 from tests.contract.golden import golden
@@ -131,6 +132,40 @@ def test_a_rebate_approved_as_an_invoice_discount_is_taken_off_the_distributor_s
     assert third.discounts == [] and third.gross_total == Decimal("14577.06")
     direct, _ = invoicing.invoice_shipment(shipment(shipment_id=uuid4()), uow)  # a hospital's: no rebate of its own
     assert direct.discounts == []
+
+
+def test_a_full_credit_note_mirrors_the_invoice_with_its_discount_and_gives_the_rebate_back(app, terms):
+    distributor = uuid4()
+    uow = BillingUnitOfWork(app, order_terms=terms)
+    invoicing.grant_rebate(invoicing.GrantRebate(distributor_id=distributor, settlement="A:RS-7",
+                                                 amount=Decimal("1130.00")), uow)
+    day = date(2026, 11, 30)
+    invoice, _ = invoicing.invoice_shipment(shipment(bill_to_distributor_id=distributor, issued_on=day), uow)
+    assert invoice.gross_total == Decimal("14577.06") - Decimal("1130.00")
+    partial = credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
+        credit_note_id=uuid4(), invoice_id=invoice.id, reason="return", lines=({"line_no": 1, "quantity": 1},),
+        full=False, on=day), uow)
+    assert "discounts" not in partial.credit_notes[0]  # a partial credit note leaves the 票折 on the invoice
+    full = credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
+        credit_note_id=uuid4(), invoice_id=invoice.id, reason="invoicing_error", lines=(), full=True,
+        on=day), uow)
+    red = full.credit_notes[1]
+    assert [(d["net_amount"], d["vat_amount"], d["gross_amount"], d["settlements"]) for d in red["discounts"]] == [
+        (Decimal("1000.00"), Decimal("130.00"), Decimal("1130.00"), ["A:RS-7"])]  # the discount line, in red
+    # Together the credit notes take back exactly what the invoice charged: its VAT too, not the lines' VAT.
+    assert (full.open_amount, full.credited_total) == (Decimal("0.00"), invoice.gross_total)
+    assert sum((c["vat_total"] for c in full.credit_notes), Decimal(0)) == -invoice.vat_total
+    allowance = invoicing.rebate_allowance(uow, distributor)
+    assert (allowance.balance, allowance.open[0]["settlement"]) == (Decimal("1130.00"), red["number"])
+    with pytest.raises(RuleViolation) as again:  # nothing left to credit: the discount is not reversed twice
+        credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
+            credit_note_id=uuid4(), invoice_id=invoice.id, reason="other", lines=(), full=True,
+            on=day), uow)
+    assert again.value.rule == "credit-note-line"
+    next_one, _ = invoicing.invoice_shipment(shipment(shipment_id=uuid4(), bill_to_distributor_id=distributor,
+                                                      issued_on=day), uow)
+    assert [(d["gross_amount"], d["settlements"]) for d in next_one.discounts] == [
+        (Decimal("-1130.00"), [red["number"]])]  # the rebate, deducted again, citing the credit note
 
 
 def test_a_discount_never_takes_a_rate_below_zero_and_splits_each_rate_at_its_own_rate():

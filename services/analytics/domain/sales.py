@@ -4,7 +4,7 @@ Sales are what was invoiced (开票口径), net of what was credited: an invoice
 invoice's issue day; a 票折 discount line takes its amounts off (no units, no product), spread over the invoice's
 channels in proportion to their lines' net amounts (`spread`: an invoice-level discount is allocated to the lines it
 discounts, as an ERP allocates a header discount, so a distributor invoice of award-priced lines does not show a
-negative distributor channel); a credit note (红字) takes its
+negative distributor channel), and a full credit note's reversal of it adds it back, spread alike; a credit note (红字) takes its
 units and amounts off on its own issue day, against the invoice's hospital, distributor and channel. Consignment
 replenishment, loaner sets and 货补 free goods are never invoiced, so they are never sales; consigned units used
 are (their consumption order is invoiced).

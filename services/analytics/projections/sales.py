@@ -78,10 +78,10 @@ class Sales(Projection):
                 if awarded:  # invoiced before the order's event was read here
                     cur.execute(f"UPDATE {schema}.sales_facts SET channel = 'platform' WHERE order_id = %s"
                                 " AND gtin = ANY(%s) AND channel <> 'platform'", (payload.order_id, awarded))
-                    cur.execute(f"SELECT DISTINCT invoice_id FROM {schema}.sales_facts WHERE order_id = %s"
-                                " AND kind = 'discount'", (payload.order_id,))
-                    for row in cur.fetchall():  # their 票折 follows the lines to the platform channel
-                        self._spread_discounts(cur, row["invoice_id"])
+                    cur.execute(f"SELECT DISTINCT document_id, invoice_id FROM {schema}.sales_facts"
+                                " WHERE order_id = %s AND kind = 'discount'", (payload.order_id,))
+                    for row in cur.fetchall():  # their 票折 (and its reversals) follow the lines to the platform
+                        self._spread_discounts(cur, row["document_id"], row["invoice_id"])
                     self._sum_days(cur, f"SELECT hospital_id, on_date FROM {schema}.sales_facts WHERE order_id = %s",
                                    (payload.order_id,))
             case HospitalRegistered():
@@ -120,18 +120,19 @@ class Sales(Projection):
                         (invoice.invoice_id, offset, day, invoice.invoice_id, invoice.order_id, invoice.hospital_id,
                          distributor, channel_of(distributor, None), discount.net_amount, discount.gross_amount))
         if invoice.discounts:
-            self._spread_discounts(cur, invoice.invoice_id)
+            self._spread_discounts(cur, invoice.invoice_id, invoice.invoice_id)
         self._sum_days(cur, "SELECT %s::uuid, %s::date", (invoice.hospital_id, day))
 
-    def _spread_discounts(self, cur: Cursor, invoice_id: object) -> None:
-        """The invoice's 票折 rows again: their total spread over its lines' channels by net amount (domain
-        `spread`), one row per channel, numbered on from the first discount row. Called again when a line's
-        channel changes (an award read after the invoice)."""
+    def _spread_discounts(self, cur: Cursor, document_id: object, invoice_id: object) -> None:
+        """A document's 票折 rows again (the invoice's discount, or a full credit note's reversal of it): their
+        total spread over the invoice's lines' channels by net amount (domain `spread`), one row per channel,
+        numbered on from the first discount row. Called again when a line's channel changes (an award read after
+        the invoice)."""
         facts = f"{self.schema}.sales_facts"
         cur.execute(f"SELECT min(line_no) AS first, sum(net) AS net, sum(gross) AS gross, min(on_date) AS on_date,"
                     " (array_agg(order_id))[1] AS order_id, (array_agg(hospital_id))[1] AS hospital_id,"
                     " (array_agg(distributor_id))[1] AS distributor_id"
-                    f" FROM {facts} WHERE document_id = %s AND kind = 'discount'", (invoice_id,))
+                    f" FROM {facts} WHERE document_id = %s AND kind = 'discount'", (document_id,))
         total = cur.fetchone()
         if total["first"] is None:
             return
@@ -141,10 +142,10 @@ class Sales(Projection):
         own = channel_of(total["distributor_id"], None)
         nets = spread(total["net"], weights) or {own: total["net"]}
         grosses = spread(total["gross"], weights) or {own: total["gross"]}
-        cur.execute(f"DELETE FROM {facts} WHERE document_id = %s AND kind = 'discount'", (invoice_id,))
+        cur.execute(f"DELETE FROM {facts} WHERE document_id = %s AND kind = 'discount'", (document_id,))
         for n, channel in enumerate(sorted(nets)):
             cur.execute(f"INSERT INTO {facts} VALUES (%s, %s, 'discount', %s, %s, %s, %s, %s, %s, NULL, NULL, 0,"
-                        " %s, %s)", (invoice_id, total["first"] + n, total["on_date"], invoice_id, total["order_id"],
+                        " %s, %s)", (document_id, total["first"] + n, total["on_date"], invoice_id, total["order_id"],
                                      total["hospital_id"], total["distributor_id"], channel, nets[channel],
                                      grosses[channel]))
 
@@ -159,6 +160,16 @@ class Sales(Projection):
                         " ON CONFLICT DO NOTHING",
                         (note.credit_note_id, index, note.issued_on, line.gtin, line.gtin, line.lot, -line.quantity,
                          line.net_amount, line.gross_amount, note.invoice_id))
+        # A full credit note gives the invoice's 票折 back: positive rows, spread as the discount was.
+        for offset, back in enumerate(note.discounts, start=len(note.lines) + 1):
+            cur.execute(f"INSERT INTO {schema}.sales_facts SELECT %s, %s, 'discount', %s, i.invoice_id, i.order_id,"
+                        " i.hospital_id, i.distributor_id, CASE WHEN i.distributor_id IS NULL THEN 'direct'"
+                        f" ELSE 'distributor' END, NULL, NULL, 0, %s, %s FROM {schema}.sales_invoices i"
+                        " WHERE i.invoice_id = %s ON CONFLICT DO NOTHING",
+                        (note.credit_note_id, offset, note.issued_on, back.net_amount, back.gross_amount,
+                         note.invoice_id))
+        if note.discounts:
+            self._spread_discounts(cur, note.credit_note_id, note.invoice_id)
         self._sum_days(cur, f"SELECT hospital_id, %s::date FROM {schema}.sales_invoices WHERE invoice_id = %s",
                        (note.issued_on, note.invoice_id))
 

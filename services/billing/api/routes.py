@@ -58,6 +58,8 @@ class CreditNoteOut(BaseModel):
     number: str
     reason: str
     lines: list[CreditNoteLineOut]
+    discounts: list[InvoiceDiscountOut] = Field(default_factory=list, description="a full credit note's reversal of"
+                                                                                 " the invoice's 票折 (positive)")
     net_total: Decimal
     vat_total: Decimal
     gross_total: Decimal

@@ -31,6 +31,7 @@ class BillingApplication(ServiceApplication):
         RebateAllowance.Opened: contracts.RebateAllowanceOpened,
         RebateAllowance.Granted: contracts.RebateAllowanceGranted,
         RebateAllowance.Applied: contracts.RebateAllowanceApplied,
+        RebateAllowance.Restored: contracts.RebateAllowanceRestored,
         DocumentSeries.Opened: contracts.DocumentSeriesOpened,
         DocumentSeries.NumberIssued: contracts.DocumentNumberIssued,
         Payment.Received: contracts.PaymentReceived,

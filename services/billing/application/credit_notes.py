@@ -4,12 +4,13 @@ an allowance or a price correction by net amount — never beyond what is left o
 the warehouse receives with credit is credited by reactions.py. Each numbered from the series CN-<year>."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.billing.application import BillingUnitOfWork
 from services.billing.application.invoicing import invoice, take_number
-from services.billing.domain import Invoice, invoice_id_for
+from services.billing.domain import Invoice, RebateAllowance, allowance_id_for, invoice_id_for
 from services.billing.domain.invoice import check_credit_reason
 from shared.domain.rules import RuleViolation
 from shared.platform.command import Command
@@ -40,9 +41,18 @@ def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) -> Invoi
     if any(c["credit_note_id"] == command.credit_note_id for c in found.credit_notes):
         return found  # a retry
     lines = found.full_credit_lines() if command.full else found.credit_note_lines(list(command.lines))
+    # A full 红冲 reverses the 票折 too; a partial one credits lines only (the discount stays on the invoice).
+    discounts = found.discount_reversal() if command.full else []
     number = take_number(uow, "credit_note", command.credit_note_id, command.on)
-    if found.issue_credit_note(command.credit_note_id, number, command.reason, lines, command.on, command.note):
+    if found.issue_credit_note(command.credit_note_id, number, command.reason, lines, command.on, command.note,
+                               discounts):
         uow.collect(found)
+        given_back = sum((d["gross_amount"] for d in discounts), Decimal("0.00"))
+        if given_back > 0 and found.bill_to_distributor_id is not None:  # the rebate is owed again
+            allowance = uow.get(allowance_id_for(found.bill_to_distributor_id), RebateAllowance)
+            if allowance is not None:
+                allowance.restore(found.id, number, given_back)
+                uow.collect(allowance)
     uow.commit()
     return found
 

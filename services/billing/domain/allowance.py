@@ -92,3 +92,13 @@ class RebateAllowance(TracedAggregate):
             if s["left"] - take > 0:
                 kept.append({**s, "left": s["left"] - take})
         self.open = kept
+
+    def restore(self, invoice_id: UUID, credit_note_number: str, amount: Decimal) -> None:
+        """A full credit note reversed an invoice's discount: the amount is owed again, and deducted first."""
+        self._restored(distributor_id=self.distributor_id, invoice_id=invoice_id,
+                       credit_note_number=credit_note_number, amount=amount)
+
+    @event("Restored")
+    def _restored(self, distributor_id: UUID, invoice_id: UUID, credit_note_number: str, amount: Decimal) -> None:
+        # Cited by the invoices that deduct it as the credit note, which cites the invoice and its settlements.
+        self.open = [{"settlement": credit_note_number, "left": amount}, *self.open]

@@ -187,30 +187,45 @@ class Invoice(TracedAggregate):
                                        for n, line in enumerate(self.lines, start=1)
                                        if line["quantity"] > self.credited(n)["quantity"]])
 
+    def discount_reversal(self) -> list[dict[str, Any]]:
+        """What a full 红冲 adds back of the invoice's 票折 lines: each discount, positive, unless a credit note
+        reversed them already. A red invoice mirrors the blue one: crediting the lines alone would take back VAT
+        on an amount the invoice never charged."""
+        if any(c.get("discounts") for c in self.__dict__.get("credit_notes", [])):
+            return []
+        return [{"vat_rate": d["vat_rate"], "net_amount": -d["net_amount"], "vat_amount": -d["vat_amount"],
+                 "gross_amount": -d["gross_amount"], "settlements": d["settlements"]} for d in self.discounts]
+
     def issue_credit_note(self, credit_note_id: UUID, number: str, reason: str, lines: list[dict[str, Any]],
-                          issued_on: date, note: str | None = None) -> bool:
-        """Record a credit note citing this invoice; False when it is recorded already (a retry)."""
+                          issued_on: date, note: str | None = None,
+                          discounts: list[dict[str, Any]] | None = None) -> bool:
+        """Record a credit note citing this invoice, with the 票折 it reverses (a full 红冲); False when it is
+        recorded already (a retry)."""
         if any(c["credit_note_id"] == credit_note_id for c in self.__dict__.get("credit_notes", [])):
             return False
         check_credit_reason(reason)
         if self.issued_on is not None and issued_on < self.issued_on:
             raise RuleViolation("credit-note-date", f"a credit note cites its invoice: not before it ({self.issued_on})",
                                 "issued_on")
+        both = [*lines, *(discounts or [])]
+        gross = sum((line["gross_amount"] for line in both), Decimal("0.00"))
+        if gross >= 0:
+            raise RuleViolation("credit-note-nothing-to-credit", "the lines left, less the invoice's discount, come"
+                                " to nothing: there is no amount to credit", "lines")
         self._credit_note_issued(credit_note_id=credit_note_id, number=number, reason=reason, lines=lines,
-                                 net_total=sum((line["net_amount"] for line in lines), Decimal("0.00")),
-                                 vat_total=sum((line["vat_amount"] for line in lines), Decimal("0.00")),
-                                 gross_total=sum((line["gross_amount"] for line in lines), Decimal("0.00")),
-                                 issued_on=issued_on, note=note)
+                                 net_total=sum((line["net_amount"] for line in both), Decimal("0.00")),
+                                 vat_total=sum((line["vat_amount"] for line in both), Decimal("0.00")),
+                                 gross_total=gross, issued_on=issued_on, note=note, discounts=discounts or None)
         return True
 
     @event("CreditNoteIssued")
     def _credit_note_issued(self, credit_note_id: UUID, number: str, reason: str, lines: list[dict[str, Any]],
                             net_total: Decimal, vat_total: Decimal, gross_total: Decimal, issued_on: date,
-                            note: str | None) -> None:
+                            note: str | None, discounts: list[dict[str, Any]] | None = None) -> None:
         self.credit_notes = [*self.__dict__.get("credit_notes", []), {
             "credit_note_id": credit_note_id, "number": number, "reason": reason, "lines": lines,
             "net_total": net_total, "vat_total": vat_total, "gross_total": gross_total, "issued_on": issued_on,
-            "note": note}]
+            "note": note, **({"discounts": discounts} if discounts else {})}]
 
     # --- payments ---------------------------------------------------------------------------------------------------
 
