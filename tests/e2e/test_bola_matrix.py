@@ -218,7 +218,7 @@ def reads() -> list[Probe]:
             Probe("GET", "/quotes/{quote_id}/pdf", "quote", "quote:read"),
             Probe("GET", "/contracts/{contract_id}", "contract", "contract:read"),
             Probe("GET", "/customers/{customer_id}/credit", "hospital", "credit:read"),
-            Probe("GET", "/distributors/{distributor_id}/scorecard", "distributor", "rebate:read"),
+            Probe("GET", "/distributors/{distributor_id}/scorecard", "distributor", "rebate:read-own"),
             Probe("GET", "/rebate-allowances/{distributor_id}", "distributor", "invoice:read"),
             Probe("GET", "/payments/{payment_id}", "payment", "invoice:read"),
             Probe("GET", "/customers/{customer_id}/account", "hospital", "invoice:read"),

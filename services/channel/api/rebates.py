@@ -26,7 +26,7 @@ ProgrammeCommand = command_by("rebate:manage", scope=COMPANY)
 SettlementProposal = command_by("rebate:manage", scope="distributor")
 SettlementDecision = command_by("rebate:settle", scope="distributor")
 ProgrammeReader = permitted("rebate:read", scope=COMPANY)
-AccrualReader = permitted("rebate:read", scope="distributor")
+AccrualReader = permitted("rebate:read-own", scope="distributor")  # staff: every distributor in scope
 
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", description="2026-11 or 2026-Q4")]
 Label = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\s,]+(?: [^\s,]+)*$")]

@@ -25,7 +25,7 @@ router = APIRouter(tags=["scorecards"])
 Work = Annotated[ChannelUnitOfWork, Depends(unit_of_work)]
 PlaceCommand = command_by("distributor:update", scope="distributor")
 TargetCommand = command_by("rebate:manage", scope="distributor")
-ScorecardReader = permitted("rebate:read", scope="distributor")
+ScorecardReader = permitted("rebate:read-own", scope="distributor")
 
 SELLOUT_DUE_DAYS = 10  # a period's sell-out (流向) report is due within 10 days of its end: later is late
 PeriodText = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", description="2026-11 or 2026-Q4")]
