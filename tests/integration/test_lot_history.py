@@ -7,7 +7,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
@@ -33,7 +32,7 @@ from tests import inventory as warehouse_commands
 from tests.items import registered_item
 from tests.integration.helpers import Running, eventually, open_recall_register
 from tests.suppliers import qualified_supplier
-from tests.unit.test_epcis import EPCIS_SHAPE
+from tests.unit.test_epcis_schema import assert_valid_epcis
 from tests.parties import register_hospital, register_distributor
 from tests.apps import web_app
 
@@ -201,36 +200,46 @@ async def test_as_of_answers_differ_by_what_was_recorded_in_between_and_epcis_te
         naive = web.get("/recalls/lookup/as-of", params={"gtin": STENT, "lot": "S-1", "at": "2026-11-25T09:00:00"})
         assert (naive.status_code, naive.json()["errors"][0]["field"]) == (422, "at")
 
-        # EPCIS: the stent lot's story, in order, in EPCIS 2.0 shape.
+        # EPCIS: the stent lot's story, in order, valid by the official EPCIS 2.0 schema, in CBV 2.0's steps.
         exported = web.get(f"/lots/{STENT}/S-1/epcis")
         assert exported.status_code == 200, exported.text
         assert exported.headers["content-type"] == "application/ld+json"
         document = exported.json()
-        jsonschema.validate(document, EPCIS_SHAPE)
+        assert_valid_epcis(document)
         steps = [(e["type"], e.get("bizStep")) for e in document["epcisBody"]["eventList"]]
         assert steps == [("ObjectEvent", "commissioning"), ("ObjectEvent", "shipping"), ("ObjectEvent", "arriving"),
-                         ("ObjectEvent", "receiving"), ("TransformationEvent", "assembling"),
-                         ("ObjectEvent", "shipping"), ("ObjectEvent", "receiving"), ("ObjectEvent", "shipping"),
-                         ("ObjectEvent", "retail_selling")]
+                         ("ObjectEvent", "accepting"), ("ObjectEvent", "commissioning"),
+                         ("AssociationEvent", "assembling"), ("ObjectEvent", "shipping"), ("ObjectEvent", "receiving"),
+                         ("ObjectEvent", "shipping"), ("ObjectEvent", "retail_selling")]
         events = document["epcisBody"]["eventList"]
         lot_class = f"https://id.gs1.org/01/{STENT}/10/S-1"
         assert events[0]["quantityList"] == [{"epcClass": lot_class, "quantity": 20}] and events[0]["action"] == "ADD"
-        assert events[1]["destinationList"] == [{"type": "owning_party", "destination": f"urn:uuid:{h1}"}]
+        assert events[0]["bizLocation"] == {"id": f"urn:erp-md:location:warehouse:{WH}"}
+        party = "urn:erp-md:party"
+        assert events[1]["destinationList"] == [{"type": "owning_party", "destination": f"{party}:hospital:{h1}"}]
         assert {"type": "desadv", "bizTransaction": f"urn:uuid:{shipment1}"} in events[1]["bizTransactionList"]
+        assert events[2]["bizLocation"] == events[3]["bizLocation"] == {"id": f"urn:erp-md:location:hospital:{h1}"}
         assert events[3]["quantityList"] == [{"epcClass": lot_class, "quantity": 5}]  # the lot's units accepted
-        transformation = events[4]
-        assert sorted(q["epcClass"] for q in transformation["inputQuantityList"]) == sorted(
+        kit_class = f"https://id.gs1.org/01/{KIT}/10/K-1"
+        assert events[4]["quantityList"] == [{"epcClass": kit_class, "quantity": 2}] and events[4]["action"] == "ADD"
+        association = events[5]
+        assert (association["parentID"], association["action"]) == (kit_class, "ADD")
+        assert sorted(q["epcClass"] for q in association["childQuantityList"]) == sorted(
             [lot_class, f"https://id.gs1.org/01/{BALLOON}/10/B-1"])
-        assert transformation["outputQuantityList"] == [
-            {"epcClass": f"https://id.gs1.org/01/{KIT}/10/K-1", "quantity": 2}]
-        assert events[6]["disposition"] == "returned" and events[6]["quantityList"][0]["quantity"] == 2
-        assert events[7]["destinationList"] == [{"type": "owning_party", "destination": f"urn:uuid:{distributor}"}]
-        assert events[8]["sourceList"] == [{"type": "owning_party", "source": f"urn:uuid:{distributor}"}]
-        assert events[8]["destinationList"] == [{"type": "owning_party", "destination": f"urn:uuid:{h2}"}]
-        assert (events[8]["eventTime"], events[8]["quantityList"][0]["quantity"]) == ("2026-11-20T00:00:00+00:00", 3)
-        kit_story = web.get(f"/lots/{KIT}/K-1/epcis").json()["epcisBody"]["eventList"]
-        assert [(e["type"], e.get("bizStep")) for e in kit_story] == [("TransformationEvent", "assembling"),
-                                                                       ("ObjectEvent", "shipping")]
+        assert events[7]["disposition"] == "returned" and events[7]["quantityList"][0]["quantity"] == 2
+        assert events[8]["destinationList"] == [
+            {"type": "owning_party", "destination": f"{party}:distributor:{distributor}"}]
+        assert events[9]["sourceList"] == [{"type": "owning_party", "source": f"{party}:distributor:{distributor}"}]
+        assert events[9]["destinationList"] == [{"type": "owning_party", "destination": f"{party}:hospital:{h2}"}]
+        assert events[9]["disposition"] == "retail_sold"
+        # Times in the places' zone (Asia/Shanghai), not the database session's UTC: the same instants.
+        assert {e["eventTimeZoneOffset"] for e in events} == {"+08:00"}
+        assert all(e["eventTime"].endswith("+08:00") for e in events)
+        assert (events[9]["eventTime"], events[9]["quantityList"][0]["quantity"]) == ("2026-11-20T08:00:00+08:00", 3)
+        kit_document = web.get(f"/lots/{KIT}/K-1/epcis").json()
+        assert_valid_epcis(kit_document)
+        assert [(e["type"], e.get("bizStep")) for e in kit_document["epcisBody"]["eventList"]] == [
+            ("ObjectEvent", "commissioning"), ("AssociationEvent", "assembling"), ("ObjectEvent", "shipping")]
         unknown = web.get(f"/lots/{STENT}/NEVER/epcis")
         assert (unknown.status_code, unknown.headers["content-type"]) == (404, "application/problem+json")
     finally:

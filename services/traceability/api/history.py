@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 
@@ -16,6 +16,7 @@ from services.traceability.domain import epcis
 from services.traceability.domain.deadlines import ConsigneeStatus, consignee_status
 from services.traceability.queries.as_of import ConsigneeAsOf, RecallLookupAsOf, case_consignees_as_of, lookup_as_of_in
 from services.traceability.queries.lot_story import lot_facts
+from services.traceability.settings import TraceabilitySettings, traceability_settings
 from shared.domain.gtin import GTINInput, LotInput
 from shared.platform.paging import Paging
 from shared.platform.service_state import Reads
@@ -39,12 +40,16 @@ def recall_lookup_as_of_route(
 @router.get("/lots/{gtin}/{lot}/epcis", operation_id="lot_epcis", tags=["recalls"], response_class=JSONResponse,
             responses={200: {"description": "an EPCIS 2.0 document (JSON-LD)",
                              "content": {epcis.MEDIA_TYPE: {"schema": {"type": "object"}}}}})
-def lot_epcis(read: Reads, _: LookupReader, gtin: Annotated[GTINInput, Path()],
-              lot: Annotated[LotInput, Path()]) -> JSONResponse:
+def lot_epcis(read: Reads, _: LookupReader, gtin: Annotated[GTINInput, Path()], lot: Annotated[LotInput, Path()],
+              settings: Annotated[TraceabilitySettings, Depends(traceability_settings)]) -> JSONResponse:
     """The lot's events as an EPCIS 2.0 JSON-LD document, for a partner's traceability system to import:
-    receipt (commissioning), shipments, deliveries, acceptances and returns as ObjectEvents, kit assemblies it
-    went into or came out of as TransformationEvents. Lots and units are GS1 Digital Link URIs."""
-    return JSONResponse(epcis.document(lot_facts(read, gtin, lot), datetime.now(UTC)), media_type=epcis.MEDIA_TYPE)
+    receipt (commissioning), shipments, deliveries (arriving), acceptances (accepting), returns and distributors'
+    sell-outs as ObjectEvents; each kit assembly it went into or came out of as the kit lot's commissioning and an
+    AssociationEvent (assembling). Lots and units are GS1 Digital Link URIs; places and parties
+    `urn:erp-md:location:…` and `urn:erp-md:party:…`; eventTimeZoneOffset is the places' zone
+    (TRACEABILITY_PLACE_TIME_ZONE, Asia/Shanghai by default)."""
+    document = epcis.document(lot_facts(read, gtin, lot), datetime.now(UTC), settings.place_zone)
+    return JSONResponse(document, media_type=epcis.MEDIA_TYPE)
 
 
 class RecallConsigneeAsOf(ConsigneeAsOf):
