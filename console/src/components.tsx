@@ -2,7 +2,7 @@
 // names beside ids, downloads with progress.
 import { Alert, Button, Form, Progress, Space, Table, Tag, Typography } from "antd";
 import type { TableColumnsType } from "antd";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from "react";
 import { ApiError, api, download, type Page } from "./api";
 import { daysUntil, money } from "./format";
 import { useStatus, useT } from "./i18n";
@@ -69,9 +69,18 @@ export function PagedTable<T extends object>({ path, columns, rowKey, query, fil
   const [form] = Form.useForm();
   const [page, setPage] = useState({ current: 1, size: pageSize });
   const [filter, setFilter] = useState<Record<string, unknown>>({});
+  // After a command (reloadKey changed), what it changed reaches a list through the services' read models a moment
+  // later: the list is read again now and a few times over the next seconds, so that it shows the change.
+  const [followUp, setFollowUp] = useState(0);
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (!mounted.current) { mounted.current = true; return; }
+    const timers = [800, 2000, 4500].map((ms) => window.setTimeout(() => setFollowUp((n) => n + 1), ms));
+    return () => timers.forEach((timer) => window.clearTimeout(timer));
+  }, [reloadKey]);
   const { data, error, loading } = useLoad<Page<T>>(() => api<Page<T>>(path, {
     query: { ...query, ...clean(filter), limit: page.size, offset: (page.current - 1) * page.size } as never,
-  }), [path, JSON.stringify(query), JSON.stringify(filter), page.current, page.size, reloadKey]);
+  }), [path, JSON.stringify(query), JSON.stringify(filter), page.current, page.size, reloadKey, followUp]);
   return (
     <div data-testid={testId}>
       {filters && <Form form={form} layout="inline" style={{ marginBottom: 12, rowGap: 8 }}

@@ -98,6 +98,8 @@ export function RecallNoticesPage() {
   const me = useMe();
   const [acknowledging, setAcknowledging] = useState<Row | null>(null);
   const [round, setRound] = useState(0);
+  // Acknowledged here: shown at once from the service's answer, before the notices' read model catches up.
+  const [done, setDone] = useState<Record<string, Row>>({});
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("recallNotices")}</Typography.Title>
@@ -110,18 +112,23 @@ export function RecallNoticesPage() {
           { title: t("lot"), dataIndex: "recalled", render: (items: Row[]) => (items ?? []).map((i, n) => <div key={n}>{i.gtin} · {i.lot ?? i.serial}</div>) },
           { title: t("consignees"), dataIndex: "consignee_name", render: (n, r) => <Named name={n} id={r.consignee_id} /> },
           { title: t("notified"), dataIndex: "notified_at", render: dateTime },
-          { title: t("acknowledged"), dataIndex: "acknowledged_at", render: (v, r) => v
-            ? <span data-testid="notice-acknowledged">{dateTime(v)} {r.acknowledged_by ?? ""}</span>
+          { title: t("acknowledged"), dataIndex: "acknowledged_at", render: (v, r) => v || done[`${r.recall_id}-${r.consignee_id}`]
+            ? <span data-testid="notice-acknowledged">{dateTime(v ?? done[`${r.recall_id}-${r.consignee_id}`].acknowledged_at)}{" "}
+              {r.acknowledged_by ?? done[`${r.recall_id}-${r.consignee_id}`].acknowledged_by}</span>
             : can(me, "recall:acknowledge-notice")
               ? <Button size="small" type="primary" onClick={() => setAcknowledging(r)}>{t("acknowledgeNotice")}</Button>
               : <Tag color={TONE.orange}>—</Tag> },
         ]} />
-      <AcknowledgeModal notice={acknowledging} onClose={() => setAcknowledging(null)} onDone={() => { setAcknowledging(null); setRound((n) => n + 1); }} />
+      <AcknowledgeModal notice={acknowledging} onClose={() => setAcknowledging(null)} onDone={(answer) => {
+        setDone((d) => ({ ...d, [`${answer.recall_id}-${answer.consignee_id}`]: answer }));
+        setAcknowledging(null);
+        setRound((n) => n + 1);
+      }} />
     </>
   );
 }
 
-function AcknowledgeModal({ notice, onClose, onDone }: { notice: Row | null; onClose: () => void; onDone: () => void }) {
+function AcknowledgeModal({ notice, onClose, onDone }: { notice: Row | null; onClose: () => void; onDone: (answer: Row) => void }) {
   const t = useT();
   const me = useMe();
   const [form] = Form.useForm();
@@ -133,9 +140,8 @@ function AcknowledgeModal({ notice, onClose, onDone }: { notice: Row | null; onC
       <Form form={form} layout="vertical" name="ack" initialValues={{ acknowledged_by: me?.name }} onFinish={async (v) => {
         setError(undefined);
         try {
-          await api(`traceability/recall-notices/${notice!.recall_id}/acknowledgement`, { body: {
-            acknowledged_by: v.acknowledged_by.trim(), note: v.note?.trim() || undefined, consignee_id: notice!.consignee_id } });
-          onDone();
+          onDone(await api<Row>(`traceability/recall-notices/${notice!.recall_id}/acknowledgement`, { body: {
+            acknowledged_by: v.acknowledged_by.trim(), note: v.note?.trim() || undefined, consignee_id: notice!.consignee_id } }));
         } catch (e) { setError(e); }
       }}>
         <Form.Item name="acknowledged_by" label={t("acknowledgedBy")} rules={[{ required: true, whitespace: true }]}><Input /></Form.Item>
