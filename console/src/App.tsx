@@ -34,8 +34,7 @@ function entries(t: (k: string) => string): Entry[] {
     { path: "/recalls", label: t("recallCases"), permission: "recall:read", element: <RecallsPage /> },
     { path: "/my-sales", label: t("mySales"), permission: "analytics:read", portal: "portal", element: <MySalesPage /> },
     { path: "/my-stock", label: t("myStock"), permission: "sellout:read", portal: "distributor", element: <ChannelStockPage /> },
-    // Hidden while the distributor_user role lacks rebate:read (shared/platform/permissions.py): the services would refuse.
-    { path: "/my-rebates", label: t("myRebates"), permission: "rebate:read", portal: "distributor", element: <MyRebatesPage /> },
+    { path: "/my-rebates", label: t("myRebates"), permission: "rebate:read-own", portal: "distributor", element: <MyRebatesPage /> },
     { path: "/recall-notices", label: t("recallNotices"), permission: "recall:read-notices", element: <RecallNoticesPage /> },
     { path: "/dashboard", label: t("dashboard"), permission: "rebate:read", portal: "staff", element: <DashboardPage /> },
     { path: "/sellout/upload", label: t("selloutUpload"), permission: "sellout:submit", element: <SelloutUploadPage /> },

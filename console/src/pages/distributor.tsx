@@ -9,7 +9,7 @@ import { api, type Page, upload } from "../api";
 import { Item, Money, Named, PagedTable, ProblemAlert, TONE, useItemNames, useLoad, useMe } from "../components";
 import { dateTime, dayjs } from "../format";
 import { useStatus, useT } from "../i18n";
-import { scopeOf } from "../session";
+import { can, scopeOf } from "../session";
 
 type Row = Record<string, any>;
 
@@ -127,26 +127,48 @@ function StockReportUpload({ distributorId, onDone }: { distributorId: string; o
   );
 }
 
-/** A distributor's rebates: per programme what it earned period by period, what was settled and what is due; and its
- * settlements (票折 or 货补) with their status. The services answer only the caller's own distributor. */
+/** A distributor's rebates: per programme what it earned period by period, what was settled and what is due; its
+ * settlements (票折 or 货补) with their status; its scorecard (target and attainment). The services answer only the
+ * caller's own distributor (rebate:read-own); the programmes come from the list for those who may read every
+ * programme's terms (rebate:read), else from the distributor's own settlements. */
 export function MyRebatesPage() {
   const t = useT();
+  const me = useMe();
   const status = useStatus();
-  const programmes = useLoad(() => api<Page<Row>>("channel/rebate-programmes", { query: { limit: 50 } }), []);
+  const own = scopeOf(me, "distributor");
+  const programmes = useLoad(async () => {
+    if (can(me, "rebate:read")) return (await api<Page<Row>>("channel/rebate-programmes", { query: { limit: 50 } })).items;
+    const settled = await api<Page<Row>>("channel/rebate-settlements", { query: { limit: 500 } });
+    const seen = new Map<string, Row>();
+    for (const s of settled.items) if (!seen.has(s.programme_id)) seen.set(s.programme_id, { programme_id: s.programme_id, number: s.programme_number });
+    return [...seen.values()];
+  }, [me]);
   // Each programme's accruals, without naming a distributor: the answer holds those in the caller's scope only.
   const accruals = useLoad(async () => {
-    const answers = await Promise.all((programmes.data?.items ?? []).map((p) =>
+    const answers = await Promise.all((programmes.data ?? []).map((p) =>
       api<Row>("channel/rebates/accruals", { query: { programme_id: p.programme_id } }).then((a) => ({ programme: p, accruals: a }))));
     return answers.filter((a) => a.accruals.distributors.length > 0);
   }, [programmes.data]);
+  const scorecard = useLoad(() => own ? api<Row>(`channel/distributors/${own}/scorecard`) : Promise.resolve(null), [own]);
+  const amount = (p: Row, v: string) => p.measure === "amount" ? <Money value={v} /> : v;  // a volume: money or units
+  const sc = scorecard.data;
   return (
     <>
       <Typography.Title level={2} className="page-title">{t("myRebates")}</Typography.Title>
+      <ProblemAlert error={scorecard.error} />
+      {sc && <Card size="small" style={{ marginBottom: 16 }} title={`${t("scorecards")} · ${sc.period}`} data-testid="my-scorecard">
+        <Descriptions size="small" column={{ xs: 1, md: 4 }} items={[
+          { label: t("x_sell_in"), children: <Money value={sc.sell_in_amount} /> },
+          { label: t("x_target"), children: sc.target_amount != null ? <Money value={sc.target_amount} /> : sc.target_units ?? "—" },
+          { label: t("x_attainment"), children: sc.attainment == null ? "—" : `${(Number(sc.attainment) * 100).toFixed(0)}%` },
+          { label: t("x_sell_out"), children: sc.sell_out_units },
+        ]} />
+      </Card>}
       <ProblemAlert error={programmes.error ?? accruals.error} />
       {accruals.data?.length === 0 && <Empty description={t("noData")} />}
       {(accruals.data ?? []).map(({ programme, accruals: a }) => a.distributors.map((d: Row) => (
         <Card key={`${programme.programme_id}-${d.distributor_id}`} style={{ marginBottom: 16 }} data-testid="rebate-programme"
-          title={`${programme.number} · ${programme.name}`} extra={<Named name={d.distributor_name} id={d.distributor_id} />}>
+          title={[programme.number ?? a.number, programme.name].filter(Boolean).join(" · ")} extra={<Named name={d.distributor_name} id={d.distributor_id} />}>
           <Descriptions size="small" column={{ xs: 1, md: 4 }} style={{ marginBottom: 12 }} items={[
             { label: t("x_through"), children: a.through },
             { label: t("x_entitled"), children: <Money value={d.entitled} /> },
@@ -157,11 +179,11 @@ export function MyRebatesPage() {
             scroll={{ x: "max-content" }}
             expandable={{ expandedRowRender: (p) => <Table<Row> size="small" rowKey={(b) => String(b.from)} dataSource={p.bands} pagination={false}
               columns={[{ title: t("x_band"), render: (_, b) => `${b.from} – ${b.to ?? "∞"}` }, { title: t("x_rate"), dataIndex: "rate", align: "right" },
-                { title: t("x_volume"), dataIndex: "on", align: "right" }, { title: t("x_rebate"), dataIndex: "rebate", align: "right", render: (v) => <Money value={v} /> }]} />,
+                { title: t("x_volume"), dataIndex: "on", align: "right", render: (v) => amount(programme, v) }, { title: t("x_rebate"), dataIndex: "rebate", align: "right", render: (v) => <Money value={v} /> }]} />,
               rowExpandable: (p) => p.bands?.length > 0 }}
             columns={[{ title: t("period"), dataIndex: "period" },
-              { title: t("x_volume"), dataIndex: "volume", align: "right", render: (v) => programme.measure === "amount" ? <Money value={v} /> : v },
-              { title: t("x_cumulative"), dataIndex: "cumulative", align: "right", render: (v) => programme.measure === "amount" ? <Money value={v} /> : v },
+              { title: t("x_volume"), dataIndex: "volume", align: "right", render: (v) => amount(programme, v) },
+              { title: t("x_cumulative"), dataIndex: "cumulative", align: "right", render: (v) => amount(programme, v) },
               { title: t("x_entitled"), dataIndex: "entitled", align: "right", render: (v) => <Money value={v} /> },
               { title: t("x_accrual"), dataIndex: "accrual", align: "right", render: (v) => <Money value={v} /> }]} />
         </Card>)))}
