@@ -233,6 +233,8 @@ const STATUS: Record<string, [string, string]> = {
   in_stock: ["在库", "in stock"], returned: ["已退回", "returned"], scrapped: ["已报废", "scrapped"],
   confirmed: ["已确认", "confirmed"], disputed: ["有争议", "disputed"], resolved: ["争议已解决", "resolved"],
   matched: ["已匹配", "matched"], unmatched: ["未匹配", "unmatched"], proposed: ["待审批", "proposed"],
+  invoice: ["发票", "invoice"], credit_note: ["红字发票", "credit note"], payment: ["收款", "payment"],
+  payment_reversal: ["收款冲回", "payment reversed"],
 };
 
 export function useStatus(): (value: string) => string {

@@ -191,6 +191,7 @@ function StatusSelect({ values, ...rest }: { values: string[]; value?: string; o
  * users; a disputed line resolved by finance (upheld: the customer is right; rejected: the line stands). */
 function StatementDrawer({ row, onClose, onChanged }: { row: Row | null; onClose: () => void; onChanged: () => void }) {
   const t = useT();
+  const status = useStatusWord();
   const me = useMe();
   const { language } = useLanguage();
   const id: string | undefined = row?.statement_id;
@@ -227,12 +228,14 @@ function StatementDrawer({ row, onClose, onChanged }: { row: Row | null; onClose
         ]} />
         <div className="table-scroll" tabIndex={0} role="region" aria-label={t("lines")}>
           <Table<Row> size="small" rowKey="line_no" dataSource={s.lines} pagination={{ pageSize: 20, hideOnSinglePage: true }}
-            rowSelection={answering ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]),
+            scroll={{ x: "max-content" }} rowSelection={answering ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]),
               getCheckboxProps: (l) => ({ disabled: l.dispute?.status === "open", "aria-label": `${t("x_dispute")} #${l.line_no}` }) } : undefined}
-            columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind" }, { title: "No.", dataIndex: "number" },
-              { title: t("when"), dataIndex: "on" }, { title: t("dueOn"), dataIndex: "due_on", render: (v) => v ?? "—" },
+            columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind", render: (k) => status(k) },
+              { title: "No.", dataIndex: "number", render: (n) => <span style={{ whiteSpace: "nowrap" }}>{n}</span> },
+              { title: t("when"), dataIndex: "on", render: (d) => <span style={{ whiteSpace: "nowrap" }}>{d}</span> },
+              { title: t("dueOn"), dataIndex: "due_on", render: (v) => <span style={{ whiteSpace: "nowrap" }}>{v ?? "—"}</span> },
               { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} currency={s.currency} /> },
-              { title: t("x_dispute"), dataIndex: "dispute", render: (d) => d ? <span>
+              { title: t("x_dispute"), dataIndex: "dispute", width: 260, render: (d) => d ? <span>
                 <Tag color={TONE[d.status === "open" ? "orange" : "grey"]}>{d.status === "open" ? t("x_dispute") : `${t("x_resolved")}: ${t(`x_${d.outcome}`)}`}</Tag>{d.reason}</span> : "" },
               ...(can(me, "statement:issue") ? [{ title: t("actions"), render: (_: unknown, l: Row) => l.dispute?.status === "open" &&
                 <Button size="small" onClick={() => setResolving(l)}>{t("resolve")}</Button> }] : [])]} />
@@ -332,6 +335,7 @@ function AllocateModal({ payment, onClose, onDone }: { payment: Row | null; onCl
 /** A customer's statement (对账单) for a period as the account gives it now; a portal user sees its own. */
 function LiveStatement() {
   const t = useT();
+  const status = useStatusWord();
   const me = useMe();
   const own = scopeOf(me, "hospital") ?? scopeOf(me, "distributor");
   const [customer, setCustomer] = useState<string | undefined>(own ?? undefined);
@@ -354,7 +358,7 @@ function LiveStatement() {
           <span>期末 closing <Money value={s.closing_balance} currency={s.currency} /></span>
         </Space>
         <Table<Row> size="small" rowKey="line_no" dataSource={s.lines} pagination={{ pageSize: 20 }} scroll={{ x: "max-content" }}
-          columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind" }, { title: "No.", dataIndex: "number" },
+          columns={[{ title: "#", dataIndex: "line_no" }, { title: t("kind"), dataIndex: "kind", render: (k) => status(k) }, { title: "No.", dataIndex: "number" },
             { title: t("when"), dataIndex: "on" }, { title: t("dueOn"), dataIndex: "due_on" },
             { title: t("amount"), dataIndex: "amount", align: "right", render: (v) => <Money value={v} currency={s.currency} /> },
             { title: t("balance"), dataIndex: "balance", align: "right", render: (v) => v === undefined ? "" : <Money value={v} currency={s.currency} /> },
