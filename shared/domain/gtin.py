@@ -10,6 +10,7 @@ from biip import ParseError
 from biip.gtin import Gtin
 from stdnum import ean
 from stdnum.exceptions import ValidationError
+from shared.domain import gs1_syntax
 from shared.domain.business_day import business_today
 
 
@@ -53,24 +54,42 @@ def _validated(value: str) -> str:
 
 
 # GS1 AIs (10) and (21) are at most 20 characters of GS1 AI encodable character set 82 (GS1 General
-# Specifications, figure 7.11-1): a lot or serial outside it cannot be printed in a GS1 barcode, so the unit could
-# never be picked by scan. No space, no Chinese, no control character (a scanner's GS or CR must not end up inside).
+# Specifications, figure 7.11-1), as GS1's syntax dictionary says (both "X..20"): a lot or serial outside it cannot
+# be printed in a GS1 barcode nor a Digital Link URI, so the unit could never be picked by scan. No space, no
+# Chinese, no control character (a scanner's GS or CR must not end up inside).
 GS1_CSET_82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-_CSET_82_PATTERN = r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$"
+
+
+def _cset_82_length(ai: str) -> int:
+    """The longest value of a CSET 82 AI, read from GS1's syntax dictionary (which also says it is CSET 82: X)."""
+    found = gs1_syntax.entry(ai)
+    assert found.character_sets == {"X"} and len(found.components) == 1, (ai, found)
+    return found.max_length
+
+
+LOT_MAX_LENGTH, SERIAL_MAX_LENGTH = _cset_82_length("10"), _cset_82_length("21")
+assert LOT_MAX_LENGTH == SERIAL_MAX_LENGTH == 20  # the API schemas and stored data say 20
+_CSET_82_PATTERN = rf"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{{1,{LOT_MAX_LENGTH}}}$"
 
 
 def gs1_encodable(value: str) -> bool:
     """Whether a GS1 AI (10) lot or (21) serial can hold this value: 1 to 20 characters of set 82."""
-    return 1 <= len(value) <= 20 and all(ch in GS1_CSET_82 for ch in value)
+    return 1 <= len(value) <= LOT_MAX_LENGTH and all(ch in GS1_CSET_82 for ch in value)
+
+
+def gs1_cset_82_problem(value: str) -> str | None:
+    """What keeps a lot or serial out of a GS1 barcode, in words; None if it fits."""
+    if gs1_encodable(value):
+        return None
+    bad = next((ch for ch in value if ch not in GS1_CSET_82), None)
+    return f"{value!r} cannot be carried by a GS1 barcode: " + (
+        f"{bad!r} is not in GS1 character set 82 (letters, digits and !\"%&'()*+,-./:;<=>?_; no spaces)"
+        if bad is not None else f"1 to {LOT_MAX_LENGTH} characters")
 
 
 def _gs1_encodable(value: str) -> str:
-    if not gs1_encodable(value):
-        bad = next((ch for ch in value if ch not in GS1_CSET_82), None)
-        raise PydanticCustomError("gs1-character-set", "{message}", {"message": f"{value!r} cannot be carried by a GS1"
-                                  " barcode: " + (f"{bad!r} is not in GS1 character set 82 (letters, digits and"
-                                                  " !\"%&'()*+,-./:;<=>?_; no spaces)" if bad is not None
-                                                  else "1 to 20 characters")})
+    if (problem := gs1_cset_82_problem(value)) is not None:
+        raise PydanticCustomError("gs1-character-set", "{message}", {"message": problem})
     return value
 
 

@@ -94,6 +94,12 @@ def test_receipts_refuse_what_no_gs1_label_can_carry_and_products_without_a_vali
         assert (refused.status_code, refused.json()["errors"][0]) == (422, {
             "field": "lines[0].lot", "in": "body", "rule": "gs1-character-set",
             "message": refused.json()["errors"][0]["message"]})
+    # serials too (GS1 AI (21) is CSET 82 like (10)): the problem names the serial and the character
+    serial = receive(quantity=2, serials=["SN-1", "SN 2"])
+    assert serial.headers["content-type"] == "application/problem+json"
+    assert (serial.status_code, [(e["field"], e["rule"]) for e in serial.json()["errors"]]) == (
+        422, [("lines[0].serials[1]", "gs1-character-set")])
+    assert "' ' is not in GS1 character set 82" in serial.json()["errors"][0]["message"]
     forever = receive(expiry="9999-12-31")
     assert (forever.status_code, forever.json()["errors"][0]["field"]) == (422, "lines[0].expiry")
     uncertified = receive()

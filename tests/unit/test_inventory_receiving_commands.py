@@ -105,3 +105,28 @@ def test_quality_commands_name_an_unknown_item_or_lot(world: World):
     assert unknown_lot.value.what == "Lot"
     with pytest.raises(NotFound):
         quality.inspect_lot(quality.InspectLot(gtin=GTIN, lot="NOPE", warehouse="WH1", released=True), world.uow())
+
+
+@pytest.mark.parametrize(("lines", "field"), [
+    ((line("L1"), line("批号-1")), "lines[1].lot"),
+    ((line("L 1"),), "lines[0].lot"),
+    ((line("L1", serials=["S1", "S2", "S3", "S4", "S\u00e95"]),), "lines[0].serials[4]"),
+    ((line("L" * 21),), "lines[0].lot"),
+])
+def test_lots_and_serials_outside_gs1_cset_82_are_refused_however_the_receipt_is_commanded(world: World, lines, field):
+    # the API's models refuse them first; the handler holds the rule for any other caller (WMS, imports)
+    world.item(GTIN)
+    supplier_id = world.supplier()
+    before = world.stored()
+    with pytest.raises(InvalidReference) as refused:
+        receive(world, supplier_id, *lines)
+    assert (refused.value.rule, refused.value.field, refused.value.status) == ("gs1-character-set", field, 422)
+    assert "GS1" in refused.value.message
+    assert world.stored() == before
+
+
+def test_every_cset_82_character_is_received(world: World):
+    world.item(GTIN)
+    receipt = receive(world, world.supplier(), line("!\"%&'()*+,-./:;<=>?_"),
+                      line("aZ09"))
+    assert {s.lot for s in receipt.items[0].lot_stock()} == {"!\"%&'()*+,-./:;<=>?_", "aZ09"}

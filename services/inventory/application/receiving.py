@@ -1,6 +1,7 @@
 """Receiving: goods come in from a supplier qualified on the receipt date, each line into quarantine, every line or
 none. A line of an item without a valid registration certificate is refused (unless the certificate grace period of
-the shared settings covers it); goods expiring within the warning period are received and flagged."""
+the shared settings covers it); goods expiring within the warning period are received and flagged. Lots and
+serials are what a GS1 barcode can carry (CSET 82, 1-20 characters: `gs1-character-set`)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +12,7 @@ from services.inventory.application import InventoryUnitOfWork
 from services.inventory.application.item_master import registered_item
 from services.inventory.domain import LotRuleError, StockItem, Supplier
 from shared.domain.certificates import certificate_problem
+from shared.domain.gtin import gs1_cset_82_problem
 from shared.domain.rules import InvalidReference
 from shared.platform.command import Command
 from shared.domain.business_day import business_today
@@ -41,6 +43,8 @@ def receive_goods(command: ReceiveGoods, uow: InventoryUnitOfWork) -> Receipt:
     items: dict[str, StockItem] = {}
     warnings = []
     for n, line in enumerate(command.lines):
+        _gs1_lot_and_serials(n, line)
+    for n, line in enumerate(command.lines):
         gtin = line["gtin"]
         item = items.get(gtin) or registered_item(uow, gtin, f"lines[{n}].gtin")
         if problem := certificate_problem(item.master.registration_certificate, today,
@@ -59,3 +63,13 @@ def receive_goods(command: ReceiveGoods, uow: InventoryUnitOfWork) -> Receipt:
     uow.collect(*items.values())
     uow.commit()
     return Receipt(command.receipt_id, list(items.values()), warnings)
+
+
+def _gs1_lot_and_serials(n: int, line: dict[str, Any]) -> None:
+    """Every item is keyed by its GTIN, so its lots and serials go into GS1 AIs (10) and (21): CSET 82, 1-20
+    characters (the API's models check it first; this holds for every other way a receipt is commanded)."""
+    named = [(f"lines[{n}].lot", line["lot"])]
+    named += [(f"lines[{n}].serials[{i}]", serial) for i, serial in enumerate(line.get("serials") or ())]
+    for field_name, value in named:
+        if (problem := gs1_cset_82_problem(value)) is not None:
+            raise InvalidReference(field_name, "gs1-character-set", problem)
