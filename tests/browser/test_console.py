@@ -13,7 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.demo import DEMO_DISTRIBUTOR, DEMO_GTIN, DEMO_HOSPITAL, EARLY_LOT, SECOND_HOSPITAL, in_days, ship_order
+from services.demo import (
+    DEMO_DISTRIBUTOR, DEMO_GTIN, DEMO_HOSPITAL, EARLY_LOT, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, in_days, ship_order, udi_scan,
+)
 from shared.domain.business_day import CHINA
 from shared.platform.settings import SERVICES
 from shared.platform.waiting import wait_for
@@ -23,6 +25,27 @@ from tests.browser.conftest import ARTIFACTS, Console, assert_accessible, choose
 def scan_of(gtin: str, expiry: str, lot: str) -> str:
     """A GS1 UDI as a scanner may send it in human-readable form: (01) GTIN (17) expiry YYMMDD (10) lot."""
     return f"(01){gtin}(17){date.fromisoformat(expiry).strftime('%y%m%d')}(10){lot}"
+
+
+# A phone's camera as the console sees it: the browser's BarcodeDetector and one camera (Debian's Chromium has
+# neither): each detect() answers the next code the test queued in window.__udiCodes.
+FAKE_CAMERA = """(() => {
+  window.__udiCodes = [];
+  window.BarcodeDetector = class {
+    constructor(options) { this.formats = (options && options.formats) || []; }
+    static async getSupportedFormats() { return ["data_matrix", "qr_code", "code_128", "ean_13"]; }
+    async detect() { const code = window.__udiCodes.shift(); return code ? [{ rawValue: code, format: "data_matrix" }] : []; }
+  };
+  const devices = navigator.mediaDevices;
+  if (!devices) return;
+  devices.enumerateDevices = async () => [{ kind: "videoinput", deviceId: "fake", label: "", groupId: "" }];
+  devices.getUserMedia = async () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 64;
+    canvas.getContext("2d").fillRect(0, 0, 64, 64);
+    return canvas.captureStream(5);
+  };
+})();"""
 
 
 def scan(page: Page, code: str) -> None:
@@ -101,17 +124,33 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
     order_id = page.url.rsplit("/", 1)[1]
     reload_until(page, "order-status", "已预留")
 
+    # The customer wants one more: the order amended (the reason is required), re-planned by inventory.
+    page.get_by_role("button", name="修改订单").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#amend_lines_0_quantity").fill("3")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog.locator(".ant-form-item-explain-error")).to_have_count(1)  # no reason: nothing sent
+    dialog.locator("#amend_reason").fill("医院追加一件 the hospital wants one more")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
+    reload_until(page, "order-amendments", "1")  # applied once inventory re-planned it
+    reload_until(page, "order-status", "已预留")
+
     # The warehouse picks the reserved units by scanning each one, then dispatches.
     page.get_by_role("button", name="退出").click()
     login(page, "warehouse", username="wang", then=f"/warehouse/picking/{order_id}")
     reserved = page.get_by_test_id("reserved")
     expect(reserved).to_contain_text(DEMO_GTIN)
+    expect(page.get_by_test_id("camera-scan")).to_have_count(0)  # no BarcodeDetector in this browser: no camera button
     with console.staff("warehouse") as http:
         lines = http.get(f"{console.urls['inventory']}/fulfilments/{order_id}").json()["reserved"]
     for line in lines:
         for _ in range(line["quantity"]):
             scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
-    expect(reserved).to_contain_text("2 / 2")
+    assert sum(line["quantity"] for line in lines) == 3  # as amended
+    for line in lines:
+        expect(reserved.get_by_role("row").filter(has_text=line["lot"]).first).to_contain_text(
+            f"{line['quantity']} / {line['quantity']}")
     page.get_by_role("button", name="确认拣货").click()
     page.get_by_label("运单号").fill("SF-BROWSER-1")
     page.get_by_role("button", name="发运").click()
@@ -156,6 +195,19 @@ def test_a_recall_from_lookup_to_report_download(page: Page, console: Console):
     shoot(page, "recall-case", docs=True)
     assert_accessible(page, "recall case")
 
+    # Taking the lot out of scope takes two officers: the proposer's own approval is refused by the domain (409).
+    reductions = page.get_by_test_id("scope-reductions")
+    reductions.get_by_role("button", name="提议缩减范围").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label(f"{DEMO_GTIN} / {EARLY_LOT}").check()
+    dialog.locator("#reduce_reason").fill("该批次已确认未使用受影响组件 the lot does not use the faulty part")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
+    expect(reductions.get_by_test_id("proposal-status")).to_have_text("待第二人审批")
+    reductions.get_by_role("button", name="批准").click()
+    expect(reductions.get_by_test_id("problem")).to_contain_text("409")
+    expect(reductions.get_by_test_id("problem")).to_contain_text("four-eyes")
+
     # The reports as the regulator gets them: a PDF and a spreadsheet, downloaded through the gateway.
     for label, magic in (("召回事件报告 PDF", b"%PDF"), ("召回实施报告 XLSX", b"PK")):
         with page.expect_download() as downloading:
@@ -173,6 +225,11 @@ def test_a_recall_from_lookup_to_report_download(page: Page, console: Console):
     case_url = page.url
     page.get_by_role("button", name="退出").click()
     login(page, "recall_officer", username="ming", then=case_url.split(console.url, 1)[1])
+    reductions = page.get_by_test_id("scope-reductions")  # a second officer turns the proposal down, with a reason
+    reductions.get_by_role("button", name="驳回").click()
+    page.get_by_role("dialog").locator("#reject_reason").fill("证据不足 not shown to be unaffected")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(reductions.get_by_test_id("proposal-status")).to_have_text("已驳回")
     page.get_by_role("button", name="批准结案（第二人）").click()
     expect(page.get_by_test_id("recall-status")).to_have_text("已关闭")
 
@@ -204,9 +261,20 @@ def test_a_distributor_sees_only_its_own_data(page: Page, console: Console):
     expect(page.get_by_test_id("chart-my-sales").locator("canvas")).to_have_count(1)
     expect(page.get_by_test_id("rebate-allowance")).to_be_visible()
 
-    # Its recall notice, and a sell-out upload whose bad row comes back with its row number and rule.
+    # Its rebates: it has none, and another distributor's settlements are not shown to it.
+    page.get_by_role("link", name="我的返利").click()
+    expect(page.get_by_test_id("my-settlements").locator(".ant-empty")).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text(SECOND_DISTRIBUTOR)
+
+    # Its recall notice, acknowledged from the portal; and a sell-out upload whose bad row comes back with its row
+    # number and rule.
     page.goto("/recall-notices")
-    expect(page.get_by_test_id("recall-notices")).to_contain_text("冠脉支架输送系统召回")
+    notices = page.get_by_test_id("recall-notices")
+    expect(notices).to_contain_text("冠脉支架输送系统召回")
+    notices.get_by_role("row").filter(has_text="冠脉支架输送系统召回").get_by_role("button", name="确认收到").click()
+    expect(page.get_by_role("dialog").locator("#ack_acknowledged_by")).to_have_value("dora")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(notices.get_by_test_id("notice-acknowledged")).to_contain_text("dora")
     page.goto("/sellout/upload")
     second = console.demo["hospitals"][SECOND_HOSPITAL]
     text = io.StringIO()
@@ -225,6 +293,31 @@ def test_a_distributor_sees_only_its_own_data(page: Page, console: Console):
     expect(rejected.locator("tbody tr").first).to_contain_text("3")  # the header is row 1
     shoot(page, "sellout-upload")
 
+    # Its stock: an inventory report (进销存) uploaded, reconciled per lot against what it received and sold.
+    page.get_by_role("link", name="我的库存").click()
+    expect(page.get_by_test_id("reconciliation")).to_contain_text("尚未上报库存")
+    page.locator("#report_reference").fill("BROWSER-STOCK-1")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "stock.csv", "mimeType": "text/csv",
+                                                             "buffer": f"gtin,lot,quantity\n{DEMO_GTIN},{EARLY_LOT},99\n".encode()}])
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_test_id("stock-upload-answer")).to_contain_text("BROWSER-STOCK-1")
+    reconciliation = page.get_by_test_id("reconciliation")
+    expect(reconciliation.get_by_role("row").filter(has_text=EARLY_LOT)).to_contain_text("99")
+    expect(reconciliation.get_by_test_id("variances")).not_to_have_text("0")  # it holds more than it could have
+    expect(reconciliation).to_contain_text("冠脉支架输送系统")  # the item's name beside its GTIN
+    shoot(page, "distributor-stock", docs=True)
+    assert_accessible(page, "distributor's stock")
+
+    # The other distributor's user sees its own rebates: what it earned under the programme, and its settlements.
+    page.get_by_role("button", name="退出").click()
+    login(page, "distributor_user", username="su", organisation=SECOND_DISTRIBUTOR, then="/my-rebates")
+    expect(page.get_by_test_id("rebate-programme")).to_contain_text(f"DEMO-FL-{datetime.now(CHINA).year}")
+    expect(page.get_by_test_id("my-settlements")).to_contain_text("DEMO-RS-")
+    expect(page.get_by_test_id("my-scorecard")).to_contain_text(re.compile(r"¥[12]0,000\.00"))  # its quarter's target
+    expect(page.get_by_role("main")).not_to_contain_text(DEMO_DISTRIBUTOR)
+    shoot(page, "distributor-rebates")
+    assert_accessible(page, "distributor's rebates")
+
 
 @pytest.mark.phone
 def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, console: Console):
@@ -241,13 +334,18 @@ def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, consol
         wait_for(what="the order to show shipped", probe=lambda: http.get(
             f"{console.urls['order']}/orders/{order_id}").json()["status"] == "shipped")
 
+    page.add_init_script(FAKE_CAMERA)
     login(page, "hospital_user", username="hu", organisation=DEMO_HOSPITAL, then="/acceptance")
     page.get_by_test_id("acceptance-orders").locator(".ant-list-item", has_text="PO-PHONE-1").get_by_role(
         "button").click()
     page.get_by_test_id("acceptance-shipments").get_by_role("button", name="扫码验收").click()
-    for line in shipment["lines"]:
-        for _ in range(line["quantity"]):
-            scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
+    units = [line for line in shipment["lines"] for _ in range(line["quantity"])]
+    for line in units[:-1]:
+        scan(page, scan_of(line["gtin"], line["expiry"], line["lot"]))
+    # The last unit read by the phone's camera: the decoded GS1 element string goes through the same parse.
+    last = units[-1]
+    page.evaluate("code => window.__udiCodes.push(code)", udi_scan(last["gtin"], last["expiry"], last["lot"])[3:])
+    page.get_by_test_id("camera-scan").click()
     expect(page.get_by_test_id("acceptance-count").first).to_have_text("✓ 3 / 3")
     expect(page.get_by_test_id("acceptance-count").first).to_have_attribute("data-complete", "true")
     shoot(page, "hospital-acceptance", docs=True)
@@ -258,6 +356,18 @@ def test_a_hospital_accepts_a_delivery_on_a_phone_by_scanning(page: Page, consol
         accepted = http.get(f"{console.urls['inventory']}/fulfilments/{order_id}").json()["shipments"][0]
     assert accepted["accepted_by"] == "hu"
     assert not accepted.get("discrepancies")
+
+    # Its statement (对账单) from finance: a line disputed, with the reason, from the phone.
+    page.goto("/finance/statements")
+    page.get_by_test_id("statements").get_by_role("button", name="打开").first.click()
+    detail = page.get_by_test_id("statement-detail")
+    expect(detail.get_by_test_id("statement-status")).to_have_text("已发送")
+    detail.get_by_role("checkbox", name="争议 #1").check()
+    detail.locator("#dispute-reason").fill("该发票金额与我院入库记录不符 does not match our receiving records")
+    detail.get_by_role("button", name="对所选行提出异议").click()
+    expect(detail.get_by_test_id("statement-status")).to_have_text("有争议")
+    shoot(page, "hospital-statement")
+    assert_accessible(page, "a statement on a phone")
 
 
 def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
@@ -278,6 +388,15 @@ def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
         expect(sales).to_contain_text("销售分析服务暂不可用")
     shoot(page, "channel-dashboard", docs=True)
     assert_accessible(page, "channel dashboard")
+
+    # A distributor's target for this quarter, set from the dashboard.
+    targets = page.get_by_test_id("targets")
+    choose(page, "distributor_id", SECOND_DISTRIBUTOR)
+    quarter = f"{datetime.now(CHINA).year}-Q{(datetime.now(CHINA).month - 1) // 3 + 1}"
+    expect(targets.get_by_test_id("target-list")).to_contain_text(quarter)  # the demo's target
+    targets.locator("#amount").fill("20000")
+    targets.get_by_role("button", name="保存").click()
+    expect(targets.get_by_test_id("target-list").get_by_role("row").filter(has_text=quarter)).to_contain_text("¥20,000.00")
 
 
 def test_the_gateway_answers_problems_for_what_it_cannot_forward(console: Console):
@@ -333,6 +452,45 @@ def test_finance_records_a_payment_allocated_oldest_due_first_and_reads_the_agin
         credited = http.get(f"{console.urls['billing']}/invoices/{invoice_id}").json()
     assert len(credited["credit_notes"]) == 1 and credited["open_amount"] in ("0", "0.00")
 
+    # Another payment kept unapplied, then allocated to an invoice finance names.
+    page.goto("/finance/payments")
+    choose(page, "customer_id", DEMO_HOSPITAL)
+    page.locator("#amount").fill("10.00")
+    page.locator("#bank_reference").fill("BANK-BROWSER-2")
+    page.locator("#payer").fill(DEMO_HOSPITAL)
+    page.locator("#allocate").click()  # not at once
+    page.get_by_role("button", name="保存").click()
+    row = page.get_by_test_id("payments").get_by_role("row").filter(has_text="BANK-BROWSER-2")
+    row.get_by_role("button", name="核销到指定发票").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_test_id("allocation-invoices").locator("tbody input").first.fill("4.00")
+    expect(dialog.get_by_test_id("allocation-total")).to_contain_text("¥4.00")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_contain_text("¥6.00")  # unapplied: 10.00 less the 4.00 allocated
+
+    # A bank statement: the line whose payer is a customer's name is matched and paid; the other waits for finance
+    # to name its customer, with a reason.
+    page.get_by_role("link", name="银行流水").click()
+    today = datetime.now(CHINA).date().isoformat()
+    statement = (f"date,amount,payer,bank_reference,memo\n{today},1.00,{DEMO_HOSPITAL},BANK-STMT-1,\n"
+                 f"{today},2.00,某某贸易公司,BANK-STMT-2,代付货款\n{today},x,nobody,BANK-STMT-3,\n")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "statement.csv", "mimeType": "text/csv",
+                                                             "buffer": statement.encode()}])
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_test_id("bank-rows-rejected")).to_contain_text("amount")  # row 4, not read
+    lines = page.get_by_test_id("bank-statement")
+    expect(lines.get_by_test_id("bank-unmatched")).to_have_text("1")
+    expect(lines.get_by_role("row").filter(has_text="BANK-STMT-1")).to_contain_text(DEMO_HOSPITAL)
+    shoot(page, "bank-statement", docs=True)
+    assert_accessible(page, "bank statement")
+    lines.get_by_role("row").filter(has_text="BANK-STMT-2").get_by_role("button", name="指定客户").click()
+    choose(page, "customer_id", DEMO_HOSPITAL)
+    page.get_by_role("dialog").locator("#reason").fill("客户来电确认为其代付 the customer confirmed it paid through a trading company")
+    page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(lines.get_by_test_id("bank-unmatched")).to_have_text("0")
+    expect(lines.get_by_role("row").filter(has_text="BANK-STMT-2")).to_contain_text(DEMO_HOSPITAL)
+
 
 def test_an_auditor_reads_who_did_what_and_why_in_english(page: Page, console: Console):
     with console.staff("order_desk") as http:
@@ -341,6 +499,8 @@ def test_an_auditor_reads_who_did_what_and_why_in_english(page: Page, console: C
     login(page, "auditor", username="audrey", then="/audit")
     page.get_by_label("语言").first.click()
     page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text="English").click()
+    for service in SERVICES:  # each service's hash chain, recomputed and checked against the signed checkpoints
+        expect(page.get_by_test_id(f"chain-{service}").get_by_test_id("chain-verdict")).to_have_text("Intact")
     page.get_by_label("Aggregate ID").fill(order_id)
     page.get_by_role("button", name="Search").click()
     history = page.get_by_test_id("audit-history")
