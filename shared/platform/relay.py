@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from shared.events.envelope import STRUCTURED_CONTENT_TYPE
 from shared.platform.audit import sign_checkpoint
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.kafka import ensure_topics, new_producer
@@ -106,7 +107,8 @@ class Relay:
                     self.app.topic,
                     value=envelope.to_bytes(),
                     key=envelope.aggregateid.encode(),
-                    headers=[("ce_type", envelope.type.encode()), ("ce_id", envelope.id.encode())],
+                    # Structured mode, said so (Kafka protocol binding §3): the whole envelope is the value.
+                    headers=[("content-type", STRUCTURED_CONTENT_TYPE.encode())],
                 )
             )
         await asyncio.gather(*acks)

@@ -42,7 +42,7 @@ def test_relay_status_and_event_log_reading(settings):
 
     flow_1 = [json.loads(line) for line in erp("events", "show", "channel", "--correlation", "flow-1", "--json").splitlines()]
     assert [(e["type"], e["actor"], e["position"]) for e in flow_1] == [
-        ("erp.channel.HospitalRegistered", "user:carol", 1), ("erp.channel.DistributorRegistered", "user:carol", 2)]
+        ("erp.channel.HospitalRegistered", "user:carol", "1"), ("erp.channel.DistributorRegistered", "user:carol", "2")]
     only_hospitals = erp("events", "show", "channel", "--type", "erp.channel.HospitalRegistered").splitlines()
     assert len(only_hospitals) == 2 and "by user:dave" in only_hospitals[1]
     assert erp("events", "show", "channel", "--since", "2999-01-01T00:00:00") == ""
