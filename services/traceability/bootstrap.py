@@ -12,6 +12,7 @@ from services.traceability.projections.notices import RecallNotices
 from services.traceability.projections.recalls import RecallCases
 from services.traceability.projections.terminals import TerminalMaster
 from services.traceability.reactions import RecallReturns
+from services.traceability.settings import TraceabilitySettings
 from shared.platform.service import ServiceDefinition
 
 TRACEABILITY = ServiceDefinition(
@@ -28,4 +29,5 @@ TRACEABILITY = ServiceDefinition(
              sellout.router, channel_stock.router, notices.router),
     default_port=8005,
     description="Lot and serial lineage from supplier to hospital; recall lookup, recall cases and adverse events.",
+    settings=(TraceabilitySettings,),
 )

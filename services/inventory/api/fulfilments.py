@@ -67,7 +67,7 @@ class Picks(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scans: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         min_length=1, max_length=1000, description="exactly what the scanner sent, one string per scan; a scan is one"
-                                                   " unit unless it carries a count (GS1 (30)/(37), HIBC quantity)")
+                                                   " unit unless it carries a count (GS1 (30), HIBC quantity)")
 
 
 class Dispatch(BaseModel):

@@ -18,7 +18,8 @@ class ScannedCode(BaseModel):
     code: str = Field(
         min_length=1, max_length=500,
         description="exactly what the scanner sent: GS1 element string (GS as \\u001d, optionally after ]d2, ]C1,"
-                    " ]Q3 …), GS1 human-readable form '(01)…(17)…(10)…', or HIBC ('+…')",
+                    " ]Q3 …), GS1 human-readable form '(01)…(17)…(10)…', a GS1 Digital Link URI from a QR code"
+                    " ('https://id.gs1.org/01/…/10/…', with or without ]Q1), or HIBC ('+…')",
         examples=["]d201095060001343521725120010A1B2C3", "(01)09506000134352(17)251200(10)A1B2C3",
                   "+A99912345/$$52001510X33"],
     )
@@ -38,7 +39,7 @@ class ParsedUDI(BaseModel):
     serial: str | None
     expiry: date | None = Field(description="GS1 (17) with day 00 read as the month's last day; HIBC expiry")
     production_date: date | None = Field(description="GS1 (11); HIBC 16D")
-    quantity: int | None = Field(description="GS1 (30) or (37); HIBC $$8/$$9 or Q")
+    quantity: int | None = Field(description="GS1 (30) (a UDI carries (01), which excludes (37)); HIBC $$8/$$9 or Q")
     symbology_identifier: str | None = Field(description="e.g. ]d2, as the scanner sent it")
     link_character: str | None = Field(description="HIBC: a primary's check character, which its separate"
                                                    " secondary carries as link character, or the link a lone"
