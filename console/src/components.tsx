@@ -31,8 +31,9 @@ export function ProblemAlert({ error }: { error: unknown }) {
   );
 }
 
-/** Load something once (and again when `deps` change); `reload` to refresh after a command. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+/** Load something once (and again when `deps` change); `reload` to refresh after a command, or `set` to show what
+ * the command answered (an aggregate as the command left it: newer than a read that may still be on its way). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; set: (data: T) => void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
@@ -46,7 +47,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     return () => { live = false; };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, round]);
-  return { data, error, loading, reload: useCallback(() => setRound((r) => r + 1), []) };
+  const set = useCallback((next: T) => { setData(next); setError(undefined); }, []);
+  return { data, error, loading, reload: useCallback(() => setRound((r) => r + 1), []), set };
 }
 
 export interface PagedTableProps<T> {

@@ -230,11 +230,10 @@ function TargetsCard({ onSaved }: { onSaved: () => void }) {
   const t = useT();
   const [form] = Form.useForm();
   const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
   const periods = useMemo(targetPeriods, []);
   const distributors = useLoad(() => api<Page<Row>>("channel/distributors", { query: { limit: 500 } }), []);
   const chosen: string | undefined = Form.useWatch("distributor_id", form);
-  const distributor = useLoad(() => chosen ? api<Row>(`channel/distributors/${chosen}`) : Promise.resolve(null), [chosen, round]);
+  const distributor = useLoad(() => chosen ? api<Row>(`channel/distributors/${chosen}`) : Promise.resolve(null), [chosen]);
   const targets = Object.entries((distributor.data?.targets ?? {}) as Record<string, Row>)
     .map(([period, target]) => ({ period, ...target })).sort((a, b) => b.period.localeCompare(a.period));
   return (
@@ -244,10 +243,9 @@ function TargetsCard({ onSaved }: { onSaved: () => void }) {
         onFinish={async (v) => {
           setError(undefined);
           try {
-            await api(`channel/distributors/${v.distributor_id}/targets/${v.period}`, { method: "PUT",
-              body: { amount: v.amount?.trim() || undefined, units: v.units ?? undefined } });
+            distributor.set(await api<Row>(`channel/distributors/${v.distributor_id}/targets/${v.period}`, { method: "PUT",
+              body: { amount: v.amount?.trim() || undefined, units: v.units ?? undefined } }));  // its targets as now set
             form.resetFields(["amount", "units"]);
-            setRound((n) => n + 1);
             onSaved();
           } catch (e) { setError(e); }
         }}>

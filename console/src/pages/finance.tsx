@@ -205,10 +205,9 @@ function StatementDrawer({ row, onClose, onChanged }: { row: Row | null; onClose
   const send = async (path: string, body: unknown) => {
     setError(undefined);
     try {
-      await api(`billing/statements/${id}/${path}`, { body });
+      statement.set(await api<Row>(`billing/statements/${id}/${path}`, { body }));  // the statement as the command left it
       setSelected([]);
       setReason("");
-      statement.reload();
       onChanged();
       return true;
     } catch (e) { setError(e); return false; }

@@ -294,17 +294,22 @@ function ScopeReductions({ recall, onChanged }: { recall: Row; onChanged: () => 
   const t = useT();
   const me = useMe();
   const recallId: string = recall.recall_id;
-  const proposals = useLoad(() => api<Row[]>(`traceability/recalls/${recallId}/scope-reductions`), [recallId, recall.version]);
+  const proposals = useLoad(() => api<Row[]>(`traceability/recalls/${recallId}/scope-reductions`), [recallId]);
   const [proposing, setProposing] = useState(false);
   const [rejecting, setRejecting] = useState<Row | null>(null);
   const [error, setError] = useState<unknown>();
   const open = recall.status === "open";
+  // A proposal as the command left it replaces (or joins) the list's copy, which a read may not have caught up with.
+  const keep = (answer: Row) => {
+    const list = proposals.data ?? [];
+    proposals.set(list.some((p) => p.proposal_id === answer.proposal_id)
+      ? list.map((p) => p.proposal_id === answer.proposal_id ? answer : p) : [...list, answer]);
+  };
   const decide = async (proposal: Row, decision: "approval" | "rejection", reason?: string) => {
     setError(undefined);
     try {
-      await api(`traceability/recalls/${recallId}/scope-reductions/${proposal.proposal_id}/${decision}`,
-        decision === "rejection" ? { body: { reason } } : { method: "POST" });
-      proposals.reload();
+      keep(await api<Row>(`traceability/recalls/${recallId}/scope-reductions/${proposal.proposal_id}/${decision}`,
+        decision === "rejection" ? { body: { reason } } : { method: "POST" }));
       onChanged();
       return true;
     } catch (e) { setError(e); return false; }
@@ -331,14 +336,14 @@ function ScopeReductions({ recall, onChanged }: { recall: Row; onChanged: () => 
             </Space> }]} />
       </div>
       <ProposeReductionModal open={proposing} recall={recall} onClose={() => setProposing(false)}
-        onDone={() => { setProposing(false); proposals.reload(); onChanged(); }} />
+        onDone={(answer) => { setProposing(false); keep(answer); onChanged(); }} />
       <RejectModal title={rejecting ? `${t("reject")} · ${what(rejecting)}` : ""} open={!!rejecting} onClose={() => setRejecting(null)}
         onSubmit={async (reason) => { const proposal = rejecting!; setRejecting(null); await decide(proposal, "rejection", reason); }} />
     </div>
   );
 }
 
-function ProposeReductionModal({ open, recall, onClose, onDone }: { open: boolean; recall: Row; onClose: () => void; onDone: () => void }) {
+function ProposeReductionModal({ open, recall, onClose, onDone }: { open: boolean; recall: Row; onClose: () => void; onDone: (proposal: Row) => void }) {
   const t = useT();
   const [form] = Form.useForm();
   const [key, setKey] = useState(newKey);
@@ -352,12 +357,12 @@ function ProposeReductionModal({ open, recall, onClose, onDone }: { open: boolea
         setError(undefined);
         const split = (value: string) => value.split("|");
         try {
-          await api(`traceability/recalls/${recall.recall_id}/scope-reductions`, { idempotencyKey: key, body: {
+          const proposal = await api<Row>(`traceability/recalls/${recall.recall_id}/scope-reductions`, { idempotencyKey: key, body: {
             lots: (v.lots ?? []).map((x: string) => ({ gtin: split(x)[0], lot: split(x)[1] })),
             serials: (v.serials ?? []).map((x: string) => ({ gtin: split(x)[0], serial: split(x)[1] })),
             reason: v.reason.trim() } });
           setKey(newKey());
-          onDone();
+          onDone(proposal);
         } catch (e) { setError(e); }
       }}>
         {lotOptions.length > 0 && <Form.Item name="lots" label={t("lot")}><Checkbox.Group options={lotOptions} /></Form.Item>}
