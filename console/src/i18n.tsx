@@ -94,6 +94,8 @@ const STRINGS: Record<string, [string, string]> = {
   answerStatement: ["回复对账单", "Answer the statement"], confirmStatement: ["确认无误", "Confirm the statement"],
   disputeLines: ["对所选行提出异议", "Dispute the selected lines"], resolve: ["处理异议", "Resolve"],
   bankStatements: ["银行流水", "Bank statements"], bankUpload: ["上传银行流水", "Upload a bank statement"],
+  bankFiles: ["已导入的流水", "Statements imported"], matchQueue: ["待匹配的流水行", "Lines waiting for a customer"],
+  pickList: ["待拣货订单", "Pick list"],
   unmatchedLines: ["未匹配", "Unmatched"], matchLine: ["指定客户", "Match to a customer"], all: ["全部", "All"],
   amendOrder: ["修改订单", "Amend the order"], amendments: ["修改次数", "Amendments"],
   amendmentPending: ["修改待库存重排", "amendment being re-planned"],
@@ -124,6 +126,7 @@ const STRINGS: Record<string, [string, string]> = {
   x_due: ["应付返利", "Due"],
   x_entitled: ["应得返利", "Entitled"],
   x_full_amount: ["全额", "Full"],
+  x_imported_at: ["导入时间", "Imported"],
   x_memo: ["摘要", "Memo"],
   x_opening: ["期初余额", "Opening balance"],
   x_programme: ["返利政策", "Programme"],
@@ -139,7 +142,6 @@ const STRINGS: Record<string, [string, string]> = {
   x_resolved: ["已处理", "Resolved"],
   x_settled: ["已结算", "Settled"],
   x_sold: ["已售", "Sold"],
-  x_statement_id: ["流水编号", "Statement ID"],
   x_target_amount: ["目标金额（不含税）", "Target amount (net)"],
   x_target_units: ["目标数量", "Target units"],
   x_through: ["截至期间", "Through"],
@@ -234,7 +236,7 @@ const STATUS: Record<string, [string, string]> = {
   confirmed: ["已确认", "confirmed"], disputed: ["有争议", "disputed"], resolved: ["争议已解决", "resolved"],
   matched: ["已匹配", "matched"], unmatched: ["未匹配", "unmatched"], proposed: ["待审批", "proposed"],
   invoice: ["发票", "invoice"], credit_note: ["红字发票", "credit note"], payment: ["收款", "payment"],
-  payment_reversal: ["收款冲回", "payment reversed"],
+  payment_reversal: ["收款冲回", "payment reversed"], requested: ["待预留", "requested"],
 };
 
 export function useStatus(): (value: string) => string {

@@ -2,7 +2,7 @@
 // nears expiry highlighted.
 import { Alert, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
-import { useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, newKey, type Page } from "../api";
 import { ExpiryTag, Named, PagedTable, ProblemAlert, StatusTag, useDirectory, useLoad, useMe, TONE } from "../components";
 import { can } from "../session";
@@ -19,12 +19,13 @@ export function PickingPage() {
   if (!orderId) {
     return (
       <Card title={t("picking")}>
-        <Form layout="inline" onFinish={(v) => navigate(`/warehouse/picking/${v.order.trim()}`)}>
+        <Form layout="inline" onFinish={(v) => navigate(`/warehouse/picking/${v.order.trim()}`)} style={{ marginBottom: 16 }}>
           <Form.Item name="order" label={t("orderId")} rules={[{ required: true, pattern: /^\s*[0-9a-f-]{36}\s*$/i }]}>
             <Input style={{ width: 360 }} aria-label={t("orderId")} autoFocus />
           </Form.Item>
           <Form.Item><Button type="primary" htmlType="submit">{t("open")}</Button></Form.Item>
         </Form>
+        <PickList />
       </Card>
     );
   }
@@ -276,5 +277,24 @@ function ReturnModal({ orderId, shipment, onClose, onDone }: { orderId: string; 
         <Form.Item name="note" label={t("x_note")}><Input.TextArea rows={2} /></Form.Item>
       </Form>
     </Modal>
+  );
+}
+
+/** The pick list (GET /fulfilments?waiting=true): each order's units reserved and not yet shipped, how many are
+ * picked and what holds it, the earliest requested delivery first; a picker opens the next one from here. */
+function PickList() {
+  const t = useT();
+  const name = useDirectory();
+  return (
+    <PagedTable<Row> path="inventory/fulfilments" query={{ waiting: true }} rowKey="order_id" testId="pick-list" label={t("pickList")}
+      columns={[
+        { title: t("order"), dataIndex: "order_id", render: (id) => <Link to={`/warehouse/picking/${id}`}>{String(id).slice(0, 8)}</Link> },
+        { title: t("hospital"), dataIndex: "hospital_name", render: (n, r) => <Named name={n} id={r.hospital_id} /> },
+        { title: t("distributor"), dataIndex: "distributor_id", render: (id) => id ? <Named id={id} name={name(id)} /> : "—" },
+        { title: t("deliveryDate"), dataIndex: "requested_delivery_date", render: (d) => d ?? "—" },
+        { title: t("status"), dataIndex: "state", render: (s, r) => <Space size={2}><StatusTag value={s} />{r.holds.map((h: string) => <StatusTag key={h} value={h} />)}</Space> },
+        { title: t("picked"), render: (_, r) => <Tag color={TONE[r.to_pick === 0 ? "green" : "grey"]}>{r.picked} / {r.reserved}</Tag> },
+        { title: t("updatedAt"), dataIndex: "updated_at", render: dateTime },
+      ]} />
   );
 }
