@@ -138,7 +138,14 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
 
     # The warehouse picks the reserved units by scanning each one, then dispatches.
     page.get_by_role("button", name="退出").click()
-    login(page, "warehouse", username="wang", then=f"/warehouse/picking/{order_id}")
+    login(page, "warehouse", username="wang", then="/warehouse/picking")
+    pick_list = page.get_by_test_id("pick-list").get_by_role("link", name=order_id[:8])  # the warehouse's worklist
+    deadline = time.monotonic() + 30
+    while not pick_list.count():
+        assert time.monotonic() < deadline, "the order never reached the pick list"
+        time.sleep(0.5)
+        page.reload()
+    pick_list.click()
     reserved = page.get_by_test_id("reserved")
     expect(reserved).to_contain_text(DEMO_GTIN)
     expect(page.get_by_test_id("camera-scan")).to_have_count(0)  # no BarcodeDetector in this browser: no camera button
@@ -482,6 +489,7 @@ def test_finance_records_a_payment_allocated_oldest_due_first_and_reads_the_agin
     lines = page.get_by_test_id("bank-statement")
     expect(lines.get_by_test_id("bank-unmatched")).to_have_text("1")
     expect(lines.get_by_role("row").filter(has_text="BANK-STMT-1")).to_contain_text(DEMO_HOSPITAL)
+    expect(page.get_by_test_id("bank-statements")).to_contain_text("statement.csv")  # the statements imported
     shoot(page, "bank-statement", docs=True)
     assert_accessible(page, "bank statement")
     lines.get_by_role("row").filter(has_text="BANK-STMT-2").get_by_role("button", name="指定客户").click()
