@@ -12,7 +12,9 @@ from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.serials import SerialStock
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.reactions import BackorderRetries, FulfilmentPlanner, RecallHolds
+from services.inventory.imports import IMPORTS
 from services.inventory.settings import InventorySettings
+from shared.platform.imports_api import import_router
 from shared.platform.service import ServiceDefinition
 
 INVENTORY = ServiceDefinition(
@@ -25,7 +27,9 @@ INVENTORY = ServiceDefinition(
                  ConsignmentStock, ScheduledDeliveries, FulfilmentQueue),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
-                                               kits, wms, scanning, consignment)),
+                                               kits, wms, scanning, consignment))
+    + (import_router(IMPORTS),),
+    imports=IMPORTS,
     default_port=8003,
     description="Items (UDI-DI), lots, stock, FEFO reservation and dispatch.",
     settings=(InventorySettings,),

@@ -15,6 +15,7 @@ from shared.platform.consumer import Handler, ProcessManager, Projection
 from shared.platform.db import new_pool
 from shared.platform.eventstore import ServiceApplication
 from shared.platform.settings import Settings
+from shared.platform.imports import ImportKind
 from shared.platform.unit_of_work import UnitOfWork
 
 # How a service builds the unit of work its handlers run in: the application, a pool for the read models its
@@ -34,6 +35,8 @@ class ServiceDefinition:
     description: str = ""
     # Service-specific settings (pydantic-settings classes read from the environment), beside the shared Settings.
     settings: tuple[type, ...] = field(default_factory=tuple)
+    # The kinds of records a company's existing files are imported into (shared/platform/imports.py).
+    imports: tuple[ImportKind, ...] = field(default_factory=tuple)
 
     @property
     def published(self) -> dict[type, Any]:

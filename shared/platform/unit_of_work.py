@@ -92,6 +92,15 @@ class UnitOfWork:
         self._collected.clear()
         self._claims.clear()
 
+    def mark(self) -> tuple[dict[UUID, Aggregate], list[UniqueClaim]]:
+        """Deferred: what the batch holds now, to go back to if the next command (or group of commands) fails."""
+        return dict(self._pending), list(self._pending_claims)
+
+    def restore(self, mark: tuple[dict[UUID, Aggregate], list[UniqueClaim]]) -> None:
+        """Deferred: forget what the batch gained since `mark` (an import row whose later command refused)."""
+        self.rollback()
+        self._pending, self._pending_claims = dict(mark[0]), list(mark[1])
+
     def flush(self, positions: Sequence[ConsumerPosition] = ()) -> bool:
         """Deferred: save the batch's commands and the consumer positions in one transaction. False when there was
         nothing to save (the positions are then the caller's to record)."""

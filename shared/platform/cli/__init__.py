@@ -35,13 +35,15 @@ def token(name: str = typer.Argument(..., help="who the token is for, e.g. alice
     typer.echo(issue_token(name, role, valid_for=timedelta(hours=hours), scopes=scope))
 
 
-from shared.platform.cli import audit, deadletters, events, projections, relay  # noqa: E402 - the groups import the app's settings lazily
+from shared.platform.cli import audit, deadletters, events, imports, projections, relay  # noqa: E402 - the groups import the app's settings lazily
 
 app.add_typer(audit.app, name="audit")
 app.add_typer(events.app, name="events")
 app.add_typer(relay.app, name="relay")
 app.add_typer(deadletters.app, name="deadletters")
 app.add_typer(projections.app, name="projections")
+app.command("import")(imports.import_command)
+app.command("import-kinds")(imports.kinds_command)
 
 
 def main() -> None:

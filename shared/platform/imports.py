@@ -1,0 +1,255 @@
+"""Importing a company's existing records (master data, stock, history) from a CSV or .xlsx file, with provenance.
+
+The mechanics exist once, here; each service declares the kinds it owns (`ImportKind`, in services/<s>/imports.py,
+listed in its ServiceDefinition's `imports`): the columns of the file and how one row becomes the service's own
+commands, run through the same handlers as its API, so no rule is written twice.
+
+- The file is read within the bounds every upload has (shared/domain/workbook.py); its first row names the columns
+  (by the layout's name or an alias, without case and blanks); rows are numbered as the spreadsheet numbers them
+  (the header is row 1), blank rows skipped.
+- A dry run applies every row to a unit of work that is never saved: each row sees what the rows before it would
+  have stored (a GTIN twice with different data is refused on the second), and every row's errors come back
+  (row, column, rule). Nothing is stored.
+- A real run applies each row in a unit of work of its own, saved in one transaction when the row is done (a row's
+  several commands are stored together or not at all); a refused row stores nothing and the others go on.
+- Provenance: every event a row stores records the person importing (`actor`), correlation id `import:<sha256 of
+  the file>`, causation id `import:<sha256>:row:<n>`, and reason `import <kind> row <n> of <file name>
+  (sha256 <hash>)` — the event metadata every event already carries, which the auditor's
+  `GET /audit/aggregates/{id}/history` and `erp events show --correlation import:<sha256>` show.
+- Re-importing is a no-op: each kind finds its records by their natural key (a GTIN, a hospital's name, a supplier's
+  credit code) or an id derived from the file's hash and row, and its handlers record nothing for what is unchanged.
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ValidationError
+
+from shared.domain.rules import RuleViolation
+from shared.domain.workbook import UnreadableFile, cell_of, csv_rows, file_format, xlsx_rows
+from shared.platform.context import acting_as
+from shared.platform.eventstore import IntegrityError
+from shared.platform.unit_of_work import UnitOfWork
+
+MAX_IMPORT_ROWS = 10_000  # per file, as every upload (workbook.py's cell bound holds xlsx files to it as well)
+Outcome = Literal["created", "changed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()  # other header names read as this column (e.g. the Chinese one)
+    example: str = ""
+
+
+class RowError(Exception):
+    """A row refused before any handler ran: a column missing or unreadable (`others`: more of the same row)."""
+
+    def __init__(self, column: str | None, rule: str, message: str,
+                 others: tuple[tuple[str | None, str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.column, self.rule, self.message, self.others = column, rule, message, others
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    number: int  # the spreadsheet's row number (the header is row 1)
+    values: dict[str, str]  # column -> its text; blank cells absent
+    sha256: str  # the file's
+
+    def get(self, column: str) -> str | None:
+        return self.values.get(column)
+
+    def key(self, *parts: str) -> UUID:
+        """An id derived from the file and this row: the same row of the same file always gets the same one."""
+        return uuid5(NAMESPACE_URL, f"urn:erp-md:import:{self.sha256}:{self.number}:{':'.join(parts)}")
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    service: str
+    permission: str  # an existing permission: the one the kind's own API commands need
+    scope: str  # the data scope of that permission's routes (shared/platform/access.py)
+    columns: tuple[Column, ...]
+    # Applies one row through the service's command handlers and says what it did; raises RowError or the
+    # handlers' RuleViolation (InvalidReference, NotFound) when the row is refused.
+    apply: Callable[[ImportRow, UnitOfWork], Outcome]
+    description: str = ""
+    # A further permission a row needs beside the kind's (opening stock released at once: quality's
+    # `quality:inspect`), or None; checked on API calls (the command line's operator runs as the services do).
+    row_permission: Callable[[ImportRow], str | None] | None = None
+    # The API model's field -> the file's column, where they differ (so that an error names the column).
+    field_columns: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def template_csv(self) -> bytes:
+        """The header row (and an example row) as CSV, UTF-8 with a byte-order mark so that Excel reads Chinese."""
+        from shared.platform.tabular import csv_bytes
+
+        return csv_bytes(self.header, [[c.example for c in self.columns]])
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str | None
+    rule: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    sha256: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def rows_refused(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def correlation_id(self) -> str:
+        return correlation_of(self.sha256)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "filename": self.filename, "sha256": self.sha256, "dry_run": self.dry_run,
+                "correlation_id": self.correlation_id, "rows": self.rows, "created": self.created,
+                "changed": self.changed, "unchanged": self.unchanged, "rows_refused": self.rows_refused,
+                "errors": [e.__dict__ for e in self.errors]}
+
+
+def correlation_of(sha256: str) -> str:
+    return f"import:{sha256}"
+
+
+def file_sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+_BLANKS = re.compile(r"\s+")
+
+
+def _header_name(value: Any) -> str:
+    return _BLANKS.sub("", str(value)).lower() if value is not None else ""
+
+
+def _text(value: Any) -> str | None:
+    """A cell as the text a command would get: dates as ISO dates, whole numbers without a decimal point."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value).strip()
+    return text or None
+
+
+def read_rows(kind: ImportKind, filename: str | None, content: bytes,
+              max_rows: int = MAX_IMPORT_ROWS) -> list[ImportRow]:
+    """The file's rows as text by column. A file that cannot be read, or whose header lacks a required column, is
+    refused as a whole (UnreadableFile, answered 422 naming `file`)."""
+    sha = file_sha256(content)
+    raw = xlsx_rows(content, max_rows) if file_format(filename, content) == "xlsx" else csv_rows(content, max_rows)
+    if not raw:
+        raise UnreadableFile("header-row", "the file is empty: its first row names the columns")
+    names = [_header_name(h) for h in raw[0]]
+    index: dict[str, int] = {}
+    for column in kind.columns:
+        for alias in (column.name, *column.aliases):
+            if _header_name(alias) in names:
+                index[column.name] = names.index(_header_name(alias))
+                break
+    missing = [c.name for c in kind.columns if c.required and c.name not in index]
+    if missing:
+        raise UnreadableFile("header-row", f"the first row must name the column(s) {', '.join(missing)}"
+                                           f" (the {kind.name} layout: {', '.join(kind.header)})")
+    rows = []
+    for offset, row in enumerate(raw[1:], start=2):
+        values = {name: text for name, i in index.items() if (text := _text(cell_of(row, i))) is not None}
+        if values:
+            rows.append(ImportRow(offset, values, sha))
+    return rows
+
+
+def problems_of(row: int, error: Exception, columns: dict[str, str] | None = None) -> list[RowProblem]:
+    """What refused a row, by column: a RowError, a rule of a handler, or the API model's validation."""
+    columns = columns or {}
+    if isinstance(error, RowError):
+        return [RowProblem(row, column, rule, message)
+                for column, rule, message in ((error.column, error.rule, error.message), *error.others)]
+    if isinstance(error, RuleViolation):
+        column = columns.get(error.field or "", error.field)
+        return [RowProblem(row, column, error.rule, error.detail)]
+    if isinstance(error, IntegrityError):
+        return [RowProblem(row, None, "concurrent-change", "another change to the same record was stored meanwhile:"
+                                                           " import the file again")]
+    raise error
+
+
+def validated(model: type[BaseModel], data: dict[str, Any], columns: dict[str, str] | None = None) -> Any:
+    """The row's values through the API's own input model (the same field rules as a request body), by the model's
+    field names; refused with every error of the model, each naming the file's column (`columns`: field -> column
+    where they differ)."""
+    try:
+        return model.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as error:
+        found = []
+        for e in error.errors():
+            loc = ".".join(str(p) for p in e["loc"])
+            column = (columns or {}).get(loc) or (columns or {}).get(loc.split(".")[0]) or loc or None
+            found.append((column, e["type"].replace("_", "-"), e["msg"]))
+        raise RowError(*found[0], others=tuple(found[1:])) from None
+
+
+def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
+               new_uow: Callable[[bool], UnitOfWork], *, dry_run: bool,
+               check: Callable[[ImportRow], None] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Read the file and apply every row (see the module's description). `new_uow(deferred)` builds the service's
+    unit of work; `check` refuses a row outside the caller's data scope; `progress(done, total)` after each row."""
+    rows = read_rows(kind, filename, content)
+    report = ImportReport(kind.name, filename, file_sha256(content), dry_run, rows=len(rows))
+    batch = new_uow(True) if dry_run else None  # never flushed
+    for done, row in enumerate(rows, start=1):
+        uow = batch if batch is not None else new_uow(True)
+        mark = uow.mark()
+        with acting_as(actor, correlation_id=report.correlation_id,
+                       causation_id=f"{report.correlation_id}:row:{row.number}",
+                       reason=f"import {kind.name} row {row.number} of {filename} (sha256 {report.sha256})"):
+            try:
+                if check is not None:
+                    check(row)
+                outcome = kind.apply(row, uow)
+                if batch is None:
+                    uow.flush()
+            except (RowError, RuleViolation, IntegrityError) as error:
+                uow.restore(mark)
+                report.errors.extend(problems_of(row.number, error, kind.field_columns))
+            else:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        if progress is not None:
+            progress(done, len(rows))
+    return report

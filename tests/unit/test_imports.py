@@ -1,0 +1,161 @@
+"""Importing existing records (shared/platform/imports.py and each service's kinds): the file read by its layout,
+every row checked by the same models and handlers as the API, a dry run storing nothing, a real run storing each
+valid row with the import batch in its events' metadata, and the same file again changing nothing."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from services.channel.application import ChannelApplication
+from services.channel.imports import HOSPITALS
+from services.inventory.imports import ITEMS, SUPPLIERS
+from shared.domain.workbook import UnreadableFile
+from shared.platform.imports import read_rows, run_import
+from shared.platform.unit_of_work import UnitOfWork
+from tests.unit.inventory_world import world  # noqa: F401 - a fixture
+
+HOSPITAL_CSV = (
+    "医院名称,省份,等级,联系人,联系电话,执业许可证号,许可证生效日期,许可证有效期至\n"
+    "上海市第一人民医院,上海市,3A,设备科,021-63240090,PDY001,2024-01-01,2029-12-31\n"
+    "坏医院,上海市,4X,张三,,,,\n"
+    ",,,,,,,\n"
+    "上海市第一人民医院 ,上海市,3A,设备科,021-63240090,PDY001,2024-01-01,2029-12-31\n"
+    "另一家医院,江苏省,2A,,,PDY2,2025-01-01,2024-01-01\n").encode()
+
+
+def events_of(app, aggregate_id):
+    return list(app.events.get(aggregate_id))
+
+
+def test_a_header_names_columns_by_layout_or_alias_and_a_missing_required_column_refuses_the_file():
+    rows = read_rows(HOSPITALS, "h.csv", HOSPITAL_CSV)
+    assert [r.number for r in rows] == [2, 3, 5, 6]  # spreadsheet rows; the blank row 4 skipped
+    assert rows[0].values["name"] == "上海市第一人民医院" and rows[0].values["licence_number"] == "PDY001"
+    with pytest.raises(UnreadableFile, match="grade"):
+        read_rows(HOSPITALS, "h.csv", "name,province\nX,上海市\n".encode())
+
+
+def test_an_xlsx_file_reads_like_the_csv_dates_and_numbers_as_text():
+    from datetime import datetime
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["gtin", "name", "device_class", "certificate_number", "certificate_holder",
+                  "certificate_valid_from", "certificate_valid_to"])
+    sheet.append(["09506000134352", "Stent", 3, "国械注准20193130001", "Holder", datetime(2024, 1, 1),
+                  datetime(2029, 12, 31)])
+    out = io.BytesIO()
+    book.save(out)
+    [row] = read_rows(ITEMS, "items.xlsx", out.getvalue())
+    assert row.values["device_class"] == "3" and row.values["certificate_valid_from"] == "2024-01-01"
+
+
+def test_hospitals_dry_run_reports_every_row_and_stores_nothing_then_the_real_run_stores_the_valid_ones_once():
+    app = ChannelApplication.in_memory()
+    new_uow = lambda deferred: UnitOfWork(app, deferred=deferred)  # noqa: E731
+    dry = run_import(HOSPITALS, "h.csv", HOSPITAL_CSV, "alice", new_uow, dry_run=True)
+    assert (dry.rows, dry.created, dry.unchanged, dry.rows_refused) == (4, 1, 1, 2)
+    assert {(e.row, e.column, e.rule) for e in dry.errors} == {(3, "grade", "literal-error"),
+                                                              (3, "contact_name", "value-error"),
+                                                              (6, "licence_valid_to", "value-error")}
+    assert app.recorder.max_notification_id() in (None, 0)  # nothing stored
+
+    real = run_import(HOSPITALS, "h.csv", HOSPITAL_CSV, "alice", new_uow, dry_run=False)
+    assert (real.created, real.unchanged, real.rows_refused) == (1, 1, 2)
+    stored = app.recorder.max_notification_id()
+    hospital_id = app.claimant("hospital-name", "上海市第一人民医院")
+    events = events_of(app, hospital_id)
+    assert len(events) == 2  # registered, licence recorded
+    for event in events:  # the import batch, as the auditor's history shows it
+        assert event.meta["actor"] == "alice"
+        assert event.meta["correlation_id"] == f"import:{real.sha256}"
+        assert event.meta["causation_id"] == f"import:{real.sha256}:row:2"
+        assert event.meta["reason"] == f"import hospitals row 2 of h.csv (sha256 {real.sha256})"
+
+    again = run_import(HOSPITALS, "h.csv", HOSPITAL_CSV, "bob", new_uow, dry_run=False)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
+    assert app.recorder.max_notification_id() == stored  # nothing more
+
+
+ITEM_CSV = (
+    "gtin,name,device_class,model,certificate_number,certificate_holder,certificate_valid_from,certificate_valid_to,"
+    "box_gtin,box_quantity\n"
+    "09506000134352,Stent,3,3.0x18,国械注准20193130001,Holder,2024-01-01,2029-12-31,19506000134359,10\n"
+    "09506000134353,Bad check digit,3,,,,,,,\n"
+    "09506000134352,Another name,3,,,,,,,\n"
+    "09506000134369,Balloon,4,,,,,,,\n").encode()
+
+
+def test_items_with_their_certificate_and_udi_dis_and_each_row_s_errors(world):  # noqa: F811
+    dry = run_import(ITEMS, "items.csv", ITEM_CSV, "alice", world.uow, dry_run=True)
+    assert dry.created == 1
+    assert {(e.row, e.column, e.rule) for e in dry.errors} >= {(3, "gtin", "value-error"), (4, None, "gtin-unique"),
+                                                              (5, "device_class", "less-than-equal")}
+    assert world.stored() == []
+    real = run_import(ITEMS, "items.csv", ITEM_CSV, "alice", world.uow, dry_run=False)
+    assert real.created == 1 and real.rows_refused == 3
+    item = world.app.item_by_gtin("09506000134352")
+    assert item.master.registration_certificate["number"] == "国械注准20193130001"
+    assert item.master.packaging_levels["box"] == {"gtin": "19506000134359", "quantity": 10}
+    count = len(world.stored())
+    again = run_import(ITEMS, "items.csv", ITEM_CSV, "alice", world.uow, dry_run=False)
+    assert again.unchanged == 1 and len(world.stored()) == count
+
+
+SUPPLIER_CSV = (
+    "credit_code,name,business_licence_number,business_licence_valid_from,business_licence_valid_to,"
+    "production_licence_number,production_licence_valid_from,production_licence_valid_to\n"
+    "91310000MA1FL0C715,示例医疗器械有限公司,91310000MA1FL0C715,2020-01-01,2040-12-31,沪械生产许001,2024-01-01,2029-12-31\n"
+    "91310000MA1FL0C71Y,错码公司,,,,,,\n"
+    "91310000MA1FL0C715,另一个名字,,,,,,\n").encode()
+
+
+def test_suppliers_with_their_licences_keyed_by_credit_code(world):  # noqa: F811
+    dry = run_import(SUPPLIERS, "s.csv", SUPPLIER_CSV, "alice", world.uow, dry_run=True)
+    assert dry.created == 1
+    assert {(e.row, e.column) for e in dry.errors} == {(3, "credit_code"), (4, "name")}
+    real = run_import(SUPPLIERS, "s.csv", SUPPLIER_CSV, "alice", world.uow, dry_run=False)
+    assert real.created == 1
+    supplier_id = world.app.claimant("supplier-credit-code", "91310000MA1FL0C715")
+    supplier = world.app.repository.get(supplier_id)
+    assert [d["document_type"] for d in supplier.documents] == ["business_licence", "production_licence"]
+    assert not supplier.missing_on(__import__("datetime").date(2026, 6, 1))
+    count = len(world.stored())
+    again = run_import(SUPPLIERS, "s.csv", SUPPLIER_CSV, "alice", world.uow, dry_run=False)
+    assert again.unchanged == 1 and len(world.stored()) == count
+
+
+def test_templates_are_the_layout_s_header_row():
+    for kind in (HOSPITALS, ITEMS, SUPPLIERS):
+        text = kind.template_csv().decode("utf-8-sig")
+        assert text.splitlines()[0].split(",") == kind.header
+        # and the template's own example row imports (a dry run: the layout and its example agree)
+        assert read_rows(kind, "t.csv", kind.template_csv())[0].values
+
+
+STOCK_CSV = (
+    "gtin,lot,expiry,quantity,serials,warehouse,supplier_credit_code,status\n"
+    "09506000134352,L2701A,2030-06-30,50,,WH-SH,91310000MA1FL0C715,\n"
+    "09506000134352,L2702B,2030-07-31,20,,WH-SH,91310000MA1FL0C715,quarantine\n"
+    "09506000134352,L2703C,2020-01-31,5,,WH-SH,91310000MA1FL0C715,\n"
+    "09506000134352,L27 04,2030-07-31,5,,WH-SH,91310000MA1FL0C715,\n"
+    "09506000134352,L2705,2030-07-31,5,,WH-SH,91320500MA1MXXX0AY,\n").encode()
+
+
+def test_opening_stock_is_received_through_the_receipt_rules_and_released_once(world):  # noqa: F811
+    from services.inventory.imports import OPENING_STOCK
+    run_import(SUPPLIERS, "s.csv", SUPPLIER_CSV, "alice", world.uow, dry_run=False)
+    run_import(ITEMS, "items.csv", ITEM_CSV, "alice", world.uow, dry_run=False)
+    dry = run_import(OPENING_STOCK, "stock.csv", STOCK_CSV, "alice", world.uow, dry_run=True)
+    assert dry.created == 2
+    assert {(e.row, e.column, e.rule) for e in dry.errors} >= {(4, "expiry", "expired-at-receipt"),
+                                                              (6, "supplier_credit_code", "registered-supplier")}
+    assert 5 in {e.row for e in dry.errors}  # a lot outside GS1's character set
+    before = len(world.stored())
+    real = run_import(OPENING_STOCK, "stock.csv", STOCK_CSV, "alice", world.uow, dry_run=False)
+    assert real.created == 2
+    stock = {(s.lot, s.warehouse): (s.on_hand, s.quality) for s in world.app.item_by_gtin("09506000134352").lot_stock()}
+    assert stock == {("L2701A", "WH-SH"): (50, "available"), ("L2702B", "WH-SH"): (20, "quarantine")}
+    assert world.stored()[before:] == ["LotReceived", "LotInspected", "LotReceived"]
+    again = run_import(OPENING_STOCK, "stock.csv", STOCK_CSV, "alice", world.uow, dry_run=False)
+    assert again.unchanged == 2 and len(world.stored()) == before + 3
