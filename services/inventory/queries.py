@@ -110,3 +110,17 @@ def fulfilment_queue(read: ReadModels, state: str | None, waiting: bool | None, 
                      where={"q.state = %s": state, "(q.reserved > 0) = %s": waiting, "q.hospital_id = %s": hospital_id,
                             **scope.condition(hospital="q.hospital_id", distributor="q.distributor_id",
                                               region="h.province")})
+
+
+def udi_submission(read: ReadModels, limit: int, offset: int) -> tuple[list[dict], dict[str, dict[str, dict]], int]:
+    """Items for the UDI database's submission file, by GTIN, one bounded slice: the items' rows, their packaging
+    levels (gtin -> level -> row) and how many items there are in all."""
+    total = read.one("SELECT count(*) AS n FROM {schema}.udi_items")["n"]
+    items = read.all("SELECT * FROM {schema}.udi_items ORDER BY gtin LIMIT %s OFFSET %s", (limit, offset))
+    packaging: dict[str, dict[str, dict]] = {}
+    if items:
+        for row in read.all("SELECT * FROM {schema}.udi_packaging WHERE gtin = ANY(%s)",
+                            ([i["gtin"] for i in items],)):
+            packaging.setdefault(row["gtin"].strip(), {})[row["level"]] = row
+    return items, packaging, total
+

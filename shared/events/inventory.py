@@ -555,6 +555,17 @@ class ProductGroupSet(ItemEvent):
     group: str | None = Field(None, min_length=1, max_length=50)
 
 
+class MedicalInsuranceCodeSet(ItemEvent):
+    """The item's national medical-insurance consumables code (医保医用耗材分类与代码, 医保耗材编码): 20 characters —
+    "C", 6 classification digits, 3 generic-name, 5 feature and 5 manufacturer digits — or 27 with a 7-digit product
+    suffix (services/inventory/domain/insurance_code.py); absent: the code was taken off the item."""
+
+    event_name: ClassVar[str] = "MedicalInsuranceCodeSet"
+
+    gtin: GTIN
+    code: str | None = Field(None, pattern=r"^C[0-9]{19}(?:[0-9]{7})?$", description="医保耗材编码 (20 or 27 characters)")
+
+
 # Stock control: moves, counts, adjustments, near-expiry ---------------------------------------------------------
 
 

@@ -289,6 +289,7 @@ def commercial_events(hospital_id, order_id) -> list:  # noqa: ANN001
     item.master.set_sales_block(True)
     item.master.set_sales_block(False)
     item.master.set_product_group("冠脉支架")
+    item.master.set_insurance_code("C0203011230010001234")
     return [event for aggregate in (quote, refused, contract, held, turned_down, over_credit, limit, fulfilment,
                                     cancelled, in_fulfilment, item) for event in aggregate.collect_events()]
 

@@ -40,6 +40,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "inventory-scheduled-deliveries": "inventory",
         "inventory-hospital-provinces": "inventory",
         "inventory-fulfilment-queue": "inventory",
+        "inventory-udi-master": "inventory",
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",
         "billing-known-parties": "billing",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from services.inventory import queries
 from services.inventory.api.common import ItemCommand, ItemReader, SalesBlockCommand, Work
 from services.inventory.application import item_master
+from services.inventory.documents import udi_submission
 from shared.domain.gtin import GTINInput
 from shared.domain.text import Description, Name, single_line
 from shared.domain.validity import ValidityPeriod
@@ -114,6 +115,7 @@ class ItemMasterOut(BaseModel):
     tracking: TrackingIn
     sales_blocked: bool = Field(False, description="blocked for sale: orders for it are refused")
     product_group: str | None = Field(None, description="pricing rules may select by it")
+    insurance_code: str | None = Field(None, description="医保耗材编码 (医保医用耗材分类与代码), 20 or 27 characters")
     version: int
 
 
@@ -129,7 +131,8 @@ def _master_out(item: Any) -> ItemMasterOut:
         udi_dis=[UDIDIOut(level=level, gtin=gtin, quantity=quantity)
                  for gtin, (level, quantity) in sorted(master.gtins().items(), key=lambda g: g[1][1])],
         registration_certificate=master.registration_certificate, storage_conditions=master.storage_conditions,
-        tracking=master.tracking, sales_blocked=master.sales_blocked, product_group=master.product_group)
+        tracking=master.tracking, sales_blocked=master.sales_blocked, product_group=master.product_group,
+        insurance_code=master.insurance_code)
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, operation_id="register_item", tags=["inventory"],
@@ -150,6 +153,31 @@ def list_items(read: Reads, _: ItemReader, paging: Paging,
                device_class: Annotated[int | None, Query(ge=1, le=3)] = None) -> Page[ItemRow]:
     """The item master: every registered device with its class and registration certificate."""
     return Page.of(ItemRow, queries.items(read, name, device_class, paging), paging)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UDI_SUBMISSION_MAX_ITEMS = 10_000
+
+
+@router.get("/items/udi-submission", operation_id="export_udi_submission", tags=["item master"],
+            response_class=Response, responses={200: {"content": {"text/csv": {}, XLSX: {}},
+                                                          "description": "the items, one row per packaging level"}})
+def export_udi_submission(read: Reads, _: ItemReader,
+                          format: Annotated[Literal["csv", "xlsx"], Query(description="file type")] = "xlsx",
+                          limit: Annotated[int, Query(ge=1, le=UDI_SUBMISSION_MAX_ITEMS,
+                                                      description="items in this file, by GTIN")] = UDI_SUBMISSION_MAX_ITEMS,
+                          offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")] = 0,
+                          ) -> Response:
+    """The item master in the NMPA UDI database's submission layout (医疗器械唯一标识数据库, YY/T 1752/1753-2020's data
+    elements as column headings): one row per packaging level of each item. At most 10,000 items per file;
+    `X-Total-Count` says how many there are, `offset` takes the next slice."""
+    items, packaging, total = queries.udi_submission(read, limit, offset)
+    table = udi_submission.rows(items, packaging)
+    headers = {"X-Total-Count": str(total),
+               "Content-Disposition": f'attachment; filename="udi-submission-{offset + 1}.{format}"'}
+    if format == "csv":
+        return Response(udi_submission.as_csv_bytes(table), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(udi_submission.as_xlsx(table), media_type=XLSX, headers=headers)
 
 
 @router.get("/items/{gtin}", operation_id="get_item", tags=["inventory"])
@@ -219,3 +247,17 @@ def set_product_group(gtin: ItemGTIN, body: ProductGroupIn, _: ItemCommand, uow:
 def set_tracking(gtin: ItemGTIN, body: TrackingIn, _: ItemCommand, uow: Work) -> ItemMasterOut:
     return _master_out(item_master.set_tracking(item_master.SetTracking(
         gtin=gtin, lot_tracked=body.lot_tracked, serial_tracked=body.serial_tracked, implant=body.implant), uow))
+
+
+class InsuranceCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str | None = Field(None, min_length=1, max_length=40,
+                             description='医保耗材编码: "C", 6 classification, 3 generic-name, 5 feature and 5 manufacturer'
+                                         " digits (20), or 27 with the 7-digit product suffix; null takes it off")
+
+
+@router.put("/items/{gtin}/insurance-code", operation_id="set_insurance_code", tags=["item master"])
+def set_insurance_code(gtin: ItemGTIN, body: InsuranceCodeIn, _: ItemCommand, uow: Work) -> ItemMasterOut:
+    """The national medical-insurance consumables code (医保医用耗材分类与代码). A code whose structure is wrong is a 422
+    naming `code`, the rule `nhsa-consumable-code` and the part that is wrong."""
+    return _master_out(item_master.set_insurance_code(item_master.SetInsuranceCode(gtin=gtin, code=body.code), uow))

@@ -15,7 +15,8 @@ from services.inventory.domain import Fulfilment, StockItem, Supplier, fulfilmen
 from services.inventory.domain.consignment import ConsignmentLocation
 from services.inventory.domain.external import ExternalMessage
 from services.inventory.domain.item_master import (
-    PackagingLevelAdded, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet, StorageConditionsSet, TrackingSet,
+    MedicalInsuranceCodeSet, PackagingLevelAdded, ProductGroupSet, RegistrationCertificateSet, SalesBlockSet,
+    StorageConditionsSet, TrackingSet,
 )
 from services.inventory.domain.kits import ComponentsConsumed, KitAssembled
 from services.inventory.domain.recall_stops import RecallStopLifted, SerialsRecalled
@@ -49,6 +50,7 @@ class InventoryApplication(ServiceApplication):
         TrackingSet: contracts.TrackingSet,
         SalesBlockSet: contracts.SalesBlockSet,
         ProductGroupSet: contracts.ProductGroupSet,
+        MedicalInsuranceCodeSet: contracts.MedicalInsuranceCodeSet,
         StockMoved: contracts.StockMoved,
         StockCounted: contracts.StockCounted,
         StockAdjusted: contracts.StockAdjusted,

@@ -1,5 +1,6 @@
 """The item master: register an item (keyed by its GTIN, once) and keep its master data — packaging levels (the
-box and case UDI-DIs), registration certificate (注册证), storage conditions and tracking. Every change is an event in
+box and case UDI-DIs), registration certificate (注册证), storage conditions, tracking and the medical-insurance
+consumables code (医保耗材编码). Every change is an event in
 the item's history; the same change again records nothing."""
 
 from decimal import Decimal
@@ -108,6 +109,15 @@ class SetProductGroup(Command):
 
 def set_product_group(command: SetProductGroup, uow: InventoryUnitOfWork) -> StockItem:
     return _change(uow, command.gtin, lambda master: master.set_product_group(command.group))
+
+
+class SetInsuranceCode(Command):
+    gtin: str
+    code: str | None  # 医保耗材编码; None takes it off the item
+
+
+def set_insurance_code(command: SetInsuranceCode, uow: InventoryUnitOfWork) -> StockItem:
+    return _change(uow, command.gtin, lambda master: master.set_insurance_code(command.code))
 
 
 def _change(uow: InventoryUnitOfWork, gtin: str, change: Callable[[ItemMaster], bool]) -> StockItem:

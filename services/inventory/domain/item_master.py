@@ -1,5 +1,6 @@
 """Master data of a stock item (`item.master`): its UDI-DIs per packaging level, registration certificate (注册证),
-storage conditions and how it is tracked (lot, serial or both; implant or not).
+storage conditions, how it is tracked (lot, serial or both; implant or not) and its national medical-insurance
+consumables code (医保耗材编码).
 
 Each command checks its rules, then records an event in the item's history: replays never re-judge. Repeating a
 command with exactly what is recorded records nothing (and returns False). Items registered before master data
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.inventory.domain.insurance_code import check_insurance_code
 from services.inventory.domain.parts import ItemEvent, ItemPart, formerly
 from shared.domain.rules import InvalidReference, RuleViolation
 
@@ -33,6 +35,7 @@ class ItemMaster(ItemPart):
     recorded_tracking: dict[str, bool] | None = None  # None: never set, `tracking` answers the default
     sales_blocked: bool = False  # blocked for sale (a registration problem, a field action): orders refuse it
     product_group: str | None = None  # e.g. 冠脉支架: pricing rules may select by it
+    insurance_code: str | None = None  # 医保耗材编码 (domain/insurance_code.py), None: none on record
 
     @property
     def tracking(self) -> dict[str, bool]:
@@ -113,6 +116,16 @@ class ItemMaster(ItemPart):
         self.record(ProductGroupSet, group=group)
         return True
 
+    def set_insurance_code(self, code: str | None) -> bool:
+        """The national medical-insurance consumables code (医保耗材编码), its structure checked (None: none on
+        record); False when it is so already."""
+        if code is not None:
+            check_insurance_code(code)
+        if code == self.insurance_code:
+            return False
+        self.record(MedicalInsuranceCodeSet, code=code)
+        return True
+
     def _refuse(self, rule: str, message: str) -> None:
         raise ItemMasterError(rule, message, self.item.gtin)
 
@@ -179,3 +192,10 @@ class ProductGroupSet(ItemEvent):
 
     def apply(self, item: Any) -> None:
         item.master.product_group = self.group
+
+
+class MedicalInsuranceCodeSet(ItemEvent):
+    code: str | None
+
+    def apply(self, item: Any) -> None:
+        item.master.insurance_code = self.code

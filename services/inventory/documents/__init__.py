@@ -1,0 +1,1 @@
+"""Files inventory writes: the item master in the UDI database's submission layout (udi_submission.py)."""
