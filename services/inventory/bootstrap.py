@@ -11,6 +11,7 @@ from services.inventory.projections.open_recalls import OpenRecalls
 from services.inventory.projections.returns import ReturnsByReason
 from services.inventory.projections.serials import SerialStock
 from services.inventory.projections.stock import StockOnHand
+from services.inventory.projections.udi_master import UdiMaster
 from services.inventory.reactions import BackorderRetries, FulfilmentPlanner, RecallHolds
 from services.inventory.imports import IMPORTS
 from services.inventory.settings import InventorySettings
@@ -24,7 +25,7 @@ INVENTORY = ServiceDefinition(
     # service's own schema (application/__init__.py).
     unit_of_work=lambda app, pool, deferred: InventoryUnitOfWork(app, pool, deferred=deferred),
     projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces,
-                 ConsignmentStock, ScheduledDeliveries, FulfilmentQueue),
+                 ConsignmentStock, ScheduledDeliveries, FulfilmentQueue, UdiMaster),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
                                                kits, wms, scanning, consignment))
