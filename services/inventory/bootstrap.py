@@ -1,7 +1,7 @@
 """The inventory service's composition root: what it is made of, described once (see shared/platform/service.py)."""
 
 from services.inventory.api import fulfilments, items, kits, receiving, returns, scanning, stock, stock_control, suppliers
-from services.inventory.api import consignment, wms
+from services.inventory.api import consignment, retention, wms
 from services.inventory.application import InventoryApplication, InventoryUnitOfWork
 from services.inventory.projections.backorders import Backorders, ScheduledDeliveries
 from services.inventory.projections.fulfilment_queue import FulfilmentQueue
@@ -9,6 +9,7 @@ from services.inventory.projections.consignment import ConsignmentStock
 from services.inventory.projections.hospitals import HospitalProvinces
 from services.inventory.projections.open_recalls import OpenRecalls
 from services.inventory.projections.returns import ReturnsByReason
+from services.inventory.projections.retention import LotRetention
 from services.inventory.projections.serials import SerialStock
 from services.inventory.projections.stock import StockOnHand
 from services.inventory.projections.udi_master import UdiMaster
@@ -25,10 +26,10 @@ INVENTORY = ServiceDefinition(
     # service's own schema (application/__init__.py).
     unit_of_work=lambda app, pool, deferred: InventoryUnitOfWork(app, pool, deferred=deferred),
     projections=(StockOnHand, ReturnsByReason, SerialStock, OpenRecalls, Backorders, HospitalProvinces,
-                 ConsignmentStock, ScheduledDeliveries, FulfilmentQueue, UdiMaster),
+                 ConsignmentStock, ScheduledDeliveries, FulfilmentQueue, UdiMaster, LotRetention),
     process_managers=(FulfilmentPlanner, RecallHolds, BackorderRetries),
     routers=tuple(module.router for module in (items, suppliers, receiving, stock, stock_control, fulfilments, returns,
-                                               kits, wms, scanning, consignment))
+                                               kits, wms, scanning, consignment, retention))
     + (import_router(IMPORTS),),
     imports=IMPORTS,
     default_port=8003,

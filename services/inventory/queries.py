@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 from datetime import date, timedelta
 
+from services.inventory.domain.retention import ARCHIVABLE_FROM_SQL
 from services.inventory.projections.stock import STATUS_SQL
 from shared.platform.access import DataScope
 from shared.platform.paging import PageRequest
@@ -124,3 +125,21 @@ def udi_submission(read: ReadModels, limit: int, offset: int) -> tuple[list[dict
             packaging.setdefault(row["gtin"].strip(), {})[row["level"]] = row
     return items, packaging, total
 
+
+@dataclass(frozen=True)
+class RetentionFilter:
+    before: date | None = None  # archivable on or before this day (implants never are)
+    lot_class: str | None = None  # implant, standard
+    gtin: str | None = None
+
+
+def retention(read: ReadModels, where: RetentionFilter, paging: PageRequest) -> Found:
+    """Per lot: its expiry, the last day purchase or sales records were made of it, its class and the first day its
+    records may be archived (domain/retention.py; null for implants: kept for ever)."""
+    lots = ("(SELECT l.gtin, l.lot, l.expiry, l.first_recorded, l.last_movement, i.name AS item_name,"
+            " coalesce(i.implant, false) AS implant,"
+            " CASE WHEN coalesce(i.implant, false) THEN 'implant' ELSE 'standard' END AS lot_class,"
+            f" CASE WHEN coalesce(i.implant, false) THEN NULL ELSE {ARCHIVABLE_FROM_SQL} END AS archivable_from"
+            " FROM {schema}.retention_lots l LEFT JOIN {schema}.retention_items i USING (gtin)) r")
+    return read.page(lots, paging, order_by="r.archivable_from NULLS LAST, r.gtin, r.lot", where={
+        "r.archivable_from <= %s": where.before, "r.lot_class = %s": where.lot_class, "r.gtin = %s": where.gtin})

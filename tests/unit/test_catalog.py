@@ -41,6 +41,7 @@ def test_the_catalog_lists_every_projection_the_workers_run_in_its_services_sche
         "inventory-hospital-provinces": "inventory",
         "inventory-fulfilment-queue": "inventory",
         "inventory-udi-master": "inventory",
+        "inventory-retention": "inventory",
         "billing-order-terms": "billing",
         "billing-invoice-list": "billing",
         "billing-known-parties": "billing",

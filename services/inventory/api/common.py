@@ -41,6 +41,9 @@ NearExpiryCommand = command_by("stock:scan-expiry", scope=COMPANY)
 KitCommand = command_by("kit:assemble", scope=COMPANY)
 WmsCommand = command_by("wms:integrate", scope=COMPANY)
 UdiParser = permitted("udi:parse", scope=COMPANY)
+# The retention report is records management, for whoever archives and audits the log (ops, auditor), not the desk
+# that moves stock: audit:read (README, "Retention").
+RetentionReader = permitted("audit:read", scope=COMPANY)
 FulfilmentReader = permitted("fulfilment:read", scope="fulfilment")
 PickCommand = command_by("fulfilment:pick", scope="fulfilment")
 DispatchCommand = command_by("fulfilment:dispatch", scope="fulfilment")
