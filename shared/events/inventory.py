@@ -557,13 +557,13 @@ class ProductGroupSet(ItemEvent):
 
 class MedicalInsuranceCodeSet(ItemEvent):
     """The item's national medical-insurance consumables code (医保医用耗材分类与代码, 医保耗材编码): 20 characters —
-    "C", 6 classification digits, 3 generic-name, 5 feature and 5 manufacturer digits — or 27 with a 7-digit product
-    suffix (services/inventory/domain/insurance_code.py); absent: the code was taken off the item."""
+    "C", 6 classification digits, 3 generic-name, 5 feature and 5 manufacturer digits — or 27 with a 7-character
+    product suffix (upper-case letters and digits) (services/inventory/domain/insurance_code.py); absent: the code was taken off the item."""
 
     event_name: ClassVar[str] = "MedicalInsuranceCodeSet"
 
     gtin: GTIN
-    code: str | None = Field(None, pattern=r"^C[0-9]{19}(?:[0-9]{7})?$", description="医保耗材编码 (20 or 27 characters)")
+    code: str | None = Field(None, pattern=r"^C[0-9]{19}(?:[0-9A-Z]{7})?$", description="医保耗材编码 (20 or 27 characters)")
 
 
 # Stock control: moves, counts, adjustments, near-expiry ---------------------------------------------------------

@@ -19,7 +19,7 @@ CODE_20 = "C0203011230010001234"  # C | 020301 | 123 | 00100 | 01234
 CODE_27 = CODE_20 + "0000017"
 
 
-@pytest.mark.parametrize("code", [CODE_20, CODE_27, "C9999999999999999999"])
+@pytest.mark.parametrize("code", [CODE_20, CODE_27, CODE_20 + "A00B017", "C9999999999999999999"])
 def test_a_code_of_the_published_structure_is_accepted(code: str):
     assert check_insurance_code(code) == code
 
@@ -33,7 +33,7 @@ def test_a_code_of_the_published_structure_is_accepted(code: str):
     ("C020301X230010001234", "characters 8-10 (通用名码) must be 3 digits"),
     ("C02030112300 1001234", "characters 11-15 (产品特征码) must be 5 digits"),
     ("C020301123001000123A", "characters 16-20 (生产企业码) must be 5 digits"),
-    (CODE_20 + "00000A7", "characters 21-27 (单件产品码) must be 7 digits"),
+    (CODE_20 + "00000a7", "characters 21-27 (产品后缀) must be 7 upper-case letters or digits"),
     ("Ｃ0203011230010001234", "character 1"),  # a full-width C is not the letter C
 ])
 def test_a_malformed_code_is_refused_naming_the_field_the_rule_and_the_part(code: str, words: str):

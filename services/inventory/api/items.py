@@ -253,7 +253,7 @@ class InsuranceCodeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: str | None = Field(None, min_length=1, max_length=40,
                              description='医保耗材编码: "C", 6 classification, 3 generic-name, 5 feature and 5 manufacturer'
-                                         " digits (20), or 27 with the 7-digit product suffix; null takes it off")
+                                         " digits (20), or 27 with a 7-character product suffix; null takes it off")
 
 
 @router.put("/items/{gtin}/insurance-code", operation_id="set_insurance_code", tags=["item master"])
