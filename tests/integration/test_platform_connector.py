@@ -1,0 +1,194 @@
+"""The hospital procurement platform connector end to end: the simulated platform (services/order/platforms/simulator.py)
+served by uvicorn on a free port in a thread, the reference adapter over HTTP, the order service's event store, cursor
+and outbox on real PostgreSQL. Orders are pulled and placed, a duplicate ignored, one refused by pre-validation
+recorded with its rule; then an outage (503s, then the socket refused) during which the sync loop and the outbox fail
+and retry; then recovery: every order placed exactly once and every queued push delivered exactly once."""
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from services.order.application import OrderApplication, OrderUnitOfWork
+from services.order.application import platform_orders as sync
+from services.order.domain import SalesOrder
+from services.order.platforms import DeliveredLine, DeliveryConfirmation, PlatformInvoice, PlatformUnavailable
+from services.order.platforms.ledger import PostgresPlatformLedger
+from services.order.platforms.simulated import SimulatedPlatformConnector
+from services.order.platforms.simulator import SimulatedPlatform, create_app
+from tests.price_facts import InMemoryCreditFacts
+from tests.unit.test_order_commands import CATHETER, DISTRIBUTOR, HOSPITAL, STENT, KnownFacts, priced_facts
+from tests.unit.test_platform_orders import platform_order
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServedPlatform:
+    """The simulator under uvicorn in a thread; stopped and served again on the same port with the same state."""
+
+    def __init__(self, state: SimulatedPlatform) -> None:
+        self.state, self.port = state, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(create_app(self.state), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, "the simulator to start")
+
+    def stop(self) -> None:
+        assert self.server is not None and self.thread is not None
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def platform() -> Iterator[ServedPlatform]:
+    served = ServedPlatform(SimulatedPlatform())
+    served.start()
+    yield served
+    if served.server is not None and not served.server.should_exit:
+        served.stop()
+
+
+def placed_orders(app: OrderApplication) -> Counter:
+    """How many times each order was placed, from the event store."""
+    notifications = app.recorder.select_notifications(start=1, limit=10_000)
+    return Counter(n.originator_id for n in notifications if n.topic.endswith("SalesOrder.Placed"))
+
+
+def test_orders_pulled_placed_once_refusals_recorded_and_pushes_delivered_once_across_an_outage(settings, pool,
+                                                                                                   platform):
+    app = OrderApplication(settings)
+    ledger = PostgresPlatformLedger(pool, app.schema)
+    ledger.create_tables()
+    ledger.create_tables()  # idempotent: every worker start runs it
+    ledger.map_party("sim", "hospital", "H330100001", HOSPITAL)
+    ledger.map_party("sim", "distributor", "PS3301", DISTRIBUTOR)
+    facts = KnownFacts()
+    facts.licence("distribution_licence")
+    facts.licence("filing_certificate")
+    prices, credit = priced_facts(), InMemoryCreditFacts()
+
+    def unit_of_work() -> OrderUnitOfWork:
+        return OrderUnitOfWork(app, pool, sale_facts=facts, price_facts=prices, credit_facts=credit)
+
+    connector = SimulatedPlatformConnector(platform.url, name="sim",
+                                           timeout=httpx.Timeout(2.0, connect=0.5))
+    hospital = httpx.Client(base_url=platform.url)  # the test plays the hospitals, through the simulator's own API
+    stop = threading.Event()
+    loop: threading.Thread | None = None
+    try:
+        for record in (platform_order("YG-1", (STENT, 2)), platform_order("YG-2", (CATHETER, 1)),
+                       platform_order("YG-1", (STENT, 2)),  # the platform sends YG-1 again
+                       platform_order("YG-3", ("09506000134383", 1))):  # an item the order service does not know
+            hospital.post("/_sim/orders", json=record).raise_for_status()
+
+        # 1. Pulled and placed through the normal rules; the duplicate ignored; the refusal recorded with its rule.
+        report = sync.sync_orders(connector, ledger, unit_of_work)
+        assert (report.placed, report.duplicates, report.refused) == (
+            ["YG-1", "YG-2"], ["YG-1"], [("YG-3", "registered-item")])
+        assert ledger.cursor("sim", sync.ORDERS) == "4"
+        assert [(r.platform_order_id, r.status, r.rule, r.field) for r in ledger.orders("sim")] == [
+            ("YG-1", "placed", None, None), ("YG-2", "placed", None, None),
+            ("YG-3", "refused", "registered-item", "lines[0].gtin")]
+        assert ledger.orders("sim", "refused")[0].received["订单编号"] == "YG-3"
+        order = app.get_aggregate(sync.order_id_for("sim", "YG-1"), SalesOrder)
+        assert (order.customer_reference, order.hospital_id, order.ship_to_distributor_id) == (
+            "YG-1", HOSPITAL, DISTRIBUTOR)
+
+        # A shipment and its invoice queue their pushes (in production: in the transactions that record them).
+        ledger.enqueue([
+            sync.delivery_message("sim", DeliveryConfirmation(
+                request_id="", platform_order_id="YG-1", delivery_no="PS-0001",
+                shipped_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC), lines=(DeliveredLine(
+                    line_no=1, product_code="ZJ-HC-0001", udi_di=STENT, lot="L2401", expiry=date(2028, 6, 30),
+                    quantity=2),))),
+            sync.invoice_message("sim", PlatformInvoice(
+                request_id="", platform_order_id="YG-1", invoice_no="25332000000012345678",
+                invoiced_on=date(2026, 12, 2), amount=Decimal("2892.80"), tax_amount=Decimal("332.80"),
+                delivery_no="PS-0001"))])
+        queued = {m.message_id for m in ledger.outbox("sim")}
+        assert queued == {"sim:distribution:YG-1", "sim:distribution:YG-2", "sim:delivery:YG-1:PS-0001",
+                          "sim:invoice:YG-1:25332000000012345678"}
+
+        # 2. The outage: every call answers 503. Hospitals still order (the feed grows); the loop runs.
+        hospital.post("/_sim/outage", json={"down": True}).raise_for_status()
+        platform.state.put_order(platform_order("YG-4", (STENT, 1)))
+        platform.state.put_order(platform_order("YG-2", (CATHETER, 1)))  # resent during the outage
+        platform.state.put_acceptance({"验收单号": "YS-0001", "订单编号": "YG-1", "配送单号": "PS-0001",
+                                       "验收时间": "2026-12-03 10:30:00", "验收数量": 2, "拒收数量": 0})
+        with pytest.raises(PlatformUnavailable):
+            sync.sync_orders(connector, ledger, unit_of_work)
+        calls_before = platform.state.calls
+        loop = threading.Thread(target=sync.run, args=(connector, ledger, unit_of_work, stop), kwargs={
+            "interval": 0.05, "backoff": sync.Backoff(base=0.05, cap=0.3, jitter=0)}, daemon=True)
+        loop.start()
+        wait_for(lambda: platform.state.calls >= calls_before + 6, "the loop to retry during the outage")
+        wait_for(lambda: all(m.attempts >= 1 for m in ledger.outbox("sim") if m.message_id.endswith("YG-1")),
+                 "the outbox to try during the outage")
+        assert ledger.cursor("sim", sync.ORDERS) == "4"  # nothing pulled, nothing lost
+        assert "YG-4" not in {r.platform_order_id for r in ledger.orders("sim")}
+        assert (platform.state.confirmations, platform.state.deliveries, platform.state.invoices) == ([], [], [])
+        assert all(m.status == "pending" for m in ledger.outbox("sim"))
+        assert any("503" in (m.last_error or "") for m in ledger.outbox("sim"))
+
+        # 3. Worse: the platform's server is gone (connection refused).
+        platform.stop()
+        wait_for(lambda: any("ConnectError" in (m.last_error or "") for m in ledger.outbox("sim")),
+                 "a refused connection to be retried")
+        assert all(m.status == "pending" for m in ledger.outbox("sim"))
+
+        # 4. Recovery: served again, outage over. Everything arrives, once.
+        platform.state.down = False
+        platform.start()
+        wait_for(lambda: len(platform.state.confirmations) == 3 and platform.state.deliveries
+                 and platform.state.invoices and ledger.acceptances("sim"), "everything to arrive", timeout=30)
+        wait_for(lambda: all(m.status == "sent" for m in ledger.outbox("sim")), "the outbox to be sent")
+        stop.set()
+        loop.join(10)
+
+        placed = placed_orders(app)
+        assert placed == {sync.order_id_for("sim", pid): 1 for pid in ("YG-1", "YG-2", "YG-4")}
+        assert [(r.platform_order_id, r.status) for r in ledger.orders("sim")] == [
+            ("YG-1", "placed"), ("YG-2", "placed"), ("YG-3", "refused"), ("YG-4", "placed")]
+        assert ledger.cursor("sim", sync.ORDERS) == "6"
+        assert sorted(c["订单编号"] for c in platform.state.confirmations) == ["YG-1", "YG-2", "YG-4"]
+        assert [(d["订单编号"], d["配送单号"], d["配送明细"][0]["批号"]) for d in platform.state.deliveries] == [
+            ("YG-1", "PS-0001", "L2401")]
+        assert [(i["发票号码"], i["价税合计"]) for i in platform.state.invoices] == [("25332000000012345678", "2892.80")]
+        received = [*platform.state.confirmations, *platform.state.deliveries, *platform.state.invoices]
+        assert Counter(r["请求流水号"] for r in received) == {m.message_id: 1 for m in ledger.outbox("sim")}
+        assert [(a["acceptance_id"], a["order_id"]) for a in ledger.acceptances("sim")] == [
+            ("YS-0001", sync.order_id_for("sim", "YG-1"))]
+    finally:
+        stop.set()
+        if loop is not None:
+            loop.join(10)
+        hospital.close()
+        connector.close()
+        app.close()
