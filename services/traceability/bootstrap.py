@@ -13,6 +13,8 @@ from services.traceability.projections.recalls import RecallCases
 from services.traceability.projections.terminals import TerminalMaster
 from services.traceability.reactions import RecallReturns
 from services.traceability.settings import TraceabilitySettings
+from services.traceability.imports import IMPORTS
+from shared.platform.imports_api import import_router
 from shared.platform.service import ServiceDefinition
 
 TRACEABILITY = ServiceDefinition(
@@ -26,7 +28,8 @@ TRACEABILITY = ServiceDefinition(
     process_managers=(RecallReturns,),
     # Fixed paths before the ones they would match as /recalls/{id}: the lookups, then the case routes.
     routers=(lookup.router, history.router, reports.router, recalls.router, scope.router, adverse.router,
-             sellout.router, channel_stock.router, notices.router),
+             sellout.router, channel_stock.router, notices.router, import_router(IMPORTS)),
+    imports=IMPORTS,
     default_port=8005,
     description="Lot and serial lineage from supplier to hospital; recall lookup, recall cases and adverse events.",
     settings=(TraceabilitySettings,),

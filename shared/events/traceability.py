@@ -323,3 +323,28 @@ class ChannelInventoryReported(TraceabilityEvent):
     as_of: date
     source: Literal["api", "csv", "xlsx"]
     lines: list[ChannelStockLine] = Field(min_length=1)
+
+
+# Shipments from before go-live ----------------------------------------------------------------------------------
+
+class HistoricalShipmentImported(TraceabilityEvent):
+    """A shipment line from the company's records before go-live (`erp import historical-shipments`): the lot went to
+    the consignee on `shipped_at`, before this system kept records, so that a recall finds who received it. It lands
+    in the lineage like a dispatch, and in the as-of lookup at `shipped_at`: what the company's records held then.
+    The import batch (the file's SHA-256, the row, the person) is in the event's metadata: correlation id
+    `import:<sha256>`, reason `import historical-shipments row <n> …`, actor."""
+
+    event_name: ClassVar[str] = "HistoricalShipmentImported"
+    subject_field: ClassVar[str] = "shipment_line_id"
+
+    shipment_line_id: UUID = Field(description="derived from the file's SHA-256 and the row: one per imported row")
+    shipment_reference: str = Field(min_length=1, max_length=100, description="the old system's delivery note number")
+    hospital_id: UUID | None = Field(None, description="the hospital the goods went to (or, with a distributor, for)")
+    distributor_id: UUID | None = Field(None, description="when set, the consignee: the distributor shipped to")
+    shipped_at: AwareDatetime = Field(description="when the goods were shipped, as the company's records say")
+    gtin: GTIN
+    lot: LotNumber
+    expiry: date
+    quantity: Quantity
+    serials: list[str] | None = Field(None, description="serial numbers (GS1 AI 21), one per unit, when recorded")
+    ship_from: str | None = Field(None, max_length=100, description="the warehouse or site it left from")

@@ -5,7 +5,7 @@ contract, or a field renamed on one side only, fails here.
 """
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -407,7 +407,13 @@ def traceability_events() -> list:
         case.close("user:second-officer", Effectiveness(1, 1, 1, 2, 2))
         sellout = sellout_report(hospital_id)
         stock = channel_stock_report()
-    return [event for aggregate in (adverse, case, numbers, sellout, stock) for event in aggregate.collect_events()]
+        from services.traceability.domain.historical import HistoricalShipment
+        historical = HistoricalShipment.record(  # a shipment from before go-live, imported
+            uuid4(), now=now, shipment_reference="CK-2025-0001", hospital_id=hospital_id, distributor_id=None,
+            shipped_at=now - timedelta(days=400), gtin=GTIN, lot="L1", expiry=date(2027, 6, 30), quantity=10,
+            serials=None, ship_from="WH-SH")
+    return [event for aggregate in (adverse, case, numbers, sellout, stock, historical)
+            for event in aggregate.collect_events()]
 
 
 def sellout_report(hospital_id):  # noqa: ANN001, ANN201 - a distributor's sell-out report, one line over-reported

@@ -159,3 +159,40 @@ def test_opening_stock_is_received_through_the_receipt_rules_and_released_once(w
     assert world.stored()[before:] == ["LotReceived", "LotInspected", "LotReceived"]
     again = run_import(OPENING_STOCK, "stock.csv", STOCK_CSV, "alice", world.uow, dry_run=False)
     assert again.unchanged == 2 and len(world.stored()) == before + 3
+
+
+SHIPMENTS_CSV = (
+    "出库单号,发货日期,医院名称,产品标识,批号,有效期至,数量,序列号\n"
+    "CK-2025-0001,2025-06-30,上海市第一人民医院,09506000134352,L2401A,2027-06-30,10,\n"
+    "CK-2025-0002,2025-07-01T10:00:00+08:00,上海市第一人民医院（东院）,09506000134352,L2401A,2027-06-30,2,S1;S2\n"
+    "CK-2025-0003,2025-07-02,不存在的医院,09506000134352,L2401A,2027-06-30,1,\n"
+    "CK-2025-0004,2030-01-01,上海市第一人民医院,09506000134352,L2401A,2027-06-30,1,\n"
+    "CK-2025-0005,2025-07-03,上海市第一人民医院,09506000134352,L2401A,2027-06-30,3,S9\n").encode()
+
+
+def test_historical_shipments_go_to_a_registered_hospital_matched_by_name_and_keep_their_original_date():
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from services.traceability.domain.terminal_matching import Terminal
+    from services.traceability.imports import HISTORICAL_SHIPMENTS
+    from tests.unit.traceability_world import World, stored, traceability
+
+    hospital = uuid4()
+    world = World(hospitals={hospital}, terminal_master=[Terminal(hospital, "上海市第一人民医院")])
+    with traceability() as app:
+        new_uow = lambda deferred: world.unit_of_work(app, deferred)  # noqa: E731
+        dry = run_import(HISTORICAL_SHIPMENTS, "s.csv", SHIPMENTS_CSV, "alice", new_uow, dry_run=True)
+        assert dry.created == 2 and stored(app) == []
+        assert {(e.row, e.column, e.rule) for e in dry.errors} == {
+            (4, "hospital", "registered-hospital"), (5, "shipped_at", "not-in-future"),
+            (6, "serials", "one-serial-per-unit")}
+        real = run_import(HISTORICAL_SHIPMENTS, "s.csv", SHIPMENTS_CSV, "alice", new_uow, dry_run=False)
+        assert real.created == 2 and stored(app) == ["Imported", "Imported"]
+        payloads = [app.to_payload(e) for n in app.recorder.select_notifications(start=1, limit=10)
+                    for e in [app.mapper.to_domain_event(n)]]
+        assert [(p.hospital_id, p.shipped_at, p.quantity, p.serials) for p in payloads] == [
+            (hospital, datetime(2025, 6, 29, 16, 0, tzinfo=UTC), 10, None),  # the day, in China
+            (hospital, datetime(2025, 7, 1, 2, 0, tzinfo=UTC), 2, ["S1", "S2"])]  # a branch of the same hospital
+        again = run_import(HISTORICAL_SHIPMENTS, "s.csv", SHIPMENTS_CSV, "alice", new_uow, dry_run=False)
+        assert again.unchanged == 2 and len(stored(app)) == 2

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 from services.traceability.domain.adverse import AdverseEvent
 from services.traceability.domain.channel_stock import ChannelInventoryReport
 from services.traceability.domain.consignees import CaseConsignee
+from services.traceability.domain.historical import HistoricalShipment
 from services.traceability.domain.master_data import DistributorDirectory
 from services.traceability.domain.master_data import MasterData as KnownLotsAndHospitals
 from services.traceability.domain.recall import RecallCase
@@ -55,6 +56,7 @@ class TraceabilityApplication(ServiceApplication):
         SellOutReport.Reported: contracts.SellOutReported,
         SellOutReport.LineMatched: contracts.SellOutLineMatched,
         ChannelInventoryReport.Reported: contracts.ChannelInventoryReported,
+        HistoricalShipment.Imported: contracts.HistoricalShipmentImported,
     }
     # The time rules are judged against ("not in the future"); tests move it.
     clock: Callable[[], datetime] = staticmethod(utc_now)

@@ -29,7 +29,7 @@ from psycopg.types.json import Jsonb
 from shared.events import CloudEvent, EventPayload
 from shared.events.inventory import (KitAssembled, LotReceived, ShipmentAccepted, ShipmentDelivered,
                                      ShipmentDispatched, ShipmentReturned)
-from shared.events.traceability import SellOutLine, SellOutLineMatched, SellOutReported
+from shared.events.traceability import HistoricalShipmentImported, SellOutLine, SellOutLineMatched, SellOutReported
 from shared.platform.consumer import Projection
 
 _COLUMNS = ("event_id", "item", "fact", "recorded_at", "occurred_at", "position", "gtin", "lot", "expiry", "quantity",
@@ -70,6 +70,17 @@ class LotHistory(Projection):
                               warehouse=payload.ship_from_warehouse,
                               detail={"carrier": payload.carrier, "tracking_number": payload.tracking_number,
                                       "hospital_id": str(payload.ship_to_hospital_id)})
+            case HistoricalShipmentImported():
+                # Recorded, for "as of", at its original date: the company's records held it then, though this system
+                # learnt of it at go-live (when, is kept in `detail.imported_at`).
+                self._row(cur, envelope, 0, "shipped", occurred_at=payload.shipped_at, gtin=payload.gtin,
+                          lot=payload.lot, expiry=payload.expiry, quantity=payload.quantity, serials=payload.serials,
+                          consignee_id=payload.distributor_id or payload.hospital_id,
+                          shipment_id=payload.shipment_line_id, warehouse=payload.ship_from,
+                          detail={"imported": True, "imported_at": envelope.time.isoformat(),
+                                  "shipment_reference": payload.shipment_reference,
+                                  "hospital_id": str(payload.hospital_id) if payload.hospital_id else None},
+                          recorded_at=payload.shipped_at)
             case ShipmentDelivered():
                 self._row(cur, envelope, 0, "delivered", occurred_at=payload.delivered_at,
                           shipment_id=payload.shipment_id, order_id=payload.order_id,
@@ -113,8 +124,9 @@ class LotHistory(Projection):
                   consignee_from_shipment=True)
 
     def _row(self, cur: Cursor, envelope: CloudEvent, item: int, fact: str, *, occurred_at: datetime | None = None,
-             detail: dict | None = None, consignee_from_shipment: bool = False, **values: Any) -> None:
-        row = {"event_id": envelope.id, "item": item, "fact": fact, "recorded_at": envelope.time,
+             detail: dict | None = None, consignee_from_shipment: bool = False, recorded_at: datetime | None = None,
+             **values: Any) -> None:
+        row = {"event_id": envelope.id, "item": item, "fact": fact, "recorded_at": recorded_at or envelope.time,
                "occurred_at": occurred_at or envelope.time, "position": envelope.position,
                "detail": Jsonb({k: v for k, v in (detail or {}).items() if v is not None}),
                **values}

@@ -35,7 +35,7 @@ from shared.events.channel import (
     Contact, DistributorContactChanged, DistributorRegistered, HospitalContactChanged, HospitalRegistered,
 )
 from shared.events.inventory import KitAssembled, ShipmentDispatched, ShipmentReturned
-from shared.events.traceability import SellOutLine, SellOutLineMatched, SellOutReported
+from shared.events.traceability import HistoricalShipmentImported, SellOutLine, SellOutLineMatched, SellOutReported
 from shared.platform.consumer import Projection
 
 SELL_OUT_DDL = [
@@ -109,6 +109,8 @@ class ShipmentLineage(Projection):
                             (Jsonb(payload.contact.model_dump(mode="json")), getattr(payload, payload.subject_field)))
             case ShipmentDispatched():
                 self._dispatched(cur, payload)
+            case HistoricalShipmentImported():
+                self._historical(cur, payload)
             case ShipmentReturned():
                 self._returned(cur, payload)
             case SellOutReported():
@@ -152,6 +154,33 @@ class ShipmentLineage(Projection):
                     " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (line.gtin, serial, payload.shipment_id, line.lot, consignee),
                 )
+
+    def _historical(self, cur: Cursor, payload: HistoricalShipmentImported) -> None:
+        """A shipment from before go-live, as the company's records have it: the line is its own shipment (its
+        order unknown: the line's id stands in for it), the old delivery note number its tracking number."""
+        consignee = payload.distributor_id or payload.hospital_id
+        cur.execute(
+            f"INSERT INTO {self.schema}.shipped_lots VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (gtin, lot, shipment_id) DO NOTHING RETURNING shipment_id",
+            (payload.shipment_line_id, payload.gtin, payload.lot, payload.expiry, payload.quantity,
+             consignee, payload.shipment_line_id, payload.ship_from or "", "imported", payload.shipment_reference,
+             payload.shipped_at),
+        )
+        if cur.fetchone() is None:
+            return  # applied before (a dead letter retried)
+        cur.execute(
+            f"INSERT INTO {self.schema}.lot_consignees AS e (gtin, lot, consignee_id, expiry, quantity_shipped)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (gtin, lot, consignee_id) DO UPDATE SET"
+            " quantity_shipped = e.quantity_shipped + EXCLUDED.quantity_shipped,"
+            " expiry = coalesce(e.expiry, EXCLUDED.expiry)",
+            (payload.gtin, payload.lot, consignee, payload.expiry, payload.quantity),
+        )
+        for serial in payload.serials or ():
+            cur.execute(
+                f"INSERT INTO {self.schema}.shipped_serials (gtin, serial, shipment_id, lot, consignee_id)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (payload.gtin, serial, payload.shipment_line_id, payload.lot, consignee),
+            )
 
     def _returned(self, cur: Cursor, payload: ShipmentReturned) -> None:
         for line in payload.lines:
