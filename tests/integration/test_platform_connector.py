@@ -192,3 +192,36 @@ def test_orders_pulled_placed_once_refusals_recorded_and_pushes_delivered_once_a
         hospital.close()
         connector.close()
         app.close()
+
+
+def test_the_sync_process_runs_only_with_a_platform_url_and_checks_orders_against_the_services_own_read_models(
+        settings, pool, platform, monkeypatch):
+    from services.order.platforms import loop
+    from services.order.projections.hospitals import KnownHospitals
+
+    monkeypatch.delenv("ORDER_PLATFORM_URL", raising=False)
+    assert loop.main(threading.Event()) == 0  # no platform configured: nothing to do
+
+    app = OrderApplication(settings)
+    KnownHospitals(pool, app.schema).setup()  # the worker's read model, empty: channel registered no hospital yet
+    ledger = PostgresPlatformLedger(pool, app.schema)
+    ledger.create_tables()
+    ledger.map_party("zj", "hospital", "H330100001", HOSPITAL)
+    ledger.map_party("zj", "distributor", "PS3301", DISTRIBUTOR)
+    platform.state.put_order(platform_order("ZJ-1"))
+    platform.state.put_order(platform_order("ZJ-2", hospital="H999"))
+    monkeypatch.setenv("ORDER_PLATFORM_URL", platform.url)
+    monkeypatch.setenv("ORDER_PLATFORM_NAME", "zj")
+    monkeypatch.setenv("ORDER_PLATFORM_INTERVAL_SECONDS", "0.05")
+    stop = threading.Event()
+    process = threading.Thread(target=loop.main, args=(stop,), daemon=True)
+    process.start()
+    try:
+        wait_for(lambda: len(ledger.orders("zj")) == 2, "both orders to be recorded")
+    finally:
+        stop.set()
+        process.join(10)
+        app.close()
+    assert [(r.platform_order_id, r.status, r.rule) for r in ledger.orders("zj", "refused")] == [
+        ("ZJ-1", "refused", "registered-hospital"), ("ZJ-2", "refused", "platform-hospital-mapped")]
+    assert ledger.outbox("zj") == [] and ledger.cursor("zj", sync.ORDERS) == "2"

@@ -154,3 +154,11 @@ def create_app(platform: SimulatedPlatform | None = None) -> FastAPI:
                     "down": platform.down}
 
     return app
+
+
+if __name__ == "__main__":  # a local platform to point ORDER_PLATFORM_URL at: python -m services.order.platforms.simulator
+    import os
+
+    import uvicorn
+
+    uvicorn.run(create_app(), host="127.0.0.1", port=int(os.environ.get("SIMULATOR_PORT", "8090")))

@@ -1,0 +1,54 @@
+"""The platform sync as a process: `python -m services.order.platforms.loop`, beside the order service's worker.
+
+It runs only when `ORDER_PLATFORM_URL` is set (else it says so and exits 0): the platform's base URL, spoken to by the
+reference adapter (simulated.py; a real province gets its own adapter module). `ORDER_PLATFORM_NAME` (default `sim`)
+names the platform in order ids, the ledger and the events' actor (`platform:<name>`); every
+`ORDER_PLATFORM_INTERVAL_SECONDS` (default 30) it pulls orders and acceptances and sends the outbox
+(services/order/application/platform_orders.py). The database and namespace are the order service's (Settings).
+One such process per platform: the outbox has one sender. SIGTERM/SIGINT stop it after the current round.
+"""
+
+import logging
+import os
+import signal
+import threading
+
+from services.order.application import OrderApplication, OrderUnitOfWork
+from services.order.application import platform_orders as sync
+from services.order.platforms.ledger import PostgresPlatformLedger
+from services.order.platforms.simulated import SimulatedPlatformConnector
+from shared.platform.db import new_pool
+from shared.platform.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def main(stop: threading.Event | None = None) -> int:
+    url = os.environ.get("ORDER_PLATFORM_URL")
+    if not url:
+        log.warning("ORDER_PLATFORM_URL is not set: no procurement platform to synchronise with")
+        return 0
+    name = os.environ.get("ORDER_PLATFORM_NAME", "sim")
+    interval = float(os.environ.get("ORDER_PLATFORM_INTERVAL_SECONDS", "30"))
+    settings = get_settings()
+    app = OrderApplication(settings)
+    pool = new_pool(settings, name=f"order-platform-{name}")
+    connector = SimulatedPlatformConnector(url, name=name)
+    if stop is None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    try:
+        ledger = PostgresPlatformLedger(pool, app.schema)
+        ledger.create_tables()
+        sync.run(connector, ledger, lambda: OrderUnitOfWork(app, pool), stop, interval=interval)
+    finally:
+        connector.close()
+        pool.close()
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    raise SystemExit(main())
