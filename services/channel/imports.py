@@ -1,15 +1,19 @@
 """What the channel imports from a company's existing files (shared/platform/imports.py): hospitals, with their
-contact and practice licence (医疗机构执业许可证). Each row runs through the API's own input models and the
-handlers of application/parties.py, so it meets every rule `POST /hospitals` and `POST /hospitals/{id}/licences` do.
+contact and practice licence (医疗机构执业许可证), and distributors with their contact and qualifications. Each row
+runs through the API's own input models and the handlers of application/parties.py, so it meets every rule
+`POST /hospitals`, `POST /distributors`, their `/licences` and `/contact` routes do.
 
-A hospital is found by its name (names are unique, compared normalised): a row naming one on record registers
-nothing and records its licence only if that licence is new, so importing the same file again changes nothing.
+A party is found by its name (names are unique per kind, compared normalised): a row naming one on record registers
+nothing, refuses a province, grade, region or tier other than the record's, and changes its contact or records a
+licence only when they are new, so importing the same file again changes nothing.
 """
 
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-from services.channel.api.models import HospitalLicenceIn, RegisterHospital, contact_of
+from services.channel.api.models import (
+    HospitalLicenceIn, LicenceIn, RegisterDistributor, RegisterHospital, contact_of,
+)
 from services.channel.application import parties
 from services.channel.domain.parties import name_key
 from shared.platform.access import DataScope
@@ -40,11 +44,8 @@ _LICENCE = {"number": "licence_number", "valid_from": "licence_valid_from", "val
 
 def import_hospital(row: ImportRow, uow: UnitOfWork) -> Outcome:
     v = row.values
-    contact = None
-    if any(k in v for k in ("contact_name", "contact_phone", "contact_email")):
-        contact = {"name": v.get("contact_name"), "phone": v.get("contact_phone"), "email": v.get("contact_email")}
     body = validated(RegisterHospital, {"name": v.get("name"), "province": v.get("province"), "city": v.get("city"),
-                                        "grade": v.get("grade"), "contact": contact}, _CONTACT)
+                                        "grade": v.get("grade"), "contact": _contact(v)}, _CONTACT)
     licence = None
     if any(k in v for k in ("licence_number", "licence_valid_from", "licence_valid_to", "licence_scope")):
         licence = validated(HospitalLicenceIn, {"number": v.get("licence_number"),
@@ -54,16 +55,42 @@ def import_hospital(row: ImportRow, uow: UnitOfWork) -> Outcome:
     # The hospital on record under this name, else an id of its own derived from the name: the same everywhere.
     hospital_id = (uow.claimant("hospital-name", name_key(body.name))
                    or uuid5(NAMESPACE_URL, f"urn:erp-md:import:hospital:{name_key(body.name)}"))
-    _, created = parties.register_hospital(parties.RegisterHospital(
+    hospital, created = parties.register_hospital(parties.RegisterHospital(
         hospital_id=hospital_id, name=body.name, province=body.province, grade=body.grade, city=body.city,
         contact=contact_of(body.contact)), uow)
-    changed = False
-    if licence is not None:
-        before = parties.hospital(uow, hospital_id).version
-        after = parties.record_licence(parties.RecordLicence(
-            distributor_id=hospital_id, kind=parties.Hospital, document_type=licence.document_type,
-            number=licence.number, valid_from=licence.valid_from, valid_to=licence.valid_to, scope=licence.scope), uow)
-        changed = after.version != before
+    if not created:
+        _same_as_on_record(hospital, {"province": body.province, "grade": body.grade})
+    return _outcome(created, uow, hospital_id, parties.Hospital, contact_of(body.contact),
+                    [(licence.document_type, licence)] if licence else [])
+
+
+def _contact(v: dict[str, str]) -> dict[str, str | None] | None:
+    if not any(k in v for k in ("contact_name", "contact_phone", "contact_email")):
+        return None
+    return {"name": v.get("contact_name"), "phone": v.get("contact_phone"), "email": v.get("contact_email")}
+
+
+def _same_as_on_record(party: Any, asked: dict[str, Any]) -> None:
+    """A party found by its name is the one on record: a row saying otherwise is refused, not silently ignored."""
+    for column, value in asked.items():
+        if getattr(party, column) != value:
+            raise RowError(column, "party-on-record", f"{party.name} is on record with {column}"
+                                                      f" {getattr(party, column)!r}, not {value!r}")
+
+
+def _outcome(created: bool, uow: UnitOfWork, party_id: Any, kind: Any, contact: dict | None,
+             licences: list[tuple[str, Any]]) -> Outcome:
+    """The party's contact (when the row gives one) and licences, through the same handlers as the routes; what is
+    on record as the row says records nothing."""
+    found = parties.hospital if kind is parties.Hospital else parties.distributor
+    before = found(uow, party_id).version
+    if contact is not None and not created:
+        parties.change_contact(parties.ChangeContact(party_id=party_id, kind=kind, contact=contact), uow)
+    for document_type, licence in licences:
+        parties.record_licence(parties.RecordLicence(
+            distributor_id=party_id, kind=kind, document_type=document_type, number=licence.number,
+            valid_from=licence.valid_from, valid_to=licence.valid_to, scope=licence.scope), uow)
+    changed = found(uow, party_id).version != before
     return "created" if created else "changed" if changed else "unchanged"
 
 
@@ -73,10 +100,71 @@ def hospital_in_scope(row: ImportRow, scope: DataScope) -> None:
         raise RowError("province", "within-scope", "this hospital would be outside your data scope")
 
 
+DISTRIBUTOR_DOCUMENTS = {"business_licence": "营业执照", "distribution_licence": "经营许可证",
+                         "filing_certificate": "备案凭证"}
+DISTRIBUTOR_COLUMNS = (
+    Column("name", "the distributor's registered name", True, ("经销商名称", "distributor_name"), "华东医疗器械有限公司"),
+    Column("region", "its region (a province, as 江苏省)", True, ("区域", "省份"), "江苏省"),
+    Column("tier", "pricing tier: platinum, gold, silver or standard", True, ("价格等级",), "gold"),
+    Column("contact_name", "whom a recall officer calls, optional; with a phone or an email", False, ("联系人",), ""),
+    Column("contact_phone", "the contact's phone", False, ("联系电话",), ""),
+    Column("contact_email", "the contact's email", False, ("邮箱",), ""),
+    *(column for document, chinese in DISTRIBUTOR_DOCUMENTS.items() for column in (
+        Column(f"{document}_number", f"{chinese} number, optional; with its validity", False, (f"{chinese}编号",),
+               "苏药监械经营许20190001" if document == "distribution_licence" else ""),
+        Column(f"{document}_valid_from", "its first day (YYYY-MM-DD)", False, (f"{chinese}生效日期",),
+               "2024-01-01" if document == "distribution_licence" else ""),
+        Column(f"{document}_valid_to", "its last day", False, (f"{chinese}有效期至",),
+               "2029-12-31" if document == "distribution_licence" else ""),
+        Column(f"{document}_scope", "经营范围 as the document states it, optional", False, (f"{chinese}经营范围",), ""))),
+)
+
+
+def import_distributor(row: ImportRow, uow: UnitOfWork) -> Outcome:
+    """A distributor with its qualifications (营业执照, 经营许可证, 备案凭证), as `POST /distributors` and
+    `POST /distributors/{id}/licences` record them; found by its name when on record. Authorizations (授权书) are
+    not imported yet."""
+    v = row.values
+    body = validated(RegisterDistributor, {"name": v.get("name"), "region": v.get("region"), "tier": v.get("tier"),
+                                           "contact": _contact(v)}, _CONTACT)
+    licences = []
+    for document in DISTRIBUTOR_DOCUMENTS:
+        columns = {"number": f"{document}_number", "valid_from": f"{document}_valid_from",
+                   "valid_to": f"{document}_valid_to", "scope": f"{document}_scope", "": f"{document}_valid_to"}
+        if any(c in v for c in columns.values()):
+            licences.append((document, validated(LicenceIn, {"document_type": document, **{
+                field: v.get(column) for field, column in columns.items() if field}}, columns)))
+    distributor_id = (uow.claimant("distributor-name", name_key(body.name))
+                      or uuid5(NAMESPACE_URL, f"urn:erp-md:import:distributor:{name_key(body.name)}"))
+    distributor, created = parties.register_distributor(parties.RegisterDistributor(
+        distributor_id=distributor_id, name=body.name, region=body.region, tier=body.tier,
+        contact=contact_of(body.contact)), uow)
+    if not created:
+        _same_as_on_record(distributor, {"region": body.region, "tier": body.tier})
+    return _outcome(created, uow, distributor_id, parties.Distributor, contact_of(body.contact), licences)
+
+
+def distributor_in_scope(row: ImportRow, scope: DataScope) -> None:
+    if not scope.covers(regions=[row.get("region") or ""]):
+        raise RowError("region", "within-scope", "this distributor would be outside your data scope")
+
+
+DISTRIBUTORS = ImportKind(
+    name="distributors", service="channel", permission="distributor:register", scope="distributor",
+    columns=DISTRIBUTOR_COLUMNS, apply=import_distributor,
+    # Its licences are recorded as `POST /distributors/{id}/licences` does: with distributor:update.
+    row_permission=lambda row: "distributor:update" if any(
+        k.endswith(("_number", "_valid_from", "_valid_to", "_scope")) or k.startswith("contact_")
+        for k in row.values) else None,
+    description="distributors with their contact and qualifications (营业执照, 经营许可证, 备案凭证)")
+
 HOSPITALS = ImportKind(
     name="hospitals", service="channel", permission="hospital:register", scope="hospital",
     columns=HOSPITAL_COLUMNS, apply=import_hospital,
+    # Its licence and a changed contact are recorded as `POST /hospitals/{id}/licences` and `PUT …/contact` do.
+    row_permission=lambda row: "hospital:update" if any(
+        k.startswith(("licence_", "contact_")) for k in row.values) else None,
     description="hospitals with their contact and practice licence (医疗机构执业许可证)")
 
-IMPORTS: tuple[ImportKind, ...] = (HOSPITALS,)
-SCOPE_CHECKS: dict[str, Any] = {"hospitals": hospital_in_scope}
+IMPORTS: tuple[ImportKind, ...] = (HOSPITALS, DISTRIBUTORS)
+SCOPE_CHECKS: dict[str, Any] = {"hospitals": hospital_in_scope, "distributors": distributor_in_scope}

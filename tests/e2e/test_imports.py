@@ -1,4 +1,4 @@
-"""A company starts from its own records: hospitals, items, suppliers, opening stock and the shipments it made before
+"""A company starts from its own records: hospitals, distributors, items, suppliers, opening stock and the shipments it made before
 go-live, imported from files (checked by a dry run, then for real) through the services' routes and the `erp import`
 command; a recall then finds the hospital supplied before go-live, live and as of a day before go-live, with the
 import batch in the audit history; importing every file again changes nothing."""
@@ -40,6 +40,8 @@ HOSPITALS = xlsx([["医院名称", "省份", "等级", "联系人", "联系电�
                   ["上海市第一人民医院", "上海市", "3A", "设备科", "021-63240090", "PDY001", "2024-01-01", "2029-12-31"],
                   ["苏州大学附属第一医院", "江苏省", "3A", "设备科", "0512-65223637", "PDY002", "2024-01-01", "2029-12-31"],
                   ["坏医院", "上海市", "4X"]])
+DISTRIBUTORS = csv([["经销商名称", "区域", "价格等级", "经营许可证编号", "经营许可证生效日期", "经营许可证有效期至"],
+                    ["华东医疗器械有限公司", "江苏省", "gold", "苏药监械经营许20190001", "2024-01-01", in_days(1500)]])
 ITEMS = csv([["gtin", "name", "device_class", "certificate_number", "certificate_holder", "certificate_valid_from",
               "certificate_valid_to", "box_gtin", "box_quantity"],
              [GTIN, "冠脉支架", 3, "国械注准20193130001", "示例医疗器械有限公司", "2024-01-01", in_days(1500),
@@ -80,6 +82,7 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     real = upload("channel", "hospitals", "hospitals.xlsx", HOSPITALS, False)
     assert (real["created"], real["rows_refused"], real["sha256"]) == (2, 1, hashlib.sha256(HOSPITALS).hexdigest())
 
+    assert upload("channel", "distributors", "distributors.csv", DISTRIBUTORS, False)["created"] == 1
     assert upload("inventory", "items", "items.csv", ITEMS, False)["created"] == 1
 
     # Suppliers through the command line, as an operator would with a large file: dry run, then for real.
@@ -93,6 +96,11 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["created"] == 1
 
+    # Stock released at once is quality's decision too: a warehouse clerk alone may not import it as available.
+    clerk = {"Authorization": f"Bearer {issue_token('clerk', ['warehouse'])}"}
+    refused = httpx.post(f"{url('inventory')}/imports/opening-stock", params={"dry_run": True},
+                         files={"file": ("stock.csv", STOCK)}, headers=clerk, timeout=60).json()
+    assert [(e["row"], e["rule"]) for e in refused["errors"]] == [(2, "permission")]
     stock = upload("inventory", "opening-stock", "stock.csv", STOCK, False)
     assert (stock["created"], stock["errors"]) == (1, [])
     lots = wait_for(lambda: http.get(f"{url('inventory')}/stock", params={"gtin": GTIN}).json()["items"],
@@ -134,6 +142,7 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
 
     # Every file again: nothing changes.
     for service, kind, name, content in (("channel", "hospitals", "hospitals.xlsx", HOSPITALS),
+                                         ("channel", "distributors", "distributors.csv", DISTRIBUTORS),
                                          ("inventory", "items", "items.csv", ITEMS),
                                          ("inventory", "suppliers", "suppliers.csv", SUPPLIERS),
                                          ("inventory", "opening-stock", "stock.csv", STOCK),

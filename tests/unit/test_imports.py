@@ -196,3 +196,32 @@ def test_historical_shipments_go_to_a_registered_hospital_matched_by_name_and_ke
             (hospital, datetime(2025, 7, 1, 2, 0, tzinfo=UTC), 2, ["S1", "S2"])]  # a branch of the same hospital
         again = run_import(HISTORICAL_SHIPMENTS, "s.csv", SHIPMENTS_CSV, "alice", new_uow, dry_run=False)
         assert again.unchanged == 2 and len(stored(app)) == 2
+
+
+def test_a_hospital_on_record_keeps_its_facts_and_takes_a_new_contact_and_distributors_come_with_licences():
+    from services.channel.imports import DISTRIBUTORS
+
+    app = ChannelApplication.in_memory()
+    new_uow = lambda deferred: UnitOfWork(app, deferred=deferred)  # noqa: E731
+    run_import(HOSPITALS, "h.csv", HOSPITAL_CSV, "alice", new_uow, dry_run=False)
+    changed = ("name,province,grade,contact_name,contact_phone\n"
+               "上海市第一人民医院,上海市,3A,设备科 李老师,021-00000000\n"
+               "上海市第一人民医院,江苏省,3A,,\n").encode()
+    report = run_import(HOSPITALS, "h2.csv", changed, "bob", new_uow, dry_run=False)
+    assert report.changed == 1 and [(e.row, e.column, e.rule) for e in report.errors] == [
+        (3, "province", "party-on-record")]
+    hospital = app.repository.get(app.claimant("hospital-name", "上海市第一人民医院"))
+    assert hospital.contact["name"] == "设备科 李老师"
+
+    distributors = ("经销商名称,区域,价格等级,经营许可证编号,经营许可证生效日期,经营许可证有效期至,营业执照编号\n"
+                    "华东医疗器械有限公司,江苏省,gold,苏药监械经营许20190001,2024-01-01,2029-12-31,YYZZ-1\n"
+                    "西部医疗,四川省,diamond,,,,\n").encode()
+    dry = run_import(DISTRIBUTORS, "d.csv", distributors, "alice", new_uow, dry_run=True)
+    assert dry.created == 0 and {(e.row, e.column) for e in dry.errors} == {
+        (2, "business_licence_valid_from"), (2, "business_licence_valid_to"), (3, "tier")}
+    fixed = distributors.replace(",YYZZ-1\n".encode(), b",\n")  # the business licence's validity unknown: left out
+    real = run_import(DISTRIBUTORS, "d.csv", fixed, "alice", new_uow, dry_run=False)
+    assert real.created == 1
+    distributor = app.repository.get(app.claimant("distributor-name", "华东医疗器械有限公司"))
+    assert [d["document_type"] for d in distributor.licences] == ["distribution_licence"]
+    assert run_import(DISTRIBUTORS, "d.csv", fixed, "alice", new_uow, dry_run=False).unchanged == 1
