@@ -225,3 +225,43 @@ def test_the_sync_process_runs_only_with_a_platform_url_and_checks_orders_agains
     assert [(r.platform_order_id, r.status, r.rule) for r in ledger.orders("zj", "refused")] == [
         ("ZJ-1", "refused", "registered-hospital"), ("ZJ-2", "refused", "platform-hospital-mapped")]
     assert ledger.outbox("zj") == [] and ledger.cursor("zj", sync.ORDERS) == "2"
+
+
+def test_a_platform_orders_shipment_and_invoice_are_queued_with_the_consumers_positions_and_pushed_once(
+        settings, pool, platform):
+    from uuid import UUID
+
+    from services.order.platforms.callbacks import PlatformCallbacks
+    from shared.platform.consumer import Delivery
+    from tests.contract.golden import golden
+
+    schema = settings.schema_for("order")
+    callbacks = PlatformCallbacks(pool, schema)
+    callbacks.setup()  # creates the ledger's tables too
+    ledger = PostgresPlatformLedger(pool, schema)
+    shipped, invoiced = golden("erp.inventory.ShipmentDispatched"), golden("erp.billing.InvoiceRaised")
+    order_id = UUID(shipped.data["order_id"])  # the golden story's order, placed here from the platform
+    ledger.record_batch("sim", sync.ORDERS, "1", [sync.PlatformOrderRecord(
+        platform="sim", platform_order_id="YG-9", status="placed", order_id=order_id)], [])
+    other = golden("erp.inventory.ShipmentDispatched")
+    other = other.model_copy(update={"data": {**other.data, "order_id": "00000000-0000-4000-8000-000000000001"},
+                                     "position": 99})  # an order typed at the desk: nothing to tell a platform
+    deliveries = [Delivery(settings.topic_for("inventory"), 0, 0, shipped),
+                  Delivery(settings.topic_for("billing"), 0, 0, invoiced),
+                  Delivery(settings.topic_for("inventory"), 0, 1, other)]
+    callbacks.handle_batch(deliveries)
+    callbacks.handle_batch(deliveries)  # redelivered: skipped by position
+    PlatformCallbacks(pool, schema, name="order-platform-callbacks-replay").handle_batch(deliveries)  # replayed
+    shipment_id, invoice_no = shipped.data["shipment_id"], invoiced.data.get("number") or invoiced.data["invoice_id"]
+    assert [(m.message_id, m.kind) for m in ledger.outbox("sim")] == [
+        (f"sim:delivery:YG-9:{shipment_id}", "delivery"), (f"sim:invoice:YG-9:{invoice_no}", "invoice")]
+
+    platform.state.put_order(platform_order("YG-9"))
+    connector = SimulatedPlatformConnector(platform.url, name="sim")
+    try:
+        assert len(sync.send_due(connector, ledger).sent) == 2
+    finally:
+        connector.close()
+    assert [(d["订单编号"], d["配送单号"], d["配送明细"][0]["UDI-DI"], d["配送明细"][0]["批号"], d["配送明细"][0]["有效期至"])
+            for d in platform.state.deliveries] == [("YG-9", shipment_id, STENT, "L2701A", "2027-01-31")]
+    assert [(i["订单编号"], i["价税合计"], i["税额"]) for i in platform.state.invoices] == [("YG-9", "14464.00", "1664.00")]
