@@ -242,7 +242,11 @@ def test_a_platform_orders_shipment_and_invoice_are_queued_with_the_consumers_po
     shipped, invoiced = golden("erp.inventory.ShipmentDispatched"), golden("erp.billing.InvoiceRaised")
     order_id = UUID(shipped.data["order_id"])  # the golden story's order, placed here from the platform
     ledger.record_batch("sim", sync.ORDERS, "1", [sync.PlatformOrderRecord(
-        platform="sim", platform_order_id="YG-9", status="placed", order_id=order_id)], [])
+        platform="sim", platform_order_id="YG-9", status="placed", order_id=order_id, lines=(
+            {"line_no": 3, "product_code": "ZJ-HC-0003", "udi_di": STENT, "quantity": 10, "unit_price": "1446.40"},))],
+        [])
+    shipped = shipped.model_copy(update={"data": {**shipped.data, "lines": [{**shipped.data["lines"][0],
+                                                                              "line_no": 1}]}})
     other = golden("erp.inventory.ShipmentDispatched")
     other = other.model_copy(update={"data": {**other.data, "order_id": "00000000-0000-4000-8000-000000000001"},
                                      "position": 99})  # an order typed at the desk: nothing to tell a platform
@@ -262,6 +266,7 @@ def test_a_platform_orders_shipment_and_invoice_are_queued_with_the_consumers_po
         assert len(sync.send_due(connector, ledger).sent) == 2
     finally:
         connector.close()
-    assert [(d["订单编号"], d["配送单号"], d["配送明细"][0]["UDI-DI"], d["配送明细"][0]["批号"], d["配送明细"][0]["有效期至"])
-            for d in platform.state.deliveries] == [("YG-9", shipment_id, STENT, "L2701A", "2027-01-31")]
+    assert [(d["订单编号"], d["配送单号"], d["配送明细"]) for d in platform.state.deliveries] == [
+        ("YG-9", shipment_id, [{"明细序号": 3, "产品编码": "ZJ-HC-0003", "UDI-DI": STENT, "批号": "L2701A",
+                                "有效期至": "2027-01-31", "配送数量": 10}])]  # named as the platform's line
     assert [(i["订单编号"], i["价税合计"], i["税额"]) for i in platform.state.invoices] == [("YG-9", "14464.00", "1664.00")]

@@ -195,6 +195,8 @@ def test_platform_orders_are_placed_by_the_normal_rules_with_their_platform_id_k
     assert order.requested_delivery_date == TODAY + timedelta(days=10)
     envelope = app.envelope(app.recorder.select_notifications(start=1, limit=1)[0])
     assert (envelope.actor, envelope.correlationid) == ("platform:sim", "sim:YG-1")
+    assert ledger.orders("sim")[0].lines == ({"line_no": 1, "product_code": "ZJ-HC-0001", "udi_di": STENT,
+                                              "quantity": 2, "unit_price": "1446.40"},)
     assert [(r.platform_order_id, r.status, r.order_id) for r in ledger.orders("sim")] == [
         ("YG-1", "placed", order.id), ("YG-2", "placed", sync.order_id_for("sim", "YG-2"))]
     assert [(m.message_id, m.kind, m.payload) for m in ledger.outbox("sim")] == [

@@ -69,6 +69,9 @@ class PlatformOrderRecord:
     order_id: UUID | None = None
     hospital_code: str | None = None
     received: dict = field(default_factory=dict, compare=False, repr=False)  # the platform's record
+    # the platform's lines in the connector's terms, in the order's line order (order line n is lines[n-1]): what a
+    # delivery confirmation names them by (明细序号, 产品编码) and the platform's unit price
+    lines: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
     recorded_at: datetime | None = None
     rule: str | None = None
     field: str | None = None  # refused: the field the rule names (the platform's, or the order's)
@@ -245,10 +248,16 @@ def sync_orders(connector: PlatformConnector, ledger: PlatformLedger, unit_of_wo
     return report
 
 
+def _lines(order: PlatformOrder) -> tuple[dict[str, Any], ...]:
+    return tuple({"line_no": line.line_no, "product_code": line.product_code, "udi_di": line.udi_di,
+                  "quantity": line.quantity, "unit_price": None if line.unit_price is None else str(line.unit_price)}
+                 for line in order.lines)
+
+
 def _refused(platform: str, order: PlatformOrder, rule: str, field_: str | None, detail: str) -> PlatformOrderRecord:
     return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="refused",
                                hospital_code=order.hospital_code, rule=rule, field=field_, detail=detail,
-                               received=order.raw)
+                               received=order.raw, lines=_lines(order))
 
 
 def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
@@ -288,7 +297,8 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
             uow.rollback()
             return _refused(platform, order, refusal.rule, refusal.field, refusal.detail), False
     return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="placed",
-                               order_id=placed.id, hospital_code=order.hospital_code, received=order.raw), created
+                               order_id=placed.id, hospital_code=order.hospital_code, received=order.raw,
+                               lines=_lines(order)), created
 
 
 # --- pulling acceptances ------------------------------------------------------------------------------------------

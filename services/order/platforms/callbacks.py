@@ -29,13 +29,11 @@ class PlatformCallbacks(Projection):
         super().setup()
         PostgresPlatformLedger(self.pool, self.schema).create_tables()
 
-    def _platform_order(self, cur: Cursor, order_id: object) -> tuple[str, str] | None:
-        cur.execute(f"SELECT platform, platform_order_id FROM {self.schema}.platform_orders"
+    def _platform_order(self, cur: Cursor, order_id: object) -> tuple[str, str, list[dict]] | None:
+        cur.execute(f"SELECT platform, platform_order_id, lines FROM {self.schema}.platform_orders"
                     " WHERE order_id = %s AND status = 'placed'", (order_id,))
         row = cur.fetchone()
-        if row is None:
-            return None
-        return (row["platform"], row["platform_order_id"]) if isinstance(row, dict) else (row[0], row[1])
+        return None if row is None else (row["platform"], row["platform_order_id"], row["lines"])
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
         match payload:
@@ -43,17 +41,22 @@ class PlatformCallbacks(Projection):
                 found = self._platform_order(cur, payload.order_id)
                 if found is None:
                     return
-                platform, platform_order_id = found
+                platform, platform_order_id, lines = found
+
+                def platform_line(line_no: int | None) -> dict:  # order line n was the platform's n-th line
+                    return lines[line_no - 1] if line_no is not None and 0 < line_no <= len(lines) else {}
+
                 enqueue(cur, self.schema, [sync.delivery_message(platform, DeliveryConfirmation(
                     request_id="", platform_order_id=platform_order_id, delivery_no=str(payload.shipment_id),
                     shipped_at=payload.dispatched_at, lines=tuple(DeliveredLine(
-                        line_no=line.line_no, product_code=None, udi_di=line.gtin, lot=line.lot, expiry=line.expiry,
-                        quantity=line.quantity) for line in payload.lines)))])
+                        line_no=platform_line(line.line_no).get("line_no"),
+                        product_code=platform_line(line.line_no).get("product_code"), udi_di=line.gtin, lot=line.lot,
+                        expiry=line.expiry, quantity=line.quantity) for line in payload.lines)))])
             case InvoiceRaised():
                 found = self._platform_order(cur, payload.order_id)
                 if found is None:
                     return
-                platform, platform_order_id = found
+                platform, platform_order_id, _ = found
                 enqueue(cur, self.schema, [sync.invoice_message(platform, PlatformInvoice(
                     request_id="", platform_order_id=platform_order_id,
                     invoice_no=payload.number or str(payload.invoice_id),

@@ -27,7 +27,8 @@ TABLES = (
     " code text NOT NULL, party_id uuid NOT NULL, PRIMARY KEY (platform, kind, code))",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_orders (platform text NOT NULL, platform_order_id text NOT NULL,"
     " status text NOT NULL, order_id uuid, hospital_code text, rule text, field text, detail text,"
-    " received jsonb NOT NULL DEFAULT '{{}}', recorded_at timestamptz NOT NULL DEFAULT now(),"
+    " received jsonb NOT NULL DEFAULT '{{}}', lines jsonb NOT NULL DEFAULT '[]',"
+    " recorded_at timestamptz NOT NULL DEFAULT now(),"
     " PRIMARY KEY (platform, platform_order_id))",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_acceptances (platform text NOT NULL, acceptance_id text NOT NULL,"
     " platform_order_id text NOT NULL, order_id uuid NOT NULL, accepted_at timestamptz NOT NULL, delivery_no text,"
@@ -96,11 +97,11 @@ class PostgresPlatformLedger:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             for r in records:
                 cur.execute(f"INSERT INTO {self.schema}.platform_orders (platform, platform_order_id, status,"
-                            " order_id, hospital_code, rule, field, detail, received)"
-                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                            " order_id, hospital_code, rule, field, detail, received, lines)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                             " ON CONFLICT (platform, platform_order_id) DO NOTHING",
                             (platform, r.platform_order_id, r.status, r.order_id, r.hospital_code, r.rule, r.field,
-                             r.detail, Jsonb(r.received)))
+                             r.detail, Jsonb(r.received), Jsonb(list(r.lines))))
             enqueue(cur, self.schema, messages)
             for a in acceptances:
                 cur.execute(f"INSERT INTO {self.schema}.platform_acceptances VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -142,7 +143,8 @@ class PostgresPlatformLedger:
         return [PlatformOrderRecord(platform=row["platform"], platform_order_id=row["platform_order_id"],
                                     status=row["status"], order_id=row["order_id"], hospital_code=row["hospital_code"],
                                     rule=row["rule"], field=row["field"], detail=row["detail"],
-                                    received=row["received"], recorded_at=row["recorded_at"]) for row in rows]
+                                    received=row["received"], lines=tuple(row["lines"]),
+                                    recorded_at=row["recorded_at"]) for row in rows]
 
     def outbox(self, platform: str) -> list[OutboxMessage]:
         with self.pool.connection() as conn:
