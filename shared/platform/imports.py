@@ -10,8 +10,9 @@ commands, run through the same handlers as its API, so no rule is written twice.
 - A dry run applies every row to a unit of work that is never saved: each row sees what the rows before it would
   have stored (a GTIN twice with different data is refused on the second), and every row's errors come back
   (row, column, rule). Nothing is stored.
-- A real run applies each row in a unit of work of its own, saved in one transaction when the row is done (a row's
-  several commands are stored together or not at all); a refused row stores nothing and the others go on.
+- A real run applies the rows in the same way and saves them 200 at a time, each chunk in one transaction (a row's
+  several commands are stored together or not at all); a refused row stores nothing and the others go on. A chunk
+  that cannot be saved (a concurrent writer took a unique value) is applied again row by row.
 - Provenance: every event a row stores records the person importing (`actor`), correlation id `import:<sha256 of
   the file>`, causation id `import:<sha256>:row:<n>`, and reason `import <kind> row <n> of <file name>
   (sha256 <hash>)` — the event metadata every event already carries, which the auditor's
@@ -38,6 +39,7 @@ from shared.platform.eventstore import IntegrityError
 from shared.platform.unit_of_work import UnitOfWork
 
 MAX_IMPORT_ROWS = 10_000  # per file, as every upload (workbook.py's cell bound holds xlsx files to it as well)
+CHUNK_ROWS = 200  # rows saved per transaction on a real run
 Outcome = Literal["created", "changed", "unchanged"]
 
 
@@ -227,29 +229,75 @@ def validated(model: type[BaseModel], data: dict[str, Any], columns: dict[str, s
 def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
                new_uow: Callable[[bool], UnitOfWork], *, dry_run: bool,
                check: Callable[[ImportRow], None] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> ImportReport:
+               progress: Callable[[int, int], None] | None = None, chunk: int = CHUNK_ROWS) -> ImportReport:
     """Read the file and apply every row (see the module's description). `new_uow(deferred)` builds the service's
-    unit of work; `check` refuses a row outside the caller's data scope; `progress(done, total)` after each row."""
+    unit of work; `check` refuses a row outside the caller's data scope; `progress(done, total)` after each row.
+
+    A real run saves the rows `chunk` at a time in one transaction (a row that refuses leaves nothing in it); when a
+    chunk cannot be saved (another writer claimed a value meanwhile) its rows are applied again one by one, each in a
+    transaction of its own, so that one row's conflict refuses that row alone."""
     rows = read_rows(kind, filename, content)
     report = ImportReport(kind.name, filename, file_sha256(content), dry_run, rows=len(rows))
-    batch = new_uow(True) if dry_run else None  # never flushed
+    uow = new_uow(True)  # deferred: a dry run never flushes it
+    applied: list[tuple[ImportRow, Outcome]] = []  # this chunk's rows, not yet saved
+
+    def save_chunk() -> None:
+        nonlocal uow
+        if not applied:
+            return
+        try:
+            uow.flush()
+        except IntegrityError:
+            uow = new_uow(True)
+            for row, _ in applied:
+                one = new_uow(True)
+                outcome = _apply(kind, row, one, actor, filename, report, check)
+                if outcome is not None:
+                    try:
+                        one.flush()
+                    except IntegrityError as error:
+                        report.errors.extend(problems_of(row.number, error, kind.field_columns))
+                        continue
+                    _count(report, outcome)
+        else:
+            for _, outcome in applied:
+                _count(report, outcome)
+        applied.clear()
+
     for done, row in enumerate(rows, start=1):
-        uow = batch if batch is not None else new_uow(True)
-        mark = uow.mark()
-        with acting_as(actor, correlation_id=report.correlation_id,
-                       causation_id=f"{report.correlation_id}:row:{row.number}",
-                       reason=f"import {kind.name} row {row.number} of {filename} (sha256 {report.sha256})"):
-            try:
-                if check is not None:
-                    check(row)
-                outcome = kind.apply(row, uow)
-                if batch is None:
-                    uow.flush()
-            except (RowError, RuleViolation, IntegrityError) as error:
-                uow.restore(mark)
-                report.errors.extend(problems_of(row.number, error, kind.field_columns))
+        outcome = _apply(kind, row, uow, actor, filename, report, check)
+        if outcome is not None:
+            if dry_run:
+                _count(report, outcome)
             else:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                applied.append((row, outcome))
+                if len(applied) >= chunk:
+                    save_chunk()
         if progress is not None:
             progress(done, len(rows))
+    if not dry_run:
+        save_chunk()
+    report.errors.sort(key=lambda e: e.row)
     return report
+
+
+def _apply(kind: ImportKind, row: ImportRow, uow: UnitOfWork, actor: str, filename: str, report: ImportReport,
+           check: Callable[[ImportRow], None] | None) -> Outcome | None:
+    """One row through the kind's handlers in the (deferred) unit of work, as the person importing, its events
+    carrying the batch; None, and its problems in the report, when it is refused (it then leaves nothing behind)."""
+    mark = uow.mark()
+    with acting_as(actor, correlation_id=report.correlation_id,
+                   causation_id=f"{report.correlation_id}:row:{row.number}",
+                   reason=f"import {kind.name} row {row.number} of {filename} (sha256 {report.sha256})"):
+        try:
+            if check is not None:
+                check(row)
+            return kind.apply(row, uow)
+        except (RowError, RuleViolation) as error:
+            uow.restore(mark)
+            report.errors.extend(problems_of(row.number, error, kind.field_columns))
+            return None
+
+
+def _count(report: ImportReport, outcome: Outcome) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)

@@ -225,3 +225,24 @@ def test_a_hospital_on_record_keeps_its_facts_and_takes_a_new_contact_and_distri
     distributor = app.repository.get(app.claimant("distributor-name", "华东医疗器械有限公司"))
     assert [d["document_type"] for d in distributor.licences] == ["distribution_licence"]
     assert run_import(DISTRIBUTORS, "d.csv", fixed, "alice", new_uow, dry_run=False).unchanged == 1
+
+
+def test_a_real_run_saves_rows_in_chunks_and_a_chunk_that_cannot_be_saved_is_applied_again_row_by_row():
+    from shared.platform.eventstore import IntegrityError
+
+    app = ChannelApplication.in_memory()
+    flushes = []
+
+    class FailingOnce(UnitOfWork):
+        def flush(self, positions=()):  # noqa: ANN001, ANN202 - a concurrent writer won the first chunk's save
+            flushes.append(len(self._pending))
+            if len(flushes) == 1:
+                raise IntegrityError("unique claim taken meanwhile")
+            return super().flush(positions)
+
+    rows = "name,province,grade\n" + "".join(f"医院{n},上海市,3A\n" for n in range(5))
+    report = run_import(HOSPITALS, "h.csv", rows.encode(), "alice", lambda d: FailingOnce(app, deferred=d),
+                        dry_run=False, chunk=3)
+    assert (report.created, report.errors) == (5, [])
+    assert flushes == [3, 1, 1, 1, 2]  # the first chunk failed, its rows then saved one by one; the last two together
+    assert app.recorder.max_notification_id() == 5
