@@ -348,3 +348,30 @@ def test_the_order_id_is_derived_from_the_platform_and_its_order_id():
 
 def test_placing_a_platform_order_is_the_placing_handler():  # the sync has no rule of its own about sales
     assert sync.placing is placing
+
+
+def test_an_order_the_desks_input_rules_refuse_is_recorded_with_the_field_not_retried_forever(world):
+    platform, ledger, unit_of_work, app = world
+    platform.feed += [platform_order("YG-1", 收货地址="杭州市" * 200), platform_order("YG-2")]
+    report = sync.sync_orders(platform, ledger, unit_of_work)
+    assert (report.placed, stored(app)) == (["YG-2"], 1)
+    refused = ledger.orders("sim", "refused")[0]
+    assert (refused.platform_order_id, refused.rule, refused.field) == ("YG-1", "string_too_long", "delivery_address")
+    platform.feed += [platform_order("YG-3", ("09506000134353", 1)),  # a wrong check digit: the desk's 422 too
+                      platform_order("Y" * 101)]  # longer than an order's reference
+    report = sync.sync_orders(platform, ledger, unit_of_work)
+    assert [(r.rule, r.field) for r in ledger.orders("sim", "refused")[1:]] == [
+        ("value_error", "lines[0].gtin"), ("string_too_long", "customer_reference")]
+
+
+def test_an_order_placed_before_a_crash_is_found_even_if_its_hospital_was_unmapped_since(world):
+    platform, ledger, unit_of_work, app = world
+    platform.feed.append(platform_order("YG-1"))
+    record_batch = ledger.record_batch
+    ledger.record_batch = lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("crash"))
+    with pytest.raises(RuntimeError):
+        sync.sync_orders(platform, ledger, unit_of_work)
+    ledger.record_batch = record_batch
+    ledger.parties.clear()
+    report = sync.sync_orders(platform, ledger, unit_of_work)
+    assert (report.duplicates, report.refused, [r.status for r in ledger.orders("sim")]) == (["YG-1"], [], ["placed"])

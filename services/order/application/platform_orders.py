@@ -1,8 +1,9 @@
 """Orders from hospital procurement platforms (阳光采购): pulled, placed through the normal order rules, answered.
 
-The sync (`sync_orders`) pulls the platform's orders after the stored cursor and gives each to `placing.place_order`,
-the same handler and the same pre-validation as an order typed at the desk (customer, licences, certificates,
-distributor authorization, contract, prices, credit): nothing is bypassed. Then:
+The sync (`sync_orders`) pulls the platform's orders after the stored cursor, holds each to the input rules of
+`POST /orders` (its request model) and gives it to `placing.place_order`, the same handler and the same
+pre-validation as an order typed at the desk (customer, licences, certificates, distributor authorization, contract,
+prices, credit): nothing is bypassed. Then:
 - the order's id is derived from (platform, platform order id) (`order_id_for`), so an order the platform sends twice
   is placed once (create_once finds the first), and its 订单编号 is kept as the order's `customer_reference`; the
   events name the platform as their actor (`platform:<name>`);
@@ -34,7 +35,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from pydantic import ValidationError
+
+from services.order.api import routes
 from services.order.application import OrderUnitOfWork, placing
+from services.order.domain import SalesOrder
 from services.order.platforms import (
     DeliveredLine, DeliveryConfirmation, DistributionConfirmation, PlatformConnector, PlatformInvoice, PlatformOrder,
     PlatformRefused, PlatformUnavailable,
@@ -262,10 +267,14 @@ def _refused(platform: str, order: PlatformOrder, rule: str, field_: str | None,
 
 def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
            unit_of_work: Callable[[], OrderUnitOfWork]) -> tuple[PlatformOrderRecord, bool]:
-    """The platform order as a PlaceOrder for the placing handler; the platform's codes mapped to ours first."""
-    if len(order.platform_order_id) > 100:
-        return _refused(platform, order, "platform-order-id-length", "订单编号",
-                        "the platform's order id is longer than an order's customer reference (100)"), False
+    """The platform order as a PlaceOrder for the placing handler; the platform's codes mapped to ours first. An
+    order already placed (its record lost in a crash before the batch was recorded) is found, not checked again."""
+    order_id = order_id_for(platform, order.platform_order_id)
+    uow = unit_of_work()
+    if (existing := uow.get(order_id, SalesOrder)) is not None:
+        return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="placed",
+                                   order_id=existing.id, hospital_code=order.hospital_code, received=order.raw,
+                                   lines=_lines(order)), False
     hospital_id = ledger.party_for(platform, "hospital", order.hospital_code)
     if hospital_id is None:
         return _refused(platform, order, "platform-hospital-mapped", "医院编码",
@@ -282,20 +291,33 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
         if not line.udi_di:
             return _refused(platform, order, "platform-line-udi-di", f"lines[{index}].udi_di",
                             f"line {line.line_no} (产品编码 {line.product_code}) names no UDI-DI"), False
+    # The input rules of POST /orders first (GTIN check digit, quantities, one-line references and addresses, at
+    # most 200 lines): a platform order is held to what the desk's is. The platform's unit price (采购单价) is not
+    # given: a typed price is a price override held for approval; the order is priced by the contract or the
+    # rulebook like any other, the platform's price kept with the record.
+    try:
+        body = routes.PlaceOrder.model_validate({
+            "hospital_id": hospital_id, "customer_reference": order.platform_order_id,
+            "lines": [{"gtin": line.udi_di, "quantity": line.quantity} for line in order.lines],
+            "requested_delivery_date": order.requested_delivery_date, "ship_to_distributor_id": distributor_id,
+            "delivery_address": order.delivery_address})
+    except ValidationError as invalid:
+        error = invalid.errors()[0]
+        field_ = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+        return _refused(platform, order, error["type"], field_, error["msg"]), False
     command = placing.PlaceOrder(
-        order_id=order_id_for(platform, order.platform_order_id), hospital_id=hospital_id,
-        # The platform's unit price (采购单价) is not passed: a typed price is a price override held for approval; the
-        # order is priced by the contract or the rulebook like any other, the platform's price kept in the ledger.
-        lines=tuple(placing.OrderLine(gtin=line.udi_di, quantity=line.quantity) for line in order.lines),
-        customer_reference=order.platform_order_id, requested_delivery_date=order.requested_delivery_date,
-        ship_to_distributor_id=distributor_id, delivery_address=order.delivery_address)
-    uow = unit_of_work()
+        order_id=order_id, hospital_id=body.hospital_id, customer_reference=body.customer_reference,
+        lines=tuple(placing.OrderLine(gtin=line.gtin, quantity=line.quantity) for line in body.lines),
+        requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
+        delivery_address=body.delivery_address)
+    uow.rollback()
     with acting_as(actor_of(platform), correlation_id=f"{platform}:{order.platform_order_id}"):
         try:
             placed, created = placing.place_order(command, uow)
         except RuleViolation as refusal:
             uow.rollback()
             return _refused(platform, order, refusal.rule, refusal.field, refusal.detail), False
+
     return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="placed",
                                order_id=placed.id, hospital_code=order.hospital_code, received=order.raw,
                                lines=_lines(order)), created
