@@ -112,6 +112,12 @@ bench-rebates: venv
 bench-recall: venv infra
 	$(SERVERS) $(PY) -m bench.recall
 
+# Imports: BENCH_ROWS (1,000,000) historical shipment rows through run_import, against raw appends of the same
+# events in the same run: bench/results/import.json.
+.PHONY: bench-import
+bench-import: venv infra
+	$(SERVERS) $(PY) -m bench.imports
+
 # Statement and aging p50/p99 over HTTP on 2,000,000 billing events, against folding the events: bench/results/ar.json.
 bench-ar: venv
 	$(PY) -m bench.ar
