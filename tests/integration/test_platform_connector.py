@@ -270,3 +270,48 @@ def test_a_platform_orders_shipment_and_invoice_are_queued_with_the_consumers_po
         ("YG-9", shipment_id, [{"明细序号": 3, "产品编码": "ZJ-HC-0003", "UDI-DI": STENT, "批号": "L2701A",
                                 "有效期至": "2027-01-31", "配送数量": 10}])]  # named as the platform's line
     assert [(i["订单编号"], i["价税合计"], i["税额"]) for i in platform.state.invoices] == [("YG-9", "14464.00", "1664.00")]
+
+
+def test_the_platform_process_hears_of_a_shipment_on_kafka_and_confirms_the_delivery(settings, pool, platform,
+                                                                                      monkeypatch):
+    import asyncio
+    from uuid import UUID
+
+    from services.order.platforms import loop
+    from shared.platform.kafka import ensure_topics, new_producer
+    from tests.contract.golden import golden
+
+    shipped = golden("erp.inventory.ShipmentDispatched")
+    app = OrderApplication(settings)
+    ledger = PostgresPlatformLedger(pool, app.schema)
+    ledger.create_tables()
+    ledger.record_batch("sim", sync.ORDERS, None, [sync.PlatformOrderRecord(
+        platform="sim", platform_order_id="YG-9", status="placed", order_id=UUID(shipped.data["order_id"]))], [])
+    platform.state.put_order(platform_order("YG-9"))  # pulled again by the loop: already recorded, nothing placed
+
+    async def publish() -> None:  # inventory's relay, as far as this consumer can tell
+        topic = settings.topic_for("inventory")
+        await ensure_topics(settings, [topic])
+        producer = new_producer(settings)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, value=shipped.to_bytes(), key=str(shipped.aggregateid).encode(),
+                                         headers=[("content-type", b"application/cloudevents+json; charset=UTF-8")])
+        finally:
+            await producer.stop()
+
+    asyncio.run(publish())
+    monkeypatch.setenv("ORDER_PLATFORM_URL", platform.url)
+    monkeypatch.setenv("ORDER_PLATFORM_INTERVAL_SECONDS", "0.05")
+    stop = threading.Event()
+    process = threading.Thread(target=loop.main, args=(stop,), daemon=True)
+    process.start()
+    try:
+        wait_for(lambda: platform.state.deliveries, "the delivery confirmation", timeout=60)
+    finally:
+        stop.set()
+        process.join(30)
+        app.close()
+    assert [(d["订单编号"], d["配送单号"]) for d in platform.state.deliveries] == [("YG-9", shipped.data["shipment_id"])]
+    assert [c["订单编号"] for c in platform.state.confirmations] == []  # the loop placed nothing: YG-9 was recorded
+    assert not process.is_alive()
