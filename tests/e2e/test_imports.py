@@ -125,6 +125,12 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     [shipment] = first["shipments"]
     assert (shipment["tracking_number"], shipment["dispatched_at"][:10]) == ("CK-2025-0001", "2025-06-29")
 
+    # By the item's expiry range too: the lot is known to traceability's lot catalogue from the import.
+    by_item = wait_for(lambda: (r := http.get(f"{url('traceability')}/recalls/lookup/by-item", params={
+        "gtin": GTIN, "expiry_from": "2027-06-01", "expiry_to": "2027-06-30"}).json()).get("consignees") and r,
+        "the lot catalogue to know the imported lot")
+    assert {c["name"] for c in by_item["consignees"]} == {"上海市第一人民医院", "苏州大学附属第一医院"}
+
     # As of a day between the two shipments, long before go-live: only the first hospital had received the lot.
     as_of = http.get(f"{url('traceability')}/recalls/lookup/as-of",
                      params={"gtin": GTIN, "lot": "L2401A", "at": "2025-07-15T00:00:00+08:00"}).json()
