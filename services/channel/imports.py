@@ -9,14 +9,14 @@ licence only when they are new, so importing the same file again changes nothing
 """
 
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.channel.api.models import (
     HospitalLicenceIn, LicenceIn, RegisterDistributor, RegisterHospital, contact_of,
 )
 from services.channel.application import parties
 from services.channel.domain.parties import name_key
-from shared.platform.access import DataScope
+from shared.platform.access import COMPANY, DataScope
 from shared.platform.imports import Column, ImportKind, ImportRow, Outcome, RowError, validated
 from shared.platform.unit_of_work import UnitOfWork
 
@@ -166,5 +166,55 @@ HOSPITALS = ImportKind(
         k.startswith(("licence_", "contact_")) for k in row.values) else None,
     description="hospitals with their contact and practice licence (医疗机构执业许可证)")
 
-IMPORTS: tuple[ImportKind, ...] = (HOSPITALS, DISTRIBUTORS)
+PRICE_LIST_COLUMNS = (
+    Column("price_list", "the price list's name: created by the first row naming it (ids derived from the name), or"
+                         " give price_list_id for one created otherwise", False, ("价格表",), "2026 标准价"),
+    Column("price_list_id", "the id of an existing price list, instead of its name", False, ("价格表ID",), ""),
+    Column("currency", "a new list's currency (CNY when empty)", False, ("币种",), "CNY"),
+    Column("tax_included", "a new list's prices include VAT: true (the default, 含税) or false", False, ("含税",), "true"),
+    Column("gtin", "the item's GTIN", True, ("产品标识", "UDI-DI"), "09506000134352"),
+    Column("price", "the list price of one unit", True, ("价格", "单价"), "1480.00"),
+    Column("valid_from", "the first day (YYYY-MM-DD)", True, ("生效日期",), "2026-01-01"),
+    Column("valid_to", "the last day, empty for open-ended", False, ("失效日期",), ""),
+)
+
+
+def import_list_price(row: ImportRow, uow: UnitOfWork) -> Outcome:
+    """A list price, as `POST /price-lists` and `POST /price-lists/{id}/prices` record it (a period overlapping
+    another of the same GTIN is refused; the same price again records nothing)."""
+    from services.channel.api.prices import ListPriceIn, PriceListIn
+    from services.channel.application import prices
+
+    v = row.values
+    price = validated(ListPriceIn, {k: v.get(k) for k in ("gtin", "price", "valid_from", "valid_to")})
+    created = False
+    if "price_list_id" in v:
+        try:
+            price_list_id = UUID(v["price_list_id"])
+        except ValueError:
+            raise RowError("price_list_id", "uuid", "a price list id is a UUID") from None
+        prices.price_list_of(uow, price_list_id)
+    elif "price_list" in v:
+        body = validated(PriceListIn, {"name": v["price_list"], "currency": v.get("currency"),
+                                       "tax_included": v.get("tax_included")}, {"name": "price_list"})
+        price_list_id = uuid5(NAMESPACE_URL, f"urn:erp-md:import:price-list:{name_key(body.name)}")
+        price_list, created = prices.create_price_list(prices.CreatePriceList(
+            price_list_id=price_list_id, name=body.name, currency=body.currency, tax_included=body.tax_included), uow)
+        if (price_list.currency, price_list.tax_included) != (body.currency, body.tax_included):
+            raise RowError("currency", "price-list-on-record", f"price list {body.name} is on record in"
+                                                               f" {price_list.currency}, tax included"
+                                                               f" {price_list.tax_included}")
+    else:
+        raise RowError("price_list", "missing", "name the price list (price_list or price_list_id)")
+    before = prices.price_list_of(uow, price_list_id).version
+    after = prices.set_list_price(prices.SetListPrice(price_list_id=price_list_id, gtin=price.gtin, price=price.price,
+                                                      valid_from=price.valid_from, valid_to=price.valid_to), uow)
+    return "created" if created else "changed" if after.version != before else "unchanged"
+
+
+PRICE_LISTS = ImportKind(
+    name="price-lists", service="channel", permission="price:manage", scope=COMPANY, columns=PRICE_LIST_COLUMNS,
+    apply=import_list_price, description="list prices per GTIN and period, by price list")
+
+IMPORTS: tuple[ImportKind, ...] = (HOSPITALS, DISTRIBUTORS, PRICE_LISTS)
 SCOPE_CHECKS: dict[str, Any] = {"hospitals": hospital_in_scope, "distributors": distributor_in_scope}

@@ -42,6 +42,7 @@ HOSPITALS = xlsx([["医院名称", "省份", "等级", "联系人", "联系电�
                   ["坏医院", "上海市", "4X"]])
 DISTRIBUTORS = csv([["经销商名称", "区域", "价格等级", "经营许可证编号", "经营许可证生效日期", "经营许可证有效期至"],
                     ["华东医疗器械有限公司", "江苏省", "gold", "苏药监械经营许20190001", "2024-01-01", in_days(1500)]])
+PRICES = csv([["price_list", "gtin", "price", "valid_from"], ["2026 标准价", GTIN, "1480.00", "2026-01-01"]])
 ITEMS = csv([["gtin", "name", "device_class", "certificate_number", "certificate_holder", "certificate_valid_from",
               "certificate_valid_to", "box_gtin", "box_quantity"],
              [GTIN, "冠脉支架", 3, "国械注准20193130001", "示例医疗器械有限公司", "2024-01-01", in_days(1500),
@@ -65,9 +66,12 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     stack.wait_until_ready()
     url = stack.url
 
+    pricing = {"Authorization": f"Bearer {issue_token('li', ['pricing_manager'])}"}
+
     def upload(service: str, kind: str, name: str, content: bytes, dry_run: bool) -> dict:
         answer = http.post(f"{url(service)}/imports/{kind}", params={"dry_run": dry_run},
-                           files={"file": (name, content)}, timeout=60)
+                           files={"file": (name, content)}, timeout=60,
+                           headers=pricing if kind == "price-lists" else None)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -84,6 +88,7 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
 
     assert upload("channel", "distributors", "distributors.csv", DISTRIBUTORS, False)["created"] == 1
     assert upload("inventory", "items", "items.csv", ITEMS, False)["created"] == 1
+    assert upload("channel", "price-lists", "prices.csv", PRICES, False)["created"] == 1
 
     # Suppliers through the command line, as an operator would with a large file: dry run, then for real.
     path = tmp_path / "suppliers.csv"
@@ -150,6 +155,7 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     for service, kind, name, content in (("channel", "hospitals", "hospitals.xlsx", HOSPITALS),
                                          ("channel", "distributors", "distributors.csv", DISTRIBUTORS),
                                          ("inventory", "items", "items.csv", ITEMS),
+                                         ("channel", "price-lists", "prices.csv", PRICES),
                                          ("inventory", "suppliers", "suppliers.csv", SUPPLIERS),
                                          ("inventory", "opening-stock", "stock.csv", STOCK),
                                          ("traceability", "historical-shipments", "shipments.xlsx", SHIPMENTS)):

@@ -246,3 +246,23 @@ def test_a_real_run_saves_rows_in_chunks_and_a_chunk_that_cannot_be_saved_is_app
     assert (report.created, report.errors) == (5, [])
     assert flushes == [3, 1, 1, 1, 2]  # the first chunk failed, its rows then saved one by one; the last two together
     assert app.recorder.max_notification_id() == 5
+
+
+def test_list_prices_by_price_list_name_each_period_checked_as_the_route_checks_it():
+    from services.channel.imports import PRICE_LISTS
+
+    app = ChannelApplication.in_memory()
+    new_uow = lambda deferred: UnitOfWork(app, deferred=deferred)  # noqa: E731
+    rows = ("价格表,产品标识,价格,生效日期,失效日期\n"
+            "2026 标准价,09506000134352,1480.00,2026-01-01,2026-06-30\n"
+            "2026 标准价,09506000134352,1380.00,2026-07-01,\n"
+            "2026 标准价,09506000134352,1300.00,2026-12-01,\n"  # overlaps the open-ended period
+            "2026 标准价,09506000134352,-1,2026-01-01,\n"
+            ",09506000134352,1,2026-01-01,\n").encode()
+    report = run_import(PRICE_LISTS, "p.csv", rows, "alice", new_uow, dry_run=False)
+    assert (report.created, report.changed) == (1, 1)
+    assert {(e.row, e.column, e.rule) for e in report.errors} >= {(4, "valid_from", "list-price-periods-overlap"),
+                                                                 (6, "price_list", "missing")}
+    assert 5 in {e.row for e in report.errors}
+    again = run_import(PRICE_LISTS, "p.csv", rows, "alice", new_uow, dry_run=False)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
