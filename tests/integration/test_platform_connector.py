@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -185,6 +186,21 @@ def test_orders_pulled_placed_once_refusals_recorded_and_pushes_delivered_once_a
         assert Counter(r["请求流水号"] for r in received) == {m.message_id: 1 for m in ledger.outbox("sim")}
         assert [(a["acceptance_id"], a["order_id"]) for a in ledger.acceptances("sim")] == [
             ("YS-0001", sync.order_id_for("sim", "YG-1"))]
+
+        # 5. The item YG-3 named is registered, authorized and priced; the desk places YG-3 again: placed once,
+        # confirmed once.
+        new_item = "09506000134383"
+        facts.items[new_item] = replace(KnownFacts().items[STENT], gtin=new_item)
+        distributor = facts.distributors[DISTRIBUTOR]
+        facts.distributors[DISTRIBUTOR] = replace(distributor, authorizations=[
+            {**grant, "gtins": [*grant["gtins"], new_item]} for grant in distributor.authorizations])
+        list_id, _, validity, price = prices.list_prices[0]
+        prices.list_prices.append((list_id, new_item, validity, price))  # and prices it
+        retried = sync.retry_refused("sim", "YG-3", ledger, unit_of_work)
+        assert (retried.status, retried.rule, retried.detail) == ("placed", None, None), retried.detail
+        assert sync.send_due(connector, ledger).sent == ["sim:distribution:YG-3"]
+        assert placed_orders(app)[sync.order_id_for("sim", "YG-3")] == 1
+        assert sorted(c["订单编号"] for c in platform.state.confirmations) == ["YG-1", "YG-2", "YG-3", "YG-4"]
     finally:
         stop.set()
         if loop is not None:

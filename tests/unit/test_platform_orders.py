@@ -20,6 +20,7 @@ from services.order.platforms import (
 )
 from services.order.platforms import simulated
 from shared.domain.business_day import CHINA
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.settings import Settings
 from tests.price_facts import InMemoryCreditFacts
 from tests.unit.test_order_commands import (
@@ -375,3 +376,23 @@ def test_an_order_placed_before_a_crash_is_found_even_if_its_hospital_was_unmapp
     ledger.parties.clear()
     report = sync.sync_orders(platform, ledger, unit_of_work)
     assert (report.duplicates, report.refused, [r.status for r in ledger.orders("sim")]) == (["YG-1"], [], ["placed"])
+
+
+def test_the_desk_places_a_refused_order_again_once_what_refused_it_is_fixed(world):
+    platform, ledger, unit_of_work, app = world
+    platform.feed += [platform_order("YG-1", hospital="H330100002"), platform_order("YG-2", (STENT, 0))]
+    sync.sync_orders(platform, ledger, unit_of_work)
+    again = sync.retry_refused("sim", "YG-1", ledger, unit_of_work)  # nothing fixed yet: refused by the rule of now
+    assert (again.status, again.rule, stored(app)) == ("refused", "platform-hospital-mapped", 0)
+    ledger.map_party("sim", "hospital", "H330100002", HOSPITAL)  # the desk maps the hospital's code
+    placed = sync.retry_refused("sim", "YG-1", ledger, unit_of_work)
+    assert (placed.status, placed.order_id, stored(app)) == ("placed", sync.order_id_for("sim", "YG-1"), 1)
+    order = app.get_aggregate(placed.order_id, SalesOrder)
+    assert (order.customer_reference, order.requested_delivery_date) == ("YG-1", TODAY + timedelta(days=10))
+    assert [r.status for r in ledger.orders("sim")] == ["placed", "refused"]
+    assert [m.message_id for m in ledger.outbox("sim")] == ["sim:distribution:YG-1"]
+    with pytest.raises(NotFound):  # placed: nothing to retry
+        sync.retry_refused("sim", "YG-1", ledger, unit_of_work)
+    with pytest.raises(RuleViolation) as unreadable:
+        sync.retry_refused("sim", "YG-2", ledger, unit_of_work)
+    assert unreadable.value.rule == "platform-order-retryable"

@@ -8,7 +8,8 @@ prices, credit): nothing is bypassed. Then:
   is placed once (create_once finds the first), and its 订单编号 is kept as the order's `customer_reference`; the
   events name the platform as their actor (`platform:<name>`);
 - an order the rules refuse is recorded as refused with the rule, the field and the detail (the order desk lists
-  them: `PlatformLedger.orders(platform, "refused")`), and is not tried again when the platform resends it;
+  them: `PlatformLedger.orders(platform, "refused")`), and is not tried again when the platform resends it, but
+  when the desk has fixed what refused it (`retry_refused`);
 - the cursor is advanced in the same transaction as the batch's records (placed, refused) and the outbox messages
   they cause (确认配送关系 for each order placed): an outage or a crash before that transaction re-pulls the batch, and
   re-pulling is harmless (placement is idempotent, records and messages are keyed).
@@ -41,10 +42,10 @@ from services.order.api import routes
 from services.order.application import OrderUnitOfWork, placing
 from services.order.domain import SalesOrder
 from services.order.platforms import (
-    DeliveredLine, DeliveryConfirmation, DistributionConfirmation, PlatformConnector, PlatformInvoice, PlatformOrder,
-    PlatformRefused, PlatformUnavailable,
+    DeliveredLine, DeliveryConfirmation, DistributionConfirmation, PlatformConnector, PlatformInvoice, PlatformLine,
+    PlatformOrder, PlatformRefused, PlatformUnavailable,
 )
-from shared.domain.rules import RuleViolation
+from shared.domain.rules import NotFound, RuleViolation
 from shared.platform.context import acting_as
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class PlatformOrderRecord:
     # the platform's lines in the connector's terms, in the order's line order (order line n is lines[n-1]): what a
     # delivery confirmation names them by (明细序号, 产品编码) and the platform's unit price
     lines: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
+    # the whole order in the connector's terms (for placing it again once what refused it is fixed); absent for a
+    # record the adapter could not read
+    order: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     recorded_at: datetime | None = None
     rule: str | None = None
     field: str | None = None  # refused: the field the rule names (the platform's, or the order's)
@@ -133,6 +137,8 @@ class PlatformLedger(Protocol):
 
     def mark_failed(self, message_id: str, attempts: int, next_attempt_at: datetime | None, error: str,
                     dead: bool) -> None: ...
+
+    def resolve(self, record: PlatformOrderRecord, messages: list[OutboxMessage]) -> bool: ...
 
     def orders(self, platform: str, status: str | None = None) -> list[PlatformOrderRecord]: ...
 
@@ -195,6 +201,17 @@ class InMemoryPlatformLedger:
                     dead: bool) -> None:
         self.messages[message_id] = replace(self.messages[message_id], attempts=attempts, last_error=error,
                                             next_attempt_at=next_attempt_at, status="dead" if dead else "pending")
+
+    def resolve(self, record: PlatformOrderRecord, messages: list[OutboxMessage]) -> bool:
+        """A refused order's record replaced by what trying it again gave, with the messages that causes (one
+        transaction); False when it is no longer refused (another retry got there first)."""
+        key = (record.platform, record.platform_order_id)
+        with self.lock:
+            if key not in self.records or self.records[key].status != "refused":
+                return False
+            self.records[key] = replace(record, recorded_at=datetime.now(UTC))
+            self._enqueue(messages, datetime.now(UTC))
+            return True
 
     def orders(self, platform: str, status: str | None = None) -> list[PlatformOrderRecord]:
         return [r for (p, _), r in self.records.items() if p == platform and status in (None, r.status)]
@@ -259,10 +276,32 @@ def _lines(order: PlatformOrder) -> tuple[dict[str, Any], ...]:
                  for line in order.lines)
 
 
+def _normalized(order: PlatformOrder) -> dict[str, Any]:
+    return {"platform_order_id": order.platform_order_id, "hospital_code": order.hospital_code,
+            "hospital_name": order.hospital_name, "distributor_name": order.distributor_name,
+            "distributor_code": order.distributor_code, "delivery_address": order.delivery_address,
+            "requested_delivery_date": order.requested_delivery_date and order.requested_delivery_date.isoformat(),
+            "ordered_at": order.ordered_at and order.ordered_at.isoformat(), "lines": list(_lines(order))}
+
+
+def _order_of(record: PlatformOrderRecord) -> PlatformOrder:
+    o = record.order or {}
+    return PlatformOrder(
+        platform_order_id=o["platform_order_id"], hospital_code=o["hospital_code"], hospital_name=o["hospital_name"],
+        distributor_name=o["distributor_name"], distributor_code=o["distributor_code"],
+        delivery_address=o["delivery_address"],
+        requested_delivery_date=date.fromisoformat(o["requested_delivery_date"]) if o["requested_delivery_date"]
+        else None, ordered_at=datetime.fromisoformat(o["ordered_at"]) if o["ordered_at"] else None,
+        lines=tuple(PlatformLine(line_no=line["line_no"], product_code=line["product_code"], udi_di=line["udi_di"],
+                                 quantity=line["quantity"], unit_price=None if line["unit_price"] is None
+                                 else Decimal(line["unit_price"])) for line in o["lines"]),
+        raw=record.received)
+
+
 def _refused(platform: str, order: PlatformOrder, rule: str, field_: str | None, detail: str) -> PlatformOrderRecord:
     return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="refused",
                                hospital_code=order.hospital_code, rule=rule, field=field_, detail=detail,
-                               received=order.raw, lines=_lines(order))
+                               received=order.raw, lines=_lines(order), order=_normalized(order))
 
 
 def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
@@ -274,7 +313,7 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
     if (existing := uow.get(order_id, SalesOrder)) is not None:
         return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="placed",
                                    order_id=existing.id, hospital_code=order.hospital_code, received=order.raw,
-                                   lines=_lines(order)), False
+                                   lines=_lines(order), order=_normalized(order)), False
     hospital_id = ledger.party_for(platform, "hospital", order.hospital_code)
     if hospital_id is None:
         return _refused(platform, order, "platform-hospital-mapped", "医院编码",
@@ -320,7 +359,26 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
 
     return PlatformOrderRecord(platform=platform, platform_order_id=order.platform_order_id, status="placed",
                                order_id=placed.id, hospital_code=order.hospital_code, received=order.raw,
-                               lines=_lines(order)), created
+                               lines=_lines(order), order=_normalized(order)), created
+
+
+def retry_refused(platform: str, platform_order_id: str, ledger: PlatformLedger,
+                  unit_of_work: Callable[[], OrderUnitOfWork]) -> PlatformOrderRecord:
+    """The order desk, once what refused a platform order is fixed (its hospital code mapped, a licence recorded):
+    the order as the platform sent it, through the same rules again. Placed: its record says so and its 确认配送关系
+    is queued, in one transaction; refused again: the record names the rule of now. NotFound for an order not
+    recorded as refused; RuleViolation `platform-order-retryable` for one the adapter could not read."""
+    record = next((r for r in ledger.orders(platform, "refused") if r.platform_order_id == platform_order_id), None)
+    if record is None:
+        raise NotFound("Refused platform order", f"{platform}:{platform_order_id}")
+    if record.order is None:
+        raise RuleViolation("platform-order-retryable", "the platform's record could not be read as an order: ask the"
+                            " platform to send it again, corrected")
+    order = _order_of(record)
+    outcome, _ = _place(platform, order, ledger, unit_of_work)
+    messages = [distribution_message(platform, order)] if outcome.status == "placed" else []
+    ledger.resolve(outcome, messages)
+    return outcome
 
 
 # --- pulling acceptances ------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ TABLES = (
     " code text NOT NULL, party_id uuid NOT NULL, PRIMARY KEY (platform, kind, code))",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_orders (platform text NOT NULL, platform_order_id text NOT NULL,"
     " status text NOT NULL, order_id uuid, hospital_code text, rule text, field text, detail text,"
-    " received jsonb NOT NULL DEFAULT '{{}}', lines jsonb NOT NULL DEFAULT '[]',"
+    " received jsonb NOT NULL DEFAULT '{{}}', lines jsonb NOT NULL DEFAULT '[]', platform_order jsonb,"
     " recorded_at timestamptz NOT NULL DEFAULT now(),"
     " PRIMARY KEY (platform, platform_order_id))",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_acceptances (platform text NOT NULL, acceptance_id text NOT NULL,"
@@ -97,11 +97,12 @@ class PostgresPlatformLedger:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             for r in records:
                 cur.execute(f"INSERT INTO {self.schema}.platform_orders (platform, platform_order_id, status,"
-                            " order_id, hospital_code, rule, field, detail, received, lines)"
-                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                            " order_id, hospital_code, rule, field, detail, received, lines, platform_order)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                             " ON CONFLICT (platform, platform_order_id) DO NOTHING",
                             (platform, r.platform_order_id, r.status, r.order_id, r.hospital_code, r.rule, r.field,
-                             r.detail, Jsonb(r.received), Jsonb(list(r.lines))))
+                             r.detail, Jsonb(r.received), Jsonb(list(r.lines)),
+                             None if r.order is None else Jsonb(r.order)))
             enqueue(cur, self.schema, messages)
             for a in acceptances:
                 cur.execute(f"INSERT INTO {self.schema}.platform_acceptances VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -115,6 +116,17 @@ class PostgresPlatformLedger:
     def enqueue(self, messages: list[OutboxMessage]) -> None:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             enqueue(cur, self.schema, messages)
+
+    def resolve(self, record: PlatformOrderRecord, messages: list[OutboxMessage]) -> bool:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(f"UPDATE {self.schema}.platform_orders SET status = %s, order_id = %s, rule = %s, field = %s,"
+                        " detail = %s, recorded_at = now() WHERE platform = %s AND platform_order_id = %s"
+                        " AND status = 'refused'", (record.status, record.order_id, record.rule, record.field,
+                                                    record.detail, record.platform, record.platform_order_id))
+            if cur.rowcount != 1:
+                return False
+            enqueue(cur, self.schema, messages)
+            return True
 
     def due(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
         with self.pool.connection() as conn:
@@ -143,7 +155,7 @@ class PostgresPlatformLedger:
         return [PlatformOrderRecord(platform=row["platform"], platform_order_id=row["platform_order_id"],
                                     status=row["status"], order_id=row["order_id"], hospital_code=row["hospital_code"],
                                     rule=row["rule"], field=row["field"], detail=row["detail"],
-                                    received=row["received"], lines=tuple(row["lines"]),
+                                    received=row["received"], lines=tuple(row["lines"]), order=row["platform_order"],
                                     recorded_at=row["recorded_at"]) for row in rows]
 
     def outbox(self, platform: str) -> list[OutboxMessage]:
