@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from services.order.application import OrderApplication, OrderUnitOfWork
-from services.order.application import platform_orders as sync
+from services.order.platforms import sync
 from services.order.domain import SalesOrder
 from services.order.platforms import DeliveredLine, DeliveryConfirmation, PlatformInvoice, PlatformUnavailable
 from services.order.platforms.ledger import PostgresPlatformLedger

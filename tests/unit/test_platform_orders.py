@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from services.order.application import OrderApplication, OrderUnitOfWork, placing
-from services.order.application import platform_orders as sync
+from services.order.platforms import sync
 from services.order.domain import SalesOrder
 from services.order.platforms import (
     Acceptance, AcceptancePage, DeliveredLine, DeliveryConfirmation, PlatformInvoice, PlatformRefused,

@@ -6,7 +6,7 @@ platform's listed (挂网) products; the supplier pulls it, confirms it will del
 distribution relationship), confirms each delivery, pushes the invoice, and pulls the hospital's acceptance
 (验收/入库确认). `PlatformConnector` is that conversation; each platform has ONE adapter module in this package that
 alone knows its URLs and field names (simulated.py: the reference adapter, against simulator.py). The sync that
-places pulled orders through the normal order rules is services/order/application/platform_orders.py.
+places pulled orders through the normal order rules is services/order/platforms/sync.py.
 
 Failures an adapter answers with:
 - `PlatformUnavailable`: the platform could not be reached or answered 5xx/timeout (an outage): try again later;

@@ -11,7 +11,7 @@ run by the platform process (loop.py) beside the sync.
 
 from psycopg import Cursor
 
-from services.order.application import platform_orders as sync
+from services.order.platforms import sync
 from services.order.platforms import DeliveredLine, DeliveryConfirmation, PlatformInvoice
 from services.order.platforms.ledger import PostgresPlatformLedger, enqueue
 from shared.domain.business_day import business_day

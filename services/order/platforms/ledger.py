@@ -1,4 +1,4 @@
-"""The platform ledger (services/order/application/platform_orders.py's PlatformLedger) in PostgreSQL, in the order
+"""The platform ledger (services/order/platforms/sync.py's PlatformLedger) in PostgreSQL, in the order
 service's schema: the feeds' cursors, the platform's codes of our hospitals and distributors, what became of each
 platform order (placed or refused, with the rule), the hospitals' acceptances, and the outbox of calls to make.
 
@@ -18,7 +18,7 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from services.order.application.platform_orders import AcceptanceRecord, OutboxMessage, PlatformOrderRecord
+from services.order.platforms.sync import AcceptanceRecord, OutboxMessage, PlatformOrderRecord
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS {schema}.platform_cursors (platform text NOT NULL, feed text NOT NULL, cursor text,"

@@ -4,7 +4,7 @@ It runs only when `ORDER_PLATFORM_URL` is set (else it says so and exits 0): the
 reference adapter (simulated.py; a real province gets its own adapter module). `ORDER_PLATFORM_NAME` (default `sim`)
 names the platform in order ids, the ledger and the events' actor (`platform:<name>`); every
 `ORDER_PLATFORM_INTERVAL_SECONDS` (default 30) it pulls orders and acceptances and sends the outbox
-(services/order/application/platform_orders.py); beside it, a Kafka consumer (callbacks.py) queues the shipments and
+(services/order/platforms/sync.py); beside it, a Kafka consumer (callbacks.py) queues the shipments and
 invoices of platform orders. The database, Kafka and namespace are the order service's (Settings).
 One such process per platform: the outbox has one sender. SIGTERM/SIGINT stop it after the current round.
 """
@@ -18,7 +18,7 @@ import threading
 from psycopg_pool import ConnectionPool
 
 from services.order.application import OrderApplication, OrderUnitOfWork
-from services.order.application import platform_orders as sync
+from services.order.platforms import sync
 from services.order.platforms.callbacks import PlatformCallbacks
 from services.order.platforms.ledger import PostgresPlatformLedger
 from services.order.platforms.simulated import SimulatedPlatformConnector
