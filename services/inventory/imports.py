@@ -194,7 +194,8 @@ OPENING_STOCK = ImportKind(
     columns=OPENING_STOCK_COLUMNS, apply=import_opening_stock,
     # Stock released at once is quality's decision as well as a receipt: the row needs quality:inspect too.
     row_permission=lambda row: None if (row.get("status") or "").lower() == "quarantine" else "quality:inspect",
-    field_columns={"lines[0].gtin": "gtin", "lines[0].lot": "lot", "supplier_id": "supplier_credit_code"},
+    field_columns={**{f"lines[0].{c}": c for c in ("gtin", "lot", "expiry", "quantity", "serials", "warehouse")},
+                   "supplier_id": "supplier_credit_code"},
     description="stock on hand at go-live, by lot, serial, expiry and warehouse")
 
 IMPORTS: tuple[ImportKind, ...] = (ITEMS, SUPPLIERS, OPENING_STOCK)

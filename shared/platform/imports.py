@@ -203,7 +203,9 @@ def problems_of(row: int, error: Exception, columns: dict[str, str] | None = Non
         return [RowProblem(row, column, rule, message)
                 for column, rule, message in ((error.column, error.rule, error.message), *error.others)]
     if isinstance(error, RuleViolation):
-        column = columns.get(error.field or "", error.field)
+        field_name = error.field or ""
+        # A handler's field for one element of a list is the list's column (lines[0].serials[3]: serials).
+        column = columns.get(field_name) or columns.get(re.sub(r"\[\d+\]$", "", field_name)) or error.field
         return [RowProblem(row, column, error.rule, error.detail)]
     if isinstance(error, IntegrityError):
         return [RowProblem(row, None, "concurrent-change", "another change to the same record was stored meanwhile:"

@@ -266,3 +266,14 @@ def test_list_prices_by_price_list_name_each_period_checked_as_the_route_checks_
     assert 5 in {e.row for e in report.errors}
     again = run_import(PRICE_LISTS, "p.csv", rows, "alice", new_uow, dry_run=False)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
+
+
+def test_a_handler_s_field_in_a_list_is_named_by_its_column():
+    from shared.domain.rules import InvalidReference
+    from shared.platform.imports import problems_of
+
+    columns = {"lines[0].serials": "serials", "lines[0].lot": "lot"}
+    [found] = problems_of(7, InvalidReference("lines[0].serials[3]", "gs1-character-set", "not CSET 82"), columns)
+    assert (found.row, found.column, found.rule) == (7, "serials", "gs1-character-set")
+    [found] = problems_of(7, InvalidReference("lines[0].lot", "gs1-character-set", "not CSET 82"), columns)
+    assert found.column == "lot"
