@@ -8,11 +8,12 @@ nothing, refuses a province, grade, region or tier other than the record's, and 
 licence only when they are new, so importing the same file again changes nothing.
 """
 
+import re
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.channel.api.models import (
-    HospitalLicenceIn, LicenceIn, RegisterDistributor, RegisterHospital, contact_of,
+    AuthorizationIn, HospitalLicenceIn, LicenceIn, RegisterDistributor, RegisterHospital, contact_of,
 )
 from services.channel.application import parties
 from services.channel.domain.parties import name_key
@@ -94,7 +95,7 @@ def _outcome(created: bool, uow: UnitOfWork, party_id: Any, kind: Any, contact: 
     return "created" if created else "changed" if changed else "unchanged"
 
 
-def hospital_in_scope(row: ImportRow, scope: DataScope) -> None:
+def hospital_in_scope(row: ImportRow, scope: DataScope, uow: UnitOfWork) -> None:
     """A regional user imports hospitals of its own provinces only, as it registers them."""
     if not scope.covers(regions=[row.get("province") or ""]):
         raise RowError("province", "within-scope", "this hospital would be outside your data scope")
@@ -144,7 +145,7 @@ def import_distributor(row: ImportRow, uow: UnitOfWork) -> Outcome:
     return _outcome(created, uow, distributor_id, parties.Distributor, contact_of(body.contact), licences)
 
 
-def distributor_in_scope(row: ImportRow, scope: DataScope) -> None:
+def distributor_in_scope(row: ImportRow, scope: DataScope, uow: UnitOfWork) -> None:
     if not scope.covers(regions=[row.get("region") or ""]):
         raise RowError("region", "within-scope", "this distributor would be outside your data scope")
 
@@ -216,5 +217,82 @@ PRICE_LISTS = ImportKind(
     name="price-lists", service="channel", permission="price:manage", scope=COMPANY, columns=PRICE_LIST_COLUMNS,
     apply=import_list_price, description="list prices per GTIN and period, by price list")
 
-IMPORTS: tuple[ImportKind, ...] = (HOSPITALS, DISTRIBUTORS, PRICE_LISTS)
-SCOPE_CHECKS: dict[str, Any] = {"hospitals": hospital_in_scope, "distributors": distributor_in_scope}
+AUTHORIZATION_COLUMNS = (
+    Column("distributor", "the distributor's name, as registered", True, ("经销商名称", "distributor_name"),
+           "华东医疗器械有限公司"),
+    Column("number", "the authorization letter's number", True, ("授权书编号",), "SQ-2026-001"),
+    Column("gtins", "GTINs it covers, separated by ; (or product_groups)", False, ("产品标识",), "09506000134352"),
+    Column("product_groups", "product groups it covers, separated by ;", False, ("产品组",), ""),
+    Column("provinces", "provinces, separated by ;", False, ("授权省份",), "江苏省"),
+    Column("cities", "cities as province/city, separated by ;", False, ("授权城市",), ""),
+    Column("hospitals", "hospitals by their registered names, separated by ;", False, ("授权医院",), ""),
+    Column("valid_from", "the first day (YYYY-MM-DD)", True, ("生效日期",), "2026-01-01"),
+    Column("valid_to", "the last day", True, ("失效日期", "有效期至"), "2026-12-31"),
+    Column("exclusive", "true: no other distributor may share a product, territory and day with it", False,
+           ("独家",), "false"),
+)
+_LIST = re.compile(r"[;；、\n]+")
+
+
+def _items(value: str | None) -> list[str]:
+    return [item.strip() for item in _LIST.split(value or "") if item.strip()]
+
+
+def _distributor_named(row: ImportRow, uow: UnitOfWork) -> Any:
+    name = row.get("distributor") or ""
+    distributor_id = uow.claimant("distributor-name", name_key(name)) if name else None
+    if distributor_id is None:
+        raise RowError("distributor", "registered-distributor", f"no distributor named {name!r} is registered")
+    return parties.distributor(uow, distributor_id)
+
+
+def import_authorization(row: ImportRow, uow: UnitOfWork) -> Outcome:
+    """An authorization (授权书), as `POST /distributors/{id}/authorizations` grants it: registered against every
+    other distributor's territory (an exclusive overlap is refused, naming the other); the same letter again records
+    nothing."""
+    v = row.values
+    distributor = _distributor_named(row, uow)
+    hospitals = []
+    for n, name in enumerate(_items(v.get("hospitals"))):
+        hospital_id = uow.claimant("hospital-name", name_key(name))
+        if hospital_id is None:
+            raise RowError("hospitals", "registered-hospital", f"no hospital named {name!r} is registered")
+        hospitals.append(hospital_id)
+    cities = []
+    for pair in _items(v.get("cities")):
+        province, _, city = pair.partition("/")
+        cities.append({"province": province.strip(), "city": city.strip()})
+    body = validated(AuthorizationIn, {
+        "number": v.get("number"), "gtins": _items(v.get("gtins")), "product_groups": _items(v.get("product_groups")),
+        "provinces": _items(v.get("provinces")), "cities": cities, "hospitals": hospitals,
+        "valid_from": v.get("valid_from"), "valid_to": v.get("valid_to"),
+        "exclusive": v.get("exclusive", "false")}, {"": "valid_to"})
+    before = distributor.version
+    after = parties.authorize(parties.Authorize(
+        distributor_id=distributor.id, number=body.number, gtins=tuple(body.gtins),
+        product_groups=tuple(body.product_groups), provinces=tuple(body.provinces), hospitals=tuple(body.hospitals),
+        valid_from=body.valid_from, valid_to=body.valid_to, exclusive=body.exclusive,
+        cities=tuple((c.province, c.city) for c in body.cities)), uow)
+    return "created" if after.version != before else "unchanged"
+
+
+def authorization_in_scope(row: ImportRow, scope: DataScope, uow: UnitOfWork) -> None:
+    """The distributor named must be within the caller's scope, as `_distributor` requires on the route (a
+    distributor outside it is answered as unknown)."""
+    if scope.everything:
+        return
+    distributor = _distributor_named(row, uow)
+    if not scope.covers(distributors=[distributor.id], regions=[distributor.region]):
+        raise RowError("distributor", "registered-distributor",
+                       f"no distributor named {row.get('distributor')!r} is registered")
+
+
+AUTHORIZATIONS = ImportKind(
+    name="distributor-authorizations", service="channel", permission="distributor:authorize", scope="distributor",
+    columns=AUTHORIZATION_COLUMNS, apply=import_authorization,
+    field_columns={"number": "number", "valid_from": "valid_from", "valid_to": "valid_to"},
+    description="distributors' authorizations (授权书): products, territory, period, exclusivity")
+
+IMPORTS: tuple[ImportKind, ...] = (HOSPITALS, DISTRIBUTORS, AUTHORIZATIONS, PRICE_LISTS)
+SCOPE_CHECKS: dict[str, Any] = {"hospitals": hospital_in_scope, "distributors": distributor_in_scope,
+                                "distributor-authorizations": authorization_in_scope}

@@ -230,10 +230,10 @@ def validated(model: type[BaseModel], data: dict[str, Any], columns: dict[str, s
 
 def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
                new_uow: Callable[[bool], UnitOfWork], *, dry_run: bool,
-               check: Callable[[ImportRow], None] | None = None,
+               check: Callable[[ImportRow, UnitOfWork], None] | None = None,
                progress: Callable[[int, int], None] | None = None, chunk: int = CHUNK_ROWS) -> ImportReport:
     """Read the file and apply every row (see the module's description). `new_uow(deferred)` builds the service's
-    unit of work; `check` refuses a row outside the caller's data scope; `progress(done, total)` after each row.
+    unit of work; `check(row, uow)` refuses a row outside the caller's data scope or permissions; `progress(done, total)` after each row.
 
     A real run saves the rows `chunk` at a time in one transaction (a row that refuses leaves nothing in it); when a
     chunk cannot be saved (another writer claimed a value meanwhile) its rows are applied again one by one, each in a
@@ -284,7 +284,7 @@ def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
 
 
 def _apply(kind: ImportKind, row: ImportRow, uow: UnitOfWork, actor: str, filename: str, report: ImportReport,
-           check: Callable[[ImportRow], None] | None) -> Outcome | None:
+           check: Callable[[ImportRow, UnitOfWork], None] | None) -> Outcome | None:
     """One row through the kind's handlers in the (deferred) unit of work, as the person importing, its events
     carrying the batch; None, and its problems in the report, when it is refused (it then leaves nothing behind)."""
     mark = uow.mark()
@@ -293,7 +293,7 @@ def _apply(kind: ImportKind, row: ImportRow, uow: UnitOfWork, actor: str, filena
                    reason=f"import {kind.name} row {row.number} of {filename} (sha256 {report.sha256})"):
         try:
             if check is not None:
-                check(row)
+                check(row, uow)
             return kind.apply(row, uow)
         except (RowError, RuleViolation) as error:
             uow.restore(mark)

@@ -48,15 +48,17 @@ class ImportOut(BaseModel):
 
 
 def import_router(kinds: tuple[ImportKind, ...],
-                  scope_checks: dict[str, Callable[[ImportRow, DataScope], None]] | None = None) -> APIRouter:
-    """`scope_checks[kind]` refuses a row outside the caller's data scope (for kinds not company-wide)."""
+                  scope_checks: dict[str, Callable[[ImportRow, DataScope, Any], None]] | None = None) -> APIRouter:
+    """`scope_checks[kind](row, scope, uow)` refuses a row outside the caller's data scope (for kinds not
+    company-wide); the unit of work lets it find the record the row names."""
     router = APIRouter(tags=["imports"])
     for kind in kinds:
         _routes(router, kind, (scope_checks or {}).get(kind.name))
     return router
 
 
-def _routes(router: APIRouter, kind: ImportKind, scope_check: Callable[[ImportRow, DataScope], None] | None) -> None:
+def _routes(router: APIRouter, kind: ImportKind,
+            scope_check: Callable[[ImportRow, DataScope, Any], None] | None) -> None:
     ImportCommand = command_by(kind.permission, scope=kind.scope)  # noqa: N806 - a type, as in the routers
     TemplateReader = permitted(kind.permission, scope=kind.scope)  # noqa: N806
 
@@ -74,12 +76,12 @@ def _routes(router: APIRouter, kind: ImportKind, scope_check: Callable[[ImportRo
 
         granted = permissions_of(principal.roles)
 
-        def check(row: ImportRow) -> None:
+        def check(row: ImportRow, uow: Any) -> None:
             needed = kind.row_permission(row) if kind.row_permission is not None else None
             if needed is not None and needed not in granted:
                 raise RowError(None, "permission", f"this row also needs the permission `{needed}`")
             if scope_check is not None:
-                scope_check(row, scope)
+                scope_check(row, scope, uow)
         try:
             report = run_import(kind, file.filename or f"{kind.name}.csv", content, meta.actor, new_uow,
                                 dry_run=dry_run, check=check)

@@ -42,6 +42,8 @@ HOSPITALS = xlsx([["医院名称", "省份", "等级", "联系人", "联系电�
                   ["坏医院", "上海市", "4X"]])
 DISTRIBUTORS = csv([["经销商名称", "区域", "价格等级", "经营许可证编号", "经营许可证生效日期", "经营许可证有效期至"],
                     ["华东医疗器械有限公司", "江苏省", "gold", "苏药监械经营许20190001", "2024-01-01", in_days(1500)]])
+AUTHORIZATIONS = csv([["经销商名称", "授权书编号", "产品标识", "授权省份", "生效日期", "失效日期"],
+                      ["华东医疗器械有限公司", "SQ-2026-001", GTIN, "江苏省", "2026-01-01", in_days(365)]])
 PRICES = csv([["price_list", "gtin", "price", "valid_from"], ["2026 标准价", GTIN, "1480.00", "2026-01-01"]])
 ITEMS = csv([["gtin", "name", "device_class", "certificate_number", "certificate_holder", "certificate_valid_from",
               "certificate_valid_to", "box_gtin", "box_quantity"],
@@ -66,12 +68,14 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     stack.wait_until_ready()
     url = stack.url
 
-    pricing = {"Authorization": f"Bearer {issue_token('li', ['pricing_manager'])}"}
+    # Prices and authorizations are the pricing and channel managers' (price:manage, distributor:authorize).
+    managers = {"price-lists": {"Authorization": f"Bearer {issue_token('li', ['pricing_manager'])}"},
+                "distributor-authorizations": {"Authorization": f"Bearer {issue_token('sun', ['channel_manager'])}"}}
 
     def upload(service: str, kind: str, name: str, content: bytes, dry_run: bool) -> dict:
         answer = http.post(f"{url(service)}/imports/{kind}", params={"dry_run": dry_run},
                            files={"file": (name, content)}, timeout=60,
-                           headers=pricing if kind == "price-lists" else None)
+                           headers=managers.get(kind))
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -87,6 +91,8 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     assert (real["created"], real["rows_refused"], real["sha256"]) == (2, 1, hashlib.sha256(HOSPITALS).hexdigest())
 
     assert upload("channel", "distributors", "distributors.csv", DISTRIBUTORS, False)["created"] == 1
+    granted = upload("channel", "distributor-authorizations", "authorizations.csv", AUTHORIZATIONS, False)
+    assert (granted["created"], granted["errors"]) == (1, [])
     assert upload("inventory", "items", "items.csv", ITEMS, False)["created"] == 1
     assert upload("channel", "price-lists", "prices.csv", PRICES, False)["created"] == 1
 
@@ -154,6 +160,8 @@ def test_a_company_s_records_are_imported_with_provenance_and_a_recall_finds_a_h
     # Every file again: nothing changes.
     for service, kind, name, content in (("channel", "hospitals", "hospitals.xlsx", HOSPITALS),
                                          ("channel", "distributors", "distributors.csv", DISTRIBUTORS),
+                                         ("channel", "distributor-authorizations", "authorizations.csv",
+                                          AUTHORIZATIONS),
                                          ("inventory", "items", "items.csv", ITEMS),
                                          ("channel", "price-lists", "prices.csv", PRICES),
                                          ("inventory", "suppliers", "suppliers.csv", SUPPLIERS),

@@ -277,3 +277,27 @@ def test_a_handler_s_field_in_a_list_is_named_by_its_column():
     assert (found.row, found.column, found.rule) == (7, "serials", "gs1-character-set")
     [found] = problems_of(7, InvalidReference("lines[0].lot", "gs1-character-set", "not CSET 82"), columns)
     assert found.column == "lot"
+
+
+def test_distributor_authorizations_by_names_registered_against_the_territory_and_once():
+    from services.channel.imports import AUTHORIZATIONS, DISTRIBUTORS
+
+    app = ChannelApplication.in_memory()
+    new_uow = lambda deferred: UnitOfWork(app, deferred=deferred)  # noqa: E731
+    run_import(HOSPITALS, "h.csv", HOSPITAL_CSV, "alice", new_uow, dry_run=False)
+    run_import(DISTRIBUTORS, "d.csv", "name,region,tier\n华东医疗,江苏省,gold\n西部医疗,四川省,gold\n".encode(),
+               "alice", new_uow, dry_run=False)
+    rows = ("经销商名称,授权书编号,产品标识,授权省份,授权医院,生效日期,失效日期,独家\n"
+            "华东医疗,SQ-1,09506000134352,江苏省,上海市第一人民医院,2026-01-01,2026-12-31,true\n"
+            "西部医疗,SQ-2,09506000134352,江苏省,,2026-06-01,2026-12-31,\n"  # overlaps the exclusive grant
+            "无名医疗,SQ-3,09506000134352,四川省,,2026-01-01,2026-12-31,\n"
+            "西部医疗,SQ-4,09506000134352,四川省,不存在医院,2026-01-01,2026-12-31,\n").encode()
+    dry = run_import(AUTHORIZATIONS, "a.csv", rows, "alice", new_uow, dry_run=True)
+    assert dry.created == 1 and {(e.row, e.column, e.rule) for e in dry.errors} == {
+        (3, "exclusive", "authorization-exclusive-overlap"), (4, "distributor", "registered-distributor"),
+        (5, "hospitals", "registered-hospital")}
+    real = run_import(AUTHORIZATIONS, "a.csv", rows, "alice", new_uow, dry_run=False)
+    assert real.created == 1
+    distributor = app.repository.get(app.claimant("distributor-name", "华东医疗"))
+    assert [a["number"] for a in distributor.authorizations] == ["SQ-1"]
+    assert run_import(AUTHORIZATIONS, "a.csv", rows, "alice", new_uow, dry_run=False).unchanged == 1
