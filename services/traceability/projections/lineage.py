@@ -141,19 +141,8 @@ class ShipmentLineage(Projection):
                 (payload.shipment_id, line.gtin, line.lot, line.expiry, line.quantity, consignee, payload.order_id,
                  payload.ship_from_warehouse, payload.carrier, payload.tracking_number, payload.dispatched_at),
             )
-            cur.execute(
-                f"INSERT INTO {self.schema}.lot_consignees AS e (gtin, lot, consignee_id, expiry, quantity_shipped)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (gtin, lot, consignee_id) DO UPDATE SET"
-                " quantity_shipped = e.quantity_shipped + EXCLUDED.quantity_shipped,"
-                " expiry = coalesce(e.expiry, EXCLUDED.expiry)",
-                (line.gtin, line.lot, consignee, line.expiry, line.quantity),
-            )
-            for serial in line.serials or ():
-                cur.execute(
-                    f"INSERT INTO {self.schema}.shipped_serials (gtin, serial, shipment_id, lot, consignee_id)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (line.gtin, serial, payload.shipment_id, line.lot, consignee),
-                )
+            self._consignee_holds(cur, consignee, payload.shipment_id, line.gtin, line.lot, line.expiry,
+                                  line.quantity, line.serials)
 
     def _historical(self, cur: Cursor, payload: HistoricalShipmentImported) -> None:
         """A shipment from before go-live, as the company's records have it: the line is its own shipment (its
@@ -168,18 +157,24 @@ class ShipmentLineage(Projection):
         )
         if cur.fetchone() is None:
             return  # applied before (a dead letter retried)
+        self._consignee_holds(cur, consignee, payload.shipment_line_id, payload.gtin, payload.lot, payload.expiry,
+                              payload.quantity, payload.serials)
+
+    def _consignee_holds(self, cur: Cursor, consignee: object, shipment_id: object, gtin: str, lot: str,
+                         expiry: object, quantity: int, serials: list[str] | None) -> None:
+        """What a shipment line (live or imported) put at its consignee: the lot's units, and each serial."""
         cur.execute(
             f"INSERT INTO {self.schema}.lot_consignees AS e (gtin, lot, consignee_id, expiry, quantity_shipped)"
             " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (gtin, lot, consignee_id) DO UPDATE SET"
             " quantity_shipped = e.quantity_shipped + EXCLUDED.quantity_shipped,"
             " expiry = coalesce(e.expiry, EXCLUDED.expiry)",
-            (payload.gtin, payload.lot, consignee, payload.expiry, payload.quantity),
+            (gtin, lot, consignee, expiry, quantity),
         )
-        for serial in payload.serials or ():
+        for serial in serials or ():
             cur.execute(
                 f"INSERT INTO {self.schema}.shipped_serials (gtin, serial, shipment_id, lot, consignee_id)"
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (payload.gtin, serial, payload.shipment_line_id, payload.lot, consignee),
+                (gtin, serial, shipment_id, lot, consignee),
             )
 
     def _returned(self, cur: Cursor, payload: ShipmentReturned) -> None:
