@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from services.demo import (
     DEMO_DISTRIBUTOR, DEMO_GTIN, DEMO_HOSPITAL, EARLY_LOT, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, in_days, ship_order, udi_scan,
@@ -64,6 +64,19 @@ def reload_until(page: Page, test_id: str, text: str, timeout: float = 60) -> No
         assert time.monotonic() < deadline, f"{test_id} still shows {page.get_by_test_id(test_id).inner_text()!r}"
         time.sleep(0.5)
         page.reload()
+
+
+def reload_until_shown(page: Page, locator: Locator, what: str, timeout: float = 60) -> None:
+    """Reload until `locator` is shown. Each load is given a few seconds to fetch and render: a count taken right
+    after `reload()` sees the table before its request has answered and would reload again, forever."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            expect(locator).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            assert time.monotonic() < deadline, what
+            page.reload()
 
 
 def new_hospital(console: Console, name: str) -> str:
@@ -140,11 +153,7 @@ def test_a_new_customers_order_from_quote_to_shipment(page: Page, console: Conso
     page.get_by_role("button", name="退出").click()
     login(page, "warehouse", username="wang", then="/warehouse/picking")
     pick_list = page.get_by_test_id("pick-list").get_by_role("link", name=order_id[:8])  # the warehouse's worklist
-    deadline = time.monotonic() + 30
-    while not pick_list.count():
-        assert time.monotonic() < deadline, "the order never reached the pick list"
-        time.sleep(0.5)
-        page.reload()
+    reload_until_shown(page, pick_list, "the order never reached the pick list")
     pick_list.click()
     reserved = page.get_by_test_id("reserved")
     expect(reserved).to_contain_text(DEMO_GTIN)
@@ -385,11 +394,8 @@ def test_the_channel_dashboard_renders_its_charts(page: Page, console: Console):
     expect(page.get_by_test_id("promotion-effects")).to_contain_text("DEMO-PROMO-202701")  # the demo's, measured
     sales = page.get_by_test_id("chart-sales-region")
     if "analytics" in SERVICES:  # analytics projects the demo's orders: a bar per region
-        deadline = time.monotonic() + 60
-        while sales.locator("canvas").count() != 1:
-            assert time.monotonic() < deadline, "the sales chart stayed empty"
-            time.sleep(1)
-            page.reload()
+        reload_until_shown(page, sales.locator("canvas").first, "the sales chart stayed empty")
+        expect(sales.locator("canvas")).to_have_count(1)
     else:
         expect(sales).to_have_attribute("data-empty", "true")
         expect(sales).to_contain_text("销售分析服务暂不可用")
