@@ -115,7 +115,10 @@ def _too_large(why: str) -> FileTooLarge:
                                                  f" uncompressed; {why}")
 
 
-def xlsx_rows(content: bytes, max_rows: int) -> list[list[Any]]:
+def xlsx_rows(content: bytes, max_rows: int, sheet: str | None = None) -> list[list[Any]]:
+    """The rows of one sheet: the only one, or, in a workbook of several (a migration workbook, a sheet per kind of
+    record), the one titled `sheet` (without case and blanks). A workbook of several sheets none of which is titled
+    so is refused, naming its sheets: reading whichever came first would import the wrong records."""
     from openpyxl import load_workbook  # only when an Excel file arrives
 
     check_archive(content)
@@ -125,7 +128,7 @@ def xlsx_rows(content: bytes, max_rows: int) -> list[list[Any]]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise UnreadableFile("readable-file", f"the Excel workbook cannot be read: {e}") from None
     try:
-        sheet = workbook.worksheets[0]
+        sheet = _sheet(workbook, sheet)
         rows = []
         # Bounded columns and rows: a sheet may declare 16,384 columns, and gaps between rows are filled with blanks.
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=max_rows + 2, values_only=True):
@@ -139,6 +142,22 @@ def xlsx_rows(content: bytes, max_rows: int) -> list[list[Any]]:
         raise UnreadableFile("readable-file", "the Excel workbook has no sheet") from None
     finally:
         workbook.close()
+
+
+def _sheet(workbook: Any, title: str | None) -> Any:
+    sheets = workbook.worksheets
+    if len(sheets) <= 1 or title is None:
+        return sheets[0]
+    wanted = _title(title)
+    for sheet in sheets:
+        if _title(sheet.title) == wanted:
+            return sheet
+    raise UnreadableFile("sheet", f"the workbook has {len(sheets)} sheets ({', '.join(s.title for s in sheets[:20])}):"
+                                  f" name the one to read {title!r}")
+
+
+def _title(text: str) -> str:
+    return "".join(text.split()).lower()
 
 
 def file_format(filename: str | None, content: bytes) -> FileFormat:
