@@ -19,6 +19,21 @@ commands, run through the same handlers as its API, so no rule is written twice.
   `GET /audit/aggregates/{id}/history` and `erp events show --correlation import:<sha256>` show.
 - Re-importing is a no-op: each kind finds its records by their natural key (a GTIN, a hospital's name, a supplier's
   credit code) or an id derived from the file's hash and row, and its handlers record nothing for what is unchanged.
+
+Grouped rows: a kind may declare `group_by`, a column whose value makes one record of several rows (an order and
+its lines, one line a row, as every ERP's migration template lays them out). The rows sharing a value are one group,
+wherever they are in the file (in the order of its first row), and the kind's `apply_group(rows, uow)` gets them
+together:
+- a group is stored whole or not at all: it is never split across chunks (a chunk closes before a group that would
+  overflow it, so a chunk may hold more than 200 rows only when one group does), and a refused group leaves nothing;
+- when a group is refused every row of it is reported: the row that refused it with its column and rule (a kind
+  says which row by `RowError(..., row=n)`; otherwise its first row), each other row with the rule `group-refused`
+  naming that row;
+- a row without the group's value, and a group of more than MAX_GROUP_ROWS rows, are refused the same way;
+- created, changed and unchanged count groups (`rows` still counts rows); the scope and permission checks run for
+  every row of the group;
+- provenance: the group's events carry the causation id of its first row and the reason names all its rows
+  (`import <kind> rows 5, 9 of <file name> (sha256 <hash>)`).
 """
 
 import hashlib
@@ -40,6 +55,9 @@ from shared.platform.unit_of_work import UnitOfWork
 
 MAX_IMPORT_ROWS = 10_000  # per file, as every upload (workbook.py's cell bound holds xlsx files to it as well)
 CHUNK_ROWS = 200  # rows saved per transaction on a real run
+# Rows of one record of a grouped kind (an order's lines): bounded so that a group fits one transaction and one
+# command (an order takes at most 200 lines); more is that group's error.
+MAX_GROUP_ROWS = 500
 Outcome = Literal["created", "changed", "unchanged"]
 
 
@@ -53,12 +71,13 @@ class Column:
 
 
 class RowError(Exception):
-    """A row refused before any handler ran: a column missing or unreadable (`others`: more of the same row)."""
+    """A row refused before any handler ran: a column missing or unreadable (`others`: more of the same row).
+    `row`: in a group, the number of the row it concerns (None: the group's first row)."""
 
     def __init__(self, column: str | None, rule: str, message: str,
-                 others: tuple[tuple[str | None, str, str], ...] = ()) -> None:
+                 others: tuple[tuple[str | None, str, str], ...] = (), row: int | None = None) -> None:
         super().__init__(message)
-        self.column, self.rule, self.message, self.others = column, rule, message, others
+        self.column, self.rule, self.message, self.others, self.row = column, rule, message, others, row
 
 
 @dataclass(frozen=True)
@@ -84,13 +103,23 @@ class ImportKind:
     columns: tuple[Column, ...]
     # Applies one row through the service's command handlers and says what it did; raises RowError or the
     # handlers' RuleViolation (InvalidReference, NotFound) when the row is refused.
-    apply: Callable[[ImportRow, UnitOfWork], Outcome]
+    apply: Callable[[ImportRow, UnitOfWork], Outcome] | None = None
     description: str = ""
     # A further permission a row needs beside the kind's (opening stock released at once: quality's
     # `quality:inspect`), or None; checked on API calls (the command line's operator runs as the services do).
     row_permission: Callable[[ImportRow], str | None] | None = None
     # The API model's field -> the file's column, where they differ (so that an error names the column).
     field_columns: dict[str, str] = field(default_factory=dict, hash=False)
+    # Grouped kinds (see the module's description): the column whose value makes one record of several rows, and
+    # what applies a group's rows (in file order) together, instead of `apply`.
+    group_by: str | None = None
+    apply_group: Callable[[list[ImportRow], UnitOfWork], Outcome] | None = None
+
+    def __post_init__(self) -> None:
+        single = self.apply is not None and self.group_by is None and self.apply_group is None
+        grouped = self.apply is None and self.group_by is not None and self.apply_group is not None
+        if not (single or grouped):
+            raise ValueError(f"import kind {self.name}: give apply, or group_by with apply_group")
 
     @property
     def header(self) -> list[str]:
@@ -174,7 +203,9 @@ def read_rows(kind: ImportKind, filename: str | None, content: bytes,
     """The file's rows as text by column. A file that cannot be read, or whose header lacks a required column, is
     refused as a whole (UnreadableFile, answered 422 naming `file`)."""
     sha = file_sha256(content)
-    raw = xlsx_rows(content, max_rows) if file_format(filename, content) == "xlsx" else csv_rows(content, max_rows)
+    # A workbook of several sheets (a migration workbook) is read at the sheet titled after the kind.
+    raw = (xlsx_rows(content, max_rows, sheet=kind.name) if file_format(filename, content) == "xlsx"
+           else csv_rows(content, max_rows))
     if not raw:
         raise UnreadableFile("header-row", "the file is empty: its first row names the columns")
     names = [_header_name(h) for h in raw[0]]
@@ -232,16 +263,17 @@ def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
                new_uow: Callable[[bool], UnitOfWork], *, dry_run: bool,
                check: Callable[[ImportRow, UnitOfWork], None] | None = None,
                progress: Callable[[int, int], None] | None = None, chunk: int = CHUNK_ROWS) -> ImportReport:
-    """Read the file and apply every row (see the module's description). `new_uow(deferred)` builds the service's
-    unit of work; `check(row, uow)` refuses a row outside the caller's data scope or permissions; `progress(done, total)` after each row.
+    """Read the file and apply every row, or every group of rows (see the module's description). `new_uow(deferred)`
+    builds the service's unit of work; `check(row, uow)` refuses a row outside the caller's data scope or
+    permissions; `progress(done, total)` in rows, after each row or group.
 
-    A real run saves the rows `chunk` at a time in one transaction (a row that refuses leaves nothing in it); when a
-    chunk cannot be saved (another writer claimed a value meanwhile) its rows are applied again one by one, each in a
-    transaction of its own, so that one row's conflict refuses that row alone."""
+    A real run saves the rows `chunk` at a time in one transaction (a row that refuses leaves nothing in it; a group
+    is never split); when a chunk cannot be saved (another writer claimed a value meanwhile) its rows, or groups, are
+    applied again one by one, each in a transaction of its own, so that one conflict refuses that row (group) alone."""
     rows = read_rows(kind, filename, content)
     report = ImportReport(kind.name, filename, file_sha256(content), dry_run, rows=len(rows))
     uow = new_uow(True)  # deferred: a dry run never flushes it
-    applied: list[tuple[ImportRow, Outcome]] = []  # this chunk's rows, not yet saved
+    applied: list[tuple[list[ImportRow], Outcome]] = []  # this chunk's rows (groups), not yet saved
 
     def save_chunk() -> None:
         nonlocal uow
@@ -251,14 +283,14 @@ def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
             uow.flush()
         except IntegrityError:
             uow = new_uow(True)
-            for row, _ in applied:
+            for unit, _ in applied:
                 one = new_uow(True)
-                outcome = _apply(kind, row, one, actor, filename, report, check)
+                outcome = _apply(kind, unit, one, actor, filename, report, check)
                 if outcome is not None:
                     try:
                         one.flush()
                     except IntegrityError as error:
-                        report.errors.extend(problems_of(row.number, error, kind.field_columns))
+                        report.errors.extend(_refused(kind, unit, unit[0].number, error))
                         continue
                     _count(report, outcome)
         else:
@@ -266,15 +298,19 @@ def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
                 _count(report, outcome)
         applied.clear()
 
-    for done, row in enumerate(rows, start=1):
-        outcome = _apply(kind, row, uow, actor, filename, report, check)
+    done = 0
+    for unit in _units(kind, rows, report):
+        if not dry_run and applied and sum(len(u) for u, _ in applied) + len(unit) > chunk:
+            save_chunk()  # a group is never split: the chunk closes before it
+        outcome = _apply(kind, unit, uow, actor, filename, report, check)
         if outcome is not None:
             if dry_run:
                 _count(report, outcome)
             else:
-                applied.append((row, outcome))
-                if len(applied) >= chunk:
+                applied.append((unit, outcome))
+                if sum(len(u) for u, _ in applied) >= chunk:
                     save_chunk()
+        done += len(unit)
         if progress is not None:
             progress(done, len(rows))
     if not dry_run:
@@ -283,22 +319,66 @@ def run_import(kind: ImportKind, filename: str, content: bytes, actor: str,
     return report
 
 
-def _apply(kind: ImportKind, row: ImportRow, uow: UnitOfWork, actor: str, filename: str, report: ImportReport,
-           check: Callable[[ImportRow, UnitOfWork], None] | None) -> Outcome | None:
-    """One row through the kind's handlers in the (deferred) unit of work, as the person importing, its events
-    carrying the batch; None, and its problems in the report, when it is refused (it then leaves nothing behind)."""
+def _units(kind: ImportKind, rows: list[ImportRow], report: ImportReport) -> list[list[ImportRow]]:
+    """What is applied together: each row alone, or a grouped kind's groups (by the first row of each), the rows of
+    a group in file order. A row without the group's value, or a group too large, is refused here."""
+    if kind.group_by is None:
+        return [[row] for row in rows]
+    groups: dict[str, list[ImportRow]] = {}
+    for row in rows:
+        key = row.get(kind.group_by)
+        if key is None:
+            report.errors.append(RowProblem(row.number, kind.group_by, "missing", f"name the record this row belongs"
+                                                                                  f" to ({kind.group_by})"))
+            continue
+        groups.setdefault(key, []).append(row)
+    units = []
+    for key, group in groups.items():
+        if len(group) > MAX_GROUP_ROWS:
+            report.errors.extend(_refused(kind, group, group[0].number, RowError(
+                kind.group_by, "max-group-rows", f"{kind.group_by} {key} has {len(group)} rows: a record is at most"
+                                                 f" {MAX_GROUP_ROWS} rows")))
+        else:
+            units.append(group)
+    return units
+
+
+def _apply(kind: ImportKind, unit: list[ImportRow], uow: UnitOfWork, actor: str, filename: str,
+           report: ImportReport, check: Callable[[ImportRow, UnitOfWork], None] | None) -> Outcome | None:
+    """One row (or group) through the kind's handlers in the (deferred) unit of work, as the person importing, its
+    events carrying the batch; None, and its problems in the report, when it is refused (it then leaves nothing
+    behind)."""
     mark = uow.mark()
+    first = unit[0]
+    numbers = ", ".join(str(row.number) for row in unit)
     with acting_as(actor, correlation_id=report.correlation_id,
-                   causation_id=f"{report.correlation_id}:row:{row.number}",
-                   reason=f"import {kind.name} row {row.number} of {filename} (sha256 {report.sha256})"):
+                   causation_id=f"{report.correlation_id}:row:{first.number}",
+                   reason=f"import {kind.name} row{'s' if len(unit) > 1 else ''} {numbers} of {filename}"
+                          f" (sha256 {report.sha256})"):
+        row = first  # the row a refusal concerns, unless it says another
         try:
             if check is not None:
-                check(row, uow)
-            return kind.apply(row, uow)
+                for row in unit:
+                    check(row, uow)
+                row = first
+            if kind.apply_group is not None:
+                return kind.apply_group(unit, uow)
+            assert kind.apply is not None  # noqa: S101 - ImportKind holds one of the two
+            return kind.apply(first, uow)
         except (RowError, RuleViolation) as error:
             uow.restore(mark)
-            report.errors.extend(problems_of(row.number, error, kind.field_columns))
+            report.errors.extend(_refused(kind, unit, getattr(error, "row", None) or row.number, error))
             return None
+
+
+def _refused(kind: ImportKind, unit: list[ImportRow], offending: int, error: Exception) -> list[RowProblem]:
+    """The problems of a refused row, or of a refused group: those of the row that refused it, and each other row
+    refused with it (a group is stored whole or not at all)."""
+    found = problems_of(offending, error, kind.field_columns)
+    key = unit[0].get(kind.group_by) if kind.group_by else None
+    return found + [RowProblem(row.number, None, "group-refused", f"refused with row {offending}: {kind.group_by}"
+                                                                  f" {key} is imported whole or not at all")
+                    for row in unit if row.number != offending]
 
 
 def _count(report: ImportReport, outcome: Outcome) -> None:

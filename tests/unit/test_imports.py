@@ -301,3 +301,138 @@ def test_distributor_authorizations_by_names_registered_against_the_territory_an
     distributor = app.repository.get(app.claimant("distributor-name", "华东医疗"))
     assert [a["number"] for a in distributor.authorizations] == ["SQ-1"]
     assert run_import(AUTHORIZATIONS, "a.csv", rows, "alice", new_uow, dry_run=False).unchanged == 1
+
+
+# --- grouped rows: several rows, one record ------------------------------------------------------------------------
+
+def _hospital_batches():
+    """A grouped kind for the machinery's tests: rows sharing a `batch` register their hospitals together, through
+    the hospitals kind's own row (each refusal names its row)."""
+    from services.channel.imports import HOSPITAL_COLUMNS, import_hospital
+    from shared.domain.rules import RuleViolation
+    from shared.platform.imports import Column, ImportKind, RowError
+
+    received = []
+
+    def apply_group(rows, uow):  # noqa: ANN001, ANN202
+        received.append([r.number for r in rows])
+        for row in rows:
+            try:
+                import_hospital(row, uow)
+            except RowError as error:
+                error.row = row.number
+                raise
+            except RuleViolation as error:
+                raise RowError(error.field, error.rule, error.detail, row=row.number) from None
+        return "created"
+
+    kind = ImportKind(name="hospital-batches", service="channel", permission="hospital:register", scope="hospital",
+                      columns=(Column("batch", "the group", True), *HOSPITAL_COLUMNS), group_by="batch",
+                      apply_group=apply_group)
+    return kind, received
+
+
+def _channel():
+    app = ChannelApplication.in_memory()
+    return app, (lambda deferred: UnitOfWork(app, deferred=deferred))
+
+
+def test_rows_of_a_group_need_not_be_adjacent_and_are_applied_together_with_the_group_s_provenance():
+    kind, received = _hospital_batches()
+    app, new_uow = _channel()
+    rows = ("batch,name,province,grade\n"
+            "A,医院甲,上海市,3A\n"
+            "B,医院乙,上海市,3A\n"
+            "A,医院丙,上海市,2A\n").encode()
+    report = run_import(kind, "b.csv", rows, "alice", new_uow, dry_run=False)
+    assert received == [[2, 4], [3]]  # groups in the order of their first row, each in file order
+    assert (report.rows, report.created, report.errors) == (3, 2, [])  # counts are per group
+    third = events_of(app, app.claimant("hospital-name", "医院丙"))[0]
+    assert third.meta["causation_id"] == f"import:{report.sha256}:row:2"  # the group's first row
+    assert third.meta["reason"] == f"import hospital-batches rows 2, 4 of b.csv (sha256 {report.sha256})"
+    second = events_of(app, app.claimant("hospital-name", "医院乙"))[0]
+    assert second.meta["reason"] == f"import hospital-batches row 3 of b.csv (sha256 {report.sha256})"
+
+
+def test_a_refused_group_stores_nothing_and_reports_every_row_the_offending_one_with_its_column():
+    kind, _ = _hospital_batches()
+    app, new_uow = _channel()
+    rows = ("batch,name,province,grade\n"
+            "A,医院甲,上海市,3A\n"
+            "B,医院乙,上海市,3A\n"
+            "A,医院丙,上海市,4X\n"
+            "A,医院丁,上海市,3A\n"
+            ",医院戊,上海市,3A\n").encode()
+    for dry_run in (True, False):
+        report = run_import(kind, "b.csv", rows, "alice", new_uow, dry_run=dry_run)
+        assert report.created == 1 and report.rows_refused == 4
+        assert [(e.row, e.column, e.rule) for e in report.errors] == [
+            (2, None, "group-refused"), (4, "grade", "literal-error"), (5, None, "group-refused"),
+            (6, "batch", "missing")]
+        assert "row 4" in report.errors[0].message and "A" in report.errors[0].message
+    assert app.claimant("hospital-name", "医院甲") is None  # its group was refused: nothing of it stored
+    assert app.claimant("hospital-name", "医院乙") is not None
+
+
+def test_a_chunk_closes_before_a_group_that_would_overflow_it_so_a_group_is_never_split():
+    kind, _ = _hospital_batches()
+    app = ChannelApplication.in_memory()
+    flushes = []
+
+    class Counting(UnitOfWork):
+        def flush(self, positions=()):  # noqa: ANN001, ANN202
+            flushes.append(sorted(app_name for app_name in (a.name for a in self._pending.values())))
+            return super().flush(positions)
+
+    rows = ("batch,name,province,grade\n"
+            "A,甲1,上海市,3A\nB,乙1,上海市,3A\nA,甲2,上海市,3A\nB,乙2,上海市,3A\nC,丙1,上海市,3A\n"
+            "D,丁1,上海市,3A\nD,丁2,上海市,3A\nD,丁3,上海市,3A\nD,丁4,上海市,3A\n").encode()
+    report = run_import(kind, "b.csv", rows, "alice", lambda d: Counting(app, deferred=d), dry_run=False, chunk=3)
+    assert report.created == 4
+    # A (2 rows) then B would make 4 > 3: A alone; B and C make 3; D (4 rows, more than a chunk) whole, alone
+    assert flushes == [["甲1", "甲2"], ["丙1", "乙1", "乙2"], ["丁1", "丁2", "丁3", "丁4"]]
+
+
+def test_a_group_larger_than_the_bound_is_that_group_s_error(monkeypatch):
+    import shared.platform.imports as imports
+
+    monkeypatch.setattr(imports, "MAX_GROUP_ROWS", 2)
+    kind, received = _hospital_batches()
+    app, new_uow = _channel()
+    rows = "batch,name,province,grade\n" + "".join(f"A,甲{n},上海市,3A\n" for n in range(3)) + "B,乙,上海市,3A\n"
+    report = run_import(kind, "b.csv", rows.encode(), "alice", new_uow, dry_run=False)
+    assert received == [[5]] and report.created == 1
+    assert [(e.row, e.column, e.rule) for e in report.errors] == [
+        (2, "batch", "max-group-rows"), (3, None, "group-refused"), (4, None, "group-refused")]
+
+
+def test_a_group_whose_chunk_cannot_be_saved_is_applied_again_whole_in_its_own_transaction():
+    from shared.platform.eventstore import IntegrityError
+
+    kind, received = _hospital_batches()
+    app = ChannelApplication.in_memory()
+    flushes = []
+
+    class FailingOnce(UnitOfWork):
+        def flush(self, positions=()):  # noqa: ANN001, ANN202
+            flushes.append(len(self._pending))
+            if len(flushes) == 1:
+                raise IntegrityError("unique claim taken meanwhile")
+            return super().flush(positions)
+
+    rows = "batch,name,province,grade\nA,甲1,上海市,3A\nB,乙1,上海市,3A\nA,甲2,上海市,3A\n"
+    report = run_import(kind, "b.csv", rows.encode(), "alice", lambda d: FailingOnce(app, deferred=d),
+                        dry_run=False)
+    assert (report.created, report.errors) == (2, [])
+    assert flushes == [3, 2, 1]  # the chunk failed; then group A (both rows) and group B, each on its own
+    assert received == [[2, 4], [3], [2, 4], [3]]
+
+
+def test_a_kind_is_either_row_by_row_or_grouped():
+    from shared.platform.imports import ImportKind
+
+    with pytest.raises(ValueError, match="apply_group"):
+        ImportKind(name="x", service="s", permission="p", scope="company", columns=(), group_by="order")
+    with pytest.raises(ValueError, match="apply_group"):
+        ImportKind(name="x", service="s", permission="p", scope="company", columns=(),
+                   apply=lambda row, uow: "created", group_by="order", apply_group=lambda rows, uow: "created")
