@@ -109,6 +109,7 @@ def load_demo_data(urls: dict[str, str]) -> str:
         loaner_id, usage = _loaner_set(http, urls, hospital["hospital_id"])
         channel = _channel_management(http, urls, hospital, second)
         receivables = _receivables(http, urls, hospital["hospital_id"], distributor_id, second["hospital_id"])
+        migrated = _migrated_history(http, urls)
     return (f"demo data loaded: hospital {DEMO_HOSPITAL}: quote {quote_id} approved by a pricing manager and accepted,"
             f" contract {contract_id}\n  from it, order {order_id} priced from the contract and shipped from lot"
             f" {EARLY_LOT} (FEFO);\n"
@@ -162,9 +163,43 @@ def load_demo_data(urls: dict[str, str]) -> str:
             f" product; the lines behind any of them:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token sun --role channel_manager)\""
             f" '{urls['analytics']}/sales?group=channel', '{urls['analytics']}/sales/lines?group=region&key=上海市'\n"
+            f"Migrated from the old system: {migrated['rows']} shipments of lot {MIGRATED_LOT} made before go-live, imported"
+            f" from a file (batch {migrated['correlation_id'][:19]}…);\n  a recall finds the hospitals they reached,"
+            f" and the item carries its 医保耗材编码 in the UDI database's submission layout:\n"
+            f"     '{urls['traceability']}/recalls/lookup?gtin={DEMO_GTIN}&lot={MIGRATED_LOT}',"
+            f" '{urls['inventory']}/items/udi-submission?format=csv', '{urls['inventory']}/retention'\n"
+            f"     (templates: '{urls['traceability']}/imports/templates/historical-shipments'; `.venv/bin/erp"
+            f" import-kinds` lists every kind)\n"
             f"The distributor's portal sees only its own orders, invoices and recall notices:\n"
             f"     curl -H \"Authorization: Bearer $(.venv/bin/erp token dora --role distributor_user"
             f" --scope distributor:{distributor_id})\" '{urls['traceability']}/recall-notices'")
+
+
+MIGRATED_LOT = "DEMO-2024"
+MIGRATED_SHIPMENTS = (  # delivery note, day, hospital (by name, as the old system's files name it), units
+    ("CK-2024-0815", "2024-08-15", DEMO_HOSPITAL, 6), ("CK-2024-1102", "2024-11-02", SECOND_HOSPITAL, 4),
+    ("CK-2025-0210", "2025-02-10", DEMO_HOSPITAL, 2))
+
+
+def _migrated_history(http: httpx.Client, urls: dict[str, str]) -> dict:
+    """Go-live: the shipments the old system made of a lot long sold out, imported from its delivery notes (checked by
+    a dry run first, as a migration would), so that a recall of that lot finds the hospitals; and the item's 医保耗材编码."""
+    http.put(f"{urls['inventory']}/items/{DEMO_GTIN}/insurance-code",
+             json={"code": "C0301010010000100049"}).raise_for_status()
+    rows = ["出库单号,发货日期,医院名称,产品标识,批号,有效期至,数量"] + [
+        f"{note},{day},{hospital},{DEMO_GTIN},{MIGRATED_LOT},{in_days(200)},{units}"
+        for note, day, hospital, units in MIGRATED_SHIPMENTS]
+    content = ("\n".join(rows) + "\n").encode()
+
+    def upload(dry_run: bool) -> dict:
+        return http.post(f"{urls['traceability']}/imports/historical-shipments", params={"dry_run": dry_run},
+                         files={"file": ("发货历史-旧系统.csv", content)}, timeout=60).raise_for_status().json()
+    # Traceability learns the hospitals from channel's events: the dry run passes once it has.
+    wait_for(what="traceability to know the demo hospitals", probe=lambda: upload(True)["created"] == len(rows) - 1)
+    report = upload(False)
+    wait_for(what="the imported shipments in the recall lookup", probe=lambda: http.get(
+        f"{urls['traceability']}/recalls/lookup", params={"gtin": DEMO_GTIN, "lot": MIGRATED_LOT}).json()["consignees"])
+    return report
 
 
 def _prices(http: httpx.Client, urls: dict[str, str], vbp_hospital_id: str) -> str:

@@ -4,7 +4,9 @@ from decimal import Decimal
 from uuid import UUID
 
 from services.channel.domain.rebate_programmes import account_id_for
-from services.demo import DEMO_DISTRIBUTOR, DEMO_HOSPITAL, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, load_demo_data
+from services.demo import (
+    DEMO_DISTRIBUTOR, DEMO_GTIN, DEMO_HOSPITAL, MIGRATED_LOT, SECOND_DISTRIBUTOR, SECOND_HOSPITAL, load_demo_data,
+)
 from services.order.application.free_goods import free_goods_order_id
 from shared.platform.auth import issue_token
 from shared.platform.settings import SERVICES
@@ -143,4 +145,11 @@ def test_the_demo_story_loads_once_and_its_recall_case_finds_all_three_consignee
     assert all(Decimal(g["amount"]) > 0 for g in by_channel["items"])
     mine = http.get(f"{urls['analytics']}/sales/lines", params={**period, "limit": 500}, headers=portal).json()
     assert mine["total"] > 0 and {line["distributor_id"] for line in mine["items"]} == {distributor_id}
+
+    # The old system's shipments of a lot sold out before go-live: imported, found by a recall, with the batch.
+    migrated = http.get(f"{urls['traceability']}/recalls/lookup", params={"gtin": DEMO_GTIN, "lot": MIGRATED_LOT},
+                        ).json()["consignees"]
+    assert sorted((c["name"], c["quantity_shipped"]) for c in migrated) == [(DEMO_HOSPITAL, 8), (SECOND_HOSPITAL, 4)]
+    item = http.get(f"{urls['inventory']}/items/{DEMO_GTIN}/master-data").json()
+    assert item["insurance_code"] == "C0301010010000100049"
     assert load_demo_data(urls) == "demo data already loaded"
