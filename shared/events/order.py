@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from shared.events.base import GTIN, CurrencyCode, EventPayload, LotNumber, Money, NoneIsEmpty, Quantity, ValueObject
 
@@ -244,6 +244,22 @@ class OrderShipped(OrderEvent):
                                                                " deliveries (the whole order shipped then)")
     status: OrderStatusAfter | None = Field(None, description="the order's status after this event; absent before"
                                                               " partial deliveries existed")
+
+
+class PlatformAcceptanceRecorded(OrderEvent):
+    """The hospital accepted (验收/入库确认) goods of an order placed from its procurement platform (阳光采购), as
+    the platform reported it: once per acceptance (the platform's 验收单号)."""
+
+    event_name: ClassVar[str] = "PlatformAcceptanceRecorded"
+
+    platform: str = Field(min_length=1, max_length=100, description="the platform's short name, e.g. zj-yxcg")
+    acceptance_id: str = Field(min_length=1, max_length=200, description="the platform's 验收单号")
+    platform_order_id: str = Field(min_length=1, max_length=200, description="the platform's 订单编号")
+    delivery_no: str | None = Field(None, max_length=200, description="the delivery it accepts (配送单号: our"
+                                                                     " shipment id, as the delivery was confirmed)")
+    accepted_quantity: int | None = Field(None, ge=0, description="units accepted (验收数量); absent: not given")
+    rejected_quantity: int = Field(0, ge=0, description="units refused (拒收数量)")
+    accepted_at: AwareDatetime = Field(description="when the hospital accepted, as the platform says")
 
 
 # --- quotes (services/order/domain/quotes.py) -------------------------------------------------------------------

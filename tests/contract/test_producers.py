@@ -63,6 +63,10 @@ def every_domain_event() -> list:
                            requested_delivery_date=date(2026, 12, 1))
         order.mark_reserved([{"gtin": GTIN, "lot": "L1", "expiry": date(2030, 1, 1), "quantity": 2}])
         order.record_shipment(shipment_id)
+        order.record_platform_acceptance("sim", "YS-0001", "YG-1", str(shipment_id), 2, 0,
+                                         datetime(2026, 11, 26, 2, 30, tzinfo=UTC))
+        assert not order.record_platform_acceptance("sim", "YS-0001", "YG-1", str(shipment_id), 2, 0,
+                                                    datetime(2026, 11, 26, 2, 30, tzinfo=UTC))  # pulled again
         backordered = SalesOrder(order_id=uuid4(), hospital_id=hospital_id, customer_reference=None, currency="CNY",
                                  lines=[{"line_no": 1, "gtin": GTIN, "quantity": 2, "unit_price": Decimal("10.00")}])
         backordered.backorder("no stock")

@@ -145,6 +145,9 @@ class OrderOut(BaseModel):
     delivery_address: str | None = None
     backordered: list[dict] = Field(default_factory=list, description="what is short and waits for stock, per line")
     cancelled_lines: list[dict] = Field(default_factory=list, description="lines cancelled one by one, as they were")
+    platform_acceptances: list[dict[str, Any]] = Field(
+        default_factory=list, description="an order from a procurement platform (阳光采购): the hospital's acceptances"
+                                          " (验收) the platform reported, each with what was accepted and rejected")
     version: int
 
 
@@ -190,7 +193,8 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     backordered=o.__dict__.get("backordered", []),
                     cancelled_lines=[{"line_no": no, "gtin": line["gtin"], "quantity": line["quantity"],
                                       "status": statuses.get(no, "cancelled")}
-                                     for no, line in sorted(o.cancelled_lines.items())], version=o.version)
+                                     for no, line in sorted(o.cancelled_lines.items())],
+                    platform_acceptances=o.platform_acceptances, version=o.version)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)

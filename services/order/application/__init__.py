@@ -38,6 +38,7 @@ class OrderApplication(ServiceApplication):
         SalesOrder.Cancelled: contracts.OrderCancelled,
         SalesOrder.CancellationRefused: contracts.OrderCancellationRefused,
         SalesOrder.HoldReleased: contracts.OrderHoldReleased,
+        SalesOrder.PlatformAcceptanceRecorded: contracts.PlatformAcceptanceRecorded,
         CreditLimit.Set: contracts.CreditLimitSet,
         CreditLimit.Changed: contracts.CreditLimitSet,
         Quote.Drafted: contracts.QuoteDrafted,

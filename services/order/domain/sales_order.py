@@ -10,7 +10,7 @@ starts only when its last hold is released (OrderReleased). A hold placed later 
 order already in fulfilment from being dispatched until it is released. A typed price may also be rejected
 (price_rejected, the end of the order)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -529,3 +529,31 @@ class SalesOrder(TracedAggregate):
         for line in lines or []:
             shipped[line["line_no"]] = shipped.get(line["line_no"], 0) + line["quantity"]
         self.status = status or "shipped"
+
+    @property
+    def platform_acceptances(self) -> list[dict[str, Any]]:
+        """The hospital's acceptances (验收) its procurement platform reported (orders placed from a platform)."""
+        return self.__dict__.get("platform_acceptances_recorded", [])
+
+    def record_platform_acceptance(self, platform: str, acceptance_id: str, platform_order_id: str,
+                                   delivery_no: str | None, accepted_quantity: int | None, rejected_quantity: int,
+                                   accepted_at: datetime) -> bool:
+        """What the hospital accepted and rejected of a delivery, as its platform reports it; False when this
+        acceptance is already recorded (the platform's feed is pulled again after an outage or a crash). Recorded
+        whatever the order's status: it is the hospital's word, not a step the order may refuse."""
+        if any((a["platform"], a["acceptance_id"]) == (platform, acceptance_id) for a in self.platform_acceptances):
+            return False
+        self._platform_acceptance_recorded(
+            platform=platform, acceptance_id=acceptance_id, platform_order_id=platform_order_id,
+            delivery_no=delivery_no, accepted_quantity=accepted_quantity, rejected_quantity=rejected_quantity,
+            accepted_at=accepted_at)
+        return True
+
+    @event("PlatformAcceptanceRecorded")
+    def _platform_acceptance_recorded(self, platform: str, acceptance_id: str, platform_order_id: str,
+                                      delivery_no: str | None, accepted_quantity: int | None,
+                                      rejected_quantity: int, accepted_at: datetime) -> None:
+        self.__dict__.setdefault("platform_acceptances_recorded", []).append({
+            "platform": platform, "acceptance_id": acceptance_id, "platform_order_id": platform_order_id,
+            "delivery_no": delivery_no, "accepted_quantity": accepted_quantity,
+            "rejected_quantity": rejected_quantity, "accepted_at": accepted_at})
