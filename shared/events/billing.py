@@ -168,6 +168,27 @@ class InvoicePaymentUnapplied(InvoiceEvent):
     unapplied_on: date
 
 
+class OpeningReceivableRecorded(InvoiceEvent):
+    """A customer's invoice from the system before go-live, still unpaid (期初应收), recorded so that the account,
+    the aging, dunning, statements and payment allocation are right from the first day. Payments and reversals apply
+    to it as to an invoice (InvoicePaymentApplied and InvoicePaymentUnapplied name it as `invoice_id`).
+
+    It is no sale of this system: no goods, no lines, no revenue or VAT to book (the old ledger booked them), and its
+    number is the old system's, outside the INV series; consumers counting sales must not count it."""
+
+    event_name: ClassVar[str] = "OpeningReceivableRecorded"
+    customer_id: UUID = Field(description="the party billed")
+    customer_kind: Literal["hospital", "distributor"]
+    legacy_number: str = Field(min_length=1, max_length=40, description="the old system's invoice number (发票号码)")
+    currency: CurrencyCode
+    issued_on: date
+    due_on: date
+    payment_terms_days: int | None = Field(None, ge=0, le=720, description="when the due date came from terms")
+    outstanding: Money = Field(gt=0, description="what was open of it at go-live, tax-inclusive (含税)")
+    original_gross: Money | None = Field(None, gt=0, description="the invoice's whole amount, when known (含税)")
+    note: str | None = Field(None, max_length=500)
+
+
 # --- gap-free document numbers (services/billing/domain/numbering.py) ---------------------------------------------
 
 class DocumentSeriesEvent(EventPayload):

@@ -137,6 +137,10 @@ def every_domain_event() -> list:
                                    {"line_no": 1, "gtin": GTIN, "lot": "L1", "quantity": 1,
                                     "first_invoice_number": "INV-2026-000001", "first_invoice_id": invoice.id,
                                     "flag": "third-invoice"}])
+        from services.billing.domain import OpeningReceivable
+        opening = OpeningReceivable.record(hospital_id, "hospital", "04457821", "CNY", date(2026, 7, 1),
+                                           date(2026, 8, 1), Decimal("5000.00"), Decimal("8000.00"), note="部分回款",
+                                           today=date(2026, 12, 1))  # an old invoice taken over at go-live
         skipped = DeadLetterCase(dead_letter_id=uuid4(), consumer="channel-directory", skipped_event_id="channel-3",
                                  skipped_event_type="erp.channel.HospitalRegistered", topic="channel.events",
                                  partition=0, offset=2, error="ValueError: bad", reason="a duplicate registration",
@@ -205,7 +209,7 @@ def every_domain_event() -> list:
     aggregates = [hospital, distributor, price_list, rule_book, order, backordered, supplier, item, fulfilment,
                   rejected, invoice, skipped, proposal, loaner, planned, register, alert, rebate, account,
                   allowance, parent, promotion, budget, series, payment, statement, confirmed, ledger,
-                  bank, second, *outbound]
+                  bank, second, opening, *outbound]
     return ([event for aggregate in aggregates for event in aggregate.collect_events()] + stock_control_events()
             + traceability_events() + order_events)
 

@@ -1,6 +1,7 @@
 """Billing's application layer: the event store it writes to, the unit of work its commands read through, and one
 module of commands per capability: invoicing.py (an invoice per shipment, numbered, with its due date),
-credit_notes.py (红字), payments.py (receipts, allocation, reversal), statements.py (对账单, confirmed or disputed)."""
+credit_notes.py (红字), payments.py (receipts, allocation, reversal), statements.py (对账单, confirmed or disputed),
+opening.py (the open receivables taken over at go-live, 期初应收)."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,9 @@ from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
-from services.billing.domain import AgreedTerms, DocumentSeries, Invoice, Payment, RebateAllowance, Statement
+from services.billing.domain import (
+    AgreedTerms, DocumentSeries, Invoice, OpeningReceivable, Payment, RebateAllowance, Statement,
+)
 from services.billing.domain.bank_statement import BankStatement
 from services.billing.domain.ledger import LedgerPeriod
 from services.billing.domain.two_invoices import SecondInvoice
@@ -28,6 +31,8 @@ class BillingApplication(ServiceApplication):
         Invoice.CreditNoteIssued: contracts.CreditNoteIssued,
         Invoice.PaymentApplied: contracts.InvoicePaymentApplied,
         Invoice.PaymentUnapplied: contracts.InvoicePaymentUnapplied,
+        # An opening receivable's payments are Invoice's own events (it is an Invoice to them).
+        OpeningReceivable.Recorded: contracts.OpeningReceivableRecorded,
         RebateAllowance.Opened: contracts.RebateAllowanceOpened,
         RebateAllowance.Granted: contracts.RebateAllowanceGranted,
         RebateAllowance.Applied: contracts.RebateAllowanceApplied,

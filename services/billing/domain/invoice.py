@@ -68,6 +68,8 @@ class Invoice(TracedAggregate):
     """A (blue) invoice and what happened to it: its credit notes (红字, each citing it) and the payments applied to
     it. What is open of it is the gross total less what its credit notes took back and its payments paid."""
 
+    source = "shipment"  # raised by this system for goods shipped; an opening receivable (opening.py) says "opening"
+
     @event("Raised")
     def __init__(self, shipment_id: UUID, order_id: UUID, hospital_id: UUID, currency: str,
                  lines: list[dict[str, Any]], net_total: Decimal, vat_total: Decimal, gross_total: Decimal,
