@@ -2,6 +2,7 @@
 
 from services.order.api.contracts import router as contracts_router
 from services.order.api.credit import router as credit_router
+from services.order.api.platforms import router as platforms_router
 from services.order.api.quotes import router as quotes_router
 from services.order.api.routes import router
 from services.order.application import OrderApplication, OrderUnitOfWork
@@ -25,7 +26,7 @@ ORDER = ServiceDefinition(
     projections=(KnownHospitals, KnownDistributors, OrderList, KnownItems, DistributorLicences, PriceBook, QuoteList,
                  ContractList, VbpProgress, CreditExposure, OrderHistory),
     process_managers=(OrderFulfilmentTracker, RebateGoods),
-    routers=(router, quotes_router, contracts_router, credit_router),
+    routers=(router, quotes_router, contracts_router, credit_router, platforms_router),
     default_port=8001,
     description="Quotes, contracts and sales orders, priced by the one rulebook, from placement to shipment.",
 )

@@ -39,6 +39,35 @@ def orders(read: ReadModels, where: OrderFilter, scope: DataScope, paging: PageR
                                            region="h.region")})
 
 
+# A platform order with its parties: placed, the order's (order_list); refused, those its codes are mapped to now.
+_PLATFORM_ORDERS = (
+    "{schema}.platform_orders p"
+    " LEFT JOIN {schema}.order_list o ON o.order_id = p.order_id"
+    " LEFT JOIN {schema}.platform_parties ph ON ph.platform = p.platform AND ph.kind = 'hospital'"
+    " AND ph.code = p.hospital_code"
+    " LEFT JOIN {schema}.platform_parties pd ON pd.platform = p.platform AND pd.kind = 'distributor'"
+    " AND pd.code = p.platform_order->>'distributor_code'"
+    " LEFT JOIN {schema}.known_hospitals h ON h.hospital_id = COALESCE(o.hospital_id, ph.party_id)")
+_PLATFORM_ORDER_COLUMNS = (
+    "p.platform, p.platform_order_id, p.status, p.order_id, p.rule, p.field, p.detail, p.hospital_code,"
+    " COALESCE(o.hospital_id, ph.party_id) AS hospital_id, h.name AS hospital_name,"
+    " COALESCE(p.platform_order->>'hospital_name', p.received->>'医院名称') AS platform_hospital_name,"
+    " p.platform_order->>'distributor_code' AS distributor_code,"
+    " COALESCE(o.ship_to_distributor_id, pd.party_id) AS distributor_id, p.recorded_at")
+
+
+def platform_orders(read: ReadModels, platform: str | None, status: str | None, scope: DataScope,
+                    paging: PageRequest) -> tuple[list[dict], int]:
+    """What became of the orders pulled from procurement platforms, the newest first, of those within the caller's
+    scope (a refused order whose hospital code is mapped to nobody is the company's only)."""
+    return read.page(_PLATFORM_ORDERS, paging, columns=_PLATFORM_ORDER_COLUMNS,
+                     order_by="p.recorded_at DESC, p.platform, p.platform_order_id", where={
+                         "p.platform = %s": platform, "p.status = %s": status,
+                         **scope.condition(hospital="COALESCE(o.hospital_id, ph.party_id)",
+                                           distributor="COALESCE(o.ship_to_distributor_id, pd.party_id)",
+                                           region="h.region")})
+
+
 def order_within(read: ReadModels, scope: DataScope, order_id: UUID, hospital_id: UUID,
                  distributor_id: UUID | None) -> None:
     """Refuse (404) an order outside the caller's scope."""
@@ -57,6 +86,13 @@ class SaleFactsFromReadModels:
     def hospital_known(self, hospital_id: UUID) -> bool:
         known = self.read.one("SELECT 1 FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))
         return known is not None
+
+    def hospitals_named(self, name_key: str) -> list[UUID]:
+        # The channel's name key (NFKC, case-folded, spaces collapsed), in SQL: lower() is casefold for the names
+        # hospitals have.
+        rows = self.read.all("SELECT hospital_id FROM {schema}.known_hospitals WHERE lower(regexp_replace(btrim("
+                             "normalize(name, NFKC)), '\\s+', ' ', 'g')) = %s ORDER BY hospital_id LIMIT 2", (name_key,))
+        return [row["hospital_id"] for row in rows]
 
     def hospital_province(self, hospital_id: UUID) -> str | None:
         known = self.read.one("SELECT region FROM {schema}.known_hospitals WHERE hospital_id = %s", (hospital_id,))

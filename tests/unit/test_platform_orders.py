@@ -396,3 +396,61 @@ def test_the_desk_places_a_refused_order_again_once_what_refused_it_is_fixed(wor
     with pytest.raises(RuleViolation) as unreadable:
         sync.retry_refused("sim", "YG-2", ledger, unit_of_work)
     assert unreadable.value.rule == "platform-order-retryable"
+
+
+def test_an_acceptance_is_recorded_on_its_order_once_even_when_pulled_again(world):
+    platform, ledger, unit_of_work, app = world
+    platform.feed.append(platform_order("YG-1"))
+    sync.sync_orders(platform, ledger, unit_of_work)
+    at = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    platform.acceptances.append(Acceptance(acceptance_id="YS-1", platform_order_id="YG-1", accepted_at=at,
+                                           delivery_no="S-1", quantity=2, rejected_quantity=1))
+    record_batch = ledger.record_batch  # a crash after the event, before the ledger's batch: the page is pulled again
+    ledger.record_batch = lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("crash"))
+    with pytest.raises(RuntimeError):
+        sync.sync_acceptances(platform, ledger, unit_of_work)
+    ledger.record_batch = record_batch
+    assert sync.sync_acceptances(platform, ledger, unit_of_work) == 1
+    assert sync.sync_acceptances(platform, ledger, unit_of_work) == 0
+    order = app.get_aggregate(sync.order_id_for("sim", "YG-1"), SalesOrder)
+    assert order.platform_acceptances == [{
+        "platform": "sim", "acceptance_id": "YS-1", "platform_order_id": "YG-1", "delivery_no": "S-1",
+        "accepted_quantity": 2, "rejected_quantity": 1, "accepted_at": at}]
+    topics = [n.topic for n in app.recorder.select_notifications(start=1, limit=100)]
+    assert sum(topic.endswith("PlatformAcceptanceRecorded") for topic in topics) == 1
+
+
+def test_the_desk_maps_codes_to_registered_parties_of_its_scope_and_a_retry_of_a_placed_order_answers_it(world):
+    from services.order.platforms import desk
+    from shared.platform.access import EVERYTHING, DataScope
+    from shared.platform.context import EventMeta
+    from shared.platform.problems import Problem
+
+    platform, ledger, unit_of_work, app = world
+    prices = unit_of_work().price_facts
+    with pytest.raises(RuleViolation) as kind:
+        desk.map_party(ledger, prices, EVERYTHING, "sim", "supplier", "X", HOSPITAL)
+    assert (kind.value.field, kind.value.rule) == ("kind", "platform-party-kind")
+    with pytest.raises(RuleViolation) as wrong:  # a distributor's id for a hospital's code
+        desk.map_party(ledger, prices, EVERYTHING, "sim", "hospital", "H2", DISTRIBUTOR)
+    assert (wrong.value.field, wrong.value.rule) == ("party_id", "registered-hospital")
+    elsewhere = DataScope(everything=False, regions=frozenset({"四川省"}))
+    with pytest.raises(RuleViolation) as hidden:  # outside the caller's scope it looks unregistered
+        desk.map_party(ledger, prices, elsewhere, "sim", "hospital", "H2", HOSPITAL)
+    assert hidden.value.rule == "registered-hospital" and ledger.party_for("sim", "hospital", "H2") is None
+    assert desk.map_party(ledger, prices, EVERYTHING, "sim", "hospital", "H2", HOSPITAL).customer_id == HOSPITAL
+
+    platform.feed += [platform_order("YG-1"), platform_order("YG-2", hospital="H3")]
+    sync.sync_orders(platform, ledger, unit_of_work)
+    desk_meta = EventMeta(actor="user:desk-wang", correlation_id="c-1", reason="医院编码已对照")
+    placed = desk.retry("sim", "YG-1", ledger, unit_of_work, EVERYTHING, desk_meta)
+    assert (placed.status, placed.order_id) == ("placed", sync.order_id_for("sim", "YG-1"))
+    with pytest.raises(Problem):  # a refused order of a code mapped to nobody: outside every customer's scope
+        desk.retry("sim", "YG-2", ledger, unit_of_work, elsewhere, desk_meta)
+    with pytest.raises(NotFound):
+        desk.retry("sim", "YG-9", ledger, unit_of_work, EVERYTHING, desk_meta)
+    ledger.map_party("sim", "hospital", "H3", HOSPITAL)
+    retried = desk.retry("sim", "YG-2", ledger, unit_of_work, EVERYTHING, desk_meta)
+    assert retried.status == "placed"
+    placed_event = app.mapper.to_domain_event(app.recorder.select_notifications(start=1, limit=100)[-1])
+    assert (placed_event.meta["actor"], placed_event.meta["reason"]) == ("user:desk-wang", "医院编码已对照")

@@ -56,6 +56,13 @@ def _message(row: dict[str, Any]) -> OutboxMessage:
                          status=row["status"], last_error=row["last_error"])
 
 
+def _record(row: dict[str, Any]) -> PlatformOrderRecord:
+    return PlatformOrderRecord(platform=row["platform"], platform_order_id=row["platform_order_id"],
+                               status=row["status"], order_id=row["order_id"], hospital_code=row["hospital_code"],
+                               rule=row["rule"], field=row["field"], detail=row["detail"], received=row["received"],
+                               lines=tuple(row["lines"]), order=row["platform_order"], recorded_at=row["recorded_at"])
+
+
 class PostgresPlatformLedger:
     def __init__(self, pool: ConnectionPool, schema: str) -> None:
         self.pool, self.schema = pool, schema
@@ -152,11 +159,13 @@ class PostgresPlatformLedger:
             rows = conn.execute(f"SELECT * FROM {self.schema}.platform_orders WHERE platform = %s"
                                 " AND (%s::text IS NULL OR status = %s) ORDER BY recorded_at, platform_order_id",
                                 (platform, status, status)).fetchall()
-        return [PlatformOrderRecord(platform=row["platform"], platform_order_id=row["platform_order_id"],
-                                    status=row["status"], order_id=row["order_id"], hospital_code=row["hospital_code"],
-                                    rule=row["rule"], field=row["field"], detail=row["detail"],
-                                    received=row["received"], lines=tuple(row["lines"]), order=row["platform_order"],
-                                    recorded_at=row["recorded_at"]) for row in rows]
+        return [_record(row) for row in rows]
+
+    def order(self, platform: str, platform_order_id: str) -> PlatformOrderRecord | None:
+        with self.pool.connection() as conn:
+            row = conn.execute(f"SELECT * FROM {self.schema}.platform_orders WHERE platform = %s"
+                               " AND platform_order_id = %s", (platform, platform_order_id)).fetchone()
+        return None if row is None else _record(row)
 
     def outbox(self, platform: str) -> list[OutboxMessage]:
         with self.pool.connection() as conn:

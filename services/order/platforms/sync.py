@@ -20,7 +20,8 @@ queued in the outbox (`PlatformLedger`, a table in the service's schema) in that
 platform refuses (dead, kept with its error for a person). Every message carries its id as the platform's request id
 (请求流水号), so a push whose answer was lost is recorded once by the platform.
 
-Acceptances (验收) are pulled by `sync_acceptances` with a cursor of their own and kept against the order.
+Acceptances (验收) are pulled by `sync_acceptances` with a cursor of their own, recorded on the order they are for
+(`PlatformAcceptanceRecorded`, once per acceptance) and kept in the ledger.
 The port is `PlatformLedger`: in memory here for the unit tests, in PostgreSQL in services/order/platforms/ledger.py.
 """
 
@@ -46,7 +47,7 @@ from services.order.platforms import (
     PlatformOrder, PlatformRefused, PlatformUnavailable,
 )
 from shared.domain.rules import NotFound, RuleViolation
-from shared.platform.context import acting_as
+from shared.platform.context import EventMeta, acting_as
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ class PlatformLedger(Protocol):
 
     def orders(self, platform: str, status: str | None = None) -> list[PlatformOrderRecord]: ...
 
+    def order(self, platform: str, platform_order_id: str) -> PlatformOrderRecord | None: ...
+
     def outbox(self, platform: str) -> list[OutboxMessage]: ...
 
 
@@ -215,6 +218,9 @@ class InMemoryPlatformLedger:
 
     def orders(self, platform: str, status: str | None = None) -> list[PlatformOrderRecord]:
         return [r for (p, _), r in self.records.items() if p == platform and status in (None, r.status)]
+
+    def order(self, platform: str, platform_order_id: str) -> PlatformOrderRecord | None:
+        return self.records.get((platform, platform_order_id))
 
     def outbox(self, platform: str) -> list[OutboxMessage]:
         return [m for m in self.messages.values() if m.platform == platform]
@@ -305,7 +311,8 @@ def _refused(platform: str, order: PlatformOrder, rule: str, field_: str | None,
 
 
 def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
-           unit_of_work: Callable[[], OrderUnitOfWork]) -> tuple[PlatformOrderRecord, bool]:
+           unit_of_work: Callable[[], OrderUnitOfWork], meta: EventMeta | None = None
+           ) -> tuple[PlatformOrderRecord, bool]:
     """The platform order as a PlaceOrder for the placing handler; the platform's codes mapped to ours first. An
     order already placed (its record lost in a crash before the batch was recorded) is found, not checked again."""
     order_id = order_id_for(platform, order.platform_order_id)
@@ -350,7 +357,10 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
         requested_delivery_date=body.requested_delivery_date, ship_to_distributor_id=body.ship_to_distributor_id,
         delivery_address=body.delivery_address)
     uow.rollback()
-    with acting_as(actor_of(platform), correlation_id=f"{platform}:{order.platform_order_id}"):
+    # The platform places what it pulls; a retry is the desk's act, with its reason (meta: the request's).
+    actor, reason = (meta.actor, meta.reason) if meta is not None else (actor_of(platform), None)
+    correlation_id = meta.correlation_id if meta is not None else f"{platform}:{order.platform_order_id}"
+    with acting_as(actor, correlation_id=correlation_id, reason=reason):
         try:
             placed, created = placing.place_order(command, uow)
         except RuleViolation as refusal:
@@ -363,19 +373,19 @@ def _place(platform: str, order: PlatformOrder, ledger: PlatformLedger,
 
 
 def retry_refused(platform: str, platform_order_id: str, ledger: PlatformLedger,
-                  unit_of_work: Callable[[], OrderUnitOfWork]) -> PlatformOrderRecord:
+                  unit_of_work: Callable[[], OrderUnitOfWork], meta: EventMeta | None = None) -> PlatformOrderRecord:
     """The order desk, once what refused a platform order is fixed (its hospital code mapped, a licence recorded):
     the order as the platform sent it, through the same rules again. Placed: its record says so and its 确认配送关系
     is queued, in one transaction; refused again: the record names the rule of now. NotFound for an order not
     recorded as refused; RuleViolation `platform-order-retryable` for one the adapter could not read."""
-    record = next((r for r in ledger.orders(platform, "refused") if r.platform_order_id == platform_order_id), None)
-    if record is None:
+    record = ledger.order(platform, platform_order_id)
+    if record is None or record.status != "refused":
         raise NotFound("Refused platform order", f"{platform}:{platform_order_id}")
     if record.order is None:
         raise RuleViolation("platform-order-retryable", "the platform's record could not be read as an order: ask the"
                             " platform to send it again, corrected")
     order = _order_of(record)
-    outcome, _ = _place(platform, order, ledger, unit_of_work)
+    outcome, _ = _place(platform, order, ledger, unit_of_work, meta)
     messages = [distribution_message(platform, order)] if outcome.status == "placed" else []
     ledger.resolve(outcome, messages)
     return outcome
@@ -383,9 +393,13 @@ def retry_refused(platform: str, platform_order_id: str, ledger: PlatformLedger,
 
 # --- pulling acceptances ------------------------------------------------------------------------------------------
 
-def sync_acceptances(connector: PlatformConnector, ledger: PlatformLedger, *, limit: int = 100) -> int:
+def sync_acceptances(connector: PlatformConnector, ledger: PlatformLedger,
+                     unit_of_work: Callable[[], OrderUnitOfWork] | None = None, *, limit: int = 100) -> int:
     """The hospitals' acceptances after the cursor, kept with the order they are for (those of orders the sync never
-    placed are skipped), and the cursor, in one transaction. The number kept."""
+    placed are skipped), and the cursor, in one transaction; given a unit of work, each is first recorded on its
+    order (`PlatformAcceptanceRecorded`, shown by GET /orders/{id}). The order records an acceptance once
+    (SalesOrder.record_platform_acceptance), so a crash between the event and the ledger's batch re-pulls the page
+    and records nothing twice. The number kept."""
     platform = connector.name
     page = connector.pull_acceptances(ledger.cursor(platform, ACCEPTANCES), limit)
     placed = ledger.recorded(platform, [a.platform_order_id for a in page.acceptances])
@@ -393,8 +407,29 @@ def sync_acceptances(connector: PlatformConnector, ledger: PlatformLedger, *, li
                              order_id=order_id_for(platform, a.platform_order_id), accepted_at=a.accepted_at,
                              delivery_no=a.delivery_no, quantity=a.quantity, rejected_quantity=a.rejected_quantity)
             for a in page.acceptances if placed.get(a.platform_order_id) == "placed"]
+    if unit_of_work is not None:
+        for acceptance in kept:
+            record_acceptance(acceptance, unit_of_work)
     ledger.record_batch(platform, ACCEPTANCES, page.cursor, [], [], kept)
     return len(kept)
+
+
+def record_acceptance(acceptance: AcceptanceRecord, unit_of_work: Callable[[], OrderUnitOfWork]) -> bool:
+    """One acceptance on its order, the platform as the actor; False when the order already has it."""
+    uow = unit_of_work()
+    order = uow.get(acceptance.order_id, SalesOrder)
+    if order is None:  # placed by the sync, so it exists; a ledger restored without the store: nothing to add to
+        log.warning("acceptance %s names order %s, not in the store", acceptance.acceptance_id, acceptance.order_id)
+        return False
+    with acting_as(actor_of(acceptance.platform),
+                   correlation_id=f"{acceptance.platform}:{acceptance.platform_order_id}"):
+        if not order.record_platform_acceptance(
+                acceptance.platform, acceptance.acceptance_id, acceptance.platform_order_id, acceptance.delivery_no,
+                acceptance.quantity, acceptance.rejected_quantity, acceptance.accepted_at):
+            return False
+        uow.collect(order)
+        uow.commit()
+    return True
 
 
 # --- the outbox ---------------------------------------------------------------------------------------------------
@@ -508,7 +543,7 @@ def run(connector: PlatformConnector, ledger: PlatformLedger, unit_of_work: Call
                 before = ledger.cursor(connector.name, ORDERS)
                 if sync_orders(connector, ledger, unit_of_work).cursor == before:
                     break
-            sync_acceptances(connector, ledger)
+            sync_acceptances(connector, ledger, unit_of_work)
             failures = 0
         except PlatformUnavailable as problem:
             failures += 1
