@@ -8,6 +8,7 @@ from services.billing.api.ledger import router as ledger_router
 from services.billing.api.payments import router as payments_router
 from services.billing.api.routes import router
 from services.billing.application import BillingApplication, BillingUnitOfWork
+from services.billing.imports import IMPORTS
 from services.billing.projections.bank_lines import BankLines
 from services.billing.projections.invoice_list import InvoiceList
 from services.billing.projections.order_terms import OrderTerms
@@ -16,6 +17,7 @@ from services.billing.projections.receivables import Receivables
 from services.billing.projections.two_invoices import TwoInvoiceChains
 from services.billing.reactions import ConsumptionInvoicer, RebateDiscounts, ReturnCredits, ShipmentInvoicer
 from services.billing.settings import BillingSettings
+from shared.platform.imports_api import import_router
 from shared.platform.service import ServiceDefinition
 
 BILLING = ServiceDefinition(
@@ -26,7 +28,8 @@ BILLING = ServiceDefinition(
     projections=(OrderTerms, InvoiceList, KnownParties, Receivables, TwoInvoiceChains, BankLines),
     process_managers=(ShipmentInvoicer, ConsumptionInvoicer, RebateDiscounts, ReturnCredits),
     routers=(router, payments_router, accounts_router, ledger_router, bank_router, two_invoices_router,
-             documents_router),
+             documents_router, import_router(IMPORTS)),
+    imports=IMPORTS,
     settings=(BillingSettings,),
     default_port=8004,
     description="Invoices, credit notes, payments and statements.",
