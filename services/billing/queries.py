@@ -41,7 +41,7 @@ def invoices(read: ReadModels, where: InvoiceFilter, scope: DataScope, paging: P
                                                   " THEN h.region END)")})
 
 
-def invoice_within(read: ReadModels, scope: DataScope, invoice_id: UUID, hospital_id: UUID,
+def invoice_within(read: ReadModels, scope: DataScope, invoice_id: UUID, hospital_id: UUID | None,
                    bill_to_distributor_id: UUID | None) -> None:
     """Refuse (404) an invoice billed to a party outside the caller's scope: an invoice billed to a distributor
     (两票制) is the distributor's, not the hospital's, whose price it shows."""
@@ -94,7 +94,9 @@ class ReceivablesFromReadModels:
         opening = self.read.one("SELECT coalesce(sum(balance_delta), 0) AS b FROM {schema}.ar_entries"
                                 " WHERE customer_id = %s AND currency = %s AND on_date < %s",
                                 (customer_id, currency, start))["b"]  # type: ignore[index]
-        rows = self.read.all("SELECT kind, coalesce(invoice_id, document_id) AS document_id, coalesce(number, '')"
+        # An opening receivable (期初应收) is an invoice on a statement, under its old number.
+        rows = self.read.all("SELECT CASE kind WHEN 'opening_receivable' THEN 'invoice' ELSE kind END AS kind,"
+                             " coalesce(invoice_id, document_id) AS document_id, coalesce(number, '')"
                              " AS number, on_date AS on, due_on, balance_delta AS amount FROM {schema}.ar_entries"
                              " WHERE customer_id = %s AND currency = %s AND on_date BETWEEN %s AND %s"
                              " AND balance_delta <> 0 ORDER BY on_date, seq, entry_id LIMIT 5001",

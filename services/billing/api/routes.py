@@ -67,25 +67,33 @@ class CreditNoteOut(BaseModel):
     note: str | None
 
 
+Source = Literal["shipment", "opening"]
+SOURCE = ("shipment: raised by this system for goods shipped; opening: an opening receivable (期初应收), the old"
+          " system's invoice taken over at go-live, under its old number, without order, shipment, lines or VAT split")
+
+
 class InvoiceOut(BaseModel):
     invoice_id: UUID
-    number: str | None = Field(description="from the gap-free series INV-<year>; absent before numbering")
+    source: Source = Field("shipment", description=SOURCE)
+    number: str | None = Field(description="from the gap-free series INV-<year>; absent before numbering; an opening"
+                                            " receivable's: the old system's")
     issued_on: date | None
     due_on: date | None
     payment_terms_days: int | None
-    payment_terms_source: str | None = Field(description="contract:<id>, customer (its default) or default")
-    order_id: UUID
-    shipment_id: UUID
-    hospital_id: UUID
+    payment_terms_source: str | None = Field(description="contract:<id>, customer (its default), default, or opening")
+    order_id: UUID | None
+    shipment_id: UUID | None
+    hospital_id: UUID | None
     bill_to_distributor_id: UUID | None = Field(description="invoiced to this distributor, when the goods went"
                                                             " through it; else the hospital is invoiced")
     currency: str
     lines: list[InvoiceLineOut]
     discounts: list[InvoiceDiscountOut] = Field(default_factory=list, description="rebates settled as 票折: negative,"
                                                                                   " one per VAT rate")
-    net_total: Decimal
-    vat_total: Decimal
-    gross_total: Decimal
+    net_total: Decimal | None = Field(description="absent on an opening receivable")
+    vat_total: Decimal | None
+    gross_total: Decimal = Field(description="an opening receivable's: what was open of it at go-live")
+    original_gross: Decimal | None = Field(None, description="an opening receivable's whole amount, when given")
     credit_notes: list[CreditNoteOut] = Field(default_factory=list, description="red-letter credit notes citing it")
     credited: Decimal = Field(description="what its credit notes took back (含税)")
     paid: Decimal = Field(description="what payments paid of it")
@@ -94,15 +102,17 @@ class InvoiceOut(BaseModel):
 
 class InvoiceRow(BaseModel):
     invoice_id: UUID
-    order_id: UUID
-    shipment_id: UUID
-    hospital_id: UUID
+    source: Source = Field(description=SOURCE)
+    number: str | None = Field(None, description="absent on rows listed before numbers were (until rebuilt)")
+    order_id: UUID | None
+    shipment_id: UUID | None
+    hospital_id: UUID | None
     hospital_name: str | None = Field(description="as the channel registered it")
     bill_to_distributor_id: UUID | None
     distributor_name: str | None
     currency: str
-    net_total: Decimal
-    vat_total: Decimal
+    net_total: Decimal | None
+    vat_total: Decimal | None
     gross_total: Decimal
     raised_at: datetime
 
@@ -118,7 +128,7 @@ def get_invoice(invoice_id: UUID, uow: Work, read: Reads, access: InvoiceReader)
 
 
 def _invoice_out(invoice: invoicing.Invoice) -> InvoiceOut:
-    return InvoiceOut(invoice_id=invoice.id, number=invoice.number, issued_on=invoice.issued_on,
+    return InvoiceOut(invoice_id=invoice.id, source=invoice.source, number=invoice.number, issued_on=invoice.issued_on,
                       due_on=invoice.due_on, payment_terms_days=invoice.payment_terms_days,
                       payment_terms_source=invoice.payment_terms_source, order_id=invoice.order_id,
                       shipment_id=invoice.shipment_id, hospital_id=invoice.hospital_id,
@@ -126,6 +136,7 @@ def _invoice_out(invoice: invoicing.Invoice) -> InvoiceOut:
                       lines=[InvoiceLineOut(**line) for line in invoice.lines],
                       discounts=[InvoiceDiscountOut(**d) for d in invoice.discounts], net_total=invoice.net_total,
                       vat_total=invoice.vat_total, gross_total=invoice.gross_total,
+                      original_gross=getattr(invoice, "original_gross", None),
                       credit_notes=[CreditNoteOut(**c) for c in invoice.credit_notes],
                       credited=invoice.credited_total, paid=invoice.paid_total, open_amount=invoice.open_amount)
 

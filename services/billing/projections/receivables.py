@@ -3,7 +3,12 @@ balance, on one invoice's open amount and on the customer's unapplied cash, date
 and an aging are answered as of any day by summing — and each invoice's open amount now (the current aging and the
 dunning list read only what is open). Disputed statement lines are kept too: dunning leaves them out.
 
-Invoices raised before numbering carry no due date: they are aged from the day they were raised."""
+Invoices raised before numbering carry no due date: they are aged from the day they were raised.
+
+An opening receivable (期初应收, an old system's invoice taken over at go-live) is an invoice here, under its old
+number, from its own issue and due dates, with no journal lines: the old ledger booked its revenue and VAT, and the
+ledger export is of this system's documents. Its movement's kind is `opening_receivable` (a statement shows it as an
+invoice), so that credit sales (DSO) count this system's invoices only."""
 
 from decimal import Decimal
 
@@ -12,7 +17,7 @@ from psycopg import Cursor
 from shared.domain.business_day import business_day
 from shared.events import CloudEvent, EventPayload
 from shared.events.billing import (
-    CreditNoteIssued, InvoiceRaised, PaymentAllocated, PaymentReceived, PaymentReversed, StatementConfirmed,
+    CreditNoteIssued, InvoiceRaised, OpeningReceivableRecorded, PaymentAllocated, PaymentReceived, PaymentReversed, StatementConfirmed,
     StatementDisputeResolved, StatementIssued, StatementLineDisputed,
 )
 from shared.platform.consumer import Projection
@@ -78,6 +83,8 @@ class Receivables(Projection):
         " i.bill_to_distributor_id FROM {schema}.ar_entries e JOIN {schema}.ar_invoices i"
         " ON i.invoice_id = e.invoice_id WHERE NOT EXISTS (SELECT 1 FROM {schema}.ar_open_spans)"
         " GROUP BY e.invoice_id, e.on_date, i.invoice_id WINDOW w AS (PARTITION BY e.invoice_id ORDER BY e.on_date)",
+        # An opening receivable billed to a distributor has no hospital the goods were for.
+        "ALTER TABLE {schema}.ar_invoices ALTER COLUMN hospital_id DROP NOT NULL",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:  # noqa: C901 - one case each
@@ -100,6 +107,18 @@ class Receivables(Projection):
                 self._journal(cur, _key(envelope), issued, "invoice", payload.number, customer,
                               [("receivable", payload.gross_total, 0), ("revenue", 0, payload.net_total),
                                ("output_vat", 0, payload.vat_total)])
+            case OpeningReceivableRecorded():
+                distributor = payload.customer_id if payload.customer_kind == "distributor" else None
+                hospital = payload.customer_id if payload.customer_kind == "hospital" else None
+                cur.execute(f"INSERT INTO {s}.ar_invoices (invoice_id, customer_id, currency, number, issued_on, due_on,"
+                            " gross, open, hospital_id, bill_to_distributor_id, last_moved_on)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (payload.invoice_id, payload.customer_id, payload.currency, payload.legacy_number,
+                             payload.issued_on, payload.due_on, payload.outstanding, payload.outstanding, hospital,
+                             distributor, payload.issued_on))
+                self._entry(cur, _key(envelope), payload.customer_id, payload.currency, "opening_receivable",
+                            payload.invoice_id, payload.invoice_id, payload.legacy_number, payload.issued_on,
+                            payload.due_on, payload.outstanding, payload.outstanding, Decimal(0))
             case CreditNoteIssued():
                 cur.execute(f"UPDATE {s}.ar_invoices SET open = open + %s, last_moved_on = greatest(last_moved_on, %s)"
                             " WHERE invoice_id = %s RETURNING customer_id, currency",

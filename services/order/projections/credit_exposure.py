@@ -3,7 +3,9 @@ order's events), shipments (inventory's) and invoices with what credit notes and
 (billing's), each kept as it arrives and joined when read (queries.py), so that the exposure is right whichever
 topic is read first.
 
-The customer of an order is the party billed: the distributor it is delivered through (两票制), else the hospital."""
+The customer of an order is the party billed: the distributor it is delivered through (两票制), else the hospital.
+An opening receivable (期初应收, an old system's invoice billing took over at go-live) is an invoice here without a
+shipment: what is open of it counts from the first day, and payments settle it as any invoice."""
 
 from collections import Counter
 from decimal import Decimal
@@ -11,7 +13,9 @@ from decimal import Decimal
 from psycopg import Cursor
 
 from shared.events import CloudEvent, EventPayload
-from shared.events.billing import CreditNoteIssued, InvoiceRaised, PaymentAllocated, PaymentReversed
+from shared.events.billing import (
+    CreditNoteIssued, InvoiceRaised, OpeningReceivableRecorded, PaymentAllocated, PaymentReversed,
+)
 from shared.events.inventory import ShipmentDispatched
 from shared.events.order import CreditLimitSet, OrderAmended, OrderCancelled, OrderPlaced, OrderPriceRejected
 from shared.platform.consumer import Projection
@@ -42,6 +46,8 @@ class CreditExposure(Projection):
         # Credit groups (集团授信): which groups each customer's orders are checked against too.
         "CREATE TABLE IF NOT EXISTS {schema}.credit_group_members (group_id uuid NOT NULL, member_id uuid NOT NULL,"
         " PRIMARY KEY (member_id, group_id))",
+        # Opening receivables have no shipment.
+        "ALTER TABLE {schema}.credit_invoices ALTER COLUMN shipment_id DROP NOT NULL",
     )
 
     def apply(self, cur: Cursor, envelope: CloudEvent, payload: EventPayload) -> None:
@@ -78,6 +84,11 @@ class CreditExposure(Projection):
                             " ON CONFLICT DO NOTHING",
                             (payload.invoice_id, payload.shipment_id, payload.bill_to_distributor_id or payload.hospital_id,
                              payload.currency, payload.gross_total, envelope.time.date(), payload.due_on))
+            case OpeningReceivableRecorded():
+                cur.execute(f"INSERT INTO {self.schema}.credit_invoices (invoice_id, customer_id, currency,"
+                            " gross_total, raised_on, due_on) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (payload.invoice_id, payload.customer_id, payload.currency, payload.outstanding,
+                             payload.issued_on, payload.due_on))
             case CreditNoteIssued():  # negative: what it takes back is settled
                 self._settled(cur, payload.invoice_id, -payload.gross_total)
             case PaymentAllocated():
