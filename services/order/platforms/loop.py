@@ -4,7 +4,8 @@ It runs only when `ORDER_PLATFORM_URL` is set (else it says so and exits 0): the
 reference adapter (simulated.py; a real province gets its own adapter module). `ORDER_PLATFORM_NAME` (default `sim`)
 names the platform in order ids, the ledger and the events' actor (`platform:<name>`); every
 `ORDER_PLATFORM_INTERVAL_SECONDS` (default 30) it pulls orders and acceptances and sends the outbox
-(services/order/platforms/sync.py); beside it, a Kafka consumer (callbacks.py) queues the shipments and
+(services/order/platforms/sync.py); while the platform is down it tries again after a growing wait, at most
+`ORDER_PLATFORM_RETRY_CAP_SECONDS` (default 600: a platform's maintenance window is hours, not seconds); beside it, a Kafka consumer (callbacks.py) queues the shipments and
 invoices of platform orders. The database, Kafka and namespace are the order service's (Settings).
 One such process per platform: the outbox has one sender. SIGTERM/SIGINT stop it after the current round.
 """
@@ -49,6 +50,8 @@ def main(stop: threading.Event | None = None) -> int:
         return 0
     name = os.environ.get("ORDER_PLATFORM_NAME", "sim")
     interval = float(os.environ.get("ORDER_PLATFORM_INTERVAL_SECONDS", "30"))
+    cap = float(os.environ.get("ORDER_PLATFORM_RETRY_CAP_SECONDS", "600"))
+    backoff = sync.Backoff(base=min(sync.Backoff.base, cap), cap=cap)
     settings = get_settings()
     app = OrderApplication(settings)
     pool = new_pool(settings, name=f"order-platform-{name}")
@@ -64,7 +67,7 @@ def main(stop: threading.Event | None = None) -> int:
         consumer = threading.Thread(target=asyncio.run, args=(_callbacks(settings, pool, app.schema, stop),),
                                     name="platform-callbacks", daemon=True)
         consumer.start()
-        sync.run(connector, ledger, lambda: OrderUnitOfWork(app, pool), stop, interval=interval)
+        sync.run(connector, ledger, lambda: OrderUnitOfWork(app, pool), stop, interval=interval, backoff=backoff)
     finally:
         stop.set()
         if consumer is not None:
