@@ -27,6 +27,7 @@ from shared.platform.health import BrokerWatch, ServiceMetrics, readiness
 from shared.platform.idempotency import refuse_if_reused, request_digest
 from shared.platform.request_records import IdempotentRequest, current_request
 from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, invalid_field
+from shared.platform.load_shedding import LoadShedder
 from shared.platform.request_guard import RequestGuard
 from shared.platform.read_models import ReadModels
 from shared.platform.service import ServiceDefinition
@@ -144,6 +145,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     serve_docs_offline(app)  # FastAPI's own /docs and /redoc load their scripts from a CDN
     install_problem_handlers(app)
     app.add_middleware(RequestGuard)
+    # Before the guard (added after it): an overloaded process refuses before reading the body or any other work;
+    # inside the metrics below, which count its 503s.
+    app.add_middleware(LoadShedder, service=service, limit=get_settings().api_max_in_flight)
 
     @app.middleware("http")
     async def _metrics(request: Request, call_next: Callable) -> Response:

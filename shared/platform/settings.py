@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Request bodies above these sizes are refused with a 413 before anything parses them.
     max_json_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_JSON_BODY_BYTES")
     max_upload_body_bytes: int = Field(10_485_760, ge=1024, alias="MAX_UPLOAD_BODY_BYTES")
+    # Requests one API process works on at once; the next is refused at once with 503 and Retry-After
+    # (shared/platform/load_shedding.py). Sync routes run in a pool of 40 threads: a few more may wait for one.
+    api_max_in_flight: int = Field(64, ge=1, le=10_000, alias="API_MAX_IN_FLIGHT")
     # Items with no registration certificate (注册证) on record may still be received and sold up to and including
     # this day, while their certificates are being migrated; unset (the default), there is no grace.
     certificate_grace_until: date | None = Field(None, alias="REGISTRATION_CERTIFICATE_GRACE_UNTIL")
