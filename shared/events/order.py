@@ -85,6 +85,12 @@ class OrderPlaced(OrderEvent):
     usage_id: UUID | None = Field(None, description="a consumption order's usage report")
     delivery_address: str | None = Field(None, max_length=300, description="where to deliver, when not the"
                                                                   " customer's registered address")
+    legacy_reference: str | None = Field(None, max_length=100, description="an order migrated from the company's"
+                                                                           " old system (an import of open orders):"
+                                                                           " its order number there; absent"
+                                                                           " otherwise")
+    legacy_order_date: date | None = Field(None, description="a migrated order's date in the old system, when"
+                                                             " given")
 
     @field_validator("holds", mode="before")
     @classmethod

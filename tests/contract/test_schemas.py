@@ -9,7 +9,7 @@ import json
 import jsonschema
 import pytest
 
-from shared.events import EVENT_TYPES, UPCASTERS, payload_of
+from shared.events import EVENT_TYPES, UPCASTERS, CloudEvent, payload_of
 from shared.events.schemas import SCHEMA_DIR, frozen_schema_names, render, schema_documents, schema_of
 from tests.contract.golden import GOLDEN_DIR, golden, golden_files
 
@@ -47,7 +47,7 @@ def test_every_older_version_has_an_upcaster_to_the_next(event_type, version):
 def test_golden_examples_validate_against_their_own_versions_schema_and_load_into_the_current_model(path):
     raw = json.loads(path.read_text())
     jsonschema.validate(raw, json.loads((SCHEMA_DIR / "envelope.cloudevent.json").read_text()))
-    envelope = golden(raw["type"], raw["schemaversion"])
+    envelope = CloudEvent.model_validate(raw)  # this file's own (a version may have several examples)
     jsonschema.validate(raw["data"], schema_of(envelope.type, envelope.schemaversion))
     payload = payload_of(envelope)
     assert type(payload) is EVENT_TYPES[envelope.type]

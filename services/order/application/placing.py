@@ -52,6 +52,9 @@ class PlaceOrder(Command):
     ship_complete: bool = False  # no partial deliveries: every line reserved in full, or the order waits
     order_type: str = "standard"  # consignment (寄售) or loaner (跟台): shipped to a consignment location, uninvoiced
     delivery_address: str | None = None  # absent: the customer's registered address
+    # An order migrated from the company's old system (services/order/imports.py): its number and date there.
+    legacy_reference: str | None = None
+    legacy_order_date: date | None = None
 
 
 class _FactsWithinScope:
@@ -108,7 +111,8 @@ def _accepted(command: PlaceOrder, uow: OrderUnitOfWork, scope: DataScope,
                              lines, command.requested_delivery_date, command.ship_to_distributor_id,
                              placed_by=current_meta().actor, credit_problems=credit_problems,
                              ship_complete=command.ship_complete, order_type=command.order_type,
-                             delivery_address=command.delivery_address)
+                             delivery_address=command.delivery_address, legacy_reference=command.legacy_reference,
+                             legacy_order_date=command.legacy_order_date)
     if contract is not None:
         called = [(line["gtin"], line["quantity"]) for line in lines if line.get("contract_id") == contract.id]
         if called and contract.call_off(order.id, called, delivery_day, command.ship_to_distributor_id):

@@ -62,7 +62,8 @@ class SalesOrder(TracedAggregate):
                  ship_to_distributor_id: UUID | None = None, holds: list[str] | None = None,
                  placed_by: str | None = None, hold_reasons: dict[str, str] | None = None,
                  ship_complete: bool = False, order_type: str = "standard", usage_id: UUID | None = None,
-                 delivery_address: str | None = None) -> None:
+                 delivery_address: str | None = None, legacy_reference: str | None = None,
+                 legacy_order_date: date | None = None) -> None:
         # Lines may carry `min_remaining_shelf_life_days`; orders placed before it existed have neither it nor a
         # requested delivery date nor a distributor (replayed with the defaults).
         self.hospital_id = hospital_id
@@ -84,6 +85,9 @@ class SalesOrder(TracedAggregate):
         self.order_type = order_type  # consignment / loaner: shipped uninvoiced; consumption: used where consigned
         self.delivery_address = delivery_address  # absent: the customer's registered address
         self.usage_id = usage_id
+        # Migrated from the company's old system (services/order/imports.py): its order number and date there.
+        self.legacy_reference = legacy_reference
+        self.legacy_order_date = legacy_order_date
         if order_type == "consumption":  # the goods were delivered (consigned) and used: nothing is left to ship
             self.status = "shipped"
             self.__dict__["shipped_by_line"] = {line["line_no"]: line["quantity"] for line in lines}
@@ -97,7 +101,8 @@ class SalesOrder(TracedAggregate):
               lines: list[dict[str, Any]], requested_delivery_date: date | None = None,
               ship_to_distributor_id: UUID | None = None, placed_by: str | None = None,
               credit_problems: list[str] | None = None, ship_complete: bool = False,
-              order_type: str = "standard", delivery_address: str | None = None) -> "SalesOrder":
+              order_type: str = "standard", delivery_address: str | None = None,
+              legacy_reference: str | None = None, legacy_order_date: date | None = None) -> "SalesOrder":
         """The order as accepted (the checks before acceptance: compliance.py), its lines numbered from 1. A line
         the desk priced (`manual`) holds the order for a pricing manager's approval; a failed credit check
         (domain/credit.py) for finance."""
@@ -125,6 +130,8 @@ class SalesOrder(TracedAggregate):
             optional["order_type"] = order_type
         if delivery_address:
             optional["delivery_address"] = delivery_address
+        if legacy_reference:  # only imported orders carry them: the others' events stay as they were
+            optional.update(legacy_reference=legacy_reference, legacy_order_date=legacy_order_date)
         return cls(order_id=order_id, hospital_id=hospital_id, customer_reference=customer_reference,
                    currency=currency, lines=numbered, **optional)
 
