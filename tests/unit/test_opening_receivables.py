@@ -166,3 +166,19 @@ def test_an_opening_receivable_is_aged_from_its_due_date_and_takes_no_credit_not
         credit_notes.issue_credit_note(credit_notes.IssueCreditNote(
             credit_note_id=uuid4(), invoice_id=opening.id, reason="other", lines=(), full=True, on=DAY), world.uow())
     assert refused.value.rule == "opening-receivable-credit"
+    with pytest.raises(RuleViolation) as not_printed:
+        opening.check_printable()
+    assert not_printed.value.rule == "opening-receivable-print"
+
+
+def test_the_invoice_api_shows_it_as_an_opening_receivable_under_its_old_number(world):
+    from services.billing.api.routes import _invoice_out
+
+    imported(world, GOOD)
+    shown = _invoice_out(world.app.get_aggregate(opening_receivable_id(DISTRIBUTOR, "04457822"), Invoice))
+    assert (shown.source, shown.number, shown.order_id, shown.hospital_id, shown.bill_to_distributor_id) == (
+        "opening", "04457822", None, None, DISTRIBUTOR)
+    assert (shown.gross_total, shown.open_amount, shown.net_total, shown.lines) == (
+        Decimal("1200.50"), Decimal("1200.50"), None, [])
+    invoice = world.invoice(quantity=1)
+    assert _invoice_out(invoice).source == "shipment"

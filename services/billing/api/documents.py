@@ -67,6 +67,7 @@ def invoice_pdf(invoice_id: UUID, uow: Work, read: Reads, access: InvoiceReader,
     rebate discounts (票折), totals, and the credit notes citing it with what is left open."""
     invoice = invoicing.invoice(uow, invoice_id)
     queries.invoice_within(read, access.scope, invoice.id, invoice.hospital_id, invoice.bill_to_distributor_id)
+    invoice.check_printable()
     distributor = party_name(read, invoice.bill_to_distributor_id) if invoice.bill_to_distributor_id else None
     document = InvoiceDocument.of(invoice, party_name(read, invoice.hospital_id), distributor)
     return _attachment(render_invoice_pdf(document, language), PDF, f"invoice-{invoice.number or invoice_id}.pdf")

@@ -116,6 +116,9 @@ class Invoice(TracedAggregate):
                    gross_total=sum((line["gross_amount"] for line in both), Decimal("0.00")),
                    **{k: v for k, v in numbered.items() if v is not None})
 
+    def check_printable(self) -> None:
+        """This system's invoice prints as it was raised (an opening receivable does not: opening.py)."""
+
     # --- what is left of it ----------------------------------------------------------------------------------------
 
     def credited(self, line_no: int) -> dict[str, Any]:

@@ -90,6 +90,11 @@ class OpeningReceivable(Invoice):
         return {"currency": self.currency, "issued_on": self.issued_on, "due_on": self.due_on,
                 "outstanding": self.gross_total, "original_gross": self.original_gross}
 
+    def check_printable(self) -> None:
+        # The old system issued and printed it (a tax document of its own); here it is a line of the account.
+        raise RuleViolation("opening-receivable-print", f"{self.number} is an opening receivable: the old system"
+                            " printed it; the customer's statement shows what is open of it", "invoice_id")
+
     def credit_note_lines(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # A credit note cites lines of this system's invoice; the old invoice's lines are in the old system.
         raise RuleViolation("opening-receivable-credit", f"{self.number} is an opening receivable: it has no lines"
