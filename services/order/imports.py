@@ -28,13 +28,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from services.order.api import routes
 from services.order.application import OrderUnitOfWork, placing
 from services.order.domain import SalesOrder
 from shared.domain.business_day import business_today
 from shared.domain.rules import RuleViolation
+from shared.domain.text import Reference
 from shared.platform.access import DataScope
 from shared.platform.imports import Column, ImportKind, ImportRow, Outcome, RowError
 
@@ -73,9 +74,9 @@ def order_id_for(order_reference: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"urn:erp-md:import:open-order:{order_reference}")
 
 
-def hospital_named(value: str, uow: OrderUnitOfWork) -> UUID:
+def hospital_named(value: str, uow: OrderUnitOfWork, row: int | None = None) -> UUID:
     """The hospital a row names: its id, or its registered name (compared as the channel compares names: NFKC,
-    case and spaces aside)."""
+    case and spaces aside). `row`: the row that names it, in a group."""
     try:
         return UUID(value)
     except ValueError:
@@ -84,15 +85,15 @@ def hospital_named(value: str, uow: OrderUnitOfWork) -> UUID:
     if len(found) != 1:
         raise RowError("hospital", "registered-hospital", f"{value!r} is {'several hospitals' if found else 'no'}"
                                                           f"{'' if found else ' registered hospital'}: name it as"
-                                                          " registered in the channel, or give its id")
+                                                          " registered in the channel, or give its id", row=row)
     return found[0]
 
 
 def import_open_order(rows: list[ImportRow], uow: OrderUnitOfWork) -> Outcome:
     """One open order from its rows: placed as `POST /orders` places it, or found (unchanged) when imported before."""
-    reference = rows[0].values["order_reference"]
+    reference = _reference(rows[0])
     header = _header(rows)
-    hospital_id = hospital_named(header["hospital"][1], uow) if "hospital" in header else None
+    hospital_id = hospital_named(header["hospital"][1], uow, header["hospital"][0]) if "hospital" in header else None
     order_date = _order_date(header.get("order_date"))
     try:
         body = routes.PlaceOrder.model_validate({k: v for k, v in {
@@ -118,6 +119,15 @@ def import_open_order(rows: list[ImportRow], uow: OrderUnitOfWork) -> Outcome:
     except RuleViolation as refusal:
         raise _refusal(refusal, rows, header) from None
     return "created"
+
+
+def _reference(row: ImportRow) -> str:
+    """The old order number, as the order keeps it: a reference's rules (one line, at most 100 characters)."""
+    try:
+        return TypeAdapter(Reference).validate_python(row.values["order_reference"])
+    except ValidationError as invalid:
+        raise RowError("order_reference", invalid.errors()[0]["type"].replace("_", "-"),
+                       invalid.errors()[0]["msg"]) from None
 
 
 def _header(rows: list[ImportRow]) -> dict[str, tuple[int, str]]:

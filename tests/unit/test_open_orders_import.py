@@ -164,3 +164,15 @@ def test_an_imported_order_s_golden_example_keeps_its_old_number_and_older_examp
     assert (payload.legacy_reference, str(payload.legacy_order_date)) == ("SO-2026-00042", "2026-11-20")
     older = payload_of(golden("erp.order.OrderPlaced"))
     assert (older.legacy_reference, older.legacy_order_date) == (None, None)
+
+
+def test_the_old_number_is_a_reference_and_a_hospital_is_refused_at_the_row_that_names_it(orders):
+    long_number = "SO-" + "9" * 100
+    csv = ("order_reference,hospital,requested_delivery_date,gtin,quantity\n"
+           f"{long_number},浙江省人民医院,{DUE},{STENT},1\n"
+           f"SO-7,,{DUE},{STENT},1\n"
+           f"SO-7,无名医院,,{GAUZE},1\n")  # the order's hospital, said on its second row only
+    report = orders.run(csv)
+    assert [(e.row, e.column, e.rule) for e in report.errors] == [
+        (2, "order_reference", "string-too-long"), (3, None, "group-refused"), (4, "hospital", "registered-hospital")]
+    assert orders.stored() == []
