@@ -110,3 +110,43 @@ def test_an_imported_open_receivable_is_in_the_account_aging_statement_dunning_l
         assert (type(first).__name__, first.invoice_id) == ("OpeningReceivableRecorded", OLD)
     finally:
         application.close()
+
+
+def test_the_file_is_posted_by_finance_dry_run_then_imported_once_and_the_account_shows_it(billing_api, settings,
+                                                                                          pool):
+    from shared.platform.auth import issue_token
+
+    api, schema = billing_api, settings.schema_for("billing")
+    finance = {"Authorization": f"Bearer {issue_token('fin-he', ['finance'])}"}
+    hospital = uuid4()
+    parties = KnownParties(pool, schema)
+    parties.setup()
+    with pool.connection() as conn:  # what billing learned of the channel's hospital (projections/parties.py)
+        conn.execute(f"INSERT INTO {schema}.known_parties (party_id, kind, name, region, normalized_name)"
+                     " VALUES (%s, 'hospital', '浙江省人民医院（朝晖院区）', '浙江省', %s)",
+                     (hospital, normalized_name("浙江省人民医院（朝晖院区）")))
+    # The old system's name with half-width brackets and a blank: matched as a bank's payer is.
+    csv = {"file": ("期初应收.csv", (HEADER + "FP-0099,浙江省人民医院 (朝晖院区),2026-06-30,,60,CNY,3390.00,,\n")
+                    .encode(), "text/csv")}
+
+    template = api.get("/imports/templates/open-receivables", headers=finance)
+    assert template.status_code == 200 and template.text.lstrip("\ufeff").startswith("invoice_number,customer,")
+    warehouse = {"Authorization": f"Bearer {issue_token('wh-li', ['warehouse'])}"}
+    assert api.post("/imports/open-receivables", headers=warehouse, files=csv).status_code == 403
+
+    dry = api.post("/imports/open-receivables", params={"dry_run": True}, headers=finance, files=csv)
+    assert (dry.status_code, dry.json()["created"], dry.json()["errors"]) == (200, 1, []), dry.text
+    application = api.app.state.service.application
+    assert application.recorder.select_notifications(start=1, limit=10) == []
+    done = api.post("/imports/open-receivables", headers=finance, files=csv).json()
+    again = api.post("/imports/open-receivables", headers=finance, files=csv).json()
+    assert (done["created"], again["unchanged"], again["created"]) == (1, 1, 0)
+
+    receivable = opening_receivable_id(hospital, "FP-0099")
+    shown = api.get(f"/invoices/{receivable}", headers=finance).json()
+    assert (shown["source"], shown["number"], shown["due_on"], shown["open_amount"]) == (
+        "opening", "FP-0099", "2026-08-29", "3390.00")
+    assert api.get(f"/invoices/{receivable}/pdf", headers=finance).json()["rule"] == "opening-receivable-print"
+    feed(Receivables(pool, schema), application)
+    account = api.get(f"/customers/{hospital}/account", headers=finance).json()
+    assert Decimal(account["balance"]) == Decimal("3390.00")
