@@ -42,7 +42,8 @@ class ImportOut(BaseModel):
     rows: int
     created: int
     changed: int
-    unchanged: int = Field(description="rows already on record as they are (a re-import)")
+    unchanged: int = Field(description="records already on record as they are (a re-import); a grouped kind"
+                                       " (open orders) counts its records, not its rows")
     rows_refused: int
     errors: list[RowProblemOut]
 
