@@ -152,6 +152,10 @@ def _story(stack, http, settings, pool, platform, hospital, expiry, loop) -> Non
     # 2. The desk maps the code and places YG-2 again, with a reason; asked again, it answers the same order.
     httpx.put(f"{order}/platform-parties/sim/hospital/H330100002", headers=MASTER_DATA, json={
         "party_id": hospital, "reason": "院区编码"}).raise_for_status()
+    with pool.connection() as conn:  # who mapped the code and why, kept with the mapping
+        mapping = conn.execute(f"SELECT mapped_by, reason FROM {settings.schema_for('order')}.platform_parties"
+                               " WHERE code = 'H330100002'").fetchone()
+    assert mapping["mapped_by"].endswith("md-li") and mapping["reason"] == "院区编码"
     no_reason = httpx.post(f"{order}/platform-orders/sim/YG-2/retry", headers=DESK, json={})
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
     retried = httpx.post(f"{order}/platform-orders/sim/YG-2/retry", headers=DESK, json={"reason": "医院编码已对照"})

@@ -3,6 +3,7 @@ the orders pulled from a platform (placed, or refused with the rule and the fiel
 hospitals and distributors, and placing a refused order again once its cause is fixed. Rules live in
 services/order/platforms/desk.py and sync.py; the list's query in services/order/queries.py."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -85,11 +86,11 @@ def map_platform_party(platform: PlatformName, kind: Annotated[str, Path(max_len
     """Map a platform's code of a hospital (医院编码) or distributor (配送企业编码) to the party registered here, with a
     reason: the platform's orders naming it are placed for that party from now on (a refused one: retry it). A
     distributor's code needs `distributor:update` besides."""
-    command_reason(body.reason, meta)
+    reason = command_reason(body.reason, meta)
     if kind == "distributor" and "distributor:update" not in permissions_of(principal.roles):
         raise forbidden(principal, "distributor:update")
     party = desk.map_party(desk.ledger_of(read.pool, read.schema), uow.price_facts, scope, platform, kind, code,
-                           body.party_id)
+                           body.party_id, replace(meta, reason=reason))
     return PartyMappingOut(platform=platform, kind=kind, code=code, party_id=body.party_id, party_name=party.name)
 
 
@@ -105,9 +106,10 @@ def retry_platform_order(platform: PlatformName, platform_order_id: PlatformOrde
     licence recorded): the same rules as the platform's pull, the desk as the actor. Placed, its 确认配送关系 is
     queued for the platform; refused again, the answer names the rule of now. One already placed answers as it
     is, with its order."""
-    command_reason(body.reason, meta)
+    reason = command_reason(body.reason, meta)
     ledger = desk.ledger_of(read.pool, read.schema)
-    desk.retry(platform, platform_order_id, ledger, lambda: unit_of_work(state), scope, meta)
+    # The order's events carry the desk's name and reason (the body's, or the X-Reason header's).
+    desk.retry(platform, platform_order_id, ledger, lambda: unit_of_work(state), scope, replace(meta, reason=reason))
     record = ledger.order(platform, platform_order_id)  # as recorded now (placed, or refused by the rule of now)
     assert record is not None and record.recorded_at is not None  # desk.retry found it
     hospital_id = record.hospital_code and ledger.party_for(platform, "hospital", record.hospital_code)

@@ -41,10 +41,10 @@ def ledger_of(pool: ConnectionPool, schema: str) -> PostgresPlatformLedger:
 
 
 def map_party(ledger: PlatformLedger, facts: PriceFacts, scope: DataScope, platform: str, kind: str, code: str,
-              party_id: UUID) -> Customer:
+              party_id: UUID, meta: EventMeta | None = None) -> Customer:
     """The platform's `code` for a `kind` of party means `party_id` from now on (a second mapping replaces the
-    first; orders already placed keep their party). The party must be registered, of that kind, and within the
-    caller's scope (outside it, it looks unregistered)."""
+    first; orders already placed keep their party), kept with who mapped it and why (`meta`). The party must be
+    registered, of that kind, and within the caller's scope (outside it, it looks unregistered)."""
     if kind not in PARTY_KINDS:
         raise InvalidReference("kind", "platform-party-kind", f"one of {', '.join(PARTY_KINDS)}",
                                f"a platform names hospitals and distributors by code, not {kind!r}")
@@ -53,7 +53,7 @@ def map_party(ledger: PlatformLedger, facts: PriceFacts, scope: DataScope, platf
             or not scope.covers(hospitals=[party_id], distributors=[party_id], regions=[party.province])):
         raise InvalidReference("party_id", f"registered-{kind}", f"name a registered {kind}",
                                f"no {kind} {party_id} is registered")
-    ledger.map_party(platform, kind, code, party_id)
+    ledger.map_party(platform, kind, code, party_id, by=meta and meta.actor, reason=meta and meta.reason)
     return party
 
 

@@ -25,6 +25,10 @@ TABLES = (
     " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (platform, feed))",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_parties (platform text NOT NULL, kind text NOT NULL,"
     " code text NOT NULL, party_id uuid NOT NULL, PRIMARY KEY (platform, kind, code))",
+    # Who mapped a code, when and why: the mapping decides which hospital the platform's next orders are placed for.
+    "ALTER TABLE {schema}.platform_parties ADD COLUMN IF NOT EXISTS mapped_by text",
+    "ALTER TABLE {schema}.platform_parties ADD COLUMN IF NOT EXISTS reason text",
+    "ALTER TABLE {schema}.platform_parties ADD COLUMN IF NOT EXISTS mapped_at timestamptz NOT NULL DEFAULT now()",
     "CREATE TABLE IF NOT EXISTS {schema}.platform_orders (platform text NOT NULL, platform_order_id text NOT NULL,"
     " status text NOT NULL, order_id uuid, hospital_code text, rule text, field text, detail text,"
     " received jsonb NOT NULL DEFAULT '{{}}', lines jsonb NOT NULL DEFAULT '[]', platform_order jsonb,"
@@ -84,11 +88,13 @@ class PostgresPlatformLedger:
                                " AND code = %s", (platform, kind, code)).fetchone()
         return row["party_id"] if row else None
 
-    def map_party(self, platform: str, kind: str, code: str, party_id: UUID) -> None:
+    def map_party(self, platform: str, kind: str, code: str, party_id: UUID, *, by: str | None = None,
+                  reason: str | None = None) -> None:
         with self.pool.connection() as conn:
-            conn.execute(f"INSERT INTO {self.schema}.platform_parties VALUES (%s, %s, %s, %s)"
-                         " ON CONFLICT (platform, kind, code) DO UPDATE SET party_id = EXCLUDED.party_id",
-                         (platform, kind, code, party_id))
+            conn.execute(f"INSERT INTO {self.schema}.platform_parties (platform, kind, code, party_id, mapped_by,"
+                         " reason) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (platform, kind, code) DO UPDATE"
+                         " SET party_id = EXCLUDED.party_id, mapped_by = EXCLUDED.mapped_by,"
+                         " reason = EXCLUDED.reason, mapped_at = now()", (platform, kind, code, party_id, by, reason))
 
     def recorded(self, platform: str, platform_order_ids: Iterable[str]) -> dict[str, str]:
         ids = list(platform_order_ids)

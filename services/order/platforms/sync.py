@@ -123,7 +123,8 @@ class PlatformLedger(Protocol):
 
     def party_for(self, platform: str, kind: str, code: str) -> UUID | None: ...
 
-    def map_party(self, platform: str, kind: str, code: str, party_id: UUID) -> None: ...
+    def map_party(self, platform: str, kind: str, code: str, party_id: UUID, *, by: str | None = None,
+                  reason: str | None = None) -> None: ...
 
     def recorded(self, platform: str, platform_order_ids: Iterable[str]) -> dict[str, str]: ...
 
@@ -165,7 +166,8 @@ class InMemoryPlatformLedger:
     def party_for(self, platform: str, kind: str, code: str) -> UUID | None:
         return self.parties.get((platform, kind, code))
 
-    def map_party(self, platform: str, kind: str, code: str, party_id: UUID) -> None:
+    def map_party(self, platform: str, kind: str, code: str, party_id: UUID, *, by: str | None = None,
+                  reason: str | None = None) -> None:
         self.parties[(platform, kind, code)] = party_id
 
     def recorded(self, platform: str, platform_order_ids: Iterable[str]) -> dict[str, str]:
