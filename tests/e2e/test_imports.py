@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -75,6 +76,11 @@ WORKBOOK = workbook({
                    "2024-01-01", in_days(1500)]],
     "opening-stock": [["gtin", "lot", "expiry", "quantity", "warehouse", "supplier_credit_code"],
                       [GTIN, "L2701A", in_days(700), 50, "WH-SH", CREDIT_CODE]],
+    "open-orders": [["订单号", "hospital", "requested_delivery_date", "客户PO号", "gtin", "quantity"],
+                    ["SO-2026-00042", HOSPITAL_NAMES[0], in_days(14), "PO-88123", GTIN, 5]],
+    "open-receivables": [["发票号码", "客户名称", "开票日期", "到期日", "币种", "未收金额", "发票金额", "备注"],
+                         ["04457821", HOSPITAL_NAMES[0], in_days(-150), in_days(-120), "CNY", "5000.00", "8000.00",
+                          "部分回款"]],
     "historical-shipments": historical_shipments(SHIPMENT_ROWS),
 })
 # A line to each hospital: traceability knows them once this passes a dry run.
@@ -86,7 +92,8 @@ UNKNOWN_HOSPITAL = workbook({"historical-shipments": [
 # Where each sheet goes, in the order a company imports them (each needs what the ones before it registered).
 SHEETS = (("channel", "hospitals"), ("channel", "distributors"), ("channel", "distributor-authorizations"),
           ("inventory", "items"), ("channel", "price-lists"), ("inventory", "suppliers"),
-          ("inventory", "opening-stock"), ("traceability", "historical-shipments"))
+          ("inventory", "opening-stock"), ("order", "open-orders"), ("billing", "open-receivables"),
+          ("traceability", "historical-shipments"))
 
 
 def test_a_company_s_migration_workbook_is_imported_with_provenance_and_a_recall_finds_a_hospital_supplied_before_go_live(
@@ -145,6 +152,33 @@ def test_a_company_s_migration_workbook_is_imported_with_provenance_and_a_recall
     lots = wait_for(lambda: http.get(f"{url('inventory')}/stock", params={"gtin": GTIN}).json()["items"],
                     "the opening stock in the stock read model")
     assert [(s["lot"], s["on_hand"], s["status"]) for s in lots] == [("L2701A", 50, "available")]
+
+    # The orders still open in the old system, placed by the order desk's rules once the order service knows the
+    # hospital, the item and its price; then reserved from the opening stock.
+    hospital_id = http.get(f"{url('channel')}/hospitals", params={"name": HOSPITAL_NAMES[0]}).json()["items"][0][
+        "hospital_id"]
+    desk = {"Authorization": f"Bearer {issue_token('olivia', ['order_desk'])}"}
+    managers["open-orders"] = desk
+    dry = wait_for(lambda: (d := upload("order", "open-orders", True))["created"] == 1 and d,
+                   "the order service to know the imported hospital, item and price")
+    assert dry["errors"] == []
+    assert (placed := upload("order", "open-orders", False))["created"] == 1, placed
+    [order] = wait_for(lambda: http.get(f"{url('order')}/orders", params={"hospital_id": hospital_id}).json()["items"],
+                       "the imported order in the order list")
+    order = wait_for(lambda: (o := http.get(f"{url('order')}/orders/{order['order_id']}").json())["status"]
+                     == "reserved" and o, "the imported order to be reserved from the opening stock")
+    assert (order["legacy_reference"], order["customer_reference"], order["lines"][0]["quantity"]) == (
+        "SO-2026-00042", "PO-88123", 5)
+
+    # Its unpaid invoice from the old system: in the account and its aging from go-live, under the old number.
+    finance = {"Authorization": f"Bearer {issue_token('qian', ['finance'])}"}
+    managers["open-receivables"] = finance
+    wait_for(lambda: upload("billing", "open-receivables", True)["created"] == 1, "billing to know the hospital")
+    assert upload("billing", "open-receivables", False)["created"] == 1
+    account = wait_for(lambda: (a := http.get(f"{url('billing')}/customers/{hospital_id}/account",
+                                              headers=finance).json())["balance"] != "0" and a
+                       and Decimal(a["balance"]) == Decimal("5000.00") and a, "the opening receivable in the account")
+    assert {k: Decimal(v) for k, v in account["aging"].items() if Decimal(v)} == {"91-180": Decimal("5000.00")}
 
     # 10,000 historical shipments: the hospitals must have reached traceability's terminal master (channel's events).
     wait_for(lambda: upload("traceability", "historical-shipments", True, PROBE, "probe.xlsx")["created"] == 2,

@@ -148,6 +148,9 @@ class OrderOut(BaseModel):
     platform_acceptances: list[dict[str, Any]] = Field(
         default_factory=list, description="an order from a procurement platform (阳光采购): the hospital's acceptances"
                                           " (验收) the platform reported, each with what was accepted and rejected")
+    legacy_reference: str | None = Field(None, description="an order taken over from the old system at go-live"
+                                                           " (the open-orders import): its number there")
+    legacy_order_date: date | None = Field(None, description="and the day it was ordered there")
     version: int
 
 
@@ -194,7 +197,9 @@ def _order_out(o: SalesOrder, internal: bool = True) -> OrderOut:
                     cancelled_lines=[{"line_no": no, "gtin": line["gtin"], "quantity": line["quantity"],
                                       "status": statuses.get(no, "cancelled")}
                                      for no, line in sorted(o.cancelled_lines.items())],
-                    platform_acceptances=o.platform_acceptances, version=o.version)
+                    platform_acceptances=o.platform_acceptances,
+                    legacy_reference=getattr(o, "legacy_reference", None),
+                    legacy_order_date=getattr(o, "legacy_order_date", None), version=o.version)
 
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, operation_id="place_order", responses=REPLAYED)
