@@ -168,6 +168,29 @@ def notify_recall(http: httpx.Client, url, consignees: list[str]) -> str:  # noq
     return recall["recall_id"]
 
 
+def record_platform_orders(admin: httpx.Client, url, pool, settings, sides: tuple[Side, Side]) -> None:  # noqa: ANN001
+    """Each side's orders as if pulled from a procurement platform (阳光采购): its hospital's code mapped through
+    the desk's route, the ledger's records written as the platform process writes them (a placed record per order,
+    named BOLA-<order id>), and a refusal for a product the platform names without a UDI-DI."""
+    from uuid import UUID
+
+    from services.order.platforms import sync
+    from services.order.platforms.ledger import PostgresPlatformLedger
+
+    ledger = PostgresPlatformLedger(pool, settings.schema_for("order"))
+    ledger.create_tables()
+    for key, side in zip(("a", "b"), sides, strict=True):
+        admin.put(f"{url('order')}/platform-parties/bola/hospital/H-{key}", json={
+            "party_id": side.hospital, "reason": "BOLA"}).raise_for_status()
+        placed = [sync.PlatformOrderRecord(platform="bola", platform_order_id=f"BOLA-{order_id}", status="placed",
+                                           order_id=UUID(order_id), hospital_code=f"H-{key}")
+                  for order_id in (side.direct_order, side.distributor_order)]
+        refused = sync.PlatformOrderRecord(platform="bola", platform_order_id=f"BOLA-{key}-refused",
+                                           status="refused", hospital_code=f"H-{key}", rule="platform-line-udi-di",
+                                           field="lines[0].udi_di", detail="no UDI-DI")
+        ledger.record_batch("bola", sync.ORDERS, None, [*placed, refused], [])
+
+
 def scopes_tried(a: Side) -> list[list[str]]:
     return [[], [f"hospital:{a.hospital}"], [f"distributor:{a.distributor}"], [f"region:{A}"]]
 
@@ -347,6 +370,10 @@ def command_request(probe: str, side: Side, target: str) -> tuple[str, str, dict
             "payment_terms_days": 30, "reason": "BOLA"}}),
         "POST /contracts/{contract_id}/terminate": ("POST", f"/contracts/{target}/terminate", {"json": {
             "reason": "BOLA"}}),
+        "PUT /platform-parties/{platform}/{kind}/{code}": ("PUT", f"/platform-parties/bola/hospital/X-{target[:8]}", {
+            "json": {"party_id": target, "reason": "BOLA"}}),
+        "POST /platform-orders/{platform}/{platform_order_id}/retry": (
+            "POST", f"/platform-orders/bola/BOLA-{target}/retry", {"json": {"reason": "BOLA"}}),
     }[probe]
 
 
@@ -403,6 +430,8 @@ COMMANDS = {
     "POST /statements/{statement_id}/lines/{line_no}/resolve": "statement",
     "POST /second-invoices": "distributor",
     "POST /recall-notices/{recall_id}/acknowledgement": "recall-notice",
+    "PUT /platform-parties/{platform}/{kind}/{code}": "hospital",
+    "POST /platform-orders/{platform}/{platform_order_id}/retry": "order",
 }
 # Each list: the kind of its rows and the field naming the row's object (returns are the fulfilments' own: their
 # rows name the order).
@@ -415,7 +444,7 @@ LISTS = {"/orders": ("order", "order_id"), "/invoices": ("invoice", "invoice_id"
          "/sellout-review": ("sellout", "report_id"), "/rebate-settlements": ("distributor", "distributor_id"),
          "/payments": ("hospital", "customer_id"), "/second-invoices": ("distributor", "distributor_id"),
          "/sales/lines": ("invoice", "invoice_id"), "/statements": ("statement", "statement_id"),
-         "/fulfilments": ("fulfilment", "order_id")}
+         "/fulfilments": ("fulfilment", "order_id"), "/platform-orders": ("order", "order_id")}
 # What lets a caller see its own rows in each list (the world records no returns: their list shows nothing).
 LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospitals": "hospital:read",
                    "/distributors": "distributor:read", "/sellout-reports": "sellout:read",
@@ -423,7 +452,7 @@ LIST_PERMISSION = {"/orders": "order:read", "/invoices": "invoice:read", "/hospi
                    "/quotes": "quote:read", "/contracts": "contract:read", "/diversion-alerts": "diversion:read",
                    "/sellout-review": "sellout:read", "/payments": "invoice:read", "/second-invoices": "invoice:read",
                    "/sales/lines": "analytics:read", "/statements": "invoice:read",
-                   "/fulfilments": "fulfilment:read"}
+                   "/fulfilments": "fulfilment:read", "/platform-orders": "order:read"}
 SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inventory", "/invoices": "billing",
               "/hospitals": "channel", "/distributors": "channel", "/sellout-reports": "traceability",
               "/sellout-lines": "traceability", "/recall-notices": "traceability", "/quotes": "order",
@@ -431,7 +460,8 @@ SERVICE_OF = {"/orders": "order", "/fulfilments": "inventory", "/returns": "inve
               "/diversion-alerts": "channel", "/rebate-programmes": "channel", "/rebate-settlements": "channel",
               "/sellout-review": "traceability", "/rebate-allowances": "billing",
               "/channel-inventory-reports": "traceability", "/payments": "billing", "/statements": "billing",
-              "/second-invoices": "billing", "/sales": "analytics"}
+              "/second-invoices": "billing", "/sales": "analytics", "/platform-orders": "order",
+              "/platform-parties": "order"}
 
 
 def service_of(path: str) -> str:
@@ -479,12 +509,13 @@ def scoped_routes(url) -> list[tuple[str, str, dict]]:  # noqa: ANN001
     return found
 
 
-def test_no_role_or_scope_reaches_an_object_outside_its_scope(stack, http):
+def test_no_role_or_scope_reaches_an_object_outside_its_scope(stack, http, settings, pool):
     stack.start_all()
     stack.wait_until_ready()
     url = stack.url
     admin = httpx.Client(headers={"Authorization": f"Bearer {issue_token('bola-admin', ['admin'])}"}, timeout=15)
     a, b = build_world(admin, url)
+    record_platform_orders(admin, url, pool, settings, (a, b))
 
     routes = scoped_routes(url)
     known = {f"{p.method} {p.path}" for p in reads()} | set(COMMANDS) | {f"GET {path}" for path in LISTS}
