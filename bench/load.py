@@ -277,7 +277,12 @@ class Traffic:
     rng: random.Random = field(default_factory=lambda: random.Random(20261125))
     max_attempts: int = 1  # > 1: retry 5xx and transport errors with the same Idempotency-Key, as clients do
     sellout_share: float = 0.0  # of the orders, delivered through a distributor that reports its sell-out
+    # Per command, the time each answer took, by class: `latencies` every answer as before, `accepted_latencies`
+    # the 2xx, `shed_latencies` the 503s of a process at its bound (shared/platform/load_shedding.py), which the
+    # client retries after their Retry-After, as it is told.
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    accepted_latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    shed_latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     acknowledged: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # command -> order ids
     reserved: dict[str, asyncio.Future] = field(default_factory=dict)
@@ -294,7 +299,7 @@ class Traffic:
         acknowledged."""
         headers = {**({"Idempotency-Key": key} if key else {}), **(as_ or {})}
         attempt = 0
-        for _ in range(self.max_attempts + 20):  # version conflicts are retried too, without counting as attempts
+        for _ in range(self.max_attempts + 20):  # conflicts and shedding are retried too, not counted as attempts
             if attempt >= self.max_attempts:
                 break
             started = time.monotonic()
@@ -303,7 +308,16 @@ class Traffic:
             except httpx.TransportError as error:  # refused, reset, timed out: the outcome is unknown, so retry
                 self.failures[f"{command}:{type(error).__name__}"] += 1
             else:
-                self.latencies[command].append(time.monotonic() - started)
+                took = time.monotonic() - started
+                self.latencies[command].append(took)
+                if response.status_code < 300:
+                    self.accepted_latencies[command].append(took)
+                elif response.status_code == 503 and "max-in-flight" in response.text:
+                    # Refused at once, nothing stored: come back when told, without spending an attempt on it.
+                    self.shed_latencies[command].append(took)
+                    self.failures[f"{command}:shed"] += 1
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")) * self.rng.uniform(1, 1.5))
+                    continue
                 if response.status_code == 409 and "version-conflict" in response.text:
                     # Someone changed the same aggregate at that moment; nothing was stored: clients read and retry.
                     self.failures[f"{command}:version-conflict-retried"] += 1
