@@ -8,6 +8,8 @@ here wait those out before any client needs them, and say so once at INFO.
 
 import asyncio
 import logging
+import os
+import socket
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -134,11 +136,18 @@ class GroupConsumer(AIOKafkaConsumer):
         await super().start()
 
 
+def member_client_id(group_id: str) -> str:
+    """`<group>@<host>/<pid>`: Kafka shows it for each member of a group (kafka-consumer-groups --describe,
+    describe_consumer_groups), so it says which process (which pod, in Kubernetes) holds which partitions."""
+    return f"{group_id}@{socket.gethostname()}/{os.getpid()}"
+
+
 def new_consumer(settings: Settings, group_id: str) -> AIOKafkaConsumer:
     # Offsets committed to Kafka are informational only (for lag tools); the database holds the truth.
     return GroupConsumer(
         settings,
         group_id,
+        client_id=member_client_id(group_id),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_batch_size,

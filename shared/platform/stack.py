@@ -22,6 +22,7 @@ from shared.platform.settings import SERVICES
 
 ROLES = ("web", "relay", "worker")  # shared/platform/run.py starts each
 GATEWAY = "gateway"  # the console's origin (services/gateway.py): one process, kept as ("gateway", "web")
+REPLICA = "."  # `worker.2`: a second process of the role `worker` (see replica())
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,19 @@ def configured_ports() -> dict[str, int]:
     from shared.platform.registry import definitions
 
     return {d.name: int(os.environ.get(f"{d.name.upper()}_PORT", d.default_port)) for d in definitions()}
+
+
+def replica(role: str, n: int) -> str:
+    """The name under which a Stack keeps the n-th process of a role (n >= 2; the first is the role itself).
+
+    `worker.2` runs `python -m shared.platform.run worker SERVICE` again: the same consumer group per handler, as a
+    second replica of the service's worker would in Kubernetes, so Kafka splits the partitions between them."""
+    return role if n == 1 else f"{role}{REPLICA}{n}"
+
+
+def role_of(name: str) -> str:
+    """The role a process name runs: `worker` for both `worker` and `worker.2`."""
+    return name.split(REPLICA, 1)[0]
 
 
 @dataclass
@@ -50,6 +64,8 @@ class Stack:
         return self.log_dir / f"{service}-{role}.log"
 
     def start(self, service: str, role: str) -> subprocess.Popen:
+        """Start a process of the service in `role`, or in a replica of it (`replica("worker", 2)`), keeping its
+        output in log_path(service, role)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         if service == GATEWAY:  # it forwards to every service, so it is told all their ports
             ports = {f"{s.upper()}_PORT": str(port) for s, port in self.ports.items()}
@@ -57,7 +73,7 @@ class Stack:
             command = [sys.executable, "-m", "services.gateway"]
         else:
             env = {**os.environ, **self.env, f"{service.upper()}_PORT": str(self.ports[service])}
-            command = [sys.executable, "-m", "shared.platform.run", role, service]
+            command = [sys.executable, "-m", "shared.platform.run", role_of(role), service]
         with self.log_path(service, role).open("ab") as output:  # appended to: a restart keeps the crash's lines
             process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
