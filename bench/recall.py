@@ -16,6 +16,13 @@ lots: each walk scans the whole history, so a thousand of them would take many m
 lots the HTTP answer must equal the walk's (units shipped and returned per consignee and lot, and the
 shipments), so the lookup cannot be fast by being wrong. Writes bench/results/recall.json; the namespace is
 removed at the end.
+
+Growth (BENCH_GROWTH, line counts separated by commas, e.g. 250000,4000000): the same measurement again at each of
+those sizes, each in a namespace of its own, with as many lines per lot as the main run (BENCH_LOTS scaled with the
+lines, the hospitals the same): the answers stay the same size, so what grows is only the tables the lookup reads
+(their indexes' depth, the cache they need). Fewer answers are checked against the walk there
+(BENCH_GROWTH_BASELINE_LOTS): a walk over 4,000,000 lines takes seconds. Recorded under `growth`, with the ratio of
+the largest size's p99 to the smallest's.
 """
 
 import asyncio
@@ -275,7 +282,7 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
             "load_events_per_s": round(len(workload.envelopes) / load_s),
             "generate_seconds": round(generate_s, 1),
             "database_mib": round(size / 2**20, 1),
-            "target_p99_ms": 10,
+            "target_p99_ms": 5,
             "path": "HTTP GET /recalls/lookup?gtin=&lot=&limit=500, keep-alive httpx client, API as a process",
             "machine": at_end(facts),
         }
@@ -286,15 +293,39 @@ async def main(lines: int, lots: int, hospitals: int, lookups: int, baseline_lot
             print(f"kept namespace {settings.namespace} (schema {settings.schema_for('traceability')})", flush=True)
         else:
             await drop_namespace(settings)
+        gc.unfreeze()
     return result
 
 
+def growth(sizes: list[int], base: dict, lookups: int, baseline_lots: int) -> dict:
+    """The main run's measurement at each size, lines per lot as in the main run (`base`): p99 against lines."""
+    runs = []
+    for lines in sizes:
+        lots = max(1, round(lines * base["lots"] / base["lines"]))
+        found = asyncio.run(main(lines, lots, base["hospitals"], lookups, baseline_lots))
+        runs.append({k: found[k] for k in (
+            "lines", "lots", "hospitals", "p50_ms", "p99_ms", "max_ms", "query_function_p50_ms",
+            "query_function_p99_ms", "answers_checked_against_baseline", "consignees_per_answer_mean",
+            "database_mib")} | {"load_average_at_end": [round(x, 2) for x in found["machine"]["load_average_at_end"]]})
+        print(f"  growth: {lines:,} lines, p99 {found['p99_ms']} ms", flush=True)
+    smallest, largest = min(runs, key=lambda r: r["lines"]), max(runs, key=lambda r: r["lines"])
+    return {"lines_per_lot": round(base["lines"] / base["lots"], 1), "runs": runs,
+            "p99_ratio": round(largest["p99_ms"] / smallest["p99_ms"], 2),
+            "p99_ratio_of": f"{largest['lines']:,} lines over {smallest['lines']:,}", "target_p99_ratio": 1.5}
+
+
 if __name__ == "__main__":
-    parser = options(__doc__, lines=1_000_000, lots=50_000, hospitals=5_000, lookups=1_000, baseline_lots=200)
+    parser = options(__doc__, lines=1_000_000, lots=50_000, hospitals=5_000, lookups=1_000, baseline_lots=200,
+                     growth_baseline_lots=20)
     parser.add_argument("--keep", action="store_true", default=os.environ.get("BENCH_KEEP") == "1",
                         help="keep the namespace (to profile its tables); it is removed otherwise")
+    parser.add_argument("--growth", default=os.environ.get("BENCH_GROWTH", ""),
+                        help="line counts, comma-separated: the measurement again at each (lines per lot kept)")
     args = parser.parse_args()
     result = asyncio.run(main(args.lines, args.lots, args.hospitals, args.lookups, args.baseline_lots, args.keep))
+    if args.growth:
+        result["growth"] = growth([int(n) for n in args.growth.split(",")], result, args.lookups,
+                                  args.growth_baseline_lots)
     report("recall", result, f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {result['lookups']:,} lookups"
            f" (brute-force walk: p50 {result['baseline_p50_ms']} ms, p99 {result['baseline_p99_ms']} ms) on"
            f" {result['lines']:,} lines")

@@ -4,7 +4,7 @@ expiring in a date range), how many units are still out, and every kit lot made 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from services.traceability.api.recall_models import LookupReader
@@ -31,20 +31,24 @@ def one_question(gtin: str | None, lot: str | None, serial: str | None) -> None:
         raise invalid_field("lot" if serial is None else "serial", "recall-lookup-parameters", str(error)) from None
 
 
-@router.get("/recalls/lookup", operation_id="recall_lookup")
+# The hot route answers with the model's JSON as pydantic writes it: FastAPI would validate the answer it was just
+# built from (a dump and a second validation of every consignee) before encoding it. The OpenAPI document still
+# describes the answer (`response_model`).
+@router.get("/recalls/lookup", operation_id="recall_lookup", response_model=RecallLookup)
 def recall_lookup_route(
         read: Reads, _: LookupReader, paging: Paging,
         gtin: Annotated[GTINInput | None, Query()] = None,
         lot: Annotated[LotInput | None, Query()] = None,
         serial: Annotated[SerialInput | None, Query()] = None,
-) -> RecallLookup:
+) -> Response:
     """`gtin`+`lot`: one lot; `lot` alone: that lot number under every GTIN; `gtin`+`serial`: one unit.
 
     A lot's answer also covers every kit lot assembled from it, transitively (`affected_lots`, each with the
     path `via` which it was reached); consignees are paged (`limit`, `offset`, `total`), most units first.
     """
     one_question(gtin, lot, serial)
-    return lookup(read, gtin=gtin, lot=lot, serial=serial, limit=paging.limit, offset=paging.offset)
+    found = lookup(read, gtin=gtin, lot=lot, serial=serial, limit=paging.limit, offset=paging.offset)
+    return Response(RecallLookup.__pydantic_serializer__.to_json(found), media_type="application/json")
 
 
 class LotInRange(BaseModel):

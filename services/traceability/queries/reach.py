@@ -15,7 +15,7 @@ from psycopg import Connection
 from services.traceability.domain.lineage import split_lot_key
 from services.traceability.queries.answers import Lot, LotRef
 
-_REACH = """
+_REACH_CTE = """
 WITH RECURSIVE start(gtin, lot) AS ({start}),
 reach(gtin, lot, path) AS (
     SELECT gtin, lot, ARRAY[gtin::text || lot] FROM start
@@ -23,7 +23,8 @@ reach(gtin, lot, path) AS (
     SELECT l.kit_gtin, l.kit_lot, r.path || (l.kit_gtin::text || l.kit_lot)
     FROM reach r JOIN {links} l ON l.{component_gtin} = r.gtin AND l.{component_lot} = r.lot
     WHERE {known}NOT (l.kit_gtin::text || l.kit_lot) = ANY(r.path)
-)
+)"""
+_REACH = _REACH_CTE + """
 SELECT DISTINCT ON (gtin, lot) gtin::text AS gtin, lot, path FROM reach
 ORDER BY gtin, lot, cardinality(path), path::text COLLATE "C"
 """
@@ -42,6 +43,12 @@ _LIVE = {"links": "{schema}.lot_links", "component_gtin": "component_gtin", "com
          "known": ""}
 _AS_OF = {"links": "{schema}.lot_history", "component_gtin": "gtin", "component_lot": "lot",
           "known": "l.fact = 'transformed' AND l.recorded_at <= %(at)s AND "}
+
+
+def live_reach(start: str) -> str:
+    """The recursive CTEs `start` and `reach` (every path to every lot reached through the assemblies known now), for
+    a statement that goes on from them (the recall lookup's); `{schema}` left to fill."""
+    return _REACH_CTE.format(start=start, **_LIVE)
 
 
 def reach(conn: Connection, schema: str, start: str, params: dict,
