@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # scripts, these would tell them an external server is in use and to start none.
 SERVERS := DATABASE_URL=$(shell bash scripts/postgres.sh url app) DATABASE_OWNER_URL=$(shell bash scripts/postgres.sh url owner) AUDITOR_DATABASE_URL=$(shell bash scripts/postgres.sh url auditor) KAFKA_BOOTSTRAP_SERVERS=$(shell bash scripts/kafka.sh bootstrap)
 
-.PHONY: help run test test-unit test-contract test-integration test-e2e test-browser test-faults console chromium bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates bench-ar infra keycloak down token schemas clean venv
+.PHONY: help run test test-unit test-contract test-integration test-e2e test-browser test-faults console chromium bench-pipeline bench-replay bench-reservations bench-recall bench-pricing bench-rebates bench-ar bench-scale-out infra keycloak down token schemas clean venv
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and all five services with demo data (Ctrl-C stops)"
@@ -23,7 +23,7 @@ help:
 	@echo "make run IDP=keycloak   the same, signing in with a local Keycloak (users in deploy/keycloak/erp-realm.json)"
 	@echo "make token NAME=alice ROLE=order_desk   print a bearer token"
 	@echo "make schemas regenerate the JSON Schemas of the event contracts"
-	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing / bench-rebates / bench-ar   benchmarks, results in bench/results/"
+	@echo "make bench-replay / bench-reservations / bench-recall / bench-pipeline / bench-pricing / bench-rebates / bench-ar / bench-scale-out   benchmarks, results in bench/results/"
 	@echo "make test-faults   the fault suite in its long form (FAULTS_ROUNDS=10): kills, broker and database outages"
 
 venv: $(STAMP)
@@ -88,6 +88,11 @@ test-faults: venv infra
 # Rebuild speed against raw Kafka reads, on BENCH_EVENTS (default 1,000,000) events: bench/results/replay.json.
 bench-replay: venv infra
 	$(SERVERS) $(PY) -m bench.replay
+
+# One channel worker process against two (same consumer groups) draining a backlog of BENCH_EVENTS (default 100,000)
+# events, BENCH_ROUNDS (2) times each: bench/results/scale_out.json (ratio = one's drain time / two's).
+bench-scale-out: venv infra
+	$(SERVERS) $(PY) -m bench.scale_out
 
 # FEFO reservations per second with 8 concurrent writers, spread and contended: bench/results/reservations.json.
 bench-reservations: venv infra
