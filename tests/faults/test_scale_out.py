@@ -24,7 +24,7 @@ from tests.faults.system import client, dead_letters, differences_from_rebuilds
 
 SERVICE = "channel"
 WORKERS = ("worker", replica("worker", 2))
-CLIENTS = 4  # hospitals registered at once, each client one after the other
+CLIENTS = 2  # hospitals registered at once, each client one after the other
 PROVINCES = ("上海市", "北京市", "广东省", "四川省", "浙江省", "江苏省")
 
 Assignment = dict[str, set[tuple[str, int]]]  # the pid a member runs in -> its partitions
