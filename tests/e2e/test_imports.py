@@ -5,7 +5,6 @@ then finds the hospitals supplied before go-live, live and as of a day before go
 the audit history; importing the whole workbook again changes nothing."""
 
 import hashlib
-import io
 import json
 import os
 import subprocess
@@ -15,28 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from openpyxl import Workbook
 
 from services.demo import in_days
 from shared.platform.auth import issue_token
 from tests.conftest import service_env
+from tests.spreadsheets import workbook
 from tests.waiting import wait_for
 
 GTIN = "09506000134352"
 CREDIT_CODE = "91310000MA1FL0C715"
-
-
-def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    """One .xlsx with a sheet per kind, titled after it, as a company hands over its migration workbook."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 HOSPITAL_NAMES = ("上海市第一人民医院", "苏州大学附属第一医院")

@@ -1,24 +1,10 @@
 """A migration workbook holds a sheet per kind of record: each import reads the sheet titled after its kind; a single
 sheet is read whatever its title; a workbook of several sheets without the one asked for is refused, naming them."""
 
-import io
-
 import pytest
-from openpyxl import Workbook
 
 from shared.domain.workbook import UnreadableFile, xlsx_rows
-
-
-def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+from tests.spreadsheets import workbook
 
 
 def first_cells(content: bytes, sheet: str | None = None) -> list[object]:
